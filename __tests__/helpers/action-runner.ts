@@ -1,0 +1,91 @@
+/**
+ * Runs the bundled action the way the GitHub runner does: `node dist/<step>/index.js` with INPUT_*
+ * variables and the GITHUB_STATE / GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files, and the saved
+ * state passed back to the post step as STATE_* variables.
+ */
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+export interface StepResult {
+  code: number | null
+  stdout: string
+  stderr: string
+  outputs: Record<string, string>
+  state: Record<string, string>
+  summary: string
+}
+
+export interface ActionJob {
+  runnerTemp: string
+  /** Runs one step; `state` is passed as STATE_* variables (for the post step). */
+  step(name: 'main' | 'post' | string, inputs: Record<string, string>, state?: Record<string, string>, env?: Record<string, string>): Promise<StepResult>
+}
+
+const ROOT = process.cwd()
+
+/** Parses the `name<<DELIM\nvalue\nDELIM` file format that @actions/core writes. */
+export function parseCommandFile(path: string): Record<string, string> {
+  if (!existsSync(path)) return {}
+  const text = readFileSync(path, 'utf8')
+  const out: Record<string, string> = {}
+  const re = /^([^\n<]+)<<(\S+)\n([\s\S]*?)\n\2$/gm
+  for (const m of text.matchAll(re)) out[m[1]] = m[3]
+  return out
+}
+
+/** A fresh runner temp folder for one job. */
+export function newJob(): ActionJob {
+  const runnerTemp = mkdtempSync(join(tmpdir(), 'rmg-job-'))
+  let n = 0
+  return {
+    runnerTemp,
+    async step(name, inputs, state = {}, env = {}) {
+      n++
+      const files = {
+        GITHUB_STATE: join(runnerTemp, `state-${n}`),
+        GITHUB_OUTPUT: join(runnerTemp, `output-${n}`),
+        GITHUB_STEP_SUMMARY: join(runnerTemp, `summary-${n}.md`)
+      }
+      for (const f of Object.values(files)) writeFileSync(f, '')
+      const childEnv: Record<string, string> = {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        RUNNER_TEMP: runnerTemp,
+        GITHUB_ACTIONS: 'true',
+        ...files,
+        ...env
+      }
+      for (const [k, v] of Object.entries(inputs)) childEnv[`INPUT_${k.replace(/ /g, '_').toUpperCase()}`] = v
+      for (const [k, v] of Object.entries(state)) childEnv[`STATE_${k}`] = v
+      const child = spawn(process.execPath, [join(ROOT, 'dist', name, 'index.js')], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+      let stdout = ''
+      let stderr = ''
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+      const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)))
+      return {
+        code,
+        stdout,
+        stderr,
+        outputs: parseCommandFile(files.GITHUB_OUTPUT),
+        state: parseCommandFile(files.GITHUB_STATE),
+        summary: readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8')
+      }
+    }
+  }
+}
+
+/** Runs main, then `between`, then post with main's state: one job as the runner would. */
+export async function runJob(
+  inputs: Record<string, string>,
+  between: () => Promise<void> = async () => {},
+  env: Record<string, string> = {}
+): Promise<{ main: StepResult; post: StepResult; job: ActionJob }> {
+  const job = newJob()
+  const main = await job.step('main', inputs, {}, env)
+  await between()
+  const post = await job.step('post', inputs, main.state, env)
+  return { main, post, job }
+}

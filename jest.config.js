@@ -1,0 +1,14 @@
+/** Tests run as ESM through ts-jest; relative imports keep their `.js` suffix in source. */
+export default {
+  preset: 'ts-jest/presets/default-esm',
+  testEnvironment: 'node',
+  roots: ['<rootDir>/__tests__'],
+  testMatch: ['**/*.test.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', diagnostics: { ignoreCodes: [151002] } }]
+  },
+  extensionsToTreatAsEsm: ['.ts'],
+  testTimeout: 60000,
+  maxWorkers: 2
+}

@@ -1,0 +1,35 @@
+/** Names of the action's inputs, outputs and saved state: the public interface, spelled once. */
+export enum Input {
+  RedisUrl = 'redis-url',
+  ConnectTimeout = 'connect-timeout',
+  MaxUsedMemory = 'max-used-memory',
+  MaxPeakMemory = 'max-peak-memory',
+  MaxMemoryPercent = 'max-memory-percent',
+  MaxFragmentationRatio = 'max-fragmentation-ratio',
+  MaxLeakedKeys = 'max-leaked-keys',
+  FailOn = 'fail-on',
+  ReportPath = 'report-path'
+}
+
+export enum Output {
+  Verdict = 'verdict',
+  UsedMemoryBefore = 'used-memory-before',
+  UsedMemoryAfter = 'used-memory-after',
+  UsedMemoryPeak = 'used-memory-peak',
+  OomErrors = 'oom-errors',
+  EvictedKeys = 'evicted-keys',
+  LeakedKeys = 'leaked-keys',
+  ReportPath = 'report-path'
+}
+
+export enum State {
+  /** Folder with the main step's files (the "before" snapshot). */
+  WorkDir = 'work-dir',
+  /** The one-line error that stopped the main step, for the post step's summary. */
+  MainError = 'main-error',
+  /** Set once the main step ran, so the post step knows it is a post step of ours. */
+  MainRan = 'main-ran'
+}
+
+export const BEFORE_FILE = 'before.json'
+export const DEFAULT_REPORT_NAME = 'redis-memory-report.json'

@@ -1,0 +1,47 @@
+import * as core from '@actions/core'
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { UserError, describeError } from '../errors.js'
+import { connect } from '../redis/connection.js'
+import { hostPort } from '../redis/target.js'
+import { formatBytes } from '../size.js'
+import { takeSnapshot } from '../snapshot.js'
+import { totalKeys } from '../report.js'
+import { BEFORE_FILE, State } from './constants.js'
+import { maskSecrets } from './secrets.js'
+import { readSettings } from './settings.js'
+
+/** The main step: connect to Redis and take the "before" snapshot. */
+export async function run(): Promise<void> {
+  core.saveState(State.MainRan, 'true')
+  try {
+    const settings = readSettings((name) => core.getInput(name))
+    maskSecrets(settings.target)
+    const workDir = await mkdtemp(join(process.env.RUNNER_TEMP || tmpdir(), 'redis-memory-guard-'))
+    core.saveState(State.WorkDir, workDir)
+
+    const conn = await core.group(`Connecting to Redis at ${hostPort(settings.target)}`, () =>
+      connect(settings.target, {
+        timeoutMs: settings.connectTimeoutMs,
+        onRetry: (attempt, reason) => core.info(`Attempt ${attempt}: ${reason}; retrying`)
+      })
+    )
+    try {
+      const before = await takeSnapshot(conn)
+      await writeFile(join(workDir, BEFORE_FILE), JSON.stringify(before))
+      const used = before.memory.usedMemory
+      core.info(
+        `Before: ${before.server.kind} ${before.server.version ?? ''}, used memory ${used === null ? 'not reported' : formatBytes(used)}, ` +
+          `${totalKeys(before)} keys. The report follows at the end of the job.`
+      )
+    } finally {
+      await conn.close()
+    }
+  } catch (err) {
+    const message = describeError(err)
+    core.saveState(State.MainError, message)
+    core.setFailed(message)
+    if (!(err instanceof UserError) && err instanceof Error && err.stack) core.debug(err.stack)
+  }
+}

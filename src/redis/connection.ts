@@ -1,0 +1,142 @@
+import { createClient, type RedisClientType } from '@redis/client'
+import { UserError, describeError } from '../errors.js'
+import { formatDuration } from '../size.js'
+import { hostPort, maskUrlText, type RedisTarget } from './target.js'
+
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export type RedisClient = RedisClientType<{}, {}, {}, 2, {}>
+
+export interface ConnectOptions {
+  /** How long to keep trying, since a service container may still be starting. */
+  timeoutMs: number
+  /** Called before each retry, for a log line. */
+  onRetry?: (attempt: number, reason: string) => void
+  /** Limit for each single command once connected. */
+  commandTimeoutMs?: number
+}
+
+/** A connection to one Redis; every command is bounded in time so no step can hang on it. */
+export class RedisConnection {
+  constructor(
+    private readonly client: RedisClient,
+    readonly target: RedisTarget,
+    private readonly commandTimeoutMs: number
+  ) {}
+
+  /** Sends a raw command and returns the reply, failing after the command timeout. */
+  async command(args: string[], timeoutMs = this.commandTimeoutMs): Promise<unknown> {
+    return withTimeout(this.client.sendCommand(args), timeoutMs, `${args[0]} to Redis at ${hostPort(this.target)}`)
+  }
+
+  /** INFO for one section, as raw text (empty when the server does not know the section). */
+  async info(section: string): Promise<string> {
+    const reply = await this.command(['INFO', section])
+    return typeof reply === 'string' ? reply : Buffer.isBuffer(reply) ? reply.toString('utf8') : ''
+  }
+
+  /** The node-redis client, for pipelines and scans (key analysis). */
+  get raw(): RedisClient {
+    return this.client
+  }
+
+  /** Closes the connection; never throws and never waits more than a second. */
+  async close(): Promise<void> {
+    try {
+      await withTimeout(this.client.close(), 1000, 'close')
+    } catch {
+      destroyQuietly(this.client)
+    }
+  }
+}
+
+/**
+ * Connects, retrying with backoff until `timeoutMs`. Authentication problems fail at once, since
+ * waiting cannot fix a wrong password.
+ */
+export async function connect(target: RedisTarget, opts: ConnectOptions): Promise<RedisConnection> {
+  const deadline = Date.now() + opts.timeoutMs
+  let delay = 100
+  let attempt = 0
+  let lastError = ''
+  for (;;) {
+    attempt++
+    const remaining = deadline - Date.now()
+    const client = createClient({
+      url: target.url,
+      socket: {
+        connectTimeout: Math.max(200, Math.min(remaining, 5000)),
+        reconnectStrategy: false,
+        ...(target.tls ? { tls: true as const } : {})
+      }
+    })
+    // Without a listener an 'error' event would kill the process.
+    client.on('error', () => {})
+    try {
+      await withTimeout(client.connect(), Math.max(500, Math.min(remaining, 10000)), 'connect')
+      await withTimeout(client.ping(), 5000, 'PING')
+      return new RedisConnection(client, target, opts.commandTimeoutMs ?? 10_000)
+    } catch (err) {
+      destroyQuietly(client)
+      const message = maskUrlText(describeError(err))
+      const fatal = authProblem(message, target)
+      if (fatal) throw new UserError(fatal)
+      lastError = message
+    }
+    if (Date.now() + delay > deadline) break
+    opts.onRetry?.(attempt, lastError)
+    await sleep(delay)
+    delay = Math.min(delay * 2, 2000)
+  }
+  throw new UserError(
+    `Could not reach Redis at ${hostPort(target)} within ${formatDuration(opts.timeoutMs)} (${lastError}). ` +
+      `Check that Redis is running and its port is published, or raise connect-timeout.`
+  )
+}
+
+/** Drops the socket; node-redis throws when the client was never open, which is fine here. */
+function destroyQuietly(client: RedisClient): void {
+  try {
+    client.destroy()
+  } catch {
+    // already closed
+  }
+}
+
+/** The message for an error that retrying cannot fix, or null for one worth retrying. */
+function authProblem(message: string, target: RedisTarget): string | null {
+  const where = `Redis at ${hostPort(target)}`
+  const user = target.username ?? 'default'
+  if (/WRONGPASS|invalid password|invalid username-password/i.test(message)) {
+    return `${where} rejected the password for user "${user}" (wrong password or user). Check the password in redis-url.`
+  }
+  if (/NOAUTH|Authentication required/i.test(message)) {
+    return `${where} requires a password and none was given. Put it into redis-url: redis://:PASSWORD@${hostPort(target)}.`
+  }
+  if (/called without any password configured|AUTH.*no password is set/i.test(message)) {
+    return `${where} has no password set, but redis-url gives one. Remove the password from redis-url.`
+  }
+  if (/DENIED Redis is running in protected mode/i.test(message)) {
+    return `${where} refuses outside clients: it runs in protected mode with no password. Start it with --protected-mode no or set a password.`
+  }
+  if (/NOPERM/i.test(message)) {
+    return `${where}: user "${user}" may not run the commands this action needs (INFO, PING). Grant them in the ACL.`
+  }
+  return null
+}
+
+/** Resolves or rejects with the promise, or rejects after `ms` with a message naming `what`. */
+export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${formatDuration(ms)}`)), ms)
+  })
+  try {
+    return await Promise.race([promise, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}

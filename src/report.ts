@@ -1,0 +1,99 @@
+/** The report: one JSON document that the summary, the PR comment, the CLI and the outputs are made from. */
+import { judge, type CheckResult, type Judgement, type PeakFigure, type StepObservations, type Thresholds } from './checks.js'
+import type { ServerInfo } from './info.js'
+import type { RedisTarget } from './redis/target.js'
+import type { Snapshot } from './snapshot.js'
+import { TOOL_NAME, TOOL_VERSION } from './version.js'
+
+export const SCHEMA_VERSION = 1
+
+export type Verdict = 'pass' | 'warn' | 'fail'
+
+export interface Report {
+  schemaVersion: typeof SCHEMA_VERSION
+  tool: { name: string; version: string }
+  generatedAt: string
+  /** Where Redis was; the URL has its password masked. */
+  target: { url: string; host: string; port: number; db: number }
+  server: ServerInfo | null
+  verdict: Verdict
+  before: Snapshot | null
+  after: Snapshot | null
+  peak: PeakFigure | null
+  oomErrors: number | null
+  rejectedCalls: number | null
+  evictedKeys: number | null
+  leakedKeys: number | null
+  leakedKeysByDb: Record<string, number>
+  checks: CheckResult[]
+  /** Facts worth knowing that are not breaches. */
+  notes: string[]
+  /** Problems that kept part of the job from running (e.g. the main step could not connect). */
+  errors: string[]
+  /** Figures under redis_exporter's names, for dashboards: the state after the step. */
+  metrics: Record<string, number | null>
+  /** Sections that later parts of the product add (samples, key analysis, the command run). */
+  extra: Record<string, unknown>
+}
+
+export interface ReportInput {
+  target: RedisTarget
+  before: Snapshot | null
+  after: Snapshot | null
+  thresholds: Thresholds
+  observations?: StepObservations
+  errors?: string[]
+  extra?: Record<string, unknown>
+  now?: Date
+}
+
+/** Judges the step and assembles the report. With no "after" snapshot, the verdict is `fail` and says why. */
+export function buildReport(input: ReportInput): Report {
+  const { target, before, after } = input
+  const judgement: Judgement | null = after ? judge(before, after, input.thresholds, input.observations) : null
+  const errors = [...(input.errors ?? [])]
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    tool: { name: TOOL_NAME, version: TOOL_VERSION },
+    generatedAt: (input.now ?? new Date()).toISOString(),
+    target: { url: target.display, host: target.host, port: target.port, db: target.db },
+    server: after?.server ?? before?.server ?? null,
+    verdict: judgement === null ? 'fail' : errors.length > 0 && judgement.verdict === 'pass' ? 'warn' : judgement.verdict,
+    before,
+    after,
+    peak: judgement?.peak ?? null,
+    oomErrors: judgement?.oomErrors ?? null,
+    rejectedCalls: judgement?.rejectedCalls ?? null,
+    evictedKeys: judgement?.evictedKeys ?? null,
+    leakedKeys: judgement?.leakedKeys ?? null,
+    leakedKeysByDb: judgement?.leakedKeysByDb ?? {},
+    checks: judgement?.checks ?? [],
+    notes: judgement?.notes ?? [],
+    errors,
+    metrics: after ? exporterMetrics(after, judgement) : {},
+    extra: input.extra ?? {}
+  }
+}
+
+function exporterMetrics(after: Snapshot, j: Judgement | null): Record<string, number | null> {
+  const m = after.memory
+  const metrics: Record<string, number | null> = {
+    redis_memory_used_bytes: m.usedMemory,
+    redis_memory_used_rss_bytes: m.usedMemoryRss,
+    redis_memory_used_peak_bytes: m.usedMemoryPeak,
+    redis_memory_max_bytes: m.maxmemory,
+    redis_mem_fragmentation_ratio: m.memFragmentationRatio,
+    redis_evicted_keys_total: after.evictedKeys,
+    redis_errors_total_oom: after.errorstats === null ? null : (after.errorstats.OOM ?? 0),
+    redis_connected_clients: after.connectedClients,
+    step_peak_memory_bytes: j?.peak.bytes ?? null
+  }
+  for (const [db, k] of Object.entries(after.keyspace)) metrics[`redis_db_keys_db${db}`] = k.keys
+  return metrics
+}
+
+/** Total keys over all databases, or null without a snapshot. */
+export function totalKeys(s: Snapshot | null): number | null {
+  if (!s) return null
+  return Object.values(s.keyspace).reduce((sum, db) => sum + db.keys, 0)
+}

@@ -1,0 +1,101 @@
+import { UserError } from './errors.js'
+
+const KIB = 1024
+const UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: KIB,
+  kb: KIB,
+  kib: KIB,
+  m: KIB ** 2,
+  mb: KIB ** 2,
+  mib: KIB ** 2,
+  g: KIB ** 3,
+  gb: KIB ** 3,
+  gib: KIB ** 3,
+  t: KIB ** 4,
+  tb: KIB ** 4,
+  tib: KIB ** 4
+}
+
+/**
+ * Parses a size the way Redis's own config does (1024-based, case-insensitive):
+ * `512mb`, `1gb`, `100MiB`, `1048576`, `1.5 gb`. Returns bytes, or undefined for an empty value.
+ */
+export function parseSize(text: string, name: string): number | undefined {
+  const value = text.trim()
+  if (value === '') return undefined
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(value)
+  const factor = m ? UNITS[m[2].toLowerCase()] : undefined
+  if (!m || factor === undefined) {
+    throw new UserError(`${name}: "${value}" is not a size. Use a number of bytes or a unit, e.g. 512mb, 1gb, 100MiB or 1048576.`)
+  }
+  return Math.round(Number(m[1]) * factor)
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000 }
+
+/** Parses a duration such as `30s`, `500ms`, `2m` or `1h` (a bare number means seconds) into milliseconds. */
+export function parseDuration(text: string, name: string): number | undefined {
+  const value = text.trim()
+  if (value === '') return undefined
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(value)
+  const unit = m ? (m[2] === '' ? 's' : m[2].toLowerCase()) : ''
+  const factor = DURATION_UNITS[unit]
+  if (!m || factor === undefined) {
+    throw new UserError(`${name}: "${value}" is not a duration. Use e.g. 30s, 500ms or 2m.`)
+  }
+  return Math.round(Number(m[1]) * factor)
+}
+
+/** Parses a non-negative decimal number, e.g. a ratio or percent; `min`/`max` bound it. */
+export function parseNumber(
+  text: string,
+  name: string,
+  opts: { example: string; min?: number; max?: number; integer?: boolean }
+): number | undefined {
+  const value = text.trim()
+  if (value === '') return undefined
+  const pattern = opts.integer ? /^\d+$/ : /^\d+(\.\d+)?$/
+  const n = Number(value)
+  const inRange = (opts.min === undefined || n >= opts.min) && (opts.max === undefined || n <= opts.max)
+  if (!pattern.test(value) || !Number.isFinite(n) || !inRange) {
+    const range =
+      opts.min !== undefined && opts.max !== undefined
+        ? ` between ${opts.min} and ${opts.max}`
+        : opts.min !== undefined
+          ? ` of at least ${opts.min}`
+          : ''
+    const kind = opts.integer ? 'a whole number' : 'a number'
+    throw new UserError(`${name}: "${value}" is not valid. Use ${kind}${range}, e.g. ${opts.example}.`)
+  }
+  return n
+}
+
+/** Formats bytes in 1024-based units: `1.4 MB`, `512 B`, `-3.0 KB`. */
+export function formatBytes(bytes: number): string {
+  const sign = bytes < 0 ? '-' : ''
+  let n = Math.abs(bytes)
+  if (n < KIB) return `${sign}${n} B`
+  const units = ['KB', 'MB', 'GB', 'TB']
+  let i = -1
+  while (n >= KIB && i < units.length - 1) {
+    n /= KIB
+    i++
+  }
+  return `${sign}${n >= 100 ? n.toFixed(0) : n.toFixed(1)} ${units[i]}`
+}
+
+/** Formats a change in bytes with its sign: `+1.2 MB`, `-40 B`, `±0 B`. */
+export function formatBytesDelta(delta: number): string {
+  if (delta === 0) return '±0 B'
+  return delta > 0 ? `+${formatBytes(delta)}` : formatBytes(delta)
+}
+
+/** Formats a duration in milliseconds for people: `450 ms`, `12.3 s`, `2 min 5 s`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`
+  const min = Math.floor(ms / 60_000)
+  return `${min} min ${Math.round((ms % 60_000) / 1000)} s`
+}

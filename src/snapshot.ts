@@ -1,0 +1,126 @@
+import {
+  detectServer,
+  numberField,
+  parseCommandstats,
+  parseErrorstats,
+  parseInfo,
+  parseKeyspace,
+  type CommandStat,
+  type DbKeys,
+  type InfoSections,
+  type ServerInfo
+} from './info.js'
+import type { RedisConnection } from './redis/connection.js'
+
+/** Memory figures from INFO memory; null means "not reported by this server", never 0. */
+export interface MemoryFigures {
+  usedMemory: number | null
+  usedMemoryRss: number | null
+  usedMemoryPeak: number | null
+  usedMemoryDataset: number | null
+  usedMemoryOverhead: number | null
+  usedMemoryStartup: number | null
+  maxmemory: number | null
+  maxmemoryPolicy: string | null
+  memFragmentationRatio: number | null
+  memFragmentationBytes: number | null
+  allocatorFragRatio: number | null
+  allocatorFragBytes: number | null
+  memClientsNormal: number | null
+  totalSystemMemory: number | null
+}
+
+/** One moment of one Redis: what the checks and the report need, nothing else. */
+export interface Snapshot {
+  takenAt: string
+  server: ServerInfo
+  uptimeSeconds: number | null
+  /** Restarts between two snapshots show as a new run id. */
+  runId: string | null
+  memory: MemoryFigures
+  connectedClients: number | null
+  evictedKeys: number | null
+  expiredKeys: number | null
+  totalErrorReplies: number | null
+  totalCommandsProcessed: number | null
+  /** Error counts by prefix (`OOM`, `ERR`, ...); null where the server has no errorstats (Redis < 6.2). */
+  errorstats: Record<string, number> | null
+  /** Per-command counters; null where the server does not report commandstats. */
+  commandstats: Record<string, CommandStat> | null
+  /** Keys per database number. */
+  keyspace: Record<string, DbKeys>
+  /** MEMORY DOCTOR's text, when asked for and supported. */
+  memoryDoctor?: string | null
+}
+
+/** The INFO sections one snapshot reads. */
+export const SNAPSHOT_SECTIONS = ['server', 'clients', 'memory', 'stats', 'keyspace', 'errorstats', 'commandstats'] as const
+
+/** Builds a snapshot from parsed INFO sections. Pure, so every server's quirks can be tested with text. */
+export function snapshotFromInfo(sections: InfoSections, takenAt: Date = new Date()): Snapshot {
+  const mem = sections.memory
+  const stats = sections.stats
+  const server = sections.server
+  return {
+    takenAt: takenAt.toISOString(),
+    server: detectServer(server),
+    uptimeSeconds: numberField(server, 'uptime_in_seconds'),
+    runId: server?.run_id ?? null,
+    memory: {
+      usedMemory: numberField(mem, 'used_memory'),
+      usedMemoryRss: numberField(mem, 'used_memory_rss'),
+      usedMemoryPeak: numberField(mem, 'used_memory_peak'),
+      usedMemoryDataset: numberField(mem, 'used_memory_dataset'),
+      usedMemoryOverhead: numberField(mem, 'used_memory_overhead'),
+      usedMemoryStartup: numberField(mem, 'used_memory_startup'),
+      maxmemory: numberField(mem, 'maxmemory'),
+      maxmemoryPolicy: mem?.maxmemory_policy ?? null,
+      memFragmentationRatio: numberField(mem, 'mem_fragmentation_ratio'),
+      memFragmentationBytes: numberField(mem, 'mem_fragmentation_bytes'),
+      allocatorFragRatio: numberField(mem, 'allocator_frag_ratio'),
+      allocatorFragBytes: numberField(mem, 'allocator_frag_bytes'),
+      memClientsNormal: numberField(mem, 'mem_clients_normal'),
+      totalSystemMemory: numberField(mem, 'total_system_memory')
+    },
+    connectedClients: numberField(sections.clients, 'connected_clients'),
+    evictedKeys: numberField(stats, 'evicted_keys'),
+    expiredKeys: numberField(stats, 'expired_keys'),
+    totalErrorReplies: numberField(stats, 'total_error_replies'),
+    totalCommandsProcessed: numberField(stats, 'total_commands_processed'),
+    // Redis < 6.2 answers INFO errorstats with nothing: that is "no such counter", not "zero errors".
+    errorstats: sections.errorstats !== undefined ? parseErrorstats(sections.errorstats) : null,
+    commandstats: sections.commandstats !== undefined ? parseCommandstats(sections.commandstats) : null,
+    keyspace: parseKeyspace(sections.keyspace)
+  }
+}
+
+/** Reads the INFO sections a snapshot needs, one command each (node-redis pipelines them). */
+export async function readSections(conn: RedisConnection): Promise<InfoSections> {
+  const texts = await Promise.all(SNAPSHOT_SECTIONS.map((s) => conn.info(s).catch(() => '')))
+  const sections: InfoSections = {}
+  SNAPSHOT_SECTIONS.forEach((name, i) => {
+    const parsed = parseInfo(texts[i])
+    // A section that came back empty is absent, except keyspace, which is empty when there are no keys.
+    if (parsed[name] !== undefined) sections[name] = parsed[name]
+    else if (name === 'keyspace' && texts[i].trim() !== '') sections[name] = {}
+  })
+  return sections
+}
+
+/** Takes a snapshot of the Redis behind `conn`; `withDoctor` also asks MEMORY DOCTOR. */
+export async function takeSnapshot(conn: RedisConnection, opts: { withDoctor?: boolean } = {}): Promise<Snapshot> {
+  const snapshot = snapshotFromInfo(await readSections(conn))
+  if (opts.withDoctor) snapshot.memoryDoctor = await memoryDoctor(conn)
+  return snapshot
+}
+
+async function memoryDoctor(conn: RedisConnection): Promise<string | null> {
+  try {
+    const reply = await conn.command(['MEMORY', 'DOCTOR'])
+    if (typeof reply === 'string') return reply
+    if (Buffer.isBuffer(reply)) return reply.toString('utf8')
+    return null
+  } catch {
+    return null
+  }
+}
