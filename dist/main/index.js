@@ -52358,7 +52358,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 51998:
+/***/ 50867:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -56246,8 +56246,48 @@ function maskSecrets(target) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/action/settings.ts
+;// CONCATENATED MODULE: ./src/options.ts
+/**
+ * The threshold and connection options, shared by the action's inputs and the CLI's flags: the
+ * same names, read and checked by the same code, so `max-used-memory: 100mb` in a workflow and
+ * `--max-used-memory 100mb` on a laptop cannot drift apart.
+ */
 
+
+
+/** The options that set thresholds, in the order help texts list them. */
+const THRESHOLD_OPTIONS = [
+    Input.MaxUsedMemory,
+    Input.MaxPeakMemory,
+    Input.MaxMemoryPercent,
+    Input.MaxFragmentationRatio,
+    Input.MaxLeakedKeys,
+    Input.FailOn
+];
+const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+/** Reads and checks the thresholds; a bad value throws a UserError naming the option and showing a valid example. */
+function readThresholds(get, label = (n) => n) {
+    const percentText = get(Input.MaxMemoryPercent);
+    const ratioText = get(Input.MaxFragmentationRatio);
+    return {
+        maxUsedMemory: parseSize(get(Input.MaxUsedMemory), label(Input.MaxUsedMemory)),
+        maxPeakMemory: parseSize(get(Input.MaxPeakMemory), label(Input.MaxPeakMemory)),
+        maxMemoryPercent: percentText.trim() === ''
+            ? DEFAULT_THRESHOLDS.maxMemoryPercent
+            : parseNumber(percentText, label(Input.MaxMemoryPercent), { example: '90', min: 1, max: 100 }),
+        maxFragmentationRatio: ratioText.trim() === ''
+            ? DEFAULT_THRESHOLDS.maxFragmentationRatio
+            : parseNumber(ratioText, label(Input.MaxFragmentationRatio), { example: '1.5', min: 1 }),
+        maxLeakedKeys: parseNumber(get(Input.MaxLeakedKeys), label(Input.MaxLeakedKeys), { example: '0', min: 0, integer: true }),
+        failOn: parseFailOn(get(Input.FailOn), label(Input.FailOn))
+    };
+}
+/** Reads `connect-timeout` in milliseconds, with the caller's default when not given. */
+function readConnectTimeout(get, defaultMs = DEFAULT_CONNECT_TIMEOUT_MS, label = (n) => n) {
+    return parseDuration(get(Input.ConnectTimeout), label(Input.ConnectTimeout)) ?? defaultMs;
+}
+
+;// CONCATENATED MODULE: ./src/action/settings.ts
 
 
 
@@ -56256,21 +56296,8 @@ function maskSecrets(target) {
 /** Reads and checks the inputs; a bad one throws a UserError that names it and shows a valid example. */
 function readSettings(getInput, env = process.env) {
     const target = parseRedisUrl(getInput(Input.RedisUrl) || 'redis://localhost:6379', Input.RedisUrl);
-    const connectTimeoutMs = parseDuration(getInput(Input.ConnectTimeout), Input.ConnectTimeout) ?? 30_000;
-    const percentText = getInput(Input.MaxMemoryPercent);
-    const ratioText = getInput(Input.MaxFragmentationRatio);
-    const thresholds = {
-        maxUsedMemory: parseSize(getInput(Input.MaxUsedMemory), Input.MaxUsedMemory),
-        maxPeakMemory: parseSize(getInput(Input.MaxPeakMemory), Input.MaxPeakMemory),
-        maxMemoryPercent: percentText.trim() === ''
-            ? DEFAULT_THRESHOLDS.maxMemoryPercent
-            : parseNumber(percentText, Input.MaxMemoryPercent, { example: '90', min: 1, max: 100 }),
-        maxFragmentationRatio: ratioText.trim() === ''
-            ? DEFAULT_THRESHOLDS.maxFragmentationRatio
-            : parseNumber(ratioText, Input.MaxFragmentationRatio, { example: '1.5', min: 1 }),
-        maxLeakedKeys: parseNumber(getInput(Input.MaxLeakedKeys), Input.MaxLeakedKeys, { example: '0', min: 0, integer: true }),
-        failOn: parseFailOn(getInput(Input.FailOn), Input.FailOn)
-    };
+    const connectTimeoutMs = readConnectTimeout(getInput);
+    const thresholds = readThresholds(getInput);
     const reportPath = getInput(Input.ReportPath).trim() || (0,external_node_path_namespaceObject.join)(env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), DEFAULT_REPORT_NAME);
     return { target, connectTimeoutMs, thresholds, reportPath };
 }
@@ -56328,7 +56355,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(51998);
+/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(50867);
 
 await (0,_action_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

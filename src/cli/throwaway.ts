@@ -1,0 +1,113 @@
+/** A throwaway redis-server on a free port, for `run` when no Redis is there: started, used once, stopped. */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { UserError } from '../errors.js'
+import { sleep } from '../redis/connection.js'
+import { probe } from './target.js'
+
+export interface ThrowawayRedis {
+  url: string
+  port: number
+  pid: number | undefined
+  /** Stops the server (SIGTERM, then SIGKILL after 3 s) and removes its folder. Safe to call twice. */
+  stop(): Promise<void>
+}
+
+/** A port nobody listens on right now (the kernel picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.unref()
+    srv.on('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address()
+      const port = typeof addr === 'object' && addr ? addr.port : 0
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+const START_TIMEOUT_MS = 10_000
+
+/** Starts redis-server bound to 127.0.0.1 with no persistence, and waits until it accepts connections. */
+export async function startThrowaway(binary = 'redis-server'): Promise<ThrowawayRedis> {
+  const port = await freePort()
+  const dir = mkdtempSync(join(tmpdir(), 'redis-memory-guard-'))
+  const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'], {
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let log = ''
+  const keep = (d: Buffer): void => {
+    log = (log + d.toString()).slice(-4000)
+  }
+  child.stdout?.on('data', keep)
+  child.stderr?.on('data', keep)
+  const spawnError = new Promise<NodeJS.ErrnoException>((resolve) => child.once('error', resolve))
+  let failure: NodeJS.ErrnoException | null = null
+  void spawnError.then((e) => (failure = e))
+
+  // If the CLI dies unexpectedly, the server must not outlive it.
+  const onExit = (): void => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  }
+  process.once('exit', onExit)
+
+  const removeDir = (): void => rmSync(dir, { recursive: true, force: true })
+  const deadline = Date.now() + START_TIMEOUT_MS
+  for (;;) {
+    if (failure !== null) {
+      process.removeListener('exit', onExit)
+      removeDir()
+      const f: NodeJS.ErrnoException = failure
+      throw new UserError(
+        f.code === 'ENOENT'
+          ? `No Redis is listening and ${binary} is not installed, so no throwaway server could be started. Start Redis (e.g. podman run -d -p 6379:6379 redis:7) or give --url or --container.`
+          : `Could not start ${binary}: ${f.message}`
+      )
+    }
+    if (child.exitCode !== null || child.signalCode !== null) {
+      process.removeListener('exit', onExit)
+      removeDir()
+      throw new UserError(`The throwaway ${binary} on port ${port} exited at start: ${lastLines(log)}`)
+    }
+    if ((await probe('127.0.0.1', port, 200)) === 'open') break
+    if (Date.now() > deadline) {
+      await stopChild(child)
+      process.removeListener('exit', onExit)
+      removeDir()
+      throw new UserError(`The throwaway ${binary} on port ${port} did not accept connections within 10 s: ${lastLines(log)}`)
+    }
+    await sleep(25)
+  }
+
+  let stopped: Promise<void> | null = null
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    pid: child.pid,
+    stop() {
+      stopped ??= (async () => {
+        await stopChild(child)
+        process.removeListener('exit', onExit)
+        removeDir()
+      })()
+      return stopped
+    }
+  }
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => child.kill('SIGKILL'), 3000)
+  await exited
+  clearTimeout(timer)
+}
+
+function lastLines(log: string): string {
+  return log.trim().split('\n').slice(-3).join(' | ') || '(no output)'
+}
