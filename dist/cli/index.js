@@ -25592,6 +25592,9 @@ function renderReport(report, c, command) {
             out.push(c.dim(`The step's peak is ${report.peak.explanation}.`));
     }
     out.push('', verdictLine(report, c));
+    if (command && command.exitCode !== 0) {
+        out.push(c.red(c.bold(`The command failed (${command.signal ?? `exit code ${command.exitCode}`}), so redis-memory-guard exits with 1.`)));
+    }
     return out.join('\n');
 }
 /** `snapshot`: one moment, in the words a person would use after typing the INFO commands by hand. */

@@ -159,6 +159,9 @@ export function renderReport(report: Report, c: Colours, command?: CommandRecord
     if (report.peak) out.push(c.dim(`The step's peak is ${report.peak.explanation}.`))
   }
   out.push('', verdictLine(report, c))
+  if (command && command.exitCode !== 0) {
+    out.push(c.red(c.bold(`The command failed (${command.signal ?? `exit code ${command.exitCode}`}), so redis-memory-guard exits with 1.`)))
+  }
   return out.join('\n')
 }
 
