@@ -25,7 +25,8 @@ export interface Io {
 
 /** Runs the CLI with `argv` (without node and the script) and returns the exit code. */
 export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
-  const noColor = argv.includes('--no-color')
+  const ownArgs = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv
+  const noColor = ownArgs.includes('--no-color')
   const log = createLogger(io.stdout, io.stderr, io.env, noColor)
   const [first, ...rest] = argv
   if (first === undefined) {
