@@ -26327,7 +26327,8 @@ const HANDLERS = {
 };
 /** Runs the CLI with `argv` (without node and the script) and returns the exit code. */
 async function main(argv, io = { stdout: process.stdout, stderr: process.stderr, env: process.env }) {
-    const noColor = argv.includes('--no-color');
+    const ownArgs = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
+    const noColor = ownArgs.includes('--no-color');
     const log = createLogger(io.stdout, io.stderr, io.env, noColor);
     const [first, ...rest] = argv;
     if (first === undefined) {
