@@ -87,6 +87,20 @@ describe('run', () => {
     expect(report.checks.find((c: { check: string }) => c.check === 'oom').status).toBe('fail')
   })
 
+  it('never prints the password, neither from --url nor from the command line', async () => {
+    const r = await redis(['--requirepass', 's3cret-pw'])
+    const url = `redis://:s3cret-pw@127.0.0.1:${r.port}`
+    const res = await runCli(['run', '--url', url, '--json', '--', process.execPath, '-e', 'process.exit(0)', url])
+    expect(res.code).toBe(0)
+    const report = JSON.parse(res.stdout)
+    expect(report.target.url).toBe(`redis://:***@127.0.0.1:${r.port}`)
+    expect(report.extra.command.argv).toContain(`redis://:***@127.0.0.1:${r.port}`)
+    expect(res.stdout + res.stderr).not.toContain('s3cret-pw')
+    const terminal = await runCli(['snapshot', '--url', url])
+    expect(terminal.code).toBe(0)
+    expect(terminal.stdout + terminal.stderr).not.toContain('s3cret-pw')
+  })
+
   it('--markdown prints the job summary', async () => {
     const r = await redis()
     const res = await runCli(['run', '--url', r.url, '--markdown', '--', ...writeKeys('1')], { REDIS_URL: r.url })

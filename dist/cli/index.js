@@ -26033,6 +26033,7 @@ function startSampling(conn, intervalMs) {
 
 
 
+
 const USAGE = `Usage: redis-memory-guard ${COMMANDS.run.usage}`;
 function sampleInterval(ctx) {
     const ms = parseDuration(stringOption(ctx.args, 'sample-interval'), '--sample-interval') ?? DEFAULT_SAMPLE_INTERVAL_MS;
@@ -26133,7 +26134,8 @@ function runChild(argv, ctx, redisUrl, outputToStderr, oom) {
         });
         child.once('close', (code, signal) => {
             cleanup();
-            resolve({ argv, exitCode: code, signal, durationMs: Date.now() - started, outputOomLines: oom.end() });
+            // URLs in the arguments may carry passwords; the report keeps them masked.
+            resolve({ argv: argv.map(maskUrlText), exitCode: code, signal, durationMs: Date.now() - started, outputOomLines: oom.end() });
         });
     });
 }

@@ -71,7 +71,7 @@ export async function diffCommand(ctx: Context): Promise<number> {
     before: before.state,
     after: after.state,
     thresholds: limits,
-    extra: { diff: { before: files[0], after: files[1] } }
+    extra: { cli: 'diff', diff: { before: files[0], after: files[1] } }
   })
   return emit(ctx, report, (r) => renderReport(r, ctx.log.out))
 }

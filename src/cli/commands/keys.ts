@@ -23,7 +23,7 @@ export async function keysCommand(ctx: Context): Promise<number> {
       before: null,
       after: now,
       thresholds: DEFAULT_THRESHOLDS,
-      extra: { command: 'keys', keyAnalysis: null, keyAnalysisNote: NO_ANALYSIS_NOTE }
+      extra: { cli: 'keys', keyAnalysis: null, keyAnalysisNote: NO_ANALYSIS_NOTE }
     })
     const c = ctx.log.out
     await emit(ctx, report, (r) =>

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process'
 import { StringDecoder } from 'node:string_decoder'
 import { UserError, describeError } from '../../errors.js'
 import { buildReport } from '../../report.js'
+import { maskUrlText } from '../../redis/target.js'
 import { parseDuration } from '../../size.js'
 import { takeSnapshot, type Snapshot } from '../../snapshot.js'
 import { COMMANDS, UsageError, stringOption } from '../args.js'
@@ -60,7 +61,7 @@ export async function runCommand(ctx: Context): Promise<number> {
         thresholds: limits,
         observations: { sampledPeak: sampling.peak ?? undefined, outputOomLines: command.outputOomLines },
         errors,
-        extra: { command, sampling, throwawayServer: throwaway !== null }
+        extra: { cli: 'run', command, sampling, throwawayServer: throwaway !== null }
       })
       const code = await emit(ctx, report, (r) => renderReport(r, ctx.log.out, command))
       if (command.exitCode !== 0 && format !== 'terminal') {
@@ -114,7 +115,8 @@ function runChild(argv: string[], ctx: Context, redisUrl: string | null, outputT
     })
     child.once('close', (code, signal) => {
       cleanup()
-      resolve({ argv, exitCode: code, signal, durationMs: Date.now() - started, outputOomLines: oom.end() })
+      // URLs in the arguments may carry passwords; the report keeps them masked.
+      resolve({ argv: argv.map(maskUrlText), exitCode: code, signal, durationMs: Date.now() - started, outputOomLines: oom.end() })
     })
   })
 }

@@ -15,7 +15,7 @@ export async function snapshotCommand(ctx: Context): Promise<number> {
   const conn = await open(ctx, target)
   try {
     const now = await takeSnapshot(conn, { withDoctor: true })
-    const report = buildReport({ target, before: null, after: now, thresholds: limits, extra: { command: 'snapshot' } })
+    const report = buildReport({ target, before: null, after: now, thresholds: limits, extra: { cli: 'snapshot' } })
     return await emit(ctx, report, (r) => renderSnapshot(r, ctx.log.out))
   } finally {
     await conn.close()
