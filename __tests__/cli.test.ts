@@ -142,6 +142,50 @@ describe('run', () => {
   })
 })
 
+describe('run and signals', () => {
+  /** Starts the CLI and resolves once its stdout contains `marker`. */
+  function startCli(args: string[], env: Record<string, string>, marker: string) {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    const seen = new Promise<void>((resolve) =>
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString()
+        if (stdout.includes(marker)) resolve()
+      })
+    )
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    const done = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
+    return { child, seen, done, output: () => ({ stdout, stderr }) }
+  }
+  const waitingCommand = (ms: number): string[] => [process.execPath, '-e', `console.log('ready'); setTimeout(() => console.log('finished'), ${ms})`]
+
+  it('on SIGTERM stops the command, still reports, and stops the throwaway server', async () => {
+    const closed = await freePort()
+    const cli = startCli(['run', '--', ...waitingCommand(30_000)], { REDIS_URL: `redis://127.0.0.1:${closed}` }, 'ready')
+    await cli.seen
+    cli.child.kill('SIGTERM')
+    expect(await cli.done).toBe(1)
+    const { stdout, stderr } = cli.output()
+    expect(stdout).toContain('was stopped by SIGTERM')
+    expect(stdout).toContain('Redis memory: pass')
+    expect(stdout).not.toMatch(/^finished$/m) // the command did not run to its end
+    const port = Number(/127\.0\.0\.1:(\d+) for this run/.exec(stderr)?.[1])
+    expect(port).toBeGreaterThan(0)
+    expect(await probe('127.0.0.1', port)).toBe('refused')
+  })
+
+  it('leaves SIGINT to the command: the run goes on to its report', async () => {
+    const r = await redis()
+    const cli = startCli(['run', '--url', r.url, '--', ...waitingCommand(500)], {}, 'ready')
+    await cli.seen
+    cli.child.kill('SIGINT') // only the CLI, not the command: as if the command ignored Ctrl-C
+    expect(await cli.done).toBe(0)
+    expect(cli.output().stdout).toMatch(/^finished$/m)
+    expect(cli.output().stdout).toContain('Redis memory: pass')
+  })
+})
+
 describe('snapshot, keys and diff', () => {
   it('snapshot reads like the INFO commands, with the fragmentation noise gate', async () => {
     const r = await redis(['--maxmemory', '64mb'])

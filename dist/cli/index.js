@@ -25295,8 +25295,11 @@ const START_TIMEOUT_MS = 10_000;
 async function startThrowaway(binary = 'redis-server') {
     const port = await freePort();
     const dir = (0,external_node_fs_namespaceObject.mkdtempSync)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'redis-memory-guard-'));
+    // Its own process group, so Ctrl-C in the terminal reaches the command but not this server:
+    // it must outlive the command for the "after" snapshot, and is stopped by us.
     const child = (0,external_node_child_process_namespaceObject.spawn)(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'], {
-        stdio: ['ignore', 'pipe', 'pipe']
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true
     });
     let log = '';
     const keep = (d) => {
@@ -25716,7 +25719,7 @@ async function diffCommand(ctx) {
         before: before.state,
         after: after.state,
         thresholds: limits,
-        extra: { diff: { before: files[0], after: files[1] } }
+        extra: { cli: 'diff', diff: { before: files[0], after: files[1] } }
     });
     return emit(ctx, report, (r) => renderReport(r, ctx.log.out));
 }
@@ -25925,7 +25928,7 @@ async function keysCommand(ctx) {
             before: null,
             after: now,
             thresholds: DEFAULT_THRESHOLDS,
-            extra: { command: 'keys', keyAnalysis: null, keyAnalysisNote: NO_ANALYSIS_NOTE }
+            extra: { cli: 'keys', keyAnalysis: null, keyAnalysisNote: NO_ANALYSIS_NOTE }
         });
         const c = ctx.log.out;
         await emit(ctx, report, (r) => [`${c.bold('Keys')} ${c.dim('·')} ${safeText(r.server?.kind ?? 'redis')} at ${r.target.url}`, '', keyspaceTable(now, c), '', c.dim(NO_ANALYSIS_NOTE)].join('\n'));
@@ -26053,70 +26056,93 @@ async function runCommand(ctx) {
     const format = outputFormat(ctx);
     const limits = thresholds(ctx);
     const intervalMs = sampleInterval(ctx);
-    const { target, throwaway } = await locateRedis(ctx, true);
+    const live = { child: null, throwaway: null };
+    const stopSignals = handleSignals(ctx, live);
     try {
-        const conn = await context_open(ctx, target);
+        const { target, throwaway } = await locateRedis(ctx, true);
+        live.throwaway = throwaway;
         try {
-            const before = await takeSnapshot(conn);
-            const sampler = startSampling(conn, intervalMs);
-            const oom = new OomLineCounter();
-            const ran = await runChild(rest, ctx, throwaway ? target.url : null, format !== 'terminal', oom).then((record) => ({ record }), (error) => ({ error }));
-            const sampling = await sampler.stop();
-            if ('error' in ran)
-                throw ran.error;
-            const command = ran.record;
-            const errors = [];
-            let after = null;
-            try {
-                after = await takeSnapshot(conn, { withDoctor: true });
-            }
-            catch (err) {
-                errors.push(`No snapshot after the command: ${describeError(err)}`);
-            }
-            const report = buildReport({
-                target,
-                before,
-                after,
-                thresholds: limits,
-                observations: { sampledPeak: sampling.peak ?? undefined, outputOomLines: command.outputOomLines },
-                errors,
-                extra: { command, sampling, throwawayServer: throwaway !== null }
-            });
-            const code = await emit(ctx, report, (r) => renderReport(r, ctx.log.out, command));
-            if (command.exitCode !== 0 && format !== 'terminal') {
-                ctx.log.error(`The command ${command.signal ? `was stopped by ${command.signal}` : `exited with code ${command.exitCode}`}.`);
-            }
-            return command.exitCode === 0 ? code : ExitCode.Fail;
+            return await watch(ctx, target, throwaway !== null, live, { format, limits, intervalMs });
         }
         finally {
-            await conn.close();
+            await throwaway?.stop();
         }
     }
     finally {
-        await throwaway?.stop();
+        stopSignals();
+    }
+}
+const SIGNAL_NUMBERS = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 };
+/**
+ * While the command runs, Ctrl-C reaches it from the terminal and SIGTERM/SIGHUP are passed on:
+ * the command ends, and the report and the clean-up still happen. Outside the command a signal
+ * stops the throwaway server and exits at once. Returns a function that removes the handlers.
+ */
+function handleSignals(ctx, live) {
+    const handlers = Object.keys(SIGNAL_NUMBERS).map((signal) => {
+        const handler = () => {
+            if (live.child !== null && live.child.exitCode === null) {
+                if (signal !== 'SIGINT')
+                    live.child.kill(signal);
+                return;
+            }
+            ctx.log.error(`Stopped by ${signal}.`);
+            void Promise.resolve(live.throwaway?.stop()).finally(() => process.exit(128 + SIGNAL_NUMBERS[signal]));
+        };
+        process.on(signal, handler);
+        return () => process.removeListener(signal, handler);
+    });
+    return () => handlers.forEach((remove) => remove());
+}
+/** snapshot → command with sampling → snapshot → report. */
+async function watch(ctx, target, throwaway, live, opts) {
+    const conn = await context_open(ctx, target);
+    try {
+        const before = await takeSnapshot(conn);
+        const sampler = startSampling(conn, opts.intervalMs);
+        const oom = new OomLineCounter();
+        const ran = await runChild(ctx.args.rest, ctx, throwaway ? target.url : null, opts.format !== 'terminal', oom, (child) => (live.child = child)).then((record) => ({ record }), (error) => ({ error }));
+        const sampling = await sampler.stop();
+        if ('error' in ran)
+            throw ran.error;
+        const command = ran.record;
+        const errors = [];
+        let after = null;
+        try {
+            after = await takeSnapshot(conn, { withDoctor: true });
+        }
+        catch (err) {
+            errors.push(`No snapshot after the command: ${describeError(err)}`);
+        }
+        const report = buildReport({
+            target,
+            before,
+            after,
+            thresholds: opts.limits,
+            observations: { sampledPeak: sampling.peak ?? undefined, outputOomLines: command.outputOomLines },
+            errors,
+            extra: { cli: 'run', command, sampling, throwawayServer: throwaway }
+        });
+        const code = await emit(ctx, report, (r) => renderReport(r, ctx.log.out, command));
+        if (command.exitCode !== 0 && opts.format !== 'terminal') {
+            ctx.log.error(`The command ${command.signal ? `was stopped by ${command.signal}` : `exited with code ${command.exitCode}`}.`);
+        }
+        return command.exitCode === 0 ? code : ExitCode.Fail;
+    }
+    finally {
+        await conn.close();
     }
 }
 /**
  * Runs the command with its output passed through (to stderr when stdout carries the report) and
  * scanned for OOM lines. Ctrl-C reaches the command from the terminal; we stay alive to clean up.
  */
-function runChild(argv, ctx, redisUrl, outputToStderr, oom) {
+function runChild(argv, ctx, redisUrl, outputToStderr, oom, onSpawn) {
     const started = Date.now();
     const env = redisUrl ? { ...ctx.env, REDIS_URL: redisUrl } : ctx.env;
     return new Promise((resolve, reject) => {
         const child = (0,external_node_child_process_namespaceObject.spawn)(argv[0], argv.slice(1), { stdio: ['inherit', 'pipe', 'pipe'], env });
-        const forward = (signal) => () => {
-            if (child.exitCode === null)
-                child.kill(signal);
-        };
-        const onInt = () => { }; // the terminal sends SIGINT to the command too
-        const onTerm = forward('SIGTERM');
-        process.on('SIGINT', onInt);
-        process.on('SIGTERM', onTerm);
-        const cleanup = () => {
-            process.removeListener('SIGINT', onInt);
-            process.removeListener('SIGTERM', onTerm);
-        };
+        onSpawn(child);
         const pass = (from, to) => {
             const decoder = new external_node_string_decoder_namespaceObject.StringDecoder('utf8');
             from.on('data', (d) => {
@@ -26127,13 +26153,11 @@ function runChild(argv, ctx, redisUrl, outputToStderr, oom) {
         pass(child.stdout, outputToStderr ? process.stderr : process.stdout);
         pass(child.stderr, process.stderr);
         child.once('error', (err) => {
-            cleanup();
             reject(err.code === 'ENOENT'
                 ? new UsageError(`Command not found: ${argv[0]}. ${USAGE}`, 'run')
                 : new UserError(`Could not start ${argv[0]}: ${err.message}`));
         });
         child.once('close', (code, signal) => {
-            cleanup();
             // URLs in the arguments may carry passwords; the report keeps them masked.
             resolve({ argv: argv.map(maskUrlText), exitCode: code, signal, durationMs: Date.now() - started, outputOomLines: oom.end() });
         });
@@ -26157,7 +26181,7 @@ async function snapshotCommand(ctx) {
     const conn = await context_open(ctx, target);
     try {
         const now = await takeSnapshot(conn, { withDoctor: true });
-        const report = buildReport({ target, before: null, after: now, thresholds: limits, extra: { command: 'snapshot' } });
+        const report = buildReport({ target, before: null, after: now, thresholds: limits, extra: { cli: 'snapshot' } });
         return await emit(ctx, report, (r) => renderSnapshot(r, ctx.log.out));
     }
     finally {

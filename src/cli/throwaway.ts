@@ -36,8 +36,11 @@ const START_TIMEOUT_MS = 10_000
 export async function startThrowaway(binary = 'redis-server'): Promise<ThrowawayRedis> {
   const port = await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'redis-memory-guard-'))
+  // Its own process group, so Ctrl-C in the terminal reaches the command but not this server:
+  // it must outlive the command for the "after" snapshot, and is stopped by us.
   const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'], {
-    stdio: ['ignore', 'pipe', 'pipe']
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true
   })
   let log = ''
   const keep = (d: Buffer): void => {

@@ -1,9 +1,10 @@
 /** `run`: snapshot → run the command while sampling → snapshot → judge → report → clean up. */
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { StringDecoder } from 'node:string_decoder'
 import { UserError, describeError } from '../../errors.js'
 import { buildReport } from '../../report.js'
-import { maskUrlText } from '../../redis/target.js'
+import type { Thresholds } from '../../checks.js'
+import { maskUrlText, type RedisTarget } from '../../redis/target.js'
 import { parseDuration } from '../../size.js'
 import { takeSnapshot, type Snapshot } from '../../snapshot.js'
 import { COMMANDS, UsageError, stringOption } from '../args.js'
@@ -11,6 +12,7 @@ import { ExitCode, emit, locateRedis, open, outputFormat, thresholds, type Conte
 import { OomLineCounter } from '../oom-lines.js'
 import { DEFAULT_SAMPLE_INTERVAL_MS, MAX_SAMPLE_INTERVAL_MS, MIN_SAMPLE_INTERVAL_MS, startSampling } from '../sampler.js'
 import { renderReport, type CommandRecord } from '../terminal.js'
+import type { ThrowawayRedis } from '../throwaway.js'
 
 const USAGE = `Usage: redis-memory-guard ${COMMANDS.run.usage}`
 
@@ -33,46 +35,93 @@ export async function runCommand(ctx: Context): Promise<number> {
   const limits = thresholds(ctx)
   const intervalMs = sampleInterval(ctx)
 
-  const { target, throwaway } = await locateRedis(ctx, true)
+  const live: LiveParts = { child: null, throwaway: null }
+  const stopSignals = handleSignals(ctx, live)
   try {
-    const conn = await open(ctx, target)
+    const { target, throwaway } = await locateRedis(ctx, true)
+    live.throwaway = throwaway
     try {
-      const before = await takeSnapshot(conn)
-      const sampler = startSampling(conn, intervalMs)
-      const oom = new OomLineCounter()
-      const ran = await runChild(rest, ctx, throwaway ? target.url : null, format !== 'terminal', oom).then(
-        (record) => ({ record }),
-        (error: unknown) => ({ error })
-      )
-      const sampling = await sampler.stop()
-      if ('error' in ran) throw ran.error
-      const command = ran.record
-      const errors: string[] = []
-      let after: Snapshot | null = null
-      try {
-        after = await takeSnapshot(conn, { withDoctor: true })
-      } catch (err) {
-        errors.push(`No snapshot after the command: ${describeError(err)}`)
-      }
-      const report = buildReport({
-        target,
-        before,
-        after,
-        thresholds: limits,
-        observations: { sampledPeak: sampling.peak ?? undefined, outputOomLines: command.outputOomLines },
-        errors,
-        extra: { cli: 'run', command, sampling, throwawayServer: throwaway !== null }
-      })
-      const code = await emit(ctx, report, (r) => renderReport(r, ctx.log.out, command))
-      if (command.exitCode !== 0 && format !== 'terminal') {
-        ctx.log.error(`The command ${command.signal ? `was stopped by ${command.signal}` : `exited with code ${command.exitCode}`}.`)
-      }
-      return command.exitCode === 0 ? code : ExitCode.Fail
+      return await watch(ctx, target, throwaway !== null, live, { format, limits, intervalMs })
     } finally {
-      await conn.close()
+      await throwaway?.stop()
     }
   } finally {
-    await throwaway?.stop()
+    stopSignals()
+  }
+}
+
+/** What is running on the user's behalf, so a signal can end it cleanly. */
+interface LiveParts {
+  child: ChildProcess | null
+  throwaway: ThrowawayRedis | null
+}
+
+const SIGNAL_NUMBERS = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const
+
+/**
+ * While the command runs, Ctrl-C reaches it from the terminal and SIGTERM/SIGHUP are passed on:
+ * the command ends, and the report and the clean-up still happen. Outside the command a signal
+ * stops the throwaway server and exits at once. Returns a function that removes the handlers.
+ */
+function handleSignals(ctx: Context, live: LiveParts): () => void {
+  const handlers = (Object.keys(SIGNAL_NUMBERS) as (keyof typeof SIGNAL_NUMBERS)[]).map((signal) => {
+    const handler = (): void => {
+      if (live.child !== null && live.child.exitCode === null) {
+        if (signal !== 'SIGINT') live.child.kill(signal)
+        return
+      }
+      ctx.log.error(`Stopped by ${signal}.`)
+      void Promise.resolve(live.throwaway?.stop()).finally(() => process.exit(128 + SIGNAL_NUMBERS[signal]))
+    }
+    process.on(signal, handler)
+    return () => process.removeListener(signal, handler)
+  })
+  return () => handlers.forEach((remove) => remove())
+}
+
+/** snapshot → command with sampling → snapshot → report. */
+async function watch(
+  ctx: Context,
+  target: RedisTarget,
+  throwaway: boolean,
+  live: LiveParts,
+  opts: { format: 'terminal' | 'json' | 'markdown'; limits: Thresholds; intervalMs: number }
+): Promise<number> {
+  const conn = await open(ctx, target)
+  try {
+    const before = await takeSnapshot(conn)
+    const sampler = startSampling(conn, opts.intervalMs)
+    const oom = new OomLineCounter()
+    const ran = await runChild(ctx.args.rest, ctx, throwaway ? target.url : null, opts.format !== 'terminal', oom, (child) => (live.child = child)).then(
+      (record) => ({ record }),
+      (error: unknown) => ({ error })
+    )
+    const sampling = await sampler.stop()
+    if ('error' in ran) throw ran.error
+    const command = ran.record
+    const errors: string[] = []
+    let after: Snapshot | null = null
+    try {
+      after = await takeSnapshot(conn, { withDoctor: true })
+    } catch (err) {
+      errors.push(`No snapshot after the command: ${describeError(err)}`)
+    }
+    const report = buildReport({
+      target,
+      before,
+      after,
+      thresholds: opts.limits,
+      observations: { sampledPeak: sampling.peak ?? undefined, outputOomLines: command.outputOomLines },
+      errors,
+      extra: { cli: 'run', command, sampling, throwawayServer: throwaway }
+    })
+    const code = await emit(ctx, report, (r) => renderReport(r, ctx.log.out, command))
+    if (command.exitCode !== 0 && opts.format !== 'terminal') {
+      ctx.log.error(`The command ${command.signal ? `was stopped by ${command.signal}` : `exited with code ${command.exitCode}`}.`)
+    }
+    return command.exitCode === 0 ? code : ExitCode.Fail
+  } finally {
+    await conn.close()
   }
 }
 
@@ -80,22 +129,19 @@ export async function runCommand(ctx: Context): Promise<number> {
  * Runs the command with its output passed through (to stderr when stdout carries the report) and
  * scanned for OOM lines. Ctrl-C reaches the command from the terminal; we stay alive to clean up.
  */
-function runChild(argv: string[], ctx: Context, redisUrl: string | null, outputToStderr: boolean, oom: OomLineCounter): Promise<CommandRecord> {
+function runChild(
+  argv: string[],
+  ctx: Context,
+  redisUrl: string | null,
+  outputToStderr: boolean,
+  oom: OomLineCounter,
+  onSpawn: (child: ChildProcess) => void
+): Promise<CommandRecord> {
   const started = Date.now()
   const env = redisUrl ? { ...ctx.env, REDIS_URL: redisUrl } : ctx.env
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0], argv.slice(1), { stdio: ['inherit', 'pipe', 'pipe'], env })
-    const forward = (signal: NodeJS.Signals) => (): void => {
-      if (child.exitCode === null) child.kill(signal)
-    }
-    const onInt = (): void => {} // the terminal sends SIGINT to the command too
-    const onTerm = forward('SIGTERM')
-    process.on('SIGINT', onInt)
-    process.on('SIGTERM', onTerm)
-    const cleanup = (): void => {
-      process.removeListener('SIGINT', onInt)
-      process.removeListener('SIGTERM', onTerm)
-    }
+    onSpawn(child)
     const pass = (from: NodeJS.ReadableStream, to: NodeJS.WritableStream): void => {
       const decoder = new StringDecoder('utf8')
       from.on('data', (d: Buffer) => {
@@ -106,7 +152,6 @@ function runChild(argv: string[], ctx: Context, redisUrl: string | null, outputT
     pass(child.stdout, outputToStderr ? process.stderr : process.stdout)
     pass(child.stderr, process.stderr)
     child.once('error', (err: NodeJS.ErrnoException) => {
-      cleanup()
       reject(
         err.code === 'ENOENT'
           ? new UsageError(`Command not found: ${argv[0]}. ${USAGE}`, 'run')
@@ -114,7 +159,6 @@ function runChild(argv: string[], ctx: Context, redisUrl: string | null, outputT
       )
     })
     child.once('close', (code, signal) => {
-      cleanup()
       // URLs in the arguments may carry passwords; the report keeps them masked.
       resolve({ argv: argv.map(maskUrlText), exitCode: code, signal, durationMs: Date.now() - started, outputOomLines: oom.end() })
     })
