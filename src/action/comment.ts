@@ -1,0 +1,52 @@
+import * as core from '@actions/core'
+import type { Report } from '../report.js'
+import { commentMarker, explainGitHubError, pullRequestNumber, readEventPayload, upsertComment, type CommentSettings } from '../github/comment.js'
+import { Output } from './constants.js'
+
+/**
+ * Posts or updates the sticky PR comment and sets the comment-id and comment-url outputs.
+ * Never throws and never fails the job: the report is already in the summary and the outputs.
+ */
+export async function publishComment(report: Report, body: string, settings: CommentSettings, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  core.setOutput(Output.CommentId, '')
+  core.setOutput(Output.CommentUrl, '')
+  if (settings.mode === 'off') return
+  const issueNumber = pullRequestNumber(env.GITHUB_EVENT_NAME, await readEventPayload(env))
+  if (issueNumber === null) {
+    core.info(`No PR comment: the ${env.GITHUB_EVENT_NAME || 'current'} event is not a pull request.`)
+    return
+  }
+  const [owner, repo] = (env.GITHUB_REPOSITORY ?? '').split('/')
+  if (!owner || !repo) {
+    core.warning('Could not post the PR comment: GITHUB_REPOSITORY is not set (owner/repo).')
+    return
+  }
+  if (!settings.token) {
+    core.warning('Could not post the PR comment: github-token is empty. Leave it unset to use the job token, or pass a token with pull-requests: write.')
+    return
+  }
+  core.setSecret(settings.token)
+  try {
+    const result = await upsertComment({
+      token: settings.token,
+      owner,
+      repo,
+      issueNumber,
+      marker: commentMarker(settings.key),
+      body,
+      // on-breach: a passing run posts nothing new, but still updates an old comment so it never shows a stale failure.
+      create: settings.mode === 'auto' || report.verdict !== 'pass'
+    })
+    if (result.action === 'skipped') {
+      core.info(`No PR comment: the verdict is pass and comment is on-breach.`)
+      return
+    }
+    core.setOutput(Output.CommentId, result.id)
+    core.setOutput(Output.CommentUrl, result.url)
+    core.info(`PR comment ${result.action}: ${result.url}`)
+  } catch (err) {
+    core.warning(explainGitHubError(err), { title: 'Redis Memory Guard: PR comment' })
+  }
+}
+
+
