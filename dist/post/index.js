@@ -56920,9 +56920,9 @@ function escapeMarkdown(text, opts = {}) {
         else if (ch === '>')
             out += '&gt;';
         else if (ch === '"')
-            out += '&quot;';
+            out += opts.prose ? ch : '&quot;';
         else if (ch === "'")
-            out += '&#39;';
+            out += opts.prose ? ch : '&#39;';
         else if (ch === '|')
             out += '&#124;';
         else if (ch === '@')
@@ -57304,9 +57304,9 @@ function serverDetails(report) {
     const lines = [];
     const server = report.server;
     const name = server ? `${server.kind === 'unknown' ? 'unknown server' : server.kind} ${server.version ?? ''}`.trim() : 'unknown';
-    const compat = server && server.kind !== 'redis' && server.redisCompatVersion ? ` (Redis-compatible ${escapeMarkdown(server.redisCompatVersion)})` : '';
-    const mode = server?.mode ? `, ${escapeMarkdown(server.mode)}` : '';
-    lines.push(`- Server: ${escapeMarkdown(name)}${compat}${mode} at ${codeText(report.target.url)}`);
+    const compat = server && server.kind !== 'redis' && server.redisCompatVersion ? ` (Redis-compatible ${prose(server.redisCompatVersion)})` : '';
+    const mode = server?.mode ? `, ${prose(server.mode)}` : '';
+    lines.push(`- Server: ${prose(name)}${compat}${mode} at ${codeText(report.target.url)}`);
     if (s) {
         const m = s.memory;
         const mm = m.maxmemory;
@@ -57320,7 +57320,7 @@ function serverDetails(report) {
     }
     if (report.peak)
         lines.push(`- The step's peak is ${prose(report.peak.explanation)}.`);
-    lines.push(`- Report by ${escapeMarkdown(report.tool.name)} ${escapeMarkdown(report.tool.version)} at ${escapeMarkdown(report.generatedAt)}.`);
+    lines.push(`- Report by ${prose(`${report.tool.name} ${report.tool.version} at ${report.generatedAt}`)}.`);
     return lines.join('\n');
 }
 /** The commands the step ran most, from the commandstats difference. */
@@ -57355,7 +57355,7 @@ function reportParts(report, variant, opts = {}) {
     const keep = (label, text) => void parts.push({ label, text, importance: 100 });
     if (opts.marker)
         keep('marker', opts.marker);
-    const title = opts.title ? ` · ${escapeMarkdown(opts.title, { maxLength: 200 })}` : '';
+    const title = opts.title ? ` · ${escapeMarkdown(opts.title, { prose: true, maxLength: 200 })}` : '';
     keep('title', variant === 'summary' ? `## Redis Memory Guard${title}` : `### Redis memory${title}`);
     keep('verdict', headline(report));
     if (report.errors.length > 0) {
@@ -62550,8 +62550,11 @@ async function upsertComment(req) {
 }
 /** One line for a failed GitHub call: for 401/403/404, which permission is missing and how to grant it. */
 function explainGitHubError(err) {
-    const status = err?.status;
-    const detail = describeError(err);
+    const e = err;
+    const status = e?.status;
+    // Octokit appends the documentation link to the message; GitHub's own words are shorter.
+    const apiMessage = e?.response?.data?.message;
+    const detail = typeof apiMessage === 'string' && apiMessage ? apiMessage : describeError(err);
     const after = 'The job summary, the JSON report and the comment-body output still have the report.';
     if (status === 403 || status === 404) {
         return (`Could not post the PR comment: GitHub answered ${status} (${detail}). The token lacks the pull-requests: write permission. ` +

@@ -62,8 +62,11 @@ export async function upsertComment(req: UpsertRequest): Promise<UpsertResult> {
 
 /** One line for a failed GitHub call: for 401/403/404, which permission is missing and how to grant it. */
 export function explainGitHubError(err: unknown): string {
-  const status = (err as { status?: unknown } | null)?.status
-  const detail = describeError(err)
+  const e = err as { status?: unknown; response?: { data?: { message?: unknown } } } | null
+  const status = e?.status
+  // Octokit appends the documentation link to the message; GitHub's own words are shorter.
+  const apiMessage = e?.response?.data?.message
+  const detail = typeof apiMessage === 'string' && apiMessage ? apiMessage : describeError(err)
   const after = 'The job summary, the JSON report and the comment-body output still have the report.'
   if (status === 403 || status === 404) {
     return (

@@ -42,8 +42,8 @@ export function escapeMarkdown(text: string, opts: EscapeOptions = {}): string {
     if (ch === '&') out += '&amp;'
     else if (ch === '<') out += '&lt;'
     else if (ch === '>') out += '&gt;'
-    else if (ch === '"') out += '&quot;'
-    else if (ch === "'") out += '&#39;'
+    else if (ch === '"') out += opts.prose ? ch : '&quot;'
+    else if (ch === "'") out += opts.prose ? ch : '&#39;'
     else if (ch === '|') out += '&#124;'
     else if (ch === '@') out += `&#64;${ZWSP}`
     else if (ch === '#') out += `\\#${ZWSP}`

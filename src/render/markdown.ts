@@ -265,9 +265,9 @@ export function serverDetails(report: Report): string {
   const lines: string[] = []
   const server = report.server
   const name = server ? `${server.kind === 'unknown' ? 'unknown server' : server.kind} ${server.version ?? ''}`.trim() : 'unknown'
-  const compat = server && server.kind !== 'redis' && server.redisCompatVersion ? ` (Redis-compatible ${escapeMarkdown(server.redisCompatVersion)})` : ''
-  const mode = server?.mode ? `, ${escapeMarkdown(server.mode)}` : ''
-  lines.push(`- Server: ${escapeMarkdown(name)}${compat}${mode} at ${codeText(report.target.url)}`)
+  const compat = server && server.kind !== 'redis' && server.redisCompatVersion ? ` (Redis-compatible ${prose(server.redisCompatVersion)})` : ''
+  const mode = server?.mode ? `, ${prose(server.mode)}` : ''
+  lines.push(`- Server: ${prose(name)}${compat}${mode} at ${codeText(report.target.url)}`)
   if (s) {
     const m = s.memory
     const mm = m.maxmemory
@@ -277,7 +277,7 @@ export function serverDetails(report: Report): string {
     if (m.totalSystemMemory) lines.push(`- Memory of the machine Redis runs on: ${formatBytes(m.totalSystemMemory)}`)
   }
   if (report.peak) lines.push(`- The step's peak is ${prose(report.peak.explanation)}.`)
-  lines.push(`- Report by ${escapeMarkdown(report.tool.name)} ${escapeMarkdown(report.tool.version)} at ${escapeMarkdown(report.generatedAt)}.`)
+  lines.push(`- Report by ${prose(`${report.tool.name} ${report.tool.version} at ${report.generatedAt}`)}.`)
   return lines.join('\n')
 }
 
@@ -315,7 +315,7 @@ export function reportParts(report: Report, variant: Variant, opts: RenderOption
   const keep = (label: string, text: string): void => void parts.push({ label, text, importance: 100 })
 
   if (opts.marker) keep('marker', opts.marker)
-  const title = opts.title ? ` · ${escapeMarkdown(opts.title, { maxLength: 200 })}` : ''
+  const title = opts.title ? ` · ${escapeMarkdown(opts.title, { prose: true, maxLength: 200 })}` : ''
   keep('title', variant === 'summary' ? `## Redis Memory Guard${title}` : `### Redis memory${title}`)
   keep('verdict', headline(report))
 
