@@ -57,17 +57,35 @@ export function fitParts(
     .map((p, index) => ({ p, index }))
     .sort((a, b) => a.p.importance - b.p.importance || b.index - a.index)
     .map((x) => x.p)
+  const fits = (): boolean => measure(join(true)) <= limit
+  let done = false
   for (const p of order) {
     if (p.short === undefined || p.importance >= 100) continue
     p.state = 'short'
-    const text = join(true)
-    if (measure(text) <= limit) return result(text)
+    if ((done = fits())) break
   }
-  for (const p of order) {
-    if (p.importance >= 100) continue
-    p.state = 'dropped'
-    const text = join(true)
-    if (measure(text) <= limit) return result(text)
+  if (!done) {
+    for (const p of order) {
+      if (p.importance >= 100) continue
+      p.state = 'dropped'
+      if ((done = fits())) break
+    }
+  }
+  if (done) {
+    // Dropping one big part may have made room for smaller, less important ones dropped before it: put them back.
+    for (const p of [...order].reverse()) {
+      const before = p.state
+      if (before === 'dropped' && p.short !== undefined) {
+        p.state = 'short'
+        if (!fits()) p.state = before
+      }
+      if (p.state !== 'full') {
+        const prev = p.state
+        p.state = 'full'
+        if (!fits()) p.state = prev
+      }
+    }
+    return result(join(true))
   }
   // Even the parts that are never dropped are too long (e.g. a huge error text): cut at a line.
   const tail = '\n\n' + notice(result('').shortened, [...result('').omitted, 'the rest of the text']) + '\n'

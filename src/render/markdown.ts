@@ -228,11 +228,21 @@ function causeHints(report: Report, c: CheckResult): string[] {
   return hints
 }
 
-function breachBlock(report: Report, c: CheckResult, variant: Variant, extensions: readonly ReportExtension[], withHints: boolean): string {
+function breachBlock(
+  report: Report,
+  c: CheckResult,
+  variant: Variant,
+  extensions: readonly ReportExtension[],
+  shown: Set<string> | null
+): string {
   const lines = [`- ${STATUS_MARK[c.status]} **${c.check}**: ${prose(c.message)}`]
-  if (withHints) {
+  if (shown) {
     const hints = [...causeHints(report, c), ...extensions.flatMap((e) => e.breachHints?.(report, c.check, variant) ?? [])]
-    for (const h of hints) lines.push(`  - ${h}`)
+    // Two breaches often share a cause (OOM and memory-percent): say it once, under the first.
+    for (const h of hints.filter((x) => !shown.has(x))) {
+      shown.add(h)
+      lines.push(`  - ${h}`)
+    }
   }
   if (c.advice) lines.push(`  - **What to do:** ${prose(c.advice)}`)
   return lines.join('\n')
@@ -326,13 +336,14 @@ export function reportParts(report: Report, variant: Variant, opts: RenderOption
   if (report.after !== null) parts.push({ label: 'figures table', importance: 80, text: figuresTable(report) })
 
   const breaches = report.checks.filter(breached)
+  const hintsShown = new Set<string>()
   if (breaches.length > 0) {
     const heading = variant === 'summary' ? '### What went wrong and what to do' : '**What went wrong and what to do**'
     parts.push({
       label: 'causes under the breaches',
       importance: 95,
-      text: [heading, '', ...breaches.map((c) => breachBlock(report, c, variant, extensions, true))].join('\n'),
-      short: [heading, '', ...breaches.map((c) => breachBlock(report, c, variant, extensions, false))].join('\n')
+      text: [heading, '', ...breaches.map((c) => breachBlock(report, c, variant, extensions, hintsShown))].join('\n'),
+      short: [heading, '', ...breaches.map((c) => breachBlock(report, c, variant, extensions, null))].join('\n')
     })
   }
   if (report.notes.length > 0) {
