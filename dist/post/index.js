@@ -57015,21 +57015,41 @@ function fitParts(parts, limit, measure, notice) {
         .map((p, index) => ({ p, index }))
         .sort((a, b) => a.p.importance - b.p.importance || b.index - a.index)
         .map((x) => x.p);
+    const fits = () => measure(join(true)) <= limit;
+    let done = false;
     for (const p of order) {
         if (p.short === undefined || p.importance >= 100)
             continue;
         p.state = 'short';
-        const text = join(true);
-        if (measure(text) <= limit)
-            return result(text);
+        if ((done = fits()))
+            break;
     }
-    for (const p of order) {
-        if (p.importance >= 100)
-            continue;
-        p.state = 'dropped';
-        const text = join(true);
-        if (measure(text) <= limit)
-            return result(text);
+    if (!done) {
+        for (const p of order) {
+            if (p.importance >= 100)
+                continue;
+            p.state = 'dropped';
+            if ((done = fits()))
+                break;
+        }
+    }
+    if (done) {
+        // Dropping one big part may have made room for smaller, less important ones dropped before it: put them back.
+        for (const p of [...order].reverse()) {
+            const before = p.state;
+            if (before === 'dropped' && p.short !== undefined) {
+                p.state = 'short';
+                if (!fits())
+                    p.state = before;
+            }
+            if (p.state !== 'full') {
+                const prev = p.state;
+                p.state = 'full';
+                if (!fits())
+                    p.state = prev;
+            }
+        }
+        return result(join(true));
     }
     // Even the parts that are never dropped are too long (e.g. a huge error text): cut at a line.
     const tail = '\n\n' + notice(result('').shortened, [...result('').omitted, 'the rest of the text']) + '\n';
@@ -57269,12 +57289,15 @@ function causeHints(report, c) {
     }
     return hints;
 }
-function breachBlock(report, c, variant, extensions, withHints) {
+function breachBlock(report, c, variant, extensions, shown) {
     const lines = [`- ${STATUS_MARK[c.status]} **${c.check}**: ${prose(c.message)}`];
-    if (withHints) {
+    if (shown) {
         const hints = [...causeHints(report, c), ...extensions.flatMap((e) => e.breachHints?.(report, c.check, variant) ?? [])];
-        for (const h of hints)
+        // Two breaches often share a cause (OOM and memory-percent): say it once, under the first.
+        for (const h of hints.filter((x) => !shown.has(x))) {
+            shown.add(h);
             lines.push(`  - ${h}`);
+        }
     }
     if (c.advice)
         lines.push(`  - **What to do:** ${prose(c.advice)}`);
@@ -57365,13 +57388,14 @@ function reportParts(report, variant, opts = {}) {
     if (report.after !== null)
         parts.push({ label: 'figures table', importance: 80, text: figuresTable(report) });
     const breaches = report.checks.filter(breached);
+    const hintsShown = new Set();
     if (breaches.length > 0) {
         const heading = variant === 'summary' ? '### What went wrong and what to do' : '**What went wrong and what to do**';
         parts.push({
             label: 'causes under the breaches',
             importance: 95,
-            text: [heading, '', ...breaches.map((c) => breachBlock(report, c, variant, extensions, true))].join('\n'),
-            short: [heading, '', ...breaches.map((c) => breachBlock(report, c, variant, extensions, false))].join('\n')
+            text: [heading, '', ...breaches.map((c) => breachBlock(report, c, variant, extensions, hintsShown))].join('\n'),
+            short: [heading, '', ...breaches.map((c) => breachBlock(report, c, variant, extensions, null))].join('\n')
         });
     }
     if (report.notes.length > 0) {
