@@ -62,6 +62,9 @@ describe('sticky PR comment', () => {
     expect(first.post.outputs['comment-url']).toBe(list[0].html_url)
     expect(first.post.outputs['comment-body']).toBe(list[0].body)
     expect(github.requests.every((r) => r.authorization === 'token test-token')).toBe(true)
+    const visible = (out: string): string => out.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n')
+    expect(first.post.stdout).toContain('::add-mask::test-token')
+    expect(visible(first.post.stdout + first.post.stderr + first.post.summary)).not.toContain('test-token')
     expect(writes()).toEqual(['POST /repos/acme/shop/issues/7/comments'])
 
     github.requests.length = 0
