@@ -57126,7 +57126,7 @@ function headline(report) {
     const peakText = peak === null ? null : maxmemory ? `peak ${formatBytes(peak)} of ${formatBytes(maxmemory)} maxmemory` : `peak ${formatBytes(peak)} (no maxmemory set)`;
     const failing = report.checks.filter(breached).sort((a, b) => (a.status === b.status ? 0 : a.status === 'fail' ? -1 : 1));
     for (const c of failing) {
-        const text = breachFigure(report, c, peakText);
+        const text = breachFigure(c, peakText);
         if (text && !figures.includes(text))
             figures.push(text);
     }
@@ -57140,7 +57140,7 @@ function headline(report) {
     const label = VERDICT_WORD[report.verdict];
     return `${VERDICT_MARK[report.verdict]} **Redis memory: ${label}**${shown.length ? ` — ${shown.join(', ')}` : ''}`;
 }
-function breachFigure(report, c, peakText) {
+function breachFigure(c, peakText) {
     const n = c.measured ?? 0;
     switch (c.check) {
         case 'oom':
@@ -57160,7 +57160,7 @@ function breachFigure(report, c, peakText) {
         case 'fragmentation':
             return `fragmentation ratio ${(c.measured ?? 0).toFixed(2)}`;
         default:
-            return report.checks.length ? c.check : null;
+            return c.check;
     }
 }
 function worstStatus(report, ...checks) {
@@ -62655,23 +62655,26 @@ const DEFAULT_REPORT_NAME = 'redis-memory-report.json';
  * Never throws and never fails the job: the report is already in the summary and the outputs.
  */
 async function publishComment(report, body, settings, env = process.env) {
-    setOutput(Output.CommentId, '');
-    setOutput(Output.CommentUrl, '');
+    const posted = await postOrUpdate(report, body, settings, env);
+    setOutput(Output.CommentId, posted?.id ?? '');
+    setOutput(Output.CommentUrl, posted?.url ?? '');
+}
+async function postOrUpdate(report, body, settings, env) {
     if (settings.mode === 'off')
-        return;
+        return null;
     const issueNumber = pullRequestNumber(env.GITHUB_EVENT_NAME, await readEventPayload(env));
     if (issueNumber === null) {
         info(`No PR comment: the ${env.GITHUB_EVENT_NAME || 'current'} event is not a pull request.`);
-        return;
+        return null;
     }
     const [owner, repo] = (env.GITHUB_REPOSITORY ?? '').split('/');
     if (!owner || !repo) {
         warning('Could not post the PR comment: GITHUB_REPOSITORY is not set (owner/repo).');
-        return;
+        return null;
     }
     if (!settings.token) {
         warning('Could not post the PR comment: github-token is empty. Leave it unset to use the job token, or pass a token with pull-requests: write.');
-        return;
+        return null;
     }
     core_setSecret(settings.token);
     try {
@@ -62686,15 +62689,15 @@ async function publishComment(report, body, settings, env = process.env) {
             create: settings.mode === 'auto' || report.verdict !== 'pass'
         });
         if (result.action === 'skipped') {
-            info(`No PR comment: the verdict is pass and comment is on-breach.`);
-            return;
+            info('No PR comment: the verdict is pass and comment is on-breach.');
+            return null;
         }
-        setOutput(Output.CommentId, result.id);
-        setOutput(Output.CommentUrl, result.url);
         info(`PR comment ${result.action}: ${result.url}`);
+        return result;
     }
     catch (err) {
         warning(explainGitHubError(err), { title: 'Redis Memory Guard: PR comment' });
+        return null;
     }
 }
 

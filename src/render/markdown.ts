@@ -53,7 +53,7 @@ export function headline(report: Report): string {
     peak === null ? null : maxmemory ? `peak ${formatBytes(peak)} of ${formatBytes(maxmemory)} maxmemory` : `peak ${formatBytes(peak)} (no maxmemory set)`
   const failing = report.checks.filter(breached).sort((a, b) => (a.status === b.status ? 0 : a.status === 'fail' ? -1 : 1))
   for (const c of failing) {
-    const text = breachFigure(report, c, peakText)
+    const text = breachFigure(c, peakText)
     if (text && !figures.includes(text)) figures.push(text)
   }
   if (report.after === null) figures.unshift('no snapshot after the step')
@@ -64,7 +64,7 @@ export function headline(report: Report): string {
   return `${VERDICT_MARK[report.verdict]} **Redis memory: ${label}**${shown.length ? ` — ${shown.join(', ')}` : ''}`
 }
 
-function breachFigure(report: Report, c: CheckResult, peakText: string | null): string | null {
+function breachFigure(c: CheckResult, peakText: string | null): string | null {
   const n = c.measured ?? 0
   switch (c.check) {
     case 'oom':
@@ -84,7 +84,7 @@ function breachFigure(report: Report, c: CheckResult, peakText: string | null): 
     case 'fragmentation':
       return `fragmentation ratio ${(c.measured ?? 0).toFixed(2)}`
     default:
-      return report.checks.length ? c.check : null
+      return c.check
   }
 }
 
