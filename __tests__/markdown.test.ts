@@ -74,6 +74,12 @@ describe('report content', () => {
     expectWellFormed(md)
   })
 
+  it('escapes the title that comes from comment-key and matrix values', () => {
+    const md = renderComment(passReport(), { title: '<b>@acme/admins</b> #1' })
+    expect(md).toContain('### Redis memory · &lt;b&gt;&#64;\u200bacme/admins&lt;/b&gt; \\#\u200b1')
+    expect(md).not.toContain('<b>')
+  })
+
   it('renders the sections and breach lines that extensions add', () => {
     const ext: ReportExtension = {
       sections: (_r, variant) => [
