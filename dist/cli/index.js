@@ -23990,7 +23990,7 @@ module.exports.generateMulti = function generateMulti(keys) {
 
 /***/ }),
 
-/***/ 6029:
+/***/ 4608:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -24037,6 +24037,10 @@ var Input;
     Input["MaxLeakedKeys"] = "max-leaked-keys";
     Input["FailOn"] = "fail-on";
     Input["ReportPath"] = "report-path";
+    Input["Comment"] = "comment";
+    Input["CommentKey"] = "comment-key";
+    Input["Matrix"] = "matrix";
+    Input["GithubToken"] = "github-token";
 })(Input || (Input = {}));
 var Output;
 (function (Output) {
@@ -24048,6 +24052,9 @@ var Output;
     Output["EvictedKeys"] = "evicted-keys";
     Output["LeakedKeys"] = "leaked-keys";
     Output["ReportPath"] = "report-path";
+    Output["CommentId"] = "comment-id";
+    Output["CommentUrl"] = "comment-url";
+    Output["CommentBody"] = "comment-body";
 })(Output || (Output = {}));
 var State;
 (function (State) {
@@ -24957,14 +24964,57 @@ function sleep(ms) {
     return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+;// CONCATENATED MODULE: ./src/commandstats.ts
+/** What the step ran, from the difference of two commandstats readings. Pure. */
+
+/**
+ * The commands the step ran, most calls first. Counts include this action's own INFO calls.
+ * After a restart the counters started from zero, so the "after" values are the step's.
+ */
+function commandDeltas(before, after) {
+    if (!before?.commandstats || !after?.commandstats)
+        return null;
+    const restart = restarted(before, after);
+    const out = [];
+    for (const [command, a] of Object.entries(after.commandstats)) {
+        const b = restart ? undefined : before.commandstats[command];
+        const diff = (x, y) => x === null ? null : Math.max(0, x - (y ?? 0));
+        const calls = diff(a.calls, b?.calls) ?? 0;
+        const rejectedCalls = diff(a.rejectedCalls, b?.rejectedCalls);
+        const failedCalls = diff(a.failedCalls, b?.failedCalls);
+        // A command refused with OOM does not count as a call, but it is what the reader looks for.
+        if (calls === 0 && !rejectedCalls && !failedCalls)
+            continue;
+        out.push({ command, calls, usec: diff(a.usec, b?.usec) ?? 0, rejectedCalls, failedCalls });
+    }
+    return out.sort((x, y) => y.calls - x.calls || x.command.localeCompare(y.command));
+}
+
 ;// CONCATENATED MODULE: ./src/render/escape.ts
 /**
- * Escapes untrusted text (key names, server strings) for GitHub markdown and HTML: it renders as
- * the literal text, pings nobody and cannot break a table.
+ * Escaping of untrusted text (key names, server strings, user input) for GitHub markdown and HTML.
+ *
+ * GitHub renders markdown to HTML first and then links mentions (`@user`, `@org/team`), issue
+ * references (`#12`) and URLs in the resulting text nodes. So HTML entities alone do not stop a
+ * ping: `&#64;everyone` decodes back to `@everyone` before the mention filter runs. A zero-width
+ * space after `@` and `#` (and inside `://` and `www.`) breaks those patterns while the text still
+ * reads the same. The JSON report keeps every name exactly.
  */
-function escapeMarkdown(text) {
+const ZWSP = '\u200b';
+/** Characters that are markdown syntax somewhere; a backslash makes each one literal. */
+const MARKDOWN_PUNCTUATION = new Set('\\`*_{}[]()#+-.!~:$=^'.split(''));
+/** Invisible or direction-changing characters: shown as `\u{…}` so nothing is hidden or reordered. */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
+/** Punctuation that is markdown syntax only at the start of a line (lists, headings) or next to other syntax. */
+const LINE_START_ONLY = new Set('.-()!:+={}^'.split(''));
+/** Escapes untrusted text so it renders as the literal text, pings nobody, links nothing and cannot break a table. */
+function escapeMarkdown(text, opts = {}) {
+    const chars = [...cut(text, opts.maxLength)];
+    // `1.` or `2)` at the start of a line makes a list: escape the punctuation right after leading digits.
+    const leadingDigits = /^\d*/.exec(chars.join(''))?.[0].length ?? 0;
     let out = '';
-    for (const ch of text) {
+    for (let i = 0; i < chars.length; i++) {
+        const ch = chars[i];
         const code = ch.codePointAt(0) ?? 0;
         if (ch === '&')
             out += '&amp;';
@@ -24973,11 +25023,15 @@ function escapeMarkdown(text) {
         else if (ch === '>')
             out += '&gt;';
         else if (ch === '"')
-            out += '&quot;';
-        else if (ch === '@')
-            out += '&#64;';
+            out += opts.prose ? ch : '&quot;';
+        else if (ch === "'")
+            out += opts.prose ? ch : '&#39;';
         else if (ch === '|')
             out += '&#124;';
+        else if (ch === '@')
+            out += `&#64;${ZWSP}`;
+        else if (ch === '#')
+            out += `\\#${ZWSP}`;
         else if (ch === '\n')
             out += '\\n';
         else if (ch === '\r')
@@ -24986,130 +25040,376 @@ function escapeMarkdown(text) {
             out += '\\t';
         else if (code < 0x20 || code === 0x7f)
             out += `\\x${code.toString(16).padStart(2, '0')}`;
-        else if ('\\`*_{}[]()#+-.!~:'.includes(ch))
+        else if (INVISIBLE.test(ch))
+            out += `\\u{${code.toString(16)}}`;
+        else if (ch === ':' && chars[i + 1] === '/' && chars[i + 2] === '/')
+            out += `\\:${ZWSP}`;
+        else if (ch === '.' && i >= 3 && chars.slice(i - 3, i).join('').toLowerCase() === 'www')
+            out += `${ZWSP}\\.`;
+        else if (opts.prose && LINE_START_ONLY.has(ch) && i > leadingDigits)
+            out += ch;
+        else if (MARKDOWN_PUNCTUATION.has(ch))
             out += `\\${ch}`;
         else
             out += ch;
     }
     return out;
 }
-/** Untrusted text inside a fenced code block: only a fence could break out, so break fences. */
+/** Untrusted text in monospace: `<code>` with escaped content works inside tables, where a code span cannot hold `|`. */
+function codeText(text, opts = {}) {
+    return `<code>${escapeMarkdown(text, opts)}</code>`;
+}
+/**
+ * Untrusted multi-line text as a fenced code block that the text cannot close: the fence is longer
+ * than any run of backticks inside it (CommonMark closes a fence only with one at least as long).
+ * Inside a code block nothing is linked or mentioned, so the text is kept as it is, apart from
+ * invisible characters.
+ */
+function fencedBlock(text, opts = {}) {
+    const body = [...cut(text, opts.maxLength)]
+        .map((ch) => (ch !== '\n' && ch !== '\t' && INVISIBLE.test(ch) ? `\\u{${(ch.codePointAt(0) ?? 0).toString(16)}}` : ch))
+        .join('');
+    const longest = Math.max(0, ...(body.match(/`+/g) ?? []).map((run) => run.length));
+    const fence = '`'.repeat(Math.max(3, longest + 1));
+    return `${fence}text\n${body}\n${fence}`;
+}
+/** @deprecated Use fencedBlock, which picks a fence the text cannot close. Kept for callers of the first version. */
 function escapeCodeBlock(text) {
-    return text.replace(/```/g, '`\u200b``');
+    return text.replace(/`{3,}/g, (run) => run.split('').join(ZWSP));
+}
+function cut(text, maxLength) {
+    if (maxLength === undefined)
+        return text;
+    const chars = [...text];
+    return chars.length <= maxLength ? text : `${chars.slice(0, Math.max(0, maxLength - 1)).join('')}…`;
+}
+
+;// CONCATENATED MODULE: ./src/render/fit.ts
+/** Keeps rendered text under a size limit by shortening, then dropping, the least important parts. Pure. */
+/** JavaScript string length counts UTF-16 units, never fewer than GitHub's characters: a safe measure for comments. */
+const measureChars = (text) => text.length;
+/** The job summary's limit is in bytes. */
+const measureBytes = (text) => Buffer.byteLength(text, 'utf8');
+/**
+ * Joins the parts with blank lines. When that exceeds `limit`, parts are first replaced by their
+ * short form and then dropped, least important (and, at equal importance, last) first; `notice`
+ * is added at the end to say so. As a last resort the text is cut at a line, with any open code
+ * fence or `<details>` closed, so the markdown stays well formed.
+ */
+function fitParts(parts, limit, measure, notice) {
+    const current = parts.map((p) => ({ ...p, state: 'full' }));
+    const join = (withNotice) => {
+        const texts = current.filter((p) => p.state !== 'dropped').map((p) => (p.state === 'short' ? (p.short ?? p.text) : p.text));
+        const shortened = current.filter((p) => p.state === 'short').map((p) => p.label);
+        const omitted = current.filter((p) => p.state === 'dropped').map((p) => p.label);
+        if (withNotice)
+            texts.push(notice(shortened, omitted));
+        return texts.join('\n\n') + '\n';
+    };
+    const result = (text) => ({
+        text,
+        shortened: current.filter((p) => p.state === 'short').map((p) => p.label),
+        omitted: current.filter((p) => p.state === 'dropped').map((p) => p.label)
+    });
+    const whole = join(false);
+    if (measure(whole) <= limit)
+        return result(whole);
+    const order = current
+        .map((p, index) => ({ p, index }))
+        .sort((a, b) => a.p.importance - b.p.importance || b.index - a.index)
+        .map((x) => x.p);
+    const fits = () => measure(join(true)) <= limit;
+    let done = false;
+    for (const p of order) {
+        if (p.short === undefined || p.importance >= 100)
+            continue;
+        p.state = 'short';
+        if ((done = fits()))
+            break;
+    }
+    if (!done) {
+        for (const p of order) {
+            if (p.importance >= 100)
+                continue;
+            p.state = 'dropped';
+            if ((done = fits()))
+                break;
+        }
+    }
+    if (done) {
+        // Dropping one big part may have made room for smaller, less important ones dropped before it: put them back.
+        for (const p of [...order].reverse()) {
+            const before = p.state;
+            if (before === 'dropped' && p.short !== undefined) {
+                p.state = 'short';
+                if (!fits())
+                    p.state = before;
+            }
+            if (p.state !== 'full') {
+                const prev = p.state;
+                p.state = 'full';
+                if (!fits())
+                    p.state = prev;
+            }
+        }
+        return result(join(true));
+    }
+    // Even the parts that are never dropped are too long (e.g. a huge error text): cut at a line.
+    const tail = '\n\n' + notice(result('').shortened, [...result('').omitted, 'the rest of the text']) + '\n';
+    return result(cutAtLine(join(false), limit - measure(tail) - 32, measure) + tail);
+}
+/** The longest prefix that ends at a line and fits, with open fences and `<details>` closed. */
+function cutAtLine(text, budget, measure) {
+    const lines = text.split('\n');
+    let out = [];
+    let size = 0;
+    for (const line of lines) {
+        const next = size + measure(line) + 1;
+        if (next > budget)
+            break;
+        out.push(line);
+        size = next;
+    }
+    if (out.length === 0) {
+        // A single line longer than the budget: cut inside it.
+        let cutText = '';
+        for (const ch of text) {
+            if (measure(cutText + ch) > budget)
+                break;
+            cutText += ch;
+        }
+        out = [cutText];
+    }
+    const fence = openFence(out);
+    if (fence)
+        out.push(fence);
+    const opened = out.filter((l) => l.includes('<details')).length - out.filter((l) => l.includes('</details>')).length;
+    for (let i = 0; i < opened; i++)
+        out.push('', '</details>');
+    return out.join('\n');
+}
+/** The fence that is still open at the end of `lines`, if any. */
+function openFence(lines) {
+    let open = null;
+    for (const line of lines) {
+        const m = /^(`{3,}|~{3,})/.exec(line);
+        if (!m)
+            continue;
+        if (open === null)
+            open = m[1];
+        else if (m[1][0] === open[0] && m[1].length >= open.length && line.trim() === m[1])
+            open = null;
+    }
+    return open;
 }
 
 ;// CONCATENATED MODULE: ./src/render/markdown.ts
 
 
 
+
+
+
 const NOT_REPORTED = 'not reported by this server';
+/** GitHub rejects comment bodies over 65,536 characters; keep a margin for the marker and edits. */
+const COMMENT_LIMIT = 65_000;
+/** GitHub rejects a step's job summary over 1 MiB. */
+const SUMMARY_LIMIT = 1024 * 1024 - 1024;
 const VERDICT_MARK = { pass: '✅', warn: '⚠️', fail: '❌' };
+const VERDICT_WORD = { pass: 'pass', warn: 'warning', fail: 'fail' };
 const STATUS_MARK = { pass: '✅', warn: '⚠️', fail: '❌', skipped: '➖' };
-/** The first line: the verdict and the one or two figures that matter. */
+/** Our sentences may carry text from Redis (a policy name, a DB number): escaped, but readable. */
+const prose = (text) => escapeMarkdown(text, { prose: true, maxLength: 4000 });
+const breached = (c) => c.status === 'fail' || c.status === 'warn';
+/** The first line: the verdict and the one or two figures that matter most. */
 function headline(report) {
-    const parts = [];
-    const peak = report.peak?.bytes;
-    const maxmemory = report.after?.memory.maxmemory;
-    if (peak !== null && peak !== undefined) {
-        parts.push(maxmemory ? `peak ${formatBytes(peak)} of ${formatBytes(maxmemory)} maxmemory` : `peak ${formatBytes(peak)}`);
+    const figures = [];
+    const maxmemory = report.after?.memory.maxmemory ?? report.before?.memory.maxmemory ?? null;
+    const peak = report.peak?.bytes ?? null;
+    const peakText = peak === null ? null : maxmemory ? `peak ${formatBytes(peak)} of ${formatBytes(maxmemory)} maxmemory` : `peak ${formatBytes(peak)} (no maxmemory set)`;
+    const failing = report.checks.filter(breached).sort((a, b) => (a.status === b.status ? 0 : a.status === 'fail' ? -1 : 1));
+    for (const c of failing) {
+        const text = breachFigure(c, peakText);
+        if (text && !figures.includes(text))
+            figures.push(text);
     }
-    if (report.oomErrors !== null)
-        parts.push(report.oomErrors === 0 ? 'no OOM errors' : `${report.oomErrors} OOM errors`);
-    if (report.evictedKeys)
-        parts.push(`${report.evictedKeys} keys evicted`);
-    if (report.leakedKeys)
-        parts.push(`${report.leakedKeys} keys left behind`);
-    if (report.errors.length > 0 && report.after === null)
-        parts.push('no snapshot after the step');
-    const label = { pass: 'pass', warn: 'warning', fail: 'fail' }[report.verdict];
-    return `${VERDICT_MARK[report.verdict]} **Redis memory: ${label}**${parts.length ? ` — ${parts.join(', ')}` : ''}`;
+    if (report.after === null)
+        figures.unshift('no snapshot after the step');
+    if (peakText && !figures.includes(peakText))
+        figures.push(peakText);
+    if (report.oomErrors === 0)
+        figures.push('no OOM errors');
+    const shown = figures.slice(0, 2);
+    const label = VERDICT_WORD[report.verdict];
+    return `${VERDICT_MARK[report.verdict]} **Redis memory: ${label}**${shown.length ? ` — ${shown.join(', ')}` : ''}`;
 }
-function statusOf(report, ...checks) {
+function breachFigure(c, peakText) {
+    const n = c.measured ?? 0;
+    switch (c.check) {
+        case 'oom':
+            return plural(n, 'OOM error');
+        case 'evictions':
+            return `${plural(n, 'key')} evicted`;
+        case 'leaked-keys':
+            return `${plural(n, 'key')} left behind`;
+        case 'wrong-db':
+            return `${plural(n, 'key')} in the wrong DB`;
+        case 'used-memory':
+            return `${formatBytes(n)} used after the step (limit ${formatBytes(c.limit ?? 0)})`;
+        case 'peak-memory':
+            return `peak ${formatBytes(n)} (limit ${formatBytes(c.limit ?? 0)})`;
+        case 'memory-percent':
+            return peakText;
+        case 'fragmentation':
+            return `fragmentation ratio ${(c.measured ?? 0).toFixed(2)}`;
+        default:
+            return c.check;
+    }
+}
+function worstStatus(report, ...checks) {
     const found = report.checks.filter((c) => checks.includes(c.check));
     if (found.length === 0)
         return '';
-    const worst = found.some((c) => c.status === 'fail')
-        ? 'fail'
-        : found.some((c) => c.status === 'warn')
-            ? 'warn'
-            : found.some((c) => c.status === 'pass')
-                ? 'pass'
-                : 'skipped';
-    return STATUS_MARK[worst];
+    for (const s of ['fail', 'warn', 'pass'])
+        if (found.some((c) => c.status === s))
+            return STATUS_MARK[s];
+    return STATUS_MARK.skipped;
 }
-function limitOf(report, check) {
+function limitText(report, check, fmt) {
     const c = report.checks.find((x) => x.check === check);
-    if (!c || c.limit === null)
-        return '';
-    return c.unit === 'bytes' ? formatBytes(c.limit) : String(c.limit);
+    if (!c || c.limit === null || c.status === 'skipped')
+        return null;
+    return fmt(c.limit);
 }
-/** A figure for one side of the table: `—` without that snapshot, the words for "absent" when null. */
-function cell(n, snap, fmt) {
+const count = (n) => n.toLocaleString('en-US');
+function signed(n) {
+    return n > 0 ? `+${count(n)}` : n === 0 ? '±0' : count(n);
+}
+/** One side of the table: `—` without that snapshot, "not reported" when the server lacks the field. */
+function side(n, snap, fmt) {
     if (snap === null)
         return '—';
     return n === null || n === undefined ? NOT_REPORTED : fmt(n);
-}
-function pairRow(label, b, a, snaps, bytes) {
-    const fmt = bytes ? formatBytes : (n) => n.toLocaleString('en-US');
-    const both = typeof a === 'number' && typeof b === 'number';
-    return {
-        label,
-        before: cell(b, snaps[0], fmt),
-        after: cell(a, snaps[1], fmt),
-        change: both ? (bytes ? formatBytesDelta(a - b) : signed(a - b)) : ''
-    };
-}
-function signed(n) {
-    return n > 0 ? `+${n.toLocaleString('en-US')}` : n === 0 ? '±0' : n.toLocaleString('en-US');
-}
-/** The before / after / change table with a status mark per row. */
-function figuresTable(report) {
-    const b = report.before;
-    const a = report.after;
-    const snaps = [b, a];
-    const bytesRow = (label, x, y) => pairRow(label, x, y, snaps, true);
-    const countRow = (label, x, y) => pairRow(label, x, y, snaps, false);
-    const rows = [
-        { ...bytesRow('Used memory', b?.memory.usedMemory, a?.memory.usedMemory), limit: limitOf(report, 'used-memory'), status: statusOf(report, 'used-memory') },
-        {
-            label: `Peak during the step`,
-            before: '',
-            after: report.peak?.bytes === null || report.peak === null ? NOT_REPORTED : formatBytes(report.peak.bytes),
-            change: '',
-            limit: [limitOf(report, 'peak-memory'), limitOf(report, 'memory-percent')].filter(Boolean).join(' / '),
-            status: statusOf(report, 'peak-memory', 'memory-percent')
-        },
-        { ...bytesRow('RSS (process memory)', b?.memory.usedMemoryRss, a?.memory.usedMemoryRss), limit: '', status: '' },
-        {
-            label: 'Fragmentation ratio',
-            before: ratio(b?.memory.memFragmentationRatio, b),
-            after: ratio(a?.memory.memFragmentationRatio, a),
-            change: '',
-            limit: limitOf(report, 'fragmentation'),
-            status: statusOf(report, 'fragmentation')
-        },
-        { ...countRow('Keys (all DBs)', totalKeys(b), totalKeys(a)), limit: limitOf(report, 'leaked-keys'), status: statusOf(report, 'leaked-keys') },
-        { ...countRow('Evicted keys', b?.evictedKeys, a?.evictedKeys), limit: '', status: statusOf(report, 'evictions') },
-        { ...countRow('OOM errors', oomCount(b), oomCount(a)), limit: '0', status: statusOf(report, 'oom') },
-        { ...countRow('Connected clients', b?.connectedClients, a?.connectedClients), limit: '', status: '' }
-    ];
-    const lines = ['| | Before | After | Change | Limit | Status |', '|---|---:|---:|---:|---:|:---:|'];
-    for (const r of rows)
-        lines.push(`| ${r.label} | ${r.before} | ${r.after} | ${r.change} | ${r.limit} | ${r.status} |`);
-    return lines.join('\n');
 }
 function oomCount(s) {
     if (!s)
         return undefined;
     return s.errorstats === null ? null : (s.errorstats.OOM ?? 0);
 }
-function ratio(n, snap) {
-    return cell(n, snap, (x) => x.toFixed(2));
+/** The before / after / change / peak / limit / status table. */
+function figuresTable(report) {
+    const b = report.before;
+    const a = report.after;
+    const pair = (label, x, y, kind, change) => {
+        const fmt = kind === 'bytes' ? formatBytes : kind === 'ratio' ? (n) => n.toFixed(2) : count;
+        const both = typeof x === 'number' && typeof y === 'number';
+        const diff = change ??
+            (both
+                ? kind === 'bytes'
+                    ? formatBytesDelta(y - x)
+                    : kind === 'ratio'
+                        ? `${y - x >= 0 ? '+' : ''}${(y - x).toFixed(2)}`
+                        : signed(y - x)
+                : '');
+        return { label, before: side(x, b, fmt), after: side(y, a, fmt), change: diff };
+    };
+    const usedLimits = [
+        limitText(report, 'used-memory', (l) => `after ≤ ${formatBytes(l)}`),
+        limitText(report, 'peak-memory', (l) => `peak ≤ ${formatBytes(l)}`),
+        limitText(report, 'memory-percent', (l) => `peak ≤ ${formatBytes(l)} (${percentOfMaxmemory(report, l)} of maxmemory)`)
+    ].filter((x) => x !== null);
+    const counter = (n) => (n === null ? undefined : signed(n));
+    const rows = [
+        {
+            ...pair('Used memory', b?.memory.usedMemory, a?.memory.usedMemory, 'bytes'),
+            peak: report.peak?.bytes === null || report.peak === null ? '' : formatBytes(report.peak.bytes),
+            limit: usedLimits.join('<br>'),
+            status: worstStatus(report, 'used-memory', 'peak-memory', 'memory-percent')
+        },
+        { ...pair('RSS (process memory)', b?.memory.usedMemoryRss, a?.memory.usedMemoryRss, 'bytes'), peak: '', limit: '', status: '' },
+        { ...pair('Lifetime peak (used_memory_peak)', b?.memory.usedMemoryPeak, a?.memory.usedMemoryPeak, 'bytes'), peak: '', limit: '', status: '' },
+        {
+            ...pair('Fragmentation ratio', b?.memory.memFragmentationRatio, a?.memory.memFragmentationRatio, 'ratio'),
+            peak: '',
+            limit: limitText(report, 'fragmentation', (l) => `≤ ${l}`) ?? '',
+            status: worstStatus(report, 'fragmentation')
+        },
+        {
+            ...pair('Keys (all DBs)', totalKeys(b), totalKeys(a), 'count'),
+            peak: '',
+            limit: limitText(report, 'leaked-keys', (l) => `≤ ${count(l)} left behind`) ?? '',
+            status: worstStatus(report, 'leaked-keys', 'wrong-db')
+        },
+        {
+            ...pair('Evicted keys', b?.evictedKeys, a?.evictedKeys, 'count', counter(report.evictedKeys)),
+            peak: '',
+            limit: limitText(report, 'evictions', (l) => count(l)) ?? '',
+            status: worstStatus(report, 'evictions')
+        },
+        {
+            ...pair('OOM errors', oomCount(b), oomCount(a), 'count', counter(report.oomErrors)),
+            peak: '',
+            limit: limitText(report, 'oom', (l) => count(l)) ?? '',
+            status: worstStatus(report, 'oom')
+        },
+        { ...pair('Connected clients', b?.connectedClients, a?.connectedClients, 'count'), peak: '', limit: '', status: '' }
+    ];
+    const lines = ['| | Before | After | Change | Peak | Limit | Status |', '|---|---:|---:|---:|---:|---|:---:|'];
+    for (const r of rows)
+        lines.push(`| ${r.label} | ${r.before} | ${r.after} | ${r.change} | ${r.peak} | ${r.limit} | ${r.status} |`);
+    return lines.join('\n');
+}
+function percentOfMaxmemory(report, limit) {
+    const mm = report.after?.memory.maxmemory;
+    return mm ? `${Math.round((limit / mm) * 100)}%` : '?';
+}
+/** Lines under a breach that connect it to its likely cause, following the checks people run by hand. */
+function causeHints(report, c) {
+    const hints = [];
+    const a = report.after;
+    const leaked = report.leakedKeys ?? 0;
+    const whereLeaked = Object.entries(report.leakedKeysByDb)
+        .map(([db, n]) => `DB ${db}: ${count(n)}`)
+        .join(', ');
+    const memoryCheck = c.check === 'oom' || c.check === 'used-memory' || c.check === 'peak-memory' || c.check === 'memory-percent' || c.check === 'evictions';
+    if (memoryCheck && a) {
+        const m = a.memory;
+        if (c.check === 'oom' || c.check === 'evictions' || c.check === 'memory-percent') {
+            const mm = m.maxmemory ? `${formatBytes(m.maxmemory)} maxmemory` : 'no maxmemory';
+            if (report.peak?.bytes != null)
+                hints.push(`The step's peak was ${formatBytes(report.peak.bytes)} of ${mm} (policy ${escapeMarkdown(m.maxmemoryPolicy ?? 'unknown')}).`);
+        }
+        if (m.usedMemory !== null && m.usedMemoryDataset !== null && m.usedMemoryOverhead !== null) {
+            hints.push(`After the step ${formatBytes(m.usedMemory)} is used: ${formatBytes(m.usedMemoryDataset)} data, ${formatBytes(m.usedMemoryOverhead)} Redis's own overhead (buffers, dictionaries).`);
+        }
+        if (leaked > 0)
+            hints.push(`${plural(leaked, 'key')} were left behind (${whereLeaked}): keys that earlier tests did not delete are the usual cause.`);
+    }
+    if (c.check === 'oom') {
+        const refused = (commandDeltas(report.before, report.after) ?? []).filter((d) => (d.rejectedCalls ?? 0) > 0);
+        if (refused.length > 0)
+            hints.push(`Refused: ${refused.map((d) => `${codeText(d.command)} ${count(d.rejectedCalls ?? 0)}×`).join(', ')}.`);
+    }
+    return hints;
+}
+function breachBlock(report, c, variant, extensions, shown) {
+    const lines = [`- ${STATUS_MARK[c.status]} **${c.check}**: ${prose(c.message)}`];
+    if (shown) {
+        const hints = [...causeHints(report, c), ...extensions.flatMap((e) => e.breachHints?.(report, c.check, variant) ?? [])];
+        // Two breaches often share a cause (OOM and memory-percent): say it once, under the first.
+        for (const h of hints.filter((x) => !shown.has(x))) {
+            shown.add(h);
+            lines.push(`  - ${h}`);
+        }
+    }
+    if (c.advice)
+        lines.push(`  - **What to do:** ${prose(c.advice)}`);
+    return lines.join('\n');
 }
 function checkLine(c) {
-    const advice = c.advice ? ` _What to do:_ ${c.advice}` : '';
-    return `- ${STATUS_MARK[c.status]} **${c.check}**: ${c.message}${advice}`;
+    return `- ${STATUS_MARK[c.status]} **${c.check}**: ${prose(c.message)}`;
 }
+/** Keys per database, before and after, with how many have a TTL. */
 function keysPerDb(report) {
     const b = report.before?.keyspace ?? {};
     const a = report.after?.keyspace ?? {};
@@ -25120,47 +25420,153 @@ function keysPerDb(report) {
     for (const db of dbs) {
         const kb = b[db]?.keys ?? 0;
         const ka = a[db]?.keys ?? 0;
-        lines.push(`| ${db} | ${report.before ? kb.toLocaleString('en-US') : '—'} | ${ka.toLocaleString('en-US')} | ${report.before ? signed(ka - kb) : ''} | ${(a[db]?.expires ?? 0).toLocaleString('en-US')} |`);
+        lines.push(`| ${escapeMarkdown(db)} | ${report.before ? count(kb) : '—'} | ${report.after ? count(ka) : '—'} | ${report.before && report.after ? signed(ka - kb) : ''} | ${report.after ? count(a[db]?.expires ?? 0) : '—'} |`);
     }
     return lines.join('\n');
 }
+/** Server, version, maxmemory and policy, and where the step's peak came from. */
 function serverDetails(report) {
     const s = report.after ?? report.before;
     const lines = [];
     const server = report.server;
     const name = server ? `${server.kind === 'unknown' ? 'unknown server' : server.kind} ${server.version ?? ''}`.trim() : 'unknown';
-    lines.push(`- Server: ${escapeMarkdown(name)} at \`${escapeCodeBlock(report.target.url).replace(/`/g, "'")}\``);
+    const compat = server && server.kind !== 'redis' && server.redisCompatVersion ? ` (Redis-compatible ${prose(server.redisCompatVersion)})` : '';
+    const mode = server?.mode ? `, ${prose(server.mode)}` : '';
+    lines.push(`- Server: ${prose(name)}${compat}${mode} at ${codeText(report.target.url)}`);
     if (s) {
-        const mm = s.memory.maxmemory;
-        lines.push(`- maxmemory: ${mm === null ? NOT_REPORTED : mm === 0 ? '0 (no limit)' : formatBytes(mm)}; policy: ${escapeMarkdown(s.memory.maxmemoryPolicy ?? NOT_REPORTED)}`);
-        if (s.memory.usedMemoryPeak !== null)
-            lines.push(`- Lifetime peak (INFO used_memory_peak, never reset): ${formatBytes(s.memory.usedMemoryPeak)}`);
+        const m = s.memory;
+        const mm = m.maxmemory;
+        lines.push(`- maxmemory: ${mm === null ? NOT_REPORTED : mm === 0 ? '0 (no limit)' : formatBytes(mm)}; policy: ${m.maxmemoryPolicy === null ? NOT_REPORTED : codeText(m.maxmemoryPolicy)}`);
+        if (m.usedMemoryPeak !== null)
+            lines.push(`- Lifetime peak (INFO used_memory_peak, never reset): ${formatBytes(m.usedMemoryPeak)}`);
+        if (m.usedMemoryStartup !== null)
+            lines.push(`- Memory of an empty server (used_memory_startup): ${formatBytes(m.usedMemoryStartup)}`);
+        if (m.totalSystemMemory)
+            lines.push(`- Memory of the machine Redis runs on: ${formatBytes(m.totalSystemMemory)}`);
     }
     if (report.peak)
-        lines.push(`- The step's peak is ${report.peak.explanation}.`);
-    lines.push('- Sizes are 1024-based: 1 KB = 1024 bytes, 1 MB = 1024 KB.');
-    const doctor = report.after?.memoryDoctor;
-    if (doctor)
-        lines.push('', 'MEMORY DOCTOR says:', '', '```', escapeCodeBlock(doctor.trim()), '```');
+        lines.push(`- The step's peak is ${prose(report.peak.explanation)}.`);
+    lines.push(`- Report by ${prose(`${report.tool.name} ${report.tool.version} at ${report.generatedAt}`)}.`);
     return lines.join('\n');
 }
-/** The whole job summary. */
-function renderSummary(report) {
-    const out = [`## Redis Memory Guard`, '', headline(report), ''];
-    for (const e of report.errors)
-        out.push(`> [!WARNING]\n> ${escapeMarkdown(e)}`, '');
-    if (report.after !== null) {
-        out.push(figuresTable(report), '');
-        const breaches = report.checks.filter((c) => c.status === 'fail' || c.status === 'warn');
-        if (breaches.length > 0)
-            out.push('### Breaches', '', ...breaches.map(checkLine), '');
-        if (report.notes.length > 0)
-            out.push('### Notes', '', ...report.notes.map((n) => `- ${n}`), '');
-        out.push('<details><summary>All checks</summary>', '', ...report.checks.map(checkLine), '', '</details>', '');
-        out.push('### Keys per database', '', keysPerDb(report), '');
+/** The commands the step ran most, from the commandstats difference. */
+function commandsTable(report, top) {
+    const deltas = commandDeltas(report.before, report.after);
+    if (deltas === null)
+        return null;
+    if (deltas.length === 0)
+        return 'No commands counted during the step.';
+    const lines = ['| Command | Calls | Rejected | Failed | µs per call |', '|---|---:|---:|---:|---:|'];
+    for (const d of deltas.slice(0, top)) {
+        const per = d.calls > 0 ? (d.usec / d.calls).toFixed(1) : '';
+        lines.push(`| ${codeText(d.command, { maxLength: 80 })} | ${count(d.calls)} | ${d.rejectedCalls === null ? '—' : count(d.rejectedCalls)} | ${d.failedCalls === null ? '—' : count(d.failedCalls)} | ${per} |`);
     }
-    out.push('<details><summary>Server and figures</summary>', '', serverDetails(report), '', '</details>', '');
-    return out.join('\n');
+    const more = deltas.length > top ? ` ${count(deltas.length - top)} more commands not shown.` : '';
+    lines.push('', `_Counts include this action's own INFO calls._${more}`);
+    return lines.join('\n');
+}
+function details(summary, body, open = false) {
+    return `<details${open ? ' open' : ''}><summary>${summary}</summary>\n\n${body}\n\n</details>`;
+}
+function sectionPart(s) {
+    return { text: s.text, short: s.short, importance: s.importance, label: s.label };
+}
+const DOCTOR_LIMIT = { summary: 20_000, comment: 4_000 };
+const DOCTOR_SHORT = 600;
+/** Every part of the report in reading order, for one variant. */
+function reportParts(report, variant, opts = {}) {
+    const extensions = opts.extensions ?? [];
+    const extra = extensions.flatMap((e) => e.sections?.(report, variant) ?? []);
+    const parts = [];
+    const keep = (label, text) => void parts.push({ label, text, importance: 100 });
+    if (opts.marker)
+        keep('marker', opts.marker);
+    const title = opts.title ? ` · ${escapeMarkdown(opts.title, { prose: true, maxLength: 200 })}` : '';
+    keep('title', variant === 'summary' ? `## Redis Memory Guard${title}` : `### Redis memory${title}`);
+    keep('verdict', headline(report));
+    if (report.errors.length > 0) {
+        const errors = report.errors.map((e) => `> ${escapeMarkdown(e, { prose: true, maxLength: 2000 })}`).join('\n>\n');
+        parts.push({ label: 'errors', importance: 92, text: `> [!WARNING]\n${errors}` });
+    }
+    if (report.after !== null)
+        parts.push({ label: 'figures table', importance: 80, text: figuresTable(report) });
+    const breaches = report.checks.filter(breached);
+    const hintsShown = new Set();
+    if (breaches.length > 0) {
+        const heading = variant === 'summary' ? '### What went wrong and what to do' : '**What went wrong and what to do**';
+        parts.push({
+            label: 'causes under the breaches',
+            importance: 95,
+            text: [heading, '', ...breaches.map((c) => breachBlock(report, c, variant, extensions, hintsShown))].join('\n'),
+            short: [heading, '', ...breaches.map((c) => breachBlock(report, c, variant, extensions, null))].join('\n')
+        });
+    }
+    if (report.notes.length > 0) {
+        parts.push({ label: 'notes', importance: 45, text: report.notes.map((n) => `> ${prose(n)}`).join('\n>\n') });
+    }
+    for (const s of extra.filter((x) => x.placement === 'main'))
+        parts.push(sectionPart(s));
+    if (report.after !== null && variant === 'summary') {
+        parts.push({ label: 'all checks', importance: 35, text: details('All checks', report.checks.map(checkLine).join('\n')) });
+    }
+    parts.push({ label: 'server details', importance: 40, text: details('Server, maxmemory and policy', serverDetails(report)) });
+    if (report.after !== null || report.before !== null) {
+        parts.push({ label: 'keys per database', importance: 38, text: details('Keys per database', keysPerDb(report)) });
+    }
+    const commands = commandsTable(report, variant === 'summary' ? 15 : 8);
+    if (commands !== null) {
+        parts.push({
+            label: 'commands the step ran',
+            importance: 25,
+            text: details('Commands the step ran most', commands),
+            short: details('Commands the step ran most', commandsTable(report, 3) ?? '')
+        });
+    }
+    for (const s of extra.filter((x) => x.placement === 'details'))
+        parts.push(sectionPart(s));
+    const doctor = report.after?.memoryDoctor?.trim();
+    if (doctor) {
+        parts.push({
+            label: "MEMORY DOCTOR's text",
+            importance: 15,
+            text: details('MEMORY DOCTOR says', fencedBlock(doctor, { maxLength: DOCTOR_LIMIT[variant] })),
+            short: details('MEMORY DOCTOR says', fencedBlock(doctor, { maxLength: DOCTOR_SHORT }))
+        });
+    }
+    const footer = ['<sub>Sizes are 1024-based: 1 KB = 1024 bytes, 1 MB = 1024 KB.'];
+    if (variant === 'comment' && opts.runUrl)
+        footer.push(` Full report: [job summary](${opts.runUrl}).`);
+    footer.push('</sub>');
+    keep('footer', footer.join(''));
+    return parts;
+}
+function notice(variant, runUrl) {
+    return (shortened, omitted) => {
+        const what = [omitted.length ? `left out ${omitted.join(', ')}` : '', shortened.length ? `shortened ${shortened.join(', ')}` : '']
+            .filter(Boolean)
+            .join('; ');
+        const limit = variant === 'comment' ? "GitHub's 65,536-character limit for comments" : "GitHub's 1 MiB limit for job summaries";
+        const full = variant === 'comment'
+            ? runUrl
+                ? `The full report is in the [job summary](${runUrl}) and the JSON report.`
+                : 'The full report is in the job summary and the JSON report.'
+            : `The JSON report has everything${runUrl ? ` ([run](${runUrl}))` : ''}.`;
+        return `> [!NOTE]\n> Shortened to fit ${limit}: ${what}. ${full}`;
+    };
+}
+/** Renders one variant within its size limit. */
+function renderReport(report, variant, opts = {}) {
+    const limit = opts.limit ?? (variant === 'comment' ? COMMENT_LIMIT : SUMMARY_LIMIT);
+    const measure = variant === 'comment' ? measureChars : measureBytes;
+    return fitParts(reportParts(report, variant, opts), limit, measure, notice(variant, opts.runUrl)).text;
+}
+/** The whole job summary. */
+function renderSummary(report, opts = {}) {
+    return renderReport(report, 'summary', opts);
+}
+/** The PR comment: the same report, shorter, under GitHub's comment limit. */
+function renderComment(report, opts = {}) {
+    return renderReport(report, 'comment', opts);
 }
 
 ;// CONCATENATED MODULE: external "node:child_process"
@@ -25496,9 +25902,9 @@ function table(rows, c, rightAligned) {
     })
         .join('\n');
 }
-const count = (n) => n.toLocaleString('en-US');
-const terminal_signed = (n) => (n > 0 ? `+${count(n)}` : n === 0 ? '±0' : count(n));
-function side(n, snap, fmt) {
+const terminal_count = (n) => n.toLocaleString('en-US');
+const terminal_signed = (n) => (n > 0 ? `+${terminal_count(n)}` : n === 0 ? '±0' : terminal_count(n));
+function terminal_side(n, snap, fmt) {
     if (snap === null)
         return '—';
     return n === null || n === undefined ? 'n/a' : fmt(n);
@@ -25517,7 +25923,7 @@ function checkStatus(report, ...names) {
             return s;
     return 'skipped';
 }
-function limitText(report, check) {
+function terminal_limitText(report, check) {
     const x = report.checks.find((k) => k.check === check);
     if (!x || x.limit === null)
         return '';
@@ -25528,32 +25934,32 @@ function figures(report, c) {
     const b = report.before;
     const a = report.after;
     const row = (label, x, y, bytes, limit, status) => {
-        const fmt = bytes ? formatBytes : count;
+        const fmt = bytes ? formatBytes : terminal_count;
         const change = typeof x === 'number' && typeof y === 'number' ? (bytes ? formatBytesDelta(y - x) : terminal_signed(y - x)) : '';
-        return [label, side(x, b, fmt), side(y, a, fmt), change, limit, status ? statusWord(status, c) : ''];
+        return [label, terminal_side(x, b, fmt), terminal_side(y, a, fmt), change, limit, status ? statusWord(status, c) : ''];
     };
-    const ratio = (s) => side(s?.memory.memFragmentationRatio, s, (n) => n.toFixed(2));
+    const ratio = (s) => terminal_side(s?.memory.memFragmentationRatio, s, (n) => n.toFixed(2));
     const peak = report.peak;
     const rows = [
         ['', 'Before', 'After', 'Change', 'Limit', ''],
-        row('Used memory', b?.memory.usedMemory, a?.memory.usedMemory, true, limitText(report, 'used-memory'), checkStatus(report, 'used-memory')),
+        row('Used memory', b?.memory.usedMemory, a?.memory.usedMemory, true, terminal_limitText(report, 'used-memory'), checkStatus(report, 'used-memory')),
         [
             'Peak during the step',
             '',
             peak === null || peak.bytes === null ? 'n/a' : formatBytes(peak.bytes),
             '',
-            [limitText(report, 'peak-memory'), limitText(report, 'memory-percent')].filter(Boolean).join(' / '),
+            [terminal_limitText(report, 'peak-memory'), terminal_limitText(report, 'memory-percent')].filter(Boolean).join(' / '),
             (() => {
                 const s = checkStatus(report, 'peak-memory', 'memory-percent');
                 return s ? statusWord(s, c) : '';
             })()
         ],
         row('RSS (process memory)', b?.memory.usedMemoryRss, a?.memory.usedMemoryRss, true, '', null),
-        ['Fragmentation ratio', ratio(b), ratio(a), '', limitText(report, 'fragmentation'), (() => {
+        ['Fragmentation ratio', ratio(b), ratio(a), '', terminal_limitText(report, 'fragmentation'), (() => {
                 const s = checkStatus(report, 'fragmentation');
                 return s ? statusWord(s, c) : '';
             })()],
-        row('Keys (all DBs)', totalKeys(b), totalKeys(a), false, limitText(report, 'leaked-keys'), checkStatus(report, 'leaked-keys')),
+        row('Keys (all DBs)', totalKeys(b), totalKeys(a), false, terminal_limitText(report, 'leaked-keys'), checkStatus(report, 'leaked-keys')),
         row('Evicted keys', b?.evictedKeys, a?.evictedKeys, false, '', checkStatus(report, 'evictions')),
         row('OOM errors', terminal_oomCount(b), terminal_oomCount(a), false, '0', checkStatus(report, 'oom')),
         row('Connected clients', b?.connectedClients, a?.connectedClients, false, '', null)
@@ -25570,7 +25976,7 @@ function serverLine(report) {
     return `${safeText(name)} at ${report.target.url}`;
 }
 /** The whole report of `run` or `diff`. */
-function renderReport(report, c, command) {
+function terminal_renderReport(report, c, command) {
     const out = [`${c.bold('Redis Memory Guard')} ${c.dim('·')} ${serverLine(report)}`, ''];
     if (command) {
         const how = command.signal ? `was stopped by ${command.signal}` : `exited with code ${command.exitCode}`;
@@ -25590,7 +25996,7 @@ function renderReport(report, c, command) {
             out.push(c.bold('Notes'), ...report.notes.map((n) => `  - ${n}`), '');
         const leaks = Object.entries(report.leakedKeysByDb);
         if (leaks.length > 0)
-            out.push(`Keys left behind: ${leaks.map(([db, n]) => `DB ${db}: ${count(n)}`).join(', ')}`, '');
+            out.push(`Keys left behind: ${leaks.map(([db, n]) => `DB ${db}: ${terminal_count(n)}`).join(', ')}`, '');
         if (report.peak)
             out.push(c.dim(`The step's peak is ${report.peak.explanation}.`));
     }
@@ -25604,7 +26010,7 @@ function renderReport(report, c, command) {
 function renderSnapshot(report, c) {
     const s = report.after;
     if (!s)
-        return renderReport(report, c);
+        return terminal_renderReport(report, c);
     const m = s.memory;
     const fmt = (n) => (n === null ? NOT_REPORTED : formatBytes(n));
     const lines = [`${c.bold('Redis Memory Guard')} ${c.dim('·')} ${serverLine(report)} ${c.dim(`· ${s.takenAt}`)}`, ''];
@@ -25622,13 +26028,13 @@ function renderSnapshot(report, c) {
         lines.push(`  ${statusWord(frag.status, c)}  ${frag.message}`);
     lines.push('', c.bold('Keys per database'), keyspaceTable(s, c));
     lines.push('', c.bold('Counters since the server started'));
-    const oom = s.errorstats === null ? `${NOT_REPORTED} (errorstats needs Redis 6.2+)` : count(s.errorstats.OOM ?? 0);
+    const oom = s.errorstats === null ? `${NOT_REPORTED} (errorstats needs Redis 6.2+)` : terminal_count(s.errorstats.OOM ?? 0);
     const rejected = s.commandstats === null ? null : Object.values(s.commandstats).reduce((sum, x) => sum + (x.rejectedCalls ?? 0), 0);
     lines.push(`  OOM errors           ${oom}`);
-    lines.push(`  rejected calls       ${rejected === null ? NOT_REPORTED : count(rejected)}`);
-    lines.push(`  evicted keys         ${s.evictedKeys === null ? NOT_REPORTED : count(s.evictedKeys)}`);
-    lines.push(`  expired keys         ${s.expiredKeys === null ? NOT_REPORTED : count(s.expiredKeys)}`);
-    lines.push(`  connected clients    ${s.connectedClients === null ? NOT_REPORTED : count(s.connectedClients)}`);
+    lines.push(`  rejected calls       ${rejected === null ? NOT_REPORTED : terminal_count(rejected)}`);
+    lines.push(`  evicted keys         ${s.evictedKeys === null ? NOT_REPORTED : terminal_count(s.evictedKeys)}`);
+    lines.push(`  expired keys         ${s.expiredKeys === null ? NOT_REPORTED : terminal_count(s.expiredKeys)}`);
+    lines.push(`  connected clients    ${s.connectedClients === null ? NOT_REPORTED : terminal_count(s.connectedClients)}`);
     const judged = report.checks.filter((x) => x.status === 'fail' || x.status === 'warn');
     if (judged.length > 0)
         lines.push('', c.bold('Breaches'), ...judged.map((x) => terminal_checkLine(x, c)));
@@ -25645,7 +26051,7 @@ function keyspaceTable(s, c) {
     const rows = [['  DB', 'Keys', 'With TTL', 'Average TTL']];
     for (const db of dbs) {
         const k = s.keyspace[db];
-        rows.push([`  ${db}`, count(k.keys), count(k.expires), k.avgTtl ? formatDuration(k.avgTtl) : '—']);
+        rows.push([`  ${db}`, terminal_count(k.keys), terminal_count(k.expires), k.avgTtl ? formatDuration(k.avgTtl) : '—']);
     }
     return table(rows, c, [1, 2, 3]);
 }
@@ -25721,7 +26127,7 @@ async function diffCommand(ctx) {
         thresholds: limits,
         extra: { cli: 'diff', diff: { before: files[0], after: files[1] } }
     });
-    return emit(ctx, report, (r) => renderReport(r, ctx.log.out));
+    return emit(ctx, report, (r) => terminal_renderReport(r, ctx.log.out));
 }
 
 ;// CONCATENATED MODULE: ./src/info.ts
@@ -26123,7 +26529,7 @@ async function watch(ctx, target, throwaway, live, opts) {
             errors,
             extra: { cli: 'run', command, sampling, throwawayServer: throwaway }
         });
-        const code = await emit(ctx, report, (r) => renderReport(r, ctx.log.out, command));
+        const code = await emit(ctx, report, (r) => terminal_renderReport(r, ctx.log.out, command));
         if (command.exitCode !== 0 && opts.format !== 'terminal') {
             ctx.log.error(`The command ${command.signal ? `was stopped by ${command.signal}` : `exited with code ${command.exitCode}`}.`);
         }
@@ -26414,7 +26820,7 @@ async function main(argv, io = { stdout: process.stdout, stderr: process.stderr,
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6029);
+/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4608);
 
 const code = await (0,_cli_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 // Let piped output drain, then exit explicitly so no open handle keeps the CLI waiting.

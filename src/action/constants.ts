@@ -8,7 +8,11 @@ export enum Input {
   MaxFragmentationRatio = 'max-fragmentation-ratio',
   MaxLeakedKeys = 'max-leaked-keys',
   FailOn = 'fail-on',
-  ReportPath = 'report-path'
+  ReportPath = 'report-path',
+  Comment = 'comment',
+  CommentKey = 'comment-key',
+  Matrix = 'matrix',
+  GithubToken = 'github-token'
 }
 
 export enum Output {
@@ -19,7 +23,10 @@ export enum Output {
   OomErrors = 'oom-errors',
   EvictedKeys = 'evicted-keys',
   LeakedKeys = 'leaked-keys',
-  ReportPath = 'report-path'
+  ReportPath = 'report-path',
+  CommentId = 'comment-id',
+  CommentUrl = 'comment-url',
+  CommentBody = 'comment-body'
 }
 
 export enum State {
