@@ -48,7 +48,8 @@ async function report(): Promise<void> {
   try {
     if (!target) throw new Error('the main step started no Redis')
     const conn = await connect(settings.target, {
-      timeoutMs: mainError ? Math.min(settings.connectTimeoutMs, POST_RETRY_AFTER_MAIN_ERROR_MS) : settings.connectTimeoutMs
+      // No "before" snapshot (main failed or was cancelled): Redis was not reachable then either.
+      timeoutMs: mainError || !before ? Math.min(settings.connectTimeoutMs, POST_RETRY_AFTER_MAIN_ERROR_MS) : settings.connectTimeoutMs
     })
     try {
       after = await takeSnapshot(conn, { withDoctor: true })

@@ -10,6 +10,7 @@ import type { ProvisionSettings } from './settings.js'
 export interface StartedContainer {
   kind: 'container'
   runtime: RuntimeName
+  /** Empty while `run` has not returned yet; then the name identifies it. */
   id: string
   name: string
   host: string
@@ -43,15 +44,20 @@ export async function startContainer(
     options: s.containerOptions
   })
   core.info(`${rt.binary} ${maskArgs(args).join(' ')}`)
+  // Saved before `run`: the container exists before `run` returns, and a job cancelled in
+  // between must still remove it. The name is ours: it was free a moment ago.
+  const started: StartedContainer = { kind: 'container', runtime: rt.name, id: '', name: s.containerName, host: HOST, port: s.port }
+  onCreated(started)
   const run = await runTool(rt.binary, args, { timeoutMs: RUN_MS })
   if (run.code !== 0) {
     const failure = run.notFound ? 'not-installed' : classify(rt, run.stderr)
     // A failed run can leave a "Created" container behind; it is ours unless the name was taken.
     if (failure !== 'name-in-use' && failure !== 'not-installed') await removeQuietly(rt, s.containerName)
+    onCreated(null)
     throw runError(rt, run, s, failure)
   }
   const id = lastLine(run.stdout)
-  const started: StartedContainer = { kind: 'container', runtime: rt.name, id, name: s.containerName, host: HOST, port: s.port }
+  started.id = id
   onCreated(started)
 
   const status = async (): Promise<string | null> => {
@@ -191,7 +197,7 @@ async function removeQuietly(rt: Runtime, idOrName: string): Promise<void> {
 /** Removes the container with its anonymous volumes. Problems are warnings: the tests already ran. */
 export async function removeContainer(c: StartedContainer): Promise<void> {
   const rt = RUNTIMES[c.runtime]
-  const r = await runTool(rt.binary, ['rm', '--force', '--volumes', c.id], { timeoutMs: 60_000 })
+  const r = await runTool(rt.binary, ['rm', '--force', '--volumes', c.id || c.name], { timeoutMs: 60_000 })
   if (r.code === 0) core.info(`Removed container ${c.name}.`)
   else if (!r.notFound && classify(rt, r.stderr) === 'no-such-container') core.info(`Container ${c.name} was already gone.`)
   else

@@ -89,6 +89,8 @@ export function readProvisioned(): Provisioned | null {
  */
 export function postTarget(attachTarget: RedisTarget): RedisTarget | null {
   const started = readProvisioned()
+  // Port 0 here: the main step stopped before it learnt the port, so Redis never answered.
+  if (started && started.kind !== 'attach' && started.port === 0) return null
   if (started && started.kind !== 'attach') {
     const password = core.getInput(ProvisionInput.Password) || undefined
     if (password) core.setSecret(password)

@@ -30,7 +30,12 @@ export const RUNTIMES: Record<RuntimeName, Runtime> = {
     name: 'docker',
     binary: 'docker',
     errors: {
-      'engine-down': [/Cannot connect to the Docker daemon/i, /error during connect/i, /docker daemon is not running/i],
+      'engine-down': [
+        /Cannot connect to the Docker daemon/i,
+        /permission denied while trying to connect to the Docker daemon/i,
+        /error during connect/i,
+        /docker daemon is not running/i
+      ],
       'no-such-image': [
         /manifest unknown/i,
         /pull access denied/i,

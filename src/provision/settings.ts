@@ -115,9 +115,9 @@ export function unusedInputs(s: ProvisionSettings, getInput: (name: string) => s
 export function defaultContainerName(env: NodeJS.ProcessEnv, random: string): string {
   const parts = ['redis-memory-guard', env.GITHUB_RUN_ID, env.GITHUB_RUN_ATTEMPT, env.GITHUB_JOB, random]
   const name = parts
-    .filter((p): p is string => !!p)
+    .map((p) => (p ?? '').replace(/[^a-zA-Z0-9_.]+/g, '-').replace(/^-+|-+$/g, ''))
+    .filter((p) => p !== '')
     .join('-')
-    .replace(/[^a-zA-Z0-9_.-]+/g, '-')
   // Keep the random end when the job name is long.
   return name.length <= 100 ? name : `${name.slice(0, 90)}-${random}`
 }
