@@ -44,6 +44,10 @@ export async function startBinary(
   onStarted: (b: StartedBinary | null) => void
 ): Promise<StartedBinary & { readyMs: number }> {
   const port = s.port === 0 ? await freePort() : s.port
+  // Else the readiness wait would find the other server's PONG and take it for ours.
+  if (s.port !== 0 && !(await portIsFree(port))) {
+    throw new UserError(`port: ${port} is already in use on this runner. Set port: 0 to use a free port, or free port ${port}.`)
+  }
   const dir = await mkdtemp(join(process.env.RUNNER_TEMP || tmpdir(), 'redis-memory-guard-server-'))
   const args = binaryArgs(s, port, dir)
   core.info(`${s.redisServerPath} ${maskArgs(args).map((a) => (a === '' ? "''" : a)).join(' ')}`)
@@ -154,6 +158,16 @@ function logTail(path: string, lines: number): string {
   } catch {
     return ''
   }
+}
+
+/** True when nothing listens on the port on the loopback address. */
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer()
+    srv.unref()
+    srv.once('error', () => resolve(false))
+    srv.listen(port, HOST, () => srv.close(() => resolve(true)))
+  })
 }
 
 /** A port nobody listens on right now, on the loopback address. */
