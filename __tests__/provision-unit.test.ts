@@ -10,6 +10,8 @@ import { configValue, wantedLimits } from '../src/provision/attach.js'
 import { classify, lastLine, limitArgs, maskArgs, parsePortOutput, runArgs, RUNTIMES } from '../src/provision/runtime.js'
 import { defaultContainerName, readProvisionSettings, splitArgs, unusedInputs } from '../src/provision/settings.js'
 import { UserError } from '../src/errors.js'
+import { ProvisionInput, ProvisionOutput } from '../src/action/constants.js'
+import { readFileSync } from 'node:fs'
 
 const { docker, podman } = RUNTIMES
 
@@ -205,5 +207,24 @@ describe('provisioning inputs', () => {
     expect(splitArgs('  a  b\t"c d" \'e "f"\' g\\ h "i\\"j" ""', 'x')).toEqual(['a', 'b', 'c d', 'e "f"', 'g h', 'i"j', ''])
     expect(splitArgs('$(rm -rf /) `id` ; |', 'x')).toEqual(['$(rm', '-rf', '/)', '`id`', ';', '|'])
     expect(splitArgs('', 'x')).toEqual([])
+  })
+})
+
+describe('the public interface', () => {
+  const yml = readFileSync('action.yml', 'utf8')
+  const readme = readFileSync('README.md', 'utf8')
+  const section = (name: string): string[] => {
+    const body = yml.slice(yml.indexOf(`\n${name}:\n`) + name.length + 3).split(/\n\S/)[0]
+    return [...body.matchAll(/^ {2}([a-z-]+):$/gm)].map((m) => m[1])
+  }
+  it('lists every provisioning input and output in action.yml and README.md', () => {
+    for (const name of Object.values(ProvisionInput)) {
+      expect(section('inputs')).toContain(name)
+      expect(readme).toContain(`| \`${name}\` |`)
+    }
+    for (const name of Object.values(ProvisionOutput)) {
+      expect(section('outputs')).toContain(name)
+      expect(readme).toContain(`| \`${name}\` |`)
+    }
   })
 })
