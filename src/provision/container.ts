@@ -33,8 +33,13 @@ export async function startContainer(
   onCreated: (c: StartedContainer | null) => void
 ): Promise<StartedContainer & { readyMs: number }> {
   const rt = RUNTIMES[s.runtime]
-  await refuseExisting(rt, s.containerName)
-  await ensureImage(rt, s.image)
+  // Both questions at once: each costs the runtime's start-up time, and the step waits for it.
+  const [existing, image] = await Promise.all([
+    runTool(rt.binary, ['container', 'inspect', '--format', '{{.Id}}', s.containerName], { timeoutMs: QUICK_MS }),
+    runTool(rt.binary, ['image', 'inspect', '--format', '{{.Id}}', s.image], { timeoutMs: QUICK_MS })
+  ])
+  refuseExisting(rt, s.containerName, existing)
+  await ensureImage(rt, s.image, image)
 
   const args = runArgs({
     name: s.containerName,
@@ -98,8 +103,7 @@ export async function startContainer(
 }
 
 /** A container with the chosen name that the action did not start is an error, never reused. */
-async function refuseExisting(rt: Runtime, name: string): Promise<void> {
-  const r = await runTool(rt.binary, ['container', 'inspect', '--format', '{{.Id}}', name], { timeoutMs: QUICK_MS })
+function refuseExisting(rt: Runtime, name: string, r: ToolResult): void {
   if (r.notFound) throw notInstalled(rt)
   if (r.code === 0) {
     throw new UserError(
@@ -113,14 +117,12 @@ async function refuseExisting(rt: Runtime, name: string): Promise<void> {
   throw new UserError(`${rt.binary} container inspect ${name} failed: ${lastLine(r.stderr) || `exit code ${r.code}`}.`)
 }
 
-/** Pulls the image unless it is already there; the pull's output goes into a log group. */
-async function ensureImage(rt: Runtime, image: string): Promise<void> {
-  const present = await runTool(rt.binary, ['image', 'inspect', '--format', '{{.Id}}', image], { timeoutMs: QUICK_MS })
+/** Pulls the image unless `image inspect` found it; the pull's output goes into a log group. */
+async function ensureImage(rt: Runtime, image: string, present: ToolResult): Promise<void> {
   if (present.code === 0) {
     core.info(`Image ${image} is present; no pull needed.`)
     return
   }
-  if (classify(rt, present.stderr) === 'engine-down') throw engineDown(rt, present)
   const pull = await core.group(`Pulling ${image} with ${rt.binary}`, () =>
     runTool(rt.binary, ['pull', image], { timeoutMs: PULL_MS, onLine: (l) => core.info(l) })
   )
