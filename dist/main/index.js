@@ -52358,7 +52358,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 62321:
+/***/ 35988:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -55805,6 +55805,10 @@ var constants_Input;
     Input["MaxLeakedKeys"] = "max-leaked-keys";
     Input["FailOn"] = "fail-on";
     Input["ReportPath"] = "report-path";
+    Input["Comment"] = "comment";
+    Input["CommentKey"] = "comment-key";
+    Input["Matrix"] = "matrix";
+    Input["GithubToken"] = "github-token";
 })(constants_Input || (constants_Input = {}));
 /** Inputs for starting Redis for the job (or limiting the attached one); see src/provision/. */
 var constants_ProvisionInput;
@@ -55832,6 +55836,9 @@ var Output;
     Output["EvictedKeys"] = "evicted-keys";
     Output["LeakedKeys"] = "leaked-keys";
     Output["ReportPath"] = "report-path";
+    Output["CommentId"] = "comment-id";
+    Output["CommentUrl"] = "comment-url";
+    Output["CommentBody"] = "comment-body";
 })(Output || (Output = {}));
 /** Outputs that say where the Redis is, set by the main step so later steps can use it. */
 var ProvisionOutput;
@@ -57223,7 +57230,66 @@ function maskSecrets(target) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/github/comment-settings.ts
+/** The comment inputs and the key that finds this job's comment again. Pure, and free of the GitHub client, so the main step's bundle stays small. */
+
+const COMMENT_MODES = ['auto', 'on-breach', 'off'];
+const MARKER_PREFIX = '<!-- redis-memory-guard:';
+/** Reads the comment inputs; a bad one throws a UserError that names it and shows a valid value. */
+function readCommentSettings(inputs, env = process.env) {
+    const modeText = inputs.comment.trim().toLowerCase() || 'auto';
+    if (!COMMENT_MODES.includes(modeText)) {
+        throw new UserError(`comment: "${inputs.comment.trim()}" is not valid. Use auto, on-breach or off.`);
+    }
+    const matrix = parseMatrix(inputs.matrix);
+    const job = env.GITHUB_JOB ?? '';
+    const legs = matrixValues(matrix);
+    const title = [job, legs.length ? `(${legs.map(([k, v]) => `${k}: ${v}`).join(', ')})` : ''].filter(Boolean).join(' ');
+    const custom = inputs.commentKey.trim();
+    const key = custom || defaultCommentKey(env.GITHUB_WORKFLOW ?? '', job, legs);
+    return { mode: modeText, key, title: custom || title, token: inputs.githubToken.trim() };
+}
+/** `toJSON(matrix)` is `null` outside a matrix; anything else must be a JSON object. */
+function parseMatrix(text) {
+    const value = text.trim();
+    if (value === '' || value === 'null')
+        return {};
+    let parsed;
+    try {
+        parsed = JSON.parse(value);
+    }
+    catch {
+        throw new UserError('matrix: not JSON. Leave it unset, or pass matrix: ${{ toJSON(matrix) }}.');
+    }
+    if (parsed === null)
+        return {};
+    if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+        throw new UserError('matrix: must be a JSON object. Leave it unset, or pass matrix: ${{ toJSON(matrix) }}.');
+    }
+    return parsed;
+}
+/** The matrix as sorted `[name, value]` pairs; objects and arrays as compact JSON. */
+function matrixValues(matrix) {
+    return Object.keys(matrix)
+        .sort()
+        .map((k) => {
+        const v = matrix[k];
+        return [k, typeof v === 'string' ? v : JSON.stringify(v)];
+    });
+}
+/** `workflow/job` plus the matrix values, e.g. `CI/test/node=20,redis=7`. */
+function defaultCommentKey(workflow, job, legs) {
+    const base = [workflow, job].filter(Boolean).join('/') || 'default';
+    return legs.length ? `${base}/${legs.map(([k, v]) => `${k}=${v}`).join(',')}` : base;
+}
+/** The hidden first line of the comment. The key is encoded so that it can never end the HTML comment. */
+function commentMarker(key) {
+    const safe = [...key].map((ch) => (/[A-Za-z0-9 ._/=,:+()\-[\]]/.test(ch) ? ch : encodeURIComponent(ch))).join('');
+    return `${MARKER_PREFIX}${safe} -->`;
+}
+
 ;// CONCATENATED MODULE: ./src/action/settings.ts
+
 
 
 
@@ -57249,7 +57315,8 @@ function readSettings(getInput, env = process.env) {
         failOn: parseFailOn(getInput(constants_Input.FailOn), constants_Input.FailOn)
     };
     const reportPath = getInput(constants_Input.ReportPath).trim() || (0,external_node_path_namespaceObject.join)(env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), DEFAULT_REPORT_NAME);
-    return { target, connectTimeoutMs, thresholds, reportPath };
+    const comment = readCommentSettings({ comment: getInput(constants_Input.Comment), commentKey: getInput(constants_Input.CommentKey), matrix: getInput(constants_Input.Matrix), githubToken: getInput(constants_Input.GithubToken) }, env);
+    return { target, connectTimeoutMs, thresholds, reportPath, comment };
 }
 
 ;// CONCATENATED MODULE: ./src/action/main.ts
@@ -57310,7 +57377,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(62321);
+/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(35988);
 
 await (0,_action_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

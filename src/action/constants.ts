@@ -8,7 +8,11 @@ export enum Input {
   MaxFragmentationRatio = 'max-fragmentation-ratio',
   MaxLeakedKeys = 'max-leaked-keys',
   FailOn = 'fail-on',
-  ReportPath = 'report-path'
+  ReportPath = 'report-path',
+  Comment = 'comment',
+  CommentKey = 'comment-key',
+  Matrix = 'matrix',
+  GithubToken = 'github-token'
 }
 
 /** Inputs for starting Redis for the job (or limiting the attached one); see src/provision/. */
@@ -35,7 +39,10 @@ export enum Output {
   OomErrors = 'oom-errors',
   EvictedKeys = 'evicted-keys',
   LeakedKeys = 'leaked-keys',
-  ReportPath = 'report-path'
+  ReportPath = 'report-path',
+  CommentId = 'comment-id',
+  CommentUrl = 'comment-url',
+  CommentBody = 'comment-body'
 }
 
 /** Outputs that say where the Redis is, set by the main step so later steps can use it. */

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { DEFAULT_THRESHOLDS, parseFailOn, type Thresholds } from '../checks.js'
 import { parseRedisUrl, type RedisTarget } from '../redis/target.js'
 import { parseDuration, parseNumber, parseSize } from '../size.js'
+import { readCommentSettings, type CommentSettings } from '../github/comment-settings.js'
 import { DEFAULT_REPORT_NAME, Input } from './constants.js'
 
 /** Everything the action's inputs say, checked and typed. */
@@ -11,6 +12,7 @@ export interface Settings {
   connectTimeoutMs: number
   thresholds: Thresholds
   reportPath: string
+  comment: CommentSettings
 }
 
 export type GetInput = (name: string) => string
@@ -36,5 +38,9 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv = proces
     failOn: parseFailOn(getInput(Input.FailOn), Input.FailOn)
   }
   const reportPath = getInput(Input.ReportPath).trim() || join(env.RUNNER_TEMP || tmpdir(), DEFAULT_REPORT_NAME)
-  return { target, connectTimeoutMs, thresholds, reportPath }
+  const comment = readCommentSettings(
+    { comment: getInput(Input.Comment), commentKey: getInput(Input.CommentKey), matrix: getInput(Input.Matrix), githubToken: getInput(Input.GithubToken) },
+    env
+  )
+  return { target, connectTimeoutMs, thresholds, reportPath, comment }
 }
