@@ -24042,6 +24042,22 @@ var Input;
     Input["Matrix"] = "matrix";
     Input["GithubToken"] = "github-token";
 })(Input || (Input = {}));
+/** Inputs for starting Redis for the job (or limiting the attached one); see src/provision/. */
+var ProvisionInput;
+(function (ProvisionInput) {
+    ProvisionInput["Mode"] = "mode";
+    ProvisionInput["ContainerRuntime"] = "container-runtime";
+    ProvisionInput["Image"] = "image";
+    ProvisionInput["ContainerName"] = "container-name";
+    ProvisionInput["Port"] = "port";
+    ProvisionInput["Maxmemory"] = "maxmemory";
+    ProvisionInput["MaxmemoryPolicy"] = "maxmemory-policy";
+    ProvisionInput["Password"] = "password";
+    ProvisionInput["RedisArgs"] = "redis-args";
+    ProvisionInput["ContainerOptions"] = "container-options";
+    ProvisionInput["RedisServerPath"] = "redis-server-path";
+    ProvisionInput["KeepContainer"] = "keep-container";
+})(ProvisionInput || (ProvisionInput = {}));
 var Output;
 (function (Output) {
     Output["Verdict"] = "verdict";
@@ -24056,6 +24072,14 @@ var Output;
     Output["CommentUrl"] = "comment-url";
     Output["CommentBody"] = "comment-body";
 })(Output || (Output = {}));
+/** Outputs that say where the Redis is, set by the main step so later steps can use it. */
+var ProvisionOutput;
+(function (ProvisionOutput) {
+    ProvisionOutput["RedisUrl"] = "redis-url";
+    ProvisionOutput["RedisHost"] = "redis-host";
+    ProvisionOutput["RedisPort"] = "redis-port";
+    ProvisionOutput["ContainerId"] = "container-id";
+})(ProvisionOutput || (ProvisionOutput = {}));
 var State;
 (function (State) {
     /** Folder with the main step's files (the "before" snapshot). */
@@ -24064,6 +24088,8 @@ var State;
     State["MainError"] = "main-error";
     /** Set once the main step ran, so the post step knows it is a post step of ours. */
     State["MainRan"] = "main-ran";
+    /** JSON of what the main step started or changed (container, redis-server, CONFIG SET), to undo in post. */
+    State["Provisioned"] = "provisioned";
 })(State || (State = {}));
 const BEFORE_FILE = 'before.json';
 const DEFAULT_REPORT_NAME = 'redis-memory-report.json';

@@ -10,6 +10,7 @@ import { commentMarker, runPageUrl } from '../github/comment.js'
 import { publishComment } from './comment.js'
 import { takeSnapshot, type Snapshot } from '../snapshot.js'
 import { BEFORE_FILE, Output, State } from './constants.js'
+import { cleanUp, postTarget } from '../provision/index.js'
 import { maskSecrets } from './secrets.js'
 import { readSettings, type Settings } from './settings.js'
 
@@ -21,6 +22,15 @@ const POST_RETRY_AFTER_MAIN_ERROR_MS = 3000
  * the job on a failing breach. It never throws: every problem becomes one line in the log.
  */
 export async function run(): Promise<void> {
+  try {
+    await report()
+  } finally {
+    // After the "after" snapshot: remove what the main step started, also when the job failed.
+    await cleanUp()
+  }
+}
+
+async function report(): Promise<void> {
   let settings: Settings
   try {
     settings = readSettings((name) => core.getInput(name))
@@ -36,9 +46,13 @@ export async function run(): Promise<void> {
 
   const before = await readBefore(core.getState(State.WorkDir), errors, mainError !== '')
   let after: Snapshot | null = null
+  const target = postTarget(settings.target)
+  if (target) settings.target = target
   try {
+    if (!target) throw new Error('the main step started no Redis')
     const conn = await connect(settings.target, {
-      timeoutMs: mainError ? Math.min(settings.connectTimeoutMs, POST_RETRY_AFTER_MAIN_ERROR_MS) : settings.connectTimeoutMs
+      // No "before" snapshot (main failed or was cancelled): Redis was not reachable then either.
+      timeoutMs: mainError || !before ? Math.min(settings.connectTimeoutMs, POST_RETRY_AFTER_MAIN_ERROR_MS) : settings.connectTimeoutMs
     })
     try {
       after = await takeSnapshot(conn, { withDoctor: true })
