@@ -23990,7 +23990,7 @@ module.exports.generateMulti = function generateMulti(keys) {
 
 /***/ }),
 
-/***/ 4608:
+/***/ 33:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -25595,12 +25595,185 @@ function renderComment(report, opts = {}) {
     return renderReport(report, 'comment', opts);
 }
 
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 // EXTERNAL MODULE: external "node:net"
 var external_node_net_ = __nccwpck_require__(7030);
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./src/provision/exec.ts
+
+
+/**
+ * Runs a command with an argument array (never through a shell), bounded in time. Never throws:
+ * the caller turns the result into a message that fits.
+ */
+function runTool(binary, args, opts) {
+    return new Promise((resolve) => {
+        let stdout = '';
+        let stderr = '';
+        let timedOut = false;
+        let settled = false;
+        const finish = (result) => {
+            if (settled)
+                return;
+            settled = true;
+            clearTimeout(timer);
+            resolve({ ...result, stdout, stderr, timedOut });
+        };
+        const child = (0,external_node_child_process_namespaceObject.spawn)(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+        const timer = setTimeout(() => {
+            timedOut = true;
+            stderr += `\n${binary} ${args[0] ?? ''} timed out after ${formatDuration(opts.timeoutMs)}`;
+            child.kill('SIGKILL');
+        }, opts.timeoutMs);
+        const lines = (push) => {
+            let partial = '';
+            return (d) => {
+                const text = d.toString();
+                push(text);
+                if (!opts.onLine)
+                    return;
+                partial += text;
+                const parts = partial.split(/\r?\n|\r/);
+                partial = parts.pop() ?? '';
+                for (const p of parts)
+                    if (p.trim() !== '')
+                        opts.onLine(p);
+            };
+        };
+        child.stdout.on('data', lines((s) => (stdout += s)));
+        child.stderr.on('data', lines((s) => (stderr += s)));
+        child.on('error', (err) => {
+            if (err.code === 'ENOENT')
+                finish({ code: null, notFound: true });
+            else {
+                stderr += `\n${err.message}`;
+                finish({ code: null, notFound: false });
+            }
+        });
+        child.on('close', (code) => finish({ code, notFound: false }));
+    });
+}
+
+;// CONCATENATED MODULE: ./src/provision/runtime.ts
+/**
+ * What differs between docker and podman, as data: the code that runs them is shared
+ * (container.ts), and these texts and builders are pure so both can be tested with plain strings.
+ */
+const RUNTIMES = {
+    docker: {
+        name: 'docker',
+        binary: 'docker',
+        errors: {
+            'engine-down': [
+                /Cannot connect to the Docker daemon/i,
+                /permission denied while trying to connect to the Docker daemon/i,
+                /error during connect/i,
+                /docker daemon is not running/i
+            ],
+            'no-such-image': [
+                /manifest unknown/i,
+                /pull access denied/i,
+                /repository does not exist/i,
+                /No such image/i,
+                /manifest for .* not found/i,
+                /invalid reference format/i
+            ],
+            'port-in-use': [/port is already allocated/i, /address already in use/i],
+            'name-in-use': [/The container name .* is already in use/i, /Conflict\. The container name/i],
+            'no-such-container': [/No such container/i, /No such object/i]
+        },
+        engineHint: 'Start the Docker daemon (self-hosted: systemctl start docker, and add the runner user to the docker group), or use container-runtime: podman.'
+    },
+    podman: {
+        name: 'podman',
+        binary: 'podman',
+        errors: {
+            'engine-down': [/Cannot connect to Podman/i, /unable to connect to Podman socket/i],
+            'no-such-image': [
+                /manifest unknown/i,
+                /image not known/i,
+                /name unknown/i,
+                /short-name .* did not resolve/i,
+                /requested access to the resource is denied/i,
+                /repository .* not found/i,
+                /invalid reference format/i
+            ],
+            'port-in-use': [/address already in use/i, /port is already allocated/i],
+            'name-in-use': [/the container name .* is already in use/i, /that name is already in use/i],
+            'no-such-container': [/no such container/i, /no container with name or ID/i, /no such object/i]
+        },
+        engineHint: 'Check that podman works for the runner user (podman info), or use container-runtime: docker.'
+    }
+};
+/** The port Redis listens on inside the container. */
+const CONTAINER_PORT = 6379;
+/** Classifies a runtime's error text. The order matters: a failed pull also mentions the image. */
+function classify(runtime, stderr) {
+    const order = ['engine-down', 'name-in-use', 'port-in-use', 'no-such-container', 'no-such-image'];
+    for (const failure of order) {
+        if (runtime.errors[failure].some((re) => re.test(stderr)))
+            return failure;
+    }
+    return 'other';
+}
+/** The last meaningful line of a runtime's error output, for a one-line message. */
+function lastLine(text) {
+    const lines = text
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l !== '');
+    const line = lines[lines.length - 1] ?? '';
+    return line.replace(/^Error( response from daemon)?:\s*/i, '');
+}
+/**
+ * `run` arguments. The port is published on 127.0.0.1 only, so an unprotected Redis on a
+ * self-hosted runner is not open to the network; `--pull=never` because the action pulled first.
+ */
+function runArgs(spec) {
+    const publish = spec.port === 0 ? `127.0.0.1::${CONTAINER_PORT}` : `127.0.0.1:${spec.port}:${CONTAINER_PORT}`;
+    return [
+        'run',
+        '--detach',
+        '--name',
+        spec.name,
+        '--publish',
+        publish,
+        '--pull=never',
+        '--label',
+        'redis-memory-guard=1',
+        ...spec.options,
+        spec.image,
+        ...spec.serverArgs
+    ];
+}
+/** Server arguments for the limits and password the inputs ask for. */
+function limitArgs(opts) {
+    const args = [];
+    if (opts.maxmemory !== undefined)
+        args.push('--maxmemory', String(opts.maxmemory));
+    if (opts.maxmemoryPolicy !== undefined)
+        args.push('--maxmemory-policy', opts.maxmemoryPolicy);
+    if (opts.password !== undefined)
+        args.push('--requirepass', opts.password);
+    return args;
+}
+/** Arguments with the value after `--requirepass` replaced, for a log line. */
+function maskArgs(args) {
+    return args.map((a, i) => (i > 0 && args[i - 1] === '--requirepass' ? '***' : a));
+}
+/** The host port from `<runtime> port NAME 6379/tcp` output (`127.0.0.1:41157`, maybe one line per address). */
+function parsePortOutput(text) {
+    for (const line of text.split('\n')) {
+        const m = /:(\d+)\s*$/.exec(line.trim());
+        if (m)
+            return Number(m[1]);
+    }
+    return null;
+}
+
 ;// CONCATENATED MODULE: ./src/cli/target.ts
 /** Where Redis is for the CLI: --url, --container (podman or docker), or the default URL. */
+
 
 
 
@@ -25618,7 +25791,7 @@ function isLocalHost(host) {
  * Reads `podman port` / `docker port` output (`0.0.0.0:32768`, `[::]:32768`, one line per binding)
  * into the address to connect to; wildcard addresses mean this machine.
  */
-function parsePortOutput(text) {
+function target_parsePortOutput(text) {
     const bindings = text
         .split('\n')
         .map((l) => /^\s*(?:\[([^\]]*)\]|([^\s:]*)):(\d+)\s*$/.exec(l))
@@ -25630,46 +25803,45 @@ function parsePortOutput(text) {
     const wildcard = pick.addr === '' || pick.addr === '0.0.0.0' || pick.addr === '::';
     return { host: wildcard ? (pick.ipv6 ? '::1' : '127.0.0.1') : pick.addr, port: pick.port };
 }
-function runQuiet(file, args) {
-    return new Promise((resolve) => {
-        (0,external_node_child_process_namespaceObject.execFile)(file, args, { timeout: 15_000 }, (err, stdout, stderr) => {
-            const code = err?.code;
-            resolve({ ok: err === null, missing: code === 'ENOENT', stdout: String(stdout), stderr: String(stderr).trim() });
-        });
-    });
-}
-const RUNTIMES = ['podman', 'docker'];
-/** Finds the host address of a running container's published port 6379, asking podman first, then docker. */
-async function containerAddress(name, runtimes = RUNTIMES) {
+/** Asked in this order: podman is what the tests here and many laptops have. */
+const CONTAINER_RUNTIMES = ['podman', 'docker'];
+const TOOL_TIMEOUT_MS = 15_000;
+/**
+ * Finds the host address of a running container's published port 6379 (`<runtime> port NAME 6379`),
+ * asking podman first, then docker; inspect tells "no such container" from "publishes nothing".
+ */
+async function containerAddress(name, runtimes = CONTAINER_RUNTIMES) {
     const tried = [];
     let installed = 0;
-    for (const runtime of runtimes) {
-        const port = await runQuiet(runtime, ['port', name, '6379/tcp']);
-        if (port.missing)
+    for (const runtimeName of runtimes) {
+        const rt = RUNTIMES[runtimeName];
+        const port = await runTool(rt.binary, ['port', name, `${CONTAINER_PORT}/tcp`], { timeoutMs: TOOL_TIMEOUT_MS });
+        if (port.notFound)
             continue;
         installed++;
-        if (port.ok) {
-            const address = parsePortOutput(port.stdout);
+        if (port.code === 0) {
+            const address = target_parsePortOutput(port.stdout);
             if (address)
-                return { ...address, runtime };
+                return { ...address, runtime: runtimeName };
         }
-        // `port` fails both for an unknown container and for one that publishes nothing; inspect tells them apart.
-        const state = await runQuiet(runtime, ['inspect', '--format', '{{.State.Running}}', name]);
-        if (state.ok && state.stdout.trim() === 'true') {
-            throw new UserError(`Container "${name}" (${runtime}) does not publish port 6379. Start it with -p 6379:6379 (e.g. ${runtime} run -d -p 6379:6379 redis:7), or give --url.`);
+        const failure = classify(rt, port.stderr);
+        if (failure === 'engine-down' || failure === 'no-such-container') {
+            tried.push(`${runtimeName}: ${failure === 'engine-down' ? 'its engine is not running' : 'no such container'}`);
+            continue;
         }
-        if (state.ok) {
-            throw new UserError(`Container "${name}" (${runtime}) is not running. Start it with \`${runtime} start ${name}\`.`);
+        const state = await runTool(rt.binary, ['inspect', '--format', '{{.State.Running}}', name], { timeoutMs: TOOL_TIMEOUT_MS });
+        if (state.code === 0 && state.stdout.trim() === 'true') {
+            throw new UserError(`Container "${name}" (${runtimeName}) does not publish port ${CONTAINER_PORT}. Start it with -p ${CONTAINER_PORT}:${CONTAINER_PORT} (e.g. ${runtimeName} run -d -p 6379:6379 redis:7), or give --url.`);
         }
-        tried.push(`${runtime}: ${firstLine(port.stderr) || 'not found'}`);
+        if (state.code === 0) {
+            throw new UserError(`Container "${name}" (${runtimeName}) is not running. Start it with \`${runtimeName} start ${name}\`.`);
+        }
+        tried.push(`${runtimeName}: ${lastLine(port.stderr) || 'not found'}`);
     }
     if (installed === 0) {
         throw new UserError(`--container needs podman or docker, and neither is installed here. Give the address with --url instead.`);
     }
     throw new UserError(`No container named "${name}" (${tried.join('; ')}). \`podman ps\` or \`docker ps\` lists the running ones.`);
-}
-function firstLine(s) {
-    return s.split('\n')[0].trim();
 }
 /**
  * The target for `--container`: the container's address, with user, password and DB from --url
@@ -25699,9 +25871,72 @@ function probe(host, port, timeoutMs = 1000) {
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: ./src/provision/ready.ts
+
+
+/**
+ * Waits until something on host:port answers PING. A reply that asks for a password counts:
+ * the server is up, and the real connection says whether the password fits. `-LOADING` does not.
+ */
+async function waitForPing(opts) {
+    const started = Date.now();
+    const deadline = started + opts.timeoutMs;
+    const interval = opts.intervalMs ?? 50;
+    let goneReason = null;
+    let checking = false;
+    let lastCheck = started;
+    let lastError = 'no answer yet';
+    for (;;) {
+        if (goneReason !== null)
+            return { ready: false, ms: Date.now() - started, reason: goneReason, gone: true };
+        const reply = await ping(opts.host, opts.port, Math.max(100, Math.min(1000, deadline - Date.now())));
+        if (reply.ok)
+            return { ready: true, ms: Date.now() - started };
+        lastError = reply.error;
+        if (opts.gone && !checking && Date.now() - lastCheck >= 500) {
+            checking = true;
+            opts
+                .gone()
+                .then((r) => (goneReason = r))
+                .catch(() => { })
+                .finally(() => {
+                checking = false;
+                lastCheck = Date.now();
+            });
+        }
+        if (Date.now() + interval > deadline)
+            return { ready: false, ms: Date.now() - started, reason: lastError, gone: false };
+        await sleep(interval);
+    }
+}
+/** One PING over a fresh socket. */
+function ping(host, port, timeoutMs) {
+    return new Promise((resolve) => {
+        const sock = new external_node_net_.Socket();
+        let text = '';
+        const done = (r) => {
+            sock.destroy();
+            resolve(r);
+        };
+        sock.setTimeout(timeoutMs, () => done({ ok: false, error: 'PING timed out' }));
+        sock.once('error', (err) => done({ ok: false, error: err.code ?? err.message }));
+        sock.once('close', () => done({ ok: false, error: 'connection closed before a reply' }));
+        sock.on('data', (d) => {
+            text += d.toString('utf8');
+            if (!text.includes('\r\n'))
+                return;
+            const line = text.slice(0, text.indexOf('\r\n'));
+            if (line.startsWith('-LOADING'))
+                done({ ok: false, error: 'Redis is loading its data' });
+            else
+                done({ ok: true });
+        });
+        sock.connect(port, host, () => sock.write('PING\r\n'));
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/cli/throwaway.ts
 /** A throwaway redis-server on a free port, for `run` when no Redis is there: started, used once, stopped. */
-
 
 
 
@@ -25739,40 +25974,30 @@ async function startThrowaway(binary = 'redis-server') {
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
-    const spawnError = new Promise((resolve) => child.once('error', resolve));
-    let failure = null;
-    void spawnError.then((e) => (failure = e));
+    const spawned = await new Promise((resolve) => {
+        child.once('spawn', () => resolve(null));
+        child.once('error', (err) => resolve(err));
+    });
+    const removeDir = () => (0,external_node_fs_namespaceObject.rmSync)(dir, { recursive: true, force: true });
+    if (spawned) {
+        removeDir();
+        throw new UserError(spawned.code === 'ENOENT'
+            ? `No Redis is listening and ${binary} is not installed, so no throwaway server could be started. Start Redis (e.g. podman run -d -p 6379:6379 redis:7) or give --url or --container.`
+            : `Could not start ${binary}: ${spawned.message}`);
+    }
     // If the CLI dies unexpectedly, the server must not outlive it.
     const onExit = () => {
         if (child.exitCode === null && child.signalCode === null)
             child.kill('SIGKILL');
     };
     process.once('exit', onExit);
-    const removeDir = () => (0,external_node_fs_namespaceObject.rmSync)(dir, { recursive: true, force: true });
-    const deadline = Date.now() + START_TIMEOUT_MS;
-    for (;;) {
-        if (failure !== null) {
-            process.removeListener('exit', onExit);
-            removeDir();
-            const f = failure;
-            throw new UserError(f.code === 'ENOENT'
-                ? `No Redis is listening and ${binary} is not installed, so no throwaway server could be started. Start Redis (e.g. podman run -d -p 6379:6379 redis:7) or give --url or --container.`
-                : `Could not start ${binary}: ${f.message}`);
-        }
-        if (child.exitCode !== null || child.signalCode !== null) {
-            process.removeListener('exit', onExit);
-            removeDir();
-            throw new UserError(`The throwaway ${binary} on port ${port} exited at start: ${lastLines(log)}`);
-        }
-        if ((await probe('127.0.0.1', port, 200)) === 'open')
-            break;
-        if (Date.now() > deadline) {
-            await stopChild(child);
-            process.removeListener('exit', onExit);
-            removeDir();
-            throw new UserError(`The throwaway ${binary} on port ${port} did not accept connections within 10 s: ${lastLines(log)}`);
-        }
-        await sleep(25);
+    const gone = async () => child.exitCode !== null || child.signalCode !== null ? `${binary} exited at start: ${lastLines(log)}` : null;
+    const ready = await waitForPing({ host: '127.0.0.1', port, timeoutMs: START_TIMEOUT_MS, intervalMs: 25, gone });
+    if (!ready.ready) {
+        await stopChild(child);
+        process.removeListener('exit', onExit);
+        removeDir();
+        throw new UserError(ready.gone ? `The throwaway ${ready.reason}` : `The throwaway ${binary} on port ${port} did not answer PING within 10 s (${ready.reason}): ${lastLines(log)}`);
     }
     let stopped = null;
     return {
@@ -26846,7 +27071,7 @@ async function main(argv, io = { stdout: process.stdout, stderr: process.stderr,
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4608);
+/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(33);
 
 const code = await (0,_cli_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 // Let piped output drain, then exit explicitly so no open handle keeps the CLI waiting.

@@ -1,7 +1,8 @@
 /** Where Redis is for the CLI: --url, --container (podman or docker), or the default URL. */
-import { execFile } from 'node:child_process'
 import { Socket } from 'node:net'
 import { UserError } from '../errors.js'
+import { runTool } from '../provision/exec.js'
+import { CONTAINER_PORT, RUNTIMES, classify, lastLine, type RuntimeName } from '../provision/runtime.js'
 import { parseRedisUrl, type RedisTarget } from '../redis/target.js'
 
 export const FALLBACK_URL = 'redis://localhost:6379'
@@ -32,56 +33,50 @@ export function parsePortOutput(text: string): { host: string; port: number } | 
   return { host: wildcard ? (pick.ipv6 ? '::1' : '127.0.0.1') : pick.addr, port: pick.port }
 }
 
-interface CommandResult {
-  ok: boolean
-  missing: boolean
-  stdout: string
-  stderr: string
-}
+/** Asked in this order: podman is what the tests here and many laptops have. */
+export const CONTAINER_RUNTIMES: readonly RuntimeName[] = ['podman', 'docker']
 
-function runQuiet(file: string, args: string[]): Promise<CommandResult> {
-  return new Promise((resolve) => {
-    execFile(file, args, { timeout: 15_000 }, (err, stdout, stderr) => {
-      const code = (err as NodeJS.ErrnoException | null)?.code
-      resolve({ ok: err === null, missing: code === 'ENOENT', stdout: String(stdout), stderr: String(stderr).trim() })
-    })
-  })
-}
+const TOOL_TIMEOUT_MS = 15_000
 
-export const RUNTIMES = ['podman', 'docker'] as const
-
-/** Finds the host address of a running container's published port 6379, asking podman first, then docker. */
-export async function containerAddress(name: string, runtimes: readonly string[] = RUNTIMES): Promise<{ host: string; port: number; runtime: string }> {
+/**
+ * Finds the host address of a running container's published port 6379 (`<runtime> port NAME 6379`),
+ * asking podman first, then docker; inspect tells "no such container" from "publishes nothing".
+ */
+export async function containerAddress(
+  name: string,
+  runtimes: readonly RuntimeName[] = CONTAINER_RUNTIMES
+): Promise<{ host: string; port: number; runtime: RuntimeName }> {
   const tried: string[] = []
   let installed = 0
-  for (const runtime of runtimes) {
-    const port = await runQuiet(runtime, ['port', name, '6379/tcp'])
-    if (port.missing) continue
+  for (const runtimeName of runtimes) {
+    const rt = RUNTIMES[runtimeName]
+    const port = await runTool(rt.binary, ['port', name, `${CONTAINER_PORT}/tcp`], { timeoutMs: TOOL_TIMEOUT_MS })
+    if (port.notFound) continue
     installed++
-    if (port.ok) {
+    if (port.code === 0) {
       const address = parsePortOutput(port.stdout)
-      if (address) return { ...address, runtime }
+      if (address) return { ...address, runtime: runtimeName }
     }
-    // `port` fails both for an unknown container and for one that publishes nothing; inspect tells them apart.
-    const state = await runQuiet(runtime, ['inspect', '--format', '{{.State.Running}}', name])
-    if (state.ok && state.stdout.trim() === 'true') {
+    const failure = classify(rt, port.stderr)
+    if (failure === 'engine-down' || failure === 'no-such-container') {
+      tried.push(`${runtimeName}: ${failure === 'engine-down' ? 'its engine is not running' : 'no such container'}`)
+      continue
+    }
+    const state = await runTool(rt.binary, ['inspect', '--format', '{{.State.Running}}', name], { timeoutMs: TOOL_TIMEOUT_MS })
+    if (state.code === 0 && state.stdout.trim() === 'true') {
       throw new UserError(
-        `Container "${name}" (${runtime}) does not publish port 6379. Start it with -p 6379:6379 (e.g. ${runtime} run -d -p 6379:6379 redis:7), or give --url.`
+        `Container "${name}" (${runtimeName}) does not publish port ${CONTAINER_PORT}. Start it with -p ${CONTAINER_PORT}:${CONTAINER_PORT} (e.g. ${runtimeName} run -d -p 6379:6379 redis:7), or give --url.`
       )
     }
-    if (state.ok) {
-      throw new UserError(`Container "${name}" (${runtime}) is not running. Start it with \`${runtime} start ${name}\`.`)
+    if (state.code === 0) {
+      throw new UserError(`Container "${name}" (${runtimeName}) is not running. Start it with \`${runtimeName} start ${name}\`.`)
     }
-    tried.push(`${runtime}: ${firstLine(port.stderr) || 'not found'}`)
+    tried.push(`${runtimeName}: ${lastLine(port.stderr) || 'not found'}`)
   }
   if (installed === 0) {
     throw new UserError(`--container needs podman or docker, and neither is installed here. Give the address with --url instead.`)
   }
   throw new UserError(`No container named "${name}" (${tried.join('; ')}). \`podman ps\` or \`docker ps\` lists the running ones.`)
-}
-
-function firstLine(s: string): string {
-  return s.split('\n')[0].trim()
 }
 
 /**

@@ -5,8 +5,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { UserError } from '../errors.js'
-import { sleep } from '../redis/connection.js'
-import { probe } from './target.js'
+import { waitForPing } from '../provision/ready.js'
 
 export interface ThrowawayRedis {
   url: string
@@ -48,9 +47,19 @@ export async function startThrowaway(binary = 'redis-server'): Promise<Throwaway
   }
   child.stdout?.on('data', keep)
   child.stderr?.on('data', keep)
-  const spawnError = new Promise<NodeJS.ErrnoException>((resolve) => child.once('error', resolve))
-  let failure: NodeJS.ErrnoException | null = null
-  void spawnError.then((e) => (failure = e))
+  const spawned = await new Promise<NodeJS.ErrnoException | null>((resolve) => {
+    child.once('spawn', () => resolve(null))
+    child.once('error', (err: NodeJS.ErrnoException) => resolve(err))
+  })
+  const removeDir = (): void => rmSync(dir, { recursive: true, force: true })
+  if (spawned) {
+    removeDir()
+    throw new UserError(
+      spawned.code === 'ENOENT'
+        ? `No Redis is listening and ${binary} is not installed, so no throwaway server could be started. Start Redis (e.g. podman run -d -p 6379:6379 redis:7) or give --url or --container.`
+        : `Could not start ${binary}: ${spawned.message}`
+    )
+  }
 
   // If the CLI dies unexpectedly, the server must not outlive it.
   const onExit = (): void => {
@@ -58,32 +67,16 @@ export async function startThrowaway(binary = 'redis-server'): Promise<Throwaway
   }
   process.once('exit', onExit)
 
-  const removeDir = (): void => rmSync(dir, { recursive: true, force: true })
-  const deadline = Date.now() + START_TIMEOUT_MS
-  for (;;) {
-    if (failure !== null) {
-      process.removeListener('exit', onExit)
-      removeDir()
-      const f: NodeJS.ErrnoException = failure
-      throw new UserError(
-        f.code === 'ENOENT'
-          ? `No Redis is listening and ${binary} is not installed, so no throwaway server could be started. Start Redis (e.g. podman run -d -p 6379:6379 redis:7) or give --url or --container.`
-          : `Could not start ${binary}: ${f.message}`
-      )
-    }
-    if (child.exitCode !== null || child.signalCode !== null) {
-      process.removeListener('exit', onExit)
-      removeDir()
-      throw new UserError(`The throwaway ${binary} on port ${port} exited at start: ${lastLines(log)}`)
-    }
-    if ((await probe('127.0.0.1', port, 200)) === 'open') break
-    if (Date.now() > deadline) {
-      await stopChild(child)
-      process.removeListener('exit', onExit)
-      removeDir()
-      throw new UserError(`The throwaway ${binary} on port ${port} did not accept connections within 10 s: ${lastLines(log)}`)
-    }
-    await sleep(25)
+  const gone = async (): Promise<string | null> =>
+    child.exitCode !== null || child.signalCode !== null ? `${binary} exited at start: ${lastLines(log)}` : null
+  const ready = await waitForPing({ host: '127.0.0.1', port, timeoutMs: START_TIMEOUT_MS, intervalMs: 25, gone })
+  if (!ready.ready) {
+    await stopChild(child)
+    process.removeListener('exit', onExit)
+    removeDir()
+    throw new UserError(
+      ready.gone ? `The throwaway ${ready.reason}` : `The throwaway ${binary} on port ${port} did not answer PING within 10 s (${ready.reason}): ${lastLines(log)}`
+    )
   }
 
   let stopped: Promise<void> | null = null
