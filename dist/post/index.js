@@ -52358,16 +52358,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 93644:
+/***/ 45675:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  e: () => (/* binding */ run)
+  eF: () => (/* binding */ run)
 });
 
-// UNUSED EXPORTS: publish
+// UNUSED EXPORTS: afterSnapshot, publish
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
@@ -55330,7 +55330,7 @@ class UserError extends Error {
     }
 }
 /** One line for the log: a UserError's message, or the message of anything else thrown. */
-function describeError(err) {
+function errors_describeError(err) {
     if (err instanceof Error)
         return err.message.split('\n')[0];
     return String(err);
@@ -55426,7 +55426,7 @@ function formatBytesDelta(delta) {
     return delta > 0 ? `+${formatBytes(delta)}` : formatBytes(delta);
 }
 /** Formats a duration in milliseconds for people: `450 ms`, `12.3 s`, `2 min 5 s`. */
-function formatDuration(ms) {
+function size_formatDuration(ms) {
     if (ms < 1000)
         return `${Math.round(ms)} ms`;
     if (ms < 60_000)
@@ -55439,20 +55439,20 @@ function formatDuration(ms) {
 
 const EXAMPLE = 'redis://localhost:6379, redis://:PASSWORD@localhost:6379/2 or rediss://user:PASSWORD@host:6380';
 /** Parses and checks a Redis URL; the error names the input and shows valid forms. */
-function parseRedisUrl(url, inputName = 'redis-url') {
+function target_parseRedisUrl(url, inputName = 'redis-url') {
     const value = url.trim();
     let parsed;
     try {
         parsed = new URL(value);
     }
     catch {
-        throw new UserError(`${inputName}: "${maskUrlText(value)}" is not a URL. Use e.g. ${EXAMPLE}.`);
+        throw new UserError(`${inputName}: "${target_maskUrlText(value)}" is not a URL. Use e.g. ${EXAMPLE}.`);
     }
     if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
         throw new UserError(`${inputName}: the scheme must be redis:// or rediss://, not ${parsed.protocol}//. Use e.g. ${EXAMPLE}.`);
     }
     if (parsed.hostname === '') {
-        throw new UserError(`${inputName}: "${maskUrlText(value)}" names no host. Use e.g. ${EXAMPLE}.`);
+        throw new UserError(`${inputName}: "${target_maskUrlText(value)}" names no host. Use e.g. ${EXAMPLE}.`);
     }
     const port = parsed.port === '' ? 6379 : Number(parsed.port);
     const dbText = parsed.pathname.replace(/^\//, '');
@@ -55461,7 +55461,7 @@ function parseRedisUrl(url, inputName = 'redis-url') {
     }
     const password = parsed.password === '' ? null : decodeURIComponent(parsed.password);
     const username = parsed.username === '' ? null : decodeURIComponent(parsed.username);
-    const display = maskUrlText(value);
+    const display = target_maskUrlText(value);
     return {
         url: value,
         host: parsed.hostname.replace(/^\[|\]$/g, ''),
@@ -55474,7 +55474,7 @@ function parseRedisUrl(url, inputName = 'redis-url') {
     };
 }
 /** Replaces the password of every `scheme://user:password@` in a text with `***`. */
-function maskUrlText(text) {
+function target_maskUrlText(text) {
     return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:@/\s]*):([^@\s]*)@/gi, '$1:***@');
 }
 /** `host:port` for messages, with IPv6 hosts in brackets. */
@@ -55524,7 +55524,7 @@ class RedisConnection {
  * Connects, retrying with backoff until `timeoutMs`. Authentication problems fail at once, since
  * waiting cannot fix a wrong password.
  */
-async function connect(target, opts) {
+async function connection_connect(target, opts) {
     const deadline = Date.now() + opts.timeoutMs;
     let delay = 100;
     let attempt = 0;
@@ -55549,7 +55549,7 @@ async function connect(target, opts) {
         }
         catch (err) {
             destroyQuietly(client);
-            const message = maskUrlText(describeError(err));
+            const message = target_maskUrlText(errors_describeError(err));
             const fatal = authProblem(message, target);
             if (fatal)
                 throw new UserError(fatal);
@@ -55558,10 +55558,10 @@ async function connect(target, opts) {
         if (Date.now() + delay > deadline)
             break;
         opts.onRetry?.(attempt, lastError);
-        await sleep(delay);
+        await connection_sleep(delay);
         delay = Math.min(delay * 2, 2000);
     }
-    throw new UserError(`Could not reach Redis at ${hostPort(target)} within ${formatDuration(opts.timeoutMs)} (${lastError}). ` +
+    throw new UserError(`Could not reach Redis at ${hostPort(target)} within ${size_formatDuration(opts.timeoutMs)} (${lastError}). ` +
         `Check that Redis is running and its port is published, or raise connect-timeout.`);
 }
 /** Drops the socket; node-redis throws when the client was never open, which is fine here. */
@@ -55598,7 +55598,7 @@ function authProblem(message, target) {
 async function withTimeout(promise, ms, what) {
     let timer;
     const timeout = new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what} timed out after ${formatDuration(ms)}`)), ms);
+        timer = setTimeout(() => reject(new Error(`${what} timed out after ${size_formatDuration(ms)}`)), ms);
     });
     try {
         return await Promise.race([promise, timeout]);
@@ -55607,7 +55607,7 @@ async function withTimeout(promise, ms, what) {
         clearTimeout(timer);
     }
 }
-function sleep(ms) {
+function connection_sleep(ms) {
     return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
@@ -55993,7 +55993,9 @@ function buildReport(input) {
         notes: judgement?.notes ?? [],
         errors,
         metrics: after ? exporterMetrics(after, judgement) : {},
-        extra: input.extra ?? {}
+        extra: input.extra ?? {},
+        ...(input.sampling ? { sampling: input.sampling } : {}),
+        ...(input.command ? { command: input.command } : {})
     };
 }
 function exporterMetrics(after, j) {
@@ -56061,7 +56063,155 @@ function escapeCodeBlock(text) {
     return text.replace(/```/g, '`\u200b``');
 }
 
+;// CONCATENATED MODULE: ./src/render/timeline.ts
+
+
+/** GitHub renders a few hundred points, but about 100 is what a reader can see. */
+const MAX_CHART_POINTS = 100;
+/**
+ * Cuts [0, end] into at most `maxPoints` equal stretches and keeps the highest value of each, so
+ * the chart's points are evenly spaced in time (as Mermaid draws them) and no peak is lost.
+ * A stretch with no value (Redis unreachable) is null.
+ */
+function downsampleMax(points, maxPoints) {
+    if (points.length === 0)
+        return [];
+    const end = Math.max(...points.map((p) => p.t));
+    const n = Math.max(1, Math.min(maxPoints, points.length));
+    if (end <= 0)
+        return [{ t: 0, v: maxOf(points.map((p) => p.v)) }];
+    const width = end / n;
+    const buckets = new Array(n).fill(null);
+    for (const p of points) {
+        if (p.v === null)
+            continue;
+        const i = Math.min(n - 1, Math.floor(p.t / width));
+        const cur = buckets[i];
+        buckets[i] = cur === null ? p.v : Math.max(cur, p.v);
+    }
+    return buckets.map((v, i) => ({ t: i * width, v }));
+}
+function maxOf(values) {
+    const nums = values.filter((v) => v !== null);
+    return nums.length > 0 ? Math.max(...nums) : null;
+}
+/** The unit that keeps a chart's numbers short. */
+function unitFor(max) {
+    if (max >= 1024 ** 3)
+        return { name: 'GB', size: 1024 ** 3 };
+    if (max >= 1024 ** 2)
+        return { name: 'MB', size: 1024 ** 2 };
+    return { name: 'KB', size: 1024 };
+}
+function round(n) {
+    return Math.round(n * 100) / 100;
+}
+/** Milliseconds from `start` to an ISO time. */
+function since(start, at) {
+    return Date.parse(at) - Date.parse(start);
+}
+/**
+ * The Mermaid `xychart-beta` of used_memory over the step, with maxmemory as a flat second line
+ * when it is set. Null when no sample reached Redis.
+ */
+function timelineChart(samples, startedAt, maxmemory) {
+    const points = samples.map((s) => ({ t: Math.max(0, since(startedAt, s.at)), v: s.connected ? s.usedMemory : null }));
+    if (!points.some((p) => p.v !== null))
+        return null;
+    const series = downsampleMax(points, MAX_CHART_POINTS);
+    const peak = maxOf(series.map((p) => p.v)) ?? 0;
+    const top = Math.max(peak, maxmemory ?? 0);
+    const unit = unitFor(top);
+    const endSeconds = round(Math.max(...points.map((p) => p.t)) / 1000);
+    const lines = [
+        '```mermaid',
+        'xychart-beta',
+        `    title "Used memory during the step (${unit.name})"`,
+        `    x-axis "Seconds into the step" 0 --> ${endSeconds > 0 ? endSeconds : 1}`,
+        `    y-axis "${unit.name}" 0 --> ${round((top * 1.05) / unit.size) || 1}`,
+        `    line [${series.map((p) => round((p.v ?? 0) / unit.size)).join(', ')}]`
+    ];
+    if (maxmemory)
+        lines.push(`    line [${series.map(() => round(maxmemory / unit.size)).join(', ')}]`);
+    lines.push('```');
+    return lines.join('\n');
+}
+function when(sampling, at) {
+    return `${size_formatDuration(Math.max(0, since(sampling.startedAt, at)))} into the step`;
+}
+/** The sampled peak next to INFO's lifetime peak, saying which one the checks judged. */
+function peakTable(report) {
+    const sampling = report.sampling;
+    const judged = report.peak?.source;
+    const mark = (yes) => (yes ? '**judged**' : 'not judged');
+    const rows = ['| Peak | Memory | When | |', '|---|---:|---|---|'];
+    const peak = sampling?.summary.peak;
+    rows.push(sampling && peak
+        ? `| Sampled: the highest used_memory of ${sampling.summary.connectedCount.toLocaleString('en-US')} samples, every ${size_formatDuration(sampling.intervalMs)} | ${formatBytes(peak.bytes)} | ${when(sampling, peak.at)} | ${mark(judged === 'sampled')} |`
+        : `| Sampled | no sample reached Redis | | not judged |`);
+    const lifetime = report.after?.memory.usedMemoryPeak ?? null;
+    rows.push(`| INFO used_memory_peak: since Redis started, never reset | ${lifetime === null ? 'not reported by this server' : formatBytes(lifetime)} | | ${mark(judged === 'info-peak')} |`);
+    if (judged === 'sampled' && peak && report.peak?.bytes !== null && report.peak !== null && report.peak.bytes > peak.bytes) {
+        rows.push(`| The snapshot before or after the step, higher than every sample | ${formatBytes(report.peak.bytes)} | | **judged** |`);
+    }
+    if (judged === 'before-after')
+        rows.push(`| The larger of used_memory before and after | ${formatBytes(report.peak?.bytes ?? 0)} | | **judged** |`);
+    return rows.join('\n');
+}
+function commandLines(c) {
+    const ended = c.exitCode === 0
+        ? 'succeeded'
+        : c.exitCode !== null
+            ? `failed with exit code ${c.exitCode}`
+            : `was stopped by ${c.signal ?? 'a signal'}`;
+    const out = [`The command \`${escapeCodeBlock(c.command.replace(/\s+/g, ' ')).replace(/`/g, "'")}\` ${ended} after ${size_formatDuration(c.durationMs)}.`];
+    if (c.oomLines > 0) {
+        out.push('', `${c.oomLines === 1 ? '1 line of its output carries' : `${c.oomLines.toLocaleString('en-US')} lines of its output carry`} Redis's OOM message${c.oomQuotes.length < c.oomLines ? `; the first ${c.oomQuotes.length}` : ''}:`, '', '```text', ...c.oomQuotes.map((q) => escapeCodeBlock(q)), '```');
+    }
+    else {
+        out.push('', "No line of its output carries Redis's OOM message.");
+    }
+    return out;
+}
+/** The whole section; empty when the step was neither sampled nor run by the action. */
+function renderStepSection(report) {
+    const sampling = report.sampling;
+    const command = report.command;
+    if (!sampling && !command)
+        return '';
+    const out = ['### Memory during the step', ''];
+    if (command)
+        out.push(...commandLines(command), '');
+    if (sampling) {
+        const s = sampling.summary;
+        out.push(peakTable(report), '');
+        const facts = [];
+        if (s.firstOomAt)
+            facts.push(`Redis first refused a command with OOM ${when(sampling, s.firstOomAt)}.`);
+        if (s.firstEvictionAt)
+            facts.push(`Redis first evicted keys ${when(sampling, s.firstEvictionAt)}.`);
+        for (const g of s.gaps) {
+            const end = g.to ? `until ${when(sampling, g.to)}` : 'until sampling stopped';
+            facts.push(`Redis did not answer from ${when(sampling, g.from)} ${end} (${g.samples} sample${g.samples === 1 ? '' : 's'}${g.error ? `: ${escapeMarkdown(g.error)}` : ''}).`);
+        }
+        if (facts.length > 0)
+            out.push(...facts.map((f) => `- ${f}`), '');
+        const maxmemory = report.after?.memory.maxmemory ?? report.before?.memory.maxmemory ?? null;
+        const chart = timelineChart(sampling.samples, sampling.startedAt, maxmemory);
+        if (chart) {
+            const legend = [
+                `Each point is the highest used_memory in its stretch of time.`,
+                maxmemory ? `The flat line is maxmemory (${formatBytes(maxmemory)}).` : '',
+                s.gaps.length > 0 ? 'Stretches where Redis did not answer show as 0.' : ''
+            ].filter(Boolean);
+            out.push(chart, '', legend.join(' '), '');
+        }
+    }
+    return out.join('\n');
+}
+
 ;// CONCATENATED MODULE: ./src/render/markdown.ts
+
 
 
 
@@ -56219,8 +56369,12 @@ function renderSummary(report) {
             out.push('### Breaches', '', ...breaches.map(checkLine), '');
         if (report.notes.length > 0)
             out.push('### Notes', '', ...report.notes.map((n) => `- ${n}`), '');
+        out.push(renderStepSection(report));
         out.push('<details><summary>All checks</summary>', '', ...report.checks.map(checkLine), '', '</details>', '');
         out.push('### Keys per database', '', keysPerDb(report), '');
+    }
+    else {
+        out.push(renderStepSection(report));
     }
     out.push('<details><summary>Server and figures</summary>', '', serverDetails(report), '', '</details>', '');
     return out.join('\n');
@@ -56229,7 +56383,7 @@ function renderSummary(report) {
 ;// CONCATENATED MODULE: ./src/info.ts
 /** Parsing of the text that INFO returns. Pure functions: text in, plain data out. */
 /** Splits INFO text into `{ section: { field: value } }`; section names are lower-case. */
-function parseInfo(text) {
+function info_parseInfo(text) {
     const sections = {};
     let current = 'default';
     for (const rawLine of text.split('\n')) {
@@ -56263,7 +56417,7 @@ function parseKeyValueList(value) {
     return out;
 }
 /** A field as a number, or null when the server does not report it (never 0 for "absent"). */
-function numberField(fields, name) {
+function info_numberField(fields, name) {
     const raw = fields?.[name];
     if (raw === undefined || raw.trim() === '')
         return null;
@@ -56305,7 +56459,7 @@ function parseKeyspace(section) {
     return out;
 }
 /** Parses errorstats (`errorstat_OOM:count=3`) into `{ OOM: 3 }`. */
-function parseErrorstats(section) {
+function info_parseErrorstats(section) {
     const out = {};
     for (const [field, value] of Object.entries(section)) {
         if (!field.startsWith('errorstat_'))
@@ -56343,31 +56497,31 @@ function snapshotFromInfo(sections, takenAt = new Date()) {
     return {
         takenAt: takenAt.toISOString(),
         server: detectServer(server),
-        uptimeSeconds: numberField(server, 'uptime_in_seconds'),
+        uptimeSeconds: info_numberField(server, 'uptime_in_seconds'),
         runId: server?.run_id ?? null,
         memory: {
-            usedMemory: numberField(mem, 'used_memory'),
-            usedMemoryRss: numberField(mem, 'used_memory_rss'),
-            usedMemoryPeak: numberField(mem, 'used_memory_peak'),
-            usedMemoryDataset: numberField(mem, 'used_memory_dataset'),
-            usedMemoryOverhead: numberField(mem, 'used_memory_overhead'),
-            usedMemoryStartup: numberField(mem, 'used_memory_startup'),
-            maxmemory: numberField(mem, 'maxmemory'),
+            usedMemory: info_numberField(mem, 'used_memory'),
+            usedMemoryRss: info_numberField(mem, 'used_memory_rss'),
+            usedMemoryPeak: info_numberField(mem, 'used_memory_peak'),
+            usedMemoryDataset: info_numberField(mem, 'used_memory_dataset'),
+            usedMemoryOverhead: info_numberField(mem, 'used_memory_overhead'),
+            usedMemoryStartup: info_numberField(mem, 'used_memory_startup'),
+            maxmemory: info_numberField(mem, 'maxmemory'),
             maxmemoryPolicy: mem?.maxmemory_policy ?? null,
-            memFragmentationRatio: numberField(mem, 'mem_fragmentation_ratio'),
-            memFragmentationBytes: numberField(mem, 'mem_fragmentation_bytes'),
-            allocatorFragRatio: numberField(mem, 'allocator_frag_ratio'),
-            allocatorFragBytes: numberField(mem, 'allocator_frag_bytes'),
-            memClientsNormal: numberField(mem, 'mem_clients_normal'),
-            totalSystemMemory: numberField(mem, 'total_system_memory')
+            memFragmentationRatio: info_numberField(mem, 'mem_fragmentation_ratio'),
+            memFragmentationBytes: info_numberField(mem, 'mem_fragmentation_bytes'),
+            allocatorFragRatio: info_numberField(mem, 'allocator_frag_ratio'),
+            allocatorFragBytes: info_numberField(mem, 'allocator_frag_bytes'),
+            memClientsNormal: info_numberField(mem, 'mem_clients_normal'),
+            totalSystemMemory: info_numberField(mem, 'total_system_memory')
         },
-        connectedClients: numberField(sections.clients, 'connected_clients'),
-        evictedKeys: numberField(stats, 'evicted_keys'),
-        expiredKeys: numberField(stats, 'expired_keys'),
-        totalErrorReplies: numberField(stats, 'total_error_replies'),
-        totalCommandsProcessed: numberField(stats, 'total_commands_processed'),
+        connectedClients: info_numberField(sections.clients, 'connected_clients'),
+        evictedKeys: info_numberField(stats, 'evicted_keys'),
+        expiredKeys: info_numberField(stats, 'expired_keys'),
+        totalErrorReplies: info_numberField(stats, 'total_error_replies'),
+        totalCommandsProcessed: info_numberField(stats, 'total_commands_processed'),
         // Redis < 6.2 answers INFO errorstats with nothing: that is "no such counter", not "zero errors".
-        errorstats: sections.errorstats !== undefined ? parseErrorstats(sections.errorstats) : null,
+        errorstats: sections.errorstats !== undefined ? info_parseErrorstats(sections.errorstats) : null,
         commandstats: sections.commandstats !== undefined ? parseCommandstats(sections.commandstats) : null,
         keyspace: parseKeyspace(sections.keyspace)
     };
@@ -56377,7 +56531,7 @@ async function readSections(conn) {
     const texts = await Promise.all(SNAPSHOT_SECTIONS.map((s) => conn.info(s).catch(() => '')));
     const sections = {};
     SNAPSHOT_SECTIONS.forEach((name, i) => {
-        const parsed = parseInfo(texts[i]);
+        const parsed = info_parseInfo(texts[i]);
         // A section that came back empty is absent, except keyspace, which is empty when there are no keys.
         if (parsed[name] !== undefined)
             sections[name] = parsed[name];
@@ -56420,6 +56574,9 @@ var Input;
     Input["MaxLeakedKeys"] = "max-leaked-keys";
     Input["FailOn"] = "fail-on";
     Input["ReportPath"] = "report-path";
+    Input["SampleInterval"] = "sample-interval";
+    Input["SampleMaxDuration"] = "sample-max-duration";
+    Input["Run"] = "run";
 })(Input || (Input = {}));
 var Output;
 (function (Output) {
@@ -56431,8 +56588,9 @@ var Output;
     Output["EvictedKeys"] = "evicted-keys";
     Output["LeakedKeys"] = "leaked-keys";
     Output["ReportPath"] = "report-path";
+    Output["ExitCode"] = "exit-code";
 })(Output || (Output = {}));
-var State;
+var constants_State;
 (function (State) {
     /** Folder with the main step's files (the "before" snapshot). */
     State["WorkDir"] = "work-dir";
@@ -56440,9 +56598,487 @@ var State;
     State["MainError"] = "main-error";
     /** Set once the main step ran, so the post step knows it is a post step of ours. */
     State["MainRan"] = "main-ran";
-})(State || (State = {}));
+    /** The background sampler's process id, for the post step to stop it. */
+    State["SamplerPid"] = "sampler-pid";
+    /** When the sampler started (ISO time): the chart's zero. */
+    State["SamplerStartedAt"] = "sampler-started-at";
+    /** Set when the main step ran the `run` command and wrote the report itself: the post step does nothing. */
+    State["ReportDone"] = "report-done";
+})(constants_State || (constants_State = {}));
 const BEFORE_FILE = 'before.json';
+const constants_SAMPLES_FILE = 'samples.jsonl';
 const DEFAULT_REPORT_NAME = 'redis-memory-report.json';
+
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+// EXTERNAL MODULE: external "node:url"
+var external_node_url_ = __nccwpck_require__(73136);
+;// CONCATENATED MODULE: ./src/sampler/sample.ts
+/** Samples taken during the step, and what they say. Pure: INFO text or samples in, plain data out. */
+
+/** Above this many samples the report keeps the highest of each stretch (6 h at 500 ms is 43,200). */
+const MAX_REPORT_SAMPLES = 10_000;
+/** A sample from parsed INFO memory, stats and errorstats. */
+function sample_sampleFromInfo(sections, at) {
+    return {
+        at: at.toISOString(),
+        connected: true,
+        usedMemory: numberField(sections.memory, 'used_memory'),
+        usedMemoryRss: numberField(sections.memory, 'used_memory_rss'),
+        evictedKeys: numberField(sections.stats, 'evicted_keys'),
+        // The section header comes even with no errors; no header means the server has no errorstats.
+        oomErrors: sections.errorstats === undefined ? null : (parseErrorstats(sections.errorstats).OOM ?? 0)
+    };
+}
+/** A sample that records that Redis did not answer. */
+function sample_gapSample(at, error) {
+    return { at: at.toISOString(), connected: false, usedMemory: null, usedMemoryRss: null, evictedKeys: null, oomErrors: null, error };
+}
+/** Parses the sampler's JSON lines; a torn or foreign line (the sampler killed mid-write) is skipped. */
+function parseSampleLines(text) {
+    const out = [];
+    for (const line of text.split('\n')) {
+        if (line.trim() === '')
+            continue;
+        try {
+            const s = JSON.parse(line);
+            if (typeof s.at === 'string' && typeof s.connected === 'boolean') {
+                out.push({
+                    at: s.at,
+                    connected: s.connected,
+                    usedMemory: num(s.usedMemory),
+                    usedMemoryRss: num(s.usedMemoryRss),
+                    evictedKeys: num(s.evictedKeys),
+                    oomErrors: num(s.oomErrors),
+                    ...(typeof s.error === 'string' ? { error: s.error } : {})
+                });
+            }
+        }
+        catch {
+            // torn last line
+        }
+    }
+    return out;
+}
+function num(v) {
+    return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+/** Peak, first growth of the OOM and eviction counters, and the gaps, from samples in time order. */
+function summarizeSamples(samples, baseline = {}) {
+    let peak = null;
+    let peakRss = null;
+    const gaps = [];
+    let open = null;
+    const oom = firstGrowth(baseline.oomErrors ?? null);
+    const evictions = firstGrowth(baseline.evictedKeys ?? null);
+    let connectedCount = 0;
+    for (const s of samples) {
+        if (!s.connected) {
+            if (open)
+                open.samples++;
+            else {
+                open = { from: s.at, to: null, samples: 1, error: s.error ?? null };
+                gaps.push(open);
+            }
+            continue;
+        }
+        if (open) {
+            open.to = s.at;
+            open = null;
+        }
+        connectedCount++;
+        if (s.usedMemory !== null && (peak === null || s.usedMemory > peak.bytes))
+            peak = { bytes: s.usedMemory, at: s.at };
+        if (s.usedMemoryRss !== null && (peakRss === null || s.usedMemoryRss > peakRss.bytes))
+            peakRss = { bytes: s.usedMemoryRss, at: s.at };
+        oom.see(s.oomErrors, s.at);
+        evictions.see(s.evictedKeys, s.at);
+    }
+    return {
+        count: samples.length,
+        connectedCount,
+        firstAt: samples[0]?.at ?? null,
+        lastAt: samples[samples.length - 1]?.at ?? null,
+        peak,
+        peakRss,
+        firstOomAt: oom.first(),
+        firstEvictionAt: evictions.first(),
+        gaps
+    };
+}
+/**
+ * Tracks when a counter first grew. A counter that drops was reset by a restart; from then on any
+ * value above zero is growth, since it counts from zero again.
+ */
+function firstGrowth(start) {
+    let prev = start;
+    let at = null;
+    return {
+        see(v, when) {
+            if (v === null || at !== null)
+                return;
+            if (prev !== null && (v > prev || (v < prev && v > 0)))
+                at = when;
+            prev = v;
+        },
+        first: () => at
+    };
+}
+/**
+ * Thins samples to about `max` by keeping, from each run of consecutive samples, the one with the
+ * highest used_memory and the first gap sample: the peak and every outage survive thinning.
+ */
+function thinSamples(samples, max) {
+    if (samples.length <= max)
+        return samples;
+    const size = Math.ceil(samples.length / max);
+    const out = [];
+    for (let i = 0; i < samples.length; i += size) {
+        const run = samples.slice(i, i + size);
+        let best = null;
+        let gap = null;
+        for (const s of run) {
+            if (!s.connected)
+                gap ??= s;
+            else if (best === null || (s.usedMemory ?? -1) > (best.usedMemory ?? -1))
+                best = s;
+        }
+        const kept = [best, gap].filter((s) => s !== null).sort((a, b) => a.at.localeCompare(b.at));
+        out.push(...kept);
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/sampler/worker.ts
+/**
+ * The background sampler: one INFO call every interval, one JSON line per sample. It runs detached
+ * from the step, so it must never crash, never hang and never outlive its maximum life.
+ */
+
+
+
+
+
+
+/** The environment variable that carries the sampler's settings (argv would show the URL in `ps`). */
+const worker_SAMPLER_ENV = 'REDIS_MEMORY_GUARD_SAMPLER';
+/** Reconnect attempts back off up to this far apart while Redis is away. */
+const MAX_BACKOFF_MS = 5000;
+/** Reads and checks the config from the environment; throws on anything missing. */
+function configFromEnv(env) {
+    const raw = env[worker_SAMPLER_ENV];
+    if (!raw)
+        throw new Error(`${worker_SAMPLER_ENV} is not set`);
+    const c = JSON.parse(raw);
+    if (typeof c.url !== 'string' || typeof c.file !== 'string' || !(Number(c.intervalMs) > 0) || !(Number(c.maxLifeMs) > 0)) {
+        throw new Error(`${worker_SAMPLER_ENV} lacks url, file, intervalMs or maxLifeMs`);
+    }
+    return { url: c.url, file: c.file, intervalMs: Number(c.intervalMs), maxLifeMs: Number(c.maxLifeMs) };
+}
+/**
+ * Samples until SIGTERM or the end of its life. Every sample is written with one synchronous
+ * append, so a kill at any moment leaves at most one torn line, which the reader skips.
+ */
+async function runSampler(config) {
+    const started = Date.now();
+    const fd = openSync(config.file, 'a');
+    const exit = () => {
+        try {
+            closeSync(fd);
+        }
+        finally {
+            process.exit(0);
+        }
+    };
+    process.on('SIGTERM', exit);
+    process.on('SIGINT', exit);
+    process.on('SIGHUP', () => { }); // the runner's terminal going away is no reason to stop
+    // The hard bound: even a sampler stuck in a call exits on time.
+    setTimeout(exit, config.maxLifeMs);
+    const source = new InfoSource(config);
+    for (let tick = 1;; tick++) {
+        let sample;
+        try {
+            sample = await source.sample();
+        }
+        catch (err) {
+            sample = gapSample(new Date(), maskUrlText(describeError(err)));
+        }
+        writeSync(fd, JSON.stringify(sample) + '\n');
+        // Keep to the schedule from the start, skipping ticks that a slow call overran.
+        const now = Date.now();
+        let next = started + tick * config.intervalMs;
+        if (next <= now) {
+            tick = Math.floor((now - started) / config.intervalMs) + 1;
+            next = started + tick * config.intervalMs;
+        }
+        if (next - started >= config.maxLifeMs)
+            exit();
+        await sleep(next - now);
+    }
+}
+/** One connection, reopened with backoff when Redis goes away, and one INFO call per sample. */
+class InfoSource {
+    conn = null;
+    nextConnectAt = 0;
+    failures = 0;
+    lastError = '';
+    /** Redis 7.0+ takes several sections in one INFO call (12.8 µs vs 24.8 µs for a full INFO on 7.0). */
+    multiSection = true;
+    target;
+    commandTimeoutMs;
+    intervalMs;
+    constructor(config) {
+        this.target = parseRedisUrl(config.url);
+        this.intervalMs = config.intervalMs;
+        this.commandTimeoutMs = Math.max(2000, config.intervalMs);
+    }
+    async sample() {
+        if (this.conn === null) {
+            if (Date.now() < this.nextConnectAt)
+                return gapSample(new Date(), this.lastError);
+            try {
+                // A single attempt: the sampler's own loop is the retry, so each attempt leaves a gap sample.
+                this.conn = await connect(this.target, { timeoutMs: 0, commandTimeoutMs: this.commandTimeoutMs });
+                this.failures = 0;
+                this.multiSection = true;
+            }
+            catch (err) {
+                return this.fail(err);
+            }
+        }
+        const conn = this.conn;
+        try {
+            const text = await this.info(conn);
+            return sampleFromInfo(parseInfo(text), new Date());
+        }
+        catch (err) {
+            void conn.close();
+            this.conn = null;
+            return this.fail(err);
+        }
+    }
+    fail(err) {
+        this.failures++;
+        this.lastError = maskUrlText(describeError(err));
+        this.nextConnectAt = Date.now() + Math.min(this.intervalMs * 2 ** (this.failures - 1), MAX_BACKOFF_MS);
+        return gapSample(new Date(), this.lastError);
+    }
+    async info(conn) {
+        if (this.multiSection) {
+            try {
+                return asText(await conn.command(['INFO', 'memory', 'stats', 'errorstats']));
+            }
+            catch (err) {
+                // Before 7.0, INFO takes one section: fall back to the default sections, which hold all three.
+                if (!/syntax|wrong number|unknown/i.test(describeError(err)))
+                    throw err;
+                this.multiSection = false;
+            }
+        }
+        return asText(await conn.command(['INFO']));
+    }
+}
+function asText(reply) {
+    if (typeof reply === 'string')
+        return reply;
+    if (Buffer.isBuffer(reply))
+        return reply.toString('utf8');
+    throw new Error('INFO returned no text');
+}
+
+;// CONCATENATED MODULE: ./src/sampler/control.ts
+/** Starting, stopping and reading the background sampler: the I/O edge around the worker. */
+
+
+
+
+
+
+
+
+/** The sampler's bundle, next to the bundle that is running (dist/main or dist/post). */
+function samplerScript() {
+    // Built from parts so that ncc does not take it for an asset to copy into the bundle.
+    return join(dirname(fileURLToPath(import.meta.url)), '..', 'sampler', 'index.js');
+}
+/**
+ * Starts the sampler detached from this process, so it outlives the main step. The URL goes
+ * through the environment, which `ps` does not show; the action's inputs are left out of it.
+ */
+async function control_startSampler(config, script = samplerScript()) {
+    const env = {};
+    for (const [k, v] of Object.entries(process.env))
+        if (!k.startsWith('INPUT_'))
+            env[k] = v;
+    env[SAMPLER_ENV] = JSON.stringify(config);
+    const child = spawn(process.execPath, [script], { detached: true, stdio: 'ignore', env });
+    const pid = await new Promise((resolve, reject) => {
+        child.once('error', reject);
+        child.once('spawn', () => (child.pid === undefined ? reject(new Error('no process id')) : resolve(child.pid)));
+    });
+    child.unref();
+    return pid;
+}
+/** Stops the sampler: SIGTERM, up to `graceMs` for it to go, then SIGKILL. Never throws. */
+async function stopSampler(pid, graceMs = 3000) {
+    if (!isSampler(pid))
+        return 'not-running';
+    try {
+        process.kill(pid, 'SIGTERM');
+    }
+    catch {
+        return 'not-running';
+    }
+    const deadline = Date.now() + graceMs;
+    while (Date.now() < deadline) {
+        if (!alive(pid))
+            return 'stopped';
+        await connection_sleep(25);
+    }
+    try {
+        process.kill(pid, 'SIGKILL');
+    }
+    catch {
+        return 'stopped';
+    }
+    return 'killed';
+}
+/** True while the process runs (a zombie waiting for its parent to reap it has stopped). */
+function alive(pid) {
+    try {
+        process.kill(pid, 0);
+    }
+    catch {
+        return false;
+    }
+    const state = procStat(pid)?.state;
+    return state !== 'Z' && state !== 'X';
+}
+/**
+ * True when `pid` is still our sampler: after hours the number may belong to another process,
+ * which must not be killed. Where /proc does not exist, the pid is trusted.
+ */
+function isSampler(pid) {
+    if (!alive(pid))
+        return false;
+    try {
+        return (0,external_node_fs_namespaceObject.readFileSync)(`/proc/${pid}/cmdline`, 'utf8').includes('sampler');
+    }
+    catch {
+        return process.platform !== 'linux';
+    }
+}
+/** The fields of /proc/<pid>/stat that the bench and the stop logic use; null off Linux. */
+function procStat(pid) {
+    try {
+        const text = (0,external_node_fs_namespaceObject.readFileSync)(`/proc/${pid}/stat`, 'utf8');
+        // The command name is in parentheses and may hold spaces: split after its closing one.
+        const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+        return { state: fields[0], utime: Number(fields[11]), stime: Number(fields[12]) };
+    }
+    catch {
+        return null;
+    }
+}
+/** Waits until the sampler has written its first line, or `timeoutMs` passed; true when it has. */
+async function control_waitForFirstSample(file, timeoutMs) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+        try {
+            if (statSync(file).size > 0)
+                return true;
+        }
+        catch {
+            // not created yet
+        }
+        if (Date.now() >= deadline)
+            return false;
+        await sleep(25);
+    }
+}
+/** The samples written so far; none when the file is missing. */
+async function readSamples(file) {
+    try {
+        return parseSampleLines(await (0,promises_namespaceObject.readFile)(file, 'utf8'));
+    }
+    catch {
+        return [];
+    }
+}
+
+;// CONCATENATED MODULE: ./src/action/sampling.ts
+/** The action's side of sampling: start the sampler in the main step, stop it and read it afterwards. */
+
+
+
+
+
+
+
+/** Starts the background sampler and saves its pid in the state; null when sampling is off or could not start. */
+async function startStepSampler(settings, workDir) {
+    if (settings.sampleIntervalMs === 0)
+        return null;
+    const startedAt = new Date().toISOString();
+    try {
+        const pid = await startSampler({
+            url: settings.target.url,
+            file: join(workDir, SAMPLES_FILE),
+            intervalMs: settings.sampleIntervalMs,
+            maxLifeMs: settings.sampleMaxDurationMs
+        });
+        core.saveState(State.SamplerPid, String(pid));
+        core.saveState(State.SamplerStartedAt, startedAt);
+        core.info(`Sampling Redis every ${formatDuration(settings.sampleIntervalMs)} in the background (process ${pid}; ` +
+            `it stops by itself after ${formatDuration(settings.sampleMaxDurationMs)}).`);
+        if (settings.run) {
+            // Let the sampler see the command's first moments: wait (briefly) for its first sample.
+            await waitForFirstSample(join(workDir, SAMPLES_FILE), 5000);
+        }
+        return { pid, startedAt };
+    }
+    catch (err) {
+        core.warning(`Could not start the background sampler (${describeError(err)}): the step's peak will come from INFO instead.`);
+        return null;
+    }
+}
+/** Stops the sampler named in the state, if any. Never throws. */
+async function stopStepSampler(pidText) {
+    const pid = Number(pidText);
+    if (!Number.isInteger(pid) || pid <= 0)
+        return;
+    const result = await stopSampler(pid);
+    if (result === 'killed')
+        warning(`The background sampler (process ${pid}) did not stop on SIGTERM and was killed.`);
+    else if (result === 'not-running')
+        info(`The background sampler (process ${pid}) had already stopped.`);
+}
+/** Reads the samples the (stopped) sampler wrote and sums them up. */
+async function collectSamples(workDir, startedAt, settings, before) {
+    if (!workDir || !startedAt || settings.sampleIntervalMs === 0)
+        return { observations: {} };
+    const samples = await readSamples((0,external_node_path_namespaceObject.join)(workDir, constants_SAMPLES_FILE));
+    const summary = summarizeSamples(samples, {
+        oomErrors: before?.errorstats ? (before.errorstats.OOM ?? 0) : null,
+        evictedKeys: before?.evictedKeys ?? null
+    });
+    const kept = thinSamples(samples, MAX_REPORT_SAMPLES);
+    const sampling = {
+        intervalMs: settings.sampleIntervalMs,
+        startedAt,
+        summary,
+        samples: kept,
+        ...(kept.length < samples.length ? { thinnedFrom: samples.length } : {})
+    };
+    info(`${samples.length} samples` +
+        (summary.peak ? `, peak ${summary.peak.bytes} bytes at ${summary.peak.at}` : ', none reached Redis') +
+        (summary.gaps.length > 0 ? `, ${summary.gaps.length} gap(s) where Redis did not answer` : '') +
+        '.');
+    return { observations: summary.peak ? { sampledPeak: summary.peak } : {}, sampling };
+}
 
 ;// CONCATENATED MODULE: ./src/action/secrets.ts
 
@@ -56466,9 +57102,12 @@ const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
 
 
 
+
+/** Faster than this, sampling would cost Redis more than it tells. */
+const MIN_SAMPLE_INTERVAL_MS = 50;
 /** Reads and checks the inputs; a bad one throws a UserError that names it and shows a valid example. */
 function readSettings(getInput, env = process.env) {
-    const target = parseRedisUrl(getInput(Input.RedisUrl) || 'redis://localhost:6379', Input.RedisUrl);
+    const target = target_parseRedisUrl(getInput(Input.RedisUrl) || 'redis://localhost:6379', Input.RedisUrl);
     const connectTimeoutMs = parseDuration(getInput(Input.ConnectTimeout), Input.ConnectTimeout) ?? 30_000;
     const percentText = getInput(Input.MaxMemoryPercent);
     const ratioText = getInput(Input.MaxFragmentationRatio);
@@ -56485,10 +57124,20 @@ function readSettings(getInput, env = process.env) {
         failOn: parseFailOn(getInput(Input.FailOn), Input.FailOn)
     };
     const reportPath = getInput(Input.ReportPath).trim() || (0,external_node_path_namespaceObject.join)(env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), DEFAULT_REPORT_NAME);
-    return { target, connectTimeoutMs, thresholds, reportPath };
+    const sampleIntervalMs = parseDuration(getInput(Input.SampleInterval), Input.SampleInterval) ?? 500;
+    if (sampleIntervalMs !== 0 && sampleIntervalMs < MIN_SAMPLE_INTERVAL_MS) {
+        throw new UserError(`${Input.SampleInterval}: ${sampleIntervalMs} ms is too often. Use at least 50ms, e.g. 500ms, or 0 to turn sampling off.`);
+    }
+    const sampleMaxDurationMs = parseDuration(getInput(Input.SampleMaxDuration), Input.SampleMaxDuration) ?? 6 * 3_600_000;
+    if (sampleMaxDurationMs <= 0) {
+        throw new UserError(`${Input.SampleMaxDuration}: must be longer than 0, e.g. 6h or 90m.`);
+    }
+    const run = getInput(Input.Run).trim();
+    return { target, connectTimeoutMs, thresholds, reportPath, sampleIntervalMs, sampleMaxDurationMs, run };
 }
 
 ;// CONCATENATED MODULE: ./src/action/post.ts
+
 
 
 
@@ -56507,37 +57156,58 @@ const POST_RETRY_AFTER_MAIN_ERROR_MS = 3000;
  * the job on a failing breach. It never throws: every problem becomes one line in the log.
  */
 async function run() {
+    // Stop the sampler first, whatever else fails: it must not outlive the job.
+    const samplerPid = getState(constants_State.SamplerPid);
+    if (samplerPid)
+        await stopStepSampler(samplerPid);
+    if (getState(constants_State.ReportDone)) {
+        info('The main step ran the command and wrote the report; nothing left to do.');
+        return;
+    }
     let settings;
     try {
         settings = readSettings((name) => getInput(name));
     }
     catch (err) {
         // The main step has already failed with this message; say it once more, where the summary is.
-        await writeSummary(`## Redis Memory Guard\n\n❌ No report: ${describeError(err)}\n`);
-        setFailed(describeError(err));
+        await writeSummary(`## Redis Memory Guard\n\n❌ No report: ${errors_describeError(err)}\n`);
+        setFailed(errors_describeError(err));
         return;
     }
     maskSecrets(settings.target);
-    const mainError = getState(State.MainError);
+    const mainError = getState(constants_State.MainError);
     const errors = mainError ? [`The main step failed: ${mainError}`] : [];
-    const before = await readBefore(getState(State.WorkDir), errors, mainError !== '');
-    let after = null;
+    const workDir = getState(constants_State.WorkDir);
+    const before = await readBefore(workDir, errors, mainError !== '');
+    const sampled = await collectSamples(workDir, getState(constants_State.SamplerStartedAt), settings, before);
+    const timeoutMs = mainError ? Math.min(settings.connectTimeoutMs, POST_RETRY_AFTER_MAIN_ERROR_MS) : settings.connectTimeoutMs;
+    const after = await afterSnapshot(settings, timeoutMs, errors);
+    const report = buildReport({
+        target: settings.target,
+        before,
+        after,
+        thresholds: settings.thresholds,
+        errors,
+        observations: sampled.observations,
+        sampling: sampled.sampling
+    });
+    await publish(report, settings);
+}
+/** The "after" snapshot, with MEMORY DOCTOR; null (and a line in `errors`) when Redis cannot be reached. */
+async function afterSnapshot(settings, timeoutMs, errors) {
     try {
-        const conn = await connect(settings.target, {
-            timeoutMs: mainError ? Math.min(settings.connectTimeoutMs, POST_RETRY_AFTER_MAIN_ERROR_MS) : settings.connectTimeoutMs
-        });
+        const conn = await connection_connect(settings.target, { timeoutMs });
         try {
-            after = await takeSnapshot(conn, { withDoctor: true });
+            return await takeSnapshot(conn, { withDoctor: true });
         }
         finally {
             await conn.close();
         }
     }
     catch (err) {
-        errors.push(`No snapshot after the step: ${describeError(err)}`);
+        errors.push(`No snapshot after the step: ${errors_describeError(err)}`);
+        return null;
     }
-    const report = buildReport({ target: settings.target, before, after, thresholds: settings.thresholds, errors });
-    await publish(report, settings);
 }
 async function readBefore(workDir, errors, mainFailed) {
     if (!workDir) {
@@ -56561,7 +57231,7 @@ async function publish(report, settings) {
         await (0,promises_namespaceObject.writeFile)(settings.reportPath, JSON.stringify(report, null, 2));
     }
     catch (err) {
-        warning(`Could not write the JSON report to ${settings.reportPath}: ${describeError(err)}`);
+        warning(`Could not write the JSON report to ${settings.reportPath}: ${errors_describeError(err)}`);
     }
     await writeSummary(renderSummary(report));
     const out = (name, value) => setOutput(name, value ?? '');
@@ -56598,7 +57268,7 @@ async function writeSummary(markdown) {
         await summary.addRaw(markdown).write();
     }
     catch (err) {
-        warning(`Could not write the job summary: ${describeError(err)}`);
+        warning(`Could not write the job summary: ${errors_describeError(err)}`);
     }
 }
 
@@ -56609,10 +57279,10 @@ async function writeSummary(markdown) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(93644);
+/* harmony import */ var _action_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(45675);
 
 // Exit explicitly so that no open handle can keep the post step (and the job) waiting.
-await (0,_action_post_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)().finally(() => process.exit());
+await (0,_action_post_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)().finally(() => process.exit());
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);

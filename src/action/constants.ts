@@ -8,7 +8,10 @@ export enum Input {
   MaxFragmentationRatio = 'max-fragmentation-ratio',
   MaxLeakedKeys = 'max-leaked-keys',
   FailOn = 'fail-on',
-  ReportPath = 'report-path'
+  ReportPath = 'report-path',
+  SampleInterval = 'sample-interval',
+  SampleMaxDuration = 'sample-max-duration',
+  Run = 'run'
 }
 
 export enum Output {
@@ -19,7 +22,8 @@ export enum Output {
   OomErrors = 'oom-errors',
   EvictedKeys = 'evicted-keys',
   LeakedKeys = 'leaked-keys',
-  ReportPath = 'report-path'
+  ReportPath = 'report-path',
+  ExitCode = 'exit-code'
 }
 
 export enum State {
@@ -28,8 +32,15 @@ export enum State {
   /** The one-line error that stopped the main step, for the post step's summary. */
   MainError = 'main-error',
   /** Set once the main step ran, so the post step knows it is a post step of ours. */
-  MainRan = 'main-ran'
+  MainRan = 'main-ran',
+  /** The background sampler's process id, for the post step to stop it. */
+  SamplerPid = 'sampler-pid',
+  /** When the sampler started (ISO time): the chart's zero. */
+  SamplerStartedAt = 'sampler-started-at',
+  /** Set when the main step ran the `run` command and wrote the report itself: the post step does nothing. */
+  ReportDone = 'report-done'
 }
 
 export const BEFORE_FILE = 'before.json'
+export const SAMPLES_FILE = 'samples.jsonl'
 export const DEFAULT_REPORT_NAME = 'redis-memory-report.json'

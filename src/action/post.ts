@@ -7,6 +7,7 @@ import { buildReport, type Report } from '../report.js'
 import { renderSummary } from '../render/markdown.js'
 import { takeSnapshot, type Snapshot } from '../snapshot.js'
 import { BEFORE_FILE, Output, State } from './constants.js'
+import { collectSamples, stopStepSampler } from './sampling.js'
 import { maskSecrets } from './secrets.js'
 import { readSettings, type Settings } from './settings.js'
 
@@ -18,6 +19,13 @@ const POST_RETRY_AFTER_MAIN_ERROR_MS = 3000
  * the job on a failing breach. It never throws: every problem becomes one line in the log.
  */
 export async function run(): Promise<void> {
+  // Stop the sampler first, whatever else fails: it must not outlive the job.
+  const samplerPid = core.getState(State.SamplerPid)
+  if (samplerPid) await stopStepSampler(samplerPid)
+  if (core.getState(State.ReportDone)) {
+    core.info('The main step ran the command and wrote the report; nothing left to do.')
+    return
+  }
   let settings: Settings
   try {
     settings = readSettings((name) => core.getInput(name))
@@ -31,23 +39,37 @@ export async function run(): Promise<void> {
   const mainError = core.getState(State.MainError)
   const errors: string[] = mainError ? [`The main step failed: ${mainError}`] : []
 
-  const before = await readBefore(core.getState(State.WorkDir), errors, mainError !== '')
-  let after: Snapshot | null = null
+  const workDir = core.getState(State.WorkDir)
+  const before = await readBefore(workDir, errors, mainError !== '')
+  const sampled = await collectSamples(workDir, core.getState(State.SamplerStartedAt), settings, before)
+  const timeoutMs = mainError ? Math.min(settings.connectTimeoutMs, POST_RETRY_AFTER_MAIN_ERROR_MS) : settings.connectTimeoutMs
+  const after = await afterSnapshot(settings, timeoutMs, errors)
+
+  const report = buildReport({
+    target: settings.target,
+    before,
+    after,
+    thresholds: settings.thresholds,
+    errors,
+    observations: sampled.observations,
+    sampling: sampled.sampling
+  })
+  await publish(report, settings)
+}
+
+/** The "after" snapshot, with MEMORY DOCTOR; null (and a line in `errors`) when Redis cannot be reached. */
+export async function afterSnapshot(settings: Settings, timeoutMs: number, errors: string[]): Promise<Snapshot | null> {
   try {
-    const conn = await connect(settings.target, {
-      timeoutMs: mainError ? Math.min(settings.connectTimeoutMs, POST_RETRY_AFTER_MAIN_ERROR_MS) : settings.connectTimeoutMs
-    })
+    const conn = await connect(settings.target, { timeoutMs })
     try {
-      after = await takeSnapshot(conn, { withDoctor: true })
+      return await takeSnapshot(conn, { withDoctor: true })
     } finally {
       await conn.close()
     }
   } catch (err) {
     errors.push(`No snapshot after the step: ${describeError(err)}`)
+    return null
   }
-
-  const report = buildReport({ target: settings.target, before, after, thresholds: settings.thresholds, errors })
-  await publish(report, settings)
 }
 
 async function readBefore(workDir: string, errors: string[], mainFailed: boolean): Promise<Snapshot | null> {

@@ -5,6 +5,7 @@ import type { Report } from '../report.js'
 import { totalKeys } from '../report.js'
 import type { Snapshot } from '../snapshot.js'
 import { escapeCodeBlock, escapeMarkdown } from './escape.js'
+import { renderStepSection } from './timeline.js'
 
 export const NOT_REPORTED = 'not reported by this server'
 
@@ -169,8 +170,11 @@ export function renderSummary(report: Report): string {
     const breaches = report.checks.filter((c) => c.status === 'fail' || c.status === 'warn')
     if (breaches.length > 0) out.push('### Breaches', '', ...breaches.map(checkLine), '')
     if (report.notes.length > 0) out.push('### Notes', '', ...report.notes.map((n) => `- ${n}`), '')
+    out.push(renderStepSection(report))
     out.push('<details><summary>All checks</summary>', '', ...report.checks.map(checkLine), '', '</details>', '')
     out.push('### Keys per database', '', keysPerDb(report), '')
+  } else {
+    out.push(renderStepSection(report))
   }
   out.push('<details><summary>Server and figures</summary>', '', serverDetails(report), '', '</details>', '')
   return out.join('\n')

@@ -1,0 +1,79 @@
+/** The action's side of sampling: start the sampler in the main step, stop it and read it afterwards. */
+import * as core from '@actions/core'
+import { join } from 'node:path'
+import type { StepObservations } from '../checks.js'
+import { describeError } from '../errors.js'
+import { readSamples, startSampler, stopSampler, waitForFirstSample } from '../sampler/control.js'
+import { MAX_REPORT_SAMPLES, summarizeSamples, thinSamples, type SamplingReport } from '../sampler/sample.js'
+import { formatDuration } from '../size.js'
+import type { Snapshot } from '../snapshot.js'
+import { SAMPLES_FILE, State } from './constants.js'
+import type { Settings } from './settings.js'
+
+/** Starts the background sampler and saves its pid in the state; null when sampling is off or could not start. */
+export async function startStepSampler(settings: Settings, workDir: string): Promise<{ pid: number; startedAt: string } | null> {
+  if (settings.sampleIntervalMs === 0) return null
+  const startedAt = new Date().toISOString()
+  try {
+    const pid = await startSampler({
+      url: settings.target.url,
+      file: join(workDir, SAMPLES_FILE),
+      intervalMs: settings.sampleIntervalMs,
+      maxLifeMs: settings.sampleMaxDurationMs
+    })
+    core.saveState(State.SamplerPid, String(pid))
+    core.saveState(State.SamplerStartedAt, startedAt)
+    core.info(
+      `Sampling Redis every ${formatDuration(settings.sampleIntervalMs)} in the background (process ${pid}; ` +
+        `it stops by itself after ${formatDuration(settings.sampleMaxDurationMs)}).`
+    )
+    if (settings.run) {
+      // Let the sampler see the command's first moments: wait (briefly) for its first sample.
+      await waitForFirstSample(join(workDir, SAMPLES_FILE), 5000)
+    }
+    return { pid, startedAt }
+  } catch (err) {
+    core.warning(`Could not start the background sampler (${describeError(err)}): the step's peak will come from INFO instead.`)
+    return null
+  }
+}
+
+/** Stops the sampler named in the state, if any. Never throws. */
+export async function stopStepSampler(pidText: string): Promise<void> {
+  const pid = Number(pidText)
+  if (!Number.isInteger(pid) || pid <= 0) return
+  const result = await stopSampler(pid)
+  if (result === 'killed') core.warning(`The background sampler (process ${pid}) did not stop on SIGTERM and was killed.`)
+  else if (result === 'not-running') core.info(`The background sampler (process ${pid}) had already stopped.`)
+}
+
+/** What the samples add to the report: the sampled peak for the checks and the sampling section. */
+export interface SampledStep {
+  observations: StepObservations
+  sampling?: SamplingReport
+}
+
+/** Reads the samples the (stopped) sampler wrote and sums them up. */
+export async function collectSamples(workDir: string, startedAt: string, settings: Settings, before: Snapshot | null): Promise<SampledStep> {
+  if (!workDir || !startedAt || settings.sampleIntervalMs === 0) return { observations: {} }
+  const samples = await readSamples(join(workDir, SAMPLES_FILE))
+  const summary = summarizeSamples(samples, {
+    oomErrors: before?.errorstats ? (before.errorstats.OOM ?? 0) : null,
+    evictedKeys: before?.evictedKeys ?? null
+  })
+  const kept = thinSamples(samples, MAX_REPORT_SAMPLES)
+  const sampling: SamplingReport = {
+    intervalMs: settings.sampleIntervalMs,
+    startedAt,
+    summary,
+    samples: kept,
+    ...(kept.length < samples.length ? { thinnedFrom: samples.length } : {})
+  }
+  core.info(
+    `${samples.length} samples` +
+      (summary.peak ? `, peak ${summary.peak.bytes} bytes at ${summary.peak.at}` : ', none reached Redis') +
+      (summary.gaps.length > 0 ? `, ${summary.gaps.length} gap(s) where Redis did not answer` : '') +
+      '.'
+  )
+  return { observations: summary.peak ? { sampledPeak: summary.peak } : {}, sampling }
+}
