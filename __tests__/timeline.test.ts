@@ -44,6 +44,12 @@ describe('downsampleMax', () => {
     expect(downsampleMax([], 100)).toEqual([])
     expect(downsampleMax([{ t: 0, v: 7 }], 100)).toEqual([{ t: 0, v: 7 }])
   })
+
+  it('starts at the first point, and repeats a neighbour where samples are sparser than stretches', () => {
+    const out = downsampleMax([{ t: 400, v: 5 }, { t: 500, v: 6 }, { t: 1000, v: 2 }, { t: 1100, v: 4 }, { t: 1200, v: 3 }], 4)
+    expect(out.map((p) => p.t)).toEqual([400, 600, 800, 1000])
+    expect(out.map((p) => p.v)).toEqual([6, 6, 6, 4])
+  })
 })
 
 describe('timelineChart', () => {

@@ -56592,19 +56592,22 @@ class InfoSource {
     multiSection = true;
     target;
     commandTimeoutMs;
+    connectTimeoutMs;
     intervalMs;
     constructor(config) {
         this.target = parseRedisUrl(config.url);
         this.intervalMs = config.intervalMs;
         this.commandTimeoutMs = Math.max(2000, config.intervalMs);
+        this.connectTimeoutMs = Math.min(MAX_BACKOFF_MS, Math.max(2000, config.intervalMs));
     }
     async sample() {
         if (this.conn === null) {
             if (Date.now() < this.nextConnectAt)
                 return gapSample(new Date(), this.lastError);
             try {
-                // A single attempt: the sampler's own loop is the retry, so each attempt leaves a gap sample.
-                this.conn = await connect(this.target, { timeoutMs: 0, commandTimeoutMs: this.commandTimeoutMs });
+                // A short, bounded try (a remote TLS handshake needs more than a local connect); the
+                // sampler's own loop retries after that, leaving one gap sample per failed try.
+                this.conn = await connect(this.target, { timeoutMs: this.connectTimeoutMs, commandTimeoutMs: this.commandTimeoutMs });
                 this.failures = 0;
                 this.multiSection = true;
             }
@@ -56819,27 +56822,33 @@ function escapeCodeBlock(text) {
 /** GitHub renders a few hundred points, but about 100 is what a reader can see. */
 const MAX_CHART_POINTS = 100;
 /**
- * Cuts [0, end] into at most `maxPoints` equal stretches and keeps the highest value of each, so
- * the chart's points are evenly spaced in time (as Mermaid draws them) and no peak is lost.
- * A stretch with no value (Redis unreachable) is null.
+ * Cuts the time from the first point to the last into at most `maxPoints` equal stretches and
+ * keeps the highest value of each, so the chart's points are evenly spaced in time (as Mermaid
+ * draws them) and no peak is lost. A stretch whose points are all null (Redis unreachable) is
+ * null; a stretch with no point at all (samples sparser than stretches) repeats its neighbour.
  */
 function downsampleMax(points, maxPoints) {
     if (points.length === 0)
         return [];
-    const end = Math.max(...points.map((p) => p.t));
+    const start = Math.min(...points.map((p) => p.t));
+    const span = Math.max(...points.map((p) => p.t)) - start;
     const n = Math.max(1, Math.min(maxPoints, points.length));
-    if (end <= 0)
-        return [{ t: 0, v: maxOf(points.map((p) => p.v)) }];
-    const width = end / n;
-    const buckets = new Array(n).fill(null);
+    if (span <= 0)
+        return [{ t: start, v: maxOf(points.map((p) => p.v)) }];
+    const width = span / n;
+    const buckets = Array.from({ length: n }, () => ({ seen: false, v: null }));
     for (const p of points) {
-        if (p.v === null)
-            continue;
-        const i = Math.min(n - 1, Math.floor(p.t / width));
-        const cur = buckets[i];
-        buckets[i] = cur === null ? p.v : Math.max(cur, p.v);
+        const b = buckets[Math.min(n - 1, Math.floor((p.t - start) / width))];
+        b.seen = true;
+        if (p.v !== null)
+            b.v = b.v === null ? p.v : Math.max(b.v, p.v);
     }
-    return buckets.map((v, i) => ({ t: i * width, v }));
+    let last = buckets.find((b) => b.seen)?.v ?? null;
+    return buckets.map((b, i) => {
+        if (b.seen)
+            last = b.v;
+        return { t: start + i * width, v: b.seen ? b.v : last };
+    });
 }
 function maxOf(values) {
     const nums = values.filter((v) => v !== null);
@@ -56872,12 +56881,13 @@ function timelineChart(samples, startedAt, maxmemory) {
     const peak = maxOf(series.map((p) => p.v)) ?? 0;
     const top = Math.max(peak, maxmemory ?? 0);
     const unit = unitFor(top);
+    const startSeconds = round(Math.min(...points.map((p) => p.t)) / 1000);
     const endSeconds = round(Math.max(...points.map((p) => p.t)) / 1000);
     const lines = [
         '```mermaid',
         'xychart-beta',
         `    title "Used memory during the step (${unit.name})"`,
-        `    x-axis "Seconds into the step" 0 --> ${endSeconds > 0 ? endSeconds : 1}`,
+        `    x-axis "Seconds into the step" ${startSeconds} --> ${endSeconds > startSeconds ? endSeconds : startSeconds + 1}`,
         `    y-axis "${unit.name}" 0 --> ${round((top * 1.05) / unit.size) || 1}`,
         `    line [${series.map((p) => round((p.v ?? 0) / unit.size)).join(', ')}]`
     ];
@@ -57139,6 +57149,7 @@ function renderSummary(report) {
 
 
 
+const FIRST_SAMPLE_WAIT_MS = 5000;
 /** Starts the background sampler and saves its pid in the state; null when sampling is off or could not start. */
 async function startStepSampler(settings, workDir) {
     if (settings.sampleIntervalMs === 0)
@@ -57155,9 +57166,10 @@ async function startStepSampler(settings, workDir) {
         saveState(constants_State.SamplerStartedAt, startedAt);
         info(`Sampling Redis every ${formatDuration(settings.sampleIntervalMs)} in the background (process ${pid}; ` +
             `it stops by itself after ${formatDuration(settings.sampleMaxDurationMs)}).`);
-        if (settings.run) {
-            // Let the sampler see the command's first moments: wait (briefly) for its first sample.
-            await waitForFirstSample((0,external_node_path_namespaceObject.join)(workDir, SAMPLES_FILE), 5000);
+        // Let the sampler see the step's first moments: wait (briefly) for its first sample, which
+        // comes once Node has started and connected (about 0.3 s).
+        if (!(await waitForFirstSample((0,external_node_path_namespaceObject.join)(workDir, SAMPLES_FILE), FIRST_SAMPLE_WAIT_MS))) {
+            info(`The sampler took no sample within ${formatDuration(FIRST_SAMPLE_WAIT_MS)}; going on without waiting for it.`);
         }
         return { pid, startedAt };
     }

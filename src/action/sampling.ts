@@ -10,6 +10,8 @@ import type { Snapshot } from '../snapshot.js'
 import { SAMPLES_FILE, State } from './constants.js'
 import type { Settings } from './settings.js'
 
+const FIRST_SAMPLE_WAIT_MS = 5000
+
 /** Starts the background sampler and saves its pid in the state; null when sampling is off or could not start. */
 export async function startStepSampler(settings: Settings, workDir: string): Promise<{ pid: number; startedAt: string } | null> {
   if (settings.sampleIntervalMs === 0) return null
@@ -27,9 +29,10 @@ export async function startStepSampler(settings: Settings, workDir: string): Pro
       `Sampling Redis every ${formatDuration(settings.sampleIntervalMs)} in the background (process ${pid}; ` +
         `it stops by itself after ${formatDuration(settings.sampleMaxDurationMs)}).`
     )
-    if (settings.run) {
-      // Let the sampler see the command's first moments: wait (briefly) for its first sample.
-      await waitForFirstSample(join(workDir, SAMPLES_FILE), 5000)
+    // Let the sampler see the step's first moments: wait (briefly) for its first sample, which
+    // comes once Node has started and connected (about 0.3 s).
+    if (!(await waitForFirstSample(join(workDir, SAMPLES_FILE), FIRST_SAMPLE_WAIT_MS))) {
+      core.info(`The sampler took no sample within ${formatDuration(FIRST_SAMPLE_WAIT_MS)}; going on without waiting for it.`)
     }
     return { pid, startedAt }
   } catch (err) {

@@ -15,24 +15,29 @@ export interface TimedValue {
 }
 
 /**
- * Cuts [0, end] into at most `maxPoints` equal stretches and keeps the highest value of each, so
- * the chart's points are evenly spaced in time (as Mermaid draws them) and no peak is lost.
- * A stretch with no value (Redis unreachable) is null.
+ * Cuts the time from the first point to the last into at most `maxPoints` equal stretches and
+ * keeps the highest value of each, so the chart's points are evenly spaced in time (as Mermaid
+ * draws them) and no peak is lost. A stretch whose points are all null (Redis unreachable) is
+ * null; a stretch with no point at all (samples sparser than stretches) repeats its neighbour.
  */
 export function downsampleMax(points: TimedValue[], maxPoints: number): TimedValue[] {
   if (points.length === 0) return []
-  const end = Math.max(...points.map((p) => p.t))
+  const start = Math.min(...points.map((p) => p.t))
+  const span = Math.max(...points.map((p) => p.t)) - start
   const n = Math.max(1, Math.min(maxPoints, points.length))
-  if (end <= 0) return [{ t: 0, v: maxOf(points.map((p) => p.v)) }]
-  const width = end / n
-  const buckets: (number | null)[] = new Array<number | null>(n).fill(null)
+  if (span <= 0) return [{ t: start, v: maxOf(points.map((p) => p.v)) }]
+  const width = span / n
+  const buckets: { seen: boolean; v: number | null }[] = Array.from({ length: n }, () => ({ seen: false, v: null }))
   for (const p of points) {
-    if (p.v === null) continue
-    const i = Math.min(n - 1, Math.floor(p.t / width))
-    const cur = buckets[i]
-    buckets[i] = cur === null ? p.v : Math.max(cur, p.v)
+    const b = buckets[Math.min(n - 1, Math.floor((p.t - start) / width))]
+    b.seen = true
+    if (p.v !== null) b.v = b.v === null ? p.v : Math.max(b.v, p.v)
   }
-  return buckets.map((v, i) => ({ t: i * width, v }))
+  let last: number | null = buckets.find((b) => b.seen)?.v ?? null
+  return buckets.map((b, i) => {
+    if (b.seen) last = b.v
+    return { t: start + i * width, v: b.seen ? b.v : last }
+  })
 }
 
 function maxOf(values: (number | null)[]): number | null {
@@ -67,12 +72,13 @@ export function timelineChart(samples: Sample[], startedAt: string, maxmemory: n
   const peak = maxOf(series.map((p) => p.v)) ?? 0
   const top = Math.max(peak, maxmemory ?? 0)
   const unit = unitFor(top)
+  const startSeconds = round(Math.min(...points.map((p) => p.t)) / 1000)
   const endSeconds = round(Math.max(...points.map((p) => p.t)) / 1000)
   const lines = [
     '```mermaid',
     'xychart-beta',
     `    title "Used memory during the step (${unit.name})"`,
-    `    x-axis "Seconds into the step" 0 --> ${endSeconds > 0 ? endSeconds : 1}`,
+    `    x-axis "Seconds into the step" ${startSeconds} --> ${endSeconds > startSeconds ? endSeconds : startSeconds + 1}`,
     `    y-axis "${unit.name}" 0 --> ${round((top * 1.05) / unit.size) || 1}`,
     `    line [${series.map((p) => round((p.v ?? 0) / unit.size)).join(', ')}]`
   ]

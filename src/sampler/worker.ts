@@ -87,20 +87,23 @@ class InfoSource {
   private multiSection = true
   private readonly target: RedisTarget
   private readonly commandTimeoutMs: number
+  private readonly connectTimeoutMs: number
   private readonly intervalMs: number
 
   constructor(config: SamplerConfig) {
     this.target = parseRedisUrl(config.url)
     this.intervalMs = config.intervalMs
     this.commandTimeoutMs = Math.max(2000, config.intervalMs)
+    this.connectTimeoutMs = Math.min(MAX_BACKOFF_MS, Math.max(2000, config.intervalMs))
   }
 
   async sample(): Promise<Sample> {
     if (this.conn === null) {
       if (Date.now() < this.nextConnectAt) return gapSample(new Date(), this.lastError)
       try {
-        // A single attempt: the sampler's own loop is the retry, so each attempt leaves a gap sample.
-        this.conn = await connect(this.target, { timeoutMs: 0, commandTimeoutMs: this.commandTimeoutMs })
+        // A short, bounded try (a remote TLS handshake needs more than a local connect); the
+        // sampler's own loop retries after that, leaving one gap sample per failed try.
+        this.conn = await connect(this.target, { timeoutMs: this.connectTimeoutMs, commandTimeoutMs: this.commandTimeoutMs })
         this.failures = 0
         this.multiSection = true
       } catch (err) {
