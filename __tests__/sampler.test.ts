@@ -115,6 +115,13 @@ describe('sampling during the step', () => {
     expect(samples.length).toBeGreaterThan(5)
     const span = Date.parse(samples[samples.length - 1].at) - Date.parse(main.state['sampler-started-at'])
     expect(span).toBeLessThanOrEqual(2500)
+
+    // A post step that comes after all says the samples cover only part of the step.
+    const post = await job.step('post', { 'redis-url': r.url, 'sample-max-duration': '2s' }, main.state)
+    const report = readReport(post.outputs['report-path'])
+    expect(report.errors.join(' ')).toMatch(/The background sampler stopped [\d.]+ s into the step, before the end of the step \(sample-max-duration is 2\.0 s\)/)
+    expect(report.verdict).toBe('warn')
+    expect(report.sampling.samples.length).toBe(samples.length)
   })
 
   it('turns sampling off with sample-interval 0 and falls back to INFO for the peak', async () => {

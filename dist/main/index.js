@@ -56374,407 +56374,6 @@ async function runCommand(command, hide = []) {
     };
 }
 
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-// EXTERNAL MODULE: external "node:url"
-var external_node_url_ = __nccwpck_require__(73136);
-;// CONCATENATED MODULE: ./src/sampler/sample.ts
-/** Samples taken during the step, and what they say. Pure: INFO text or samples in, plain data out. */
-
-/** Above this many samples the report keeps the highest of each stretch (6 h at 500 ms is 43,200). */
-const MAX_REPORT_SAMPLES = 10_000;
-/** A sample from parsed INFO memory, stats and errorstats. */
-function sample_sampleFromInfo(sections, at) {
-    return {
-        at: at.toISOString(),
-        connected: true,
-        usedMemory: numberField(sections.memory, 'used_memory'),
-        usedMemoryRss: numberField(sections.memory, 'used_memory_rss'),
-        evictedKeys: numberField(sections.stats, 'evicted_keys'),
-        // The section header comes even with no errors; no header means the server has no errorstats.
-        oomErrors: sections.errorstats === undefined ? null : (parseErrorstats(sections.errorstats).OOM ?? 0)
-    };
-}
-/** A sample that records that Redis did not answer. */
-function sample_gapSample(at, error) {
-    return { at: at.toISOString(), connected: false, usedMemory: null, usedMemoryRss: null, evictedKeys: null, oomErrors: null, error };
-}
-/** Parses the sampler's JSON lines; a torn or foreign line (the sampler killed mid-write) is skipped. */
-function parseSampleLines(text) {
-    const out = [];
-    for (const line of text.split('\n')) {
-        if (line.trim() === '')
-            continue;
-        try {
-            const s = JSON.parse(line);
-            if (typeof s.at === 'string' && typeof s.connected === 'boolean') {
-                out.push({
-                    at: s.at,
-                    connected: s.connected,
-                    usedMemory: num(s.usedMemory),
-                    usedMemoryRss: num(s.usedMemoryRss),
-                    evictedKeys: num(s.evictedKeys),
-                    oomErrors: num(s.oomErrors),
-                    ...(typeof s.error === 'string' ? { error: s.error } : {})
-                });
-            }
-        }
-        catch {
-            // torn last line
-        }
-    }
-    return out;
-}
-function num(v) {
-    return typeof v === 'number' && Number.isFinite(v) ? v : null;
-}
-/** Peak, first growth of the OOM and eviction counters, and the gaps, from samples in time order. */
-function summarizeSamples(samples, baseline = {}) {
-    let peak = null;
-    let peakRss = null;
-    const gaps = [];
-    let open = null;
-    const oom = firstGrowth(baseline.oomErrors ?? null);
-    const evictions = firstGrowth(baseline.evictedKeys ?? null);
-    let connectedCount = 0;
-    for (const s of samples) {
-        if (!s.connected) {
-            if (open)
-                open.samples++;
-            else {
-                open = { from: s.at, to: null, samples: 1, error: s.error ?? null };
-                gaps.push(open);
-            }
-            continue;
-        }
-        if (open) {
-            open.to = s.at;
-            open = null;
-        }
-        connectedCount++;
-        if (s.usedMemory !== null && (peak === null || s.usedMemory > peak.bytes))
-            peak = { bytes: s.usedMemory, at: s.at };
-        if (s.usedMemoryRss !== null && (peakRss === null || s.usedMemoryRss > peakRss.bytes))
-            peakRss = { bytes: s.usedMemoryRss, at: s.at };
-        oom.see(s.oomErrors, s.at);
-        evictions.see(s.evictedKeys, s.at);
-    }
-    return {
-        count: samples.length,
-        connectedCount,
-        firstAt: samples[0]?.at ?? null,
-        lastAt: samples[samples.length - 1]?.at ?? null,
-        peak,
-        peakRss,
-        firstOomAt: oom.first(),
-        firstEvictionAt: evictions.first(),
-        gaps
-    };
-}
-/**
- * Tracks when a counter first grew. A counter that drops was reset by a restart; from then on any
- * value above zero is growth, since it counts from zero again.
- */
-function firstGrowth(start) {
-    let prev = start;
-    let at = null;
-    return {
-        see(v, when) {
-            if (v === null || at !== null)
-                return;
-            if (prev !== null && (v > prev || (v < prev && v > 0)))
-                at = when;
-            prev = v;
-        },
-        first: () => at
-    };
-}
-/**
- * Thins samples to about `max` by keeping, from each run of consecutive samples, the one with the
- * highest used_memory and the first gap sample: the peak and every outage survive thinning.
- */
-function thinSamples(samples, max) {
-    if (samples.length <= max)
-        return samples;
-    const size = Math.ceil(samples.length / max);
-    const out = [];
-    for (let i = 0; i < samples.length; i += size) {
-        const run = samples.slice(i, i + size);
-        let best = null;
-        let gap = null;
-        for (const s of run) {
-            if (!s.connected)
-                gap ??= s;
-            else if (best === null || (s.usedMemory ?? -1) > (best.usedMemory ?? -1))
-                best = s;
-        }
-        const kept = [best, gap].filter((s) => s !== null).sort((a, b) => a.at.localeCompare(b.at));
-        out.push(...kept);
-    }
-    return out;
-}
-
-;// CONCATENATED MODULE: ./src/sampler/worker.ts
-/**
- * The background sampler: one INFO call every interval, one JSON line per sample. It runs detached
- * from the step, so it must never crash, never hang and never outlive its maximum life.
- */
-
-
-
-
-
-
-/** The environment variable that carries the sampler's settings (argv would show the URL in `ps`). */
-const SAMPLER_ENV = 'REDIS_MEMORY_GUARD_SAMPLER';
-/** Reconnect attempts back off up to this far apart while Redis is away. */
-const MAX_BACKOFF_MS = 5000;
-/** Reads and checks the config from the environment; throws on anything missing. */
-function configFromEnv(env) {
-    const raw = env[SAMPLER_ENV];
-    if (!raw)
-        throw new Error(`${SAMPLER_ENV} is not set`);
-    const c = JSON.parse(raw);
-    if (typeof c.url !== 'string' || typeof c.file !== 'string' || !(Number(c.intervalMs) > 0) || !(Number(c.maxLifeMs) > 0)) {
-        throw new Error(`${SAMPLER_ENV} lacks url, file, intervalMs or maxLifeMs`);
-    }
-    return { url: c.url, file: c.file, intervalMs: Number(c.intervalMs), maxLifeMs: Number(c.maxLifeMs) };
-}
-/**
- * Samples until SIGTERM or the end of its life. Every sample is written with one synchronous
- * append, so a kill at any moment leaves at most one torn line, which the reader skips.
- */
-async function runSampler(config) {
-    const started = Date.now();
-    const fd = openSync(config.file, 'a');
-    const exit = () => {
-        try {
-            closeSync(fd);
-        }
-        finally {
-            process.exit(0);
-        }
-    };
-    process.on('SIGTERM', exit);
-    process.on('SIGINT', exit);
-    process.on('SIGHUP', () => { }); // the runner's terminal going away is no reason to stop
-    // The hard bound: even a sampler stuck in a call exits on time.
-    setTimeout(exit, config.maxLifeMs);
-    const source = new InfoSource(config);
-    for (let tick = 1;; tick++) {
-        let sample;
-        try {
-            sample = await source.sample();
-        }
-        catch (err) {
-            sample = gapSample(new Date(), maskUrlText(describeError(err)));
-        }
-        writeSync(fd, JSON.stringify(sample) + '\n');
-        // Keep to the schedule from the start, skipping ticks that a slow call overran.
-        const now = Date.now();
-        let next = started + tick * config.intervalMs;
-        if (next <= now) {
-            tick = Math.floor((now - started) / config.intervalMs) + 1;
-            next = started + tick * config.intervalMs;
-        }
-        if (next - started >= config.maxLifeMs)
-            exit();
-        await sleep(next - now);
-    }
-}
-/** One connection, reopened with backoff when Redis goes away, and one INFO call per sample. */
-class InfoSource {
-    conn = null;
-    nextConnectAt = 0;
-    failures = 0;
-    lastError = '';
-    /** Redis 7.0+ takes several sections in one INFO call (12.8 µs vs 24.8 µs for a full INFO on 7.0). */
-    multiSection = true;
-    target;
-    commandTimeoutMs;
-    connectTimeoutMs;
-    intervalMs;
-    constructor(config) {
-        this.target = parseRedisUrl(config.url);
-        this.intervalMs = config.intervalMs;
-        this.commandTimeoutMs = Math.max(2000, config.intervalMs);
-        this.connectTimeoutMs = Math.min(MAX_BACKOFF_MS, Math.max(2000, config.intervalMs));
-    }
-    async sample() {
-        if (this.conn === null) {
-            if (Date.now() < this.nextConnectAt)
-                return gapSample(new Date(), this.lastError);
-            try {
-                // A short, bounded try (a remote TLS handshake needs more than a local connect); the
-                // sampler's own loop retries after that, leaving one gap sample per failed try.
-                this.conn = await connect(this.target, { timeoutMs: this.connectTimeoutMs, commandTimeoutMs: this.commandTimeoutMs });
-                this.failures = 0;
-                this.multiSection = true;
-            }
-            catch (err) {
-                return this.fail(err);
-            }
-        }
-        const conn = this.conn;
-        try {
-            const text = await this.info(conn);
-            return sampleFromInfo(parseInfo(text), new Date());
-        }
-        catch (err) {
-            void conn.close();
-            this.conn = null;
-            return this.fail(err);
-        }
-    }
-    fail(err) {
-        this.failures++;
-        this.lastError = maskUrlText(describeError(err));
-        this.nextConnectAt = Date.now() + Math.min(this.intervalMs * 2 ** (this.failures - 1), MAX_BACKOFF_MS);
-        return gapSample(new Date(), this.lastError);
-    }
-    async info(conn) {
-        if (this.multiSection) {
-            try {
-                return asText(await conn.command(['INFO', 'memory', 'stats', 'errorstats']));
-            }
-            catch (err) {
-                // Before 7.0, INFO takes one section: fall back to the default sections, which hold all three.
-                if (!/syntax|wrong number|unknown/i.test(describeError(err)))
-                    throw err;
-                this.multiSection = false;
-            }
-        }
-        return asText(await conn.command(['INFO']));
-    }
-}
-function asText(reply) {
-    if (typeof reply === 'string')
-        return reply;
-    if (Buffer.isBuffer(reply))
-        return reply.toString('utf8');
-    throw new Error('INFO returned no text');
-}
-
-;// CONCATENATED MODULE: ./src/sampler/control.ts
-/** Starting, stopping and reading the background sampler: the I/O edge around the worker. */
-
-
-
-
-
-
-
-
-/** The sampler's bundle, next to the bundle that is running (dist/main or dist/post). */
-function samplerScript() {
-    // Built from parts so that ncc does not take it for an asset to copy into the bundle.
-    return (0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.dirname)((0,external_node_url_.fileURLToPath)(import.meta.url)), '..', 'sampler', 'index.js');
-}
-/**
- * Starts the sampler detached from this process, so it outlives the main step. The URL goes
- * through the environment, which `ps` does not show; the action's inputs are left out of it.
- */
-async function startSampler(config, script = samplerScript()) {
-    const env = {};
-    for (const [k, v] of Object.entries(process.env))
-        if (!k.startsWith('INPUT_'))
-            env[k] = v;
-    env[SAMPLER_ENV] = JSON.stringify(config);
-    const child = (0,external_node_child_process_namespaceObject.spawn)(process.execPath, [script], { detached: true, stdio: 'ignore', env });
-    const pid = await new Promise((resolve, reject) => {
-        child.once('error', reject);
-        child.once('spawn', () => (child.pid === undefined ? reject(new Error('no process id')) : resolve(child.pid)));
-    });
-    child.unref();
-    return pid;
-}
-/** Stops the sampler: SIGTERM, up to `graceMs` for it to go, then SIGKILL. Never throws. */
-async function control_stopSampler(pid, graceMs = 3000) {
-    if (!isSampler(pid))
-        return 'not-running';
-    try {
-        process.kill(pid, 'SIGTERM');
-    }
-    catch {
-        return 'not-running';
-    }
-    const deadline = Date.now() + graceMs;
-    while (Date.now() < deadline) {
-        if (!alive(pid))
-            return 'stopped';
-        await connection_sleep(25);
-    }
-    try {
-        process.kill(pid, 'SIGKILL');
-    }
-    catch {
-        return 'stopped';
-    }
-    return 'killed';
-}
-/** True while the process runs (a zombie waiting for its parent to reap it has stopped). */
-function alive(pid) {
-    try {
-        process.kill(pid, 0);
-    }
-    catch {
-        return false;
-    }
-    const state = procStat(pid)?.state;
-    return state !== 'Z' && state !== 'X';
-}
-/**
- * True when `pid` is still our sampler: after hours the number may belong to another process,
- * which must not be killed. Where /proc does not exist, the pid is trusted.
- */
-function isSampler(pid) {
-    if (!alive(pid))
-        return false;
-    try {
-        return (0,external_node_fs_namespaceObject.readFileSync)(`/proc/${pid}/cmdline`, 'utf8').includes('sampler');
-    }
-    catch {
-        return process.platform !== 'linux';
-    }
-}
-/** The fields of /proc/<pid>/stat that the bench and the stop logic use; null off Linux. */
-function procStat(pid) {
-    try {
-        const text = (0,external_node_fs_namespaceObject.readFileSync)(`/proc/${pid}/stat`, 'utf8');
-        // The command name is in parentheses and may hold spaces: split after its closing one.
-        const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-        return { state: fields[0], utime: Number(fields[11]), stime: Number(fields[12]) };
-    }
-    catch {
-        return null;
-    }
-}
-/** Waits until the sampler has written its first line, or `timeoutMs` passed; true when it has. */
-async function waitForFirstSample(file, timeoutMs) {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-        try {
-            if ((0,external_node_fs_namespaceObject.statSync)(file).size > 0)
-                return true;
-        }
-        catch {
-            // not created yet
-        }
-        if (Date.now() >= deadline)
-            return false;
-        await connection_sleep(25);
-    }
-}
-/** The samples written so far; none when the file is missing. */
-async function readSamples(file) {
-    try {
-        return parseSampleLines(await (0,promises_namespaceObject.readFile)(file, 'utf8'));
-    }
-    catch {
-        return [];
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/render/escape.ts
 /**
  * Escapes untrusted text (key names, server strings) for GitHub markdown and HTML: it renders as
@@ -57140,6 +56739,407 @@ function renderSummary(report) {
     return out.join('\n');
 }
 
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+// EXTERNAL MODULE: external "node:url"
+var external_node_url_ = __nccwpck_require__(73136);
+;// CONCATENATED MODULE: ./src/sampler/sample.ts
+/** Samples taken during the step, and what they say. Pure: INFO text or samples in, plain data out. */
+
+/** Above this many samples the report keeps the highest of each stretch (6 h at 500 ms is 43,200). */
+const MAX_REPORT_SAMPLES = 10_000;
+/** A sample from parsed INFO memory, stats and errorstats. */
+function sample_sampleFromInfo(sections, at) {
+    return {
+        at: at.toISOString(),
+        connected: true,
+        usedMemory: numberField(sections.memory, 'used_memory'),
+        usedMemoryRss: numberField(sections.memory, 'used_memory_rss'),
+        evictedKeys: numberField(sections.stats, 'evicted_keys'),
+        // The section header comes even with no errors; no header means the server has no errorstats.
+        oomErrors: sections.errorstats === undefined ? null : (parseErrorstats(sections.errorstats).OOM ?? 0)
+    };
+}
+/** A sample that records that Redis did not answer. */
+function sample_gapSample(at, error) {
+    return { at: at.toISOString(), connected: false, usedMemory: null, usedMemoryRss: null, evictedKeys: null, oomErrors: null, error };
+}
+/** Parses the sampler's JSON lines; a torn or foreign line (the sampler killed mid-write) is skipped. */
+function parseSampleLines(text) {
+    const out = [];
+    for (const line of text.split('\n')) {
+        if (line.trim() === '')
+            continue;
+        try {
+            const s = JSON.parse(line);
+            if (typeof s.at === 'string' && typeof s.connected === 'boolean') {
+                out.push({
+                    at: s.at,
+                    connected: s.connected,
+                    usedMemory: num(s.usedMemory),
+                    usedMemoryRss: num(s.usedMemoryRss),
+                    evictedKeys: num(s.evictedKeys),
+                    oomErrors: num(s.oomErrors),
+                    ...(typeof s.error === 'string' ? { error: s.error } : {})
+                });
+            }
+        }
+        catch {
+            // torn last line
+        }
+    }
+    return out;
+}
+function num(v) {
+    return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+/** Peak, first growth of the OOM and eviction counters, and the gaps, from samples in time order. */
+function summarizeSamples(samples, baseline = {}) {
+    let peak = null;
+    let peakRss = null;
+    const gaps = [];
+    let open = null;
+    const oom = firstGrowth(baseline.oomErrors ?? null);
+    const evictions = firstGrowth(baseline.evictedKeys ?? null);
+    let connectedCount = 0;
+    for (const s of samples) {
+        if (!s.connected) {
+            if (open)
+                open.samples++;
+            else {
+                open = { from: s.at, to: null, samples: 1, error: s.error ?? null };
+                gaps.push(open);
+            }
+            continue;
+        }
+        if (open) {
+            open.to = s.at;
+            open = null;
+        }
+        connectedCount++;
+        if (s.usedMemory !== null && (peak === null || s.usedMemory > peak.bytes))
+            peak = { bytes: s.usedMemory, at: s.at };
+        if (s.usedMemoryRss !== null && (peakRss === null || s.usedMemoryRss > peakRss.bytes))
+            peakRss = { bytes: s.usedMemoryRss, at: s.at };
+        oom.see(s.oomErrors, s.at);
+        evictions.see(s.evictedKeys, s.at);
+    }
+    return {
+        count: samples.length,
+        connectedCount,
+        firstAt: samples[0]?.at ?? null,
+        lastAt: samples[samples.length - 1]?.at ?? null,
+        peak,
+        peakRss,
+        firstOomAt: oom.first(),
+        firstEvictionAt: evictions.first(),
+        gaps
+    };
+}
+/**
+ * Tracks when a counter first grew. A counter that drops was reset by a restart; from then on any
+ * value above zero is growth, since it counts from zero again.
+ */
+function firstGrowth(start) {
+    let prev = start;
+    let at = null;
+    return {
+        see(v, when) {
+            if (v === null || at !== null)
+                return;
+            if (prev !== null && (v > prev || (v < prev && v > 0)))
+                at = when;
+            prev = v;
+        },
+        first: () => at
+    };
+}
+/**
+ * Thins samples to about `max` by keeping, from each run of consecutive samples, the one with the
+ * highest used_memory and the first gap sample: the peak and every outage survive thinning.
+ */
+function thinSamples(samples, max) {
+    if (samples.length <= max)
+        return samples;
+    const size = Math.ceil(samples.length / max);
+    const out = [];
+    for (let i = 0; i < samples.length; i += size) {
+        const run = samples.slice(i, i + size);
+        let best = null;
+        let gap = null;
+        for (const s of run) {
+            if (!s.connected)
+                gap ??= s;
+            else if (best === null || (s.usedMemory ?? -1) > (best.usedMemory ?? -1))
+                best = s;
+        }
+        const kept = [best, gap].filter((s) => s !== null).sort((a, b) => a.at.localeCompare(b.at));
+        out.push(...kept);
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/sampler/worker.ts
+/**
+ * The background sampler: one INFO call every interval, one JSON line per sample. It runs detached
+ * from the step, so it must never crash, never hang and never outlive its maximum life.
+ */
+
+
+
+
+
+
+/** The environment variable that carries the sampler's settings (argv would show the URL in `ps`). */
+const SAMPLER_ENV = 'REDIS_MEMORY_GUARD_SAMPLER';
+/** Reconnect attempts back off up to this far apart while Redis is away. */
+const MAX_BACKOFF_MS = 5000;
+/** Reads and checks the config from the environment; throws on anything missing. */
+function configFromEnv(env) {
+    const raw = env[SAMPLER_ENV];
+    if (!raw)
+        throw new Error(`${SAMPLER_ENV} is not set`);
+    const c = JSON.parse(raw);
+    if (typeof c.url !== 'string' || typeof c.file !== 'string' || !(Number(c.intervalMs) > 0) || !(Number(c.maxLifeMs) > 0)) {
+        throw new Error(`${SAMPLER_ENV} lacks url, file, intervalMs or maxLifeMs`);
+    }
+    return { url: c.url, file: c.file, intervalMs: Number(c.intervalMs), maxLifeMs: Number(c.maxLifeMs) };
+}
+/**
+ * Samples until SIGTERM or the end of its life. Every sample is written with one synchronous
+ * append, so a kill at any moment leaves at most one torn line, which the reader skips.
+ */
+async function runSampler(config) {
+    const started = Date.now();
+    const fd = openSync(config.file, 'a');
+    const exit = () => {
+        try {
+            closeSync(fd);
+        }
+        finally {
+            process.exit(0);
+        }
+    };
+    process.on('SIGTERM', exit);
+    process.on('SIGINT', exit);
+    process.on('SIGHUP', () => { }); // the runner's terminal going away is no reason to stop
+    // The hard bound: even a sampler stuck in a call exits on time.
+    setTimeout(exit, config.maxLifeMs);
+    const source = new InfoSource(config);
+    for (let tick = 1;; tick++) {
+        let sample;
+        try {
+            sample = await source.sample();
+        }
+        catch (err) {
+            sample = gapSample(new Date(), maskUrlText(describeError(err)));
+        }
+        writeSync(fd, JSON.stringify(sample) + '\n');
+        // Keep to the schedule from the start, skipping ticks that a slow call overran.
+        const now = Date.now();
+        let next = started + tick * config.intervalMs;
+        if (next <= now) {
+            tick = Math.floor((now - started) / config.intervalMs) + 1;
+            next = started + tick * config.intervalMs;
+        }
+        if (next - started >= config.maxLifeMs)
+            exit();
+        await sleep(next - now);
+    }
+}
+/** One connection, reopened with backoff when Redis goes away, and one INFO call per sample. */
+class InfoSource {
+    conn = null;
+    nextConnectAt = 0;
+    failures = 0;
+    lastError = '';
+    /** Redis 7.0+ takes several sections in one INFO call (12.8 µs vs 24.8 µs for a full INFO on 7.0). */
+    multiSection = true;
+    target;
+    commandTimeoutMs;
+    connectTimeoutMs;
+    intervalMs;
+    constructor(config) {
+        this.target = parseRedisUrl(config.url);
+        this.intervalMs = config.intervalMs;
+        this.commandTimeoutMs = Math.max(2000, config.intervalMs);
+        this.connectTimeoutMs = Math.min(MAX_BACKOFF_MS, Math.max(2000, config.intervalMs));
+    }
+    async sample() {
+        if (this.conn === null) {
+            if (Date.now() < this.nextConnectAt)
+                return gapSample(new Date(), this.lastError);
+            try {
+                // A short, bounded try (a remote TLS handshake needs more than a local connect); the
+                // sampler's own loop retries after that, leaving one gap sample per failed try.
+                this.conn = await connect(this.target, { timeoutMs: this.connectTimeoutMs, commandTimeoutMs: this.commandTimeoutMs });
+                this.failures = 0;
+                this.multiSection = true;
+            }
+            catch (err) {
+                return this.fail(err);
+            }
+        }
+        const conn = this.conn;
+        try {
+            const text = await this.info(conn);
+            return sampleFromInfo(parseInfo(text), new Date());
+        }
+        catch (err) {
+            void conn.close();
+            this.conn = null;
+            return this.fail(err);
+        }
+    }
+    fail(err) {
+        this.failures++;
+        this.lastError = maskUrlText(describeError(err));
+        this.nextConnectAt = Date.now() + Math.min(this.intervalMs * 2 ** (this.failures - 1), MAX_BACKOFF_MS);
+        return gapSample(new Date(), this.lastError);
+    }
+    async info(conn) {
+        if (this.multiSection) {
+            try {
+                return asText(await conn.command(['INFO', 'memory', 'stats', 'errorstats']));
+            }
+            catch (err) {
+                // Before 7.0, INFO takes one section: fall back to the default sections, which hold all three.
+                if (!/syntax|wrong number|unknown/i.test(describeError(err)))
+                    throw err;
+                this.multiSection = false;
+            }
+        }
+        return asText(await conn.command(['INFO']));
+    }
+}
+function asText(reply) {
+    if (typeof reply === 'string')
+        return reply;
+    if (Buffer.isBuffer(reply))
+        return reply.toString('utf8');
+    throw new Error('INFO returned no text');
+}
+
+;// CONCATENATED MODULE: ./src/sampler/control.ts
+/** Starting, stopping and reading the background sampler: the I/O edge around the worker. */
+
+
+
+
+
+
+
+
+/** The sampler's bundle, next to the bundle that is running (dist/main or dist/post). */
+function samplerScript() {
+    // Built from parts so that ncc does not take it for an asset to copy into the bundle.
+    return (0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.dirname)((0,external_node_url_.fileURLToPath)(import.meta.url)), '..', 'sampler', 'index.js');
+}
+/**
+ * Starts the sampler detached from this process, so it outlives the main step. The URL goes
+ * through the environment, which `ps` does not show; the action's inputs are left out of it.
+ */
+async function startSampler(config, script = samplerScript()) {
+    const env = {};
+    for (const [k, v] of Object.entries(process.env))
+        if (!k.startsWith('INPUT_'))
+            env[k] = v;
+    env[SAMPLER_ENV] = JSON.stringify(config);
+    const child = (0,external_node_child_process_namespaceObject.spawn)(process.execPath, [script], { detached: true, stdio: 'ignore', env });
+    const pid = await new Promise((resolve, reject) => {
+        child.once('error', reject);
+        child.once('spawn', () => (child.pid === undefined ? reject(new Error('no process id')) : resolve(child.pid)));
+    });
+    child.unref();
+    return pid;
+}
+/** Stops the sampler: SIGTERM, up to `graceMs` for it to go, then SIGKILL. Never throws. */
+async function stopSampler(pid, graceMs = 3000) {
+    if (!isSampler(pid))
+        return 'not-running';
+    try {
+        process.kill(pid, 'SIGTERM');
+    }
+    catch {
+        return 'not-running';
+    }
+    const deadline = Date.now() + graceMs;
+    while (Date.now() < deadline) {
+        if (!alive(pid))
+            return 'stopped';
+        await connection_sleep(25);
+    }
+    try {
+        process.kill(pid, 'SIGKILL');
+    }
+    catch {
+        return 'stopped';
+    }
+    return 'killed';
+}
+/** True while the process runs (a zombie waiting for its parent to reap it has stopped). */
+function alive(pid) {
+    try {
+        process.kill(pid, 0);
+    }
+    catch {
+        return false;
+    }
+    const state = procStat(pid)?.state;
+    return state !== 'Z' && state !== 'X';
+}
+/**
+ * True when `pid` is still our sampler: after hours the number may belong to another process,
+ * which must not be killed. Where /proc does not exist, the pid is trusted.
+ */
+function isSampler(pid) {
+    if (!alive(pid))
+        return false;
+    try {
+        return (0,external_node_fs_namespaceObject.readFileSync)(`/proc/${pid}/cmdline`, 'utf8').includes('sampler');
+    }
+    catch {
+        return process.platform !== 'linux';
+    }
+}
+/** The fields of /proc/<pid>/stat that the bench and the stop logic use; null off Linux. */
+function procStat(pid) {
+    try {
+        const text = (0,external_node_fs_namespaceObject.readFileSync)(`/proc/${pid}/stat`, 'utf8');
+        // The command name is in parentheses and may hold spaces: split after its closing one.
+        const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+        return { state: fields[0], utime: Number(fields[11]), stime: Number(fields[12]) };
+    }
+    catch {
+        return null;
+    }
+}
+/** Waits until the sampler has written its first line, or `timeoutMs` passed; true when it has. */
+async function waitForFirstSample(file, timeoutMs) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+        try {
+            if ((0,external_node_fs_namespaceObject.statSync)(file).size > 0)
+                return true;
+        }
+        catch {
+            // not created yet
+        }
+        if (Date.now() >= deadline)
+            return false;
+        await connection_sleep(25);
+    }
+}
+/** The samples written so far; none when the file is missing. */
+async function readSamples(file) {
+    try {
+        return parseSampleLines(await (0,promises_namespaceObject.readFile)(file, 'utf8'));
+    }
+    catch {
+        return [];
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/action/sampling.ts
 /** The action's side of sampling: start the sampler in the main step, stop it and read it afterwards. */
 
@@ -57178,22 +57178,29 @@ async function startStepSampler(settings, workDir) {
         return null;
     }
 }
-/** Stops the sampler named in the state, if any. Never throws. */
+/** Stops the sampler named in the state, if any; null when there was none. Never throws. */
 async function sampling_stopStepSampler(pidText) {
     const pid = Number(pidText);
     if (!Number.isInteger(pid) || pid <= 0)
-        return;
+        return null;
     const result = await stopSampler(pid);
     if (result === 'killed')
-        core.warning(`The background sampler (process ${pid}) did not stop on SIGTERM and was killed.`);
-    else if (result === 'not-running')
-        core.info(`The background sampler (process ${pid}) had already stopped.`);
+        warning(`The background sampler (process ${pid}) did not stop on SIGTERM and was killed.`);
+    return result;
 }
-/** Reads the samples the (stopped) sampler wrote and sums them up. */
-async function sampling_collectSamples(workDir, startedAt, settings, before) {
+/**
+ * Reads the samples the (stopped) sampler wrote and sums them up. `stopped` is how stopping it
+ * went: a sampler that was no longer running ended early, so its peak covers only part of the step.
+ */
+async function sampling_collectSamples(workDir, startedAt, settings, before, stopped, errors) {
     if (!workDir || !startedAt || settings.sampleIntervalMs === 0)
         return { observations: {} };
     const samples = await readSamples((0,external_node_path_namespaceObject.join)(workDir, SAMPLES_FILE));
+    if (stopped === 'not-running') {
+        const last = samples[samples.length - 1]?.at;
+        const until = last ? ` ${formatDuration(Date.parse(last) - Date.parse(startedAt))} into the step` : ' before its first sample';
+        errors.push(`The background sampler stopped${until}, before the end of the step (sample-max-duration is ${formatDuration(settings.sampleMaxDurationMs)}): the sampled peak covers only that part.`);
+    }
     const summary = summarizeSamples(samples, {
         oomErrors: before?.errorstats ? (before.errorstats.OOM ?? 0) : null,
         evictedKeys: before?.evictedKeys ?? null
@@ -57207,7 +57214,7 @@ async function sampling_collectSamples(workDir, startedAt, settings, before) {
         ...(kept.length < samples.length ? { thinnedFrom: samples.length } : {})
     };
     info(`${samples.length} samples` +
-        (summary.peak ? `, peak ${summary.peak.bytes} bytes at ${summary.peak.at}` : ', none reached Redis') +
+        (summary.peak ? `, peak ${formatBytes(summary.peak.bytes)} at ${summary.peak.at}` : ', none reached Redis') +
         (summary.gaps.length > 0 ? `, ${summary.gaps.length} gap(s) where Redis did not answer` : '') +
         '.');
     return { observations: summary.peak ? { sampledPeak: summary.peak } : {}, sampling };
@@ -57288,9 +57295,7 @@ const POST_RETRY_AFTER_MAIN_ERROR_MS = 3000;
  */
 async function run() {
     // Stop the sampler first, whatever else fails: it must not outlive the job.
-    const samplerPid = core.getState(State.SamplerPid);
-    if (samplerPid)
-        await stopStepSampler(samplerPid);
+    const stopped = await stopStepSampler(core.getState(State.SamplerPid));
     if (core.getState(State.ReportDone)) {
         core.info('The main step ran the command and wrote the report; nothing left to do.');
         return;
@@ -57310,7 +57315,7 @@ async function run() {
     const errors = mainError ? [`The main step failed: ${mainError}`] : [];
     const workDir = core.getState(State.WorkDir);
     const before = await readBefore(workDir, errors, mainError !== '');
-    const sampled = await collectSamples(workDir, core.getState(State.SamplerStartedAt), settings, before);
+    const sampled = await collectSamples(workDir, core.getState(State.SamplerStartedAt), settings, before, stopped, errors);
     const timeoutMs = mainError ? Math.min(settings.connectTimeoutMs, POST_RETRY_AFTER_MAIN_ERROR_MS) : settings.connectTimeoutMs;
     const after = await afterSnapshot(settings, timeoutMs, errors);
     const report = buildReport({
@@ -57411,7 +57416,6 @@ async function writeSummary(markdown) {
 
 
 
-
 /**
  * Runs the command between the "before" snapshot (already taken) and the "after" one, with the
  * sampler watching, then writes the report. The step fails with the command's exit code when it
@@ -57421,11 +57425,10 @@ async function runAndReport(settings, workDir, before) {
     const sampler = await startStepSampler(settings, workDir);
     info(`Running the command with bash -e; the report follows when it ends.`);
     const command = await runCommand(settings.run, settings.target.password ? [settings.target.password] : []);
-    if (sampler)
-        await control_stopSampler(sampler.pid);
+    const stopped = sampler ? await sampling_stopStepSampler(String(sampler.pid)) : null;
     const code = exitCodeOf(command);
     const errors = [];
-    const sampled = await sampling_collectSamples(workDir, sampler?.startedAt ?? '', settings, before);
+    const sampled = await sampling_collectSamples(workDir, sampler?.startedAt ?? '', settings, before, stopped, errors);
     const after = await afterSnapshot(settings, settings.connectTimeoutMs, errors);
     const report = report_buildReport({
         target: settings.target,

@@ -57057,22 +57057,29 @@ async function startStepSampler(settings, workDir) {
         return null;
     }
 }
-/** Stops the sampler named in the state, if any. Never throws. */
+/** Stops the sampler named in the state, if any; null when there was none. Never throws. */
 async function stopStepSampler(pidText) {
     const pid = Number(pidText);
     if (!Number.isInteger(pid) || pid <= 0)
-        return;
+        return null;
     const result = await stopSampler(pid);
     if (result === 'killed')
         warning(`The background sampler (process ${pid}) did not stop on SIGTERM and was killed.`);
-    else if (result === 'not-running')
-        info(`The background sampler (process ${pid}) had already stopped.`);
+    return result;
 }
-/** Reads the samples the (stopped) sampler wrote and sums them up. */
-async function collectSamples(workDir, startedAt, settings, before) {
+/**
+ * Reads the samples the (stopped) sampler wrote and sums them up. `stopped` is how stopping it
+ * went: a sampler that was no longer running ended early, so its peak covers only part of the step.
+ */
+async function collectSamples(workDir, startedAt, settings, before, stopped, errors) {
     if (!workDir || !startedAt || settings.sampleIntervalMs === 0)
         return { observations: {} };
     const samples = await readSamples((0,external_node_path_namespaceObject.join)(workDir, constants_SAMPLES_FILE));
+    if (stopped === 'not-running') {
+        const last = samples[samples.length - 1]?.at;
+        const until = last ? ` ${size_formatDuration(Date.parse(last) - Date.parse(startedAt))} into the step` : ' before its first sample';
+        errors.push(`The background sampler stopped${until}, before the end of the step (sample-max-duration is ${size_formatDuration(settings.sampleMaxDurationMs)}): the sampled peak covers only that part.`);
+    }
     const summary = summarizeSamples(samples, {
         oomErrors: before?.errorstats ? (before.errorstats.OOM ?? 0) : null,
         evictedKeys: before?.evictedKeys ?? null
@@ -57086,7 +57093,7 @@ async function collectSamples(workDir, startedAt, settings, before) {
         ...(kept.length < samples.length ? { thinnedFrom: samples.length } : {})
     };
     info(`${samples.length} samples` +
-        (summary.peak ? `, peak ${summary.peak.bytes} bytes at ${summary.peak.at}` : ', none reached Redis') +
+        (summary.peak ? `, peak ${formatBytes(summary.peak.bytes)} at ${summary.peak.at}` : ', none reached Redis') +
         (summary.gaps.length > 0 ? `, ${summary.gaps.length} gap(s) where Redis did not answer` : '') +
         '.');
     return { observations: summary.peak ? { sampledPeak: summary.peak } : {}, sampling };
@@ -57169,9 +57176,7 @@ const POST_RETRY_AFTER_MAIN_ERROR_MS = 3000;
  */
 async function run() {
     // Stop the sampler first, whatever else fails: it must not outlive the job.
-    const samplerPid = getState(constants_State.SamplerPid);
-    if (samplerPid)
-        await stopStepSampler(samplerPid);
+    const stopped = await stopStepSampler(getState(constants_State.SamplerPid));
     if (getState(constants_State.ReportDone)) {
         info('The main step ran the command and wrote the report; nothing left to do.');
         return;
@@ -57191,7 +57196,7 @@ async function run() {
     const errors = mainError ? [`The main step failed: ${mainError}`] : [];
     const workDir = getState(constants_State.WorkDir);
     const before = await readBefore(workDir, errors, mainError !== '');
-    const sampled = await collectSamples(workDir, getState(constants_State.SamplerStartedAt), settings, before);
+    const sampled = await collectSamples(workDir, getState(constants_State.SamplerStartedAt), settings, before, stopped, errors);
     const timeoutMs = mainError ? Math.min(settings.connectTimeoutMs, POST_RETRY_AFTER_MAIN_ERROR_MS) : settings.connectTimeoutMs;
     const after = await afterSnapshot(settings, timeoutMs, errors);
     const report = buildReport({

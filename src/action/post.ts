@@ -20,8 +20,7 @@ const POST_RETRY_AFTER_MAIN_ERROR_MS = 3000
  */
 export async function run(): Promise<void> {
   // Stop the sampler first, whatever else fails: it must not outlive the job.
-  const samplerPid = core.getState(State.SamplerPid)
-  if (samplerPid) await stopStepSampler(samplerPid)
+  const stopped = await stopStepSampler(core.getState(State.SamplerPid))
   if (core.getState(State.ReportDone)) {
     core.info('The main step ran the command and wrote the report; nothing left to do.')
     return
@@ -41,7 +40,7 @@ export async function run(): Promise<void> {
 
   const workDir = core.getState(State.WorkDir)
   const before = await readBefore(workDir, errors, mainError !== '')
-  const sampled = await collectSamples(workDir, core.getState(State.SamplerStartedAt), settings, before)
+  const sampled = await collectSamples(workDir, core.getState(State.SamplerStartedAt), settings, before, stopped, errors)
   const timeoutMs = mainError ? Math.min(settings.connectTimeoutMs, POST_RETRY_AFTER_MAIN_ERROR_MS) : settings.connectTimeoutMs
   const after = await afterSnapshot(settings, timeoutMs, errors)
 

@@ -2,11 +2,10 @@
 import * as core from '@actions/core'
 import { buildReport } from '../report.js'
 import { exitCodeOf, runCommand } from '../run/command.js'
-import { stopSampler } from '../sampler/control.js'
 import type { Snapshot } from '../snapshot.js'
 import { Output, State } from './constants.js'
 import { afterSnapshot, publish } from './post.js'
-import { collectSamples, startStepSampler } from './sampling.js'
+import { collectSamples, startStepSampler, stopStepSampler } from './sampling.js'
 import type { Settings } from './settings.js'
 
 /**
@@ -18,11 +17,11 @@ export async function runAndReport(settings: Settings, workDir: string, before: 
   const sampler = await startStepSampler(settings, workDir)
   core.info(`Running the command with bash -e; the report follows when it ends.`)
   const command = await runCommand(settings.run, settings.target.password ? [settings.target.password] : [])
-  if (sampler) await stopSampler(sampler.pid)
+  const stopped = sampler ? await stopStepSampler(String(sampler.pid)) : null
   const code = exitCodeOf(command)
 
   const errors: string[] = []
-  const sampled = await collectSamples(workDir, sampler?.startedAt ?? '', settings, before)
+  const sampled = await collectSamples(workDir, sampler?.startedAt ?? '', settings, before, stopped, errors)
   const after = await afterSnapshot(settings, settings.connectTimeoutMs, errors)
   const report = buildReport({
     target: settings.target,

@@ -3,9 +3,9 @@ import * as core from '@actions/core'
 import { join } from 'node:path'
 import type { StepObservations } from '../checks.js'
 import { describeError } from '../errors.js'
-import { readSamples, startSampler, stopSampler, waitForFirstSample } from '../sampler/control.js'
+import { readSamples, startSampler, stopSampler, waitForFirstSample, type StopResult } from '../sampler/control.js'
 import { MAX_REPORT_SAMPLES, summarizeSamples, thinSamples, type SamplingReport } from '../sampler/sample.js'
-import { formatDuration } from '../size.js'
+import { formatBytes, formatDuration } from '../size.js'
 import type { Snapshot } from '../snapshot.js'
 import { SAMPLES_FILE, State } from './constants.js'
 import type { Settings } from './settings.js'
@@ -41,13 +41,13 @@ export async function startStepSampler(settings: Settings, workDir: string): Pro
   }
 }
 
-/** Stops the sampler named in the state, if any. Never throws. */
-export async function stopStepSampler(pidText: string): Promise<void> {
+/** Stops the sampler named in the state, if any; null when there was none. Never throws. */
+export async function stopStepSampler(pidText: string): Promise<StopResult | null> {
   const pid = Number(pidText)
-  if (!Number.isInteger(pid) || pid <= 0) return
+  if (!Number.isInteger(pid) || pid <= 0) return null
   const result = await stopSampler(pid)
   if (result === 'killed') core.warning(`The background sampler (process ${pid}) did not stop on SIGTERM and was killed.`)
-  else if (result === 'not-running') core.info(`The background sampler (process ${pid}) had already stopped.`)
+  return result
 }
 
 /** What the samples add to the report: the sampled peak for the checks and the sampling section. */
@@ -56,10 +56,27 @@ export interface SampledStep {
   sampling?: SamplingReport
 }
 
-/** Reads the samples the (stopped) sampler wrote and sums them up. */
-export async function collectSamples(workDir: string, startedAt: string, settings: Settings, before: Snapshot | null): Promise<SampledStep> {
+/**
+ * Reads the samples the (stopped) sampler wrote and sums them up. `stopped` is how stopping it
+ * went: a sampler that was no longer running ended early, so its peak covers only part of the step.
+ */
+export async function collectSamples(
+  workDir: string,
+  startedAt: string,
+  settings: Settings,
+  before: Snapshot | null,
+  stopped: StopResult | null,
+  errors: string[]
+): Promise<SampledStep> {
   if (!workDir || !startedAt || settings.sampleIntervalMs === 0) return { observations: {} }
   const samples = await readSamples(join(workDir, SAMPLES_FILE))
+  if (stopped === 'not-running') {
+    const last = samples[samples.length - 1]?.at
+    const until = last ? ` ${formatDuration(Date.parse(last) - Date.parse(startedAt))} into the step` : ' before its first sample'
+    errors.push(
+      `The background sampler stopped${until}, before the end of the step (sample-max-duration is ${formatDuration(settings.sampleMaxDurationMs)}): the sampled peak covers only that part.`
+    )
+  }
   const summary = summarizeSamples(samples, {
     oomErrors: before?.errorstats ? (before.errorstats.OOM ?? 0) : null,
     evictedKeys: before?.evictedKeys ?? null
@@ -74,7 +91,7 @@ export async function collectSamples(workDir: string, startedAt: string, setting
   }
   core.info(
     `${samples.length} samples` +
-      (summary.peak ? `, peak ${summary.peak.bytes} bytes at ${summary.peak.at}` : ', none reached Redis') +
+      (summary.peak ? `, peak ${formatBytes(summary.peak.bytes)} at ${summary.peak.at}` : ', none reached Redis') +
       (summary.gaps.length > 0 ? `, ${summary.gaps.length} gap(s) where Redis did not answer` : '') +
       '.'
   )
