@@ -1,11 +1,17 @@
 import { describe, expect, it } from '@jest/globals'
 import { DEFAULT_THRESHOLDS } from '../src/checks.js'
 import { parseRedisUrl } from '../src/redis/target.js'
-import { downsampleMax, MAX_CHART_POINTS, peakTable, renderStepSection, timelineChart } from '../src/render/timeline.js'
-import { renderSummary } from '../src/render/markdown.js'
+import { REPORT_EXTENSIONS } from '../src/render/extensions.js'
+import { renderComment, renderSummary } from '../src/render/markdown.js'
+import { downsampleMax, MAX_CHART_POINTS, peakTable, samplingExtension, timelineChart } from '../src/render/timeline.js'
 import { buildReport } from '../src/report.js'
 import { gapSample, summarizeSamples, type Sample, type SamplingReport } from '../src/sampler/sample.js'
 import { snap } from './helpers/snapshots.js'
+import type { Report } from '../src/report.js'
+
+const summaryOf = (report: Report): string => renderSummary(report, { extensions: REPORT_EXTENSIONS })
+const sectionsOf = (report: Report): string =>
+  (samplingExtension.sections?.(report, 'summary') ?? []).map((s) => s.text).join('\n\n')
 
 const MB = 1024 * 1024
 const T0 = Date.parse('2026-11-25T10:00:00.000Z')
@@ -90,15 +96,27 @@ describe('the step section', () => {
     const table = peakTable(report)
     expect(table).toContain('| Sampled: the highest used_memory of 3 samples, every 500 ms | 400 MB | 500 ms into the step | **judged** |')
     expect(table).toContain('| INFO used_memory_peak: since Redis started, never reset | 900 MB | | not judged |')
-    const summary = renderSummary(report)
+    const summary = summaryOf(report)
     expect(summary).toContain('### Memory during the step')
     expect(summary).toContain('xychart-beta')
     expect(summary).toContain('The flat line is maxmemory (512 MB).')
+    // Under the peak-memory breach, a hint points at the moment of the peak.
+    expect(summary).toContain('Sampling saw the peak 500 ms into the step; see the timeline.')
+    const comment = renderComment(report, { extensions: REPORT_EXTENSIONS })
+    expect(comment).toContain('**Memory during the step**')
+  })
+
+  it('drops the chart first when the comment is too long', () => {
+    const report = reportWith([up(0, 2 * MB), up(500, 400 * MB), up(1000, 2 * MB)])
+    const full = renderComment(report, { extensions: REPORT_EXTENSIONS })
+    const tight = renderComment(report, { extensions: REPORT_EXTENSIONS, limit: full.length - 50 })
+    expect(tight).not.toContain('xychart-beta')
+    expect(tight).toContain('| Sampled: the highest used_memory of 3 samples')
   })
 
   it('says when Redis did not answer, with the error escaped', () => {
     const report = reportWith([up(0, MB), gapSample(new Date(T0 + 500), 'connect <b>refused</b>'), up(1500, MB)])
-    const section = renderStepSection(report)
+    const section = sectionsOf(report)
     expect(section).toContain('Redis did not answer from 500 ms into the step until 1.5 s into the step (1 sample: connect &lt;b&gt;refused&lt;/b&gt;).')
     expect(section).toContain('show as 0')
   })
@@ -112,16 +130,16 @@ describe('the step section', () => {
       observations: { outputOomLines: 7 },
       command: { command: 'npm test', exitCode: 1, signal: null, startedAt: at(0), durationMs: 12_300, oomLines: 7, oomQuotes: ['```OOM command not allowed when used memory'] }
     })
-    const section = renderStepSection(report)
-    expect(section).toContain('The command `npm test` failed with exit code 1 after 12.3 s.')
+    const section = sectionsOf(report)
+    expect(section).toContain('The command <code>npm test</code> failed with exit code 1 after 12.3 s.')
     expect(section).toContain("7 lines of its output carry Redis's OOM message; the first 1:")
-    expect(section).not.toContain('```OOM')
+    expect(section).toContain('````text\n```OOM command not allowed when used memory\n````')
     expect(report.oomErrors).toBe(7)
   })
 
   it('is empty for a step that was neither sampled nor run', () => {
     const report = buildReport({ target: parseRedisUrl('redis://127.0.0.1:6390'), before: snap(), after: snap(), thresholds: DEFAULT_THRESHOLDS })
-    expect(renderStepSection(report)).toBe('')
-    expect(renderSummary(report)).not.toContain('Memory during the step')
+    expect(samplingExtension.sections?.(report, 'summary')).toEqual([])
+    expect(summaryOf(report)).not.toContain('Memory during the step')
   })
 })

@@ -9,6 +9,10 @@ export enum Input {
   MaxLeakedKeys = 'max-leaked-keys',
   FailOn = 'fail-on',
   ReportPath = 'report-path',
+  Comment = 'comment',
+  CommentKey = 'comment-key',
+  Matrix = 'matrix',
+  GithubToken = 'github-token',
   SampleInterval = 'sample-interval',
   SampleMaxDuration = 'sample-max-duration',
   Run = 'run'
@@ -23,6 +27,9 @@ export enum Output {
   EvictedKeys = 'evicted-keys',
   LeakedKeys = 'leaked-keys',
   ReportPath = 'report-path',
+  CommentId = 'comment-id',
+  CommentUrl = 'comment-url',
+  CommentBody = 'comment-body',
   ExitCode = 'exit-code'
 }
 

@@ -4,7 +4,10 @@ import { dirname, join } from 'node:path'
 import { describeError } from '../errors.js'
 import { connect } from '../redis/connection.js'
 import { buildReport, type Report } from '../report.js'
-import { renderSummary } from '../render/markdown.js'
+import { renderComment, renderSummary } from '../render/markdown.js'
+import { REPORT_EXTENSIONS } from '../render/extensions.js'
+import { commentMarker, runPageUrl } from '../github/comment.js'
+import { publishComment } from './comment.js'
 import { takeSnapshot, type Snapshot } from '../snapshot.js'
 import { BEFORE_FILE, Output, State } from './constants.js'
 import { collectSamples, stopStepSampler } from './sampling.js'
@@ -92,7 +95,14 @@ export async function publish(report: Report, settings: Settings): Promise<void>
   } catch (err) {
     core.warning(`Could not write the JSON report to ${settings.reportPath}: ${describeError(err)}`)
   }
-  await writeSummary(renderSummary(report))
+  const runUrl = runPageUrl()
+  await writeSummary(renderSummary(report, { runUrl, extensions: REPORT_EXTENSIONS }))
+  const commentBody = renderComment(report, {
+    runUrl,
+    extensions: REPORT_EXTENSIONS,
+    title: settings.comment.title,
+    marker: commentMarker(settings.comment.key)
+  })
 
   const out = (name: Output, value: number | string | null | undefined): void => core.setOutput(name, value ?? '')
   out(Output.Verdict, report.verdict)
@@ -103,12 +113,14 @@ export async function publish(report: Report, settings: Settings): Promise<void>
   out(Output.EvictedKeys, report.evictedKeys)
   out(Output.LeakedKeys, report.leakedKeys)
   out(Output.ReportPath, settings.reportPath)
+  out(Output.CommentBody, commentBody)
 
   for (const e of report.errors) core.warning(e, { title: 'Redis Memory Guard' })
   for (const c of report.checks) {
     if (c.status === 'fail') core.error(c.message, { title: `Redis memory: ${c.check}` })
     else if (c.status === 'warn') core.warning(c.message, { title: `Redis memory: ${c.check}` })
   }
+  await publishComment(report, commentBody, settings.comment)
   core.info(`Redis memory verdict: ${report.verdict}. Report: ${settings.reportPath}`)
   if (report.verdict === 'fail') {
     const failed = report.checks.filter((c) => c.status === 'fail').map((c) => c.check)

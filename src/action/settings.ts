@@ -4,6 +4,7 @@ import { UserError } from '../errors.js'
 import { DEFAULT_THRESHOLDS, parseFailOn, type Thresholds } from '../checks.js'
 import { parseRedisUrl, type RedisTarget } from '../redis/target.js'
 import { parseDuration, parseNumber, parseSize } from '../size.js'
+import { readCommentSettings, type CommentSettings } from '../github/comment-settings.js'
 import { DEFAULT_REPORT_NAME, Input } from './constants.js'
 
 /** Everything the action's inputs say, checked and typed. */
@@ -12,6 +13,7 @@ export interface Settings {
   connectTimeoutMs: number
   thresholds: Thresholds
   reportPath: string
+  comment: CommentSettings
   /** How often the background sampler looks at Redis; 0 turns sampling off. */
   sampleIntervalMs: number
   /** The sampler's longest life, so an orphan exits on its own. */
@@ -46,6 +48,10 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv = proces
     failOn: parseFailOn(getInput(Input.FailOn), Input.FailOn)
   }
   const reportPath = getInput(Input.ReportPath).trim() || join(env.RUNNER_TEMP || tmpdir(), DEFAULT_REPORT_NAME)
+  const comment = readCommentSettings(
+    { comment: getInput(Input.Comment), commentKey: getInput(Input.CommentKey), matrix: getInput(Input.Matrix), githubToken: getInput(Input.GithubToken) },
+    env
+  )
   const sampleIntervalMs = parseDuration(getInput(Input.SampleInterval), Input.SampleInterval) ?? 500
   if (sampleIntervalMs !== 0 && sampleIntervalMs < MIN_SAMPLE_INTERVAL_MS) {
     throw new UserError(`${Input.SampleInterval}: ${sampleIntervalMs} ms is too often. Use at least 50ms, e.g. 500ms, or 0 to turn sampling off.`)
@@ -55,5 +61,5 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv = proces
     throw new UserError(`${Input.SampleMaxDuration}: must be longer than 0, e.g. 6h or 90m.`)
   }
   const run = getInput(Input.Run).trim()
-  return { target, connectTimeoutMs, thresholds, reportPath, sampleIntervalMs, sampleMaxDurationMs, run }
+  return { target, connectTimeoutMs, thresholds, reportPath, comment, sampleIntervalMs, sampleMaxDurationMs, run }
 }

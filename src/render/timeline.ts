@@ -1,9 +1,10 @@
-/** The "memory during the step" section: a Mermaid timeline and the sampled peak. Pure: report in, markdown out. */
+/** The "memory during the step" sections: the sampled peak, a Mermaid timeline and the `run` command. Pure: report in, markdown out. */
 import type { Report } from '../report.js'
 import type { CommandReport } from '../run/output.js'
 import type { Sample, SamplingReport } from '../sampler/sample.js'
 import { formatBytes, formatDuration } from '../size.js'
-import { escapeCodeBlock, escapeMarkdown } from './escape.js'
+import { codeText, escapeMarkdown, fencedBlock } from './escape.js'
+import type { ReportExtension, ReportSection, Variant } from './extensions.js'
 
 /** GitHub renders a few hundred points, but about 100 is what a reader can see. */
 export const MAX_CHART_POINTS = 100
@@ -103,70 +104,99 @@ export function peakTable(report: Report): string {
       ? `| Sampled: the highest used_memory of ${sampling.summary.connectedCount.toLocaleString('en-US')} samples, every ${formatDuration(sampling.intervalMs)} | ${formatBytes(peak.bytes)} | ${when(sampling, peak.at)} | ${mark(judged === 'sampled')} |`
       : `| Sampled | no sample reached Redis | | not judged |`
   )
+  if (judged === 'sampled' && peak && report.peak !== null && report.peak.bytes !== null && report.peak.bytes > peak.bytes) {
+    rows.push(`| The snapshot before or after the step, higher than every sample | ${formatBytes(report.peak.bytes)} | | **judged** |`)
+  }
   const lifetime = report.after?.memory.usedMemoryPeak ?? null
   rows.push(
     `| INFO used_memory_peak: since Redis started, never reset | ${lifetime === null ? 'not reported by this server' : formatBytes(lifetime)} | | ${mark(judged === 'info-peak')} |`
   )
-  if (judged === 'sampled' && peak && report.peak?.bytes !== null && report.peak !== null && report.peak.bytes > peak.bytes) {
-    rows.push(`| The snapshot before or after the step, higher than every sample | ${formatBytes(report.peak.bytes)} | | **judged** |`)
-  }
   if (judged === 'before-after') rows.push(`| The larger of used_memory before and after | ${formatBytes(report.peak?.bytes ?? 0)} | | **judged** |`)
   return rows.join('\n')
 }
 
-function commandLines(c: CommandReport): string[] {
+/** What the command did, and the OOM lines of its output in a block the output cannot break. */
+export function commandText(c: CommandReport): string {
   const ended =
-    c.exitCode === 0
-      ? 'succeeded'
-      : c.exitCode !== null
-        ? `failed with exit code ${c.exitCode}`
-        : `was stopped by ${c.signal ?? 'a signal'}`
-  const out = [`The command \`${escapeCodeBlock(c.command.replace(/\s+/g, ' ')).replace(/`/g, "'")}\` ${ended} after ${formatDuration(c.durationMs)}.`]
+    c.exitCode === 0 ? 'succeeded' : c.exitCode !== null ? `failed with exit code ${c.exitCode}` : `was stopped by ${c.signal ?? 'a signal'}`
+  const out = [`The command ${codeText(c.command.replace(/\s+/g, ' '), { maxLength: 200 })} ${ended} after ${formatDuration(c.durationMs)}.`]
   if (c.oomLines > 0) {
-    out.push(
-      '',
-      `${c.oomLines === 1 ? '1 line of its output carries' : `${c.oomLines.toLocaleString('en-US')} lines of its output carry`} Redis's OOM message${c.oomQuotes.length < c.oomLines ? `; the first ${c.oomQuotes.length}` : ''}:`,
-      '',
-      '```text',
-      ...c.oomQuotes.map((q) => escapeCodeBlock(q)),
-      '```'
-    )
+    const n = c.oomLines === 1 ? '1 line of its output carries' : `${c.oomLines.toLocaleString('en-US')} lines of its output carry`
+    const first = c.oomQuotes.length < c.oomLines ? `; the first ${c.oomQuotes.length}` : ''
+    out.push('', `${n} Redis's OOM message${first}:`, '', fencedBlock(c.oomQuotes.join('\n')))
   } else {
     out.push('', "No line of its output carries Redis's OOM message.")
   }
-  return out
+  return out.join('\n')
 }
 
-/** The whole section; empty when the step was neither sampled nor run by the action. */
-export function renderStepSection(report: Report): string {
-  const sampling = report.sampling
-  const command = report.command
-  if (!sampling && !command) return ''
-  const out: string[] = ['### Memory during the step', '']
-  if (command) out.push(...commandLines(command), '')
-  if (sampling) {
-    const s = sampling.summary
-    out.push(peakTable(report), '')
-    const facts: string[] = []
-    if (s.firstOomAt) facts.push(`Redis first refused a command with OOM ${when(sampling, s.firstOomAt)}.`)
-    if (s.firstEvictionAt) facts.push(`Redis first evicted keys ${when(sampling, s.firstEvictionAt)}.`)
-    for (const g of s.gaps) {
-      const end = g.to ? `until ${when(sampling, g.to)}` : 'until sampling stopped'
-      facts.push(
-        `Redis did not answer from ${when(sampling, g.from)} ${end} (${g.samples} sample${g.samples === 1 ? '' : 's'}${g.error ? `: ${escapeMarkdown(g.error)}` : ''}).`
-      )
-    }
-    if (facts.length > 0) out.push(...facts.map((f) => `- ${f}`), '')
-    const maxmemory = report.after?.memory.maxmemory ?? report.before?.memory.maxmemory ?? null
-    const chart = timelineChart(sampling.samples, sampling.startedAt, maxmemory)
-    if (chart) {
-      const legend = [
-        `Each point is the highest used_memory in its stretch of time.`,
-        maxmemory ? `The flat line is maxmemory (${formatBytes(maxmemory)}).` : '',
-        s.gaps.length > 0 ? 'Stretches where Redis did not answer show as 0.' : ''
-      ].filter(Boolean)
-      out.push(chart, '', legend.join(' '), '')
-    }
+/** When OOM errors and evictions first appeared, and when Redis did not answer. */
+export function sampleFacts(sampling: SamplingReport): string[] {
+  const s = sampling.summary
+  const facts: string[] = []
+  if (s.firstOomAt) facts.push(`Redis first refused a command with OOM ${when(sampling, s.firstOomAt)}.`)
+  if (s.firstEvictionAt) facts.push(`Redis first evicted keys ${when(sampling, s.firstEvictionAt)}.`)
+  for (const g of s.gaps) {
+    const end = g.to ? `until ${when(sampling, g.to)}` : 'until sampling stopped'
+    const why = g.error ? `: ${escapeMarkdown(g.error, { prose: true, maxLength: 200 })}` : ''
+    facts.push(`Redis did not answer from ${when(sampling, g.from)} ${end} (${g.samples} sample${g.samples === 1 ? '' : 's'}${why}).`)
+  }
+  return facts
+}
+
+/** The peak table, the facts and the chart; `withChart: false` for the short form. */
+export function samplingText(report: Report, sampling: SamplingReport, variant: Variant, withChart: boolean): string {
+  const out = [variant === 'summary' ? '### Memory during the step' : '**Memory during the step**', '', peakTable(report)]
+  const facts = sampleFacts(sampling)
+  if (facts.length > 0) out.push('', ...facts.map((f) => `- ${f}`))
+  const maxmemory = report.after?.memory.maxmemory ?? report.before?.memory.maxmemory ?? null
+  const chart = withChart ? timelineChart(sampling.samples, sampling.startedAt, maxmemory) : null
+  if (chart) {
+    const legend = [
+      'Each point is the highest used_memory in its stretch of time.',
+      maxmemory ? `The flat line is maxmemory (${formatBytes(maxmemory)}).` : '',
+      sampling.summary.gaps.length > 0 ? 'Stretches where Redis did not answer show as 0.' : ''
+    ].filter(Boolean)
+    out.push('', chart, '', legend.join(' '))
   }
   return out.join('\n')
+}
+
+/** The sampled timeline and the `run` command in the summary and the PR comment, and hints under the breaches. */
+export const samplingExtension: ReportExtension = {
+  sections(report, variant) {
+    const sections: ReportSection[] = []
+    if (report.command) {
+      sections.push({ id: 'command', label: 'the command run', importance: 70, placement: 'main', text: commandText(report.command) })
+    }
+    const sampling = report.sampling
+    if (sampling) {
+      sections.push({
+        id: 'timeline',
+        label: 'memory timeline',
+        importance: 60,
+        placement: 'main',
+        text: samplingText(report, sampling, variant, true),
+        short: samplingText(report, sampling, variant, false)
+      })
+    }
+    return sections
+  },
+  breachHints(report, check) {
+    const sampling = report.sampling
+    const hints: string[] = []
+    if ((check === 'peak-memory' || check === 'memory-percent') && sampling?.summary.peak && report.peak?.source === 'sampled') {
+      hints.push(`Sampling saw the peak ${when(sampling, sampling.summary.peak.at)}; see the timeline.`)
+    }
+    if (check === 'oom') {
+      if (sampling?.summary.firstOomAt) hints.push(`Redis first refused a command with OOM ${when(sampling, sampling.summary.firstOomAt)}.`)
+      if (report.command && report.command.oomLines > 0) {
+        hints.push(`${report.command.oomLines.toLocaleString('en-US')} line${report.command.oomLines === 1 ? '' : 's'} of the command's output carry the OOM message (quoted below).`)
+      }
+    }
+    if (check === 'evictions' && sampling?.summary.firstEvictionAt) {
+      hints.push(`Redis first evicted keys ${when(sampling, sampling.summary.firstEvictionAt)}.`)
+    }
+    return hints
+  }
 }
