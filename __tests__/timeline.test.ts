@@ -84,6 +84,15 @@ describe('timelineChart', () => {
     expect(chart).toContain('(MB)')
   })
 
+  it('adds the before and after snapshots at their times, so a short step still has a line', () => {
+    const before = snap({ takenAt: at(-100), memory: { usedMemory: 1 * MB } })
+    const after = snap({ takenAt: at(1500), memory: { usedMemory: 4 * MB } })
+    const chart = timelineChart([up(200, 2 * MB)], at(0), null, [before, after])!
+    expect(chart).toContain('x-axis "Seconds into the step" 0 --> 1.5')
+    // Three stretches of 0.5 s: the before snapshot and the sample share the first, the second has no point.
+    expect(chart).toContain('    line [2, 2, 4]')
+  })
+
   it('draws nothing when no sample reached Redis', () => {
     expect(timelineChart([gapSample(new Date(T0), 'refused')], at(0), 0)).toBeNull()
   })
@@ -112,6 +121,14 @@ describe('the step section', () => {
     const tight = renderComment(report, { extensions: REPORT_EXTENSIONS, limit: full.length - 50 })
     expect(tight).not.toContain('xychart-beta')
     expect(tight).toContain('| Sampled: the highest used_memory of 3 samples')
+  })
+
+  it('marks the snapshot as judged when it was higher than every sample', () => {
+    const report = reportWith([up(0, 1 * MB)])
+    const table = peakTable(report)
+    expect(report.peak?.bytes).toBeGreaterThan(1 * MB)
+    expect(table).toContain('| Sampled: the highest used_memory of 1 sample, every 500 ms | 1.0 MB | 0 ms into the step | not judged |')
+    expect(table).toContain('| The snapshot before or after the step, higher than every sample | 1.4 MB | | **judged** |')
   })
 
   it('says when Redis did not answer, with the error escaped', () => {

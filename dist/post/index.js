@@ -57469,6 +57469,8 @@ function renderComment(report, opts = {}) {
 }
 
 ;// CONCATENATED MODULE: ./src/render/timeline.ts
+/** The "memory during the step" sections: the sampled peak, a Mermaid timeline and the `run` command. Pure: report in, markdown out. */
+
 
 
 /** GitHub renders a few hundred points, but about 100 is what a reader can see. */
@@ -57523,10 +57525,13 @@ function since(start, at) {
 }
 /**
  * The Mermaid `xychart-beta` of used_memory over the step, with maxmemory as a flat second line
- * when it is set. Null when no sample reached Redis.
+ * when it is set. `ends` (the before and after snapshots) add their used_memory at their time, so
+ * a step shorter than one interval still has a line. Null when no sample reached Redis.
  */
-function timelineChart(samples, startedAt, maxmemory) {
-    const points = samples.map((s) => ({ t: Math.max(0, since(startedAt, s.at)), v: s.connected ? s.usedMemory : null }));
+function timelineChart(samples, startedAt, maxmemory, ends = []) {
+    const points = [...samples.map((s) => ({ at: s.at, v: s.connected ? s.usedMemory : null })), ...ends.map((e) => ({ at: e.takenAt, v: e.memory.usedMemory }))]
+        .map((p) => ({ t: Math.max(0, since(startedAt, p.at)), v: p.v }))
+        .sort((a, b) => a.t - b.t);
     if (!points.some((p) => p.v !== null))
         return null;
     const series = downsampleMax(points, MAX_CHART_POINTS);
@@ -57558,11 +57563,13 @@ function peakTable(report) {
     const mark = (yes) => (yes ? '**judged**' : 'not judged');
     const rows = ['| Peak | Memory | When | |', '|---|---:|---|---|'];
     const peak = sampling?.summary.peak;
+    // stepPeak judges the highest of the samples and the two snapshots: mark the one that won.
+    const snapshotHigher = judged === 'sampled' && peak !== null && peak !== undefined && (report.peak?.bytes ?? 0) > peak.bytes;
     rows.push(sampling && peak
-        ? `| Sampled: the highest used_memory of ${sampling.summary.connectedCount.toLocaleString('en-US')} samples, every ${size_formatDuration(sampling.intervalMs)} | ${formatBytes(peak.bytes)} | ${when(sampling, peak.at)} | ${mark(judged === 'sampled')} |`
+        ? `| Sampled: the highest used_memory of ${plural(sampling.summary.connectedCount, 'sample')}, every ${size_formatDuration(sampling.intervalMs)} | ${formatBytes(peak.bytes)} | ${when(sampling, peak.at)} | ${mark(judged === 'sampled' && !snapshotHigher)} |`
         : `| Sampled | no sample reached Redis | | not judged |`);
-    if (judged === 'sampled' && peak && report.peak !== null && report.peak.bytes !== null && report.peak.bytes > peak.bytes) {
-        rows.push(`| The snapshot before or after the step, higher than every sample | ${formatBytes(report.peak.bytes)} | | **judged** |`);
+    if (snapshotHigher) {
+        rows.push(`| The snapshot before or after the step, higher than every sample | ${formatBytes(report.peak?.bytes ?? 0)} | | **judged** |`);
     }
     const lifetime = report.after?.memory.usedMemoryPeak ?? null;
     rows.push(`| INFO used_memory_peak: since Redis started, never reset | ${lifetime === null ? 'not reported by this server' : formatBytes(lifetime)} | | ${mark(judged === 'info-peak')} |`);
@@ -57606,10 +57613,11 @@ function samplingText(report, sampling, variant, withChart) {
     if (facts.length > 0)
         out.push('', ...facts.map((f) => `- ${f}`));
     const maxmemory = report.after?.memory.maxmemory ?? report.before?.memory.maxmemory ?? null;
-    const chart = withChart ? timelineChart(sampling.samples, sampling.startedAt, maxmemory) : null;
+    const ends = [report.before, report.after].filter((x) => x !== null);
+    const chart = withChart ? timelineChart(sampling.samples, sampling.startedAt, maxmemory, ends) : null;
     if (chart) {
         const legend = [
-            'Each point is the highest used_memory in its stretch of time.',
+            'Each point is the highest used_memory in its stretch of time, from the snapshot before the step to the one after it.',
             maxmemory ? `The flat line is maxmemory (${formatBytes(maxmemory)}).` : '',
             sampling.summary.gaps.length > 0 ? 'Stretches where Redis did not answer show as 0.' : ''
         ].filter(Boolean);

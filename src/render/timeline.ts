@@ -1,8 +1,10 @@
 /** The "memory during the step" sections: the sampled peak, a Mermaid timeline and the `run` command. Pure: report in, markdown out. */
+import { plural } from '../checks.js'
 import type { Report } from '../report.js'
 import type { CommandReport } from '../run/output.js'
 import type { Sample, SamplingReport } from '../sampler/sample.js'
 import { formatBytes, formatDuration } from '../size.js'
+import type { Snapshot } from '../snapshot.js'
 import { codeText, escapeMarkdown, fencedBlock } from './escape.js'
 import type { ReportExtension, ReportSection, Variant } from './extensions.js'
 
@@ -64,10 +66,13 @@ function since(start: string, at: string): number {
 
 /**
  * The Mermaid `xychart-beta` of used_memory over the step, with maxmemory as a flat second line
- * when it is set. Null when no sample reached Redis.
+ * when it is set. `ends` (the before and after snapshots) add their used_memory at their time, so
+ * a step shorter than one interval still has a line. Null when no sample reached Redis.
  */
-export function timelineChart(samples: Sample[], startedAt: string, maxmemory: number | null): string | null {
-  const points = samples.map((s) => ({ t: Math.max(0, since(startedAt, s.at)), v: s.connected ? s.usedMemory : null }))
+export function timelineChart(samples: Sample[], startedAt: string, maxmemory: number | null, ends: Snapshot[] = []): string | null {
+  const points = [...samples.map((s) => ({ at: s.at, v: s.connected ? s.usedMemory : null })), ...ends.map((e) => ({ at: e.takenAt, v: e.memory.usedMemory }))]
+    .map((p) => ({ t: Math.max(0, since(startedAt, p.at)), v: p.v }))
+    .sort((a, b) => a.t - b.t)
   if (!points.some((p) => p.v !== null)) return null
   const series = downsampleMax(points, MAX_CHART_POINTS)
   const peak = maxOf(series.map((p) => p.v)) ?? 0
@@ -99,13 +104,15 @@ export function peakTable(report: Report): string {
   const mark = (yes: boolean): string => (yes ? '**judged**' : 'not judged')
   const rows = ['| Peak | Memory | When | |', '|---|---:|---|---|']
   const peak = sampling?.summary.peak
+  // stepPeak judges the highest of the samples and the two snapshots: mark the one that won.
+  const snapshotHigher = judged === 'sampled' && peak !== null && peak !== undefined && (report.peak?.bytes ?? 0) > peak.bytes
   rows.push(
     sampling && peak
-      ? `| Sampled: the highest used_memory of ${sampling.summary.connectedCount.toLocaleString('en-US')} samples, every ${formatDuration(sampling.intervalMs)} | ${formatBytes(peak.bytes)} | ${when(sampling, peak.at)} | ${mark(judged === 'sampled')} |`
+      ? `| Sampled: the highest used_memory of ${plural(sampling.summary.connectedCount, 'sample')}, every ${formatDuration(sampling.intervalMs)} | ${formatBytes(peak.bytes)} | ${when(sampling, peak.at)} | ${mark(judged === 'sampled' && !snapshotHigher)} |`
       : `| Sampled | no sample reached Redis | | not judged |`
   )
-  if (judged === 'sampled' && peak && report.peak !== null && report.peak.bytes !== null && report.peak.bytes > peak.bytes) {
-    rows.push(`| The snapshot before or after the step, higher than every sample | ${formatBytes(report.peak.bytes)} | | **judged** |`)
+  if (snapshotHigher) {
+    rows.push(`| The snapshot before or after the step, higher than every sample | ${formatBytes(report.peak?.bytes ?? 0)} | | **judged** |`)
   }
   const lifetime = report.after?.memory.usedMemoryPeak ?? null
   rows.push(
@@ -150,10 +157,11 @@ export function samplingText(report: Report, sampling: SamplingReport, variant: 
   const facts = sampleFacts(sampling)
   if (facts.length > 0) out.push('', ...facts.map((f) => `- ${f}`))
   const maxmemory = report.after?.memory.maxmemory ?? report.before?.memory.maxmemory ?? null
-  const chart = withChart ? timelineChart(sampling.samples, sampling.startedAt, maxmemory) : null
+  const ends = [report.before, report.after].filter((x): x is Snapshot => x !== null)
+  const chart = withChart ? timelineChart(sampling.samples, sampling.startedAt, maxmemory, ends) : null
   if (chart) {
     const legend = [
-      'Each point is the highest used_memory in its stretch of time.',
+      'Each point is the highest used_memory in its stretch of time, from the snapshot before the step to the one after it.',
       maxmemory ? `The flat line is maxmemory (${formatBytes(maxmemory)}).` : '',
       sampling.summary.gaps.length > 0 ? 'Stretches where Redis did not answer show as 0.' : ''
     ].filter(Boolean)
