@@ -18,6 +18,22 @@ export enum Input {
   Run = 'run'
 }
 
+/** Inputs for starting Redis for the job (or limiting the attached one); see src/provision/. */
+export enum ProvisionInput {
+  Mode = 'mode',
+  ContainerRuntime = 'container-runtime',
+  Image = 'image',
+  ContainerName = 'container-name',
+  Port = 'port',
+  Maxmemory = 'maxmemory',
+  MaxmemoryPolicy = 'maxmemory-policy',
+  Password = 'password',
+  RedisArgs = 'redis-args',
+  ContainerOptions = 'container-options',
+  RedisServerPath = 'redis-server-path',
+  KeepContainer = 'keep-container'
+}
+
 export enum Output {
   Verdict = 'verdict',
   UsedMemoryBefore = 'used-memory-before',
@@ -33,6 +49,14 @@ export enum Output {
   ExitCode = 'exit-code'
 }
 
+/** Outputs that say where the Redis is, set by the main step so later steps can use it. */
+export enum ProvisionOutput {
+  RedisUrl = 'redis-url',
+  RedisHost = 'redis-host',
+  RedisPort = 'redis-port',
+  ContainerId = 'container-id'
+}
+
 export enum State {
   /** Folder with the main step's files (the "before" snapshot). */
   WorkDir = 'work-dir',
@@ -40,6 +64,8 @@ export enum State {
   MainError = 'main-error',
   /** Set once the main step ran, so the post step knows it is a post step of ours. */
   MainRan = 'main-ran',
+  /** JSON of what the main step started or changed (container, redis-server, CONFIG SET), to undo in post. */
+  Provisioned = 'provisioned',
   /** The background sampler's process id, for the post step to stop it. */
   SamplerPid = 'sampler-pid',
   /** When the sampler started (ISO time): the chart's zero. */

@@ -7,6 +7,7 @@ import { connect } from '../redis/connection.js'
 import { hostPort } from '../redis/target.js'
 import { formatBytes } from '../size.js'
 import { takeSnapshot, type Snapshot } from '../snapshot.js'
+import { limitAttached, provision, readProvisionSettings } from '../provision/index.js'
 import { totalKeys } from '../report.js'
 import { BEFORE_FILE, State } from './constants.js'
 import { runAndReport } from './run-step.js'
@@ -16,12 +17,15 @@ import { readSettings } from './settings.js'
 
 /** The main step: connect to Redis and take the "before" snapshot. */
 export async function run(): Promise<void> {
+  const startedAt = Date.now()
   core.saveState(State.MainRan, 'true')
   try {
     const settings = readSettings((name) => core.getInput(name))
+    const provisioning = readProvisionSettings((name) => core.getInput(name))
     maskSecrets(settings.target)
     const workDir = await mkdtemp(join(process.env.RUNNER_TEMP || tmpdir(), 'redis-memory-guard-'))
     core.saveState(State.WorkDir, workDir)
+    settings.target = await provision(provisioning, settings.target, settings.connectTimeoutMs, startedAt)
 
     const conn = await core.group(`Connecting to Redis at ${hostPort(settings.target)}`, () =>
       connect(settings.target, {
@@ -31,6 +35,7 @@ export async function run(): Promise<void> {
     )
     let before: Snapshot
     try {
+      await limitAttached(conn, provisioning)
       before = await takeSnapshot(conn)
       await writeFile(join(workDir, BEFORE_FILE), JSON.stringify(before))
       const used = before.memory.usedMemory

@@ -10,6 +10,7 @@ import { commentMarker, runPageUrl } from '../github/comment.js'
 import { publishComment } from './comment.js'
 import { takeSnapshot, type Snapshot } from '../snapshot.js'
 import { BEFORE_FILE, Output, State } from './constants.js'
+import { cleanUp, postTarget } from '../provision/index.js'
 import { collectSamples, stopStepSampler } from './sampling.js'
 import { maskSecrets } from './secrets.js'
 import { readSettings, type Settings } from './settings.js'
@@ -22,6 +23,15 @@ const POST_RETRY_AFTER_MAIN_ERROR_MS = 3000
  * the job on a failing breach. It never throws: every problem becomes one line in the log.
  */
 export async function run(): Promise<void> {
+  try {
+    await report()
+  } finally {
+    // After the "after" snapshot: remove what the main step started, also when the job failed.
+    await cleanUp()
+  }
+}
+
+async function report(): Promise<void> {
   // Stop the sampler first, whatever else fails: it must not outlive the job.
   const stopped = await stopStepSampler(core.getState(State.SamplerPid))
   if (core.getState(State.ReportDone)) {
@@ -44,8 +54,16 @@ export async function run(): Promise<void> {
   const workDir = core.getState(State.WorkDir)
   const before = await readBefore(workDir, errors, mainError !== '')
   const sampled = await collectSamples(workDir, core.getState(State.SamplerStartedAt), settings, before, stopped, errors)
-  const timeoutMs = mainError ? Math.min(settings.connectTimeoutMs, POST_RETRY_AFTER_MAIN_ERROR_MS) : settings.connectTimeoutMs
-  const after = await afterSnapshot(settings, timeoutMs, errors)
+  let after: Snapshot | null = null
+  const target = postTarget(settings.target)
+  if (target) {
+    settings.target = target
+    // No "before" snapshot (main failed or was cancelled): Redis was not reachable then either.
+    const timeoutMs = mainError || !before ? Math.min(settings.connectTimeoutMs, POST_RETRY_AFTER_MAIN_ERROR_MS) : settings.connectTimeoutMs
+    after = await afterSnapshot(settings, timeoutMs, errors)
+  } else {
+    errors.push('No snapshot after the step: the main step started no Redis')
+  }
 
   const report = buildReport({
     target: settings.target,
