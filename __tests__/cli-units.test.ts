@@ -6,7 +6,6 @@ import { UsageError, closest, parseCommandArgs } from '../src/cli/args.js'
 import { colours, wantColour } from '../src/cli/colours.js'
 import { savedState } from '../src/cli/commands/diff.js'
 import { createLogger } from '../src/cli/log.js'
-import { OomLineCounter, isOomLine } from '../src/cli/oom-lines.js'
 import { containerTarget, defaultUrl, isLocalHost, parsePortOutput } from '../src/cli/target.js'
 import { safeText, shellLine } from '../src/cli/terminal.js'
 import { readThresholds } from '../src/options.js'
@@ -69,17 +68,6 @@ describe('where Redis is', () => {
     expect(isLocalHost('localhost')).toBe(true)
     expect(isLocalHost('127.0.0.1')).toBe(true)
     expect(isLocalHost('cache')).toBe(false)
-  })
-})
-
-describe('OOM lines in command output', () => {
-  it('counts Redis and Dragonfly OOM replies, also split across chunks', () => {
-    const c = new OomLineCounter()
-    c.push('ok\nReplyError: OOM command not allowed when used ')
-    c.push("memory > 'maxmemory'.\nother\n")
-    c.push('-ERR Out of memory')
-    expect(c.end()).toBe(2)
-    expect(isOomLine('all good')).toBe(false)
   })
 })
 

@@ -70,8 +70,9 @@ describe('run', () => {
     )
     expect(report.peak.source).toBe('sampled')
     expect(report.peak.bytes).toBeGreaterThanOrEqual(report.after.memory.usedMemory)
-    expect(report.extra.sampling.samples).toBeGreaterThanOrEqual(1)
-    expect(report.extra.command).toMatchObject({ exitCode: 0, signal: null, outputOomLines: 0 })
+    expect(report.sampling.summary.count).toBeGreaterThanOrEqual(1)
+    expect(report.sampling.intervalMs).toBe(100)
+    expect(report.command).toMatchObject({ exitCode: 0, signal: null, oomLines: 0 })
     expect(report.metrics.redis_db_keys_db0).toBe(2000)
   })
 
@@ -82,8 +83,9 @@ describe('run', () => {
     expect(res.stderr).toContain('OOM command not allowed')
     const report = JSON.parse(res.stdout)
     expect(report.verdict).toBe('fail')
-    expect(report.extra.command.outputOomLines).toBeGreaterThanOrEqual(1)
-    expect(report.oomErrors).toBeGreaterThanOrEqual(report.extra.command.outputOomLines)
+    expect(report.command.oomLines).toBeGreaterThanOrEqual(1)
+    expect(report.command.oomQuotes[0]).toContain('OOM command not allowed')
+    expect(report.oomErrors).toBeGreaterThanOrEqual(report.command.oomLines)
     expect(report.checks.find((c: { check: string }) => c.check === 'oom').status).toBe('fail')
   })
 
@@ -94,11 +96,20 @@ describe('run', () => {
     expect(res.code).toBe(0)
     const report = JSON.parse(res.stdout)
     expect(report.target.url).toBe(`redis://:***@127.0.0.1:${r.port}`)
-    expect(report.extra.command.argv).toContain(`redis://:***@127.0.0.1:${r.port}`)
+    expect(report.command.command).toContain(`redis://:***@127.0.0.1:${r.port}`)
     expect(res.stdout + res.stderr).not.toContain('s3cret-pw')
     const terminal = await runCli(['snapshot', '--url', url])
     expect(terminal.code).toBe(0)
     expect(terminal.stdout + terminal.stderr).not.toContain('s3cret-pw')
+  })
+
+  it('--sample-interval 0 takes no samples; the peak then comes from the snapshots', async () => {
+    const r = await redis()
+    const res = await runCli(['run', '--url', r.url, '--json', '--sample-interval', '0', '--', ...writeKeys('1')], { REDIS_URL: r.url })
+    expect(res.code).toBe(0)
+    const report = JSON.parse(res.stdout)
+    expect(report.sampling).toBeUndefined()
+    expect(report.peak.source).not.toBe('sampled')
   })
 
   it('--markdown prints the job summary', async () => {
@@ -249,6 +260,7 @@ describe('usage and connection errors', () => {
     [['run', '--max-used-memry', '1mb', '--', 'true'], 'Unknown option --max-used-memry. Did you mean --max-used-memory?'],
     [['run', '--max-used-memory', '12 apples', '--', 'true'], '--max-used-memory: "12 apples" is not a size. Use a number of bytes or a unit, e.g. 512mb'],
     [['run', '--fail-on', 'oom,leaks', '--', 'true'], '--fail-on: "leaks" is not a check.'],
+    [['run', '--sample-interval', '10ms', '--', 'true'], '--sample-interval: 10 ms is too often. Use at least 50ms'],
     [['run', 'npm', 'test'], 'Put the command after --, e.g. redis-memory-guard run -- npm test.'],
     [['run'], 'run needs a command after --'],
     [['snapshot', '--url'], '--url needs a value: --url <url>.'],
@@ -330,5 +342,9 @@ describe('the packed package', () => {
     const res = await runCli(['snapshot', '--url', r.url, '--json'], {}, bin)
     expect(res.code).toBe(0)
     expect(JSON.parse(res.stdout).schemaVersion).toBe(1)
+    // `run` finds the sampler's bundle inside the package too.
+    const ran = await runCli(['run', '--url', r.url, '--json', '--', process.execPath, '-e', 'setTimeout(() => {}, 300)'], {}, bin)
+    expect(ran.code).toBe(0)
+    expect(JSON.parse(ran.stdout).sampling.summary.count).toBeGreaterThanOrEqual(1)
   })
 })

@@ -5,6 +5,7 @@
  */
 import { Input } from './action/constants.js'
 import { DEFAULT_THRESHOLDS, parseFailOn, type Thresholds } from './checks.js'
+import { UserError } from './errors.js'
 import { parseDuration, parseNumber, parseSize } from './size.js'
 
 /** Looks an option up by its name (e.g. `max-used-memory`); empty string when not given. */
@@ -48,4 +49,18 @@ export function readThresholds(get: GetValue, label: Label = (n) => n): Threshol
 /** Reads `connect-timeout` in milliseconds, with the caller's default when not given. */
 export function readConnectTimeout(get: GetValue, defaultMs = DEFAULT_CONNECT_TIMEOUT_MS, label: Label = (n) => n): number {
   return parseDuration(get(Input.ConnectTimeout), label(Input.ConnectTimeout)) ?? defaultMs
+}
+
+/** Faster than this, sampling would cost Redis more than it tells. */
+export const MIN_SAMPLE_INTERVAL_MS = 50
+export const DEFAULT_SAMPLE_INTERVAL_MS = 500
+
+/** Reads `sample-interval` in milliseconds: at least 50 ms, or 0 to turn sampling off. */
+export function readSampleInterval(get: GetValue, defaultMs = DEFAULT_SAMPLE_INTERVAL_MS, label: Label = (n) => n): number {
+  const name = label(Input.SampleInterval)
+  const ms = parseDuration(get(Input.SampleInterval), name) ?? defaultMs
+  if (ms !== 0 && ms < MIN_SAMPLE_INTERVAL_MS) {
+    throw new UserError(`${name}: ${ms} ms is too often. Use at least 50ms, e.g. 500ms, or 0 to turn sampling off.`)
+  }
+  return ms
 }

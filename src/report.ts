@@ -2,6 +2,8 @@
 import { judge, type CheckResult, type Judgement, type PeakFigure, type StepObservations, type Thresholds } from './checks.js'
 import type { ServerInfo } from './info.js'
 import type { RedisTarget } from './redis/target.js'
+import type { CommandReport } from './run/output.js'
+import type { SamplingReport } from './sampler/sample.js'
 import type { Snapshot } from './snapshot.js'
 import { TOOL_NAME, TOOL_VERSION } from './version.js'
 
@@ -34,6 +36,10 @@ export interface Report {
   metrics: Record<string, number | null>
   /** Sections that later parts of the product add (samples, key analysis, the command run). */
   extra: Record<string, unknown>
+  /** The samples taken during the step, their peak, first OOM and eviction, and gaps; absent when not sampled. */
+  sampling?: SamplingReport
+  /** The command the `run` input ran; absent in attach mode. */
+  command?: CommandReport
 }
 
 export interface ReportInput {
@@ -45,6 +51,8 @@ export interface ReportInput {
   errors?: string[]
   extra?: Record<string, unknown>
   now?: Date
+  sampling?: SamplingReport
+  command?: CommandReport
 }
 
 /** Judges the step and assembles the report. With no "after" snapshot, the verdict is `fail` and says why. */
@@ -71,7 +79,9 @@ export function buildReport(input: ReportInput): Report {
     notes: judgement?.notes ?? [],
     errors,
     metrics: after ? exporterMetrics(after, judgement) : {},
-    extra: input.extra ?? {}
+    extra: input.extra ?? {},
+    ...(input.sampling ? { sampling: input.sampling } : {}),
+    ...(input.command ? { command: input.command } : {})
   }
 }
 

@@ -23990,7 +23990,7 @@ module.exports.generateMulti = function generateMulti(keys) {
 
 /***/ }),
 
-/***/ 33:
+/***/ 8759:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -24011,7 +24011,7 @@ class UserError extends Error {
     }
 }
 /** One line for the log: a UserError's message, or the message of anything else thrown. */
-function describeError(err) {
+function errors_describeError(err) {
     if (err instanceof Error)
         return err.message.split('\n')[0];
     return String(err);
@@ -24041,6 +24041,9 @@ var Input;
     Input["CommentKey"] = "comment-key";
     Input["Matrix"] = "matrix";
     Input["GithubToken"] = "github-token";
+    Input["SampleInterval"] = "sample-interval";
+    Input["SampleMaxDuration"] = "sample-max-duration";
+    Input["Run"] = "run";
 })(Input || (Input = {}));
 /** Inputs for starting Redis for the job (or limiting the attached one); see src/provision/. */
 var ProvisionInput;
@@ -24071,6 +24074,7 @@ var Output;
     Output["CommentId"] = "comment-id";
     Output["CommentUrl"] = "comment-url";
     Output["CommentBody"] = "comment-body";
+    Output["ExitCode"] = "exit-code";
 })(Output || (Output = {}));
 /** Outputs that say where the Redis is, set by the main step so later steps can use it. */
 var ProvisionOutput;
@@ -24090,8 +24094,15 @@ var State;
     State["MainRan"] = "main-ran";
     /** JSON of what the main step started or changed (container, redis-server, CONFIG SET), to undo in post. */
     State["Provisioned"] = "provisioned";
+    /** The background sampler's process id, for the post step to stop it. */
+    State["SamplerPid"] = "sampler-pid";
+    /** When the sampler started (ISO time): the chart's zero. */
+    State["SamplerStartedAt"] = "sampler-started-at";
+    /** Set when the main step ran the `run` command and wrote the report itself: the post step does nothing. */
+    State["ReportDone"] = "report-done";
 })(State || (State = {}));
 const BEFORE_FILE = 'before.json';
+const SAMPLES_FILE = 'samples.jsonl';
 const DEFAULT_REPORT_NAME = 'redis-memory-report.json';
 
 ;// CONCATENATED MODULE: ./src/size.ts
@@ -24548,6 +24559,7 @@ function capitalize(s) {
 
 
 
+
 /** The options that set thresholds, in the order help texts list them. */
 const THRESHOLD_OPTIONS = [
     Input.MaxUsedMemory,
@@ -24578,6 +24590,18 @@ function readThresholds(get, label = (n) => n) {
 /** Reads `connect-timeout` in milliseconds, with the caller's default when not given. */
 function readConnectTimeout(get, defaultMs = DEFAULT_CONNECT_TIMEOUT_MS, label = (n) => n) {
     return parseDuration(get(Input.ConnectTimeout), label(Input.ConnectTimeout)) ?? defaultMs;
+}
+/** Faster than this, sampling would cost Redis more than it tells. */
+const MIN_SAMPLE_INTERVAL_MS = 50;
+const DEFAULT_SAMPLE_INTERVAL_MS = 500;
+/** Reads `sample-interval` in milliseconds: at least 50 ms, or 0 to turn sampling off. */
+function readSampleInterval(get, defaultMs = DEFAULT_SAMPLE_INTERVAL_MS, label = (n) => n) {
+    const name = label(Input.SampleInterval);
+    const ms = parseDuration(get(Input.SampleInterval), name) ?? defaultMs;
+    if (ms !== 0 && ms < MIN_SAMPLE_INTERVAL_MS) {
+        throw new UserError(`${name}: ${ms} ms is too often. Use at least 50ms, e.g. 500ms, or 0 to turn sampling off.`);
+    }
+    return ms;
 }
 
 ;// CONCATENATED MODULE: ./src/cli/args.ts
@@ -24611,7 +24635,7 @@ const OPTIONS = {
         help: 'Checks that fail (exit 1); the others warn. oom, used-memory, peak-memory, memory-percent, fragmentation, evictions, leaked-keys, wrong-db, or none (default oom,used-memory,peak-memory,memory-percent).'
     },
     [Input.ReportPath]: { type: 'string', value: 'file', help: 'Also write the JSON report to this file (for diff, or to attach to a bug).' },
-    'sample-interval': { type: 'string', value: 'duration', help: 'How often used_memory is sampled during the command, 10ms to 10s (default 100ms).' },
+    [Input.SampleInterval]: { type: 'string', value: 'duration', help: 'How often Redis is sampled during the command: at least 50ms, or 0 for no sampling (default 100ms).' },
     json: { type: 'boolean', help: "Print the JSON report (the action's schema) instead of the terminal report." },
     markdown: { type: 'boolean', help: "Print the action's job summary (markdown) instead of the terminal report." },
     'no-color': { type: 'boolean', help: 'No colours (also when NO_COLOR is set or stdout is not a terminal).' },
@@ -24628,7 +24652,7 @@ const COMMANDS = {
             'With neither --url nor --container, and nothing listening on the default URL on this machine, it starts a throwaway redis-server on a free port, ' +
             'prints its URL, passes it to the command as REDIS_URL, and stops it afterwards. ' +
             'With --json or --markdown the command\'s own output goes to stderr, so stdout holds only the report.',
-        options: [...REDIS_OPTIONS, ...THRESHOLD_OPTIONS, 'sample-interval', Input.ReportPath, ...OUTPUT_OPTIONS],
+        options: [...REDIS_OPTIONS, ...THRESHOLD_OPTIONS, Input.SampleInterval, Input.ReportPath, ...OUTPUT_OPTIONS],
         examples: [
             'redis-memory-guard run -- npm test',
             'redis-memory-guard run --max-used-memory 100mb --fail-on oom,leaked-keys --max-leaked-keys 0 -- npm test',
@@ -24783,7 +24807,9 @@ function buildReport(input) {
         notes: judgement?.notes ?? [],
         errors,
         metrics: after ? exporterMetrics(after, judgement) : {},
-        extra: input.extra ?? {}
+        extra: input.extra ?? {},
+        ...(input.sampling ? { sampling: input.sampling } : {}),
+        ...(input.command ? { command: input.command } : {})
     };
 }
 function exporterMetrics(after, j) {
@@ -24818,20 +24844,20 @@ var dist = __nccwpck_require__(488);
 
 const EXAMPLE = 'redis://localhost:6379, redis://:PASSWORD@localhost:6379/2 or rediss://user:PASSWORD@host:6380';
 /** Parses and checks a Redis URL; the error names the input and shows valid forms. */
-function parseRedisUrl(url, inputName = 'redis-url') {
+function target_parseRedisUrl(url, inputName = 'redis-url') {
     const value = url.trim();
     let parsed;
     try {
         parsed = new URL(value);
     }
     catch {
-        throw new UserError(`${inputName}: "${maskUrlText(value)}" is not a URL. Use e.g. ${EXAMPLE}.`);
+        throw new UserError(`${inputName}: "${target_maskUrlText(value)}" is not a URL. Use e.g. ${EXAMPLE}.`);
     }
     if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
         throw new UserError(`${inputName}: the scheme must be redis:// or rediss://, not ${parsed.protocol}//. Use e.g. ${EXAMPLE}.`);
     }
     if (parsed.hostname === '') {
-        throw new UserError(`${inputName}: "${maskUrlText(value)}" names no host. Use e.g. ${EXAMPLE}.`);
+        throw new UserError(`${inputName}: "${target_maskUrlText(value)}" names no host. Use e.g. ${EXAMPLE}.`);
     }
     const port = parsed.port === '' ? 6379 : Number(parsed.port);
     const dbText = parsed.pathname.replace(/^\//, '');
@@ -24840,7 +24866,7 @@ function parseRedisUrl(url, inputName = 'redis-url') {
     }
     const password = parsed.password === '' ? null : decodeURIComponent(parsed.password);
     const username = parsed.username === '' ? null : decodeURIComponent(parsed.username);
-    const display = maskUrlText(value);
+    const display = target_maskUrlText(value);
     return {
         url: value,
         host: parsed.hostname.replace(/^\[|\]$/g, ''),
@@ -24853,7 +24879,7 @@ function parseRedisUrl(url, inputName = 'redis-url') {
     };
 }
 /** Replaces the password of every `scheme://user:password@` in a text with `***`. */
-function maskUrlText(text) {
+function target_maskUrlText(text) {
     return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:@/\s]*):([^@\s]*)@/gi, '$1:***@');
 }
 /** `host:port` for messages, with IPv6 hosts in brackets. */
@@ -24903,7 +24929,7 @@ class RedisConnection {
  * Connects, retrying with backoff until `timeoutMs`. Authentication problems fail at once, since
  * waiting cannot fix a wrong password.
  */
-async function connect(target, opts) {
+async function connection_connect(target, opts) {
     const deadline = Date.now() + opts.timeoutMs;
     let delay = 100;
     let attempt = 0;
@@ -24928,7 +24954,7 @@ async function connect(target, opts) {
         }
         catch (err) {
             destroyQuietly(client);
-            const message = maskUrlText(describeError(err));
+            const message = target_maskUrlText(errors_describeError(err));
             const fatal = authProblem(message, target);
             if (fatal)
                 throw new UserError(fatal);
@@ -24937,7 +24963,7 @@ async function connect(target, opts) {
         if (Date.now() + delay > deadline)
             break;
         opts.onRetry?.(attempt, lastError);
-        await sleep(delay);
+        await connection_sleep(delay);
         delay = Math.min(delay * 2, 2000);
     }
     throw new UserError(`Could not reach Redis at ${hostPort(target)} within ${formatDuration(opts.timeoutMs)} (${lastError}). ` +
@@ -24986,7 +25012,7 @@ async function withTimeout(promise, ms, what) {
         clearTimeout(timer);
     }
 }
-function sleep(ms) {
+function connection_sleep(ms) {
     return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
@@ -25848,10 +25874,10 @@ async function containerAddress(name, runtimes = CONTAINER_RUNTIMES) {
  * when that is given too.
  */
 function containerTarget(address, url) {
-    const base = new URL(url ? parseRedisUrl(url, '--url').url : FALLBACK_URL);
+    const base = new URL(url ? target_parseRedisUrl(url, '--url').url : FALLBACK_URL);
     base.hostname = address.host.includes(':') ? `[${address.host}]` : address.host;
     base.port = String(address.port);
-    return parseRedisUrl(base.toString(), '--container');
+    return target_parseRedisUrl(base.toString(), '--container');
 }
 /** Whether something accepts connections on host:port: 'refused' only when the machine said no at once. */
 function probe(host, port, timeoutMs = 1000) {
@@ -25906,7 +25932,7 @@ async function waitForPing(opts) {
         }
         if (Date.now() + interval > deadline)
             return { ready: false, ms: Date.now() - started, reason: lastError, gone: false };
-        await sleep(interval);
+        await connection_sleep(interval);
     }
 }
 /** One PING over a fresh socket. */
@@ -26069,12 +26095,12 @@ async function locateRedis(ctx, allowThrowaway) {
         return { target, throwaway: null };
     }
     if (url !== '')
-        return { target: parseRedisUrl(url, '--url'), throwaway: null };
+        return { target: target_parseRedisUrl(url, '--url'), throwaway: null };
     const fromEnv = Boolean(ctx.env.REDIS_URL?.trim());
-    const target = parseRedisUrl(defaultUrl(ctx.env), fromEnv ? 'REDIS_URL' : '--url');
+    const target = target_parseRedisUrl(defaultUrl(ctx.env), fromEnv ? 'REDIS_URL' : '--url');
     if (allowThrowaway && isLocalHost(target.host) && (await probe(target.host, target.port)) === 'refused') {
         const throwaway = await startThrowaway();
-        const local = parseRedisUrl(`${throwaway.url}${target.db ? `/${target.db}` : ''}`);
+        const local = target_parseRedisUrl(`${throwaway.url}${target.db ? `/${target.db}` : ''}`);
         ctx.log.info(`Nothing listens on ${target.display}${fromEnv ? ' (REDIS_URL)' : ''}: started a throwaway redis-server at ${local.display} ` +
             `for this run; the command gets it as REDIS_URL. It is stopped afterwards.`);
         return { target: local, throwaway };
@@ -26082,7 +26108,7 @@ async function locateRedis(ctx, allowThrowaway) {
     return { target, throwaway: null };
 }
 async function context_open(ctx, target) {
-    return connect(target, { timeoutMs: connectTimeout(ctx) });
+    return connection_connect(target, { timeoutMs: connectTimeout(ctx) });
 }
 /** Prints the report in the asked-for format and writes --report-path; returns the exit code for its verdict. */
 async function emit(ctx, report, terminal) {
@@ -26094,7 +26120,7 @@ async function emit(ctx, report, terminal) {
             await (0,promises_namespaceObject.writeFile)(reportPath, JSON.stringify(report, null, 2) + '\n');
         }
         catch (err) {
-            ctx.log.warn(`Could not write the JSON report to ${reportPath}: ${describeError(err)}`);
+            ctx.log.warn(`Could not write the JSON report to ${reportPath}: ${errors_describeError(err)}`);
         }
     }
     if (format === 'json')
@@ -26227,12 +26253,13 @@ function serverLine(report) {
     return `${safeText(name)} at ${report.target.url}`;
 }
 /** The whole report of `run` or `diff`. */
-function terminal_renderReport(report, c, command) {
+function terminal_renderReport(report, c) {
+    const command = report.command;
     const out = [`${c.bold('Redis Memory Guard')} ${c.dim('·')} ${serverLine(report)}`, ''];
     if (command) {
         const how = command.signal ? `was stopped by ${command.signal}` : `exited with code ${command.exitCode}`;
         const paint = command.exitCode === 0 ? c.dim : c.red;
-        out.push(paint(`Command \`${shellLine(command.argv)}\` ${how} after ${formatDuration(command.durationMs)}.`), '');
+        out.push(paint(`Command \`${command.command}\` ${how} after ${formatDuration(command.durationMs)}.`), '');
     }
     for (const e of report.errors)
         out.push(c.yellow(`! ${e}`));
@@ -26248,8 +26275,16 @@ function terminal_renderReport(report, c, command) {
         const leaks = Object.entries(report.leakedKeysByDb);
         if (leaks.length > 0)
             out.push(`Keys left behind: ${leaks.map(([db, n]) => `DB ${db}: ${terminal_count(n)}`).join(', ')}`, '');
+        const quotes = report.command?.oomQuotes ?? [];
+        if (quotes.length > 0)
+            out.push(c.bold('OOM errors in the command output'), ...quotes.map((q) => `  ${safeText(q)}`), '');
         if (report.peak)
             out.push(c.dim(`The step's peak is ${report.peak.explanation}.`));
+        const sampled = report.sampling?.summary;
+        if (sampled) {
+            const gaps = sampled.gaps.length > 0 ? `; Redis did not answer in ${sampled.gaps.length} stretch(es)` : '';
+            out.push(c.dim(`Sampled ${sampled.count} times, every ${formatDuration(report.sampling?.intervalMs ?? 0)}${gaps}.`));
+        }
     }
     out.push('', verdictLine(report, c));
     if (command && command.exitCode !== 0) {
@@ -26329,7 +26364,7 @@ function savedState(text, path) {
         data = JSON.parse(text);
     }
     catch (err) {
-        throw new UserError(`${path} is not JSON (${describeError(err)}). Give a report written by --report-path or --json.`);
+        throw new UserError(`${path} is not JSON (${errors_describeError(err)}). Give a report written by --report-path or --json.`);
     }
     if (typeof data === 'object' && data !== null && 'schemaVersion' in data) {
         const report = data;
@@ -26351,7 +26386,7 @@ async function load(path) {
         text = await (0,promises_namespaceObject.readFile)(path, 'utf8');
     }
     catch (err) {
-        throw new UserError(`Cannot read ${path}: ${describeError(err)}`);
+        throw new UserError(`Cannot read ${path}: ${errors_describeError(err)}`);
     }
     return savedState(text, path);
 }
@@ -26384,7 +26419,7 @@ async function diffCommand(ctx) {
 ;// CONCATENATED MODULE: ./src/info.ts
 /** Parsing of the text that INFO returns. Pure functions: text in, plain data out. */
 /** Splits INFO text into `{ section: { field: value } }`; section names are lower-case. */
-function parseInfo(text) {
+function info_parseInfo(text) {
     const sections = {};
     let current = 'default';
     for (const rawLine of text.split('\n')) {
@@ -26418,7 +26453,7 @@ function parseKeyValueList(value) {
     return out;
 }
 /** A field as a number, or null when the server does not report it (never 0 for "absent"). */
-function numberField(fields, name) {
+function info_numberField(fields, name) {
     const raw = fields?.[name];
     if (raw === undefined || raw.trim() === '')
         return null;
@@ -26460,7 +26495,7 @@ function parseKeyspace(section) {
     return out;
 }
 /** Parses errorstats (`errorstat_OOM:count=3`) into `{ OOM: 3 }`. */
-function parseErrorstats(section) {
+function info_parseErrorstats(section) {
     const out = {};
     for (const [field, value] of Object.entries(section)) {
         if (!field.startsWith('errorstat_'))
@@ -26498,31 +26533,31 @@ function snapshotFromInfo(sections, takenAt = new Date()) {
     return {
         takenAt: takenAt.toISOString(),
         server: detectServer(server),
-        uptimeSeconds: numberField(server, 'uptime_in_seconds'),
+        uptimeSeconds: info_numberField(server, 'uptime_in_seconds'),
         runId: server?.run_id ?? null,
         memory: {
-            usedMemory: numberField(mem, 'used_memory'),
-            usedMemoryRss: numberField(mem, 'used_memory_rss'),
-            usedMemoryPeak: numberField(mem, 'used_memory_peak'),
-            usedMemoryDataset: numberField(mem, 'used_memory_dataset'),
-            usedMemoryOverhead: numberField(mem, 'used_memory_overhead'),
-            usedMemoryStartup: numberField(mem, 'used_memory_startup'),
-            maxmemory: numberField(mem, 'maxmemory'),
+            usedMemory: info_numberField(mem, 'used_memory'),
+            usedMemoryRss: info_numberField(mem, 'used_memory_rss'),
+            usedMemoryPeak: info_numberField(mem, 'used_memory_peak'),
+            usedMemoryDataset: info_numberField(mem, 'used_memory_dataset'),
+            usedMemoryOverhead: info_numberField(mem, 'used_memory_overhead'),
+            usedMemoryStartup: info_numberField(mem, 'used_memory_startup'),
+            maxmemory: info_numberField(mem, 'maxmemory'),
             maxmemoryPolicy: mem?.maxmemory_policy ?? null,
-            memFragmentationRatio: numberField(mem, 'mem_fragmentation_ratio'),
-            memFragmentationBytes: numberField(mem, 'mem_fragmentation_bytes'),
-            allocatorFragRatio: numberField(mem, 'allocator_frag_ratio'),
-            allocatorFragBytes: numberField(mem, 'allocator_frag_bytes'),
-            memClientsNormal: numberField(mem, 'mem_clients_normal'),
-            totalSystemMemory: numberField(mem, 'total_system_memory')
+            memFragmentationRatio: info_numberField(mem, 'mem_fragmentation_ratio'),
+            memFragmentationBytes: info_numberField(mem, 'mem_fragmentation_bytes'),
+            allocatorFragRatio: info_numberField(mem, 'allocator_frag_ratio'),
+            allocatorFragBytes: info_numberField(mem, 'allocator_frag_bytes'),
+            memClientsNormal: info_numberField(mem, 'mem_clients_normal'),
+            totalSystemMemory: info_numberField(mem, 'total_system_memory')
         },
-        connectedClients: numberField(sections.clients, 'connected_clients'),
-        evictedKeys: numberField(stats, 'evicted_keys'),
-        expiredKeys: numberField(stats, 'expired_keys'),
-        totalErrorReplies: numberField(stats, 'total_error_replies'),
-        totalCommandsProcessed: numberField(stats, 'total_commands_processed'),
+        connectedClients: info_numberField(sections.clients, 'connected_clients'),
+        evictedKeys: info_numberField(stats, 'evicted_keys'),
+        expiredKeys: info_numberField(stats, 'expired_keys'),
+        totalErrorReplies: info_numberField(stats, 'total_error_replies'),
+        totalCommandsProcessed: info_numberField(stats, 'total_commands_processed'),
         // Redis < 6.2 answers INFO errorstats with nothing: that is "no such counter", not "zero errors".
-        errorstats: sections.errorstats !== undefined ? parseErrorstats(sections.errorstats) : null,
+        errorstats: sections.errorstats !== undefined ? info_parseErrorstats(sections.errorstats) : null,
         commandstats: sections.commandstats !== undefined ? parseCommandstats(sections.commandstats) : null,
         keyspace: parseKeyspace(sections.keyspace)
     };
@@ -26532,7 +26567,7 @@ async function readSections(conn) {
     const texts = await Promise.all(SNAPSHOT_SECTIONS.map((s) => conn.info(s).catch(() => '')));
     const sections = {};
     SNAPSHOT_SECTIONS.forEach((name, i) => {
-        const parsed = parseInfo(texts[i]);
+        const parsed = info_parseInfo(texts[i]);
         // A section that came back empty is absent, except keyspace, which is empty when there are no keys.
         if (parsed[name] !== undefined)
             sections[name] = parsed[name];
@@ -26599,83 +26634,513 @@ async function keysCommand(ctx) {
 
 ;// CONCATENATED MODULE: external "node:string_decoder"
 const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
-;// CONCATENATED MODULE: ./src/cli/oom-lines.ts
-/** Counts OOM replies that show up in a command's output (test runners print the errors they get). */
-/** Redis's OOM reply (also inside EVAL, with a script suffix) and Dragonfly's. */
-const OOM_PATTERN = /OOM command not allowed when used memory|-?ERR Out of memory/;
-/** True for one line of output that carries an OOM error. */
-function isOomLine(line) {
-    return OOM_PATTERN.test(line);
-}
-/** Feeds chunks of output as they arrive and counts OOM lines, also across chunk boundaries. */
-class OomLineCounter {
-    count = 0;
+;// CONCATENATED MODULE: ./src/run/output.ts
+/** Finding Redis's OOM message in a command's output. Pure: chunks in, counts and quotes out. */
+/** Redis's refusal (`-OOM command not allowed when used memory > 'maxmemory'.`) and Dragonfly's. */
+const OOM_LINE = /OOM command not allowed when used memory|\bERR Out of memory\b/;
+/** How many OOM lines the report quotes, and how much of each. */
+const MAX_QUOTED_LINES = 5;
+const MAX_QUOTE_LENGTH = 300;
+/** A line longer than this is scanned in pieces; the buffer never holds more. */
+const MAX_LINE_BUFFER = 64 * 1024;
+/** Scans a stream in chunks for OOM lines, holding at most one partial line of bounded size. */
+class OomLineScanner {
     partial = '';
+    count = 0;
+    quotes = [];
+    /** Feeds a chunk of output; lines may be split across chunks. */
     push(chunk) {
         const text = this.partial + chunk;
         const lines = text.split('\n');
         this.partial = lines.pop() ?? '';
-        // A runaway line without newlines should not grow without bound.
-        if (this.partial.length > 64 * 1024)
-            this.partial = this.partial.slice(-1024);
         for (const line of lines)
-            if (isOomLine(line))
-                this.count++;
+            this.line(line);
+        if (this.partial.length > MAX_LINE_BUFFER) {
+            // A huge line without a newline: count it now if it has the message, else keep only a tail
+            // long enough to hold the start of a message that the next chunk completes.
+            if (OOM_LINE.test(this.partial)) {
+                this.line(this.partial);
+                this.partial = '';
+            }
+            else {
+                this.partial = this.partial.slice(-200);
+            }
+        }
     }
-    /** Counts the last line when the output did not end with a newline. */
+    /** Flushes the last line, which may have no newline. */
     end() {
-        if (this.partial !== '' && isOomLine(this.partial))
-            this.count++;
+        if (this.partial !== '')
+            this.line(this.partial);
         this.partial = '';
-        return this.count;
+    }
+    line(line) {
+        if (!OOM_LINE.test(line))
+            return;
+        this.count++;
+        if (this.quotes.length < MAX_QUOTED_LINES) {
+            // Colour codes from test runners would show as garbage in the summary.
+            // eslint-disable-next-line no-control-regex
+            const clean = line.replace(/\r$/, '').replace(/\x1b\[[0-9;]*m/g, '').trim();
+            this.quotes.push(clean.length > MAX_QUOTE_LENGTH ? `${clean.slice(0, MAX_QUOTE_LENGTH)}…` : clean);
+        }
     }
 }
 
-;// CONCATENATED MODULE: ./src/cli/sampler.ts
+// EXTERNAL MODULE: external "node:url"
+var external_node_url_ = __nccwpck_require__(3136);
+;// CONCATENATED MODULE: ./src/sampler/sample.ts
+/** Samples taken during the step, and what they say. Pure: INFO text or samples in, plain data out. */
+
+/** Above this many samples the report keeps the highest of each stretch (6 h at 500 ms is 43,200). */
+const MAX_REPORT_SAMPLES = 10_000;
+/** A sample from parsed INFO memory, stats and errorstats. */
+function sample_sampleFromInfo(sections, at) {
+    return {
+        at: at.toISOString(),
+        connected: true,
+        usedMemory: numberField(sections.memory, 'used_memory'),
+        usedMemoryRss: numberField(sections.memory, 'used_memory_rss'),
+        evictedKeys: numberField(sections.stats, 'evicted_keys'),
+        // The section header comes even with no errors; no header means the server has no errorstats.
+        oomErrors: sections.errorstats === undefined ? null : (parseErrorstats(sections.errorstats).OOM ?? 0)
+    };
+}
+/** A sample that records that Redis did not answer. */
+function sample_gapSample(at, error) {
+    return { at: at.toISOString(), connected: false, usedMemory: null, usedMemoryRss: null, evictedKeys: null, oomErrors: null, error };
+}
+/** Parses the sampler's JSON lines; a torn or foreign line (the sampler killed mid-write) is skipped. */
+function parseSampleLines(text) {
+    const out = [];
+    for (const line of text.split('\n')) {
+        if (line.trim() === '')
+            continue;
+        try {
+            const s = JSON.parse(line);
+            if (typeof s.at === 'string' && typeof s.connected === 'boolean') {
+                out.push({
+                    at: s.at,
+                    connected: s.connected,
+                    usedMemory: num(s.usedMemory),
+                    usedMemoryRss: num(s.usedMemoryRss),
+                    evictedKeys: num(s.evictedKeys),
+                    oomErrors: num(s.oomErrors),
+                    ...(typeof s.error === 'string' ? { error: s.error } : {})
+                });
+            }
+        }
+        catch {
+            // torn last line
+        }
+    }
+    return out;
+}
+function num(v) {
+    return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+/** Peak, first growth of the OOM and eviction counters, and the gaps, from samples in time order. */
+function summarizeSamples(samples, baseline = {}) {
+    let peak = null;
+    let peakRss = null;
+    const gaps = [];
+    let open = null;
+    const oom = firstGrowth(baseline.oomErrors ?? null);
+    const evictions = firstGrowth(baseline.evictedKeys ?? null);
+    let connectedCount = 0;
+    for (const s of samples) {
+        if (!s.connected) {
+            if (open)
+                open.samples++;
+            else {
+                open = { from: s.at, to: null, samples: 1, error: s.error ?? null };
+                gaps.push(open);
+            }
+            continue;
+        }
+        if (open) {
+            open.to = s.at;
+            open = null;
+        }
+        connectedCount++;
+        if (s.usedMemory !== null && (peak === null || s.usedMemory > peak.bytes))
+            peak = { bytes: s.usedMemory, at: s.at };
+        if (s.usedMemoryRss !== null && (peakRss === null || s.usedMemoryRss > peakRss.bytes))
+            peakRss = { bytes: s.usedMemoryRss, at: s.at };
+        oom.see(s.oomErrors, s.at);
+        evictions.see(s.evictedKeys, s.at);
+    }
+    return {
+        count: samples.length,
+        connectedCount,
+        firstAt: samples[0]?.at ?? null,
+        lastAt: samples[samples.length - 1]?.at ?? null,
+        peak,
+        peakRss,
+        firstOomAt: oom.first(),
+        firstEvictionAt: evictions.first(),
+        gaps
+    };
+}
 /**
- * Samples used_memory while `run`'s command runs, because INFO's used_memory_peak cannot be reset
- * and so cannot tell the command's own peak. One INFO memory per interval on its own connection.
+ * Tracks when a counter first grew. A counter that drops was reset by a restart; from then on any
+ * value above zero is growth, since it counts from zero again.
+ */
+function firstGrowth(start) {
+    let prev = start;
+    let at = null;
+    return {
+        see(v, when) {
+            if (v === null || at !== null)
+                return;
+            if (prev !== null && (v > prev || (v < prev && v > 0)))
+                at = when;
+            prev = v;
+        },
+        first: () => at
+    };
+}
+/**
+ * Thins samples to about `max` by keeping, from each run of consecutive samples, the one with the
+ * highest used_memory and the first gap sample: the peak and every outage survive thinning.
+ */
+function thinSamples(samples, max) {
+    if (samples.length <= max)
+        return samples;
+    const size = Math.ceil(samples.length / max);
+    const out = [];
+    for (let i = 0; i < samples.length; i += size) {
+        const run = samples.slice(i, i + size);
+        let best = null;
+        let gap = null;
+        for (const s of run) {
+            if (!s.connected)
+                gap ??= s;
+            else if (best === null || (s.usedMemory ?? -1) > (best.usedMemory ?? -1))
+                best = s;
+        }
+        const kept = [best, gap].filter((s) => s !== null).sort((a, b) => a.at.localeCompare(b.at));
+        out.push(...kept);
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/sampler/worker.ts
+/**
+ * The background sampler: one INFO call every interval, one JSON line per sample. It runs detached
+ * from the step, so it must never crash, never hang and never outlive its maximum life.
  */
 
-const DEFAULT_SAMPLE_INTERVAL_MS = 100;
-const MIN_SAMPLE_INTERVAL_MS = 10;
-const MAX_SAMPLE_INTERVAL_MS = 10_000;
-function startSampling(conn, intervalMs) {
-    const result = { intervalMs, samples: 0, failedSamples: 0, peak: null };
-    let running = true;
-    let wake = null;
-    const loop = (async () => {
-        while (running) {
-            try {
-                const used = numberField(parseInfo(await conn.info('memory')).memory, 'used_memory');
-                if (used !== null) {
-                    result.samples++;
-                    if (result.peak === null || used > result.peak.bytes)
-                        result.peak = { bytes: used, at: new Date().toISOString() };
-                }
-            }
-            catch {
-                // Redis may be briefly busy or restarting under the tests; the snapshots still judge the run.
-                result.failedSamples++;
-            }
-            if (!running)
-                break;
-            await new Promise((resolve) => {
-                const timer = setTimeout(resolve, intervalMs);
-                wake = () => {
-                    clearTimeout(timer);
-                    resolve();
-                };
-            });
-            wake = null;
+
+
+
+
+
+/** The environment variable that carries the sampler's settings (argv would show the URL in `ps`). */
+const SAMPLER_ENV = 'REDIS_MEMORY_GUARD_SAMPLER';
+/** Reconnect attempts back off up to this far apart while Redis is away. */
+const MAX_BACKOFF_MS = 5000;
+/** Reads and checks the config from the environment; throws on anything missing. */
+function configFromEnv(env) {
+    const raw = env[SAMPLER_ENV];
+    if (!raw)
+        throw new Error(`${SAMPLER_ENV} is not set`);
+    const c = JSON.parse(raw);
+    if (typeof c.url !== 'string' || typeof c.file !== 'string' || !(Number(c.intervalMs) > 0) || !(Number(c.maxLifeMs) > 0)) {
+        throw new Error(`${SAMPLER_ENV} lacks url, file, intervalMs or maxLifeMs`);
+    }
+    return { url: c.url, file: c.file, intervalMs: Number(c.intervalMs), maxLifeMs: Number(c.maxLifeMs) };
+}
+/**
+ * Samples until SIGTERM or the end of its life. Every sample is written with one synchronous
+ * append, so a kill at any moment leaves at most one torn line, which the reader skips.
+ */
+async function runSampler(config) {
+    const started = Date.now();
+    const fd = openSync(config.file, 'a');
+    const exit = () => {
+        try {
+            closeSync(fd);
         }
-    })();
+        finally {
+            process.exit(0);
+        }
+    };
+    process.on('SIGTERM', exit);
+    process.on('SIGINT', exit);
+    process.on('SIGHUP', () => { }); // the runner's terminal going away is no reason to stop
+    // The hard bound: even a sampler stuck in a call exits on time.
+    setTimeout(exit, config.maxLifeMs);
+    const source = new InfoSource(config);
+    for (let tick = 1;; tick++) {
+        let sample;
+        try {
+            sample = await source.sample();
+        }
+        catch (err) {
+            sample = gapSample(new Date(), maskUrlText(describeError(err)));
+        }
+        writeSync(fd, JSON.stringify(sample) + '\n');
+        // Keep to the schedule from the start, skipping ticks that a slow call overran.
+        const now = Date.now();
+        let next = started + tick * config.intervalMs;
+        if (next <= now) {
+            tick = Math.floor((now - started) / config.intervalMs) + 1;
+            next = started + tick * config.intervalMs;
+        }
+        if (next - started >= config.maxLifeMs)
+            exit();
+        await sleep(next - now);
+    }
+}
+/** One connection, reopened with backoff when Redis goes away, and one INFO call per sample. */
+class InfoSource {
+    conn = null;
+    nextConnectAt = 0;
+    failures = 0;
+    lastError = '';
+    /** Redis 7.0+ takes several sections in one INFO call (12.8 µs vs 24.8 µs for a full INFO on 7.0). */
+    multiSection = true;
+    target;
+    commandTimeoutMs;
+    connectTimeoutMs;
+    intervalMs;
+    constructor(config) {
+        this.target = parseRedisUrl(config.url);
+        this.intervalMs = config.intervalMs;
+        this.commandTimeoutMs = Math.max(2000, config.intervalMs);
+        this.connectTimeoutMs = Math.min(MAX_BACKOFF_MS, Math.max(2000, config.intervalMs));
+    }
+    async sample() {
+        if (this.conn === null) {
+            if (Date.now() < this.nextConnectAt)
+                return gapSample(new Date(), this.lastError);
+            try {
+                // A short, bounded try (a remote TLS handshake needs more than a local connect); the
+                // sampler's own loop retries after that, leaving one gap sample per failed try.
+                this.conn = await connect(this.target, { timeoutMs: this.connectTimeoutMs, commandTimeoutMs: this.commandTimeoutMs });
+                this.failures = 0;
+                this.multiSection = true;
+            }
+            catch (err) {
+                return this.fail(err);
+            }
+        }
+        const conn = this.conn;
+        try {
+            const text = await this.info(conn);
+            return sampleFromInfo(parseInfo(text), new Date());
+        }
+        catch (err) {
+            void conn.close();
+            this.conn = null;
+            return this.fail(err);
+        }
+    }
+    fail(err) {
+        this.failures++;
+        this.lastError = maskUrlText(describeError(err));
+        this.nextConnectAt = Date.now() + Math.min(this.intervalMs * 2 ** (this.failures - 1), MAX_BACKOFF_MS);
+        return gapSample(new Date(), this.lastError);
+    }
+    async info(conn) {
+        if (this.multiSection) {
+            try {
+                return asText(await conn.command(['INFO', 'memory', 'stats', 'errorstats']));
+            }
+            catch (err) {
+                // Before 7.0, INFO takes one section: fall back to the default sections, which hold all three.
+                if (!/syntax|wrong number|unknown/i.test(describeError(err)))
+                    throw err;
+                this.multiSection = false;
+            }
+        }
+        return asText(await conn.command(['INFO']));
+    }
+}
+function asText(reply) {
+    if (typeof reply === 'string')
+        return reply;
+    if (Buffer.isBuffer(reply))
+        return reply.toString('utf8');
+    throw new Error('INFO returned no text');
+}
+
+;// CONCATENATED MODULE: ./src/sampler/control.ts
+/** Starting, stopping and reading the background sampler: the I/O edge around the worker. */
+
+
+
+
+
+
+
+
+/** The sampler's bundle, next to the bundle that is running (dist/main or dist/post). */
+function samplerScript() {
+    // Built from parts so that ncc does not take it for an asset to copy into the bundle.
+    return (0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.dirname)((0,external_node_url_.fileURLToPath)(import.meta.url)), '..', 'sampler', 'index.js');
+}
+/**
+ * Starts the sampler detached from this process, so it outlives the main step. The URL goes
+ * through the environment, which `ps` does not show; the action's inputs are left out of it.
+ */
+async function startSampler(config, script = samplerScript()) {
+    const env = {};
+    for (const [k, v] of Object.entries(process.env))
+        if (!k.startsWith('INPUT_'))
+            env[k] = v;
+    env[SAMPLER_ENV] = JSON.stringify(config);
+    const child = (0,external_node_child_process_namespaceObject.spawn)(process.execPath, [script], { detached: true, stdio: 'ignore', env });
+    const pid = await new Promise((resolve, reject) => {
+        child.once('error', reject);
+        child.once('spawn', () => (child.pid === undefined ? reject(new Error('no process id')) : resolve(child.pid)));
+    });
+    child.unref();
+    return pid;
+}
+/** Stops the sampler: SIGTERM, up to `graceMs` for it to go, then SIGKILL. Never throws. */
+async function stopSampler(pid, graceMs = 3000) {
+    if (!isSampler(pid))
+        return 'not-running';
+    try {
+        process.kill(pid, 'SIGTERM');
+    }
+    catch {
+        return 'not-running';
+    }
+    const deadline = Date.now() + graceMs;
+    while (Date.now() < deadline) {
+        if (!alive(pid))
+            return 'stopped';
+        await connection_sleep(25);
+    }
+    try {
+        process.kill(pid, 'SIGKILL');
+    }
+    catch {
+        return 'stopped';
+    }
+    return 'killed';
+}
+/** True while the process runs (a zombie waiting for its parent to reap it has stopped). */
+function alive(pid) {
+    try {
+        process.kill(pid, 0);
+    }
+    catch {
+        return false;
+    }
+    const state = procStat(pid)?.state;
+    return state !== 'Z' && state !== 'X';
+}
+/**
+ * True when `pid` is still our sampler: after hours the number may belong to another process,
+ * which must not be killed. Where /proc does not exist, the pid is trusted.
+ */
+function isSampler(pid) {
+    if (!alive(pid))
+        return false;
+    try {
+        return (0,external_node_fs_namespaceObject.readFileSync)(`/proc/${pid}/cmdline`, 'utf8').includes('sampler');
+    }
+    catch {
+        return process.platform !== 'linux';
+    }
+}
+/** The fields of /proc/<pid>/stat that the bench and the stop logic use; null off Linux. */
+function procStat(pid) {
+    try {
+        const text = (0,external_node_fs_namespaceObject.readFileSync)(`/proc/${pid}/stat`, 'utf8');
+        // The command name is in parentheses and may hold spaces: split after its closing one.
+        const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+        return { state: fields[0], utime: Number(fields[11]), stime: Number(fields[12]) };
+    }
+    catch {
+        return null;
+    }
+}
+/** Waits until the sampler has written its first line, or `timeoutMs` passed; true when it has. */
+async function waitForFirstSample(file, timeoutMs) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+        try {
+            if ((0,external_node_fs_namespaceObject.statSync)(file).size > 0)
+                return true;
+        }
+        catch {
+            // not created yet
+        }
+        if (Date.now() >= deadline)
+            return false;
+        await connection_sleep(25);
+    }
+}
+/** The samples written so far; none when the file is missing. */
+async function readSamples(file) {
+    try {
+        return parseSampleLines(await (0,promises_namespaceObject.readFile)(file, 'utf8'));
+    }
+    catch {
+        return [];
+    }
+}
+
+;// CONCATENATED MODULE: ./src/cli/sampling.ts
+/**
+ * `run`'s sampling: the action's background sampler (dist/sampler, a process of its own so the
+ * samples keep their rhythm however busy the CLI is), started and read here without @actions/core.
+ */
+
+
+
+
+
+
+/** On a laptop runs are short and bursts matter: sample more often than the action's 500 ms. */
+const CLI_SAMPLE_INTERVAL_MS = 100;
+/** The sampler stops itself after this long even if the CLI died without stopping it. */
+const MAX_LIFE_MS = 24 * 3_600_000;
+const FIRST_SAMPLE_WAIT_MS = 5000;
+async function startSampling(target, intervalMs, log) {
+    if (intervalMs === 0)
+        return { finish: async () => undefined };
+    const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'redis-memory-guard-samples-'));
+    const file = (0,external_node_path_namespaceObject.join)(dir, 'samples.jsonl');
+    const startedAt = new Date().toISOString();
+    let pid;
+    try {
+        pid = await startSampler({ url: target.url, file, intervalMs, maxLifeMs: MAX_LIFE_MS });
+    }
+    catch (err) {
+        log.warn(`Could not start the sampler (${errors_describeError(err)}): the peak will come from INFO instead.`);
+        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+        return { finish: async () => undefined };
+    }
+    // If the CLI dies before stopping it, the sampler goes with it.
+    const onExit = () => {
+        try {
+            process.kill(pid, 'SIGKILL');
+        }
+        catch {
+            // already gone
+        }
+    };
+    process.once('exit', onExit);
+    await waitForFirstSample(file, FIRST_SAMPLE_WAIT_MS);
     return {
-        async stop() {
-            running = false;
-            wake?.();
-            await loop;
-            return result;
+        async finish(before, errors) {
+            const stopped = await stopSampler(pid);
+            process.removeListener('exit', onExit);
+            const samples = await readSamples(file);
+            await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+            if (stopped === 'not-running')
+                errors.push('The sampler stopped before the command ended: the sampled peak covers only part of the run.');
+            const summary = summarizeSamples(samples, {
+                oomErrors: before.errorstats ? (before.errorstats.OOM ?? 0) : null,
+                evictedKeys: before.evictedKeys
+            });
+            const kept = thinSamples(samples, MAX_REPORT_SAMPLES);
+            return { intervalMs, startedAt, summary, samples: kept, ...(kept.length < samples.length ? { thinnedFrom: samples.length } : {}) };
         }
     };
 }
@@ -26696,11 +27161,7 @@ function startSampling(conn, intervalMs) {
 
 const USAGE = `Usage: redis-memory-guard ${COMMANDS.run.usage}`;
 function sampleInterval(ctx) {
-    const ms = parseDuration(stringOption(ctx.args, 'sample-interval'), '--sample-interval') ?? DEFAULT_SAMPLE_INTERVAL_MS;
-    if (ms < MIN_SAMPLE_INTERVAL_MS || ms > MAX_SAMPLE_INTERVAL_MS) {
-        throw new UsageError(`--sample-interval: must be between 10ms and 10s, e.g. 100ms.`, 'run');
-    }
-    return ms;
+    return readSampleInterval((name) => stringOption(ctx.args, name), CLI_SAMPLE_INTERVAL_MS, (n) => `--${n}`);
 }
 async function runCommand(ctx) {
     const { rest, positionals } = ctx.args;
@@ -26756,31 +27217,32 @@ async function watch(ctx, target, throwaway, live, opts) {
     const conn = await context_open(ctx, target);
     try {
         const before = await takeSnapshot(conn);
-        const sampler = startSampling(conn, opts.intervalMs);
-        const oom = new OomLineCounter();
-        const ran = await runChild(ctx.args.rest, ctx, throwaway ? target.url : null, opts.format !== 'terminal', oom, (child) => (live.child = child)).then((record) => ({ record }), (error) => ({ error }));
-        const sampling = await sampler.stop();
+        const errors = [];
+        const sampling = await startSampling(target, opts.intervalMs, ctx.log);
+        const ran = await runChild(ctx.args.rest, ctx, throwaway ? target.url : null, opts.format !== 'terminal', (child) => (live.child = child)).then((record) => ({ record }), (error) => ({ error }));
+        const sampled = await sampling.finish(before, errors);
         if ('error' in ran)
             throw ran.error;
         const command = ran.record;
-        const errors = [];
         let after = null;
         try {
             after = await takeSnapshot(conn, { withDoctor: true });
         }
         catch (err) {
-            errors.push(`No snapshot after the command: ${describeError(err)}`);
+            errors.push(`No snapshot after the command: ${errors_describeError(err)}`);
         }
         const report = buildReport({
             target,
             before,
             after,
             thresholds: opts.limits,
-            observations: { sampledPeak: sampling.peak ?? undefined, outputOomLines: command.outputOomLines },
+            observations: { ...(sampled?.summary.peak ? { sampledPeak: sampled.summary.peak } : {}), outputOomLines: command.oomLines },
             errors,
-            extra: { cli: 'run', command, sampling, throwawayServer: throwaway }
+            sampling: sampled,
+            command,
+            extra: { cli: 'run', throwawayServer: throwaway }
         });
-        const code = await emit(ctx, report, (r) => terminal_renderReport(r, ctx.log.out, command));
+        const code = await emit(ctx, report, (r) => terminal_renderReport(r, ctx.log.out));
         if (command.exitCode !== 0 && opts.format !== 'terminal') {
             ctx.log.error(`The command ${command.signal ? `was stopped by ${command.signal}` : `exited with code ${command.exitCode}`}.`);
         }
@@ -26794,29 +27256,42 @@ async function watch(ctx, target, throwaway, live, opts) {
  * Runs the command with its output passed through (to stderr when stdout carries the report) and
  * scanned for OOM lines. Ctrl-C reaches the command from the terminal; we stay alive to clean up.
  */
-function runChild(argv, ctx, redisUrl, outputToStderr, oom, onSpawn) {
-    const started = Date.now();
+function runChild(argv, ctx, redisUrl, outputToStderr, onSpawn) {
+    const started = new Date();
     const env = redisUrl ? { ...ctx.env, REDIS_URL: redisUrl } : ctx.env;
+    // One scanner per stream: lines of stdout and stderr interleave.
+    const scanners = { out: new OomLineScanner(), err: new OomLineScanner() };
     return new Promise((resolve, reject) => {
         const child = (0,external_node_child_process_namespaceObject.spawn)(argv[0], argv.slice(1), { stdio: ['inherit', 'pipe', 'pipe'], env });
         onSpawn(child);
-        const pass = (from, to) => {
+        const pass = (from, to, scanner) => {
             const decoder = new external_node_string_decoder_namespaceObject.StringDecoder('utf8');
             from.on('data', (d) => {
-                oom.push(decoder.write(d));
                 to.write(d);
+                scanner.push(decoder.write(d));
             });
+            from.on('end', () => scanner.push(decoder.end()));
         };
-        pass(child.stdout, outputToStderr ? process.stderr : process.stdout);
-        pass(child.stderr, process.stderr);
+        pass(child.stdout, outputToStderr ? process.stderr : process.stdout, scanners.out);
+        pass(child.stderr, process.stderr, scanners.err);
         child.once('error', (err) => {
             reject(err.code === 'ENOENT'
                 ? new UsageError(`Command not found: ${argv[0]}. ${USAGE}`, 'run')
                 : new UserError(`Could not start ${argv[0]}: ${err.message}`));
         });
         child.once('close', (code, signal) => {
-            // URLs in the arguments may carry passwords; the report keeps them masked.
-            resolve({ argv: argv.map(maskUrlText), exitCode: code, signal, durationMs: Date.now() - started, outputOomLines: oom.end() });
+            scanners.out.end();
+            scanners.err.end();
+            resolve({
+                // URLs in the arguments may carry passwords; the report keeps them masked.
+                command: target_maskUrlText(shellLine(argv)),
+                exitCode: code,
+                signal,
+                startedAt: started.toISOString(),
+                durationMs: Date.now() - started.getTime(),
+                oomLines: scanners.out.count + scanners.err.count,
+                oomQuotes: [...scanners.out.quotes, ...scanners.err.quotes].slice(0, MAX_QUOTED_LINES)
+            });
         });
     });
 }
@@ -27057,7 +27532,7 @@ async function main(argv, io = { stdout: process.stdout, stderr: process.stderr,
             log.error(err.message);
             return ExitCode.Usage;
         }
-        log.error(`${describeError(err)} (this is a bug in ${TOOL_NAME}; please report it with the lines below)`);
+        log.error(`${errors_describeError(err)} (this is a bug in ${TOOL_NAME}; please report it with the lines below)`);
         if (err instanceof Error && err.stack)
             io.stderr.write(`${err.stack}\n`);
         return ExitCode.Usage;
@@ -27071,7 +27546,7 @@ async function main(argv, io = { stdout: process.stdout, stderr: process.stderr,
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(33);
+/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8759);
 
 const code = await (0,_cli_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 // Let piped output drain, then exit explicitly so no open handle keeps the CLI waiting.

@@ -53199,16 +53199,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 36773:
+/***/ 55786:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  e: () => (/* binding */ run)
+  eF: () => (/* binding */ run)
 });
 
-// UNUSED EXPORTS: publish
+// UNUSED EXPORTS: afterSnapshot, publish
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
@@ -56280,20 +56280,20 @@ function size_formatDuration(ms) {
 
 const EXAMPLE = 'redis://localhost:6379, redis://:PASSWORD@localhost:6379/2 or rediss://user:PASSWORD@host:6380';
 /** Parses and checks a Redis URL; the error names the input and shows valid forms. */
-function parseRedisUrl(url, inputName = 'redis-url') {
+function target_parseRedisUrl(url, inputName = 'redis-url') {
     const value = url.trim();
     let parsed;
     try {
         parsed = new URL(value);
     }
     catch {
-        throw new errors_UserError(`${inputName}: "${maskUrlText(value)}" is not a URL. Use e.g. ${EXAMPLE}.`);
+        throw new errors_UserError(`${inputName}: "${target_maskUrlText(value)}" is not a URL. Use e.g. ${EXAMPLE}.`);
     }
     if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
         throw new errors_UserError(`${inputName}: the scheme must be redis:// or rediss://, not ${parsed.protocol}//. Use e.g. ${EXAMPLE}.`);
     }
     if (parsed.hostname === '') {
-        throw new errors_UserError(`${inputName}: "${maskUrlText(value)}" names no host. Use e.g. ${EXAMPLE}.`);
+        throw new errors_UserError(`${inputName}: "${target_maskUrlText(value)}" names no host. Use e.g. ${EXAMPLE}.`);
     }
     const port = parsed.port === '' ? 6379 : Number(parsed.port);
     const dbText = parsed.pathname.replace(/^\//, '');
@@ -56302,7 +56302,7 @@ function parseRedisUrl(url, inputName = 'redis-url') {
     }
     const password = parsed.password === '' ? null : decodeURIComponent(parsed.password);
     const username = parsed.username === '' ? null : decodeURIComponent(parsed.username);
-    const display = maskUrlText(value);
+    const display = target_maskUrlText(value);
     return {
         url: value,
         host: parsed.hostname.replace(/^\[|\]$/g, ''),
@@ -56315,7 +56315,7 @@ function parseRedisUrl(url, inputName = 'redis-url') {
     };
 }
 /** Replaces the password of every `scheme://user:password@` in a text with `***`. */
-function maskUrlText(text) {
+function target_maskUrlText(text) {
     return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:@/\s]*):([^@\s]*)@/gi, '$1:***@');
 }
 /** `host:port` for messages, with IPv6 hosts in brackets. */
@@ -56365,7 +56365,7 @@ class RedisConnection {
  * Connects, retrying with backoff until `timeoutMs`. Authentication problems fail at once, since
  * waiting cannot fix a wrong password.
  */
-async function connect(target, opts) {
+async function connection_connect(target, opts) {
     const deadline = Date.now() + opts.timeoutMs;
     let delay = 100;
     let attempt = 0;
@@ -56390,7 +56390,7 @@ async function connect(target, opts) {
         }
         catch (err) {
             destroyQuietly(client);
-            const message = maskUrlText(errors_describeError(err));
+            const message = target_maskUrlText(errors_describeError(err));
             const fatal = authProblem(message, target);
             if (fatal)
                 throw new errors_UserError(fatal);
@@ -56834,7 +56834,9 @@ function buildReport(input) {
         notes: judgement?.notes ?? [],
         errors,
         metrics: after ? exporterMetrics(after, judgement) : {},
-        extra: input.extra ?? {}
+        extra: input.extra ?? {},
+        ...(input.sampling ? { sampling: input.sampling } : {}),
+        ...(input.command ? { command: input.command } : {})
     };
 }
 function exporterMetrics(after, j) {
@@ -57466,12 +57468,210 @@ function renderComment(report, opts = {}) {
     return renderReport(report, 'comment', opts);
 }
 
+;// CONCATENATED MODULE: ./src/render/timeline.ts
+/** The "memory during the step" sections: the sampled peak, a Mermaid timeline and the `run` command. Pure: report in, markdown out. */
+
+
+
+/** GitHub renders a few hundred points, but about 100 is what a reader can see. */
+const MAX_CHART_POINTS = 100;
+/**
+ * Cuts the time from the first point to the last into at most `maxPoints` equal stretches and
+ * keeps the highest value of each, so the chart's points are evenly spaced in time (as Mermaid
+ * draws them) and no peak is lost. A stretch whose points are all null (Redis unreachable) is
+ * null; a stretch with no point at all (samples sparser than stretches) repeats its neighbour.
+ */
+function downsampleMax(points, maxPoints) {
+    if (points.length === 0)
+        return [];
+    const start = Math.min(...points.map((p) => p.t));
+    const span = Math.max(...points.map((p) => p.t)) - start;
+    const n = Math.max(1, Math.min(maxPoints, points.length));
+    if (span <= 0)
+        return [{ t: start, v: maxOf(points.map((p) => p.v)) }];
+    const width = span / n;
+    const buckets = Array.from({ length: n }, () => ({ seen: false, v: null }));
+    for (const p of points) {
+        const b = buckets[Math.min(n - 1, Math.floor((p.t - start) / width))];
+        b.seen = true;
+        if (p.v !== null)
+            b.v = b.v === null ? p.v : Math.max(b.v, p.v);
+    }
+    let last = buckets.find((b) => b.seen)?.v ?? null;
+    return buckets.map((b, i) => {
+        if (b.seen)
+            last = b.v;
+        return { t: start + i * width, v: b.seen ? b.v : last };
+    });
+}
+function maxOf(values) {
+    const nums = values.filter((v) => v !== null);
+    return nums.length > 0 ? Math.max(...nums) : null;
+}
+/** The unit that keeps a chart's numbers short. */
+function unitFor(max) {
+    if (max >= 1024 ** 3)
+        return { name: 'GB', size: 1024 ** 3 };
+    if (max >= 1024 ** 2)
+        return { name: 'MB', size: 1024 ** 2 };
+    return { name: 'KB', size: 1024 };
+}
+function round(n) {
+    return Math.round(n * 100) / 100;
+}
+/** Milliseconds from `start` to an ISO time. */
+function since(start, at) {
+    return Date.parse(at) - Date.parse(start);
+}
+/**
+ * The Mermaid `xychart-beta` of used_memory over the step, with maxmemory as a flat second line
+ * when it is set. `ends` (the before and after snapshots) add their used_memory at their time, so
+ * a step shorter than one interval still has a line. Null when no sample reached Redis.
+ */
+function timelineChart(samples, startedAt, maxmemory, ends = []) {
+    const points = [...samples.map((s) => ({ at: s.at, v: s.connected ? s.usedMemory : null })), ...ends.map((e) => ({ at: e.takenAt, v: e.memory.usedMemory }))]
+        .map((p) => ({ t: Math.max(0, since(startedAt, p.at)), v: p.v }))
+        .sort((a, b) => a.t - b.t);
+    if (!points.some((p) => p.v !== null))
+        return null;
+    const series = downsampleMax(points, MAX_CHART_POINTS);
+    const peak = maxOf(series.map((p) => p.v)) ?? 0;
+    const top = Math.max(peak, maxmemory ?? 0);
+    const unit = unitFor(top);
+    const startSeconds = round(Math.min(...points.map((p) => p.t)) / 1000);
+    const endSeconds = round(Math.max(...points.map((p) => p.t)) / 1000);
+    const lines = [
+        '```mermaid',
+        'xychart-beta',
+        `    title "Used memory during the step (${unit.name})"`,
+        `    x-axis "Seconds into the step" ${startSeconds} --> ${endSeconds > startSeconds ? endSeconds : startSeconds + 1}`,
+        `    y-axis "${unit.name}" 0 --> ${round((top * 1.05) / unit.size) || 1}`,
+        `    line [${series.map((p) => round((p.v ?? 0) / unit.size)).join(', ')}]`
+    ];
+    if (maxmemory)
+        lines.push(`    line [${series.map(() => round(maxmemory / unit.size)).join(', ')}]`);
+    lines.push('```');
+    return lines.join('\n');
+}
+function when(sampling, at) {
+    return `${size_formatDuration(Math.max(0, since(sampling.startedAt, at)))} into the step`;
+}
+/** The sampled peak next to INFO's lifetime peak, saying which one the checks judged. */
+function peakTable(report) {
+    const sampling = report.sampling;
+    const judged = report.peak?.source;
+    const mark = (yes) => (yes ? '**judged**' : 'not judged');
+    const rows = ['| Peak | Memory | When | |', '|---|---:|---|---|'];
+    const peak = sampling?.summary.peak;
+    // stepPeak judges the highest of the samples and the two snapshots: mark the one that won.
+    const snapshotHigher = judged === 'sampled' && peak !== null && peak !== undefined && (report.peak?.bytes ?? 0) > peak.bytes;
+    rows.push(sampling && peak
+        ? `| Sampled: the highest used_memory of ${plural(sampling.summary.connectedCount, 'sample')}, every ${size_formatDuration(sampling.intervalMs)} | ${formatBytes(peak.bytes)} | ${when(sampling, peak.at)} | ${mark(judged === 'sampled' && !snapshotHigher)} |`
+        : `| Sampled | no sample reached Redis | | not judged |`);
+    if (snapshotHigher) {
+        rows.push(`| The snapshot before or after the step, higher than every sample | ${formatBytes(report.peak?.bytes ?? 0)} | | **judged** |`);
+    }
+    const lifetime = report.after?.memory.usedMemoryPeak ?? null;
+    rows.push(`| INFO used_memory_peak: since Redis started, never reset | ${lifetime === null ? 'not reported by this server' : formatBytes(lifetime)} | | ${mark(judged === 'info-peak')} |`);
+    if (judged === 'before-after')
+        rows.push(`| The larger of used_memory before and after | ${formatBytes(report.peak?.bytes ?? 0)} | | **judged** |`);
+    return rows.join('\n');
+}
+/** What the command did, and the OOM lines of its output in a block the output cannot break. */
+function commandText(c) {
+    const ended = c.exitCode === 0 ? 'succeeded' : c.exitCode !== null ? `failed with exit code ${c.exitCode}` : `was stopped by ${c.signal ?? 'a signal'}`;
+    const out = [`The command ${codeText(c.command.replace(/\s+/g, ' '), { maxLength: 200 })} ${ended} after ${size_formatDuration(c.durationMs)}.`];
+    if (c.oomLines > 0) {
+        const n = c.oomLines === 1 ? '1 line of its output carries' : `${c.oomLines.toLocaleString('en-US')} lines of its output carry`;
+        const first = c.oomQuotes.length < c.oomLines ? `; the first ${c.oomQuotes.length}` : '';
+        out.push('', `${n} Redis's OOM message${first}:`, '', fencedBlock(c.oomQuotes.join('\n')));
+    }
+    else {
+        out.push('', "No line of its output carries Redis's OOM message.");
+    }
+    return out.join('\n');
+}
+/** When OOM errors and evictions first appeared, and when Redis did not answer. */
+function sampleFacts(sampling) {
+    const s = sampling.summary;
+    const facts = [];
+    if (s.firstOomAt)
+        facts.push(`Redis first refused a command with OOM ${when(sampling, s.firstOomAt)}.`);
+    if (s.firstEvictionAt)
+        facts.push(`Redis first evicted keys ${when(sampling, s.firstEvictionAt)}.`);
+    for (const g of s.gaps) {
+        const end = g.to ? `until ${when(sampling, g.to)}` : 'until sampling stopped';
+        const why = g.error ? `: ${escapeMarkdown(g.error, { prose: true, maxLength: 200 })}` : '';
+        facts.push(`Redis did not answer from ${when(sampling, g.from)} ${end} (${g.samples} sample${g.samples === 1 ? '' : 's'}${why}).`);
+    }
+    return facts;
+}
+/** The peak table, the facts and the chart; `withChart: false` for the short form. */
+function samplingText(report, sampling, variant, withChart) {
+    const out = [variant === 'summary' ? '### Memory during the step' : '**Memory during the step**', '', peakTable(report)];
+    const facts = sampleFacts(sampling);
+    if (facts.length > 0)
+        out.push('', ...facts.map((f) => `- ${f}`));
+    const maxmemory = report.after?.memory.maxmemory ?? report.before?.memory.maxmemory ?? null;
+    const ends = [report.before, report.after].filter((x) => x !== null);
+    const chart = withChart ? timelineChart(sampling.samples, sampling.startedAt, maxmemory, ends) : null;
+    if (chart) {
+        const legend = [
+            'Each point is the highest used_memory in its stretch of time, from the snapshot before the step to the one after it.',
+            maxmemory ? `The flat line is maxmemory (${formatBytes(maxmemory)}).` : '',
+            sampling.summary.gaps.length > 0 ? 'Stretches where Redis did not answer show as 0.' : ''
+        ].filter(Boolean);
+        out.push('', chart, '', legend.join(' '));
+    }
+    return out.join('\n');
+}
+/** The sampled timeline and the `run` command in the summary and the PR comment, and hints under the breaches. */
+const samplingExtension = {
+    sections(report, variant) {
+        const sections = [];
+        if (report.command) {
+            sections.push({ id: 'command', label: 'the command run', importance: 70, placement: 'main', text: commandText(report.command) });
+        }
+        const sampling = report.sampling;
+        if (sampling) {
+            sections.push({
+                id: 'timeline',
+                label: 'memory timeline',
+                importance: 60,
+                placement: 'main',
+                text: samplingText(report, sampling, variant, true),
+                short: samplingText(report, sampling, variant, false)
+            });
+        }
+        return sections;
+    },
+    breachHints(report, check) {
+        const sampling = report.sampling;
+        const hints = [];
+        if ((check === 'peak-memory' || check === 'memory-percent') && sampling?.summary.peak && report.peak?.source === 'sampled') {
+            hints.push(`Sampling saw the peak ${when(sampling, sampling.summary.peak.at)}; see the timeline.`);
+        }
+        if (check === 'oom') {
+            if (sampling?.summary.firstOomAt)
+                hints.push(`Redis first refused a command with OOM ${when(sampling, sampling.summary.firstOomAt)}.`);
+            if (report.command && report.command.oomLines > 0) {
+                hints.push(`${report.command.oomLines.toLocaleString('en-US')} line${report.command.oomLines === 1 ? '' : 's'} of the command's output carry the OOM message (quoted below).`);
+            }
+        }
+        if (check === 'evictions' && sampling?.summary.firstEvictionAt) {
+            hints.push(`Redis first evicted keys ${when(sampling, sampling.summary.firstEvictionAt)}.`);
+        }
+        return hints;
+    }
+};
+
 ;// CONCATENATED MODULE: ./src/render/extensions.ts
+
 /**
  * The extensions the action renders with. Key analysis and sampling each add one import and one
  * entry here (e.g. `keyAnalysisExtension`); the action's code does not change.
  */
-const REPORT_EXTENSIONS = [];
+const REPORT_EXTENSIONS = [samplingExtension];
 
 ;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
 
@@ -62619,6 +62819,9 @@ var Input;
     Input["CommentKey"] = "comment-key";
     Input["Matrix"] = "matrix";
     Input["GithubToken"] = "github-token";
+    Input["SampleInterval"] = "sample-interval";
+    Input["SampleMaxDuration"] = "sample-max-duration";
+    Input["Run"] = "run";
 })(Input || (Input = {}));
 /** Inputs for starting Redis for the job (or limiting the attached one); see src/provision/. */
 var constants_ProvisionInput;
@@ -62649,6 +62852,7 @@ var Output;
     Output["CommentId"] = "comment-id";
     Output["CommentUrl"] = "comment-url";
     Output["CommentBody"] = "comment-body";
+    Output["ExitCode"] = "exit-code";
 })(Output || (Output = {}));
 /** Outputs that say where the Redis is, set by the main step so later steps can use it. */
 var constants_ProvisionOutput;
@@ -62668,8 +62872,15 @@ var constants_State;
     State["MainRan"] = "main-ran";
     /** JSON of what the main step started or changed (container, redis-server, CONFIG SET), to undo in post. */
     State["Provisioned"] = "provisioned";
+    /** The background sampler's process id, for the post step to stop it. */
+    State["SamplerPid"] = "sampler-pid";
+    /** When the sampler started (ISO time): the chart's zero. */
+    State["SamplerStartedAt"] = "sampler-started-at";
+    /** Set when the main step ran the `run` command and wrote the report itself: the post step does nothing. */
+    State["ReportDone"] = "report-done";
 })(constants_State || (constants_State = {}));
 const BEFORE_FILE = 'before.json';
+const constants_SAMPLES_FILE = 'samples.jsonl';
 const DEFAULT_REPORT_NAME = 'redis-memory-report.json';
 
 ;// CONCATENATED MODULE: ./src/action/comment.ts
@@ -62730,7 +62941,7 @@ async function postOrUpdate(report, body, settings, env) {
 ;// CONCATENATED MODULE: ./src/info.ts
 /** Parsing of the text that INFO returns. Pure functions: text in, plain data out. */
 /** Splits INFO text into `{ section: { field: value } }`; section names are lower-case. */
-function parseInfo(text) {
+function info_parseInfo(text) {
     const sections = {};
     let current = 'default';
     for (const rawLine of text.split('\n')) {
@@ -62764,7 +62975,7 @@ function parseKeyValueList(value) {
     return out;
 }
 /** A field as a number, or null when the server does not report it (never 0 for "absent"). */
-function numberField(fields, name) {
+function info_numberField(fields, name) {
     const raw = fields?.[name];
     if (raw === undefined || raw.trim() === '')
         return null;
@@ -62806,7 +63017,7 @@ function parseKeyspace(section) {
     return out;
 }
 /** Parses errorstats (`errorstat_OOM:count=3`) into `{ OOM: 3 }`. */
-function parseErrorstats(section) {
+function info_parseErrorstats(section) {
     const out = {};
     for (const [field, value] of Object.entries(section)) {
         if (!field.startsWith('errorstat_'))
@@ -62844,31 +63055,31 @@ function snapshotFromInfo(sections, takenAt = new Date()) {
     return {
         takenAt: takenAt.toISOString(),
         server: detectServer(server),
-        uptimeSeconds: numberField(server, 'uptime_in_seconds'),
+        uptimeSeconds: info_numberField(server, 'uptime_in_seconds'),
         runId: server?.run_id ?? null,
         memory: {
-            usedMemory: numberField(mem, 'used_memory'),
-            usedMemoryRss: numberField(mem, 'used_memory_rss'),
-            usedMemoryPeak: numberField(mem, 'used_memory_peak'),
-            usedMemoryDataset: numberField(mem, 'used_memory_dataset'),
-            usedMemoryOverhead: numberField(mem, 'used_memory_overhead'),
-            usedMemoryStartup: numberField(mem, 'used_memory_startup'),
-            maxmemory: numberField(mem, 'maxmemory'),
+            usedMemory: info_numberField(mem, 'used_memory'),
+            usedMemoryRss: info_numberField(mem, 'used_memory_rss'),
+            usedMemoryPeak: info_numberField(mem, 'used_memory_peak'),
+            usedMemoryDataset: info_numberField(mem, 'used_memory_dataset'),
+            usedMemoryOverhead: info_numberField(mem, 'used_memory_overhead'),
+            usedMemoryStartup: info_numberField(mem, 'used_memory_startup'),
+            maxmemory: info_numberField(mem, 'maxmemory'),
             maxmemoryPolicy: mem?.maxmemory_policy ?? null,
-            memFragmentationRatio: numberField(mem, 'mem_fragmentation_ratio'),
-            memFragmentationBytes: numberField(mem, 'mem_fragmentation_bytes'),
-            allocatorFragRatio: numberField(mem, 'allocator_frag_ratio'),
-            allocatorFragBytes: numberField(mem, 'allocator_frag_bytes'),
-            memClientsNormal: numberField(mem, 'mem_clients_normal'),
-            totalSystemMemory: numberField(mem, 'total_system_memory')
+            memFragmentationRatio: info_numberField(mem, 'mem_fragmentation_ratio'),
+            memFragmentationBytes: info_numberField(mem, 'mem_fragmentation_bytes'),
+            allocatorFragRatio: info_numberField(mem, 'allocator_frag_ratio'),
+            allocatorFragBytes: info_numberField(mem, 'allocator_frag_bytes'),
+            memClientsNormal: info_numberField(mem, 'mem_clients_normal'),
+            totalSystemMemory: info_numberField(mem, 'total_system_memory')
         },
-        connectedClients: numberField(sections.clients, 'connected_clients'),
-        evictedKeys: numberField(stats, 'evicted_keys'),
-        expiredKeys: numberField(stats, 'expired_keys'),
-        totalErrorReplies: numberField(stats, 'total_error_replies'),
-        totalCommandsProcessed: numberField(stats, 'total_commands_processed'),
+        connectedClients: info_numberField(sections.clients, 'connected_clients'),
+        evictedKeys: info_numberField(stats, 'evicted_keys'),
+        expiredKeys: info_numberField(stats, 'expired_keys'),
+        totalErrorReplies: info_numberField(stats, 'total_error_replies'),
+        totalCommandsProcessed: info_numberField(stats, 'total_commands_processed'),
         // Redis < 6.2 answers INFO errorstats with nothing: that is "no such counter", not "zero errors".
-        errorstats: sections.errorstats !== undefined ? parseErrorstats(sections.errorstats) : null,
+        errorstats: sections.errorstats !== undefined ? info_parseErrorstats(sections.errorstats) : null,
         commandstats: sections.commandstats !== undefined ? parseCommandstats(sections.commandstats) : null,
         keyspace: parseKeyspace(sections.keyspace)
     };
@@ -62878,7 +63089,7 @@ async function readSections(conn) {
     const texts = await Promise.all(SNAPSHOT_SECTIONS.map((s) => conn.info(s).catch(() => '')));
     const sections = {};
     SNAPSHOT_SECTIONS.forEach((name, i) => {
-        const parsed = parseInfo(texts[i]);
+        const parsed = info_parseInfo(texts[i]);
         // A section that came back empty is absent, except keyspace, which is empty when there are no keys.
         if (parsed[name] !== undefined)
             sections[name] = parsed[name];
@@ -62966,7 +63177,7 @@ async function attach_applyLimits(conn, s) {
 async function restoreLimits(target, limits, timeoutMs) {
     let conn;
     try {
-        conn = await connect(target, { timeoutMs });
+        conn = await connection_connect(target, { timeoutMs });
     }
     catch (err) {
         warning(`Could not set back ${Object.keys(limits.restore).join(', ')} on ${target.display}: ${errors_describeError(err)}`);
@@ -63751,7 +63962,7 @@ const RESTORE_CONNECT_MS = 10_000;
 /** The URL of a Redis the action started; the password goes into it, percent-encoded. */
 function targetFor(host, port, password) {
     const auth = password ? `:${encodeURIComponent(password)}@` : '';
-    return parseRedisUrl(`redis://${auth}${host}:${port}`);
+    return target_parseRedisUrl(`redis://${auth}${host}:${port}`);
 }
 /**
  * Main step, before connecting: starts Redis when the mode asks for it and returns the target to
@@ -63843,7 +64054,7 @@ async function cleanUp() {
         }
         if (started.kind === 'attach') {
             // The main step could only change these once redis-url had parsed, so it parses here too.
-            await restoreLimits(parseRedisUrl(getInput(Input.RedisUrl) || 'redis://localhost:6379'), started, RESTORE_CONNECT_MS);
+            await restoreLimits(target_parseRedisUrl(getInput(Input.RedisUrl) || 'redis://localhost:6379'), started, RESTORE_CONNECT_MS);
         }
         else if (keep) {
             const what = started.kind === 'container' ? `Container ${started.name}` : `redis-server (pid ${started.pid})`;
@@ -63859,6 +64070,485 @@ async function cleanUp() {
     catch (err) {
         warning(`Clean-up failed: ${errors_describeError(err)}`);
     }
+}
+
+// EXTERNAL MODULE: external "node:url"
+var external_node_url_ = __nccwpck_require__(73136);
+;// CONCATENATED MODULE: ./src/sampler/sample.ts
+/** Samples taken during the step, and what they say. Pure: INFO text or samples in, plain data out. */
+
+/** Above this many samples the report keeps the highest of each stretch (6 h at 500 ms is 43,200). */
+const MAX_REPORT_SAMPLES = 10_000;
+/** A sample from parsed INFO memory, stats and errorstats. */
+function sample_sampleFromInfo(sections, at) {
+    return {
+        at: at.toISOString(),
+        connected: true,
+        usedMemory: numberField(sections.memory, 'used_memory'),
+        usedMemoryRss: numberField(sections.memory, 'used_memory_rss'),
+        evictedKeys: numberField(sections.stats, 'evicted_keys'),
+        // The section header comes even with no errors; no header means the server has no errorstats.
+        oomErrors: sections.errorstats === undefined ? null : (parseErrorstats(sections.errorstats).OOM ?? 0)
+    };
+}
+/** A sample that records that Redis did not answer. */
+function sample_gapSample(at, error) {
+    return { at: at.toISOString(), connected: false, usedMemory: null, usedMemoryRss: null, evictedKeys: null, oomErrors: null, error };
+}
+/** Parses the sampler's JSON lines; a torn or foreign line (the sampler killed mid-write) is skipped. */
+function parseSampleLines(text) {
+    const out = [];
+    for (const line of text.split('\n')) {
+        if (line.trim() === '')
+            continue;
+        try {
+            const s = JSON.parse(line);
+            if (typeof s.at === 'string' && typeof s.connected === 'boolean') {
+                out.push({
+                    at: s.at,
+                    connected: s.connected,
+                    usedMemory: num(s.usedMemory),
+                    usedMemoryRss: num(s.usedMemoryRss),
+                    evictedKeys: num(s.evictedKeys),
+                    oomErrors: num(s.oomErrors),
+                    ...(typeof s.error === 'string' ? { error: s.error } : {})
+                });
+            }
+        }
+        catch {
+            // torn last line
+        }
+    }
+    return out;
+}
+function num(v) {
+    return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+/** Peak, first growth of the OOM and eviction counters, and the gaps, from samples in time order. */
+function summarizeSamples(samples, baseline = {}) {
+    let peak = null;
+    let peakRss = null;
+    const gaps = [];
+    let open = null;
+    const oom = firstGrowth(baseline.oomErrors ?? null);
+    const evictions = firstGrowth(baseline.evictedKeys ?? null);
+    let connectedCount = 0;
+    for (const s of samples) {
+        if (!s.connected) {
+            if (open)
+                open.samples++;
+            else {
+                open = { from: s.at, to: null, samples: 1, error: s.error ?? null };
+                gaps.push(open);
+            }
+            continue;
+        }
+        if (open) {
+            open.to = s.at;
+            open = null;
+        }
+        connectedCount++;
+        if (s.usedMemory !== null && (peak === null || s.usedMemory > peak.bytes))
+            peak = { bytes: s.usedMemory, at: s.at };
+        if (s.usedMemoryRss !== null && (peakRss === null || s.usedMemoryRss > peakRss.bytes))
+            peakRss = { bytes: s.usedMemoryRss, at: s.at };
+        oom.see(s.oomErrors, s.at);
+        evictions.see(s.evictedKeys, s.at);
+    }
+    return {
+        count: samples.length,
+        connectedCount,
+        firstAt: samples[0]?.at ?? null,
+        lastAt: samples[samples.length - 1]?.at ?? null,
+        peak,
+        peakRss,
+        firstOomAt: oom.first(),
+        firstEvictionAt: evictions.first(),
+        gaps
+    };
+}
+/**
+ * Tracks when a counter first grew. A counter that drops was reset by a restart; from then on any
+ * value above zero is growth, since it counts from zero again.
+ */
+function firstGrowth(start) {
+    let prev = start;
+    let at = null;
+    return {
+        see(v, when) {
+            if (v === null || at !== null)
+                return;
+            if (prev !== null && (v > prev || (v < prev && v > 0)))
+                at = when;
+            prev = v;
+        },
+        first: () => at
+    };
+}
+/**
+ * Thins samples to about `max` by keeping, from each run of consecutive samples, the one with the
+ * highest used_memory and the first gap sample: the peak and every outage survive thinning.
+ */
+function thinSamples(samples, max) {
+    if (samples.length <= max)
+        return samples;
+    const size = Math.ceil(samples.length / max);
+    const out = [];
+    for (let i = 0; i < samples.length; i += size) {
+        const run = samples.slice(i, i + size);
+        let best = null;
+        let gap = null;
+        for (const s of run) {
+            if (!s.connected)
+                gap ??= s;
+            else if (best === null || (s.usedMemory ?? -1) > (best.usedMemory ?? -1))
+                best = s;
+        }
+        const kept = [best, gap].filter((s) => s !== null).sort((a, b) => a.at.localeCompare(b.at));
+        out.push(...kept);
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/sampler/worker.ts
+/**
+ * The background sampler: one INFO call every interval, one JSON line per sample. It runs detached
+ * from the step, so it must never crash, never hang and never outlive its maximum life.
+ */
+
+
+
+
+
+
+/** The environment variable that carries the sampler's settings (argv would show the URL in `ps`). */
+const worker_SAMPLER_ENV = 'REDIS_MEMORY_GUARD_SAMPLER';
+/** Reconnect attempts back off up to this far apart while Redis is away. */
+const MAX_BACKOFF_MS = 5000;
+/** Reads and checks the config from the environment; throws on anything missing. */
+function configFromEnv(env) {
+    const raw = env[worker_SAMPLER_ENV];
+    if (!raw)
+        throw new Error(`${worker_SAMPLER_ENV} is not set`);
+    const c = JSON.parse(raw);
+    if (typeof c.url !== 'string' || typeof c.file !== 'string' || !(Number(c.intervalMs) > 0) || !(Number(c.maxLifeMs) > 0)) {
+        throw new Error(`${worker_SAMPLER_ENV} lacks url, file, intervalMs or maxLifeMs`);
+    }
+    return { url: c.url, file: c.file, intervalMs: Number(c.intervalMs), maxLifeMs: Number(c.maxLifeMs) };
+}
+/**
+ * Samples until SIGTERM or the end of its life. Every sample is written with one synchronous
+ * append, so a kill at any moment leaves at most one torn line, which the reader skips.
+ */
+async function runSampler(config) {
+    const started = Date.now();
+    const fd = openSync(config.file, 'a');
+    const exit = () => {
+        try {
+            closeSync(fd);
+        }
+        finally {
+            process.exit(0);
+        }
+    };
+    process.on('SIGTERM', exit);
+    process.on('SIGINT', exit);
+    process.on('SIGHUP', () => { }); // the runner's terminal going away is no reason to stop
+    // The hard bound: even a sampler stuck in a call exits on time.
+    setTimeout(exit, config.maxLifeMs);
+    const source = new InfoSource(config);
+    for (let tick = 1;; tick++) {
+        let sample;
+        try {
+            sample = await source.sample();
+        }
+        catch (err) {
+            sample = gapSample(new Date(), maskUrlText(describeError(err)));
+        }
+        writeSync(fd, JSON.stringify(sample) + '\n');
+        // Keep to the schedule from the start, skipping ticks that a slow call overran.
+        const now = Date.now();
+        let next = started + tick * config.intervalMs;
+        if (next <= now) {
+            tick = Math.floor((now - started) / config.intervalMs) + 1;
+            next = started + tick * config.intervalMs;
+        }
+        if (next - started >= config.maxLifeMs)
+            exit();
+        await sleep(next - now);
+    }
+}
+/** One connection, reopened with backoff when Redis goes away, and one INFO call per sample. */
+class InfoSource {
+    conn = null;
+    nextConnectAt = 0;
+    failures = 0;
+    lastError = '';
+    /** Redis 7.0+ takes several sections in one INFO call (12.8 µs vs 24.8 µs for a full INFO on 7.0). */
+    multiSection = true;
+    target;
+    commandTimeoutMs;
+    connectTimeoutMs;
+    intervalMs;
+    constructor(config) {
+        this.target = parseRedisUrl(config.url);
+        this.intervalMs = config.intervalMs;
+        this.commandTimeoutMs = Math.max(2000, config.intervalMs);
+        this.connectTimeoutMs = Math.min(MAX_BACKOFF_MS, Math.max(2000, config.intervalMs));
+    }
+    async sample() {
+        if (this.conn === null) {
+            if (Date.now() < this.nextConnectAt)
+                return gapSample(new Date(), this.lastError);
+            try {
+                // A short, bounded try (a remote TLS handshake needs more than a local connect); the
+                // sampler's own loop retries after that, leaving one gap sample per failed try.
+                this.conn = await connect(this.target, { timeoutMs: this.connectTimeoutMs, commandTimeoutMs: this.commandTimeoutMs });
+                this.failures = 0;
+                this.multiSection = true;
+            }
+            catch (err) {
+                return this.fail(err);
+            }
+        }
+        const conn = this.conn;
+        try {
+            const text = await this.info(conn);
+            return sampleFromInfo(parseInfo(text), new Date());
+        }
+        catch (err) {
+            void conn.close();
+            this.conn = null;
+            return this.fail(err);
+        }
+    }
+    fail(err) {
+        this.failures++;
+        this.lastError = maskUrlText(describeError(err));
+        this.nextConnectAt = Date.now() + Math.min(this.intervalMs * 2 ** (this.failures - 1), MAX_BACKOFF_MS);
+        return gapSample(new Date(), this.lastError);
+    }
+    async info(conn) {
+        if (this.multiSection) {
+            try {
+                return asText(await conn.command(['INFO', 'memory', 'stats', 'errorstats']));
+            }
+            catch (err) {
+                // Before 7.0, INFO takes one section: fall back to the default sections, which hold all three.
+                if (!/syntax|wrong number|unknown/i.test(describeError(err)))
+                    throw err;
+                this.multiSection = false;
+            }
+        }
+        return asText(await conn.command(['INFO']));
+    }
+}
+function asText(reply) {
+    if (typeof reply === 'string')
+        return reply;
+    if (Buffer.isBuffer(reply))
+        return reply.toString('utf8');
+    throw new Error('INFO returned no text');
+}
+
+;// CONCATENATED MODULE: ./src/sampler/control.ts
+/** Starting, stopping and reading the background sampler: the I/O edge around the worker. */
+
+
+
+
+
+
+
+
+/** The sampler's bundle, next to the bundle that is running (dist/main or dist/post). */
+function samplerScript() {
+    // Built from parts so that ncc does not take it for an asset to copy into the bundle.
+    return join(dirname(fileURLToPath(import.meta.url)), '..', 'sampler', 'index.js');
+}
+/**
+ * Starts the sampler detached from this process, so it outlives the main step. The URL goes
+ * through the environment, which `ps` does not show; the action's inputs are left out of it.
+ */
+async function control_startSampler(config, script = samplerScript()) {
+    const env = {};
+    for (const [k, v] of Object.entries(process.env))
+        if (!k.startsWith('INPUT_'))
+            env[k] = v;
+    env[SAMPLER_ENV] = JSON.stringify(config);
+    const child = spawn(process.execPath, [script], { detached: true, stdio: 'ignore', env });
+    const pid = await new Promise((resolve, reject) => {
+        child.once('error', reject);
+        child.once('spawn', () => (child.pid === undefined ? reject(new Error('no process id')) : resolve(child.pid)));
+    });
+    child.unref();
+    return pid;
+}
+/** Stops the sampler: SIGTERM, up to `graceMs` for it to go, then SIGKILL. Never throws. */
+async function stopSampler(pid, graceMs = 3000) {
+    if (!isSampler(pid))
+        return 'not-running';
+    try {
+        process.kill(pid, 'SIGTERM');
+    }
+    catch {
+        return 'not-running';
+    }
+    const deadline = Date.now() + graceMs;
+    while (Date.now() < deadline) {
+        if (!alive(pid))
+            return 'stopped';
+        await connection_sleep(25);
+    }
+    try {
+        process.kill(pid, 'SIGKILL');
+    }
+    catch {
+        return 'stopped';
+    }
+    return 'killed';
+}
+/** True while the process runs (a zombie waiting for its parent to reap it has stopped). */
+function alive(pid) {
+    try {
+        process.kill(pid, 0);
+    }
+    catch {
+        return false;
+    }
+    const state = procStat(pid)?.state;
+    return state !== 'Z' && state !== 'X';
+}
+/**
+ * True when `pid` is still our sampler: after hours the number may belong to another process,
+ * which must not be killed. Where /proc does not exist, the pid is trusted.
+ */
+function isSampler(pid) {
+    if (!alive(pid))
+        return false;
+    try {
+        return (0,external_node_fs_namespaceObject.readFileSync)(`/proc/${pid}/cmdline`, 'utf8').includes('sampler');
+    }
+    catch {
+        return process.platform !== 'linux';
+    }
+}
+/** The fields of /proc/<pid>/stat that the bench and the stop logic use; null off Linux. */
+function procStat(pid) {
+    try {
+        const text = (0,external_node_fs_namespaceObject.readFileSync)(`/proc/${pid}/stat`, 'utf8');
+        // The command name is in parentheses and may hold spaces: split after its closing one.
+        const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+        return { state: fields[0], utime: Number(fields[11]), stime: Number(fields[12]) };
+    }
+    catch {
+        return null;
+    }
+}
+/** Waits until the sampler has written its first line, or `timeoutMs` passed; true when it has. */
+async function control_waitForFirstSample(file, timeoutMs) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+        try {
+            if (statSync(file).size > 0)
+                return true;
+        }
+        catch {
+            // not created yet
+        }
+        if (Date.now() >= deadline)
+            return false;
+        await sleep(25);
+    }
+}
+/** The samples written so far; none when the file is missing. */
+async function readSamples(file) {
+    try {
+        return parseSampleLines(await (0,promises_namespaceObject.readFile)(file, 'utf8'));
+    }
+    catch {
+        return [];
+    }
+}
+
+;// CONCATENATED MODULE: ./src/action/sampling.ts
+/** The action's side of sampling: start the sampler in the main step, stop it and read it afterwards. */
+
+
+
+
+
+
+
+const FIRST_SAMPLE_WAIT_MS = 5000;
+/** Starts the background sampler and saves its pid in the state; null when sampling is off or could not start. */
+async function startStepSampler(settings, workDir) {
+    if (settings.sampleIntervalMs === 0)
+        return null;
+    const startedAt = new Date().toISOString();
+    try {
+        const pid = await startSampler({
+            url: settings.target.url,
+            file: join(workDir, SAMPLES_FILE),
+            intervalMs: settings.sampleIntervalMs,
+            maxLifeMs: settings.sampleMaxDurationMs
+        });
+        core.saveState(State.SamplerPid, String(pid));
+        core.saveState(State.SamplerStartedAt, startedAt);
+        core.info(`Sampling Redis every ${formatDuration(settings.sampleIntervalMs)} in the background (process ${pid}; ` +
+            `it stops by itself after ${formatDuration(settings.sampleMaxDurationMs)}).`);
+        // Let the sampler see the step's first moments: wait (briefly) for its first sample, which
+        // comes once Node has started and connected (about 0.3 s).
+        if (!(await waitForFirstSample(join(workDir, SAMPLES_FILE), FIRST_SAMPLE_WAIT_MS))) {
+            core.info(`The sampler took no sample within ${formatDuration(FIRST_SAMPLE_WAIT_MS)}; going on without waiting for it.`);
+        }
+        return { pid, startedAt };
+    }
+    catch (err) {
+        core.warning(`Could not start the background sampler (${describeError(err)}): the step's peak will come from INFO instead.`);
+        return null;
+    }
+}
+/** Stops the sampler named in the state, if any; null when there was none. Never throws. */
+async function stopStepSampler(pidText) {
+    const pid = Number(pidText);
+    if (!Number.isInteger(pid) || pid <= 0)
+        return null;
+    const result = await stopSampler(pid);
+    if (result === 'killed')
+        warning(`The background sampler (process ${pid}) did not stop on SIGTERM and was killed.`);
+    return result;
+}
+/**
+ * Reads the samples the (stopped) sampler wrote and sums them up. `stopped` is how stopping it
+ * went: a sampler that was no longer running ended early, so its peak covers only part of the step.
+ */
+async function collectSamples(workDir, startedAt, settings, before, stopped, errors) {
+    if (!workDir || !startedAt || settings.sampleIntervalMs === 0)
+        return { observations: {} };
+    const samples = await readSamples((0,external_node_path_namespaceObject.join)(workDir, constants_SAMPLES_FILE));
+    if (stopped === 'not-running') {
+        const last = samples[samples.length - 1]?.at;
+        const until = last ? ` ${size_formatDuration(Date.parse(last) - Date.parse(startedAt))} into the step` : ' before its first sample';
+        errors.push(`The background sampler stopped${until}, before the end of the step (sample-max-duration is ${size_formatDuration(settings.sampleMaxDurationMs)}): the sampled peak covers only that part.`);
+    }
+    const summary = summarizeSamples(samples, {
+        oomErrors: before?.errorstats ? (before.errorstats.OOM ?? 0) : null,
+        evictedKeys: before?.evictedKeys ?? null
+    });
+    const kept = thinSamples(samples, MAX_REPORT_SAMPLES);
+    const sampling = {
+        intervalMs: settings.sampleIntervalMs,
+        startedAt,
+        summary,
+        samples: kept,
+        ...(kept.length < samples.length ? { thinnedFrom: samples.length } : {})
+    };
+    info(`${samples.length} samples` +
+        (summary.peak ? `, peak ${formatBytes(summary.peak.bytes)} at ${summary.peak.at}` : ', none reached Redis') +
+        (summary.gaps.length > 0 ? `, ${summary.gaps.length} gap(s) where Redis did not answer` : '') +
+        '.');
+    return { observations: summary.peak ? { sampledPeak: summary.peak } : {}, sampling };
 }
 
 ;// CONCATENATED MODULE: ./src/action/secrets.ts
@@ -63880,6 +64570,7 @@ function maskSecrets(target) {
  * same names, read and checked by the same code, so `max-used-memory: 100mb` in a workflow and
  * `--max-used-memory 100mb` on a laptop cannot drift apart.
  */
+
 
 
 
@@ -63914,6 +64605,18 @@ function readThresholds(get, label = (n) => n) {
 function readConnectTimeout(get, defaultMs = DEFAULT_CONNECT_TIMEOUT_MS, label = (n) => n) {
     return parseDuration(get(Input.ConnectTimeout), label(Input.ConnectTimeout)) ?? defaultMs;
 }
+/** Faster than this, sampling would cost Redis more than it tells. */
+const MIN_SAMPLE_INTERVAL_MS = 50;
+const DEFAULT_SAMPLE_INTERVAL_MS = 500;
+/** Reads `sample-interval` in milliseconds: at least 50 ms, or 0 to turn sampling off. */
+function readSampleInterval(get, defaultMs = DEFAULT_SAMPLE_INTERVAL_MS, label = (n) => n) {
+    const name = label(Input.SampleInterval);
+    const ms = parseDuration(get(Input.SampleInterval), name) ?? defaultMs;
+    if (ms !== 0 && ms < MIN_SAMPLE_INTERVAL_MS) {
+        throw new errors_UserError(`${name}: ${ms} ms is too often. Use at least 50ms, e.g. 500ms, or 0 to turn sampling off.`);
+    }
+    return ms;
+}
 
 ;// CONCATENATED MODULE: ./src/action/settings.ts
 
@@ -63922,17 +64625,27 @@ function readConnectTimeout(get, defaultMs = DEFAULT_CONNECT_TIMEOUT_MS, label =
 
 
 
+
+
+
 /** Reads and checks the inputs; a bad one throws a UserError that names it and shows a valid example. */
 function readSettings(getInput, env = process.env) {
-    const target = parseRedisUrl(getInput(Input.RedisUrl) || 'redis://localhost:6379', Input.RedisUrl);
+    const target = target_parseRedisUrl(getInput(Input.RedisUrl) || 'redis://localhost:6379', Input.RedisUrl);
     const connectTimeoutMs = readConnectTimeout(getInput);
     const thresholds = readThresholds(getInput);
     const reportPath = getInput(Input.ReportPath).trim() || (0,external_node_path_namespaceObject.join)(env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), DEFAULT_REPORT_NAME);
     const comment = readCommentSettings({ comment: getInput(Input.Comment), commentKey: getInput(Input.CommentKey), matrix: getInput(Input.Matrix), githubToken: getInput(Input.GithubToken) }, env);
-    return { target, connectTimeoutMs, thresholds, reportPath, comment };
+    const sampleIntervalMs = readSampleInterval(getInput);
+    const sampleMaxDurationMs = parseDuration(getInput(Input.SampleMaxDuration), Input.SampleMaxDuration) ?? 6 * 3_600_000;
+    if (sampleMaxDurationMs <= 0) {
+        throw new errors_UserError(`${Input.SampleMaxDuration}: must be longer than 0, e.g. 6h or 90m.`);
+    }
+    const run = getInput(Input.Run).trim();
+    return { target, connectTimeoutMs, thresholds, reportPath, comment, sampleIntervalMs, sampleMaxDurationMs, run };
 }
 
 ;// CONCATENATED MODULE: ./src/action/post.ts
+
 
 
 
@@ -63964,6 +64677,12 @@ async function run() {
     }
 }
 async function report() {
+    // Stop the sampler first, whatever else fails: it must not outlive the job.
+    const stopped = await stopStepSampler(getState(constants_State.SamplerPid));
+    if (getState(constants_State.ReportDone)) {
+        info('The main step ran the command and wrote the report; nothing left to do.');
+        return;
+    }
     let settings;
     try {
         settings = readSettings((name) => getInput(name));
@@ -63977,20 +64696,37 @@ async function report() {
     maskSecrets(settings.target);
     const mainError = getState(constants_State.MainError);
     const errors = mainError ? [`The main step failed: ${mainError}`] : [];
-    const before = await readBefore(getState(constants_State.WorkDir), errors, mainError !== '');
+    const workDir = getState(constants_State.WorkDir);
+    const before = await readBefore(workDir, errors, mainError !== '');
+    const sampled = await collectSamples(workDir, getState(constants_State.SamplerStartedAt), settings, before, stopped, errors);
     let after = null;
     const target = postTarget(settings.target);
-    if (target)
+    if (target) {
         settings.target = target;
+        // No "before" snapshot (main failed or was cancelled): Redis was not reachable then either.
+        const timeoutMs = mainError || !before ? Math.min(settings.connectTimeoutMs, POST_RETRY_AFTER_MAIN_ERROR_MS) : settings.connectTimeoutMs;
+        after = await afterSnapshot(settings, timeoutMs, errors);
+    }
+    else {
+        errors.push('No snapshot after the step: the main step started no Redis');
+    }
+    const report = buildReport({
+        target: settings.target,
+        before,
+        after,
+        thresholds: settings.thresholds,
+        errors,
+        observations: sampled.observations,
+        sampling: sampled.sampling
+    });
+    await publish(report, settings);
+}
+/** The "after" snapshot, with MEMORY DOCTOR; null (and a line in `errors`) when Redis cannot be reached. */
+async function afterSnapshot(settings, timeoutMs, errors) {
     try {
-        if (!target)
-            throw new Error('the main step started no Redis');
-        const conn = await connect(settings.target, {
-            // No "before" snapshot (main failed or was cancelled): Redis was not reachable then either.
-            timeoutMs: mainError || !before ? Math.min(settings.connectTimeoutMs, POST_RETRY_AFTER_MAIN_ERROR_MS) : settings.connectTimeoutMs
-        });
+        const conn = await connection_connect(settings.target, { timeoutMs });
         try {
-            after = await takeSnapshot(conn, { withDoctor: true });
+            return await takeSnapshot(conn, { withDoctor: true });
         }
         finally {
             await conn.close();
@@ -63998,9 +64734,8 @@ async function report() {
     }
     catch (err) {
         errors.push(`No snapshot after the step: ${errors_describeError(err)}`);
+        return null;
     }
-    const report = buildReport({ target: settings.target, before, after, thresholds: settings.thresholds, errors });
-    await publish(report, settings);
 }
 async function readBefore(workDir, errors, mainFailed) {
     if (!workDir) {
@@ -64081,10 +64816,10 @@ async function writeSummary(markdown) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(36773);
+/* harmony import */ var _action_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(55786);
 
 // Exit explicitly so that no open handle can keep the post step (and the job) waiting.
-await (0,_action_post_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)().finally(() => process.exit());
+await (0,_action_post_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)().finally(() => process.exit());
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);

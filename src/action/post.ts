@@ -11,6 +11,7 @@ import { publishComment } from './comment.js'
 import { takeSnapshot, type Snapshot } from '../snapshot.js'
 import { BEFORE_FILE, Output, State } from './constants.js'
 import { cleanUp, postTarget } from '../provision/index.js'
+import { collectSamples, stopStepSampler } from './sampling.js'
 import { maskSecrets } from './secrets.js'
 import { readSettings, type Settings } from './settings.js'
 
@@ -31,6 +32,12 @@ export async function run(): Promise<void> {
 }
 
 async function report(): Promise<void> {
+  // Stop the sampler first, whatever else fails: it must not outlive the job.
+  const stopped = await stopStepSampler(core.getState(State.SamplerPid))
+  if (core.getState(State.ReportDone)) {
+    core.info('The main step ran the command and wrote the report; nothing left to do.')
+    return
+  }
   let settings: Settings
   try {
     settings = readSettings((name) => core.getInput(name))
@@ -44,27 +51,45 @@ async function report(): Promise<void> {
   const mainError = core.getState(State.MainError)
   const errors: string[] = mainError ? [`The main step failed: ${mainError}`] : []
 
-  const before = await readBefore(core.getState(State.WorkDir), errors, mainError !== '')
+  const workDir = core.getState(State.WorkDir)
+  const before = await readBefore(workDir, errors, mainError !== '')
+  const sampled = await collectSamples(workDir, core.getState(State.SamplerStartedAt), settings, before, stopped, errors)
   let after: Snapshot | null = null
   const target = postTarget(settings.target)
-  if (target) settings.target = target
+  if (target) {
+    settings.target = target
+    // No "before" snapshot (main failed or was cancelled): Redis was not reachable then either.
+    const timeoutMs = mainError || !before ? Math.min(settings.connectTimeoutMs, POST_RETRY_AFTER_MAIN_ERROR_MS) : settings.connectTimeoutMs
+    after = await afterSnapshot(settings, timeoutMs, errors)
+  } else {
+    errors.push('No snapshot after the step: the main step started no Redis')
+  }
+
+  const report = buildReport({
+    target: settings.target,
+    before,
+    after,
+    thresholds: settings.thresholds,
+    errors,
+    observations: sampled.observations,
+    sampling: sampled.sampling
+  })
+  await publish(report, settings)
+}
+
+/** The "after" snapshot, with MEMORY DOCTOR; null (and a line in `errors`) when Redis cannot be reached. */
+export async function afterSnapshot(settings: Settings, timeoutMs: number, errors: string[]): Promise<Snapshot | null> {
   try {
-    if (!target) throw new Error('the main step started no Redis')
-    const conn = await connect(settings.target, {
-      // No "before" snapshot (main failed or was cancelled): Redis was not reachable then either.
-      timeoutMs: mainError || !before ? Math.min(settings.connectTimeoutMs, POST_RETRY_AFTER_MAIN_ERROR_MS) : settings.connectTimeoutMs
-    })
+    const conn = await connect(settings.target, { timeoutMs })
     try {
-      after = await takeSnapshot(conn, { withDoctor: true })
+      return await takeSnapshot(conn, { withDoctor: true })
     } finally {
       await conn.close()
     }
   } catch (err) {
     errors.push(`No snapshot after the step: ${describeError(err)}`)
+    return null
   }
-
-  const report = buildReport({ target: settings.target, before, after, thresholds: settings.thresholds, errors })
-  await publish(report, settings)
 }
 
 async function readBefore(workDir: string, errors: string[], mainFailed: boolean): Promise<Snapshot | null> {

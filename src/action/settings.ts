@@ -1,7 +1,9 @@
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { UserError } from '../errors.js'
 import type { Thresholds } from '../checks.js'
-import { readConnectTimeout, readThresholds } from '../options.js'
+import { readConnectTimeout, readSampleInterval, readThresholds } from '../options.js'
+import { parseDuration } from '../size.js'
 import { parseRedisUrl, type RedisTarget } from '../redis/target.js'
 import { readCommentSettings, type CommentSettings } from '../github/comment-settings.js'
 import { DEFAULT_REPORT_NAME, Input } from './constants.js'
@@ -13,7 +15,15 @@ export interface Settings {
   thresholds: Thresholds
   reportPath: string
   comment: CommentSettings
+  /** How often the background sampler looks at Redis; 0 turns sampling off. */
+  sampleIntervalMs: number
+  /** The sampler's longest life, so an orphan exits on its own. */
+  sampleMaxDurationMs: number
+  /** The command to run and watch (the `run` input); empty for attach mode. */
+  run: string
 }
+
+export { MIN_SAMPLE_INTERVAL_MS } from '../options.js'
 
 export type GetInput = (name: string) => string
 
@@ -27,5 +37,11 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv = proces
     { comment: getInput(Input.Comment), commentKey: getInput(Input.CommentKey), matrix: getInput(Input.Matrix), githubToken: getInput(Input.GithubToken) },
     env
   )
-  return { target, connectTimeoutMs, thresholds, reportPath, comment }
+  const sampleIntervalMs = readSampleInterval(getInput)
+  const sampleMaxDurationMs = parseDuration(getInput(Input.SampleMaxDuration), Input.SampleMaxDuration) ?? 6 * 3_600_000
+  if (sampleMaxDurationMs <= 0) {
+    throw new UserError(`${Input.SampleMaxDuration}: must be longer than 0, e.g. 6h or 90m.`)
+  }
+  const run = getInput(Input.Run).trim()
+  return { target, connectTimeoutMs, thresholds, reportPath, comment, sampleIntervalMs, sampleMaxDurationMs, run }
 }

@@ -39,7 +39,7 @@ export const OPTIONS = {
     help: 'Checks that fail (exit 1); the others warn. oom, used-memory, peak-memory, memory-percent, fragmentation, evictions, leaked-keys, wrong-db, or none (default oom,used-memory,peak-memory,memory-percent).'
   },
   [Input.ReportPath]: { type: 'string', value: 'file', help: 'Also write the JSON report to this file (for diff, or to attach to a bug).' },
-  'sample-interval': { type: 'string', value: 'duration', help: 'How often used_memory is sampled during the command, 10ms to 10s (default 100ms).' },
+  [Input.SampleInterval]: { type: 'string', value: 'duration', help: 'How often Redis is sampled during the command: at least 50ms, or 0 for no sampling (default 100ms).' },
   json: { type: 'boolean', help: "Print the JSON report (the action's schema) instead of the terminal report." },
   markdown: { type: 'boolean', help: "Print the action's job summary (markdown) instead of the terminal report." },
   'no-color': { type: 'boolean', help: 'No colours (also when NO_COLOR is set or stdout is not a terminal).' },
@@ -69,7 +69,7 @@ export const COMMANDS = {
       'With neither --url nor --container, and nothing listening on the default URL on this machine, it starts a throwaway redis-server on a free port, ' +
       'prints its URL, passes it to the command as REDIS_URL, and stops it afterwards. ' +
       'With --json or --markdown the command\'s own output goes to stderr, so stdout holds only the report.',
-    options: [...REDIS_OPTIONS, ...THRESHOLD_OPTIONS, 'sample-interval', Input.ReportPath, ...OUTPUT_OPTIONS],
+    options: [...REDIS_OPTIONS, ...THRESHOLD_OPTIONS, Input.SampleInterval, Input.ReportPath, ...OUTPUT_OPTIONS],
     examples: [
       'redis-memory-guard run -- npm test',
       'redis-memory-guard run --max-used-memory 100mb --fail-on oom,leaked-keys --max-leaked-keys 0 -- npm test',

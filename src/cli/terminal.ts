@@ -9,15 +9,6 @@ import { formatBytes, formatBytesDelta, formatDuration } from '../size.js'
 import type { Snapshot } from '../snapshot.js'
 import type { Colours } from './colours.js'
 
-/** What `run` adds about the command it ran. */
-export interface CommandRecord {
-  argv: string[]
-  exitCode: number | null
-  signal: string | null
-  durationMs: number
-  outputOomLines: number
-}
-
 /** Server-supplied text can carry escape sequences; a terminal must show them, not obey them. */
 export function safeText(s: string): string {
   // eslint-disable-next-line no-control-regex
@@ -140,12 +131,13 @@ function serverLine(report: Report): string {
 }
 
 /** The whole report of `run` or `diff`. */
-export function renderReport(report: Report, c: Colours, command?: CommandRecord): string {
+export function renderReport(report: Report, c: Colours): string {
+  const command = report.command
   const out: string[] = [`${c.bold('Redis Memory Guard')} ${c.dim('·')} ${serverLine(report)}`, '']
   if (command) {
     const how = command.signal ? `was stopped by ${command.signal}` : `exited with code ${command.exitCode}`
     const paint = command.exitCode === 0 ? c.dim : c.red
-    out.push(paint(`Command \`${shellLine(command.argv)}\` ${how} after ${formatDuration(command.durationMs)}.`), '')
+    out.push(paint(`Command \`${command.command}\` ${how} after ${formatDuration(command.durationMs)}.`), '')
   }
   for (const e of report.errors) out.push(c.yellow(`! ${e}`))
   if (report.errors.length > 0) out.push('')
@@ -156,7 +148,14 @@ export function renderReport(report: Report, c: Colours, command?: CommandRecord
     if (report.notes.length > 0) out.push(c.bold('Notes'), ...report.notes.map((n) => `  - ${n}`), '')
     const leaks = Object.entries(report.leakedKeysByDb)
     if (leaks.length > 0) out.push(`Keys left behind: ${leaks.map(([db, n]) => `DB ${db}: ${count(n)}`).join(', ')}`, '')
+    const quotes = report.command?.oomQuotes ?? []
+    if (quotes.length > 0) out.push(c.bold('OOM errors in the command output'), ...quotes.map((q) => `  ${safeText(q)}`), '')
     if (report.peak) out.push(c.dim(`The step's peak is ${report.peak.explanation}.`))
+    const sampled = report.sampling?.summary
+    if (sampled) {
+      const gaps = sampled.gaps.length > 0 ? `; Redis did not answer in ${sampled.gaps.length} stretch(es)` : ''
+      out.push(c.dim(`Sampled ${sampled.count} times, every ${formatDuration(report.sampling?.intervalMs ?? 0)}${gaps}.`))
+    }
   }
   out.push('', verdictLine(report, c))
   if (command && command.exitCode !== 0) {

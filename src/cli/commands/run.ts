@@ -5,23 +5,19 @@ import { UserError, describeError } from '../../errors.js'
 import { buildReport } from '../../report.js'
 import type { Thresholds } from '../../checks.js'
 import { maskUrlText, type RedisTarget } from '../../redis/target.js'
-import { parseDuration } from '../../size.js'
+import { readSampleInterval } from '../../options.js'
 import { takeSnapshot, type Snapshot } from '../../snapshot.js'
 import { COMMANDS, UsageError, stringOption } from '../args.js'
 import { ExitCode, emit, locateRedis, open, outputFormat, thresholds, type Context } from '../context.js'
-import { OomLineCounter } from '../oom-lines.js'
-import { DEFAULT_SAMPLE_INTERVAL_MS, MAX_SAMPLE_INTERVAL_MS, MIN_SAMPLE_INTERVAL_MS, startSampling } from '../sampler.js'
-import { renderReport, type CommandRecord } from '../terminal.js'
+import { MAX_QUOTED_LINES, OomLineScanner, type CommandReport } from '../../run/output.js'
+import { CLI_SAMPLE_INTERVAL_MS, startSampling } from '../sampling.js'
+import { renderReport, shellLine } from '../terminal.js'
 import type { ThrowawayRedis } from '../throwaway.js'
 
 const USAGE = `Usage: redis-memory-guard ${COMMANDS.run.usage}`
 
 function sampleInterval(ctx: Context): number {
-  const ms = parseDuration(stringOption(ctx.args, 'sample-interval'), '--sample-interval') ?? DEFAULT_SAMPLE_INTERVAL_MS
-  if (ms < MIN_SAMPLE_INTERVAL_MS || ms > MAX_SAMPLE_INTERVAL_MS) {
-    throw new UsageError(`--sample-interval: must be between 10ms and 10s, e.g. 100ms.`, 'run')
-  }
-  return ms
+  return readSampleInterval((name) => stringOption(ctx.args, name), CLI_SAMPLE_INTERVAL_MS, (n) => `--${n}`)
 }
 
 export async function runCommand(ctx: Context): Promise<number> {
@@ -90,16 +86,15 @@ async function watch(
   const conn = await open(ctx, target)
   try {
     const before = await takeSnapshot(conn)
-    const sampler = startSampling(conn, opts.intervalMs)
-    const oom = new OomLineCounter()
-    const ran = await runChild(ctx.args.rest, ctx, throwaway ? target.url : null, opts.format !== 'terminal', oom, (child) => (live.child = child)).then(
+    const errors: string[] = []
+    const sampling = await startSampling(target, opts.intervalMs, ctx.log)
+    const ran = await runChild(ctx.args.rest, ctx, throwaway ? target.url : null, opts.format !== 'terminal', (child) => (live.child = child)).then(
       (record) => ({ record }),
       (error: unknown) => ({ error })
     )
-    const sampling = await sampler.stop()
+    const sampled = await sampling.finish(before, errors)
     if ('error' in ran) throw ran.error
     const command = ran.record
-    const errors: string[] = []
     let after: Snapshot | null = null
     try {
       after = await takeSnapshot(conn, { withDoctor: true })
@@ -111,11 +106,13 @@ async function watch(
       before,
       after,
       thresholds: opts.limits,
-      observations: { sampledPeak: sampling.peak ?? undefined, outputOomLines: command.outputOomLines },
+      observations: { ...(sampled?.summary.peak ? { sampledPeak: sampled.summary.peak } : {}), outputOomLines: command.oomLines },
       errors,
-      extra: { cli: 'run', command, sampling, throwawayServer: throwaway }
+      sampling: sampled,
+      command,
+      extra: { cli: 'run', throwawayServer: throwaway }
     })
-    const code = await emit(ctx, report, (r) => renderReport(r, ctx.log.out, command))
+    const code = await emit(ctx, report, (r) => renderReport(r, ctx.log.out))
     if (command.exitCode !== 0 && opts.format !== 'terminal') {
       ctx.log.error(`The command ${command.signal ? `was stopped by ${command.signal}` : `exited with code ${command.exitCode}`}.`)
     }
@@ -134,23 +131,25 @@ function runChild(
   ctx: Context,
   redisUrl: string | null,
   outputToStderr: boolean,
-  oom: OomLineCounter,
   onSpawn: (child: ChildProcess) => void
-): Promise<CommandRecord> {
-  const started = Date.now()
+): Promise<CommandReport> {
+  const started = new Date()
   const env = redisUrl ? { ...ctx.env, REDIS_URL: redisUrl } : ctx.env
+  // One scanner per stream: lines of stdout and stderr interleave.
+  const scanners = { out: new OomLineScanner(), err: new OomLineScanner() }
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0], argv.slice(1), { stdio: ['inherit', 'pipe', 'pipe'], env })
     onSpawn(child)
-    const pass = (from: NodeJS.ReadableStream, to: NodeJS.WritableStream): void => {
+    const pass = (from: NodeJS.ReadableStream, to: NodeJS.WritableStream, scanner: OomLineScanner): void => {
       const decoder = new StringDecoder('utf8')
       from.on('data', (d: Buffer) => {
-        oom.push(decoder.write(d))
         to.write(d)
+        scanner.push(decoder.write(d))
       })
+      from.on('end', () => scanner.push(decoder.end()))
     }
-    pass(child.stdout, outputToStderr ? process.stderr : process.stdout)
-    pass(child.stderr, process.stderr)
+    pass(child.stdout, outputToStderr ? process.stderr : process.stdout, scanners.out)
+    pass(child.stderr, process.stderr, scanners.err)
     child.once('error', (err: NodeJS.ErrnoException) => {
       reject(
         err.code === 'ENOENT'
@@ -159,8 +158,18 @@ function runChild(
       )
     })
     child.once('close', (code, signal) => {
-      // URLs in the arguments may carry passwords; the report keeps them masked.
-      resolve({ argv: argv.map(maskUrlText), exitCode: code, signal, durationMs: Date.now() - started, outputOomLines: oom.end() })
+      scanners.out.end()
+      scanners.err.end()
+      resolve({
+        // URLs in the arguments may carry passwords; the report keeps them masked.
+        command: maskUrlText(shellLine(argv)),
+        exitCode: code,
+        signal,
+        startedAt: started.toISOString(),
+        durationMs: Date.now() - started.getTime(),
+        oomLines: scanners.out.count + scanners.err.count,
+        oomQuotes: [...scanners.out.quotes, ...scanners.err.quotes].slice(0, MAX_QUOTED_LINES)
+      })
     })
   })
 }
