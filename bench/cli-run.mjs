@@ -1,5 +1,5 @@
 // What wrapping a test command in `redis-memory-guard run` costs: the same key-writing command
-// run bare and under `run` (sampling every 100 ms and 10 ms), against a redis-server started here.
+// run bare and under `run` (sampling every 100 ms and 50 ms), against a redis-server started here.
 // Usage: npm run package && node bench/cli-run.mjs [keys=200000] [rounds=5]
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -46,7 +46,7 @@ const bare = [process.execPath, writer, keys, 'bench', '100']
 const cases = [
   ['bare command', bare],
   ['run, sampling every 100ms', [process.execPath, cli, 'run', '--url', url, '--json', '--', ...bare]],
-  ['run, sampling every 10ms', [process.execPath, cli, 'run', '--url', url, '--json', '--sample-interval', '10ms', '--', ...bare]]
+  ['run, sampling every 50ms', [process.execPath, cli, 'run', '--url', url, '--json', '--sample-interval', '50ms', '--', ...bare]]
 ]
 console.log(`redis-memory-guard run overhead: ${keys} SETs of 100 bytes, ${rounds} rounds each, median wall time`)
 try {
@@ -56,7 +56,7 @@ try {
     for (let i = 0; i < rounds; i++) {
       const r = timed(argv)
       times.push(r.ms)
-      if (name !== 'bare command') samples = JSON.parse(r.stdout).extra.sampling.samples
+      if (name !== 'bare command') samples = JSON.parse(r.stdout).sampling.summary.count
     }
     console.log(`${name.padEnd(28)} ${median(times).toFixed(0).padStart(6)} ms${samples === null ? '' : `   (${samples} samples in the last round)`}`)
   }

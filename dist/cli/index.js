@@ -24651,6 +24651,7 @@ const COMMANDS = {
             'takes a second snapshot, and judges the two with the same checks as the GitHub Action. ' +
             'With neither --url nor --container, and nothing listening on the default URL on this machine, it starts a throwaway redis-server on a free port, ' +
             'prints its URL, passes it to the command as REDIS_URL, and stops it afterwards. ' +
+            'With --url or --container the command gets that Redis as REDIS_URL unless REDIS_URL is already set. ' +
             'With --json or --markdown the command\'s own output goes to stderr, so stdout holds only the report.',
         options: [...REDIS_OPTIONS, ...THRESHOLD_OPTIONS, Input.SampleInterval, Input.ReportPath, ...OUTPUT_OPTIONS],
         examples: [
@@ -27219,7 +27220,10 @@ async function watch(ctx, target, throwaway, live, opts) {
         const before = await takeSnapshot(conn);
         const errors = [];
         const sampling = await startSampling(target, opts.intervalMs, ctx.log);
-        const ran = await runChild(ctx.args.rest, ctx, throwaway ? target.url : null, opts.format !== 'terminal', (child) => (live.child = child)).then((record) => ({ record }), (error) => ({ error }));
+        // The command gets the watched Redis as REDIS_URL, unless it already has a REDIS_URL of its own
+        // (a throwaway server always replaces it: the URL it had pointed at nothing).
+        const exported = throwaway || !ctx.env.REDIS_URL?.trim() ? target.url : null;
+        const ran = await runChild(ctx.args.rest, ctx, exported, opts.format !== 'terminal', (child) => (live.child = child)).then((record) => ({ record }), (error) => ({ error }));
         const sampled = await sampling.finish(before, errors);
         if ('error' in ran)
             throw ran.error;

@@ -68,6 +68,7 @@ export const COMMANDS = {
       'takes a second snapshot, and judges the two with the same checks as the GitHub Action. ' +
       'With neither --url nor --container, and nothing listening on the default URL on this machine, it starts a throwaway redis-server on a free port, ' +
       'prints its URL, passes it to the command as REDIS_URL, and stops it afterwards. ' +
+      'With --url or --container the command gets that Redis as REDIS_URL unless REDIS_URL is already set. ' +
       'With --json or --markdown the command\'s own output goes to stderr, so stdout holds only the report.',
     options: [...REDIS_OPTIONS, ...THRESHOLD_OPTIONS, Input.SampleInterval, Input.ReportPath, ...OUTPUT_OPTIONS],
     examples: [

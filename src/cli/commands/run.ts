@@ -88,7 +88,10 @@ async function watch(
     const before = await takeSnapshot(conn)
     const errors: string[] = []
     const sampling = await startSampling(target, opts.intervalMs, ctx.log)
-    const ran = await runChild(ctx.args.rest, ctx, throwaway ? target.url : null, opts.format !== 'terminal', (child) => (live.child = child)).then(
+    // The command gets the watched Redis as REDIS_URL, unless it already has a REDIS_URL of its own
+    // (a throwaway server always replaces it: the URL it had pointed at nothing).
+    const exported = throwaway || !ctx.env.REDIS_URL?.trim() ? target.url : null
+    const ran = await runChild(ctx.args.rest, ctx, exported, opts.format !== 'terminal', (child) => (live.child = child)).then(
       (record) => ({ record }),
       (error: unknown) => ({ error })
     )
