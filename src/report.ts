@@ -3,6 +3,7 @@ import { judge, type CheckResult, type Judgement, type PeakFigure, type StepObse
 import type { ServerInfo } from './info.js'
 import type { RedisTarget } from './redis/target.js'
 import type { Snapshot } from './snapshot.js'
+import type { KeysReport } from './keys/report.js'
 import { TOOL_NAME, TOOL_VERSION } from './version.js'
 
 export const SCHEMA_VERSION = 1
@@ -34,6 +35,8 @@ export interface Report {
   metrics: Record<string, number | null>
   /** Sections that later parts of the product add (samples, key analysis, the command run). */
   extra: Record<string, unknown>
+  /** The key analysis: prefixes, largest keys, leaked keys, keys in the wrong DB (absent when key-scan-budget is 0). */
+  keys?: KeysReport
 }
 
 export interface ReportInput {
@@ -44,6 +47,7 @@ export interface ReportInput {
   observations?: StepObservations
   errors?: string[]
   extra?: Record<string, unknown>
+  keys?: KeysReport
   now?: Date
 }
 
@@ -71,7 +75,8 @@ export function buildReport(input: ReportInput): Report {
     notes: judgement?.notes ?? [],
     errors,
     metrics: after ? exporterMetrics(after, judgement) : {},
-    extra: input.extra ?? {}
+    extra: input.extra ?? {},
+    ...(input.keys ? { keys: input.keys } : {})
   }
 }
 

@@ -10,6 +10,7 @@ import { takeSnapshot } from '../snapshot.js'
 import { totalKeys } from '../report.js'
 import { BEFORE_FILE, State } from './constants.js'
 import { maskSecrets } from './secrets.js'
+import { describeInventory, recordKeysBefore } from '../keys/run.js'
 import { readSettings } from './settings.js'
 
 /** The main step: connect to Redis and take the "before" snapshot. */
@@ -35,6 +36,14 @@ export async function run(): Promise<void> {
         `Before: ${before.server.kind} ${before.server.version ?? ''}, used memory ${used === null ? 'not reported' : formatBytes(used)}, ` +
           `${totalKeys(before)} keys. The report follows at the end of the job.`
       )
+      if (settings.keys.enabled) {
+        try {
+          const inv = await core.group('Key inventory before the step', () => recordKeysBefore(conn, settings.keys, workDir, core.info))
+          core.info(describeInventory(inv))
+        } catch (err) {
+          core.warning(`The key inventory before the step failed (${describeError(err)}): leaked keys will be counted per DB, without names.`)
+        }
+      }
     } finally {
       await conn.close()
     }

@@ -8,6 +8,7 @@ import { renderSummary } from '../render/markdown.js'
 import { takeSnapshot, type Snapshot } from '../snapshot.js'
 import { BEFORE_FILE, Output, State } from './constants.js'
 import { maskSecrets } from './secrets.js'
+import { analyseKeysAfter } from '../keys/run.js'
 import { readSettings, type Settings } from './settings.js'
 
 /** When the main step already could not connect, the post step tries only briefly. */
@@ -33,12 +34,23 @@ export async function run(): Promise<void> {
 
   const before = await readBefore(core.getState(State.WorkDir), errors, mainError !== '')
   let after: Snapshot | null = null
+  let keyAnalysis: Awaited<ReturnType<typeof analyseKeysAfter>> | null = null
   try {
     const conn = await connect(settings.target, {
       timeoutMs: mainError ? Math.min(settings.connectTimeoutMs, POST_RETRY_AFTER_MAIN_ERROR_MS) : settings.connectTimeoutMs
     })
     try {
       after = await takeSnapshot(conn, { withDoctor: true })
+      if (settings.keys.enabled) {
+        const snaps = { before, after }
+        try {
+          keyAnalysis = await core.group('Key inventory after the step', () =>
+            analyseKeysAfter(conn, settings.keys, core.getState(State.WorkDir), snaps, core.info)
+          )
+        } catch (err) {
+          errors.push(`The key analysis failed: ${describeError(err)}`)
+        }
+      }
     } finally {
       await conn.close()
     }
@@ -46,7 +58,15 @@ export async function run(): Promise<void> {
     errors.push(`No snapshot after the step: ${describeError(err)}`)
   }
 
-  const report = buildReport({ target: settings.target, before, after, thresholds: settings.thresholds, errors })
+  const report = buildReport({
+    target: settings.target,
+    before,
+    after,
+    thresholds: settings.thresholds,
+    errors,
+    observations: keyAnalysis?.observations,
+    keys: keyAnalysis?.keys
+  })
   await publish(report, settings)
 }
 

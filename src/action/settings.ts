@@ -4,6 +4,7 @@ import { DEFAULT_THRESHOLDS, parseFailOn, type Thresholds } from '../checks.js'
 import { parseRedisUrl, type RedisTarget } from '../redis/target.js'
 import { parseDuration, parseNumber, parseSize } from '../size.js'
 import { DEFAULT_REPORT_NAME, Input } from './constants.js'
+import { readKeySettings, type KeySettings } from '../keys/settings.js'
 
 /** Everything the action's inputs say, checked and typed. */
 export interface Settings {
@@ -11,6 +12,8 @@ export interface Settings {
   connectTimeoutMs: number
   thresholds: Thresholds
   reportPath: string
+  /** The key analysis (inventory, leaked keys, prefixes, wrong DB). */
+  keys: KeySettings
 }
 
 export type GetInput = (name: string) => string
@@ -36,5 +39,5 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv = proces
     failOn: parseFailOn(getInput(Input.FailOn), Input.FailOn)
   }
   const reportPath = getInput(Input.ReportPath).trim() || join(env.RUNNER_TEMP || tmpdir(), DEFAULT_REPORT_NAME)
-  return { target, connectTimeoutMs, thresholds, reportPath }
+  return { target, connectTimeoutMs, thresholds, reportPath, keys: readKeySettings(getInput) }
 }

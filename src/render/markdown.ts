@@ -5,6 +5,7 @@ import type { Report } from '../report.js'
 import { totalKeys } from '../report.js'
 import type { Snapshot } from '../snapshot.js'
 import { escapeCodeBlock, escapeMarkdown } from './escape.js'
+import { keysSections } from '../keys/render.js'
 
 export const NOT_REPORTED = 'not reported by this server'
 
@@ -171,6 +172,7 @@ export function renderSummary(report: Report): string {
     if (report.notes.length > 0) out.push('### Notes', '', ...report.notes.map((n) => `- ${n}`), '')
     out.push('<details><summary>All checks</summary>', '', ...report.checks.map(checkLine), '', '</details>', '')
     out.push('### Keys per database', '', keysPerDb(report), '')
+    out.push(...keysSections(report))
   }
   out.push('<details><summary>Server and figures</summary>', '', serverDetails(report), '', '</details>', '')
   return out.join('\n')
