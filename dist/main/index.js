@@ -52358,7 +52358,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 51998:
+/***/ 6242:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -55210,7 +55210,7 @@ function error(message, properties = {}) {
  * @param properties optional properties to add to the annotation.
  */
 function warning(message, properties = {}) {
-    issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a notice issue
@@ -56169,7 +56169,8 @@ function buildReport(input) {
         notes: judgement?.notes ?? [],
         errors,
         metrics: after ? exporterMetrics(after, judgement) : {},
-        extra: input.extra ?? {}
+        extra: input.extra ?? {},
+        ...(input.keys ? { keys: input.keys } : {})
     };
 }
 function exporterMetrics(after, j) {
@@ -56246,7 +56247,811 @@ function maskSecrets(target) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/keys/diff.ts
+/**
+ * Leaked keys: keys present after the step and not before, per DB, found one key at a time while
+ * the "after" scan runs, so the "after" side never has to be held in memory. Pure: no I/O.
+ */
+const DEFAULT_LEAK_CAPS = { perPrefix: 5, total: 500 };
+class diff_LeakCollector {
+    before;
+    caps;
+    groups = new Map();
+    count = 0;
+    withoutTtl = 0;
+    bytes = 0;
+    namesKept = 0;
+    byDb = {};
+    /** `before` is taken over: leaked keys are added to it, so a key SCAN returns twice counts once. */
+    constructor(before, caps = DEFAULT_LEAK_CAPS) {
+        this.before = before;
+        this.caps = caps;
+    }
+    /** True when the key was not there before (nor seen yet in this scan): its TTL is wanted. */
+    isNew(db, key) {
+        return !this.before.get(db)?.has(key);
+    }
+    /** Looks at one key of the "after" scan; true when it was not there before. */
+    add(db, key, prefix, bytes, ttlMs) {
+        let seen = this.before.get(db);
+        if (!seen) {
+            seen = new Set();
+            this.before.set(db, seen);
+        }
+        if (seen.has(key))
+            return false;
+        seen.add(key);
+        this.count++;
+        this.bytes += bytes;
+        this.byDb[db] = (this.byDb[db] ?? 0) + 1;
+        if (ttlMs === -1)
+            this.withoutTtl++;
+        const id = `${db}\u0000${prefix}`;
+        let g = this.groups.get(id);
+        if (!g) {
+            g = { db, prefix, keys: 0, withoutTtl: 0, bytes: 0, samples: [] };
+            this.groups.set(id, g);
+        }
+        g.keys++;
+        g.bytes += bytes;
+        if (ttlMs === -1)
+            g.withoutTtl++;
+        if (g.samples.length < this.caps.perPrefix && this.namesKept < this.caps.total) {
+            g.samples.push({ key, bytes, ttlMs });
+            this.namesKept++;
+        }
+        return true;
+    }
+    result() {
+        const groups = [...this.groups.values()].sort((a, b) => b.keys - a.keys || b.bytes - a.bytes);
+        for (const g of groups)
+            g.samples.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+        return {
+            count: this.count,
+            byDb: { ...this.byDb },
+            withoutTtl: this.withoutTtl,
+            bytes: this.bytes,
+            groups,
+            namesKept: this.namesKept,
+            namesCapped: this.namesKept < this.count
+        };
+    }
+}
+
+// EXTERNAL MODULE: external "node:buffer"
+var external_node_buffer_ = __nccwpck_require__(4573);
+;// CONCATENATED MODULE: ./src/keys/prefix.ts
+/**
+ * Key names to prefixes (KeyGroup names), and key names to text for JSON and markdown. Pure.
+ *
+ * Inside the key analysis a key name is a "byte string": a JS string whose every char is one byte
+ * of the name (latin1), so binary names survive exactly, take one byte per char in V8, and can be
+ * grouped and compared without decoding. Only at the edge (JSON, markdown) do they become text.
+ */
+
+
+/** The mark an id-like segment is replaced with; also how a group says "and more segments". */
+const WILDCARD = '*';
+const DIGITS = /^\d+$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const HEX = /^[0-9a-f]{8,}$/i;
+const ULID = /^[0-7][0-9a-hjkmnp-tv-z]{25}$/i;
+const TOKEN = /^[A-Za-z0-9_-]{20,}$/;
+/**
+ * True for a segment that names one thing rather than a kind of thing: a number, a UUID, hex of 8+
+ * chars with a digit in it (so words such as `deadbeef` stay), a ULID, or a token of 20+ letters,
+ * digits, `_` and `-` that mixes digits and letters (nanoid, base64url ids).
+ */
+function isIdLike(segment) {
+    if (segment === '')
+        return false;
+    if (DIGITS.test(segment))
+        return true;
+    if (UUID.test(segment))
+        return true;
+    const hasDigit = /\d/.test(segment);
+    if (hasDigit && HEX.test(segment))
+        return true;
+    if (ULID.test(segment) && hasDigit)
+        return true;
+    return hasDigit && /[A-Za-z]/.test(segment) && TOKEN.test(segment);
+}
+/**
+ * The group a key belongs to, as a glob that matches the key: up to `depth` segments with id-like
+ * ones turned into `*`, and `:*` added when the key has more segments. `session:8f3a9c01` →
+ * `session:*`, `user:42:profile` → `user:*`, `bull:mail:17:data` → `bull:mail:*`, `counter` → `counter`.
+ */
+function prefixOf(key, rule) {
+    const { delimiter, depth } = rule;
+    const kept = [];
+    let start = 0;
+    let more = false;
+    for (;;) {
+        // Getting here with `depth` segments kept means a delimiter followed the last one.
+        if (kept.length === depth) {
+            more = true;
+            break;
+        }
+        const at = key.indexOf(delimiter, start);
+        if (at < 0) {
+            kept.push(normaliseSegment(key.slice(start)));
+            break;
+        }
+        kept.push(normaliseSegment(key.slice(start, at)));
+        start = at + delimiter.length;
+    }
+    let prefix = kept.join(delimiter);
+    if (more && kept[kept.length - 1] !== WILDCARD)
+        prefix += delimiter + WILDCARD;
+    return prefix;
+}
+/** One segment, or `*` when it is id-like. */
+function normaliseSegment(segment) {
+    return isIdLike(segment) ? WILDCARD : segment;
+}
+/** Byte string → JSON form. */
+function prefix_keyName(bytes) {
+    const buf = Buffer.from(bytes, 'latin1');
+    if (isUtf8(buf))
+        return { key: buf.toString('utf8') };
+    let text = '';
+    for (const b of buf)
+        text += b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
+    return { key: text, keyBase64: buf.toString('base64') };
+}
+/** Text (as the user types it in an input) → byte string. */
+function toByteString(text) {
+    return Buffer.from(text, 'utf8').toString('latin1');
+}
+/**
+ * Redis's own glob (`*`, `?`, `[abc]`, `[^a]`, `[a-z]`, `\x` escapes), as KEYS and SCAN MATCH use it,
+ * compiled to a RegExp over byte strings. An unclosed `[` is taken literally.
+ */
+function globToRegExp(pattern) {
+    const p = toByteString(pattern);
+    let re = '';
+    for (let i = 0; i < p.length; i++) {
+        const ch = p[i];
+        if (ch === '*')
+            re += '[\\s\\S]*';
+        else if (ch === '?')
+            re += '[\\s\\S]';
+        else if (ch === '\\' && i + 1 < p.length)
+            re += escapeRe(p[++i]);
+        else if (ch === '[') {
+            const close = p.indexOf(']', i + 2);
+            if (close < 0) {
+                re += '\\[';
+                continue;
+            }
+            let body = p.slice(i + 1, close);
+            const negate = body.startsWith('^');
+            if (negate)
+                body = body.slice(1);
+            let cls = '';
+            for (let j = 0; j < body.length; j++) {
+                if (body[j] === '\\' && j + 1 < body.length)
+                    cls += escapeClass(body[++j]);
+                else if (body[j] === '-' && j > 0 && j + 1 < body.length)
+                    cls += '-';
+                else
+                    cls += escapeClass(body[j]);
+            }
+            re += `[${negate ? '^' : ''}${cls}]`;
+            i = close;
+        }
+        else
+            re += escapeRe(ch);
+    }
+    return new RegExp(`^${re}$`);
+}
+function escapeRe(ch) {
+    return /[\\^$.*+?()[\]{}|/-]/.test(ch) ? `\\${ch}` : ch;
+}
+function escapeClass(ch) {
+    return /[\\\]^-]/.test(ch) ? `\\${ch}` : ch;
+}
+/** Parses `ignore-keys`: globs separated by commas or new lines; one RegExp for all, or null for none. */
+function parseIgnoreKeys(text, name = 'ignore-keys') {
+    const patterns = text
+        .split(/[,\n]/)
+        .map((p) => p.trim())
+        .filter((p) => p !== '');
+    if (patterns.length === 0)
+        return { patterns, matcher: null };
+    for (const p of patterns) {
+        if (p === '*')
+            throw new UserError(`${name}: "*" would leave out every key. Name the prefixes to leave out, e.g. bull:*,sess:*.`);
+    }
+    const sources = patterns.map((p) => globToRegExp(p).source);
+    return { patterns, matcher: new RegExp(sources.join('|')) };
+}
+
+;// CONCATENATED MODULE: ./src/keys/tally.ts
+/**
+ * Counts keys into KeyGroups and keeps the largest keys, one key at a time, then turns the counts
+ * into an Inventory (extrapolated by DBSIZE when the scan stopped early). Pure: no I/O.
+ */
+
+const OTHER_PREFIX = '(other prefixes)';
+const DEFAULT_TALLY = { topKeys: 20, maxGroups: 20_000 };
+class KeyTally {
+    opts;
+    groups = new Map();
+    groupCount = 0;
+    foldedKeys = 0;
+    top = [];
+    topMin = 0;
+    constructor(opts) {
+        this.opts = opts;
+    }
+    /** Counts one key; returns its prefix. */
+    add(db, key, bytes) {
+        let prefix = prefixOf(key, this.opts.rule);
+        let byPrefix = this.groups.get(db);
+        if (!byPrefix) {
+            byPrefix = new Map();
+            this.groups.set(db, byPrefix);
+        }
+        let g = byPrefix.get(prefix);
+        if (!g) {
+            if (this.groupCount >= this.opts.maxGroups) {
+                prefix = OTHER_PREFIX;
+                this.foldedKeys++;
+                g = byPrefix.get(prefix);
+            }
+            if (!g) {
+                g = { db, prefix, keys: 0, bytes: 0 };
+                byPrefix.set(prefix, g);
+                this.groupCount++;
+            }
+        }
+        g.keys++;
+        g.bytes += bytes;
+        if (this.opts.topKeys > 0 && (this.top.length < this.opts.topKeys || bytes > this.topMin))
+            this.keepTop({ db, key, bytes, ttlMs: null });
+        return prefix;
+    }
+    /** The largest keys so far, for filling in their TTLs. */
+    get largest() {
+        return this.top;
+    }
+    keepTop(k) {
+        // A sorted array is enough: it holds ~20 keys, and most keys are smaller than its smallest.
+        let i = this.top.length;
+        while (i > 0 && this.top[i - 1].bytes < k.bytes)
+            i--;
+        this.top.splice(i, 0, k);
+        if (this.top.length > this.opts.topKeys)
+            this.top.pop();
+        this.topMin = this.top[this.top.length - 1].bytes;
+    }
+    /** The inventory: groups scaled by DBSIZE/scanned for DBs whose scan did not finish. */
+    finish(meta) {
+        const factor = new Map();
+        for (const d of meta.dbs) {
+            // The part seen stands for the whole DB: DBSIZE over the keys seen (ignored ones included).
+            if (!d.complete && d.scanned > 0)
+                factor.set(d.db, Math.max(1, d.dbsize / (d.scanned + d.ignored)));
+        }
+        const groups = [];
+        for (const byPrefix of this.groups.values()) {
+            for (const g of byPrefix.values()) {
+                const f = factor.get(g.db);
+                groups.push(f === undefined
+                    ? { ...g, estimated: false }
+                    : { ...g, keys: Math.round(g.keys * f), bytes: Math.round(g.bytes * f), estimated: true });
+            }
+        }
+        groups.sort((a, b) => b.bytes - a.bytes || b.keys - a.keys);
+        return {
+            ...meta,
+            complete: meta.dbs.every((d) => d.complete),
+            groups,
+            topKeys: this.top,
+            foldedKeys: this.foldedKeys
+        };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/keys/inventory.ts
+/**
+ * The key inventory's I/O: SCAN every DB that INFO keyspace lists and take MEMORY USAGE of every
+ * key, either with one Lua call per batch that scans and measures on the server (the fast path:
+ * one round trip, no key names sent back to Redis) or with SCAN plus one pipeline of MEMORY USAGE
+ * per batch (the fallback when scripting is disabled or fails; Dragonfly, managed services).
+ * TTLs are asked only for the keys the caller needs them for (the leaked ones) and the largest keys.
+ * Key names travel as Buffers and become byte strings (prefix.ts), so binary names survive.
+ */
+
+
+
+
+
+const DEFAULT_SCAN_COUNT = 1000;
+const BUFFERS = { typeMapping: { [dist.RESP_TYPES.BLOB_STRING]: Buffer } };
+/**
+ * One SCAN step and MEMORY USAGE of each key it returned (when ARGV[3] is 1), all on the server.
+ * Returns [cursor, key1..keyN, bytes1..bytesN]. One call over ~1000 keys blocks Redis ~2 ms.
+ */
+const SCAN_SCRIPT = `local r = redis.call('SCAN', ARGV[1], 'COUNT', ARGV[2])
+local keys = r[2]
+local n = #keys
+local out = {r[1]}
+local mem = ARGV[3] == '1'
+for i = 1, n do
+  out[i + 1] = keys[i]
+  local m = 0
+  if mem then m = redis.call('MEMORY', 'USAGE', keys[i]) or 0 end
+  out[n + i + 1] = m
+end
+return out`;
+/** PTTL of each declared key, in one call. */
+const TTL_SCRIPT = `local out = {}
+for i = 1, #KEYS do out[i] = redis.call('PTTL', KEYS[i]) end
+return out`;
+/** Takes the inventory of every DB with keys. The budget stops it; the rest is extrapolated by DBSIZE. */
+async function inventory_takeInventory(conn, opts) {
+    const started = Date.now();
+    const takenAt = new Date(started).toISOString();
+    const timeout = opts.commandTimeoutMs ?? 10_000;
+    const count = String(opts.count ?? DEFAULT_SCAN_COUNT);
+    const keyspace = parseKeyspace(parseInfo(await conn.info('keyspace')).keyspace);
+    const dbNumbers = Object.keys(keyspace)
+        .map(Number)
+        .sort((a, b) => a - b);
+    const tally = new KeyTally({ rule: opts.rule, topKeys: opts.topKeys ?? DEFAULT_TALLY.topKeys, maxGroups: opts.maxGroups ?? DEFAULT_TALLY.maxGroups });
+    const dbs = [];
+    let method = opts.method === 'pipeline' ? 'pipeline' : 'lua';
+    let fallbackReason;
+    let memoryUsage = true;
+    // A connection of our own, so SELECT never changes the DB of the connection the snapshots use.
+    const client = conn.raw.duplicate();
+    client.on('error', () => { });
+    const raw = (args) => client.sendCommand(args, BUFFERS);
+    const send = (args) => withTimeout(raw(args), timeout, `${String(args[0])} to Redis`);
+    try {
+        await withTimeout(client.connect(), timeout, 'connect');
+        memoryUsage = await probeMemoryUsage(send);
+        const step = (cursor) => method === 'lua' ? scanLua(send, cursor, count, memoryUsage) : scanPipelined(raw, send, cursor, count, memoryUsage, timeout);
+        const ttls = (keys) => (method === 'lua' ? ttlLua(send, keys) : ttlPipelined(raw, keys, timeout));
+        let lastProgress = started;
+        let seen = 0;
+        const total = Object.values(keyspace).reduce((s, d) => s + d.keys, 0);
+        for (const db of dbNumbers) {
+            const scan = { db, dbsize: keyspace[db].keys, scanned: 0, ignored: 0, complete: false };
+            dbs.push(scan);
+            // Past the budget, each DB still gets one batch, so its figures can be extrapolated.
+            await send(['SELECT', String(db)]);
+            scan.dbsize = Number(await send(['DBSIZE']));
+            // The next batch is asked for as soon as the cursor is known, so Redis works on it while we count this one.
+            let pending = step('0');
+            let cursor = '0';
+            while (pending) {
+                let batch;
+                try {
+                    batch = await pending;
+                }
+                catch (err) {
+                    if (method !== 'lua')
+                        throw err;
+                    // Scripting disabled, not allowed for this user, or refused by the server: use the pipeline.
+                    method = 'pipeline';
+                    fallbackReason = describeError(err);
+                    opts.log?.(`Key scan: the Lua fast path failed (${fallbackReason}); using the pipelined scan.`);
+                    batch = await step(cursor);
+                }
+                cursor = batch.cursor;
+                if (cursor === '0') {
+                    scan.complete = true;
+                    pending = null;
+                }
+                else if (Date.now() - started >= opts.budgetMs) {
+                    pending = null;
+                }
+                else {
+                    pending = step(cursor);
+                    // Keep an early rejection from being reported as unhandled before it is awaited.
+                    pending.catch(() => { });
+                }
+                const names = [];
+                const sizes = [];
+                const ttlAt = [];
+                const ttlKeys = [];
+                for (let i = 0; i < batch.keys.length; i++) {
+                    const name = batch.keys[i].toString('latin1');
+                    if (opts.ignore?.test(name)) {
+                        scan.ignored++;
+                        continue;
+                    }
+                    if (opts.needTtl?.(db, name)) {
+                        ttlAt[names.length] = ttlKeys.length;
+                        ttlKeys.push(batch.keys[i]);
+                    }
+                    names.push(name);
+                    sizes.push(batch.bytes[i]);
+                }
+                const ttl = ttlKeys.length > 0 ? await ttls(ttlKeys) : [];
+                for (let i = 0; i < names.length; i++) {
+                    const t = ttlAt[i] === undefined ? null : ttl[ttlAt[i]];
+                    if (t === -2)
+                        continue; // deleted since SCAN returned it
+                    const prefix = tally.add(db, names[i], sizes[i]);
+                    opts.onKey?.(db, names[i], prefix, sizes[i], t);
+                    scan.scanned++;
+                }
+                seen += batch.keys.length;
+                if (opts.log && Date.now() - lastProgress >= (opts.progressEveryMs ?? 5000)) {
+                    lastProgress = Date.now();
+                    opts.log(`Key scan: ${seen.toLocaleString('en-US')} of ~${total.toLocaleString('en-US')} keys, DB ${db}, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+                }
+            }
+            // TTLs of the largest keys of this DB, a handful of commands.
+            const top = tally.largest.filter((k) => k.db === db && k.ttlMs === null);
+            if (top.length > 0) {
+                const t = await ttls(top.map((k) => Buffer.from(k.key, 'latin1')));
+                top.forEach((k, i) => (k.ttlMs = t[i]));
+            }
+        }
+    }
+    finally {
+        try {
+            await withTimeout(client.close(), 1000, 'close');
+        }
+        catch {
+            try {
+                client.destroy();
+            }
+            catch {
+                // already closed
+            }
+        }
+    }
+    return tally.finish({ takenAt, durationMs: Date.now() - started, method, fallbackReason, memoryUsage, dbs });
+}
+/** True when MEMORY USAGE works as Redis's does (Dragonfly and some proxies differ). */
+async function probeMemoryUsage(send) {
+    try {
+        const reply = await send(['MEMORY', 'USAGE', 'redis-memory-guard:probe']);
+        return reply === null || typeof reply === 'number';
+    }
+    catch {
+        return false;
+    }
+}
+async function scanLua(send, cursor, count, memory) {
+    const reply = await send(['EVAL', SCAN_SCRIPT, '0', cursor, count, memory ? '1' : '0']);
+    if (!Array.isArray(reply) || reply.length % 2 !== 1)
+        throw new Error('the scan script gave an unexpected reply');
+    const n = (reply.length - 1) / 2;
+    return { cursor: String(reply[0]), keys: reply.slice(1, n + 1), bytes: reply.slice(n + 1) };
+}
+async function scanPipelined(raw, send, cursor, count, memory, timeout) {
+    const [next, keys] = (await send(['SCAN', cursor, 'COUNT', count]));
+    let bytes = keys.map(() => 0);
+    if (memory && keys.length > 0) {
+        // Sent in one tick, so node-redis writes them as one pipeline; one timer for the batch, not one per key.
+        const replies = keys.map((k) => raw(['MEMORY', 'USAGE', k]).catch(() => 0));
+        bytes = (await withTimeout(Promise.all(replies), timeout, 'MEMORY USAGE to Redis')).map((r) => (typeof r === 'number' ? r : 0));
+    }
+    return { cursor: next.toString(), keys, bytes };
+}
+async function ttlLua(send, keys) {
+    const reply = await send(['EVAL', TTL_SCRIPT, String(keys.length), ...keys]);
+    if (!Array.isArray(reply) || reply.length !== keys.length)
+        throw new Error('the TTL script gave an unexpected reply');
+    return reply;
+}
+async function ttlPipelined(raw, keys, timeout) {
+    const replies = keys.map((k) => raw(['PTTL', k]));
+    return (await withTimeout(Promise.all(replies), timeout, 'PTTL to Redis')).map((r) => (typeof r === 'number' ? r : -1));
+}
+
+;// CONCATENATED MODULE: ./src/keys/report.ts
+
+const MEMORY_USAGE_NOTE = (/* unused pure expression or super */ null && ('MEMORY USAGE estimates each key (it samples 5 elements of a collection), and the sum over all keys does not add up to used_memory: ' +
+    'Redis also holds its own overhead, and the estimate counts some allocations differently. Compare prefixes by their shares, not against INFO.'));
+const TOP_N = 10;
+function scanFacts(inv) {
+    const { takenAt, durationMs, method, fallbackReason, complete, dbs } = inv;
+    return { takenAt, durationMs, method, ...(fallbackReason ? { fallbackReason } : {}), complete, dbs };
+}
+function withPrefix(base, bytes) {
+    const n = keyName(bytes);
+    return { ...base, prefix: n.key, ...(n.keyBase64 ? { prefixBase64: n.keyBase64 } : {}) };
+}
+function keyFigure(db, key, bytes, ttlMs) {
+    if (ttlMs === null)
+        return { ...keyName(key), db, bytes, ttl: 'unknown' };
+    return { ...keyName(key), db, bytes, ttl: ttlMs >= 0 ? 'set' : 'none', ...(ttlMs >= 0 ? { ttlSeconds: Math.ceil(ttlMs / 1000) } : {}) };
+}
+function prefixFigure(g, total, memory) {
+    return withPrefix({ db: g.db, keys: g.keys, bytes: g.bytes, share: memory && total > 0 ? g.bytes / total : null, estimated: g.estimated }, g.prefix);
+}
+function leakGroups(leaks, keep) {
+    return leaks.groups
+        .filter((g) => keep(g.db))
+        .map((g) => withPrefix({ db: g.db, keys: g.keys, withoutTtl: g.withoutTtl, bytes: g.bytes, samples: g.samples.map((s) => keyFigure(g.db, s.key, s.bytes, s.ttlMs)) }, g.prefix));
+}
+/** Keys more per DB after than before, from INFO keyspace (the fallback without an exact diff). */
+function keyGrowth(before, after) {
+    const out = {};
+    for (const db of new Set([...Object.keys(before ?? {}), ...Object.keys(after)])) {
+        const grown = (after[db]?.keys ?? 0) - (before?.[db]?.keys ?? 0);
+        if (grown > 0)
+            out[db] = grown;
+    }
+    return out;
+}
+/** Builds `report.keys` and the observations the checks take from it. */
+function report_buildKeysReport(input) {
+    const { before, after, leaks, settings } = input;
+    const memory = after.memoryUsage;
+    const totalBytes = after.groups.reduce((s, g) => s + g.bytes, 0);
+    const totalKeys = after.groups.reduce((s, g) => s + g.keys, 0);
+    const byCount = [...after.groups].sort((a, b) => b.keys - a.keys || b.bytes - a.bytes);
+    const complete = after.complete && (before?.complete ?? true);
+    const extrapolated = after.groups.some((g) => g.estimated) || (before?.groups.some((g) => g.estimated) ?? false);
+    let leaked = null;
+    let leakedUnavailable;
+    const observations = {};
+    if (!before) {
+        leakedUnavailable = 'There is no key inventory from before the step, so leaked keys are counted as the growth of each DB.';
+    }
+    else if (!before.complete) {
+        leakedUnavailable =
+            'The key scan before the step stopped at key-scan-budget, so keys new in the step cannot be told apart from keys it did not reach; leaked keys are counted as the growth of each DB. Raise key-scan-budget for exact names.';
+    }
+    else if (leaks) {
+        leaked = {
+            exact: after.complete,
+            count: leaks.count,
+            byDb: leaks.byDb,
+            withoutTtl: leaks.withoutTtl,
+            withTtl: leaks.count - leaks.withoutTtl,
+            bytes: leaks.bytes,
+            groups: leakGroups(leaks, () => true),
+            namesCapped: leaks.namesCapped
+        };
+        if (after.complete)
+            observations.leakedKeys = { count: leaks.count, byDb: leaks.byDb };
+    }
+    let wrongDb = null;
+    if (settings.expectedDb !== null) {
+        const expected = settings.expectedDb;
+        const perDb = leaked ? leaked.byDb : keyGrowth(input.keyspaceBefore, input.keyspaceAfter);
+        const byDb = {};
+        for (const [db, n] of Object.entries(perDb))
+            if (Number(db) !== expected && n > 0)
+                byDb[db] = n;
+        const keys = Object.values(byDb).reduce((s, n) => s + n, 0);
+        wrongDb = { expectedDb: expected, keys, byDb, groups: leaks && leaked ? leakGroups(leaks, (db) => db !== expected) : [] };
+        observations.wrongDb = { expectedDb: expected, keys, dbs: Object.keys(byDb) };
+    }
+    const keys = {
+        settings,
+        memoryUsage: memory,
+        memoryUsageNote: memory
+            ? MEMORY_USAGE_NOTE
+            : 'This server has no MEMORY USAGE (or answers it differently, as Dragonfly does): keys are counted, memory per prefix and key is not measured.',
+        complete,
+        extrapolated,
+        before: before ? scanFacts(before) : null,
+        after: scanFacts(after),
+        totalBytes,
+        totalKeys,
+        topPrefixesByMemory: memory ? after.groups.slice(0, TOP_N).map((g) => prefixFigure(g, totalBytes, memory)) : [],
+        topPrefixesByCount: byCount.slice(0, TOP_N).map((g) => prefixFigure(g, totalBytes, memory)),
+        topKeys: memory ? after.topKeys.slice(0, TOP_N).map((k) => keyFigure(k.db, k.key, k.bytes, k.ttlMs)) : [],
+        leaked,
+        ...(leakedUnavailable ? { leakedUnavailable } : {}),
+        wrongDb
+    };
+    return { keys, observations };
+}
+
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: ./src/keys/store.ts
+/**
+ * The "before" key names on disk, from the main step to the post step. The format is compact and
+ * binary-safe: a DB record (0xFFFFFFFF, then the DB number as u32) before each DB's keys, then per
+ * key its length as u32 and its bytes. 1M keys of ~20 bytes make a ~24 MB file.
+ */
+
+
+const DB_MARK = 0xffffffff;
+const CHUNK = 1 << 20;
+/** Writes key names as the scan finds them, in 1 MB chunks. */
+class KeyFileWriter {
+    out;
+    buf = Buffer.allocUnsafe(CHUNK);
+    used = 0;
+    db = -1;
+    failed = null;
+    constructor(path) {
+        this.out = (0,external_node_fs_namespaceObject.createWriteStream)(path);
+        this.out.on('error', (err) => (this.failed = err));
+    }
+    /** `key` is a byte string. */
+    add(db, key) {
+        if (db !== this.db) {
+            this.ensure(8);
+            this.buf.writeUInt32LE(DB_MARK, this.used);
+            this.buf.writeUInt32LE(db, this.used + 4);
+            this.used += 8;
+            this.db = db;
+        }
+        this.ensure(4 + key.length);
+        this.buf.writeUInt32LE(key.length, this.used);
+        this.used += 4;
+        this.used += this.buf.write(key, this.used, 'latin1');
+    }
+    ensure(n) {
+        if (this.used + n <= this.buf.length)
+            return;
+        this.flush();
+        if (n > this.buf.length)
+            this.buf = Buffer.allocUnsafe(n);
+    }
+    flush() {
+        if (this.used === 0)
+            return;
+        this.out.write(this.buf.subarray(0, this.used));
+        this.buf = Buffer.allocUnsafe(Math.max(CHUNK, this.buf.length));
+        this.used = 0;
+    }
+    /** Flushes and closes; rejects when the file could not be written. */
+    async close() {
+        this.flush();
+        await new Promise((resolve, reject) => {
+            this.out.end(() => (this.failed ? reject(this.failed) : resolve()));
+            this.out.once('error', reject);
+        });
+        if (this.failed)
+            throw this.failed;
+    }
+}
+/** Reads a key file back into one Set of byte strings per DB. */
+async function store_readKeyFile(path) {
+    return parseKeyFile(await readFile(path));
+}
+/** Parses the key file format; throws on a truncated file. */
+function parseKeyFile(buf) {
+    const sets = new Map();
+    let current;
+    let pos = 0;
+    while (pos < buf.length) {
+        if (pos + 4 > buf.length)
+            throw new Error('the key file is truncated');
+        const len = buf.readUInt32LE(pos);
+        pos += 4;
+        if (len === DB_MARK) {
+            const db = buf.readUInt32LE(pos);
+            pos += 4;
+            current = sets.get(db) ?? new Set();
+            sets.set(db, current);
+            continue;
+        }
+        if (!current || pos + len > buf.length)
+            throw new Error('the key file is truncated');
+        current.add(buf.toString('latin1', pos, pos + len));
+        pos += len;
+    }
+    return sets;
+}
+
+;// CONCATENATED MODULE: ./src/keys/run.ts
+/**
+ * The key analysis as the action runs it: the main step records the "before" inventory and key
+ * names in the work folder; the post step scans again, diffs against them and builds `report.keys`.
+ */
+
+
+
+
+
+
+
+const KEYS_BEFORE_FILE = 'keys-before.bin';
+const KEYS_BEFORE_SUMMARY = 'keys-before.json';
+function scanOptions(settings, log, method) {
+    return { rule: settings.rule, ignore: settings.ignore, budgetMs: settings.budgetMs, method, log };
+}
+/** One line for the log about an inventory. */
+function describeInventory(inv) {
+    const keys = inv.dbs.reduce((s, d) => s + d.scanned, 0);
+    const bytes = inv.groups.reduce((s, g) => s + g.bytes, 0);
+    const partial = inv.complete ? '' : ' (stopped at key-scan-budget; figures extrapolated by DBSIZE)';
+    const mem = inv.memoryUsage ? `, ${size_formatBytes(bytes)} by MEMORY USAGE` : ', counts only (no MEMORY USAGE on this server)';
+    return `Key inventory: ${keys.toLocaleString('en-US')} keys in ${inv.dbs.length} DBs${mem}, ${inv.groups.length} prefixes, ${formatDuration(inv.durationMs)} (${inv.method})${partial}.`;
+}
+/** The main step's part: scan, and write the key names and the inventory to the work folder. */
+async function recordKeysBefore(conn, settings, workDir, log) {
+    const writer = new KeyFileWriter((0,external_node_path_namespaceObject.join)(workDir, KEYS_BEFORE_FILE));
+    let inv;
+    try {
+        inv = await inventory_takeInventory(conn, { ...scanOptions(settings, log), onKey: (db, key) => writer.add(db, key) });
+    }
+    finally {
+        await writer.close();
+    }
+    await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(workDir, KEYS_BEFORE_SUMMARY), JSON.stringify(inv));
+    return inv;
+}
+/** Reads what the main step recorded; null when it recorded nothing (key analysis failed or the main step did not run). */
+async function readBefore(workDir) {
+    if (!workDir)
+        return null;
+    let inventory;
+    try {
+        inventory = JSON.parse(await readFile(join(workDir, KEYS_BEFORE_SUMMARY), 'utf8'));
+    }
+    catch {
+        return null;
+    }
+    // An incomplete "before" scan cannot tell new keys from unseen ones: its names are not used.
+    return { inventory, keys: inventory.complete ? await readKeyFile(join(workDir, KEYS_BEFORE_FILE)) : null };
+}
+/** The post step's part: scan again, find the leaked keys, and build `report.keys` with what it tells the checks. */
+async function analyseKeysAfter(conn, settings, workDir, snapshots, log) {
+    const before = await readBefore(workDir);
+    const leaks = before?.keys ? new LeakCollector(before.keys) : null;
+    const after = await takeInventory(conn, {
+        ...scanOptions(settings, log),
+        ...(leaks
+            ? { needTtl: (db, key) => leaks.isNew(db, key), onKey: (db, key, prefix, bytes, ttl) => leaks.add(db, key, prefix, bytes, ttl) }
+            : {})
+    });
+    log(describeInventory(after));
+    return buildKeysReport({
+        settings: {
+            keyDelimiter: settings.delimiterText,
+            prefixDepth: settings.rule.depth,
+            ignoreKeys: settings.ignorePatterns,
+            expectedDb: settings.expectedDb,
+            keyScanBudgetMs: settings.budgetMs
+        },
+        before: before?.inventory ?? null,
+        after,
+        leaks: leaks?.result() ?? null,
+        keyspaceBefore: snapshots.before?.keyspace ?? null,
+        keyspaceAfter: snapshots.after.keyspace
+    });
+}
+
+;// CONCATENATED MODULE: ./src/keys/settings.ts
+/** The key analysis's inputs, checked and typed. */
+
+
+const KeyInput = {
+    ExpectedDb: 'expected-db',
+    KeyScanBudget: 'key-scan-budget',
+    IgnoreKeys: 'ignore-keys',
+    KeyDelimiter: 'key-delimiter',
+    PrefixDepth: 'prefix-depth'
+};
+const DEFAULT_KEY_SCAN_BUDGET_MS = 10_000;
+function readKeySettings(getInput) {
+    const budgetMs = parseDuration(getInput(KeyInput.KeyScanBudget), KeyInput.KeyScanBudget) ?? DEFAULT_KEY_SCAN_BUDGET_MS;
+    // The runner trims inputs, so an empty value means the default.
+    const delimiterText = getInput(KeyInput.KeyDelimiter) || ':';
+    const depth = parseNumber(getInput(KeyInput.PrefixDepth), KeyInput.PrefixDepth, { example: '2', min: 1, max: 10, integer: true }) ?? 2;
+    const expectedDb = parseNumber(getInput(KeyInput.ExpectedDb), KeyInput.ExpectedDb, { example: '0', min: 0, max: 100_000, integer: true }) ?? null;
+    const { patterns, matcher } = parseIgnoreKeys(getInput(KeyInput.IgnoreKeys), KeyInput.IgnoreKeys);
+    return {
+        enabled: budgetMs > 0,
+        budgetMs,
+        rule: { delimiter: toByteString(delimiterText), depth },
+        delimiterText,
+        ignorePatterns: patterns,
+        ignore: matcher,
+        expectedDb
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/action/settings.ts
+
 
 
 
@@ -56272,10 +57077,11 @@ function readSettings(getInput, env = process.env) {
         failOn: parseFailOn(getInput(Input.FailOn), Input.FailOn)
     };
     const reportPath = getInput(Input.ReportPath).trim() || (0,external_node_path_namespaceObject.join)(env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), DEFAULT_REPORT_NAME);
-    return { target, connectTimeoutMs, thresholds, reportPath };
+    return { target, connectTimeoutMs, thresholds, reportPath, keys: readKeySettings(getInput) };
 }
 
 ;// CONCATENATED MODULE: ./src/action/main.ts
+
 
 
 
@@ -56307,6 +57113,15 @@ async function run() {
             const used = before.memory.usedMemory;
             info(`Before: ${before.server.kind} ${before.server.version ?? ''}, used memory ${used === null ? 'not reported' : size_formatBytes(used)}, ` +
                 `${totalKeys(before)} keys. The report follows at the end of the job.`);
+            if (settings.keys.enabled) {
+                try {
+                    const inv = await group('Key inventory before the step', () => recordKeysBefore(conn, settings.keys, workDir, info));
+                    info(describeInventory(inv));
+                }
+                catch (err) {
+                    warning(`The key inventory before the step failed (${describeError(err)}): leaked keys will be counted per DB, without names.`);
+                }
+            }
         }
         finally {
             await conn.close();
@@ -56328,7 +57143,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(51998);
+/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6242);
 
 await (0,_action_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
