@@ -60,7 +60,7 @@ describe('takeInventory', () => {
   })
 
   it('falls back to the pipeline when scripting is unavailable, and says why', async () => {
-    const { r, conn } = await redis(['--rename-command', 'EVAL', '""'])
+    const { r, conn } = await redis(['--rename-command', 'SCRIPT', 'no-script', '--rename-command', 'EVALSHA', 'no-evalsha', '--rename-command', 'EVAL', 'no-eval'])
     await load(r.port)
     const lines: string[] = []
     const inv = await takeInventory(conn, { ...base, method: 'auto', log: (l) => lines.push(l) })
@@ -71,7 +71,7 @@ describe('takeInventory', () => {
   })
 
   it('counts keys on a server without MEMORY USAGE', async () => {
-    const { r, conn } = await redis(['--rename-command', 'MEMORY', '""'])
+    const { r, conn } = await redis(['--rename-command', 'MEMORY', 'no-memory'])
     await load(r.port)
     const inv = await takeInventory(conn, base)
     expect(inv.memoryUsage).toBe(false)

@@ -94,9 +94,11 @@ export async function takeInventory(conn: RedisConnection, opts: ScanOptions): P
   try {
     await withTimeout(client.connect(), timeout, 'connect')
     memoryUsage = await probeMemoryUsage(send)
+    const scanScript = new Script(send, SCAN_SCRIPT)
+    const ttlScript = new Script(send, TTL_SCRIPT)
     const step = (cursor: string): Promise<Batch> =>
-      method === 'lua' ? scanLua(send, cursor, count, memoryUsage) : scanPipelined(raw, send, cursor, count, memoryUsage, timeout)
-    const ttls = (keys: Buffer[]): Promise<number[]> => (method === 'lua' ? ttlLua(send, keys) : ttlPipelined(raw, keys, timeout))
+      method === 'lua' ? scanLua(scanScript, cursor, count, memoryUsage) : scanPipelined(raw, send, cursor, count, memoryUsage, timeout)
+    const ttls = (keys: Buffer[]): Promise<number[]> => (method === 'lua' ? ttlLua(ttlScript, keys) : ttlPipelined(raw, keys, timeout))
     let lastProgress = started
     let seen = 0
     const total = Object.values(keyspace).reduce((s, d) => s + d.keys, 0)
@@ -195,8 +197,34 @@ async function probeMemoryUsage(send: Send): Promise<boolean> {
   }
 }
 
-async function scanLua(send: Send, cursor: string, count: string, memory: boolean): Promise<Batch> {
-  const reply = await send(['EVAL', SCAN_SCRIPT, '0', cursor, count, memory ? '1' : '0'])
+/** A script sent once (SCRIPT LOAD) and then called by its SHA, loaded again if the server forgot it. */
+class Script {
+  private sha: Promise<string> | null = null
+
+  constructor(
+    private readonly send: Send,
+    private readonly body: string
+  ) {}
+
+  private load(): Promise<string> {
+    this.sha ??= this.send(['SCRIPT', 'LOAD', this.body]).then((r) => String(r))
+    return this.sha
+  }
+
+  async call(keys: Buffer[], args: string[]): Promise<unknown> {
+    const argv = (sha: string): (string | Buffer)[] => ['EVALSHA', sha, String(keys.length), ...keys, ...args]
+    try {
+      return await this.send(argv(await this.load()))
+    } catch (err) {
+      if (!/NOSCRIPT/.test(describeError(err))) throw err
+      this.sha = null
+      return this.send(argv(await this.load()))
+    }
+  }
+}
+
+async function scanLua(script: Script, cursor: string, count: string, memory: boolean): Promise<Batch> {
+  const reply = await script.call([], [cursor, count, memory ? '1' : '0'])
   if (!Array.isArray(reply) || reply.length % 2 !== 1) throw new Error('the scan script gave an unexpected reply')
   const n = (reply.length - 1) / 2
   return { cursor: String(reply[0]), keys: reply.slice(1, n + 1) as Buffer[], bytes: reply.slice(n + 1) as number[] }
@@ -213,8 +241,8 @@ async function scanPipelined(raw: Send, send: Send, cursor: string, count: strin
   return { cursor: next.toString(), keys, bytes }
 }
 
-async function ttlLua(send: Send, keys: Buffer[]): Promise<number[]> {
-  const reply = await send(['EVAL', TTL_SCRIPT, String(keys.length), ...keys])
+async function ttlLua(script: Script, keys: Buffer[]): Promise<number[]> {
+  const reply = await script.call(keys, [])
   if (!Array.isArray(reply) || reply.length !== keys.length) throw new Error('the TTL script gave an unexpected reply')
   return reply as number[]
 }

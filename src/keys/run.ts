@@ -56,7 +56,12 @@ async function readBefore(workDir: string): Promise<{ inventory: Inventory; keys
     return null
   }
   // An incomplete "before" scan cannot tell new keys from unseen ones: its names are not used.
-  return { inventory, keys: inventory.complete ? await readKeyFile(join(workDir, KEYS_BEFORE_FILE)) : null }
+  if (!inventory.complete) return { inventory, keys: null }
+  try {
+    return { inventory, keys: await readKeyFile(join(workDir, KEYS_BEFORE_FILE)) }
+  } catch {
+    return null
+  }
 }
 
 /** The post step's part: scan again, find the leaked keys, and build `report.keys` with what it tells the checks. */
