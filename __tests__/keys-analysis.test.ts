@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { LeakCollector, type KeySets } from '../src/keys/diff.js'
+import { KeyHashSet, hashKey } from '../src/keys/keyset.js'
 import { KeyTally, type DbScan, type Inventory } from '../src/keys/tally.js'
 import { KeyFileWriter, parseKeyFile, readKeyFile } from '../src/keys/store.js'
 import { buildKeysReport, MEMORY_USAGE_NOTE, type KeysReport } from '../src/keys/report.js'
@@ -19,6 +20,15 @@ const meta = (dbs: DbScan[]): Omit<Inventory, 'groups' | 'topKeys' | 'foldedKeys
   memoryUsage: true,
   dbs
 })
+function keySets(byDb: Record<number, string[]>): KeySets {
+  const sets: KeySets = new Map()
+  for (const [db, keys] of Object.entries(byDb)) {
+    const set = new KeyHashSet()
+    for (const k of keys) set.add(k)
+    sets.set(Number(db), set)
+  }
+  return sets
+}
 const settings = { keyDelimiter: ':', prefixDepth: 2, ignoreKeys: [], expectedDb: null, keyScanBudgetMs: 10_000 }
 
 function inventory(keys: [number, string, number][], dbs?: DbScan[]): Inventory {
@@ -73,11 +83,7 @@ describe('KeyTally', () => {
 })
 
 describe('LeakCollector', () => {
-  const before = (): KeySets =>
-    new Map([
-      [0, new Set(['user:1', 'user:2'])],
-      [1, new Set(['x'])]
-    ])
+  const before = (): KeySets => keySets({ 0: ['user:1', 'user:2'], 1: ['x'] })
 
   it('finds exactly the keys that were not there before, per DB and prefix, with TTL status', () => {
     const c = new LeakCollector(before(), { perPrefix: 2, total: 10 })
@@ -111,35 +117,62 @@ describe('LeakCollector', () => {
   })
 })
 
+describe('KeyHashSet', () => {
+  it('holds many keys without a false hit, and grows', () => {
+    const set = new KeyHashSet()
+    let added = 0
+    for (let i = 0; i < 20_000; i++) if (set.add(`session:${i}`)) added++
+    expect(added).toBe(20_000)
+    expect(set.size).toBe(20_000)
+    expect(set.add('session:17')).toBe(false)
+    let hits = 0
+    for (let i = 20_000; i < 40_000; i++) if (set.has(`session:${i}`)) hits++
+    expect(hits).toBe(0)
+  })
+
+  it('tells binary names apart by every byte', () => {
+    const a = Buffer.from([0x61, 0x00, 0xff]).toString('latin1')
+    const b = Buffer.from([0x61, 0x00, 0xfe]).toString('latin1')
+    expect(hashKey(a)).not.toEqual(hashKey(b))
+    expect(hashKey('')).not.toEqual([0, 0])
+  })
+})
+
 describe('key file', () => {
-  it('round-trips binary names per DB', async () => {
+  it('round-trips keys per DB, binary names too, in 8 bytes a key', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rmg-keyfile-'))
     const path = join(dir, 'keys.bin')
     const w = new KeyFileWriter(path)
     const binary = Buffer.from([0, 0xff, 0x0a, 0x0d, 0x7c]).toString('latin1')
-    const long = 'k'.repeat(2 * 1024 * 1024)
+    const long = 'k'.repeat(100_000)
     w.add(0, 'a')
     w.add(0, binary)
     w.add(3, '')
     w.add(3, long)
+    for (let i = 0; i < 20_000; i++) w.add(5, `user:${i}`)
     await w.close()
+    expect(readFileSync(path).length).toBe(3 * 12 + 20_004 * 8)
     const sets = await readKeyFile(path)
-    expect([...sets.keys()]).toEqual([0, 3])
-    expect(sets.get(0)).toEqual(new Set(['a', binary]))
-    expect(sets.get(3)).toEqual(new Set(['', long]))
+    expect([...sets.keys()]).toEqual([0, 3, 5])
+    expect(sets.get(0)?.size).toBe(2)
+    expect(sets.get(0)?.has('a') && sets.get(0)?.has(binary)).toBe(true)
+    expect(sets.get(0)?.has('b')).toBe(false)
+    expect(sets.get(3)?.has('') && sets.get(3)?.has(long)).toBe(true)
+    expect(sets.get(5)?.size).toBe(20_000)
+    expect(sets.get(5)?.has('user:19999')).toBe(true)
   })
 
   it('says when it is truncated', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rmg-keyfile-'))
     const path = join(dir, 'k.bin')
-    writeFileSync(path, Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 10, 0, 0, 0, 0x61]))
+    writeFileSync(path, Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 1, 0, 0, 0]))
     expect(() => parseKeyFile(readFileSync(path))).toThrow('truncated')
   })
 })
 
 function report(expectedDb: number | null = null): KeysReport {
   const before = inventory([[0, 'user:1', 10]])
-  const leaks = new LeakCollector(new Map([[0, new Set(['user:1'])]]))
+  const leaks = new LeakCollector(keySets({ 0: ['user:1'] }))
   const afterKeys: [number, string, number, number][] = [
     [0, 'user:1', 10, -1],
     [0, 'session:8f3a9c01d2', 400, -1],

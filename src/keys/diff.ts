@@ -3,8 +3,10 @@
  * the "after" scan runs, so the "after" side never has to be held in memory. Pure: no I/O.
  */
 
-/** The "before" key names (byte strings) per DB. */
-export type KeySets = Map<number, Set<string>>
+import { KeyHashSet } from './keyset.js'
+
+/** The "before" key names per DB, as hashes (keyset.ts). */
+export type KeySets = Map<number, KeyHashSet>
 
 export interface LeakSample {
   key: string
@@ -70,11 +72,10 @@ export class LeakCollector {
   add(db: number, key: string, prefix: string, bytes: number, ttlMs: number | null): boolean {
     let seen = this.before.get(db)
     if (!seen) {
-      seen = new Set()
+      seen = new KeyHashSet()
       this.before.set(db, seen)
     }
-    if (seen.has(key)) return false
-    seen.add(key)
+    if (!seen.add(key)) return false
     this.count++
     this.bytes += bytes
     this.byDb[db] = (this.byDb[db] ?? 0) + 1

@@ -1,16 +1,17 @@
 /**
- * The "before" key names on disk, from the main step to the post step. The format is compact and
- * binary-safe: a DB record (0xFFFFFFFF, then the DB number as u32) before each DB's keys, then per
- * key its length as u32 and its bytes. 1M keys of ~20 bytes make a ~24 MB file.
+ * The "before" key names on disk, from the main step to the post step, as their 64-bit hashes
+ * (keyset.ts): per DB a record of 0xFFFFFFFF 0xFFFFFFFF, the DB number and its key count (u32
+ * each), then two u32 per key. 8 bytes a key whatever its name: 1M keys make an 8 MB file.
  */
 import { createWriteStream, type WriteStream } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import type { KeySets } from './diff.js'
+import { hashInto, KeyHashSet } from './keyset.js'
 
 const DB_MARK = 0xffffffff
 const CHUNK = 1 << 20
 
-/** Writes key names as the scan finds them, in 1 MB chunks. */
+/** Writes key hashes as the scan finds them, in 1 MB chunks. */
 export class KeyFileWriter {
   private readonly out: WriteStream
   private buf = Buffer.allocUnsafe(CHUNK)
@@ -25,29 +26,24 @@ export class KeyFileWriter {
 
   /** `key` is a byte string. */
   add(db: number, key: string): void {
+    if (this.used + 16 > this.buf.length) this.flush()
     if (db !== this.db) {
-      this.ensure(8)
       this.buf.writeUInt32LE(DB_MARK, this.used)
-      this.buf.writeUInt32LE(db, this.used + 4)
-      this.used += 8
+      this.buf.writeUInt32LE(DB_MARK, this.used + 4)
+      this.buf.writeUInt32LE(db, this.used + 8)
+      this.used += 12
       this.db = db
     }
-    this.ensure(4 + key.length)
-    this.buf.writeUInt32LE(key.length, this.used)
-    this.used += 4
-    this.used += this.buf.write(key, this.used, 'latin1')
-  }
-
-  private ensure(n: number): void {
-    if (this.used + n <= this.buf.length) return
-    this.flush()
-    if (n > this.buf.length) this.buf = Buffer.allocUnsafe(n)
+    const h = hashInto(key)
+    this.buf.writeUInt32LE(h[0], this.used)
+    this.buf.writeUInt32LE(h[1], this.used + 4)
+    this.used += 8
   }
 
   private flush(): void {
     if (this.used === 0) return
     this.out.write(this.buf.subarray(0, this.used))
-    this.buf = Buffer.allocUnsafe(Math.max(CHUNK, this.buf.length))
+    this.buf = Buffer.allocUnsafe(CHUNK)
     this.used = 0
   }
 
@@ -62,30 +58,30 @@ export class KeyFileWriter {
   }
 }
 
-/** Reads a key file back into one Set of byte strings per DB. */
+/** Reads a key file back into one hash set per DB. */
 export async function readKeyFile(path: string): Promise<KeySets> {
   return parseKeyFile(await readFile(path))
 }
 
 /** Parses the key file format; throws on a truncated file. */
 export function parseKeyFile(buf: Buffer): KeySets {
+  if (buf.length % 4 !== 0) throw new Error('the key file is truncated')
   const sets: KeySets = new Map()
-  let current: Set<string> | undefined
-  let pos = 0
-  while (pos < buf.length) {
-    if (pos + 4 > buf.length) throw new Error('the key file is truncated')
-    const len = buf.readUInt32LE(pos)
-    pos += 4
-    if (len === DB_MARK) {
-      const db = buf.readUInt32LE(pos)
-      pos += 4
-      current = sets.get(db) ?? new Set()
+  let current: KeyHashSet | undefined
+  for (let pos = 0; pos < buf.length; pos += 8) {
+    if (pos + 8 > buf.length) throw new Error('the key file is truncated')
+    const a = buf.readUInt32LE(pos)
+    const b = buf.readUInt32LE(pos + 4)
+    if (a === DB_MARK && b === DB_MARK) {
+      if (pos + 12 > buf.length) throw new Error('the key file is truncated')
+      const db = buf.readUInt32LE(pos + 8)
+      pos += 4 // the DB number; the loop's += 8 moves past the marks
+      current = sets.get(db) ?? new KeyHashSet((buf.length - pos) / 8)
       sets.set(db, current)
       continue
     }
-    if (!current || pos + len > buf.length) throw new Error('the key file is truncated')
-    current.add(buf.toString('latin1', pos, pos + len))
-    pos += len
+    if (!current) throw new Error('the key file does not start with a DB record')
+    current.addHash(a, b)
   }
   return sets
 }
