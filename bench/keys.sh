@@ -21,6 +21,7 @@ now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
+field() { node -e 'console.log(JSON.parse(process.argv[1])[process.argv[2]])' "$1" "$2"; }
 
 echo "redis-server $(redis-server --version | grep -o 'v=[^ ]*') on port $port; $(nproc) cores; load before: $(load)"
 for p in "${PREFIXES[@]}"; do redis-cli -p "$port" debug populate "$PER_PREFIX" "$p" 20 >/dev/null; done
@@ -50,6 +51,11 @@ echo "ours, after + leak diff (pipe):$(secs "$t0" "$t1") s  $after_pipe  (expect
 echo "key file: $(du -h "$work/keys-lua.bin" | cut -f1) for $(redis-cli -p "$port" dbsize) keys"
 
 echo
-echo "ratio --memkeys / ours (Lua):       $(ratio "$memkeys" "$lua_s")x"
-echo "ratio --memkeys / ours (pipelined): $(ratio "$memkeys" "$pipe_s")x"
+echo "summary (analysis time inside our process; wall times above include node's start):"
+echo "  redis-cli --memkeys:        ${memkeys} s"
+echo "  ours, Lua fast path:        $(field "$lua" seconds) s, peak RSS $(field "$lua" peakRssMb) MB, ratio $(ratio "$memkeys" "$(field "$lua" seconds)")x"
+echo "  ours, pipelined path:       $(field "$pipe" seconds) s, peak RSS $(field "$pipe" peakRssMb) MB, ratio $(ratio "$memkeys" "$(field "$pipe" seconds)")x"
+echo "  ours, after + diff (Lua):   $(field "$after_lua" seconds) s, peak RSS $(field "$after_lua" peakRssMb) MB, leaked $(field "$after_lua" leaked)"
+echo "  ours, after + diff (pipe):  $(field "$after_pipe" seconds) s, peak RSS $(field "$after_pipe" peakRssMb) MB, leaked $(field "$after_pipe" leaked)"
+echo "  wall ratio --memkeys / ours (Lua, incl. node start): $(ratio "$memkeys" "$lua_s")x"
 echo "load after: $(load)"

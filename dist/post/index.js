@@ -52358,7 +52358,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 41159:
+/***/ 37479:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -56589,11 +56589,105 @@ function maskSecrets(target) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/keys/keyset.ts
+/**
+ * A set of key names held as 64-bit hashes in two typed arrays (open addressing): 1M keys take
+ * 16 MB whatever the length of their names, where a JS Set of the names took over 100 MB.
+ * Two keys share a hash with odds of about n / 2^64 (1 in 10^13 for a million keys): a new key
+ * could then be taken for an old one. Pure: no I/O.
+ */
+const scratch = new Uint32Array(2);
+/** Two independent 32-bit hashes of a byte string (FNV-1a and a multiply-xorshift hash). */
+function hashKey(key) {
+    const h = keyset_hashInto(key);
+    return [h[0], h[1]];
+}
+/** hashKey without allocating: the result is valid until the next call. */
+function keyset_hashInto(key) {
+    let a = 0x811c9dc5;
+    let b = 0x9747b28c ^ key.length;
+    for (let i = 0; i < key.length; i++) {
+        const c = key.charCodeAt(i);
+        a = Math.imul(a ^ c, 0x01000193);
+        b = Math.imul(b ^ c, 0x5bd1e995);
+        b ^= b >>> 15;
+    }
+    b = Math.imul(b ^ (b >>> 13), 0xc2b2ae35);
+    b ^= b >>> 16;
+    scratch[0] = a;
+    // (0, 0) marks an empty slot.
+    scratch[1] = a === 0 && b === 0 ? 1 : b;
+    return scratch;
+}
+class KeyHashSet {
+    hi;
+    lo;
+    mask;
+    count = 0;
+    constructor(expected = 16) {
+        let cap = 16;
+        while (cap < expected * 2)
+            cap *= 2;
+        this.hi = new Uint32Array(cap);
+        this.lo = new Uint32Array(cap);
+        this.mask = cap - 1;
+    }
+    get size() {
+        return this.count;
+    }
+    has(key) {
+        const h = keyset_hashInto(key);
+        return this.hasHash(h[0], h[1]);
+    }
+    /** Adds a key; true when it was not in the set. */
+    add(key) {
+        const h = keyset_hashInto(key);
+        return this.addHash(h[0], h[1]);
+    }
+    hasHash(a, b) {
+        for (let i = (a ^ Math.imul(b, 0x9e3779b1)) & this.mask;; i = (i + 1) & this.mask) {
+            const h = this.hi[i];
+            const l = this.lo[i];
+            if (h === 0 && l === 0)
+                return false;
+            if (h === a && l === b)
+                return true;
+        }
+    }
+    addHash(a, b) {
+        if ((this.count + 1) * 2 > this.hi.length)
+            this.grow();
+        for (let i = (a ^ Math.imul(b, 0x9e3779b1)) & this.mask;; i = (i + 1) & this.mask) {
+            const h = this.hi[i];
+            const l = this.lo[i];
+            if (h === 0 && l === 0) {
+                this.hi[i] = a;
+                this.lo[i] = b;
+                this.count++;
+                return true;
+            }
+            if (h === a && l === b)
+                return false;
+        }
+    }
+    grow() {
+        const { hi, lo } = this;
+        this.hi = new Uint32Array(hi.length * 2);
+        this.lo = new Uint32Array(lo.length * 2);
+        this.mask = this.hi.length - 1;
+        this.count = 0;
+        for (let i = 0; i < hi.length; i++)
+            if (hi[i] !== 0 || lo[i] !== 0)
+                this.addHash(hi[i], lo[i]);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/keys/diff.ts
 /**
  * Leaked keys: keys present after the step and not before, per DB, found one key at a time while
  * the "after" scan runs, so the "after" side never has to be held in memory. Pure: no I/O.
  */
+
 const DEFAULT_LEAK_CAPS = { perPrefix: 5, total: 500 };
 class LeakCollector {
     before;
@@ -56617,12 +56711,11 @@ class LeakCollector {
     add(db, key, prefix, bytes, ttlMs) {
         let seen = this.before.get(db);
         if (!seen) {
-            seen = new Set();
+            seen = new KeyHashSet();
             this.before.set(db, seen);
         }
-        if (seen.has(key))
+        if (!seen.add(key))
             return false;
-        seen.add(key);
         this.count++;
         this.bytes += bytes;
         this.byDb[db] = (this.byDb[db] ?? 0) + 1;
@@ -56925,6 +57018,7 @@ class KeyTally {
 
 
 const DEFAULT_SCAN_COUNT = 1000;
+const TTL_BATCH = 1000;
 const BUFFERS = { typeMapping: { [dist.RESP_TYPES.BLOB_STRING]: Buffer } };
 /**
  * One SCAN step and MEMORY USAGE of each key it returned (when ARGV[3] is 1), all on the server.
@@ -56973,6 +57067,19 @@ async function inventory_takeInventory(conn, opts) {
         const ttlScript = new Script(send, TTL_SCRIPT);
         const step = (cursor) => method === 'lua' ? scanLua(scanScript, cursor, count, memoryUsage) : scanPipelined(raw, send, cursor, count, memoryUsage, timeout);
         const ttls = (keys) => (method === 'lua' ? ttlLua(ttlScript, keys) : ttlPipelined(raw, keys, timeout));
+        // Keys whose TTL is wanted wait for one lookup per TTL_BATCH keys, not one round trip per SCAN batch.
+        const waiting = [];
+        const flushTtl = async (db) => {
+            if (waiting.length === 0)
+                return;
+            const keys = waiting.splice(0);
+            const t = await ttls(keys.map((k) => k.buf));
+            keys.forEach((k, i) => {
+                // -2: deleted since SCAN returned it; it is counted in its prefix but is no leaked key.
+                if (t[i] !== -2)
+                    opts.onKey?.(db, k.name, k.prefix, k.bytes, t[i]);
+            });
+        };
         let lastProgress = started;
         let seen = 0;
         const total = Object.values(keyspace).reduce((s, d) => s + d.keys, 0);
@@ -57012,38 +57119,28 @@ async function inventory_takeInventory(conn, opts) {
                     // Keep an early rejection from being reported as unhandled before it is awaited.
                     pending.catch(() => { });
                 }
-                const names = [];
-                const sizes = [];
-                const ttlAt = [];
-                const ttlKeys = [];
                 for (let i = 0; i < batch.keys.length; i++) {
                     const name = batch.keys[i].toString('latin1');
                     if (opts.ignore?.test(name)) {
                         scan.ignored++;
                         continue;
                     }
-                    if (opts.needTtl?.(db, name)) {
-                        ttlAt[names.length] = ttlKeys.length;
-                        ttlKeys.push(batch.keys[i]);
-                    }
-                    names.push(name);
-                    sizes.push(batch.bytes[i]);
-                }
-                const ttl = ttlKeys.length > 0 ? await ttls(ttlKeys) : [];
-                for (let i = 0; i < names.length; i++) {
-                    const t = ttlAt[i] === undefined ? null : ttl[ttlAt[i]];
-                    if (t === -2)
-                        continue; // deleted since SCAN returned it
-                    const prefix = tally.add(db, names[i], sizes[i]);
-                    opts.onKey?.(db, names[i], prefix, sizes[i], t);
+                    const prefix = tally.add(db, name, batch.bytes[i]);
                     scan.scanned++;
+                    if (opts.needTtl?.(db, name))
+                        waiting.push({ name, prefix, bytes: batch.bytes[i], buf: batch.keys[i] });
+                    else
+                        opts.onKey?.(db, name, prefix, batch.bytes[i], null);
                 }
+                if (waiting.length >= TTL_BATCH)
+                    await flushTtl(db);
                 seen += batch.keys.length;
                 if (opts.log && Date.now() - lastProgress >= (opts.progressEveryMs ?? 5000)) {
                     lastProgress = Date.now();
                     opts.log(`Key scan: ${seen.toLocaleString('en-US')} of ~${total.toLocaleString('en-US')} keys, DB ${db}, ${((Date.now() - started) / 1000).toFixed(1)} s`);
                 }
             }
+            await flushTtl(db);
             // TTLs of the largest keys of this DB, a handful of commands.
             const top = tally.largest.filter((k) => k.db === db && k.ttlMs === null);
             if (top.length > 0) {
@@ -57238,15 +57335,16 @@ function buildKeysReport(input) {
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: ./src/keys/store.ts
 /**
- * The "before" key names on disk, from the main step to the post step. The format is compact and
- * binary-safe: a DB record (0xFFFFFFFF, then the DB number as u32) before each DB's keys, then per
- * key its length as u32 and its bytes. 1M keys of ~20 bytes make a ~24 MB file.
+ * The "before" key names on disk, from the main step to the post step, as their 64-bit hashes
+ * (keyset.ts): per DB a record of 0xFFFFFFFF 0xFFFFFFFF, the DB number and its key count (u32
+ * each), then two u32 per key. 8 bytes a key whatever its name: 1M keys make an 8 MB file.
  */
+
 
 
 const DB_MARK = 0xffffffff;
 const CHUNK = (/* unused pure expression or super */ null && (1 << 20));
-/** Writes key names as the scan finds them, in 1 MB chunks. */
+/** Writes key hashes as the scan finds them, in 1 MB chunks. */
 class store_KeyFileWriter {
     out;
     buf = Buffer.allocUnsafe(CHUNK);
@@ -57259,30 +57357,25 @@ class store_KeyFileWriter {
     }
     /** `key` is a byte string. */
     add(db, key) {
+        if (this.used + 16 > this.buf.length)
+            this.flush();
         if (db !== this.db) {
-            this.ensure(8);
             this.buf.writeUInt32LE(DB_MARK, this.used);
-            this.buf.writeUInt32LE(db, this.used + 4);
-            this.used += 8;
+            this.buf.writeUInt32LE(DB_MARK, this.used + 4);
+            this.buf.writeUInt32LE(db, this.used + 8);
+            this.used += 12;
             this.db = db;
         }
-        this.ensure(4 + key.length);
-        this.buf.writeUInt32LE(key.length, this.used);
-        this.used += 4;
-        this.used += this.buf.write(key, this.used, 'latin1');
-    }
-    ensure(n) {
-        if (this.used + n <= this.buf.length)
-            return;
-        this.flush();
-        if (n > this.buf.length)
-            this.buf = Buffer.allocUnsafe(n);
+        const h = hashInto(key);
+        this.buf.writeUInt32LE(h[0], this.used);
+        this.buf.writeUInt32LE(h[1], this.used + 4);
+        this.used += 8;
     }
     flush() {
         if (this.used === 0)
             return;
         this.out.write(this.buf.subarray(0, this.used));
-        this.buf = Buffer.allocUnsafe(Math.max(CHUNK, this.buf.length));
+        this.buf = Buffer.allocUnsafe(CHUNK);
         this.used = 0;
     }
     /** Flushes and closes; rejects when the file could not be written. */
@@ -57296,31 +57389,33 @@ class store_KeyFileWriter {
             throw this.failed;
     }
 }
-/** Reads a key file back into one Set of byte strings per DB. */
+/** Reads a key file back into one hash set per DB. */
 async function readKeyFile(path) {
     return parseKeyFile(await (0,promises_namespaceObject.readFile)(path));
 }
 /** Parses the key file format; throws on a truncated file. */
 function parseKeyFile(buf) {
+    if (buf.length % 4 !== 0)
+        throw new Error('the key file is truncated');
     const sets = new Map();
     let current;
-    let pos = 0;
-    while (pos < buf.length) {
-        if (pos + 4 > buf.length)
+    for (let pos = 0; pos < buf.length; pos += 8) {
+        if (pos + 8 > buf.length)
             throw new Error('the key file is truncated');
-        const len = buf.readUInt32LE(pos);
-        pos += 4;
-        if (len === DB_MARK) {
-            const db = buf.readUInt32LE(pos);
-            pos += 4;
-            current = sets.get(db) ?? new Set();
+        const a = buf.readUInt32LE(pos);
+        const b = buf.readUInt32LE(pos + 4);
+        if (a === DB_MARK && b === DB_MARK) {
+            if (pos + 12 > buf.length)
+                throw new Error('the key file is truncated');
+            const db = buf.readUInt32LE(pos + 8);
+            pos += 4; // the DB number; the loop's += 8 moves past the marks
+            current = sets.get(db) ?? new KeyHashSet((buf.length - pos) / 8);
             sets.set(db, current);
             continue;
         }
-        if (!current || pos + len > buf.length)
-            throw new Error('the key file is truncated');
-        current.add(buf.toString('latin1', pos, pos + len));
-        pos += len;
+        if (!current)
+            throw new Error('the key file does not start with a DB record');
+        current.addHash(a, b);
     }
     return sets;
 }
@@ -57375,7 +57470,14 @@ async function readBefore(workDir) {
         return null;
     }
     // An incomplete "before" scan cannot tell new keys from unseen ones: its names are not used.
-    return { inventory, keys: inventory.complete ? await readKeyFile((0,external_node_path_namespaceObject.join)(workDir, KEYS_BEFORE_FILE)) : null };
+    if (!inventory.complete)
+        return { inventory, keys: null };
+    try {
+        return { inventory, keys: await readKeyFile((0,external_node_path_namespaceObject.join)(workDir, KEYS_BEFORE_FILE)) };
+    }
+    catch {
+        return null;
+    }
 }
 /** The post step's part: scan again, find the leaked keys, and build `report.keys` with what it tells the checks. */
 async function analyseKeysAfter(conn, settings, workDir, snapshots, log) {
@@ -57606,7 +57708,7 @@ async function writeSummary(markdown) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(41159);
+/* harmony import */ var _action_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(37479);
 
 // Exit explicitly so that no open handle can keep the post step (and the job) waiting.
 await (0,_action_post_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)().finally(() => process.exit());

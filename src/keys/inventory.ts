@@ -38,6 +38,7 @@ export interface ScanOptions {
 }
 
 export const DEFAULT_SCAN_COUNT = 1000
+const TTL_BATCH = 1000
 const BUFFERS = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } } as const
 
 /**
@@ -99,6 +100,17 @@ export async function takeInventory(conn: RedisConnection, opts: ScanOptions): P
     const step = (cursor: string): Promise<Batch> =>
       method === 'lua' ? scanLua(scanScript, cursor, count, memoryUsage) : scanPipelined(raw, send, cursor, count, memoryUsage, timeout)
     const ttls = (keys: Buffer[]): Promise<number[]> => (method === 'lua' ? ttlLua(ttlScript, keys) : ttlPipelined(raw, keys, timeout))
+    // Keys whose TTL is wanted wait for one lookup per TTL_BATCH keys, not one round trip per SCAN batch.
+    const waiting: { name: string; prefix: string; bytes: number; buf: Buffer }[] = []
+    const flushTtl = async (db: number): Promise<void> => {
+      if (waiting.length === 0) return
+      const keys = waiting.splice(0)
+      const t = await ttls(keys.map((k) => k.buf))
+      keys.forEach((k, i) => {
+        // -2: deleted since SCAN returned it; it is counted in its prefix but is no leaked key.
+        if (t[i] !== -2) opts.onKey?.(db, k.name, k.prefix, k.bytes, t[i])
+      })
+    }
     let lastProgress = started
     let seen = 0
     const total = Object.values(keyspace).reduce((s, d) => s + d.keys, 0)
@@ -135,37 +147,25 @@ export async function takeInventory(conn: RedisConnection, opts: ScanOptions): P
           // Keep an early rejection from being reported as unhandled before it is awaited.
           pending.catch(() => {})
         }
-        const names: string[] = []
-        const sizes: number[] = []
-        const ttlAt: number[] = []
-        const ttlKeys: Buffer[] = []
         for (let i = 0; i < batch.keys.length; i++) {
           const name = batch.keys[i].toString('latin1')
           if (opts.ignore?.test(name)) {
             scan.ignored++
             continue
           }
-          if (opts.needTtl?.(db, name)) {
-            ttlAt[names.length] = ttlKeys.length
-            ttlKeys.push(batch.keys[i])
-          }
-          names.push(name)
-          sizes.push(batch.bytes[i])
-        }
-        const ttl = ttlKeys.length > 0 ? await ttls(ttlKeys) : []
-        for (let i = 0; i < names.length; i++) {
-          const t = ttlAt[i] === undefined ? null : ttl[ttlAt[i]]
-          if (t === -2) continue // deleted since SCAN returned it
-          const prefix = tally.add(db, names[i], sizes[i])
-          opts.onKey?.(db, names[i], prefix, sizes[i], t)
+          const prefix = tally.add(db, name, batch.bytes[i])
           scan.scanned++
+          if (opts.needTtl?.(db, name)) waiting.push({ name, prefix, bytes: batch.bytes[i], buf: batch.keys[i] })
+          else opts.onKey?.(db, name, prefix, batch.bytes[i], null)
         }
+        if (waiting.length >= TTL_BATCH) await flushTtl(db)
         seen += batch.keys.length
         if (opts.log && Date.now() - lastProgress >= (opts.progressEveryMs ?? 5000)) {
           lastProgress = Date.now()
           opts.log(`Key scan: ${seen.toLocaleString('en-US')} of ~${total.toLocaleString('en-US')} keys, DB ${db}, ${((Date.now() - started) / 1000).toFixed(1)} s`)
         }
       }
+      await flushTtl(db)
       // TTLs of the largest keys of this DB, a handful of commands.
       const top = tally.largest.filter((k) => k.db === db && k.ttlMs === null)
       if (top.length > 0) {
