@@ -28,7 +28,7 @@ async function main(): Promise<void> {
       budgetMs: 600_000,
       method: method as MethodChoice,
       needTtl: (db, key) => leaks.isNew(db, key),
-      onKey: (db, key, prefix, bytes, ttl) => leaks.add(db, key, prefix, bytes, ttl)
+      onKey: (db, key, prefix, bytes, ttl) => (ttl === null ? undefined : leaks.add(db, key, prefix, bytes, ttl))
     })
     leaked = leaks.result().count
   }

@@ -77,7 +77,11 @@ export async function analyseKeysAfter(
   const after = await takeInventory(conn, {
     ...scanOptions(settings, log),
     ...(leaks
-      ? { needTtl: (db: number, key: string) => leaks.isNew(db, key), onKey: (db, key, prefix, bytes, ttl) => leaks.add(db, key, prefix, bytes, ttl) }
+      ? {
+          needTtl: (db: number, key: string) => leaks.isNew(db, key),
+          // Keys without a TTL lookup were there before: only the others can be leaked.
+          onKey: (db, key, prefix, bytes, ttl) => (ttl === null ? undefined : leaks.add(db, key, prefix, bytes, ttl))
+        }
       : {})
   })
   log(describeInventory(after))
