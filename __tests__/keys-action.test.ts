@@ -88,10 +88,10 @@ describe('key analysis, end to end', () => {
     expect(names.map((s) => s.key)).toEqual(expect.arrayContaining(['has space:and\nnew line', '<img src=x>|**bold**|@octocat']))
     const md = post.summary
     expect(md).toContain('has space\\:and\\nnew line')
-    expect(md).toContain('&lt;img src=x&gt;&#124;\\*\\*bold\\*\\*&#124;&#64;octocat')
+    expect(md).toContain('<code>&lt;img src\\=x&gt;&#124;\\*\\*bold\\*\\*&#124;&#64;\u200boctocat</code>')
     expect(md).not.toContain('<img')
     expect(md).not.toContain('@octocat')
-    expect(md).toContain('bin\\:\\\\xff\\\\x00\\\\xfe\\\\x0a _(binary)_')
+    expect(md).toContain('<code>bin\\:\\\\xff\\\\x00\\\\xfe\\\\x0a</code> _(binary)_')
   })
 
   it('stops a long scan at key-scan-budget and says the figures are extrapolated', async () => {

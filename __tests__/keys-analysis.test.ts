@@ -264,8 +264,10 @@ describe('key sections in markdown', () => {
   it('lists leaked keys by prefix with TTL status, names escaped', () => {
     const md = leakedKeysSection(report()).join('\n')
     expect(md).toContain('**3 keys** present after the step and not before (DB 0: 2, DB 3: 1); **2 without a TTL**')
-    expect(md).toContain('| 0 | session\\:\\* | 2 | 1 | 700 B | session\\:8f3a9c01d2 (no TTL)<br>session\\:91bc7d0e55 (TTL 1 min 0 s) |')
-    expect(md).toContain('evil&#124;name\\n&#64;admin \\*x\\* &lt;b&gt; (no TTL)')
+    expect(md).toContain(
+      '| 0 | <code>session\\:\\*</code> | 2 | 1 | 700 B | <code>session\\:8f3a9c01d2</code> (no TTL)<br><code>session\\:91bc7d0e55</code> (TTL 1 min 0 s) |'
+    )
+    expect(md).toContain('<code>evil&#124;name\\n&#64;\u200badmin \\*x\\* &lt;b&gt;</code> (no TTL)')
     expect(md).not.toContain('@admin')
     expect(md).not.toContain('<b>')
   })
@@ -277,8 +279,8 @@ describe('key sections in markdown', () => {
 
   it('shows memory by prefix with shares, the largest keys, and that MEMORY USAGE estimates', () => {
     const md = keySpaceSection(report()).join('\n')
-    expect(md).toContain('| 0 | session\\:\\* | 2 | 700 B | 92.1% |')
-    expect(md).toContain('| 0 | session\\:8f3a9c01d2 | 400 B |')
+    expect(md).toContain('| 0 | <code>session\\:\\*</code> | 2 | 700 B | 92.1% |')
+    expect(md).toContain('| 0 | <code>session\\:8f3a9c01d2</code> | 400 B |')
     expect(md).toContain('does not add up to used_memory')
     expect(md).toContain('every key seen')
   })

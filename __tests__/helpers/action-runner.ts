@@ -3,7 +3,7 @@
  * variables and the GITHUB_STATE / GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files, and the saved
  * state passed back to the post step as STATE_* variables.
  */
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -20,7 +20,14 @@ export interface StepResult {
 export interface ActionJob {
   runnerTemp: string
   /** Runs one step; `state` is passed as STATE_* variables (for the post step). */
-  step(name: 'main' | 'post' | string, inputs: Record<string, string>, state?: Record<string, string>, env?: Record<string, string>): Promise<StepResult>
+  step(
+    name: 'main' | 'post' | string,
+    inputs: Record<string, string>,
+    state?: Record<string, string>,
+    env?: Record<string, string>,
+    /** Called with the running step, e.g. to kill it the way a cancelled job does. */
+    control?: (child: ChildProcess) => void
+  ): Promise<StepResult>
 }
 
 const ROOT = process.cwd()
@@ -41,7 +48,7 @@ export function newJob(): ActionJob {
   let n = 0
   return {
     runnerTemp,
-    async step(name, inputs, state = {}, env = {}) {
+    async step(name, inputs, state = {}, env = {}, control) {
       n++
       const files = {
         GITHUB_STATE: join(runnerTemp, `state-${n}`),
@@ -60,6 +67,7 @@ export function newJob(): ActionJob {
       for (const [k, v] of Object.entries(inputs)) childEnv[`INPUT_${k.replace(/ /g, '_').toUpperCase()}`] = v
       for (const [k, v] of Object.entries(state)) childEnv[`STATE_${k}`] = v
       const child = spawn(process.execPath, [join(ROOT, 'dist', name, 'index.js')], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+      control?.(child)
       let stdout = ''
       let stderr = ''
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))

@@ -52358,7 +52358,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 48477:
+/***/ 73442:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -55155,10 +55155,10 @@ function getBooleanInput(name, options) {
 function setOutput(name, value) {
     const filePath = process.env['GITHUB_OUTPUT'] || '';
     if (filePath) {
-        return issueFileCommand('OUTPUT', prepareKeyValueMessage(name, value));
+        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
     }
-    process.stdout.write(os.EOL);
-    issueCommand('set-output', { name }, toCommandValue(value));
+    process.stdout.write(external_os_namespaceObject.EOL);
+    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
 }
 /**
  * Enables or disables the echoing of commands into stdout for the rest of the step.
@@ -55330,7 +55330,7 @@ class UserError extends Error {
     }
 }
 /** One line for the log: a UserError's message, or the message of anything else thrown. */
-function describeError(err) {
+function errors_describeError(err) {
     if (err instanceof Error)
         return err.message.split('\n')[0];
     return String(err);
@@ -55439,7 +55439,7 @@ function formatDuration(ms) {
 
 const EXAMPLE = 'redis://localhost:6379, redis://:PASSWORD@localhost:6379/2 or rediss://user:PASSWORD@host:6380';
 /** Parses and checks a Redis URL; the error names the input and shows valid forms. */
-function parseRedisUrl(url, inputName = 'redis-url') {
+function target_parseRedisUrl(url, inputName = 'redis-url') {
     const value = url.trim();
     let parsed;
     try {
@@ -55524,7 +55524,7 @@ class RedisConnection {
  * Connects, retrying with backoff until `timeoutMs`. Authentication problems fail at once, since
  * waiting cannot fix a wrong password.
  */
-async function connect(target, opts) {
+async function connection_connect(target, opts) {
     const deadline = Date.now() + opts.timeoutMs;
     let delay = 100;
     let attempt = 0;
@@ -55549,7 +55549,7 @@ async function connect(target, opts) {
         }
         catch (err) {
             destroyQuietly(client);
-            const message = maskUrlText(describeError(err));
+            const message = maskUrlText(errors_describeError(err));
             const fatal = authProblem(message, target);
             if (fatal)
                 throw new UserError(fatal);
@@ -55789,6 +55789,1027 @@ async function memoryDoctor(conn) {
     }
     catch {
         return null;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/action/constants.ts
+/** Names of the action's inputs, outputs and saved state: the public interface, spelled once. */
+var constants_Input;
+(function (Input) {
+    Input["RedisUrl"] = "redis-url";
+    Input["ConnectTimeout"] = "connect-timeout";
+    Input["MaxUsedMemory"] = "max-used-memory";
+    Input["MaxPeakMemory"] = "max-peak-memory";
+    Input["MaxMemoryPercent"] = "max-memory-percent";
+    Input["MaxFragmentationRatio"] = "max-fragmentation-ratio";
+    Input["MaxLeakedKeys"] = "max-leaked-keys";
+    Input["FailOn"] = "fail-on";
+    Input["ReportPath"] = "report-path";
+    Input["Comment"] = "comment";
+    Input["CommentKey"] = "comment-key";
+    Input["Matrix"] = "matrix";
+    Input["GithubToken"] = "github-token";
+})(constants_Input || (constants_Input = {}));
+/** Inputs for starting Redis for the job (or limiting the attached one); see src/provision/. */
+var constants_ProvisionInput;
+(function (ProvisionInput) {
+    ProvisionInput["Mode"] = "mode";
+    ProvisionInput["ContainerRuntime"] = "container-runtime";
+    ProvisionInput["Image"] = "image";
+    ProvisionInput["ContainerName"] = "container-name";
+    ProvisionInput["Port"] = "port";
+    ProvisionInput["Maxmemory"] = "maxmemory";
+    ProvisionInput["MaxmemoryPolicy"] = "maxmemory-policy";
+    ProvisionInput["Password"] = "password";
+    ProvisionInput["RedisArgs"] = "redis-args";
+    ProvisionInput["ContainerOptions"] = "container-options";
+    ProvisionInput["RedisServerPath"] = "redis-server-path";
+    ProvisionInput["KeepContainer"] = "keep-container";
+})(constants_ProvisionInput || (constants_ProvisionInput = {}));
+var Output;
+(function (Output) {
+    Output["Verdict"] = "verdict";
+    Output["UsedMemoryBefore"] = "used-memory-before";
+    Output["UsedMemoryAfter"] = "used-memory-after";
+    Output["UsedMemoryPeak"] = "used-memory-peak";
+    Output["OomErrors"] = "oom-errors";
+    Output["EvictedKeys"] = "evicted-keys";
+    Output["LeakedKeys"] = "leaked-keys";
+    Output["ReportPath"] = "report-path";
+    Output["CommentId"] = "comment-id";
+    Output["CommentUrl"] = "comment-url";
+    Output["CommentBody"] = "comment-body";
+})(Output || (Output = {}));
+/** Outputs that say where the Redis is, set by the main step so later steps can use it. */
+var ProvisionOutput;
+(function (ProvisionOutput) {
+    ProvisionOutput["RedisUrl"] = "redis-url";
+    ProvisionOutput["RedisHost"] = "redis-host";
+    ProvisionOutput["RedisPort"] = "redis-port";
+    ProvisionOutput["ContainerId"] = "container-id";
+})(ProvisionOutput || (ProvisionOutput = {}));
+var constants_State;
+(function (State) {
+    /** Folder with the main step's files (the "before" snapshot). */
+    State["WorkDir"] = "work-dir";
+    /** The one-line error that stopped the main step, for the post step's summary. */
+    State["MainError"] = "main-error";
+    /** Set once the main step ran, so the post step knows it is a post step of ours. */
+    State["MainRan"] = "main-ran";
+    /** JSON of what the main step started or changed (container, redis-server, CONFIG SET), to undo in post. */
+    State["Provisioned"] = "provisioned";
+})(constants_State || (constants_State = {}));
+const BEFORE_FILE = 'before.json';
+const DEFAULT_REPORT_NAME = 'redis-memory-report.json';
+
+;// CONCATENATED MODULE: ./src/provision/attach.ts
+
+
+
+/** CONFIG parameters to set, from the inputs, in a fixed order. */
+function wantedLimits(s) {
+    const wanted = [];
+    if (s.maxmemory !== undefined)
+        wanted.push(['maxmemory', String(s.maxmemory)]);
+    if (s.maxmemoryPolicy !== undefined)
+        wanted.push(['maxmemory-policy', s.maxmemoryPolicy]);
+    return wanted;
+}
+/** The value from a CONFIG GET reply: `[name, value]` (RESP2) or `{ name: value }` (RESP3). */
+function configValue(reply, name) {
+    const text = (v) => (typeof v === 'string' ? v : Buffer.isBuffer(v) ? v.toString('utf8') : null);
+    if (Array.isArray(reply)) {
+        for (let i = 0; i + 1 < reply.length; i += 2)
+            if (text(reply[i]) === name)
+                return text(reply[i + 1]);
+        return null;
+    }
+    if (reply instanceof Map)
+        return text(reply.get(name));
+    if (reply && typeof reply === 'object')
+        return text(reply[name]);
+    return null;
+}
+/**
+ * Applies maxmemory / maxmemory-policy with CONFIG SET, the one way to limit a service container.
+ * Where CONFIG is disabled or renamed (managed services), warns and goes on without the limit.
+ */
+async function applyLimits(conn, s) {
+    const wanted = wantedLimits(s);
+    if (wanted.length === 0)
+        return null;
+    const restore = {};
+    for (const [name, value] of wanted) {
+        try {
+            const old = configValue(await conn.command(['CONFIG', 'GET', name]), name);
+            if (old === null)
+                throw new Error(`CONFIG GET ${name} returned nothing`);
+            await conn.command(['CONFIG', 'SET', name, value]);
+            restore[name] = old;
+            info(`Set ${name} to ${value} with CONFIG SET (was ${old}); the post step sets it back.`);
+        }
+        catch (err) {
+            warning(`Could not set ${name} with CONFIG SET on ${conn.target.display}: ${errors_describeError(err)}. ` +
+                `CONFIG may be disabled or renamed on this server (managed Redis often does that); set the limit on the server itself. The tests run without it.`, { title: 'Redis Memory Guard' });
+            break;
+        }
+    }
+    return Object.keys(restore).length > 0 ? { kind: 'attach', restore } : null;
+}
+/** Sets back what applyLimits changed. Problems are warnings: the tests already ran. */
+async function attach_restoreLimits(target, limits, timeoutMs) {
+    let conn;
+    try {
+        conn = await connect(target, { timeoutMs });
+    }
+    catch (err) {
+        core.warning(`Could not set back ${Object.keys(limits.restore).join(', ')} on ${target.display}: ${describeError(err)}`);
+        return;
+    }
+    try {
+        for (const [name, value] of Object.entries(limits.restore)) {
+            try {
+                await conn.command(['CONFIG', 'SET', name, value]);
+                core.info(`Set ${name} back to ${value}.`);
+            }
+            catch (err) {
+                core.warning(`Could not set ${name} back to ${value} on ${target.display}: ${describeError(err)}`);
+            }
+        }
+    }
+    finally {
+        await conn.close();
+    }
+}
+
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(77030);
+;// CONCATENATED MODULE: ./src/provision/ready.ts
+
+
+/**
+ * Waits until something on host:port answers PING. A reply that asks for a password counts:
+ * the server is up, and the real connection says whether the password fits. `-LOADING` does not.
+ */
+async function waitForPing(opts) {
+    const started = Date.now();
+    const deadline = started + opts.timeoutMs;
+    const interval = opts.intervalMs ?? 50;
+    let goneReason = null;
+    let checking = false;
+    let lastCheck = started;
+    let lastError = 'no answer yet';
+    for (;;) {
+        if (goneReason !== null)
+            return { ready: false, ms: Date.now() - started, reason: goneReason, gone: true };
+        const reply = await ping(opts.host, opts.port, Math.max(100, Math.min(1000, deadline - Date.now())));
+        if (reply.ok)
+            return { ready: true, ms: Date.now() - started };
+        lastError = reply.error;
+        if (opts.gone && !checking && Date.now() - lastCheck >= 500) {
+            checking = true;
+            opts
+                .gone()
+                .then((r) => (goneReason = r))
+                .catch(() => { })
+                .finally(() => {
+                checking = false;
+                lastCheck = Date.now();
+            });
+        }
+        if (Date.now() + interval > deadline)
+            return { ready: false, ms: Date.now() - started, reason: lastError, gone: false };
+        await sleep(interval);
+    }
+}
+/** One PING over a fresh socket. */
+function ping(host, port, timeoutMs) {
+    return new Promise((resolve) => {
+        const sock = new external_node_net_.Socket();
+        let text = '';
+        const done = (r) => {
+            sock.destroy();
+            resolve(r);
+        };
+        sock.setTimeout(timeoutMs, () => done({ ok: false, error: 'PING timed out' }));
+        sock.once('error', (err) => done({ ok: false, error: err.code ?? err.message }));
+        sock.once('close', () => done({ ok: false, error: 'connection closed before a reply' }));
+        sock.on('data', (d) => {
+            text += d.toString('utf8');
+            if (!text.includes('\r\n'))
+                return;
+            const line = text.slice(0, text.indexOf('\r\n'));
+            if (line.startsWith('-LOADING'))
+                done({ ok: false, error: 'Redis is loading its data' });
+            else
+                done({ ok: true });
+        });
+        sock.connect(port, host, () => sock.write('PING\r\n'));
+    });
+}
+
+;// CONCATENATED MODULE: ./src/provision/runtime.ts
+/**
+ * What differs between docker and podman, as data: the code that runs them is shared
+ * (container.ts), and these texts and builders are pure so both can be tested with plain strings.
+ */
+const runtime_RUNTIMES = {
+    docker: {
+        name: 'docker',
+        binary: 'docker',
+        errors: {
+            'engine-down': [
+                /Cannot connect to the Docker daemon/i,
+                /permission denied while trying to connect to the Docker daemon/i,
+                /error during connect/i,
+                /docker daemon is not running/i
+            ],
+            'no-such-image': [
+                /manifest unknown/i,
+                /pull access denied/i,
+                /repository does not exist/i,
+                /No such image/i,
+                /manifest for .* not found/i,
+                /invalid reference format/i
+            ],
+            'port-in-use': [/port is already allocated/i, /address already in use/i],
+            'name-in-use': [/The container name .* is already in use/i, /Conflict\. The container name/i],
+            'no-such-container': [/No such container/i, /No such object/i]
+        },
+        engineHint: 'Start the Docker daemon (self-hosted: systemctl start docker, and add the runner user to the docker group), or use container-runtime: podman.'
+    },
+    podman: {
+        name: 'podman',
+        binary: 'podman',
+        errors: {
+            'engine-down': [/Cannot connect to Podman/i, /unable to connect to Podman socket/i],
+            'no-such-image': [
+                /manifest unknown/i,
+                /image not known/i,
+                /name unknown/i,
+                /short-name .* did not resolve/i,
+                /requested access to the resource is denied/i,
+                /repository .* not found/i,
+                /invalid reference format/i
+            ],
+            'port-in-use': [/address already in use/i, /port is already allocated/i],
+            'name-in-use': [/the container name .* is already in use/i, /that name is already in use/i],
+            'no-such-container': [/no such container/i, /no container with name or ID/i, /no such object/i]
+        },
+        engineHint: 'Check that podman works for the runner user (podman info), or use container-runtime: docker.'
+    }
+};
+/** The port Redis listens on inside the container. */
+const CONTAINER_PORT = 6379;
+/** Classifies a runtime's error text. The order matters: a failed pull also mentions the image. */
+function runtime_classify(runtime, stderr) {
+    const order = ['engine-down', 'name-in-use', 'port-in-use', 'no-such-container', 'no-such-image'];
+    for (const failure of order) {
+        if (runtime.errors[failure].some((re) => re.test(stderr)))
+            return failure;
+    }
+    return 'other';
+}
+/** The last meaningful line of a runtime's error output, for a one-line message. */
+function runtime_lastLine(text) {
+    const lines = text
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l !== '');
+    const line = lines[lines.length - 1] ?? '';
+    return line.replace(/^Error( response from daemon)?:\s*/i, '');
+}
+/**
+ * `run` arguments. The port is published on 127.0.0.1 only, so an unprotected Redis on a
+ * self-hosted runner is not open to the network; `--pull=never` because the action pulled first.
+ */
+function runArgs(spec) {
+    const publish = spec.port === 0 ? `127.0.0.1::${CONTAINER_PORT}` : `127.0.0.1:${spec.port}:${CONTAINER_PORT}`;
+    return [
+        'run',
+        '--detach',
+        '--name',
+        spec.name,
+        '--publish',
+        publish,
+        '--pull=never',
+        '--label',
+        'redis-memory-guard=1',
+        ...spec.options,
+        spec.image,
+        ...spec.serverArgs
+    ];
+}
+/** Server arguments for the limits and password the inputs ask for. */
+function limitArgs(opts) {
+    const args = [];
+    if (opts.maxmemory !== undefined)
+        args.push('--maxmemory', String(opts.maxmemory));
+    if (opts.maxmemoryPolicy !== undefined)
+        args.push('--maxmemory-policy', opts.maxmemoryPolicy);
+    if (opts.password !== undefined)
+        args.push('--requirepass', opts.password);
+    return args;
+}
+/** Arguments with the value after `--requirepass` replaced, for a log line. */
+function maskArgs(args) {
+    return args.map((a, i) => (i > 0 && args[i - 1] === '--requirepass' ? '***' : a));
+}
+/** The host port from `<runtime> port NAME 6379/tcp` output (`127.0.0.1:41157`, maybe one line per address). */
+function parsePortOutput(text) {
+    for (const line of text.split('\n')) {
+        const m = /:(\d+)\s*$/.exec(line.trim());
+        if (m)
+            return Number(m[1]);
+    }
+    return null;
+}
+
+;// CONCATENATED MODULE: ./src/provision/binary.ts
+
+
+
+
+
+
+
+
+
+
+
+
+const HOST = '127.0.0.1';
+const LOG_FILE = 'redis.log';
+/**
+ * Server arguments for binary mode. A config file (a first argument that is not an option) must
+ * come first for redis-server; then the action's defaults, then the user's options, which can
+ * override the defaults (later wins), then the limits and password from their own inputs.
+ */
+function binaryArgs(s, port, dir) {
+    const firstOption = s.redisArgs.findIndex((a) => a.startsWith('--'));
+    const leading = firstOption < 0 ? s.redisArgs : s.redisArgs.slice(0, firstOption);
+    const rest = firstOption < 0 ? [] : s.redisArgs.slice(firstOption);
+    const defaults = ['--port', String(port), '--bind', HOST, '--dir', dir, '--daemonize', 'no', '--save', '', '--appendonly', 'no'];
+    return [...leading, ...defaults, ...rest, ...limitArgs(s)];
+}
+/** Starts redis-server in the background, its files in a temporary folder, and waits for PING. */
+async function startBinary(s, timeoutMs, onStarted) {
+    const port = s.port === 0 ? await freePort() : s.port;
+    // Else the readiness wait would find the other server's PONG and take it for ours.
+    if (s.port !== 0 && !(await portIsFree(port))) {
+        throw new UserError(`port: ${port} is already in use on this runner. Set port: 0 to use a free port, or free port ${port}.`);
+    }
+    const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), 'redis-memory-guard-server-'));
+    const args = binaryArgs(s, port, dir);
+    info(`${s.redisServerPath} ${maskArgs(args).map((a) => (a === '' ? "''" : a)).join(' ')}`);
+    const logPath = (0,external_node_path_namespaceObject.join)(dir, LOG_FILE);
+    const log = (0,external_node_fs_namespaceObject.openSync)(logPath, 'a');
+    // Detached with its output in a file, so the server outlives the main step's process.
+    const child = (0,external_node_child_process_namespaceObject.spawn)(s.redisServerPath, args, { detached: true, stdio: ['ignore', log, log] });
+    (0,external_node_fs_namespaceObject.closeSync)(log);
+    let exited = null;
+    child.on('exit', (code, signal) => (exited = signal ? `redis-server was killed by ${signal}` : `redis-server exited with code ${code}`));
+    const spawned = await new Promise((resolve) => {
+        child.once('spawn', () => resolve(null));
+        child.once('error', (err) => resolve(err));
+    });
+    if (spawned) {
+        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+        if (spawned.code === 'ENOENT') {
+            throw new UserError(s.redisServerPath === 'redis-server'
+                ? 'redis-server is not on PATH. Install Redis first (sudo apt-get install -y redis-server, or brew install redis) or set redis-server-path.'
+                : `redis-server-path: "${s.redisServerPath}" does not exist. Give the path of a redis-server executable.`);
+        }
+        throw new UserError(`Could not start ${s.redisServerPath}: ${spawned.message}`);
+    }
+    child.unref();
+    const started = { kind: 'binary', pid: child.pid, dir, host: HOST, port };
+    onStarted(started);
+    const ready = await waitForPing({ host: HOST, port, timeoutMs, gone: async () => exited });
+    if (!ready.ready) {
+        const tail = logTail(logPath, 30);
+        startGroup(`Last log lines of redis-server`);
+        info(tail || '(no log output)');
+        endGroup();
+        if (s.keepContainer)
+            info(`keep-container is true: redis-server (pid ${started.pid}) and ${dir} stay for inspection.`);
+        else {
+            await binary_stopBinary(started, { quiet: true });
+            onStarted(null);
+        }
+        if (/Address already in use/i.test(tail)) {
+            throw new UserError(`port: ${port} is already in use on this runner. Set port: 0 to use a free port, or free port ${port}.`);
+        }
+        throw new UserError(ready.gone
+            ? `${ready.reason} before answering PING. Its last log lines are above; check redis-args.`
+            : `redis-server did not answer PING on ${HOST}:${port} within ${formatDuration(timeoutMs)} (${ready.reason}). Its last log lines are above.`);
+    }
+    return { ...started, readyMs: ready.ms };
+}
+/**
+ * Stops the server (SIGTERM, then SIGKILL after 5 s) and removes its folder. Checks first that
+ * the pid still belongs to a redis-server, since a pid can be reused once its process is gone.
+ */
+async function binary_stopBinary(b, opts = {}) {
+    const cmdline = `/proc/${b.pid}/cmdline`;
+    const procFs = (0,external_node_fs_namespaceObject.existsSync)('/proc/self/cmdline');
+    let alive = isAlive(b.pid);
+    if (alive && procFs) {
+        const title = await (0,promises_namespaceObject.readFile)(cmdline, 'utf8').catch(() => '');
+        if (!title.includes('redis')) {
+            alive = false;
+            if (!opts.quiet)
+                warning(`Process ${b.pid} is no longer the redis-server this action started; not stopping it.`);
+        }
+    }
+    if (alive) {
+        signal(b.pid, 'SIGTERM');
+        const deadline = Date.now() + 5000;
+        while (isAlive(b.pid) && Date.now() < deadline)
+            await sleep(50);
+        if (isAlive(b.pid))
+            signal(b.pid, 'SIGKILL');
+        if (!opts.quiet)
+            info(`Stopped redis-server (pid ${b.pid}) on ${b.host}:${b.port}.`);
+    }
+    else if (!opts.quiet) {
+        info(`redis-server (pid ${b.pid}) had already stopped.`);
+    }
+    try {
+        await (0,promises_namespaceObject.rm)(b.dir, { recursive: true, force: true });
+    }
+    catch (err) {
+        if (!opts.quiet)
+            warning(`Could not remove ${b.dir}: ${err.message}`);
+    }
+}
+function isAlive(pid) {
+    try {
+        process.kill(pid, 0);
+        // A stopped process whose parent has not reaped it yet (a zombie) still takes signals.
+        const stat = (0,external_node_fs_namespaceObject.readFileSync)(`/proc/${pid}/stat`, 'utf8');
+        return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+    }
+    catch (err) {
+        if (err.code === 'ENOENT')
+            return true;
+        // EPERM: it exists but is not ours.
+        return err.code === 'EPERM';
+    }
+}
+function signal(pid, sig) {
+    try {
+        process.kill(pid, sig);
+    }
+    catch {
+        // gone in between
+    }
+}
+function logTail(path, lines) {
+    try {
+        return (0,external_node_fs_namespaceObject.readFileSync)(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    }
+    catch {
+        return '';
+    }
+}
+/** True when nothing listens on the port on the loopback address. */
+function portIsFree(port) {
+    return new Promise((resolve) => {
+        const srv = (0,external_node_net_.createServer)();
+        srv.unref();
+        srv.once('error', () => resolve(false));
+        srv.listen(port, HOST, () => srv.close(() => resolve(true)));
+    });
+}
+/** A port nobody listens on right now, on the loopback address. */
+function freePort() {
+    return new Promise((resolve, reject) => {
+        const srv = (0,external_node_net_.createServer)();
+        srv.unref();
+        srv.once('error', reject);
+        srv.listen(0, HOST, () => {
+            const addr = srv.address();
+            const port = typeof addr === 'object' && addr ? addr.port : 0;
+            srv.close(() => resolve(port));
+        });
+    });
+}
+
+;// CONCATENATED MODULE: ./src/provision/exec.ts
+
+
+/**
+ * Runs a command with an argument array (never through a shell), bounded in time. Never throws:
+ * the caller turns the result into a message that fits.
+ */
+function exec_runTool(binary, args, opts) {
+    return new Promise((resolve) => {
+        let stdout = '';
+        let stderr = '';
+        let timedOut = false;
+        let settled = false;
+        const finish = (result) => {
+            if (settled)
+                return;
+            settled = true;
+            clearTimeout(timer);
+            resolve({ ...result, stdout, stderr, timedOut });
+        };
+        const child = (0,external_node_child_process_namespaceObject.spawn)(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+        const timer = setTimeout(() => {
+            timedOut = true;
+            stderr += `\n${binary} ${args[0] ?? ''} timed out after ${formatDuration(opts.timeoutMs)}`;
+            child.kill('SIGKILL');
+        }, opts.timeoutMs);
+        const lines = (push) => {
+            let partial = '';
+            return (d) => {
+                const text = d.toString();
+                push(text);
+                if (!opts.onLine)
+                    return;
+                partial += text;
+                const parts = partial.split(/\r?\n|\r/);
+                partial = parts.pop() ?? '';
+                for (const p of parts)
+                    if (p.trim() !== '')
+                        opts.onLine(p);
+            };
+        };
+        child.stdout.on('data', lines((s) => (stdout += s)));
+        child.stderr.on('data', lines((s) => (stderr += s)));
+        child.on('error', (err) => {
+            if (err.code === 'ENOENT')
+                finish({ code: null, notFound: true });
+            else {
+                stderr += `\n${err.message}`;
+                finish({ code: null, notFound: false });
+            }
+        });
+        child.on('close', (code) => finish({ code, notFound: false }));
+    });
+}
+
+;// CONCATENATED MODULE: ./src/provision/container.ts
+
+
+
+
+
+
+const QUICK_MS = 30_000;
+const PULL_MS = 10 * 60_000;
+const RUN_MS = 2 * 60_000;
+const container_HOST = '127.0.0.1';
+/**
+ * Starts Redis in a container and waits until it answers PING. `onCreated` is called as soon as
+ * a container exists, so a cancelled job still removes it in the post step. Any failure after
+ * that removes the container again (unless keep-container) and throws one clear line.
+ */
+async function startContainer(s, timeoutMs, onCreated) {
+    const rt = runtime_RUNTIMES[s.runtime];
+    // Both questions at once: each costs the runtime's start-up time, and the step waits for it.
+    const [existing, image] = await Promise.all([
+        exec_runTool(rt.binary, ['container', 'inspect', '--format', '{{.Id}}', s.containerName], { timeoutMs: QUICK_MS }),
+        exec_runTool(rt.binary, ['image', 'inspect', '--format', '{{.Id}}', s.image], { timeoutMs: QUICK_MS })
+    ]);
+    refuseExisting(rt, s.containerName, existing);
+    await ensureImage(rt, s.image, image);
+    const args = runArgs({
+        name: s.containerName,
+        image: s.image,
+        port: s.port,
+        serverArgs: [...s.redisArgs, ...limitArgs(s)],
+        options: s.containerOptions
+    });
+    info(`${rt.binary} ${maskArgs(args).join(' ')}`);
+    // Saved before `run`: the container exists before `run` returns, and a job cancelled in
+    // between must still remove it. The name is ours: it was free a moment ago.
+    const started = { kind: 'container', runtime: rt.name, id: '', name: s.containerName, host: container_HOST, port: s.port };
+    onCreated(started);
+    const run = await exec_runTool(rt.binary, args, { timeoutMs: RUN_MS });
+    if (run.code !== 0) {
+        const failure = run.notFound ? 'not-installed' : runtime_classify(rt, run.stderr);
+        // A failed run can leave a "Created" container behind; it is ours unless the name was taken.
+        if (failure !== 'name-in-use' && failure !== 'not-installed')
+            await removeQuietly(rt, s.containerName);
+        onCreated(null);
+        throw runError(rt, run, s, failure);
+    }
+    const id = runtime_lastLine(run.stdout);
+    started.id = id;
+    onCreated(started);
+    const status = async () => {
+        const r = await exec_runTool(rt.binary, ['container', 'inspect', '--format', '{{.State.Status}} {{.State.ExitCode}}', id], { timeoutMs: 5000 });
+        if (r.code !== 0)
+            return runtime_classify(rt, r.stderr) === 'no-such-container' ? 'the container was removed' : null;
+        const [state, exitCode] = r.stdout.trim().split(/\s+/);
+        return state === 'running' || state === 'created' ? null : `the container ${state} with exit code ${exitCode}`;
+    };
+    const fail = async (message) => {
+        await showLogs(rt, id, s.containerName);
+        if (!(await giveUp(rt, started, s.keepContainer)))
+            onCreated(null);
+        throw new UserError(`Redis in container ${s.containerName} (${s.image}) ${message}`);
+    };
+    const stopped = (reason) => `stopped before answering PING: ${reason}. Its last log lines are above; check image and redis-args.`;
+    if (s.port === 0) {
+        const port = await exec_runTool(rt.binary, ['port', id, `${CONTAINER_PORT}/tcp`], { timeoutMs: QUICK_MS });
+        const hostPort = port.code === 0 ? parsePortOutput(port.stdout) : null;
+        if (hostPort === null) {
+            const gone = await status();
+            await fail(gone ? stopped(gone) : `has no published host port (${runtime_lastLine(port.stderr) || `${rt.binary} port printed nothing`}).`);
+        }
+        else {
+            started.port = hostPort;
+            onCreated(started);
+        }
+    }
+    const ready = await waitForPing({ host: container_HOST, port: started.port, timeoutMs, gone: status });
+    if (!ready.ready) {
+        await fail(ready.gone
+            ? stopped(ready.reason)
+            : `did not answer PING on ${container_HOST}:${started.port} within ${formatDuration(timeoutMs)} (${ready.reason}). ` +
+                `Its last log lines are above; check image and redis-args, or raise connect-timeout.`);
+    }
+    return { ...started, readyMs: ready.ms };
+}
+/** A container with the chosen name that the action did not start is an error, never reused. */
+function refuseExisting(rt, name, r) {
+    if (r.notFound)
+        throw notInstalled(rt);
+    if (r.code === 0) {
+        throw new UserError(`A container named "${name}" already exists (${r.stdout.trim().slice(0, 12)}). The action does not reuse a container it did not start: ` +
+            `remove it (${rt.binary} rm -f ${name}) or choose another container-name.`);
+    }
+    const failure = runtime_classify(rt, r.stderr);
+    if (failure === 'no-such-container')
+        return;
+    if (failure === 'engine-down')
+        throw engineDown(rt, r);
+    throw new UserError(`${rt.binary} container inspect ${name} failed: ${runtime_lastLine(r.stderr) || `exit code ${r.code}`}.`);
+}
+/** Pulls the image unless `image inspect` found it; the pull's output goes into a log group. */
+async function ensureImage(rt, image, present) {
+    if (present.code === 0) {
+        info(`Image ${image} is present; no pull needed.`);
+        return;
+    }
+    const pull = await group(`Pulling ${image} with ${rt.binary}`, () => exec_runTool(rt.binary, ['pull', image], { timeoutMs: PULL_MS, onLine: (l) => info(l) }));
+    if (pull.code === 0)
+        return;
+    const failure = runtime_classify(rt, pull.stderr);
+    if (failure === 'engine-down')
+        throw engineDown(rt, pull);
+    throw new UserError(imageMessage(image, runtime_lastLine(pull.stderr), failure === 'no-such-image'));
+}
+function imageMessage(image, detail, notFound) {
+    return notFound
+        ? `image: "${image}" was not found (${detail}). Check the name and tag, e.g. redis:7-alpine; for a private registry, log in first (docker/login-action).`
+        : `image: could not pull "${image}" (${detail}). Check the name, the registry and the network, or pull it in an earlier step.`;
+}
+/** One line for a failed `run`, by what the runtime's error text says. */
+function runError(rt, run, s, failure = runtime_classify(rt, run.stderr)) {
+    const detail = runtime_lastLine(run.stderr) || `exit code ${run.code}`;
+    switch (failure) {
+        case 'not-installed':
+            return notInstalled(rt);
+        case 'engine-down':
+            return engineDown(rt, run);
+        case 'name-in-use':
+            return new UserError(`A container named "${s.containerName}" already exists. The action does not reuse a container it did not start: ` +
+                `remove it (${rt.binary} rm -f ${s.containerName}) or choose another container-name.`);
+        case 'port-in-use':
+            return new UserError(`port: host port ${s.port} is already in use on this runner (another Redis, or a parallel job on a self-hosted runner). ` +
+                `Set port: 0 to use a free port, or free port ${s.port}.`);
+        case 'no-such-image':
+            return new UserError(imageMessage(s.image, detail, true));
+        default:
+            return new UserError(`${rt.binary} run failed: ${detail}. Check container-options and redis-args.`);
+    }
+}
+function notInstalled(rt) {
+    const other = rt.name === 'docker' ? 'podman' : 'docker';
+    return new UserError(`container-runtime: ${rt.binary} is not installed or not on PATH. Install it, use container-runtime: ${other}, or use mode: binary.`);
+}
+function engineDown(rt, r) {
+    return new UserError(`${rt.binary} cannot reach its engine (${runtime_lastLine(r.stderr)}). ${rt.engineHint}`);
+}
+async function showLogs(rt, id, name) {
+    const logs = await exec_runTool(rt.binary, ['logs', '--tail', '30', id], { timeoutMs: QUICK_MS });
+    const text = (logs.stdout + logs.stderr).trim();
+    startGroup(`Last log lines of container ${name}`);
+    info(text || '(no log output)');
+    endGroup();
+}
+/** Removes a container that never became ready; returns true when it was kept on request. */
+async function giveUp(rt, c, keep) {
+    if (keep) {
+        info(`keep-container is true: container ${c.name} stays for inspection (${rt.binary} logs ${c.name}).`);
+        return true;
+    }
+    await removeQuietly(rt, c.id);
+    return false;
+}
+async function removeQuietly(rt, idOrName) {
+    await exec_runTool(rt.binary, ['rm', '--force', '--volumes', idOrName], { timeoutMs: QUICK_MS });
+}
+/** Removes the container with its anonymous volumes. Problems are warnings: the tests already ran. */
+async function container_removeContainer(c) {
+    const rt = RUNTIMES[c.runtime];
+    const r = await runTool(rt.binary, ['rm', '--force', '--volumes', c.id || c.name], { timeoutMs: 60_000 });
+    if (r.code === 0)
+        core.info(`Removed container ${c.name}.`);
+    else if (!r.notFound && classify(rt, r.stderr) === 'no-such-container')
+        core.info(`Container ${c.name} was already gone.`);
+    else
+        core.warning(`Could not remove container ${c.name}: ${r.notFound ? `${rt.binary} not found` : lastLine(r.stderr) || `exit code ${r.code}`}. Remove it by hand: ${rt.binary} rm -f ${c.name}`);
+}
+
+;// CONCATENATED MODULE: ./src/provision/settings.ts
+
+
+
+
+/** Redis's eviction policies (redis.conf, "MAXMEMORY POLICY"). */
+const MAXMEMORY_POLICIES = [
+    'noeviction',
+    'allkeys-lru',
+    'allkeys-lfu',
+    'allkeys-random',
+    'volatile-lru',
+    'volatile-lfu',
+    'volatile-random',
+    'volatile-ttl'
+];
+const MODES = ['attach', 'container', 'binary'];
+/** Docker and podman accept `[a-zA-Z0-9][a-zA-Z0-9_.-]+` as a container name. */
+const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+/** Reads and checks the provisioning inputs; a bad one throws a UserError that names it. */
+function readProvisionSettings(getInput, env = process.env, random = randomSuffix) {
+    const modeText = getInput(constants_ProvisionInput.Mode).trim().toLowerCase() || 'attach';
+    if (!MODES.includes(modeText)) {
+        throw new UserError(`${constants_ProvisionInput.Mode}: "${modeText}" is not a mode. Use attach, container or binary.`);
+    }
+    const runtimeText = getInput(constants_ProvisionInput.ContainerRuntime).trim().toLowerCase() || 'docker';
+    if (!(runtimeText in runtime_RUNTIMES)) {
+        throw new UserError(`${constants_ProvisionInput.ContainerRuntime}: "${runtimeText}" is not supported. Use docker or podman.`);
+    }
+    const image = getInput(constants_ProvisionInput.Image).trim() || 'redis:7-alpine';
+    if (/\s/.test(image) || image.startsWith('-')) {
+        throw new UserError(`${constants_ProvisionInput.Image}: "${image}" is not an image name. Use e.g. redis:7-alpine or ghcr.io/OWNER/redis:7.`);
+    }
+    const nameText = getInput(constants_ProvisionInput.ContainerName).trim();
+    if (nameText !== '' && !CONTAINER_NAME.test(nameText)) {
+        throw new UserError(`${constants_ProvisionInput.ContainerName}: "${nameText}" is not a container name. Use letters, digits, _ . and -, starting with a letter or digit, e.g. redis-tests.`);
+    }
+    const portText = getInput(constants_ProvisionInput.Port).trim() || '6379';
+    const port = Number(portText);
+    if (!/^\d+$/.test(portText) || port > 65535) {
+        throw new UserError(`${constants_ProvisionInput.Port}: "${portText}" is not a port. Use a number from 1 to 65535, or 0 for any free port.`);
+    }
+    const policyText = getInput(constants_ProvisionInput.MaxmemoryPolicy).trim().toLowerCase();
+    if (policyText !== '' && !MAXMEMORY_POLICIES.includes(policyText)) {
+        throw new UserError(`${constants_ProvisionInput.MaxmemoryPolicy}: "${policyText}" is not a policy. Use one of ${MAXMEMORY_POLICIES.join(', ')}.`);
+    }
+    const password = getInput(constants_ProvisionInput.Password);
+    if (/[\s]/.test(password)) {
+        throw new UserError(`${constants_ProvisionInput.Password}: the password must not contain spaces or line breaks.`);
+    }
+    return {
+        mode: modeText,
+        runtime: runtimeText,
+        image,
+        containerName: nameText || defaultContainerName(env, random()),
+        port,
+        maxmemory: parseSize(getInput(constants_ProvisionInput.Maxmemory), constants_ProvisionInput.Maxmemory),
+        maxmemoryPolicy: policyText || undefined,
+        password: password === '' ? undefined : password,
+        redisArgs: splitArgs(getInput(constants_ProvisionInput.RedisArgs), constants_ProvisionInput.RedisArgs),
+        containerOptions: splitArgs(getInput(constants_ProvisionInput.ContainerOptions), constants_ProvisionInput.ContainerOptions),
+        redisServerPath: getInput(constants_ProvisionInput.RedisServerPath).trim() || 'redis-server',
+        keepContainer: settings_parseBoolean(getInput(constants_ProvisionInput.KeepContainer), constants_ProvisionInput.KeepContainer)
+    };
+}
+/** Inputs given that the chosen mode does not use, so the user learns why they had no effect. */
+function unusedInputs(s, getInput) {
+    const given = (name) => getInput(name).trim() !== '';
+    const byMode = {
+        attach: [constants_ProvisionInput.Password, constants_ProvisionInput.RedisArgs, constants_ProvisionInput.ContainerOptions, constants_ProvisionInput.ContainerName, constants_ProvisionInput.RedisServerPath],
+        container: [constants_ProvisionInput.RedisServerPath],
+        binary: [constants_ProvisionInput.ContainerOptions, constants_ProvisionInput.ContainerName]
+    };
+    return byMode[s.mode].filter(given);
+}
+/**
+ * A container name unique to this run attempt, job and step, plus a random part: parallel matrix
+ * legs of one job share every GITHUB_* value, and on a self-hosted runner they share the engine.
+ */
+function defaultContainerName(env, random) {
+    const parts = ['redis-memory-guard', env.GITHUB_RUN_ID, env.GITHUB_RUN_ATTEMPT, env.GITHUB_JOB, random];
+    const name = parts
+        .map((p) => (p ?? '').replace(/[^a-zA-Z0-9_.]+/g, '-').replace(/^-+|-+$/g, ''))
+        .filter((p) => p !== '')
+        .join('-');
+    // Keep the random end when the job name is long.
+    return name.length <= 100 ? name : `${name.slice(0, 90)}-${random}`;
+}
+function randomSuffix() {
+    return Math.random().toString(16).slice(2, 10).padEnd(8, '0');
+}
+/** `true`/`false` in the spellings YAML users write. */
+function settings_parseBoolean(text, name) {
+    const value = text.trim().toLowerCase();
+    if (value === '' || value === 'false' || value === 'no' || value === '0')
+        return false;
+    if (value === 'true' || value === 'yes' || value === '1')
+        return true;
+    throw new UserError(`${name}: "${text.trim()}" is not true or false.`);
+}
+/**
+ * Splits a line into words the way a shell would, without running one: spaces separate words,
+ * '...' keeps everything literal, "..." allows \" and \\, a backslash escapes the next character.
+ */
+function splitArgs(text, name) {
+    const words = [];
+    let word = '';
+    let inWord = false;
+    let quote = null;
+    for (let i = 0; i < text.length; i++) {
+        const c = text[i];
+        if (quote === "'") {
+            if (c === "'")
+                quote = null;
+            else
+                word += c;
+        }
+        else if (quote === '"') {
+            if (c === '"')
+                quote = null;
+            else if (c === '\\' && (text[i + 1] === '"' || text[i + 1] === '\\'))
+                word += text[++i];
+            else
+                word += c;
+        }
+        else if (c === "'" || c === '"') {
+            quote = c;
+            inWord = true;
+        }
+        else if (c === '\\' && i + 1 < text.length) {
+            word += text[++i];
+            inWord = true;
+        }
+        else if (/\s/.test(c)) {
+            if (inWord)
+                words.push(word);
+            word = '';
+            inWord = false;
+        }
+        else {
+            word += c;
+            inWord = true;
+        }
+    }
+    if (quote)
+        throw new UserError(`${name}: a ${quote === '"' ? 'double' : 'single'} quote is not closed in "${text.trim()}".`);
+    if (inWord)
+        words.push(word);
+    return words;
+}
+
+;// CONCATENATED MODULE: ./src/provision/index.ts
+/**
+ * Provisioning, as the action's main and post steps see it: start Redis (container or binary) or
+ * limit the attached one, remember what was done in the action's state, and undo it in the post
+ * step. The work itself is in container.ts, binary.ts and attach.ts.
+ */
+
+
+
+
+
+
+
+
+
+
+/** How long the post step tries to reach an attached Redis to set its limits back. */
+const RESTORE_CONNECT_MS = 10_000;
+/** The URL of a Redis the action started; the password goes into it, percent-encoded. */
+function targetFor(host, port, password) {
+    const auth = password ? `:${encodeURIComponent(password)}@` : '';
+    return target_parseRedisUrl(`redis://${auth}${host}:${port}`);
+}
+/**
+ * Main step, before connecting: starts Redis when the mode asks for it and returns the target to
+ * watch (the given one in attach mode). Sets the outputs and saves what it started at once, so
+ * the post step removes it even when the job is cancelled while Redis is starting.
+ */
+async function provision(s, attachTarget, timeoutMs, startedAt = Date.now()) {
+    if (s.password) {
+        core_setSecret(s.password);
+        if (encodeURIComponent(s.password) !== s.password)
+            core_setSecret(encodeURIComponent(s.password));
+    }
+    const unused = unusedInputs(s, (name) => getInput(name));
+    if (unused.length > 0)
+        warning(`Ignored in mode ${s.mode}: ${unused.join(', ')}.`, { title: 'Redis Memory Guard' });
+    if (s.mode === 'attach') {
+        setOutputs(attachTarget, '');
+        return attachTarget;
+    }
+    const save = (p) => saveState(constants_State.Provisioned, p ? JSON.stringify(p) : '');
+    // No log group around the start: the pull has its own, and groups do not nest.
+    const started = s.mode === 'container' ? await startContainer(s, timeoutMs, save) : await startBinary(s, timeoutMs, save);
+    const target = targetFor(started.host, started.port, s.password);
+    setOutputs(target, started.kind === 'container' ? started.id : '');
+    info(`Redis answered PING at ${target.display} ${formatDuration(Date.now() - startedAt)} after the step started ` +
+        `(${formatDuration(started.readyMs)} after ${started.kind === 'container' ? `${s.runtime} run returned` : 'redis-server was launched'}).`);
+    return target;
+}
+/** Main step, once connected: in attach mode, applies maxmemory / maxmemory-policy with CONFIG SET. */
+async function limitAttached(conn, s) {
+    if (s.mode !== 'attach')
+        return;
+    const limits = await applyLimits(conn, s);
+    if (limits)
+        saveState(constants_State.Provisioned, JSON.stringify(limits));
+}
+function setOutputs(target, containerId) {
+    setOutput(ProvisionOutput.RedisUrl, target.url);
+    setOutput(ProvisionOutput.RedisHost, target.host);
+    setOutput(ProvisionOutput.RedisPort, target.port);
+    setOutput(ProvisionOutput.ContainerId, containerId);
+}
+/** What the main step saved, or null. */
+function readProvisioned() {
+    const text = core.getState(State.Provisioned);
+    if (!text)
+        return null;
+    try {
+        return JSON.parse(text);
+    }
+    catch {
+        return null;
+    }
+}
+/**
+ * Post step: the Redis to take the "after" snapshot of. Null when the mode starts Redis but the
+ * main step started none: then there is nothing of ours to look at (and any Redis on the
+ * default URL would be someone else's).
+ */
+function postTarget(attachTarget) {
+    const started = readProvisioned();
+    // Port 0 here: the main step stopped before it learnt the port, so Redis never answered.
+    if (started && started.kind !== 'attach' && started.port === 0)
+        return null;
+    if (started && started.kind !== 'attach') {
+        const password = core.getInput(ProvisionInput.Password) || undefined;
+        if (password)
+            core.setSecret(password);
+        return targetFor(started.host, started.port, password);
+    }
+    const mode = core.getInput(ProvisionInput.Mode).trim().toLowerCase();
+    return mode === 'container' || mode === 'binary' ? null : attachTarget;
+}
+/**
+ * Post step, last: removes the container or stops the server the main step started (unless
+ * keep-container), or sets back what CONFIG SET changed. Never throws; problems are warnings.
+ */
+async function cleanUp() {
+    const started = readProvisioned();
+    if (!started)
+        return;
+    try {
+        let keep = false;
+        try {
+            keep = parseBoolean(core.getInput(ProvisionInput.KeepContainer), ProvisionInput.KeepContainer);
+        }
+        catch (err) {
+            core.warning(`${describeError(err)} Removing what the action started.`);
+        }
+        if (started.kind === 'attach') {
+            // The main step could only change these once redis-url had parsed, so it parses here too.
+            await restoreLimits(parseRedisUrl(core.getInput(Input.RedisUrl) || 'redis://localhost:6379'), started, RESTORE_CONNECT_MS);
+        }
+        else if (keep) {
+            const what = started.kind === 'container' ? `Container ${started.name}` : `redis-server (pid ${started.pid})`;
+            core.info(`keep-container is true: ${what} keeps running at ${started.host}:${started.port}.`);
+        }
+        else if (started.kind === 'container') {
+            await removeContainer(started);
+        }
+        else {
+            await stopBinary(started);
+        }
+    }
+    catch (err) {
+        core.warning(`Clean-up failed: ${describeError(err)}`);
     }
 }
 
@@ -56202,43 +57223,6 @@ function totalKeys(s) {
         return null;
     return Object.values(s.keyspace).reduce((sum, db) => sum + db.keys, 0);
 }
-
-;// CONCATENATED MODULE: ./src/action/constants.ts
-/** Names of the action's inputs, outputs and saved state: the public interface, spelled once. */
-var Input;
-(function (Input) {
-    Input["RedisUrl"] = "redis-url";
-    Input["ConnectTimeout"] = "connect-timeout";
-    Input["MaxUsedMemory"] = "max-used-memory";
-    Input["MaxPeakMemory"] = "max-peak-memory";
-    Input["MaxMemoryPercent"] = "max-memory-percent";
-    Input["MaxFragmentationRatio"] = "max-fragmentation-ratio";
-    Input["MaxLeakedKeys"] = "max-leaked-keys";
-    Input["FailOn"] = "fail-on";
-    Input["ReportPath"] = "report-path";
-})(Input || (Input = {}));
-var Output;
-(function (Output) {
-    Output["Verdict"] = "verdict";
-    Output["UsedMemoryBefore"] = "used-memory-before";
-    Output["UsedMemoryAfter"] = "used-memory-after";
-    Output["UsedMemoryPeak"] = "used-memory-peak";
-    Output["OomErrors"] = "oom-errors";
-    Output["EvictedKeys"] = "evicted-keys";
-    Output["LeakedKeys"] = "leaked-keys";
-    Output["ReportPath"] = "report-path";
-})(Output || (Output = {}));
-var State;
-(function (State) {
-    /** Folder with the main step's files (the "before" snapshot). */
-    State["WorkDir"] = "work-dir";
-    /** The one-line error that stopped the main step, for the post step's summary. */
-    State["MainError"] = "main-error";
-    /** Set once the main step ran, so the post step knows it is a post step of ours. */
-    State["MainRan"] = "main-ran";
-})(State || (State = {}));
-const BEFORE_FILE = 'before.json';
-const DEFAULT_REPORT_NAME = 'redis-memory-report.json';
 
 ;// CONCATENATED MODULE: ./src/action/secrets.ts
 
@@ -56766,7 +57750,7 @@ async function inventory_takeInventory(conn, opts) {
                         throw err;
                     // Scripting disabled, not allowed for this user, or refused by the server: use the pipeline.
                     method = 'pipeline';
-                    fallbackReason = describeError(err);
+                    fallbackReason = errors_describeError(err);
                     opts.log?.(`Key scan: the Lua fast path failed (${fallbackReason}); using the pipelined scan.`);
                     batch = await step(cursor);
                 }
@@ -56857,7 +57841,7 @@ class Script {
             return await this.send(argv(await this.load()));
         }
         catch (err) {
-            if (!/NOSCRIPT/.test(describeError(err)))
+            if (!/NOSCRIPT/.test(errors_describeError(err)))
                 throw err;
             this.sha = null;
             return this.send(argv(await this.load()));
@@ -56995,8 +57979,6 @@ function report_buildKeysReport(input) {
     return { keys, observations };
 }
 
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: ./src/keys/store.ts
 /**
  * The "before" key names on disk, from the main step to the post step, as their 64-bit hashes
@@ -57061,19 +58043,22 @@ async function store_readKeyFile(path) {
 function parseKeyFile(buf) {
     if (buf.length % 4 !== 0)
         throw new Error('the key file is truncated');
+    // A word view for speed (little-endian, as written, on every runner); copied when not 4-byte aligned.
+    const bytes = buf.byteOffset % 4 === 0 ? buf : Buffer.from(Uint8Array.prototype.slice.call(buf));
+    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
     const sets = new Map();
     let current;
-    for (let pos = 0; pos < buf.length; pos += 8) {
-        if (pos + 8 > buf.length)
+    for (let i = 0; i < words.length; i += 2) {
+        if (i + 2 > words.length)
             throw new Error('the key file is truncated');
-        const a = buf.readUInt32LE(pos);
-        const b = buf.readUInt32LE(pos + 4);
+        const a = words[i];
+        const b = words[i + 1];
         if (a === DB_MARK && b === DB_MARK) {
-            if (pos + 12 > buf.length)
+            if (i + 3 > words.length)
                 throw new Error('the key file is truncated');
-            const db = buf.readUInt32LE(pos + 8);
-            pos += 4; // the DB number; the loop's += 8 moves past the marks
-            current = sets.get(db) ?? new KeyHashSet((buf.length - pos) / 8);
+            const db = words[i + 2];
+            i += 1; // the DB number; the loop's += 2 moves past the marks
+            current = sets.get(db) ?? new KeyHashSet((words.length - i) / 2);
             sets.set(db, current);
             continue;
         }
@@ -57150,7 +58135,11 @@ async function analyseKeysAfter(conn, settings, workDir, snapshots, log) {
     const after = await takeInventory(conn, {
         ...scanOptions(settings, log),
         ...(leaks
-            ? { needTtl: (db, key) => leaks.isNew(db, key), onKey: (db, key, prefix, bytes, ttl) => leaks.add(db, key, prefix, bytes, ttl) }
+            ? {
+                needTtl: (db, key) => leaks.isNew(db, key),
+                // Keys without a TTL lookup were there before: only the others can be leaked.
+                onKey: (db, key, prefix, bytes, ttl) => (ttl === null ? undefined : leaks.add(db, key, prefix, bytes, ttl))
+            }
             : {})
     });
     log(describeInventory(after));
@@ -57168,6 +58157,64 @@ async function analyseKeysAfter(conn, settings, workDir, snapshots, log) {
         keyspaceBefore: snapshots.before?.keyspace ?? null,
         keyspaceAfter: snapshots.after.keyspace
     });
+}
+
+;// CONCATENATED MODULE: ./src/github/comment-settings.ts
+/** The comment inputs and the key that finds this job's comment again. Pure, and free of the GitHub client, so the main step's bundle stays small. */
+
+const COMMENT_MODES = ['auto', 'on-breach', 'off'];
+const MARKER_PREFIX = '<!-- redis-memory-guard:';
+/** Reads the comment inputs; a bad one throws a UserError that names it and shows a valid value. */
+function readCommentSettings(inputs, env = process.env) {
+    const modeText = inputs.comment.trim().toLowerCase() || 'auto';
+    if (!COMMENT_MODES.includes(modeText)) {
+        throw new UserError(`comment: "${inputs.comment.trim()}" is not valid. Use auto, on-breach or off.`);
+    }
+    const matrix = parseMatrix(inputs.matrix);
+    const job = env.GITHUB_JOB ?? '';
+    const legs = matrixValues(matrix);
+    const title = [job, legs.length ? `(${legs.map(([k, v]) => `${k}: ${v}`).join(', ')})` : ''].filter(Boolean).join(' ');
+    const custom = inputs.commentKey.trim();
+    const key = custom || defaultCommentKey(env.GITHUB_WORKFLOW ?? '', job, legs);
+    return { mode: modeText, key, title: custom || title, token: inputs.githubToken.trim() };
+}
+/** `toJSON(matrix)` is `null` outside a matrix; anything else must be a JSON object. */
+function parseMatrix(text) {
+    const value = text.trim();
+    if (value === '' || value === 'null')
+        return {};
+    let parsed;
+    try {
+        parsed = JSON.parse(value);
+    }
+    catch {
+        throw new UserError('matrix: not JSON. Leave it unset, or pass matrix: ${{ toJSON(matrix) }}.');
+    }
+    if (parsed === null)
+        return {};
+    if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+        throw new UserError('matrix: must be a JSON object. Leave it unset, or pass matrix: ${{ toJSON(matrix) }}.');
+    }
+    return parsed;
+}
+/** The matrix as sorted `[name, value]` pairs; objects and arrays as compact JSON. */
+function matrixValues(matrix) {
+    return Object.keys(matrix)
+        .sort()
+        .map((k) => {
+        const v = matrix[k];
+        return [k, typeof v === 'string' ? v : JSON.stringify(v)];
+    });
+}
+/** `workflow/job` plus the matrix values, e.g. `CI/test/node=20,redis=7`. */
+function defaultCommentKey(workflow, job, legs) {
+    const base = [workflow, job].filter(Boolean).join('/') || 'default';
+    return legs.length ? `${base}/${legs.map(([k, v]) => `${k}=${v}`).join(',')}` : base;
+}
+/** The hidden first line of the comment. The key is encoded so that it can never end the HTML comment. */
+function commentMarker(key) {
+    const safe = [...key].map((ch) => (/[A-Za-z0-9 ._/=,:+()\-[\]]/.test(ch) ? ch : encodeURIComponent(ch))).join('');
+    return `${MARKER_PREFIX}${safe} -->`;
 }
 
 ;// CONCATENATED MODULE: ./src/keys/settings.ts
@@ -57208,26 +58255,28 @@ function readKeySettings(getInput) {
 
 
 
+
 /** Reads and checks the inputs; a bad one throws a UserError that names it and shows a valid example. */
 function readSettings(getInput, env = process.env) {
-    const target = parseRedisUrl(getInput(Input.RedisUrl) || 'redis://localhost:6379', Input.RedisUrl);
-    const connectTimeoutMs = parseDuration(getInput(Input.ConnectTimeout), Input.ConnectTimeout) ?? 30_000;
-    const percentText = getInput(Input.MaxMemoryPercent);
-    const ratioText = getInput(Input.MaxFragmentationRatio);
+    const target = target_parseRedisUrl(getInput(constants_Input.RedisUrl) || 'redis://localhost:6379', constants_Input.RedisUrl);
+    const connectTimeoutMs = parseDuration(getInput(constants_Input.ConnectTimeout), constants_Input.ConnectTimeout) ?? 30_000;
+    const percentText = getInput(constants_Input.MaxMemoryPercent);
+    const ratioText = getInput(constants_Input.MaxFragmentationRatio);
     const thresholds = {
-        maxUsedMemory: parseSize(getInput(Input.MaxUsedMemory), Input.MaxUsedMemory),
-        maxPeakMemory: parseSize(getInput(Input.MaxPeakMemory), Input.MaxPeakMemory),
+        maxUsedMemory: parseSize(getInput(constants_Input.MaxUsedMemory), constants_Input.MaxUsedMemory),
+        maxPeakMemory: parseSize(getInput(constants_Input.MaxPeakMemory), constants_Input.MaxPeakMemory),
         maxMemoryPercent: percentText.trim() === ''
             ? DEFAULT_THRESHOLDS.maxMemoryPercent
-            : parseNumber(percentText, Input.MaxMemoryPercent, { example: '90', min: 1, max: 100 }),
+            : parseNumber(percentText, constants_Input.MaxMemoryPercent, { example: '90', min: 1, max: 100 }),
         maxFragmentationRatio: ratioText.trim() === ''
             ? DEFAULT_THRESHOLDS.maxFragmentationRatio
-            : parseNumber(ratioText, Input.MaxFragmentationRatio, { example: '1.5', min: 1 }),
-        maxLeakedKeys: parseNumber(getInput(Input.MaxLeakedKeys), Input.MaxLeakedKeys, { example: '0', min: 0, integer: true }),
-        failOn: parseFailOn(getInput(Input.FailOn), Input.FailOn)
+            : parseNumber(ratioText, constants_Input.MaxFragmentationRatio, { example: '1.5', min: 1 }),
+        maxLeakedKeys: parseNumber(getInput(constants_Input.MaxLeakedKeys), constants_Input.MaxLeakedKeys, { example: '0', min: 0, integer: true }),
+        failOn: parseFailOn(getInput(constants_Input.FailOn), constants_Input.FailOn)
     };
-    const reportPath = getInput(Input.ReportPath).trim() || (0,external_node_path_namespaceObject.join)(env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), DEFAULT_REPORT_NAME);
-    return { target, connectTimeoutMs, thresholds, reportPath, keys: readKeySettings(getInput) };
+    const reportPath = getInput(constants_Input.ReportPath).trim() || (0,external_node_path_namespaceObject.join)(env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), DEFAULT_REPORT_NAME);
+    const comment = readCommentSettings({ comment: getInput(constants_Input.Comment), commentKey: getInput(constants_Input.CommentKey), matrix: getInput(constants_Input.Matrix), githubToken: getInput(constants_Input.GithubToken) }, env);
+    return { target, connectTimeoutMs, thresholds, reportPath, comment, keys: readKeySettings(getInput) };
 }
 
 ;// CONCATENATED MODULE: ./src/action/main.ts
@@ -57245,19 +58294,24 @@ function readSettings(getInput, env = process.env) {
 
 
 
+
 /** The main step: connect to Redis and take the "before" snapshot. */
 async function run() {
-    saveState(State.MainRan, 'true');
+    const startedAt = Date.now();
+    saveState(constants_State.MainRan, 'true');
     try {
         const settings = readSettings((name) => getInput(name));
+        const provisioning = readProvisionSettings((name) => getInput(name));
         maskSecrets(settings.target);
         const workDir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), 'redis-memory-guard-'));
-        saveState(State.WorkDir, workDir);
-        const conn = await group(`Connecting to Redis at ${hostPort(settings.target)}`, () => connect(settings.target, {
+        saveState(constants_State.WorkDir, workDir);
+        settings.target = await provision(provisioning, settings.target, settings.connectTimeoutMs, startedAt);
+        const conn = await group(`Connecting to Redis at ${hostPort(settings.target)}`, () => connection_connect(settings.target, {
             timeoutMs: settings.connectTimeoutMs,
             onRetry: (attempt, reason) => info(`Attempt ${attempt}: ${reason}; retrying`)
         }));
         try {
+            await limitAttached(conn, provisioning);
             const before = await takeSnapshot(conn);
             await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(workDir, BEFORE_FILE), JSON.stringify(before));
             const used = before.memory.usedMemory;
@@ -57269,7 +58323,7 @@ async function run() {
                     info(describeInventory(inv));
                 }
                 catch (err) {
-                    warning(`The key inventory before the step failed (${describeError(err)}): leaked keys will be counted per DB, without names.`);
+                    warning(`The key inventory before the step failed (${errors_describeError(err)}): leaked keys will be counted per DB, without names.`);
                 }
             }
         }
@@ -57278,8 +58332,8 @@ async function run() {
         }
     }
     catch (err) {
-        const message = describeError(err);
-        saveState(State.MainError, message);
+        const message = errors_describeError(err);
+        saveState(constants_State.MainError, message);
         setFailed(message);
         if (!(err instanceof UserError) && err instanceof Error && err.stack)
             core_debug(err.stack);
@@ -57293,7 +58347,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(48477);
+/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(73442);
 
 await (0,_action_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

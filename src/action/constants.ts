@@ -8,7 +8,27 @@ export enum Input {
   MaxFragmentationRatio = 'max-fragmentation-ratio',
   MaxLeakedKeys = 'max-leaked-keys',
   FailOn = 'fail-on',
-  ReportPath = 'report-path'
+  ReportPath = 'report-path',
+  Comment = 'comment',
+  CommentKey = 'comment-key',
+  Matrix = 'matrix',
+  GithubToken = 'github-token'
+}
+
+/** Inputs for starting Redis for the job (or limiting the attached one); see src/provision/. */
+export enum ProvisionInput {
+  Mode = 'mode',
+  ContainerRuntime = 'container-runtime',
+  Image = 'image',
+  ContainerName = 'container-name',
+  Port = 'port',
+  Maxmemory = 'maxmemory',
+  MaxmemoryPolicy = 'maxmemory-policy',
+  Password = 'password',
+  RedisArgs = 'redis-args',
+  ContainerOptions = 'container-options',
+  RedisServerPath = 'redis-server-path',
+  KeepContainer = 'keep-container'
 }
 
 export enum Output {
@@ -19,7 +39,18 @@ export enum Output {
   OomErrors = 'oom-errors',
   EvictedKeys = 'evicted-keys',
   LeakedKeys = 'leaked-keys',
-  ReportPath = 'report-path'
+  ReportPath = 'report-path',
+  CommentId = 'comment-id',
+  CommentUrl = 'comment-url',
+  CommentBody = 'comment-body'
+}
+
+/** Outputs that say where the Redis is, set by the main step so later steps can use it. */
+export enum ProvisionOutput {
+  RedisUrl = 'redis-url',
+  RedisHost = 'redis-host',
+  RedisPort = 'redis-port',
+  ContainerId = 'container-id'
 }
 
 export enum State {
@@ -28,7 +59,9 @@ export enum State {
   /** The one-line error that stopped the main step, for the post step's summary. */
   MainError = 'main-error',
   /** Set once the main step ran, so the post step knows it is a post step of ours. */
-  MainRan = 'main-ran'
+  MainRan = 'main-ran',
+  /** JSON of what the main step started or changed (container, redis-server, CONFIG SET), to undo in post. */
+  Provisioned = 'provisioned'
 }
 
 export const BEFORE_FILE = 'before.json'

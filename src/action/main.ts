@@ -7,6 +7,7 @@ import { connect } from '../redis/connection.js'
 import { hostPort } from '../redis/target.js'
 import { formatBytes } from '../size.js'
 import { takeSnapshot } from '../snapshot.js'
+import { limitAttached, provision, readProvisionSettings } from '../provision/index.js'
 import { totalKeys } from '../report.js'
 import { BEFORE_FILE, State } from './constants.js'
 import { maskSecrets } from './secrets.js'
@@ -15,12 +16,15 @@ import { readSettings } from './settings.js'
 
 /** The main step: connect to Redis and take the "before" snapshot. */
 export async function run(): Promise<void> {
+  const startedAt = Date.now()
   core.saveState(State.MainRan, 'true')
   try {
     const settings = readSettings((name) => core.getInput(name))
+    const provisioning = readProvisionSettings((name) => core.getInput(name))
     maskSecrets(settings.target)
     const workDir = await mkdtemp(join(process.env.RUNNER_TEMP || tmpdir(), 'redis-memory-guard-'))
     core.saveState(State.WorkDir, workDir)
+    settings.target = await provision(provisioning, settings.target, settings.connectTimeoutMs, startedAt)
 
     const conn = await core.group(`Connecting to Redis at ${hostPort(settings.target)}`, () =>
       connect(settings.target, {
@@ -29,6 +33,7 @@ export async function run(): Promise<void> {
       })
     )
     try {
+      await limitAttached(conn, provisioning)
       const before = await takeSnapshot(conn)
       await writeFile(join(workDir, BEFORE_FILE), JSON.stringify(before))
       const used = before.memory.usedMemory

@@ -4,9 +4,13 @@ import { dirname, join } from 'node:path'
 import { describeError } from '../errors.js'
 import { connect } from '../redis/connection.js'
 import { buildReport, type Report } from '../report.js'
-import { renderSummary } from '../render/markdown.js'
+import { renderComment, renderSummary } from '../render/markdown.js'
+import { REPORT_EXTENSIONS } from '../render/extensions.js'
+import { commentMarker, runPageUrl } from '../github/comment.js'
+import { publishComment } from './comment.js'
 import { takeSnapshot, type Snapshot } from '../snapshot.js'
 import { BEFORE_FILE, Output, State } from './constants.js'
+import { cleanUp, postTarget } from '../provision/index.js'
 import { maskSecrets } from './secrets.js'
 import { analyseKeysAfter } from '../keys/run.js'
 import { readSettings, type Settings } from './settings.js'
@@ -19,6 +23,15 @@ const POST_RETRY_AFTER_MAIN_ERROR_MS = 3000
  * the job on a failing breach. It never throws: every problem becomes one line in the log.
  */
 export async function run(): Promise<void> {
+  try {
+    await report()
+  } finally {
+    // After the "after" snapshot: remove what the main step started, also when the job failed.
+    await cleanUp()
+  }
+}
+
+async function report(): Promise<void> {
   let settings: Settings
   try {
     settings = readSettings((name) => core.getInput(name))
@@ -35,9 +48,13 @@ export async function run(): Promise<void> {
   const before = await readBefore(core.getState(State.WorkDir), errors, mainError !== '')
   let after: Snapshot | null = null
   let keyAnalysis: Awaited<ReturnType<typeof analyseKeysAfter>> | null = null
+  const target = postTarget(settings.target)
+  if (target) settings.target = target
   try {
+    if (!target) throw new Error('the main step started no Redis')
     const conn = await connect(settings.target, {
-      timeoutMs: mainError ? Math.min(settings.connectTimeoutMs, POST_RETRY_AFTER_MAIN_ERROR_MS) : settings.connectTimeoutMs
+      // No "before" snapshot (main failed or was cancelled): Redis was not reachable then either.
+      timeoutMs: mainError || !before ? Math.min(settings.connectTimeoutMs, POST_RETRY_AFTER_MAIN_ERROR_MS) : settings.connectTimeoutMs
     })
     try {
       after = await takeSnapshot(conn, { withDoctor: true })
@@ -91,7 +108,14 @@ export async function publish(report: Report, settings: Settings): Promise<void>
   } catch (err) {
     core.warning(`Could not write the JSON report to ${settings.reportPath}: ${describeError(err)}`)
   }
-  await writeSummary(renderSummary(report))
+  const runUrl = runPageUrl()
+  await writeSummary(renderSummary(report, { runUrl, extensions: REPORT_EXTENSIONS }))
+  const commentBody = renderComment(report, {
+    runUrl,
+    extensions: REPORT_EXTENSIONS,
+    title: settings.comment.title,
+    marker: commentMarker(settings.comment.key)
+  })
 
   const out = (name: Output, value: number | string | null | undefined): void => core.setOutput(name, value ?? '')
   out(Output.Verdict, report.verdict)
@@ -102,12 +126,14 @@ export async function publish(report: Report, settings: Settings): Promise<void>
   out(Output.EvictedKeys, report.evictedKeys)
   out(Output.LeakedKeys, report.leakedKeys)
   out(Output.ReportPath, settings.reportPath)
+  out(Output.CommentBody, commentBody)
 
   for (const e of report.errors) core.warning(e, { title: 'Redis Memory Guard' })
   for (const c of report.checks) {
     if (c.status === 'fail') core.error(c.message, { title: `Redis memory: ${c.check}` })
     else if (c.status === 'warn') core.warning(c.message, { title: `Redis memory: ${c.check}` })
   }
+  await publishComment(report, commentBody, settings.comment)
   core.info(`Redis memory verdict: ${report.verdict}. Report: ${settings.reportPath}`)
   if (report.verdict === 'fail') {
     const failed = report.checks.filter((c) => c.status === 'fail').map((c) => c.check)

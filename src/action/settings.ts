@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { DEFAULT_THRESHOLDS, parseFailOn, type Thresholds } from '../checks.js'
 import { parseRedisUrl, type RedisTarget } from '../redis/target.js'
 import { parseDuration, parseNumber, parseSize } from '../size.js'
+import { readCommentSettings, type CommentSettings } from '../github/comment-settings.js'
 import { DEFAULT_REPORT_NAME, Input } from './constants.js'
 import { readKeySettings, type KeySettings } from '../keys/settings.js'
 
@@ -14,6 +15,7 @@ export interface Settings {
   reportPath: string
   /** The key analysis (inventory, leaked keys, prefixes, wrong DB). */
   keys: KeySettings
+  comment: CommentSettings
 }
 
 export type GetInput = (name: string) => string
@@ -39,5 +41,9 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv = proces
     failOn: parseFailOn(getInput(Input.FailOn), Input.FailOn)
   }
   const reportPath = getInput(Input.ReportPath).trim() || join(env.RUNNER_TEMP || tmpdir(), DEFAULT_REPORT_NAME)
-  return { target, connectTimeoutMs, thresholds, reportPath, keys: readKeySettings(getInput) }
+  const comment = readCommentSettings(
+    { comment: getInput(Input.Comment), commentKey: getInput(Input.CommentKey), matrix: getInput(Input.Matrix), githubToken: getInput(Input.GithubToken) },
+    env
+  )
+  return { target, connectTimeoutMs, thresholds, reportPath, comment, keys: readKeySettings(getInput) }
 }

@@ -1,0 +1,54 @@
+import * as core from '@actions/core'
+import type { Report } from '../report.js'
+import { commentMarker, explainGitHubError, pullRequestNumber, readEventPayload, upsertComment, type CommentSettings } from '../github/comment.js'
+import { Output } from './constants.js'
+
+/**
+ * Posts or updates the sticky PR comment and sets the comment-id and comment-url outputs.
+ * Never throws and never fails the job: the report is already in the summary and the outputs.
+ */
+export async function publishComment(report: Report, body: string, settings: CommentSettings, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const posted = await postOrUpdate(report, body, settings, env)
+  core.setOutput(Output.CommentId, posted?.id ?? '')
+  core.setOutput(Output.CommentUrl, posted?.url ?? '')
+}
+
+async function postOrUpdate(report: Report, body: string, settings: CommentSettings, env: NodeJS.ProcessEnv): Promise<{ id?: number; url?: string } | null> {
+  if (settings.mode === 'off') return null
+  const issueNumber = pullRequestNumber(env.GITHUB_EVENT_NAME, await readEventPayload(env))
+  if (issueNumber === null) {
+    core.info(`No PR comment: the ${env.GITHUB_EVENT_NAME || 'current'} event is not a pull request.`)
+    return null
+  }
+  const [owner, repo] = (env.GITHUB_REPOSITORY ?? '').split('/')
+  if (!owner || !repo) {
+    core.warning('Could not post the PR comment: GITHUB_REPOSITORY is not set (owner/repo).')
+    return null
+  }
+  if (!settings.token) {
+    core.warning('Could not post the PR comment: github-token is empty. Leave it unset to use the job token, or pass a token with pull-requests: write.')
+    return null
+  }
+  core.setSecret(settings.token)
+  try {
+    const result = await upsertComment({
+      token: settings.token,
+      owner,
+      repo,
+      issueNumber,
+      marker: commentMarker(settings.key),
+      body,
+      // on-breach: a passing run posts nothing new, but still updates an old comment so it never shows a stale failure.
+      create: settings.mode === 'auto' || report.verdict !== 'pass'
+    })
+    if (result.action === 'skipped') {
+      core.info('No PR comment: the verdict is pass and comment is on-breach.')
+      return null
+    }
+    core.info(`PR comment ${result.action}: ${result.url}`)
+    return result
+  } catch (err) {
+    core.warning(explainGitHubError(err), { title: 'Redis Memory Guard: PR comment' })
+    return null
+  }
+}

@@ -1,0 +1,35 @@
+/** What the step ran, from the difference of two commandstats readings. Pure. */
+import { restarted } from './checks.js'
+import type { Snapshot } from './snapshot.js'
+
+/** One command's counters during the step. */
+export interface CommandDelta {
+  command: string
+  calls: number
+  usec: number
+  /** Refused before running (OOM, ACL, ...); null where the server does not count it (Redis < 6.2). */
+  rejectedCalls: number | null
+  failedCalls: number | null
+}
+
+/**
+ * The commands the step ran, most calls first. Counts include this action's own INFO calls.
+ * After a restart the counters started from zero, so the "after" values are the step's.
+ */
+export function commandDeltas(before: Snapshot | null, after: Snapshot | null): CommandDelta[] | null {
+  if (!before?.commandstats || !after?.commandstats) return null
+  const restart = restarted(before, after)
+  const out: CommandDelta[] = []
+  for (const [command, a] of Object.entries(after.commandstats)) {
+    const b = restart ? undefined : before.commandstats[command]
+    const diff = (x: number | null, y: number | null | undefined): number | null =>
+      x === null ? null : Math.max(0, x - (y ?? 0))
+    const calls = diff(a.calls, b?.calls) ?? 0
+    const rejectedCalls = diff(a.rejectedCalls, b?.rejectedCalls)
+    const failedCalls = diff(a.failedCalls, b?.failedCalls)
+    // A command refused with OOM does not count as a call, but it is what the reader looks for.
+    if (calls === 0 && !rejectedCalls && !failedCalls) continue
+    out.push({ command, calls, usec: diff(a.usec, b?.usec) ?? 0, rejectedCalls, failedCalls })
+  }
+  return out.sort((x, y) => y.calls - x.calls || x.command.localeCompare(y.command))
+}

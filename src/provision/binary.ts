@@ -1,0 +1,185 @@
+import * as core from '@actions/core'
+import { spawn } from 'node:child_process'
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { UserError } from '../errors.js'
+import { sleep } from '../redis/connection.js'
+import { formatDuration } from '../size.js'
+import { waitForPing } from './ready.js'
+import { limitArgs, maskArgs } from './runtime.js'
+import type { ProvisionSettings } from './settings.js'
+
+/** What the post step needs to stop a redis-server the main step started. */
+export interface StartedBinary {
+  kind: 'binary'
+  pid: number
+  dir: string
+  host: string
+  port: number
+}
+
+const HOST = '127.0.0.1'
+const LOG_FILE = 'redis.log'
+
+/**
+ * Server arguments for binary mode. A config file (a first argument that is not an option) must
+ * come first for redis-server; then the action's defaults, then the user's options, which can
+ * override the defaults (later wins), then the limits and password from their own inputs.
+ */
+export function binaryArgs(s: Pick<ProvisionSettings, 'redisArgs' | 'maxmemory' | 'maxmemoryPolicy' | 'password'>, port: number, dir: string): string[] {
+  const firstOption = s.redisArgs.findIndex((a) => a.startsWith('--'))
+  const leading = firstOption < 0 ? s.redisArgs : s.redisArgs.slice(0, firstOption)
+  const rest = firstOption < 0 ? [] : s.redisArgs.slice(firstOption)
+  const defaults = ['--port', String(port), '--bind', HOST, '--dir', dir, '--daemonize', 'no', '--save', '', '--appendonly', 'no']
+  return [...leading, ...defaults, ...rest, ...limitArgs(s)]
+}
+
+/** Starts redis-server in the background, its files in a temporary folder, and waits for PING. */
+export async function startBinary(
+  s: ProvisionSettings,
+  timeoutMs: number,
+  onStarted: (b: StartedBinary | null) => void
+): Promise<StartedBinary & { readyMs: number }> {
+  const port = s.port === 0 ? await freePort() : s.port
+  // Else the readiness wait would find the other server's PONG and take it for ours.
+  if (s.port !== 0 && !(await portIsFree(port))) {
+    throw new UserError(`port: ${port} is already in use on this runner. Set port: 0 to use a free port, or free port ${port}.`)
+  }
+  const dir = await mkdtemp(join(process.env.RUNNER_TEMP || tmpdir(), 'redis-memory-guard-server-'))
+  const args = binaryArgs(s, port, dir)
+  core.info(`${s.redisServerPath} ${maskArgs(args).map((a) => (a === '' ? "''" : a)).join(' ')}`)
+  const logPath = join(dir, LOG_FILE)
+  const log = openSync(logPath, 'a')
+  // Detached with its output in a file, so the server outlives the main step's process.
+  const child = spawn(s.redisServerPath, args, { detached: true, stdio: ['ignore', log, log] })
+  closeSync(log)
+  let exited: string | null = null
+  child.on('exit', (code, signal) => (exited = signal ? `redis-server was killed by ${signal}` : `redis-server exited with code ${code}`))
+  const spawned = await new Promise<NodeJS.ErrnoException | null>((resolve) => {
+    child.once('spawn', () => resolve(null))
+    child.once('error', (err: NodeJS.ErrnoException) => resolve(err))
+  })
+  if (spawned) {
+    await rm(dir, { recursive: true, force: true })
+    if (spawned.code === 'ENOENT') {
+      throw new UserError(
+        s.redisServerPath === 'redis-server'
+          ? 'redis-server is not on PATH. Install Redis first (sudo apt-get install -y redis-server, or brew install redis) or set redis-server-path.'
+          : `redis-server-path: "${s.redisServerPath}" does not exist. Give the path of a redis-server executable.`
+      )
+    }
+    throw new UserError(`Could not start ${s.redisServerPath}: ${spawned.message}`)
+  }
+  child.unref()
+  const started: StartedBinary = { kind: 'binary', pid: child.pid as number, dir, host: HOST, port }
+  onStarted(started)
+
+  const ready = await waitForPing({ host: HOST, port, timeoutMs, gone: async () => exited })
+  if (!ready.ready) {
+    const tail = logTail(logPath, 30)
+    core.startGroup(`Last log lines of redis-server`)
+    core.info(tail || '(no log output)')
+    core.endGroup()
+    if (s.keepContainer) core.info(`keep-container is true: redis-server (pid ${started.pid}) and ${dir} stay for inspection.`)
+    else {
+      await stopBinary(started, { quiet: true })
+      onStarted(null)
+    }
+    if (/Address already in use/i.test(tail)) {
+      throw new UserError(`port: ${port} is already in use on this runner. Set port: 0 to use a free port, or free port ${port}.`)
+    }
+    throw new UserError(
+      ready.gone
+        ? `${ready.reason} before answering PING. Its last log lines are above; check redis-args.`
+        : `redis-server did not answer PING on ${HOST}:${port} within ${formatDuration(timeoutMs)} (${ready.reason}). Its last log lines are above.`
+    )
+  }
+  return { ...started, readyMs: ready.ms }
+}
+
+/**
+ * Stops the server (SIGTERM, then SIGKILL after 5 s) and removes its folder. Checks first that
+ * the pid still belongs to a redis-server, since a pid can be reused once its process is gone.
+ */
+export async function stopBinary(b: StartedBinary, opts: { quiet?: boolean } = {}): Promise<void> {
+  const cmdline = `/proc/${b.pid}/cmdline`
+  const procFs = existsSync('/proc/self/cmdline')
+  let alive = isAlive(b.pid)
+  if (alive && procFs) {
+    const title = await readFile(cmdline, 'utf8').catch(() => '')
+    if (!title.includes('redis')) {
+      alive = false
+      if (!opts.quiet) core.warning(`Process ${b.pid} is no longer the redis-server this action started; not stopping it.`)
+    }
+  }
+  if (alive) {
+    signal(b.pid, 'SIGTERM')
+    const deadline = Date.now() + 5000
+    while (isAlive(b.pid) && Date.now() < deadline) await sleep(50)
+    if (isAlive(b.pid)) signal(b.pid, 'SIGKILL')
+    if (!opts.quiet) core.info(`Stopped redis-server (pid ${b.pid}) on ${b.host}:${b.port}.`)
+  } else if (!opts.quiet) {
+    core.info(`redis-server (pid ${b.pid}) had already stopped.`)
+  }
+  try {
+    await rm(b.dir, { recursive: true, force: true })
+  } catch (err) {
+    if (!opts.quiet) core.warning(`Could not remove ${b.dir}: ${(err as Error).message}`)
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    // A stopped process whose parent has not reaped it yet (a zombie) still takes signals.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true
+    // EPERM: it exists but is not ours.
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig)
+  } catch {
+    // gone in between
+  }
+}
+
+function logTail(path: string, lines: number): string {
+  try {
+    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n')
+  } catch {
+    return ''
+  }
+}
+
+/** True when nothing listens on the port on the loopback address. */
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer()
+    srv.unref()
+    srv.once('error', () => resolve(false))
+    srv.listen(port, HOST, () => srv.close(() => resolve(true)))
+  })
+}
+
+/** A port nobody listens on right now, on the loopback address. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.unref()
+    srv.once('error', reject)
+    srv.listen(0, HOST, () => {
+      const addr = srv.address()
+      const port = typeof addr === 'object' && addr ? addr.port : 0
+      srv.close(() => resolve(port))
+    })
+  })
+}
