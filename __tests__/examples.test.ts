@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import type { Report } from '../src/report.js'
 import { commentMarker } from '../src/github/comment-settings.js'
 import { renderComment, renderSummary } from '../src/render/markdown.js'
+import { REPORT_EXTENSIONS } from '../src/render/extensions.js'
 import { runJob } from './helpers/action-runner.js'
 import { redisCommand, redisCommands } from './helpers/resp.js'
 import { startRedis } from './helpers/redis-server.js'
@@ -71,8 +72,8 @@ const reportFile = (name: string): string => join(DIR, `${name}.report.json`)
 
 function render(report: Report): { summary: string; comment: string } {
   return {
-    summary: renderSummary(report, { runUrl: RUN_URL }),
-    comment: renderComment(report, { runUrl: RUN_URL, title: 'test', marker: commentMarker('CI/test') })
+    summary: renderSummary(report, { runUrl: RUN_URL, extensions: REPORT_EXTENSIONS }),
+    comment: renderComment(report, { runUrl: RUN_URL, title: 'test', marker: commentMarker('CI/test'), extensions: REPORT_EXTENSIONS })
   }
 }
 

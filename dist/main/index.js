@@ -58312,11 +58312,7 @@ async function run() {
         }));
         try {
             await limitAttached(conn, provisioning);
-            const before = await takeSnapshot(conn);
-            await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(workDir, BEFORE_FILE), JSON.stringify(before));
-            const used = before.memory.usedMemory;
-            info(`Before: ${before.server.kind} ${before.server.version ?? ''}, used memory ${used === null ? 'not reported' : size_formatBytes(used)}, ` +
-                `${totalKeys(before)} keys. The report follows at the end of the job.`);
+            // The key inventory comes first, so its own commands and script cache are not counted as the step's.
             if (settings.keys.enabled) {
                 try {
                     const inv = await group('Key inventory before the step', () => recordKeysBefore(conn, settings.keys, workDir, info));
@@ -58326,6 +58322,11 @@ async function run() {
                     warning(`The key inventory before the step failed (${errors_describeError(err)}): leaked keys will be counted per DB, without names.`);
                 }
             }
+            const before = await takeSnapshot(conn);
+            await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(workDir, BEFORE_FILE), JSON.stringify(before));
+            const used = before.memory.usedMemory;
+            info(`Before: ${before.server.kind} ${before.server.version ?? ''}, used memory ${used === null ? 'not reported' : size_formatBytes(used)}, ` +
+                `${totalKeys(before)} keys. The report follows at the end of the job.`);
         }
         finally {
             await conn.close();

@@ -34,13 +34,7 @@ export async function run(): Promise<void> {
     )
     try {
       await limitAttached(conn, provisioning)
-      const before = await takeSnapshot(conn)
-      await writeFile(join(workDir, BEFORE_FILE), JSON.stringify(before))
-      const used = before.memory.usedMemory
-      core.info(
-        `Before: ${before.server.kind} ${before.server.version ?? ''}, used memory ${used === null ? 'not reported' : formatBytes(used)}, ` +
-          `${totalKeys(before)} keys. The report follows at the end of the job.`
-      )
+      // The key inventory comes first, so its own commands and script cache are not counted as the step's.
       if (settings.keys.enabled) {
         try {
           const inv = await core.group('Key inventory before the step', () => recordKeysBefore(conn, settings.keys, workDir, core.info))
@@ -49,6 +43,13 @@ export async function run(): Promise<void> {
           core.warning(`The key inventory before the step failed (${describeError(err)}): leaked keys will be counted per DB, without names.`)
         }
       }
+      const before = await takeSnapshot(conn)
+      await writeFile(join(workDir, BEFORE_FILE), JSON.stringify(before))
+      const used = before.memory.usedMemory
+      core.info(
+        `Before: ${before.server.kind} ${before.server.version ?? ''}, used memory ${used === null ? 'not reported' : formatBytes(used)}, ` +
+          `${totalKeys(before)} keys. The report follows at the end of the job.`
+      )
     } finally {
       await conn.close()
     }
