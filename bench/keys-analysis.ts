@@ -44,7 +44,8 @@ async function main(): Promise<void> {
       leaked,
       groups: inventory.groups.length,
       top: inventory.groups.slice(0, 5).map((g) => `${g.prefix} ${g.keys} ${g.bytes}`),
-      peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024)
+      peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      cpuSeconds: Math.round((process.cpuUsage().user + process.cpuUsage().system) / 1e4) / 100
     })
   )
 }

@@ -21,6 +21,9 @@ now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
+# Redis's own CPU seconds: the server's work, which the machine's load does not inflate as much as wall time.
+rcpu() { redis-cli -p "$port" info cpu | awk -F: '/^used_cpu_(sys|user):/ { s += $2 } END { printf "%.2f", s }'; }
+cpu_of() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 field() { node -e 'console.log(JSON.parse(process.argv[1])[process.argv[2]])' "$1" "$2"; }
 
 echo "redis-server $(redis-server --version | grep -o 'v=[^ ]*') on port $port; $(nproc) cores; load before: $(load)"
@@ -31,14 +34,14 @@ echo "building the analysis (ncc)..."
 npx ncc build bench/keys-analysis.ts -o "$work/build" --quiet
 run() { node "$work/build/index.js" "redis://127.0.0.1:$port" "$@"; }
 
-t0=$(now); redis-cli -p "$port" --memkeys >"$work/memkeys.txt"; t1=$(now)
+c0=$(rcpu); t0=$(now); redis-cli -p "$port" --memkeys >"$work/memkeys.txt"; t1=$(now); memkeys_cpu=$(cpu_of "$c0" "$(rcpu)")
 memkeys=$(secs "$t0" "$t1")
 echo "redis-cli --memkeys:           ${memkeys} s  ($(grep -c . "$work/memkeys.txt") lines of output; load $(load))"
 
-t0=$(now); lua=$(run lua before "$work/keys-lua.bin"); t1=$(now)
+c0=$(rcpu); t0=$(now); lua=$(run lua before "$work/keys-lua.bin"); t1=$(now); lua_cpu=$(cpu_of "$c0" "$(rcpu)")
 lua_s=$(secs "$t0" "$t1")
 echo "ours, Lua fast path:           ${lua_s} s wall incl. node start  $lua"
-t0=$(now); pipe=$(run pipeline before "$work/keys-pipe.bin"); t1=$(now)
+c0=$(rcpu); t0=$(now); pipe=$(run pipeline before "$work/keys-pipe.bin"); t1=$(now); pipe_cpu=$(cpu_of "$c0" "$(rcpu)")
 pipe_s=$(secs "$t0" "$t1")
 echo "ours, pipelined path:          ${pipe_s} s wall incl. node start  $pipe"
 
@@ -52,9 +55,9 @@ echo "key file: $(du -h "$work/keys-lua.bin" | cut -f1) for $(redis-cli -p "$por
 
 echo
 echo "summary (analysis time inside our process; wall times above include node's start):"
-echo "  redis-cli --memkeys:        ${memkeys} s"
-echo "  ours, Lua fast path:        $(field "$lua" seconds) s, peak RSS $(field "$lua" peakRssMb) MB, ratio $(ratio "$memkeys" "$(field "$lua" seconds)")x"
-echo "  ours, pipelined path:       $(field "$pipe" seconds) s, peak RSS $(field "$pipe" peakRssMb) MB, ratio $(ratio "$memkeys" "$(field "$pipe" seconds)")x"
+echo "  redis-cli --memkeys:        ${memkeys} s; Redis CPU ${memkeys_cpu} s"
+echo "  ours, Lua fast path:        $(field "$lua" seconds) s, peak RSS $(field "$lua" peakRssMb) MB, ratio $(ratio "$memkeys" "$(field "$lua" seconds)")x; Redis CPU ${lua_cpu} s, our CPU $(field "$lua" cpuSeconds) s"
+echo "  ours, pipelined path:       $(field "$pipe" seconds) s, peak RSS $(field "$pipe" peakRssMb) MB, ratio $(ratio "$memkeys" "$(field "$pipe" seconds)")x; Redis CPU ${pipe_cpu} s, our CPU $(field "$pipe" cpuSeconds) s"
 echo "  ours, after + diff (Lua):   $(field "$after_lua" seconds) s, peak RSS $(field "$after_lua" peakRssMb) MB, leaked $(field "$after_lua" leaked)"
 echo "  ours, after + diff (pipe):  $(field "$after_pipe" seconds) s, peak RSS $(field "$after_pipe" peakRssMb) MB, leaked $(field "$after_pipe" leaked)"
 echo "  wall ratio --memkeys / ours (Lua, incl. node start): $(ratio "$memkeys" "$lua_s")x"
