@@ -64591,6 +64591,9 @@ async function inventory_takeInventory(conn, opts) {
                     pending = step(cursor);
                     // Keep an early rejection from being reported as unhandled before it is awaited.
                     pending.catch(() => { });
+                    // node-redis writes on setImmediate: let it send the next batch before we count this one,
+                    // so Redis works on it meanwhile.
+                    await new Promise((resolve) => setImmediate(resolve));
                 }
                 for (let i = 0; i < batch.keys.length; i++) {
                     const name = batch.keys[i].toString('latin1');
@@ -64656,21 +64659,20 @@ class Script {
         this.send = send;
         this.body = body;
     }
-    load() {
-        this.sha ??= this.send(['SCRIPT', 'LOAD', this.body]).then((r) => String(r));
-        return this.sha;
-    }
-    async call(keys, args) {
+    /** Sends at once (in this tick) when the SHA is known, so the command is written before the caller goes on. */
+    call(keys, args) {
         const argv = (sha) => ['EVALSHA', sha, String(keys.length), ...keys, ...args];
-        try {
-            return await this.send(argv(await this.load()));
-        }
-        catch (err) {
+        const reload = async () => {
+            this.sha = String(await this.send(['SCRIPT', 'LOAD', this.body]));
+            return this.send(argv(this.sha));
+        };
+        if (this.sha === null)
+            return reload();
+        return this.send(argv(this.sha)).catch((err) => {
             if (!/NOSCRIPT/.test(errors_describeError(err)))
                 throw err;
-            this.sha = null;
-            return this.send(argv(await this.load()));
-        }
+            return reload();
+        });
     }
 }
 async function scanLua(script, cursor, count, memory) {

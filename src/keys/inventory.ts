@@ -146,6 +146,9 @@ export async function takeInventory(conn: RedisConnection, opts: ScanOptions): P
           pending = step(cursor)
           // Keep an early rejection from being reported as unhandled before it is awaited.
           pending.catch(() => {})
+          // node-redis writes on setImmediate: let it send the next batch before we count this one,
+          // so Redis works on it meanwhile.
+          await new Promise((resolve) => setImmediate(resolve))
         }
         for (let i = 0; i < batch.keys.length; i++) {
           const name = batch.keys[i].toString('latin1')
@@ -199,27 +202,25 @@ async function probeMemoryUsage(send: Send): Promise<boolean> {
 
 /** A script sent once (SCRIPT LOAD) and then called by its SHA, loaded again if the server forgot it. */
 class Script {
-  private sha: Promise<string> | null = null
+  private sha: string | null = null
 
   constructor(
     private readonly send: Send,
     private readonly body: string
   ) {}
 
-  private load(): Promise<string> {
-    this.sha ??= this.send(['SCRIPT', 'LOAD', this.body]).then((r) => String(r))
-    return this.sha
-  }
-
-  async call(keys: Buffer[], args: string[]): Promise<unknown> {
+  /** Sends at once (in this tick) when the SHA is known, so the command is written before the caller goes on. */
+  call(keys: Buffer[], args: string[]): Promise<unknown> {
     const argv = (sha: string): (string | Buffer)[] => ['EVALSHA', sha, String(keys.length), ...keys, ...args]
-    try {
-      return await this.send(argv(await this.load()))
-    } catch (err) {
-      if (!/NOSCRIPT/.test(describeError(err))) throw err
-      this.sha = null
-      return this.send(argv(await this.load()))
+    const reload = async (): Promise<unknown> => {
+      this.sha = String(await this.send(['SCRIPT', 'LOAD', this.body]))
+      return this.send(argv(this.sha))
     }
+    if (this.sha === null) return reload()
+    return this.send(argv(this.sha)).catch((err: unknown) => {
+      if (!/NOSCRIPT/.test(describeError(err))) throw err
+      return reload()
+    })
   }
 }
 
