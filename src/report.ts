@@ -2,6 +2,8 @@
 import { judge, type CheckResult, type Judgement, type PeakFigure, type StepObservations, type Thresholds } from './checks.js'
 import type { ServerInfo } from './info.js'
 import type { RedisTarget } from './redis/target.js'
+import type { CommandReport } from './run/output.js'
+import type { SamplingReport } from './sampler/sample.js'
 import type { Snapshot } from './snapshot.js'
 import type { KeysReport } from './keys/report.js'
 import { TOOL_NAME, TOOL_VERSION } from './version.js'
@@ -37,6 +39,10 @@ export interface Report {
   extra: Record<string, unknown>
   /** The key analysis: prefixes, largest keys, leaked keys, keys in the wrong DB (absent when key-scan-budget is 0). */
   keys?: KeysReport
+  /** The samples taken during the step, their peak, first OOM and eviction, and gaps; absent when not sampled. */
+  sampling?: SamplingReport
+  /** The command the `run` input ran; absent in attach mode. */
+  command?: CommandReport
 }
 
 export interface ReportInput {
@@ -49,6 +55,8 @@ export interface ReportInput {
   extra?: Record<string, unknown>
   keys?: KeysReport
   now?: Date
+  sampling?: SamplingReport
+  command?: CommandReport
 }
 
 /** Judges the step and assembles the report. With no "after" snapshot, the verdict is `fail` and says why. */
@@ -76,7 +84,9 @@ export function buildReport(input: ReportInput): Report {
     errors,
     metrics: after ? exporterMetrics(after, judgement) : {},
     extra: input.extra ?? {},
-    ...(input.keys ? { keys: input.keys } : {})
+    ...(input.keys ? { keys: input.keys } : {}),
+    ...(input.sampling ? { sampling: input.sampling } : {}),
+    ...(input.command ? { command: input.command } : {})
   }
 }
 

@@ -28,9 +28,12 @@ export async function freePort(): Promise<number> {
   })
 }
 
-/** Starts `redis-server` with extra arguments (e.g. ['--maxmemory', '2mb']) and waits until it answers PING. */
-export async function startRedis(args: string[] = []): Promise<TestRedis> {
-  const port = await freePort()
+/**
+ * Starts `redis-server` with extra arguments (e.g. ['--maxmemory', '2mb']) and waits until it answers PING.
+ * `port` restarts a server on the port a stopped one had.
+ */
+export async function startRedis(args: string[] = [], port?: number): Promise<TestRedis> {
+  port ??= await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'rmg-test-redis-'))
   const child = spawn(
     'redis-server',

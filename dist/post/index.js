@@ -53199,16 +53199,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 37258:
+/***/ 50263:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  e: () => (/* binding */ run)
+  eF: () => (/* binding */ run)
 });
 
-// UNUSED EXPORTS: publish
+// UNUSED EXPORTS: afterSnapshot, keyStep, publish
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
@@ -56280,20 +56280,20 @@ function size_formatDuration(ms) {
 
 const EXAMPLE = 'redis://localhost:6379, redis://:PASSWORD@localhost:6379/2 or rediss://user:PASSWORD@host:6380';
 /** Parses and checks a Redis URL; the error names the input and shows valid forms. */
-function parseRedisUrl(url, inputName = 'redis-url') {
+function target_parseRedisUrl(url, inputName = 'redis-url') {
     const value = url.trim();
     let parsed;
     try {
         parsed = new URL(value);
     }
     catch {
-        throw new errors_UserError(`${inputName}: "${maskUrlText(value)}" is not a URL. Use e.g. ${EXAMPLE}.`);
+        throw new errors_UserError(`${inputName}: "${target_maskUrlText(value)}" is not a URL. Use e.g. ${EXAMPLE}.`);
     }
     if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
         throw new errors_UserError(`${inputName}: the scheme must be redis:// or rediss://, not ${parsed.protocol}//. Use e.g. ${EXAMPLE}.`);
     }
     if (parsed.hostname === '') {
-        throw new errors_UserError(`${inputName}: "${maskUrlText(value)}" names no host. Use e.g. ${EXAMPLE}.`);
+        throw new errors_UserError(`${inputName}: "${target_maskUrlText(value)}" names no host. Use e.g. ${EXAMPLE}.`);
     }
     const port = parsed.port === '' ? 6379 : Number(parsed.port);
     const dbText = parsed.pathname.replace(/^\//, '');
@@ -56302,7 +56302,7 @@ function parseRedisUrl(url, inputName = 'redis-url') {
     }
     const password = parsed.password === '' ? null : decodeURIComponent(parsed.password);
     const username = parsed.username === '' ? null : decodeURIComponent(parsed.username);
-    const display = maskUrlText(value);
+    const display = target_maskUrlText(value);
     return {
         url: value,
         host: parsed.hostname.replace(/^\[|\]$/g, ''),
@@ -56315,7 +56315,7 @@ function parseRedisUrl(url, inputName = 'redis-url') {
     };
 }
 /** Replaces the password of every `scheme://user:password@` in a text with `***`. */
-function maskUrlText(text) {
+function target_maskUrlText(text) {
     return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:@/\s]*):([^@\s]*)@/gi, '$1:***@');
 }
 /** `host:port` for messages, with IPv6 hosts in brackets. */
@@ -56365,7 +56365,7 @@ class RedisConnection {
  * Connects, retrying with backoff until `timeoutMs`. Authentication problems fail at once, since
  * waiting cannot fix a wrong password.
  */
-async function connect(target, opts) {
+async function connection_connect(target, opts) {
     const deadline = Date.now() + opts.timeoutMs;
     let delay = 100;
     let attempt = 0;
@@ -56390,7 +56390,7 @@ async function connect(target, opts) {
         }
         catch (err) {
             destroyQuietly(client);
-            const message = maskUrlText(errors_describeError(err));
+            const message = target_maskUrlText(errors_describeError(err));
             const fatal = authProblem(message, target);
             if (fatal)
                 throw new errors_UserError(fatal);
@@ -56450,6 +56450,1037 @@ async function withTimeout(promise, ms, what) {
 }
 function connection_sleep(ms) {
     return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+;// CONCATENATED MODULE: ./src/keys/keyset.ts
+/**
+ * A set of key names held as 64-bit hashes in two typed arrays (open addressing): 1M keys take
+ * 16 MB whatever the length of their names, where a JS Set of the names took over 100 MB.
+ * Two keys share a hash with odds of about n / 2^64 (1 in 10^13 for a million keys): a new key
+ * could then be taken for an old one. Pure: no I/O.
+ */
+const scratch = new Uint32Array(2);
+/** Two independent 32-bit hashes of a byte string (FNV-1a and a multiply-xorshift hash). */
+function hashKey(key) {
+    const h = keyset_hashInto(key);
+    return [h[0], h[1]];
+}
+/** hashKey without allocating: the result is valid until the next call. */
+function keyset_hashInto(key) {
+    let a = 0x811c9dc5;
+    let b = 0x9747b28c ^ key.length;
+    for (let i = 0; i < key.length; i++) {
+        const c = key.charCodeAt(i);
+        a = Math.imul(a ^ c, 0x01000193);
+        b = Math.imul(b ^ c, 0x5bd1e995);
+        b ^= b >>> 15;
+    }
+    b = Math.imul(b ^ (b >>> 13), 0xc2b2ae35);
+    b ^= b >>> 16;
+    scratch[0] = a;
+    // (0, 0) marks an empty slot.
+    scratch[1] = a === 0 && b === 0 ? 1 : b;
+    return scratch;
+}
+class KeyHashSet {
+    hi;
+    lo;
+    mask;
+    count = 0;
+    constructor(expected = 16) {
+        let cap = 16;
+        while (cap < expected * 2)
+            cap *= 2;
+        this.hi = new Uint32Array(cap);
+        this.lo = new Uint32Array(cap);
+        this.mask = cap - 1;
+    }
+    get size() {
+        return this.count;
+    }
+    has(key) {
+        const h = keyset_hashInto(key);
+        return this.hasHash(h[0], h[1]);
+    }
+    /** Adds a key; true when it was not in the set. */
+    add(key) {
+        const h = keyset_hashInto(key);
+        return this.addHash(h[0], h[1]);
+    }
+    hasHash(a, b) {
+        for (let i = (a ^ Math.imul(b, 0x9e3779b1)) & this.mask;; i = (i + 1) & this.mask) {
+            const h = this.hi[i];
+            const l = this.lo[i];
+            if (h === 0 && l === 0)
+                return false;
+            if (h === a && l === b)
+                return true;
+        }
+    }
+    addHash(a, b) {
+        if ((this.count + 1) * 2 > this.hi.length)
+            this.grow();
+        for (let i = (a ^ Math.imul(b, 0x9e3779b1)) & this.mask;; i = (i + 1) & this.mask) {
+            const h = this.hi[i];
+            const l = this.lo[i];
+            if (h === 0 && l === 0) {
+                this.hi[i] = a;
+                this.lo[i] = b;
+                this.count++;
+                return true;
+            }
+            if (h === a && l === b)
+                return false;
+        }
+    }
+    grow() {
+        const { hi, lo } = this;
+        this.hi = new Uint32Array(hi.length * 2);
+        this.lo = new Uint32Array(lo.length * 2);
+        this.mask = this.hi.length - 1;
+        this.count = 0;
+        for (let i = 0; i < hi.length; i++)
+            if (hi[i] !== 0 || lo[i] !== 0)
+                this.addHash(hi[i], lo[i]);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/keys/diff.ts
+/**
+ * Leaked keys: keys present after the step and not before, per DB, found one key at a time while
+ * the "after" scan runs, so the "after" side never has to be held in memory. Pure: no I/O.
+ */
+
+const DEFAULT_LEAK_CAPS = { perPrefix: 5, total: 500 };
+class LeakCollector {
+    before;
+    caps;
+    groups = new Map();
+    count = 0;
+    withoutTtl = 0;
+    bytes = 0;
+    namesKept = 0;
+    byDb = {};
+    /** `before` is taken over: leaked keys are added to it, so a key SCAN returns twice counts once. */
+    constructor(before, caps = DEFAULT_LEAK_CAPS) {
+        this.before = before;
+        this.caps = caps;
+    }
+    /** True when the key was not there before (nor seen yet in this scan): its TTL is wanted. */
+    isNew(db, key) {
+        return !this.before.get(db)?.has(key);
+    }
+    /** Looks at one key of the "after" scan; true when it was not there before. */
+    add(db, key, prefix, bytes, ttlMs) {
+        let seen = this.before.get(db);
+        if (!seen) {
+            seen = new KeyHashSet();
+            this.before.set(db, seen);
+        }
+        if (!seen.add(key))
+            return false;
+        this.count++;
+        this.bytes += bytes;
+        this.byDb[db] = (this.byDb[db] ?? 0) + 1;
+        if (ttlMs === -1)
+            this.withoutTtl++;
+        const id = `${db}\u0000${prefix}`;
+        let g = this.groups.get(id);
+        if (!g) {
+            g = { db, prefix, keys: 0, withoutTtl: 0, bytes: 0, samples: [] };
+            this.groups.set(id, g);
+        }
+        g.keys++;
+        g.bytes += bytes;
+        if (ttlMs === -1)
+            g.withoutTtl++;
+        if (g.samples.length < this.caps.perPrefix && this.namesKept < this.caps.total) {
+            g.samples.push({ key, bytes, ttlMs });
+            this.namesKept++;
+        }
+        return true;
+    }
+    result() {
+        const groups = [...this.groups.values()].sort((a, b) => b.keys - a.keys || b.bytes - a.bytes);
+        for (const g of groups)
+            g.samples.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+        return {
+            count: this.count,
+            byDb: { ...this.byDb },
+            withoutTtl: this.withoutTtl,
+            bytes: this.bytes,
+            groups,
+            namesKept: this.namesKept,
+            namesCapped: this.namesKept < this.count
+        };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/info.ts
+/** Parsing of the text that INFO returns. Pure functions: text in, plain data out. */
+/** Splits INFO text into `{ section: { field: value } }`; section names are lower-case. */
+function info_parseInfo(text) {
+    const sections = {};
+    let current = 'default';
+    for (const rawLine of text.split('\n')) {
+        const line = rawLine.trim();
+        if (line === '')
+            continue;
+        if (line.startsWith('#')) {
+            current = line.slice(1).trim().toLowerCase();
+            sections[current] ??= {};
+            continue;
+        }
+        const colon = line.indexOf(':');
+        if (colon <= 0)
+            continue;
+        sections[current] ??= {};
+        sections[current][line.slice(0, colon)] = line.slice(colon + 1);
+    }
+    return sections;
+}
+/** Parses `a=1,b=2` (keyspace and errorstats values) into numbers where they are numbers. */
+function parseKeyValueList(value) {
+    const out = {};
+    for (const part of value.split(',')) {
+        const eq = part.indexOf('=');
+        if (eq <= 0)
+            continue;
+        const n = Number(part.slice(eq + 1));
+        if (Number.isFinite(n))
+            out[part.slice(0, eq)] = n;
+    }
+    return out;
+}
+/** A field as a number, or null when the server does not report it (never 0 for "absent"). */
+function info_numberField(fields, name) {
+    const raw = fields?.[name];
+    if (raw === undefined || raw.trim() === '')
+        return null;
+    const n = Number(raw);
+    return Number.isFinite(n) ? n : null;
+}
+/**
+ * Tells Redis from its forks. Valkey keeps `redis_version` at 7.2.4, so the server is told by
+ * `server_name` (and the fork's own version field), never by version number.
+ */
+function detectServer(server) {
+    const s = server ?? {};
+    const redisVersion = s.redis_version ?? null;
+    const name = (s.server_name ?? '').toLowerCase();
+    const mode = s.redis_mode ?? s.server_mode ?? null;
+    if (name === 'valkey' || s.valkey_version !== undefined) {
+        return { kind: 'valkey', version: s.valkey_version ?? redisVersion, redisCompatVersion: redisVersion, mode };
+    }
+    if (s.dragonfly_version !== undefined || name === 'dragonfly') {
+        return { kind: 'dragonfly', version: s.dragonfly_version ?? redisVersion, redisCompatVersion: redisVersion, mode };
+    }
+    if (name === 'keydb' || s.keydb_version !== undefined || Object.keys(s).some((k) => k.startsWith('keydb'))) {
+        return { kind: 'keydb', version: s.keydb_version ?? redisVersion, redisCompatVersion: redisVersion, mode };
+    }
+    if (redisVersion !== null)
+        return { kind: 'redis', version: redisVersion, redisCompatVersion: redisVersion, mode };
+    return { kind: 'unknown', version: null, redisCompatVersion: null, mode };
+}
+/** Parses the keyspace section (`db0:keys=3,expires=1,avg_ttl=0`) into `{ 0: {...} }`. */
+function parseKeyspace(section) {
+    const out = {};
+    for (const [field, value] of Object.entries(section ?? {})) {
+        const m = /^db(\d+)$/.exec(field);
+        if (!m)
+            continue;
+        const kv = parseKeyValueList(value);
+        out[m[1]] = { keys: kv.keys ?? 0, expires: kv.expires ?? 0, avgTtl: kv.avg_ttl ?? null };
+    }
+    return out;
+}
+/** Parses errorstats (`errorstat_OOM:count=3`) into `{ OOM: 3 }`. */
+function info_parseErrorstats(section) {
+    const out = {};
+    for (const [field, value] of Object.entries(section)) {
+        if (!field.startsWith('errorstat_'))
+            continue;
+        out[field.slice('errorstat_'.length)] = parseKeyValueList(value).count ?? 0;
+    }
+    return out;
+}
+/** Parses commandstats (`cmdstat_set:calls=3,usec=10,...,rejected_calls=1,failed_calls=0`). */
+function parseCommandstats(section) {
+    const out = {};
+    for (const [field, value] of Object.entries(section)) {
+        if (!field.startsWith('cmdstat_'))
+            continue;
+        const kv = parseKeyValueList(value);
+        out[field.slice('cmdstat_'.length)] = {
+            calls: kv.calls ?? 0,
+            usec: kv.usec ?? 0,
+            rejectedCalls: kv.rejected_calls ?? null,
+            failedCalls: kv.failed_calls ?? null
+        };
+    }
+    return out;
+}
+
+// EXTERNAL MODULE: external "node:buffer"
+var external_node_buffer_ = __nccwpck_require__(4573);
+;// CONCATENATED MODULE: ./src/keys/prefix.ts
+/**
+ * Key names to prefixes (KeyGroup names), and key names to text for JSON and markdown. Pure.
+ *
+ * Inside the key analysis a key name is a "byte string": a JS string whose every char is one byte
+ * of the name (latin1), so binary names survive exactly, take one byte per char in V8, and can be
+ * grouped and compared without decoding. Only at the edge (JSON, markdown) do they become text.
+ */
+
+
+/** The mark an id-like segment is replaced with; also how a group says "and more segments". */
+const WILDCARD = '*';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ULID = /^[0-7][0-9a-hjkmnp-tv-z]{25}$/i;
+/**
+ * True for a segment that names one thing rather than a kind of thing: a number, a UUID, hex of 8+
+ * chars with a digit in it (so words such as `deadbeef` stay), a ULID, or a token of 20+ letters,
+ * digits, `_` and `-` that mixes digits and letters (nanoid, base64url ids).
+ * One pass over the chars: it runs for every part of every key, a million keys in a second or two.
+ */
+function isIdLike(segment) {
+    const len = segment.length;
+    if (len === 0)
+        return false;
+    let digits = 0;
+    let hexLetters = 0;
+    let otherLetters = 0;
+    let dashes = 0;
+    let underscores = 0;
+    for (let i = 0; i < len; i++) {
+        const c = segment.charCodeAt(i);
+        if (c >= 48 && c <= 57)
+            digits++;
+        else if ((c >= 97 && c <= 102) || (c >= 65 && c <= 70))
+            hexLetters++;
+        else if ((c >= 103 && c <= 122) || (c >= 71 && c <= 90))
+            otherLetters++;
+        else if (c === 45)
+            dashes++;
+        else if (c === 95)
+            underscores++;
+        else
+            return false;
+    }
+    if (digits === len)
+        return true;
+    if (digits === 0)
+        return false;
+    if (dashes === 0 && underscores === 0 && otherLetters === 0 && len >= 8)
+        return true; // hex
+    if (len === 36 && dashes === 4 && UUID.test(segment))
+        return true;
+    if (len === 26 && dashes === 0 && underscores === 0 && ULID.test(segment))
+        return true;
+    return len >= 20 && hexLetters + otherLetters > 0;
+}
+/**
+ * The group a key belongs to, as a glob that matches the key: up to `depth` segments with id-like
+ * ones turned into `*`, and `:*` added when the key has more segments. `session:8f3a9c01` →
+ * `session:*`, `user:42:profile` → `user:*`, `bull:mail:17:data` → `bull:mail:*`, `counter` → `counter`.
+ */
+function prefixOf(key, rule) {
+    const { delimiter, depth } = rule;
+    let prefix = '';
+    let last = '';
+    let start = 0;
+    for (let kept = 0;; kept++) {
+        // Getting here with `depth` parts kept means a delimiter followed the last one: more parts follow.
+        if (kept === depth)
+            return last === WILDCARD ? prefix : prefix + delimiter + WILDCARD;
+        const at = key.indexOf(delimiter, start);
+        const segment = at < 0 ? key.slice(start) : key.slice(start, at);
+        last = isIdLike(segment) ? WILDCARD : segment;
+        prefix = kept === 0 ? last : prefix + delimiter + last;
+        if (at < 0)
+            return prefix;
+        start = at + delimiter.length;
+    }
+}
+/** One segment, or `*` when it is id-like. */
+function normaliseSegment(segment) {
+    return isIdLike(segment) ? WILDCARD : segment;
+}
+/** Byte string → JSON form. */
+function keyName(bytes) {
+    const buf = Buffer.from(bytes, 'latin1');
+    if ((0,external_node_buffer_.isUtf8)(buf))
+        return { key: buf.toString('utf8') };
+    let text = '';
+    for (const b of buf)
+        text += b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
+    return { key: text, keyBase64: buf.toString('base64') };
+}
+/** Text (as the user types it in an input) → byte string. */
+function toByteString(text) {
+    return Buffer.from(text, 'utf8').toString('latin1');
+}
+/**
+ * Redis's own glob (`*`, `?`, `[abc]`, `[^a]`, `[a-z]`, `\x` escapes), as KEYS and SCAN MATCH use it,
+ * compiled to a RegExp over byte strings. An unclosed `[` is taken literally.
+ */
+function globToRegExp(pattern) {
+    const p = toByteString(pattern);
+    let re = '';
+    for (let i = 0; i < p.length; i++) {
+        const ch = p[i];
+        if (ch === '*')
+            re += '[\\s\\S]*';
+        else if (ch === '?')
+            re += '[\\s\\S]';
+        else if (ch === '\\' && i + 1 < p.length)
+            re += escapeRe(p[++i]);
+        else if (ch === '[') {
+            const close = p.indexOf(']', i + 2);
+            if (close < 0) {
+                re += '\\[';
+                continue;
+            }
+            let body = p.slice(i + 1, close);
+            const negate = body.startsWith('^');
+            if (negate)
+                body = body.slice(1);
+            let cls = '';
+            for (let j = 0; j < body.length; j++) {
+                if (body[j] === '\\' && j + 1 < body.length)
+                    cls += escapeClass(body[++j]);
+                else if (body[j] === '-' && j > 0 && j + 1 < body.length)
+                    cls += '-';
+                else
+                    cls += escapeClass(body[j]);
+            }
+            re += `[${negate ? '^' : ''}${cls}]`;
+            i = close;
+        }
+        else
+            re += escapeRe(ch);
+    }
+    return new RegExp(`^${re}$`);
+}
+function escapeRe(ch) {
+    return /[\\^$.*+?()[\]{}|/-]/.test(ch) ? `\\${ch}` : ch;
+}
+function escapeClass(ch) {
+    return /[\\\]^-]/.test(ch) ? `\\${ch}` : ch;
+}
+/** Parses `ignore-keys`: globs separated by commas or new lines; one RegExp for all, or null for none. */
+function parseIgnoreKeys(text, name = 'ignore-keys') {
+    const patterns = text
+        .split(/[,\n]/)
+        .map((p) => p.trim())
+        .filter((p) => p !== '');
+    if (patterns.length === 0)
+        return { patterns, matcher: null };
+    for (const p of patterns) {
+        if (p === '*')
+            throw new errors_UserError(`${name}: "*" would leave out every key. Name the prefixes to leave out, e.g. bull:*,sess:*.`);
+    }
+    const sources = patterns.map((p) => globToRegExp(p).source);
+    return { patterns, matcher: new RegExp(sources.join('|')) };
+}
+
+;// CONCATENATED MODULE: ./src/keys/tally.ts
+/**
+ * Counts keys into KeyGroups and keeps the largest keys, one key at a time, then turns the counts
+ * into an Inventory (extrapolated by DBSIZE when the scan stopped early). Pure: no I/O.
+ */
+
+const OTHER_PREFIX = '(other prefixes)';
+const DEFAULT_TALLY = { topKeys: 20, maxGroups: 20_000 };
+class KeyTally {
+    opts;
+    groups = new Map();
+    groupCount = 0;
+    foldedKeys = 0;
+    top = [];
+    topMin = 0;
+    constructor(opts) {
+        this.opts = opts;
+    }
+    /** Counts one key; returns its prefix. */
+    add(db, key, bytes) {
+        let prefix = prefixOf(key, this.opts.rule);
+        let byPrefix = this.groups.get(db);
+        if (!byPrefix) {
+            byPrefix = new Map();
+            this.groups.set(db, byPrefix);
+        }
+        let g = byPrefix.get(prefix);
+        if (!g) {
+            if (this.groupCount >= this.opts.maxGroups) {
+                prefix = OTHER_PREFIX;
+                this.foldedKeys++;
+                g = byPrefix.get(prefix);
+            }
+            if (!g) {
+                g = { db, prefix, keys: 0, bytes: 0 };
+                byPrefix.set(prefix, g);
+                this.groupCount++;
+            }
+        }
+        g.keys++;
+        g.bytes += bytes;
+        if (this.opts.topKeys > 0 && (this.top.length < this.opts.topKeys || bytes > this.topMin))
+            this.keepTop({ db, key, bytes, ttlMs: null });
+        return prefix;
+    }
+    /** The largest keys so far, for filling in their TTLs. */
+    get largest() {
+        return this.top;
+    }
+    keepTop(k) {
+        // A sorted array is enough: it holds ~20 keys, and most keys are smaller than its smallest.
+        let i = this.top.length;
+        while (i > 0 && this.top[i - 1].bytes < k.bytes)
+            i--;
+        this.top.splice(i, 0, k);
+        if (this.top.length > this.opts.topKeys)
+            this.top.pop();
+        this.topMin = this.top[this.top.length - 1].bytes;
+    }
+    /** The inventory: groups scaled by DBSIZE/scanned for DBs whose scan did not finish. */
+    finish(meta) {
+        const factor = new Map();
+        for (const d of meta.dbs) {
+            // The part seen stands for the whole DB: DBSIZE over the keys seen (ignored ones included).
+            if (!d.complete && d.scanned > 0)
+                factor.set(d.db, Math.max(1, d.dbsize / (d.scanned + d.ignored)));
+        }
+        const groups = [];
+        for (const byPrefix of this.groups.values()) {
+            for (const g of byPrefix.values()) {
+                const f = factor.get(g.db);
+                groups.push(f === undefined
+                    ? { ...g, estimated: false }
+                    : { ...g, keys: Math.round(g.keys * f), bytes: Math.round(g.bytes * f), estimated: true });
+            }
+        }
+        groups.sort((a, b) => b.bytes - a.bytes || b.keys - a.keys);
+        return {
+            ...meta,
+            complete: meta.dbs.every((d) => d.complete),
+            groups,
+            topKeys: this.top,
+            foldedKeys: this.foldedKeys
+        };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/keys/inventory.ts
+/**
+ * The key inventory's I/O: SCAN every DB that INFO keyspace lists and take MEMORY USAGE of every
+ * key, either with one Lua call per batch that scans and measures on the server (the fast path:
+ * one round trip, no key names sent back to Redis) or with SCAN plus one pipeline of MEMORY USAGE
+ * per batch (the fallback when scripting is disabled or fails; Dragonfly, managed services).
+ * TTLs are asked only for the keys the caller needs them for (the leaked ones) and the largest keys.
+ * Key names travel as Buffers and become byte strings (prefix.ts), so binary names survive.
+ */
+
+
+
+
+
+const DEFAULT_SCAN_COUNT = 1000;
+const TTL_BATCH = 1000;
+const BUFFERS = { typeMapping: { [dist.RESP_TYPES.BLOB_STRING]: Buffer } };
+/**
+ * One SCAN step and MEMORY USAGE of each key it returned (when ARGV[3] is 1), all on the server.
+ * Returns [cursor, key1..keyN, bytes1..bytesN]. One call over ~1000 keys blocks Redis ~2 ms.
+ */
+const SCAN_SCRIPT = `local r = redis.call('SCAN', ARGV[1], 'COUNT', ARGV[2])
+local keys = r[2]
+local n = #keys
+local out = {r[1]}
+local mem = ARGV[3] == '1'
+for i = 1, n do
+  out[i + 1] = keys[i]
+  local m = 0
+  if mem then m = redis.call('MEMORY', 'USAGE', keys[i]) or 0 end
+  out[n + i + 1] = m
+end
+return out`;
+/** PTTL of each declared key, in one call. */
+const TTL_SCRIPT = `local out = {}
+for i = 1, #KEYS do out[i] = redis.call('PTTL', KEYS[i]) end
+return out`;
+/** Takes the inventory of every DB with keys. The budget stops it; the rest is extrapolated by DBSIZE. */
+async function inventory_takeInventory(conn, opts) {
+    const started = Date.now();
+    const takenAt = new Date(started).toISOString();
+    const timeout = opts.commandTimeoutMs ?? 10_000;
+    const count = String(opts.count ?? DEFAULT_SCAN_COUNT);
+    const keyspace = parseKeyspace(info_parseInfo(await conn.info('keyspace')).keyspace);
+    const dbNumbers = Object.keys(keyspace)
+        .map(Number)
+        .sort((a, b) => a - b);
+    const tally = new KeyTally({ rule: opts.rule, topKeys: opts.topKeys ?? DEFAULT_TALLY.topKeys, maxGroups: opts.maxGroups ?? DEFAULT_TALLY.maxGroups });
+    const dbs = [];
+    let method = opts.method === 'pipeline' ? 'pipeline' : 'lua';
+    let fallbackReason;
+    let memoryUsage = true;
+    // A connection of our own, so SELECT never changes the DB of the connection the snapshots use.
+    const client = conn.raw.duplicate();
+    client.on('error', () => { });
+    const raw = (args) => client.sendCommand(args, BUFFERS);
+    const send = (args) => withTimeout(raw(args), timeout, `${String(args[0])} to Redis`);
+    try {
+        await withTimeout(client.connect(), timeout, 'connect');
+        memoryUsage = await probeMemoryUsage(send);
+        const scanScript = new Script(send, SCAN_SCRIPT);
+        const ttlScript = new Script(send, TTL_SCRIPT);
+        const step = (cursor) => method === 'lua' ? scanLua(scanScript, cursor, count, memoryUsage) : scanPipelined(raw, send, cursor, count, memoryUsage, timeout);
+        const ttls = (keys) => (method === 'lua' ? ttlLua(ttlScript, keys) : ttlPipelined(raw, keys, timeout));
+        // Keys whose TTL is wanted wait for one lookup per TTL_BATCH keys, not one round trip per SCAN batch.
+        const waiting = [];
+        const flushTtl = async (db) => {
+            if (waiting.length === 0)
+                return;
+            const keys = waiting.splice(0);
+            const t = await ttls(keys.map((k) => k.buf));
+            keys.forEach((k, i) => {
+                // -2: deleted since SCAN returned it; it is counted in its prefix but is no leaked key.
+                if (t[i] !== -2)
+                    opts.onKey?.(db, k.name, k.prefix, k.bytes, t[i]);
+            });
+        };
+        let lastProgress = started;
+        let seen = 0;
+        const total = Object.values(keyspace).reduce((s, d) => s + d.keys, 0);
+        for (const db of dbNumbers) {
+            const scan = { db, dbsize: keyspace[db].keys, scanned: 0, ignored: 0, complete: false };
+            dbs.push(scan);
+            // Past the budget, each DB still gets one batch, so its figures can be extrapolated.
+            await send(['SELECT', String(db)]);
+            scan.dbsize = Number(await send(['DBSIZE']));
+            // The next batch is asked for as soon as the cursor is known, so Redis works on it while we count this one.
+            let pending = step('0');
+            let cursor = '0';
+            while (pending) {
+                let batch;
+                try {
+                    batch = await pending;
+                }
+                catch (err) {
+                    if (method !== 'lua')
+                        throw err;
+                    // Scripting disabled, not allowed for this user, or refused by the server: use the pipeline.
+                    method = 'pipeline';
+                    fallbackReason = errors_describeError(err);
+                    opts.log?.(`Key scan: the Lua fast path failed (${fallbackReason}); using the pipelined scan.`);
+                    batch = await step(cursor);
+                }
+                cursor = batch.cursor;
+                if (cursor === '0') {
+                    scan.complete = true;
+                    pending = null;
+                }
+                else if (Date.now() - started >= opts.budgetMs) {
+                    pending = null;
+                }
+                else {
+                    pending = step(cursor);
+                    // Keep an early rejection from being reported as unhandled before it is awaited.
+                    pending.catch(() => { });
+                    // node-redis writes on setImmediate: let it send the next batch before we count this one,
+                    // so Redis works on it meanwhile.
+                    await new Promise((resolve) => setImmediate(resolve));
+                }
+                for (let i = 0; i < batch.keys.length; i++) {
+                    const name = batch.keys[i].toString('latin1');
+                    if (opts.ignore?.test(name)) {
+                        scan.ignored++;
+                        continue;
+                    }
+                    const prefix = tally.add(db, name, batch.bytes[i]);
+                    scan.scanned++;
+                    if (opts.needTtl?.(db, name))
+                        waiting.push({ name, prefix, bytes: batch.bytes[i], buf: batch.keys[i] });
+                    else
+                        opts.onKey?.(db, name, prefix, batch.bytes[i], null);
+                }
+                if (waiting.length >= TTL_BATCH)
+                    await flushTtl(db);
+                seen += batch.keys.length;
+                if (opts.log && Date.now() - lastProgress >= (opts.progressEveryMs ?? 5000)) {
+                    lastProgress = Date.now();
+                    opts.log(`Key scan: ${seen.toLocaleString('en-US')} of ~${total.toLocaleString('en-US')} keys, DB ${db}, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+                }
+            }
+            await flushTtl(db);
+            // TTLs of the largest keys of this DB, a handful of commands.
+            const top = tally.largest.filter((k) => k.db === db && k.ttlMs === null);
+            if (top.length > 0) {
+                const t = await ttls(top.map((k) => Buffer.from(k.key, 'latin1')));
+                top.forEach((k, i) => (k.ttlMs = t[i]));
+            }
+        }
+    }
+    finally {
+        try {
+            await withTimeout(client.close(), 1000, 'close');
+        }
+        catch {
+            try {
+                client.destroy();
+            }
+            catch {
+                // already closed
+            }
+        }
+    }
+    return tally.finish({ takenAt, durationMs: Date.now() - started, method, fallbackReason, memoryUsage, dbs });
+}
+/** True when MEMORY USAGE works as Redis's does (Dragonfly and some proxies differ). */
+async function probeMemoryUsage(send) {
+    try {
+        const reply = await send(['MEMORY', 'USAGE', 'redis-memory-guard:probe']);
+        return reply === null || typeof reply === 'number';
+    }
+    catch {
+        return false;
+    }
+}
+/** A script sent once (SCRIPT LOAD) and then called by its SHA, loaded again if the server forgot it. */
+class Script {
+    send;
+    body;
+    sha = null;
+    constructor(send, body) {
+        this.send = send;
+        this.body = body;
+    }
+    /** Sends at once (in this tick) when the SHA is known, so the command is written before the caller goes on. */
+    call(keys, args) {
+        const argv = (sha) => ['EVALSHA', sha, String(keys.length), ...keys, ...args];
+        const reload = async () => {
+            this.sha = String(await this.send(['SCRIPT', 'LOAD', this.body]));
+            return this.send(argv(this.sha));
+        };
+        if (this.sha === null)
+            return reload();
+        return this.send(argv(this.sha)).catch((err) => {
+            if (!/NOSCRIPT/.test(errors_describeError(err)))
+                throw err;
+            return reload();
+        });
+    }
+}
+async function scanLua(script, cursor, count, memory) {
+    const reply = await script.call([], [cursor, count, memory ? '1' : '0']);
+    if (!Array.isArray(reply) || reply.length % 2 !== 1)
+        throw new Error('the scan script gave an unexpected reply');
+    const n = (reply.length - 1) / 2;
+    return { cursor: String(reply[0]), keys: reply.slice(1, n + 1), bytes: reply.slice(n + 1) };
+}
+async function scanPipelined(raw, send, cursor, count, memory, timeout) {
+    const [next, keys] = (await send(['SCAN', cursor, 'COUNT', count]));
+    let bytes = keys.map(() => 0);
+    if (memory && keys.length > 0) {
+        // Sent in one tick, so node-redis writes them as one pipeline; one timer for the batch, not one per key.
+        const replies = keys.map((k) => raw(['MEMORY', 'USAGE', k]).catch(() => 0));
+        bytes = (await withTimeout(Promise.all(replies), timeout, 'MEMORY USAGE to Redis')).map((r) => (typeof r === 'number' ? r : 0));
+    }
+    return { cursor: next.toString(), keys, bytes };
+}
+async function ttlLua(script, keys) {
+    const reply = await script.call(keys, []);
+    if (!Array.isArray(reply) || reply.length !== keys.length)
+        throw new Error('the TTL script gave an unexpected reply');
+    return reply;
+}
+async function ttlPipelined(raw, keys, timeout) {
+    const replies = keys.map((k) => raw(['PTTL', k]));
+    return (await withTimeout(Promise.all(replies), timeout, 'PTTL to Redis')).map((r) => (typeof r === 'number' ? r : -1));
+}
+
+;// CONCATENATED MODULE: ./src/keys/report.ts
+
+const MEMORY_USAGE_NOTE = 'MEMORY USAGE estimates each key (it samples 5 elements of a collection), and the sum over all keys does not add up to used_memory: ' +
+    'Redis also holds its own overhead, and the estimate counts some allocations differently. Compare prefixes by their shares, not against INFO.';
+const TOP_N = 10;
+function scanFacts(inv) {
+    const { takenAt, durationMs, method, fallbackReason, complete, dbs } = inv;
+    return { takenAt, durationMs, method, ...(fallbackReason ? { fallbackReason } : {}), complete, dbs };
+}
+function withPrefix(base, bytes) {
+    const n = keyName(bytes);
+    return { ...base, prefix: n.key, ...(n.keyBase64 ? { prefixBase64: n.keyBase64 } : {}) };
+}
+function keyFigure(db, key, bytes, ttlMs) {
+    if (ttlMs === null)
+        return { ...keyName(key), db, bytes, ttl: 'unknown' };
+    return { ...keyName(key), db, bytes, ttl: ttlMs >= 0 ? 'set' : 'none', ...(ttlMs >= 0 ? { ttlSeconds: Math.ceil(ttlMs / 1000) } : {}) };
+}
+function prefixFigure(g, total, memory) {
+    return withPrefix({ db: g.db, keys: g.keys, bytes: g.bytes, share: memory && total > 0 ? g.bytes / total : null, estimated: g.estimated }, g.prefix);
+}
+function leakGroups(leaks, keep) {
+    return leaks.groups
+        .filter((g) => keep(g.db))
+        .map((g) => withPrefix({ db: g.db, keys: g.keys, withoutTtl: g.withoutTtl, bytes: g.bytes, samples: g.samples.map((s) => keyFigure(g.db, s.key, s.bytes, s.ttlMs)) }, g.prefix));
+}
+/** Keys more per DB after than before, from INFO keyspace (the fallback without an exact diff). */
+function keyGrowth(before, after) {
+    const out = {};
+    for (const db of new Set([...Object.keys(before ?? {}), ...Object.keys(after)])) {
+        const grown = (after[db]?.keys ?? 0) - (before?.[db]?.keys ?? 0);
+        if (grown > 0)
+            out[db] = grown;
+    }
+    return out;
+}
+/** Builds `report.keys` and the observations the checks take from it. */
+function buildKeysReport(input) {
+    const { before, after, leaks, settings } = input;
+    const memory = after.memoryUsage;
+    const totalBytes = after.groups.reduce((s, g) => s + g.bytes, 0);
+    const totalKeys = after.groups.reduce((s, g) => s + g.keys, 0);
+    const byCount = [...after.groups].sort((a, b) => b.keys - a.keys || b.bytes - a.bytes);
+    const complete = after.complete && (before?.complete ?? true);
+    const extrapolated = after.groups.some((g) => g.estimated) || (before?.groups.some((g) => g.estimated) ?? false);
+    let leaked = null;
+    let leakedUnavailable;
+    const observations = {};
+    if (!before) {
+        leakedUnavailable = 'There is no key inventory from before the step, so leaked keys are counted as the growth of each DB.';
+    }
+    else if (!before.complete) {
+        leakedUnavailable =
+            'The key scan before the step stopped at key-scan-budget, so keys new in the step cannot be told apart from keys it did not reach; leaked keys are counted as the growth of each DB. Raise key-scan-budget for exact names.';
+    }
+    else if (leaks) {
+        leaked = {
+            exact: after.complete,
+            count: leaks.count,
+            byDb: leaks.byDb,
+            withoutTtl: leaks.withoutTtl,
+            withTtl: leaks.count - leaks.withoutTtl,
+            bytes: leaks.bytes,
+            groups: leakGroups(leaks, () => true),
+            namesCapped: leaks.namesCapped
+        };
+        if (after.complete)
+            observations.leakedKeys = { count: leaks.count, byDb: leaks.byDb };
+    }
+    let wrongDb = null;
+    if (settings.expectedDb !== null) {
+        const expected = settings.expectedDb;
+        const perDb = leaked ? leaked.byDb : keyGrowth(input.keyspaceBefore, input.keyspaceAfter);
+        const byDb = {};
+        for (const [db, n] of Object.entries(perDb))
+            if (Number(db) !== expected && n > 0)
+                byDb[db] = n;
+        const keys = Object.values(byDb).reduce((s, n) => s + n, 0);
+        wrongDb = { expectedDb: expected, keys, byDb, groups: leaks && leaked ? leakGroups(leaks, (db) => db !== expected) : [] };
+        observations.wrongDb = { expectedDb: expected, keys, dbs: Object.keys(byDb) };
+    }
+    const keys = {
+        settings,
+        memoryUsage: memory,
+        memoryUsageNote: memory
+            ? MEMORY_USAGE_NOTE
+            : 'This server has no MEMORY USAGE (or answers it differently, as Dragonfly does): keys are counted, memory per prefix and key is not measured.',
+        complete,
+        extrapolated,
+        before: before ? scanFacts(before) : null,
+        after: scanFacts(after),
+        totalBytes,
+        totalKeys,
+        topPrefixesByMemory: memory ? after.groups.slice(0, TOP_N).map((g) => prefixFigure(g, totalBytes, memory)) : [],
+        topPrefixesByCount: byCount.slice(0, TOP_N).map((g) => prefixFigure(g, totalBytes, memory)),
+        topKeys: memory ? after.topKeys.slice(0, TOP_N).map((k) => keyFigure(k.db, k.key, k.bytes, k.ttlMs)) : [],
+        leaked,
+        ...(leakedUnavailable ? { leakedUnavailable } : {}),
+        wrongDb
+    };
+    return { keys, observations };
+}
+
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: ./src/keys/store.ts
+/**
+ * The "before" key names on disk, from the main step to the post step, as their 64-bit hashes
+ * (keyset.ts): per DB a record of 0xFFFFFFFF 0xFFFFFFFF, the DB number and its key count (u32
+ * each), then two u32 per key. 8 bytes a key whatever its name: 1M keys make an 8 MB file.
+ */
+
+
+
+const DB_MARK = 0xffffffff;
+const CHUNK = (/* unused pure expression or super */ null && (1 << 20));
+/** Writes key hashes as the scan finds them, in 1 MB chunks. */
+class store_KeyFileWriter {
+    out;
+    buf = Buffer.allocUnsafe(CHUNK);
+    used = 0;
+    db = -1;
+    failed = null;
+    constructor(path) {
+        this.out = createWriteStream(path);
+        this.out.on('error', (err) => (this.failed = err));
+    }
+    /** `key` is a byte string. */
+    add(db, key) {
+        if (this.used + 16 > this.buf.length)
+            this.flush();
+        if (db !== this.db) {
+            this.buf.writeUInt32LE(DB_MARK, this.used);
+            this.buf.writeUInt32LE(DB_MARK, this.used + 4);
+            this.buf.writeUInt32LE(db, this.used + 8);
+            this.used += 12;
+            this.db = db;
+        }
+        const h = hashInto(key);
+        this.buf.writeUInt32LE(h[0], this.used);
+        this.buf.writeUInt32LE(h[1], this.used + 4);
+        this.used += 8;
+    }
+    flush() {
+        if (this.used === 0)
+            return;
+        this.out.write(this.buf.subarray(0, this.used));
+        this.buf = Buffer.allocUnsafe(CHUNK);
+        this.used = 0;
+    }
+    /** Flushes and closes; rejects when the file could not be written. */
+    async close() {
+        this.flush();
+        await new Promise((resolve, reject) => {
+            this.out.end(() => (this.failed ? reject(this.failed) : resolve()));
+            this.out.once('error', reject);
+        });
+        if (this.failed)
+            throw this.failed;
+    }
+}
+/** Reads a key file back into one hash set per DB. */
+async function readKeyFile(path) {
+    return parseKeyFile(await (0,promises_namespaceObject.readFile)(path));
+}
+/** Parses the key file format; throws on a truncated file. */
+function parseKeyFile(buf) {
+    if (buf.length % 4 !== 0)
+        throw new Error('the key file is truncated');
+    // A word view for speed (little-endian, as written, on every runner); copied when not 4-byte aligned.
+    const bytes = buf.byteOffset % 4 === 0 ? buf : Buffer.from(Uint8Array.prototype.slice.call(buf));
+    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+    const sets = new Map();
+    let current;
+    for (let i = 0; i < words.length; i += 2) {
+        if (i + 2 > words.length)
+            throw new Error('the key file is truncated');
+        const a = words[i];
+        const b = words[i + 1];
+        if (a === DB_MARK && b === DB_MARK) {
+            if (i + 3 > words.length)
+                throw new Error('the key file is truncated');
+            const db = words[i + 2];
+            i += 1; // the DB number; the loop's += 2 moves past the marks
+            current = sets.get(db) ?? new KeyHashSet((words.length - i) / 2);
+            sets.set(db, current);
+            continue;
+        }
+        if (!current)
+            throw new Error('the key file does not start with a DB record');
+        current.addHash(a, b);
+    }
+    return sets;
+}
+
+;// CONCATENATED MODULE: ./src/keys/run.ts
+/**
+ * The key analysis as the action runs it: the main step records the "before" inventory and key
+ * names in the work folder; the post step scans again, diffs against them and builds `report.keys`.
+ */
+
+
+
+
+
+
+
+const KEYS_BEFORE_FILE = 'keys-before.bin';
+const KEYS_BEFORE_SUMMARY = 'keys-before.json';
+function scanOptions(settings, log, method) {
+    return { rule: settings.rule, ignore: settings.ignore, budgetMs: settings.budgetMs, method, log };
+}
+/** One line for the log about an inventory. */
+function describeInventory(inv) {
+    const keys = inv.dbs.reduce((s, d) => s + d.scanned, 0);
+    const bytes = inv.groups.reduce((s, g) => s + g.bytes, 0);
+    const partial = inv.complete ? '' : ' (stopped at key-scan-budget; figures extrapolated by DBSIZE)';
+    const mem = inv.memoryUsage ? `, ${formatBytes(bytes)} by MEMORY USAGE` : ', counts only (no MEMORY USAGE on this server)';
+    return `Key inventory: ${keys.toLocaleString('en-US')} keys in ${inv.dbs.length} DBs${mem}, ${inv.groups.length} prefixes, ${size_formatDuration(inv.durationMs)} (${inv.method})${partial}.`;
+}
+/** The main step's part: scan, and write the key names and the inventory to the work folder. */
+async function recordKeysBefore(conn, settings, workDir, log) {
+    const writer = new KeyFileWriter(join(workDir, KEYS_BEFORE_FILE));
+    let inv;
+    try {
+        inv = await takeInventory(conn, { ...scanOptions(settings, log), onKey: (db, key) => writer.add(db, key) });
+    }
+    finally {
+        await writer.close();
+    }
+    await writeFile(join(workDir, KEYS_BEFORE_SUMMARY), JSON.stringify(inv));
+    return inv;
+}
+/** Reads what the main step recorded; null when it recorded nothing (key analysis failed or the main step did not run). */
+async function readBefore(workDir) {
+    if (!workDir)
+        return null;
+    let inventory;
+    try {
+        inventory = JSON.parse(await (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.join)(workDir, KEYS_BEFORE_SUMMARY), 'utf8'));
+    }
+    catch {
+        return null;
+    }
+    // An incomplete "before" scan cannot tell new keys from unseen ones: its names are not used.
+    if (!inventory.complete)
+        return { inventory, keys: null };
+    try {
+        return { inventory, keys: await readKeyFile((0,external_node_path_namespaceObject.join)(workDir, KEYS_BEFORE_FILE)) };
+    }
+    catch {
+        return null;
+    }
+}
+/** The post step's part: scan again, find the leaked keys, and build `report.keys` with what it tells the checks. */
+async function analyseKeysAfter(conn, settings, workDir, snapshots, log) {
+    const before = await readBefore(workDir);
+    const leaks = before?.keys ? new LeakCollector(before.keys) : null;
+    const after = await inventory_takeInventory(conn, {
+        ...scanOptions(settings, log),
+        ...(leaks
+            ? {
+                needTtl: (db, key) => leaks.isNew(db, key),
+                // Keys without a TTL lookup were there before: only the others can be leaked.
+                onKey: (db, key, prefix, bytes, ttl) => (ttl === null ? undefined : leaks.add(db, key, prefix, bytes, ttl))
+            }
+            : {})
+    });
+    log(describeInventory(after));
+    return buildKeysReport({
+        settings: {
+            keyDelimiter: settings.delimiterText,
+            prefixDepth: settings.rule.depth,
+            ignoreKeys: settings.ignorePatterns,
+            expectedDb: settings.expectedDb,
+            keyScanBudgetMs: settings.budgetMs
+        },
+        before: before?.inventory ?? null,
+        after,
+        leaks: leaks?.result() ?? null,
+        keyspaceBefore: snapshots.before?.keyspace ?? null,
+        keyspaceAfter: snapshots.after.keyspace
+    });
 }
 
 ;// CONCATENATED MODULE: ./src/checks.ts
@@ -56841,7 +57872,9 @@ function buildReport(input) {
         errors,
         metrics: after ? exporterMetrics(after, judgement) : {},
         extra: input.extra ?? {},
-        ...(input.keys ? { keys: input.keys } : {})
+        ...(input.keys ? { keys: input.keys } : {}),
+        ...(input.sampling ? { sampling: input.sampling } : {}),
+        ...(input.command ? { command: input.command } : {})
     };
 }
 function exporterMetrics(after, j) {
@@ -57473,6 +58506,203 @@ function renderComment(report, opts = {}) {
     return renderReport(report, 'comment', opts);
 }
 
+;// CONCATENATED MODULE: ./src/render/timeline.ts
+/** The "memory during the step" sections: the sampled peak, a Mermaid timeline and the `run` command. Pure: report in, markdown out. */
+
+
+
+/** GitHub renders a few hundred points, but about 100 is what a reader can see. */
+const MAX_CHART_POINTS = 100;
+/**
+ * Cuts the time from the first point to the last into at most `maxPoints` equal stretches and
+ * keeps the highest value of each, so the chart's points are evenly spaced in time (as Mermaid
+ * draws them) and no peak is lost. A stretch whose points are all null (Redis unreachable) is
+ * null; a stretch with no point at all (samples sparser than stretches) repeats its neighbour.
+ */
+function downsampleMax(points, maxPoints) {
+    if (points.length === 0)
+        return [];
+    const start = Math.min(...points.map((p) => p.t));
+    const span = Math.max(...points.map((p) => p.t)) - start;
+    const n = Math.max(1, Math.min(maxPoints, points.length));
+    if (span <= 0)
+        return [{ t: start, v: maxOf(points.map((p) => p.v)) }];
+    const width = span / n;
+    const buckets = Array.from({ length: n }, () => ({ seen: false, v: null }));
+    for (const p of points) {
+        const b = buckets[Math.min(n - 1, Math.floor((p.t - start) / width))];
+        b.seen = true;
+        if (p.v !== null)
+            b.v = b.v === null ? p.v : Math.max(b.v, p.v);
+    }
+    let last = buckets.find((b) => b.seen)?.v ?? null;
+    return buckets.map((b, i) => {
+        if (b.seen)
+            last = b.v;
+        return { t: start + i * width, v: b.seen ? b.v : last };
+    });
+}
+function maxOf(values) {
+    const nums = values.filter((v) => v !== null);
+    return nums.length > 0 ? Math.max(...nums) : null;
+}
+/** The unit that keeps a chart's numbers short. */
+function unitFor(max) {
+    if (max >= 1024 ** 3)
+        return { name: 'GB', size: 1024 ** 3 };
+    if (max >= 1024 ** 2)
+        return { name: 'MB', size: 1024 ** 2 };
+    return { name: 'KB', size: 1024 };
+}
+function round(n) {
+    return Math.round(n * 100) / 100;
+}
+/** Milliseconds from `start` to an ISO time. */
+function since(start, at) {
+    return Date.parse(at) - Date.parse(start);
+}
+/**
+ * The Mermaid `xychart-beta` of used_memory over the step, with maxmemory as a flat second line
+ * when it is set. `ends` (the before and after snapshots) add their used_memory at their time, so
+ * a step shorter than one interval still has a line. Null when no sample reached Redis.
+ */
+function timelineChart(samples, startedAt, maxmemory, ends = []) {
+    const points = [...samples.map((s) => ({ at: s.at, v: s.connected ? s.usedMemory : null })), ...ends.map((e) => ({ at: e.takenAt, v: e.memory.usedMemory }))]
+        .map((p) => ({ t: Math.max(0, since(startedAt, p.at)), v: p.v }))
+        .sort((a, b) => a.t - b.t);
+    if (!points.some((p) => p.v !== null))
+        return null;
+    const series = downsampleMax(points, MAX_CHART_POINTS);
+    const peak = maxOf(series.map((p) => p.v)) ?? 0;
+    const top = Math.max(peak, maxmemory ?? 0);
+    const unit = unitFor(top);
+    const startSeconds = round(Math.min(...points.map((p) => p.t)) / 1000);
+    const endSeconds = round(Math.max(...points.map((p) => p.t)) / 1000);
+    const lines = [
+        '```mermaid',
+        'xychart-beta',
+        `    title "Used memory during the step (${unit.name})"`,
+        `    x-axis "Seconds into the step" ${startSeconds} --> ${endSeconds > startSeconds ? endSeconds : startSeconds + 1}`,
+        `    y-axis "${unit.name}" 0 --> ${round((top * 1.05) / unit.size) || 1}`,
+        `    line [${series.map((p) => round((p.v ?? 0) / unit.size)).join(', ')}]`
+    ];
+    if (maxmemory)
+        lines.push(`    line [${series.map(() => round(maxmemory / unit.size)).join(', ')}]`);
+    lines.push('```');
+    return lines.join('\n');
+}
+function when(sampling, at) {
+    return `${size_formatDuration(Math.max(0, since(sampling.startedAt, at)))} into the step`;
+}
+/** The sampled peak next to INFO's lifetime peak, saying which one the checks judged. */
+function peakTable(report) {
+    const sampling = report.sampling;
+    const judged = report.peak?.source;
+    const mark = (yes) => (yes ? '**judged**' : 'not judged');
+    const rows = ['| Peak | Memory | When | |', '|---|---:|---|---|'];
+    const peak = sampling?.summary.peak;
+    // stepPeak judges the highest of the samples and the two snapshots: mark the one that won.
+    const snapshotHigher = judged === 'sampled' && peak !== null && peak !== undefined && (report.peak?.bytes ?? 0) > peak.bytes;
+    rows.push(sampling && peak
+        ? `| Sampled: the highest used_memory of ${plural(sampling.summary.connectedCount, 'sample')}, every ${size_formatDuration(sampling.intervalMs)} | ${formatBytes(peak.bytes)} | ${when(sampling, peak.at)} | ${mark(judged === 'sampled' && !snapshotHigher)} |`
+        : `| Sampled | no sample reached Redis | | not judged |`);
+    if (snapshotHigher) {
+        rows.push(`| The snapshot before or after the step, higher than every sample | ${formatBytes(report.peak?.bytes ?? 0)} | | **judged** |`);
+    }
+    const lifetime = report.after?.memory.usedMemoryPeak ?? null;
+    rows.push(`| INFO used_memory_peak: since Redis started, never reset | ${lifetime === null ? 'not reported by this server' : formatBytes(lifetime)} | | ${mark(judged === 'info-peak')} |`);
+    if (judged === 'before-after')
+        rows.push(`| The larger of used_memory before and after | ${formatBytes(report.peak?.bytes ?? 0)} | | **judged** |`);
+    return rows.join('\n');
+}
+/** What the command did, and the OOM lines of its output in a block the output cannot break. */
+function commandText(c) {
+    const ended = c.exitCode === 0 ? 'succeeded' : c.exitCode !== null ? `failed with exit code ${c.exitCode}` : `was stopped by ${c.signal ?? 'a signal'}`;
+    const out = [`The command ${codeText(c.command.replace(/\s+/g, ' '), { maxLength: 200 })} ${ended} after ${size_formatDuration(c.durationMs)}.`];
+    if (c.oomLines > 0) {
+        const n = c.oomLines === 1 ? '1 line of its output carries' : `${c.oomLines.toLocaleString('en-US')} lines of its output carry`;
+        const first = c.oomQuotes.length < c.oomLines ? `; the first ${c.oomQuotes.length}` : '';
+        out.push('', `${n} Redis's OOM message${first}:`, '', fencedBlock(c.oomQuotes.join('\n')));
+    }
+    else {
+        out.push('', "No line of its output carries Redis's OOM message.");
+    }
+    return out.join('\n');
+}
+/** When OOM errors and evictions first appeared, and when Redis did not answer. */
+function sampleFacts(sampling) {
+    const s = sampling.summary;
+    const facts = [];
+    if (s.firstOomAt)
+        facts.push(`Redis first refused a command with OOM ${when(sampling, s.firstOomAt)}.`);
+    if (s.firstEvictionAt)
+        facts.push(`Redis first evicted keys ${when(sampling, s.firstEvictionAt)}.`);
+    for (const g of s.gaps) {
+        const end = g.to ? `until ${when(sampling, g.to)}` : 'until sampling stopped';
+        const why = g.error ? `: ${escapeMarkdown(g.error, { prose: true, maxLength: 200 })}` : '';
+        facts.push(`Redis did not answer from ${when(sampling, g.from)} ${end} (${g.samples} sample${g.samples === 1 ? '' : 's'}${why}).`);
+    }
+    return facts;
+}
+/** The peak table, the facts and the chart; `withChart: false` for the short form. */
+function samplingText(report, sampling, variant, withChart) {
+    const out = [variant === 'summary' ? '### Memory during the step' : '**Memory during the step**', '', peakTable(report)];
+    const facts = sampleFacts(sampling);
+    if (facts.length > 0)
+        out.push('', ...facts.map((f) => `- ${f}`));
+    const maxmemory = report.after?.memory.maxmemory ?? report.before?.memory.maxmemory ?? null;
+    const ends = [report.before, report.after].filter((x) => x !== null);
+    const chart = withChart ? timelineChart(sampling.samples, sampling.startedAt, maxmemory, ends) : null;
+    if (chart) {
+        const legend = [
+            'Each point is the highest used_memory in its stretch of time, from the snapshot before the step to the one after it.',
+            maxmemory ? `The flat line is maxmemory (${formatBytes(maxmemory)}).` : '',
+            sampling.summary.gaps.length > 0 ? 'Stretches where Redis did not answer show as 0.' : ''
+        ].filter(Boolean);
+        out.push('', chart, '', legend.join(' '));
+    }
+    return out.join('\n');
+}
+/** The sampled timeline and the `run` command in the summary and the PR comment, and hints under the breaches. */
+const samplingExtension = {
+    sections(report, variant) {
+        const sections = [];
+        if (report.command) {
+            sections.push({ id: 'command', label: 'the command run', importance: 70, placement: 'main', text: commandText(report.command) });
+        }
+        const sampling = report.sampling;
+        if (sampling) {
+            sections.push({
+                id: 'timeline',
+                label: 'memory timeline',
+                importance: 60,
+                placement: 'main',
+                text: samplingText(report, sampling, variant, true),
+                short: samplingText(report, sampling, variant, false)
+            });
+        }
+        return sections;
+    },
+    breachHints(report, check) {
+        const sampling = report.sampling;
+        const hints = [];
+        if ((check === 'peak-memory' || check === 'memory-percent') && sampling?.summary.peak && report.peak?.source === 'sampled') {
+            hints.push(`Sampling saw the peak ${when(sampling, sampling.summary.peak.at)}; see the timeline.`);
+        }
+        if (check === 'oom') {
+            if (sampling?.summary.firstOomAt)
+                hints.push(`Redis first refused a command with OOM ${when(sampling, sampling.summary.firstOomAt)}.`);
+            if (report.command && report.command.oomLines > 0) {
+                hints.push(`${report.command.oomLines.toLocaleString('en-US')} line${report.command.oomLines === 1 ? '' : 's'} of the command's output carry the OOM message (quoted below).`);
+            }
+        }
+        if (check === 'evictions' && sampling?.summary.firstEvictionAt) {
+            hints.push(`Redis first evicted keys ${when(sampling, sampling.summary.firstEvictionAt)}.`);
+        }
+        return hints;
+    }
+};
+
 ;// CONCATENATED MODULE: ./src/keys/render.ts
 /**
  * The key analysis in the job summary and the PR comment, as a ReportExtension: sections for the
@@ -57563,7 +58793,7 @@ function keySpaceSection(k, rows = 10) {
     const out = [];
     if (k.totalKeys === 0) {
         out.push('No keys after the step.', '');
-        return [...out, ...scanFacts(k)];
+        return [...out, ...render_scanFacts(k)];
     }
     if (k.memoryUsage) {
         out.push(`${n(k.totalKeys)} keys, ${formatBytes(k.totalBytes)} by MEMORY USAGE. Largest prefixes by memory:`, '', ...prefixRows(k.topPrefixesByMemory.slice(0, rows), true), '');
@@ -57576,9 +58806,9 @@ function keySpaceSection(k, rows = 10) {
     else {
         out.push(`${n(k.totalKeys)} keys. Prefixes with the most keys:`, '', ...prefixRows(k.topPrefixesByCount.slice(0, rows), false), '');
     }
-    return [...out, ...scanFacts(k)];
+    return [...out, ...render_scanFacts(k)];
 }
-function scanFacts(k) {
+function render_scanFacts(k) {
     const lines = [`- ${k.memoryUsageNote}`];
     const scans = k.before ? [['before', k.before], ['after', k.after]] : [['after', k.after]];
     for (const [when, s] of scans) {
@@ -57655,11 +58885,12 @@ const keyAnalysisExtension = {
 
 ;// CONCATENATED MODULE: ./src/render/extensions.ts
 
+
 /**
  * The extensions the action renders with. Key analysis and sampling each add one import and one
  * entry here (e.g. `keyAnalysisExtension`); the action's code does not change.
  */
-const REPORT_EXTENSIONS = [keyAnalysisExtension];
+const REPORT_EXTENSIONS = [samplingExtension, keyAnalysisExtension];
 
 ;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
 
@@ -62807,6 +64038,9 @@ var Input;
     Input["CommentKey"] = "comment-key";
     Input["Matrix"] = "matrix";
     Input["GithubToken"] = "github-token";
+    Input["SampleInterval"] = "sample-interval";
+    Input["SampleMaxDuration"] = "sample-max-duration";
+    Input["Run"] = "run";
 })(Input || (Input = {}));
 /** Inputs for starting Redis for the job (or limiting the attached one); see src/provision/. */
 var constants_ProvisionInput;
@@ -62837,6 +64071,7 @@ var Output;
     Output["CommentId"] = "comment-id";
     Output["CommentUrl"] = "comment-url";
     Output["CommentBody"] = "comment-body";
+    Output["ExitCode"] = "exit-code";
 })(Output || (Output = {}));
 /** Outputs that say where the Redis is, set by the main step so later steps can use it. */
 var constants_ProvisionOutput;
@@ -62856,8 +64091,15 @@ var constants_State;
     State["MainRan"] = "main-ran";
     /** JSON of what the main step started or changed (container, redis-server, CONFIG SET), to undo in post. */
     State["Provisioned"] = "provisioned";
+    /** The background sampler's process id, for the post step to stop it. */
+    State["SamplerPid"] = "sampler-pid";
+    /** When the sampler started (ISO time): the chart's zero. */
+    State["SamplerStartedAt"] = "sampler-started-at";
+    /** Set when the main step ran the `run` command and wrote the report itself: the post step does nothing. */
+    State["ReportDone"] = "report-done";
 })(constants_State || (constants_State = {}));
 const BEFORE_FILE = 'before.json';
+const constants_SAMPLES_FILE = 'samples.jsonl';
 const DEFAULT_REPORT_NAME = 'redis-memory-report.json';
 
 ;// CONCATENATED MODULE: ./src/action/comment.ts
@@ -62915,111 +64157,6 @@ async function postOrUpdate(report, body, settings, env) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/info.ts
-/** Parsing of the text that INFO returns. Pure functions: text in, plain data out. */
-/** Splits INFO text into `{ section: { field: value } }`; section names are lower-case. */
-function parseInfo(text) {
-    const sections = {};
-    let current = 'default';
-    for (const rawLine of text.split('\n')) {
-        const line = rawLine.trim();
-        if (line === '')
-            continue;
-        if (line.startsWith('#')) {
-            current = line.slice(1).trim().toLowerCase();
-            sections[current] ??= {};
-            continue;
-        }
-        const colon = line.indexOf(':');
-        if (colon <= 0)
-            continue;
-        sections[current] ??= {};
-        sections[current][line.slice(0, colon)] = line.slice(colon + 1);
-    }
-    return sections;
-}
-/** Parses `a=1,b=2` (keyspace and errorstats values) into numbers where they are numbers. */
-function parseKeyValueList(value) {
-    const out = {};
-    for (const part of value.split(',')) {
-        const eq = part.indexOf('=');
-        if (eq <= 0)
-            continue;
-        const n = Number(part.slice(eq + 1));
-        if (Number.isFinite(n))
-            out[part.slice(0, eq)] = n;
-    }
-    return out;
-}
-/** A field as a number, or null when the server does not report it (never 0 for "absent"). */
-function numberField(fields, name) {
-    const raw = fields?.[name];
-    if (raw === undefined || raw.trim() === '')
-        return null;
-    const n = Number(raw);
-    return Number.isFinite(n) ? n : null;
-}
-/**
- * Tells Redis from its forks. Valkey keeps `redis_version` at 7.2.4, so the server is told by
- * `server_name` (and the fork's own version field), never by version number.
- */
-function detectServer(server) {
-    const s = server ?? {};
-    const redisVersion = s.redis_version ?? null;
-    const name = (s.server_name ?? '').toLowerCase();
-    const mode = s.redis_mode ?? s.server_mode ?? null;
-    if (name === 'valkey' || s.valkey_version !== undefined) {
-        return { kind: 'valkey', version: s.valkey_version ?? redisVersion, redisCompatVersion: redisVersion, mode };
-    }
-    if (s.dragonfly_version !== undefined || name === 'dragonfly') {
-        return { kind: 'dragonfly', version: s.dragonfly_version ?? redisVersion, redisCompatVersion: redisVersion, mode };
-    }
-    if (name === 'keydb' || s.keydb_version !== undefined || Object.keys(s).some((k) => k.startsWith('keydb'))) {
-        return { kind: 'keydb', version: s.keydb_version ?? redisVersion, redisCompatVersion: redisVersion, mode };
-    }
-    if (redisVersion !== null)
-        return { kind: 'redis', version: redisVersion, redisCompatVersion: redisVersion, mode };
-    return { kind: 'unknown', version: null, redisCompatVersion: null, mode };
-}
-/** Parses the keyspace section (`db0:keys=3,expires=1,avg_ttl=0`) into `{ 0: {...} }`. */
-function parseKeyspace(section) {
-    const out = {};
-    for (const [field, value] of Object.entries(section ?? {})) {
-        const m = /^db(\d+)$/.exec(field);
-        if (!m)
-            continue;
-        const kv = parseKeyValueList(value);
-        out[m[1]] = { keys: kv.keys ?? 0, expires: kv.expires ?? 0, avgTtl: kv.avg_ttl ?? null };
-    }
-    return out;
-}
-/** Parses errorstats (`errorstat_OOM:count=3`) into `{ OOM: 3 }`. */
-function parseErrorstats(section) {
-    const out = {};
-    for (const [field, value] of Object.entries(section)) {
-        if (!field.startsWith('errorstat_'))
-            continue;
-        out[field.slice('errorstat_'.length)] = parseKeyValueList(value).count ?? 0;
-    }
-    return out;
-}
-/** Parses commandstats (`cmdstat_set:calls=3,usec=10,...,rejected_calls=1,failed_calls=0`). */
-function parseCommandstats(section) {
-    const out = {};
-    for (const [field, value] of Object.entries(section)) {
-        if (!field.startsWith('cmdstat_'))
-            continue;
-        const kv = parseKeyValueList(value);
-        out[field.slice('cmdstat_'.length)] = {
-            calls: kv.calls ?? 0,
-            usec: kv.usec ?? 0,
-            rejectedCalls: kv.rejected_calls ?? null,
-            failedCalls: kv.failed_calls ?? null
-        };
-    }
-    return out;
-}
-
 ;// CONCATENATED MODULE: ./src/snapshot.ts
 
 /** The INFO sections one snapshot reads. */
@@ -63032,31 +64169,31 @@ function snapshotFromInfo(sections, takenAt = new Date()) {
     return {
         takenAt: takenAt.toISOString(),
         server: detectServer(server),
-        uptimeSeconds: numberField(server, 'uptime_in_seconds'),
+        uptimeSeconds: info_numberField(server, 'uptime_in_seconds'),
         runId: server?.run_id ?? null,
         memory: {
-            usedMemory: numberField(mem, 'used_memory'),
-            usedMemoryRss: numberField(mem, 'used_memory_rss'),
-            usedMemoryPeak: numberField(mem, 'used_memory_peak'),
-            usedMemoryDataset: numberField(mem, 'used_memory_dataset'),
-            usedMemoryOverhead: numberField(mem, 'used_memory_overhead'),
-            usedMemoryStartup: numberField(mem, 'used_memory_startup'),
-            maxmemory: numberField(mem, 'maxmemory'),
+            usedMemory: info_numberField(mem, 'used_memory'),
+            usedMemoryRss: info_numberField(mem, 'used_memory_rss'),
+            usedMemoryPeak: info_numberField(mem, 'used_memory_peak'),
+            usedMemoryDataset: info_numberField(mem, 'used_memory_dataset'),
+            usedMemoryOverhead: info_numberField(mem, 'used_memory_overhead'),
+            usedMemoryStartup: info_numberField(mem, 'used_memory_startup'),
+            maxmemory: info_numberField(mem, 'maxmemory'),
             maxmemoryPolicy: mem?.maxmemory_policy ?? null,
-            memFragmentationRatio: numberField(mem, 'mem_fragmentation_ratio'),
-            memFragmentationBytes: numberField(mem, 'mem_fragmentation_bytes'),
-            allocatorFragRatio: numberField(mem, 'allocator_frag_ratio'),
-            allocatorFragBytes: numberField(mem, 'allocator_frag_bytes'),
-            memClientsNormal: numberField(mem, 'mem_clients_normal'),
-            totalSystemMemory: numberField(mem, 'total_system_memory')
+            memFragmentationRatio: info_numberField(mem, 'mem_fragmentation_ratio'),
+            memFragmentationBytes: info_numberField(mem, 'mem_fragmentation_bytes'),
+            allocatorFragRatio: info_numberField(mem, 'allocator_frag_ratio'),
+            allocatorFragBytes: info_numberField(mem, 'allocator_frag_bytes'),
+            memClientsNormal: info_numberField(mem, 'mem_clients_normal'),
+            totalSystemMemory: info_numberField(mem, 'total_system_memory')
         },
-        connectedClients: numberField(sections.clients, 'connected_clients'),
-        evictedKeys: numberField(stats, 'evicted_keys'),
-        expiredKeys: numberField(stats, 'expired_keys'),
-        totalErrorReplies: numberField(stats, 'total_error_replies'),
-        totalCommandsProcessed: numberField(stats, 'total_commands_processed'),
+        connectedClients: info_numberField(sections.clients, 'connected_clients'),
+        evictedKeys: info_numberField(stats, 'evicted_keys'),
+        expiredKeys: info_numberField(stats, 'expired_keys'),
+        totalErrorReplies: info_numberField(stats, 'total_error_replies'),
+        totalCommandsProcessed: info_numberField(stats, 'total_commands_processed'),
         // Redis < 6.2 answers INFO errorstats with nothing: that is "no such counter", not "zero errors".
-        errorstats: sections.errorstats !== undefined ? parseErrorstats(sections.errorstats) : null,
+        errorstats: sections.errorstats !== undefined ? info_parseErrorstats(sections.errorstats) : null,
         commandstats: sections.commandstats !== undefined ? parseCommandstats(sections.commandstats) : null,
         keyspace: parseKeyspace(sections.keyspace)
     };
@@ -63066,7 +64203,7 @@ async function readSections(conn) {
     const texts = await Promise.all(SNAPSHOT_SECTIONS.map((s) => conn.info(s).catch(() => '')));
     const sections = {};
     SNAPSHOT_SECTIONS.forEach((name, i) => {
-        const parsed = parseInfo(texts[i]);
+        const parsed = info_parseInfo(texts[i]);
         // A section that came back empty is absent, except keyspace, which is empty when there are no keys.
         if (parsed[name] !== undefined)
             sections[name] = parsed[name];
@@ -63154,7 +64291,7 @@ async function attach_applyLimits(conn, s) {
 async function restoreLimits(target, limits, timeoutMs) {
     let conn;
     try {
-        conn = await connect(target, { timeoutMs });
+        conn = await connection_connect(target, { timeoutMs });
     }
     catch (err) {
         warning(`Could not set back ${Object.keys(limits.restore).join(', ')} on ${target.display}: ${errors_describeError(err)}`);
@@ -63178,8 +64315,6 @@ async function restoreLimits(target, limits, timeoutMs) {
 
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 // EXTERNAL MODULE: external "node:net"
 var external_node_net_ = __nccwpck_require__(77030);
 ;// CONCATENATED MODULE: external "node:os"
@@ -63939,7 +65074,7 @@ const RESTORE_CONNECT_MS = 10_000;
 /** The URL of a Redis the action started; the password goes into it, percent-encoded. */
 function targetFor(host, port, password) {
     const auth = password ? `:${encodeURIComponent(password)}@` : '';
-    return parseRedisUrl(`redis://${auth}${host}:${port}`);
+    return target_parseRedisUrl(`redis://${auth}${host}:${port}`);
 }
 /**
  * Main step, before connecting: starts Redis when the mode asks for it and returns the target to
@@ -64031,7 +65166,7 @@ async function cleanUp() {
         }
         if (started.kind === 'attach') {
             // The main step could only change these once redis-url had parsed, so it parses here too.
-            await restoreLimits(parseRedisUrl(getInput(Input.RedisUrl) || 'redis://localhost:6379'), started, RESTORE_CONNECT_MS);
+            await restoreLimits(target_parseRedisUrl(getInput(Input.RedisUrl) || 'redis://localhost:6379'), started, RESTORE_CONNECT_MS);
         }
         else if (keep) {
             const what = started.kind === 'container' ? `Container ${started.name}` : `redis-server (pid ${started.pid})`;
@@ -64049,6 +65184,485 @@ async function cleanUp() {
     }
 }
 
+// EXTERNAL MODULE: external "node:url"
+var external_node_url_ = __nccwpck_require__(73136);
+;// CONCATENATED MODULE: ./src/sampler/sample.ts
+/** Samples taken during the step, and what they say. Pure: INFO text or samples in, plain data out. */
+
+/** Above this many samples the report keeps the highest of each stretch (6 h at 500 ms is 43,200). */
+const MAX_REPORT_SAMPLES = 10_000;
+/** A sample from parsed INFO memory, stats and errorstats. */
+function sample_sampleFromInfo(sections, at) {
+    return {
+        at: at.toISOString(),
+        connected: true,
+        usedMemory: numberField(sections.memory, 'used_memory'),
+        usedMemoryRss: numberField(sections.memory, 'used_memory_rss'),
+        evictedKeys: numberField(sections.stats, 'evicted_keys'),
+        // The section header comes even with no errors; no header means the server has no errorstats.
+        oomErrors: sections.errorstats === undefined ? null : (parseErrorstats(sections.errorstats).OOM ?? 0)
+    };
+}
+/** A sample that records that Redis did not answer. */
+function sample_gapSample(at, error) {
+    return { at: at.toISOString(), connected: false, usedMemory: null, usedMemoryRss: null, evictedKeys: null, oomErrors: null, error };
+}
+/** Parses the sampler's JSON lines; a torn or foreign line (the sampler killed mid-write) is skipped. */
+function parseSampleLines(text) {
+    const out = [];
+    for (const line of text.split('\n')) {
+        if (line.trim() === '')
+            continue;
+        try {
+            const s = JSON.parse(line);
+            if (typeof s.at === 'string' && typeof s.connected === 'boolean') {
+                out.push({
+                    at: s.at,
+                    connected: s.connected,
+                    usedMemory: num(s.usedMemory),
+                    usedMemoryRss: num(s.usedMemoryRss),
+                    evictedKeys: num(s.evictedKeys),
+                    oomErrors: num(s.oomErrors),
+                    ...(typeof s.error === 'string' ? { error: s.error } : {})
+                });
+            }
+        }
+        catch {
+            // torn last line
+        }
+    }
+    return out;
+}
+function num(v) {
+    return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+/** Peak, first growth of the OOM and eviction counters, and the gaps, from samples in time order. */
+function summarizeSamples(samples, baseline = {}) {
+    let peak = null;
+    let peakRss = null;
+    const gaps = [];
+    let open = null;
+    const oom = firstGrowth(baseline.oomErrors ?? null);
+    const evictions = firstGrowth(baseline.evictedKeys ?? null);
+    let connectedCount = 0;
+    for (const s of samples) {
+        if (!s.connected) {
+            if (open)
+                open.samples++;
+            else {
+                open = { from: s.at, to: null, samples: 1, error: s.error ?? null };
+                gaps.push(open);
+            }
+            continue;
+        }
+        if (open) {
+            open.to = s.at;
+            open = null;
+        }
+        connectedCount++;
+        if (s.usedMemory !== null && (peak === null || s.usedMemory > peak.bytes))
+            peak = { bytes: s.usedMemory, at: s.at };
+        if (s.usedMemoryRss !== null && (peakRss === null || s.usedMemoryRss > peakRss.bytes))
+            peakRss = { bytes: s.usedMemoryRss, at: s.at };
+        oom.see(s.oomErrors, s.at);
+        evictions.see(s.evictedKeys, s.at);
+    }
+    return {
+        count: samples.length,
+        connectedCount,
+        firstAt: samples[0]?.at ?? null,
+        lastAt: samples[samples.length - 1]?.at ?? null,
+        peak,
+        peakRss,
+        firstOomAt: oom.first(),
+        firstEvictionAt: evictions.first(),
+        gaps
+    };
+}
+/**
+ * Tracks when a counter first grew. A counter that drops was reset by a restart; from then on any
+ * value above zero is growth, since it counts from zero again.
+ */
+function firstGrowth(start) {
+    let prev = start;
+    let at = null;
+    return {
+        see(v, when) {
+            if (v === null || at !== null)
+                return;
+            if (prev !== null && (v > prev || (v < prev && v > 0)))
+                at = when;
+            prev = v;
+        },
+        first: () => at
+    };
+}
+/**
+ * Thins samples to about `max` by keeping, from each run of consecutive samples, the one with the
+ * highest used_memory and the first gap sample: the peak and every outage survive thinning.
+ */
+function thinSamples(samples, max) {
+    if (samples.length <= max)
+        return samples;
+    const size = Math.ceil(samples.length / max);
+    const out = [];
+    for (let i = 0; i < samples.length; i += size) {
+        const run = samples.slice(i, i + size);
+        let best = null;
+        let gap = null;
+        for (const s of run) {
+            if (!s.connected)
+                gap ??= s;
+            else if (best === null || (s.usedMemory ?? -1) > (best.usedMemory ?? -1))
+                best = s;
+        }
+        const kept = [best, gap].filter((s) => s !== null).sort((a, b) => a.at.localeCompare(b.at));
+        out.push(...kept);
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/sampler/worker.ts
+/**
+ * The background sampler: one INFO call every interval, one JSON line per sample. It runs detached
+ * from the step, so it must never crash, never hang and never outlive its maximum life.
+ */
+
+
+
+
+
+
+/** The environment variable that carries the sampler's settings (argv would show the URL in `ps`). */
+const worker_SAMPLER_ENV = 'REDIS_MEMORY_GUARD_SAMPLER';
+/** Reconnect attempts back off up to this far apart while Redis is away. */
+const MAX_BACKOFF_MS = 5000;
+/** Reads and checks the config from the environment; throws on anything missing. */
+function configFromEnv(env) {
+    const raw = env[worker_SAMPLER_ENV];
+    if (!raw)
+        throw new Error(`${worker_SAMPLER_ENV} is not set`);
+    const c = JSON.parse(raw);
+    if (typeof c.url !== 'string' || typeof c.file !== 'string' || !(Number(c.intervalMs) > 0) || !(Number(c.maxLifeMs) > 0)) {
+        throw new Error(`${worker_SAMPLER_ENV} lacks url, file, intervalMs or maxLifeMs`);
+    }
+    return { url: c.url, file: c.file, intervalMs: Number(c.intervalMs), maxLifeMs: Number(c.maxLifeMs) };
+}
+/**
+ * Samples until SIGTERM or the end of its life. Every sample is written with one synchronous
+ * append, so a kill at any moment leaves at most one torn line, which the reader skips.
+ */
+async function runSampler(config) {
+    const started = Date.now();
+    const fd = openSync(config.file, 'a');
+    const exit = () => {
+        try {
+            closeSync(fd);
+        }
+        finally {
+            process.exit(0);
+        }
+    };
+    process.on('SIGTERM', exit);
+    process.on('SIGINT', exit);
+    process.on('SIGHUP', () => { }); // the runner's terminal going away is no reason to stop
+    // The hard bound: even a sampler stuck in a call exits on time.
+    setTimeout(exit, config.maxLifeMs);
+    const source = new InfoSource(config);
+    for (let tick = 1;; tick++) {
+        let sample;
+        try {
+            sample = await source.sample();
+        }
+        catch (err) {
+            sample = gapSample(new Date(), maskUrlText(describeError(err)));
+        }
+        writeSync(fd, JSON.stringify(sample) + '\n');
+        // Keep to the schedule from the start, skipping ticks that a slow call overran.
+        const now = Date.now();
+        let next = started + tick * config.intervalMs;
+        if (next <= now) {
+            tick = Math.floor((now - started) / config.intervalMs) + 1;
+            next = started + tick * config.intervalMs;
+        }
+        if (next - started >= config.maxLifeMs)
+            exit();
+        await sleep(next - now);
+    }
+}
+/** One connection, reopened with backoff when Redis goes away, and one INFO call per sample. */
+class InfoSource {
+    conn = null;
+    nextConnectAt = 0;
+    failures = 0;
+    lastError = '';
+    /** Redis 7.0+ takes several sections in one INFO call (12.8 µs vs 24.8 µs for a full INFO on 7.0). */
+    multiSection = true;
+    target;
+    commandTimeoutMs;
+    connectTimeoutMs;
+    intervalMs;
+    constructor(config) {
+        this.target = parseRedisUrl(config.url);
+        this.intervalMs = config.intervalMs;
+        this.commandTimeoutMs = Math.max(2000, config.intervalMs);
+        this.connectTimeoutMs = Math.min(MAX_BACKOFF_MS, Math.max(2000, config.intervalMs));
+    }
+    async sample() {
+        if (this.conn === null) {
+            if (Date.now() < this.nextConnectAt)
+                return gapSample(new Date(), this.lastError);
+            try {
+                // A short, bounded try (a remote TLS handshake needs more than a local connect); the
+                // sampler's own loop retries after that, leaving one gap sample per failed try.
+                this.conn = await connect(this.target, { timeoutMs: this.connectTimeoutMs, commandTimeoutMs: this.commandTimeoutMs });
+                this.failures = 0;
+                this.multiSection = true;
+            }
+            catch (err) {
+                return this.fail(err);
+            }
+        }
+        const conn = this.conn;
+        try {
+            const text = await this.info(conn);
+            return sampleFromInfo(parseInfo(text), new Date());
+        }
+        catch (err) {
+            void conn.close();
+            this.conn = null;
+            return this.fail(err);
+        }
+    }
+    fail(err) {
+        this.failures++;
+        this.lastError = maskUrlText(describeError(err));
+        this.nextConnectAt = Date.now() + Math.min(this.intervalMs * 2 ** (this.failures - 1), MAX_BACKOFF_MS);
+        return gapSample(new Date(), this.lastError);
+    }
+    async info(conn) {
+        if (this.multiSection) {
+            try {
+                return asText(await conn.command(['INFO', 'memory', 'stats', 'errorstats']));
+            }
+            catch (err) {
+                // Before 7.0, INFO takes one section: fall back to the default sections, which hold all three.
+                if (!/syntax|wrong number|unknown/i.test(describeError(err)))
+                    throw err;
+                this.multiSection = false;
+            }
+        }
+        return asText(await conn.command(['INFO']));
+    }
+}
+function asText(reply) {
+    if (typeof reply === 'string')
+        return reply;
+    if (Buffer.isBuffer(reply))
+        return reply.toString('utf8');
+    throw new Error('INFO returned no text');
+}
+
+;// CONCATENATED MODULE: ./src/sampler/control.ts
+/** Starting, stopping and reading the background sampler: the I/O edge around the worker. */
+
+
+
+
+
+
+
+
+/** The sampler's bundle, next to the bundle that is running (dist/main or dist/post). */
+function samplerScript() {
+    // Built from parts so that ncc does not take it for an asset to copy into the bundle.
+    return join(dirname(fileURLToPath(import.meta.url)), '..', 'sampler', 'index.js');
+}
+/**
+ * Starts the sampler detached from this process, so it outlives the main step. The URL goes
+ * through the environment, which `ps` does not show; the action's inputs are left out of it.
+ */
+async function control_startSampler(config, script = samplerScript()) {
+    const env = {};
+    for (const [k, v] of Object.entries(process.env))
+        if (!k.startsWith('INPUT_'))
+            env[k] = v;
+    env[SAMPLER_ENV] = JSON.stringify(config);
+    const child = spawn(process.execPath, [script], { detached: true, stdio: 'ignore', env });
+    const pid = await new Promise((resolve, reject) => {
+        child.once('error', reject);
+        child.once('spawn', () => (child.pid === undefined ? reject(new Error('no process id')) : resolve(child.pid)));
+    });
+    child.unref();
+    return pid;
+}
+/** Stops the sampler: SIGTERM, up to `graceMs` for it to go, then SIGKILL. Never throws. */
+async function stopSampler(pid, graceMs = 3000) {
+    if (!isSampler(pid))
+        return 'not-running';
+    try {
+        process.kill(pid, 'SIGTERM');
+    }
+    catch {
+        return 'not-running';
+    }
+    const deadline = Date.now() + graceMs;
+    while (Date.now() < deadline) {
+        if (!alive(pid))
+            return 'stopped';
+        await connection_sleep(25);
+    }
+    try {
+        process.kill(pid, 'SIGKILL');
+    }
+    catch {
+        return 'stopped';
+    }
+    return 'killed';
+}
+/** True while the process runs (a zombie waiting for its parent to reap it has stopped). */
+function alive(pid) {
+    try {
+        process.kill(pid, 0);
+    }
+    catch {
+        return false;
+    }
+    const state = procStat(pid)?.state;
+    return state !== 'Z' && state !== 'X';
+}
+/**
+ * True when `pid` is still our sampler: after hours the number may belong to another process,
+ * which must not be killed. Where /proc does not exist, the pid is trusted.
+ */
+function isSampler(pid) {
+    if (!alive(pid))
+        return false;
+    try {
+        return (0,external_node_fs_namespaceObject.readFileSync)(`/proc/${pid}/cmdline`, 'utf8').includes('sampler');
+    }
+    catch {
+        return process.platform !== 'linux';
+    }
+}
+/** The fields of /proc/<pid>/stat that the bench and the stop logic use; null off Linux. */
+function procStat(pid) {
+    try {
+        const text = (0,external_node_fs_namespaceObject.readFileSync)(`/proc/${pid}/stat`, 'utf8');
+        // The command name is in parentheses and may hold spaces: split after its closing one.
+        const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+        return { state: fields[0], utime: Number(fields[11]), stime: Number(fields[12]) };
+    }
+    catch {
+        return null;
+    }
+}
+/** Waits until the sampler has written its first line, or `timeoutMs` passed; true when it has. */
+async function control_waitForFirstSample(file, timeoutMs) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+        try {
+            if (statSync(file).size > 0)
+                return true;
+        }
+        catch {
+            // not created yet
+        }
+        if (Date.now() >= deadline)
+            return false;
+        await sleep(25);
+    }
+}
+/** The samples written so far; none when the file is missing. */
+async function readSamples(file) {
+    try {
+        return parseSampleLines(await (0,promises_namespaceObject.readFile)(file, 'utf8'));
+    }
+    catch {
+        return [];
+    }
+}
+
+;// CONCATENATED MODULE: ./src/action/sampling.ts
+/** The action's side of sampling: start the sampler in the main step, stop it and read it afterwards. */
+
+
+
+
+
+
+
+const FIRST_SAMPLE_WAIT_MS = 5000;
+/** Starts the background sampler and saves its pid in the state; null when sampling is off or could not start. */
+async function startStepSampler(settings, workDir) {
+    if (settings.sampleIntervalMs === 0)
+        return null;
+    const startedAt = new Date().toISOString();
+    try {
+        const pid = await startSampler({
+            url: settings.target.url,
+            file: join(workDir, SAMPLES_FILE),
+            intervalMs: settings.sampleIntervalMs,
+            maxLifeMs: settings.sampleMaxDurationMs
+        });
+        core.saveState(State.SamplerPid, String(pid));
+        core.saveState(State.SamplerStartedAt, startedAt);
+        core.info(`Sampling Redis every ${formatDuration(settings.sampleIntervalMs)} in the background (process ${pid}; ` +
+            `it stops by itself after ${formatDuration(settings.sampleMaxDurationMs)}).`);
+        // Let the sampler see the step's first moments: wait (briefly) for its first sample, which
+        // comes once Node has started and connected (about 0.3 s).
+        if (!(await waitForFirstSample(join(workDir, SAMPLES_FILE), FIRST_SAMPLE_WAIT_MS))) {
+            core.info(`The sampler took no sample within ${formatDuration(FIRST_SAMPLE_WAIT_MS)}; going on without waiting for it.`);
+        }
+        return { pid, startedAt };
+    }
+    catch (err) {
+        core.warning(`Could not start the background sampler (${describeError(err)}): the step's peak will come from INFO instead.`);
+        return null;
+    }
+}
+/** Stops the sampler named in the state, if any; null when there was none. Never throws. */
+async function stopStepSampler(pidText) {
+    const pid = Number(pidText);
+    if (!Number.isInteger(pid) || pid <= 0)
+        return null;
+    const result = await stopSampler(pid);
+    if (result === 'killed')
+        warning(`The background sampler (process ${pid}) did not stop on SIGTERM and was killed.`);
+    return result;
+}
+/**
+ * Reads the samples the (stopped) sampler wrote and sums them up. `stopped` is how stopping it
+ * went: a sampler that was no longer running ended early, so its peak covers only part of the step.
+ */
+async function collectSamples(workDir, startedAt, settings, before, stopped, errors) {
+    if (!workDir || !startedAt || settings.sampleIntervalMs === 0)
+        return { observations: {} };
+    const samples = await readSamples((0,external_node_path_namespaceObject.join)(workDir, constants_SAMPLES_FILE));
+    if (stopped === 'not-running') {
+        const last = samples[samples.length - 1]?.at;
+        const until = last ? ` ${size_formatDuration(Date.parse(last) - Date.parse(startedAt))} into the step` : ' before its first sample';
+        errors.push(`The background sampler stopped${until}, before the end of the step (sample-max-duration is ${size_formatDuration(settings.sampleMaxDurationMs)}): the sampled peak covers only that part.`);
+    }
+    const summary = summarizeSamples(samples, {
+        oomErrors: before?.errorstats ? (before.errorstats.OOM ?? 0) : null,
+        evictedKeys: before?.evictedKeys ?? null
+    });
+    const kept = thinSamples(samples, MAX_REPORT_SAMPLES);
+    const sampling = {
+        intervalMs: settings.sampleIntervalMs,
+        startedAt,
+        summary,
+        samples: kept,
+        ...(kept.length < samples.length ? { thinnedFrom: samples.length } : {})
+    };
+    info(`${samples.length} samples` +
+        (summary.peak ? `, peak ${formatBytes(summary.peak.bytes)} at ${summary.peak.at}` : ', none reached Redis') +
+        (summary.gaps.length > 0 ? `, ${summary.gaps.length} gap(s) where Redis did not answer` : '') +
+        '.');
+    return { observations: summary.peak ? { sampledPeak: summary.peak } : {}, sampling };
+}
+
 ;// CONCATENATED MODULE: ./src/action/secrets.ts
 
 /** Registers the password with the runner so it is masked in every log line. */
@@ -64060,930 +65674,6 @@ function maskSecrets(target) {
         if (encoded !== target.password)
             core_setSecret(encoded);
     }
-}
-
-;// CONCATENATED MODULE: ./src/keys/keyset.ts
-/**
- * A set of key names held as 64-bit hashes in two typed arrays (open addressing): 1M keys take
- * 16 MB whatever the length of their names, where a JS Set of the names took over 100 MB.
- * Two keys share a hash with odds of about n / 2^64 (1 in 10^13 for a million keys): a new key
- * could then be taken for an old one. Pure: no I/O.
- */
-const scratch = new Uint32Array(2);
-/** Two independent 32-bit hashes of a byte string (FNV-1a and a multiply-xorshift hash). */
-function hashKey(key) {
-    const h = keyset_hashInto(key);
-    return [h[0], h[1]];
-}
-/** hashKey without allocating: the result is valid until the next call. */
-function keyset_hashInto(key) {
-    let a = 0x811c9dc5;
-    let b = 0x9747b28c ^ key.length;
-    for (let i = 0; i < key.length; i++) {
-        const c = key.charCodeAt(i);
-        a = Math.imul(a ^ c, 0x01000193);
-        b = Math.imul(b ^ c, 0x5bd1e995);
-        b ^= b >>> 15;
-    }
-    b = Math.imul(b ^ (b >>> 13), 0xc2b2ae35);
-    b ^= b >>> 16;
-    scratch[0] = a;
-    // (0, 0) marks an empty slot.
-    scratch[1] = a === 0 && b === 0 ? 1 : b;
-    return scratch;
-}
-class KeyHashSet {
-    hi;
-    lo;
-    mask;
-    count = 0;
-    constructor(expected = 16) {
-        let cap = 16;
-        while (cap < expected * 2)
-            cap *= 2;
-        this.hi = new Uint32Array(cap);
-        this.lo = new Uint32Array(cap);
-        this.mask = cap - 1;
-    }
-    get size() {
-        return this.count;
-    }
-    has(key) {
-        const h = keyset_hashInto(key);
-        return this.hasHash(h[0], h[1]);
-    }
-    /** Adds a key; true when it was not in the set. */
-    add(key) {
-        const h = keyset_hashInto(key);
-        return this.addHash(h[0], h[1]);
-    }
-    hasHash(a, b) {
-        for (let i = (a ^ Math.imul(b, 0x9e3779b1)) & this.mask;; i = (i + 1) & this.mask) {
-            const h = this.hi[i];
-            const l = this.lo[i];
-            if (h === 0 && l === 0)
-                return false;
-            if (h === a && l === b)
-                return true;
-        }
-    }
-    addHash(a, b) {
-        if ((this.count + 1) * 2 > this.hi.length)
-            this.grow();
-        for (let i = (a ^ Math.imul(b, 0x9e3779b1)) & this.mask;; i = (i + 1) & this.mask) {
-            const h = this.hi[i];
-            const l = this.lo[i];
-            if (h === 0 && l === 0) {
-                this.hi[i] = a;
-                this.lo[i] = b;
-                this.count++;
-                return true;
-            }
-            if (h === a && l === b)
-                return false;
-        }
-    }
-    grow() {
-        const { hi, lo } = this;
-        this.hi = new Uint32Array(hi.length * 2);
-        this.lo = new Uint32Array(lo.length * 2);
-        this.mask = this.hi.length - 1;
-        this.count = 0;
-        for (let i = 0; i < hi.length; i++)
-            if (hi[i] !== 0 || lo[i] !== 0)
-                this.addHash(hi[i], lo[i]);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/keys/diff.ts
-/**
- * Leaked keys: keys present after the step and not before, per DB, found one key at a time while
- * the "after" scan runs, so the "after" side never has to be held in memory. Pure: no I/O.
- */
-
-const DEFAULT_LEAK_CAPS = { perPrefix: 5, total: 500 };
-class LeakCollector {
-    before;
-    caps;
-    groups = new Map();
-    count = 0;
-    withoutTtl = 0;
-    bytes = 0;
-    namesKept = 0;
-    byDb = {};
-    /** `before` is taken over: leaked keys are added to it, so a key SCAN returns twice counts once. */
-    constructor(before, caps = DEFAULT_LEAK_CAPS) {
-        this.before = before;
-        this.caps = caps;
-    }
-    /** True when the key was not there before (nor seen yet in this scan): its TTL is wanted. */
-    isNew(db, key) {
-        return !this.before.get(db)?.has(key);
-    }
-    /** Looks at one key of the "after" scan; true when it was not there before. */
-    add(db, key, prefix, bytes, ttlMs) {
-        let seen = this.before.get(db);
-        if (!seen) {
-            seen = new KeyHashSet();
-            this.before.set(db, seen);
-        }
-        if (!seen.add(key))
-            return false;
-        this.count++;
-        this.bytes += bytes;
-        this.byDb[db] = (this.byDb[db] ?? 0) + 1;
-        if (ttlMs === -1)
-            this.withoutTtl++;
-        const id = `${db}\u0000${prefix}`;
-        let g = this.groups.get(id);
-        if (!g) {
-            g = { db, prefix, keys: 0, withoutTtl: 0, bytes: 0, samples: [] };
-            this.groups.set(id, g);
-        }
-        g.keys++;
-        g.bytes += bytes;
-        if (ttlMs === -1)
-            g.withoutTtl++;
-        if (g.samples.length < this.caps.perPrefix && this.namesKept < this.caps.total) {
-            g.samples.push({ key, bytes, ttlMs });
-            this.namesKept++;
-        }
-        return true;
-    }
-    result() {
-        const groups = [...this.groups.values()].sort((a, b) => b.keys - a.keys || b.bytes - a.bytes);
-        for (const g of groups)
-            g.samples.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-        return {
-            count: this.count,
-            byDb: { ...this.byDb },
-            withoutTtl: this.withoutTtl,
-            bytes: this.bytes,
-            groups,
-            namesKept: this.namesKept,
-            namesCapped: this.namesKept < this.count
-        };
-    }
-}
-
-// EXTERNAL MODULE: external "node:buffer"
-var external_node_buffer_ = __nccwpck_require__(4573);
-;// CONCATENATED MODULE: ./src/keys/prefix.ts
-/**
- * Key names to prefixes (KeyGroup names), and key names to text for JSON and markdown. Pure.
- *
- * Inside the key analysis a key name is a "byte string": a JS string whose every char is one byte
- * of the name (latin1), so binary names survive exactly, take one byte per char in V8, and can be
- * grouped and compared without decoding. Only at the edge (JSON, markdown) do they become text.
- */
-
-
-/** The mark an id-like segment is replaced with; also how a group says "and more segments". */
-const WILDCARD = '*';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const ULID = /^[0-7][0-9a-hjkmnp-tv-z]{25}$/i;
-/**
- * True for a segment that names one thing rather than a kind of thing: a number, a UUID, hex of 8+
- * chars with a digit in it (so words such as `deadbeef` stay), a ULID, or a token of 20+ letters,
- * digits, `_` and `-` that mixes digits and letters (nanoid, base64url ids).
- * One pass over the chars: it runs for every part of every key, a million keys in a second or two.
- */
-function isIdLike(segment) {
-    const len = segment.length;
-    if (len === 0)
-        return false;
-    let digits = 0;
-    let hexLetters = 0;
-    let otherLetters = 0;
-    let dashes = 0;
-    let underscores = 0;
-    for (let i = 0; i < len; i++) {
-        const c = segment.charCodeAt(i);
-        if (c >= 48 && c <= 57)
-            digits++;
-        else if ((c >= 97 && c <= 102) || (c >= 65 && c <= 70))
-            hexLetters++;
-        else if ((c >= 103 && c <= 122) || (c >= 71 && c <= 90))
-            otherLetters++;
-        else if (c === 45)
-            dashes++;
-        else if (c === 95)
-            underscores++;
-        else
-            return false;
-    }
-    if (digits === len)
-        return true;
-    if (digits === 0)
-        return false;
-    if (dashes === 0 && underscores === 0 && otherLetters === 0 && len >= 8)
-        return true; // hex
-    if (len === 36 && dashes === 4 && UUID.test(segment))
-        return true;
-    if (len === 26 && dashes === 0 && underscores === 0 && ULID.test(segment))
-        return true;
-    return len >= 20 && hexLetters + otherLetters > 0;
-}
-/**
- * The group a key belongs to, as a glob that matches the key: up to `depth` segments with id-like
- * ones turned into `*`, and `:*` added when the key has more segments. `session:8f3a9c01` →
- * `session:*`, `user:42:profile` → `user:*`, `bull:mail:17:data` → `bull:mail:*`, `counter` → `counter`.
- */
-function prefixOf(key, rule) {
-    const { delimiter, depth } = rule;
-    let prefix = '';
-    let last = '';
-    let start = 0;
-    for (let kept = 0;; kept++) {
-        // Getting here with `depth` parts kept means a delimiter followed the last one: more parts follow.
-        if (kept === depth)
-            return last === WILDCARD ? prefix : prefix + delimiter + WILDCARD;
-        const at = key.indexOf(delimiter, start);
-        const segment = at < 0 ? key.slice(start) : key.slice(start, at);
-        last = isIdLike(segment) ? WILDCARD : segment;
-        prefix = kept === 0 ? last : prefix + delimiter + last;
-        if (at < 0)
-            return prefix;
-        start = at + delimiter.length;
-    }
-}
-/** One segment, or `*` when it is id-like. */
-function normaliseSegment(segment) {
-    return isIdLike(segment) ? WILDCARD : segment;
-}
-/** Byte string → JSON form. */
-function keyName(bytes) {
-    const buf = Buffer.from(bytes, 'latin1');
-    if ((0,external_node_buffer_.isUtf8)(buf))
-        return { key: buf.toString('utf8') };
-    let text = '';
-    for (const b of buf)
-        text += b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
-    return { key: text, keyBase64: buf.toString('base64') };
-}
-/** Text (as the user types it in an input) → byte string. */
-function toByteString(text) {
-    return Buffer.from(text, 'utf8').toString('latin1');
-}
-/**
- * Redis's own glob (`*`, `?`, `[abc]`, `[^a]`, `[a-z]`, `\x` escapes), as KEYS and SCAN MATCH use it,
- * compiled to a RegExp over byte strings. An unclosed `[` is taken literally.
- */
-function globToRegExp(pattern) {
-    const p = toByteString(pattern);
-    let re = '';
-    for (let i = 0; i < p.length; i++) {
-        const ch = p[i];
-        if (ch === '*')
-            re += '[\\s\\S]*';
-        else if (ch === '?')
-            re += '[\\s\\S]';
-        else if (ch === '\\' && i + 1 < p.length)
-            re += escapeRe(p[++i]);
-        else if (ch === '[') {
-            const close = p.indexOf(']', i + 2);
-            if (close < 0) {
-                re += '\\[';
-                continue;
-            }
-            let body = p.slice(i + 1, close);
-            const negate = body.startsWith('^');
-            if (negate)
-                body = body.slice(1);
-            let cls = '';
-            for (let j = 0; j < body.length; j++) {
-                if (body[j] === '\\' && j + 1 < body.length)
-                    cls += escapeClass(body[++j]);
-                else if (body[j] === '-' && j > 0 && j + 1 < body.length)
-                    cls += '-';
-                else
-                    cls += escapeClass(body[j]);
-            }
-            re += `[${negate ? '^' : ''}${cls}]`;
-            i = close;
-        }
-        else
-            re += escapeRe(ch);
-    }
-    return new RegExp(`^${re}$`);
-}
-function escapeRe(ch) {
-    return /[\\^$.*+?()[\]{}|/-]/.test(ch) ? `\\${ch}` : ch;
-}
-function escapeClass(ch) {
-    return /[\\\]^-]/.test(ch) ? `\\${ch}` : ch;
-}
-/** Parses `ignore-keys`: globs separated by commas or new lines; one RegExp for all, or null for none. */
-function parseIgnoreKeys(text, name = 'ignore-keys') {
-    const patterns = text
-        .split(/[,\n]/)
-        .map((p) => p.trim())
-        .filter((p) => p !== '');
-    if (patterns.length === 0)
-        return { patterns, matcher: null };
-    for (const p of patterns) {
-        if (p === '*')
-            throw new errors_UserError(`${name}: "*" would leave out every key. Name the prefixes to leave out, e.g. bull:*,sess:*.`);
-    }
-    const sources = patterns.map((p) => globToRegExp(p).source);
-    return { patterns, matcher: new RegExp(sources.join('|')) };
-}
-
-;// CONCATENATED MODULE: ./src/keys/tally.ts
-/**
- * Counts keys into KeyGroups and keeps the largest keys, one key at a time, then turns the counts
- * into an Inventory (extrapolated by DBSIZE when the scan stopped early). Pure: no I/O.
- */
-
-const OTHER_PREFIX = '(other prefixes)';
-const DEFAULT_TALLY = { topKeys: 20, maxGroups: 20_000 };
-class KeyTally {
-    opts;
-    groups = new Map();
-    groupCount = 0;
-    foldedKeys = 0;
-    top = [];
-    topMin = 0;
-    constructor(opts) {
-        this.opts = opts;
-    }
-    /** Counts one key; returns its prefix. */
-    add(db, key, bytes) {
-        let prefix = prefixOf(key, this.opts.rule);
-        let byPrefix = this.groups.get(db);
-        if (!byPrefix) {
-            byPrefix = new Map();
-            this.groups.set(db, byPrefix);
-        }
-        let g = byPrefix.get(prefix);
-        if (!g) {
-            if (this.groupCount >= this.opts.maxGroups) {
-                prefix = OTHER_PREFIX;
-                this.foldedKeys++;
-                g = byPrefix.get(prefix);
-            }
-            if (!g) {
-                g = { db, prefix, keys: 0, bytes: 0 };
-                byPrefix.set(prefix, g);
-                this.groupCount++;
-            }
-        }
-        g.keys++;
-        g.bytes += bytes;
-        if (this.opts.topKeys > 0 && (this.top.length < this.opts.topKeys || bytes > this.topMin))
-            this.keepTop({ db, key, bytes, ttlMs: null });
-        return prefix;
-    }
-    /** The largest keys so far, for filling in their TTLs. */
-    get largest() {
-        return this.top;
-    }
-    keepTop(k) {
-        // A sorted array is enough: it holds ~20 keys, and most keys are smaller than its smallest.
-        let i = this.top.length;
-        while (i > 0 && this.top[i - 1].bytes < k.bytes)
-            i--;
-        this.top.splice(i, 0, k);
-        if (this.top.length > this.opts.topKeys)
-            this.top.pop();
-        this.topMin = this.top[this.top.length - 1].bytes;
-    }
-    /** The inventory: groups scaled by DBSIZE/scanned for DBs whose scan did not finish. */
-    finish(meta) {
-        const factor = new Map();
-        for (const d of meta.dbs) {
-            // The part seen stands for the whole DB: DBSIZE over the keys seen (ignored ones included).
-            if (!d.complete && d.scanned > 0)
-                factor.set(d.db, Math.max(1, d.dbsize / (d.scanned + d.ignored)));
-        }
-        const groups = [];
-        for (const byPrefix of this.groups.values()) {
-            for (const g of byPrefix.values()) {
-                const f = factor.get(g.db);
-                groups.push(f === undefined
-                    ? { ...g, estimated: false }
-                    : { ...g, keys: Math.round(g.keys * f), bytes: Math.round(g.bytes * f), estimated: true });
-            }
-        }
-        groups.sort((a, b) => b.bytes - a.bytes || b.keys - a.keys);
-        return {
-            ...meta,
-            complete: meta.dbs.every((d) => d.complete),
-            groups,
-            topKeys: this.top,
-            foldedKeys: this.foldedKeys
-        };
-    }
-}
-
-;// CONCATENATED MODULE: ./src/keys/inventory.ts
-/**
- * The key inventory's I/O: SCAN every DB that INFO keyspace lists and take MEMORY USAGE of every
- * key, either with one Lua call per batch that scans and measures on the server (the fast path:
- * one round trip, no key names sent back to Redis) or with SCAN plus one pipeline of MEMORY USAGE
- * per batch (the fallback when scripting is disabled or fails; Dragonfly, managed services).
- * TTLs are asked only for the keys the caller needs them for (the leaked ones) and the largest keys.
- * Key names travel as Buffers and become byte strings (prefix.ts), so binary names survive.
- */
-
-
-
-
-
-const DEFAULT_SCAN_COUNT = 1000;
-const TTL_BATCH = 1000;
-const BUFFERS = { typeMapping: { [dist.RESP_TYPES.BLOB_STRING]: Buffer } };
-/**
- * One SCAN step and MEMORY USAGE of each key it returned (when ARGV[3] is 1), all on the server.
- * Returns [cursor, key1..keyN, bytes1..bytesN]. One call over ~1000 keys blocks Redis ~2 ms.
- */
-const SCAN_SCRIPT = `local r = redis.call('SCAN', ARGV[1], 'COUNT', ARGV[2])
-local keys = r[2]
-local n = #keys
-local out = {r[1]}
-local mem = ARGV[3] == '1'
-for i = 1, n do
-  out[i + 1] = keys[i]
-  local m = 0
-  if mem then m = redis.call('MEMORY', 'USAGE', keys[i]) or 0 end
-  out[n + i + 1] = m
-end
-return out`;
-/** PTTL of each declared key, in one call. */
-const TTL_SCRIPT = `local out = {}
-for i = 1, #KEYS do out[i] = redis.call('PTTL', KEYS[i]) end
-return out`;
-/** Takes the inventory of every DB with keys. The budget stops it; the rest is extrapolated by DBSIZE. */
-async function inventory_takeInventory(conn, opts) {
-    const started = Date.now();
-    const takenAt = new Date(started).toISOString();
-    const timeout = opts.commandTimeoutMs ?? 10_000;
-    const count = String(opts.count ?? DEFAULT_SCAN_COUNT);
-    const keyspace = parseKeyspace(parseInfo(await conn.info('keyspace')).keyspace);
-    const dbNumbers = Object.keys(keyspace)
-        .map(Number)
-        .sort((a, b) => a - b);
-    const tally = new KeyTally({ rule: opts.rule, topKeys: opts.topKeys ?? DEFAULT_TALLY.topKeys, maxGroups: opts.maxGroups ?? DEFAULT_TALLY.maxGroups });
-    const dbs = [];
-    let method = opts.method === 'pipeline' ? 'pipeline' : 'lua';
-    let fallbackReason;
-    let memoryUsage = true;
-    // A connection of our own, so SELECT never changes the DB of the connection the snapshots use.
-    const client = conn.raw.duplicate();
-    client.on('error', () => { });
-    const raw = (args) => client.sendCommand(args, BUFFERS);
-    const send = (args) => withTimeout(raw(args), timeout, `${String(args[0])} to Redis`);
-    try {
-        await withTimeout(client.connect(), timeout, 'connect');
-        memoryUsage = await probeMemoryUsage(send);
-        const scanScript = new Script(send, SCAN_SCRIPT);
-        const ttlScript = new Script(send, TTL_SCRIPT);
-        const step = (cursor) => method === 'lua' ? scanLua(scanScript, cursor, count, memoryUsage) : scanPipelined(raw, send, cursor, count, memoryUsage, timeout);
-        const ttls = (keys) => (method === 'lua' ? ttlLua(ttlScript, keys) : ttlPipelined(raw, keys, timeout));
-        // Keys whose TTL is wanted wait for one lookup per TTL_BATCH keys, not one round trip per SCAN batch.
-        const waiting = [];
-        const flushTtl = async (db) => {
-            if (waiting.length === 0)
-                return;
-            const keys = waiting.splice(0);
-            const t = await ttls(keys.map((k) => k.buf));
-            keys.forEach((k, i) => {
-                // -2: deleted since SCAN returned it; it is counted in its prefix but is no leaked key.
-                if (t[i] !== -2)
-                    opts.onKey?.(db, k.name, k.prefix, k.bytes, t[i]);
-            });
-        };
-        let lastProgress = started;
-        let seen = 0;
-        const total = Object.values(keyspace).reduce((s, d) => s + d.keys, 0);
-        for (const db of dbNumbers) {
-            const scan = { db, dbsize: keyspace[db].keys, scanned: 0, ignored: 0, complete: false };
-            dbs.push(scan);
-            // Past the budget, each DB still gets one batch, so its figures can be extrapolated.
-            await send(['SELECT', String(db)]);
-            scan.dbsize = Number(await send(['DBSIZE']));
-            // The next batch is asked for as soon as the cursor is known, so Redis works on it while we count this one.
-            let pending = step('0');
-            let cursor = '0';
-            while (pending) {
-                let batch;
-                try {
-                    batch = await pending;
-                }
-                catch (err) {
-                    if (method !== 'lua')
-                        throw err;
-                    // Scripting disabled, not allowed for this user, or refused by the server: use the pipeline.
-                    method = 'pipeline';
-                    fallbackReason = errors_describeError(err);
-                    opts.log?.(`Key scan: the Lua fast path failed (${fallbackReason}); using the pipelined scan.`);
-                    batch = await step(cursor);
-                }
-                cursor = batch.cursor;
-                if (cursor === '0') {
-                    scan.complete = true;
-                    pending = null;
-                }
-                else if (Date.now() - started >= opts.budgetMs) {
-                    pending = null;
-                }
-                else {
-                    pending = step(cursor);
-                    // Keep an early rejection from being reported as unhandled before it is awaited.
-                    pending.catch(() => { });
-                    // node-redis writes on setImmediate: let it send the next batch before we count this one,
-                    // so Redis works on it meanwhile.
-                    await new Promise((resolve) => setImmediate(resolve));
-                }
-                for (let i = 0; i < batch.keys.length; i++) {
-                    const name = batch.keys[i].toString('latin1');
-                    if (opts.ignore?.test(name)) {
-                        scan.ignored++;
-                        continue;
-                    }
-                    const prefix = tally.add(db, name, batch.bytes[i]);
-                    scan.scanned++;
-                    if (opts.needTtl?.(db, name))
-                        waiting.push({ name, prefix, bytes: batch.bytes[i], buf: batch.keys[i] });
-                    else
-                        opts.onKey?.(db, name, prefix, batch.bytes[i], null);
-                }
-                if (waiting.length >= TTL_BATCH)
-                    await flushTtl(db);
-                seen += batch.keys.length;
-                if (opts.log && Date.now() - lastProgress >= (opts.progressEveryMs ?? 5000)) {
-                    lastProgress = Date.now();
-                    opts.log(`Key scan: ${seen.toLocaleString('en-US')} of ~${total.toLocaleString('en-US')} keys, DB ${db}, ${((Date.now() - started) / 1000).toFixed(1)} s`);
-                }
-            }
-            await flushTtl(db);
-            // TTLs of the largest keys of this DB, a handful of commands.
-            const top = tally.largest.filter((k) => k.db === db && k.ttlMs === null);
-            if (top.length > 0) {
-                const t = await ttls(top.map((k) => Buffer.from(k.key, 'latin1')));
-                top.forEach((k, i) => (k.ttlMs = t[i]));
-            }
-        }
-    }
-    finally {
-        try {
-            await withTimeout(client.close(), 1000, 'close');
-        }
-        catch {
-            try {
-                client.destroy();
-            }
-            catch {
-                // already closed
-            }
-        }
-    }
-    return tally.finish({ takenAt, durationMs: Date.now() - started, method, fallbackReason, memoryUsage, dbs });
-}
-/** True when MEMORY USAGE works as Redis's does (Dragonfly and some proxies differ). */
-async function probeMemoryUsage(send) {
-    try {
-        const reply = await send(['MEMORY', 'USAGE', 'redis-memory-guard:probe']);
-        return reply === null || typeof reply === 'number';
-    }
-    catch {
-        return false;
-    }
-}
-/** A script sent once (SCRIPT LOAD) and then called by its SHA, loaded again if the server forgot it. */
-class Script {
-    send;
-    body;
-    sha = null;
-    constructor(send, body) {
-        this.send = send;
-        this.body = body;
-    }
-    /** Sends at once (in this tick) when the SHA is known, so the command is written before the caller goes on. */
-    call(keys, args) {
-        const argv = (sha) => ['EVALSHA', sha, String(keys.length), ...keys, ...args];
-        const reload = async () => {
-            this.sha = String(await this.send(['SCRIPT', 'LOAD', this.body]));
-            return this.send(argv(this.sha));
-        };
-        if (this.sha === null)
-            return reload();
-        return this.send(argv(this.sha)).catch((err) => {
-            if (!/NOSCRIPT/.test(errors_describeError(err)))
-                throw err;
-            return reload();
-        });
-    }
-}
-async function scanLua(script, cursor, count, memory) {
-    const reply = await script.call([], [cursor, count, memory ? '1' : '0']);
-    if (!Array.isArray(reply) || reply.length % 2 !== 1)
-        throw new Error('the scan script gave an unexpected reply');
-    const n = (reply.length - 1) / 2;
-    return { cursor: String(reply[0]), keys: reply.slice(1, n + 1), bytes: reply.slice(n + 1) };
-}
-async function scanPipelined(raw, send, cursor, count, memory, timeout) {
-    const [next, keys] = (await send(['SCAN', cursor, 'COUNT', count]));
-    let bytes = keys.map(() => 0);
-    if (memory && keys.length > 0) {
-        // Sent in one tick, so node-redis writes them as one pipeline; one timer for the batch, not one per key.
-        const replies = keys.map((k) => raw(['MEMORY', 'USAGE', k]).catch(() => 0));
-        bytes = (await withTimeout(Promise.all(replies), timeout, 'MEMORY USAGE to Redis')).map((r) => (typeof r === 'number' ? r : 0));
-    }
-    return { cursor: next.toString(), keys, bytes };
-}
-async function ttlLua(script, keys) {
-    const reply = await script.call(keys, []);
-    if (!Array.isArray(reply) || reply.length !== keys.length)
-        throw new Error('the TTL script gave an unexpected reply');
-    return reply;
-}
-async function ttlPipelined(raw, keys, timeout) {
-    const replies = keys.map((k) => raw(['PTTL', k]));
-    return (await withTimeout(Promise.all(replies), timeout, 'PTTL to Redis')).map((r) => (typeof r === 'number' ? r : -1));
-}
-
-;// CONCATENATED MODULE: ./src/keys/report.ts
-
-const MEMORY_USAGE_NOTE = 'MEMORY USAGE estimates each key (it samples 5 elements of a collection), and the sum over all keys does not add up to used_memory: ' +
-    'Redis also holds its own overhead, and the estimate counts some allocations differently. Compare prefixes by their shares, not against INFO.';
-const TOP_N = 10;
-function report_scanFacts(inv) {
-    const { takenAt, durationMs, method, fallbackReason, complete, dbs } = inv;
-    return { takenAt, durationMs, method, ...(fallbackReason ? { fallbackReason } : {}), complete, dbs };
-}
-function withPrefix(base, bytes) {
-    const n = keyName(bytes);
-    return { ...base, prefix: n.key, ...(n.keyBase64 ? { prefixBase64: n.keyBase64 } : {}) };
-}
-function keyFigure(db, key, bytes, ttlMs) {
-    if (ttlMs === null)
-        return { ...keyName(key), db, bytes, ttl: 'unknown' };
-    return { ...keyName(key), db, bytes, ttl: ttlMs >= 0 ? 'set' : 'none', ...(ttlMs >= 0 ? { ttlSeconds: Math.ceil(ttlMs / 1000) } : {}) };
-}
-function prefixFigure(g, total, memory) {
-    return withPrefix({ db: g.db, keys: g.keys, bytes: g.bytes, share: memory && total > 0 ? g.bytes / total : null, estimated: g.estimated }, g.prefix);
-}
-function leakGroups(leaks, keep) {
-    return leaks.groups
-        .filter((g) => keep(g.db))
-        .map((g) => withPrefix({ db: g.db, keys: g.keys, withoutTtl: g.withoutTtl, bytes: g.bytes, samples: g.samples.map((s) => keyFigure(g.db, s.key, s.bytes, s.ttlMs)) }, g.prefix));
-}
-/** Keys more per DB after than before, from INFO keyspace (the fallback without an exact diff). */
-function keyGrowth(before, after) {
-    const out = {};
-    for (const db of new Set([...Object.keys(before ?? {}), ...Object.keys(after)])) {
-        const grown = (after[db]?.keys ?? 0) - (before?.[db]?.keys ?? 0);
-        if (grown > 0)
-            out[db] = grown;
-    }
-    return out;
-}
-/** Builds `report.keys` and the observations the checks take from it. */
-function buildKeysReport(input) {
-    const { before, after, leaks, settings } = input;
-    const memory = after.memoryUsage;
-    const totalBytes = after.groups.reduce((s, g) => s + g.bytes, 0);
-    const totalKeys = after.groups.reduce((s, g) => s + g.keys, 0);
-    const byCount = [...after.groups].sort((a, b) => b.keys - a.keys || b.bytes - a.bytes);
-    const complete = after.complete && (before?.complete ?? true);
-    const extrapolated = after.groups.some((g) => g.estimated) || (before?.groups.some((g) => g.estimated) ?? false);
-    let leaked = null;
-    let leakedUnavailable;
-    const observations = {};
-    if (!before) {
-        leakedUnavailable = 'There is no key inventory from before the step, so leaked keys are counted as the growth of each DB.';
-    }
-    else if (!before.complete) {
-        leakedUnavailable =
-            'The key scan before the step stopped at key-scan-budget, so keys new in the step cannot be told apart from keys it did not reach; leaked keys are counted as the growth of each DB. Raise key-scan-budget for exact names.';
-    }
-    else if (leaks) {
-        leaked = {
-            exact: after.complete,
-            count: leaks.count,
-            byDb: leaks.byDb,
-            withoutTtl: leaks.withoutTtl,
-            withTtl: leaks.count - leaks.withoutTtl,
-            bytes: leaks.bytes,
-            groups: leakGroups(leaks, () => true),
-            namesCapped: leaks.namesCapped
-        };
-        if (after.complete)
-            observations.leakedKeys = { count: leaks.count, byDb: leaks.byDb };
-    }
-    let wrongDb = null;
-    if (settings.expectedDb !== null) {
-        const expected = settings.expectedDb;
-        const perDb = leaked ? leaked.byDb : keyGrowth(input.keyspaceBefore, input.keyspaceAfter);
-        const byDb = {};
-        for (const [db, n] of Object.entries(perDb))
-            if (Number(db) !== expected && n > 0)
-                byDb[db] = n;
-        const keys = Object.values(byDb).reduce((s, n) => s + n, 0);
-        wrongDb = { expectedDb: expected, keys, byDb, groups: leaks && leaked ? leakGroups(leaks, (db) => db !== expected) : [] };
-        observations.wrongDb = { expectedDb: expected, keys, dbs: Object.keys(byDb) };
-    }
-    const keys = {
-        settings,
-        memoryUsage: memory,
-        memoryUsageNote: memory
-            ? MEMORY_USAGE_NOTE
-            : 'This server has no MEMORY USAGE (or answers it differently, as Dragonfly does): keys are counted, memory per prefix and key is not measured.',
-        complete,
-        extrapolated,
-        before: before ? report_scanFacts(before) : null,
-        after: report_scanFacts(after),
-        totalBytes,
-        totalKeys,
-        topPrefixesByMemory: memory ? after.groups.slice(0, TOP_N).map((g) => prefixFigure(g, totalBytes, memory)) : [],
-        topPrefixesByCount: byCount.slice(0, TOP_N).map((g) => prefixFigure(g, totalBytes, memory)),
-        topKeys: memory ? after.topKeys.slice(0, TOP_N).map((k) => keyFigure(k.db, k.key, k.bytes, k.ttlMs)) : [],
-        leaked,
-        ...(leakedUnavailable ? { leakedUnavailable } : {}),
-        wrongDb
-    };
-    return { keys, observations };
-}
-
-;// CONCATENATED MODULE: ./src/keys/store.ts
-/**
- * The "before" key names on disk, from the main step to the post step, as their 64-bit hashes
- * (keyset.ts): per DB a record of 0xFFFFFFFF 0xFFFFFFFF, the DB number and its key count (u32
- * each), then two u32 per key. 8 bytes a key whatever its name: 1M keys make an 8 MB file.
- */
-
-
-
-const DB_MARK = 0xffffffff;
-const CHUNK = (/* unused pure expression or super */ null && (1 << 20));
-/** Writes key hashes as the scan finds them, in 1 MB chunks. */
-class store_KeyFileWriter {
-    out;
-    buf = Buffer.allocUnsafe(CHUNK);
-    used = 0;
-    db = -1;
-    failed = null;
-    constructor(path) {
-        this.out = createWriteStream(path);
-        this.out.on('error', (err) => (this.failed = err));
-    }
-    /** `key` is a byte string. */
-    add(db, key) {
-        if (this.used + 16 > this.buf.length)
-            this.flush();
-        if (db !== this.db) {
-            this.buf.writeUInt32LE(DB_MARK, this.used);
-            this.buf.writeUInt32LE(DB_MARK, this.used + 4);
-            this.buf.writeUInt32LE(db, this.used + 8);
-            this.used += 12;
-            this.db = db;
-        }
-        const h = hashInto(key);
-        this.buf.writeUInt32LE(h[0], this.used);
-        this.buf.writeUInt32LE(h[1], this.used + 4);
-        this.used += 8;
-    }
-    flush() {
-        if (this.used === 0)
-            return;
-        this.out.write(this.buf.subarray(0, this.used));
-        this.buf = Buffer.allocUnsafe(CHUNK);
-        this.used = 0;
-    }
-    /** Flushes and closes; rejects when the file could not be written. */
-    async close() {
-        this.flush();
-        await new Promise((resolve, reject) => {
-            this.out.end(() => (this.failed ? reject(this.failed) : resolve()));
-            this.out.once('error', reject);
-        });
-        if (this.failed)
-            throw this.failed;
-    }
-}
-/** Reads a key file back into one hash set per DB. */
-async function readKeyFile(path) {
-    return parseKeyFile(await (0,promises_namespaceObject.readFile)(path));
-}
-/** Parses the key file format; throws on a truncated file. */
-function parseKeyFile(buf) {
-    if (buf.length % 4 !== 0)
-        throw new Error('the key file is truncated');
-    // A word view for speed (little-endian, as written, on every runner); copied when not 4-byte aligned.
-    const bytes = buf.byteOffset % 4 === 0 ? buf : Buffer.from(Uint8Array.prototype.slice.call(buf));
-    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
-    const sets = new Map();
-    let current;
-    for (let i = 0; i < words.length; i += 2) {
-        if (i + 2 > words.length)
-            throw new Error('the key file is truncated');
-        const a = words[i];
-        const b = words[i + 1];
-        if (a === DB_MARK && b === DB_MARK) {
-            if (i + 3 > words.length)
-                throw new Error('the key file is truncated');
-            const db = words[i + 2];
-            i += 1; // the DB number; the loop's += 2 moves past the marks
-            current = sets.get(db) ?? new KeyHashSet((words.length - i) / 2);
-            sets.set(db, current);
-            continue;
-        }
-        if (!current)
-            throw new Error('the key file does not start with a DB record');
-        current.addHash(a, b);
-    }
-    return sets;
-}
-
-;// CONCATENATED MODULE: ./src/keys/run.ts
-/**
- * The key analysis as the action runs it: the main step records the "before" inventory and key
- * names in the work folder; the post step scans again, diffs against them and builds `report.keys`.
- */
-
-
-
-
-
-
-
-const KEYS_BEFORE_FILE = 'keys-before.bin';
-const KEYS_BEFORE_SUMMARY = 'keys-before.json';
-function scanOptions(settings, log, method) {
-    return { rule: settings.rule, ignore: settings.ignore, budgetMs: settings.budgetMs, method, log };
-}
-/** One line for the log about an inventory. */
-function describeInventory(inv) {
-    const keys = inv.dbs.reduce((s, d) => s + d.scanned, 0);
-    const bytes = inv.groups.reduce((s, g) => s + g.bytes, 0);
-    const partial = inv.complete ? '' : ' (stopped at key-scan-budget; figures extrapolated by DBSIZE)';
-    const mem = inv.memoryUsage ? `, ${formatBytes(bytes)} by MEMORY USAGE` : ', counts only (no MEMORY USAGE on this server)';
-    return `Key inventory: ${keys.toLocaleString('en-US')} keys in ${inv.dbs.length} DBs${mem}, ${inv.groups.length} prefixes, ${size_formatDuration(inv.durationMs)} (${inv.method})${partial}.`;
-}
-/** The main step's part: scan, and write the key names and the inventory to the work folder. */
-async function recordKeysBefore(conn, settings, workDir, log) {
-    const writer = new KeyFileWriter(join(workDir, KEYS_BEFORE_FILE));
-    let inv;
-    try {
-        inv = await takeInventory(conn, { ...scanOptions(settings, log), onKey: (db, key) => writer.add(db, key) });
-    }
-    finally {
-        await writer.close();
-    }
-    await writeFile(join(workDir, KEYS_BEFORE_SUMMARY), JSON.stringify(inv));
-    return inv;
-}
-/** Reads what the main step recorded; null when it recorded nothing (key analysis failed or the main step did not run). */
-async function readBefore(workDir) {
-    if (!workDir)
-        return null;
-    let inventory;
-    try {
-        inventory = JSON.parse(await (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.join)(workDir, KEYS_BEFORE_SUMMARY), 'utf8'));
-    }
-    catch {
-        return null;
-    }
-    // An incomplete "before" scan cannot tell new keys from unseen ones: its names are not used.
-    if (!inventory.complete)
-        return { inventory, keys: null };
-    try {
-        return { inventory, keys: await readKeyFile((0,external_node_path_namespaceObject.join)(workDir, KEYS_BEFORE_FILE)) };
-    }
-    catch {
-        return null;
-    }
-}
-/** The post step's part: scan again, find the leaked keys, and build `report.keys` with what it tells the checks. */
-async function analyseKeysAfter(conn, settings, workDir, snapshots, log) {
-    const before = await readBefore(workDir);
-    const leaks = before?.keys ? new LeakCollector(before.keys) : null;
-    const after = await inventory_takeInventory(conn, {
-        ...scanOptions(settings, log),
-        ...(leaks
-            ? {
-                needTtl: (db, key) => leaks.isNew(db, key),
-                // Keys without a TTL lookup were there before: only the others can be leaked.
-                onKey: (db, key, prefix, bytes, ttl) => (ttl === null ? undefined : leaks.add(db, key, prefix, bytes, ttl))
-            }
-            : {})
-    });
-    log(describeInventory(after));
-    return buildKeysReport({
-        settings: {
-            keyDelimiter: settings.delimiterText,
-            prefixDepth: settings.rule.depth,
-            ignoreKeys: settings.ignorePatterns,
-            expectedDb: settings.expectedDb,
-            keyScanBudgetMs: settings.budgetMs
-        },
-        before: before?.inventory ?? null,
-        after,
-        leaks: leaks?.result() ?? null,
-        keyspaceBefore: snapshots.before?.keyspace ?? null,
-        keyspaceAfter: snapshots.after.keyspace
-    });
 }
 
 ;// CONCATENATED MODULE: ./src/keys/settings.ts
@@ -65025,9 +65715,12 @@ function readKeySettings(getInput) {
 
 
 
+
+/** Faster than this, sampling would cost Redis more than it tells. */
+const MIN_SAMPLE_INTERVAL_MS = 50;
 /** Reads and checks the inputs; a bad one throws a UserError that names it and shows a valid example. */
 function readSettings(getInput, env = process.env) {
-    const target = parseRedisUrl(getInput(Input.RedisUrl) || 'redis://localhost:6379', Input.RedisUrl);
+    const target = target_parseRedisUrl(getInput(Input.RedisUrl) || 'redis://localhost:6379', Input.RedisUrl);
     const connectTimeoutMs = parseDuration(getInput(Input.ConnectTimeout), Input.ConnectTimeout) ?? 30_000;
     const percentText = getInput(Input.MaxMemoryPercent);
     const ratioText = getInput(Input.MaxFragmentationRatio);
@@ -65045,10 +65738,20 @@ function readSettings(getInput, env = process.env) {
     };
     const reportPath = getInput(Input.ReportPath).trim() || (0,external_node_path_namespaceObject.join)(env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), DEFAULT_REPORT_NAME);
     const comment = readCommentSettings({ comment: getInput(Input.Comment), commentKey: getInput(Input.CommentKey), matrix: getInput(Input.Matrix), githubToken: getInput(Input.GithubToken) }, env);
-    return { target, connectTimeoutMs, thresholds, reportPath, comment, keys: readKeySettings(getInput) };
+    const sampleIntervalMs = parseDuration(getInput(Input.SampleInterval), Input.SampleInterval) ?? 500;
+    if (sampleIntervalMs !== 0 && sampleIntervalMs < MIN_SAMPLE_INTERVAL_MS) {
+        throw new errors_UserError(`${Input.SampleInterval}: ${sampleIntervalMs} ms is too often. Use at least 50ms, e.g. 500ms, or 0 to turn sampling off.`);
+    }
+    const sampleMaxDurationMs = parseDuration(getInput(Input.SampleMaxDuration), Input.SampleMaxDuration) ?? 6 * 3_600_000;
+    if (sampleMaxDurationMs <= 0) {
+        throw new errors_UserError(`${Input.SampleMaxDuration}: must be longer than 0, e.g. 6h or 90m.`);
+    }
+    const run = getInput(Input.Run).trim();
+    return { target, connectTimeoutMs, thresholds, reportPath, comment, sampleIntervalMs, sampleMaxDurationMs, run, keys: readKeySettings(getInput) };
 }
 
 ;// CONCATENATED MODULE: ./src/action/post.ts
+
 
 
 
@@ -65081,6 +65784,12 @@ async function run() {
     }
 }
 async function report() {
+    // Stop the sampler first, whatever else fails: it must not outlive the job.
+    const stopped = await stopStepSampler(getState(constants_State.SamplerPid));
+    if (getState(constants_State.ReportDone)) {
+        info('The main step ran the command and wrote the report; nothing left to do.');
+        return;
+    }
     let settings;
     try {
         settings = readSettings((name) => getInput(name));
@@ -65094,37 +65803,20 @@ async function report() {
     maskSecrets(settings.target);
     const mainError = getState(constants_State.MainError);
     const errors = mainError ? [`The main step failed: ${mainError}`] : [];
-    const before = await post_readBefore(getState(constants_State.WorkDir), errors, mainError !== '');
+    const workDir = getState(constants_State.WorkDir);
+    const before = await post_readBefore(workDir, errors, mainError !== '');
+    const sampled = await collectSamples(workDir, getState(constants_State.SamplerStartedAt), settings, before, stopped, errors);
+    const keys = keyStep(settings, workDir, before, errors);
     let after = null;
-    let keyAnalysis = null;
     const target = postTarget(settings.target);
-    if (target)
+    if (target) {
         settings.target = target;
-    try {
-        if (!target)
-            throw new Error('the main step started no Redis');
-        const conn = await connect(settings.target, {
-            // No "before" snapshot (main failed or was cancelled): Redis was not reachable then either.
-            timeoutMs: mainError || !before ? Math.min(settings.connectTimeoutMs, POST_RETRY_AFTER_MAIN_ERROR_MS) : settings.connectTimeoutMs
-        });
-        try {
-            after = await takeSnapshot(conn, { withDoctor: true });
-            if (settings.keys.enabled) {
-                const snaps = { before, after };
-                try {
-                    keyAnalysis = await group('Key inventory after the step', () => analyseKeysAfter(conn, settings.keys, getState(constants_State.WorkDir), snaps, info));
-                }
-                catch (err) {
-                    errors.push(`The key analysis failed: ${errors_describeError(err)}`);
-                }
-            }
-        }
-        finally {
-            await conn.close();
-        }
+        // No "before" snapshot (main failed or was cancelled): Redis was not reachable then either.
+        const timeoutMs = mainError || !before ? Math.min(settings.connectTimeoutMs, POST_RETRY_AFTER_MAIN_ERROR_MS) : settings.connectTimeoutMs;
+        after = await afterSnapshot(settings, timeoutMs, errors, keys.run);
     }
-    catch (err) {
-        errors.push(`No snapshot after the step: ${errors_describeError(err)}`);
+    else {
+        errors.push('No snapshot after the step: the main step started no Redis');
     }
     const report = buildReport({
         target: settings.target,
@@ -65132,10 +65824,48 @@ async function report() {
         after,
         thresholds: settings.thresholds,
         errors,
-        observations: keyAnalysis?.observations,
-        keys: keyAnalysis?.keys
+        observations: { ...sampled.observations, ...keys.result()?.observations },
+        sampling: sampled.sampling,
+        keys: keys.result()?.keys
     });
     await publish(report, settings);
+}
+/** The key analysis after the step, on the connection of the "after" snapshot; a failure becomes a line in `errors`. */
+function keyStep(settings, workDir, before, errors) {
+    let result = null;
+    return {
+        run: async (conn, after) => {
+            if (!settings.keys.enabled)
+                return;
+            try {
+                result = await group('Key inventory after the step', () => analyseKeysAfter(conn, settings.keys, workDir, { before, after }, info));
+            }
+            catch (err) {
+                errors.push(`The key analysis failed: ${errors_describeError(err)}`);
+            }
+        },
+        result: () => result
+    };
+}
+/** The "after" snapshot, with MEMORY DOCTOR; null (and a line in `errors`) when Redis cannot be reached. */
+async function afterSnapshot(settings, timeoutMs, errors, 
+/** More work on the same connection after the snapshot (the key analysis). */
+also) {
+    try {
+        const conn = await connection_connect(settings.target, { timeoutMs });
+        try {
+            const after = await takeSnapshot(conn, { withDoctor: true });
+            await also?.(conn, after);
+            return after;
+        }
+        finally {
+            await conn.close();
+        }
+    }
+    catch (err) {
+        errors.push(`No snapshot after the step: ${errors_describeError(err)}`);
+        return null;
+    }
 }
 async function post_readBefore(workDir, errors, mainFailed) {
     if (!workDir) {
@@ -65216,10 +65946,10 @@ async function writeSummary(markdown) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(37258);
+/* harmony import */ var _action_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(50263);
 
 // Exit explicitly so that no open handle can keep the post step (and the job) waiting.
-await (0,_action_post_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)().finally(() => process.exit());
+await (0,_action_post_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)().finally(() => process.exit());
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);

@@ -12,7 +12,10 @@ export enum Input {
   Comment = 'comment',
   CommentKey = 'comment-key',
   Matrix = 'matrix',
-  GithubToken = 'github-token'
+  GithubToken = 'github-token',
+  SampleInterval = 'sample-interval',
+  SampleMaxDuration = 'sample-max-duration',
+  Run = 'run'
 }
 
 /** Inputs for starting Redis for the job (or limiting the attached one); see src/provision/. */
@@ -42,7 +45,8 @@ export enum Output {
   ReportPath = 'report-path',
   CommentId = 'comment-id',
   CommentUrl = 'comment-url',
-  CommentBody = 'comment-body'
+  CommentBody = 'comment-body',
+  ExitCode = 'exit-code'
 }
 
 /** Outputs that say where the Redis is, set by the main step so later steps can use it. */
@@ -61,8 +65,15 @@ export enum State {
   /** Set once the main step ran, so the post step knows it is a post step of ours. */
   MainRan = 'main-ran',
   /** JSON of what the main step started or changed (container, redis-server, CONFIG SET), to undo in post. */
-  Provisioned = 'provisioned'
+  Provisioned = 'provisioned',
+  /** The background sampler's process id, for the post step to stop it. */
+  SamplerPid = 'sampler-pid',
+  /** When the sampler started (ISO time): the chart's zero. */
+  SamplerStartedAt = 'sampler-started-at',
+  /** Set when the main step ran the `run` command and wrote the report itself: the post step does nothing. */
+  ReportDone = 'report-done'
 }
 
 export const BEFORE_FILE = 'before.json'
+export const SAMPLES_FILE = 'samples.jsonl'
 export const DEFAULT_REPORT_NAME = 'redis-memory-report.json'

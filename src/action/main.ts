@@ -6,10 +6,12 @@ import { UserError, describeError } from '../errors.js'
 import { connect } from '../redis/connection.js'
 import { hostPort } from '../redis/target.js'
 import { formatBytes } from '../size.js'
-import { takeSnapshot } from '../snapshot.js'
+import { takeSnapshot, type Snapshot } from '../snapshot.js'
 import { limitAttached, provision, readProvisionSettings } from '../provision/index.js'
 import { totalKeys } from '../report.js'
 import { BEFORE_FILE, State } from './constants.js'
+import { runAndReport } from './run-step.js'
+import { startStepSampler } from './sampling.js'
 import { maskSecrets } from './secrets.js'
 import { describeInventory, recordKeysBefore } from '../keys/run.js'
 import { readSettings } from './settings.js'
@@ -32,6 +34,7 @@ export async function run(): Promise<void> {
         onRetry: (attempt, reason) => core.info(`Attempt ${attempt}: ${reason}; retrying`)
       })
     )
+    let before: Snapshot
     try {
       await limitAttached(conn, provisioning)
       // The key inventory comes first, so its own commands and script cache are not counted as the step's.
@@ -43,16 +46,18 @@ export async function run(): Promise<void> {
           core.warning(`The key inventory before the step failed (${describeError(err)}): leaked keys will be counted per DB, without names.`)
         }
       }
-      const before = await takeSnapshot(conn)
+      before = await takeSnapshot(conn)
       await writeFile(join(workDir, BEFORE_FILE), JSON.stringify(before))
       const used = before.memory.usedMemory
       core.info(
         `Before: ${before.server.kind} ${before.server.version ?? ''}, used memory ${used === null ? 'not reported' : formatBytes(used)}, ` +
-          `${totalKeys(before)} keys. The report follows at the end of the job.`
+          `${totalKeys(before)} keys.${settings.run ? '' : ' The report follows at the end of the job.'}`
       )
     } finally {
       await conn.close()
     }
+    if (settings.run) await runAndReport(settings, workDir, before)
+    else await startStepSampler(settings, workDir)
   } catch (err) {
     const message = describeError(err)
     core.saveState(State.MainError, message)

@@ -2,7 +2,8 @@ import * as core from '@actions/core'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { describeError } from '../errors.js'
-import { connect } from '../redis/connection.js'
+import { connect, type RedisConnection } from '../redis/connection.js'
+import { analyseKeysAfter, type KeyAnalysis } from '../keys/run.js'
 import { buildReport, type Report } from '../report.js'
 import { renderComment, renderSummary } from '../render/markdown.js'
 import { REPORT_EXTENSIONS } from '../render/extensions.js'
@@ -11,8 +12,8 @@ import { publishComment } from './comment.js'
 import { takeSnapshot, type Snapshot } from '../snapshot.js'
 import { BEFORE_FILE, Output, State } from './constants.js'
 import { cleanUp, postTarget } from '../provision/index.js'
+import { collectSamples, stopStepSampler } from './sampling.js'
 import { maskSecrets } from './secrets.js'
-import { analyseKeysAfter } from '../keys/run.js'
 import { readSettings, type Settings } from './settings.js'
 
 /** When the main step already could not connect, the post step tries only briefly. */
@@ -32,6 +33,12 @@ export async function run(): Promise<void> {
 }
 
 async function report(): Promise<void> {
+  // Stop the sampler first, whatever else fails: it must not outlive the job.
+  const stopped = await stopStepSampler(core.getState(State.SamplerPid))
+  if (core.getState(State.ReportDone)) {
+    core.info('The main step ran the command and wrote the report; nothing left to do.')
+    return
+  }
   let settings: Settings
   try {
     settings = readSettings((name) => core.getInput(name))
@@ -45,34 +52,19 @@ async function report(): Promise<void> {
   const mainError = core.getState(State.MainError)
   const errors: string[] = mainError ? [`The main step failed: ${mainError}`] : []
 
-  const before = await readBefore(core.getState(State.WorkDir), errors, mainError !== '')
+  const workDir = core.getState(State.WorkDir)
+  const before = await readBefore(workDir, errors, mainError !== '')
+  const sampled = await collectSamples(workDir, core.getState(State.SamplerStartedAt), settings, before, stopped, errors)
+  const keys = keyStep(settings, workDir, before, errors)
   let after: Snapshot | null = null
-  let keyAnalysis: Awaited<ReturnType<typeof analyseKeysAfter>> | null = null
   const target = postTarget(settings.target)
-  if (target) settings.target = target
-  try {
-    if (!target) throw new Error('the main step started no Redis')
-    const conn = await connect(settings.target, {
-      // No "before" snapshot (main failed or was cancelled): Redis was not reachable then either.
-      timeoutMs: mainError || !before ? Math.min(settings.connectTimeoutMs, POST_RETRY_AFTER_MAIN_ERROR_MS) : settings.connectTimeoutMs
-    })
-    try {
-      after = await takeSnapshot(conn, { withDoctor: true })
-      if (settings.keys.enabled) {
-        const snaps = { before, after }
-        try {
-          keyAnalysis = await core.group('Key inventory after the step', () =>
-            analyseKeysAfter(conn, settings.keys, core.getState(State.WorkDir), snaps, core.info)
-          )
-        } catch (err) {
-          errors.push(`The key analysis failed: ${describeError(err)}`)
-        }
-      }
-    } finally {
-      await conn.close()
-    }
-  } catch (err) {
-    errors.push(`No snapshot after the step: ${describeError(err)}`)
+  if (target) {
+    settings.target = target
+    // No "before" snapshot (main failed or was cancelled): Redis was not reachable then either.
+    const timeoutMs = mainError || !before ? Math.min(settings.connectTimeoutMs, POST_RETRY_AFTER_MAIN_ERROR_MS) : settings.connectTimeoutMs
+    after = await afterSnapshot(settings, timeoutMs, errors, keys.run)
+  } else {
+    errors.push('No snapshot after the step: the main step started no Redis')
   }
 
   const report = buildReport({
@@ -81,10 +73,55 @@ async function report(): Promise<void> {
     after,
     thresholds: settings.thresholds,
     errors,
-    observations: keyAnalysis?.observations,
-    keys: keyAnalysis?.keys
+    observations: { ...sampled.observations, ...keys.result()?.observations },
+    sampling: sampled.sampling,
+    keys: keys.result()?.keys
   })
   await publish(report, settings)
+}
+
+/** The key analysis after the step, on the connection of the "after" snapshot; a failure becomes a line in `errors`. */
+export function keyStep(
+  settings: Settings,
+  workDir: string,
+  before: Snapshot | null,
+  errors: string[]
+): { run: (conn: RedisConnection, after: Snapshot) => Promise<void>; result: () => KeyAnalysis | null } {
+  let result: KeyAnalysis | null = null
+  return {
+    run: async (conn, after) => {
+      if (!settings.keys.enabled) return
+      try {
+        result = await core.group('Key inventory after the step', () => analyseKeysAfter(conn, settings.keys, workDir, { before, after }, core.info))
+      } catch (err) {
+        errors.push(`The key analysis failed: ${describeError(err)}`)
+      }
+    },
+    result: () => result
+  }
+}
+
+/** The "after" snapshot, with MEMORY DOCTOR; null (and a line in `errors`) when Redis cannot be reached. */
+export async function afterSnapshot(
+  settings: Settings,
+  timeoutMs: number,
+  errors: string[],
+  /** More work on the same connection after the snapshot (the key analysis). */
+  also?: (conn: RedisConnection, after: Snapshot) => Promise<void>
+): Promise<Snapshot | null> {
+  try {
+    const conn = await connect(settings.target, { timeoutMs })
+    try {
+      const after = await takeSnapshot(conn, { withDoctor: true })
+      await also?.(conn, after)
+      return after
+    } finally {
+      await conn.close()
+    }
+  } catch (err) {
+    errors.push(`No snapshot after the step: ${describeError(err)}`)
+    return null
+  }
 }
 
 async function readBefore(workDir: string, errors: string[], mainFailed: boolean): Promise<Snapshot | null> {

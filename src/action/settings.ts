@@ -1,5 +1,6 @@
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { UserError } from '../errors.js'
 import { DEFAULT_THRESHOLDS, parseFailOn, type Thresholds } from '../checks.js'
 import { parseRedisUrl, type RedisTarget } from '../redis/target.js'
 import { parseDuration, parseNumber, parseSize } from '../size.js'
@@ -13,10 +14,19 @@ export interface Settings {
   connectTimeoutMs: number
   thresholds: Thresholds
   reportPath: string
+  comment: CommentSettings
+  /** How often the background sampler looks at Redis; 0 turns sampling off. */
+  sampleIntervalMs: number
+  /** The sampler's longest life, so an orphan exits on its own. */
+  sampleMaxDurationMs: number
+  /** The command to run and watch (the `run` input); empty for attach mode. */
+  run: string
   /** The key analysis (inventory, leaked keys, prefixes, wrong DB). */
   keys: KeySettings
-  comment: CommentSettings
 }
+
+/** Faster than this, sampling would cost Redis more than it tells. */
+export const MIN_SAMPLE_INTERVAL_MS = 50
 
 export type GetInput = (name: string) => string
 
@@ -45,5 +55,14 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv = proces
     { comment: getInput(Input.Comment), commentKey: getInput(Input.CommentKey), matrix: getInput(Input.Matrix), githubToken: getInput(Input.GithubToken) },
     env
   )
-  return { target, connectTimeoutMs, thresholds, reportPath, comment, keys: readKeySettings(getInput) }
+  const sampleIntervalMs = parseDuration(getInput(Input.SampleInterval), Input.SampleInterval) ?? 500
+  if (sampleIntervalMs !== 0 && sampleIntervalMs < MIN_SAMPLE_INTERVAL_MS) {
+    throw new UserError(`${Input.SampleInterval}: ${sampleIntervalMs} ms is too often. Use at least 50ms, e.g. 500ms, or 0 to turn sampling off.`)
+  }
+  const sampleMaxDurationMs = parseDuration(getInput(Input.SampleMaxDuration), Input.SampleMaxDuration) ?? 6 * 3_600_000
+  if (sampleMaxDurationMs <= 0) {
+    throw new UserError(`${Input.SampleMaxDuration}: must be longer than 0, e.g. 6h or 90m.`)
+  }
+  const run = getInput(Input.Run).trim()
+  return { target, connectTimeoutMs, thresholds, reportPath, comment, sampleIntervalMs, sampleMaxDurationMs, run, keys: readKeySettings(getInput) }
 }

@@ -1,3 +1,4 @@
 import { run } from '../action/main.js'
 
-await run()
+// Exit explicitly (with the exit code run() set) so that no open handle can keep the step waiting.
+await run().finally(() => process.exit())

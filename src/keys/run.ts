@@ -64,6 +64,11 @@ async function readBefore(workDir: string): Promise<{ inventory: Inventory; keys
   }
 }
 
+export interface KeyAnalysis {
+  keys: KeysReport
+  observations: StepObservations
+}
+
 /** The post step's part: scan again, find the leaked keys, and build `report.keys` with what it tells the checks. */
 export async function analyseKeysAfter(
   conn: RedisConnection,
@@ -71,7 +76,7 @@ export async function analyseKeysAfter(
   workDir: string,
   snapshots: { before: Snapshot | null; after: Snapshot },
   log: Log
-): Promise<{ keys: KeysReport; observations: StepObservations }> {
+): Promise<KeyAnalysis> {
   const before = await readBefore(workDir)
   const leaks = before?.keys ? new LeakCollector(before.keys) : null
   const after = await takeInventory(conn, {

@@ -1,0 +1,113 @@
+import { describe, expect, it } from '@jest/globals'
+import { parseInfo } from '../src/info.js'
+import { gapSample, parseSampleLines, sampleFromInfo, summarizeSamples, thinSamples, type Sample } from '../src/sampler/sample.js'
+
+const MB = 1024 * 1024
+const T0 = Date.parse('2026-11-25T10:00:00.000Z')
+const at = (ms: number): string => new Date(T0 + ms).toISOString()
+const up = (ms: number, usedMemory: number, more: Partial<Sample> = {}): Sample => ({
+  at: at(ms),
+  connected: true,
+  usedMemory,
+  usedMemoryRss: usedMemory * 2,
+  evictedKeys: 0,
+  oomErrors: 0,
+  ...more
+})
+const down = (ms: number): Sample => gapSample(new Date(T0 + ms), 'connect ECONNREFUSED 127.0.0.1:6390')
+
+describe('sampleFromInfo', () => {
+  it('reads the figures of INFO memory, stats and errorstats', () => {
+    const text = '# Memory\r\nused_memory:1048576\r\nused_memory_rss:8388608\r\n\r\n# Stats\r\nevicted_keys:4\r\n\r\n# Errorstats\r\nerrorstat_ERR:count=1\r\nerrorstat_OOM:count=3\r\n'
+    expect(sampleFromInfo(parseInfo(text), new Date(T0))).toEqual({
+      at: at(0),
+      connected: true,
+      usedMemory: MB,
+      usedMemoryRss: 8 * MB,
+      evictedKeys: 4,
+      oomErrors: 3
+    })
+  })
+
+  it('counts zero OOM errors under an empty errorstats header, and null without the section (Redis < 6.2)', () => {
+    const withHeader = parseInfo('# Memory\r\nused_memory:10\r\n# Stats\r\nevicted_keys:0\r\n# Errorstats\r\n')
+    expect(sampleFromInfo(withHeader, new Date(T0)).oomErrors).toBe(0)
+    const old = parseInfo('# Memory\r\nused_memory:10\r\n# Stats\r\nevicted_keys:0\r\n')
+    expect(sampleFromInfo(old, new Date(T0)).oomErrors).toBeNull()
+    expect(sampleFromInfo(old, new Date(T0)).usedMemoryRss).toBeNull()
+  })
+})
+
+describe('parseSampleLines', () => {
+  it('skips a torn last line and lines that are not samples', () => {
+    const text = [JSON.stringify(up(0, 5)), '{"note":"x"}', JSON.stringify(down(500)), '{"at":"2026-11-25T10:00:01.000Z","conn'].join('\n')
+    const samples = parseSampleLines(text)
+    expect(samples).toHaveLength(2)
+    expect(samples[0].usedMemory).toBe(5)
+    expect(samples[1]).toMatchObject({ connected: false, usedMemory: null, error: 'connect ECONNREFUSED 127.0.0.1:6390' })
+  })
+})
+
+describe('summarizeSamples', () => {
+  it('finds the peak of a climb that was cleaned up before the end', () => {
+    const s = summarizeSamples([up(0, 1 * MB), up(500, 200 * MB), up(1000, 400 * MB), up(1500, 30 * MB), up(2000, 1 * MB)])
+    expect(s.peak).toEqual({ bytes: 400 * MB, at: at(1000) })
+    expect(s.peakRss).toEqual({ bytes: 800 * MB, at: at(1000) })
+    expect(s.count).toBe(5)
+    expect(s.firstAt).toBe(at(0))
+    expect(s.lastAt).toBe(at(2000))
+    expect(s.gaps).toEqual([])
+  })
+
+  it('records each outage as a gap with its end', () => {
+    const s = summarizeSamples([up(0, MB), down(500), down(1000), up(1500, MB), down(2000)])
+    expect(s.gaps).toEqual([
+      { from: at(500), to: at(1500), samples: 2, error: 'connect ECONNREFUSED 127.0.0.1:6390' },
+      { from: at(2000), to: null, samples: 1, error: 'connect ECONNREFUSED 127.0.0.1:6390' }
+    ])
+    expect(s.connectedCount).toBe(2)
+  })
+
+  it('dates the first growth of the OOM and eviction counters from the step start', () => {
+    const s = summarizeSamples([up(0, MB, { oomErrors: 2 }), up(500, MB, { oomErrors: 2, evictedKeys: 0 }), up(1000, MB, { oomErrors: 5, evictedKeys: 9 })], {
+      oomErrors: 2,
+      evictedKeys: 0
+    })
+    expect(s.firstOomAt).toBe(at(1000))
+    expect(s.firstEvictionAt).toBe(at(1000))
+    // Growth between the "before" snapshot and the first sample counts.
+    expect(summarizeSamples([up(0, MB, { oomErrors: 3 })], { oomErrors: 2 }).firstOomAt).toBe(at(0))
+  })
+
+  it('treats a counter that dropped (a restart) as counting from zero', () => {
+    const restartClean = summarizeSamples([up(0, MB, { oomErrors: 7 }), down(500), up(1000, MB, { oomErrors: 0 }), up(1500, MB, { oomErrors: 0 })], { oomErrors: 7 })
+    expect(restartClean.firstOomAt).toBeNull()
+    const restartThenOom = summarizeSamples([up(0, MB, { oomErrors: 7 }), up(1000, MB, { oomErrors: 0 }), up(1500, MB, { oomErrors: 1 })], { oomErrors: 7 })
+    expect(restartThenOom.firstOomAt).toBe(at(1500))
+  })
+
+  it('has no peak and no growth without errorstats or samples that reached Redis', () => {
+    const s = summarizeSamples([down(0), up(500, MB, { oomErrors: null })])
+    expect(s.firstOomAt).toBeNull()
+    expect(summarizeSamples([down(0)]).peak).toBeNull()
+    expect(summarizeSamples([]).firstAt).toBeNull()
+  })
+})
+
+describe('thinSamples', () => {
+  it('keeps the samples as they are when there are few', () => {
+    const samples = [up(0, 1), up(500, 2)]
+    expect(thinSamples(samples, 10)).toBe(samples)
+  })
+
+  it('keeps the peak and the outages when thinning', () => {
+    const samples: Sample[] = []
+    for (let i = 0; i < 1000; i++) samples.push(i >= 400 && i < 410 ? down(i * 500) : up(i * 500, (i % 7) * MB + (i === 777 ? 900 * MB : 0)))
+    const thin = thinSamples(samples, 100)
+    expect(thin.length).toBeLessThanOrEqual(110)
+    expect(Math.max(...thin.map((s) => s.usedMemory ?? 0))).toBe(900 * MB + (777 % 7) * MB)
+    expect(thin.some((s) => !s.connected)).toBe(true)
+    expect(summarizeSamples(thin).peak).toEqual(summarizeSamples(samples).peak)
+    expect(thin.map((s) => s.at)).toEqual([...thin.map((s) => s.at)].sort())
+  })
+})

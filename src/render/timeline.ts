@@ -1,0 +1,210 @@
+/** The "memory during the step" sections: the sampled peak, a Mermaid timeline and the `run` command. Pure: report in, markdown out. */
+import { plural } from '../checks.js'
+import type { Report } from '../report.js'
+import type { CommandReport } from '../run/output.js'
+import type { Sample, SamplingReport } from '../sampler/sample.js'
+import { formatBytes, formatDuration } from '../size.js'
+import type { Snapshot } from '../snapshot.js'
+import { codeText, escapeMarkdown, fencedBlock } from './escape.js'
+import type { ReportExtension, ReportSection, Variant } from './extensions.js'
+
+/** GitHub renders a few hundred points, but about 100 is what a reader can see. */
+export const MAX_CHART_POINTS = 100
+
+/** A value at a time (milliseconds from the start). */
+export interface TimedValue {
+  t: number
+  v: number | null
+}
+
+/**
+ * Cuts the time from the first point to the last into at most `maxPoints` equal stretches and
+ * keeps the highest value of each, so the chart's points are evenly spaced in time (as Mermaid
+ * draws them) and no peak is lost. A stretch whose points are all null (Redis unreachable) is
+ * null; a stretch with no point at all (samples sparser than stretches) repeats its neighbour.
+ */
+export function downsampleMax(points: TimedValue[], maxPoints: number): TimedValue[] {
+  if (points.length === 0) return []
+  const start = Math.min(...points.map((p) => p.t))
+  const span = Math.max(...points.map((p) => p.t)) - start
+  const n = Math.max(1, Math.min(maxPoints, points.length))
+  if (span <= 0) return [{ t: start, v: maxOf(points.map((p) => p.v)) }]
+  const width = span / n
+  const buckets: { seen: boolean; v: number | null }[] = Array.from({ length: n }, () => ({ seen: false, v: null }))
+  for (const p of points) {
+    const b = buckets[Math.min(n - 1, Math.floor((p.t - start) / width))]
+    b.seen = true
+    if (p.v !== null) b.v = b.v === null ? p.v : Math.max(b.v, p.v)
+  }
+  let last: number | null = buckets.find((b) => b.seen)?.v ?? null
+  return buckets.map((b, i) => {
+    if (b.seen) last = b.v
+    return { t: start + i * width, v: b.seen ? b.v : last }
+  })
+}
+
+function maxOf(values: (number | null)[]): number | null {
+  const nums = values.filter((v): v is number => v !== null)
+  return nums.length > 0 ? Math.max(...nums) : null
+}
+
+/** The unit that keeps a chart's numbers short. */
+function unitFor(max: number): { name: string; size: number } {
+  if (max >= 1024 ** 3) return { name: 'GB', size: 1024 ** 3 }
+  if (max >= 1024 ** 2) return { name: 'MB', size: 1024 ** 2 }
+  return { name: 'KB', size: 1024 }
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100
+}
+
+/** Milliseconds from `start` to an ISO time. */
+function since(start: string, at: string): number {
+  return Date.parse(at) - Date.parse(start)
+}
+
+/**
+ * The Mermaid `xychart-beta` of used_memory over the step, with maxmemory as a flat second line
+ * when it is set. `ends` (the before and after snapshots) add their used_memory at their time, so
+ * a step shorter than one interval still has a line. Null when no sample reached Redis.
+ */
+export function timelineChart(samples: Sample[], startedAt: string, maxmemory: number | null, ends: Snapshot[] = []): string | null {
+  const points = [...samples.map((s) => ({ at: s.at, v: s.connected ? s.usedMemory : null })), ...ends.map((e) => ({ at: e.takenAt, v: e.memory.usedMemory }))]
+    .map((p) => ({ t: Math.max(0, since(startedAt, p.at)), v: p.v }))
+    .sort((a, b) => a.t - b.t)
+  if (!points.some((p) => p.v !== null)) return null
+  const series = downsampleMax(points, MAX_CHART_POINTS)
+  const peak = maxOf(series.map((p) => p.v)) ?? 0
+  const top = Math.max(peak, maxmemory ?? 0)
+  const unit = unitFor(top)
+  const startSeconds = round(Math.min(...points.map((p) => p.t)) / 1000)
+  const endSeconds = round(Math.max(...points.map((p) => p.t)) / 1000)
+  const lines = [
+    '```mermaid',
+    'xychart-beta',
+    `    title "Used memory during the step (${unit.name})"`,
+    `    x-axis "Seconds into the step" ${startSeconds} --> ${endSeconds > startSeconds ? endSeconds : startSeconds + 1}`,
+    `    y-axis "${unit.name}" 0 --> ${round((top * 1.05) / unit.size) || 1}`,
+    `    line [${series.map((p) => round((p.v ?? 0) / unit.size)).join(', ')}]`
+  ]
+  if (maxmemory) lines.push(`    line [${series.map(() => round(maxmemory / unit.size)).join(', ')}]`)
+  lines.push('```')
+  return lines.join('\n')
+}
+
+function when(sampling: SamplingReport, at: string): string {
+  return `${formatDuration(Math.max(0, since(sampling.startedAt, at)))} into the step`
+}
+
+/** The sampled peak next to INFO's lifetime peak, saying which one the checks judged. */
+export function peakTable(report: Report): string {
+  const sampling = report.sampling
+  const judged = report.peak?.source
+  const mark = (yes: boolean): string => (yes ? '**judged**' : 'not judged')
+  const rows = ['| Peak | Memory | When | |', '|---|---:|---|---|']
+  const peak = sampling?.summary.peak
+  // stepPeak judges the highest of the samples and the two snapshots: mark the one that won.
+  const snapshotHigher = judged === 'sampled' && peak !== null && peak !== undefined && (report.peak?.bytes ?? 0) > peak.bytes
+  rows.push(
+    sampling && peak
+      ? `| Sampled: the highest used_memory of ${plural(sampling.summary.connectedCount, 'sample')}, every ${formatDuration(sampling.intervalMs)} | ${formatBytes(peak.bytes)} | ${when(sampling, peak.at)} | ${mark(judged === 'sampled' && !snapshotHigher)} |`
+      : `| Sampled | no sample reached Redis | | not judged |`
+  )
+  if (snapshotHigher) {
+    rows.push(`| The snapshot before or after the step, higher than every sample | ${formatBytes(report.peak?.bytes ?? 0)} | | **judged** |`)
+  }
+  const lifetime = report.after?.memory.usedMemoryPeak ?? null
+  rows.push(
+    `| INFO used_memory_peak: since Redis started, never reset | ${lifetime === null ? 'not reported by this server' : formatBytes(lifetime)} | | ${mark(judged === 'info-peak')} |`
+  )
+  if (judged === 'before-after') rows.push(`| The larger of used_memory before and after | ${formatBytes(report.peak?.bytes ?? 0)} | | **judged** |`)
+  return rows.join('\n')
+}
+
+/** What the command did, and the OOM lines of its output in a block the output cannot break. */
+export function commandText(c: CommandReport): string {
+  const ended =
+    c.exitCode === 0 ? 'succeeded' : c.exitCode !== null ? `failed with exit code ${c.exitCode}` : `was stopped by ${c.signal ?? 'a signal'}`
+  const out = [`The command ${codeText(c.command.replace(/\s+/g, ' '), { maxLength: 200 })} ${ended} after ${formatDuration(c.durationMs)}.`]
+  if (c.oomLines > 0) {
+    const n = c.oomLines === 1 ? '1 line of its output carries' : `${c.oomLines.toLocaleString('en-US')} lines of its output carry`
+    const first = c.oomQuotes.length < c.oomLines ? `; the first ${c.oomQuotes.length}` : ''
+    out.push('', `${n} Redis's OOM message${first}:`, '', fencedBlock(c.oomQuotes.join('\n')))
+  } else {
+    out.push('', "No line of its output carries Redis's OOM message.")
+  }
+  return out.join('\n')
+}
+
+/** When OOM errors and evictions first appeared, and when Redis did not answer. */
+export function sampleFacts(sampling: SamplingReport): string[] {
+  const s = sampling.summary
+  const facts: string[] = []
+  if (s.firstOomAt) facts.push(`Redis first refused a command with OOM ${when(sampling, s.firstOomAt)}.`)
+  if (s.firstEvictionAt) facts.push(`Redis first evicted keys ${when(sampling, s.firstEvictionAt)}.`)
+  for (const g of s.gaps) {
+    const end = g.to ? `until ${when(sampling, g.to)}` : 'until sampling stopped'
+    const why = g.error ? `: ${escapeMarkdown(g.error, { prose: true, maxLength: 200 })}` : ''
+    facts.push(`Redis did not answer from ${when(sampling, g.from)} ${end} (${g.samples} sample${g.samples === 1 ? '' : 's'}${why}).`)
+  }
+  return facts
+}
+
+/** The peak table, the facts and the chart; `withChart: false` for the short form. */
+export function samplingText(report: Report, sampling: SamplingReport, variant: Variant, withChart: boolean): string {
+  const out = [variant === 'summary' ? '### Memory during the step' : '**Memory during the step**', '', peakTable(report)]
+  const facts = sampleFacts(sampling)
+  if (facts.length > 0) out.push('', ...facts.map((f) => `- ${f}`))
+  const maxmemory = report.after?.memory.maxmemory ?? report.before?.memory.maxmemory ?? null
+  const ends = [report.before, report.after].filter((x): x is Snapshot => x !== null)
+  const chart = withChart ? timelineChart(sampling.samples, sampling.startedAt, maxmemory, ends) : null
+  if (chart) {
+    const legend = [
+      'Each point is the highest used_memory in its stretch of time, from the snapshot before the step to the one after it.',
+      maxmemory ? `The flat line is maxmemory (${formatBytes(maxmemory)}).` : '',
+      sampling.summary.gaps.length > 0 ? 'Stretches where Redis did not answer show as 0.' : ''
+    ].filter(Boolean)
+    out.push('', chart, '', legend.join(' '))
+  }
+  return out.join('\n')
+}
+
+/** The sampled timeline and the `run` command in the summary and the PR comment, and hints under the breaches. */
+export const samplingExtension: ReportExtension = {
+  sections(report, variant) {
+    const sections: ReportSection[] = []
+    if (report.command) {
+      sections.push({ id: 'command', label: 'the command run', importance: 70, placement: 'main', text: commandText(report.command) })
+    }
+    const sampling = report.sampling
+    if (sampling) {
+      sections.push({
+        id: 'timeline',
+        label: 'memory timeline',
+        importance: 60,
+        placement: 'main',
+        text: samplingText(report, sampling, variant, true),
+        short: samplingText(report, sampling, variant, false)
+      })
+    }
+    return sections
+  },
+  breachHints(report, check) {
+    const sampling = report.sampling
+    const hints: string[] = []
+    if ((check === 'peak-memory' || check === 'memory-percent') && sampling?.summary.peak && report.peak?.source === 'sampled') {
+      hints.push(`Sampling saw the peak ${when(sampling, sampling.summary.peak.at)}; see the timeline.`)
+    }
+    if (check === 'oom') {
+      if (sampling?.summary.firstOomAt) hints.push(`Redis first refused a command with OOM ${when(sampling, sampling.summary.firstOomAt)}.`)
+      if (report.command && report.command.oomLines > 0) {
+        hints.push(`${report.command.oomLines.toLocaleString('en-US')} line${report.command.oomLines === 1 ? '' : 's'} of the command's output carry the OOM message (quoted below).`)
+      }
+    }
+    if (check === 'evictions' && sampling?.summary.firstEvictionAt) {
+      hints.push(`Redis first evicted keys ${when(sampling, sampling.summary.firstEvictionAt)}.`)
+    }
+    return hints
+  }
+}

@@ -1,0 +1,195 @@
+/** Samples taken during the step, and what they say. Pure: INFO text or samples in, plain data out. */
+import { numberField, parseErrorstats, type InfoSections } from '../info.js'
+
+/** One look at Redis during the step. Figures are null where the server does not report them. */
+export interface Sample {
+  at: string
+  /** False when Redis did not answer: the sample marks a gap, its figures are null. */
+  connected: boolean
+  usedMemory: number | null
+  usedMemoryRss: number | null
+  evictedKeys: number | null
+  /** errorstat_OOM's count; null where the server has no errorstats (Redis < 6.2). */
+  oomErrors: number | null
+  /** Why Redis did not answer, on samples where connected is false. */
+  error?: string
+}
+
+/** A moment in the step and the figure seen then. */
+export interface Moment {
+  bytes: number
+  at: string
+}
+
+/** A stretch of the step in which Redis did not answer. */
+export interface Gap {
+  /** The first sample that found Redis unreachable. */
+  from: string
+  /** The first sample that reached Redis again; null when it never came back while sampling. */
+  to: string | null
+  samples: number
+  error: string | null
+}
+
+/** What the samples say about the step. */
+export interface SampleSummary {
+  count: number
+  connectedCount: number
+  firstAt: string | null
+  lastAt: string | null
+  /** The highest used_memory sampled, and when. */
+  peak: Moment | null
+  peakRss: Moment | null
+  /** When the OOM counter (errorstat_OOM) first grew, compared with the step's start. */
+  firstOomAt: string | null
+  /** When evicted_keys first grew. */
+  firstEvictionAt: string | null
+  gaps: Gap[]
+}
+
+/** The sampling section of the JSON report. */
+export interface SamplingReport {
+  intervalMs: number
+  startedAt: string
+  summary: SampleSummary
+  /** The samples, thinned to at most about `MAX_REPORT_SAMPLES` (keeping each stretch's highest sample). */
+  samples: Sample[]
+  /** How many samples there were before thinning, when they were thinned. */
+  thinnedFrom?: number
+}
+
+/** Above this many samples the report keeps the highest of each stretch (6 h at 500 ms is 43,200). */
+export const MAX_REPORT_SAMPLES = 10_000
+
+/** A sample from parsed INFO memory, stats and errorstats. */
+export function sampleFromInfo(sections: InfoSections, at: Date): Sample {
+  return {
+    at: at.toISOString(),
+    connected: true,
+    usedMemory: numberField(sections.memory, 'used_memory'),
+    usedMemoryRss: numberField(sections.memory, 'used_memory_rss'),
+    evictedKeys: numberField(sections.stats, 'evicted_keys'),
+    // The section header comes even with no errors; no header means the server has no errorstats.
+    oomErrors: sections.errorstats === undefined ? null : (parseErrorstats(sections.errorstats).OOM ?? 0)
+  }
+}
+
+/** A sample that records that Redis did not answer. */
+export function gapSample(at: Date, error: string): Sample {
+  return { at: at.toISOString(), connected: false, usedMemory: null, usedMemoryRss: null, evictedKeys: null, oomErrors: null, error }
+}
+
+/** Parses the sampler's JSON lines; a torn or foreign line (the sampler killed mid-write) is skipped. */
+export function parseSampleLines(text: string): Sample[] {
+  const out: Sample[] = []
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue
+    try {
+      const s = JSON.parse(line) as Partial<Sample>
+      if (typeof s.at === 'string' && typeof s.connected === 'boolean') {
+        out.push({
+          at: s.at,
+          connected: s.connected,
+          usedMemory: num(s.usedMemory),
+          usedMemoryRss: num(s.usedMemoryRss),
+          evictedKeys: num(s.evictedKeys),
+          oomErrors: num(s.oomErrors),
+          ...(typeof s.error === 'string' ? { error: s.error } : {})
+        })
+      }
+    } catch {
+      // torn last line
+    }
+  }
+  return out
+}
+
+function num(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null
+}
+
+/** Counter values at the step's start, so growth before the first sample counts too. */
+export interface CounterBaseline {
+  oomErrors?: number | null
+  evictedKeys?: number | null
+}
+
+/** Peak, first growth of the OOM and eviction counters, and the gaps, from samples in time order. */
+export function summarizeSamples(samples: Sample[], baseline: CounterBaseline = {}): SampleSummary {
+  let peak: Moment | null = null
+  let peakRss: Moment | null = null
+  const gaps: Gap[] = []
+  let open: Gap | null = null
+  const oom = firstGrowth(baseline.oomErrors ?? null)
+  const evictions = firstGrowth(baseline.evictedKeys ?? null)
+  let connectedCount = 0
+  for (const s of samples) {
+    if (!s.connected) {
+      if (open) open.samples++
+      else {
+        open = { from: s.at, to: null, samples: 1, error: s.error ?? null }
+        gaps.push(open)
+      }
+      continue
+    }
+    if (open) {
+      open.to = s.at
+      open = null
+    }
+    connectedCount++
+    if (s.usedMemory !== null && (peak === null || s.usedMemory > peak.bytes)) peak = { bytes: s.usedMemory, at: s.at }
+    if (s.usedMemoryRss !== null && (peakRss === null || s.usedMemoryRss > peakRss.bytes)) peakRss = { bytes: s.usedMemoryRss, at: s.at }
+    oom.see(s.oomErrors, s.at)
+    evictions.see(s.evictedKeys, s.at)
+  }
+  return {
+    count: samples.length,
+    connectedCount,
+    firstAt: samples[0]?.at ?? null,
+    lastAt: samples[samples.length - 1]?.at ?? null,
+    peak,
+    peakRss,
+    firstOomAt: oom.first(),
+    firstEvictionAt: evictions.first(),
+    gaps
+  }
+}
+
+/**
+ * Tracks when a counter first grew. A counter that drops was reset by a restart; from then on any
+ * value above zero is growth, since it counts from zero again.
+ */
+function firstGrowth(start: number | null): { see(v: number | null, at: string): void; first(): string | null } {
+  let prev = start
+  let at: string | null = null
+  return {
+    see(v, when) {
+      if (v === null || at !== null) return
+      if (prev !== null && (v > prev || (v < prev && v > 0))) at = when
+      prev = v
+    },
+    first: () => at
+  }
+}
+
+/**
+ * Thins samples to about `max` by keeping, from each run of consecutive samples, the one with the
+ * highest used_memory and the first gap sample: the peak and every outage survive thinning.
+ */
+export function thinSamples(samples: Sample[], max: number): Sample[] {
+  if (samples.length <= max) return samples
+  const size = Math.ceil(samples.length / max)
+  const out: Sample[] = []
+  for (let i = 0; i < samples.length; i += size) {
+    const run = samples.slice(i, i + size)
+    let best: Sample | null = null
+    let gap: Sample | null = null
+    for (const s of run) {
+      if (!s.connected) gap ??= s
+      else if (best === null || (s.usedMemory ?? -1) > (best.usedMemory ?? -1)) best = s
+    }
+    const kept = [best, gap].filter((s): s is Sample => s !== null).sort((a, b) => a.at.localeCompare(b.at))
+    out.push(...kept)
+  }
+  return out
+}

@@ -1,0 +1,149 @@
+/**
+ * The background sampler: one INFO call every interval, one JSON line per sample. It runs detached
+ * from the step, so it must never crash, never hang and never outlive its maximum life.
+ */
+import { closeSync, openSync, writeSync } from 'node:fs'
+import { describeError } from '../errors.js'
+import { parseInfo } from '../info.js'
+import { connect, sleep, type RedisConnection } from '../redis/connection.js'
+import { maskUrlText, parseRedisUrl, type RedisTarget } from '../redis/target.js'
+import { gapSample, sampleFromInfo, type Sample } from './sample.js'
+
+/** The environment variable that carries the sampler's settings (argv would show the URL in `ps`). */
+export const SAMPLER_ENV = 'REDIS_MEMORY_GUARD_SAMPLER'
+
+export interface SamplerConfig {
+  /** The Redis URL, password included. */
+  url: string
+  /** The JSON-lines file the samples are appended to. */
+  file: string
+  intervalMs: number
+  /** The sampler exits on its own after this long, so an orphan cannot run forever. */
+  maxLifeMs: number
+}
+
+/** Reconnect attempts back off up to this far apart while Redis is away. */
+const MAX_BACKOFF_MS = 5000
+
+/** Reads and checks the config from the environment; throws on anything missing. */
+export function configFromEnv(env: NodeJS.ProcessEnv): SamplerConfig {
+  const raw = env[SAMPLER_ENV]
+  if (!raw) throw new Error(`${SAMPLER_ENV} is not set`)
+  const c = JSON.parse(raw) as Partial<SamplerConfig>
+  if (typeof c.url !== 'string' || typeof c.file !== 'string' || !(Number(c.intervalMs) > 0) || !(Number(c.maxLifeMs) > 0)) {
+    throw new Error(`${SAMPLER_ENV} lacks url, file, intervalMs or maxLifeMs`)
+  }
+  return { url: c.url, file: c.file, intervalMs: Number(c.intervalMs), maxLifeMs: Number(c.maxLifeMs) }
+}
+
+/**
+ * Samples until SIGTERM or the end of its life. Every sample is written with one synchronous
+ * append, so a kill at any moment leaves at most one torn line, which the reader skips.
+ */
+export async function runSampler(config: SamplerConfig): Promise<void> {
+  const started = Date.now()
+  const fd = openSync(config.file, 'a')
+  const exit = (): never => {
+    try {
+      closeSync(fd)
+    } finally {
+      process.exit(0)
+    }
+  }
+  process.on('SIGTERM', exit)
+  process.on('SIGINT', exit)
+  process.on('SIGHUP', () => {}) // the runner's terminal going away is no reason to stop
+  // The hard bound: even a sampler stuck in a call exits on time.
+  setTimeout(exit, config.maxLifeMs)
+
+  const source = new InfoSource(config)
+  for (let tick = 1; ; tick++) {
+    let sample: Sample
+    try {
+      sample = await source.sample()
+    } catch (err) {
+      sample = gapSample(new Date(), maskUrlText(describeError(err)))
+    }
+    writeSync(fd, JSON.stringify(sample) + '\n')
+    // Keep to the schedule from the start, skipping ticks that a slow call overran.
+    const now = Date.now()
+    let next = started + tick * config.intervalMs
+    if (next <= now) {
+      tick = Math.floor((now - started) / config.intervalMs) + 1
+      next = started + tick * config.intervalMs
+    }
+    if (next - started >= config.maxLifeMs) exit()
+    await sleep(next - now)
+  }
+}
+
+/** One connection, reopened with backoff when Redis goes away, and one INFO call per sample. */
+class InfoSource {
+  private conn: RedisConnection | null = null
+  private nextConnectAt = 0
+  private failures = 0
+  private lastError = ''
+  /** Redis 7.0+ takes several sections in one INFO call (12.8 µs vs 24.8 µs for a full INFO on 7.0). */
+  private multiSection = true
+  private readonly target: RedisTarget
+  private readonly commandTimeoutMs: number
+  private readonly connectTimeoutMs: number
+  private readonly intervalMs: number
+
+  constructor(config: SamplerConfig) {
+    this.target = parseRedisUrl(config.url)
+    this.intervalMs = config.intervalMs
+    this.commandTimeoutMs = Math.max(2000, config.intervalMs)
+    this.connectTimeoutMs = Math.min(MAX_BACKOFF_MS, Math.max(2000, config.intervalMs))
+  }
+
+  async sample(): Promise<Sample> {
+    if (this.conn === null) {
+      if (Date.now() < this.nextConnectAt) return gapSample(new Date(), this.lastError)
+      try {
+        // A short, bounded try (a remote TLS handshake needs more than a local connect); the
+        // sampler's own loop retries after that, leaving one gap sample per failed try.
+        this.conn = await connect(this.target, { timeoutMs: this.connectTimeoutMs, commandTimeoutMs: this.commandTimeoutMs })
+        this.failures = 0
+        this.multiSection = true
+      } catch (err) {
+        return this.fail(err)
+      }
+    }
+    const conn = this.conn
+    try {
+      const text = await this.info(conn)
+      return sampleFromInfo(parseInfo(text), new Date())
+    } catch (err) {
+      void conn.close()
+      this.conn = null
+      return this.fail(err)
+    }
+  }
+
+  private fail(err: unknown): Sample {
+    this.failures++
+    this.lastError = maskUrlText(describeError(err))
+    this.nextConnectAt = Date.now() + Math.min(this.intervalMs * 2 ** (this.failures - 1), MAX_BACKOFF_MS)
+    return gapSample(new Date(), this.lastError)
+  }
+
+  private async info(conn: RedisConnection): Promise<string> {
+    if (this.multiSection) {
+      try {
+        return asText(await conn.command(['INFO', 'memory', 'stats', 'errorstats']))
+      } catch (err) {
+        // Before 7.0, INFO takes one section: fall back to the default sections, which hold all three.
+        if (!/syntax|wrong number|unknown/i.test(describeError(err))) throw err
+        this.multiSection = false
+      }
+    }
+    return asText(await conn.command(['INFO']))
+  }
+}
+
+function asText(reply: unknown): string {
+  if (typeof reply === 'string') return reply
+  if (Buffer.isBuffer(reply)) return reply.toString('utf8')
+  throw new Error('INFO returned no text')
+}
