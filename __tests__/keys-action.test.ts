@@ -1,7 +1,7 @@
 /** The key analysis through the bundled action, as the runner runs it, against real redis-server processes. */
 import { afterAll, describe, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'
-import { runJob } from './helpers/action-runner.js'
+import { newJob, runJob } from './helpers/action-runner.js'
 import { redisCommand, redisCommands } from './helpers/resp.js'
 import { startRedis, type TestRedis } from './helpers/redis-server.js'
 import type { Report } from '../src/report.js'
@@ -111,6 +111,16 @@ describe('key analysis, end to end', () => {
     // Leaked keys fall back to the growth of the DB.
     expect(post.outputs['leaked-keys']).toBe('1')
     expect(post.summary).toContain('extrapolated by DBSIZE')
+  })
+
+  it('finds the keys the command of the run input left behind', async () => {
+    const r = await redis()
+    const job = newJob()
+    const main = await job.step('main', { 'redis-url': r.url, run: `redis-cli -p ${r.port} set leak:run:1 x >/dev/null` })
+    expect(main.code).toBe(0)
+    expect(main.outputs['leaked-keys']).toBe('1')
+    const k = readReport(main.outputs['report-path']).keys
+    expect(k?.leaked?.groups.map((g) => [g.prefix, g.samples.map((s) => s.key)])).toEqual([['leak:run:*', ['leak:run:1']]])
   })
 
   it('runs no key analysis with key-scan-budget 0', async () => {
