@@ -247,7 +247,7 @@ export function judge(before: Snapshot | null, after: Snapshot, t: Thresholds, o
 
   // leaked-keys
   const leaked = obs.leakedKeys ?? keyCountGrowth(before, after)
-  checks.push(leakedKeysCheck(leaked, before !== null || obs.leakedKeys !== undefined, t, breach))
+  checks.push(leakedKeysCheck(leaked, before !== null || obs.leakedKeys !== undefined, obs.leakedKeys !== undefined, t, breach))
 
   // wrong-db
   if (obs.wrongDb) {
@@ -387,6 +387,8 @@ function keyCountGrowth(before: Snapshot | null, after: Snapshot): { count: numb
 function leakedKeysCheck(
   leaked: { count: number; byDb: Record<string, number> },
   measurable: boolean,
+  /** From the key inventory: the names are known, not only the counts. */
+  exact: boolean,
   t: Thresholds,
   breach: (c: CheckName) => CheckStatus
 ): CheckResult {
@@ -395,7 +397,12 @@ function leakedKeysCheck(
   const where = Object.entries(leaked.byDb)
     .map(([db, n]) => `DB ${db}: ${n}`)
     .join(', ')
-  const found = leaked.count === 0 ? 'No keys were left behind.' : `${plural(leaked.count, 'key')} more after the step than before (${where}).`
+  const found =
+    leaked.count === 0
+      ? 'No keys were left behind.'
+      : exact
+        ? `${plural(leaked.count, 'key')} left behind: present after the step and not before (${where}).`
+        : `${plural(leaked.count, 'key')} more after the step than before (${where}).`
   if (t.maxLeakedKeys === undefined) {
     return { ...base, status: 'pass', measured: leaked.count, message: `${found}${leaked.count > 0 ? ' Reported only: set max-leaked-keys to check it.' : ''}` }
   }

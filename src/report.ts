@@ -5,6 +5,7 @@ import type { RedisTarget } from './redis/target.js'
 import type { CommandReport } from './run/output.js'
 import type { SamplingReport } from './sampler/sample.js'
 import type { Snapshot } from './snapshot.js'
+import type { KeysReport } from './keys/report.js'
 import { TOOL_NAME, TOOL_VERSION } from './version.js'
 
 export const SCHEMA_VERSION = 1
@@ -36,6 +37,8 @@ export interface Report {
   metrics: Record<string, number | null>
   /** Sections that later parts of the product add (samples, key analysis, the command run). */
   extra: Record<string, unknown>
+  /** The key analysis: prefixes, largest keys, leaked keys, keys in the wrong DB (absent when key-scan-budget is 0). */
+  keys?: KeysReport
   /** The samples taken during the step, their peak, first OOM and eviction, and gaps; absent when not sampled. */
   sampling?: SamplingReport
   /** The command the `run` input ran; absent in attach mode. */
@@ -50,6 +53,7 @@ export interface ReportInput {
   observations?: StepObservations
   errors?: string[]
   extra?: Record<string, unknown>
+  keys?: KeysReport
   now?: Date
   sampling?: SamplingReport
   command?: CommandReport
@@ -80,6 +84,7 @@ export function buildReport(input: ReportInput): Report {
     errors,
     metrics: after ? exporterMetrics(after, judgement) : {},
     extra: input.extra ?? {},
+    ...(input.keys ? { keys: input.keys } : {}),
     ...(input.sampling ? { sampling: input.sampling } : {}),
     ...(input.command ? { command: input.command } : {})
   }

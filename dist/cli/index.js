@@ -24377,7 +24377,7 @@ function judge(before, after, t, obs = {}) {
     }
     // leaked-keys
     const leaked = obs.leakedKeys ?? keyCountGrowth(before, after);
-    checks.push(leakedKeysCheck(leaked, before !== null || obs.leakedKeys !== undefined, t, breach));
+    checks.push(leakedKeysCheck(leaked, before !== null || obs.leakedKeys !== undefined, obs.leakedKeys !== undefined, t, breach));
     // wrong-db
     if (obs.wrongDb) {
         const w = obs.wrongDb;
@@ -24500,14 +24500,20 @@ function keyCountGrowth(before, after) {
     }
     return { count, byDb };
 }
-function leakedKeysCheck(leaked, measurable, t, breach) {
+function leakedKeysCheck(leaked, measurable, 
+/** From the key inventory: the names are known, not only the counts. */
+exact, t, breach) {
     const base = { check: 'leaked-keys', unit: 'count', limit: t.maxLeakedKeys ?? null };
     if (!measurable)
         return { ...base, status: 'skipped', measured: null, message: 'Could not run without a "before" snapshot.' };
     const where = Object.entries(leaked.byDb)
         .map(([db, n]) => `DB ${db}: ${n}`)
         .join(', ');
-    const found = leaked.count === 0 ? 'No keys were left behind.' : `${plural(leaked.count, 'key')} more after the step than before (${where}).`;
+    const found = leaked.count === 0
+        ? 'No keys were left behind.'
+        : exact
+            ? `${plural(leaked.count, 'key')} left behind: present after the step and not before (${where}).`
+            : `${plural(leaked.count, 'key')} more after the step than before (${where}).`;
     if (t.maxLeakedKeys === undefined) {
         return { ...base, status: 'pass', measured: leaked.count, message: `${found}${leaked.count > 0 ? ' Reported only: set max-leaked-keys to check it.' : ''}` };
     }
@@ -24809,6 +24815,7 @@ function buildReport(input) {
         errors,
         metrics: after ? exporterMetrics(after, judgement) : {},
         extra: input.extra ?? {},
+        ...(input.keys ? { keys: input.keys } : {}),
         ...(input.sampling ? { sampling: input.sampling } : {}),
         ...(input.command ? { command: input.command } : {})
     };

@@ -53199,7 +53199,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 67628:
+/***/ 17966:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -57840,7 +57840,7 @@ function judge(before, after, t, obs = {}) {
     }
     // leaked-keys
     const leaked = obs.leakedKeys ?? keyCountGrowth(before, after);
-    checks.push(leakedKeysCheck(leaked, before !== null || obs.leakedKeys !== undefined, t, breach));
+    checks.push(leakedKeysCheck(leaked, before !== null || obs.leakedKeys !== undefined, obs.leakedKeys !== undefined, t, breach));
     // wrong-db
     if (obs.wrongDb) {
         const w = obs.wrongDb;
@@ -57963,14 +57963,20 @@ function keyCountGrowth(before, after) {
     }
     return { count, byDb };
 }
-function leakedKeysCheck(leaked, measurable, t, breach) {
+function leakedKeysCheck(leaked, measurable, 
+/** From the key inventory: the names are known, not only the counts. */
+exact, t, breach) {
     const base = { check: 'leaked-keys', unit: 'count', limit: t.maxLeakedKeys ?? null };
     if (!measurable)
         return { ...base, status: 'skipped', measured: null, message: 'Could not run without a "before" snapshot.' };
     const where = Object.entries(leaked.byDb)
         .map(([db, n]) => `DB ${db}: ${n}`)
         .join(', ');
-    const found = leaked.count === 0 ? 'No keys were left behind.' : `${plural(leaked.count, 'key')} more after the step than before (${where}).`;
+    const found = leaked.count === 0
+        ? 'No keys were left behind.'
+        : exact
+            ? `${plural(leaked.count, 'key')} left behind: present after the step and not before (${where}).`
+            : `${plural(leaked.count, 'key')} more after the step than before (${where}).`;
     if (t.maxLeakedKeys === undefined) {
         return { ...base, status: 'pass', measured: leaked.count, message: `${found}${leaked.count > 0 ? ' Reported only: set max-leaked-keys to check it.' : ''}` };
     }
@@ -58048,6 +58054,7 @@ function report_buildReport(input) {
         errors,
         metrics: after ? exporterMetrics(after, judgement) : {},
         extra: input.extra ?? {},
+        ...(input.keys ? { keys: input.keys } : {}),
         ...(input.sampling ? { sampling: input.sampling } : {}),
         ...(input.command ? { command: input.command } : {})
     };
@@ -58195,6 +58202,930 @@ async function runCommand(command, hide = []) {
         oomLines: scanners.out.count + scanners.err.count,
         oomQuotes: [...scanners.out.quotes, ...scanners.err.quotes].slice(0, MAX_QUOTED_LINES)
     };
+}
+
+;// CONCATENATED MODULE: ./src/keys/keyset.ts
+/**
+ * A set of key names held as 64-bit hashes in two typed arrays (open addressing): 1M keys take
+ * 16 MB whatever the length of their names, where a JS Set of the names took over 100 MB.
+ * Two keys share a hash with odds of about n / 2^64 (1 in 10^13 for a million keys): a new key
+ * could then be taken for an old one. Pure: no I/O.
+ */
+const scratch = new Uint32Array(2);
+/** Two independent 32-bit hashes of a byte string (FNV-1a and a multiply-xorshift hash). */
+function hashKey(key) {
+    const h = hashInto(key);
+    return [h[0], h[1]];
+}
+/** hashKey without allocating: the result is valid until the next call. */
+function hashInto(key) {
+    let a = 0x811c9dc5;
+    let b = 0x9747b28c ^ key.length;
+    for (let i = 0; i < key.length; i++) {
+        const c = key.charCodeAt(i);
+        a = Math.imul(a ^ c, 0x01000193);
+        b = Math.imul(b ^ c, 0x5bd1e995);
+        b ^= b >>> 15;
+    }
+    b = Math.imul(b ^ (b >>> 13), 0xc2b2ae35);
+    b ^= b >>> 16;
+    scratch[0] = a;
+    // (0, 0) marks an empty slot.
+    scratch[1] = a === 0 && b === 0 ? 1 : b;
+    return scratch;
+}
+class KeyHashSet {
+    hi;
+    lo;
+    mask;
+    count = 0;
+    constructor(expected = 16) {
+        let cap = 16;
+        while (cap < expected * 2)
+            cap *= 2;
+        this.hi = new Uint32Array(cap);
+        this.lo = new Uint32Array(cap);
+        this.mask = cap - 1;
+    }
+    get size() {
+        return this.count;
+    }
+    has(key) {
+        const h = hashInto(key);
+        return this.hasHash(h[0], h[1]);
+    }
+    /** Adds a key; true when it was not in the set. */
+    add(key) {
+        const h = hashInto(key);
+        return this.addHash(h[0], h[1]);
+    }
+    hasHash(a, b) {
+        for (let i = (a ^ Math.imul(b, 0x9e3779b1)) & this.mask;; i = (i + 1) & this.mask) {
+            const h = this.hi[i];
+            const l = this.lo[i];
+            if (h === 0 && l === 0)
+                return false;
+            if (h === a && l === b)
+                return true;
+        }
+    }
+    addHash(a, b) {
+        if ((this.count + 1) * 2 > this.hi.length)
+            this.grow();
+        for (let i = (a ^ Math.imul(b, 0x9e3779b1)) & this.mask;; i = (i + 1) & this.mask) {
+            const h = this.hi[i];
+            const l = this.lo[i];
+            if (h === 0 && l === 0) {
+                this.hi[i] = a;
+                this.lo[i] = b;
+                this.count++;
+                return true;
+            }
+            if (h === a && l === b)
+                return false;
+        }
+    }
+    grow() {
+        const { hi, lo } = this;
+        this.hi = new Uint32Array(hi.length * 2);
+        this.lo = new Uint32Array(lo.length * 2);
+        this.mask = this.hi.length - 1;
+        this.count = 0;
+        for (let i = 0; i < hi.length; i++)
+            if (hi[i] !== 0 || lo[i] !== 0)
+                this.addHash(hi[i], lo[i]);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/keys/diff.ts
+/**
+ * Leaked keys: keys present after the step and not before, per DB, found one key at a time while
+ * the "after" scan runs, so the "after" side never has to be held in memory. Pure: no I/O.
+ */
+
+const DEFAULT_LEAK_CAPS = { perPrefix: 5, total: 500 };
+class LeakCollector {
+    before;
+    caps;
+    groups = new Map();
+    count = 0;
+    withoutTtl = 0;
+    bytes = 0;
+    namesKept = 0;
+    byDb = {};
+    /** `before` is taken over: leaked keys are added to it, so a key SCAN returns twice counts once. */
+    constructor(before, caps = DEFAULT_LEAK_CAPS) {
+        this.before = before;
+        this.caps = caps;
+    }
+    /** True when the key was not there before (nor seen yet in this scan): its TTL is wanted. */
+    isNew(db, key) {
+        return !this.before.get(db)?.has(key);
+    }
+    /** Looks at one key of the "after" scan; true when it was not there before. */
+    add(db, key, prefix, bytes, ttlMs) {
+        let seen = this.before.get(db);
+        if (!seen) {
+            seen = new KeyHashSet();
+            this.before.set(db, seen);
+        }
+        if (!seen.add(key))
+            return false;
+        this.count++;
+        this.bytes += bytes;
+        this.byDb[db] = (this.byDb[db] ?? 0) + 1;
+        if (ttlMs === -1)
+            this.withoutTtl++;
+        const id = `${db}\u0000${prefix}`;
+        let g = this.groups.get(id);
+        if (!g) {
+            g = { db, prefix, keys: 0, withoutTtl: 0, bytes: 0, samples: [] };
+            this.groups.set(id, g);
+        }
+        g.keys++;
+        g.bytes += bytes;
+        if (ttlMs === -1)
+            g.withoutTtl++;
+        if (g.samples.length < this.caps.perPrefix && this.namesKept < this.caps.total) {
+            g.samples.push({ key, bytes, ttlMs });
+            this.namesKept++;
+        }
+        return true;
+    }
+    result() {
+        const groups = [...this.groups.values()].sort((a, b) => b.keys - a.keys || b.bytes - a.bytes);
+        for (const g of groups)
+            g.samples.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+        return {
+            count: this.count,
+            byDb: { ...this.byDb },
+            withoutTtl: this.withoutTtl,
+            bytes: this.bytes,
+            groups,
+            namesKept: this.namesKept,
+            namesCapped: this.namesKept < this.count
+        };
+    }
+}
+
+// EXTERNAL MODULE: external "node:buffer"
+var external_node_buffer_ = __nccwpck_require__(4573);
+;// CONCATENATED MODULE: ./src/keys/prefix.ts
+/**
+ * Key names to prefixes (KeyGroup names), and key names to text for JSON and markdown. Pure.
+ *
+ * Inside the key analysis a key name is a "byte string": a JS string whose every char is one byte
+ * of the name (latin1), so binary names survive exactly, take one byte per char in V8, and can be
+ * grouped and compared without decoding. Only at the edge (JSON, markdown) do they become text.
+ */
+
+
+/** The mark an id-like segment is replaced with; also how a group says "and more segments". */
+const WILDCARD = '*';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ULID = /^[0-7][0-9a-hjkmnp-tv-z]{25}$/i;
+/**
+ * True for a segment that names one thing rather than a kind of thing: a number, a UUID, hex of 8+
+ * chars with a digit in it (so words such as `deadbeef` stay), a ULID, or a token of 20+ letters,
+ * digits, `_` and `-` that mixes digits and letters (nanoid, base64url ids).
+ * One pass over the chars: it runs for every part of every key, a million keys in a second or two.
+ */
+function isIdLike(segment) {
+    const len = segment.length;
+    if (len === 0)
+        return false;
+    let digits = 0;
+    let hexLetters = 0;
+    let otherLetters = 0;
+    let dashes = 0;
+    let underscores = 0;
+    for (let i = 0; i < len; i++) {
+        const c = segment.charCodeAt(i);
+        if (c >= 48 && c <= 57)
+            digits++;
+        else if ((c >= 97 && c <= 102) || (c >= 65 && c <= 70))
+            hexLetters++;
+        else if ((c >= 103 && c <= 122) || (c >= 71 && c <= 90))
+            otherLetters++;
+        else if (c === 45)
+            dashes++;
+        else if (c === 95)
+            underscores++;
+        else
+            return false;
+    }
+    if (digits === len)
+        return true;
+    if (digits === 0)
+        return false;
+    if (dashes === 0 && underscores === 0 && otherLetters === 0 && len >= 8)
+        return true; // hex
+    if (len === 36 && dashes === 4 && UUID.test(segment))
+        return true;
+    if (len === 26 && dashes === 0 && underscores === 0 && ULID.test(segment))
+        return true;
+    return len >= 20 && hexLetters + otherLetters > 0;
+}
+/**
+ * The group a key belongs to, as a glob that matches the key: up to `depth` segments with id-like
+ * ones turned into `*`, and `:*` added when the key has more segments. `session:8f3a9c01` →
+ * `session:*`, `user:42:profile` → `user:*`, `bull:mail:17:data` → `bull:mail:*`, `counter` → `counter`.
+ */
+function prefixOf(key, rule) {
+    const { delimiter, depth } = rule;
+    let prefix = '';
+    let last = '';
+    let start = 0;
+    for (let kept = 0;; kept++) {
+        // Getting here with `depth` parts kept means a delimiter followed the last one: more parts follow.
+        if (kept === depth)
+            return last === WILDCARD ? prefix : prefix + delimiter + WILDCARD;
+        const at = key.indexOf(delimiter, start);
+        const segment = at < 0 ? key.slice(start) : key.slice(start, at);
+        last = isIdLike(segment) ? WILDCARD : segment;
+        prefix = kept === 0 ? last : prefix + delimiter + last;
+        if (at < 0)
+            return prefix;
+        start = at + delimiter.length;
+    }
+}
+/** One segment, or `*` when it is id-like. */
+function normaliseSegment(segment) {
+    return isIdLike(segment) ? WILDCARD : segment;
+}
+/** Byte string → JSON form. */
+function keyName(bytes) {
+    const buf = Buffer.from(bytes, 'latin1');
+    if ((0,external_node_buffer_.isUtf8)(buf))
+        return { key: buf.toString('utf8') };
+    let text = '';
+    for (const b of buf)
+        text += b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
+    return { key: text, keyBase64: buf.toString('base64') };
+}
+/** Text (as the user types it in an input) → byte string. */
+function toByteString(text) {
+    return Buffer.from(text, 'utf8').toString('latin1');
+}
+/**
+ * Redis's own glob (`*`, `?`, `[abc]`, `[^a]`, `[a-z]`, `\x` escapes), as KEYS and SCAN MATCH use it,
+ * compiled to a RegExp over byte strings. An unclosed `[` is taken literally.
+ */
+function globToRegExp(pattern) {
+    const p = toByteString(pattern);
+    let re = '';
+    for (let i = 0; i < p.length; i++) {
+        const ch = p[i];
+        if (ch === '*')
+            re += '[\\s\\S]*';
+        else if (ch === '?')
+            re += '[\\s\\S]';
+        else if (ch === '\\' && i + 1 < p.length)
+            re += escapeRe(p[++i]);
+        else if (ch === '[') {
+            const close = p.indexOf(']', i + 2);
+            if (close < 0) {
+                re += '\\[';
+                continue;
+            }
+            let body = p.slice(i + 1, close);
+            const negate = body.startsWith('^');
+            if (negate)
+                body = body.slice(1);
+            let cls = '';
+            for (let j = 0; j < body.length; j++) {
+                if (body[j] === '\\' && j + 1 < body.length)
+                    cls += escapeClass(body[++j]);
+                else if (body[j] === '-' && j > 0 && j + 1 < body.length)
+                    cls += '-';
+                else
+                    cls += escapeClass(body[j]);
+            }
+            re += `[${negate ? '^' : ''}${cls}]`;
+            i = close;
+        }
+        else
+            re += escapeRe(ch);
+    }
+    return new RegExp(`^${re}$`);
+}
+function escapeRe(ch) {
+    return /[\\^$.*+?()[\]{}|/-]/.test(ch) ? `\\${ch}` : ch;
+}
+function escapeClass(ch) {
+    return /[\\\]^-]/.test(ch) ? `\\${ch}` : ch;
+}
+/** Parses `ignore-keys`: globs separated by commas or new lines; one RegExp for all, or null for none. */
+function parseIgnoreKeys(text, name = 'ignore-keys') {
+    const patterns = text
+        .split(/[,\n]/)
+        .map((p) => p.trim())
+        .filter((p) => p !== '');
+    if (patterns.length === 0)
+        return { patterns, matcher: null };
+    for (const p of patterns) {
+        if (p === '*')
+            throw new UserError(`${name}: "*" would leave out every key. Name the prefixes to leave out, e.g. bull:*,sess:*.`);
+    }
+    const sources = patterns.map((p) => globToRegExp(p).source);
+    return { patterns, matcher: new RegExp(sources.join('|')) };
+}
+
+;// CONCATENATED MODULE: ./src/keys/tally.ts
+/**
+ * Counts keys into KeyGroups and keeps the largest keys, one key at a time, then turns the counts
+ * into an Inventory (extrapolated by DBSIZE when the scan stopped early). Pure: no I/O.
+ */
+
+const OTHER_PREFIX = '(other prefixes)';
+const DEFAULT_TALLY = { topKeys: 20, maxGroups: 20_000 };
+class KeyTally {
+    opts;
+    groups = new Map();
+    groupCount = 0;
+    foldedKeys = 0;
+    top = [];
+    topMin = 0;
+    constructor(opts) {
+        this.opts = opts;
+    }
+    /** Counts one key; returns its prefix. */
+    add(db, key, bytes) {
+        let prefix = prefixOf(key, this.opts.rule);
+        let byPrefix = this.groups.get(db);
+        if (!byPrefix) {
+            byPrefix = new Map();
+            this.groups.set(db, byPrefix);
+        }
+        let g = byPrefix.get(prefix);
+        if (!g) {
+            if (this.groupCount >= this.opts.maxGroups) {
+                prefix = OTHER_PREFIX;
+                this.foldedKeys++;
+                g = byPrefix.get(prefix);
+            }
+            if (!g) {
+                g = { db, prefix, keys: 0, bytes: 0 };
+                byPrefix.set(prefix, g);
+                this.groupCount++;
+            }
+        }
+        g.keys++;
+        g.bytes += bytes;
+        if (this.opts.topKeys > 0 && (this.top.length < this.opts.topKeys || bytes > this.topMin))
+            this.keepTop({ db, key, bytes, ttlMs: null });
+        return prefix;
+    }
+    /** The largest keys so far, for filling in their TTLs. */
+    get largest() {
+        return this.top;
+    }
+    keepTop(k) {
+        // A sorted array is enough: it holds ~20 keys, and most keys are smaller than its smallest.
+        let i = this.top.length;
+        while (i > 0 && this.top[i - 1].bytes < k.bytes)
+            i--;
+        this.top.splice(i, 0, k);
+        if (this.top.length > this.opts.topKeys)
+            this.top.pop();
+        this.topMin = this.top[this.top.length - 1].bytes;
+    }
+    /** The inventory: groups scaled by DBSIZE/scanned for DBs whose scan did not finish. */
+    finish(meta) {
+        const factor = new Map();
+        for (const d of meta.dbs) {
+            // The part seen stands for the whole DB: DBSIZE over the keys seen (ignored ones included).
+            if (!d.complete && d.scanned > 0)
+                factor.set(d.db, Math.max(1, d.dbsize / (d.scanned + d.ignored)));
+        }
+        const groups = [];
+        for (const byPrefix of this.groups.values()) {
+            for (const g of byPrefix.values()) {
+                const f = factor.get(g.db);
+                groups.push(f === undefined
+                    ? { ...g, estimated: false }
+                    : { ...g, keys: Math.round(g.keys * f), bytes: Math.round(g.bytes * f), estimated: true });
+            }
+        }
+        groups.sort((a, b) => b.bytes - a.bytes || b.keys - a.keys);
+        return {
+            ...meta,
+            complete: meta.dbs.every((d) => d.complete),
+            groups,
+            topKeys: this.top,
+            foldedKeys: this.foldedKeys
+        };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/keys/inventory.ts
+/**
+ * The key inventory's I/O: SCAN every DB that INFO keyspace lists and take MEMORY USAGE of every
+ * key, either with one Lua call per batch that scans and measures on the server (the fast path:
+ * one round trip, no key names sent back to Redis) or with SCAN plus one pipeline of MEMORY USAGE
+ * per batch (the fallback when scripting is disabled or fails; Dragonfly, managed services).
+ * TTLs are asked only for the keys the caller needs them for (the leaked ones) and the largest keys.
+ * Key names travel as Buffers and become byte strings (prefix.ts), so binary names survive.
+ */
+
+
+
+
+
+const DEFAULT_SCAN_COUNT = 1000;
+const TTL_BATCH = 1000;
+const BUFFERS = { typeMapping: { [dist.RESP_TYPES.BLOB_STRING]: Buffer } };
+/**
+ * One SCAN step and MEMORY USAGE of each key it returned (when ARGV[3] is 1), all on the server.
+ * Returns [cursor, key1..keyN, bytes1..bytesN]. One call over ~1000 keys blocks Redis ~2 ms.
+ */
+const SCAN_SCRIPT = `local r = redis.call('SCAN', ARGV[1], 'COUNT', ARGV[2])
+local keys = r[2]
+local n = #keys
+local out = {r[1]}
+local mem = ARGV[3] == '1'
+for i = 1, n do
+  out[i + 1] = keys[i]
+  local m = 0
+  if mem then m = redis.call('MEMORY', 'USAGE', keys[i]) or 0 end
+  out[n + i + 1] = m
+end
+return out`;
+/** PTTL of each declared key, in one call. */
+const TTL_SCRIPT = `local out = {}
+for i = 1, #KEYS do out[i] = redis.call('PTTL', KEYS[i]) end
+return out`;
+/** Takes the inventory of every DB with keys. The budget stops it; the rest is extrapolated by DBSIZE. */
+async function takeInventory(conn, opts) {
+    const started = Date.now();
+    const takenAt = new Date(started).toISOString();
+    const timeout = opts.commandTimeoutMs ?? 10_000;
+    const count = String(opts.count ?? DEFAULT_SCAN_COUNT);
+    const keyspace = parseKeyspace(info_parseInfo(await conn.info('keyspace')).keyspace);
+    const dbNumbers = Object.keys(keyspace)
+        .map(Number)
+        .sort((a, b) => a - b);
+    const tally = new KeyTally({ rule: opts.rule, topKeys: opts.topKeys ?? DEFAULT_TALLY.topKeys, maxGroups: opts.maxGroups ?? DEFAULT_TALLY.maxGroups });
+    const dbs = [];
+    let method = opts.method === 'pipeline' ? 'pipeline' : 'lua';
+    let fallbackReason;
+    let memoryUsage = true;
+    // A connection of our own, so SELECT never changes the DB of the connection the snapshots use.
+    const client = conn.raw.duplicate();
+    client.on('error', () => { });
+    const raw = (args) => client.sendCommand(args, BUFFERS);
+    const send = (args) => withTimeout(raw(args), timeout, `${String(args[0])} to Redis`);
+    try {
+        await withTimeout(client.connect(), timeout, 'connect');
+        memoryUsage = await probeMemoryUsage(send);
+        const scanScript = new Script(send, SCAN_SCRIPT);
+        const ttlScript = new Script(send, TTL_SCRIPT);
+        const step = (cursor) => method === 'lua' ? scanLua(scanScript, cursor, count, memoryUsage) : scanPipelined(raw, send, cursor, count, memoryUsage, timeout);
+        const ttls = (keys) => (method === 'lua' ? ttlLua(ttlScript, keys) : ttlPipelined(raw, keys, timeout));
+        // Keys whose TTL is wanted wait for one lookup per TTL_BATCH keys, not one round trip per SCAN batch.
+        const waiting = [];
+        const flushTtl = async (db) => {
+            if (waiting.length === 0)
+                return;
+            const keys = waiting.splice(0);
+            const t = await ttls(keys.map((k) => k.buf));
+            keys.forEach((k, i) => {
+                // -2: deleted since SCAN returned it; it is counted in its prefix but is no leaked key.
+                if (t[i] !== -2)
+                    opts.onKey?.(db, k.name, k.prefix, k.bytes, t[i]);
+            });
+        };
+        let lastProgress = started;
+        let seen = 0;
+        const total = Object.values(keyspace).reduce((s, d) => s + d.keys, 0);
+        for (const db of dbNumbers) {
+            const scan = { db, dbsize: keyspace[db].keys, scanned: 0, ignored: 0, complete: false };
+            dbs.push(scan);
+            // Past the budget, each DB still gets one batch, so its figures can be extrapolated.
+            await send(['SELECT', String(db)]);
+            scan.dbsize = Number(await send(['DBSIZE']));
+            // The next batch is asked for as soon as the cursor is known, so Redis works on it while we count this one.
+            let pending = step('0');
+            let cursor = '0';
+            while (pending) {
+                let batch;
+                try {
+                    batch = await pending;
+                }
+                catch (err) {
+                    if (method !== 'lua')
+                        throw err;
+                    // Scripting disabled, not allowed for this user, or refused by the server: use the pipeline.
+                    method = 'pipeline';
+                    fallbackReason = errors_describeError(err);
+                    opts.log?.(`Key scan: the Lua fast path failed (${fallbackReason}); using the pipelined scan.`);
+                    batch = await step(cursor);
+                }
+                cursor = batch.cursor;
+                if (cursor === '0') {
+                    scan.complete = true;
+                    pending = null;
+                }
+                else if (Date.now() - started >= opts.budgetMs) {
+                    pending = null;
+                }
+                else {
+                    pending = step(cursor);
+                    // Keep an early rejection from being reported as unhandled before it is awaited.
+                    pending.catch(() => { });
+                    // node-redis writes on setImmediate: let it send the next batch before we count this one,
+                    // so Redis works on it meanwhile.
+                    await new Promise((resolve) => setImmediate(resolve));
+                }
+                for (let i = 0; i < batch.keys.length; i++) {
+                    const name = batch.keys[i].toString('latin1');
+                    if (opts.ignore?.test(name)) {
+                        scan.ignored++;
+                        continue;
+                    }
+                    const prefix = tally.add(db, name, batch.bytes[i]);
+                    scan.scanned++;
+                    if (opts.needTtl?.(db, name))
+                        waiting.push({ name, prefix, bytes: batch.bytes[i], buf: batch.keys[i] });
+                    else
+                        opts.onKey?.(db, name, prefix, batch.bytes[i], null);
+                }
+                if (waiting.length >= TTL_BATCH)
+                    await flushTtl(db);
+                seen += batch.keys.length;
+                if (opts.log && Date.now() - lastProgress >= (opts.progressEveryMs ?? 5000)) {
+                    lastProgress = Date.now();
+                    opts.log(`Key scan: ${seen.toLocaleString('en-US')} of ~${total.toLocaleString('en-US')} keys, DB ${db}, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+                }
+            }
+            await flushTtl(db);
+            // TTLs of the largest keys of this DB, a handful of commands.
+            const top = tally.largest.filter((k) => k.db === db && k.ttlMs === null);
+            if (top.length > 0) {
+                const t = await ttls(top.map((k) => Buffer.from(k.key, 'latin1')));
+                top.forEach((k, i) => (k.ttlMs = t[i]));
+            }
+        }
+    }
+    finally {
+        try {
+            await withTimeout(client.close(), 1000, 'close');
+        }
+        catch {
+            try {
+                client.destroy();
+            }
+            catch {
+                // already closed
+            }
+        }
+    }
+    return tally.finish({ takenAt, durationMs: Date.now() - started, method, fallbackReason, memoryUsage, dbs });
+}
+/** True when MEMORY USAGE works as Redis's does (Dragonfly and some proxies differ). */
+async function probeMemoryUsage(send) {
+    try {
+        const reply = await send(['MEMORY', 'USAGE', 'redis-memory-guard:probe']);
+        return reply === null || typeof reply === 'number';
+    }
+    catch {
+        return false;
+    }
+}
+/** A script sent once (SCRIPT LOAD) and then called by its SHA, loaded again if the server forgot it. */
+class Script {
+    send;
+    body;
+    sha = null;
+    constructor(send, body) {
+        this.send = send;
+        this.body = body;
+    }
+    /** Sends at once (in this tick) when the SHA is known, so the command is written before the caller goes on. */
+    call(keys, args) {
+        const argv = (sha) => ['EVALSHA', sha, String(keys.length), ...keys, ...args];
+        const reload = async () => {
+            this.sha = String(await this.send(['SCRIPT', 'LOAD', this.body]));
+            return this.send(argv(this.sha));
+        };
+        if (this.sha === null)
+            return reload();
+        return this.send(argv(this.sha)).catch((err) => {
+            if (!/NOSCRIPT/.test(errors_describeError(err)))
+                throw err;
+            return reload();
+        });
+    }
+}
+async function scanLua(script, cursor, count, memory) {
+    const reply = await script.call([], [cursor, count, memory ? '1' : '0']);
+    if (!Array.isArray(reply) || reply.length % 2 !== 1)
+        throw new Error('the scan script gave an unexpected reply');
+    const n = (reply.length - 1) / 2;
+    return { cursor: String(reply[0]), keys: reply.slice(1, n + 1), bytes: reply.slice(n + 1) };
+}
+async function scanPipelined(raw, send, cursor, count, memory, timeout) {
+    const [next, keys] = (await send(['SCAN', cursor, 'COUNT', count]));
+    let bytes = keys.map(() => 0);
+    if (memory && keys.length > 0) {
+        // Sent in one tick, so node-redis writes them as one pipeline; one timer for the batch, not one per key.
+        const replies = keys.map((k) => raw(['MEMORY', 'USAGE', k]).catch(() => 0));
+        bytes = (await withTimeout(Promise.all(replies), timeout, 'MEMORY USAGE to Redis')).map((r) => (typeof r === 'number' ? r : 0));
+    }
+    return { cursor: next.toString(), keys, bytes };
+}
+async function ttlLua(script, keys) {
+    const reply = await script.call(keys, []);
+    if (!Array.isArray(reply) || reply.length !== keys.length)
+        throw new Error('the TTL script gave an unexpected reply');
+    return reply;
+}
+async function ttlPipelined(raw, keys, timeout) {
+    const replies = keys.map((k) => raw(['PTTL', k]));
+    return (await withTimeout(Promise.all(replies), timeout, 'PTTL to Redis')).map((r) => (typeof r === 'number' ? r : -1));
+}
+
+;// CONCATENATED MODULE: ./src/keys/report.ts
+
+const MEMORY_USAGE_NOTE = 'MEMORY USAGE estimates each key (it samples 5 elements of a collection), and the sum over all keys does not add up to used_memory: ' +
+    'Redis also holds its own overhead, and the estimate counts some allocations differently. Compare prefixes by their shares, not against INFO.';
+const TOP_N = 10;
+function scanFacts(inv) {
+    const { takenAt, durationMs, method, fallbackReason, complete, dbs } = inv;
+    return { takenAt, durationMs, method, ...(fallbackReason ? { fallbackReason } : {}), complete, dbs };
+}
+function withPrefix(base, bytes) {
+    const n = keyName(bytes);
+    return { ...base, prefix: n.key, ...(n.keyBase64 ? { prefixBase64: n.keyBase64 } : {}) };
+}
+function keyFigure(db, key, bytes, ttlMs) {
+    if (ttlMs === null)
+        return { ...keyName(key), db, bytes, ttl: 'unknown' };
+    return { ...keyName(key), db, bytes, ttl: ttlMs >= 0 ? 'set' : 'none', ...(ttlMs >= 0 ? { ttlSeconds: Math.ceil(ttlMs / 1000) } : {}) };
+}
+function prefixFigure(g, total, memory) {
+    return withPrefix({ db: g.db, keys: g.keys, bytes: g.bytes, share: memory && total > 0 ? g.bytes / total : null, estimated: g.estimated }, g.prefix);
+}
+function leakGroups(leaks, keep) {
+    return leaks.groups
+        .filter((g) => keep(g.db))
+        .map((g) => withPrefix({ db: g.db, keys: g.keys, withoutTtl: g.withoutTtl, bytes: g.bytes, samples: g.samples.map((s) => keyFigure(g.db, s.key, s.bytes, s.ttlMs)) }, g.prefix));
+}
+/** Keys more per DB after than before, from INFO keyspace (the fallback without an exact diff). */
+function keyGrowth(before, after) {
+    const out = {};
+    for (const db of new Set([...Object.keys(before ?? {}), ...Object.keys(after)])) {
+        const grown = (after[db]?.keys ?? 0) - (before?.[db]?.keys ?? 0);
+        if (grown > 0)
+            out[db] = grown;
+    }
+    return out;
+}
+/** Builds `report.keys` and the observations the checks take from it. */
+function buildKeysReport(input) {
+    const { before, after, leaks, settings } = input;
+    const memory = after.memoryUsage;
+    const totalBytes = after.groups.reduce((s, g) => s + g.bytes, 0);
+    const totalKeys = after.groups.reduce((s, g) => s + g.keys, 0);
+    const byCount = [...after.groups].sort((a, b) => b.keys - a.keys || b.bytes - a.bytes);
+    const complete = after.complete && (before?.complete ?? true);
+    const extrapolated = after.groups.some((g) => g.estimated) || (before?.groups.some((g) => g.estimated) ?? false);
+    let leaked = null;
+    let leakedUnavailable;
+    const observations = {};
+    if (!before) {
+        leakedUnavailable = 'There is no key inventory from before the step, so leaked keys are counted as the growth of each DB.';
+    }
+    else if (!before.complete) {
+        leakedUnavailable =
+            'The key scan before the step stopped at key-scan-budget, so keys new in the step cannot be told apart from keys it did not reach; leaked keys are counted as the growth of each DB. Raise key-scan-budget for exact names.';
+    }
+    else if (leaks) {
+        leaked = {
+            exact: after.complete,
+            count: leaks.count,
+            byDb: leaks.byDb,
+            withoutTtl: leaks.withoutTtl,
+            withTtl: leaks.count - leaks.withoutTtl,
+            bytes: leaks.bytes,
+            groups: leakGroups(leaks, () => true),
+            namesCapped: leaks.namesCapped
+        };
+        if (after.complete)
+            observations.leakedKeys = { count: leaks.count, byDb: leaks.byDb };
+    }
+    let wrongDb = null;
+    if (settings.expectedDb !== null) {
+        const expected = settings.expectedDb;
+        const perDb = leaked ? leaked.byDb : keyGrowth(input.keyspaceBefore, input.keyspaceAfter);
+        const byDb = {};
+        for (const [db, n] of Object.entries(perDb))
+            if (Number(db) !== expected && n > 0)
+                byDb[db] = n;
+        const keys = Object.values(byDb).reduce((s, n) => s + n, 0);
+        wrongDb = { expectedDb: expected, keys, byDb, groups: leaks && leaked ? leakGroups(leaks, (db) => db !== expected) : [] };
+        observations.wrongDb = { expectedDb: expected, keys, dbs: Object.keys(byDb) };
+    }
+    const keys = {
+        settings,
+        memoryUsage: memory,
+        memoryUsageNote: memory
+            ? MEMORY_USAGE_NOTE
+            : 'This server has no MEMORY USAGE (or answers it differently, as Dragonfly does): keys are counted, memory per prefix and key is not measured.',
+        complete,
+        extrapolated,
+        before: before ? scanFacts(before) : null,
+        after: scanFacts(after),
+        totalBytes,
+        totalKeys,
+        topPrefixesByMemory: memory ? after.groups.slice(0, TOP_N).map((g) => prefixFigure(g, totalBytes, memory)) : [],
+        topPrefixesByCount: byCount.slice(0, TOP_N).map((g) => prefixFigure(g, totalBytes, memory)),
+        topKeys: memory ? after.topKeys.slice(0, TOP_N).map((k) => keyFigure(k.db, k.key, k.bytes, k.ttlMs)) : [],
+        leaked,
+        ...(leakedUnavailable ? { leakedUnavailable } : {}),
+        wrongDb
+    };
+    return { keys, observations };
+}
+
+;// CONCATENATED MODULE: ./src/keys/store.ts
+/**
+ * The "before" key names on disk, from the main step to the post step, as their 64-bit hashes
+ * (keyset.ts): per DB a record of 0xFFFFFFFF 0xFFFFFFFF, the DB number and its key count (u32
+ * each), then two u32 per key. 8 bytes a key whatever its name: 1M keys make an 8 MB file.
+ */
+
+
+
+const DB_MARK = 0xffffffff;
+const CHUNK = 1 << 20;
+/** Writes key hashes as the scan finds them, in 1 MB chunks. */
+class KeyFileWriter {
+    out;
+    buf = Buffer.allocUnsafe(CHUNK);
+    used = 0;
+    db = -1;
+    failed = null;
+    constructor(path) {
+        this.out = (0,external_node_fs_namespaceObject.createWriteStream)(path);
+        this.out.on('error', (err) => (this.failed = err));
+    }
+    /** `key` is a byte string. */
+    add(db, key) {
+        if (this.used + 16 > this.buf.length)
+            this.flush();
+        if (db !== this.db) {
+            this.buf.writeUInt32LE(DB_MARK, this.used);
+            this.buf.writeUInt32LE(DB_MARK, this.used + 4);
+            this.buf.writeUInt32LE(db, this.used + 8);
+            this.used += 12;
+            this.db = db;
+        }
+        const h = hashInto(key);
+        this.buf.writeUInt32LE(h[0], this.used);
+        this.buf.writeUInt32LE(h[1], this.used + 4);
+        this.used += 8;
+    }
+    flush() {
+        if (this.used === 0)
+            return;
+        this.out.write(this.buf.subarray(0, this.used));
+        this.buf = Buffer.allocUnsafe(CHUNK);
+        this.used = 0;
+    }
+    /** Flushes and closes; rejects when the file could not be written. */
+    async close() {
+        this.flush();
+        await new Promise((resolve, reject) => {
+            this.out.end(() => (this.failed ? reject(this.failed) : resolve()));
+            this.out.once('error', reject);
+        });
+        if (this.failed)
+            throw this.failed;
+    }
+}
+/** Reads a key file back into one hash set per DB. */
+async function readKeyFile(path) {
+    return parseKeyFile(await (0,promises_namespaceObject.readFile)(path));
+}
+/** Parses the key file format; throws on a truncated file. */
+function parseKeyFile(buf) {
+    if (buf.length % 4 !== 0)
+        throw new Error('the key file is truncated');
+    // A word view for speed (little-endian, as written, on every runner); copied when not 4-byte aligned.
+    const bytes = buf.byteOffset % 4 === 0 ? buf : Buffer.from(Uint8Array.prototype.slice.call(buf));
+    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+    const sets = new Map();
+    let current;
+    for (let i = 0; i < words.length; i += 2) {
+        if (i + 2 > words.length)
+            throw new Error('the key file is truncated');
+        const a = words[i];
+        const b = words[i + 1];
+        if (a === DB_MARK && b === DB_MARK) {
+            if (i + 3 > words.length)
+                throw new Error('the key file is truncated');
+            const db = words[i + 2];
+            i += 1; // the DB number; the loop's += 2 moves past the marks
+            current = sets.get(db) ?? new KeyHashSet((words.length - i) / 2);
+            sets.set(db, current);
+            continue;
+        }
+        if (!current)
+            throw new Error('the key file does not start with a DB record');
+        current.addHash(a, b);
+    }
+    return sets;
+}
+
+;// CONCATENATED MODULE: ./src/keys/run.ts
+/**
+ * The key analysis as the action runs it: the main step records the "before" inventory and key
+ * names in the work folder; the post step scans again, diffs against them and builds `report.keys`.
+ */
+
+
+
+
+
+
+
+const KEYS_BEFORE_FILE = 'keys-before.bin';
+const KEYS_BEFORE_SUMMARY = 'keys-before.json';
+function scanOptions(settings, log, method) {
+    return { rule: settings.rule, ignore: settings.ignore, budgetMs: settings.budgetMs, method, log };
+}
+/** One line for the log about an inventory. */
+function describeInventory(inv) {
+    const keys = inv.dbs.reduce((s, d) => s + d.scanned, 0);
+    const bytes = inv.groups.reduce((s, g) => s + g.bytes, 0);
+    const partial = inv.complete ? '' : ' (stopped at key-scan-budget; figures extrapolated by DBSIZE)';
+    const mem = inv.memoryUsage ? `, ${formatBytes(bytes)} by MEMORY USAGE` : ', counts only (no MEMORY USAGE on this server)';
+    return `Key inventory: ${keys.toLocaleString('en-US')} keys in ${inv.dbs.length} DBs${mem}, ${inv.groups.length} prefixes, ${formatDuration(inv.durationMs)} (${inv.method})${partial}.`;
+}
+/** The main step's part: scan, and write the key names and the inventory to the work folder. */
+async function recordKeysBefore(conn, settings, workDir, log) {
+    const writer = new KeyFileWriter((0,external_node_path_namespaceObject.join)(workDir, KEYS_BEFORE_FILE));
+    let inv;
+    try {
+        inv = await takeInventory(conn, { ...scanOptions(settings, log), onKey: (db, key) => writer.add(db, key) });
+    }
+    finally {
+        await writer.close();
+    }
+    await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(workDir, KEYS_BEFORE_SUMMARY), JSON.stringify(inv));
+    return inv;
+}
+/** Reads what the main step recorded; null when it recorded nothing (key analysis failed or the main step did not run). */
+async function readBefore(workDir) {
+    if (!workDir)
+        return null;
+    let inventory;
+    try {
+        inventory = JSON.parse(await (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.join)(workDir, KEYS_BEFORE_SUMMARY), 'utf8'));
+    }
+    catch {
+        return null;
+    }
+    // An incomplete "before" scan cannot tell new keys from unseen ones: its names are not used.
+    if (!inventory.complete)
+        return { inventory, keys: null };
+    try {
+        return { inventory, keys: await readKeyFile((0,external_node_path_namespaceObject.join)(workDir, KEYS_BEFORE_FILE)) };
+    }
+    catch {
+        return null;
+    }
+}
+/** The post step's part: scan again, find the leaked keys, and build `report.keys` with what it tells the checks. */
+async function analyseKeysAfter(conn, settings, workDir, snapshots, log) {
+    const before = await readBefore(workDir);
+    const leaks = before?.keys ? new LeakCollector(before.keys) : null;
+    const after = await takeInventory(conn, {
+        ...scanOptions(settings, log),
+        ...(leaks
+            ? {
+                needTtl: (db, key) => leaks.isNew(db, key),
+                // Keys without a TTL lookup were there before: only the others can be leaked.
+                onKey: (db, key, prefix, bytes, ttl) => (ttl === null ? undefined : leaks.add(db, key, prefix, bytes, ttl))
+            }
+            : {})
+    });
+    log(describeInventory(after));
+    return buildKeysReport({
+        settings: {
+            keyDelimiter: settings.delimiterText,
+            prefixDepth: settings.rule.depth,
+            ignoreKeys: settings.ignorePatterns,
+            expectedDb: settings.expectedDb,
+            keyScanBudgetMs: settings.budgetMs
+        },
+        before: before?.inventory ?? null,
+        after,
+        leaks: leaks?.result() ?? null,
+        keyspaceBefore: snapshots.before?.keyspace ?? null,
+        keyspaceAfter: snapshots.after.keyspace
+    });
 }
 
 ;// CONCATENATED MODULE: ./src/commandstats.ts
@@ -58999,13 +59930,194 @@ const samplingExtension = {
     }
 };
 
+;// CONCATENATED MODULE: ./src/keys/render.ts
+/**
+ * The key analysis in the job summary and the PR comment, as a ReportExtension: sections for the
+ * keys left behind, keys in the wrong DB and memory by prefix, and lines under the breaches.
+ * Pure: report in, text out. Key names are untrusted: they go through codeText.
+ */
+
+
+
+const n = (x) => x.toLocaleString('en-US');
+/** Longer names are cut: a 1 MB key name must not fill the summary. */
+const NAME_LIMIT = 120;
+/** A key or prefix name for a table cell: monospace, escaped, and marked when its bytes are not UTF-8. */
+function nameCell(name) {
+    const text = name.key ?? name.prefix ?? '';
+    const binary = name.keyBase64 ?? name.prefixBase64;
+    return `${codeText(text, { maxLength: NAME_LIMIT })}${binary ? ' _(binary)_' : ''}`;
+}
+function ttlText(k) {
+    if (k.ttl === 'unknown')
+        return 'TTL not checked';
+    return k.ttl === 'none' ? 'no TTL' : `TTL ${formatDuration((k.ttlSeconds ?? 0) * 1000)}`;
+}
+function samplesCell(g, max) {
+    const shown = g.samples.slice(0, max).map((s) => `${nameCell(s)} (${ttlText(s)})`);
+    const more = g.keys - shown.length;
+    return shown.join('<br>') + (more > 0 ? `<br>… and ${n(more)} more` : '');
+}
+function leakTable(groups, memory, samples) {
+    const lines = [`| DB | Prefix | Keys | Without TTL |${memory ? ' Memory |' : ''} Examples |`, `|---:|---|---:|---:|${memory ? '---:|' : ''}---|`];
+    for (const g of groups) {
+        lines.push(`| ${g.db} | ${nameCell(g)} | ${n(g.keys)} | ${n(g.withoutTtl)} |${memory ? ` ${formatBytes(g.bytes)} |` : ''} ${samplesCell(g, samples)} |`);
+    }
+    return lines;
+}
+function perDb(byDb) {
+    return Object.entries(byDb)
+        .map(([db, c]) => `DB ${db}: ${n(c)}`)
+        .join(', ');
+}
+/** One sentence about the keys left behind. */
+function leakedSentence(k) {
+    const l = k.leaked;
+    if (!l)
+        return k.leakedUnavailable ?? 'Not measured.';
+    if (l.count === 0)
+        return k.complete ? 'No key was left behind: every key after the step was there before it.' : 'No new key in the part of the keyspace scanned.';
+    return (`**${l.exact ? '' : 'at least '}${plural(l.count, 'key')}** present after the step and not before (${perDb(l.byDb)}); ` +
+        `**${n(l.withoutTtl)} without a TTL** (these stay until deleted), ${n(l.withTtl)} with a TTL` +
+        (k.memoryUsage ? `; ${formatBytes(l.bytes)} by MEMORY USAGE.` : '.'));
+}
+/** Leaked keys: exact names by prefix, with their TTL status. */
+function leakedKeysSection(k, rows = 20, samples = 5) {
+    const out = ['### Keys left behind', '', leakedSentence(k), ''];
+    const l = k.leaked;
+    if (!l || l.count === 0)
+        return out;
+    if (!l.exact)
+        out.push('The scan after the step stopped at key-scan-budget: these are the new keys in the part it reached.', '');
+    out.push(...leakTable(l.groups.slice(0, rows), k.memoryUsage, samples), '');
+    if (l.groups.length > rows)
+        out.push(`${n(l.groups.length - rows)} more prefixes are in the JSON report.`, '');
+    if (l.namesCapped)
+        out.push('Only the first names of each prefix are listed; the counts are complete.', '');
+    return out;
+}
+/** Keys that appeared outside expected-db. */
+function wrongDbSection(k, rows = 20, samples = 5) {
+    const w = k.wrongDb;
+    if (!w || w.keys === 0)
+        return [];
+    const out = ['### Keys in the wrong database', '', `The tests should use DB ${w.expectedDb}, but ${plural(w.keys, 'new key')} appeared elsewhere (${perDb(w.byDb)}).`, ''];
+    if (w.groups.length > 0)
+        out.push(...leakTable(w.groups.slice(0, rows), k.memoryUsage, samples), '');
+    return out;
+}
+function prefixRows(rows, memory) {
+    const lines = [`| DB | Prefix | Keys |${memory ? ' Memory | Share |' : ''}`, `|---:|---|---:|${memory ? '---:|---:|' : ''}`];
+    for (const p of rows) {
+        const est = p.estimated ? ' ≈' : '';
+        const mem = memory ? ` ${formatBytes(p.bytes)}${est} | ${p.share === null ? '' : `${(p.share * 100).toFixed(1)}%`} |` : '';
+        lines.push(`| ${p.db} | ${nameCell(p)} | ${n(p.keys)}${est} |${mem}`);
+    }
+    return lines;
+}
+/** Largest prefixes by memory and by count, and the largest keys, after the step. */
+function keySpaceSection(k, rows = 10) {
+    const out = [];
+    if (k.totalKeys === 0) {
+        out.push('No keys after the step.', '');
+        return [...out, ...render_scanFacts(k)];
+    }
+    if (k.memoryUsage) {
+        out.push(`${n(k.totalKeys)} keys, ${formatBytes(k.totalBytes)} by MEMORY USAGE. Largest prefixes by memory:`, '', ...prefixRows(k.topPrefixesByMemory.slice(0, rows), true), '');
+        out.push('Most keys:', '', ...prefixRows(k.topPrefixesByCount.slice(0, rows), true), '');
+        out.push('Largest keys:', '', '| DB | Key | Memory | TTL |', '|---:|---|---:|---|');
+        for (const key of k.topKeys.slice(0, rows))
+            out.push(`| ${key.db} | ${nameCell(key)} | ${formatBytes(key.bytes)} | ${ttlText(key)} |`);
+        out.push('');
+    }
+    else {
+        out.push(`${n(k.totalKeys)} keys. Prefixes with the most keys:`, '', ...prefixRows(k.topPrefixesByCount.slice(0, rows), false), '');
+    }
+    return [...out, ...render_scanFacts(k)];
+}
+function render_scanFacts(k) {
+    const lines = [`- ${k.memoryUsageNote}`];
+    const scans = k.before ? [['before', k.before], ['after', k.after]] : [['after', k.after]];
+    for (const [when, s] of scans) {
+        const partial = s.dbs.filter((d) => !d.complete);
+        const how = s.method === 'lua' ? 'SCAN with one Lua call per batch' : 'SCAN with one pipeline per batch';
+        const fallback = s.fallbackReason ? ` (the Lua fast path failed: ${escapeMarkdown(s.fallbackReason, { prose: true, maxLength: 300 })})` : '';
+        const stop = partial.length === 0
+            ? 'every key seen'
+            : `stopped at key-scan-budget; ${partial.map((d) => `DB ${d.db}: ${n(d.scanned)} of ${n(d.dbsize)} keys seen`).join(', ')}; figures marked ≈ are extrapolated by DBSIZE`;
+        lines.push(`- Key scan ${when} the step: ${formatDuration(s.durationMs)}, ${how}${fallback}, ${stop}.`);
+    }
+    if (k.settings.ignoreKeys.length > 0) {
+        const ignored = k.after.dbs.reduce((s, d) => s + d.ignored, 0);
+        lines.push(`- Left out by ignore-keys (${k.settings.ignoreKeys.map((p) => codeText(p, { maxLength: 100 })).join(', ')}): ${n(ignored)} keys.`);
+    }
+    lines.push(`- Prefixes: key names split on ${codeText(k.settings.keyDelimiter)}, first ${k.settings.prefixDepth} parts, ids (numbers, UUIDs, hex, ULIDs) as \\*.`);
+    return lines;
+}
+function render_details(summary, body) {
+    return `<details><summary>${summary}</summary>\n\n${body.join('\n').trim()}\n\n</details>`;
+}
+const render_join = (lines) => lines.join('\n').trim();
+/** The key sections for one variant; none when the report has no key analysis. */
+function keySections(report, variant) {
+    const k = report.keys;
+    if (!k)
+        return [];
+    const comment = variant === 'comment';
+    const sections = [];
+    const leakedAny = (k.leaked?.count ?? 0) > 0 || k.leaked === null;
+    if (leakedAny || !comment) {
+        sections.push({
+            id: 'keys-leaked',
+            label: 'keys left behind',
+            importance: 70,
+            placement: 'main',
+            text: render_join(leakedKeysSection(k, comment ? 8 : 20, comment ? 3 : 5)),
+            short: render_join(leakedKeysSection(k, 3, 1))
+        });
+    }
+    const wrong = wrongDbSection(k, comment ? 5 : 20, comment ? 2 : 5);
+    if (wrong.length > 0) {
+        sections.push({ id: 'keys-wrong-db', label: 'keys in the wrong database', importance: 72, placement: 'main', text: render_join(wrong), short: render_join(wrongDbSection(k, 2, 1)) });
+    }
+    sections.push({
+        id: 'keys-prefixes',
+        label: 'memory by key prefix',
+        importance: 30,
+        placement: 'details',
+        text: render_details('Memory by key prefix and the largest keys', keySpaceSection(k, comment ? 5 : 10)),
+        short: render_details('Memory by key prefix and the largest keys', keySpaceSection(k, 3))
+    });
+    return sections;
+}
+/** Lines under the leaked-keys and wrong-db breaches: where the keys are. */
+function keyBreachHints(report, check) {
+    const k = report.keys;
+    if (!k)
+        return [];
+    const top = (groups) => groups
+        .slice(0, 3)
+        .map((g) => `${nameCell(g)} in DB ${g.db}: ${n(g.keys)} (${n(g.withoutTtl)} without a TTL)`)
+        .join('; ');
+    if (check === 'leaked-keys' && k.leaked && k.leaked.groups.length > 0)
+        return [`Mostly ${top(k.leaked.groups)}.`];
+    if (check === 'wrong-db' && k.wrongDb && k.wrongDb.groups.length > 0)
+        return [`In the wrong DB: ${top(k.wrongDb.groups)}.`];
+    return [];
+}
+const keyAnalysisExtension = {
+    sections: keySections,
+    breachHints: (report, check) => keyBreachHints(report, check)
+};
+
 ;// CONCATENATED MODULE: ./src/render/extensions.ts
+
 
 /**
  * The extensions the action renders with. Key analysis and sampling each add one import and one
  * entry here (e.g. `keyAnalysisExtension`); the action's code does not change.
  */
-const REPORT_EXTENSIONS = [samplingExtension];
+const REPORT_EXTENSIONS = [samplingExtension, keyAnalysisExtension];
 
 ;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
 
@@ -64737,7 +65849,38 @@ function readSampleInterval(get, defaultMs = DEFAULT_SAMPLE_INTERVAL_MS, label =
     return ms;
 }
 
+;// CONCATENATED MODULE: ./src/keys/settings.ts
+/** The key analysis's inputs, checked and typed. */
+
+
+const KeyInput = {
+    ExpectedDb: 'expected-db',
+    KeyScanBudget: 'key-scan-budget',
+    IgnoreKeys: 'ignore-keys',
+    KeyDelimiter: 'key-delimiter',
+    PrefixDepth: 'prefix-depth'
+};
+const DEFAULT_KEY_SCAN_BUDGET_MS = 10_000;
+function readKeySettings(getInput) {
+    const budgetMs = parseDuration(getInput(KeyInput.KeyScanBudget), KeyInput.KeyScanBudget) ?? DEFAULT_KEY_SCAN_BUDGET_MS;
+    // The runner trims inputs, so an empty value means the default.
+    const delimiterText = getInput(KeyInput.KeyDelimiter) || ':';
+    const depth = parseNumber(getInput(KeyInput.PrefixDepth), KeyInput.PrefixDepth, { example: '2', min: 1, max: 10, integer: true }) ?? 2;
+    const expectedDb = parseNumber(getInput(KeyInput.ExpectedDb), KeyInput.ExpectedDb, { example: '0', min: 0, max: 100_000, integer: true }) ?? null;
+    const { patterns, matcher } = parseIgnoreKeys(getInput(KeyInput.IgnoreKeys), KeyInput.IgnoreKeys);
+    return {
+        enabled: budgetMs > 0,
+        budgetMs,
+        rule: { delimiter: toByteString(delimiterText), depth },
+        delimiterText,
+        ignorePatterns: patterns,
+        ignore: matcher,
+        expectedDb
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/action/settings.ts
+
 
 
 
@@ -64760,10 +65903,11 @@ function settings_readSettings(getInput, env = process.env) {
         throw new UserError(`${constants_Input.SampleMaxDuration}: must be longer than 0, e.g. 6h or 90m.`);
     }
     const run = getInput(constants_Input.Run).trim();
-    return { target, connectTimeoutMs, thresholds, reportPath, comment, sampleIntervalMs, sampleMaxDurationMs, run };
+    return { target, connectTimeoutMs, thresholds, reportPath, comment, sampleIntervalMs, sampleMaxDurationMs, run, keys: readKeySettings(getInput) };
 }
 
 ;// CONCATENATED MODULE: ./src/action/post.ts
+
 
 
 
@@ -64816,15 +65960,16 @@ async function report() {
     const mainError = core.getState(State.MainError);
     const errors = mainError ? [`The main step failed: ${mainError}`] : [];
     const workDir = core.getState(State.WorkDir);
-    const before = await readBefore(workDir, errors, mainError !== '');
+    const before = await post_readBefore(workDir, errors, mainError !== '');
     const sampled = await collectSamples(workDir, core.getState(State.SamplerStartedAt), settings, before, stopped, errors);
+    const keys = keyStep(settings, workDir, before, errors);
     let after = null;
     const target = postTarget(settings.target);
     if (target) {
         settings.target = target;
         // No "before" snapshot (main failed or was cancelled): Redis was not reachable then either.
         const timeoutMs = mainError || !before ? Math.min(settings.connectTimeoutMs, POST_RETRY_AFTER_MAIN_ERROR_MS) : settings.connectTimeoutMs;
-        after = await afterSnapshot(settings, timeoutMs, errors);
+        after = await afterSnapshot(settings, timeoutMs, errors, keys.run);
     }
     else {
         errors.push('No snapshot after the step: the main step started no Redis');
@@ -64835,17 +65980,39 @@ async function report() {
         after,
         thresholds: settings.thresholds,
         errors,
-        observations: sampled.observations,
-        sampling: sampled.sampling
+        observations: { ...sampled.observations, ...keys.result()?.observations },
+        sampling: sampled.sampling,
+        keys: keys.result()?.keys
     });
     await publish(report, settings);
 }
+/** The key analysis after the step, on the connection of the "after" snapshot; a failure becomes a line in `errors`. */
+function keyStep(settings, workDir, before, errors) {
+    let result = null;
+    return {
+        run: async (conn, after) => {
+            if (!settings.keys.enabled)
+                return;
+            try {
+                result = await group('Key inventory after the step', () => analyseKeysAfter(conn, settings.keys, workDir, { before, after }, info));
+            }
+            catch (err) {
+                errors.push(`The key analysis failed: ${errors_describeError(err)}`);
+            }
+        },
+        result: () => result
+    };
+}
 /** The "after" snapshot, with MEMORY DOCTOR; null (and a line in `errors`) when Redis cannot be reached. */
-async function afterSnapshot(settings, timeoutMs, errors) {
+async function afterSnapshot(settings, timeoutMs, errors, 
+/** More work on the same connection after the snapshot (the key analysis). */
+also) {
     try {
         const conn = await connection_connect(settings.target, { timeoutMs });
         try {
-            return await takeSnapshot(conn, { withDoctor: true });
+            const after = await takeSnapshot(conn, { withDoctor: true });
+            await also?.(conn, after);
+            return after;
         }
         finally {
             await conn.close();
@@ -64856,7 +66023,7 @@ async function afterSnapshot(settings, timeoutMs, errors) {
         return null;
     }
 }
-async function readBefore(workDir, errors, mainFailed) {
+async function post_readBefore(workDir, errors, mainFailed) {
     if (!workDir) {
         if (!mainFailed)
             errors.push('No "before" snapshot: the main step of this action did not run.');
@@ -64949,15 +66116,17 @@ async function runAndReport(settings, workDir, before) {
     const code = exitCodeOf(command);
     const errors = [];
     const sampled = await sampling_collectSamples(workDir, sampler?.startedAt ?? '', settings, before, stopped, errors);
-    const after = await afterSnapshot(settings, settings.connectTimeoutMs, errors);
+    const keys = keyStep(settings, workDir, before, errors);
+    const after = await afterSnapshot(settings, settings.connectTimeoutMs, errors, keys.run);
     const report = report_buildReport({
         target: settings.target,
         before,
         after,
         thresholds: settings.thresholds,
         errors,
-        observations: { ...sampled.observations, outputOomLines: command.oomLines },
+        observations: { ...sampled.observations, ...keys.result()?.observations, outputOomLines: command.oomLines },
         sampling: sampled.sampling,
+        keys: keys.result()?.keys,
         command
     });
     await publish(report, settings);
@@ -64970,6 +66139,7 @@ async function runAndReport(settings, workDir, before) {
 }
 
 ;// CONCATENATED MODULE: ./src/action/main.ts
+
 
 
 
@@ -65004,6 +66174,16 @@ async function main_run() {
         let before;
         try {
             await limitAttached(conn, provisioning);
+            // The key inventory comes first, so its own commands and script cache are not counted as the step's.
+            if (settings.keys.enabled) {
+                try {
+                    const inv = await group('Key inventory before the step', () => recordKeysBefore(conn, settings.keys, workDir, info));
+                    info(describeInventory(inv));
+                }
+                catch (err) {
+                    warning(`The key inventory before the step failed (${errors_describeError(err)}): leaked keys will be counted per DB, without names.`);
+                }
+            }
             before = await takeSnapshot(conn);
             await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(workDir, constants_BEFORE_FILE), JSON.stringify(before));
             const used = before.memory.usedMemory;
@@ -65034,7 +66214,7 @@ async function main_run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(67628);
+/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(17966);
 
 // Exit explicitly (with the exit code run() set) so that no open handle can keep the step waiting.
 await (0,_action_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)().finally(() => process.exit());

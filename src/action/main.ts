@@ -13,6 +13,7 @@ import { BEFORE_FILE, State } from './constants.js'
 import { runAndReport } from './run-step.js'
 import { startStepSampler } from './sampling.js'
 import { maskSecrets } from './secrets.js'
+import { describeInventory, recordKeysBefore } from '../keys/run.js'
 import { readSettings } from './settings.js'
 
 /** The main step: connect to Redis and take the "before" snapshot. */
@@ -36,6 +37,15 @@ export async function run(): Promise<void> {
     let before: Snapshot
     try {
       await limitAttached(conn, provisioning)
+      // The key inventory comes first, so its own commands and script cache are not counted as the step's.
+      if (settings.keys.enabled) {
+        try {
+          const inv = await core.group('Key inventory before the step', () => recordKeysBefore(conn, settings.keys, workDir, core.info))
+          core.info(describeInventory(inv))
+        } catch (err) {
+          core.warning(`The key inventory before the step failed (${describeError(err)}): leaked keys will be counted per DB, without names.`)
+        }
+      }
       before = await takeSnapshot(conn)
       await writeFile(join(workDir, BEFORE_FILE), JSON.stringify(before))
       const used = before.memory.usedMemory

@@ -2,7 +2,8 @@ import * as core from '@actions/core'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { describeError } from '../errors.js'
-import { connect } from '../redis/connection.js'
+import { connect, type RedisConnection } from '../redis/connection.js'
+import { analyseKeysAfter, type KeyAnalysis } from '../keys/run.js'
 import { buildReport, type Report } from '../report.js'
 import { renderComment, renderSummary } from '../render/markdown.js'
 import { REPORT_EXTENSIONS } from '../render/extensions.js'
@@ -54,13 +55,14 @@ async function report(): Promise<void> {
   const workDir = core.getState(State.WorkDir)
   const before = await readBefore(workDir, errors, mainError !== '')
   const sampled = await collectSamples(workDir, core.getState(State.SamplerStartedAt), settings, before, stopped, errors)
+  const keys = keyStep(settings, workDir, before, errors)
   let after: Snapshot | null = null
   const target = postTarget(settings.target)
   if (target) {
     settings.target = target
     // No "before" snapshot (main failed or was cancelled): Redis was not reachable then either.
     const timeoutMs = mainError || !before ? Math.min(settings.connectTimeoutMs, POST_RETRY_AFTER_MAIN_ERROR_MS) : settings.connectTimeoutMs
-    after = await afterSnapshot(settings, timeoutMs, errors)
+    after = await afterSnapshot(settings, timeoutMs, errors, keys.run)
   } else {
     errors.push('No snapshot after the step: the main step started no Redis')
   }
@@ -71,18 +73,48 @@ async function report(): Promise<void> {
     after,
     thresholds: settings.thresholds,
     errors,
-    observations: sampled.observations,
-    sampling: sampled.sampling
+    observations: { ...sampled.observations, ...keys.result()?.observations },
+    sampling: sampled.sampling,
+    keys: keys.result()?.keys
   })
   await publish(report, settings)
 }
 
+/** The key analysis after the step, on the connection of the "after" snapshot; a failure becomes a line in `errors`. */
+export function keyStep(
+  settings: Settings,
+  workDir: string,
+  before: Snapshot | null,
+  errors: string[]
+): { run: (conn: RedisConnection, after: Snapshot) => Promise<void>; result: () => KeyAnalysis | null } {
+  let result: KeyAnalysis | null = null
+  return {
+    run: async (conn, after) => {
+      if (!settings.keys.enabled) return
+      try {
+        result = await core.group('Key inventory after the step', () => analyseKeysAfter(conn, settings.keys, workDir, { before, after }, core.info))
+      } catch (err) {
+        errors.push(`The key analysis failed: ${describeError(err)}`)
+      }
+    },
+    result: () => result
+  }
+}
+
 /** The "after" snapshot, with MEMORY DOCTOR; null (and a line in `errors`) when Redis cannot be reached. */
-export async function afterSnapshot(settings: Settings, timeoutMs: number, errors: string[]): Promise<Snapshot | null> {
+export async function afterSnapshot(
+  settings: Settings,
+  timeoutMs: number,
+  errors: string[],
+  /** More work on the same connection after the snapshot (the key analysis). */
+  also?: (conn: RedisConnection, after: Snapshot) => Promise<void>
+): Promise<Snapshot | null> {
   try {
     const conn = await connect(settings.target, { timeoutMs })
     try {
-      return await takeSnapshot(conn, { withDoctor: true })
+      const after = await takeSnapshot(conn, { withDoctor: true })
+      await also?.(conn, after)
+      return after
     } finally {
       await conn.close()
     }

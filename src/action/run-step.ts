@@ -4,7 +4,7 @@ import { buildReport } from '../report.js'
 import { exitCodeOf, runCommand } from '../run/command.js'
 import type { Snapshot } from '../snapshot.js'
 import { Output, State } from './constants.js'
-import { afterSnapshot, publish } from './post.js'
+import { afterSnapshot, keyStep, publish } from './post.js'
 import { collectSamples, startStepSampler, stopStepSampler } from './sampling.js'
 import type { Settings } from './settings.js'
 
@@ -22,15 +22,17 @@ export async function runAndReport(settings: Settings, workDir: string, before: 
 
   const errors: string[] = []
   const sampled = await collectSamples(workDir, sampler?.startedAt ?? '', settings, before, stopped, errors)
-  const after = await afterSnapshot(settings, settings.connectTimeoutMs, errors)
+  const keys = keyStep(settings, workDir, before, errors)
+  const after = await afterSnapshot(settings, settings.connectTimeoutMs, errors, keys.run)
   const report = buildReport({
     target: settings.target,
     before,
     after,
     thresholds: settings.thresholds,
     errors,
-    observations: { ...sampled.observations, outputOomLines: command.oomLines },
+    observations: { ...sampled.observations, ...keys.result()?.observations, outputOomLines: command.oomLines },
     sampling: sampled.sampling,
+    keys: keys.result()?.keys,
     command
   })
   await publish(report, settings)

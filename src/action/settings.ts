@@ -7,6 +7,7 @@ import { parseDuration } from '../size.js'
 import { parseRedisUrl, type RedisTarget } from '../redis/target.js'
 import { readCommentSettings, type CommentSettings } from '../github/comment-settings.js'
 import { DEFAULT_REPORT_NAME, Input } from './constants.js'
+import { readKeySettings, type KeySettings } from '../keys/settings.js'
 
 /** Everything the action's inputs say, checked and typed. */
 export interface Settings {
@@ -21,6 +22,8 @@ export interface Settings {
   sampleMaxDurationMs: number
   /** The command to run and watch (the `run` input); empty for attach mode. */
   run: string
+  /** The key analysis (inventory, leaked keys, prefixes, wrong DB). */
+  keys: KeySettings
 }
 
 export { MIN_SAMPLE_INTERVAL_MS } from '../options.js'
@@ -43,5 +46,5 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv = proces
     throw new UserError(`${Input.SampleMaxDuration}: must be longer than 0, e.g. 6h or 90m.`)
   }
   const run = getInput(Input.Run).trim()
-  return { target, connectTimeoutMs, thresholds, reportPath, comment, sampleIntervalMs, sampleMaxDurationMs, run }
+  return { target, connectTimeoutMs, thresholds, reportPath, comment, sampleIntervalMs, sampleMaxDurationMs, run, keys: readKeySettings(getInput) }
 }

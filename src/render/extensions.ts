@@ -7,6 +7,7 @@
 import type { CheckName } from '../checks.js'
 import type { Report } from '../report.js'
 import { samplingExtension } from './timeline.js'
+import { keyAnalysisExtension } from '../keys/render.js'
 
 /** Which text is being rendered: the job summary (everything) or the PR comment (shorter). */
 export type Variant = 'summary' | 'comment'
@@ -39,4 +40,4 @@ export interface ReportExtension {
  * The extensions the action renders with. Key analysis and sampling each add one import and one
  * entry here (e.g. `keyAnalysisExtension`); the action's code does not change.
  */
-export const REPORT_EXTENSIONS: readonly ReportExtension[] = [samplingExtension]
+export const REPORT_EXTENSIONS: readonly ReportExtension[] = [samplingExtension, keyAnalysisExtension]

@@ -1,0 +1,254 @@
+/**
+ * The key inventory's I/O: SCAN every DB that INFO keyspace lists and take MEMORY USAGE of every
+ * key, either with one Lua call per batch that scans and measures on the server (the fast path:
+ * one round trip, no key names sent back to Redis) or with SCAN plus one pipeline of MEMORY USAGE
+ * per batch (the fallback when scripting is disabled or fails; Dragonfly, managed services).
+ * TTLs are asked only for the keys the caller needs them for (the leaked ones) and the largest keys.
+ * Key names travel as Buffers and become byte strings (prefix.ts), so binary names survive.
+ */
+import { RESP_TYPES } from '@redis/client'
+import { parseInfo, parseKeyspace } from '../info.js'
+import { withTimeout, type RedisClient, type RedisConnection } from '../redis/connection.js'
+import { describeError } from '../errors.js'
+import { KeyTally, DEFAULT_TALLY, type DbScan, type Inventory, type ScanMethod } from './tally.js'
+import type { PrefixRule } from './prefix.js'
+
+export type MethodChoice = 'auto' | ScanMethod
+
+export interface ScanOptions {
+  rule: PrefixRule
+  /** Keys to leave out (byte-string RegExp from parseIgnoreKeys), or null. */
+  ignore: RegExp | null
+  /** Stop scanning after this long and extrapolate by DBSIZE. */
+  budgetMs: number
+  /** `auto` is the Lua fast path with the pipeline as fallback (the faster one, measured by bench/keys.sh). */
+  method?: MethodChoice
+  /** SCAN COUNT: keys per batch. */
+  count?: number
+  topKeys?: number
+  maxGroups?: number
+  /** Which keys need their TTL (PTTL) for onKey; none when absent. */
+  needTtl?: (db: number, key: string) => boolean
+  /** Called for every key seen, with its prefix; `ttlMs` is null unless needTtl asked for it. */
+  onKey?: (db: number, key: string, prefix: string, bytes: number, ttlMs: number | null) => void
+  /** A progress line for long scans. */
+  log?: (line: string) => void
+  progressEveryMs?: number
+  commandTimeoutMs?: number
+}
+
+export const DEFAULT_SCAN_COUNT = 1000
+const TTL_BATCH = 1000
+const BUFFERS = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } } as const
+
+/**
+ * One SCAN step and MEMORY USAGE of each key it returned (when ARGV[3] is 1), all on the server.
+ * Returns [cursor, key1..keyN, bytes1..bytesN]. One call over ~1000 keys blocks Redis ~2 ms.
+ */
+export const SCAN_SCRIPT = `local r = redis.call('SCAN', ARGV[1], 'COUNT', ARGV[2])
+local keys = r[2]
+local n = #keys
+local out = {r[1]}
+local mem = ARGV[3] == '1'
+for i = 1, n do
+  out[i + 1] = keys[i]
+  local m = 0
+  if mem then m = redis.call('MEMORY', 'USAGE', keys[i]) or 0 end
+  out[n + i + 1] = m
+end
+return out`
+
+/** PTTL of each declared key, in one call. */
+export const TTL_SCRIPT = `local out = {}
+for i = 1, #KEYS do out[i] = redis.call('PTTL', KEYS[i]) end
+return out`
+
+type Send = (args: (string | Buffer)[]) => Promise<unknown>
+
+interface Batch {
+  cursor: string
+  keys: Buffer[]
+  bytes: number[]
+}
+
+/** Takes the inventory of every DB with keys. The budget stops it; the rest is extrapolated by DBSIZE. */
+export async function takeInventory(conn: RedisConnection, opts: ScanOptions): Promise<Inventory> {
+  const started = Date.now()
+  const takenAt = new Date(started).toISOString()
+  const timeout = opts.commandTimeoutMs ?? 10_000
+  const count = String(opts.count ?? DEFAULT_SCAN_COUNT)
+  const keyspace = parseKeyspace(parseInfo(await conn.info('keyspace')).keyspace)
+  const dbNumbers = Object.keys(keyspace)
+    .map(Number)
+    .sort((a, b) => a - b)
+  const tally = new KeyTally({ rule: opts.rule, topKeys: opts.topKeys ?? DEFAULT_TALLY.topKeys, maxGroups: opts.maxGroups ?? DEFAULT_TALLY.maxGroups })
+  const dbs: DbScan[] = []
+  let method: ScanMethod = opts.method === 'pipeline' ? 'pipeline' : 'lua'
+  let fallbackReason: string | undefined
+  let memoryUsage = true
+
+  // A connection of our own, so SELECT never changes the DB of the connection the snapshots use.
+  const client = conn.raw.duplicate() as RedisClient
+  client.on('error', () => {})
+  const raw: Send = (args) => client.sendCommand(args, BUFFERS)
+  const send: Send = (args) => withTimeout(raw(args), timeout, `${String(args[0])} to Redis`)
+  try {
+    await withTimeout(client.connect(), timeout, 'connect')
+    memoryUsage = await probeMemoryUsage(send)
+    const scanScript = new Script(send, SCAN_SCRIPT)
+    const ttlScript = new Script(send, TTL_SCRIPT)
+    const step = (cursor: string): Promise<Batch> =>
+      method === 'lua' ? scanLua(scanScript, cursor, count, memoryUsage) : scanPipelined(raw, send, cursor, count, memoryUsage, timeout)
+    const ttls = (keys: Buffer[]): Promise<number[]> => (method === 'lua' ? ttlLua(ttlScript, keys) : ttlPipelined(raw, keys, timeout))
+    // Keys whose TTL is wanted wait for one lookup per TTL_BATCH keys, not one round trip per SCAN batch.
+    const waiting: { name: string; prefix: string; bytes: number; buf: Buffer }[] = []
+    const flushTtl = async (db: number): Promise<void> => {
+      if (waiting.length === 0) return
+      const keys = waiting.splice(0)
+      const t = await ttls(keys.map((k) => k.buf))
+      keys.forEach((k, i) => {
+        // -2: deleted since SCAN returned it; it is counted in its prefix but is no leaked key.
+        if (t[i] !== -2) opts.onKey?.(db, k.name, k.prefix, k.bytes, t[i])
+      })
+    }
+    let lastProgress = started
+    let seen = 0
+    const total = Object.values(keyspace).reduce((s, d) => s + d.keys, 0)
+
+    for (const db of dbNumbers) {
+      const scan: DbScan = { db, dbsize: keyspace[db].keys, scanned: 0, ignored: 0, complete: false }
+      dbs.push(scan)
+      // Past the budget, each DB still gets one batch, so its figures can be extrapolated.
+      await send(['SELECT', String(db)])
+      scan.dbsize = Number(await send(['DBSIZE']))
+      // The next batch is asked for as soon as the cursor is known, so Redis works on it while we count this one.
+      let pending: Promise<Batch> | null = step('0')
+      let cursor = '0'
+      while (pending) {
+        let batch: Batch
+        try {
+          batch = await pending
+        } catch (err) {
+          if (method !== 'lua') throw err
+          // Scripting disabled, not allowed for this user, or refused by the server: use the pipeline.
+          method = 'pipeline'
+          fallbackReason = describeError(err)
+          opts.log?.(`Key scan: the Lua fast path failed (${fallbackReason}); using the pipelined scan.`)
+          batch = await step(cursor)
+        }
+        cursor = batch.cursor
+        if (cursor === '0') {
+          scan.complete = true
+          pending = null
+        } else if (Date.now() - started >= opts.budgetMs) {
+          pending = null
+        } else {
+          pending = step(cursor)
+          // Keep an early rejection from being reported as unhandled before it is awaited.
+          pending.catch(() => {})
+          // node-redis writes on setImmediate: let it send the next batch before we count this one,
+          // so Redis works on it meanwhile.
+          await new Promise((resolve) => setImmediate(resolve))
+        }
+        for (let i = 0; i < batch.keys.length; i++) {
+          const name = batch.keys[i].toString('latin1')
+          if (opts.ignore?.test(name)) {
+            scan.ignored++
+            continue
+          }
+          const prefix = tally.add(db, name, batch.bytes[i])
+          scan.scanned++
+          if (opts.needTtl?.(db, name)) waiting.push({ name, prefix, bytes: batch.bytes[i], buf: batch.keys[i] })
+          else opts.onKey?.(db, name, prefix, batch.bytes[i], null)
+        }
+        if (waiting.length >= TTL_BATCH) await flushTtl(db)
+        seen += batch.keys.length
+        if (opts.log && Date.now() - lastProgress >= (opts.progressEveryMs ?? 5000)) {
+          lastProgress = Date.now()
+          opts.log(`Key scan: ${seen.toLocaleString('en-US')} of ~${total.toLocaleString('en-US')} keys, DB ${db}, ${((Date.now() - started) / 1000).toFixed(1)} s`)
+        }
+      }
+      await flushTtl(db)
+      // TTLs of the largest keys of this DB, a handful of commands.
+      const top = tally.largest.filter((k) => k.db === db && k.ttlMs === null)
+      if (top.length > 0) {
+        const t = await ttls(top.map((k) => Buffer.from(k.key, 'latin1')))
+        top.forEach((k, i) => (k.ttlMs = t[i]))
+      }
+    }
+  } finally {
+    try {
+      await withTimeout(client.close(), 1000, 'close')
+    } catch {
+      try {
+        client.destroy()
+      } catch {
+        // already closed
+      }
+    }
+  }
+  return tally.finish({ takenAt, durationMs: Date.now() - started, method, fallbackReason, memoryUsage, dbs })
+}
+
+/** True when MEMORY USAGE works as Redis's does (Dragonfly and some proxies differ). */
+async function probeMemoryUsage(send: Send): Promise<boolean> {
+  try {
+    const reply = await send(['MEMORY', 'USAGE', 'redis-memory-guard:probe'])
+    return reply === null || typeof reply === 'number'
+  } catch {
+    return false
+  }
+}
+
+/** A script sent once (SCRIPT LOAD) and then called by its SHA, loaded again if the server forgot it. */
+class Script {
+  private sha: string | null = null
+
+  constructor(
+    private readonly send: Send,
+    private readonly body: string
+  ) {}
+
+  /** Sends at once (in this tick) when the SHA is known, so the command is written before the caller goes on. */
+  call(keys: Buffer[], args: string[]): Promise<unknown> {
+    const argv = (sha: string): (string | Buffer)[] => ['EVALSHA', sha, String(keys.length), ...keys, ...args]
+    const reload = async (): Promise<unknown> => {
+      this.sha = String(await this.send(['SCRIPT', 'LOAD', this.body]))
+      return this.send(argv(this.sha))
+    }
+    if (this.sha === null) return reload()
+    return this.send(argv(this.sha)).catch((err: unknown) => {
+      if (!/NOSCRIPT/.test(describeError(err))) throw err
+      return reload()
+    })
+  }
+}
+
+async function scanLua(script: Script, cursor: string, count: string, memory: boolean): Promise<Batch> {
+  const reply = await script.call([], [cursor, count, memory ? '1' : '0'])
+  if (!Array.isArray(reply) || reply.length % 2 !== 1) throw new Error('the scan script gave an unexpected reply')
+  const n = (reply.length - 1) / 2
+  return { cursor: String(reply[0]), keys: reply.slice(1, n + 1) as Buffer[], bytes: reply.slice(n + 1) as number[] }
+}
+
+async function scanPipelined(raw: Send, send: Send, cursor: string, count: string, memory: boolean, timeout: number): Promise<Batch> {
+  const [next, keys] = (await send(['SCAN', cursor, 'COUNT', count])) as [Buffer, Buffer[]]
+  let bytes: number[] = keys.map(() => 0)
+  if (memory && keys.length > 0) {
+    // Sent in one tick, so node-redis writes them as one pipeline; one timer for the batch, not one per key.
+    const replies = keys.map((k) => raw(['MEMORY', 'USAGE', k]).catch(() => 0))
+    bytes = (await withTimeout(Promise.all(replies), timeout, 'MEMORY USAGE to Redis')).map((r) => (typeof r === 'number' ? r : 0))
+  }
+  return { cursor: next.toString(), keys, bytes }
+}
+
+async function ttlLua(script: Script, keys: Buffer[]): Promise<number[]> {
+  const reply = await script.call(keys, [])
+  if (!Array.isArray(reply) || reply.length !== keys.length) throw new Error('the TTL script gave an unexpected reply')
+  return reply as number[]
+}
+
+async function ttlPipelined(raw: Send, keys: Buffer[], timeout: number): Promise<number[]> {
+  const replies = keys.map((k) => raw(['PTTL', k]))
+  return (await withTimeout(Promise.all(replies), timeout, 'PTTL to Redis')).map((r) => (typeof r === 'number' ? r : -1))
+}

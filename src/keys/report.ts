@@ -1,0 +1,209 @@
+/**
+ * The key analysis's part of the report (`report.keys` in the JSON), and what it tells the checks
+ * (exact leaked keys, keys in the wrong DB). Pure: inventories in, plain data out.
+ */
+import type { StepObservations } from '../checks.js'
+import type { DbKeys } from '../info.js'
+import type { LeakResult, LeakSample } from './diff.js'
+import { keyName, type KeyName } from './prefix.js'
+import type { DbScan, Inventory, KeyGroup, ScanMethod, SizedKey } from './tally.js'
+
+export const MEMORY_USAGE_NOTE =
+  'MEMORY USAGE estimates each key (it samples 5 elements of a collection), and the sum over all keys does not add up to used_memory: ' +
+  'Redis also holds its own overhead, and the estimate counts some allocations differently. Compare prefixes by their shares, not against INFO.'
+
+export const TOP_N = 10
+
+export type TtlStatus = 'none' | 'set' | 'unknown'
+
+export interface PrefixFigure {
+  db: number
+  prefix: string
+  prefixBase64?: string
+  keys: number
+  bytes: number
+  /** Share of the bytes of all keys scanned (0..1); null on servers without MEMORY USAGE. */
+  share: number | null
+  /** Extrapolated from part of the DB (the scan stopped at key-scan-budget). */
+  estimated: boolean
+}
+
+export interface KeyFigure extends KeyName {
+  db: number
+  bytes: number
+  ttl: TtlStatus
+  /** Seconds left, for keys with a TTL. */
+  ttlSeconds?: number
+}
+
+export interface ScanFacts {
+  takenAt: string
+  durationMs: number
+  method: ScanMethod
+  fallbackReason?: string
+  complete: boolean
+  dbs: DbScan[]
+}
+
+export interface LeakedGroupFigure {
+  db: number
+  prefix: string
+  prefixBase64?: string
+  keys: number
+  withoutTtl: number
+  bytes: number
+  samples: KeyFigure[]
+}
+
+export interface KeysReport {
+  settings: { keyDelimiter: string; prefixDepth: number; ignoreKeys: string[]; expectedDb: number | null; keyScanBudgetMs: number }
+  /** False on servers without MEMORY USAGE: counts only. */
+  memoryUsage: boolean
+  memoryUsageNote: string
+  /** Both scans saw every key. */
+  complete: boolean
+  /** Some figures are extrapolated by DBSIZE because a scan stopped at the budget. */
+  extrapolated: boolean
+  before: ScanFacts | null
+  after: ScanFacts
+  /** Sum of MEMORY USAGE over the keys after the step (extrapolated where a scan stopped). */
+  totalBytes: number
+  totalKeys: number
+  topPrefixesByMemory: PrefixFigure[]
+  topPrefixesByCount: PrefixFigure[]
+  topKeys: KeyFigure[]
+  /** Keys present after the step and not before; null when no complete "before" inventory exists. */
+  leaked: {
+    /** True when both scans were complete, so the count is exact; false: at least this many (the "after" scan stopped early). */
+    exact: boolean
+    count: number
+    byDb: Record<string, number>
+    withoutTtl: number
+    withTtl: number
+    bytes: number
+    groups: LeakedGroupFigure[]
+    /** More leaked keys exist than names are listed. */
+    namesCapped: boolean
+  } | null
+  /** Why `leaked` is null, in words. */
+  leakedUnavailable?: string
+  wrongDb: { expectedDb: number; keys: number; byDb: Record<string, number>; groups: LeakedGroupFigure[] } | null
+}
+
+export interface KeysInput {
+  settings: KeysReport['settings']
+  before: Inventory | null
+  after: Inventory
+  leaks: LeakResult | null
+  /** INFO keyspace before and after, for the per-DB growth when there is no exact diff. */
+  keyspaceBefore: Record<string, DbKeys> | null
+  keyspaceAfter: Record<string, DbKeys>
+}
+
+function scanFacts(inv: Inventory): ScanFacts {
+  const { takenAt, durationMs, method, fallbackReason, complete, dbs } = inv
+  return { takenAt, durationMs, method, ...(fallbackReason ? { fallbackReason } : {}), complete, dbs }
+}
+
+function withPrefix<T extends object>(base: T, bytes: string): T & { prefix: string; prefixBase64?: string } {
+  const n = keyName(bytes)
+  return { ...base, prefix: n.key, ...(n.keyBase64 ? { prefixBase64: n.keyBase64 } : {}) }
+}
+
+export function keyFigure(db: number, key: string, bytes: number, ttlMs: number | null): KeyFigure {
+  if (ttlMs === null) return { ...keyName(key), db, bytes, ttl: 'unknown' }
+  return { ...keyName(key), db, bytes, ttl: ttlMs >= 0 ? 'set' : 'none', ...(ttlMs >= 0 ? { ttlSeconds: Math.ceil(ttlMs / 1000) } : {}) }
+}
+
+function prefixFigure(g: KeyGroup & { estimated: boolean }, total: number, memory: boolean): PrefixFigure {
+  return withPrefix(
+    { db: g.db, keys: g.keys, bytes: g.bytes, share: memory && total > 0 ? g.bytes / total : null, estimated: g.estimated },
+    g.prefix
+  )
+}
+
+function leakGroups(leaks: LeakResult, keep: (db: number) => boolean): LeakedGroupFigure[] {
+  return leaks.groups
+    .filter((g) => keep(g.db))
+    .map((g) =>
+      withPrefix(
+        { db: g.db, keys: g.keys, withoutTtl: g.withoutTtl, bytes: g.bytes, samples: g.samples.map((s: LeakSample) => keyFigure(g.db, s.key, s.bytes, s.ttlMs)) },
+        g.prefix
+      )
+    )
+}
+
+/** Keys more per DB after than before, from INFO keyspace (the fallback without an exact diff). */
+export function keyGrowth(before: Record<string, DbKeys> | null, after: Record<string, DbKeys>): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const db of new Set([...Object.keys(before ?? {}), ...Object.keys(after)])) {
+    const grown = (after[db]?.keys ?? 0) - (before?.[db]?.keys ?? 0)
+    if (grown > 0) out[db] = grown
+  }
+  return out
+}
+
+/** Builds `report.keys` and the observations the checks take from it. */
+export function buildKeysReport(input: KeysInput): { keys: KeysReport; observations: StepObservations } {
+  const { before, after, leaks, settings } = input
+  const memory = after.memoryUsage
+  const totalBytes = after.groups.reduce((s, g) => s + g.bytes, 0)
+  const totalKeys = after.groups.reduce((s, g) => s + g.keys, 0)
+  const byCount = [...after.groups].sort((a, b) => b.keys - a.keys || b.bytes - a.bytes)
+  const complete = after.complete && (before?.complete ?? true)
+  const extrapolated = after.groups.some((g) => g.estimated) || (before?.groups.some((g) => g.estimated) ?? false)
+
+  let leaked: KeysReport['leaked'] = null
+  let leakedUnavailable: string | undefined
+  const observations: StepObservations = {}
+  if (!before) {
+    leakedUnavailable = 'There is no key inventory from before the step, so leaked keys are counted as the growth of each DB.'
+  } else if (!before.complete) {
+    leakedUnavailable =
+      'The key scan before the step stopped at key-scan-budget, so keys new in the step cannot be told apart from keys it did not reach; leaked keys are counted as the growth of each DB. Raise key-scan-budget for exact names.'
+  } else if (leaks) {
+    leaked = {
+      exact: after.complete,
+      count: leaks.count,
+      byDb: leaks.byDb,
+      withoutTtl: leaks.withoutTtl,
+      withTtl: leaks.count - leaks.withoutTtl,
+      bytes: leaks.bytes,
+      groups: leakGroups(leaks, () => true),
+      namesCapped: leaks.namesCapped
+    }
+    if (after.complete) observations.leakedKeys = { count: leaks.count, byDb: leaks.byDb }
+  }
+
+  let wrongDb: KeysReport['wrongDb'] = null
+  if (settings.expectedDb !== null) {
+    const expected = settings.expectedDb
+    const perDb = leaked ? leaked.byDb : keyGrowth(input.keyspaceBefore, input.keyspaceAfter)
+    const byDb: Record<string, number> = {}
+    for (const [db, n] of Object.entries(perDb)) if (Number(db) !== expected && n > 0) byDb[db] = n
+    const keys = Object.values(byDb).reduce((s, n) => s + n, 0)
+    wrongDb = { expectedDb: expected, keys, byDb, groups: leaks && leaked ? leakGroups(leaks, (db) => db !== expected) : [] }
+    observations.wrongDb = { expectedDb: expected, keys, dbs: Object.keys(byDb) }
+  }
+
+  const keys: KeysReport = {
+    settings,
+    memoryUsage: memory,
+    memoryUsageNote: memory
+      ? MEMORY_USAGE_NOTE
+      : 'This server has no MEMORY USAGE (or answers it differently, as Dragonfly does): keys are counted, memory per prefix and key is not measured.',
+    complete,
+    extrapolated,
+    before: before ? scanFacts(before) : null,
+    after: scanFacts(after),
+    totalBytes,
+    totalKeys,
+    topPrefixesByMemory: memory ? after.groups.slice(0, TOP_N).map((g) => prefixFigure(g, totalBytes, memory)) : [],
+    topPrefixesByCount: byCount.slice(0, TOP_N).map((g) => prefixFigure(g, totalBytes, memory)),
+    topKeys: memory ? after.topKeys.slice(0, TOP_N).map((k: SizedKey) => keyFigure(k.db, k.key, k.bytes, k.ttlMs)) : [],
+    leaked,
+    ...(leakedUnavailable ? { leakedUnavailable } : {}),
+    wrongDb
+  }
+  return { keys, observations }
+}

@@ -1,0 +1,107 @@
+/**
+ * The key analysis as the action runs it: the main step records the "before" inventory and key
+ * names in the work folder; the post step scans again, diffs against them and builds `report.keys`.
+ */
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { StepObservations } from '../checks.js'
+import type { RedisConnection } from '../redis/connection.js'
+import type { Snapshot } from '../snapshot.js'
+import { formatBytes, formatDuration } from '../size.js'
+import { LeakCollector, type KeySets } from './diff.js'
+import { takeInventory, type MethodChoice, type ScanOptions } from './inventory.js'
+import { buildKeysReport, type KeysReport } from './report.js'
+import type { KeySettings } from './settings.js'
+import { KeyFileWriter, readKeyFile } from './store.js'
+import type { Inventory } from './tally.js'
+
+export const KEYS_BEFORE_FILE = 'keys-before.bin'
+export const KEYS_BEFORE_SUMMARY = 'keys-before.json'
+
+type Log = (line: string) => void
+
+function scanOptions(settings: KeySettings, log: Log, method?: MethodChoice): ScanOptions {
+  return { rule: settings.rule, ignore: settings.ignore, budgetMs: settings.budgetMs, method, log }
+}
+
+/** One line for the log about an inventory. */
+export function describeInventory(inv: Inventory): string {
+  const keys = inv.dbs.reduce((s, d) => s + d.scanned, 0)
+  const bytes = inv.groups.reduce((s, g) => s + g.bytes, 0)
+  const partial = inv.complete ? '' : ' (stopped at key-scan-budget; figures extrapolated by DBSIZE)'
+  const mem = inv.memoryUsage ? `, ${formatBytes(bytes)} by MEMORY USAGE` : ', counts only (no MEMORY USAGE on this server)'
+  return `Key inventory: ${keys.toLocaleString('en-US')} keys in ${inv.dbs.length} DBs${mem}, ${inv.groups.length} prefixes, ${formatDuration(inv.durationMs)} (${inv.method})${partial}.`
+}
+
+/** The main step's part: scan, and write the key names and the inventory to the work folder. */
+export async function recordKeysBefore(conn: RedisConnection, settings: KeySettings, workDir: string, log: Log): Promise<Inventory> {
+  const writer = new KeyFileWriter(join(workDir, KEYS_BEFORE_FILE))
+  let inv: Inventory
+  try {
+    inv = await takeInventory(conn, { ...scanOptions(settings, log), onKey: (db, key) => writer.add(db, key) })
+  } finally {
+    await writer.close()
+  }
+  await writeFile(join(workDir, KEYS_BEFORE_SUMMARY), JSON.stringify(inv))
+  return inv
+}
+
+/** Reads what the main step recorded; null when it recorded nothing (key analysis failed or the main step did not run). */
+async function readBefore(workDir: string): Promise<{ inventory: Inventory; keys: KeySets | null } | null> {
+  if (!workDir) return null
+  let inventory: Inventory
+  try {
+    inventory = JSON.parse(await readFile(join(workDir, KEYS_BEFORE_SUMMARY), 'utf8')) as Inventory
+  } catch {
+    return null
+  }
+  // An incomplete "before" scan cannot tell new keys from unseen ones: its names are not used.
+  if (!inventory.complete) return { inventory, keys: null }
+  try {
+    return { inventory, keys: await readKeyFile(join(workDir, KEYS_BEFORE_FILE)) }
+  } catch {
+    return null
+  }
+}
+
+export interface KeyAnalysis {
+  keys: KeysReport
+  observations: StepObservations
+}
+
+/** The post step's part: scan again, find the leaked keys, and build `report.keys` with what it tells the checks. */
+export async function analyseKeysAfter(
+  conn: RedisConnection,
+  settings: KeySettings,
+  workDir: string,
+  snapshots: { before: Snapshot | null; after: Snapshot },
+  log: Log
+): Promise<KeyAnalysis> {
+  const before = await readBefore(workDir)
+  const leaks = before?.keys ? new LeakCollector(before.keys) : null
+  const after = await takeInventory(conn, {
+    ...scanOptions(settings, log),
+    ...(leaks
+      ? {
+          needTtl: (db: number, key: string) => leaks.isNew(db, key),
+          // Keys without a TTL lookup were there before: only the others can be leaked.
+          onKey: (db, key, prefix, bytes, ttl) => (ttl === null ? undefined : leaks.add(db, key, prefix, bytes, ttl))
+        }
+      : {})
+  })
+  log(describeInventory(after))
+  return buildKeysReport({
+    settings: {
+      keyDelimiter: settings.delimiterText,
+      prefixDepth: settings.rule.depth,
+      ignoreKeys: settings.ignorePatterns,
+      expectedDb: settings.expectedDb,
+      keyScanBudgetMs: settings.budgetMs
+    },
+    before: before?.inventory ?? null,
+    after,
+    leaks: leaks?.result() ?? null,
+    keyspaceBefore: snapshots.before?.keyspace ?? null,
+    keyspaceAfter: snapshots.after.keyspace
+  })
+}

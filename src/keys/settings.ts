@@ -1,0 +1,44 @@
+/** The key analysis's inputs, checked and typed. */
+import { parseDuration, parseNumber } from '../size.js'
+import { parseIgnoreKeys, toByteString, type PrefixRule } from './prefix.js'
+
+export interface KeySettings {
+  /** False when key-scan-budget is 0: no inventory, leaked keys counted per DB as before. */
+  enabled: boolean
+  budgetMs: number
+  rule: PrefixRule
+  /** The delimiter as the user wrote it, for the report. */
+  delimiterText: string
+  ignorePatterns: string[]
+  ignore: RegExp | null
+  /** The DB the tests should use; null = not checked. */
+  expectedDb: number | null
+}
+
+export const KeyInput = {
+  ExpectedDb: 'expected-db',
+  KeyScanBudget: 'key-scan-budget',
+  IgnoreKeys: 'ignore-keys',
+  KeyDelimiter: 'key-delimiter',
+  PrefixDepth: 'prefix-depth'
+} as const
+
+export const DEFAULT_KEY_SCAN_BUDGET_MS = 10_000
+
+export function readKeySettings(getInput: (name: string) => string): KeySettings {
+  const budgetMs = parseDuration(getInput(KeyInput.KeyScanBudget), KeyInput.KeyScanBudget) ?? DEFAULT_KEY_SCAN_BUDGET_MS
+  // The runner trims inputs, so an empty value means the default.
+  const delimiterText = getInput(KeyInput.KeyDelimiter) || ':'
+  const depth = parseNumber(getInput(KeyInput.PrefixDepth), KeyInput.PrefixDepth, { example: '2', min: 1, max: 10, integer: true }) ?? 2
+  const expectedDb = parseNumber(getInput(KeyInput.ExpectedDb), KeyInput.ExpectedDb, { example: '0', min: 0, max: 100_000, integer: true }) ?? null
+  const { patterns, matcher } = parseIgnoreKeys(getInput(KeyInput.IgnoreKeys), KeyInput.IgnoreKeys)
+  return {
+    enabled: budgetMs > 0,
+    budgetMs,
+    rule: { delimiter: toByteString(delimiterText), depth },
+    delimiterText,
+    ignorePatterns: patterns,
+    ignore: matcher,
+    expectedDb
+  }
+}
