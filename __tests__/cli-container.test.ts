@@ -42,7 +42,8 @@ describe('--container', () => {
     const res = await runCli(['run', '--container', name, '--max-leaked-keys', '0', '--fail-on', 'oom,leaked-keys', '--', ...writeKeys('5', 'cart')])
     expect(res.stdout).toContain(`writing 5 keys to 127.0.0.1:${port}`)
     expect(res.code).toBe(1)
-    expect(res.stdout).toContain('FAIL  leaked-keys: 5 keys more after the step than before (DB 0: 5)')
+    expect(res.stdout).toContain('FAIL  leaked-keys: 5 keys left behind: present after the step and not before (DB 0: 5)')
+    expect(res.stdout).toContain('cart:*  5 keys')
     expect(res.stdout).not.toContain('throwaway')
   })
 

@@ -33,7 +33,9 @@ describe('run', () => {
     })
     expect(res.code).toBe(1)
     expect(res.stdout).toContain('writing 3 keys') // the command's output is passed through
-    expect(res.stdout).toContain('FAIL  leaked-keys: 3 keys more after the step than before (DB 0: 3)')
+    expect(res.stdout).toContain('FAIL  leaked-keys: 3 keys left behind: present after the step and not before (DB 0: 3)')
+    // The key analysis names them.
+    expect(res.stdout).toMatch(/DB 0 {2}session:\* {2}3 keys, .*3 without TTL {2}e\.g\. session:0, session:1, session:2/)
     expect(res.stdout).toContain('Redis memory: fail')
     expect(res.stdout).not.toMatch(ANSI) // piped: no colours
     expect(await redisCommand(r.port, 'DBSIZE')).toBe(3)
@@ -221,13 +223,25 @@ describe('snapshot, keys and diff', () => {
     expect(res.stdout).toContain('FAIL  used-memory')
   })
 
-  it('keys shows the keys per database', async () => {
+  it('keys shows the prefixes, the largest keys and the keys per database', async () => {
     const r = await redis()
-    await redisCommands(r.port, [['SET', 'a', '1'], ['SELECT', '5'], ['SET', 'x', '1', 'EX', '60'], ['SET', 'y', '1']])
+    const big = 'v'.repeat(20_000)
+    await redisCommands(r.port, [
+      ...Array.from({ length: 20 }, (_, i) => ['SET', `session:${1000 + i}`, 'x']),
+      ['SET', 'report:big', big],
+      ['SELECT', '5'],
+      ['SET', 'x', '1', 'EX', '60'],
+      ['SET', 'y', '1']
+    ])
     const res = await runCli(['keys', '--url', r.url])
     expect(res.code).toBe(0)
-    expect(res.stdout).toMatch(/\n\s+0\s+1\s+0\s/)
-    expect(res.stdout).toMatch(/\n\s+5\s+2\s+1\s/)
+    expect(res.stdout).toMatch(/Prefixes by count\n.*\n\s+0\s+session:\*\s+20\n/)
+    expect(res.stdout).toMatch(/Largest keys\n.*\n\s+0\s+report:big\s+\d+\.\d KB\s+none\n/)
+    expect(res.stdout).toMatch(/\n\s+5\s+2\s+1\s/) // DB 5: 2 keys, 1 with TTL
+    expect(res.stderr).toContain('Key inventory: 23 keys in 2 DBs')
+    const json = JSON.parse((await runCli(['keys', '--url', r.url, '--json'])).stdout)
+    expect(json.keys.totalKeys).toBe(23)
+    expect(json.keys.topKeys[0]).toMatchObject({ db: 0, key: 'report:big' })
   })
 
   it('diff judges two saved reports', async () => {

@@ -23990,7 +23990,7 @@ module.exports.generateMulti = function generateMulti(keys) {
 
 /***/ }),
 
-/***/ 8759:
+/***/ 3641:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -24200,6 +24200,199 @@ function formatDuration(ms) {
         return `${(ms / 1000).toFixed(1)} s`;
     const min = Math.floor(ms / 60_000);
     return `${min} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+;// CONCATENATED MODULE: external "node:buffer"
+const external_node_buffer_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer");
+;// CONCATENATED MODULE: ./src/keys/prefix.ts
+/**
+ * Key names to prefixes (KeyGroup names), and key names to text for JSON and markdown. Pure.
+ *
+ * Inside the key analysis a key name is a "byte string": a JS string whose every char is one byte
+ * of the name (latin1), so binary names survive exactly, take one byte per char in V8, and can be
+ * grouped and compared without decoding. Only at the edge (JSON, markdown) do they become text.
+ */
+
+
+/** The mark an id-like segment is replaced with; also how a group says "and more segments". */
+const WILDCARD = '*';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ULID = /^[0-7][0-9a-hjkmnp-tv-z]{25}$/i;
+/**
+ * True for a segment that names one thing rather than a kind of thing: a number, a UUID, hex of 8+
+ * chars with a digit in it (so words such as `deadbeef` stay), a ULID, or a token of 20+ letters,
+ * digits, `_` and `-` that mixes digits and letters (nanoid, base64url ids).
+ * One pass over the chars: it runs for every part of every key, a million keys in a second or two.
+ */
+function isIdLike(segment) {
+    const len = segment.length;
+    if (len === 0)
+        return false;
+    let digits = 0;
+    let hexLetters = 0;
+    let otherLetters = 0;
+    let dashes = 0;
+    let underscores = 0;
+    for (let i = 0; i < len; i++) {
+        const c = segment.charCodeAt(i);
+        if (c >= 48 && c <= 57)
+            digits++;
+        else if ((c >= 97 && c <= 102) || (c >= 65 && c <= 70))
+            hexLetters++;
+        else if ((c >= 103 && c <= 122) || (c >= 71 && c <= 90))
+            otherLetters++;
+        else if (c === 45)
+            dashes++;
+        else if (c === 95)
+            underscores++;
+        else
+            return false;
+    }
+    if (digits === len)
+        return true;
+    if (digits === 0)
+        return false;
+    if (dashes === 0 && underscores === 0 && otherLetters === 0 && len >= 8)
+        return true; // hex
+    if (len === 36 && dashes === 4 && UUID.test(segment))
+        return true;
+    if (len === 26 && dashes === 0 && underscores === 0 && ULID.test(segment))
+        return true;
+    return len >= 20 && hexLetters + otherLetters > 0;
+}
+/**
+ * The group a key belongs to, as a glob that matches the key: up to `depth` segments with id-like
+ * ones turned into `*`, and `:*` added when the key has more segments. `session:8f3a9c01` →
+ * `session:*`, `user:42:profile` → `user:*`, `bull:mail:17:data` → `bull:mail:*`, `counter` → `counter`.
+ */
+function prefixOf(key, rule) {
+    const { delimiter, depth } = rule;
+    let prefix = '';
+    let last = '';
+    let start = 0;
+    for (let kept = 0;; kept++) {
+        // Getting here with `depth` parts kept means a delimiter followed the last one: more parts follow.
+        if (kept === depth)
+            return last === WILDCARD ? prefix : prefix + delimiter + WILDCARD;
+        const at = key.indexOf(delimiter, start);
+        const segment = at < 0 ? key.slice(start) : key.slice(start, at);
+        last = isIdLike(segment) ? WILDCARD : segment;
+        prefix = kept === 0 ? last : prefix + delimiter + last;
+        if (at < 0)
+            return prefix;
+        start = at + delimiter.length;
+    }
+}
+/** One segment, or `*` when it is id-like. */
+function normaliseSegment(segment) {
+    return isIdLike(segment) ? WILDCARD : segment;
+}
+/** Byte string → JSON form. */
+function keyName(bytes) {
+    const buf = Buffer.from(bytes, 'latin1');
+    if ((0,external_node_buffer_namespaceObject.isUtf8)(buf))
+        return { key: buf.toString('utf8') };
+    let text = '';
+    for (const b of buf)
+        text += b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
+    return { key: text, keyBase64: buf.toString('base64') };
+}
+/** Text (as the user types it in an input) → byte string. */
+function toByteString(text) {
+    return Buffer.from(text, 'utf8').toString('latin1');
+}
+/**
+ * Redis's own glob (`*`, `?`, `[abc]`, `[^a]`, `[a-z]`, `\x` escapes), as KEYS and SCAN MATCH use it,
+ * compiled to a RegExp over byte strings. An unclosed `[` is taken literally.
+ */
+function globToRegExp(pattern) {
+    const p = toByteString(pattern);
+    let re = '';
+    for (let i = 0; i < p.length; i++) {
+        const ch = p[i];
+        if (ch === '*')
+            re += '[\\s\\S]*';
+        else if (ch === '?')
+            re += '[\\s\\S]';
+        else if (ch === '\\' && i + 1 < p.length)
+            re += escapeRe(p[++i]);
+        else if (ch === '[') {
+            const close = p.indexOf(']', i + 2);
+            if (close < 0) {
+                re += '\\[';
+                continue;
+            }
+            let body = p.slice(i + 1, close);
+            const negate = body.startsWith('^');
+            if (negate)
+                body = body.slice(1);
+            let cls = '';
+            for (let j = 0; j < body.length; j++) {
+                if (body[j] === '\\' && j + 1 < body.length)
+                    cls += escapeClass(body[++j]);
+                else if (body[j] === '-' && j > 0 && j + 1 < body.length)
+                    cls += '-';
+                else
+                    cls += escapeClass(body[j]);
+            }
+            re += `[${negate ? '^' : ''}${cls}]`;
+            i = close;
+        }
+        else
+            re += escapeRe(ch);
+    }
+    return new RegExp(`^${re}$`);
+}
+function escapeRe(ch) {
+    return /[\\^$.*+?()[\]{}|/-]/.test(ch) ? `\\${ch}` : ch;
+}
+function escapeClass(ch) {
+    return /[\\\]^-]/.test(ch) ? `\\${ch}` : ch;
+}
+/** Parses `ignore-keys`: globs separated by commas or new lines; one RegExp for all, or null for none. */
+function parseIgnoreKeys(text, name = 'ignore-keys') {
+    const patterns = text
+        .split(/[,\n]/)
+        .map((p) => p.trim())
+        .filter((p) => p !== '');
+    if (patterns.length === 0)
+        return { patterns, matcher: null };
+    for (const p of patterns) {
+        if (p === '*')
+            throw new UserError(`${name}: "*" would leave out every key. Name the prefixes to leave out, e.g. bull:*,sess:*.`);
+    }
+    const sources = patterns.map((p) => globToRegExp(p).source);
+    return { patterns, matcher: new RegExp(sources.join('|')) };
+}
+
+;// CONCATENATED MODULE: ./src/keys/settings.ts
+/** The key analysis's inputs, checked and typed. */
+
+
+const KeyInput = {
+    ExpectedDb: 'expected-db',
+    KeyScanBudget: 'key-scan-budget',
+    IgnoreKeys: 'ignore-keys',
+    KeyDelimiter: 'key-delimiter',
+    PrefixDepth: 'prefix-depth'
+};
+const DEFAULT_KEY_SCAN_BUDGET_MS = 10_000;
+function readKeySettings(getInput) {
+    const budgetMs = parseDuration(getInput(KeyInput.KeyScanBudget), KeyInput.KeyScanBudget) ?? DEFAULT_KEY_SCAN_BUDGET_MS;
+    // The runner trims inputs, so an empty value means the default.
+    const delimiterText = getInput(KeyInput.KeyDelimiter) || ':';
+    const depth = parseNumber(getInput(KeyInput.PrefixDepth), KeyInput.PrefixDepth, { example: '2', min: 1, max: 10, integer: true }) ?? 2;
+    const expectedDb = parseNumber(getInput(KeyInput.ExpectedDb), KeyInput.ExpectedDb, { example: '0', min: 0, max: 100_000, integer: true }) ?? null;
+    const { patterns, matcher } = parseIgnoreKeys(getInput(KeyInput.IgnoreKeys), KeyInput.IgnoreKeys);
+    return {
+        enabled: budgetMs > 0,
+        budgetMs,
+        rule: { delimiter: toByteString(delimiterText), depth },
+        delimiterText,
+        ignorePatterns: patterns,
+        ignore: matcher,
+        expectedDb
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/checks.ts
@@ -24616,6 +24809,7 @@ function readSampleInterval(get, defaultMs = DEFAULT_SAMPLE_INTERVAL_MS, label =
 
 
 
+
 /** A mistake in how the CLI was called: exit code 2 and the valid form. */
 class UsageError extends UserError {
     command;
@@ -24642,6 +24836,11 @@ const OPTIONS = {
     },
     [Input.ReportPath]: { type: 'string', value: 'file', help: 'Also write the JSON report to this file (for diff, or to attach to a bug).' },
     [Input.SampleInterval]: { type: 'string', value: 'duration', help: 'How often Redis is sampled during the command: at least 50ms, or 0 for no sampling (default 100ms).' },
+    [KeyInput.KeyScanBudget]: { type: 'string', value: 'duration', help: 'Longest time for one key scan; past it, figures are extrapolated by DBSIZE. 0 = no key analysis (default 10s).' },
+    [KeyInput.KeyDelimiter]: { type: 'string', value: 'text', help: 'What separates the parts of a key name (default :).' },
+    [KeyInput.PrefixDepth]: { type: 'string', value: 'n', help: 'How many parts of a key name make its prefix (default 2).' },
+    [KeyInput.IgnoreKeys]: { type: 'string', value: 'patterns', help: 'Comma list of glob patterns for keys to leave out, e.g. bull:*,sess:*.' },
+    [KeyInput.ExpectedDb]: { type: 'string', value: 'db', help: 'The DB the tests should use; keys that appear elsewhere breach wrong-db.' },
     json: { type: 'boolean', help: "Print the JSON report (the action's schema) instead of the terminal report." },
     markdown: { type: 'boolean', help: "Print the action's job summary (markdown) instead of the terminal report." },
     'no-color': { type: 'boolean', help: 'No colours (also when NO_COLOR is set or stdout is not a terminal).' },
@@ -24649,6 +24848,7 @@ const OPTIONS = {
 };
 const REDIS_OPTIONS = ['url', 'container', Input.ConnectTimeout];
 const OUTPUT_OPTIONS = ['json', 'markdown', 'no-color', 'help'];
+const KEY_OPTIONS = [KeyInput.KeyScanBudget, KeyInput.KeyDelimiter, KeyInput.PrefixDepth, KeyInput.IgnoreKeys];
 const COMMANDS = {
     run: {
         usage: 'run [options] -- <command...>',
@@ -24659,7 +24859,7 @@ const COMMANDS = {
             'prints its URL, passes it to the command as REDIS_URL, and stops it afterwards. ' +
             'With --url or --container the command gets that Redis as REDIS_URL unless REDIS_URL is already set. ' +
             'With --json or --markdown the command\'s own output goes to stderr, so stdout holds only the report.',
-        options: [...REDIS_OPTIONS, ...THRESHOLD_OPTIONS, Input.SampleInterval, Input.ReportPath, ...OUTPUT_OPTIONS],
+        options: [...REDIS_OPTIONS, ...THRESHOLD_OPTIONS, Input.SampleInterval, ...KEY_OPTIONS, KeyInput.ExpectedDb, Input.ReportPath, ...OUTPUT_OPTIONS],
         examples: [
             'redis-memory-guard run -- npm test',
             'redis-memory-guard run --max-used-memory 100mb --fail-on oom,leaked-keys --max-leaked-keys 0 -- npm test',
@@ -24677,10 +24877,11 @@ const COMMANDS = {
     },
     keys: {
         usage: 'keys [options]',
-        summary: 'The keys: how many per database, with and without a TTL.',
-        description: 'The key analysis on its own: keys per database and how many of them expire.',
-        options: [...REDIS_OPTIONS, ...OUTPUT_OPTIONS],
-        examples: ['redis-memory-guard keys', 'redis-memory-guard keys --container redis --json']
+        summary: 'The key analysis on its own: the prefixes that hold the memory, the largest keys, keys per database.',
+        description: 'Scans every database (SCAN with MEMORY USAGE, a Lua fast path where scripts run), groups keys by prefix with id-like parts as *, ' +
+            'and lists the prefixes by memory and by count and the largest keys. A progress line shows on terminals during long scans.',
+        options: [...REDIS_OPTIONS, ...KEY_OPTIONS, Input.ReportPath, ...OUTPUT_OPTIONS],
+        examples: ['redis-memory-guard keys', 'redis-memory-guard keys --container redis --prefix-depth 1', 'redis-memory-guard keys --ignore-keys "bull:*" --json']
     },
     diff: {
         usage: 'diff [options] <before.json> <after.json>',
@@ -26074,6 +26275,7 @@ function lastLines(log) {
 
 
 
+
 /** On a laptop nobody waits 30 s for a Redis that is not running; the action's default suits CI's starting containers. */
 const CLI_CONNECT_TIMEOUT_MS = 5000;
 const ExitCode = { Ok: 0, Fail: 1, Usage: 2 };
@@ -26140,6 +26342,14 @@ async function emit(ctx, report, terminal) {
     if (reportPath !== '' && format === 'terminal')
         ctx.log.info(`JSON report written to ${reportPath}.`);
     return report.verdict === 'fail' ? ExitCode.Fail : ExitCode.Ok;
+}
+/** The key analysis's options, read by the action's own reader (same names as its inputs). */
+function keySettings(ctx) {
+    return readKeySettings((name) => stringOption(ctx.args, name));
+}
+/** Where the key scan's lines go: its progress lines overwrite each other on a terminal, the rest are status lines. */
+function keyScanLog(ctx) {
+    return (line) => (/^Key scan: [\d,]+ of ~/.test(line) ? ctx.log.progress(line) : ctx.log.info(line));
 }
 
 ;// CONCATENATED MODULE: ./src/cli/terminal.ts
@@ -26282,7 +26492,11 @@ function terminal_renderReport(report, c) {
             out.push(c.bold('Notes'), ...report.notes.map((n) => `  - ${n}`), '');
         const leaks = Object.entries(report.leakedKeysByDb);
         if (leaks.length > 0)
-            out.push(`Keys left behind: ${leaks.map(([db, n]) => `DB ${db}: ${terminal_count(n)}`).join(', ')}`, '');
+            out.push(`Keys left behind: ${leaks.map(([db, n]) => `DB ${db}: ${terminal_count(n)}`).join(', ')}`);
+        if (report.keys)
+            out.push(...leakedGroups(report.keys, c));
+        if (leaks.length > 0 || report.keys?.leaked?.groups.length)
+            out.push('');
         const quotes = report.command?.oomQuotes ?? [];
         if (quotes.length > 0)
             out.push(c.bold('OOM errors in the command output'), ...quotes.map((q) => `  ${safeText(q)}`), '');
@@ -26353,6 +26567,57 @@ function keyspaceTable(s, c) {
 function shellLine(argv) {
     return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
+/** The leaked keys by prefix, with a few names each: what the tests left behind. */
+function leakedGroups(k, c, rows = 10) {
+    const groups = k.leaked?.groups ?? [];
+    if (groups.length === 0)
+        return [];
+    const out = [c.bold('Leaked keys by prefix')];
+    for (const g of groups.slice(0, rows)) {
+        const names = g.samples.map((x) => safeText(x.key)).join(', ');
+        const ttl = g.withoutTtl > 0 ? `, ${terminal_count(g.withoutTtl)} without TTL` : '';
+        out.push(`  DB ${g.db}  ${safeText(g.prefix)}  ${terminal_count(g.keys)} keys${k.memoryUsage ? `, ${formatBytes(g.bytes)}` : ''}${ttl}${names ? c.dim(`  e.g. ${names}`) : ''}`);
+    }
+    if (groups.length > rows)
+        out.push(c.dim(`  ... and ${groups.length - rows} more prefixes (see --json)`));
+    return out;
+}
+/** `keys`: prefixes by memory and count, the largest keys, keys per database. */
+function renderKeys(report, c) {
+    const k = report.keys;
+    const s = report.after;
+    const out = [`${c.bold('Redis Memory Guard')} ${c.dim('·')} ${serverLine(report)}`, ''];
+    if (!k || !s)
+        return out.join('\n');
+    const share = (x) => (x === null ? '' : `${(x * 100).toFixed(1)}%`);
+    const scan = k.after;
+    out.push(c.dim(`${terminal_count(k.totalKeys)} keys scanned in ${formatDuration(scan.durationMs)} (${scan.method})` +
+        (k.memoryUsage ? `, ${formatBytes(k.totalBytes)} by MEMORY USAGE` : ', counts only: this server has no MEMORY USAGE') +
+        (k.extrapolated ? '; the scan stopped at --key-scan-budget, figures are extrapolated by DBSIZE' : '') +
+        '.'), '');
+    if (k.memoryUsage && k.topPrefixesByMemory.length > 0) {
+        const rows = [['  DB', 'Prefix', 'Keys', 'Memory', 'Share']];
+        for (const p of k.topPrefixesByMemory)
+            rows.push([`  ${p.db}`, safeText(p.prefix) + (p.estimated ? ' ~' : ''), terminal_count(p.keys), formatBytes(p.bytes), share(p.share)]);
+        out.push(c.bold('Prefixes by memory'), table(rows, c, [2, 3, 4]), '');
+    }
+    if (k.topPrefixesByCount.length > 0) {
+        const rows = [['  DB', 'Prefix', 'Keys']];
+        for (const p of k.topPrefixesByCount)
+            rows.push([`  ${p.db}`, safeText(p.prefix) + (p.estimated ? ' ~' : ''), terminal_count(p.keys)]);
+        out.push(c.bold('Prefixes by count'), table(rows, c, [2]), '');
+    }
+    if (k.memoryUsage && k.topKeys.length > 0) {
+        const rows = [['  DB', 'Key', 'Memory', 'TTL']];
+        for (const x of k.topKeys)
+            rows.push([`  ${x.db}`, safeText(x.key), formatBytes(x.bytes), x.ttl === 'set' ? `${x.ttlSeconds ?? '?'} s` : x.ttl === 'none' ? 'none' : '?']);
+        out.push(c.bold('Largest keys'), table(rows, c, [2]), '');
+    }
+    out.push(c.bold('Keys per database'), keyspaceTable(s, c));
+    if (k.memoryUsage)
+        out.push('', c.dim(k.memoryUsageNote));
+    return out.join('\n');
+}
 
 ;// CONCATENATED MODULE: ./src/cli/commands/diff.ts
 /** `diff`: two saved reports (or snapshots) judged as one step, with the thresholds given now. */
@@ -26422,6 +26687,170 @@ async function diffCommand(ctx) {
         extra: { cli: 'diff', diff: { before: files[0], after: files[1] } }
     });
     return emit(ctx, report, (r) => terminal_renderReport(r, ctx.log.out));
+}
+
+;// CONCATENATED MODULE: ./src/keys/keyset.ts
+/**
+ * A set of key names held as 64-bit hashes in two typed arrays (open addressing): 1M keys take
+ * 16 MB whatever the length of their names, where a JS Set of the names took over 100 MB.
+ * Two keys share a hash with odds of about n / 2^64 (1 in 10^13 for a million keys): a new key
+ * could then be taken for an old one. Pure: no I/O.
+ */
+const scratch = new Uint32Array(2);
+/** Two independent 32-bit hashes of a byte string (FNV-1a and a multiply-xorshift hash). */
+function hashKey(key) {
+    const h = hashInto(key);
+    return [h[0], h[1]];
+}
+/** hashKey without allocating: the result is valid until the next call. */
+function hashInto(key) {
+    let a = 0x811c9dc5;
+    let b = 0x9747b28c ^ key.length;
+    for (let i = 0; i < key.length; i++) {
+        const c = key.charCodeAt(i);
+        a = Math.imul(a ^ c, 0x01000193);
+        b = Math.imul(b ^ c, 0x5bd1e995);
+        b ^= b >>> 15;
+    }
+    b = Math.imul(b ^ (b >>> 13), 0xc2b2ae35);
+    b ^= b >>> 16;
+    scratch[0] = a;
+    // (0, 0) marks an empty slot.
+    scratch[1] = a === 0 && b === 0 ? 1 : b;
+    return scratch;
+}
+class KeyHashSet {
+    hi;
+    lo;
+    mask;
+    count = 0;
+    constructor(expected = 16) {
+        let cap = 16;
+        while (cap < expected * 2)
+            cap *= 2;
+        this.hi = new Uint32Array(cap);
+        this.lo = new Uint32Array(cap);
+        this.mask = cap - 1;
+    }
+    get size() {
+        return this.count;
+    }
+    has(key) {
+        const h = hashInto(key);
+        return this.hasHash(h[0], h[1]);
+    }
+    /** Adds a key; true when it was not in the set. */
+    add(key) {
+        const h = hashInto(key);
+        return this.addHash(h[0], h[1]);
+    }
+    hasHash(a, b) {
+        for (let i = (a ^ Math.imul(b, 0x9e3779b1)) & this.mask;; i = (i + 1) & this.mask) {
+            const h = this.hi[i];
+            const l = this.lo[i];
+            if (h === 0 && l === 0)
+                return false;
+            if (h === a && l === b)
+                return true;
+        }
+    }
+    addHash(a, b) {
+        if ((this.count + 1) * 2 > this.hi.length)
+            this.grow();
+        for (let i = (a ^ Math.imul(b, 0x9e3779b1)) & this.mask;; i = (i + 1) & this.mask) {
+            const h = this.hi[i];
+            const l = this.lo[i];
+            if (h === 0 && l === 0) {
+                this.hi[i] = a;
+                this.lo[i] = b;
+                this.count++;
+                return true;
+            }
+            if (h === a && l === b)
+                return false;
+        }
+    }
+    grow() {
+        const { hi, lo } = this;
+        this.hi = new Uint32Array(hi.length * 2);
+        this.lo = new Uint32Array(lo.length * 2);
+        this.mask = this.hi.length - 1;
+        this.count = 0;
+        for (let i = 0; i < hi.length; i++)
+            if (hi[i] !== 0 || lo[i] !== 0)
+                this.addHash(hi[i], lo[i]);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/keys/diff.ts
+/**
+ * Leaked keys: keys present after the step and not before, per DB, found one key at a time while
+ * the "after" scan runs, so the "after" side never has to be held in memory. Pure: no I/O.
+ */
+
+const DEFAULT_LEAK_CAPS = { perPrefix: 5, total: 500 };
+class LeakCollector {
+    before;
+    caps;
+    groups = new Map();
+    count = 0;
+    withoutTtl = 0;
+    bytes = 0;
+    namesKept = 0;
+    byDb = {};
+    /** `before` is taken over: leaked keys are added to it, so a key SCAN returns twice counts once. */
+    constructor(before, caps = DEFAULT_LEAK_CAPS) {
+        this.before = before;
+        this.caps = caps;
+    }
+    /** True when the key was not there before (nor seen yet in this scan): its TTL is wanted. */
+    isNew(db, key) {
+        return !this.before.get(db)?.has(key);
+    }
+    /** Looks at one key of the "after" scan; true when it was not there before. */
+    add(db, key, prefix, bytes, ttlMs) {
+        let seen = this.before.get(db);
+        if (!seen) {
+            seen = new KeyHashSet();
+            this.before.set(db, seen);
+        }
+        if (!seen.add(key))
+            return false;
+        this.count++;
+        this.bytes += bytes;
+        this.byDb[db] = (this.byDb[db] ?? 0) + 1;
+        if (ttlMs === -1)
+            this.withoutTtl++;
+        const id = `${db}\u0000${prefix}`;
+        let g = this.groups.get(id);
+        if (!g) {
+            g = { db, prefix, keys: 0, withoutTtl: 0, bytes: 0, samples: [] };
+            this.groups.set(id, g);
+        }
+        g.keys++;
+        g.bytes += bytes;
+        if (ttlMs === -1)
+            g.withoutTtl++;
+        if (g.samples.length < this.caps.perPrefix && this.namesKept < this.caps.total) {
+            g.samples.push({ key, bytes, ttlMs });
+            this.namesKept++;
+        }
+        return true;
+    }
+    result() {
+        const groups = [...this.groups.values()].sort((a, b) => b.keys - a.keys || b.bytes - a.bytes);
+        for (const g of groups)
+            g.samples.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+        return {
+            count: this.count,
+            byDb: { ...this.byDb },
+            withoutTtl: this.withoutTtl,
+            bytes: this.bytes,
+            groups,
+            namesKept: this.namesKept,
+            namesCapped: this.namesKept < this.count
+        };
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/info.ts
@@ -26529,6 +26958,603 @@ function parseCommandstats(section) {
     return out;
 }
 
+;// CONCATENATED MODULE: ./src/keys/tally.ts
+/**
+ * Counts keys into KeyGroups and keeps the largest keys, one key at a time, then turns the counts
+ * into an Inventory (extrapolated by DBSIZE when the scan stopped early). Pure: no I/O.
+ */
+
+const OTHER_PREFIX = '(other prefixes)';
+const DEFAULT_TALLY = { topKeys: 20, maxGroups: 20_000 };
+class KeyTally {
+    opts;
+    groups = new Map();
+    groupCount = 0;
+    foldedKeys = 0;
+    top = [];
+    topMin = 0;
+    constructor(opts) {
+        this.opts = opts;
+    }
+    /** Counts one key; returns its prefix. */
+    add(db, key, bytes) {
+        let prefix = prefixOf(key, this.opts.rule);
+        let byPrefix = this.groups.get(db);
+        if (!byPrefix) {
+            byPrefix = new Map();
+            this.groups.set(db, byPrefix);
+        }
+        let g = byPrefix.get(prefix);
+        if (!g) {
+            if (this.groupCount >= this.opts.maxGroups) {
+                prefix = OTHER_PREFIX;
+                this.foldedKeys++;
+                g = byPrefix.get(prefix);
+            }
+            if (!g) {
+                g = { db, prefix, keys: 0, bytes: 0 };
+                byPrefix.set(prefix, g);
+                this.groupCount++;
+            }
+        }
+        g.keys++;
+        g.bytes += bytes;
+        if (this.opts.topKeys > 0 && (this.top.length < this.opts.topKeys || bytes > this.topMin))
+            this.keepTop({ db, key, bytes, ttlMs: null });
+        return prefix;
+    }
+    /** The largest keys so far, for filling in their TTLs. */
+    get largest() {
+        return this.top;
+    }
+    keepTop(k) {
+        // A sorted array is enough: it holds ~20 keys, and most keys are smaller than its smallest.
+        let i = this.top.length;
+        while (i > 0 && this.top[i - 1].bytes < k.bytes)
+            i--;
+        this.top.splice(i, 0, k);
+        if (this.top.length > this.opts.topKeys)
+            this.top.pop();
+        this.topMin = this.top[this.top.length - 1].bytes;
+    }
+    /** The inventory: groups scaled by DBSIZE/scanned for DBs whose scan did not finish. */
+    finish(meta) {
+        const factor = new Map();
+        for (const d of meta.dbs) {
+            // The part seen stands for the whole DB: DBSIZE over the keys seen (ignored ones included).
+            if (!d.complete && d.scanned > 0)
+                factor.set(d.db, Math.max(1, d.dbsize / (d.scanned + d.ignored)));
+        }
+        const groups = [];
+        for (const byPrefix of this.groups.values()) {
+            for (const g of byPrefix.values()) {
+                const f = factor.get(g.db);
+                groups.push(f === undefined
+                    ? { ...g, estimated: false }
+                    : { ...g, keys: Math.round(g.keys * f), bytes: Math.round(g.bytes * f), estimated: true });
+            }
+        }
+        groups.sort((a, b) => b.bytes - a.bytes || b.keys - a.keys);
+        return {
+            ...meta,
+            complete: meta.dbs.every((d) => d.complete),
+            groups,
+            topKeys: this.top,
+            foldedKeys: this.foldedKeys
+        };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/keys/inventory.ts
+/**
+ * The key inventory's I/O: SCAN every DB that INFO keyspace lists and take MEMORY USAGE of every
+ * key, either with one Lua call per batch that scans and measures on the server (the fast path:
+ * one round trip, no key names sent back to Redis) or with SCAN plus one pipeline of MEMORY USAGE
+ * per batch (the fallback when scripting is disabled or fails; Dragonfly, managed services).
+ * TTLs are asked only for the keys the caller needs them for (the leaked ones) and the largest keys.
+ * Key names travel as Buffers and become byte strings (prefix.ts), so binary names survive.
+ */
+
+
+
+
+
+const DEFAULT_SCAN_COUNT = 1000;
+const TTL_BATCH = 1000;
+const BUFFERS = { typeMapping: { [dist.RESP_TYPES.BLOB_STRING]: Buffer } };
+/**
+ * One SCAN step and MEMORY USAGE of each key it returned (when ARGV[3] is 1), all on the server.
+ * Returns [cursor, key1..keyN, bytes1..bytesN]. One call over ~1000 keys blocks Redis ~2 ms.
+ */
+const SCAN_SCRIPT = `local r = redis.call('SCAN', ARGV[1], 'COUNT', ARGV[2])
+local keys = r[2]
+local n = #keys
+local out = {r[1]}
+local mem = ARGV[3] == '1'
+for i = 1, n do
+  out[i + 1] = keys[i]
+  local m = 0
+  if mem then m = redis.call('MEMORY', 'USAGE', keys[i]) or 0 end
+  out[n + i + 1] = m
+end
+return out`;
+/** PTTL of each declared key, in one call. */
+const TTL_SCRIPT = `local out = {}
+for i = 1, #KEYS do out[i] = redis.call('PTTL', KEYS[i]) end
+return out`;
+/** Takes the inventory of every DB with keys. The budget stops it; the rest is extrapolated by DBSIZE. */
+async function takeInventory(conn, opts) {
+    const started = Date.now();
+    const takenAt = new Date(started).toISOString();
+    const timeout = opts.commandTimeoutMs ?? 10_000;
+    const count = String(opts.count ?? DEFAULT_SCAN_COUNT);
+    const keyspace = parseKeyspace(info_parseInfo(await conn.info('keyspace')).keyspace);
+    const dbNumbers = Object.keys(keyspace)
+        .map(Number)
+        .sort((a, b) => a - b);
+    const tally = new KeyTally({ rule: opts.rule, topKeys: opts.topKeys ?? DEFAULT_TALLY.topKeys, maxGroups: opts.maxGroups ?? DEFAULT_TALLY.maxGroups });
+    const dbs = [];
+    let method = opts.method === 'pipeline' ? 'pipeline' : 'lua';
+    let fallbackReason;
+    let memoryUsage = true;
+    // A connection of our own, so SELECT never changes the DB of the connection the snapshots use.
+    const client = conn.raw.duplicate();
+    client.on('error', () => { });
+    const raw = (args) => client.sendCommand(args, BUFFERS);
+    const send = (args) => withTimeout(raw(args), timeout, `${String(args[0])} to Redis`);
+    try {
+        await withTimeout(client.connect(), timeout, 'connect');
+        memoryUsage = await probeMemoryUsage(send);
+        const scanScript = new Script(send, SCAN_SCRIPT);
+        const ttlScript = new Script(send, TTL_SCRIPT);
+        const step = (cursor) => method === 'lua' ? scanLua(scanScript, cursor, count, memoryUsage) : scanPipelined(raw, send, cursor, count, memoryUsage, timeout);
+        const ttls = (keys) => (method === 'lua' ? ttlLua(ttlScript, keys) : ttlPipelined(raw, keys, timeout));
+        // Keys whose TTL is wanted wait for one lookup per TTL_BATCH keys, not one round trip per SCAN batch.
+        const waiting = [];
+        const flushTtl = async (db) => {
+            if (waiting.length === 0)
+                return;
+            const keys = waiting.splice(0);
+            const t = await ttls(keys.map((k) => k.buf));
+            keys.forEach((k, i) => {
+                // -2: deleted since SCAN returned it; it is counted in its prefix but is no leaked key.
+                if (t[i] !== -2)
+                    opts.onKey?.(db, k.name, k.prefix, k.bytes, t[i]);
+            });
+        };
+        let lastProgress = started;
+        let seen = 0;
+        const total = Object.values(keyspace).reduce((s, d) => s + d.keys, 0);
+        for (const db of dbNumbers) {
+            const scan = { db, dbsize: keyspace[db].keys, scanned: 0, ignored: 0, complete: false };
+            dbs.push(scan);
+            // Past the budget, each DB still gets one batch, so its figures can be extrapolated.
+            await send(['SELECT', String(db)]);
+            scan.dbsize = Number(await send(['DBSIZE']));
+            // The next batch is asked for as soon as the cursor is known, so Redis works on it while we count this one.
+            let pending = step('0');
+            let cursor = '0';
+            while (pending) {
+                let batch;
+                try {
+                    batch = await pending;
+                }
+                catch (err) {
+                    if (method !== 'lua')
+                        throw err;
+                    // Scripting disabled, not allowed for this user, or refused by the server: use the pipeline.
+                    method = 'pipeline';
+                    fallbackReason = errors_describeError(err);
+                    opts.log?.(`Key scan: the Lua fast path failed (${fallbackReason}); using the pipelined scan.`);
+                    batch = await step(cursor);
+                }
+                cursor = batch.cursor;
+                if (cursor === '0') {
+                    scan.complete = true;
+                    pending = null;
+                }
+                else if (Date.now() - started >= opts.budgetMs) {
+                    pending = null;
+                }
+                else {
+                    pending = step(cursor);
+                    // Keep an early rejection from being reported as unhandled before it is awaited.
+                    pending.catch(() => { });
+                    // node-redis writes on setImmediate: let it send the next batch before we count this one,
+                    // so Redis works on it meanwhile.
+                    await new Promise((resolve) => setImmediate(resolve));
+                }
+                for (let i = 0; i < batch.keys.length; i++) {
+                    const name = batch.keys[i].toString('latin1');
+                    if (opts.ignore?.test(name)) {
+                        scan.ignored++;
+                        continue;
+                    }
+                    const prefix = tally.add(db, name, batch.bytes[i]);
+                    scan.scanned++;
+                    if (opts.needTtl?.(db, name))
+                        waiting.push({ name, prefix, bytes: batch.bytes[i], buf: batch.keys[i] });
+                    else
+                        opts.onKey?.(db, name, prefix, batch.bytes[i], null);
+                }
+                if (waiting.length >= TTL_BATCH)
+                    await flushTtl(db);
+                seen += batch.keys.length;
+                if (opts.log && Date.now() - lastProgress >= (opts.progressEveryMs ?? 5000)) {
+                    lastProgress = Date.now();
+                    opts.log(`Key scan: ${seen.toLocaleString('en-US')} of ~${total.toLocaleString('en-US')} keys, DB ${db}, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+                }
+            }
+            await flushTtl(db);
+            // TTLs of the largest keys of this DB, a handful of commands.
+            const top = tally.largest.filter((k) => k.db === db && k.ttlMs === null);
+            if (top.length > 0) {
+                const t = await ttls(top.map((k) => Buffer.from(k.key, 'latin1')));
+                top.forEach((k, i) => (k.ttlMs = t[i]));
+            }
+        }
+    }
+    finally {
+        try {
+            await withTimeout(client.close(), 1000, 'close');
+        }
+        catch {
+            try {
+                client.destroy();
+            }
+            catch {
+                // already closed
+            }
+        }
+    }
+    return tally.finish({ takenAt, durationMs: Date.now() - started, method, fallbackReason, memoryUsage, dbs });
+}
+/** True when MEMORY USAGE works as Redis's does (Dragonfly and some proxies differ). */
+async function probeMemoryUsage(send) {
+    try {
+        const reply = await send(['MEMORY', 'USAGE', 'redis-memory-guard:probe']);
+        return reply === null || typeof reply === 'number';
+    }
+    catch {
+        return false;
+    }
+}
+/** A script sent once (SCRIPT LOAD) and then called by its SHA, loaded again if the server forgot it. */
+class Script {
+    send;
+    body;
+    sha = null;
+    constructor(send, body) {
+        this.send = send;
+        this.body = body;
+    }
+    /** Sends at once (in this tick) when the SHA is known, so the command is written before the caller goes on. */
+    call(keys, args) {
+        const argv = (sha) => ['EVALSHA', sha, String(keys.length), ...keys, ...args];
+        const reload = async () => {
+            this.sha = String(await this.send(['SCRIPT', 'LOAD', this.body]));
+            return this.send(argv(this.sha));
+        };
+        if (this.sha === null)
+            return reload();
+        return this.send(argv(this.sha)).catch((err) => {
+            if (!/NOSCRIPT/.test(errors_describeError(err)))
+                throw err;
+            return reload();
+        });
+    }
+}
+async function scanLua(script, cursor, count, memory) {
+    const reply = await script.call([], [cursor, count, memory ? '1' : '0']);
+    if (!Array.isArray(reply) || reply.length % 2 !== 1)
+        throw new Error('the scan script gave an unexpected reply');
+    const n = (reply.length - 1) / 2;
+    return { cursor: String(reply[0]), keys: reply.slice(1, n + 1), bytes: reply.slice(n + 1) };
+}
+async function scanPipelined(raw, send, cursor, count, memory, timeout) {
+    const [next, keys] = (await send(['SCAN', cursor, 'COUNT', count]));
+    let bytes = keys.map(() => 0);
+    if (memory && keys.length > 0) {
+        // Sent in one tick, so node-redis writes them as one pipeline; one timer for the batch, not one per key.
+        const replies = keys.map((k) => raw(['MEMORY', 'USAGE', k]).catch(() => 0));
+        bytes = (await withTimeout(Promise.all(replies), timeout, 'MEMORY USAGE to Redis')).map((r) => (typeof r === 'number' ? r : 0));
+    }
+    return { cursor: next.toString(), keys, bytes };
+}
+async function ttlLua(script, keys) {
+    const reply = await script.call(keys, []);
+    if (!Array.isArray(reply) || reply.length !== keys.length)
+        throw new Error('the TTL script gave an unexpected reply');
+    return reply;
+}
+async function ttlPipelined(raw, keys, timeout) {
+    const replies = keys.map((k) => raw(['PTTL', k]));
+    return (await withTimeout(Promise.all(replies), timeout, 'PTTL to Redis')).map((r) => (typeof r === 'number' ? r : -1));
+}
+
+;// CONCATENATED MODULE: ./src/keys/report.ts
+
+const MEMORY_USAGE_NOTE = 'MEMORY USAGE estimates each key (it samples 5 elements of a collection), and the sum over all keys does not add up to used_memory: ' +
+    'Redis also holds its own overhead, and the estimate counts some allocations differently. Compare prefixes by their shares, not against INFO.';
+const TOP_N = 10;
+function scanFacts(inv) {
+    const { takenAt, durationMs, method, fallbackReason, complete, dbs } = inv;
+    return { takenAt, durationMs, method, ...(fallbackReason ? { fallbackReason } : {}), complete, dbs };
+}
+function withPrefix(base, bytes) {
+    const n = keyName(bytes);
+    return { ...base, prefix: n.key, ...(n.keyBase64 ? { prefixBase64: n.keyBase64 } : {}) };
+}
+function keyFigure(db, key, bytes, ttlMs) {
+    if (ttlMs === null)
+        return { ...keyName(key), db, bytes, ttl: 'unknown' };
+    return { ...keyName(key), db, bytes, ttl: ttlMs >= 0 ? 'set' : 'none', ...(ttlMs >= 0 ? { ttlSeconds: Math.ceil(ttlMs / 1000) } : {}) };
+}
+function prefixFigure(g, total, memory) {
+    return withPrefix({ db: g.db, keys: g.keys, bytes: g.bytes, share: memory && total > 0 ? g.bytes / total : null, estimated: g.estimated }, g.prefix);
+}
+function leakGroups(leaks, keep) {
+    return leaks.groups
+        .filter((g) => keep(g.db))
+        .map((g) => withPrefix({ db: g.db, keys: g.keys, withoutTtl: g.withoutTtl, bytes: g.bytes, samples: g.samples.map((s) => keyFigure(g.db, s.key, s.bytes, s.ttlMs)) }, g.prefix));
+}
+/** Keys more per DB after than before, from INFO keyspace (the fallback without an exact diff). */
+function keyGrowth(before, after) {
+    const out = {};
+    for (const db of new Set([...Object.keys(before ?? {}), ...Object.keys(after)])) {
+        const grown = (after[db]?.keys ?? 0) - (before?.[db]?.keys ?? 0);
+        if (grown > 0)
+            out[db] = grown;
+    }
+    return out;
+}
+/** Builds `report.keys` and the observations the checks take from it. */
+function buildKeysReport(input) {
+    const { before, after, leaks, settings } = input;
+    const memory = after.memoryUsage;
+    const totalBytes = after.groups.reduce((s, g) => s + g.bytes, 0);
+    const totalKeys = after.groups.reduce((s, g) => s + g.keys, 0);
+    const byCount = [...after.groups].sort((a, b) => b.keys - a.keys || b.bytes - a.bytes);
+    const complete = after.complete && (before?.complete ?? true);
+    const extrapolated = after.groups.some((g) => g.estimated) || (before?.groups.some((g) => g.estimated) ?? false);
+    let leaked = null;
+    let leakedUnavailable;
+    const observations = {};
+    if (!before) {
+        leakedUnavailable = 'There is no key inventory from before the step, so leaked keys are counted as the growth of each DB.';
+    }
+    else if (!before.complete) {
+        leakedUnavailable =
+            'The key scan before the step stopped at key-scan-budget, so keys new in the step cannot be told apart from keys it did not reach; leaked keys are counted as the growth of each DB. Raise key-scan-budget for exact names.';
+    }
+    else if (leaks) {
+        leaked = {
+            exact: after.complete,
+            count: leaks.count,
+            byDb: leaks.byDb,
+            withoutTtl: leaks.withoutTtl,
+            withTtl: leaks.count - leaks.withoutTtl,
+            bytes: leaks.bytes,
+            groups: leakGroups(leaks, () => true),
+            namesCapped: leaks.namesCapped
+        };
+        if (after.complete)
+            observations.leakedKeys = { count: leaks.count, byDb: leaks.byDb };
+    }
+    let wrongDb = null;
+    if (settings.expectedDb !== null) {
+        const expected = settings.expectedDb;
+        const perDb = leaked ? leaked.byDb : keyGrowth(input.keyspaceBefore, input.keyspaceAfter);
+        const byDb = {};
+        for (const [db, n] of Object.entries(perDb))
+            if (Number(db) !== expected && n > 0)
+                byDb[db] = n;
+        const keys = Object.values(byDb).reduce((s, n) => s + n, 0);
+        wrongDb = { expectedDb: expected, keys, byDb, groups: leaks && leaked ? leakGroups(leaks, (db) => db !== expected) : [] };
+        observations.wrongDb = { expectedDb: expected, keys, dbs: Object.keys(byDb) };
+    }
+    const keys = {
+        settings,
+        memoryUsage: memory,
+        memoryUsageNote: memory
+            ? MEMORY_USAGE_NOTE
+            : 'This server has no MEMORY USAGE (or answers it differently, as Dragonfly does): keys are counted, memory per prefix and key is not measured.',
+        complete,
+        extrapolated,
+        before: before ? scanFacts(before) : null,
+        after: scanFacts(after),
+        totalBytes,
+        totalKeys,
+        topPrefixesByMemory: memory ? after.groups.slice(0, TOP_N).map((g) => prefixFigure(g, totalBytes, memory)) : [],
+        topPrefixesByCount: byCount.slice(0, TOP_N).map((g) => prefixFigure(g, totalBytes, memory)),
+        topKeys: memory ? after.topKeys.slice(0, TOP_N).map((k) => keyFigure(k.db, k.key, k.bytes, k.ttlMs)) : [],
+        leaked,
+        ...(leakedUnavailable ? { leakedUnavailable } : {}),
+        wrongDb
+    };
+    return { keys, observations };
+}
+
+;// CONCATENATED MODULE: ./src/keys/store.ts
+/**
+ * The "before" key names on disk, from the main step to the post step, as their 64-bit hashes
+ * (keyset.ts): per DB a record of 0xFFFFFFFF 0xFFFFFFFF, the DB number and its key count (u32
+ * each), then two u32 per key. 8 bytes a key whatever its name: 1M keys make an 8 MB file.
+ */
+
+
+
+const DB_MARK = 0xffffffff;
+const CHUNK = 1 << 20;
+/** Writes key hashes as the scan finds them, in 1 MB chunks. */
+class KeyFileWriter {
+    out;
+    buf = Buffer.allocUnsafe(CHUNK);
+    used = 0;
+    db = -1;
+    failed = null;
+    constructor(path) {
+        this.out = (0,external_node_fs_namespaceObject.createWriteStream)(path);
+        this.out.on('error', (err) => (this.failed = err));
+    }
+    /** `key` is a byte string. */
+    add(db, key) {
+        if (this.used + 16 > this.buf.length)
+            this.flush();
+        if (db !== this.db) {
+            this.buf.writeUInt32LE(DB_MARK, this.used);
+            this.buf.writeUInt32LE(DB_MARK, this.used + 4);
+            this.buf.writeUInt32LE(db, this.used + 8);
+            this.used += 12;
+            this.db = db;
+        }
+        const h = hashInto(key);
+        this.buf.writeUInt32LE(h[0], this.used);
+        this.buf.writeUInt32LE(h[1], this.used + 4);
+        this.used += 8;
+    }
+    flush() {
+        if (this.used === 0)
+            return;
+        this.out.write(this.buf.subarray(0, this.used));
+        this.buf = Buffer.allocUnsafe(CHUNK);
+        this.used = 0;
+    }
+    /** Flushes and closes; rejects when the file could not be written. */
+    async close() {
+        this.flush();
+        await new Promise((resolve, reject) => {
+            this.out.end(() => (this.failed ? reject(this.failed) : resolve()));
+            this.out.once('error', reject);
+        });
+        if (this.failed)
+            throw this.failed;
+    }
+}
+/** Reads a key file back into one hash set per DB. */
+async function readKeyFile(path) {
+    return parseKeyFile(await (0,promises_namespaceObject.readFile)(path));
+}
+/** Parses the key file format; throws on a truncated file. */
+function parseKeyFile(buf) {
+    if (buf.length % 4 !== 0)
+        throw new Error('the key file is truncated');
+    // A word view for speed (little-endian, as written, on every runner); copied when not 4-byte aligned.
+    const bytes = buf.byteOffset % 4 === 0 ? buf : Buffer.from(Uint8Array.prototype.slice.call(buf));
+    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+    const sets = new Map();
+    let current;
+    for (let i = 0; i < words.length; i += 2) {
+        if (i + 2 > words.length)
+            throw new Error('the key file is truncated');
+        const a = words[i];
+        const b = words[i + 1];
+        if (a === DB_MARK && b === DB_MARK) {
+            if (i + 3 > words.length)
+                throw new Error('the key file is truncated');
+            const db = words[i + 2];
+            i += 1; // the DB number; the loop's += 2 moves past the marks
+            current = sets.get(db) ?? new KeyHashSet((words.length - i) / 2);
+            sets.set(db, current);
+            continue;
+        }
+        if (!current)
+            throw new Error('the key file does not start with a DB record');
+        current.addHash(a, b);
+    }
+    return sets;
+}
+
+;// CONCATENATED MODULE: ./src/keys/run.ts
+/**
+ * The key analysis as the action runs it: the main step records the "before" inventory and key
+ * names in the work folder; the post step scans again, diffs against them and builds `report.keys`.
+ */
+
+
+
+
+
+
+
+const KEYS_BEFORE_FILE = 'keys-before.bin';
+const KEYS_BEFORE_SUMMARY = 'keys-before.json';
+function scanOptions(settings, log, method) {
+    return { rule: settings.rule, ignore: settings.ignore, budgetMs: settings.budgetMs, method, log };
+}
+/** One line for the log about an inventory. */
+function describeInventory(inv) {
+    const keys = inv.dbs.reduce((s, d) => s + d.scanned, 0);
+    const bytes = inv.groups.reduce((s, g) => s + g.bytes, 0);
+    const partial = inv.complete ? '' : ' (stopped at key-scan-budget; figures extrapolated by DBSIZE)';
+    const mem = inv.memoryUsage ? `, ${formatBytes(bytes)} by MEMORY USAGE` : ', counts only (no MEMORY USAGE on this server)';
+    return `Key inventory: ${keys.toLocaleString('en-US')} keys in ${inv.dbs.length} DBs${mem}, ${inv.groups.length} prefixes, ${formatDuration(inv.durationMs)} (${inv.method})${partial}.`;
+}
+/** The main step's part: scan, and write the key names and the inventory to the work folder. */
+async function recordKeysBefore(conn, settings, workDir, log) {
+    const writer = new KeyFileWriter((0,external_node_path_namespaceObject.join)(workDir, KEYS_BEFORE_FILE));
+    let inv;
+    try {
+        inv = await takeInventory(conn, { ...scanOptions(settings, log), onKey: (db, key) => writer.add(db, key) });
+    }
+    finally {
+        await writer.close();
+    }
+    await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(workDir, KEYS_BEFORE_SUMMARY), JSON.stringify(inv));
+    return inv;
+}
+/** Reads what the main step recorded; null when it recorded nothing (key analysis failed or the main step did not run). */
+async function readBefore(workDir) {
+    if (!workDir)
+        return null;
+    let inventory;
+    try {
+        inventory = JSON.parse(await (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.join)(workDir, KEYS_BEFORE_SUMMARY), 'utf8'));
+    }
+    catch {
+        return null;
+    }
+    // An incomplete "before" scan cannot tell new keys from unseen ones: its names are not used.
+    if (!inventory.complete)
+        return { inventory, keys: null };
+    try {
+        return { inventory, keys: await readKeyFile((0,external_node_path_namespaceObject.join)(workDir, KEYS_BEFORE_FILE)) };
+    }
+    catch {
+        return null;
+    }
+}
+/** The post step's part: scan again, find the leaked keys, and build `report.keys` with what it tells the checks. */
+async function analyseKeysAfter(conn, settings, workDir, snapshots, log) {
+    const before = await readBefore(workDir);
+    const leaks = before?.keys ? new LeakCollector(before.keys) : null;
+    const after = await takeInventory(conn, {
+        ...scanOptions(settings, log),
+        ...(leaks
+            ? {
+                needTtl: (db, key) => leaks.isNew(db, key),
+                // Keys without a TTL lookup were there before: only the others can be leaked.
+                onKey: (db, key, prefix, bytes, ttl) => (ttl === null ? undefined : leaks.add(db, key, prefix, bytes, ttl))
+            }
+            : {})
+    });
+    log(describeInventory(after));
+    return buildKeysReport({
+        settings: {
+            keyDelimiter: settings.delimiterText,
+            prefixDepth: settings.rule.depth,
+            ignoreKeys: settings.ignorePatterns,
+            expectedDb: settings.expectedDb,
+            keyScanBudgetMs: settings.budgetMs
+        },
+        before: before?.inventory ?? null,
+        after,
+        leaks: leaks?.result() ?? null,
+        keyspaceBefore: snapshots.before?.keyspace ?? null,
+        keyspaceAfter: snapshots.after.keyspace
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/snapshot.ts
 
 /** The INFO sections one snapshot reads. */
@@ -26606,32 +27632,55 @@ async function memoryDoctor(conn) {
 }
 
 ;// CONCATENATED MODULE: ./src/cli/commands/keys.ts
-/** `keys`: the keys on their own. Until the key analysis (prefixes, largest keys) exists, keys per database. */
+/** `keys`: the key analysis on its own: prefixes by memory and by count, the largest keys, keys per database. */
 
 
 
 
 
 
-const NO_ANALYSIS_NOTE = 'Prefixes and largest keys are not analysed by this version: it shows the key counts per database from INFO keyspace.';
+
+
+
+/** Progress lines on a terminal come this often during a long scan. */
+const PROGRESS_EVERY_MS = 250;
 async function keysCommand(ctx) {
     if (ctx.args.positionals.length > 0 || ctx.args.rest.length > 0) {
         throw new UsageError(`keys takes no arguments besides options (got "${[...ctx.args.positionals, ...ctx.args.rest].join(' ')}").`, 'keys');
     }
     outputFormat(ctx);
+    const settings = keySettings(ctx);
+    if (!settings.enabled)
+        throw new UsageError('--key-scan-budget 0 turns the key analysis off, which leaves keys nothing to do. Use e.g. 10s.', 'keys');
     const { target } = await locateRedis(ctx, false);
     const conn = await context_open(ctx, target);
     try {
         const now = await takeSnapshot(conn);
-        const report = buildReport({
-            target,
-            before: null,
-            after: now,
-            thresholds: DEFAULT_THRESHOLDS,
-            extra: { cli: 'keys', keyAnalysis: null, keyAnalysisNote: NO_ANALYSIS_NOTE }
+        const inventory = await takeInventory(conn, {
+            rule: settings.rule,
+            ignore: settings.ignore,
+            budgetMs: settings.budgetMs,
+            log: keyScanLog(ctx),
+            progressEveryMs: ctx.log.interactive ? PROGRESS_EVERY_MS : undefined
         });
-        const c = ctx.log.out;
-        await emit(ctx, report, (r) => [`${c.bold('Keys')} ${c.dim('·')} ${safeText(r.server?.kind ?? 'redis')} at ${r.target.url}`, '', keyspaceTable(now, c), '', c.dim(NO_ANALYSIS_NOTE)].join('\n'));
+        ctx.log.endProgress();
+        ctx.log.info(describeInventory(inventory));
+        const { keys } = buildKeysReport({
+            settings: {
+                keyDelimiter: settings.delimiterText,
+                prefixDepth: settings.rule.depth,
+                ignoreKeys: settings.ignorePatterns,
+                expectedDb: settings.expectedDb,
+                keyScanBudgetMs: settings.budgetMs
+            },
+            before: null,
+            after: inventory,
+            leaks: null,
+            keyspaceBefore: null,
+            keyspaceAfter: now.keyspace
+        });
+        const report = buildReport({ target, before: null, after: now, thresholds: DEFAULT_THRESHOLDS, keys, extra: { cli: 'keys' } });
+        await emit(ctx, report, (r) => renderKeys(r, ctx.log.out));
         // Listing keys judges nothing, so it never fails.
         return 0;
     }
@@ -27167,6 +28216,10 @@ async function startSampling(target, intervalMs, log) {
 
 
 
+
+
+
+
 const USAGE = `Usage: redis-memory-guard ${COMMANDS.run.usage}`;
 function sampleInterval(ctx) {
     return readSampleInterval((name) => stringOption(ctx.args, name), CLI_SAMPLE_INTERVAL_MS, (n) => `--${n}`);
@@ -27182,13 +28235,14 @@ async function runCommand(ctx) {
     const format = outputFormat(ctx);
     const limits = thresholds(ctx);
     const intervalMs = sampleInterval(ctx);
+    const keys = keySettings(ctx);
     const live = { child: null, throwaway: null };
     const stopSignals = handleSignals(ctx, live);
     try {
         const { target, throwaway } = await locateRedis(ctx, true);
         live.throwaway = throwaway;
         try {
-            return await watch(ctx, target, throwaway !== null, live, { format, limits, intervalMs });
+            return await watch(ctx, target, throwaway !== null, live, { format, limits, intervalMs, keys });
         }
         finally {
             await throwaway?.stop();
@@ -27223,9 +28277,21 @@ function handleSignals(ctx, live) {
 /** snapshot → command with sampling → snapshot → report. */
 async function watch(ctx, target, throwaway, live, opts) {
     const conn = await context_open(ctx, target);
+    const keyDir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'redis-memory-guard-keys-'));
     try {
         const before = await takeSnapshot(conn);
         const errors = [];
+        let keysRecorded = false;
+        if (opts.keys.enabled) {
+            try {
+                await recordKeysBefore(conn, opts.keys, keyDir, keyScanLog(ctx));
+                keysRecorded = true;
+            }
+            catch (err) {
+                errors.push(`Key analysis before the command failed: ${errors_describeError(err)}`);
+            }
+            ctx.log.endProgress();
+        }
         const sampling = await startSampling(target, opts.intervalMs, ctx.log);
         // The command gets the watched Redis as REDIS_URL, unless it already has a REDIS_URL of its own
         // (a throwaway server always replaces it: the URL it had pointed at nothing).
@@ -27242,12 +28308,27 @@ async function watch(ctx, target, throwaway, live, opts) {
         catch (err) {
             errors.push(`No snapshot after the command: ${errors_describeError(err)}`);
         }
+        let analysis = null;
+        if (after !== null && keysRecorded) {
+            try {
+                analysis = await analyseKeysAfter(conn, opts.keys, keyDir, { before, after }, keyScanLog(ctx));
+            }
+            catch (err) {
+                errors.push(`Key analysis after the command failed: ${errors_describeError(err)}`);
+            }
+            ctx.log.endProgress();
+        }
         const report = buildReport({
             target,
             before,
             after,
             thresholds: opts.limits,
-            observations: { ...(sampled?.summary.peak ? { sampledPeak: sampled.summary.peak } : {}), outputOomLines: command.oomLines },
+            observations: {
+                ...(sampled?.summary.peak ? { sampledPeak: sampled.summary.peak } : {}),
+                ...(analysis?.observations ?? {}),
+                outputOomLines: command.oomLines
+            },
+            ...(analysis ? { keys: analysis.keys } : {}),
             errors,
             sampling: sampled,
             command,
@@ -27261,6 +28342,7 @@ async function watch(ctx, target, throwaway, live, opts) {
     }
     finally {
         await conn.close();
+        await (0,promises_namespaceObject.rm)(keyDir, { recursive: true, force: true });
     }
 }
 /**
@@ -27557,7 +28639,7 @@ async function main(argv, io = { stdout: process.stdout, stderr: process.stderr,
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8759);
+/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3641);
 
 const code = await (0,_cli_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 // Let piped output drain, then exit explicitly so no open handle keeps the CLI waiting.

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util'
 import { Input } from '../action/constants.js'
 import { UserError } from '../errors.js'
+import { KeyInput } from '../keys/settings.js'
 import { THRESHOLD_OPTIONS } from '../options.js'
 
 /** A mistake in how the CLI was called: exit code 2 and the valid form. */
@@ -40,6 +41,11 @@ export const OPTIONS = {
   },
   [Input.ReportPath]: { type: 'string', value: 'file', help: 'Also write the JSON report to this file (for diff, or to attach to a bug).' },
   [Input.SampleInterval]: { type: 'string', value: 'duration', help: 'How often Redis is sampled during the command: at least 50ms, or 0 for no sampling (default 100ms).' },
+  [KeyInput.KeyScanBudget]: { type: 'string', value: 'duration', help: 'Longest time for one key scan; past it, figures are extrapolated by DBSIZE. 0 = no key analysis (default 10s).' },
+  [KeyInput.KeyDelimiter]: { type: 'string', value: 'text', help: 'What separates the parts of a key name (default :).' },
+  [KeyInput.PrefixDepth]: { type: 'string', value: 'n', help: 'How many parts of a key name make its prefix (default 2).' },
+  [KeyInput.IgnoreKeys]: { type: 'string', value: 'patterns', help: 'Comma list of glob patterns for keys to leave out, e.g. bull:*,sess:*.' },
+  [KeyInput.ExpectedDb]: { type: 'string', value: 'db', help: 'The DB the tests should use; keys that appear elsewhere breach wrong-db.' },
   json: { type: 'boolean', help: "Print the JSON report (the action's schema) instead of the terminal report." },
   markdown: { type: 'boolean', help: "Print the action's job summary (markdown) instead of the terminal report." },
   'no-color': { type: 'boolean', help: 'No colours (also when NO_COLOR is set or stdout is not a terminal).' },
@@ -50,6 +56,7 @@ export type OptionName = keyof typeof OPTIONS
 
 const REDIS_OPTIONS: OptionName[] = ['url', 'container', Input.ConnectTimeout]
 const OUTPUT_OPTIONS: OptionName[] = ['json', 'markdown', 'no-color', 'help']
+const KEY_OPTIONS: OptionName[] = [KeyInput.KeyScanBudget, KeyInput.KeyDelimiter, KeyInput.PrefixDepth, KeyInput.IgnoreKeys]
 
 export interface CommandSpec {
   usage: string
@@ -70,7 +77,7 @@ export const COMMANDS = {
       'prints its URL, passes it to the command as REDIS_URL, and stops it afterwards. ' +
       'With --url or --container the command gets that Redis as REDIS_URL unless REDIS_URL is already set. ' +
       'With --json or --markdown the command\'s own output goes to stderr, so stdout holds only the report.',
-    options: [...REDIS_OPTIONS, ...THRESHOLD_OPTIONS, Input.SampleInterval, Input.ReportPath, ...OUTPUT_OPTIONS],
+    options: [...REDIS_OPTIONS, ...THRESHOLD_OPTIONS, Input.SampleInterval, ...KEY_OPTIONS, KeyInput.ExpectedDb, Input.ReportPath, ...OUTPUT_OPTIONS],
     examples: [
       'redis-memory-guard run -- npm test',
       'redis-memory-guard run --max-used-memory 100mb --fail-on oom,leaked-keys --max-leaked-keys 0 -- npm test',
@@ -89,10 +96,12 @@ export const COMMANDS = {
   },
   keys: {
     usage: 'keys [options]',
-    summary: 'The keys: how many per database, with and without a TTL.',
-    description: 'The key analysis on its own: keys per database and how many of them expire.',
-    options: [...REDIS_OPTIONS, ...OUTPUT_OPTIONS],
-    examples: ['redis-memory-guard keys', 'redis-memory-guard keys --container redis --json']
+    summary: 'The key analysis on its own: the prefixes that hold the memory, the largest keys, keys per database.',
+    description:
+      'Scans every database (SCAN with MEMORY USAGE, a Lua fast path where scripts run), groups keys by prefix with id-like parts as *, ' +
+      'and lists the prefixes by memory and by count and the largest keys. A progress line shows on terminals during long scans.',
+    options: [...REDIS_OPTIONS, ...KEY_OPTIONS, Input.ReportPath, ...OUTPUT_OPTIONS],
+    examples: ['redis-memory-guard keys', 'redis-memory-guard keys --container redis --prefix-depth 1', 'redis-memory-guard keys --ignore-keys "bull:*" --json']
   },
   diff: {
     usage: 'diff [options] <before.json> <after.json>',

@@ -10,6 +10,7 @@ import { hostPort, parseRedisUrl, type RedisTarget } from '../redis/target.js'
 import { renderSummary } from '../render/markdown.js'
 import type { Report } from '../report.js'
 import { UsageError, flag, stringOption, type CommandName, type ParsedArgs } from './args.js'
+import { readKeySettings, type KeySettings } from '../keys/settings.js'
 import type { Logger } from './log.js'
 import { containerAddress, containerTarget, defaultUrl, isLocalHost, probe } from './target.js'
 import { startThrowaway, type ThrowawayRedis } from './throwaway.js'
@@ -96,4 +97,14 @@ export async function emit(ctx: Context, report: Report, terminal: (r: Report) =
   else ctx.log.report(terminal(report))
   if (reportPath !== '' && format === 'terminal') ctx.log.info(`JSON report written to ${reportPath}.`)
   return report.verdict === 'fail' ? ExitCode.Fail : ExitCode.Ok
+}
+
+/** The key analysis's options, read by the action's own reader (same names as its inputs). */
+export function keySettings(ctx: Context): KeySettings {
+  return readKeySettings((name) => stringOption(ctx.args, name))
+}
+
+/** Where the key scan's lines go: its progress lines overwrite each other on a terminal, the rest are status lines. */
+export function keyScanLog(ctx: Context): (line: string) => void {
+  return (line) => (/^Key scan: [\d,]+ of ~/.test(line) ? ctx.log.progress(line) : ctx.log.info(line))
 }

@@ -7,6 +7,7 @@ import { NOT_REPORTED, headline } from '../render/markdown.js'
 import { totalKeys, type Report } from '../report.js'
 import { formatBytes, formatBytesDelta, formatDuration } from '../size.js'
 import type { Snapshot } from '../snapshot.js'
+import type { KeysReport } from '../keys/report.js'
 import type { Colours } from './colours.js'
 
 /** Server-supplied text can carry escape sequences; a terminal must show them, not obey them. */
@@ -147,7 +148,9 @@ export function renderReport(report: Report, c: Colours): string {
     if (breaches.length > 0) out.push(c.bold('Breaches'), ...breaches.map((x) => checkLine(x, c)), '')
     if (report.notes.length > 0) out.push(c.bold('Notes'), ...report.notes.map((n) => `  - ${n}`), '')
     const leaks = Object.entries(report.leakedKeysByDb)
-    if (leaks.length > 0) out.push(`Keys left behind: ${leaks.map(([db, n]) => `DB ${db}: ${count(n)}`).join(', ')}`, '')
+    if (leaks.length > 0) out.push(`Keys left behind: ${leaks.map(([db, n]) => `DB ${db}: ${count(n)}`).join(', ')}`)
+    if (report.keys) out.push(...leakedGroups(report.keys, c))
+    if (leaks.length > 0 || report.keys?.leaked?.groups.length) out.push('')
     const quotes = report.command?.oomQuotes ?? []
     if (quotes.length > 0) out.push(c.bold('OOM errors in the command output'), ...quotes.map((q) => `  ${safeText(q)}`), '')
     if (report.peak) out.push(c.dim(`The step's peak is ${report.peak.explanation}.`))
@@ -215,4 +218,55 @@ export function keyspaceTable(s: Snapshot, c: Colours): string {
 /** The command as one would type it: arguments with spaces or quotes in single quotes. */
 export function shellLine(argv: string[]): string {
   return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')
+}
+
+/** The leaked keys by prefix, with a few names each: what the tests left behind. */
+export function leakedGroups(k: KeysReport, c: Colours, rows = 10): string[] {
+  const groups = k.leaked?.groups ?? []
+  if (groups.length === 0) return []
+  const out = [c.bold('Leaked keys by prefix')]
+  for (const g of groups.slice(0, rows)) {
+    const names = g.samples.map((x) => safeText(x.key)).join(', ')
+    const ttl = g.withoutTtl > 0 ? `, ${count(g.withoutTtl)} without TTL` : ''
+    out.push(`  DB ${g.db}  ${safeText(g.prefix)}  ${count(g.keys)} keys${k.memoryUsage ? `, ${formatBytes(g.bytes)}` : ''}${ttl}${names ? c.dim(`  e.g. ${names}`) : ''}`)
+  }
+  if (groups.length > rows) out.push(c.dim(`  ... and ${groups.length - rows} more prefixes (see --json)`))
+  return out
+}
+
+/** `keys`: prefixes by memory and count, the largest keys, keys per database. */
+export function renderKeys(report: Report, c: Colours): string {
+  const k = report.keys
+  const s = report.after
+  const out: string[] = [`${c.bold('Redis Memory Guard')} ${c.dim('·')} ${serverLine(report)}`, '']
+  if (!k || !s) return out.join('\n')
+  const share = (x: number | null): string => (x === null ? '' : `${(x * 100).toFixed(1)}%`)
+  const scan = k.after
+  out.push(
+    c.dim(
+      `${count(k.totalKeys)} keys scanned in ${formatDuration(scan.durationMs)} (${scan.method})` +
+        (k.memoryUsage ? `, ${formatBytes(k.totalBytes)} by MEMORY USAGE` : ', counts only: this server has no MEMORY USAGE') +
+        (k.extrapolated ? '; the scan stopped at --key-scan-budget, figures are extrapolated by DBSIZE' : '') +
+        '.'
+    ),
+    ''
+  )
+  if (k.memoryUsage && k.topPrefixesByMemory.length > 0) {
+    const rows = [['  DB', 'Prefix', 'Keys', 'Memory', 'Share']]
+    for (const p of k.topPrefixesByMemory) rows.push([`  ${p.db}`, safeText(p.prefix) + (p.estimated ? ' ~' : ''), count(p.keys), formatBytes(p.bytes), share(p.share)])
+    out.push(c.bold('Prefixes by memory'), table(rows, c, [2, 3, 4]), '')
+  }
+  if (k.topPrefixesByCount.length > 0) {
+    const rows = [['  DB', 'Prefix', 'Keys']]
+    for (const p of k.topPrefixesByCount) rows.push([`  ${p.db}`, safeText(p.prefix) + (p.estimated ? ' ~' : ''), count(p.keys)])
+    out.push(c.bold('Prefixes by count'), table(rows, c, [2]), '')
+  }
+  if (k.memoryUsage && k.topKeys.length > 0) {
+    const rows = [['  DB', 'Key', 'Memory', 'TTL']]
+    for (const x of k.topKeys) rows.push([`  ${x.db}`, safeText(x.key), formatBytes(x.bytes), x.ttl === 'set' ? `${x.ttlSeconds ?? '?'} s` : x.ttl === 'none' ? 'none' : '?'])
+    out.push(c.bold('Largest keys'), table(rows, c, [2]), '')
+  }
+  out.push(c.bold('Keys per database'), keyspaceTable(s, c))
+  if (k.memoryUsage) out.push('', c.dim(k.memoryUsageNote))
+  return out.join('\n')
 }

@@ -8,7 +8,12 @@ import { maskUrlText, type RedisTarget } from '../../redis/target.js'
 import { readSampleInterval } from '../../options.js'
 import { takeSnapshot, type Snapshot } from '../../snapshot.js'
 import { COMMANDS, UsageError, stringOption } from '../args.js'
-import { ExitCode, emit, locateRedis, open, outputFormat, thresholds, type Context } from '../context.js'
+import { ExitCode, emit, keyScanLog, keySettings, locateRedis, open, outputFormat, thresholds, type Context } from '../context.js'
+import { analyseKeysAfter, recordKeysBefore, type KeyAnalysis } from '../../keys/run.js'
+import type { KeySettings } from '../../keys/settings.js'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { MAX_QUOTED_LINES, OomLineScanner, type CommandReport } from '../../run/output.js'
 import { CLI_SAMPLE_INTERVAL_MS, startSampling } from '../sampling.js'
 import { renderReport, shellLine } from '../terminal.js'
@@ -30,6 +35,7 @@ export async function runCommand(ctx: Context): Promise<number> {
   const format = outputFormat(ctx)
   const limits = thresholds(ctx)
   const intervalMs = sampleInterval(ctx)
+  const keys = keySettings(ctx)
 
   const live: LiveParts = { child: null, throwaway: null }
   const stopSignals = handleSignals(ctx, live)
@@ -37,7 +43,7 @@ export async function runCommand(ctx: Context): Promise<number> {
     const { target, throwaway } = await locateRedis(ctx, true)
     live.throwaway = throwaway
     try {
-      return await watch(ctx, target, throwaway !== null, live, { format, limits, intervalMs })
+      return await watch(ctx, target, throwaway !== null, live, { format, limits, intervalMs, keys })
     } finally {
       await throwaway?.stop()
     }
@@ -81,12 +87,23 @@ async function watch(
   target: RedisTarget,
   throwaway: boolean,
   live: LiveParts,
-  opts: { format: 'terminal' | 'json' | 'markdown'; limits: Thresholds; intervalMs: number }
+  opts: { format: 'terminal' | 'json' | 'markdown'; limits: Thresholds; intervalMs: number; keys: KeySettings }
 ): Promise<number> {
   const conn = await open(ctx, target)
+  const keyDir = await mkdtemp(join(tmpdir(), 'redis-memory-guard-keys-'))
   try {
     const before = await takeSnapshot(conn)
     const errors: string[] = []
+    let keysRecorded = false
+    if (opts.keys.enabled) {
+      try {
+        await recordKeysBefore(conn, opts.keys, keyDir, keyScanLog(ctx))
+        keysRecorded = true
+      } catch (err) {
+        errors.push(`Key analysis before the command failed: ${describeError(err)}`)
+      }
+      ctx.log.endProgress()
+    }
     const sampling = await startSampling(target, opts.intervalMs, ctx.log)
     // The command gets the watched Redis as REDIS_URL, unless it already has a REDIS_URL of its own
     // (a throwaway server always replaces it: the URL it had pointed at nothing).
@@ -104,12 +121,26 @@ async function watch(
     } catch (err) {
       errors.push(`No snapshot after the command: ${describeError(err)}`)
     }
+    let analysis: KeyAnalysis | null = null
+    if (after !== null && keysRecorded) {
+      try {
+        analysis = await analyseKeysAfter(conn, opts.keys, keyDir, { before, after }, keyScanLog(ctx))
+      } catch (err) {
+        errors.push(`Key analysis after the command failed: ${describeError(err)}`)
+      }
+      ctx.log.endProgress()
+    }
     const report = buildReport({
       target,
       before,
       after,
       thresholds: opts.limits,
-      observations: { ...(sampled?.summary.peak ? { sampledPeak: sampled.summary.peak } : {}), outputOomLines: command.oomLines },
+      observations: {
+        ...(sampled?.summary.peak ? { sampledPeak: sampled.summary.peak } : {}),
+        ...(analysis?.observations ?? {}),
+        outputOomLines: command.oomLines
+      },
+      ...(analysis ? { keys: analysis.keys } : {}),
       errors,
       sampling: sampled,
       command,
@@ -122,6 +153,7 @@ async function watch(
     return command.exitCode === 0 ? code : ExitCode.Fail
   } finally {
     await conn.close()
+    await rm(keyDir, { recursive: true, force: true })
   }
 }
 
