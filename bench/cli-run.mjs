@@ -1,5 +1,6 @@
 // What wrapping a test command in `redis-memory-guard run` costs: the same key-writing command
-// run bare and under `run` (sampling every 100 ms and 50 ms), against a redis-server started here.
+// run bare and under `run` (sampling every 100 ms and 50 ms; with and without the key analysis,
+// whose scan after the command covers every key written), against a redis-server started here.
 // Usage: npm run package && node bench/cli-run.mjs [keys=200000] [rounds=5]
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -45,6 +46,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const bare = [process.execPath, writer, keys, 'bench', '100']
 const cases = [
   ['bare command', bare],
+  ['run, no key analysis', [process.execPath, cli, 'run', '--url', url, '--json', '--key-scan-budget', '0', '--', ...bare]],
   ['run, sampling every 100ms', [process.execPath, cli, 'run', '--url', url, '--json', '--', ...bare]],
   ['run, sampling every 50ms', [process.execPath, cli, 'run', '--url', url, '--json', '--sample-interval', '50ms', '--', ...bare]]
 ]
