@@ -2,21 +2,13 @@
  * The bundled action, run as the runner runs it, against real redis-server processes.
  * `npm run package` must have built dist/ from the current source (CI checks it is fresh).
  */
-import { afterAll, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import { runJob, newJob } from './helpers/action-runner.js'
 import { redisCommand, redisCommands } from './helpers/resp.js'
-import { freePort, startRedis, type TestRedis } from './helpers/redis-server.js'
+import { freePort, redisPerFile } from './helpers/redis-server.js'
 
-const servers: TestRedis[] = []
-async function redis(args: string[] = []): Promise<TestRedis> {
-  const r = await startRedis(args)
-  servers.push(r)
-  return r
-}
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.stop()))
-})
+const redis = redisPerFile()
 
 /** Lines the runner would turn into warning or error annotations. */
 /** Output without the `::add-mask::` lines, which carry the secret to the runner so it can mask it. */

@@ -2,25 +2,17 @@
  * The bundled CLI run as its own process against real redis-server processes the tests start.
  * `npm run package` must have built dist/ from the current source.
  */
-import { afterAll, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { runCli, writeKeys, CLI } from './helpers/cli-runner.js'
-import { freePort, startRedis, type TestRedis } from './helpers/redis-server.js'
+import { freePort, redisPerFile } from './helpers/redis-server.js'
 import { redisCommand, redisCommands } from './helpers/resp.js'
 import { probe } from '../src/cli/target.js'
 
-const servers: TestRedis[] = []
-async function redis(args: string[] = []): Promise<TestRedis> {
-  const r = await startRedis(args)
-  servers.push(r)
-  return r
-}
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.stop()))
-})
+const redis = redisPerFile()
 
 const ANSI = /\u001b\[/ // eslint-disable-line no-control-regex
 const work = mkdtempSync(join(tmpdir(), 'rmg-cli-test-'))

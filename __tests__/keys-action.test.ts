@@ -1,20 +1,12 @@
 /** The key analysis through the bundled action, as the runner runs it, against real redis-server processes. */
-import { afterAll, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import { newJob, runJob } from './helpers/action-runner.js'
 import { redisCommand, redisCommands } from './helpers/resp.js'
-import { startRedis, type TestRedis } from './helpers/redis-server.js'
+import { redisPerFile } from './helpers/redis-server.js'
 import type { Report } from '../src/report.js'
 
-const servers: TestRedis[] = []
-async function redis(args: string[] = []): Promise<TestRedis> {
-  const r = await startRedis(args)
-  servers.push(r)
-  return r
-}
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.stop()))
-})
+const redis = redisPerFile()
 const readReport = (path: string): Report => JSON.parse(readFileSync(path, 'utf8')) as Report
 
 describe('key analysis, end to end', () => {

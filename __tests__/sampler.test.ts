@@ -2,25 +2,17 @@
  * Sampling during the step and the `run` input, end to end: the bundled action against real
  * redis-server processes, the sampler running as its own detached process.
  */
-import { afterAll, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { alive } from '../src/sampler/control.js'
 import { parseSampleLines } from '../src/sampler/sample.js'
 import { newJob, runJob } from './helpers/action-runner.js'
 import { redisCommand, redisCommands } from './helpers/resp.js'
-import { startRedis, type TestRedis } from './helpers/redis-server.js'
+import { redisPerFile, type TestRedis } from './helpers/redis-server.js'
 
 const MB = 1024 * 1024
-const servers: TestRedis[] = []
-async function redis(args: string[] = [], port?: number): Promise<TestRedis> {
-  const r = await startRedis(args, port)
-  servers.push(r)
-  return r
-}
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.stop()))
-})
+const redis = redisPerFile()
 
 /**
  * used_memory counts each client's buffers: the connection that measured the climb holds a few KB

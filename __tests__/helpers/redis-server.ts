@@ -1,4 +1,5 @@
 /** Starts real redis-server processes on free ports for tests. Never the machine's own instance on 6379. */
+import { afterAll } from '@jest/globals'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, Socket } from 'node:net'
@@ -80,4 +81,20 @@ export async function answersPing(port: number, host = '127.0.0.1'): Promise<boo
     sock.once('data', (d) => done(d.toString().startsWith('+PONG') || d.toString().startsWith('-NOAUTH')))
     sock.connect(port, host, () => sock.write('PING\r\n'))
   })
+}
+
+/**
+ * For one test file: a function that starts a server (as startRedis) and stops every server it
+ * started once the file's tests are done.
+ */
+export function redisPerFile(): (args?: string[], port?: number) => Promise<TestRedis> {
+  const servers: TestRedis[] = []
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.stop()))
+  })
+  return async (args = [], port) => {
+    const r = await startRedis(args, port)
+    servers.push(r)
+    return r
+  }
 }

@@ -26505,7 +26505,7 @@ function terminal_renderReport(report, c) {
         const sampled = report.sampling?.summary;
         if (sampled) {
             const gaps = sampled.gaps.length > 0 ? `; Redis did not answer in ${sampled.gaps.length} stretch(es)` : '';
-            out.push(c.dim(`Sampled ${sampled.count} times, every ${formatDuration(report.sampling?.intervalMs ?? 0)}${gaps}.`));
+            out.push(c.dim(`Sampled ${sampled.count === 1 ? 'once' : `${sampled.count} times`}, every ${formatDuration(report.sampling?.intervalMs ?? 0)}${gaps}.`));
         }
     }
     out.push('', verdictLine(report, c));
