@@ -10,7 +10,8 @@ import { LeakCollector } from '../src/keys/diff.js'
 import { KeyFileWriter, readKeyFile } from '../src/keys/store.js'
 
 async function main(): Promise<void> {
-  const [url, method, mode, keyFile] = process.argv.slice(2)
+  const [url, method, mode, keyFile, countArg] = process.argv.slice(2)
+  const count = countArg ? Number(countArg) : undefined
   const conn = await connect(parseRedisUrl(url, 'url'), { timeoutMs: 5000 })
   const started = Date.now()
   const rule = { delimiter: ':', depth: 2 }
@@ -18,7 +19,7 @@ async function main(): Promise<void> {
   let inventory
   if (mode === 'before') {
     const writer = new KeyFileWriter(keyFile)
-    inventory = await takeInventory(conn, { rule, ignore: null, budgetMs: 600_000, method: method as MethodChoice, onKey: (db, key) => writer.add(db, key) })
+    inventory = await takeInventory(conn, { rule, ignore: null, budgetMs: 600_000, method: method as MethodChoice, count, onKey: (db, key) => writer.add(db, key) })
     await writer.close()
   } else {
     const leaks = new LeakCollector(await readKeyFile(keyFile))
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
       ignore: null,
       budgetMs: 600_000,
       method: method as MethodChoice,
+      count,
       needTtl: (db, key) => leaks.isNew(db, key),
       onKey: (db, key, prefix, bytes, ttl) => (ttl === null ? undefined : leaks.add(db, key, prefix, bytes, ttl))
     })
