@@ -63,6 +63,7 @@ describe('timelineChart', () => {
     const chart = timelineChart([up(0, 10 * MB), up(500, 300 * MB), up(1000, 20 * MB)], at(0), 512 * MB)!
     expect(chart.split('\n')).toEqual([
       '```mermaid',
+      '%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "#0969da, #cf222e"}}}}%%',
       'xychart-beta',
       '    title "Used memory during the step (MB)"',
       '    x-axis "Seconds into the step" 0 --> 1',
@@ -113,6 +114,22 @@ describe('the step section', () => {
     expect(summary).toContain('Sampling saw the peak 500 ms into the step; see the timeline.')
     const comment = renderComment(report, { extensions: REPORT_EXTENSIONS })
     expect(comment).toContain('**Memory during the step**')
+  })
+
+  it('does not name a sample as the peak when a snapshot was higher than every sample', () => {
+    const s = sampling([up(0, 2 * MB), up(500, 3 * MB)])
+    const report = buildReport({
+      target: parseRedisUrl('redis://127.0.0.1:6390'),
+      before: snap({ memory: { maxmemory: 512 * MB } }),
+      after: snap({ memory: { maxmemory: 512 * MB, usedMemory: 200 * MB, usedMemoryPeak: 900 * MB } }),
+      thresholds: { ...DEFAULT_THRESHOLDS, maxPeakMemory: 100 * MB },
+      observations: { sampledPeak: s.summary.peak! },
+      sampling: s
+    })
+    expect(report.peak).toMatchObject({ source: 'sampled', bytes: 200 * MB })
+    const summary = summaryOf(report)
+    expect(summary).not.toContain('Sampling saw the peak')
+    expect(summary).toContain('The peak was in a snapshot before or after the step: no sample caught memory that high.')
   })
 
   it('drops the chart first when the comment is too long', () => {

@@ -53199,7 +53199,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 71902:
+/***/ 17966:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -59807,6 +59807,8 @@ function timelineChart(samples, startedAt, maxmemory, ends = []) {
     const endSeconds = round(Math.max(...points.map((p) => p.t)) / 1000);
     const lines = [
         '```mermaid',
+        // Mermaid's default palette draws the first line in a pale lavender that is hard to see on white.
+        `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${CHART_COLOURS}"}}}}%%`,
         'xychart-beta',
         `    title "Used memory during the step (${unit.name})"`,
         `    x-axis "Seconds into the step" ${startSeconds} --> ${endSeconds > startSeconds ? endSeconds : startSeconds + 1}`,
@@ -59818,6 +59820,8 @@ function timelineChart(samples, startedAt, maxmemory, ends = []) {
     lines.push('```');
     return lines.join('\n');
 }
+/** used_memory in blue, maxmemory in red (GitHub's own accent colours). */
+const CHART_COLOURS = '#0969da, #cf222e';
 function when(sampling, at) {
     return `${formatDuration(Math.max(0, since(sampling.startedAt, at)))} into the step`;
 }
@@ -59913,8 +59917,15 @@ const samplingExtension = {
     breachHints(report, check) {
         const sampling = report.sampling;
         const hints = [];
-        if ((check === 'peak-memory' || check === 'memory-percent') && sampling?.summary.peak && report.peak?.source === 'sampled') {
-            hints.push(`Sampling saw the peak ${when(sampling, sampling.summary.peak.at)}; see the timeline.`);
+        const sampledPeak = sampling?.summary.peak;
+        if ((check === 'peak-memory' || check === 'memory-percent') && sampling && sampledPeak && report.peak?.source === 'sampled') {
+            // The judged peak is the highest of the samples and both snapshots: name the moment only when a sample set it.
+            if (sampledPeak.bytes >= (report.peak.bytes ?? 0)) {
+                hints.push(`Sampling saw the peak ${when(sampling, sampledPeak.at)}; see the timeline.`);
+            }
+            else {
+                hints.push('The peak was in a snapshot before or after the step: no sample caught memory that high.');
+            }
         }
         if (check === 'oom') {
             if (sampling?.summary.firstOomAt)
@@ -65795,6 +65806,60 @@ function secrets_maskSecrets(target) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/options.ts
+/**
+ * The threshold and connection options, shared by the action's inputs and the CLI's flags: the
+ * same names, read and checked by the same code, so `max-used-memory: 100mb` in a workflow and
+ * `--max-used-memory 100mb` on a laptop cannot drift apart.
+ */
+
+
+
+
+/** The options that set thresholds, in the order help texts list them. */
+const THRESHOLD_OPTIONS = [
+    constants_Input.MaxUsedMemory,
+    constants_Input.MaxPeakMemory,
+    constants_Input.MaxMemoryPercent,
+    constants_Input.MaxFragmentationRatio,
+    constants_Input.MaxLeakedKeys,
+    constants_Input.FailOn
+];
+const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+/** Reads and checks the thresholds; a bad value throws a UserError naming the option and showing a valid example. */
+function readThresholds(get, label = (n) => n) {
+    const percentText = get(constants_Input.MaxMemoryPercent);
+    const ratioText = get(constants_Input.MaxFragmentationRatio);
+    return {
+        maxUsedMemory: parseSize(get(constants_Input.MaxUsedMemory), label(constants_Input.MaxUsedMemory)),
+        maxPeakMemory: parseSize(get(constants_Input.MaxPeakMemory), label(constants_Input.MaxPeakMemory)),
+        maxMemoryPercent: percentText.trim() === ''
+            ? DEFAULT_THRESHOLDS.maxMemoryPercent
+            : parseNumber(percentText, label(constants_Input.MaxMemoryPercent), { example: '90', min: 1, max: 100 }),
+        maxFragmentationRatio: ratioText.trim() === ''
+            ? DEFAULT_THRESHOLDS.maxFragmentationRatio
+            : parseNumber(ratioText, label(constants_Input.MaxFragmentationRatio), { example: '1.5', min: 1 }),
+        maxLeakedKeys: parseNumber(get(constants_Input.MaxLeakedKeys), label(constants_Input.MaxLeakedKeys), { example: '0', min: 0, integer: true }),
+        failOn: parseFailOn(get(constants_Input.FailOn), label(constants_Input.FailOn))
+    };
+}
+/** Reads `connect-timeout` in milliseconds, with the caller's default when not given. */
+function readConnectTimeout(get, defaultMs = DEFAULT_CONNECT_TIMEOUT_MS, label = (n) => n) {
+    return parseDuration(get(constants_Input.ConnectTimeout), label(constants_Input.ConnectTimeout)) ?? defaultMs;
+}
+/** Faster than this, sampling would cost Redis more than it tells. */
+const MIN_SAMPLE_INTERVAL_MS = 50;
+const DEFAULT_SAMPLE_INTERVAL_MS = 500;
+/** Reads `sample-interval` in milliseconds: at least 50 ms, or 0 to turn sampling off. */
+function readSampleInterval(get, defaultMs = DEFAULT_SAMPLE_INTERVAL_MS, label = (n) => n) {
+    const name = label(constants_Input.SampleInterval);
+    const ms = parseDuration(get(constants_Input.SampleInterval), name) ?? defaultMs;
+    if (ms !== 0 && ms < MIN_SAMPLE_INTERVAL_MS) {
+        throw new UserError(`${name}: ${ms} ms is too often. Use at least 50ms, e.g. 500ms, or 0 to turn sampling off.`);
+    }
+    return ms;
+}
+
 ;// CONCATENATED MODULE: ./src/keys/settings.ts
 /** The key analysis's inputs, checked and typed. */
 
@@ -65835,32 +65900,15 @@ function readKeySettings(getInput) {
 
 
 
-/** Faster than this, sampling would cost Redis more than it tells. */
-const MIN_SAMPLE_INTERVAL_MS = 50;
+
 /** Reads and checks the inputs; a bad one throws a UserError that names it and shows a valid example. */
 function settings_readSettings(getInput, env = process.env) {
     const target = target_parseRedisUrl(getInput(constants_Input.RedisUrl) || 'redis://localhost:6379', constants_Input.RedisUrl);
-    const connectTimeoutMs = parseDuration(getInput(constants_Input.ConnectTimeout), constants_Input.ConnectTimeout) ?? 30_000;
-    const percentText = getInput(constants_Input.MaxMemoryPercent);
-    const ratioText = getInput(constants_Input.MaxFragmentationRatio);
-    const thresholds = {
-        maxUsedMemory: parseSize(getInput(constants_Input.MaxUsedMemory), constants_Input.MaxUsedMemory),
-        maxPeakMemory: parseSize(getInput(constants_Input.MaxPeakMemory), constants_Input.MaxPeakMemory),
-        maxMemoryPercent: percentText.trim() === ''
-            ? DEFAULT_THRESHOLDS.maxMemoryPercent
-            : parseNumber(percentText, constants_Input.MaxMemoryPercent, { example: '90', min: 1, max: 100 }),
-        maxFragmentationRatio: ratioText.trim() === ''
-            ? DEFAULT_THRESHOLDS.maxFragmentationRatio
-            : parseNumber(ratioText, constants_Input.MaxFragmentationRatio, { example: '1.5', min: 1 }),
-        maxLeakedKeys: parseNumber(getInput(constants_Input.MaxLeakedKeys), constants_Input.MaxLeakedKeys, { example: '0', min: 0, integer: true }),
-        failOn: parseFailOn(getInput(constants_Input.FailOn), constants_Input.FailOn)
-    };
+    const connectTimeoutMs = readConnectTimeout(getInput);
+    const thresholds = readThresholds(getInput);
     const reportPath = getInput(constants_Input.ReportPath).trim() || (0,external_node_path_namespaceObject.join)(env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), DEFAULT_REPORT_NAME);
     const comment = readCommentSettings({ comment: getInput(constants_Input.Comment), commentKey: getInput(constants_Input.CommentKey), matrix: getInput(constants_Input.Matrix), githubToken: getInput(constants_Input.GithubToken) }, env);
-    const sampleIntervalMs = parseDuration(getInput(constants_Input.SampleInterval), constants_Input.SampleInterval) ?? 500;
-    if (sampleIntervalMs !== 0 && sampleIntervalMs < MIN_SAMPLE_INTERVAL_MS) {
-        throw new UserError(`${constants_Input.SampleInterval}: ${sampleIntervalMs} ms is too often. Use at least 50ms, e.g. 500ms, or 0 to turn sampling off.`);
-    }
+    const sampleIntervalMs = readSampleInterval(getInput);
     const sampleMaxDurationMs = parseDuration(getInput(constants_Input.SampleMaxDuration), constants_Input.SampleMaxDuration) ?? 6 * 3_600_000;
     if (sampleMaxDurationMs <= 0) {
         throw new UserError(`${constants_Input.SampleMaxDuration}: must be longer than 0, e.g. 6h or 90m.`);
@@ -66177,7 +66225,7 @@ async function main_run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(71902);
+/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(17966);
 
 // Exit explicitly (with the exit code run() set) so that no open handle can keep the step waiting.
 await (0,_action_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)().finally(() => process.exit());

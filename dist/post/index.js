@@ -53199,7 +53199,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 50263:
+/***/ 42527:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -58580,6 +58580,8 @@ function timelineChart(samples, startedAt, maxmemory, ends = []) {
     const endSeconds = round(Math.max(...points.map((p) => p.t)) / 1000);
     const lines = [
         '```mermaid',
+        // Mermaid's default palette draws the first line in a pale lavender that is hard to see on white.
+        `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${CHART_COLOURS}"}}}}%%`,
         'xychart-beta',
         `    title "Used memory during the step (${unit.name})"`,
         `    x-axis "Seconds into the step" ${startSeconds} --> ${endSeconds > startSeconds ? endSeconds : startSeconds + 1}`,
@@ -58591,6 +58593,8 @@ function timelineChart(samples, startedAt, maxmemory, ends = []) {
     lines.push('```');
     return lines.join('\n');
 }
+/** used_memory in blue, maxmemory in red (GitHub's own accent colours). */
+const CHART_COLOURS = '#0969da, #cf222e';
 function when(sampling, at) {
     return `${size_formatDuration(Math.max(0, since(sampling.startedAt, at)))} into the step`;
 }
@@ -58686,8 +58690,15 @@ const samplingExtension = {
     breachHints(report, check) {
         const sampling = report.sampling;
         const hints = [];
-        if ((check === 'peak-memory' || check === 'memory-percent') && sampling?.summary.peak && report.peak?.source === 'sampled') {
-            hints.push(`Sampling saw the peak ${when(sampling, sampling.summary.peak.at)}; see the timeline.`);
+        const sampledPeak = sampling?.summary.peak;
+        if ((check === 'peak-memory' || check === 'memory-percent') && sampling && sampledPeak && report.peak?.source === 'sampled') {
+            // The judged peak is the highest of the samples and both snapshots: name the moment only when a sample set it.
+            if (sampledPeak.bytes >= (report.peak.bytes ?? 0)) {
+                hints.push(`Sampling saw the peak ${when(sampling, sampledPeak.at)}; see the timeline.`);
+            }
+            else {
+                hints.push('The peak was in a snapshot before or after the step: no sample caught memory that high.');
+            }
         }
         if (check === 'oom') {
             if (sampling?.summary.firstOomAt)
@@ -65676,6 +65687,60 @@ function maskSecrets(target) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/options.ts
+/**
+ * The threshold and connection options, shared by the action's inputs and the CLI's flags: the
+ * same names, read and checked by the same code, so `max-used-memory: 100mb` in a workflow and
+ * `--max-used-memory 100mb` on a laptop cannot drift apart.
+ */
+
+
+
+
+/** The options that set thresholds, in the order help texts list them. */
+const THRESHOLD_OPTIONS = [
+    Input.MaxUsedMemory,
+    Input.MaxPeakMemory,
+    Input.MaxMemoryPercent,
+    Input.MaxFragmentationRatio,
+    Input.MaxLeakedKeys,
+    Input.FailOn
+];
+const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+/** Reads and checks the thresholds; a bad value throws a UserError naming the option and showing a valid example. */
+function readThresholds(get, label = (n) => n) {
+    const percentText = get(Input.MaxMemoryPercent);
+    const ratioText = get(Input.MaxFragmentationRatio);
+    return {
+        maxUsedMemory: size_parseSize(get(Input.MaxUsedMemory), label(Input.MaxUsedMemory)),
+        maxPeakMemory: size_parseSize(get(Input.MaxPeakMemory), label(Input.MaxPeakMemory)),
+        maxMemoryPercent: percentText.trim() === ''
+            ? DEFAULT_THRESHOLDS.maxMemoryPercent
+            : parseNumber(percentText, label(Input.MaxMemoryPercent), { example: '90', min: 1, max: 100 }),
+        maxFragmentationRatio: ratioText.trim() === ''
+            ? DEFAULT_THRESHOLDS.maxFragmentationRatio
+            : parseNumber(ratioText, label(Input.MaxFragmentationRatio), { example: '1.5', min: 1 }),
+        maxLeakedKeys: parseNumber(get(Input.MaxLeakedKeys), label(Input.MaxLeakedKeys), { example: '0', min: 0, integer: true }),
+        failOn: parseFailOn(get(Input.FailOn), label(Input.FailOn))
+    };
+}
+/** Reads `connect-timeout` in milliseconds, with the caller's default when not given. */
+function readConnectTimeout(get, defaultMs = DEFAULT_CONNECT_TIMEOUT_MS, label = (n) => n) {
+    return parseDuration(get(Input.ConnectTimeout), label(Input.ConnectTimeout)) ?? defaultMs;
+}
+/** Faster than this, sampling would cost Redis more than it tells. */
+const MIN_SAMPLE_INTERVAL_MS = 50;
+const DEFAULT_SAMPLE_INTERVAL_MS = 500;
+/** Reads `sample-interval` in milliseconds: at least 50 ms, or 0 to turn sampling off. */
+function readSampleInterval(get, defaultMs = DEFAULT_SAMPLE_INTERVAL_MS, label = (n) => n) {
+    const name = label(Input.SampleInterval);
+    const ms = parseDuration(get(Input.SampleInterval), name) ?? defaultMs;
+    if (ms !== 0 && ms < MIN_SAMPLE_INTERVAL_MS) {
+        throw new errors_UserError(`${name}: ${ms} ms is too often. Use at least 50ms, e.g. 500ms, or 0 to turn sampling off.`);
+    }
+    return ms;
+}
+
 ;// CONCATENATED MODULE: ./src/keys/settings.ts
 /** The key analysis's inputs, checked and typed. */
 
@@ -65716,32 +65781,15 @@ function readKeySettings(getInput) {
 
 
 
-/** Faster than this, sampling would cost Redis more than it tells. */
-const MIN_SAMPLE_INTERVAL_MS = 50;
+
 /** Reads and checks the inputs; a bad one throws a UserError that names it and shows a valid example. */
 function readSettings(getInput, env = process.env) {
     const target = target_parseRedisUrl(getInput(Input.RedisUrl) || 'redis://localhost:6379', Input.RedisUrl);
-    const connectTimeoutMs = parseDuration(getInput(Input.ConnectTimeout), Input.ConnectTimeout) ?? 30_000;
-    const percentText = getInput(Input.MaxMemoryPercent);
-    const ratioText = getInput(Input.MaxFragmentationRatio);
-    const thresholds = {
-        maxUsedMemory: size_parseSize(getInput(Input.MaxUsedMemory), Input.MaxUsedMemory),
-        maxPeakMemory: size_parseSize(getInput(Input.MaxPeakMemory), Input.MaxPeakMemory),
-        maxMemoryPercent: percentText.trim() === ''
-            ? DEFAULT_THRESHOLDS.maxMemoryPercent
-            : parseNumber(percentText, Input.MaxMemoryPercent, { example: '90', min: 1, max: 100 }),
-        maxFragmentationRatio: ratioText.trim() === ''
-            ? DEFAULT_THRESHOLDS.maxFragmentationRatio
-            : parseNumber(ratioText, Input.MaxFragmentationRatio, { example: '1.5', min: 1 }),
-        maxLeakedKeys: parseNumber(getInput(Input.MaxLeakedKeys), Input.MaxLeakedKeys, { example: '0', min: 0, integer: true }),
-        failOn: parseFailOn(getInput(Input.FailOn), Input.FailOn)
-    };
+    const connectTimeoutMs = readConnectTimeout(getInput);
+    const thresholds = readThresholds(getInput);
     const reportPath = getInput(Input.ReportPath).trim() || (0,external_node_path_namespaceObject.join)(env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), DEFAULT_REPORT_NAME);
     const comment = readCommentSettings({ comment: getInput(Input.Comment), commentKey: getInput(Input.CommentKey), matrix: getInput(Input.Matrix), githubToken: getInput(Input.GithubToken) }, env);
-    const sampleIntervalMs = parseDuration(getInput(Input.SampleInterval), Input.SampleInterval) ?? 500;
-    if (sampleIntervalMs !== 0 && sampleIntervalMs < MIN_SAMPLE_INTERVAL_MS) {
-        throw new errors_UserError(`${Input.SampleInterval}: ${sampleIntervalMs} ms is too often. Use at least 50ms, e.g. 500ms, or 0 to turn sampling off.`);
-    }
+    const sampleIntervalMs = readSampleInterval(getInput);
     const sampleMaxDurationMs = parseDuration(getInput(Input.SampleMaxDuration), Input.SampleMaxDuration) ?? 6 * 3_600_000;
     if (sampleMaxDurationMs <= 0) {
         throw new errors_UserError(`${Input.SampleMaxDuration}: must be longer than 0, e.g. 6h or 90m.`);
@@ -65946,7 +65994,7 @@ async function writeSummary(markdown) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(50263);
+/* harmony import */ var _action_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(42527);
 
 // Exit explicitly so that no open handle can keep the post step (and the job) waiting.
 await (0,_action_post_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)().finally(() => process.exit());

@@ -1,9 +1,10 @@
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { UserError } from '../errors.js'
-import { DEFAULT_THRESHOLDS, parseFailOn, type Thresholds } from '../checks.js'
+import type { Thresholds } from '../checks.js'
+import { readConnectTimeout, readSampleInterval, readThresholds } from '../options.js'
+import { parseDuration } from '../size.js'
 import { parseRedisUrl, type RedisTarget } from '../redis/target.js'
-import { parseDuration, parseNumber, parseSize } from '../size.js'
 import { readCommentSettings, type CommentSettings } from '../github/comment-settings.js'
 import { DEFAULT_REPORT_NAME, Input } from './constants.js'
 import { readKeySettings, type KeySettings } from '../keys/settings.js'
@@ -25,40 +26,21 @@ export interface Settings {
   keys: KeySettings
 }
 
-/** Faster than this, sampling would cost Redis more than it tells. */
-export const MIN_SAMPLE_INTERVAL_MS = 50
+export { MIN_SAMPLE_INTERVAL_MS } from '../options.js'
 
 export type GetInput = (name: string) => string
 
 /** Reads and checks the inputs; a bad one throws a UserError that names it and shows a valid example. */
 export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv = process.env): Settings {
   const target = parseRedisUrl(getInput(Input.RedisUrl) || 'redis://localhost:6379', Input.RedisUrl)
-  const connectTimeoutMs = parseDuration(getInput(Input.ConnectTimeout), Input.ConnectTimeout) ?? 30_000
-  const percentText = getInput(Input.MaxMemoryPercent)
-  const ratioText = getInput(Input.MaxFragmentationRatio)
-  const thresholds: Thresholds = {
-    maxUsedMemory: parseSize(getInput(Input.MaxUsedMemory), Input.MaxUsedMemory),
-    maxPeakMemory: parseSize(getInput(Input.MaxPeakMemory), Input.MaxPeakMemory),
-    maxMemoryPercent:
-      percentText.trim() === ''
-        ? DEFAULT_THRESHOLDS.maxMemoryPercent
-        : parseNumber(percentText, Input.MaxMemoryPercent, { example: '90', min: 1, max: 100 }),
-    maxFragmentationRatio:
-      ratioText.trim() === ''
-        ? DEFAULT_THRESHOLDS.maxFragmentationRatio
-        : parseNumber(ratioText, Input.MaxFragmentationRatio, { example: '1.5', min: 1 }),
-    maxLeakedKeys: parseNumber(getInput(Input.MaxLeakedKeys), Input.MaxLeakedKeys, { example: '0', min: 0, integer: true }),
-    failOn: parseFailOn(getInput(Input.FailOn), Input.FailOn)
-  }
+  const connectTimeoutMs = readConnectTimeout(getInput)
+  const thresholds = readThresholds(getInput)
   const reportPath = getInput(Input.ReportPath).trim() || join(env.RUNNER_TEMP || tmpdir(), DEFAULT_REPORT_NAME)
   const comment = readCommentSettings(
     { comment: getInput(Input.Comment), commentKey: getInput(Input.CommentKey), matrix: getInput(Input.Matrix), githubToken: getInput(Input.GithubToken) },
     env
   )
-  const sampleIntervalMs = parseDuration(getInput(Input.SampleInterval), Input.SampleInterval) ?? 500
-  if (sampleIntervalMs !== 0 && sampleIntervalMs < MIN_SAMPLE_INTERVAL_MS) {
-    throw new UserError(`${Input.SampleInterval}: ${sampleIntervalMs} ms is too often. Use at least 50ms, e.g. 500ms, or 0 to turn sampling off.`)
-  }
+  const sampleIntervalMs = readSampleInterval(getInput)
   const sampleMaxDurationMs = parseDuration(getInput(Input.SampleMaxDuration), Input.SampleMaxDuration) ?? 6 * 3_600_000
   if (sampleMaxDurationMs <= 0) {
     throw new UserError(`${Input.SampleMaxDuration}: must be longer than 0, e.g. 6h or 90m.`)

@@ -82,6 +82,8 @@ export function timelineChart(samples: Sample[], startedAt: string, maxmemory: n
   const endSeconds = round(Math.max(...points.map((p) => p.t)) / 1000)
   const lines = [
     '```mermaid',
+    // Mermaid's default palette draws the first line in a pale lavender that is hard to see on white.
+    `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${CHART_COLOURS}"}}}}%%`,
     'xychart-beta',
     `    title "Used memory during the step (${unit.name})"`,
     `    x-axis "Seconds into the step" ${startSeconds} --> ${endSeconds > startSeconds ? endSeconds : startSeconds + 1}`,
@@ -92,6 +94,9 @@ export function timelineChart(samples: Sample[], startedAt: string, maxmemory: n
   lines.push('```')
   return lines.join('\n')
 }
+
+/** used_memory in blue, maxmemory in red (GitHub's own accent colours). */
+const CHART_COLOURS = '#0969da, #cf222e'
 
 function when(sampling: SamplingReport, at: string): string {
   return `${formatDuration(Math.max(0, since(sampling.startedAt, at)))} into the step`
@@ -193,8 +198,14 @@ export const samplingExtension: ReportExtension = {
   breachHints(report, check) {
     const sampling = report.sampling
     const hints: string[] = []
-    if ((check === 'peak-memory' || check === 'memory-percent') && sampling?.summary.peak && report.peak?.source === 'sampled') {
-      hints.push(`Sampling saw the peak ${when(sampling, sampling.summary.peak.at)}; see the timeline.`)
+    const sampledPeak = sampling?.summary.peak
+    if ((check === 'peak-memory' || check === 'memory-percent') && sampling && sampledPeak && report.peak?.source === 'sampled') {
+      // The judged peak is the highest of the samples and both snapshots: name the moment only when a sample set it.
+      if (sampledPeak.bytes >= (report.peak.bytes ?? 0)) {
+        hints.push(`Sampling saw the peak ${when(sampling, sampledPeak.at)}; see the timeline.`)
+      } else {
+        hints.push('The peak was in a snapshot before or after the step: no sample caught memory that high.')
+      }
     }
     if (check === 'oom') {
       if (sampling?.summary.firstOomAt) hints.push(`Redis first refused a command with OOM ${when(sampling, sampling.summary.firstOomAt)}.`)

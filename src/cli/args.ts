@@ -1,0 +1,219 @@
+/** The CLI's commands and options, and parsing them with node:util parseArgs into checked values. */
+import { parseArgs } from 'node:util'
+import { Input } from '../action/constants.js'
+import { UserError } from '../errors.js'
+import { KeyInput } from '../keys/settings.js'
+import { THRESHOLD_OPTIONS } from '../options.js'
+
+/** A mistake in how the CLI was called: exit code 2 and the valid form. */
+export class UsageError extends UserError {
+  constructor(
+    message: string,
+    readonly command: CommandName | null
+  ) {
+    super(message)
+    this.name = 'UsageError'
+  }
+}
+
+export interface OptionSpec {
+  type: 'string' | 'boolean'
+  short?: string
+  /** The placeholder in help: `--url <url>`. */
+  value?: string
+  help: string
+}
+
+/** Every option the CLI knows. Threshold names are the action's input names. */
+export const OPTIONS = {
+  url: { type: 'string', value: 'url', help: 'Where Redis is (default: $REDIS_URL, else redis://localhost:6379). redis:// or rediss://, with user, password and /db.' },
+  container: { type: 'string', value: 'name', help: "A running podman or docker container whose published port 6379 is Redis." },
+  [Input.ConnectTimeout]: { type: 'string', value: 'duration', help: 'How long to keep trying to connect, e.g. 5s, 30s (default 5s).' },
+  [Input.MaxUsedMemory]: { type: 'string', value: 'size', help: 'Limit for used_memory after the command, e.g. 100mb, 1gb, 1048576 (1024-based).' },
+  [Input.MaxPeakMemory]: { type: 'string', value: 'size', help: "Limit for the command's peak memory, same form." },
+  [Input.MaxMemoryPercent]: { type: 'string', value: 'percent', help: 'The peak may reach at most this percent of maxmemory (default 90).' },
+  [Input.MaxFragmentationRatio]: { type: 'string', value: 'ratio', help: 'Limit for mem_fragmentation_ratio, judged from 5 MB used and 10 MB fragmented (default 1.5).' },
+  [Input.MaxLeakedKeys]: { type: 'string', value: 'count', help: 'How many more keys may exist after than before (default: report only).' },
+  [Input.FailOn]: {
+    type: 'string',
+    value: 'checks',
+    help: 'Checks that fail (exit 1); the others warn. oom, used-memory, peak-memory, memory-percent, fragmentation, evictions, leaked-keys, wrong-db, or none (default oom,used-memory,peak-memory,memory-percent).'
+  },
+  [Input.ReportPath]: { type: 'string', value: 'file', help: 'Also write the JSON report to this file (for diff, or to attach to a bug).' },
+  [Input.SampleInterval]: { type: 'string', value: 'duration', help: 'How often Redis is sampled during the command: at least 50ms, or 0 for no sampling (default 100ms).' },
+  [KeyInput.KeyScanBudget]: { type: 'string', value: 'duration', help: 'Longest time for one key scan; past it, figures are extrapolated by DBSIZE. 0 = no key analysis (default 10s).' },
+  [KeyInput.KeyDelimiter]: { type: 'string', value: 'text', help: 'What separates the parts of a key name (default :).' },
+  [KeyInput.PrefixDepth]: { type: 'string', value: 'n', help: 'How many parts of a key name make its prefix (default 2).' },
+  [KeyInput.IgnoreKeys]: { type: 'string', value: 'patterns', help: 'Comma list of glob patterns for keys to leave out, e.g. bull:*,sess:*.' },
+  [KeyInput.ExpectedDb]: { type: 'string', value: 'db', help: 'The DB the tests should use; keys that appear elsewhere breach wrong-db.' },
+  json: { type: 'boolean', help: "Print the JSON report (the action's schema) instead of the terminal report." },
+  markdown: { type: 'boolean', help: "Print the action's job summary (markdown) instead of the terminal report." },
+  'no-color': { type: 'boolean', help: 'No colours (also when NO_COLOR is set or stdout is not a terminal).' },
+  help: { type: 'boolean', short: 'h', help: 'Show this help.' }
+} as const satisfies Record<string, OptionSpec>
+
+export type OptionName = keyof typeof OPTIONS
+
+const REDIS_OPTIONS: OptionName[] = ['url', 'container', Input.ConnectTimeout]
+const OUTPUT_OPTIONS: OptionName[] = ['json', 'markdown', 'no-color', 'help']
+const KEY_OPTIONS: OptionName[] = [KeyInput.KeyScanBudget, KeyInput.KeyDelimiter, KeyInput.PrefixDepth, KeyInput.IgnoreKeys]
+
+export interface CommandSpec {
+  usage: string
+  summary: string
+  description: string
+  options: OptionName[]
+  examples: string[]
+}
+
+export const COMMANDS = {
+  run: {
+    usage: 'run [options] -- <command...>',
+    summary: 'Snapshot, run a command while sampling memory, snapshot again, judge and report.',
+    description:
+      'Takes a snapshot of Redis, runs the command (its output passed through, OOM messages in it counted), samples used_memory while it runs, ' +
+      'takes a second snapshot, and judges the two with the same checks as the GitHub Action. ' +
+      'With neither --url nor --container, and nothing listening on the default URL on this machine, it starts a throwaway redis-server on a free port, ' +
+      'prints its URL, passes it to the command as REDIS_URL, and stops it afterwards. ' +
+      'With --url or --container the command gets that Redis as REDIS_URL unless REDIS_URL is already set. ' +
+      'With --json or --markdown the command\'s own output goes to stderr, so stdout holds only the report.',
+    options: [...REDIS_OPTIONS, ...THRESHOLD_OPTIONS, Input.SampleInterval, ...KEY_OPTIONS, KeyInput.ExpectedDb, Input.ReportPath, ...OUTPUT_OPTIONS],
+    examples: [
+      'redis-memory-guard run -- npm test',
+      'redis-memory-guard run --max-used-memory 100mb --fail-on oom,leaked-keys --max-leaked-keys 0 -- npm test',
+      'redis-memory-guard run --container redis --report-path before-fix.json -- pytest -x',
+      'redis-memory-guard run --json -- npm test > report.json'
+    ]
+  },
+  snapshot: {
+    usage: 'snapshot [options]',
+    summary: 'The state of Redis now: memory, fragmentation, keys per DB, OOM and eviction counters.',
+    description:
+      'What you would otherwise piece together from INFO memory, INFO keyspace, INFO errorstats and INFO stats, in words. ' +
+      'Fragmentation is only judged when it means something (MEMORY DOCTOR\'s own rules). Thresholds that apply to one moment are checked.',
+    options: [...REDIS_OPTIONS, Input.MaxUsedMemory, Input.MaxMemoryPercent, Input.MaxFragmentationRatio, Input.FailOn, Input.ReportPath, ...OUTPUT_OPTIONS],
+    examples: ['redis-memory-guard snapshot', 'redis-memory-guard snapshot --container redis', 'redis-memory-guard snapshot --url redis://:PASSWORD@localhost:6380/2 --json']
+  },
+  keys: {
+    usage: 'keys [options]',
+    summary: 'The key analysis on its own: the prefixes that hold the memory, the largest keys, keys per database.',
+    description:
+      'Scans every database (SCAN with MEMORY USAGE, a Lua fast path where scripts run), groups keys by prefix with id-like parts as *, ' +
+      'and lists the prefixes by memory and by count and the largest keys. A progress line shows on terminals during long scans.',
+    options: [...REDIS_OPTIONS, ...KEY_OPTIONS, Input.ReportPath, ...OUTPUT_OPTIONS],
+    examples: ['redis-memory-guard keys', 'redis-memory-guard keys --container redis --prefix-depth 1', 'redis-memory-guard keys --ignore-keys "bull:*" --json']
+  },
+  diff: {
+    usage: 'diff [options] <before.json> <after.json>',
+    summary: 'Judge two saved reports (or snapshots) as one step: the first is the state before, the second after.',
+    description:
+      'Reads two JSON files written by --report-path, --json or the action (its report, or a bare snapshot), takes the state at the end of each, ' +
+      'and judges the change between them with the given thresholds.',
+    options: [...THRESHOLD_OPTIONS, ...OUTPUT_OPTIONS],
+    examples: [
+      'redis-memory-guard snapshot --report-path before.json && npm test && redis-memory-guard snapshot --report-path after.json',
+      'redis-memory-guard diff before.json after.json --max-leaked-keys 0 --fail-on leaked-keys'
+    ]
+  }
+} as const satisfies Record<string, CommandSpec>
+
+export type CommandName = keyof typeof COMMANDS
+
+export function isCommand(name: string): name is CommandName {
+  return Object.hasOwn(COMMANDS, name)
+}
+
+export interface ParsedArgs {
+  /** Option values by name; booleans as 'true'. */
+  values: Partial<Record<OptionName, string | boolean>>
+  /** Positionals before `--`. */
+  positionals: string[]
+  /** Everything after `--`. */
+  rest: string[]
+}
+
+/** Parses one command's arguments; unknown options and missing values become UsageErrors with the valid form. */
+export function parseCommandArgs(command: CommandName, args: string[]): ParsedArgs {
+  const spec = COMMANDS[command]
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {}
+  for (const name of spec.options) {
+    const o: OptionSpec = OPTIONS[name]
+    options[name] = o.short ? { type: o.type, short: o.short } : { type: o.type }
+  }
+  let parsed
+  try {
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true, tokens: true })
+  } catch (err) {
+    throw new UsageError(describeParseError(err, command), command)
+  }
+  const terminator = parsed.tokens.find((t) => t.kind === 'option-terminator')
+  const positionals: string[] = []
+  const rest: string[] = []
+  for (const t of parsed.tokens) {
+    if (t.kind !== 'positional') continue
+    if (terminator && t.index > terminator.index) rest.push(t.value)
+    else positionals.push(t.value)
+  }
+  return { values: parsed.values as ParsedArgs['values'], positionals, rest }
+}
+
+function describeParseError(err: unknown, command: CommandName): string {
+  const e = err as { code?: string; message?: string }
+  const usage = `Usage: redis-memory-guard ${COMMANDS[command].usage} (see redis-memory-guard ${command} --help).`
+  const quoted = /'([^']+)'/.exec(e.message ?? '')?.[1] ?? ''
+  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const name = quoted.replace(/^-+/, '').split('=')[0]
+    const known = COMMANDS[command].options as readonly string[]
+    const close = closest(name, known)
+    const elsewhere = !known.includes(name) && Object.hasOwn(OPTIONS, name)
+    const hint = close ? ` Did you mean --${close}?` : elsewhere ? ` ${command} does not take --${name}.` : ''
+    return `Unknown option ${quoted}.${hint} ${usage}`
+  }
+  if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    // Node says e.g. "Option '--url <value>' argument missing" or "Option '--json' does not take an argument".
+    const name = quoted.split(' ')[0]
+    const bare = name.replace(/^-+/, '')
+    const o: OptionSpec | undefined = Object.hasOwn(OPTIONS, bare) ? OPTIONS[bare as OptionName] : undefined
+    if (o?.type === 'boolean') return `${name} takes no value. ${usage}`
+    return `${name} needs a value: ${name} <${o?.value ?? 'value'}>. ${usage}`
+  }
+  return `${e.message ?? String(err)}. ${usage}`
+}
+
+/** The option name nearest to a mistyped one (edit distance up to 3), for "did you mean". */
+export function closest(name: string, candidates: readonly string[]): string | null {
+  let best: string | null = null
+  let bestDistance = 4
+  for (const c of candidates) {
+    const d = editDistance(name, c)
+    if (d < bestDistance && d < Math.max(name.length, 2)) {
+      best = c
+      bestDistance = d
+    }
+  }
+  return best
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i)
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]
+    row[0] = i
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j]
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1))
+      prev = tmp
+    }
+  }
+  return row[b.length]
+}
+
+/** The value of a string option, or '' when not given (the shape the shared option readers take). */
+export function stringOption(parsed: ParsedArgs, name: string): string {
+  const v = (parsed.values as Record<string, string | boolean | undefined>)[name]
+  return typeof v === 'string' ? v : ''
+}
+
+export function flag(parsed: ParsedArgs, name: OptionName): boolean {
+  return parsed.values[name] === true
+}

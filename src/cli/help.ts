@@ -1,0 +1,73 @@
+/** Help texts, made from the same command and option tables the parser uses, so they cannot disagree. */
+import { COMMANDS, OPTIONS, type CommandName, type OptionSpec } from './args.js'
+import { TOOL_NAME, TOOL_VERSION } from '../version.js'
+
+const EXIT_CODES = [
+  'Exit codes:',
+  '  0  pass or warn',
+  '  1  a failing check breached (see --fail-on), or the command under `run` failed',
+  '  2  usage error, or Redis could not be reached'
+].join('\n')
+
+/** Wraps text at `width` columns, indenting continuation lines by `indent` spaces. */
+export function wrap(text: string, width: number, indent: number): string {
+  const words = text.split(/\s+/).filter(Boolean)
+  const lines: string[] = []
+  let line = ''
+  for (const w of words) {
+    if (line !== '' && line.length + 1 + w.length > width - indent) {
+      lines.push(line)
+      line = w
+    } else line = line === '' ? w : `${line} ${w}`
+  }
+  if (line !== '') lines.push(line)
+  return lines.join(`\n${' '.repeat(indent)}`)
+}
+
+export function generalHelp(): string {
+  const names = Object.keys(COMMANDS) as CommandName[]
+  return [
+    `${TOOL_NAME} ${TOOL_VERSION}: watches the Redis your tests run against, on your machine as in CI.`,
+    '',
+    'Usage: redis-memory-guard <command> [options]',
+    '',
+    'Commands:',
+    ...names.map((n) => `  ${n.padEnd(10)}${wrap(COMMANDS[n].summary, 88, 12)}`),
+    '',
+    'Run `redis-memory-guard <command> --help` for the options of each command.',
+    '',
+    'Examples:',
+    '  redis-memory-guard run -- npm test',
+    '  redis-memory-guard run --container redis --max-used-memory 100mb -- npm test',
+    '  redis-memory-guard snapshot --url redis://localhost:6380',
+    '',
+    EXIT_CODES,
+    ''
+  ].join('\n')
+}
+
+export function commandHelp(command: CommandName): string {
+  const spec = COMMANDS[command]
+  const lefts = spec.options.map((name) => {
+    const o: OptionSpec = OPTIONS[name]
+    return `  ${o.short ? `-${o.short}, ` : ''}--${name}${o.value ? ` <${o.value}>` : ''}`
+  })
+  const column = Math.max(...lefts.map((l) => l.length)) + 2
+  const optionLines = spec.options.map((name, i) => `${lefts[i].padEnd(column)}${wrap(OPTIONS[name].help, 100, column)}`)
+  return [
+    `Usage: redis-memory-guard ${spec.usage}`,
+    '',
+    wrap(spec.summary, 100, 0),
+    '',
+    wrap(spec.description, 100, 0),
+    '',
+    'Options:',
+    ...optionLines,
+    '',
+    'Examples:',
+    ...spec.examples.map((e) => `  ${e}`),
+    '',
+    EXIT_CODES,
+    ''
+  ].join('\n')
+}

@@ -1,0 +1,78 @@
+/** The CLI: picks the command, parses its options, runs it, and turns errors into one line and an exit code. */
+import { UserError, describeError } from '../errors.js'
+import { TOOL_NAME, TOOL_VERSION } from '../version.js'
+import { COMMANDS, UsageError, closest, flag, isCommand, parseCommandArgs, type CommandName } from './args.js'
+import { diffCommand } from './commands/diff.js'
+import { keysCommand } from './commands/keys.js'
+import { runCommand } from './commands/run.js'
+import { snapshotCommand } from './commands/snapshot.js'
+import { ExitCode, type Context } from './context.js'
+import { commandHelp, generalHelp } from './help.js'
+import { createLogger, type Writable } from './log.js'
+
+const HANDLERS: Record<CommandName, (ctx: Context) => Promise<number>> = {
+  run: runCommand,
+  snapshot: snapshotCommand,
+  keys: keysCommand,
+  diff: diffCommand
+}
+
+export interface Io {
+  stdout: Writable
+  stderr: Writable
+  env: NodeJS.ProcessEnv
+}
+
+/** Runs the CLI with `argv` (without node and the script) and returns the exit code. */
+export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+  const ownArgs = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv
+  const noColor = ownArgs.includes('--no-color')
+  const log = createLogger(io.stdout, io.stderr, io.env, noColor)
+  const [first, ...rest] = argv
+  if (first === undefined) {
+    io.stderr.write(generalHelp())
+    return ExitCode.Usage
+  }
+  if (first === '--help' || first === '-h') {
+    log.report(generalHelp())
+    return ExitCode.Ok
+  }
+  if (first === '--version' || first === '-v') {
+    log.report(`${TOOL_NAME} ${TOOL_VERSION}`)
+    return ExitCode.Ok
+  }
+  if (first === 'help') {
+    const topic = rest[0]
+    if (topic !== undefined && isCommand(topic)) log.report(commandHelp(topic))
+    else log.report(generalHelp())
+    return ExitCode.Ok
+  }
+  if (!isCommand(first)) {
+    const names = Object.keys(COMMANDS)
+    const near = closest(first, names)
+    log.error(
+      `Unknown command "${first}".${near ? ` Did you mean ${near}?` : ''} Commands: ${names.join(', ')}. Usage: redis-memory-guard <command> [options] (see redis-memory-guard --help).`
+    )
+    return ExitCode.Usage
+  }
+  try {
+    const args = parseCommandArgs(first, rest)
+    if (flag(args, 'help')) {
+      log.report(commandHelp(first))
+      return ExitCode.Ok
+    }
+    return await HANDLERS[first]({ command: first, args, log, env: io.env })
+  } catch (err) {
+    if (err instanceof UsageError) {
+      log.error(err.message.includes('Usage:') ? err.message : `${err.message} Usage: redis-memory-guard ${COMMANDS[first].usage} (see --help).`)
+      return ExitCode.Usage
+    }
+    if (err instanceof UserError) {
+      log.error(err.message)
+      return ExitCode.Usage
+    }
+    log.error(`${describeError(err)} (this is a bug in ${TOOL_NAME}; please report it with the lines below)`)
+    if (err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`)
+    return ExitCode.Usage
+  }
+}
