@@ -46,7 +46,7 @@ const BUFFERS = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } } as const
  * Returns four strings, so the client decodes four values per batch instead of two per key:
  * the cursor, the key names end to end, their lengths (u32 little-endian each) and their
  * MEMORY USAGE (a little-endian double each; empty without ARGV[3]). `unpack` takes at most a
- * few thousand values, hence chunks of 4000. One call over ~1000 keys blocks Redis ~2-3 ms.
+ * few thousand values, hence chunks of 4000. One call over 1000 keys blocks Redis ~3 ms.
  */
 export const SCAN_SCRIPT = `local call = redis.call
 local r = call('SCAN', ARGV[1], 'COUNT', ARGV[2])
