@@ -2,7 +2,7 @@
 import { afterAll, describe, expect, it } from '@jest/globals'
 import { connect, type RedisConnection } from '../src/redis/connection.js'
 import { parseRedisUrl } from '../src/redis/target.js'
-import { takeInventory, type ScanOptions } from '../src/keys/inventory.js'
+import { takeInventory, unpackScanReply, type ScanOptions } from '../src/keys/inventory.js'
 import { parseIgnoreKeys } from '../src/keys/prefix.js'
 import { redisCommand, redisCommands } from './helpers/resp.js'
 import { startRedis, type TestRedis } from './helpers/redis-server.js'
@@ -119,5 +119,48 @@ describe('takeInventory', () => {
     const estimated = inv.groups.reduce((s, g) => s + g.keys, 0)
     expect(Math.abs(estimated - 120_000)).toBeLessThan(120)
     expect(lines.some((l) => /Key scan: [\d,]+ of ~120,000 keys, DB 0/.test(l))).toBe(true)
+  })
+
+  it('gives the same keys and sizes on both paths when a batch holds more keys than Lua unpacks at once', async () => {
+    const { r, conn } = await redis(['--enable-debug-command', 'yes'])
+    await redisCommand(r.port, 'DEBUG', 'POPULATE', '9000', 'bulk')
+    await redisCommands(r.port, [['SET', Buffer.from([0x62, 0x3a, 0xff, 0x00]), 'x'.repeat(300)], ['RPUSH', 'list:1', 'a', 'b']])
+    const collect = async (method: 'lua' | 'pipeline'): Promise<string[]> => {
+      const seen: string[] = []
+      const inv = await takeInventory(conn, { ...base, method, count: 20_000, onKey: (_db, key, prefix, bytes) => seen.push(`${key} ${prefix} ${bytes}`) })
+      // No fallback: the Lua path itself gave these.
+      expect(inv.method).toBe(method)
+      return seen.sort()
+    }
+    const lua = await collect('lua')
+    expect(lua).toHaveLength(9002)
+    expect(lua).toEqual(await collect('pipeline'))
+    const memory = Number(await redisCommand(r.port, 'MEMORY', 'USAGE', 'bulk:8999'))
+    expect(lua).toContain(`bulk:8999 bulk:* ${memory}`)
+  })
+})
+
+describe('unpackScanReply', () => {
+  const u32 = (...n: number[]): Buffer => Buffer.from(new Uint32Array(n).buffer)
+  const f64 = (...n: number[]): Buffer => Buffer.from(new Float64Array(n).buffer)
+
+  it('splits the names by their lengths and reads each size', () => {
+    const batch = unpackScanReply([Buffer.from('17'), Buffer.from([0x61, 0xff, 0x00, 0x62, 0x63]), u32(3, 0, 2), f64(56, 40, 5_000_000_000)])
+    expect(batch.cursor).toBe('17')
+    expect(batch.keys).toEqual(['a\u00ff\u0000', '', 'bc'])
+    expect(Array.from(batch.bytes)).toEqual([56, 40, 5_000_000_000])
+  })
+
+  it('gives sizes of 0 when the server measured nothing', () => {
+    const batch = unpackScanReply([Buffer.from('0'), Buffer.from('ab'), u32(1, 1), Buffer.alloc(0)])
+    expect(batch.keys).toEqual(['a', 'b'])
+    expect(Array.from(batch.bytes)).toEqual([0, 0])
+  })
+
+  it('refuses parts that do not fit together', () => {
+    expect(() => unpackScanReply([Buffer.from('0'), Buffer.from('abc'), u32(1, 1), Buffer.alloc(0)])).toThrow(/unexpected reply/)
+    expect(() => unpackScanReply([Buffer.from('0'), Buffer.from('ab'), u32(1, 5), Buffer.alloc(0)])).toThrow(/unexpected reply/)
+    expect(() => unpackScanReply([Buffer.from('0'), Buffer.from('ab'), u32(1, 1), f64(1)])).toThrow(/unexpected reply/)
+    expect(() => unpackScanReply([Buffer.from('0'), Buffer.from('ab'), Buffer.alloc(3), Buffer.alloc(0)])).toThrow(/unexpected reply/)
   })
 })

@@ -2,6 +2,7 @@
  * One run of the project's key analysis, for bench/keys.sh: `before` takes the inventory and writes
  * the key file (the main step's work); `after` reads it back and takes the inventory with the
  * leaked-key diff (the post step's work). Prints one JSON line: seconds, keys, groups, peak RSS.
+ * Usage: keys-analysis URL lua|pipeline before|after KEY-FILE [SCAN-COUNT]
  */
 import { connect } from '../src/redis/connection.js'
 import { parseRedisUrl } from '../src/redis/target.js'
@@ -10,7 +11,8 @@ import { LeakCollector } from '../src/keys/diff.js'
 import { KeyFileWriter, readKeyFile } from '../src/keys/store.js'
 
 async function main(): Promise<void> {
-  const [url, method, mode, keyFile] = process.argv.slice(2)
+  const [url, method, mode, keyFile, countArg] = process.argv.slice(2)
+  const count = countArg ? Number(countArg) : undefined
   const conn = await connect(parseRedisUrl(url, 'url'), { timeoutMs: 5000 })
   const started = Date.now()
   const rule = { delimiter: ':', depth: 2 }
@@ -18,7 +20,7 @@ async function main(): Promise<void> {
   let inventory
   if (mode === 'before') {
     const writer = new KeyFileWriter(keyFile)
-    inventory = await takeInventory(conn, { rule, ignore: null, budgetMs: 600_000, method: method as MethodChoice, onKey: (db, key) => writer.add(db, key) })
+    inventory = await takeInventory(conn, { rule, ignore: null, budgetMs: 600_000, method: method as MethodChoice, count, onKey: (db, key) => writer.add(db, key) })
     await writer.close()
   } else {
     const leaks = new LeakCollector(await readKeyFile(keyFile))
@@ -27,6 +29,7 @@ async function main(): Promise<void> {
       ignore: null,
       budgetMs: 600_000,
       method: method as MethodChoice,
+      count,
       needTtl: (db, key) => leaks.isNew(db, key),
       onKey: (db, key, prefix, bytes, ttl) => (ttl === null ? undefined : leaks.add(db, key, prefix, bytes, ttl))
     })
