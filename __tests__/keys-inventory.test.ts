@@ -41,7 +41,7 @@ describe('takeInventory', () => {
   it('groups every key of every DB, the same with the Lua fast path and with the pipeline', async () => {
     const { r, conn } = await redis()
     await load(r.port)
-    const lua = await takeInventory(conn, { ...base, method: 'auto' })
+    const lua = await takeInventory(conn, { ...base, method: 'lua' })
     const pipe = await takeInventory(conn, { ...base, method: 'pipeline' })
     expect(lua.method).toBe('lua')
     expect(pipe.method).toBe('pipeline')
@@ -63,7 +63,7 @@ describe('takeInventory', () => {
     const { r, conn } = await redis(['--rename-command', 'SCRIPT', 'no-script', '--rename-command', 'EVALSHA', 'no-evalsha', '--rename-command', 'EVAL', 'no-eval'])
     await load(r.port)
     const lines: string[] = []
-    const inv = await takeInventory(conn, { ...base, method: 'auto', log: (l) => lines.push(l) })
+    const inv = await takeInventory(conn, { ...base, method: 'lua', log: (l) => lines.push(l) })
     expect(inv.method).toBe('pipeline')
     expect(inv.fallbackReason).toMatch(/unknown command/i)
     expect(lines.join('\n')).toContain('the Lua fast path failed')

@@ -2,7 +2,7 @@
  * One run of the project's key analysis, for bench/keys.sh: `before` takes the inventory and writes
  * the key file (the main step's work); `after` reads it back and takes the inventory with the
  * leaked-key diff (the post step's work). Prints one JSON line: seconds, keys, groups, peak RSS.
- * Usage: keys-analysis URL lua|pipeline before|after KEY-FILE [SCAN-COUNT]
+ * Usage: keys-analysis URL raw|lua|pipeline|auto before|after KEY-FILE [SCAN-COUNT]
  */
 import { connect } from '../src/redis/connection.js'
 import { parseRedisUrl } from '../src/redis/target.js'

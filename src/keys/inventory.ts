@@ -12,6 +12,7 @@ import { withTimeout, type RedisClient, type RedisConnection } from '../redis/co
 import { describeError } from '../errors.js'
 import { KeyTally, DEFAULT_TALLY, type DbScan, type Inventory, type ScanMethod } from './tally.js'
 import type { PrefixRule } from './prefix.js'
+import { RawScanner, type Batch } from './raw.js'
 
 export type MethodChoice = 'auto' | ScanMethod
 
@@ -77,13 +78,6 @@ return out`
 
 type Send = (args: (string | Buffer)[]) => Promise<unknown>
 
-/** One batch: key names as byte strings (prefix.ts) and their MEMORY USAGE (0 without it). */
-interface Batch {
-  cursor: string
-  keys: string[]
-  bytes: ArrayLike<number>
-}
-
 /** Takes the inventory of every DB with keys. The budget stops it; the rest is extrapolated by DBSIZE. */
 export async function takeInventory(conn: RedisConnection, opts: ScanOptions): Promise<Inventory> {
   const started = Date.now()
@@ -96,7 +90,8 @@ export async function takeInventory(conn: RedisConnection, opts: ScanOptions): P
     .sort((a, b) => a - b)
   const tally = new KeyTally({ rule: opts.rule, topKeys: opts.topKeys ?? DEFAULT_TALLY.topKeys, maxGroups: opts.maxGroups ?? DEFAULT_TALLY.maxGroups })
   const dbs: DbScan[] = []
-  let method: ScanMethod = opts.method === 'pipeline' ? 'pipeline' : 'lua'
+  let method: ScanMethod = opts.method === 'pipeline' ? 'pipeline' : opts.method === 'lua' ? 'lua' : 'raw'
+  let rawScanner: RawScanner | null = null
   let fallbackReason: string | undefined
   let memoryUsage = true
 
@@ -134,9 +129,53 @@ export async function takeInventory(conn: RedisConnection, opts: ScanOptions): P
       // Past the budget, each DB still gets one batch, so its figures can be extrapolated.
       await send(['SELECT', String(db)])
       scan.dbsize = Number(await send(['DBSIZE']))
-      // The next batch is asked for as soon as the cursor is known, so Redis works on it while we count this one.
-      let pending: Promise<Batch> | null = step('0')
+      const count1 = async (batch: Batch): Promise<void> => {
+        const { keys, bytes } = batch
+        for (let i = 0; i < keys.length; i++) {
+          const name = keys[i]
+          if (opts.ignore?.test(name)) {
+            scan.ignored++
+            continue
+          }
+          const prefix = tally.add(db, name, bytes[i])
+          scan.scanned++
+          if (opts.needTtl?.(db, name)) waiting.push({ name, prefix, bytes: bytes[i] })
+          else opts.onKey?.(db, name, prefix, bytes[i], null)
+        }
+        if (waiting.length >= TTL_BATCH) await flushTtl(db)
+        seen += batch.keys.length
+        if (opts.log && Date.now() - lastProgress >= (opts.progressEveryMs ?? 5000)) {
+          lastProgress = Date.now()
+          opts.log(`Key scan: ${seen.toLocaleString('en-US')} of ~${total.toLocaleString('en-US')} keys, DB ${db}, ${((Date.now() - started) / 1000).toFixed(1)} s`)
+        }
+      }
       let cursor = '0'
+      let done = false
+      if (method === 'raw') {
+        // The lean pipeline on a socket of its own; on any failure, Lua (then node-redis's pipeline) goes on from the last batch.
+        try {
+          rawScanner ??= await RawScanner.open(conn.target, timeout)
+          await rawScanner.start(db, '0', count, memoryUsage)
+          for (;;) {
+            const batch = await rawScanner.next()
+            if (batch === null) break
+            cursor = batch.cursor
+            if (cursor === '0') scan.complete = true
+            else if (Date.now() - started >= opts.budgetMs) rawScanner.stop()
+            await count1(batch)
+          }
+          done = true
+        } catch (err) {
+          rawScanner?.close()
+          rawScanner = null
+          method = 'lua'
+          fallbackReason = describeError(err)
+          opts.log?.(`Key scan: the raw pipelined scan failed (${fallbackReason}); using the Lua fast path.`)
+          done = scan.complete
+        }
+      }
+      // The next batch is asked for as soon as the cursor is known, so Redis works on it while we count this one.
+      let pending: Promise<Batch> | null = done ? null : step(cursor)
       while (pending) {
         let batch: Batch
         try {
@@ -163,24 +202,7 @@ export async function takeInventory(conn: RedisConnection, opts: ScanOptions): P
           // so Redis works on it meanwhile.
           await new Promise((resolve) => setImmediate(resolve))
         }
-        const { keys, bytes } = batch
-        for (let i = 0; i < keys.length; i++) {
-          const name = keys[i]
-          if (opts.ignore?.test(name)) {
-            scan.ignored++
-            continue
-          }
-          const prefix = tally.add(db, name, bytes[i])
-          scan.scanned++
-          if (opts.needTtl?.(db, name)) waiting.push({ name, prefix, bytes: bytes[i] })
-          else opts.onKey?.(db, name, prefix, bytes[i], null)
-        }
-        if (waiting.length >= TTL_BATCH) await flushTtl(db)
-        seen += batch.keys.length
-        if (opts.log && Date.now() - lastProgress >= (opts.progressEveryMs ?? 5000)) {
-          lastProgress = Date.now()
-          opts.log(`Key scan: ${seen.toLocaleString('en-US')} of ~${total.toLocaleString('en-US')} keys, DB ${db}, ${((Date.now() - started) / 1000).toFixed(1)} s`)
-        }
+        await count1(batch)
       }
       await flushTtl(db)
       // TTLs of the largest keys of this DB, a handful of commands.
@@ -191,6 +213,7 @@ export async function takeInventory(conn: RedisConnection, opts: ScanOptions): P
       }
     }
   } finally {
+    rawScanner?.close()
     try {
       await withTimeout(client.close(), 1000, 'close')
     } catch {

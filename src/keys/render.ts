@@ -114,7 +114,8 @@ function scanFacts(k: KeysReport): string[] {
   for (const [when, s] of scans) {
     const partial = s.dbs.filter((d) => !d.complete)
     const how = s.method === 'lua' ? 'SCAN with one Lua call per batch' : 'SCAN with one pipeline per batch'
-    const fallback = s.fallbackReason ? ` (the Lua fast path failed: ${escapeMarkdown(s.fallbackReason, { prose: true, maxLength: 300 })})` : ''
+    const failed = s.method === 'lua' ? 'the raw pipelined scan' : 'the Lua fast path'
+    const fallback = s.fallbackReason ? ` (${failed} failed: ${escapeMarkdown(s.fallbackReason, { prose: true, maxLength: 300 })})` : ''
     const stop =
       partial.length === 0
         ? 'every key seen'

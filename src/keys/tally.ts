@@ -34,7 +34,8 @@ export interface DbScan {
   complete: boolean
 }
 
-export type ScanMethod = 'lua' | 'pipeline'
+/** `raw`: the lean pipeline on a socket of its own (raw.ts); `pipeline`: node-redis's. */
+export type ScanMethod = 'raw' | 'lua' | 'pipeline'
 
 /** What one scan of the whole keyspace found. Group figures of DBs whose scan stopped early are extrapolated. */
 export interface Inventory {

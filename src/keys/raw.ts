@@ -1,0 +1,380 @@
+/**
+ * The lean pipelined scan: a socket of its own (node:net, or node:tls for rediss://), commands
+ * written as hand-built RESP, one Buffer per batch, and a small streaming RESP parser for the
+ * replies. It skips node-redis's per-command work (a promise, a queue entry and an encoder call
+ * per MEMORY USAGE), which costs more CPU than Redis spends on the command itself.
+ *
+ * Batches overlap: the SCAN reply for batch k brings the cursor, so the next Buffer holds
+ * `SCAN next COUNT n` followed by one `MEMORY USAGE` per key of batch k. Redis answers that SCAN
+ * first, and the Buffer after it is written while Redis still measures batch k, so Redis always
+ * has a batch queued and at most two are in flight.
+ */
+import { connect as netConnect, isIP, type Socket } from 'node:net'
+import { connect as tlsConnect } from 'node:tls'
+import type { RedisTarget } from '../redis/target.js'
+import { formatDuration } from '../size.js'
+
+/** An error reply from Redis (`-ERR ...`). */
+export class ReplyError extends Error {}
+
+/** A RESP2 reply: bulk and simple strings as latin1 strings (byte strings), integers, nulls, errors, arrays. */
+export type RespValue = string | number | null | ReplyError | RespValue[]
+
+const INCOMPLETE = Symbol('incomplete')
+const CR = 13
+
+/** Streaming RESP2 parser: feed it chunks as they come; it calls `onReply` for each whole reply. */
+export class RespParser {
+  private rest: Buffer | null = null
+  private pos = 0
+
+  constructor(private readonly onReply: (value: RespValue) => void) {}
+
+  push(chunk: Buffer): void {
+    const buf = this.rest === null ? chunk : Buffer.concat([this.rest, chunk])
+    let at = 0
+    while (at < buf.length) {
+      this.pos = at
+      const value = this.parse(buf)
+      if (value === INCOMPLETE) break
+      at = this.pos
+      this.onReply(value)
+    }
+    this.rest = at < buf.length ? buf.subarray(at) : null
+  }
+
+  /** Bytes received but not yet a whole reply. */
+  get pending(): number {
+    return this.rest?.length ?? 0
+  }
+
+  /** The line from pos up to CRLF, as its end index; pos moves past the CRLF. */
+  private lineEnd(buf: Buffer): number {
+    // A loop, not indexOf: lines are a few bytes, and a native call per reply costs more.
+    const len = buf.length
+    let end = this.pos
+    while (end < len && buf[end] !== CR) end++
+    if (end + 1 >= len) return -1
+    if (buf[end + 1] !== 10) throw new Error('Redis sent a malformed reply (CR without LF)')
+    return end
+  }
+
+  private int(buf: Buffer, from: number, end: number): number {
+    let i = from
+    let neg = false
+    if (buf[i] === 45) {
+      neg = true
+      i++
+    }
+    if (i >= end) throw new Error('Redis sent a malformed reply (empty number)')
+    let n = 0
+    for (; i < end; i++) {
+      const d = buf[i] - 48
+      if (d < 0 || d > 9) throw new Error('Redis sent a malformed reply (bad number)')
+      n = n * 10 + d
+    }
+    return neg ? -n : n
+  }
+
+  private parse(buf: Buffer): RespValue | typeof INCOMPLETE {
+    const type = buf[this.pos]
+    const start = this.pos + 1
+    const end = this.lineEnd(buf)
+    if (end < 0) return INCOMPLETE
+    switch (type) {
+      case 58: // ':' integer
+        this.pos = end + 2
+        return this.int(buf, start, end)
+      case 36: {
+        // '$' bulk string
+        const len = this.int(buf, start, end)
+        if (len < 0) {
+          this.pos = end + 2
+          return null
+        }
+        const from = end + 2
+        if (from + len + 2 > buf.length) return INCOMPLETE
+        if (buf[from + len] !== CR || buf[from + len + 1] !== 10) throw new Error('Redis sent a malformed reply (bulk string)')
+        this.pos = from + len + 2
+        return buf.toString('latin1', from, from + len)
+      }
+      case 43: // '+' simple string
+        this.pos = end + 2
+        return buf.toString('latin1', start, end)
+      case 45: // '-' error
+        this.pos = end + 2
+        return new ReplyError(buf.toString('utf8', start, end))
+      case 42: {
+        // '*' array
+        const n = this.int(buf, start, end)
+        this.pos = end + 2
+        if (n < 0) return null
+        const out = new Array<RespValue>(n)
+        for (let i = 0; i < n; i++) {
+          if (this.pos >= buf.length) return INCOMPLETE
+          const v = this.parse(buf)
+          if (v === INCOMPLETE) return INCOMPLETE
+          out[i] = v
+        }
+        return out
+      }
+      default:
+        throw new Error(`Redis sent a reply of unknown type ${JSON.stringify(String.fromCharCode(type))}`)
+    }
+  }
+}
+
+/** One command as RESP; arguments are byte strings (latin1), so binary key names pass unchanged. */
+export function encodeCommand(args: string[]): Buffer {
+  let size = 16
+  for (const a of args) size += a.length + 16
+  const out = Buffer.allocUnsafe(size)
+  let at = out.write(`*${args.length}\r\n`, 0, 'latin1')
+  for (const a of args) {
+    at += out.write(`$${a.length}\r\n`, at, 'latin1')
+    at += out.write(a, at, 'latin1')
+    at += out.write('\r\n', at, 'latin1')
+  }
+  return out.subarray(0, at)
+}
+
+const MEMORY_USAGE = Buffer.from('*3\r\n$6\r\nMEMORY\r\n$5\r\nUSAGE\r\n$', 'latin1')
+
+/** `SCAN cursor COUNT n` (when `cursor` is not null) and one `MEMORY USAGE key` per key, in one Buffer. */
+export function encodeBatch(cursor: string | null, count: string, keys: string[]): Buffer {
+  const scan = cursor === null ? null : encodeCommand(['SCAN', cursor, 'COUNT', count])
+  let size = scan?.length ?? 0
+  for (const k of keys) size += MEMORY_USAGE.length + k.length + 16
+  const out = Buffer.allocUnsafe(size)
+  let at = scan === null ? 0 : scan.copy(out, 0)
+  const head = MEMORY_USAGE.length
+  // Byte by byte in JS: names are short, and a native call per write costs more than the copy.
+  for (const k of keys) {
+    for (let j = 0; j < head; j++) out[at + j] = MEMORY_USAGE[j]
+    at += head
+    const digits = String(k.length)
+    for (let j = 0; j < digits.length; j++) out[at++] = digits.charCodeAt(j)
+    out[at++] = CR
+    out[at++] = 10
+    const n = k.length
+    if (n > 64) at += out.write(k, at, 'latin1')
+    else for (let j = 0; j < n; j++) out[at++] = k.charCodeAt(j)
+    out[at++] = CR
+    out[at++] = 10
+  }
+  return out.subarray(0, at)
+}
+
+/** One batch: key names as byte strings (prefix.ts), their MEMORY USAGE (0 without it) and the cursor after them. */
+export interface Batch {
+  cursor: string
+  keys: string[]
+  bytes: ArrayLike<number>
+}
+
+interface Expect {
+  /** Replies still to come for this entry. */
+  left: number
+  on: (value: RespValue) => void
+}
+
+interface Slot {
+  batch: Batch
+  done: boolean
+}
+
+/**
+ * A raw connection that scans one DB at a time. Any failure (socket, timeout, an error reply to
+ * SCAN, a reply of the wrong shape) closes the socket and makes `next()` reject; the caller falls
+ * back from the last batch it got.
+ */
+export class RawScanner {
+  private readonly queue: Expect[] = []
+  private readonly parser: RespParser
+  private failure: Error | null = null
+  private slots: Slot[] = []
+  private scanInFlight = false
+  private stopped = false
+  private wake: (() => void) | null = null
+  private count = '1000'
+  private memory = true
+  /** Rejects the pending `call`, if any, when the connection fails. */
+  private failed: ((err: Error) => void) | null = null
+
+  private constructor(
+    private readonly socket: Socket,
+    private readonly timeoutMs: number
+  ) {
+    this.parser = new RespParser((v) => this.reply(v))
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        this.parser.push(chunk)
+      } catch (err) {
+        this.fail(err instanceof Error ? err : new Error(String(err)))
+      }
+    })
+    socket.on('error', (err) => this.fail(err))
+    socket.on('close', () => this.fail(new Error('Redis closed the connection')))
+  }
+
+  /** Connects (TLS for rediss://) and authenticates, within `timeoutMs`. */
+  static async open(target: RedisTarget, timeoutMs: number): Promise<RawScanner> {
+    const socket = target.tls
+      ? tlsConnect({ host: target.host, port: target.port, ...(isIP(target.host) ? {} : { servername: target.host }) })
+      : netConnect({ host: target.host, port: target.port })
+    socket.setNoDelay(true)
+    const scanner = new RawScanner(socket, timeoutMs)
+    try {
+      await scanner.bounded(
+        new Promise<void>((resolve, reject) => {
+          socket.once(target.tls ? 'secureConnect' : 'connect', () => resolve())
+          socket.once('error', reject)
+        }),
+        'connect'
+      )
+      if (target.password !== null) {
+        const auth = target.username === null ? ['AUTH', target.password] : ['AUTH', target.username, target.password]
+        // The password is sent as UTF-8 bytes, as node-redis does.
+        await scanner.call(auth.map((a) => Buffer.from(a, 'utf8').toString('latin1')), 'AUTH')
+      }
+    } catch (err) {
+      scanner.close()
+      throw err
+    }
+    return scanner
+  }
+
+  /** Sends one command and waits for its reply; an error reply rejects. */
+  async call(args: string[], what = args[0]): Promise<RespValue> {
+    if (this.failure) throw this.failure
+    const reply = new Promise<RespValue>((resolve, reject) => {
+      this.queue.push({ left: 1, on: (v) => (v instanceof ReplyError ? reject(v) : resolve(v)) })
+      this.failed = reject
+    })
+    this.socket.write(encodeCommand(args))
+    return this.bounded(reply, what)
+  }
+
+  /** Selects `db` and starts scanning it from `cursor`; batches come from `next()`. */
+  async start(db: number, cursor: string, count: string, memory: boolean): Promise<void> {
+    if (this.failure) throw this.failure
+    this.slots = []
+    this.stopped = false
+    this.count = count
+    this.memory = memory
+    await this.call(['SELECT', String(db)])
+    this.sendScan(cursor)
+  }
+
+  /** Asks for no further SCAN; batches already asked for still come. */
+  stop(): void {
+    this.stopped = true
+  }
+
+  /** The next batch in SCAN order, or null when the DB is done (or stopped and drained). */
+  async next(): Promise<Batch | null> {
+    const started = Date.now()
+    for (;;) {
+      if (this.failure) throw this.failure
+      const head = this.slots[0]
+      if (head?.done) {
+        this.slots.shift()
+        return head.batch
+      }
+      if (!head && !this.scanInFlight) return null
+      const left = this.timeoutMs - (Date.now() - started)
+      if (left <= 0) {
+        this.fail(new Error(`a key-scan batch from Redis timed out after ${formatDuration(this.timeoutMs)}`))
+        continue
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left)
+        this.wake = () => {
+          clearTimeout(timer)
+          resolve()
+        }
+      })
+      this.wake = null
+    }
+  }
+
+  /** Closes the socket at once; never throws. */
+  close(): void {
+    this.stopped = true
+    this.socket.destroy()
+  }
+
+  private sendScan(cursor: string): void {
+    this.scanInFlight = true
+    this.queue.push({ left: 1, on: (v) => this.onScan(v) })
+    this.socket.write(encodeCommand(['SCAN', cursor, 'COUNT', this.count]))
+  }
+
+  private onScan(v: RespValue): void {
+    this.scanInFlight = false
+    if (v instanceof ReplyError) throw v
+    if (!Array.isArray(v) || v.length !== 2 || typeof v[0] !== 'string' || !Array.isArray(v[1])) throw new Error('Redis gave an unexpected SCAN reply')
+    const cursor = v[0]
+    const keys = v[1] as string[]
+    for (const k of keys) if (typeof k !== 'string') throw new Error('Redis gave an unexpected SCAN reply')
+    const bytes = new Float64Array(keys.length)
+    const slot: Slot = { batch: { cursor, keys, bytes }, done: false }
+    this.slots.push(slot)
+    const more = cursor !== '0' && !this.stopped
+    if (more) {
+      this.scanInFlight = true
+      this.queue.push({ left: 1, on: (r) => this.onScan(r) })
+    }
+    const measure = this.memory && keys.length > 0
+    if (measure) {
+      let i = 0
+      this.queue.push({
+        left: keys.length,
+        on: (r) => {
+          // A key deleted since SCAN (null) or an error counts 0 bytes, as on the other paths.
+          bytes[i] = typeof r === 'number' ? r : 0
+          if (++i === keys.length) {
+            slot.done = true
+            this.wake?.()
+          }
+        }
+      })
+    } else {
+      slot.done = true
+    }
+    if (more || measure) this.socket.write(encodeBatch(more ? cursor : null, this.count, measure ? keys : []))
+    this.wake?.()
+  }
+
+  private reply(v: RespValue): void {
+    const head = this.queue[0]
+    if (!head) throw new Error('Redis sent a reply nobody asked for')
+    if (--head.left === 0) this.queue.shift()
+    head.on(v)
+  }
+
+  private fail(err: Error): void {
+    if (this.failure) return
+    this.failure = err
+    this.stopped = true
+    this.socket.destroy()
+    this.failed?.(err)
+    this.wake?.()
+  }
+
+  private async bounded<T>(promise: Promise<T>, what: string): Promise<T> {
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const err = new Error(`${what} to Redis timed out after ${formatDuration(this.timeoutMs)}`)
+        this.fail(err)
+        reject(err)
+      }, this.timeoutMs)
+    })
+    try {
+      return await Promise.race([promise, timeout])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+}
