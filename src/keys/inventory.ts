@@ -1,6 +1,7 @@
 /**
  * The key inventory's I/O: SCAN every DB that INFO keyspace lists and take MEMORY USAGE of every
- * key, either with one Lua call per batch that scans and measures on the server (the fast path:
+ * key: by default with the raw pipelined scan on a socket of its own (raw.ts, the fastest by
+ * bench/keys.sh), falling back on any failure to one Lua call per batch that scans and measures on the server (the fast path:
  * one round trip, no key names sent back to Redis) or with SCAN plus one pipeline of MEMORY USAGE
  * per batch (the fallback when scripting is disabled or fails; Dragonfly, managed services).
  * TTLs are asked only for the keys the caller needs them for (the leaked ones) and the largest keys.
@@ -22,7 +23,7 @@ export interface ScanOptions {
   ignore: RegExp | null
   /** Stop scanning after this long and extrapolate by DBSIZE. */
   budgetMs: number
-  /** `auto` is the Lua fast path with the pipeline as fallback (the faster one, measured by bench/keys.sh). */
+  /** `auto` is the raw pipelined scan, then the Lua fast path, then node-redis's pipeline as fallbacks (fastest first, measured by bench/keys.sh). */
   method?: MethodChoice
   /** SCAN COUNT: keys per batch. */
   count?: number
