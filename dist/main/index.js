@@ -58033,7 +58033,7 @@ const TOOL_VERSION = '0.1.0';
 
 const SCHEMA_VERSION = 1;
 /** Judges the step and assembles the report. With no "after" snapshot, the verdict is `fail` and says why. */
-function report_buildReport(input) {
+function buildReport(input) {
     const { target, before, after } = input;
     const judgement = after ? judge(before, after, input.thresholds, input.observations) : null;
     const errors = [...(input.errors ?? [])];
@@ -66023,15 +66023,24 @@ async function report() {
     else {
         errors.push('No snapshot after the step: the main step started no Redis');
     }
+    await judgeAndPublish(settings, { before, after, errors, sampled, keys: keys.result() });
+}
+/** Judges the step and publishes the report: the end of both the post step and the `run` input. */
+async function judgeAndPublish(settings, step) {
     const report = buildReport({
         target: settings.target,
-        before,
-        after,
+        before: step.before,
+        after: step.after,
         thresholds: settings.thresholds,
-        errors,
-        observations: { ...sampled.observations, ...keys.result()?.observations },
-        sampling: sampled.sampling,
-        keys: keys.result()?.keys
+        errors: step.errors,
+        observations: {
+            ...step.sampled.observations,
+            ...step.keys?.observations,
+            ...(step.command ? { outputOomLines: step.command.oomLines } : {})
+        },
+        sampling: step.sampled.sampling,
+        keys: step.keys?.keys,
+        command: step.command
     });
     await publish(report, settings);
 }
@@ -66151,7 +66160,6 @@ async function writeSummary(markdown) {
 
 
 
-
 /**
  * Runs the command between the "before" snapshot (already taken) and the "after" one, with the
  * sampler watching, then writes the report. The step fails with the command's exit code when it
@@ -66167,18 +66175,7 @@ async function runAndReport(settings, workDir, before) {
     const sampled = await sampling_collectSamples(workDir, sampler?.startedAt ?? '', settings, before, stopped, errors);
     const keys = keyStep(settings, workDir, before, errors);
     const after = await afterSnapshot(settings, settings.connectTimeoutMs, errors, keys.run);
-    const report = report_buildReport({
-        target: settings.target,
-        before,
-        after,
-        thresholds: settings.thresholds,
-        errors,
-        observations: { ...sampled.observations, ...keys.result()?.observations, outputOomLines: command.oomLines },
-        sampling: sampled.sampling,
-        keys: keys.result()?.keys,
-        command
-    });
-    await publish(report, settings);
+    await judgeAndPublish(settings, { before, after, errors, sampled, keys: keys.result(), command });
     setOutput(Output.ExitCode, code);
     saveState(constants_State.ReportDone, 'true');
     if (code !== 0) {

@@ -53208,7 +53208,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   eF: () => (/* binding */ run)
 });
 
-// UNUSED EXPORTS: afterSnapshot, keyStep, publish
+// UNUSED EXPORTS: afterSnapshot, judgeAndPublish, keyStep, publish
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
@@ -65904,15 +65904,24 @@ async function report() {
     else {
         errors.push('No snapshot after the step: the main step started no Redis');
     }
+    await judgeAndPublish(settings, { before, after, errors, sampled, keys: keys.result() });
+}
+/** Judges the step and publishes the report: the end of both the post step and the `run` input. */
+async function judgeAndPublish(settings, step) {
     const report = buildReport({
         target: settings.target,
-        before,
-        after,
+        before: step.before,
+        after: step.after,
         thresholds: settings.thresholds,
-        errors,
-        observations: { ...sampled.observations, ...keys.result()?.observations },
-        sampling: sampled.sampling,
-        keys: keys.result()?.keys
+        errors: step.errors,
+        observations: {
+            ...step.sampled.observations,
+            ...step.keys?.observations,
+            ...(step.command ? { outputOomLines: step.command.oomLines } : {})
+        },
+        sampling: step.sampled.sampling,
+        keys: step.keys?.keys,
+        command: step.command
     });
     await publish(report, settings);
 }
