@@ -23990,7 +23990,7 @@ module.exports.generateMulti = function generateMulti(keys) {
 
 /***/ }),
 
-/***/ 3641:
+/***/ 4462:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -26106,6 +26106,31 @@ function probe(host, port, timeoutMs = 1000) {
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: ./src/net.ts
+
+/** A port nobody listens on right now on `host` (the kernel picks it). */
+function freePort(host = '127.0.0.1') {
+    return new Promise((resolve, reject) => {
+        const srv = (0,external_node_net_.createServer)();
+        srv.unref();
+        srv.once('error', reject);
+        srv.listen(0, host, () => {
+            const addr = srv.address();
+            const port = typeof addr === 'object' && addr ? addr.port : 0;
+            srv.close(() => resolve(port));
+        });
+    });
+}
+/** True when nothing listens on `port` on `host`. */
+function portIsFree(port, host = '127.0.0.1') {
+    return new Promise((resolve) => {
+        const srv = createServer();
+        srv.unref();
+        srv.once('error', () => resolve(false));
+        srv.listen(port, host, () => srv.close(() => resolve(true)));
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/provision/ready.ts
 
 
@@ -26179,19 +26204,6 @@ function ping(host, port, timeoutMs) {
 
 
 
-/** A port nobody listens on right now (the kernel picks it). */
-function freePort() {
-    return new Promise((resolve, reject) => {
-        const srv = (0,external_node_net_.createServer)();
-        srv.unref();
-        srv.on('error', reject);
-        srv.listen(0, '127.0.0.1', () => {
-            const addr = srv.address();
-            const port = typeof addr === 'object' && addr ? addr.port : 0;
-            srv.close(() => resolve(port));
-        });
-    });
-}
 const START_TIMEOUT_MS = 10_000;
 /** Starts redis-server bound to 127.0.0.1 with no persistence, and waits until it accepts connections. */
 async function startThrowaway(binary = 'redis-server') {
@@ -28674,7 +28686,7 @@ async function main(argv, io = { stdout: process.stdout, stderr: process.stderr,
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3641);
+/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4462);
 
 const code = await (0,_cli_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 // Let piped output drain, then exit explicitly so no open handle keeps the CLI waiting.

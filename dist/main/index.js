@@ -53199,7 +53199,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 17966:
+/***/ 16387:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -56800,6 +56800,31 @@ const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createReq
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 // EXTERNAL MODULE: external "node:net"
 var external_node_net_ = __nccwpck_require__(77030);
+;// CONCATENATED MODULE: ./src/net.ts
+
+/** A port nobody listens on right now on `host` (the kernel picks it). */
+function freePort(host = '127.0.0.1') {
+    return new Promise((resolve, reject) => {
+        const srv = (0,external_node_net_.createServer)();
+        srv.unref();
+        srv.once('error', reject);
+        srv.listen(0, host, () => {
+            const addr = srv.address();
+            const port = typeof addr === 'object' && addr ? addr.port : 0;
+            srv.close(() => resolve(port));
+        });
+    });
+}
+/** True when nothing listens on `port` on `host`. */
+function portIsFree(port, host = '127.0.0.1') {
+    return new Promise((resolve) => {
+        const srv = (0,external_node_net_.createServer)();
+        srv.unref();
+        srv.once('error', () => resolve(false));
+        srv.listen(port, host, () => srv.close(() => resolve(true)));
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/provision/ready.ts
 
 
@@ -57010,9 +57035,9 @@ function binaryArgs(s, port, dir) {
 }
 /** Starts redis-server in the background, its files in a temporary folder, and waits for PING. */
 async function startBinary(s, timeoutMs, onStarted) {
-    const port = s.port === 0 ? await freePort() : s.port;
+    const port = s.port === 0 ? await freePort(HOST) : s.port;
     // Else the readiness wait would find the other server's PONG and take it for ours.
-    if (s.port !== 0 && !(await portIsFree(port))) {
+    if (s.port !== 0 && !(await portIsFree(port, HOST))) {
         throw new UserError(`port: ${port} is already in use on this runner. Set port: 0 to use a free port, or free port ${port}.`);
     }
     const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), 'redis-memory-guard-server-'));
@@ -57128,28 +57153,6 @@ function logTail(path, lines) {
     catch {
         return '';
     }
-}
-/** True when nothing listens on the port on the loopback address. */
-function portIsFree(port) {
-    return new Promise((resolve) => {
-        const srv = (0,external_node_net_.createServer)();
-        srv.unref();
-        srv.once('error', () => resolve(false));
-        srv.listen(port, HOST, () => srv.close(() => resolve(true)));
-    });
-}
-/** A port nobody listens on right now, on the loopback address. */
-function freePort() {
-    return new Promise((resolve, reject) => {
-        const srv = (0,external_node_net_.createServer)();
-        srv.unref();
-        srv.once('error', reject);
-        srv.listen(0, HOST, () => {
-            const addr = srv.address();
-            const port = typeof addr === 'object' && addr ? addr.port : 0;
-            srv.close(() => resolve(port));
-        });
-    });
 }
 
 ;// CONCATENATED MODULE: ./src/provision/exec.ts
@@ -58030,7 +58033,7 @@ const TOOL_VERSION = '0.1.0';
 
 const SCHEMA_VERSION = 1;
 /** Judges the step and assembles the report. With no "after" snapshot, the verdict is `fail` and says why. */
-function report_buildReport(input) {
+function buildReport(input) {
     const { target, before, after } = input;
     const judgement = after ? judge(before, after, input.thresholds, input.observations) : null;
     const errors = [...(input.errors ?? [])];
@@ -66020,15 +66023,24 @@ async function report() {
     else {
         errors.push('No snapshot after the step: the main step started no Redis');
     }
+    await judgeAndPublish(settings, { before, after, errors, sampled, keys: keys.result() });
+}
+/** Judges the step and publishes the report: the end of both the post step and the `run` input. */
+async function judgeAndPublish(settings, step) {
     const report = buildReport({
         target: settings.target,
-        before,
-        after,
+        before: step.before,
+        after: step.after,
         thresholds: settings.thresholds,
-        errors,
-        observations: { ...sampled.observations, ...keys.result()?.observations },
-        sampling: sampled.sampling,
-        keys: keys.result()?.keys
+        errors: step.errors,
+        observations: {
+            ...step.sampled.observations,
+            ...step.keys?.observations,
+            ...(step.command ? { outputOomLines: step.command.oomLines } : {})
+        },
+        sampling: step.sampled.sampling,
+        keys: step.keys?.keys,
+        command: step.command
     });
     await publish(report, settings);
 }
@@ -66148,7 +66160,6 @@ async function writeSummary(markdown) {
 
 
 
-
 /**
  * Runs the command between the "before" snapshot (already taken) and the "after" one, with the
  * sampler watching, then writes the report. The step fails with the command's exit code when it
@@ -66164,18 +66175,7 @@ async function runAndReport(settings, workDir, before) {
     const sampled = await sampling_collectSamples(workDir, sampler?.startedAt ?? '', settings, before, stopped, errors);
     const keys = keyStep(settings, workDir, before, errors);
     const after = await afterSnapshot(settings, settings.connectTimeoutMs, errors, keys.run);
-    const report = report_buildReport({
-        target: settings.target,
-        before,
-        after,
-        thresholds: settings.thresholds,
-        errors,
-        observations: { ...sampled.observations, ...keys.result()?.observations, outputOomLines: command.oomLines },
-        sampling: sampled.sampling,
-        keys: keys.result()?.keys,
-        command
-    });
-    await publish(report, settings);
+    await judgeAndPublish(settings, { before, after, errors, sampled, keys: keys.result(), command });
     setOutput(Output.ExitCode, code);
     saveState(constants_State.ReportDone, 'true');
     if (code !== 0) {
@@ -66260,7 +66260,7 @@ async function main_run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(17966);
+/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(16387);
 
 // Exit explicitly (with the exit code run() set) so that no open handle can keep the step waiting.
 await (0,_action_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)().finally(() => process.exit());

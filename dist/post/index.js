@@ -53199,7 +53199,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 42527:
+/***/ 36704:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -53208,7 +53208,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   eF: () => (/* binding */ run)
 });
 
-// UNUSED EXPORTS: afterSnapshot, keyStep, publish
+// UNUSED EXPORTS: afterSnapshot, judgeAndPublish, keyStep, publish
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
@@ -64361,10 +64361,35 @@ async function restoreLimits(target, limits, timeoutMs) {
 
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-// EXTERNAL MODULE: external "node:net"
-var external_node_net_ = __nccwpck_require__(77030);
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(77030);
+;// CONCATENATED MODULE: ./src/net.ts
+
+/** A port nobody listens on right now on `host` (the kernel picks it). */
+function net_freePort(host = '127.0.0.1') {
+    return new Promise((resolve, reject) => {
+        const srv = createServer();
+        srv.unref();
+        srv.once('error', reject);
+        srv.listen(0, host, () => {
+            const addr = srv.address();
+            const port = typeof addr === 'object' && addr ? addr.port : 0;
+            srv.close(() => resolve(port));
+        });
+    });
+}
+/** True when nothing listens on `port` on `host`. */
+function net_portIsFree(port, host = '127.0.0.1') {
+    return new Promise((resolve) => {
+        const srv = createServer();
+        srv.unref();
+        srv.once('error', () => resolve(false));
+        srv.listen(port, host, () => srv.close(() => resolve(true)));
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/provision/ready.ts
 
 
@@ -64575,9 +64600,9 @@ function binaryArgs(s, port, dir) {
 }
 /** Starts redis-server in the background, its files in a temporary folder, and waits for PING. */
 async function binary_startBinary(s, timeoutMs, onStarted) {
-    const port = s.port === 0 ? await freePort() : s.port;
+    const port = s.port === 0 ? await freePort(HOST) : s.port;
     // Else the readiness wait would find the other server's PONG and take it for ours.
-    if (s.port !== 0 && !(await portIsFree(port))) {
+    if (s.port !== 0 && !(await portIsFree(port, HOST))) {
         throw new UserError(`port: ${port} is already in use on this runner. Set port: 0 to use a free port, or free port ${port}.`);
     }
     const dir = await mkdtemp(join(process.env.RUNNER_TEMP || tmpdir(), 'redis-memory-guard-server-'));
@@ -64693,28 +64718,6 @@ function logTail(path, lines) {
     catch {
         return '';
     }
-}
-/** True when nothing listens on the port on the loopback address. */
-function portIsFree(port) {
-    return new Promise((resolve) => {
-        const srv = createServer();
-        srv.unref();
-        srv.once('error', () => resolve(false));
-        srv.listen(port, HOST, () => srv.close(() => resolve(true)));
-    });
-}
-/** A port nobody listens on right now, on the loopback address. */
-function freePort() {
-    return new Promise((resolve, reject) => {
-        const srv = createServer();
-        srv.unref();
-        srv.once('error', reject);
-        srv.listen(0, HOST, () => {
-            const addr = srv.address();
-            const port = typeof addr === 'object' && addr ? addr.port : 0;
-            srv.close(() => resolve(port));
-        });
-    });
 }
 
 ;// CONCATENATED MODULE: ./src/provision/exec.ts
@@ -65901,15 +65904,24 @@ async function report() {
     else {
         errors.push('No snapshot after the step: the main step started no Redis');
     }
+    await judgeAndPublish(settings, { before, after, errors, sampled, keys: keys.result() });
+}
+/** Judges the step and publishes the report: the end of both the post step and the `run` input. */
+async function judgeAndPublish(settings, step) {
     const report = buildReport({
         target: settings.target,
-        before,
-        after,
+        before: step.before,
+        after: step.after,
         thresholds: settings.thresholds,
-        errors,
-        observations: { ...sampled.observations, ...keys.result()?.observations },
-        sampling: sampled.sampling,
-        keys: keys.result()?.keys
+        errors: step.errors,
+        observations: {
+            ...step.sampled.observations,
+            ...step.keys?.observations,
+            ...(step.command ? { outputOomLines: step.command.oomLines } : {})
+        },
+        sampling: step.sampled.sampling,
+        keys: step.keys?.keys,
+        command: step.command
     });
     await publish(report, settings);
 }
@@ -66029,7 +66041,7 @@ async function writeSummary(markdown) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(42527);
+/* harmony import */ var _action_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(36704);
 
 // Exit explicitly so that no open handle can keep the post step (and the job) waiting.
 await (0,_action_post_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)().finally(() => process.exit());

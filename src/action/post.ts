@@ -5,6 +5,7 @@ import { describeError } from '../errors.js'
 import { connect, type RedisConnection } from '../redis/connection.js'
 import { analyseKeysAfter, type KeyAnalysis } from '../keys/run.js'
 import { buildReport, type Report } from '../report.js'
+import type { CommandReport } from '../run/output.js'
 import { renderComment, renderSummary } from '../render/markdown.js'
 import { REPORT_EXTENSIONS } from '../render/extensions.js'
 import { commentMarker, runPageUrl } from '../github/comment.js'
@@ -67,15 +68,35 @@ async function report(): Promise<void> {
     errors.push('No snapshot after the step: the main step started no Redis')
   }
 
+  await judgeAndPublish(settings, { before, after, errors, sampled, keys: keys.result() })
+}
+
+/** Everything one step observed, for the report. */
+export interface StepRecord {
+  before: Snapshot | null
+  after: Snapshot | null
+  errors: string[]
+  sampled: Awaited<ReturnType<typeof collectSamples>>
+  keys: KeyAnalysis | null
+  command?: CommandReport
+}
+
+/** Judges the step and publishes the report: the end of both the post step and the `run` input. */
+export async function judgeAndPublish(settings: Settings, step: StepRecord): Promise<void> {
   const report = buildReport({
     target: settings.target,
-    before,
-    after,
+    before: step.before,
+    after: step.after,
     thresholds: settings.thresholds,
-    errors,
-    observations: { ...sampled.observations, ...keys.result()?.observations },
-    sampling: sampled.sampling,
-    keys: keys.result()?.keys
+    errors: step.errors,
+    observations: {
+      ...step.sampled.observations,
+      ...step.keys?.observations,
+      ...(step.command ? { outputOomLines: step.command.oomLines } : {})
+    },
+    sampling: step.sampled.sampling,
+    keys: step.keys?.keys,
+    command: step.command
   })
   await publish(report, settings)
 }

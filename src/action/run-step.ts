@@ -1,10 +1,9 @@
 /** The `run` input: snapshot, sample, run the command, snapshot, report, all inside the main step. */
 import * as core from '@actions/core'
-import { buildReport } from '../report.js'
 import { exitCodeOf, runCommand } from '../run/command.js'
 import type { Snapshot } from '../snapshot.js'
 import { Output, State } from './constants.js'
-import { afterSnapshot, keyStep, publish } from './post.js'
+import { afterSnapshot, judgeAndPublish, keyStep } from './post.js'
 import { collectSamples, startStepSampler, stopStepSampler } from './sampling.js'
 import type { Settings } from './settings.js'
 
@@ -24,18 +23,7 @@ export async function runAndReport(settings: Settings, workDir: string, before: 
   const sampled = await collectSamples(workDir, sampler?.startedAt ?? '', settings, before, stopped, errors)
   const keys = keyStep(settings, workDir, before, errors)
   const after = await afterSnapshot(settings, settings.connectTimeoutMs, errors, keys.run)
-  const report = buildReport({
-    target: settings.target,
-    before,
-    after,
-    thresholds: settings.thresholds,
-    errors,
-    observations: { ...sampled.observations, ...keys.result()?.observations, outputOomLines: command.oomLines },
-    sampling: sampled.sampling,
-    keys: keys.result()?.keys,
-    command
-  })
-  await publish(report, settings)
+  await judgeAndPublish(settings, { before, after, errors, sampled, keys: keys.result(), command })
   core.setOutput(Output.ExitCode, code)
   core.saveState(State.ReportDone, 'true')
   if (code !== 0) {

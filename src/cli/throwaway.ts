@@ -1,10 +1,10 @@
 /** A throwaway redis-server on a free port, for `run` when no Redis is there: started, used once, stopped. */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { UserError } from '../errors.js'
+import { freePort } from '../net.js'
 import { waitForPing } from '../provision/ready.js'
 
 export interface ThrowawayRedis {
@@ -15,19 +15,6 @@ export interface ThrowawayRedis {
   stop(): Promise<void>
 }
 
-/** A port nobody listens on right now (the kernel picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.unref()
-    srv.on('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address()
-      const port = typeof addr === 'object' && addr ? addr.port : 0
-      srv.close(() => resolve(port))
-    })
-  })
-}
 
 const START_TIMEOUT_MS = 10_000
 

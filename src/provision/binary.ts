@@ -2,10 +2,10 @@ import * as core from '@actions/core'
 import { spawn } from 'node:child_process'
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { UserError } from '../errors.js'
+import { freePort, portIsFree } from '../net.js'
 import { sleep } from '../redis/connection.js'
 import { formatDuration } from '../size.js'
 import { waitForPing } from './ready.js'
@@ -43,9 +43,9 @@ export async function startBinary(
   timeoutMs: number,
   onStarted: (b: StartedBinary | null) => void
 ): Promise<StartedBinary & { readyMs: number }> {
-  const port = s.port === 0 ? await freePort() : s.port
+  const port = s.port === 0 ? await freePort(HOST) : s.port
   // Else the readiness wait would find the other server's PONG and take it for ours.
-  if (s.port !== 0 && !(await portIsFree(port))) {
+  if (s.port !== 0 && !(await portIsFree(port, HOST))) {
     throw new UserError(`port: ${port} is already in use on this runner. Set port: 0 to use a free port, or free port ${port}.`)
   }
   const dir = await mkdtemp(join(process.env.RUNNER_TEMP || tmpdir(), 'redis-memory-guard-server-'))
@@ -158,28 +158,4 @@ function logTail(path: string, lines: number): string {
   } catch {
     return ''
   }
-}
-
-/** True when nothing listens on the port on the loopback address. */
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = createServer()
-    srv.unref()
-    srv.once('error', () => resolve(false))
-    srv.listen(port, HOST, () => srv.close(() => resolve(true)))
-  })
-}
-
-/** A port nobody listens on right now, on the loopback address. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.unref()
-    srv.once('error', reject)
-    srv.listen(0, HOST, () => {
-      const addr = srv.address()
-      const port = typeof addr === 'object' && addr ? addr.port : 0
-      srv.close(() => resolve(port))
-    })
-  })
 }
