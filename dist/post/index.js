@@ -53199,7 +53199,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 36704:
+/***/ 12425:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -56971,15 +56971,394 @@ class KeyTally {
     }
 }
 
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(77030);
+// EXTERNAL MODULE: external "node:tls"
+var external_node_tls_ = __nccwpck_require__(41692);
+;// CONCATENATED MODULE: ./src/keys/raw.ts
+/**
+ * The lean pipelined scan: a socket of its own (node:net, or node:tls for rediss://), commands
+ * written as hand-built RESP, one Buffer per batch, and a small streaming RESP parser for the
+ * replies. It skips node-redis's per-command work (a promise, a queue entry and an encoder call
+ * per MEMORY USAGE), which costs more CPU than Redis spends on the command itself.
+ *
+ * Batches overlap: the SCAN reply for batch k brings the cursor, so the next Buffer holds
+ * `SCAN next COUNT n` followed by one `MEMORY USAGE` per key of batch k. Redis answers that SCAN
+ * first, and the Buffer after it is written while Redis still measures batch k, so Redis always
+ * has a batch queued and at most two are in flight.
+ */
+
+
+
+/** An error reply from Redis (`-ERR ...`). */
+class ReplyError extends Error {
+}
+const INCOMPLETE = Symbol('incomplete');
+const CR = 13;
+/** Streaming RESP2 parser: feed it chunks as they come; it calls `onReply` for each whole reply. */
+class RespParser {
+    onReply;
+    rest = null;
+    pos = 0;
+    constructor(onReply) {
+        this.onReply = onReply;
+    }
+    push(chunk) {
+        const buf = this.rest === null ? chunk : Buffer.concat([this.rest, chunk]);
+        let at = 0;
+        while (at < buf.length) {
+            this.pos = at;
+            const value = this.parse(buf);
+            if (value === INCOMPLETE)
+                break;
+            at = this.pos;
+            this.onReply(value);
+        }
+        this.rest = at < buf.length ? buf.subarray(at) : null;
+    }
+    /** Bytes received but not yet a whole reply. */
+    get pending() {
+        return this.rest?.length ?? 0;
+    }
+    /** The line from pos up to CRLF, as its end index; pos moves past the CRLF. */
+    lineEnd(buf) {
+        // A loop, not indexOf: lines are a few bytes, and a native call per reply costs more.
+        const len = buf.length;
+        let end = this.pos;
+        while (end < len && buf[end] !== CR)
+            end++;
+        if (end + 1 >= len)
+            return -1;
+        if (buf[end + 1] !== 10)
+            throw new Error('Redis sent a malformed reply (CR without LF)');
+        return end;
+    }
+    int(buf, from, end) {
+        let i = from;
+        let neg = false;
+        if (buf[i] === 45) {
+            neg = true;
+            i++;
+        }
+        if (i >= end)
+            throw new Error('Redis sent a malformed reply (empty number)');
+        let n = 0;
+        for (; i < end; i++) {
+            const d = buf[i] - 48;
+            if (d < 0 || d > 9)
+                throw new Error('Redis sent a malformed reply (bad number)');
+            n = n * 10 + d;
+        }
+        return neg ? -n : n;
+    }
+    parse(buf) {
+        const type = buf[this.pos];
+        const start = this.pos + 1;
+        const end = this.lineEnd(buf);
+        if (end < 0)
+            return INCOMPLETE;
+        switch (type) {
+            case 58: // ':' integer
+                this.pos = end + 2;
+                return this.int(buf, start, end);
+            case 36: {
+                // '$' bulk string
+                const len = this.int(buf, start, end);
+                if (len < 0) {
+                    this.pos = end + 2;
+                    return null;
+                }
+                const from = end + 2;
+                if (from + len + 2 > buf.length)
+                    return INCOMPLETE;
+                if (buf[from + len] !== CR || buf[from + len + 1] !== 10)
+                    throw new Error('Redis sent a malformed reply (bulk string)');
+                this.pos = from + len + 2;
+                return buf.toString('latin1', from, from + len);
+            }
+            case 43: // '+' simple string
+                this.pos = end + 2;
+                return buf.toString('latin1', start, end);
+            case 45: // '-' error
+                this.pos = end + 2;
+                return new ReplyError(buf.toString('utf8', start, end));
+            case 42: {
+                // '*' array
+                const n = this.int(buf, start, end);
+                this.pos = end + 2;
+                if (n < 0)
+                    return null;
+                const out = new Array(n);
+                for (let i = 0; i < n; i++) {
+                    if (this.pos >= buf.length)
+                        return INCOMPLETE;
+                    const v = this.parse(buf);
+                    if (v === INCOMPLETE)
+                        return INCOMPLETE;
+                    out[i] = v;
+                }
+                return out;
+            }
+            default:
+                throw new Error(`Redis sent a reply of unknown type ${JSON.stringify(String.fromCharCode(type))}`);
+        }
+    }
+}
+/** One command as RESP; arguments are byte strings (latin1), so binary key names pass unchanged. */
+function encodeCommand(args) {
+    let size = 16;
+    for (const a of args)
+        size += a.length + 16;
+    const out = Buffer.allocUnsafe(size);
+    let at = out.write(`*${args.length}\r\n`, 0, 'latin1');
+    for (const a of args) {
+        at += out.write(`$${a.length}\r\n`, at, 'latin1');
+        at += out.write(a, at, 'latin1');
+        at += out.write('\r\n', at, 'latin1');
+    }
+    return out.subarray(0, at);
+}
+const MEMORY_USAGE = Buffer.from('*3\r\n$6\r\nMEMORY\r\n$5\r\nUSAGE\r\n$', 'latin1');
+/** `SCAN cursor COUNT n` (when `cursor` is not null) and one `MEMORY USAGE key` per key, in one Buffer. */
+function encodeBatch(cursor, count, keys) {
+    const scan = cursor === null ? null : encodeCommand(['SCAN', cursor, 'COUNT', count]);
+    let size = scan?.length ?? 0;
+    for (const k of keys)
+        size += MEMORY_USAGE.length + k.length + 16;
+    const out = Buffer.allocUnsafe(size);
+    let at = scan === null ? 0 : scan.copy(out, 0);
+    const head = MEMORY_USAGE.length;
+    // Byte by byte in JS: names are short, and a native call per write costs more than the copy.
+    for (const k of keys) {
+        for (let j = 0; j < head; j++)
+            out[at + j] = MEMORY_USAGE[j];
+        at += head;
+        const digits = String(k.length);
+        for (let j = 0; j < digits.length; j++)
+            out[at++] = digits.charCodeAt(j);
+        out[at++] = CR;
+        out[at++] = 10;
+        const n = k.length;
+        if (n > 64)
+            at += out.write(k, at, 'latin1');
+        else
+            for (let j = 0; j < n; j++)
+                out[at++] = k.charCodeAt(j);
+        out[at++] = CR;
+        out[at++] = 10;
+    }
+    return out.subarray(0, at);
+}
+/**
+ * A raw connection that scans one DB at a time. Any failure (socket, timeout, an error reply to
+ * SCAN, a reply of the wrong shape) closes the socket and makes `next()` reject; the caller falls
+ * back from the last batch it got.
+ */
+class RawScanner {
+    socket;
+    timeoutMs;
+    queue = [];
+    parser;
+    failure = null;
+    slots = [];
+    scanInFlight = false;
+    stopped = false;
+    wake = null;
+    count = '1000';
+    memory = true;
+    /** Rejects the pending `call`, if any, when the connection fails. */
+    failed = null;
+    constructor(socket, timeoutMs) {
+        this.socket = socket;
+        this.timeoutMs = timeoutMs;
+        this.parser = new RespParser((v) => this.reply(v));
+        socket.on('data', (chunk) => {
+            try {
+                this.parser.push(chunk);
+            }
+            catch (err) {
+                this.fail(err instanceof Error ? err : new Error(String(err)));
+            }
+        });
+        socket.on('error', (err) => this.fail(err));
+        socket.on('close', () => this.fail(new Error('Redis closed the connection')));
+    }
+    /** Connects (TLS for rediss://) and authenticates, within `timeoutMs`. */
+    static async open(target, timeoutMs) {
+        const socket = target.tls
+            ? (0,external_node_tls_.connect)({ host: target.host, port: target.port, ...((0,external_node_net_.isIP)(target.host) ? {} : { servername: target.host }) })
+            : (0,external_node_net_.connect)({ host: target.host, port: target.port });
+        socket.setNoDelay(true);
+        const scanner = new RawScanner(socket, timeoutMs);
+        try {
+            await scanner.bounded(new Promise((resolve, reject) => {
+                socket.once(target.tls ? 'secureConnect' : 'connect', () => resolve());
+                socket.once('error', reject);
+            }), 'connect');
+            if (target.password !== null) {
+                const auth = target.username === null ? ['AUTH', target.password] : ['AUTH', target.username, target.password];
+                // The password is sent as UTF-8 bytes, as node-redis does.
+                await scanner.call(auth.map((a) => Buffer.from(a, 'utf8').toString('latin1')), 'AUTH');
+            }
+        }
+        catch (err) {
+            scanner.close();
+            throw err;
+        }
+        return scanner;
+    }
+    /** Sends one command and waits for its reply; an error reply rejects. */
+    async call(args, what = args[0]) {
+        if (this.failure)
+            throw this.failure;
+        const reply = new Promise((resolve, reject) => {
+            this.queue.push({ left: 1, on: (v) => (v instanceof ReplyError ? reject(v) : resolve(v)) });
+            this.failed = reject;
+        });
+        this.socket.write(encodeCommand(args));
+        return this.bounded(reply, what);
+    }
+    /** Selects `db` and starts scanning it from `cursor`; batches come from `next()`. */
+    async start(db, cursor, count, memory) {
+        if (this.failure)
+            throw this.failure;
+        this.slots = [];
+        this.stopped = false;
+        this.count = count;
+        this.memory = memory;
+        await this.call(['SELECT', String(db)]);
+        this.sendScan(cursor);
+    }
+    /** Asks for no further SCAN; batches already asked for still come. */
+    stop() {
+        this.stopped = true;
+    }
+    /** The next batch in SCAN order, or null when the DB is done (or stopped and drained). */
+    async next() {
+        const started = Date.now();
+        for (;;) {
+            if (this.failure)
+                throw this.failure;
+            const head = this.slots[0];
+            if (head?.done) {
+                this.slots.shift();
+                return head.batch;
+            }
+            if (!head && !this.scanInFlight)
+                return null;
+            const left = this.timeoutMs - (Date.now() - started);
+            if (left <= 0) {
+                this.fail(new Error(`a key-scan batch from Redis timed out after ${size_formatDuration(this.timeoutMs)}`));
+                continue;
+            }
+            await new Promise((resolve) => {
+                const timer = setTimeout(resolve, left);
+                this.wake = () => {
+                    clearTimeout(timer);
+                    resolve();
+                };
+            });
+            this.wake = null;
+        }
+    }
+    /** Closes the socket at once; never throws. */
+    close() {
+        this.stopped = true;
+        this.socket.destroy();
+    }
+    sendScan(cursor) {
+        this.scanInFlight = true;
+        this.queue.push({ left: 1, on: (v) => this.onScan(v) });
+        this.socket.write(encodeCommand(['SCAN', cursor, 'COUNT', this.count]));
+    }
+    onScan(v) {
+        this.scanInFlight = false;
+        if (v instanceof ReplyError)
+            throw v;
+        if (!Array.isArray(v) || v.length !== 2 || typeof v[0] !== 'string' || !Array.isArray(v[1]))
+            throw new Error('Redis gave an unexpected SCAN reply');
+        const cursor = v[0];
+        const keys = v[1];
+        for (const k of keys)
+            if (typeof k !== 'string')
+                throw new Error('Redis gave an unexpected SCAN reply');
+        const bytes = new Float64Array(keys.length);
+        const slot = { batch: { cursor, keys, bytes }, done: false };
+        this.slots.push(slot);
+        const more = cursor !== '0' && !this.stopped;
+        if (more) {
+            this.scanInFlight = true;
+            this.queue.push({ left: 1, on: (r) => this.onScan(r) });
+        }
+        const measure = this.memory && keys.length > 0;
+        if (measure) {
+            let i = 0;
+            this.queue.push({
+                left: keys.length,
+                on: (r) => {
+                    // A key deleted since SCAN (null) or an error counts 0 bytes, as on the other paths.
+                    bytes[i] = typeof r === 'number' ? r : 0;
+                    if (++i === keys.length) {
+                        slot.done = true;
+                        this.wake?.();
+                    }
+                }
+            });
+        }
+        else {
+            slot.done = true;
+        }
+        if (more || measure)
+            this.socket.write(encodeBatch(more ? cursor : null, this.count, measure ? keys : []));
+        this.wake?.();
+    }
+    reply(v) {
+        const head = this.queue[0];
+        if (!head)
+            throw new Error('Redis sent a reply nobody asked for');
+        if (--head.left === 0)
+            this.queue.shift();
+        head.on(v);
+    }
+    fail(err) {
+        if (this.failure)
+            return;
+        this.failure = err;
+        this.stopped = true;
+        this.socket.destroy();
+        this.failed?.(err);
+        this.wake?.();
+    }
+    async bounded(promise, what) {
+        let timer;
+        const timeout = new Promise((_, reject) => {
+            timer = setTimeout(() => {
+                const err = new Error(`${what} to Redis timed out after ${size_formatDuration(this.timeoutMs)}`);
+                this.fail(err);
+                reject(err);
+            }, this.timeoutMs);
+        });
+        try {
+            return await Promise.race([promise, timeout]);
+        }
+        finally {
+            clearTimeout(timer);
+        }
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/keys/inventory.ts
 /**
  * The key inventory's I/O: SCAN every DB that INFO keyspace lists and take MEMORY USAGE of every
- * key, either with one Lua call per batch that scans and measures on the server (the fast path:
- * one round trip, no key names sent back to Redis) or with SCAN plus one pipeline of MEMORY USAGE
- * per batch (the fallback when scripting is disabled or fails; Dragonfly, managed services).
+ * key: by default with the raw pipelined scan on a socket of its own (raw.ts, the fastest by
+ * bench/keys.sh); on any failure, from the last batch on, with one Lua call per batch that scans
+ * and measures on the server (one round trip, no key names sent back to Redis); and where
+ * scripting is disabled or fails, with SCAN plus one node-redis pipeline of MEMORY USAGE per
+ * batch (Dragonfly, managed services).
  * TTLs are asked only for the keys the caller needs them for (the leaked ones) and the largest keys.
  * Key names travel as Buffers and become byte strings (prefix.ts), so binary names survive.
  */
+
 
 
 
@@ -57032,7 +57411,8 @@ async function inventory_takeInventory(conn, opts) {
         .sort((a, b) => a - b);
     const tally = new KeyTally({ rule: opts.rule, topKeys: opts.topKeys ?? DEFAULT_TALLY.topKeys, maxGroups: opts.maxGroups ?? DEFAULT_TALLY.maxGroups });
     const dbs = [];
-    let method = opts.method === 'pipeline' ? 'pipeline' : 'lua';
+    let method = opts.method === 'pipeline' ? 'pipeline' : opts.method === 'lua' ? 'lua' : 'raw';
+    let rawScanner = null;
     let fallbackReason;
     let memoryUsage = true;
     // A connection of our own, so SELECT never changes the DB of the connection the snapshots use.
@@ -57069,9 +57449,60 @@ async function inventory_takeInventory(conn, opts) {
             // Past the budget, each DB still gets one batch, so its figures can be extrapolated.
             await send(['SELECT', String(db)]);
             scan.dbsize = Number(await send(['DBSIZE']));
-            // The next batch is asked for as soon as the cursor is known, so Redis works on it while we count this one.
-            let pending = step('0');
+            const count1 = async (batch) => {
+                const { keys, bytes } = batch;
+                for (let i = 0; i < keys.length; i++) {
+                    const name = keys[i];
+                    if (opts.ignore?.test(name)) {
+                        scan.ignored++;
+                        continue;
+                    }
+                    const prefix = tally.add(db, name, bytes[i]);
+                    scan.scanned++;
+                    if (opts.needTtl?.(db, name))
+                        waiting.push({ name, prefix, bytes: bytes[i] });
+                    else
+                        opts.onKey?.(db, name, prefix, bytes[i], null);
+                }
+                if (waiting.length >= TTL_BATCH)
+                    await flushTtl(db);
+                seen += batch.keys.length;
+                if (opts.log && Date.now() - lastProgress >= (opts.progressEveryMs ?? 5000)) {
+                    lastProgress = Date.now();
+                    opts.log(`Key scan: ${seen.toLocaleString('en-US')} of ~${total.toLocaleString('en-US')} keys, DB ${db}, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+                }
+            };
             let cursor = '0';
+            let done = false;
+            if (method === 'raw') {
+                // The lean pipeline on a socket of its own; on any failure, Lua (then node-redis's pipeline) goes on from the last batch.
+                try {
+                    rawScanner ??= await RawScanner.open(conn.target, timeout);
+                    await rawScanner.start(db, '0', count, memoryUsage);
+                    for (;;) {
+                        const batch = await rawScanner.next();
+                        if (batch === null)
+                            break;
+                        cursor = batch.cursor;
+                        if (cursor === '0')
+                            scan.complete = true;
+                        else if (Date.now() - started >= opts.budgetMs)
+                            rawScanner.stop();
+                        await count1(batch);
+                    }
+                    done = true;
+                }
+                catch (err) {
+                    rawScanner?.close();
+                    rawScanner = null;
+                    method = 'lua';
+                    fallbackReason = errors_describeError(err);
+                    opts.log?.(`Key scan: the raw pipelined scan failed (${fallbackReason}); using the Lua fast path.`);
+                    done = scan.complete;
+                }
+            }
+            // The next batch is asked for as soon as the cursor is known, so Redis works on it while we count this one.
+            let pending = done ? null : step(cursor);
             while (pending) {
                 let batch;
                 try {
@@ -57102,27 +57533,7 @@ async function inventory_takeInventory(conn, opts) {
                     // so Redis works on it meanwhile.
                     await new Promise((resolve) => setImmediate(resolve));
                 }
-                const { keys, bytes } = batch;
-                for (let i = 0; i < keys.length; i++) {
-                    const name = keys[i];
-                    if (opts.ignore?.test(name)) {
-                        scan.ignored++;
-                        continue;
-                    }
-                    const prefix = tally.add(db, name, bytes[i]);
-                    scan.scanned++;
-                    if (opts.needTtl?.(db, name))
-                        waiting.push({ name, prefix, bytes: bytes[i] });
-                    else
-                        opts.onKey?.(db, name, prefix, bytes[i], null);
-                }
-                if (waiting.length >= TTL_BATCH)
-                    await flushTtl(db);
-                seen += batch.keys.length;
-                if (opts.log && Date.now() - lastProgress >= (opts.progressEveryMs ?? 5000)) {
-                    lastProgress = Date.now();
-                    opts.log(`Key scan: ${seen.toLocaleString('en-US')} of ~${total.toLocaleString('en-US')} keys, DB ${db}, ${((Date.now() - started) / 1000).toFixed(1)} s`);
-                }
+                await count1(batch);
             }
             await flushTtl(db);
             // TTLs of the largest keys of this DB, a handful of commands.
@@ -57134,6 +57545,7 @@ async function inventory_takeInventory(conn, opts) {
         }
     }
     finally {
+        rawScanner?.close();
         try {
             await withTimeout(client.close(), 1000, 'close');
         }
@@ -58860,7 +59272,8 @@ function render_scanFacts(k) {
     for (const [when, s] of scans) {
         const partial = s.dbs.filter((d) => !d.complete);
         const how = s.method === 'lua' ? 'SCAN with one Lua call per batch' : 'SCAN with one pipeline per batch';
-        const fallback = s.fallbackReason ? ` (the Lua fast path failed: ${escapeMarkdown(s.fallbackReason, { prose: true, maxLength: 300 })})` : '';
+        const failed = s.method === 'lua' ? 'the raw pipelined scan' : 'the Lua fast path';
+        const fallback = s.fallbackReason ? ` (${failed} failed: ${escapeMarkdown(s.fallbackReason, { prose: true, maxLength: 300 })})` : '';
         const stop = partial.length === 0
             ? 'every key seen'
             : `stopped at key-scan-budget; ${partial.map((d) => `DB ${d.db}: ${n(d.scanned)} of ${n(d.dbsize)} keys seen`).join(', ')}; figures marked ≈ are extrapolated by DBSIZE`;
@@ -64363,8 +64776,6 @@ async function restoreLimits(target, limits, timeoutMs) {
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-// EXTERNAL MODULE: external "node:net"
-var external_node_net_ = __nccwpck_require__(77030);
 ;// CONCATENATED MODULE: ./src/net.ts
 
 /** A port nobody listens on right now on `host` (the kernel picks it). */
@@ -66041,7 +66452,7 @@ async function writeSummary(markdown) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(36704);
+/* harmony import */ var _action_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(12425);
 
 // Exit explicitly so that no open handle can keep the post step (and the job) waiting.
 await (0,_action_post_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)().finally(() => process.exit());

@@ -1,9 +1,10 @@
 /**
  * The key inventory's I/O: SCAN every DB that INFO keyspace lists and take MEMORY USAGE of every
  * key: by default with the raw pipelined scan on a socket of its own (raw.ts, the fastest by
- * bench/keys.sh), falling back on any failure to one Lua call per batch that scans and measures on the server (the fast path:
- * one round trip, no key names sent back to Redis) or with SCAN plus one pipeline of MEMORY USAGE
- * per batch (the fallback when scripting is disabled or fails; Dragonfly, managed services).
+ * bench/keys.sh); on any failure, from the last batch on, with one Lua call per batch that scans
+ * and measures on the server (one round trip, no key names sent back to Redis); and where
+ * scripting is disabled or fails, with SCAN plus one node-redis pipeline of MEMORY USAGE per
+ * batch (Dragonfly, managed services).
  * TTLs are asked only for the keys the caller needs them for (the leaked ones) and the largest keys.
  * Key names travel as Buffers and become byte strings (prefix.ts), so binary names survive.
  */
