@@ -117,6 +117,30 @@ describe('takeInventory with the raw pipelined scan', () => {
     expect((await collect(conn, 'raw')).keys).toEqual(lua.keys)
   })
 
+  it('gives every key once to a caller slower than Redis (read-ahead is bounded)', async () => {
+    const { r, conn } = await redis(['--enable-debug-command', 'yes'])
+    await redisCommand(r.port, 'DEBUG', 'POPULATE', '3000', 'slow')
+    await redisCommand(r.port, 'PEXPIRE', 'slow:7', '600000')
+    const seen: string[] = []
+    let ttl7: number | null = null
+    const inv = await takeInventory(conn, {
+      ...base,
+      method: 'raw',
+      count: 20,
+      // Every key waits for its TTL: the caller stops for a round trip every 1,000 keys while the scan reads ahead.
+      needTtl: () => true,
+      onKey: (_db, key, _prefix, _bytes, ttl) => {
+        seen.push(key)
+        if (key === 'slow:7') ttl7 = ttl
+      }
+    })
+    expect(inv.method).toBe('raw')
+    expect(seen).toHaveLength(3000)
+    expect(new Set(seen).size).toBe(3000)
+    expect(ttl7).toBeGreaterThan(590_000)
+    expect(inv.dbs[0]).toMatchObject({ scanned: 3000, complete: true })
+  })
+
   it('authenticates with a password, and as an ACL user', async () => {
     const { r, conn } = await redis(['--requirepass', 's3cr#t'], (s) => `redis://:${encodeURIComponent('s3cr#t')}@127.0.0.1:${s.port}`)
     await redisCommands(r.port, [['AUTH', 's3cr#t'], ['SET', 'user:1', 'a'], ['SET', 'user:2', 'b'], ['ACL', 'SETUSER', 'scanner', 'on', '>päss', '~*', '+@all']])

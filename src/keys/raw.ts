@@ -138,6 +138,9 @@ export function encodeCommand(args: string[]): Buffer {
   return out.subarray(0, at)
 }
 
+/** Batches read ahead of the caller at most; then the next SCAN waits, so memory stays bounded. */
+const MAX_AHEAD = 4
+
 const MEMORY_USAGE = Buffer.from('*3\r\n$6\r\nMEMORY\r\n$5\r\nUSAGE\r\n$', 'latin1')
 
 /** `SCAN cursor COUNT n` (when `cursor` is not null) and one `MEMORY USAGE key` per key, in one Buffer. */
@@ -194,6 +197,8 @@ export class RawScanner {
   private failure: Error | null = null
   private slots: Slot[] = []
   private scanInFlight = false
+  /** The cursor of a SCAN held back while the caller is MAX_AHEAD batches behind. */
+  private deferred: string | null = null
   private stopped = false
   private wake: (() => void) | null = null
   private count = '1000'
@@ -259,6 +264,7 @@ export class RawScanner {
   async start(db: number, cursor: string, count: string, memory: boolean): Promise<void> {
     if (this.failure) throw this.failure
     this.slots = []
+    this.deferred = null
     this.stopped = false
     this.count = count
     this.memory = memory
@@ -279,6 +285,11 @@ export class RawScanner {
       const head = this.slots[0]
       if (head?.done) {
         this.slots.shift()
+        if (this.deferred !== null && !this.stopped && this.slots.length < MAX_AHEAD) {
+          const cursor = this.deferred
+          this.deferred = null
+          this.sendScan(cursor)
+        }
         return head.batch
       }
       if (!head && !this.scanInFlight) return null
@@ -320,7 +331,11 @@ export class RawScanner {
     const bytes = new Float64Array(keys.length)
     const slot: Slot = { batch: { cursor, keys, bytes }, done: false }
     this.slots.push(slot)
-    const more = cursor !== '0' && !this.stopped
+    let more = cursor !== '0' && !this.stopped
+    if (more && this.slots.length >= MAX_AHEAD) {
+      this.deferred = cursor
+      more = false
+    }
     if (more) {
       this.scanInFlight = true
       this.queue.push({ left: 1, on: (r) => this.onScan(r) })
