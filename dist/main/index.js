@@ -58766,6 +58766,8 @@ function encodeCommand(args) {
     }
     return out.subarray(0, at);
 }
+/** Batches read ahead of the caller at most; then the next SCAN waits, so memory stays bounded. */
+const MAX_AHEAD = 4;
 const MEMORY_USAGE = Buffer.from('*3\r\n$6\r\nMEMORY\r\n$5\r\nUSAGE\r\n$', 'latin1');
 /** `SCAN cursor COUNT n` (when `cursor` is not null) and one `MEMORY USAGE key` per key, in one Buffer. */
 function encodeBatch(cursor, count, keys) {
@@ -58810,6 +58812,8 @@ class RawScanner {
     failure = null;
     slots = [];
     scanInFlight = false;
+    /** The cursor of a SCAN held back while the caller is MAX_AHEAD batches behind. */
+    deferred = null;
     stopped = false;
     wake = null;
     count = '1000';
@@ -58871,6 +58875,7 @@ class RawScanner {
         if (this.failure)
             throw this.failure;
         this.slots = [];
+        this.deferred = null;
         this.stopped = false;
         this.count = count;
         this.memory = memory;
@@ -58890,6 +58895,11 @@ class RawScanner {
             const head = this.slots[0];
             if (head?.done) {
                 this.slots.shift();
+                if (this.deferred !== null && !this.stopped && this.slots.length < MAX_AHEAD) {
+                    const cursor = this.deferred;
+                    this.deferred = null;
+                    this.sendScan(cursor);
+                }
                 return head.batch;
             }
             if (!head && !this.scanInFlight)
@@ -58933,7 +58943,11 @@ class RawScanner {
         const bytes = new Float64Array(keys.length);
         const slot = { batch: { cursor, keys, bytes }, done: false };
         this.slots.push(slot);
-        const more = cursor !== '0' && !this.stopped;
+        let more = cursor !== '0' && !this.stopped;
+        if (more && this.slots.length >= MAX_AHEAD) {
+            this.deferred = cursor;
+            more = false;
+        }
         if (more) {
             this.scanInFlight = true;
             this.queue.push({ left: 1, on: (r) => this.onScan(r) });
