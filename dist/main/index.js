@@ -59559,6 +59559,16 @@ async function readBefore(workDir) {
         return null;
     }
 }
+/** The key settings as the report states them. */
+function reportedKeySettings(settings) {
+    return {
+        keyDelimiter: settings.delimiterText,
+        prefixDepth: settings.rule.depth,
+        ignoreKeys: settings.ignorePatterns,
+        expectedDb: settings.expectedDb,
+        keyScanBudgetMs: settings.budgetMs
+    };
+}
 /** The post step's part: scan again, find the leaked keys, and build `report.keys` with what it tells the checks. */
 async function analyseKeysAfter(conn, settings, workDir, snapshots, log) {
     const before = await readBefore(workDir);
@@ -59575,13 +59585,7 @@ async function analyseKeysAfter(conn, settings, workDir, snapshots, log) {
     });
     log(describeInventory(after));
     return buildKeysReport({
-        settings: {
-            keyDelimiter: settings.delimiterText,
-            prefixDepth: settings.rule.depth,
-            ignoreKeys: settings.ignorePatterns,
-            expectedDb: settings.expectedDb,
-            keyScanBudgetMs: settings.budgetMs
-        },
+        settings: reportedKeySettings(settings),
         before: before?.inventory ?? null,
         after,
         leaks: leaks?.result() ?? null,

@@ -64,6 +64,17 @@ async function readBefore(workDir: string): Promise<{ inventory: Inventory; keys
   }
 }
 
+/** The key settings as the report states them. */
+export function reportedKeySettings(settings: KeySettings): Parameters<typeof buildKeysReport>[0]['settings'] {
+  return {
+    keyDelimiter: settings.delimiterText,
+    prefixDepth: settings.rule.depth,
+    ignoreKeys: settings.ignorePatterns,
+    expectedDb: settings.expectedDb,
+    keyScanBudgetMs: settings.budgetMs
+  }
+}
+
 export interface KeyAnalysis {
   keys: KeysReport
   observations: StepObservations
@@ -91,13 +102,7 @@ export async function analyseKeysAfter(
   })
   log(describeInventory(after))
   return buildKeysReport({
-    settings: {
-      keyDelimiter: settings.delimiterText,
-      prefixDepth: settings.rule.depth,
-      ignoreKeys: settings.ignorePatterns,
-      expectedDb: settings.expectedDb,
-      keyScanBudgetMs: settings.budgetMs
-    },
+    settings: reportedKeySettings(settings),
     before: before?.inventory ?? null,
     after,
     leaks: leaks?.result() ?? null,

@@ -1,5 +1,5 @@
 /** `keys`: the key analysis on its own: prefixes by memory and by count, the largest keys, keys per database. */
-import { describeInventory } from '../../keys/run.js'
+import { describeInventory, reportedKeySettings } from '../../keys/run.js'
 import { takeInventory } from '../../keys/inventory.js'
 import { buildKeysReport } from '../../keys/report.js'
 import { buildReport } from '../../report.js'
@@ -33,13 +33,7 @@ export async function keysCommand(ctx: Context): Promise<number> {
     ctx.log.endProgress()
     ctx.log.info(describeInventory(inventory))
     const { keys } = buildKeysReport({
-      settings: {
-        keyDelimiter: settings.delimiterText,
-        prefixDepth: settings.rule.depth,
-        ignoreKeys: settings.ignorePatterns,
-        expectedDb: settings.expectedDb,
-        keyScanBudgetMs: settings.budgetMs
-      },
+      settings: reportedKeySettings(settings),
       before: null,
       after: inventory,
       leaks: null,
