@@ -7,7 +7,7 @@
 //
 // The default image is the one scripts/setup-podman.sh builds (it is run when the image is missing).
 import { execFile, execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { performance } from 'node:perf_hooks'
@@ -81,6 +81,13 @@ async function plainRun(i) {
   return { runMs, readyMs }
 }
 
+/** The `name<<DELIM` records that @actions/core writes to GITHUB_STATE. */
+function savedState(path) {
+  const state = {}
+  for (const m of readFileSync(path, 'utf8').matchAll(/^([^\n<]+)<<(\S+)\n([\s\S]*?)\n\2$/gm)) state[m[1]] = m[3]
+  return state
+}
+
 /** The bundled main step in container mode: from its start until Redis answers, and until it exits. */
 async function actionRun(i) {
   const port = await freePort()
@@ -114,6 +121,10 @@ async function actionRun(i) {
   }
   const readyMs = first.at - t0
   const { code, at } = await exited
+  // The post step, as the runner would run it: it stops the background sampler and removes the container.
+  const postEnv = { ...env }
+  for (const [key, value] of Object.entries(savedState(join(temp, 'state')))) postEnv[`STATE_${key}`] = value
+  await run(process.execPath, ['dist/post/index.js'], { env: postEnv }).catch(() => {})
   await remove(name)
   rmSync(temp, { recursive: true, force: true })
   if (code !== 0) throw new Error(`main step failed:\n${out}`)
