@@ -1,25 +1,11 @@
 /** takeInventory against real redis-server processes: both scan methods, binary names, the budget, servers without MEMORY USAGE. */
-import { afterAll, describe, expect, it } from '@jest/globals'
-import { connect, type RedisConnection } from '../src/redis/connection.js'
-import { parseRedisUrl } from '../src/redis/target.js'
+import { describe, expect, it } from '@jest/globals'
 import { takeInventory, unpackScanReply, type ScanOptions } from '../src/keys/inventory.js'
 import { parseIgnoreKeys } from '../src/keys/prefix.js'
 import { redisCommand, redisCommands } from './helpers/resp.js'
-import { startRedis, type TestRedis } from './helpers/redis-server.js'
+import { connectedRedisPerFile } from './helpers/redis-connection.js'
 
-const servers: TestRedis[] = []
-const conns: RedisConnection[] = []
-async function redis(args: string[] = []): Promise<{ r: TestRedis; conn: RedisConnection }> {
-  const r = await startRedis(args)
-  servers.push(r)
-  const conn = await connect(parseRedisUrl(r.url, 'redis-url'), { timeoutMs: 5000 })
-  conns.push(conn)
-  return { r, conn }
-}
-afterAll(async () => {
-  await Promise.all(conns.map((c) => c.close()))
-  await Promise.all(servers.map((s) => s.stop()))
-})
+const redis = connectedRedisPerFile()
 
 const base: ScanOptions = { rule: { delimiter: ':', depth: 2 }, ignore: null, budgetMs: 30_000 }
 const latin1 = (b: Buffer): string => b.toString('latin1')

@@ -1,25 +1,13 @@
 /** The raw pipelined scan (src/keys/raw.ts): the RESP parser on split chunks, and takeInventory against real redis-server processes. */
-import { afterAll, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { connect, type RedisConnection } from '../src/redis/connection.js'
 import { parseRedisUrl } from '../src/redis/target.js'
 import { takeInventory, type MethodChoice, type ScanOptions } from '../src/keys/inventory.js'
 import { RawScanner, ReplyError, RespParser, encodeBatch, encodeCommand, type RespValue } from '../src/keys/raw.js'
 import { redisCommand, redisCommands } from './helpers/resp.js'
-import { startRedis, type TestRedis } from './helpers/redis-server.js'
+import { connectedRedisPerFile } from './helpers/redis-connection.js'
 
-const servers: TestRedis[] = []
-const conns: RedisConnection[] = []
-async function redis(args: string[] = [], url?: (r: TestRedis) => string): Promise<{ r: TestRedis; conn: RedisConnection }> {
-  const r = await startRedis(args)
-  servers.push(r)
-  const conn = await connect(parseRedisUrl(url ? url(r) : r.url, 'redis-url'), { timeoutMs: 5000 })
-  conns.push(conn)
-  return { r, conn }
-}
-afterAll(async () => {
-  await Promise.all(conns.map((c) => c.close()))
-  await Promise.all(servers.map((s) => s.stop()))
-})
+const redis = connectedRedisPerFile()
 
 const base: ScanOptions = { rule: { delimiter: ':', depth: 2 }, ignore: null, budgetMs: 30_000 }
 const latin1 = (b: Buffer): string => b.toString('latin1')
@@ -148,9 +136,12 @@ describe('takeInventory with the raw pipelined scan', () => {
     expect(viaPassword.method).toBe('raw')
     expect(viaPassword.keys.map((k) => k.split(' ').slice(0, 3).join(' '))).toEqual(['0 user:1 user:*', '0 user:2 user:*'])
     const userConn = await connect(parseRedisUrl(`redis://scanner:${encodeURIComponent('päss')}@127.0.0.1:${r.port}`), { timeoutMs: 5000 })
-    conns.push(userConn)
-    const viaUser = await collect(userConn, 'raw')
-    expect(viaUser).toEqual(viaPassword)
+    try {
+      const viaUser = await collect(userConn, 'raw')
+      expect(viaUser).toEqual(viaPassword)
+    } finally {
+      await userConn.close()
+    }
   })
 
   it('scans each DB in its own, and leaves the connection it was given in its DB', async () => {
