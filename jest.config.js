@@ -9,6 +9,7 @@ export default {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', diagnostics: { ignoreCodes: [151002] } }]
   },
   extensionsToTreatAsEsm: ['.ts'],
+  globalSetup: '<rootDir>/scripts/ensure-dist.mjs',
   testTimeout: 60000,
   maxWorkers: 2
 }

@@ -1,14 +1,15 @@
 /** The CLI's pure parts, with plain data. */
 import { describe, expect, it } from '@jest/globals'
-import { Input } from '../src/action/constants.js'
-import { readSettings } from '../src/action/settings.js'
+import { readInputs } from '../src/action/inputs.js'
 import { UsageError, closest, parseCommandArgs } from '../src/cli/args.js'
 import { colours, wantColour } from '../src/cli/colours.js'
 import { savedState } from '../src/cli/commands/diff.js'
 import { createLogger } from '../src/cli/log.js'
-import { containerTarget, defaultUrl, isLocalHost, parsePortOutput } from '../src/cli/target.js'
-import { safeText, shellLine } from '../src/cli/terminal.js'
-import { readThresholds } from '../src/options.js'
+import { containerTarget, defaultUrl, isLocalHost } from '../src/cli/target.js'
+import { parsePortOutput } from '../src/provision/runtime.js'
+import { safeText } from '../src/cli/terminal.js'
+import { shellLine } from '../src/run/command.js'
+import { Input, readThresholds } from '../src/options.js'
 import { snap } from './helpers/snapshots.js'
 
 describe('shared options', () => {
@@ -16,7 +17,7 @@ describe('shared options', () => {
     const values: Record<string, string> = { [Input.MaxUsedMemory]: '100mb', [Input.FailOn]: 'oom,leaked-keys', [Input.MaxLeakedKeys]: '0' }
     const get = (n: string): string => values[n] ?? ''
     const cli = readThresholds(get, (n) => `--${n}`)
-    const action = readSettings(get).thresholds
+    const action = readInputs(get).thresholds
     expect(cli).toEqual(action)
     expect(cli.maxUsedMemory).toBe(100 * 1024 * 1024)
     expect([...cli.failOn]).toEqual(['oom', 'leaked-keys'])

@@ -40,7 +40,8 @@ describe('run', () => {
     expect(clean.stdout).toContain('nothing to do')
     expect(clean.stdout).toContain('Redis memory: pass')
     const failing = await runCli(['run', '--url', r.url, '--', process.execPath, '-e', 'process.exit(3)'])
-    expect(failing.code).toBe(1)
+    // The command's own exit code, as the action's run input keeps it.
+    expect(failing.code).toBe(3)
     expect(failing.stdout).toContain('exited with code 3')
     expect(failing.stdout).toContain('Redis memory: pass')
   })
@@ -139,7 +140,7 @@ describe('run', () => {
   it('stops the throwaway server also when the command is not found', async () => {
     const closed = await freePort()
     const res = await runCli(['run', '--', 'no-such-command-rmg'], { REDIS_URL: `redis://127.0.0.1:${closed}` })
-    expect(res.code).toBe(2)
+    expect(res.code).toBe(127)
     expect(res.stderr).toContain('Command not found: no-such-command-rmg')
     const port = Number(/127\.0\.0\.1:(\d+) for this run/.exec(res.stderr)?.[1])
     expect(port).toBeGreaterThan(0)
@@ -170,7 +171,8 @@ describe('run and signals', () => {
     const cli = startCli(['run', '--', ...waitingCommand(30_000)], { REDIS_URL: `redis://127.0.0.1:${closed}` }, 'ready')
     await cli.seen
     cli.child.kill('SIGTERM')
-    expect(await cli.done).toBe(1)
+    // 128 + 15: the command's own end, as a shell reports it.
+    expect(await cli.done).toBe(143)
     const { stdout, stderr } = cli.output()
     expect(stdout).toContain('was stopped by SIGTERM')
     expect(stdout).toContain('Redis memory: pass')
@@ -286,10 +288,11 @@ describe('usage and connection errors', () => {
     expect(res.stderr).toContain('Usage: redis-memory-guard snapshot [options]')
   })
 
-  it('exits 2 when Redis cannot be reached', async () => {
+  it('exits 3 when Redis cannot be reached', async () => {
     const closed = await freePort()
     const res = await runCli(['snapshot', '--url', `redis://127.0.0.1:${closed}`, '--connect-timeout', '300ms'])
-    expect(res.code).toBe(2)
+    expect(res.code).toBe(3)
+    expect(res.stderr).toContain('or raise --connect-timeout')
     expect(res.stderr).toContain(`Could not reach Redis at 127.0.0.1:${closed}`)
   })
 

@@ -77,7 +77,7 @@ describe('binary mode', () => {
     const { main } = await runJob({ mode: 'binary', port: String(other.port) })
     expect(main.code).toBe(1)
     expect(annotations(main.stdout)).toEqual([
-      `::error::port: ${other.port} is already in use on this runner. Set port: 0 to use a free port, or free port ${other.port}.`
+      `::error::port: ${other.port} is already in use on this machine. Set port to 0 for a free port, or free port ${other.port}.`
     ])
   })
 
@@ -95,7 +95,7 @@ describe('binary mode', () => {
     const { main } = await runJob({ mode: 'binary', port: '0', 'redis-server-path': '/nonexistent/redis-server' })
     expect(main.code).toBe(1)
     expect(annotations(main.stdout)).toEqual([
-      '::error::redis-server-path: "/nonexistent/redis-server" does not exist. Give the path of a redis-server executable.'
+      '::error::redis-server-path: "/nonexistent/redis-server" does not exist. Give the path of a redis-server (or valkey-server) executable.'
     ])
     expect(main.stderr).not.toMatch(/\n\s+at /)
   })

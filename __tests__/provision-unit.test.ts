@@ -10,7 +10,8 @@ import { configValue, wantedLimits } from '../src/provision/attach.js'
 import { classify, lastLine, limitArgs, maskArgs, parsePortOutput, runArgs, RUNTIMES } from '../src/provision/runtime.js'
 import { defaultContainerName, readProvisionSettings, splitArgs, unusedInputs } from '../src/provision/settings.js'
 import { UserError } from '../src/errors.js'
-import { ProvisionInput, ProvisionOutput } from '../src/action/constants.js'
+import { ProvisionOutput } from '../src/action/constants.js'
+import { ProvisionInput } from '../src/options.js'
 import { readFileSync } from 'node:fs'
 
 const { docker, podman } = RUNTIMES
@@ -106,8 +107,8 @@ describe('error texts', () => {
 
 describe('the published port', () => {
   it('is read from podman and from docker, which lists one line per address', () => {
-    expect(parsePortOutput('127.0.0.1:41157\n')).toBe(41157)
-    expect(parsePortOutput('0.0.0.0:32768\n[::]:32768\n')).toBe(32768)
+    expect(parsePortOutput('127.0.0.1:41157\n')?.port).toBe(41157)
+    expect(parsePortOutput('0.0.0.0:32768\n[::]:32768\n')?.port).toBe(32768)
     expect(parsePortOutput('')).toBeNull()
   })
 })

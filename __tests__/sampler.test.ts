@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { alive } from '../src/sampler/control.js'
 import { parseSampleLines } from '../src/sampler/sample.js'
-import { newJob, runJob } from './helpers/action-runner.js'
+import { newJob, runJob, stepState } from './helpers/action-runner.js'
 import { redisCommand, redisCommands } from './helpers/resp.js'
 import { redisPerFile, type TestRedis } from './helpers/redis-server.js'
 
@@ -45,7 +45,7 @@ describe('sampling during the step', () => {
     })
     expect(main.code).toBe(0)
     expect(climb).toBeGreaterThan(30 * MB)
-    const pid = Number(main.state['sampler-pid'])
+    const pid = stepState(main).sampler!.pid
     expect(pid).toBeGreaterThan(0)
 
     const report = readReport(post.outputs['report-path'])
@@ -90,7 +90,7 @@ describe('sampling during the step', () => {
     expect(samples.some((s: { connected: boolean }) => !s.connected)).toBe(true)
     expect(report.notes.join(' ')).toContain('Redis restarted during the step')
     expect(post.summary).toContain('Redis did not answer from')
-    expect(alive(Number(main.state['sampler-pid']))).toBe(false)
+    expect(alive(stepState(main).sampler!.pid)).toBe(false)
   })
 
   it('exits by itself when the post step never comes', async () => {
@@ -98,20 +98,20 @@ describe('sampling during the step', () => {
     const job = newJob()
     const main = await job.step('main', { 'redis-url': r.url, 'sample-interval': '100ms', 'sample-max-duration': '2s' })
     expect(main.code).toBe(0)
-    const pid = Number(main.state['sampler-pid'])
+    const pid = stepState(main).sampler!.pid
     const started = Date.now()
     expect(alive(pid)).toBe(true)
     while (alive(pid) && Date.now() - started < 10_000) await sleep(100)
     expect(alive(pid)).toBe(false)
-    const samples = parseSampleLines(readFileSync(join(main.state['work-dir'], 'samples.jsonl'), 'utf8'))
+    const samples = parseSampleLines(readFileSync(join(JSON.parse(main.state['work-dir']), 'samples.jsonl'), 'utf8'))
     expect(samples.length).toBeGreaterThan(5)
-    const span = Date.parse(samples[samples.length - 1].at) - Date.parse(main.state['sampler-started-at'])
+    const span = Date.parse(samples[samples.length - 1].at) - Date.parse(stepState(main).sampler!.startedAt)
     expect(span).toBeLessThanOrEqual(2500)
 
     // A post step that comes after all says the samples cover only part of the step.
     const post = await job.step('post', { 'redis-url': r.url, 'sample-max-duration': '2s' }, main.state)
     const report = readReport(post.outputs['report-path'])
-    expect(report.errors.join(' ')).toMatch(/The background sampler stopped [\d.]+ s into the step, before the end of the step \(sample-max-duration is 2\.0 s\)/)
+    expect(report.errors.join(' ')).toMatch(/The background sampler stopped [\d.]+ s into the step, before the end of the step \(its longest life is 2\.0 s\)/)
     expect(report.verdict).toBe('warn')
     expect(report.sampling.samples.length).toBe(samples.length)
   })
@@ -119,7 +119,7 @@ describe('sampling during the step', () => {
   it('turns sampling off with sample-interval 0 and falls back to INFO for the peak', async () => {
     const r = await redis()
     const { main, post } = await runJob({ 'redis-url': r.url, 'sample-interval': '0' })
-    expect(main.state['sampler-pid']).toBeUndefined()
+    expect(stepState(main).sampler).toBeNull()
     const report = readReport(post.outputs['report-path'])
     expect(report.sampling).toBeUndefined()
     expect(report.peak.source).not.toBe('sampled')
@@ -154,7 +154,7 @@ describe('the run input', () => {
     expect(report.after.keyspace['0'].keys).toBe(1)
     expect(report.sampling.samples.length).toBeGreaterThanOrEqual(1)
     expect(main.summary).toContain('failed with exit code 7')
-    expect(alive(Number(main.state['sampler-pid']))).toBe(false)
+    expect(alive(stepState(main).sampler!.pid)).toBe(false)
 
     // The post step finds the report done and does nothing.
     const post = await job.step('post', inputs, main.state)
@@ -191,6 +191,6 @@ describe('the run input', () => {
     expect(main.summary).toContain("of its output carry Redis's OOM message")
     expect(main.summary).toContain('Redis first refused a command with OOM')
     expect(main.summary).toContain('The flat line is maxmemory (20.0 MB).')
-    expect(existsSync(join(main.state['work-dir'], 'samples.jsonl'))).toBe(true)
+    expect(existsSync(join(JSON.parse(main.state['work-dir']), 'samples.jsonl'))).toBe(true)
   })
 })

@@ -3,10 +3,45 @@
  * same names, read and checked by the same code, so `max-used-memory: 100mb` in a workflow and
  * `--max-used-memory 100mb` on a laptop cannot drift apart.
  */
-import { Input } from './action/constants.js'
 import { DEFAULT_THRESHOLDS, parseFailOn, type Thresholds } from './checks.js'
 import { UserError } from './errors.js'
 import { parseDuration, parseNumber, parseSize } from './size.js'
+
+/** The options' names: the action's inputs and the CLI's flags (`--max-used-memory`), spelled once. */
+export enum Input {
+  RedisUrl = 'redis-url',
+  ConnectTimeout = 'connect-timeout',
+  MaxUsedMemory = 'max-used-memory',
+  MaxPeakMemory = 'max-peak-memory',
+  MaxMemoryPercent = 'max-memory-percent',
+  MaxFragmentationRatio = 'max-fragmentation-ratio',
+  MaxLeakedKeys = 'max-leaked-keys',
+  FailOn = 'fail-on',
+  ReportPath = 'report-path',
+  Comment = 'comment',
+  CommentKey = 'comment-key',
+  Matrix = 'matrix',
+  GithubToken = 'github-token',
+  SampleInterval = 'sample-interval',
+  SampleMaxDuration = 'sample-max-duration',
+  Run = 'run'
+}
+
+/** Inputs for starting Redis for the job (or limiting the attached one); see src/provision/. */
+export enum ProvisionInput {
+  Mode = 'mode',
+  ContainerRuntime = 'container-runtime',
+  Image = 'image',
+  ContainerName = 'container-name',
+  Port = 'port',
+  Maxmemory = 'maxmemory',
+  MaxmemoryPolicy = 'maxmemory-policy',
+  Password = 'password',
+  RedisArgs = 'redis-args',
+  ContainerOptions = 'container-options',
+  RedisServerPath = 'redis-server-path',
+  KeepContainer = 'keep-container'
+}
 
 /** Looks an option up by its name (e.g. `max-used-memory`); empty string when not given. */
 export type GetValue = (name: string) => string

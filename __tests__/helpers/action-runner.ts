@@ -97,3 +97,8 @@ export async function runJob(
   const post = await job.step('post', inputs, main.state, env)
   return { main, post, job }
 }
+
+/** The begun step the main step saved for the post step (work folder, sampler), as the post step reads it. */
+export function stepState(main: Pick<StepResult, 'state'>): { workDir: string; sampler: { pid: number; startedAt: string; file: string } | null } {
+  return JSON.parse(main.state.step)
+}

@@ -10097,7 +10097,7 @@ function transformEngines(reply) {
 
 /***/ }),
 
-/***/ 5592:
+/***/ 3211:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -19480,7 +19480,7 @@ const EVAL_RO_1 = __importDefault(__nccwpck_require__(9811));
 const EVAL_1 = __importDefault(__nccwpck_require__(825));
 const EVALSHA_RO_1 = __importDefault(__nccwpck_require__(1701));
 const EVALSHA_1 = __importDefault(__nccwpck_require__(1891));
-const GEOADD_1 = __importDefault(__nccwpck_require__(5592));
+const GEOADD_1 = __importDefault(__nccwpck_require__(3211));
 const GEODIST_1 = __importDefault(__nccwpck_require__(5482));
 const GEOHASH_1 = __importDefault(__nccwpck_require__(8098));
 const GEOPOS_1 = __importDefault(__nccwpck_require__(2234));
@@ -23990,7 +23990,7 @@ module.exports.generateMulti = function generateMulti(keys) {
 
 /***/ }),
 
-/***/ 3211:
+/***/ 7851:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -23999,24 +23999,8 @@ __nccwpck_require__.d(__webpack_exports__, {
   i: () => (/* binding */ main)
 });
 
-;// CONCATENATED MODULE: ./src/errors.ts
-/**
- * An error the user can fix (bad input, unreachable Redis, wrong password).
- * Its message is shown as one line, without a stack trace.
- */
-class UserError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'UserError';
-    }
-}
-/** One line for the log: a UserError's message, or the message of anything else thrown. */
-function errors_describeError(err) {
-    if (err instanceof Error)
-        return err.message.split('\n')[0];
-    return String(err);
-}
-
+// EXTERNAL MODULE: ./src/errors.ts
+var src_errors = __nccwpck_require__(3916);
 ;// CONCATENATED MODULE: ./src/version.ts
 /** The tool's name and version, as in package.json (a test keeps the two equal). */
 const TOOL_NAME = 'redis-memory-guard';
@@ -24024,87 +24008,6 @@ const TOOL_VERSION = '0.1.0';
 
 ;// CONCATENATED MODULE: external "node:util"
 const external_node_util_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
-;// CONCATENATED MODULE: ./src/action/constants.ts
-/** Names of the action's inputs, outputs and saved state: the public interface, spelled once. */
-var Input;
-(function (Input) {
-    Input["RedisUrl"] = "redis-url";
-    Input["ConnectTimeout"] = "connect-timeout";
-    Input["MaxUsedMemory"] = "max-used-memory";
-    Input["MaxPeakMemory"] = "max-peak-memory";
-    Input["MaxMemoryPercent"] = "max-memory-percent";
-    Input["MaxFragmentationRatio"] = "max-fragmentation-ratio";
-    Input["MaxLeakedKeys"] = "max-leaked-keys";
-    Input["FailOn"] = "fail-on";
-    Input["ReportPath"] = "report-path";
-    Input["Comment"] = "comment";
-    Input["CommentKey"] = "comment-key";
-    Input["Matrix"] = "matrix";
-    Input["GithubToken"] = "github-token";
-    Input["SampleInterval"] = "sample-interval";
-    Input["SampleMaxDuration"] = "sample-max-duration";
-    Input["Run"] = "run";
-})(Input || (Input = {}));
-/** Inputs for starting Redis for the job (or limiting the attached one); see src/provision/. */
-var ProvisionInput;
-(function (ProvisionInput) {
-    ProvisionInput["Mode"] = "mode";
-    ProvisionInput["ContainerRuntime"] = "container-runtime";
-    ProvisionInput["Image"] = "image";
-    ProvisionInput["ContainerName"] = "container-name";
-    ProvisionInput["Port"] = "port";
-    ProvisionInput["Maxmemory"] = "maxmemory";
-    ProvisionInput["MaxmemoryPolicy"] = "maxmemory-policy";
-    ProvisionInput["Password"] = "password";
-    ProvisionInput["RedisArgs"] = "redis-args";
-    ProvisionInput["ContainerOptions"] = "container-options";
-    ProvisionInput["RedisServerPath"] = "redis-server-path";
-    ProvisionInput["KeepContainer"] = "keep-container";
-})(ProvisionInput || (ProvisionInput = {}));
-var Output;
-(function (Output) {
-    Output["Verdict"] = "verdict";
-    Output["UsedMemoryBefore"] = "used-memory-before";
-    Output["UsedMemoryAfter"] = "used-memory-after";
-    Output["UsedMemoryPeak"] = "used-memory-peak";
-    Output["OomErrors"] = "oom-errors";
-    Output["EvictedKeys"] = "evicted-keys";
-    Output["LeakedKeys"] = "leaked-keys";
-    Output["ReportPath"] = "report-path";
-    Output["CommentId"] = "comment-id";
-    Output["CommentUrl"] = "comment-url";
-    Output["CommentBody"] = "comment-body";
-    Output["ExitCode"] = "exit-code";
-})(Output || (Output = {}));
-/** Outputs that say where the Redis is, set by the main step so later steps can use it. */
-var ProvisionOutput;
-(function (ProvisionOutput) {
-    ProvisionOutput["RedisUrl"] = "redis-url";
-    ProvisionOutput["RedisHost"] = "redis-host";
-    ProvisionOutput["RedisPort"] = "redis-port";
-    ProvisionOutput["ContainerId"] = "container-id";
-})(ProvisionOutput || (ProvisionOutput = {}));
-var State;
-(function (State) {
-    /** Folder with the main step's files (the "before" snapshot). */
-    State["WorkDir"] = "work-dir";
-    /** The one-line error that stopped the main step, for the post step's summary. */
-    State["MainError"] = "main-error";
-    /** Set once the main step ran, so the post step knows it is a post step of ours. */
-    State["MainRan"] = "main-ran";
-    /** JSON of what the main step started or changed (container, redis-server, CONFIG SET), to undo in post. */
-    State["Provisioned"] = "provisioned";
-    /** The background sampler's process id, for the post step to stop it. */
-    State["SamplerPid"] = "sampler-pid";
-    /** When the sampler started (ISO time): the chart's zero. */
-    State["SamplerStartedAt"] = "sampler-started-at";
-    /** Set when the main step ran the `run` command and wrote the report itself: the post step does nothing. */
-    State["ReportDone"] = "report-done";
-})(State || (State = {}));
-const BEFORE_FILE = 'before.json';
-const SAMPLES_FILE = 'samples.jsonl';
-const DEFAULT_REPORT_NAME = 'redis-memory-report.json';
-
 ;// CONCATENATED MODULE: ./src/size.ts
 
 const KIB = 1024;
@@ -24135,7 +24038,7 @@ function parseSize(text, name) {
     const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(value);
     const factor = m ? UNITS[m[2].toLowerCase()] : undefined;
     if (!m || factor === undefined) {
-        throw new UserError(`${name}: "${value}" is not a size. Use a number of bytes or a unit, e.g. 512mb, 1gb, 100MiB or 1048576.`);
+        throw new src_errors/* UserError */.yo(`${name}: "${value}" is not a size. Use a number of bytes or a unit, e.g. 512mb, 1gb, 100MiB or 1048576.`);
     }
     return Math.round(Number(m[1]) * factor);
 }
@@ -24149,7 +24052,7 @@ function parseDuration(text, name) {
     const unit = m ? (m[2] === '' ? 's' : m[2].toLowerCase()) : '';
     const factor = DURATION_UNITS[unit];
     if (!m || factor === undefined) {
-        throw new UserError(`${name}: "${value}" is not a duration. Use e.g. 30s, 500ms or 2m.`);
+        throw new src_errors/* UserError */.yo(`${name}: "${value}" is not a duration. Use e.g. 30s, 500ms or 2m.`);
     }
     return Math.round(Number(m[1]) * factor);
 }
@@ -24168,7 +24071,7 @@ function parseNumber(text, name, opts) {
                 ? ` of at least ${opts.min}`
                 : '';
         const kind = opts.integer ? 'a whole number' : 'a number';
-        throw new UserError(`${name}: "${value}" is not valid. Use ${kind}${range}, e.g. ${opts.example}.`);
+        throw new src_errors/* UserError */.yo(`${name}: "${value}" is not valid. Use ${kind}${range}, e.g. ${opts.example}.`);
     }
     return n;
 }
@@ -24193,206 +24096,13 @@ function formatBytesDelta(delta) {
     return delta > 0 ? `+${formatBytes(delta)}` : formatBytes(delta);
 }
 /** Formats a duration in milliseconds for people: `450 ms`, `12.3 s`, `2 min 5 s`. */
-function formatDuration(ms) {
+function size_formatDuration(ms) {
     if (ms < 1000)
         return `${Math.round(ms)} ms`;
     if (ms < 60_000)
         return `${(ms / 1000).toFixed(1)} s`;
     const min = Math.floor(ms / 60_000);
     return `${min} min ${Math.round((ms % 60_000) / 1000)} s`;
-}
-
-;// CONCATENATED MODULE: external "node:buffer"
-const external_node_buffer_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer");
-;// CONCATENATED MODULE: ./src/keys/prefix.ts
-/**
- * Key names to prefixes (KeyGroup names), and key names to text for JSON and markdown. Pure.
- *
- * Inside the key analysis a key name is a "byte string": a JS string whose every char is one byte
- * of the name (latin1), so binary names survive exactly, take one byte per char in V8, and can be
- * grouped and compared without decoding. Only at the edge (JSON, markdown) do they become text.
- */
-
-
-/** The mark an id-like segment is replaced with; also how a group says "and more segments". */
-const WILDCARD = '*';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const ULID = /^[0-7][0-9a-hjkmnp-tv-z]{25}$/i;
-/**
- * True for a segment that names one thing rather than a kind of thing: a number, a UUID, hex of 8+
- * chars with a digit in it (so words such as `deadbeef` stay), a ULID, or a token of 20+ letters,
- * digits, `_` and `-` that mixes digits and letters (nanoid, base64url ids).
- * One pass over the chars: it runs for every part of every key, a million keys in a second or two.
- */
-function isIdLike(segment) {
-    const len = segment.length;
-    if (len === 0)
-        return false;
-    let digits = 0;
-    let hexLetters = 0;
-    let otherLetters = 0;
-    let dashes = 0;
-    let underscores = 0;
-    for (let i = 0; i < len; i++) {
-        const c = segment.charCodeAt(i);
-        if (c >= 48 && c <= 57)
-            digits++;
-        else if ((c >= 97 && c <= 102) || (c >= 65 && c <= 70))
-            hexLetters++;
-        else if ((c >= 103 && c <= 122) || (c >= 71 && c <= 90))
-            otherLetters++;
-        else if (c === 45)
-            dashes++;
-        else if (c === 95)
-            underscores++;
-        else
-            return false;
-    }
-    if (digits === len)
-        return true;
-    if (digits === 0)
-        return false;
-    if (dashes === 0 && underscores === 0 && otherLetters === 0 && len >= 8)
-        return true; // hex
-    if (len === 36 && dashes === 4 && UUID.test(segment))
-        return true;
-    if (len === 26 && dashes === 0 && underscores === 0 && ULID.test(segment))
-        return true;
-    return len >= 20 && hexLetters + otherLetters > 0;
-}
-/**
- * The group a key belongs to, as a glob that matches the key: up to `depth` segments with id-like
- * ones turned into `*`, and `:*` added when the key has more segments. `session:8f3a9c01` →
- * `session:*`, `user:42:profile` → `user:*`, `bull:mail:17:data` → `bull:mail:*`, `counter` → `counter`.
- */
-function prefixOf(key, rule) {
-    const { delimiter, depth } = rule;
-    let prefix = '';
-    let last = '';
-    let start = 0;
-    for (let kept = 0;; kept++) {
-        // Getting here with `depth` parts kept means a delimiter followed the last one: more parts follow.
-        if (kept === depth)
-            return last === WILDCARD ? prefix : prefix + delimiter + WILDCARD;
-        const at = key.indexOf(delimiter, start);
-        const segment = at < 0 ? key.slice(start) : key.slice(start, at);
-        last = isIdLike(segment) ? WILDCARD : segment;
-        prefix = kept === 0 ? last : prefix + delimiter + last;
-        if (at < 0)
-            return prefix;
-        start = at + delimiter.length;
-    }
-}
-/** One segment, or `*` when it is id-like. */
-function normaliseSegment(segment) {
-    return isIdLike(segment) ? WILDCARD : segment;
-}
-/** Byte string → JSON form. */
-function keyName(bytes) {
-    const buf = Buffer.from(bytes, 'latin1');
-    if ((0,external_node_buffer_namespaceObject.isUtf8)(buf))
-        return { key: buf.toString('utf8') };
-    let text = '';
-    for (const b of buf)
-        text += b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
-    return { key: text, keyBase64: buf.toString('base64') };
-}
-/** Text (as the user types it in an input) → byte string. */
-function toByteString(text) {
-    return Buffer.from(text, 'utf8').toString('latin1');
-}
-/**
- * Redis's own glob (`*`, `?`, `[abc]`, `[^a]`, `[a-z]`, `\x` escapes), as KEYS and SCAN MATCH use it,
- * compiled to a RegExp over byte strings. An unclosed `[` is taken literally.
- */
-function globToRegExp(pattern) {
-    const p = toByteString(pattern);
-    let re = '';
-    for (let i = 0; i < p.length; i++) {
-        const ch = p[i];
-        if (ch === '*')
-            re += '[\\s\\S]*';
-        else if (ch === '?')
-            re += '[\\s\\S]';
-        else if (ch === '\\' && i + 1 < p.length)
-            re += escapeRe(p[++i]);
-        else if (ch === '[') {
-            const close = p.indexOf(']', i + 2);
-            if (close < 0) {
-                re += '\\[';
-                continue;
-            }
-            let body = p.slice(i + 1, close);
-            const negate = body.startsWith('^');
-            if (negate)
-                body = body.slice(1);
-            let cls = '';
-            for (let j = 0; j < body.length; j++) {
-                if (body[j] === '\\' && j + 1 < body.length)
-                    cls += escapeClass(body[++j]);
-                else if (body[j] === '-' && j > 0 && j + 1 < body.length)
-                    cls += '-';
-                else
-                    cls += escapeClass(body[j]);
-            }
-            re += `[${negate ? '^' : ''}${cls}]`;
-            i = close;
-        }
-        else
-            re += escapeRe(ch);
-    }
-    return new RegExp(`^${re}$`);
-}
-function escapeRe(ch) {
-    return /[\\^$.*+?()[\]{}|/-]/.test(ch) ? `\\${ch}` : ch;
-}
-function escapeClass(ch) {
-    return /[\\\]^-]/.test(ch) ? `\\${ch}` : ch;
-}
-/** Parses `ignore-keys`: globs separated by commas or new lines; one RegExp for all, or null for none. */
-function parseIgnoreKeys(text, name = 'ignore-keys') {
-    const patterns = text
-        .split(/[,\n]/)
-        .map((p) => p.trim())
-        .filter((p) => p !== '');
-    if (patterns.length === 0)
-        return { patterns, matcher: null };
-    for (const p of patterns) {
-        if (p === '*')
-            throw new UserError(`${name}: "*" would leave out every key. Name the prefixes to leave out, e.g. bull:*,sess:*.`);
-    }
-    const sources = patterns.map((p) => globToRegExp(p).source);
-    return { patterns, matcher: new RegExp(sources.join('|')) };
-}
-
-;// CONCATENATED MODULE: ./src/keys/settings.ts
-/** The key analysis's inputs, checked and typed. */
-
-
-const KeyInput = {
-    ExpectedDb: 'expected-db',
-    KeyScanBudget: 'key-scan-budget',
-    IgnoreKeys: 'ignore-keys',
-    KeyDelimiter: 'key-delimiter',
-    PrefixDepth: 'prefix-depth'
-};
-const DEFAULT_KEY_SCAN_BUDGET_MS = 10_000;
-function readKeySettings(getInput) {
-    const budgetMs = parseDuration(getInput(KeyInput.KeyScanBudget), KeyInput.KeyScanBudget) ?? DEFAULT_KEY_SCAN_BUDGET_MS;
-    // The runner trims inputs, so an empty value means the default.
-    const delimiterText = getInput(KeyInput.KeyDelimiter) || ':';
-    const depth = parseNumber(getInput(KeyInput.PrefixDepth), KeyInput.PrefixDepth, { example: '2', min: 1, max: 10, integer: true }) ?? 2;
-    const expectedDb = parseNumber(getInput(KeyInput.ExpectedDb), KeyInput.ExpectedDb, { example: '0', min: 0, max: 100_000, integer: true }) ?? null;
-    const { patterns, matcher } = parseIgnoreKeys(getInput(KeyInput.IgnoreKeys), KeyInput.IgnoreKeys);
-    return {
-        enabled: budgetMs > 0,
-        budgetMs,
-        rule: { delimiter: toByteString(delimiterText), depth },
-        delimiterText,
-        ignorePatterns: patterns,
-        ignore: matcher,
-        expectedDb
-    };
 }
 
 ;// CONCATENATED MODULE: ./src/checks.ts
@@ -24430,7 +24140,7 @@ function parseFailOn(text, name = 'fail-on') {
     const out = new Set();
     for (const part of value.split(',').map((p) => p.trim().toLowerCase()).filter((p) => p !== '')) {
         if (!CHECK_NAMES.includes(part)) {
-            throw new UserError(`${name}: "${part}" is not a check. Use a comma list of ${CHECK_NAMES.join(', ')} (or none), e.g. oom,used-memory,leaked-keys.`);
+            throw new src_errors/* UserError */.yo(`${name}: "${part}" is not a check. Use a comma list of ${CHECK_NAMES.join(', ')} (or none), e.g. oom,used-memory,leaked-keys.`);
         }
         out.add(part);
     }
@@ -24758,7 +24468,42 @@ function capitalize(s) {
 
 
 
-
+/** The options' names: the action's inputs and the CLI's flags (`--max-used-memory`), spelled once. */
+var Input;
+(function (Input) {
+    Input["RedisUrl"] = "redis-url";
+    Input["ConnectTimeout"] = "connect-timeout";
+    Input["MaxUsedMemory"] = "max-used-memory";
+    Input["MaxPeakMemory"] = "max-peak-memory";
+    Input["MaxMemoryPercent"] = "max-memory-percent";
+    Input["MaxFragmentationRatio"] = "max-fragmentation-ratio";
+    Input["MaxLeakedKeys"] = "max-leaked-keys";
+    Input["FailOn"] = "fail-on";
+    Input["ReportPath"] = "report-path";
+    Input["Comment"] = "comment";
+    Input["CommentKey"] = "comment-key";
+    Input["Matrix"] = "matrix";
+    Input["GithubToken"] = "github-token";
+    Input["SampleInterval"] = "sample-interval";
+    Input["SampleMaxDuration"] = "sample-max-duration";
+    Input["Run"] = "run";
+})(Input || (Input = {}));
+/** Inputs for starting Redis for the job (or limiting the attached one); see src/provision/. */
+var options_ProvisionInput;
+(function (ProvisionInput) {
+    ProvisionInput["Mode"] = "mode";
+    ProvisionInput["ContainerRuntime"] = "container-runtime";
+    ProvisionInput["Image"] = "image";
+    ProvisionInput["ContainerName"] = "container-name";
+    ProvisionInput["Port"] = "port";
+    ProvisionInput["Maxmemory"] = "maxmemory";
+    ProvisionInput["MaxmemoryPolicy"] = "maxmemory-policy";
+    ProvisionInput["Password"] = "password";
+    ProvisionInput["RedisArgs"] = "redis-args";
+    ProvisionInput["ContainerOptions"] = "container-options";
+    ProvisionInput["RedisServerPath"] = "redis-server-path";
+    ProvisionInput["KeepContainer"] = "keep-container";
+})(options_ProvisionInput || (options_ProvisionInput = {}));
 /** The options that set thresholds, in the order help texts list them. */
 const THRESHOLD_OPTIONS = [
     Input.MaxUsedMemory,
@@ -24798,9 +24543,202 @@ function readSampleInterval(get, defaultMs = DEFAULT_SAMPLE_INTERVAL_MS, label =
     const name = label(Input.SampleInterval);
     const ms = parseDuration(get(Input.SampleInterval), name) ?? defaultMs;
     if (ms !== 0 && ms < MIN_SAMPLE_INTERVAL_MS) {
-        throw new UserError(`${name}: ${ms} ms is too often. Use at least 50ms, e.g. 500ms, or 0 to turn sampling off.`);
+        throw new src_errors/* UserError */.yo(`${name}: ${ms} ms is too often. Use at least 50ms, e.g. 500ms, or 0 to turn sampling off.`);
     }
     return ms;
+}
+
+;// CONCATENATED MODULE: external "node:buffer"
+const external_node_buffer_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer");
+;// CONCATENATED MODULE: ./src/keys/prefix.ts
+/**
+ * Key names to prefixes (KeyGroup names), and key names to text for JSON and markdown. Pure.
+ *
+ * Inside the key analysis a key name is a "byte string": a JS string whose every char is one byte
+ * of the name (latin1), so binary names survive exactly, take one byte per char in V8, and can be
+ * grouped and compared without decoding. Only at the edge (JSON, markdown) do they become text.
+ */
+
+
+/** The mark an id-like segment is replaced with; also how a group says "and more segments". */
+const WILDCARD = '*';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ULID = /^[0-7][0-9a-hjkmnp-tv-z]{25}$/i;
+/**
+ * True for a segment that names one thing rather than a kind of thing: a number, a UUID, hex of 8+
+ * chars with a digit in it (so words such as `deadbeef` stay), a ULID, or a token of 20+ letters,
+ * digits, `_` and `-` that mixes digits and letters (nanoid, base64url ids).
+ * One pass over the chars: it runs for every part of every key, a million keys in a second or two.
+ */
+function isIdLike(segment) {
+    const len = segment.length;
+    if (len === 0)
+        return false;
+    let digits = 0;
+    let hexLetters = 0;
+    let otherLetters = 0;
+    let dashes = 0;
+    let underscores = 0;
+    for (let i = 0; i < len; i++) {
+        const c = segment.charCodeAt(i);
+        if (c >= 48 && c <= 57)
+            digits++;
+        else if ((c >= 97 && c <= 102) || (c >= 65 && c <= 70))
+            hexLetters++;
+        else if ((c >= 103 && c <= 122) || (c >= 71 && c <= 90))
+            otherLetters++;
+        else if (c === 45)
+            dashes++;
+        else if (c === 95)
+            underscores++;
+        else
+            return false;
+    }
+    if (digits === len)
+        return true;
+    if (digits === 0)
+        return false;
+    if (dashes === 0 && underscores === 0 && otherLetters === 0 && len >= 8)
+        return true; // hex
+    if (len === 36 && dashes === 4 && UUID.test(segment))
+        return true;
+    if (len === 26 && dashes === 0 && underscores === 0 && ULID.test(segment))
+        return true;
+    return len >= 20 && hexLetters + otherLetters > 0;
+}
+/**
+ * The group a key belongs to, as a glob that matches the key: up to `depth` segments with id-like
+ * ones turned into `*`, and `:*` added when the key has more segments. `session:8f3a9c01` →
+ * `session:*`, `user:42:profile` → `user:*`, `bull:mail:17:data` → `bull:mail:*`, `counter` → `counter`.
+ */
+function prefixOf(key, rule) {
+    const { delimiter, depth } = rule;
+    let prefix = '';
+    let last = '';
+    let start = 0;
+    for (let kept = 0;; kept++) {
+        // Getting here with `depth` parts kept means a delimiter followed the last one: more parts follow.
+        if (kept === depth)
+            return last === WILDCARD ? prefix : prefix + delimiter + WILDCARD;
+        const at = key.indexOf(delimiter, start);
+        const segment = at < 0 ? key.slice(start) : key.slice(start, at);
+        last = isIdLike(segment) ? WILDCARD : segment;
+        prefix = kept === 0 ? last : prefix + delimiter + last;
+        if (at < 0)
+            return prefix;
+        start = at + delimiter.length;
+    }
+}
+/** One segment, or `*` when it is id-like. */
+function normaliseSegment(segment) {
+    return isIdLike(segment) ? WILDCARD : segment;
+}
+/** Byte string → JSON form. */
+function keyName(bytes) {
+    const buf = Buffer.from(bytes, 'latin1');
+    if ((0,external_node_buffer_namespaceObject.isUtf8)(buf))
+        return { key: buf.toString('utf8') };
+    let text = '';
+    for (const b of buf)
+        text += b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
+    return { key: text, keyBase64: buf.toString('base64') };
+}
+/** Text (as the user types it in an input) → byte string. */
+function toByteString(text) {
+    return Buffer.from(text, 'utf8').toString('latin1');
+}
+/**
+ * Redis's own glob (`*`, `?`, `[abc]`, `[^a]`, `[a-z]`, `\x` escapes), as KEYS and SCAN MATCH use it,
+ * compiled to a RegExp over byte strings. An unclosed `[` is taken literally.
+ */
+function globToRegExp(pattern) {
+    const p = toByteString(pattern);
+    let re = '';
+    for (let i = 0; i < p.length; i++) {
+        const ch = p[i];
+        if (ch === '*')
+            re += '[\\s\\S]*';
+        else if (ch === '?')
+            re += '[\\s\\S]';
+        else if (ch === '\\' && i + 1 < p.length)
+            re += escapeRe(p[++i]);
+        else if (ch === '[') {
+            const close = p.indexOf(']', i + 2);
+            if (close < 0) {
+                re += '\\[';
+                continue;
+            }
+            let body = p.slice(i + 1, close);
+            const negate = body.startsWith('^');
+            if (negate)
+                body = body.slice(1);
+            let cls = '';
+            for (let j = 0; j < body.length; j++) {
+                if (body[j] === '\\' && j + 1 < body.length)
+                    cls += escapeClass(body[++j]);
+                else if (body[j] === '-' && j > 0 && j + 1 < body.length)
+                    cls += '-';
+                else
+                    cls += escapeClass(body[j]);
+            }
+            re += `[${negate ? '^' : ''}${cls}]`;
+            i = close;
+        }
+        else
+            re += escapeRe(ch);
+    }
+    return new RegExp(`^${re}$`);
+}
+function escapeRe(ch) {
+    return /[\\^$.*+?()[\]{}|/-]/.test(ch) ? `\\${ch}` : ch;
+}
+function escapeClass(ch) {
+    return /[\\\]^-]/.test(ch) ? `\\${ch}` : ch;
+}
+/** Parses `ignore-keys`: globs separated by commas or new lines; one RegExp for all, or null for none. */
+function parseIgnoreKeys(text, name = 'ignore-keys') {
+    const patterns = text
+        .split(/[,\n]/)
+        .map((p) => p.trim())
+        .filter((p) => p !== '');
+    if (patterns.length === 0)
+        return { patterns, matcher: null };
+    for (const p of patterns) {
+        if (p === '*')
+            throw new src_errors/* UserError */.yo(`${name}: "*" would leave out every key. Name the prefixes to leave out, e.g. bull:*,sess:*.`);
+    }
+    const sources = patterns.map((p) => globToRegExp(p).source);
+    return { patterns, matcher: new RegExp(sources.join('|')) };
+}
+
+;// CONCATENATED MODULE: ./src/keys/settings.ts
+/** The key analysis's inputs, checked and typed. */
+
+
+const KeyInput = {
+    ExpectedDb: 'expected-db',
+    KeyScanBudget: 'key-scan-budget',
+    IgnoreKeys: 'ignore-keys',
+    KeyDelimiter: 'key-delimiter',
+    PrefixDepth: 'prefix-depth'
+};
+const DEFAULT_KEY_SCAN_BUDGET_MS = 10_000;
+function readKeySettings(getInput) {
+    const budgetMs = parseDuration(getInput(KeyInput.KeyScanBudget), KeyInput.KeyScanBudget) ?? DEFAULT_KEY_SCAN_BUDGET_MS;
+    // The runner trims inputs, so an empty value means the default.
+    const delimiterText = getInput(KeyInput.KeyDelimiter) || ':';
+    const depth = parseNumber(getInput(KeyInput.PrefixDepth), KeyInput.PrefixDepth, { example: '2', min: 1, max: 10, integer: true }) ?? 2;
+    const expectedDb = parseNumber(getInput(KeyInput.ExpectedDb), KeyInput.ExpectedDb, { example: '0', min: 0, max: 100_000, integer: true }) ?? null;
+    const { patterns, matcher } = parseIgnoreKeys(getInput(KeyInput.IgnoreKeys), KeyInput.IgnoreKeys);
+    return {
+        enabled: budgetMs > 0,
+        budgetMs,
+        rule: { delimiter: toByteString(delimiterText), depth },
+        delimiterText,
+        ignorePatterns: patterns,
+        ignore: matcher,
+        expectedDb
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/cli/args.ts
@@ -24811,7 +24749,7 @@ function readSampleInterval(get, defaultMs = DEFAULT_SAMPLE_INTERVAL_MS, label =
 
 
 /** A mistake in how the CLI was called: exit code 2 and the valid form. */
-class UsageError extends UserError {
+class UsageError extends src_errors/* UserError */.yo {
     command;
     constructor(message, command) {
         super(message);
@@ -24841,13 +24779,19 @@ const OPTIONS = {
     [KeyInput.PrefixDepth]: { type: 'string', value: 'n', help: 'How many parts of a key name make its prefix (default 2).' },
     [KeyInput.IgnoreKeys]: { type: 'string', value: 'patterns', help: 'Comma list of glob patterns for keys to leave out, e.g. bull:*,sess:*.' },
     [KeyInput.ExpectedDb]: { type: 'string', value: 'db', help: 'The DB the tests should use; keys that appear elsewhere breach wrong-db.' },
+    throwaway: {
+        type: 'boolean',
+        help: 'Start a fresh redis-server on a free port for this run (never the Redis on 6379), hand it to the command as REDIS_URL, REDIS_HOST and REDIS_PORT, and stop it afterwards.'
+    },
+    [options_ProvisionInput.RedisServerPath]: { type: 'string', value: 'path', help: 'The server a throwaway run starts, e.g. valkey-server (default redis-server).' },
     json: { type: 'boolean', help: "Print the JSON report (the action's schema) instead of the terminal report." },
     markdown: { type: 'boolean', help: "Print the action's job summary (markdown) instead of the terminal report." },
     'no-color': { type: 'boolean', help: 'No colours (also when NO_COLOR is set or stdout is not a terminal).' },
+    debug: { type: 'boolean', help: 'On an internal error, print its stack trace too (also when ACTIONS_STEP_DEBUG is true).' },
     help: { type: 'boolean', short: 'h', help: 'Show this help.' }
 };
 const REDIS_OPTIONS = ['url', 'container', Input.ConnectTimeout];
-const OUTPUT_OPTIONS = ['json', 'markdown', 'no-color', 'help'];
+const OUTPUT_OPTIONS = ['json', 'markdown', 'no-color', 'debug', 'help'];
 const KEY_OPTIONS = [KeyInput.KeyScanBudget, KeyInput.KeyDelimiter, KeyInput.PrefixDepth, KeyInput.IgnoreKeys];
 const COMMANDS = {
     run: {
@@ -24855,12 +24799,13 @@ const COMMANDS = {
         summary: 'Snapshot, run a command while sampling memory, snapshot again, judge and report.',
         description: 'Takes a snapshot of Redis, runs the command (its output passed through, OOM messages in it counted), samples used_memory while it runs, ' +
             'takes a second snapshot, and judges the two with the same checks as the GitHub Action. ' +
-            'With neither --url nor --container, and nothing listening on the default URL on this machine, it starts a throwaway redis-server on a free port, ' +
-            'prints its URL, passes it to the command as REDIS_URL, and stops it afterwards. ' +
+            'With --throwaway, or with neither --url nor --container and nothing listening on the default URL on this machine, it starts a throwaway redis-server on a free port, ' +
+            'prints its URL, passes it to the command as REDIS_URL, REDIS_HOST and REDIS_PORT, and stops it afterwards. ' +
             'With --url or --container the command gets that Redis as REDIS_URL unless REDIS_URL is already set. ' +
             'With --json or --markdown the command\'s own output goes to stderr, so stdout holds only the report.',
-        options: [...REDIS_OPTIONS, ...THRESHOLD_OPTIONS, Input.SampleInterval, ...KEY_OPTIONS, KeyInput.ExpectedDb, Input.ReportPath, ...OUTPUT_OPTIONS],
+        options: [...REDIS_OPTIONS, 'throwaway', options_ProvisionInput.RedisServerPath, ...THRESHOLD_OPTIONS, Input.SampleInterval, ...KEY_OPTIONS, KeyInput.ExpectedDb, Input.ReportPath, ...OUTPUT_OPTIONS],
         examples: [
+            'redis-memory-guard run --throwaway -- npm test',
             'redis-memory-guard run -- npm test',
             'redis-memory-guard run --max-used-memory 100mb --fail-on oom,leaked-keys --max-leaked-keys 0 -- npm test',
             'redis-memory-guard run --container redis --report-path before-fix.json -- pytest -x',
@@ -25047,8 +24992,277 @@ function totalKeys(s) {
 
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+;// CONCATENATED MODULE: ./src/keys/keyset.ts
+/**
+ * A set of key names held as 64-bit hashes in two typed arrays (open addressing): 1M keys take
+ * 16 MB whatever the length of their names, where a JS Set of the names took over 100 MB.
+ * Two keys share a hash with odds of about n / 2^64 (1 in 10^13 for a million keys): a new key
+ * could then be taken for an old one. Pure: no I/O.
+ */
+const scratch = new Uint32Array(2);
+/** Two independent 32-bit hashes of a byte string (FNV-1a and a multiply-xorshift hash). */
+function hashKey(key) {
+    const h = hashInto(key);
+    return [h[0], h[1]];
+}
+/** hashKey without allocating: the result is valid until the next call. */
+function hashInto(key) {
+    let a = 0x811c9dc5;
+    let b = 0x9747b28c ^ key.length;
+    for (let i = 0; i < key.length; i++) {
+        const c = key.charCodeAt(i);
+        a = Math.imul(a ^ c, 0x01000193);
+        b = Math.imul(b ^ c, 0x5bd1e995);
+        b ^= b >>> 15;
+    }
+    b = Math.imul(b ^ (b >>> 13), 0xc2b2ae35);
+    b ^= b >>> 16;
+    scratch[0] = a;
+    // (0, 0) marks an empty slot.
+    scratch[1] = a === 0 && b === 0 ? 1 : b;
+    return scratch;
+}
+class KeyHashSet {
+    hi;
+    lo;
+    mask;
+    count = 0;
+    constructor(expected = 16) {
+        let cap = 16;
+        while (cap < expected * 2)
+            cap *= 2;
+        this.hi = new Uint32Array(cap);
+        this.lo = new Uint32Array(cap);
+        this.mask = cap - 1;
+    }
+    get size() {
+        return this.count;
+    }
+    has(key) {
+        const h = hashInto(key);
+        return this.hasHash(h[0], h[1]);
+    }
+    /** Adds a key; true when it was not in the set. */
+    add(key) {
+        const h = hashInto(key);
+        return this.addHash(h[0], h[1]);
+    }
+    hasHash(a, b) {
+        for (let i = (a ^ Math.imul(b, 0x9e3779b1)) & this.mask;; i = (i + 1) & this.mask) {
+            const h = this.hi[i];
+            const l = this.lo[i];
+            if (h === 0 && l === 0)
+                return false;
+            if (h === a && l === b)
+                return true;
+        }
+    }
+    addHash(a, b) {
+        if ((this.count + 1) * 2 > this.hi.length)
+            this.grow();
+        for (let i = (a ^ Math.imul(b, 0x9e3779b1)) & this.mask;; i = (i + 1) & this.mask) {
+            const h = this.hi[i];
+            const l = this.lo[i];
+            if (h === 0 && l === 0) {
+                this.hi[i] = a;
+                this.lo[i] = b;
+                this.count++;
+                return true;
+            }
+            if (h === a && l === b)
+                return false;
+        }
+    }
+    grow() {
+        const { hi, lo } = this;
+        this.hi = new Uint32Array(hi.length * 2);
+        this.lo = new Uint32Array(lo.length * 2);
+        this.mask = this.hi.length - 1;
+        this.count = 0;
+        for (let i = 0; i < hi.length; i++)
+            if (hi[i] !== 0 || lo[i] !== 0)
+                this.addHash(hi[i], lo[i]);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/keys/diff.ts
+/**
+ * Leaked keys: keys present after the step and not before, per DB, found one key at a time while
+ * the "after" scan runs, so the "after" side never has to be held in memory. Pure: no I/O.
+ */
+
+const DEFAULT_LEAK_CAPS = { perPrefix: 5, total: 500 };
+class LeakCollector {
+    before;
+    caps;
+    groups = new Map();
+    count = 0;
+    withoutTtl = 0;
+    bytes = 0;
+    namesKept = 0;
+    byDb = {};
+    /** `before` is taken over: leaked keys are added to it, so a key SCAN returns twice counts once. */
+    constructor(before, caps = DEFAULT_LEAK_CAPS) {
+        this.before = before;
+        this.caps = caps;
+    }
+    /** True when the key was not there before (nor seen yet in this scan): its TTL is wanted. */
+    isNew(db, key) {
+        return !this.before.get(db)?.has(key);
+    }
+    /** Looks at one key of the "after" scan; true when it was not there before. */
+    add(db, key, prefix, bytes, ttlMs) {
+        let seen = this.before.get(db);
+        if (!seen) {
+            seen = new KeyHashSet();
+            this.before.set(db, seen);
+        }
+        if (!seen.add(key))
+            return false;
+        this.count++;
+        this.bytes += bytes;
+        this.byDb[db] = (this.byDb[db] ?? 0) + 1;
+        if (ttlMs === -1)
+            this.withoutTtl++;
+        const id = `${db}\u0000${prefix}`;
+        let g = this.groups.get(id);
+        if (!g) {
+            g = { db, prefix, keys: 0, withoutTtl: 0, bytes: 0, samples: [] };
+            this.groups.set(id, g);
+        }
+        g.keys++;
+        g.bytes += bytes;
+        if (ttlMs === -1)
+            g.withoutTtl++;
+        if (g.samples.length < this.caps.perPrefix && this.namesKept < this.caps.total) {
+            g.samples.push({ key, bytes, ttlMs });
+            this.namesKept++;
+        }
+        return true;
+    }
+    result() {
+        const groups = [...this.groups.values()].sort((a, b) => b.keys - a.keys || b.bytes - a.bytes);
+        for (const g of groups)
+            g.samples.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+        return {
+            count: this.count,
+            byDb: { ...this.byDb },
+            withoutTtl: this.withoutTtl,
+            bytes: this.bytes,
+            groups,
+            namesKept: this.namesKept,
+            namesCapped: this.namesKept < this.count
+        };
+    }
+}
+
 // EXTERNAL MODULE: ./node_modules/@redis/client/dist/index.js
 var dist = __nccwpck_require__(488);
+;// CONCATENATED MODULE: ./src/info.ts
+/** Parsing of the text that INFO returns. Pure functions: text in, plain data out. */
+/** Splits INFO text into `{ section: { field: value } }`; section names are lower-case. */
+function info_parseInfo(text) {
+    const sections = {};
+    let current = 'default';
+    for (const rawLine of text.split('\n')) {
+        const line = rawLine.trim();
+        if (line === '')
+            continue;
+        if (line.startsWith('#')) {
+            current = line.slice(1).trim().toLowerCase();
+            sections[current] ??= {};
+            continue;
+        }
+        const colon = line.indexOf(':');
+        if (colon <= 0)
+            continue;
+        sections[current] ??= {};
+        sections[current][line.slice(0, colon)] = line.slice(colon + 1);
+    }
+    return sections;
+}
+/** Parses `a=1,b=2` (keyspace and errorstats values) into numbers where they are numbers. */
+function parseKeyValueList(value) {
+    const out = {};
+    for (const part of value.split(',')) {
+        const eq = part.indexOf('=');
+        if (eq <= 0)
+            continue;
+        const n = Number(part.slice(eq + 1));
+        if (Number.isFinite(n))
+            out[part.slice(0, eq)] = n;
+    }
+    return out;
+}
+/** A field as a number, or null when the server does not report it (never 0 for "absent"). */
+function info_numberField(fields, name) {
+    const raw = fields?.[name];
+    if (raw === undefined || raw.trim() === '')
+        return null;
+    const n = Number(raw);
+    return Number.isFinite(n) ? n : null;
+}
+/**
+ * Tells Redis from its forks. Valkey keeps `redis_version` at 7.2.4, so the server is told by
+ * `server_name` (and the fork's own version field), never by version number.
+ */
+function detectServer(server) {
+    const s = server ?? {};
+    const redisVersion = s.redis_version ?? null;
+    const name = (s.server_name ?? '').toLowerCase();
+    const mode = s.redis_mode ?? s.server_mode ?? null;
+    if (name === 'valkey' || s.valkey_version !== undefined) {
+        return { kind: 'valkey', version: s.valkey_version ?? redisVersion, redisCompatVersion: redisVersion, mode };
+    }
+    if (s.dragonfly_version !== undefined || name === 'dragonfly') {
+        return { kind: 'dragonfly', version: s.dragonfly_version ?? redisVersion, redisCompatVersion: redisVersion, mode };
+    }
+    if (name === 'keydb' || s.keydb_version !== undefined || Object.keys(s).some((k) => k.startsWith('keydb'))) {
+        return { kind: 'keydb', version: s.keydb_version ?? redisVersion, redisCompatVersion: redisVersion, mode };
+    }
+    if (redisVersion !== null)
+        return { kind: 'redis', version: redisVersion, redisCompatVersion: redisVersion, mode };
+    return { kind: 'unknown', version: null, redisCompatVersion: null, mode };
+}
+/** Parses the keyspace section (`db0:keys=3,expires=1,avg_ttl=0`) into `{ 0: {...} }`. */
+function parseKeyspace(section) {
+    const out = {};
+    for (const [field, value] of Object.entries(section ?? {})) {
+        const m = /^db(\d+)$/.exec(field);
+        if (!m)
+            continue;
+        const kv = parseKeyValueList(value);
+        out[m[1]] = { keys: kv.keys ?? 0, expires: kv.expires ?? 0, avgTtl: kv.avg_ttl ?? null };
+    }
+    return out;
+}
+/** Parses errorstats (`errorstat_OOM:count=3`) into `{ OOM: 3 }`. */
+function info_parseErrorstats(section) {
+    const out = {};
+    for (const [field, value] of Object.entries(section)) {
+        if (!field.startsWith('errorstat_'))
+            continue;
+        out[field.slice('errorstat_'.length)] = parseKeyValueList(value).count ?? 0;
+    }
+    return out;
+}
+/** Parses commandstats (`cmdstat_set:calls=3,usec=10,...,rejected_calls=1,failed_calls=0`). */
+function parseCommandstats(section) {
+    const out = {};
+    for (const [field, value] of Object.entries(section)) {
+        if (!field.startsWith('cmdstat_'))
+            continue;
+        const kv = parseKeyValueList(value);
+        out[field.slice('cmdstat_'.length)] = {
+            calls: kv.calls ?? 0,
+            usec: kv.usec ?? 0,
+            rejectedCalls: kv.rejected_calls ?? null,
+            failedCalls: kv.failed_calls ?? null
+        };
+    }
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./src/redis/target.ts
 
 const EXAMPLE = 'redis://localhost:6379, redis://:PASSWORD@localhost:6379/2 or rediss://user:PASSWORD@host:6380';
@@ -25060,18 +25274,18 @@ function target_parseRedisUrl(url, inputName = 'redis-url') {
         parsed = new URL(value);
     }
     catch {
-        throw new UserError(`${inputName}: "${target_maskUrlText(value)}" is not a URL. Use e.g. ${EXAMPLE}.`);
+        throw new src_errors/* UserError */.yo(`${inputName}: "${target_maskUrlText(value)}" is not a URL. Use e.g. ${EXAMPLE}.`);
     }
     if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-        throw new UserError(`${inputName}: the scheme must be redis:// or rediss://, not ${parsed.protocol}//. Use e.g. ${EXAMPLE}.`);
+        throw new src_errors/* UserError */.yo(`${inputName}: the scheme must be redis:// or rediss://, not ${parsed.protocol}//. Use e.g. ${EXAMPLE}.`);
     }
     if (parsed.hostname === '') {
-        throw new UserError(`${inputName}: "${target_maskUrlText(value)}" names no host. Use e.g. ${EXAMPLE}.`);
+        throw new src_errors/* UserError */.yo(`${inputName}: "${target_maskUrlText(value)}" names no host. Use e.g. ${EXAMPLE}.`);
     }
     const port = parsed.port === '' ? 6379 : Number(parsed.port);
     const dbText = parsed.pathname.replace(/^\//, '');
     if (dbText !== '' && !/^\d+$/.test(dbText)) {
-        throw new UserError(`${inputName}: the database "/${dbText}" must be a number, e.g. redis://localhost:6379/2.`);
+        throw new src_errors/* UserError */.yo(`${inputName}: the database "/${dbText}" must be a number, e.g. redis://localhost:6379/2.`);
     }
     const password = parsed.password === '' ? null : decodeURIComponent(parsed.password);
     const username = parsed.username === '' ? null : decodeURIComponent(parsed.username);
@@ -25113,7 +25327,7 @@ class RedisConnection {
     }
     /** Sends a raw command and returns the reply, failing after the command timeout. */
     async command(args, timeoutMs = this.commandTimeoutMs) {
-        return withTimeout(this.client.sendCommand(args), timeoutMs, `${args[0]} to Redis at ${hostPort(this.target)}`);
+        return connection_withTimeout(this.client.sendCommand(args), timeoutMs, `${args[0]} to Redis at ${hostPort(this.target)}`);
     }
     /** INFO for one section, as raw text (empty when the server does not know the section). */
     async info(section) {
@@ -25127,7 +25341,7 @@ class RedisConnection {
     /** Closes the connection; never throws and never waits more than a second. */
     async close() {
         try {
-            await withTimeout(this.client.close(), 1000, 'close');
+            await connection_withTimeout(this.client.close(), 1000, 'close');
         }
         catch {
             destroyQuietly(this.client);
@@ -25139,6 +25353,7 @@ class RedisConnection {
  * waiting cannot fix a wrong password.
  */
 async function connection_connect(target, opts) {
+    const name = opts.optionName ?? ((n) => n);
     const deadline = Date.now() + opts.timeoutMs;
     let delay = 100;
     let attempt = 0;
@@ -25157,16 +25372,16 @@ async function connection_connect(target, opts) {
         // Without a listener an 'error' event would kill the process.
         client.on('error', () => { });
         try {
-            await withTimeout(client.connect(), Math.max(500, Math.min(remaining, 10000)), 'connect');
-            await withTimeout(client.ping(), 5000, 'PING');
+            await connection_withTimeout(client.connect(), Math.max(500, Math.min(remaining, 10000)), 'connect');
+            await connection_withTimeout(client.ping(), 5000, 'PING');
             return new RedisConnection(client, target, opts.commandTimeoutMs ?? 10_000);
         }
         catch (err) {
             destroyQuietly(client);
-            const message = target_maskUrlText(errors_describeError(err));
-            const fatal = authProblem(message, target);
+            const message = target_maskUrlText((0,src_errors/* describeError */.Uc)(err));
+            const fatal = authProblem(message, target, name('redis-url'));
             if (fatal)
-                throw new UserError(fatal);
+                throw new src_errors/* ConnectionError */.Rc(fatal);
             lastError = message;
         }
         if (Date.now() + delay > deadline)
@@ -25175,8 +25390,8 @@ async function connection_connect(target, opts) {
         await connection_sleep(delay);
         delay = Math.min(delay * 2, 2000);
     }
-    throw new UserError(`Could not reach Redis at ${hostPort(target)} within ${formatDuration(opts.timeoutMs)} (${lastError}). ` +
-        `Check that Redis is running and its port is published, or raise connect-timeout.`);
+    throw new src_errors/* ConnectionError */.Rc(`Could not reach Redis at ${hostPort(target)} within ${size_formatDuration(opts.timeoutMs)} (${lastError}). ` +
+        `Check that Redis is running and its port is published, or raise ${name('connect-timeout')}.`);
 }
 /** Drops the socket; node-redis throws when the client was never open, which is fine here. */
 function destroyQuietly(client) {
@@ -25188,17 +25403,17 @@ function destroyQuietly(client) {
     }
 }
 /** The message for an error that retrying cannot fix, or null for one worth retrying. */
-function authProblem(message, target) {
+function authProblem(message, target, urlOption) {
     const where = `Redis at ${hostPort(target)}`;
     const user = target.username ?? 'default';
     if (/WRONGPASS|invalid password|invalid username-password/i.test(message)) {
-        return `${where} rejected the password for user "${user}" (wrong password or user). Check the password in redis-url.`;
+        return `${where} rejected the password for user "${user}" (wrong password or user). Check the password in ${urlOption}.`;
     }
     if (/NOAUTH|Authentication required/i.test(message)) {
-        return `${where} requires a password and none was given. Put it into redis-url: redis://:PASSWORD@${hostPort(target)}.`;
+        return `${where} requires a password and none was given. Put it into ${urlOption}: redis://:PASSWORD@${hostPort(target)}.`;
     }
     if (/called without any password configured|AUTH.*no password is set/i.test(message)) {
-        return `${where} has no password set, but redis-url gives one. Remove the password from redis-url.`;
+        return `${where} has no password set, but ${urlOption} gives one. Remove the password from ${urlOption}.`;
     }
     if (/DENIED Redis is running in protected mode/i.test(message)) {
         return `${where} refuses outside clients: it runs in protected mode with no password. Start it with --protected-mode no or set a password.`;
@@ -25209,10 +25424,10 @@ function authProblem(message, target) {
     return null;
 }
 /** Resolves or rejects with the promise, or rejects after `ms` with a message naming `what`. */
-async function withTimeout(promise, ms, what) {
+async function connection_withTimeout(promise, ms, what) {
     let timer;
     const timeout = new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what} timed out after ${formatDuration(ms)}`)), ms);
+        timer = setTimeout(() => reject(new Error(`${what} timed out after ${size_formatDuration(ms)}`)), ms);
     });
     try {
         return await Promise.race([promise, timeout]);
@@ -25223,6 +25438,2973 @@ async function withTimeout(promise, ms, what) {
 }
 function connection_sleep(ms) {
     return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+;// CONCATENATED MODULE: ./src/keys/tally.ts
+/**
+ * Counts keys into KeyGroups and keeps the largest keys, one key at a time, then turns the counts
+ * into an Inventory (extrapolated by DBSIZE when the scan stopped early). Pure: no I/O.
+ */
+
+const OTHER_PREFIX = '(other prefixes)';
+const DEFAULT_TALLY = { topKeys: 20, maxGroups: 20_000 };
+class KeyTally {
+    opts;
+    groups = new Map();
+    groupCount = 0;
+    foldedKeys = 0;
+    top = [];
+    topMin = 0;
+    constructor(opts) {
+        this.opts = opts;
+    }
+    /** Counts one key; returns its prefix. */
+    add(db, key, bytes) {
+        let prefix = prefixOf(key, this.opts.rule);
+        let byPrefix = this.groups.get(db);
+        if (!byPrefix) {
+            byPrefix = new Map();
+            this.groups.set(db, byPrefix);
+        }
+        let g = byPrefix.get(prefix);
+        if (!g) {
+            if (this.groupCount >= this.opts.maxGroups) {
+                prefix = OTHER_PREFIX;
+                this.foldedKeys++;
+                g = byPrefix.get(prefix);
+            }
+            if (!g) {
+                g = { db, prefix, keys: 0, bytes: 0 };
+                byPrefix.set(prefix, g);
+                this.groupCount++;
+            }
+        }
+        g.keys++;
+        g.bytes += bytes;
+        if (this.opts.topKeys > 0 && (this.top.length < this.opts.topKeys || bytes > this.topMin))
+            this.keepTop({ db, key, bytes, ttlMs: null });
+        return prefix;
+    }
+    /** The largest keys so far, for filling in their TTLs. */
+    get largest() {
+        return this.top;
+    }
+    keepTop(k) {
+        // A sorted array is enough: it holds ~20 keys, and most keys are smaller than its smallest.
+        let i = this.top.length;
+        while (i > 0 && this.top[i - 1].bytes < k.bytes)
+            i--;
+        this.top.splice(i, 0, k);
+        if (this.top.length > this.opts.topKeys)
+            this.top.pop();
+        this.topMin = this.top[this.top.length - 1].bytes;
+    }
+    /** The inventory: groups scaled by DBSIZE/scanned for DBs whose scan did not finish. */
+    finish(meta) {
+        const factor = new Map();
+        for (const d of meta.dbs) {
+            // The part seen stands for the whole DB: DBSIZE over the keys seen (ignored ones included).
+            if (!d.complete && d.scanned > 0)
+                factor.set(d.db, Math.max(1, d.dbsize / (d.scanned + d.ignored)));
+        }
+        const groups = [];
+        for (const byPrefix of this.groups.values()) {
+            for (const g of byPrefix.values()) {
+                const f = factor.get(g.db);
+                groups.push(f === undefined
+                    ? { ...g, estimated: false }
+                    : { ...g, keys: Math.round(g.keys * f), bytes: Math.round(g.bytes * f), estimated: true });
+            }
+        }
+        groups.sort((a, b) => b.bytes - a.bytes || b.keys - a.keys);
+        return {
+            ...meta,
+            complete: meta.dbs.every((d) => d.complete),
+            groups,
+            topKeys: this.top,
+            foldedKeys: this.foldedKeys
+        };
+    }
+}
+
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(7030);
+// EXTERNAL MODULE: external "node:tls"
+var external_node_tls_ = __nccwpck_require__(1692);
+;// CONCATENATED MODULE: ./src/keys/raw.ts
+/**
+ * The lean pipelined scan: a socket of its own (node:net, or node:tls for rediss://), commands
+ * written as hand-built RESP, one Buffer per batch, and a small streaming RESP parser for the
+ * replies. It skips node-redis's per-command work (a promise, a queue entry and an encoder call
+ * per MEMORY USAGE), which costs more CPU than Redis spends on the command itself.
+ *
+ * Batches overlap: the SCAN reply for batch k brings the cursor, so the next Buffer holds
+ * `SCAN next COUNT n` followed by one `MEMORY USAGE` per key of batch k. Redis answers that SCAN
+ * first, and the Buffer after it is written while Redis still measures batch k, so Redis always
+ * has a batch queued and at most two are in flight.
+ */
+
+
+
+/** An error reply from Redis (`-ERR ...`). */
+class ReplyError extends Error {
+}
+const INCOMPLETE = Symbol('incomplete');
+const CR = 13;
+/** Streaming RESP2 parser: feed it chunks as they come; it calls `onReply` for each whole reply. */
+class RespParser {
+    onReply;
+    rest = null;
+    pos = 0;
+    constructor(onReply) {
+        this.onReply = onReply;
+    }
+    push(chunk) {
+        const buf = this.rest === null ? chunk : Buffer.concat([this.rest, chunk]);
+        let at = 0;
+        while (at < buf.length) {
+            this.pos = at;
+            const value = this.parse(buf);
+            if (value === INCOMPLETE)
+                break;
+            at = this.pos;
+            this.onReply(value);
+        }
+        this.rest = at < buf.length ? buf.subarray(at) : null;
+    }
+    /** Bytes received but not yet a whole reply. */
+    get pending() {
+        return this.rest?.length ?? 0;
+    }
+    /** The line from pos up to CRLF, as its end index; pos moves past the CRLF. */
+    lineEnd(buf) {
+        // A loop, not indexOf: lines are a few bytes, and a native call per reply costs more.
+        const len = buf.length;
+        let end = this.pos;
+        while (end < len && buf[end] !== CR)
+            end++;
+        if (end + 1 >= len)
+            return -1;
+        if (buf[end + 1] !== 10)
+            throw new Error('Redis sent a malformed reply (CR without LF)');
+        return end;
+    }
+    int(buf, from, end) {
+        let i = from;
+        let neg = false;
+        if (buf[i] === 45) {
+            neg = true;
+            i++;
+        }
+        if (i >= end)
+            throw new Error('Redis sent a malformed reply (empty number)');
+        let n = 0;
+        for (; i < end; i++) {
+            const d = buf[i] - 48;
+            if (d < 0 || d > 9)
+                throw new Error('Redis sent a malformed reply (bad number)');
+            n = n * 10 + d;
+        }
+        return neg ? -n : n;
+    }
+    parse(buf) {
+        const type = buf[this.pos];
+        const start = this.pos + 1;
+        const end = this.lineEnd(buf);
+        if (end < 0)
+            return INCOMPLETE;
+        switch (type) {
+            case 58: // ':' integer
+                this.pos = end + 2;
+                return this.int(buf, start, end);
+            case 36: {
+                // '$' bulk string
+                const len = this.int(buf, start, end);
+                if (len < 0) {
+                    this.pos = end + 2;
+                    return null;
+                }
+                const from = end + 2;
+                if (from + len + 2 > buf.length)
+                    return INCOMPLETE;
+                if (buf[from + len] !== CR || buf[from + len + 1] !== 10)
+                    throw new Error('Redis sent a malformed reply (bulk string)');
+                this.pos = from + len + 2;
+                return buf.toString('latin1', from, from + len);
+            }
+            case 43: // '+' simple string
+                this.pos = end + 2;
+                return buf.toString('latin1', start, end);
+            case 45: // '-' error
+                this.pos = end + 2;
+                return new ReplyError(buf.toString('utf8', start, end));
+            case 42: {
+                // '*' array
+                const n = this.int(buf, start, end);
+                this.pos = end + 2;
+                if (n < 0)
+                    return null;
+                const out = new Array(n);
+                for (let i = 0; i < n; i++) {
+                    if (this.pos >= buf.length)
+                        return INCOMPLETE;
+                    const v = this.parse(buf);
+                    if (v === INCOMPLETE)
+                        return INCOMPLETE;
+                    out[i] = v;
+                }
+                return out;
+            }
+            default:
+                throw new Error(`Redis sent a reply of unknown type ${JSON.stringify(String.fromCharCode(type))}`);
+        }
+    }
+}
+/** One command as RESP; arguments are byte strings (latin1), so binary key names pass unchanged. */
+function encodeCommand(args) {
+    let size = 16;
+    for (const a of args)
+        size += a.length + 16;
+    const out = Buffer.allocUnsafe(size);
+    let at = out.write(`*${args.length}\r\n`, 0, 'latin1');
+    for (const a of args) {
+        at += out.write(`$${a.length}\r\n`, at, 'latin1');
+        at += out.write(a, at, 'latin1');
+        at += out.write('\r\n', at, 'latin1');
+    }
+    return out.subarray(0, at);
+}
+/** Batches read ahead of the caller at most; then the next SCAN waits, so memory stays bounded. */
+const MAX_AHEAD = 4;
+const MEMORY_USAGE = Buffer.from('*3\r\n$6\r\nMEMORY\r\n$5\r\nUSAGE\r\n$', 'latin1');
+/** `SCAN cursor COUNT n` (when `cursor` is not null) and one `MEMORY USAGE key` per key, in one Buffer. */
+function encodeBatch(cursor, count, keys) {
+    const scan = cursor === null ? null : encodeCommand(['SCAN', cursor, 'COUNT', count]);
+    let size = scan?.length ?? 0;
+    for (const k of keys)
+        size += MEMORY_USAGE.length + k.length + 16;
+    const out = Buffer.allocUnsafe(size);
+    let at = scan === null ? 0 : scan.copy(out, 0);
+    const head = MEMORY_USAGE.length;
+    // Byte by byte in JS: names are short, and a native call per write costs more than the copy.
+    for (const k of keys) {
+        for (let j = 0; j < head; j++)
+            out[at + j] = MEMORY_USAGE[j];
+        at += head;
+        const digits = String(k.length);
+        for (let j = 0; j < digits.length; j++)
+            out[at++] = digits.charCodeAt(j);
+        out[at++] = CR;
+        out[at++] = 10;
+        const n = k.length;
+        if (n > 64)
+            at += out.write(k, at, 'latin1');
+        else
+            for (let j = 0; j < n; j++)
+                out[at++] = k.charCodeAt(j);
+        out[at++] = CR;
+        out[at++] = 10;
+    }
+    return out.subarray(0, at);
+}
+/**
+ * A raw connection that scans one DB at a time. Any failure (socket, timeout, an error reply to
+ * SCAN, a reply of the wrong shape) closes the socket and makes `next()` reject; the caller falls
+ * back from the last batch it got.
+ */
+class RawScanner {
+    socket;
+    timeoutMs;
+    queue = [];
+    parser;
+    failure = null;
+    slots = [];
+    scanInFlight = false;
+    /** The cursor of a SCAN held back while the caller is MAX_AHEAD batches behind. */
+    deferred = null;
+    stopped = false;
+    wake = null;
+    count = '1000';
+    memory = true;
+    /** Rejects the pending `call`, if any, when the connection fails. */
+    failed = null;
+    constructor(socket, timeoutMs) {
+        this.socket = socket;
+        this.timeoutMs = timeoutMs;
+        this.parser = new RespParser((v) => this.reply(v));
+        socket.on('data', (chunk) => {
+            try {
+                this.parser.push(chunk);
+            }
+            catch (err) {
+                this.fail(err instanceof Error ? err : new Error(String(err)));
+            }
+        });
+        socket.on('error', (err) => this.fail(err));
+        socket.on('close', () => this.fail(new Error('Redis closed the connection')));
+    }
+    /** Connects (TLS for rediss://) and authenticates, within `timeoutMs`. */
+    static async open(target, timeoutMs) {
+        const socket = target.tls
+            ? (0,external_node_tls_.connect)({ host: target.host, port: target.port, ...((0,external_node_net_.isIP)(target.host) ? {} : { servername: target.host }) })
+            : (0,external_node_net_.connect)({ host: target.host, port: target.port });
+        socket.setNoDelay(true);
+        const scanner = new RawScanner(socket, timeoutMs);
+        try {
+            await scanner.bounded(new Promise((resolve, reject) => {
+                socket.once(target.tls ? 'secureConnect' : 'connect', () => resolve());
+                socket.once('error', reject);
+            }), 'connect');
+            if (target.password !== null) {
+                const auth = target.username === null ? ['AUTH', target.password] : ['AUTH', target.username, target.password];
+                // The password is sent as UTF-8 bytes, as node-redis does.
+                await scanner.call(auth.map((a) => Buffer.from(a, 'utf8').toString('latin1')), 'AUTH');
+            }
+        }
+        catch (err) {
+            scanner.close();
+            throw err;
+        }
+        return scanner;
+    }
+    /** Sends one command and waits for its reply; an error reply rejects. */
+    async call(args, what = args[0]) {
+        if (this.failure)
+            throw this.failure;
+        const reply = new Promise((resolve, reject) => {
+            this.queue.push({ left: 1, on: (v) => (v instanceof ReplyError ? reject(v) : resolve(v)) });
+            this.failed = reject;
+        });
+        this.socket.write(encodeCommand(args));
+        return this.bounded(reply, what);
+    }
+    /** Selects `db` and starts scanning it from `cursor`; batches come from `next()`. */
+    async start(db, cursor, count, memory) {
+        if (this.failure)
+            throw this.failure;
+        this.slots = [];
+        this.deferred = null;
+        this.stopped = false;
+        this.count = count;
+        this.memory = memory;
+        await this.call(['SELECT', String(db)]);
+        this.sendScan(cursor);
+    }
+    /** Asks for no further SCAN; batches already asked for still come. */
+    stop() {
+        this.stopped = true;
+    }
+    /** The next batch in SCAN order, or null when the DB is done (or stopped and drained). */
+    async next() {
+        const started = Date.now();
+        for (;;) {
+            if (this.failure)
+                throw this.failure;
+            const head = this.slots[0];
+            if (head?.done) {
+                this.slots.shift();
+                if (this.deferred !== null && !this.stopped && this.slots.length < MAX_AHEAD) {
+                    const cursor = this.deferred;
+                    this.deferred = null;
+                    this.sendScan(cursor);
+                }
+                return head.batch;
+            }
+            if (!head && !this.scanInFlight)
+                return null;
+            const left = this.timeoutMs - (Date.now() - started);
+            if (left <= 0) {
+                this.fail(new Error(`a key-scan batch from Redis timed out after ${size_formatDuration(this.timeoutMs)}`));
+                continue;
+            }
+            await new Promise((resolve) => {
+                const timer = setTimeout(resolve, left);
+                this.wake = () => {
+                    clearTimeout(timer);
+                    resolve();
+                };
+            });
+            this.wake = null;
+        }
+    }
+    /** Closes the socket at once; never throws. */
+    close() {
+        this.stopped = true;
+        this.socket.destroy();
+    }
+    sendScan(cursor) {
+        this.scanInFlight = true;
+        this.queue.push({ left: 1, on: (v) => this.onScan(v) });
+        this.socket.write(encodeCommand(['SCAN', cursor, 'COUNT', this.count]));
+    }
+    onScan(v) {
+        this.scanInFlight = false;
+        if (v instanceof ReplyError)
+            throw v;
+        if (!Array.isArray(v) || v.length !== 2 || typeof v[0] !== 'string' || !Array.isArray(v[1]))
+            throw new Error('Redis gave an unexpected SCAN reply');
+        const cursor = v[0];
+        const keys = v[1];
+        for (const k of keys)
+            if (typeof k !== 'string')
+                throw new Error('Redis gave an unexpected SCAN reply');
+        const bytes = new Float64Array(keys.length);
+        const slot = { batch: { cursor, keys, bytes }, done: false };
+        this.slots.push(slot);
+        let more = cursor !== '0' && !this.stopped;
+        if (more && this.slots.length >= MAX_AHEAD) {
+            this.deferred = cursor;
+            more = false;
+        }
+        if (more) {
+            this.scanInFlight = true;
+            this.queue.push({ left: 1, on: (r) => this.onScan(r) });
+        }
+        const measure = this.memory && keys.length > 0;
+        if (measure) {
+            let i = 0;
+            this.queue.push({
+                left: keys.length,
+                on: (r) => {
+                    // A key deleted since SCAN (null) or an error counts 0 bytes, as on the other paths.
+                    bytes[i] = typeof r === 'number' ? r : 0;
+                    if (++i === keys.length) {
+                        slot.done = true;
+                        this.wake?.();
+                    }
+                }
+            });
+        }
+        else {
+            slot.done = true;
+        }
+        if (more || measure)
+            this.socket.write(encodeBatch(more ? cursor : null, this.count, measure ? keys : []));
+        this.wake?.();
+    }
+    reply(v) {
+        const head = this.queue[0];
+        if (!head)
+            throw new Error('Redis sent a reply nobody asked for');
+        if (--head.left === 0)
+            this.queue.shift();
+        head.on(v);
+    }
+    fail(err) {
+        if (this.failure)
+            return;
+        this.failure = err;
+        this.stopped = true;
+        this.socket.destroy();
+        this.failed?.(err);
+        this.wake?.();
+    }
+    async bounded(promise, what) {
+        let timer;
+        const timeout = new Promise((_, reject) => {
+            timer = setTimeout(() => {
+                const err = new Error(`${what} to Redis timed out after ${size_formatDuration(this.timeoutMs)}`);
+                this.fail(err);
+                reject(err);
+            }, this.timeoutMs);
+        });
+        try {
+            return await Promise.race([promise, timeout]);
+        }
+        finally {
+            clearTimeout(timer);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/keys/inventory.ts
+/**
+ * The key inventory's I/O: SCAN every DB that INFO keyspace lists and take MEMORY USAGE of every
+ * key: by default with the raw pipelined scan on a socket of its own (raw.ts, the fastest by
+ * bench/keys.sh); on any failure, from the last batch on, with one Lua call per batch that scans
+ * and measures on the server (one round trip, no key names sent back to Redis); and where
+ * scripting is disabled or fails, with SCAN plus one node-redis pipeline of MEMORY USAGE per
+ * batch (Dragonfly, managed services).
+ * TTLs are asked only for the keys the caller needs them for (the leaked ones) and the largest keys.
+ * Key names travel as Buffers and become byte strings (prefix.ts), so binary names survive.
+ */
+
+
+
+
+
+
+const DEFAULT_SCAN_COUNT = 1000;
+const TTL_BATCH = 1000;
+const BUFFERS = { typeMapping: { [dist.RESP_TYPES.BLOB_STRING]: Buffer } };
+/**
+ * One SCAN step and MEMORY USAGE of each key it returned (when ARGV[3] is 1), all on the server.
+ * Returns four strings, so the client decodes four values per batch instead of two per key:
+ * the cursor, the key names end to end, their lengths (u32 little-endian each) and their
+ * MEMORY USAGE (a little-endian double each; empty without ARGV[3]). `unpack` takes at most a
+ * few thousand values, hence chunks of 4000. One call over 1000 keys blocks Redis ~3 ms.
+ */
+const SCAN_SCRIPT = `local call = redis.call
+local r = call('SCAN', ARGV[1], 'COUNT', ARGV[2])
+local keys = r[2]
+local n = #keys
+local len = {}
+local mem = {}
+local measure = ARGV[3] == '1'
+for i = 1, n do
+  local k = keys[i]
+  len[i] = #k
+  if measure then mem[i] = call('MEMORY', 'USAGE', k) or 0 end
+end
+local function pack(fmt, t)
+  local parts = {}
+  for i = 1, #t, 4000 do
+    local j = math.min(#t, i + 3999)
+    parts[#parts + 1] = struct.pack('<' .. string.rep(fmt, j - i + 1), unpack(t, i, j))
+  end
+  return table.concat(parts)
+end
+return {r[1], table.concat(keys), pack('I4', len), pack('d', mem)}`;
+/** PTTL of each declared key, in one call. */
+const TTL_SCRIPT = `local out = {}
+for i = 1, #KEYS do out[i] = redis.call('PTTL', KEYS[i]) end
+return out`;
+/** Takes the inventory of every DB with keys. The budget stops it; the rest is extrapolated by DBSIZE. */
+async function takeInventory(conn, opts) {
+    const started = Date.now();
+    const takenAt = new Date(started).toISOString();
+    const timeout = opts.commandTimeoutMs ?? 10_000;
+    const count = String(opts.count ?? DEFAULT_SCAN_COUNT);
+    const keyspace = parseKeyspace(info_parseInfo(await conn.info('keyspace')).keyspace);
+    const dbNumbers = Object.keys(keyspace)
+        .map(Number)
+        .sort((a, b) => a - b);
+    const tally = new KeyTally({ rule: opts.rule, topKeys: opts.topKeys ?? DEFAULT_TALLY.topKeys, maxGroups: opts.maxGroups ?? DEFAULT_TALLY.maxGroups });
+    const dbs = [];
+    let method = opts.method === 'pipeline' ? 'pipeline' : opts.method === 'lua' ? 'lua' : 'raw';
+    let rawScanner = null;
+    let fallbackReason;
+    let memoryUsage = true;
+    // A connection of our own, so SELECT never changes the DB of the connection the snapshots use.
+    const client = conn.raw.duplicate();
+    client.on('error', () => { });
+    const raw = (args) => client.sendCommand(args, BUFFERS);
+    const send = (args) => connection_withTimeout(raw(args), timeout, `${String(args[0])} to Redis`);
+    try {
+        await connection_withTimeout(client.connect(), timeout, 'connect');
+        memoryUsage = await probeMemoryUsage(send);
+        const scanScript = new Script(send, SCAN_SCRIPT);
+        const ttlScript = new Script(send, TTL_SCRIPT);
+        const step = (cursor) => method === 'lua' ? scanLua(scanScript, cursor, count, memoryUsage) : scanPipelined(raw, send, cursor, count, memoryUsage, timeout);
+        const ttls = (keys) => (method === 'lua' ? ttlLua(ttlScript, keys) : ttlPipelined(raw, keys, timeout));
+        // Keys whose TTL is wanted wait for one lookup per TTL_BATCH keys, not one round trip per SCAN batch.
+        const waiting = [];
+        const flushTtl = async (db) => {
+            if (waiting.length === 0)
+                return;
+            const keys = waiting.splice(0);
+            const t = await ttls(keys.map((k) => Buffer.from(k.name, 'latin1')));
+            keys.forEach((k, i) => {
+                // -2: deleted since SCAN returned it; it is counted in its prefix but is no leaked key.
+                if (t[i] !== -2)
+                    opts.onKey?.(db, k.name, k.prefix, k.bytes, t[i]);
+            });
+        };
+        let lastProgress = started;
+        let seen = 0;
+        const total = Object.values(keyspace).reduce((s, d) => s + d.keys, 0);
+        for (const db of dbNumbers) {
+            const scan = { db, dbsize: keyspace[db].keys, scanned: 0, ignored: 0, complete: false };
+            dbs.push(scan);
+            // Past the budget, each DB still gets one batch, so its figures can be extrapolated.
+            await send(['SELECT', String(db)]);
+            scan.dbsize = Number(await send(['DBSIZE']));
+            const count1 = async (batch) => {
+                const { keys, bytes } = batch;
+                for (let i = 0; i < keys.length; i++) {
+                    const name = keys[i];
+                    if (opts.ignore?.test(name)) {
+                        scan.ignored++;
+                        continue;
+                    }
+                    const prefix = tally.add(db, name, bytes[i]);
+                    scan.scanned++;
+                    if (opts.needTtl?.(db, name))
+                        waiting.push({ name, prefix, bytes: bytes[i] });
+                    else
+                        opts.onKey?.(db, name, prefix, bytes[i], null);
+                }
+                if (waiting.length >= TTL_BATCH)
+                    await flushTtl(db);
+                seen += batch.keys.length;
+                if (opts.log && Date.now() - lastProgress >= (opts.progressEveryMs ?? 5000)) {
+                    lastProgress = Date.now();
+                    opts.log(`Key scan: ${seen.toLocaleString('en-US')} of ~${total.toLocaleString('en-US')} keys, DB ${db}, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+                }
+            };
+            let cursor = '0';
+            let done = false;
+            if (method === 'raw') {
+                // The lean pipeline on a socket of its own; on any failure, Lua (then node-redis's pipeline) goes on from the last batch.
+                try {
+                    rawScanner ??= await RawScanner.open(conn.target, timeout);
+                    await rawScanner.start(db, '0', count, memoryUsage);
+                    for (;;) {
+                        const batch = await rawScanner.next();
+                        if (batch === null)
+                            break;
+                        cursor = batch.cursor;
+                        if (cursor === '0')
+                            scan.complete = true;
+                        else if (Date.now() - started >= opts.budgetMs)
+                            rawScanner.stop();
+                        await count1(batch);
+                    }
+                    done = true;
+                }
+                catch (err) {
+                    rawScanner?.close();
+                    rawScanner = null;
+                    method = 'lua';
+                    fallbackReason = (0,src_errors/* describeError */.Uc)(err);
+                    opts.log?.(`Key scan: the raw pipelined scan failed (${fallbackReason}); using the Lua fast path.`);
+                    done = scan.complete;
+                }
+            }
+            // The next batch is asked for as soon as the cursor is known, so Redis works on it while we count this one.
+            let pending = done ? null : step(cursor);
+            while (pending) {
+                let batch;
+                try {
+                    batch = await pending;
+                }
+                catch (err) {
+                    if (method !== 'lua')
+                        throw err;
+                    // Scripting disabled, not allowed for this user, or refused by the server: use the pipeline.
+                    method = 'pipeline';
+                    fallbackReason = (0,src_errors/* describeError */.Uc)(err);
+                    opts.log?.(`Key scan: the Lua fast path failed (${fallbackReason}); using the pipelined scan.`);
+                    batch = await step(cursor);
+                }
+                cursor = batch.cursor;
+                if (cursor === '0') {
+                    scan.complete = true;
+                    pending = null;
+                }
+                else if (Date.now() - started >= opts.budgetMs) {
+                    pending = null;
+                }
+                else {
+                    pending = step(cursor);
+                    // Keep an early rejection from being reported as unhandled before it is awaited.
+                    pending.catch(() => { });
+                    // node-redis writes on setImmediate: let it send the next batch before we count this one,
+                    // so Redis works on it meanwhile.
+                    await new Promise((resolve) => setImmediate(resolve));
+                }
+                await count1(batch);
+            }
+            await flushTtl(db);
+            // TTLs of the largest keys of this DB, a handful of commands.
+            const top = tally.largest.filter((k) => k.db === db && k.ttlMs === null);
+            if (top.length > 0) {
+                const t = await ttls(top.map((k) => Buffer.from(k.key, 'latin1')));
+                top.forEach((k, i) => (k.ttlMs = t[i]));
+            }
+        }
+    }
+    finally {
+        rawScanner?.close();
+        try {
+            await connection_withTimeout(client.close(), 1000, 'close');
+        }
+        catch {
+            try {
+                client.destroy();
+            }
+            catch {
+                // already closed
+            }
+        }
+    }
+    return tally.finish({ takenAt, durationMs: Date.now() - started, method, fallbackReason, memoryUsage, dbs });
+}
+/** True when MEMORY USAGE works as Redis's does (Dragonfly and some proxies differ). */
+async function probeMemoryUsage(send) {
+    try {
+        const reply = await send(['MEMORY', 'USAGE', 'redis-memory-guard:probe']);
+        return reply === null || typeof reply === 'number';
+    }
+    catch {
+        return false;
+    }
+}
+/** A script sent once (SCRIPT LOAD) and then called by its SHA, loaded again if the server forgot it. */
+class Script {
+    send;
+    body;
+    sha = null;
+    constructor(send, body) {
+        this.send = send;
+        this.body = body;
+    }
+    /** Sends at once (in this tick) when the SHA is known, so the command is written before the caller goes on. */
+    call(keys, args) {
+        const argv = (sha) => ['EVALSHA', sha, String(keys.length), ...keys, ...args];
+        const reload = async () => {
+            this.sha = String(await this.send(['SCRIPT', 'LOAD', this.body]));
+            return this.send(argv(this.sha));
+        };
+        if (this.sha === null)
+            return reload();
+        return this.send(argv(this.sha)).catch((err) => {
+            if (!/NOSCRIPT/.test((0,src_errors/* describeError */.Uc)(err)))
+                throw err;
+            return reload();
+        });
+    }
+}
+async function scanLua(script, cursor, count, memory) {
+    const reply = await script.call([], [cursor, count, memory ? '1' : '0']);
+    if (!Array.isArray(reply) || reply.length !== 4 || !reply.every((r) => Buffer.isBuffer(r)))
+        throw new Error('the scan script gave an unexpected reply');
+    return unpackScanReply(reply);
+}
+/** The scan script's four strings → a Batch; throws when they do not fit together. */
+function unpackScanReply([cursor, names, lengths, memory]) {
+    const n = lengths.length / 4;
+    if (!Number.isInteger(n) || (memory.length !== 0 && memory.length !== n * 8))
+        throw new Error('the scan script gave an unexpected reply');
+    const keys = new Array(n);
+    const bytes = new Float64Array(n);
+    let at = 0;
+    for (let i = 0; i < n; i++) {
+        const end = at + lengths.readUInt32LE(i * 4);
+        if (end > names.length)
+            throw new Error('the scan script gave an unexpected reply');
+        keys[i] = names.toString('latin1', at, end);
+        at = end;
+    }
+    if (at !== names.length)
+        throw new Error('the scan script gave an unexpected reply');
+    if (memory.length !== 0)
+        for (let i = 0; i < n; i++)
+            bytes[i] = memory.readDoubleLE(i * 8);
+    return { cursor: cursor.toString('latin1'), keys, bytes };
+}
+async function scanPipelined(raw, send, cursor, count, memory, timeout) {
+    const [next, bufs] = (await send(['SCAN', cursor, 'COUNT', count]));
+    const keys = bufs.map((k) => k.toString('latin1'));
+    let bytes = keys.map(() => 0);
+    if (memory && keys.length > 0) {
+        // Sent in one tick, so node-redis writes them as one pipeline; one timer for the batch, not one per key.
+        const replies = bufs.map((k) => raw(['MEMORY', 'USAGE', k]).catch(() => 0));
+        bytes = (await connection_withTimeout(Promise.all(replies), timeout, 'MEMORY USAGE to Redis')).map((r) => (typeof r === 'number' ? r : 0));
+    }
+    return { cursor: next.toString(), keys, bytes };
+}
+async function ttlLua(script, keys) {
+    const reply = await script.call(keys, []);
+    if (!Array.isArray(reply) || reply.length !== keys.length)
+        throw new Error('the TTL script gave an unexpected reply');
+    return reply;
+}
+async function ttlPipelined(raw, keys, timeout) {
+    const replies = keys.map((k) => raw(['PTTL', k]));
+    return (await connection_withTimeout(Promise.all(replies), timeout, 'PTTL to Redis')).map((r) => (typeof r === 'number' ? r : -1));
+}
+
+;// CONCATENATED MODULE: ./src/keys/report.ts
+
+const MEMORY_USAGE_NOTE = 'MEMORY USAGE estimates each key (it samples 5 elements of a collection), and the sum over all keys does not add up to used_memory: ' +
+    'Redis also holds its own overhead, and the estimate counts some allocations differently. Compare prefixes by their shares, not against INFO.';
+const TOP_N = 10;
+function scanFacts(inv) {
+    const { takenAt, durationMs, method, fallbackReason, complete, dbs } = inv;
+    return { takenAt, durationMs, method, ...(fallbackReason ? { fallbackReason } : {}), complete, dbs };
+}
+function withPrefix(base, bytes) {
+    const n = keyName(bytes);
+    return { ...base, prefix: n.key, ...(n.keyBase64 ? { prefixBase64: n.keyBase64 } : {}) };
+}
+function keyFigure(db, key, bytes, ttlMs) {
+    if (ttlMs === null)
+        return { ...keyName(key), db, bytes, ttl: 'unknown' };
+    return { ...keyName(key), db, bytes, ttl: ttlMs >= 0 ? 'set' : 'none', ...(ttlMs >= 0 ? { ttlSeconds: Math.ceil(ttlMs / 1000) } : {}) };
+}
+function prefixFigure(g, total, memory) {
+    return withPrefix({ db: g.db, keys: g.keys, bytes: g.bytes, share: memory && total > 0 ? g.bytes / total : null, estimated: g.estimated }, g.prefix);
+}
+function leakGroups(leaks, keep) {
+    return leaks.groups
+        .filter((g) => keep(g.db))
+        .map((g) => withPrefix({ db: g.db, keys: g.keys, withoutTtl: g.withoutTtl, bytes: g.bytes, samples: g.samples.map((s) => keyFigure(g.db, s.key, s.bytes, s.ttlMs)) }, g.prefix));
+}
+/** Keys more per DB after than before, from INFO keyspace (the fallback without an exact diff). */
+function keyGrowth(before, after) {
+    const out = {};
+    for (const db of new Set([...Object.keys(before ?? {}), ...Object.keys(after)])) {
+        const grown = (after[db]?.keys ?? 0) - (before?.[db]?.keys ?? 0);
+        if (grown > 0)
+            out[db] = grown;
+    }
+    return out;
+}
+/** Builds `report.keys` and the observations the checks take from it. */
+function buildKeysReport(input) {
+    const { before, after, leaks, settings } = input;
+    const memory = after.memoryUsage;
+    const totalBytes = after.groups.reduce((s, g) => s + g.bytes, 0);
+    const totalKeys = after.groups.reduce((s, g) => s + g.keys, 0);
+    const byCount = [...after.groups].sort((a, b) => b.keys - a.keys || b.bytes - a.bytes);
+    const complete = after.complete && (before?.complete ?? true);
+    const extrapolated = after.groups.some((g) => g.estimated) || (before?.groups.some((g) => g.estimated) ?? false);
+    let leaked = null;
+    let leakedUnavailable;
+    const observations = {};
+    if (!before) {
+        leakedUnavailable = 'There is no key inventory from before the step, so leaked keys are counted as the growth of each DB.';
+    }
+    else if (!before.complete) {
+        leakedUnavailable =
+            'The key scan before the step stopped at key-scan-budget, so keys new in the step cannot be told apart from keys it did not reach; leaked keys are counted as the growth of each DB. Raise key-scan-budget for exact names.';
+    }
+    else if (leaks) {
+        leaked = {
+            exact: after.complete,
+            count: leaks.count,
+            byDb: leaks.byDb,
+            withoutTtl: leaks.withoutTtl,
+            withTtl: leaks.count - leaks.withoutTtl,
+            bytes: leaks.bytes,
+            groups: leakGroups(leaks, () => true),
+            namesCapped: leaks.namesCapped
+        };
+        if (after.complete)
+            observations.leakedKeys = { count: leaks.count, byDb: leaks.byDb };
+    }
+    let wrongDb = null;
+    if (settings.expectedDb !== null) {
+        const expected = settings.expectedDb;
+        const perDb = leaked ? leaked.byDb : keyGrowth(input.keyspaceBefore, input.keyspaceAfter);
+        const byDb = {};
+        for (const [db, n] of Object.entries(perDb))
+            if (Number(db) !== expected && n > 0)
+                byDb[db] = n;
+        const keys = Object.values(byDb).reduce((s, n) => s + n, 0);
+        wrongDb = { expectedDb: expected, keys, byDb, groups: leaks && leaked ? leakGroups(leaks, (db) => db !== expected) : [] };
+        observations.wrongDb = { expectedDb: expected, keys, dbs: Object.keys(byDb) };
+    }
+    const keys = {
+        settings,
+        memoryUsage: memory,
+        memoryUsageNote: memory
+            ? MEMORY_USAGE_NOTE
+            : 'This server has no MEMORY USAGE (or answers it differently, as Dragonfly does): keys are counted, memory per prefix and key is not measured.',
+        complete,
+        extrapolated,
+        before: before ? scanFacts(before) : null,
+        after: scanFacts(after),
+        totalBytes,
+        totalKeys,
+        topPrefixesByMemory: memory ? after.groups.slice(0, TOP_N).map((g) => prefixFigure(g, totalBytes, memory)) : [],
+        topPrefixesByCount: byCount.slice(0, TOP_N).map((g) => prefixFigure(g, totalBytes, memory)),
+        topKeys: memory ? after.topKeys.slice(0, TOP_N).map((k) => keyFigure(k.db, k.key, k.bytes, k.ttlMs)) : [],
+        leaked,
+        ...(leakedUnavailable ? { leakedUnavailable } : {}),
+        wrongDb
+    };
+    return { keys, observations };
+}
+
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: ./src/keys/store.ts
+/**
+ * The "before" key names on disk, from the main step to the post step, as their 64-bit hashes
+ * (keyset.ts): per DB a record of 0xFFFFFFFF 0xFFFFFFFF, the DB number and its key count (u32
+ * each), then two u32 per key. 8 bytes a key whatever its name: 1M keys make an 8 MB file.
+ */
+
+
+
+const DB_MARK = 0xffffffff;
+const CHUNK = 1 << 20;
+/** Writes key hashes as the scan finds them, in 1 MB chunks. */
+class KeyFileWriter {
+    out;
+    buf = Buffer.allocUnsafe(CHUNK);
+    used = 0;
+    db = -1;
+    failed = null;
+    constructor(path) {
+        this.out = (0,external_node_fs_namespaceObject.createWriteStream)(path);
+        this.out.on('error', (err) => (this.failed = err));
+    }
+    /** `key` is a byte string. */
+    add(db, key) {
+        if (this.used + 16 > this.buf.length)
+            this.flush();
+        if (db !== this.db) {
+            this.buf.writeUInt32LE(DB_MARK, this.used);
+            this.buf.writeUInt32LE(DB_MARK, this.used + 4);
+            this.buf.writeUInt32LE(db, this.used + 8);
+            this.used += 12;
+            this.db = db;
+        }
+        const h = hashInto(key);
+        this.buf.writeUInt32LE(h[0], this.used);
+        this.buf.writeUInt32LE(h[1], this.used + 4);
+        this.used += 8;
+    }
+    flush() {
+        if (this.used === 0)
+            return;
+        this.out.write(this.buf.subarray(0, this.used));
+        this.buf = Buffer.allocUnsafe(CHUNK);
+        this.used = 0;
+    }
+    /** Flushes and closes; rejects when the file could not be written. */
+    async close() {
+        this.flush();
+        await new Promise((resolve, reject) => {
+            this.out.end(() => (this.failed ? reject(this.failed) : resolve()));
+            this.out.once('error', reject);
+        });
+        if (this.failed)
+            throw this.failed;
+    }
+}
+/** Reads a key file back into one hash set per DB. */
+async function readKeyFile(path) {
+    return parseKeyFile(await (0,promises_namespaceObject.readFile)(path));
+}
+/** Parses the key file format; throws on a truncated file. */
+function parseKeyFile(buf) {
+    if (buf.length % 4 !== 0)
+        throw new Error('the key file is truncated');
+    // A word view for speed (little-endian, as written, on every runner); copied when not 4-byte aligned.
+    const bytes = buf.byteOffset % 4 === 0 ? buf : Buffer.from(Uint8Array.prototype.slice.call(buf));
+    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+    const sets = new Map();
+    let current;
+    for (let i = 0; i < words.length; i += 2) {
+        if (i + 2 > words.length)
+            throw new Error('the key file is truncated');
+        const a = words[i];
+        const b = words[i + 1];
+        if (a === DB_MARK && b === DB_MARK) {
+            if (i + 3 > words.length)
+                throw new Error('the key file is truncated');
+            const db = words[i + 2];
+            i += 1; // the DB number; the loop's += 2 moves past the marks
+            current = sets.get(db) ?? new KeyHashSet((words.length - i) / 2);
+            sets.set(db, current);
+            continue;
+        }
+        if (!current)
+            throw new Error('the key file does not start with a DB record');
+        current.addHash(a, b);
+    }
+    return sets;
+}
+
+;// CONCATENATED MODULE: ./src/keys/run.ts
+/**
+ * The key analysis as the action runs it: the main step records the "before" inventory and key
+ * names in the work folder; the post step scans again, diffs against them and builds `report.keys`.
+ */
+
+
+
+
+
+
+
+const KEYS_BEFORE_FILE = 'keys-before.bin';
+const KEYS_BEFORE_SUMMARY = 'keys-before.json';
+function scanOptions(settings, out, method) {
+    return { rule: settings.rule, ignore: settings.ignore, budgetMs: settings.budgetMs, method, log: out.log, progressEveryMs: out.progressEveryMs };
+}
+/** One line for the log about an inventory. */
+function describeInventory(inv) {
+    const keys = inv.dbs.reduce((s, d) => s + d.scanned, 0);
+    const bytes = inv.groups.reduce((s, g) => s + g.bytes, 0);
+    const partial = inv.complete ? '' : ' (stopped at key-scan-budget; figures extrapolated by DBSIZE)';
+    const mem = inv.memoryUsage ? `, ${formatBytes(bytes)} by MEMORY USAGE` : ', counts only (no MEMORY USAGE on this server)';
+    return `Key inventory: ${keys.toLocaleString('en-US')} keys in ${inv.dbs.length} DBs${mem}, ${inv.groups.length} prefixes, ${size_formatDuration(inv.durationMs)} (${inv.method})${partial}.`;
+}
+/** The main step's part: scan, and write the key names and the inventory to the work folder. */
+async function recordKeysBefore(conn, settings, workDir, log) {
+    const writer = new KeyFileWriter((0,external_node_path_namespaceObject.join)(workDir, KEYS_BEFORE_FILE));
+    let inv;
+    try {
+        inv = await takeInventory(conn, { ...scanOptions(settings, log), onKey: (db, key) => writer.add(db, key) });
+    }
+    finally {
+        await writer.close();
+    }
+    await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(workDir, KEYS_BEFORE_SUMMARY), JSON.stringify(inv));
+    return inv;
+}
+/** Reads what the main step recorded; null when it recorded nothing (key analysis failed or the main step did not run). */
+async function readBefore(workDir) {
+    if (!workDir)
+        return null;
+    let inventory;
+    try {
+        inventory = JSON.parse(await (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.join)(workDir, KEYS_BEFORE_SUMMARY), 'utf8'));
+    }
+    catch {
+        return null;
+    }
+    // An incomplete "before" scan cannot tell new keys from unseen ones: its names are not used.
+    if (!inventory.complete)
+        return { inventory, keys: null };
+    try {
+        return { inventory, keys: await readKeyFile((0,external_node_path_namespaceObject.join)(workDir, KEYS_BEFORE_FILE)) };
+    }
+    catch {
+        return null;
+    }
+}
+/** The key settings as the report states them. */
+function reportedKeySettings(settings) {
+    return {
+        keyDelimiter: settings.delimiterText,
+        prefixDepth: settings.rule.depth,
+        ignoreKeys: settings.ignorePatterns,
+        expectedDb: settings.expectedDb,
+        keyScanBudgetMs: settings.budgetMs
+    };
+}
+/** The post step's part: scan again, find the leaked keys, and build `report.keys` with what it tells the checks. */
+async function analyseKeysAfter(conn, settings, workDir, snapshots, log) {
+    const before = await readBefore(workDir);
+    const leaks = before?.keys ? new LeakCollector(before.keys) : null;
+    const after = await takeInventory(conn, {
+        ...scanOptions(settings, log),
+        ...(leaks
+            ? {
+                needTtl: (db, key) => leaks.isNew(db, key),
+                // Keys without a TTL lookup were there before: only the others can be leaked.
+                onKey: (db, key, prefix, bytes, ttl) => (ttl === null ? undefined : leaks.add(db, key, prefix, bytes, ttl))
+            }
+            : {})
+    });
+    log.log(describeInventory(after));
+    return buildKeysReport({
+        settings: reportedKeySettings(settings),
+        before: before?.inventory ?? null,
+        after,
+        leaks: leaks?.result() ?? null,
+        keyspaceBefore: snapshots.before?.keyspace ?? null,
+        keyspaceAfter: snapshots.after.keyspace
+    });
+}
+/** The key analysis of one moment (no step, so no leaks): prefixes, largest keys, keys per DB. */
+async function analyseKeysNow(conn, settings, now, log) {
+    const inventory = await takeInventory(conn, scanOptions(settings, log));
+    log.log(describeInventory(inventory));
+    return buildKeysReport({
+        settings: reportedKeySettings(settings),
+        before: null,
+        after: inventory,
+        leaks: null,
+        keyspaceBefore: null,
+        keyspaceAfter: now.keyspace
+    });
+}
+
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: external "node:string_decoder"
+const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
+;// CONCATENATED MODULE: ./src/run/output.ts
+/** Finding Redis's OOM message in a command's output. Pure: chunks in, counts and quotes out. */
+/** Redis's refusal (`-OOM command not allowed when used memory > 'maxmemory'.`) and Dragonfly's. */
+const OOM_LINE = /OOM command not allowed when used memory|\bERR Out of memory\b/;
+/** How many OOM lines the report quotes, and how much of each. */
+const MAX_QUOTED_LINES = 5;
+const MAX_QUOTE_LENGTH = 300;
+/** A line longer than this is scanned in pieces; the buffer never holds more. */
+const MAX_LINE_BUFFER = 64 * 1024;
+/** Scans a stream in chunks for OOM lines, holding at most one partial line of bounded size. */
+class OomLineScanner {
+    partial = '';
+    count = 0;
+    quotes = [];
+    /** Feeds a chunk of output; lines may be split across chunks. */
+    push(chunk) {
+        const text = this.partial + chunk;
+        const lines = text.split('\n');
+        this.partial = lines.pop() ?? '';
+        for (const line of lines)
+            this.line(line);
+        if (this.partial.length > MAX_LINE_BUFFER) {
+            // A huge line without a newline: count it now if it has the message, else keep only a tail
+            // long enough to hold the start of a message that the next chunk completes.
+            if (OOM_LINE.test(this.partial)) {
+                this.line(this.partial);
+                this.partial = '';
+            }
+            else {
+                this.partial = this.partial.slice(-200);
+            }
+        }
+    }
+    /** Flushes the last line, which may have no newline. */
+    end() {
+        if (this.partial !== '')
+            this.line(this.partial);
+        this.partial = '';
+    }
+    line(line) {
+        if (!OOM_LINE.test(line))
+            return;
+        this.count++;
+        if (this.quotes.length < MAX_QUOTED_LINES) {
+            // Colour codes from test runners would show as garbage in the summary.
+            // eslint-disable-next-line no-control-regex
+            const clean = line.replace(/\r$/, '').replace(/\x1b\[[0-9;]*m/g, '').trim();
+            this.quotes.push(clean.length > MAX_QUOTE_LENGTH ? `${clean.slice(0, MAX_QUOTE_LENGTH)}…` : clean);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/run/command.ts
+/**
+ * Runs the watched command (the action's `run` input, the CLI's words after `--`), streaming its
+ * output live and scanning it for OOM lines. One runner for both front ends.
+ */
+
+
+
+
+/** The exit code when the command could not be started, as a shell reports it. */
+const NOT_STARTED = 127;
+/** Like a `run:` step with the default shell: `bash -e` on Linux and macOS, cmd on Windows. */
+function shellArgs(command) {
+    if (process.platform === 'win32')
+        return [process.env.ComSpec || 'cmd.exe', ['/D', '/S', '/C', command]];
+    return ['bash', ['--noprofile', '--norc', '-e', '-c', command]];
+}
+/** Signal numbers for the shell's exit-code convention (128 + signal). */
+const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGTERM: 15 };
+/** The exit code a shell would report: the code, or 128 + the signal's number. */
+function exitCodeOf(report) {
+    if (report.exitCode !== null)
+        return report.exitCode;
+    return 128 + (report.signal ? (SIGNALS[report.signal] ?? 0) : 0);
+}
+/** The command as one would type it: arguments with spaces or quotes in single quotes. */
+function shellLine(argv) {
+    return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+/**
+ * The command's environment: the caller's, without the action's inputs (a `run:` step does not see
+ * them either), with the watched Redis as REDIS_URL when it has none. A Redis the guard started for
+ * this run replaces REDIS_URL and adds REDIS_HOST and REDIS_PORT, which many suites read instead.
+ */
+function commandEnv(base, target, startedForRun) {
+    const env = {};
+    for (const [k, v] of Object.entries(base))
+        if (!k.startsWith('INPUT_'))
+            env[k] = v;
+    if (startedForRun) {
+        env.REDIS_URL = target.url;
+        env.REDIS_HOST = target.host;
+        env.REDIS_PORT = String(target.port);
+    }
+    else if (!env.REDIS_URL?.trim()) {
+        env.REDIS_URL = target.url;
+    }
+    return env;
+}
+/** Runs the command and resolves when it ends; never rejects (a command that cannot start exits 127). */
+async function runCommand(spec) {
+    const [file, args] = 'shell' in spec.command ? shellArgs(spec.command.shell) : [spec.command.argv[0], spec.command.argv.slice(1)];
+    const text = 'shell' in spec.command ? spec.command.shell : shellLine(spec.command.argv);
+    const started = new Date();
+    const child = (0,external_node_child_process_namespaceObject.spawn)(file, args, { env: spec.env, stdio: ['inherit', 'pipe', 'pipe'] });
+    spec.onSpawn?.(child);
+    // One scanner per stream: lines of stdout and stderr interleave, so they are split apart.
+    const scanners = { out: new OomLineScanner(), err: new OomLineScanner() };
+    const pipe = (from, to, s) => {
+        const decoder = new external_node_string_decoder_namespaceObject.StringDecoder('utf8');
+        from.on('data', (chunk) => {
+            to.write(chunk);
+            s.push(decoder.write(chunk));
+        });
+        from.on('end', () => s.push(decoder.end()));
+    };
+    pipe(child.stdout, spec.stdout ?? process.stdout, scanners.out);
+    pipe(child.stderr, process.stderr, scanners.err);
+    const result = await new Promise((resolve) => {
+        child.once('error', (error) => resolve({ code: NOT_STARTED, signal: null, error }));
+        child.once('close', (code, signal) => resolve({ code, signal }));
+    });
+    scanners.out.end();
+    scanners.err.end();
+    let shown = target_maskUrlText(text);
+    for (const h of spec.hide ?? [])
+        if (h)
+            shown = shown.split(h).join('***');
+    return {
+        command: shown,
+        exitCode: result.code,
+        signal: result.signal,
+        startedAt: started.toISOString(),
+        durationMs: Date.now() - started.getTime(),
+        oomLines: scanners.out.count + scanners.err.count,
+        oomQuotes: [...scanners.out.quotes, ...scanners.err.quotes].slice(0, MAX_QUOTED_LINES),
+        ...(result.error
+            ? { startError: result.error.code === 'ENOENT' ? `Command not found: ${file}.` : `Could not start ${file}: ${result.error.message}` }
+            : {})
+    };
+}
+
+;// CONCATENATED MODULE: ./src/snapshot.ts
+
+/** The INFO sections one snapshot reads. */
+const SNAPSHOT_SECTIONS = ['server', 'clients', 'memory', 'stats', 'keyspace', 'errorstats', 'commandstats'];
+/** Builds a snapshot from parsed INFO sections. Pure, so every server's quirks can be tested with text. */
+function snapshotFromInfo(sections, takenAt = new Date()) {
+    const mem = sections.memory;
+    const stats = sections.stats;
+    const server = sections.server;
+    return {
+        takenAt: takenAt.toISOString(),
+        server: detectServer(server),
+        uptimeSeconds: info_numberField(server, 'uptime_in_seconds'),
+        runId: server?.run_id ?? null,
+        memory: {
+            usedMemory: info_numberField(mem, 'used_memory'),
+            usedMemoryRss: info_numberField(mem, 'used_memory_rss'),
+            usedMemoryPeak: info_numberField(mem, 'used_memory_peak'),
+            usedMemoryDataset: info_numberField(mem, 'used_memory_dataset'),
+            usedMemoryOverhead: info_numberField(mem, 'used_memory_overhead'),
+            usedMemoryStartup: info_numberField(mem, 'used_memory_startup'),
+            maxmemory: info_numberField(mem, 'maxmemory'),
+            maxmemoryPolicy: mem?.maxmemory_policy ?? null,
+            memFragmentationRatio: info_numberField(mem, 'mem_fragmentation_ratio'),
+            memFragmentationBytes: info_numberField(mem, 'mem_fragmentation_bytes'),
+            allocatorFragRatio: info_numberField(mem, 'allocator_frag_ratio'),
+            allocatorFragBytes: info_numberField(mem, 'allocator_frag_bytes'),
+            memClientsNormal: info_numberField(mem, 'mem_clients_normal'),
+            totalSystemMemory: info_numberField(mem, 'total_system_memory')
+        },
+        connectedClients: info_numberField(sections.clients, 'connected_clients'),
+        evictedKeys: info_numberField(stats, 'evicted_keys'),
+        expiredKeys: info_numberField(stats, 'expired_keys'),
+        totalErrorReplies: info_numberField(stats, 'total_error_replies'),
+        totalCommandsProcessed: info_numberField(stats, 'total_commands_processed'),
+        // Redis < 6.2 answers INFO errorstats with nothing: that is "no such counter", not "zero errors".
+        errorstats: sections.errorstats !== undefined ? info_parseErrorstats(sections.errorstats) : null,
+        commandstats: sections.commandstats !== undefined ? parseCommandstats(sections.commandstats) : null,
+        keyspace: parseKeyspace(sections.keyspace)
+    };
+}
+/** Reads the INFO sections a snapshot needs, one command each (node-redis pipelines them). */
+async function readSections(conn) {
+    const texts = await Promise.all(SNAPSHOT_SECTIONS.map((s) => conn.info(s).catch(() => '')));
+    const sections = {};
+    SNAPSHOT_SECTIONS.forEach((name, i) => {
+        const parsed = info_parseInfo(texts[i]);
+        // A section that came back empty is absent, except keyspace, which is empty when there are no keys.
+        if (parsed[name] !== undefined)
+            sections[name] = parsed[name];
+        else if (name === 'keyspace' && texts[i].trim() !== '')
+            sections[name] = {};
+    });
+    return sections;
+}
+/** Takes a snapshot of the Redis behind `conn`; `withDoctor` also asks MEMORY DOCTOR. */
+async function takeSnapshot(conn, opts = {}) {
+    const snapshot = snapshotFromInfo(await readSections(conn));
+    if (opts.withDoctor)
+        snapshot.memoryDoctor = await memoryDoctor(conn);
+    return snapshot;
+}
+async function memoryDoctor(conn) {
+    try {
+        const reply = await conn.command(['MEMORY', 'DOCTOR']);
+        if (typeof reply === 'string')
+            return reply;
+        if (Buffer.isBuffer(reply))
+            return reply.toString('utf8');
+        return null;
+    }
+    catch {
+        return null;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/step/files.ts
+/** The step's files: its work folder and the JSON report, checked before the tests run and written with a bound. */
+
+
+
+
+
+/** In the work folder: the "before" snapshot, and the sampler's samples. */
+const BEFORE_FILE = 'before.json';
+const SAMPLES_FILE = 'samples.jsonl';
+const DEFAULT_REPORT_NAME = 'redis-memory-report.json';
+/** No file operation of the guard may take longer than this (a path under /proc can block forever). */
+const FILE_TIMEOUT_MS = 5000;
+/** Pseudo file systems where a write may hang or mean something else entirely. */
+const SPECIAL = /^\/(proc|sys|dev)(\/|$)/;
+/**
+ * Creates the step's work folder under `base`. `baseName` says where `base` came from
+ * (RUNNER_TEMP, or the system's temp folder), so a failure names what to fix.
+ */
+async function makeWorkDir(base, baseName) {
+    try {
+        return await connection_withTimeout((0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(base, 'redis-memory-guard-')), FILE_TIMEOUT_MS, `creating a folder in ${base}`);
+    }
+    catch (err) {
+        throw new src_errors/* UserError */.yo(`Cannot create the guard's work folder in ${baseName} (${base}): ${(0,src_errors/* describeError */.Uc)(err)}. Point ${baseName} at a writable folder.`);
+    }
+}
+/**
+ * Checks, before the tests run, that the report can be written at `path`: not under /proc, /sys or
+ * /dev, and its folder can be created and written. `optionName` is how the user named it.
+ */
+async function checkReportPath(path, optionName) {
+    const full = resolve(path);
+    if (SPECIAL.test(full)) {
+        throw new UserError(`${optionName}: ${path} is on a special file system (/proc, /sys or /dev). Give a path in the workspace or in RUNNER_TEMP, e.g. redis-memory-report.json.`);
+    }
+    const dir = dirname(full);
+    try {
+        await withTimeout((async () => {
+            await mkdir(dir, { recursive: true });
+            await access(dir, constants.W_OK);
+        })(), FILE_TIMEOUT_MS, `checking ${dir}`);
+    }
+    catch (err) {
+        throw new UserError(`${optionName}: cannot write the report in ${dir} (${describeError(err)}). Give a path in a writable folder.`);
+    }
+}
+/** Writes the JSON report; a problem comes back as one line (the report is also in the summary). */
+async function writeReportFile(path, report) {
+    try {
+        await connection_withTimeout((async () => {
+            await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(path), { recursive: true });
+            await (0,promises_namespaceObject.writeFile)(path, JSON.stringify(report, null, 2) + '\n');
+        })(), FILE_TIMEOUT_MS, `writing ${path}`);
+        return null;
+    }
+    catch (err) {
+        return `Could not write the JSON report to ${path}: ${(0,src_errors/* describeError */.Uc)(err)}`;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/step/host.ts
+/** A host that prints nothing, for tests and for work whose lines nobody reads. */
+const QUIET_HOST = {
+    info: () => { },
+    warn: () => { },
+    debug: () => { },
+    progress: () => { },
+    endProgress: () => { },
+    group: (_title, fn) => fn(),
+    optionName: (name) => name
+};
+/** The key scan's log: its "Key scan: N of ~M" progress lines overwrite each other on a terminal. */
+function keyScanLog(host) {
+    return {
+        log: (line) => (/^Key scan: [\d,]+ of ~/.test(line) ? host.progress(line) : host.info(line)),
+        ...(host.progressEveryMs ? { progressEveryMs: host.progressEveryMs } : {})
+    };
+}
+
+// EXTERNAL MODULE: external "node:url"
+var external_node_url_ = __nccwpck_require__(3136);
+;// CONCATENATED MODULE: ./src/sampler/sample.ts
+/** Samples taken during the step, and what they say. Pure: INFO text or samples in, plain data out. */
+
+/** Above this many samples the report keeps the highest of each stretch (6 h at 500 ms is 43,200). */
+const MAX_REPORT_SAMPLES = 10_000;
+/** A sample from parsed INFO memory, stats and errorstats. */
+function sample_sampleFromInfo(sections, at) {
+    return {
+        at: at.toISOString(),
+        connected: true,
+        usedMemory: numberField(sections.memory, 'used_memory'),
+        usedMemoryRss: numberField(sections.memory, 'used_memory_rss'),
+        evictedKeys: numberField(sections.stats, 'evicted_keys'),
+        // The section header comes even with no errors; no header means the server has no errorstats.
+        oomErrors: sections.errorstats === undefined ? null : (parseErrorstats(sections.errorstats).OOM ?? 0)
+    };
+}
+/** A sample that records that Redis did not answer. */
+function sample_gapSample(at, error) {
+    return { at: at.toISOString(), connected: false, usedMemory: null, usedMemoryRss: null, evictedKeys: null, oomErrors: null, error };
+}
+/** Parses the sampler's JSON lines; a torn or foreign line (the sampler killed mid-write) is skipped. */
+function parseSampleLines(text) {
+    const out = [];
+    for (const line of text.split('\n')) {
+        if (line.trim() === '')
+            continue;
+        try {
+            const s = JSON.parse(line);
+            if (typeof s.at === 'string' && typeof s.connected === 'boolean') {
+                out.push({
+                    at: s.at,
+                    connected: s.connected,
+                    usedMemory: num(s.usedMemory),
+                    usedMemoryRss: num(s.usedMemoryRss),
+                    evictedKeys: num(s.evictedKeys),
+                    oomErrors: num(s.oomErrors),
+                    ...(typeof s.error === 'string' ? { error: s.error } : {})
+                });
+            }
+        }
+        catch {
+            // torn last line
+        }
+    }
+    return out;
+}
+function num(v) {
+    return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+/** Peak, first growth of the OOM and eviction counters, and the gaps, from samples in time order. */
+function summarizeSamples(samples, baseline = {}) {
+    let peak = null;
+    let peakRss = null;
+    const gaps = [];
+    let open = null;
+    const oom = firstGrowth(baseline.oomErrors ?? null);
+    const evictions = firstGrowth(baseline.evictedKeys ?? null);
+    let connectedCount = 0;
+    for (const s of samples) {
+        if (!s.connected) {
+            if (open)
+                open.samples++;
+            else {
+                open = { from: s.at, to: null, samples: 1, error: s.error ?? null };
+                gaps.push(open);
+            }
+            continue;
+        }
+        if (open) {
+            open.to = s.at;
+            open = null;
+        }
+        connectedCount++;
+        if (s.usedMemory !== null && (peak === null || s.usedMemory > peak.bytes))
+            peak = { bytes: s.usedMemory, at: s.at };
+        if (s.usedMemoryRss !== null && (peakRss === null || s.usedMemoryRss > peakRss.bytes))
+            peakRss = { bytes: s.usedMemoryRss, at: s.at };
+        oom.see(s.oomErrors, s.at);
+        evictions.see(s.evictedKeys, s.at);
+    }
+    return {
+        count: samples.length,
+        connectedCount,
+        firstAt: samples[0]?.at ?? null,
+        lastAt: samples[samples.length - 1]?.at ?? null,
+        peak,
+        peakRss,
+        firstOomAt: oom.first(),
+        firstEvictionAt: evictions.first(),
+        gaps
+    };
+}
+/**
+ * Tracks when a counter first grew. A counter that drops was reset by a restart; from then on any
+ * value above zero is growth, since it counts from zero again.
+ */
+function firstGrowth(start) {
+    let prev = start;
+    let at = null;
+    return {
+        see(v, when) {
+            if (v === null || at !== null)
+                return;
+            if (prev !== null && (v > prev || (v < prev && v > 0)))
+                at = when;
+            prev = v;
+        },
+        first: () => at
+    };
+}
+/**
+ * Thins samples to about `max` by keeping, from each run of consecutive samples, the one with the
+ * highest used_memory and the first gap sample: the peak and every outage survive thinning.
+ */
+function thinSamples(samples, max) {
+    if (samples.length <= max)
+        return samples;
+    const size = Math.ceil(samples.length / max);
+    const out = [];
+    for (let i = 0; i < samples.length; i += size) {
+        const run = samples.slice(i, i + size);
+        let best = null;
+        let gap = null;
+        for (const s of run) {
+            if (!s.connected)
+                gap ??= s;
+            else if (best === null || (s.usedMemory ?? -1) > (best.usedMemory ?? -1))
+                best = s;
+        }
+        const kept = [best, gap].filter((s) => s !== null).sort((a, b) => a.at.localeCompare(b.at));
+        out.push(...kept);
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/sampler/worker.ts
+/**
+ * The background sampler: one INFO call every interval, one JSON line per sample. It runs detached
+ * from the step, so it must never crash, never hang and never outlive its maximum life.
+ */
+
+
+
+
+
+
+/** The environment variable that carries the sampler's settings (argv would show the URL in `ps`). */
+const SAMPLER_ENV = 'REDIS_MEMORY_GUARD_SAMPLER';
+/** Reconnect attempts back off up to this far apart while Redis is away. */
+const MAX_BACKOFF_MS = 5000;
+/** Reads and checks the config from the environment; throws on anything missing. */
+function configFromEnv(env) {
+    const raw = env[SAMPLER_ENV];
+    if (!raw)
+        throw new Error(`${SAMPLER_ENV} is not set`);
+    const c = JSON.parse(raw);
+    if (typeof c.url !== 'string' || typeof c.file !== 'string' || !(Number(c.intervalMs) > 0) || !(Number(c.maxLifeMs) > 0)) {
+        throw new Error(`${SAMPLER_ENV} lacks url, file, intervalMs or maxLifeMs`);
+    }
+    return { url: c.url, file: c.file, intervalMs: Number(c.intervalMs), maxLifeMs: Number(c.maxLifeMs) };
+}
+/**
+ * Samples until SIGTERM or the end of its life. Every sample is written with one synchronous
+ * append, so a kill at any moment leaves at most one torn line, which the reader skips.
+ */
+async function runSampler(config) {
+    const started = Date.now();
+    const fd = openSync(config.file, 'a');
+    const exit = () => {
+        try {
+            closeSync(fd);
+        }
+        finally {
+            process.exit(0);
+        }
+    };
+    process.on('SIGTERM', exit);
+    process.on('SIGINT', exit);
+    process.on('SIGHUP', () => { }); // the runner's terminal going away is no reason to stop
+    // The hard bound: even a sampler stuck in a call exits on time.
+    setTimeout(exit, config.maxLifeMs);
+    const source = new InfoSource(config);
+    for (let tick = 1;; tick++) {
+        let sample;
+        try {
+            sample = await source.sample();
+        }
+        catch (err) {
+            sample = gapSample(new Date(), maskUrlText(describeError(err)));
+        }
+        writeSync(fd, JSON.stringify(sample) + '\n');
+        // Keep to the schedule from the start, skipping ticks that a slow call overran.
+        const now = Date.now();
+        let next = started + tick * config.intervalMs;
+        if (next <= now) {
+            tick = Math.floor((now - started) / config.intervalMs) + 1;
+            next = started + tick * config.intervalMs;
+        }
+        if (next - started >= config.maxLifeMs)
+            exit();
+        await sleep(next - now);
+    }
+}
+/** One connection, reopened with backoff when Redis goes away, and one INFO call per sample. */
+class InfoSource {
+    conn = null;
+    nextConnectAt = 0;
+    failures = 0;
+    lastError = '';
+    /** Redis 7.0+ takes several sections in one INFO call (12.8 µs vs 24.8 µs for a full INFO on 7.0). */
+    multiSection = true;
+    target;
+    commandTimeoutMs;
+    connectTimeoutMs;
+    intervalMs;
+    constructor(config) {
+        this.target = parseRedisUrl(config.url);
+        this.intervalMs = config.intervalMs;
+        this.commandTimeoutMs = Math.max(2000, config.intervalMs);
+        this.connectTimeoutMs = Math.min(MAX_BACKOFF_MS, Math.max(2000, config.intervalMs));
+    }
+    async sample() {
+        if (this.conn === null) {
+            if (Date.now() < this.nextConnectAt)
+                return gapSample(new Date(), this.lastError);
+            try {
+                // A short, bounded try (a remote TLS handshake needs more than a local connect); the
+                // sampler's own loop retries after that, leaving one gap sample per failed try.
+                this.conn = await connect(this.target, { timeoutMs: this.connectTimeoutMs, commandTimeoutMs: this.commandTimeoutMs });
+                this.failures = 0;
+                this.multiSection = true;
+            }
+            catch (err) {
+                return this.fail(err);
+            }
+        }
+        const conn = this.conn;
+        try {
+            const text = await this.info(conn);
+            return sampleFromInfo(parseInfo(text), new Date());
+        }
+        catch (err) {
+            void conn.close();
+            this.conn = null;
+            return this.fail(err);
+        }
+    }
+    fail(err) {
+        this.failures++;
+        this.lastError = maskUrlText(describeError(err));
+        this.nextConnectAt = Date.now() + Math.min(this.intervalMs * 2 ** (this.failures - 1), MAX_BACKOFF_MS);
+        return gapSample(new Date(), this.lastError);
+    }
+    async info(conn) {
+        if (this.multiSection) {
+            try {
+                return asText(await conn.command(['INFO', 'memory', 'stats', 'errorstats']));
+            }
+            catch (err) {
+                // Before 7.0, INFO takes one section: fall back to the default sections, which hold all three.
+                if (!/syntax|wrong number|unknown/i.test(describeError(err)))
+                    throw err;
+                this.multiSection = false;
+            }
+        }
+        return asText(await conn.command(['INFO']));
+    }
+}
+function asText(reply) {
+    if (typeof reply === 'string')
+        return reply;
+    if (Buffer.isBuffer(reply))
+        return reply.toString('utf8');
+    throw new Error('INFO returned no text');
+}
+
+;// CONCATENATED MODULE: ./src/sampler/control.ts
+/** Starting, stopping and reading the background sampler: the I/O edge around the worker. */
+
+
+
+
+
+
+
+
+/** The sampler's bundle, next to the bundle that is running (dist/main or dist/post). */
+function samplerScript() {
+    // Built from parts so that ncc does not take it for an asset to copy into the bundle.
+    return (0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.dirname)((0,external_node_url_.fileURLToPath)(import.meta.url)), '..', 'sampler', 'index.js');
+}
+/**
+ * Starts the sampler detached from this process, so it outlives the main step. The URL goes
+ * through the environment, which `ps` does not show; the action's inputs are left out of it.
+ */
+async function startSampler(config, script = samplerScript()) {
+    const env = {};
+    for (const [k, v] of Object.entries(process.env))
+        if (!k.startsWith('INPUT_'))
+            env[k] = v;
+    env[SAMPLER_ENV] = JSON.stringify(config);
+    const child = (0,external_node_child_process_namespaceObject.spawn)(process.execPath, [script], { detached: true, stdio: 'ignore', env });
+    const pid = await new Promise((resolve, reject) => {
+        child.once('error', reject);
+        child.once('spawn', () => (child.pid === undefined ? reject(new Error('no process id')) : resolve(child.pid)));
+    });
+    child.unref();
+    return pid;
+}
+/** Stops the sampler: SIGTERM, up to `graceMs` for it to go, then SIGKILL. Never throws. */
+async function stopSampler(pid, graceMs = 3000) {
+    if (!isSampler(pid))
+        return 'not-running';
+    try {
+        process.kill(pid, 'SIGTERM');
+    }
+    catch {
+        return 'not-running';
+    }
+    const deadline = Date.now() + graceMs;
+    while (Date.now() < deadline) {
+        if (!alive(pid))
+            return 'stopped';
+        await connection_sleep(25);
+    }
+    try {
+        process.kill(pid, 'SIGKILL');
+    }
+    catch {
+        return 'stopped';
+    }
+    return 'killed';
+}
+/** True while the process runs (a zombie waiting for its parent to reap it has stopped). */
+function alive(pid) {
+    try {
+        process.kill(pid, 0);
+    }
+    catch {
+        return false;
+    }
+    const state = procStat(pid)?.state;
+    return state !== 'Z' && state !== 'X';
+}
+/**
+ * True when `pid` is still our sampler: after hours the number may belong to another process,
+ * which must not be killed. Where /proc does not exist, the pid is trusted.
+ */
+function isSampler(pid) {
+    if (!alive(pid))
+        return false;
+    try {
+        return (0,external_node_fs_namespaceObject.readFileSync)(`/proc/${pid}/cmdline`, 'utf8').includes('sampler');
+    }
+    catch {
+        return process.platform !== 'linux';
+    }
+}
+/** The fields of /proc/<pid>/stat that the bench and the stop logic use; null off Linux. */
+function procStat(pid) {
+    try {
+        const text = (0,external_node_fs_namespaceObject.readFileSync)(`/proc/${pid}/stat`, 'utf8');
+        // The command name is in parentheses and may hold spaces: split after its closing one.
+        const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+        return { state: fields[0], utime: Number(fields[11]), stime: Number(fields[12]) };
+    }
+    catch {
+        return null;
+    }
+}
+/** Waits until the sampler has written its first line, or `timeoutMs` passed; true when it has. */
+async function waitForFirstSample(file, timeoutMs) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+        try {
+            if ((0,external_node_fs_namespaceObject.statSync)(file).size > 0)
+                return true;
+        }
+        catch {
+            // not created yet
+        }
+        if (Date.now() >= deadline)
+            return false;
+        await connection_sleep(25);
+    }
+}
+/** The samples written so far; none when the file is missing. */
+async function readSamples(file) {
+    try {
+        return parseSampleLines(await (0,promises_namespaceObject.readFile)(file, 'utf8'));
+    }
+    catch {
+        return [];
+    }
+}
+
+;// CONCATENATED MODULE: ./src/step/sampling.ts
+/**
+ * The step's sampling: the background sampler (dist/sampler, a process of its own so the samples
+ * keep their rhythm however busy the front end is) started when the step begins and read when it ends.
+ */
+
+
+
+
+
+
+const FIRST_SAMPLE_WAIT_MS = 5000;
+/** Kill hooks of samplers that must not outlive this process, by pid. */
+const exitHooks = new Map();
+/**
+ * Starts the sampler; null when sampling is off or it could not start (then the peak comes from
+ * the snapshots and INFO, and the log says so). Unless `outlive`, it is killed when this process exits.
+ */
+async function startStepSampler(target, workDir, opts, host, outlive) {
+    if (opts.intervalMs === 0)
+        return null;
+    const file = (0,external_node_path_namespaceObject.join)(workDir, SAMPLES_FILE);
+    const startedAt = new Date().toISOString();
+    let pid;
+    try {
+        pid = await startSampler({ url: target.url, file, intervalMs: opts.intervalMs, maxLifeMs: opts.maxLifeMs });
+    }
+    catch (err) {
+        host.warn(`Could not start the background sampler (${(0,src_errors/* describeError */.Uc)(err)}): the step's peak will come from the snapshots and INFO instead.`);
+        return null;
+    }
+    if (!outlive) {
+        const hook = () => {
+            try {
+                process.kill(pid, 'SIGKILL');
+            }
+            catch {
+                // already gone
+            }
+        };
+        exitHooks.set(pid, hook);
+        process.once('exit', hook);
+    }
+    host.info(`Sampling Redis every ${size_formatDuration(opts.intervalMs)} in the background (process ${pid}; ` +
+        `it stops by itself after ${size_formatDuration(opts.maxLifeMs)}).`);
+    // Let the sampler see the step's first moments: wait (briefly) for its first sample, which
+    // comes once Node has started and connected (about 0.3 s).
+    if (!(await waitForFirstSample(file, FIRST_SAMPLE_WAIT_MS))) {
+        host.info(`The sampler took no sample within ${size_formatDuration(FIRST_SAMPLE_WAIT_MS)}; going on without waiting for it.`);
+    }
+    return { pid, startedAt, file, intervalMs: opts.intervalMs, maxLifeMs: opts.maxLifeMs };
+}
+/** Stops the sampler; null when there was none. Never throws. */
+async function stopStepSampler(handle, host) {
+    if (!handle || !Number.isInteger(handle.pid) || handle.pid <= 0)
+        return null;
+    const result = await stopSampler(handle.pid);
+    const hook = exitHooks.get(handle.pid);
+    if (hook) {
+        process.removeListener('exit', hook);
+        exitHooks.delete(handle.pid);
+    }
+    if (result === 'killed')
+        host.warn(`The background sampler (process ${handle.pid}) did not stop on SIGTERM and was killed.`);
+    return result;
+}
+/**
+ * Reads the samples the (stopped) sampler wrote and sums them up. `stopped` is how stopping it
+ * went: a sampler that was no longer running ended early, so its peak covers only part of the step.
+ */
+async function collectSamples(handle, before, stopped, errors, host) {
+    if (!handle)
+        return { observations: {} };
+    const samples = await readSamples(handle.file);
+    if (stopped === 'not-running') {
+        const last = samples[samples.length - 1]?.at;
+        const until = last ? ` ${size_formatDuration(Date.parse(last) - Date.parse(handle.startedAt))} into the step` : ' before its first sample';
+        errors.push(`The background sampler stopped${until}, before the end of the step (its longest life is ${size_formatDuration(handle.maxLifeMs)}): the sampled peak covers only that part.`);
+    }
+    const summary = summarizeSamples(samples, {
+        oomErrors: before?.errorstats ? (before.errorstats.OOM ?? 0) : null,
+        evictedKeys: before?.evictedKeys ?? null
+    });
+    const kept = thinSamples(samples, MAX_REPORT_SAMPLES);
+    const sampling = {
+        intervalMs: handle.intervalMs,
+        startedAt: handle.startedAt,
+        summary,
+        samples: kept,
+        ...(kept.length < samples.length ? { thinnedFrom: samples.length } : {})
+    };
+    host.info(`${samples.length} samples` +
+        (summary.peak ? `, peak ${formatBytes(summary.peak.bytes)} at ${summary.peak.at}` : ', none reached Redis') +
+        (summary.gaps.length > 0 ? `, ${summary.gaps.length} gap(s) where Redis did not answer` : '') +
+        '.');
+    return { observations: summary.peak ? { sampledPeak: summary.peak } : {}, sampling };
+}
+
+;// CONCATENATED MODULE: ./src/step/engine.ts
+/**
+ * The step engine: what a watched step observes, judges and reports, written once. The action's
+ * main and post steps, its `run` input and every CLI command call these functions; the front ends
+ * only read their options, pass a StepHost for the lines, and print or publish the report.
+ *
+ *   begin: connect → key inventory → "before" snapshot → start sampling
+ *   end:   stop sampling → "after" snapshot → key analysis → one StepRecord
+ *   judge: StepRecord + thresholds → Report
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** Connects with retries, saying so in the log; the error names the option to change. */
+function engine_openConnection(target, timeoutMs, host) {
+    return connection_connect(target, {
+        timeoutMs,
+        onRetry: (attempt, reason) => host.info(`Attempt ${attempt}: ${reason}; retrying`),
+        optionName: host.optionName
+    });
+}
+/**
+ * The start of the step. The key inventory comes before the "before" snapshot, so the guard's own
+ * commands and script cache are not counted as the step's. Throws a UserError when Redis cannot be
+ * reached; a failed key inventory is a warning (leaked keys are then counted per DB, without names).
+ */
+async function beginStep(config, host, opts = {}) {
+    const conn = await host.group(`Connecting to Redis at ${hostPort(config.target)}`, () => engine_openConnection(config.target, config.connectTimeoutMs, host));
+    let before;
+    try {
+        await opts.prepare?.(conn);
+        if (config.keys.enabled) {
+            try {
+                const inv = await host.group('Key inventory before the step', () => recordKeysBefore(conn, config.keys, config.workDir, keyScanLog(host)));
+                host.endProgress();
+                host.info(describeInventory(inv));
+            }
+            catch (err) {
+                host.endProgress();
+                host.warn(`The key inventory before the step failed (${(0,src_errors/* describeError */.Uc)(err)}): leaked keys will be counted per DB, without names.`);
+            }
+        }
+        before = await takeSnapshot(conn);
+        await connection_withTimeout((0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(config.workDir, BEFORE_FILE), JSON.stringify(before)), FILE_TIMEOUT_MS, 'writing the "before" snapshot');
+        const used = before.memory.usedMemory;
+        host.info(`Before: ${before.server.kind} ${before.server.version ?? ''}, used memory ${used === null ? 'not reported' : formatBytes(used)}, ${totalKeys(before)} keys.`);
+    }
+    finally {
+        await conn.close();
+    }
+    const sampler = await startStepSampler(config.target, config.workDir, config.sampling, host, opts.samplerOutlivesProcess ?? false);
+    return { begun: { workDir: config.workDir, sampler }, before };
+}
+/**
+ * The end of the step: stop sampling (first, whatever else fails: it must not outlive the step),
+ * then the "after" snapshot with MEMORY DOCTOR and the key analysis on one connection. Never throws:
+ * what could not be observed becomes a line in `errors`.
+ */
+async function endStep(config, begun, host, opts = {}) {
+    const errors = [...(opts.errors ?? [])];
+    const stopped = await stopStepSampler(begun?.sampler ?? null, host);
+    const before = await engine_readBefore(begun, errors, opts.beginFailed ?? false);
+    const sampled = await collectSamples(begun?.sampler ?? null, before, stopped, errors, host);
+    const target = opts.target === undefined ? config.target : opts.target;
+    let after = null;
+    let keys = null;
+    if (target === null) {
+        errors.push('No snapshot after the step: no Redis was started for it.');
+    }
+    else {
+        try {
+            const conn = await engine_openConnection(target, opts.connectTimeoutMs ?? config.connectTimeoutMs, host);
+            try {
+                after = await takeSnapshot(conn, { withDoctor: true });
+                if (config.keys.enabled && begun) {
+                    try {
+                        keys = await host.group('Key inventory after the step', () => analyseKeysAfter(conn, config.keys, begun.workDir, { before, after: after }, keyScanLog(host)));
+                    }
+                    catch (err) {
+                        errors.push(`The key analysis failed: ${(0,src_errors/* describeError */.Uc)(err)}`);
+                    }
+                    host.endProgress();
+                }
+            }
+            finally {
+                await conn.close();
+            }
+        }
+        catch (err) {
+            errors.push(`No snapshot after the step: ${(0,src_errors/* describeError */.Uc)(err)}`);
+        }
+    }
+    return { target: target ?? config.target, before, after, errors, sampled, keys, ...(opts.command ? { command: opts.command } : {}) };
+}
+async function engine_readBefore(begun, errors, beginFailed) {
+    if (!begun) {
+        if (!beginFailed)
+            errors.push('No "before" snapshot: the start of the step did not run.');
+        return null;
+    }
+    try {
+        return JSON.parse(await connection_withTimeout((0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.join)(begun.workDir, BEFORE_FILE), 'utf8'), FILE_TIMEOUT_MS, 'reading the "before" snapshot'));
+    }
+    catch {
+        if (!beginFailed)
+            errors.push('No "before" snapshot: the start of the step did not save one.');
+        return null;
+    }
+}
+/**
+ * One moment instead of a step (the CLI's `snapshot` and `keys`): a snapshot with MEMORY DOCTOR
+ * and, when asked, the key analysis. There is no "before", so nothing is judged as a change.
+ */
+async function observeNow(config, host, opts) {
+    const conn = await engine_openConnection(config.target, config.connectTimeoutMs, host);
+    try {
+        const now = await takeSnapshot(conn, { withDoctor: true });
+        const keys = opts.keys ? await analyseKeysNow(conn, config.keys, now, keyScanLog(host)) : null;
+        host.endProgress();
+        return { target: config.target, before: null, after: now, errors: [], sampled: { observations: {} }, keys };
+    }
+    finally {
+        await conn.close();
+    }
+}
+/** What the step's parts tell the checks, merged once. */
+function observationsOf(record) {
+    return {
+        ...record.sampled.observations,
+        ...record.keys?.observations,
+        ...(record.command ? { outputOomLines: record.command.oomLines } : {})
+    };
+}
+/** Judges the step: the report every front end prints, publishes or saves. */
+function judgeStep(record, thresholds, extra) {
+    return buildReport({
+        target: record.target,
+        before: record.before,
+        after: record.after,
+        thresholds,
+        errors: record.errors,
+        observations: observationsOf(record),
+        sampling: record.sampled.sampling,
+        keys: record.keys?.keys,
+        command: record.command,
+        ...(extra ? { extra } : {})
+    });
+}
+/**
+ * A whole step around one command: begin, run it with the sampler watching, end. Used by the
+ * action's `run` input and the CLI's `run`. A command that cannot be started still ends the step
+ * (the sampler is stopped); its `command.startError` says why.
+ */
+async function runStep(config, host, watched, begin = {}) {
+    const { begun } = await beginStep(config, host, begin);
+    host.info('Running the command; the report follows when it ends.');
+    const command = await runCommand({
+        command: watched.command,
+        env: commandEnv(watched.env, config.target, watched.startedForRun),
+        hide: config.target.password ? [config.target.password] : [],
+        stdout: watched.stdout,
+        onSpawn: watched.onSpawn
+    });
+    const { startError: _startError, ...report } = command;
+    const record = await endStep(config, begun, host, { command: report });
+    return { begun, record, command };
+}
+
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: ./src/net.ts
+
+/** A port nobody listens on right now on `host` (the kernel picks it). */
+function freePort(host = '127.0.0.1') {
+    return new Promise((resolve, reject) => {
+        const srv = (0,external_node_net_.createServer)();
+        srv.unref();
+        srv.once('error', reject);
+        srv.listen(0, host, () => {
+            const addr = srv.address();
+            const port = typeof addr === 'object' && addr ? addr.port : 0;
+            srv.close(() => resolve(port));
+        });
+    });
+}
+/** True when nothing listens on `port` on `host`. */
+function portIsFree(port, host = '127.0.0.1') {
+    return new Promise((resolve) => {
+        const srv = (0,external_node_net_.createServer)();
+        srv.unref();
+        srv.once('error', () => resolve(false));
+        srv.listen(port, host, () => srv.close(() => resolve(true)));
+    });
+}
+
+;// CONCATENATED MODULE: ./src/provision/ready.ts
+
+
+/**
+ * Waits until something on host:port answers PING. A reply that asks for a password counts:
+ * the server is up, and the real connection says whether the password fits. `-LOADING` does not.
+ */
+async function ready_waitForPing(opts) {
+    const started = Date.now();
+    const deadline = started + opts.timeoutMs;
+    const interval = opts.intervalMs ?? 50;
+    let goneReason = null;
+    let checking = false;
+    let lastCheck = started;
+    let lastError = 'no answer yet';
+    for (;;) {
+        if (goneReason !== null)
+            return { ready: false, ms: Date.now() - started, reason: goneReason, gone: true };
+        const reply = await ping(opts.host, opts.port, Math.max(100, Math.min(1000, deadline - Date.now())));
+        if (reply.ok)
+            return { ready: true, ms: Date.now() - started };
+        lastError = reply.error;
+        if (opts.gone && !checking && Date.now() - lastCheck >= 500) {
+            checking = true;
+            opts
+                .gone()
+                .then((r) => (goneReason = r))
+                .catch(() => { })
+                .finally(() => {
+                checking = false;
+                lastCheck = Date.now();
+            });
+        }
+        if (Date.now() + interval > deadline)
+            return { ready: false, ms: Date.now() - started, reason: lastError, gone: false };
+        await connection_sleep(interval);
+    }
+}
+/** One PING over a fresh socket. */
+function ping(host, port, timeoutMs) {
+    return new Promise((resolve) => {
+        const sock = new external_node_net_.Socket();
+        let text = '';
+        const done = (r) => {
+            sock.destroy();
+            resolve(r);
+        };
+        sock.setTimeout(timeoutMs, () => done({ ok: false, error: 'PING timed out' }));
+        sock.once('error', (err) => done({ ok: false, error: err.code ?? err.message }));
+        sock.once('close', () => done({ ok: false, error: 'connection closed before a reply' }));
+        sock.on('data', (d) => {
+            text += d.toString('utf8');
+            if (!text.includes('\r\n'))
+                return;
+            const line = text.slice(0, text.indexOf('\r\n'));
+            if (line.startsWith('-LOADING'))
+                done({ ok: false, error: 'Redis is loading its data' });
+            else
+                done({ ok: true });
+        });
+        sock.connect(port, host, () => sock.write('PING\r\n'));
+    });
+}
+
+;// CONCATENATED MODULE: ./src/provision/runtime.ts
+/**
+ * What differs between docker and podman, as data: the code that runs them is shared
+ * (container.ts), and these texts and builders are pure so both can be tested with plain strings.
+ */
+const runtime_RUNTIMES = {
+    docker: {
+        name: 'docker',
+        binary: 'docker',
+        errors: {
+            'engine-down': [
+                /Cannot connect to the Docker daemon/i,
+                /permission denied while trying to connect to the Docker daemon/i,
+                /error during connect/i,
+                /docker daemon is not running/i
+            ],
+            'no-such-image': [
+                /manifest unknown/i,
+                /pull access denied/i,
+                /repository does not exist/i,
+                /No such image/i,
+                /manifest for .* not found/i,
+                /invalid reference format/i
+            ],
+            'port-in-use': [/port is already allocated/i, /address already in use/i],
+            'name-in-use': [/The container name .* is already in use/i, /Conflict\. The container name/i],
+            'no-such-container': [/No such container/i, /No such object/i]
+        },
+        engineHint: 'Start the Docker daemon (self-hosted: systemctl start docker, and add the runner user to the docker group), or use container-runtime: podman.'
+    },
+    podman: {
+        name: 'podman',
+        binary: 'podman',
+        errors: {
+            'engine-down': [/Cannot connect to Podman/i, /unable to connect to Podman socket/i],
+            'no-such-image': [
+                /manifest unknown/i,
+                /image not known/i,
+                /name unknown/i,
+                /short-name .* did not resolve/i,
+                /requested access to the resource is denied/i,
+                /repository .* not found/i,
+                /invalid reference format/i
+            ],
+            'port-in-use': [/address already in use/i, /port is already allocated/i],
+            'name-in-use': [/the container name .* is already in use/i, /that name is already in use/i],
+            'no-such-container': [/no such container/i, /no container with name or ID/i, /no such object/i]
+        },
+        engineHint: 'Check that podman works for the runner user (podman info), or use container-runtime: docker.'
+    }
+};
+/** The port Redis listens on inside the container. */
+const runtime_CONTAINER_PORT = 6379;
+/** Classifies a runtime's error text. The order matters: a failed pull also mentions the image. */
+function runtime_classify(runtime, stderr) {
+    const order = ['engine-down', 'name-in-use', 'port-in-use', 'no-such-container', 'no-such-image'];
+    for (const failure of order) {
+        if (runtime.errors[failure].some((re) => re.test(stderr)))
+            return failure;
+    }
+    return 'other';
+}
+/** The last meaningful line of a runtime's error output, for a one-line message. */
+function runtime_lastLine(text) {
+    const lines = text
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l !== '');
+    const line = lines[lines.length - 1] ?? '';
+    return line.replace(/^Error( response from daemon)?:\s*/i, '');
+}
+/**
+ * `run` arguments. The port is published on 127.0.0.1 only, so an unprotected Redis on a
+ * self-hosted runner is not open to the network; `--pull=never` because the action pulled first.
+ */
+function runtime_runArgs(spec) {
+    const publish = spec.port === 0 ? `127.0.0.1::${runtime_CONTAINER_PORT}` : `127.0.0.1:${spec.port}:${runtime_CONTAINER_PORT}`;
+    return [
+        'run',
+        '--detach',
+        '--name',
+        spec.name,
+        '--publish',
+        publish,
+        '--pull=never',
+        '--label',
+        'redis-memory-guard=1',
+        ...spec.options,
+        spec.image,
+        ...spec.serverArgs
+    ];
+}
+/** Server arguments for the limits and password the inputs ask for. */
+function runtime_limitArgs(opts) {
+    const args = [];
+    if (opts.maxmemory !== undefined)
+        args.push('--maxmemory', String(opts.maxmemory));
+    if (opts.maxmemoryPolicy !== undefined)
+        args.push('--maxmemory-policy', opts.maxmemoryPolicy);
+    if (opts.password !== undefined)
+        args.push('--requirepass', opts.password);
+    return args;
+}
+/** Arguments with the value after `--requirepass` replaced, for a log line. */
+function runtime_maskArgs(args) {
+    return args.map((a, i) => (i > 0 && args[i - 1] === '--requirepass' ? '***' : a));
+}
+/**
+ * Reads `podman port` / `docker port` output (`0.0.0.0:32768`, `[::]:32768`, `127.0.0.1:41157`, one
+ * line per binding) into the address to connect to; wildcard addresses mean this machine.
+ */
+function runtime_parsePortOutput(text) {
+    const bindings = text
+        .split('\n')
+        .map((l) => /^\s*(?:\[([^\]]*)\]|([^\s:]*)):(\d+)\s*$/.exec(l))
+        .filter((m) => m !== null)
+        .map((m) => ({ ipv6: m[1] !== undefined, addr: m[1] ?? m[2], port: Number(m[3]) }));
+    const pick = bindings.find((b) => !b.ipv6) ?? bindings[0];
+    if (!pick)
+        return null;
+    const wildcard = pick.addr === '' || pick.addr === '0.0.0.0' || pick.addr === '::';
+    return { host: wildcard ? (pick.ipv6 ? '::1' : '127.0.0.1') : pick.addr, port: pick.port };
+}
+
+;// CONCATENATED MODULE: ./src/provision/binary.ts
+
+
+
+
+
+
+
+
+
+
+
+
+const HOST = '127.0.0.1';
+const LOG_FILE = 'redis.log';
+/**
+ * Server arguments for binary mode. A config file (a first argument that is not an option) must
+ * come first for redis-server; then the action's defaults, then the user's options, which can
+ * override the defaults (later wins), then the limits and password from their own inputs.
+ */
+function binaryArgs(s, port, dir) {
+    const firstOption = s.redisArgs.findIndex((a) => a.startsWith('--'));
+    const leading = firstOption < 0 ? s.redisArgs : s.redisArgs.slice(0, firstOption);
+    const rest = firstOption < 0 ? [] : s.redisArgs.slice(firstOption);
+    const defaults = ['--port', String(port), '--bind', HOST, '--dir', dir, '--daemonize', 'no', '--save', '', '--appendonly', 'no'];
+    return [...leading, ...defaults, ...rest, ...runtime_limitArgs(s)];
+}
+/** Starts redis-server in the background, its files in a temporary folder, and waits for PING. */
+async function binary_startBinary(s, timeoutMs, host, onStarted = () => { }) {
+    const port = s.port === 0 ? await freePort(HOST) : s.port;
+    // Else the readiness wait would find the other server's PONG and take it for ours.
+    if (s.port !== 0 && !(await portIsFree(port, HOST))) {
+        throw portInUse(host, port);
+    }
+    const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), 'redis-memory-guard-server-'));
+    const args = binaryArgs(s, port, dir);
+    host.info(`${s.redisServerPath} ${runtime_maskArgs(args).map((a) => (a === '' ? "''" : a)).join(' ')}`);
+    const logPath = (0,external_node_path_namespaceObject.join)(dir, LOG_FILE);
+    const log = (0,external_node_fs_namespaceObject.openSync)(logPath, 'a');
+    // Detached with its output in a file, so the server outlives the main step's process.
+    const child = (0,external_node_child_process_namespaceObject.spawn)(s.redisServerPath, args, { detached: true, stdio: ['ignore', log, log] });
+    (0,external_node_fs_namespaceObject.closeSync)(log);
+    let exited = null;
+    child.on('exit', (code, signal) => (exited = signal ? `redis-server was killed by ${signal}` : `redis-server exited with code ${code}`));
+    const spawned = await new Promise((resolve) => {
+        child.once('spawn', () => resolve(null));
+        child.once('error', (err) => resolve(err));
+    });
+    if (spawned) {
+        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+        if (spawned.code === 'ENOENT') {
+            throw new src_errors/* UserError */.yo(s.redisServerPath === 'redis-server'
+                ? `redis-server is not on PATH. Install Redis first (sudo apt-get install -y redis-server, or brew install redis) or set ${host.optionName(options_ProvisionInput.RedisServerPath)}.`
+                : `${host.optionName(options_ProvisionInput.RedisServerPath)}: "${s.redisServerPath}" does not exist. Give the path of a redis-server (or valkey-server) executable.`);
+        }
+        throw new src_errors/* UserError */.yo(`Could not start ${s.redisServerPath}: ${spawned.message}`);
+    }
+    child.unref();
+    const started = { kind: 'binary', pid: child.pid, dir, host: HOST, port };
+    onStarted(started);
+    const ready = await ready_waitForPing({ host: HOST, port, timeoutMs, gone: async () => exited });
+    if (!ready.ready) {
+        const tail = logTail(logPath, 30);
+        await host.group(`Last log lines of redis-server`, async () => host.info(tail || '(no log output)'));
+        if (s.keepContainer)
+            host.info(`keep-container is true: redis-server (pid ${started.pid}) and ${dir} stay for inspection.`);
+        else {
+            await binary_stopBinary(started, host, { quiet: true });
+            onStarted(null);
+        }
+        if (/Address already in use/i.test(tail))
+            throw portInUse(host, port);
+        throw new src_errors/* UserError */.yo(ready.gone
+            ? `${ready.reason} before answering PING. Its last log lines are above; check redis-args.`
+            : `redis-server did not answer PING on ${HOST}:${port} within ${size_formatDuration(timeoutMs)} (${ready.reason}). Its last log lines are above.`);
+    }
+    return { ...started, readyMs: ready.ms };
+}
+/**
+ * Stops the server (SIGTERM, then SIGKILL after 5 s) and removes its folder. Checks first that
+ * the pid still belongs to a redis-server, since a pid can be reused once its process is gone.
+ */
+async function binary_stopBinary(b, host, opts = {}) {
+    const cmdline = `/proc/${b.pid}/cmdline`;
+    const procFs = (0,external_node_fs_namespaceObject.existsSync)('/proc/self/cmdline');
+    let alive = isAlive(b.pid);
+    if (alive && procFs) {
+        const title = await (0,promises_namespaceObject.readFile)(cmdline, 'utf8').catch(() => '');
+        if (!title.includes('redis')) {
+            alive = false;
+            if (!opts.quiet)
+                host.warn(`Process ${b.pid} is no longer the redis-server this action started; not stopping it.`);
+        }
+    }
+    if (alive) {
+        signal(b.pid, 'SIGTERM');
+        const deadline = Date.now() + 5000;
+        while (isAlive(b.pid) && Date.now() < deadline)
+            await connection_sleep(50);
+        if (isAlive(b.pid))
+            signal(b.pid, 'SIGKILL');
+        if (!opts.quiet)
+            host.info(`Stopped redis-server (pid ${b.pid}) on ${b.host}:${b.port}.`);
+    }
+    else if (!opts.quiet) {
+        host.info(`redis-server (pid ${b.pid}) had already stopped.`);
+    }
+    try {
+        await (0,promises_namespaceObject.rm)(b.dir, { recursive: true, force: true });
+    }
+    catch (err) {
+        if (!opts.quiet)
+            host.warn(`Could not remove ${b.dir}: ${err.message}`);
+    }
+}
+function isAlive(pid) {
+    try {
+        process.kill(pid, 0);
+        // A stopped process whose parent has not reaped it yet (a zombie) still takes signals.
+        const stat = (0,external_node_fs_namespaceObject.readFileSync)(`/proc/${pid}/stat`, 'utf8');
+        return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+    }
+    catch (err) {
+        if (err.code === 'ENOENT')
+            return true;
+        // EPERM: it exists but is not ours.
+        return err.code === 'EPERM';
+    }
+}
+function signal(pid, sig) {
+    try {
+        process.kill(pid, sig);
+    }
+    catch {
+        // gone in between
+    }
+}
+function logTail(path, lines) {
+    try {
+        return (0,external_node_fs_namespaceObject.readFileSync)(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    }
+    catch {
+        return '';
+    }
+}
+function portInUse(host, port) {
+    const name = host.optionName(options_ProvisionInput.Port);
+    return new src_errors/* UserError */.yo(`${name}: ${port} is already in use on this machine. Set ${name} to 0 for a free port, or free port ${port}.`);
+}
+
+;// CONCATENATED MODULE: ./src/provision/attach.ts
+
+
+/** CONFIG parameters to set, from the inputs, in a fixed order. */
+function wantedLimits(s) {
+    const wanted = [];
+    if (s.maxmemory !== undefined)
+        wanted.push(['maxmemory', String(s.maxmemory)]);
+    if (s.maxmemoryPolicy !== undefined)
+        wanted.push(['maxmemory-policy', s.maxmemoryPolicy]);
+    return wanted;
+}
+/** The value from a CONFIG GET reply: `[name, value]` (RESP2) or `{ name: value }` (RESP3). */
+function configValue(reply, name) {
+    const text = (v) => (typeof v === 'string' ? v : Buffer.isBuffer(v) ? v.toString('utf8') : null);
+    if (Array.isArray(reply)) {
+        for (let i = 0; i + 1 < reply.length; i += 2)
+            if (text(reply[i]) === name)
+                return text(reply[i + 1]);
+        return null;
+    }
+    if (reply instanceof Map)
+        return text(reply.get(name));
+    if (reply && typeof reply === 'object')
+        return text(reply[name]);
+    return null;
+}
+/**
+ * Applies maxmemory / maxmemory-policy with CONFIG SET, the one way to limit a service container.
+ * Where CONFIG is disabled or renamed (managed services), warns and goes on without the limit.
+ */
+async function attach_applyLimits(conn, s, host) {
+    const wanted = wantedLimits(s);
+    if (wanted.length === 0)
+        return null;
+    const restore = {};
+    const set = {};
+    for (const [name, value] of wanted) {
+        try {
+            const old = configValue(await conn.command(['CONFIG', 'GET', name]), name);
+            if (old === null)
+                throw new Error(`CONFIG GET ${name} returned nothing`);
+            await conn.command(['CONFIG', 'SET', name, value]);
+            restore[name] = old;
+            set[name] = value;
+            host.info(`Set ${name} to ${value} with CONFIG SET (was ${old}); the post step sets it back.`);
+        }
+        catch (err) {
+            host.warn(`Could not set ${name} with CONFIG SET on ${conn.target.display}: ${describeError(err)}. ` +
+                `CONFIG may be disabled or renamed on this server (managed Redis often does that); set the limit on the server itself. The tests run without it.`);
+            break;
+        }
+    }
+    return Object.keys(restore).length > 0 ? { kind: 'attach', restore, set } : null;
+}
+/** Sets back what applyLimits changed. Problems are warnings: the tests already ran. */
+async function attach_restoreLimits(target, limits, timeoutMs, host) {
+    let conn;
+    try {
+        conn = await connect(target, { timeoutMs });
+    }
+    catch (err) {
+        host.warn(`Could not set back ${Object.keys(limits.restore).join(', ')} on ${target.display}: ${describeError(err)}`);
+        return;
+    }
+    try {
+        for (const [name, value] of Object.entries(limits.restore)) {
+            try {
+                // Another job sharing this Redis may have set its own value since: that one is not ours to undo.
+                const now = configValue(await conn.command(['CONFIG', 'GET', name]), name);
+                const ours = limits.set?.[name];
+                if (ours !== undefined && now !== null && now !== ours) {
+                    host.warn(`Left ${name} at ${now}: it is no longer the ${ours} this job set (another job sharing this Redis changed it), so it was not set back to ${value}.`);
+                    continue;
+                }
+                await conn.command(['CONFIG', 'SET', name, value]);
+                host.info(`Set ${name} back to ${value}.`);
+            }
+            catch (err) {
+                host.warn(`Could not set ${name} back to ${value} on ${target.display}: ${describeError(err)}`);
+            }
+        }
+    }
+    finally {
+        await conn.close();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/provision/exec.ts
+
+
+/**
+ * Runs a command with an argument array (never through a shell), bounded in time. Never throws:
+ * the caller turns the result into a message that fits.
+ */
+function exec_runTool(binary, args, opts) {
+    return new Promise((resolve) => {
+        let stdout = '';
+        let stderr = '';
+        let timedOut = false;
+        let settled = false;
+        const finish = (result) => {
+            if (settled)
+                return;
+            settled = true;
+            clearTimeout(timer);
+            resolve({ ...result, stdout, stderr, timedOut });
+        };
+        const child = (0,external_node_child_process_namespaceObject.spawn)(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+        const timer = setTimeout(() => {
+            timedOut = true;
+            stderr += `\n${binary} ${args[0] ?? ''} timed out after ${size_formatDuration(opts.timeoutMs)}`;
+            child.kill('SIGKILL');
+        }, opts.timeoutMs);
+        const lines = (push) => {
+            let partial = '';
+            return (d) => {
+                const text = d.toString();
+                push(text);
+                if (!opts.onLine)
+                    return;
+                partial += text;
+                const parts = partial.split(/\r?\n|\r/);
+                partial = parts.pop() ?? '';
+                for (const p of parts)
+                    if (p.trim() !== '')
+                        opts.onLine(p);
+            };
+        };
+        child.stdout.on('data', lines((s) => (stdout += s)));
+        child.stderr.on('data', lines((s) => (stderr += s)));
+        child.on('error', (err) => {
+            if (err.code === 'ENOENT')
+                finish({ code: null, notFound: true });
+            else {
+                stderr += `\n${err.message}`;
+                finish({ code: null, notFound: false });
+            }
+        });
+        child.on('close', (code) => finish({ code, notFound: false }));
+    });
+}
+
+;// CONCATENATED MODULE: ./src/provision/container.ts
+
+
+
+
+
+const QUICK_MS = 30_000;
+const PULL_MS = (/* unused pure expression or super */ null && (10 * 60_000));
+const RUN_MS = (/* unused pure expression or super */ null && (2 * 60_000));
+const container_HOST = '127.0.0.1';
+/**
+ * Starts Redis in a container and waits until it answers PING. `onCreated` is called as soon as
+ * a container exists, so a cancelled job still removes it in the post step. Any failure after
+ * that removes the container again (unless keep-container) and throws one clear line.
+ */
+async function container_startContainer(s, timeoutMs, host, onCreated = () => { }) {
+    const rt = RUNTIMES[s.runtime];
+    // Both questions at once: each costs the runtime's start-up time, and the step waits for it.
+    const [existing, image] = await Promise.all([
+        runTool(rt.binary, ['container', 'inspect', '--format', '{{.Id}}', s.containerName], { timeoutMs: QUICK_MS }),
+        runTool(rt.binary, ['image', 'inspect', '--format', '{{.Id}}', s.image], { timeoutMs: QUICK_MS })
+    ]);
+    refuseExisting(rt, s.containerName, existing);
+    await ensureImage(rt, s.image, image, host);
+    const args = runArgs({
+        name: s.containerName,
+        image: s.image,
+        port: s.port,
+        serverArgs: [...s.redisArgs, ...limitArgs(s)],
+        options: s.containerOptions
+    });
+    host.info(`${rt.binary} ${maskArgs(args).join(' ')}`);
+    // Saved before `run`: the container exists before `run` returns, and a job cancelled in
+    // between must still remove it. The name is ours: it was free a moment ago.
+    const started = { kind: 'container', runtime: rt.name, id: '', name: s.containerName, host: container_HOST, port: s.port };
+    onCreated(started);
+    const run = await runTool(rt.binary, args, { timeoutMs: RUN_MS });
+    if (run.code !== 0) {
+        const failure = run.notFound ? 'not-installed' : classify(rt, run.stderr);
+        // A failed run can leave a "Created" container behind; it is ours unless the name was taken.
+        if (failure !== 'name-in-use' && failure !== 'not-installed')
+            await removeQuietly(rt, s.containerName);
+        onCreated(null);
+        throw runError(rt, run, s, failure);
+    }
+    const id = lastLine(run.stdout);
+    started.id = id;
+    onCreated(started);
+    const status = async () => {
+        const r = await runTool(rt.binary, ['container', 'inspect', '--format', '{{.State.Status}} {{.State.ExitCode}}', id], { timeoutMs: 5000 });
+        if (r.code !== 0)
+            return classify(rt, r.stderr) === 'no-such-container' ? 'the container was removed' : null;
+        const [state, exitCode] = r.stdout.trim().split(/\s+/);
+        return state === 'running' || state === 'created' ? null : `the container ${state} with exit code ${exitCode}`;
+    };
+    const fail = async (message) => {
+        await showLogs(rt, id, s.containerName, host);
+        if (!(await giveUp(rt, started, s.keepContainer, host)))
+            onCreated(null);
+        throw new UserError(`Redis in container ${s.containerName} (${s.image}) ${message}`);
+    };
+    const stopped = (reason) => `stopped before answering PING: ${reason}. Its last log lines are above; check image and redis-args.`;
+    if (s.port === 0) {
+        const port = await runTool(rt.binary, ['port', id, `${CONTAINER_PORT}/tcp`], { timeoutMs: QUICK_MS });
+        const hostPort = port.code === 0 ? (parsePortOutput(port.stdout)?.port ?? null) : null;
+        if (hostPort === null) {
+            const gone = await status();
+            await fail(gone ? stopped(gone) : `has no published host port (${lastLine(port.stderr) || `${rt.binary} port printed nothing`}).`);
+        }
+        else {
+            started.port = hostPort;
+            onCreated(started);
+        }
+    }
+    const ready = await waitForPing({ host: container_HOST, port: started.port, timeoutMs, gone: status });
+    if (!ready.ready) {
+        await fail(ready.gone
+            ? stopped(ready.reason)
+            : `did not answer PING on ${container_HOST}:${started.port} within ${formatDuration(timeoutMs)} (${ready.reason}). ` +
+                `Its last log lines are above; check image and redis-args, or raise connect-timeout.`);
+    }
+    return { ...started, readyMs: ready.ms };
+}
+/** A container with the chosen name that the action did not start is an error, never reused. */
+function refuseExisting(rt, name, r) {
+    if (r.notFound)
+        throw notInstalled(rt);
+    if (r.code === 0) {
+        throw new UserError(`A container named "${name}" already exists (${r.stdout.trim().slice(0, 12)}). The action does not reuse a container it did not start: ` +
+            `remove it (${rt.binary} rm -f ${name}) or choose another container-name.`);
+    }
+    const failure = classify(rt, r.stderr);
+    if (failure === 'no-such-container')
+        return;
+    if (failure === 'engine-down')
+        throw engineDown(rt, r);
+    throw new UserError(`${rt.binary} container inspect ${name} failed: ${lastLine(r.stderr) || `exit code ${r.code}`}.`);
+}
+/** Pulls the image unless `image inspect` found it; the pull's output goes into a log group. */
+async function ensureImage(rt, image, present, host) {
+    if (present.code === 0) {
+        host.info(`Image ${image} is present; no pull needed.`);
+        return;
+    }
+    const pull = await host.group(`Pulling ${image} with ${rt.binary}`, () => runTool(rt.binary, ['pull', image], { timeoutMs: PULL_MS, onLine: (l) => host.info(l) }));
+    if (pull.code === 0)
+        return;
+    const failure = classify(rt, pull.stderr);
+    if (failure === 'engine-down')
+        throw engineDown(rt, pull);
+    throw new UserError(imageMessage(image, lastLine(pull.stderr), failure === 'no-such-image'));
+}
+function imageMessage(image, detail, notFound) {
+    return notFound
+        ? `image: "${image}" was not found (${detail}). Check the name and tag, e.g. redis:7-alpine; for a private registry, log in first (docker/login-action).`
+        : `image: could not pull "${image}" (${detail}). Check the name, the registry and the network, or pull it in an earlier step.`;
+}
+/** One line for a failed `run`, by what the runtime's error text says. */
+function runError(rt, run, s, failure = classify(rt, run.stderr)) {
+    const detail = lastLine(run.stderr) || `exit code ${run.code}`;
+    switch (failure) {
+        case 'not-installed':
+            return notInstalled(rt);
+        case 'engine-down':
+            return engineDown(rt, run);
+        case 'name-in-use':
+            return new UserError(`A container named "${s.containerName}" already exists. The action does not reuse a container it did not start: ` +
+                `remove it (${rt.binary} rm -f ${s.containerName}) or choose another container-name.`);
+        case 'port-in-use':
+            return new UserError(`port: host port ${s.port} is already in use on this runner (another Redis, or a parallel job on a self-hosted runner). ` +
+                `Set port: 0 to use a free port, or free port ${s.port}.`);
+        case 'no-such-image':
+            return new UserError(imageMessage(s.image, detail, true));
+        default:
+            return new UserError(`${rt.binary} run failed: ${detail}. Check container-options and redis-args.`);
+    }
+}
+function notInstalled(rt) {
+    const other = rt.name === 'docker' ? 'podman' : 'docker';
+    return new UserError(`container-runtime: ${rt.binary} is not installed or not on PATH. Install it, use container-runtime: ${other}, or use mode: binary.`);
+}
+function engineDown(rt, r) {
+    return new UserError(`${rt.binary} cannot reach its engine (${lastLine(r.stderr)}). ${rt.engineHint}`);
+}
+async function showLogs(rt, id, name, host) {
+    const logs = await runTool(rt.binary, ['logs', '--tail', '30', id], { timeoutMs: QUICK_MS });
+    const text = (logs.stdout + logs.stderr).trim();
+    await host.group(`Last log lines of container ${name}`, async () => host.info(text || '(no log output)'));
+}
+/** Removes a container that never became ready; returns true when it was kept on request. */
+async function giveUp(rt, c, keep, host) {
+    if (keep) {
+        host.info(`keep-container is true: container ${c.name} stays for inspection (${rt.binary} logs ${c.name}).`);
+        return true;
+    }
+    await removeQuietly(rt, c.id);
+    return false;
+}
+async function removeQuietly(rt, idOrName) {
+    await runTool(rt.binary, ['rm', '--force', '--volumes', idOrName], { timeoutMs: QUICK_MS });
+}
+/** Removes the container with its anonymous volumes. Problems are warnings: the tests already ran. */
+async function container_removeContainer(c, host) {
+    const rt = RUNTIMES[c.runtime];
+    const r = await runTool(rt.binary, ['rm', '--force', '--volumes', c.id || c.name], { timeoutMs: 60_000 });
+    if (r.code === 0)
+        host.info(`Removed container ${c.name}.`);
+    else if (!r.notFound && classify(rt, r.stderr) === 'no-such-container')
+        host.info(`Container ${c.name} was already gone.`);
+    else
+        host.warn(`Could not remove container ${c.name}: ${r.notFound ? `${rt.binary} not found` : lastLine(r.stderr) || `exit code ${r.code}`}. Remove it by hand: ${rt.binary} rm -f ${c.name}`);
+}
+
+;// CONCATENATED MODULE: ./src/provision/settings.ts
+
+
+
+
+/** Redis's eviction policies (redis.conf, "MAXMEMORY POLICY"). */
+const MAXMEMORY_POLICIES = [
+    'noeviction',
+    'allkeys-lru',
+    'allkeys-lfu',
+    'allkeys-random',
+    'volatile-lru',
+    'volatile-lfu',
+    'volatile-random',
+    'volatile-ttl'
+];
+const MODES = ['attach', 'container', 'binary'];
+/** Docker and podman accept `[a-zA-Z0-9][a-zA-Z0-9_.-]+` as a container name. */
+const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+/** Reads and checks the provisioning inputs; a bad one throws a UserError that names it. */
+function readProvisionSettings(getInput, env = process.env, random = randomSuffix) {
+    const modeText = getInput(options_ProvisionInput.Mode).trim().toLowerCase() || 'attach';
+    if (!MODES.includes(modeText)) {
+        throw new src_errors/* UserError */.yo(`${options_ProvisionInput.Mode}: "${modeText}" is not a mode. Use attach, container or binary.`);
+    }
+    const runtimeText = getInput(options_ProvisionInput.ContainerRuntime).trim().toLowerCase() || 'docker';
+    if (!(runtimeText in runtime_RUNTIMES)) {
+        throw new src_errors/* UserError */.yo(`${options_ProvisionInput.ContainerRuntime}: "${runtimeText}" is not supported. Use docker or podman.`);
+    }
+    const image = getInput(options_ProvisionInput.Image).trim() || 'redis:7-alpine';
+    if (/\s/.test(image) || image.startsWith('-')) {
+        throw new src_errors/* UserError */.yo(`${options_ProvisionInput.Image}: "${image}" is not an image name. Use e.g. redis:7-alpine or ghcr.io/OWNER/redis:7.`);
+    }
+    const nameText = getInput(options_ProvisionInput.ContainerName).trim();
+    if (nameText !== '' && !CONTAINER_NAME.test(nameText)) {
+        throw new src_errors/* UserError */.yo(`${options_ProvisionInput.ContainerName}: "${nameText}" is not a container name. Use letters, digits, _ . and -, starting with a letter or digit, e.g. redis-tests.`);
+    }
+    const portText = getInput(options_ProvisionInput.Port).trim() || '6379';
+    const port = Number(portText);
+    if (!/^\d+$/.test(portText) || port > 65535) {
+        throw new src_errors/* UserError */.yo(`${options_ProvisionInput.Port}: "${portText}" is not a port. Use a number from 1 to 65535, or 0 for any free port.`);
+    }
+    const policyText = getInput(options_ProvisionInput.MaxmemoryPolicy).trim().toLowerCase();
+    if (policyText !== '' && !MAXMEMORY_POLICIES.includes(policyText)) {
+        throw new src_errors/* UserError */.yo(`${options_ProvisionInput.MaxmemoryPolicy}: "${policyText}" is not a policy. Use one of ${MAXMEMORY_POLICIES.join(', ')}.`);
+    }
+    const password = getInput(options_ProvisionInput.Password);
+    if (/[\s]/.test(password)) {
+        throw new src_errors/* UserError */.yo(`${options_ProvisionInput.Password}: the password must not contain spaces or line breaks.`);
+    }
+    return {
+        mode: modeText,
+        runtime: runtimeText,
+        image,
+        containerName: nameText || defaultContainerName(env, random()),
+        port,
+        maxmemory: parseSize(getInput(options_ProvisionInput.Maxmemory), options_ProvisionInput.Maxmemory),
+        maxmemoryPolicy: policyText || undefined,
+        password: password === '' ? undefined : password,
+        redisArgs: splitArgs(getInput(options_ProvisionInput.RedisArgs), options_ProvisionInput.RedisArgs),
+        containerOptions: splitArgs(getInput(options_ProvisionInput.ContainerOptions), options_ProvisionInput.ContainerOptions),
+        redisServerPath: getInput(options_ProvisionInput.RedisServerPath).trim() || 'redis-server',
+        keepContainer: parseBoolean(getInput(options_ProvisionInput.KeepContainer), options_ProvisionInput.KeepContainer)
+    };
+}
+/** Inputs given that the chosen mode does not use, so the user learns why they had no effect. */
+function unusedInputs(s, getInput) {
+    const given = (name) => getInput(name).trim() !== '';
+    const byMode = {
+        attach: [ProvisionInput.Password, ProvisionInput.RedisArgs, ProvisionInput.ContainerOptions, ProvisionInput.ContainerName, ProvisionInput.RedisServerPath],
+        container: [ProvisionInput.RedisServerPath],
+        binary: [ProvisionInput.ContainerOptions, ProvisionInput.ContainerName]
+    };
+    return byMode[s.mode].filter(given);
+}
+/**
+ * A container name unique to this run attempt, job and step, plus a random part: parallel matrix
+ * legs of one job share every GITHUB_* value, and on a self-hosted runner they share the engine.
+ */
+function defaultContainerName(env, random) {
+    const parts = ['redis-memory-guard', env.GITHUB_RUN_ID, env.GITHUB_RUN_ATTEMPT, env.GITHUB_JOB, random];
+    const name = parts
+        .map((p) => (p ?? '').replace(/[^a-zA-Z0-9_.]+/g, '-').replace(/^-+|-+$/g, ''))
+        .filter((p) => p !== '')
+        .join('-');
+    // Keep the random end when the job name is long.
+    return name.length <= 100 ? name : `${name.slice(0, 90)}-${random}`;
+}
+function randomSuffix() {
+    return Math.random().toString(16).slice(2, 10).padEnd(8, '0');
+}
+/** `true`/`false` in the spellings YAML users write. */
+function parseBoolean(text, name) {
+    const value = text.trim().toLowerCase();
+    if (value === '' || value === 'false' || value === 'no' || value === '0')
+        return false;
+    if (value === 'true' || value === 'yes' || value === '1')
+        return true;
+    throw new src_errors/* UserError */.yo(`${name}: "${text.trim()}" is not true or false.`);
+}
+/**
+ * Splits a line into words the way a shell would, without running one: spaces separate words,
+ * '...' keeps everything literal, "..." allows \" and \\, a backslash escapes the next character.
+ */
+function splitArgs(text, name) {
+    const words = [];
+    let word = '';
+    let inWord = false;
+    let quote = null;
+    for (let i = 0; i < text.length; i++) {
+        const c = text[i];
+        if (quote === "'") {
+            if (c === "'")
+                quote = null;
+            else
+                word += c;
+        }
+        else if (quote === '"') {
+            if (c === '"')
+                quote = null;
+            else if (c === '\\' && (text[i + 1] === '"' || text[i + 1] === '\\'))
+                word += text[++i];
+            else
+                word += c;
+        }
+        else if (c === "'" || c === '"') {
+            quote = c;
+            inWord = true;
+        }
+        else if (c === '\\' && i + 1 < text.length) {
+            word += text[++i];
+            inWord = true;
+        }
+        else if (/\s/.test(c)) {
+            if (inWord)
+                words.push(word);
+            word = '';
+            inWord = false;
+        }
+        else {
+            word += c;
+            inWord = true;
+        }
+    }
+    if (quote)
+        throw new src_errors/* UserError */.yo(`${name}: a ${quote === '"' ? 'double' : 'single'} quote is not closed in "${text.trim()}".`);
+    if (inWord)
+        words.push(word);
+    return words;
+}
+
+;// CONCATENATED MODULE: ./src/provision/index.ts
+/**
+ * Provisioning: start Redis (container or binary) or limit the attached one, and undo it
+ * afterwards. Returns what it did as data; the front end decides where to keep it (the action's
+ * state, the CLI's memory) and what to print. The work itself is in container.ts, binary.ts and attach.ts.
+ */
+
+
+
+
+
+
+
+/** How long clean-up tries to reach an attached Redis to set its limits back. */
+const RESTORE_CONNECT_MS = 10_000;
+/** The URL of a Redis the guard started; the password goes into it, percent-encoded. */
+function targetFor(host, port, password) {
+    const auth = password ? `:${encodeURIComponent(password)}@` : '';
+    return target_parseRedisUrl(`redis://${auth}${host}:${port}`);
+}
+/**
+ * Starts Redis when the mode asks for it and returns the target to watch (the given one in attach
+ * mode). `onStarted` hears of a container or server as soon as it exists, so a cancelled job can
+ * still remove it.
+ */
+async function provision(s, attachTarget, timeoutMs, host, onStarted = () => { }, startedAt = Date.now()) {
+    if (s.mode === 'attach')
+        return { target: attachTarget, started: null };
+    const started = s.mode === 'container' ? await startContainer(s, timeoutMs, host, onStarted) : await startBinary(s, timeoutMs, host, onStarted);
+    const target = targetFor(started.host, started.port, s.password);
+    host.info(`Redis answered PING at ${target.display} ${formatDuration(Date.now() - startedAt)} after the step started ` +
+        `(${formatDuration(started.readyMs)} after ${started.kind === 'container' ? `${s.runtime} run returned` : 'redis-server was launched'}).`);
+    const { readyMs: _readyMs, ...kept } = started;
+    return { target, started: kept };
+}
+/** Once connected, in attach mode: applies maxmemory / maxmemory-policy with CONFIG SET; what to set back, or null. */
+async function limitAttached(conn, s, host) {
+    if (s.mode !== 'attach')
+        return null;
+    return applyLimits(conn, s, host);
+}
+/**
+ * The Redis to take the "after" snapshot of, given what was started. Null when the mode starts
+ * Redis but none was started: then there is nothing of ours to look at (and any Redis on the
+ * default URL would be someone else's).
+ */
+function startedTarget(mode, started, attachTarget, password) {
+    // Port 0 here: the start stopped before it learnt the port, so Redis never answered.
+    if (started && started.kind !== 'attach')
+        return started.port === 0 ? null : targetFor(started.host, started.port, password);
+    return mode === 'container' || mode === 'binary' ? null : attachTarget;
+}
+/**
+ * Removes the container or stops the server that was started (unless `keep`), or sets back what
+ * CONFIG SET changed. Never throws; problems are warnings.
+ */
+async function cleanUp(started, keep, attachTarget, host) {
+    if (!started)
+        return;
+    try {
+        if (started.kind === 'attach') {
+            await restoreLimits(attachTarget, started, RESTORE_CONNECT_MS, host);
+        }
+        else if (keep) {
+            const what = started.kind === 'container' ? `Container ${started.name}` : `redis-server (pid ${started.pid})`;
+            host.info(`keep-container is true: ${what} keeps running at ${started.host}:${started.port}.`);
+        }
+        else if (started.kind === 'container') {
+            await removeContainer(started, host);
+        }
+        else {
+            await stopBinary(started, host);
+        }
+    }
+    catch (err) {
+        host.warn(`Clean-up failed: ${describeError(err)}`);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/commandstats.ts
@@ -25830,181 +29012,403 @@ function renderComment(report, opts = {}) {
     return renderReport(report, 'comment', opts);
 }
 
-// EXTERNAL MODULE: external "node:net"
-var external_node_net_ = __nccwpck_require__(7030);
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: ./src/provision/exec.ts
+;// CONCATENATED MODULE: ./src/render/timeline.ts
+/** The "memory during the step" sections: the sampled peak, a Mermaid timeline and the `run` command. Pure: report in, markdown out. */
 
 
+
+/** GitHub renders a few hundred points, but about 100 is what a reader can see. */
+const MAX_CHART_POINTS = 100;
 /**
- * Runs a command with an argument array (never through a shell), bounded in time. Never throws:
- * the caller turns the result into a message that fits.
+ * Cuts the time from the first point to the last into at most `maxPoints` equal stretches and
+ * keeps the highest value of each, so the chart's points are evenly spaced in time (as Mermaid
+ * draws them) and no peak is lost. A stretch whose points are all null (Redis unreachable) is
+ * null; a stretch with no point at all (samples sparser than stretches) repeats its neighbour.
  */
-function runTool(binary, args, opts) {
-    return new Promise((resolve) => {
-        let stdout = '';
-        let stderr = '';
-        let timedOut = false;
-        let settled = false;
-        const finish = (result) => {
-            if (settled)
-                return;
-            settled = true;
-            clearTimeout(timer);
-            resolve({ ...result, stdout, stderr, timedOut });
-        };
-        const child = (0,external_node_child_process_namespaceObject.spawn)(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-        const timer = setTimeout(() => {
-            timedOut = true;
-            stderr += `\n${binary} ${args[0] ?? ''} timed out after ${formatDuration(opts.timeoutMs)}`;
-            child.kill('SIGKILL');
-        }, opts.timeoutMs);
-        const lines = (push) => {
-            let partial = '';
-            return (d) => {
-                const text = d.toString();
-                push(text);
-                if (!opts.onLine)
-                    return;
-                partial += text;
-                const parts = partial.split(/\r?\n|\r/);
-                partial = parts.pop() ?? '';
-                for (const p of parts)
-                    if (p.trim() !== '')
-                        opts.onLine(p);
-            };
-        };
-        child.stdout.on('data', lines((s) => (stdout += s)));
-        child.stderr.on('data', lines((s) => (stderr += s)));
-        child.on('error', (err) => {
-            if (err.code === 'ENOENT')
-                finish({ code: null, notFound: true });
-            else {
-                stderr += `\n${err.message}`;
-                finish({ code: null, notFound: false });
-            }
-        });
-        child.on('close', (code) => finish({ code, notFound: false }));
+function downsampleMax(points, maxPoints) {
+    if (points.length === 0)
+        return [];
+    const start = Math.min(...points.map((p) => p.t));
+    const span = Math.max(...points.map((p) => p.t)) - start;
+    const n = Math.max(1, Math.min(maxPoints, points.length));
+    if (span <= 0)
+        return [{ t: start, v: maxOf(points.map((p) => p.v)) }];
+    const width = span / n;
+    const buckets = Array.from({ length: n }, () => ({ seen: false, v: null }));
+    for (const p of points) {
+        const b = buckets[Math.min(n - 1, Math.floor((p.t - start) / width))];
+        b.seen = true;
+        if (p.v !== null)
+            b.v = b.v === null ? p.v : Math.max(b.v, p.v);
+    }
+    let last = buckets.find((b) => b.seen)?.v ?? null;
+    return buckets.map((b, i) => {
+        if (b.seen)
+            last = b.v;
+        return { t: start + i * width, v: b.seen ? b.v : last };
     });
 }
-
-;// CONCATENATED MODULE: ./src/provision/runtime.ts
+function maxOf(values) {
+    const nums = values.filter((v) => v !== null);
+    return nums.length > 0 ? Math.max(...nums) : null;
+}
+/** The unit that keeps a chart's numbers short. */
+function unitFor(max) {
+    if (max >= 1024 ** 3)
+        return { name: 'GB', size: 1024 ** 3 };
+    if (max >= 1024 ** 2)
+        return { name: 'MB', size: 1024 ** 2 };
+    return { name: 'KB', size: 1024 };
+}
+function round(n) {
+    return Math.round(n * 100) / 100;
+}
+/** Milliseconds from `start` to an ISO time. */
+function since(start, at) {
+    return Date.parse(at) - Date.parse(start);
+}
 /**
- * What differs between docker and podman, as data: the code that runs them is shared
- * (container.ts), and these texts and builders are pure so both can be tested with plain strings.
+ * The Mermaid `xychart-beta` of used_memory over the step, with maxmemory as a flat second line
+ * when it is set. `ends` (the before and after snapshots) add their used_memory at their time, so
+ * a step shorter than one interval still has a line. Null when no sample reached Redis.
  */
-const RUNTIMES = {
-    docker: {
-        name: 'docker',
-        binary: 'docker',
-        errors: {
-            'engine-down': [
-                /Cannot connect to the Docker daemon/i,
-                /permission denied while trying to connect to the Docker daemon/i,
-                /error during connect/i,
-                /docker daemon is not running/i
-            ],
-            'no-such-image': [
-                /manifest unknown/i,
-                /pull access denied/i,
-                /repository does not exist/i,
-                /No such image/i,
-                /manifest for .* not found/i,
-                /invalid reference format/i
-            ],
-            'port-in-use': [/port is already allocated/i, /address already in use/i],
-            'name-in-use': [/The container name .* is already in use/i, /Conflict\. The container name/i],
-            'no-such-container': [/No such container/i, /No such object/i]
-        },
-        engineHint: 'Start the Docker daemon (self-hosted: systemctl start docker, and add the runner user to the docker group), or use container-runtime: podman.'
+function timelineChart(samples, startedAt, maxmemory, ends = []) {
+    const points = [...samples.map((s) => ({ at: s.at, v: s.connected ? s.usedMemory : null })), ...ends.map((e) => ({ at: e.takenAt, v: e.memory.usedMemory }))]
+        .map((p) => ({ t: Math.max(0, since(startedAt, p.at)), v: p.v }))
+        .sort((a, b) => a.t - b.t);
+    if (!points.some((p) => p.v !== null))
+        return null;
+    const series = downsampleMax(points, MAX_CHART_POINTS);
+    const peak = maxOf(series.map((p) => p.v)) ?? 0;
+    const top = Math.max(peak, maxmemory ?? 0);
+    const unit = unitFor(top);
+    const startSeconds = round(Math.min(...points.map((p) => p.t)) / 1000);
+    const endSeconds = round(Math.max(...points.map((p) => p.t)) / 1000);
+    const lines = [
+        '```mermaid',
+        // Mermaid's default palette draws the first line in a pale lavender that is hard to see on white.
+        `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${CHART_COLOURS}"}}}}%%`,
+        'xychart-beta',
+        `    title "Used memory during the step (${unit.name})"`,
+        `    x-axis "Seconds into the step" ${startSeconds} --> ${endSeconds > startSeconds ? endSeconds : startSeconds + 1}`,
+        `    y-axis "${unit.name}" 0 --> ${round((top * 1.05) / unit.size) || 1}`,
+        `    line [${series.map((p) => round((p.v ?? 0) / unit.size)).join(', ')}]`
+    ];
+    if (maxmemory)
+        lines.push(`    line [${series.map(() => round(maxmemory / unit.size)).join(', ')}]`);
+    lines.push('```');
+    return lines.join('\n');
+}
+/** used_memory in blue, maxmemory in red (GitHub's own accent colours). */
+const CHART_COLOURS = '#0969da, #cf222e';
+function when(sampling, at) {
+    return `${size_formatDuration(Math.max(0, since(sampling.startedAt, at)))} into the step`;
+}
+/** The sampled peak next to INFO's lifetime peak, saying which one the checks judged. */
+function peakTable(report) {
+    const sampling = report.sampling;
+    const judged = report.peak?.source;
+    const mark = (yes) => (yes ? '**judged**' : 'not judged');
+    const rows = ['| Peak | Memory | When | |', '|---|---:|---|---|'];
+    const peak = sampling?.summary.peak;
+    // stepPeak judges the highest of the samples and the two snapshots: mark the one that won.
+    const snapshotHigher = judged === 'sampled' && peak !== null && peak !== undefined && (report.peak?.bytes ?? 0) > peak.bytes;
+    rows.push(sampling && peak
+        ? `| Sampled: the highest used_memory of ${plural(sampling.summary.connectedCount, 'sample')}, every ${size_formatDuration(sampling.intervalMs)} | ${formatBytes(peak.bytes)} | ${when(sampling, peak.at)} | ${mark(judged === 'sampled' && !snapshotHigher)} |`
+        : `| Sampled | no sample reached Redis | | not judged |`);
+    if (snapshotHigher) {
+        rows.push(`| The snapshot before or after the step, higher than every sample | ${formatBytes(report.peak?.bytes ?? 0)} | | **judged** |`);
+    }
+    const lifetime = report.after?.memory.usedMemoryPeak ?? null;
+    rows.push(`| INFO used_memory_peak: since Redis started, never reset | ${lifetime === null ? 'not reported by this server' : formatBytes(lifetime)} | | ${mark(judged === 'info-peak')} |`);
+    if (judged === 'before-after')
+        rows.push(`| The larger of used_memory before and after | ${formatBytes(report.peak?.bytes ?? 0)} | | **judged** |`);
+    return rows.join('\n');
+}
+/** What the command did, and the OOM lines of its output in a block the output cannot break. */
+function commandText(c) {
+    const ended = c.exitCode === 0 ? 'succeeded' : c.exitCode !== null ? `failed with exit code ${c.exitCode}` : `was stopped by ${c.signal ?? 'a signal'}`;
+    const out = [`The command ${codeText(c.command.replace(/\s+/g, ' '), { maxLength: 200 })} ${ended} after ${size_formatDuration(c.durationMs)}.`];
+    if (c.oomLines > 0) {
+        const n = c.oomLines === 1 ? '1 line of its output carries' : `${c.oomLines.toLocaleString('en-US')} lines of its output carry`;
+        const first = c.oomQuotes.length < c.oomLines ? `; the first ${c.oomQuotes.length}` : '';
+        out.push('', `${n} Redis's OOM message${first}:`, '', fencedBlock(c.oomQuotes.join('\n')));
+    }
+    else {
+        out.push('', "No line of its output carries Redis's OOM message.");
+    }
+    return out.join('\n');
+}
+/** When OOM errors and evictions first appeared, and when Redis did not answer. */
+function sampleFacts(sampling) {
+    const s = sampling.summary;
+    const facts = [];
+    if (s.firstOomAt)
+        facts.push(`Redis first refused a command with OOM ${when(sampling, s.firstOomAt)}.`);
+    if (s.firstEvictionAt)
+        facts.push(`Redis first evicted keys ${when(sampling, s.firstEvictionAt)}.`);
+    for (const g of s.gaps) {
+        const end = g.to ? `until ${when(sampling, g.to)}` : 'until sampling stopped';
+        const why = g.error ? `: ${escapeMarkdown(g.error, { prose: true, maxLength: 200 })}` : '';
+        facts.push(`Redis did not answer from ${when(sampling, g.from)} ${end} (${g.samples} sample${g.samples === 1 ? '' : 's'}${why}).`);
+    }
+    return facts;
+}
+/** The peak table, the facts and the chart; `withChart: false` for the short form. */
+function samplingText(report, sampling, variant, withChart) {
+    const out = [variant === 'summary' ? '### Memory during the step' : '**Memory during the step**', '', peakTable(report)];
+    const facts = sampleFacts(sampling);
+    if (facts.length > 0)
+        out.push('', ...facts.map((f) => `- ${f}`));
+    const maxmemory = report.after?.memory.maxmemory ?? report.before?.memory.maxmemory ?? null;
+    const ends = [report.before, report.after].filter((x) => x !== null);
+    const chart = withChart ? timelineChart(sampling.samples, sampling.startedAt, maxmemory, ends) : null;
+    if (chart) {
+        const legend = [
+            'Each point is the highest used_memory in its stretch of time, from the snapshot before the step to the one after it.',
+            maxmemory ? `The flat line is maxmemory (${formatBytes(maxmemory)}).` : '',
+            sampling.summary.gaps.length > 0 ? 'Stretches where Redis did not answer show as 0.' : ''
+        ].filter(Boolean);
+        out.push('', chart, '', legend.join(' '));
+    }
+    return out.join('\n');
+}
+/** The sampled timeline and the `run` command in the summary and the PR comment, and hints under the breaches. */
+const samplingExtension = {
+    sections(report, variant) {
+        const sections = [];
+        if (report.command) {
+            sections.push({ id: 'command', label: 'the command run', importance: 70, placement: 'main', text: commandText(report.command) });
+        }
+        const sampling = report.sampling;
+        if (sampling) {
+            sections.push({
+                id: 'timeline',
+                label: 'memory timeline',
+                importance: 60,
+                placement: 'main',
+                text: samplingText(report, sampling, variant, true),
+                short: samplingText(report, sampling, variant, false)
+            });
+        }
+        return sections;
     },
-    podman: {
-        name: 'podman',
-        binary: 'podman',
-        errors: {
-            'engine-down': [/Cannot connect to Podman/i, /unable to connect to Podman socket/i],
-            'no-such-image': [
-                /manifest unknown/i,
-                /image not known/i,
-                /name unknown/i,
-                /short-name .* did not resolve/i,
-                /requested access to the resource is denied/i,
-                /repository .* not found/i,
-                /invalid reference format/i
-            ],
-            'port-in-use': [/address already in use/i, /port is already allocated/i],
-            'name-in-use': [/the container name .* is already in use/i, /that name is already in use/i],
-            'no-such-container': [/no such container/i, /no container with name or ID/i, /no such object/i]
-        },
-        engineHint: 'Check that podman works for the runner user (podman info), or use container-runtime: docker.'
+    breachHints(report, check) {
+        const sampling = report.sampling;
+        const hints = [];
+        const sampledPeak = sampling?.summary.peak;
+        if ((check === 'peak-memory' || check === 'memory-percent') && sampling && sampledPeak && report.peak?.source === 'sampled') {
+            // The judged peak is the highest of the samples and both snapshots: name the moment only when a sample set it.
+            if (sampledPeak.bytes >= (report.peak.bytes ?? 0)) {
+                hints.push(`Sampling saw the peak ${when(sampling, sampledPeak.at)}; see the timeline.`);
+            }
+            else {
+                hints.push('The peak was in a snapshot before or after the step: no sample caught memory that high.');
+            }
+        }
+        if (check === 'oom') {
+            if (sampling?.summary.firstOomAt)
+                hints.push(`Redis first refused a command with OOM ${when(sampling, sampling.summary.firstOomAt)}.`);
+            if (report.command && report.command.oomLines > 0) {
+                hints.push(`${report.command.oomLines.toLocaleString('en-US')} line${report.command.oomLines === 1 ? '' : 's'} of the command's output carry the OOM message (quoted below).`);
+            }
+        }
+        if (check === 'evictions' && sampling?.summary.firstEvictionAt) {
+            hints.push(`Redis first evicted keys ${when(sampling, sampling.summary.firstEvictionAt)}.`);
+        }
+        return hints;
     }
 };
-/** The port Redis listens on inside the container. */
-const CONTAINER_PORT = 6379;
-/** Classifies a runtime's error text. The order matters: a failed pull also mentions the image. */
-function classify(runtime, stderr) {
-    const order = ['engine-down', 'name-in-use', 'port-in-use', 'no-such-container', 'no-such-image'];
-    for (const failure of order) {
-        if (runtime.errors[failure].some((re) => re.test(stderr)))
-            return failure;
-    }
-    return 'other';
-}
-/** The last meaningful line of a runtime's error output, for a one-line message. */
-function lastLine(text) {
-    const lines = text
-        .split('\n')
-        .map((l) => l.trim())
-        .filter((l) => l !== '');
-    const line = lines[lines.length - 1] ?? '';
-    return line.replace(/^Error( response from daemon)?:\s*/i, '');
-}
+
+;// CONCATENATED MODULE: ./src/keys/render.ts
 /**
- * `run` arguments. The port is published on 127.0.0.1 only, so an unprotected Redis on a
- * self-hosted runner is not open to the network; `--pull=never` because the action pulled first.
+ * The key analysis in the job summary and the PR comment, as a ReportExtension: sections for the
+ * keys left behind, keys in the wrong DB and memory by prefix, and lines under the breaches.
+ * Pure: report in, text out. Key names are untrusted: they go through codeText.
  */
-function runArgs(spec) {
-    const publish = spec.port === 0 ? `127.0.0.1::${CONTAINER_PORT}` : `127.0.0.1:${spec.port}:${CONTAINER_PORT}`;
-    return [
-        'run',
-        '--detach',
-        '--name',
-        spec.name,
-        '--publish',
-        publish,
-        '--pull=never',
-        '--label',
-        'redis-memory-guard=1',
-        ...spec.options,
-        spec.image,
-        ...spec.serverArgs
-    ];
+
+
+
+const n = (x) => x.toLocaleString('en-US');
+/** Longer names are cut: a 1 MB key name must not fill the summary. */
+const NAME_LIMIT = 120;
+/** A key or prefix name for a table cell: monospace, escaped, and marked when its bytes are not UTF-8. */
+function nameCell(name) {
+    const text = name.key ?? name.prefix ?? '';
+    const binary = name.keyBase64 ?? name.prefixBase64;
+    return `${codeText(text, { maxLength: NAME_LIMIT })}${binary ? ' _(binary)_' : ''}`;
 }
-/** Server arguments for the limits and password the inputs ask for. */
-function limitArgs(opts) {
-    const args = [];
-    if (opts.maxmemory !== undefined)
-        args.push('--maxmemory', String(opts.maxmemory));
-    if (opts.maxmemoryPolicy !== undefined)
-        args.push('--maxmemory-policy', opts.maxmemoryPolicy);
-    if (opts.password !== undefined)
-        args.push('--requirepass', opts.password);
-    return args;
+function ttlText(k) {
+    if (k.ttl === 'unknown')
+        return 'TTL not checked';
+    return k.ttl === 'none' ? 'no TTL' : `TTL ${size_formatDuration((k.ttlSeconds ?? 0) * 1000)}`;
 }
-/** Arguments with the value after `--requirepass` replaced, for a log line. */
-function maskArgs(args) {
-    return args.map((a, i) => (i > 0 && args[i - 1] === '--requirepass' ? '***' : a));
+function samplesCell(g, max) {
+    const shown = g.samples.slice(0, max).map((s) => `${nameCell(s)} (${ttlText(s)})`);
+    const more = g.keys - shown.length;
+    return shown.join('<br>') + (more > 0 ? `<br>… and ${n(more)} more` : '');
 }
-/** The host port from `<runtime> port NAME 6379/tcp` output (`127.0.0.1:41157`, maybe one line per address). */
-function parsePortOutput(text) {
-    for (const line of text.split('\n')) {
-        const m = /:(\d+)\s*$/.exec(line.trim());
-        if (m)
-            return Number(m[1]);
+function leakTable(groups, memory, samples) {
+    const lines = [`| DB | Prefix | Keys | Without TTL |${memory ? ' Memory |' : ''} Examples |`, `|---:|---|---:|---:|${memory ? '---:|' : ''}---|`];
+    for (const g of groups) {
+        lines.push(`| ${g.db} | ${nameCell(g)} | ${n(g.keys)} | ${n(g.withoutTtl)} |${memory ? ` ${formatBytes(g.bytes)} |` : ''} ${samplesCell(g, samples)} |`);
     }
-    return null;
+    return lines;
 }
+function perDb(byDb) {
+    return Object.entries(byDb)
+        .map(([db, c]) => `DB ${db}: ${n(c)}`)
+        .join(', ');
+}
+/** One sentence about the keys left behind. */
+function leakedSentence(k) {
+    const l = k.leaked;
+    if (!l)
+        return k.leakedUnavailable ?? 'Not measured.';
+    if (l.count === 0)
+        return k.complete ? 'No key was left behind: every key after the step was there before it.' : 'No new key in the part of the keyspace scanned.';
+    return (`**${l.exact ? '' : 'at least '}${plural(l.count, 'key')}** present after the step and not before (${perDb(l.byDb)}); ` +
+        `**${n(l.withoutTtl)} without a TTL** (these stay until deleted), ${n(l.withTtl)} with a TTL` +
+        (k.memoryUsage ? `; ${formatBytes(l.bytes)} by MEMORY USAGE.` : '.'));
+}
+/** Leaked keys: exact names by prefix, with their TTL status. */
+function leakedKeysSection(k, rows = 20, samples = 5) {
+    const out = ['### Keys left behind', '', leakedSentence(k), ''];
+    const l = k.leaked;
+    if (!l || l.count === 0)
+        return out;
+    if (!l.exact)
+        out.push('The scan after the step stopped at key-scan-budget: these are the new keys in the part it reached.', '');
+    out.push(...leakTable(l.groups.slice(0, rows), k.memoryUsage, samples), '');
+    if (l.groups.length > rows)
+        out.push(`${n(l.groups.length - rows)} more prefixes are in the JSON report.`, '');
+    if (l.namesCapped)
+        out.push('Only the first names of each prefix are listed; the counts are complete.', '');
+    return out;
+}
+/** Keys that appeared outside expected-db. */
+function wrongDbSection(k, rows = 20, samples = 5) {
+    const w = k.wrongDb;
+    if (!w || w.keys === 0)
+        return [];
+    const out = ['### Keys in the wrong database', '', `The tests should use DB ${w.expectedDb}, but ${plural(w.keys, 'new key')} appeared elsewhere (${perDb(w.byDb)}).`, ''];
+    if (w.groups.length > 0)
+        out.push(...leakTable(w.groups.slice(0, rows), k.memoryUsage, samples), '');
+    return out;
+}
+function prefixRows(rows, memory) {
+    const lines = [`| DB | Prefix | Keys |${memory ? ' Memory | Share |' : ''}`, `|---:|---|---:|${memory ? '---:|---:|' : ''}`];
+    for (const p of rows) {
+        const est = p.estimated ? ' ≈' : '';
+        const mem = memory ? ` ${formatBytes(p.bytes)}${est} | ${p.share === null ? '' : `${(p.share * 100).toFixed(1)}%`} |` : '';
+        lines.push(`| ${p.db} | ${nameCell(p)} | ${n(p.keys)}${est} |${mem}`);
+    }
+    return lines;
+}
+/** Largest prefixes by memory and by count, and the largest keys, after the step. */
+function keySpaceSection(k, rows = 10) {
+    const out = [];
+    if (k.totalKeys === 0) {
+        out.push('No keys after the step.', '');
+        return [...out, ...render_scanFacts(k)];
+    }
+    if (k.memoryUsage) {
+        out.push(`${n(k.totalKeys)} keys, ${formatBytes(k.totalBytes)} by MEMORY USAGE. Largest prefixes by memory:`, '', ...prefixRows(k.topPrefixesByMemory.slice(0, rows), true), '');
+        out.push('Most keys:', '', ...prefixRows(k.topPrefixesByCount.slice(0, rows), true), '');
+        out.push('Largest keys:', '', '| DB | Key | Memory | TTL |', '|---:|---|---:|---|');
+        for (const key of k.topKeys.slice(0, rows))
+            out.push(`| ${key.db} | ${nameCell(key)} | ${formatBytes(key.bytes)} | ${ttlText(key)} |`);
+        out.push('');
+    }
+    else {
+        out.push(`${n(k.totalKeys)} keys. Prefixes with the most keys:`, '', ...prefixRows(k.topPrefixesByCount.slice(0, rows), false), '');
+    }
+    return [...out, ...render_scanFacts(k)];
+}
+function render_scanFacts(k) {
+    const lines = [`- ${k.memoryUsageNote}`];
+    const scans = k.before ? [['before', k.before], ['after', k.after]] : [['after', k.after]];
+    for (const [when, s] of scans) {
+        const partial = s.dbs.filter((d) => !d.complete);
+        const how = s.method === 'lua' ? 'SCAN with one Lua call per batch' : 'SCAN with one pipeline per batch';
+        const failed = s.method === 'lua' ? 'the raw pipelined scan' : 'the Lua fast path';
+        const fallback = s.fallbackReason ? ` (${failed} failed: ${escapeMarkdown(s.fallbackReason, { prose: true, maxLength: 300 })})` : '';
+        const stop = partial.length === 0
+            ? 'every key seen'
+            : `stopped at key-scan-budget; ${partial.map((d) => `DB ${d.db}: ${n(d.scanned)} of ${n(d.dbsize)} keys seen`).join(', ')}; figures marked ≈ are extrapolated by DBSIZE`;
+        lines.push(`- Key scan ${when} the step: ${size_formatDuration(s.durationMs)}, ${how}${fallback}, ${stop}.`);
+    }
+    if (k.settings.ignoreKeys.length > 0) {
+        const ignored = k.after.dbs.reduce((s, d) => s + d.ignored, 0);
+        lines.push(`- Left out by ignore-keys (${k.settings.ignoreKeys.map((p) => codeText(p, { maxLength: 100 })).join(', ')}): ${n(ignored)} keys.`);
+    }
+    lines.push(`- Prefixes: key names split on ${codeText(k.settings.keyDelimiter)}, first ${k.settings.prefixDepth} parts, ids (numbers, UUIDs, hex, ULIDs) as \\*.`);
+    return lines;
+}
+function render_details(summary, body) {
+    return `<details><summary>${summary}</summary>\n\n${body.join('\n').trim()}\n\n</details>`;
+}
+const join = (lines) => lines.join('\n').trim();
+/** The key sections for one variant; none when the report has no key analysis. */
+function keySections(report, variant) {
+    const k = report.keys;
+    if (!k)
+        return [];
+    const comment = variant === 'comment';
+    const sections = [];
+    const leakedAny = (k.leaked?.count ?? 0) > 0 || k.leaked === null;
+    if (leakedAny || !comment) {
+        sections.push({
+            id: 'keys-leaked',
+            label: 'keys left behind',
+            importance: 70,
+            placement: 'main',
+            text: join(leakedKeysSection(k, comment ? 8 : 20, comment ? 3 : 5)),
+            short: join(leakedKeysSection(k, 3, 1))
+        });
+    }
+    const wrong = wrongDbSection(k, comment ? 5 : 20, comment ? 2 : 5);
+    if (wrong.length > 0) {
+        sections.push({ id: 'keys-wrong-db', label: 'keys in the wrong database', importance: 72, placement: 'main', text: join(wrong), short: join(wrongDbSection(k, 2, 1)) });
+    }
+    sections.push({
+        id: 'keys-prefixes',
+        label: 'memory by key prefix',
+        importance: 30,
+        placement: 'details',
+        text: render_details('Memory by key prefix and the largest keys', keySpaceSection(k, comment ? 5 : 10)),
+        short: render_details('Memory by key prefix and the largest keys', keySpaceSection(k, 3))
+    });
+    return sections;
+}
+/** Lines under the leaked-keys and wrong-db breaches: where the keys are. */
+function keyBreachHints(report, check) {
+    const k = report.keys;
+    if (!k)
+        return [];
+    const top = (groups) => groups
+        .slice(0, 3)
+        .map((g) => `${nameCell(g)} in DB ${g.db}: ${n(g.keys)} (${n(g.withoutTtl)} without a TTL)`)
+        .join('; ');
+    if (check === 'leaked-keys' && k.leaked && k.leaked.groups.length > 0)
+        return [`Mostly ${top(k.leaked.groups)}.`];
+    if (check === 'wrong-db' && k.wrongDb && k.wrongDb.groups.length > 0)
+        return [`In the wrong DB: ${top(k.wrongDb.groups)}.`];
+    return [];
+}
+const keyAnalysisExtension = {
+    sections: keySections,
+    breachHints: (report, check) => keyBreachHints(report, check)
+};
+
+;// CONCATENATED MODULE: ./src/render/extensions.ts
+
+
+/**
+ * The extensions the action renders with. Key analysis and sampling each add one import and one
+ * entry here (e.g. `keyAnalysisExtension`); the action's code does not change.
+ */
+const REPORT_EXTENSIONS = [samplingExtension, keyAnalysisExtension];
 
 ;// CONCATENATED MODULE: ./src/cli/target.ts
 /** Where Redis is for the CLI: --url, --container (podman or docker), or the default URL. */
@@ -26022,22 +29426,6 @@ function defaultUrl(env) {
 function isLocalHost(host) {
     return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
-/**
- * Reads `podman port` / `docker port` output (`0.0.0.0:32768`, `[::]:32768`, one line per binding)
- * into the address to connect to; wildcard addresses mean this machine.
- */
-function target_parsePortOutput(text) {
-    const bindings = text
-        .split('\n')
-        .map((l) => /^\s*(?:\[([^\]]*)\]|([^\s:]*)):(\d+)\s*$/.exec(l))
-        .filter((m) => m !== null)
-        .map((m) => ({ ipv6: m[1] !== undefined, addr: m[1] ?? m[2], port: Number(m[3]) }));
-    const pick = bindings.find((b) => !b.ipv6) ?? bindings[0];
-    if (!pick)
-        return null;
-    const wildcard = pick.addr === '' || pick.addr === '0.0.0.0' || pick.addr === '::';
-    return { host: wildcard ? (pick.ipv6 ? '::1' : '127.0.0.1') : pick.addr, port: pick.port };
-}
 /** Asked in this order: podman is what the tests here and many laptops have. */
 const CONTAINER_RUNTIMES = ['podman', 'docker'];
 const TOOL_TIMEOUT_MS = 15_000;
@@ -26049,34 +29437,34 @@ async function containerAddress(name, runtimes = CONTAINER_RUNTIMES) {
     const tried = [];
     let installed = 0;
     for (const runtimeName of runtimes) {
-        const rt = RUNTIMES[runtimeName];
-        const port = await runTool(rt.binary, ['port', name, `${CONTAINER_PORT}/tcp`], { timeoutMs: TOOL_TIMEOUT_MS });
+        const rt = runtime_RUNTIMES[runtimeName];
+        const port = await exec_runTool(rt.binary, ['port', name, `${runtime_CONTAINER_PORT}/tcp`], { timeoutMs: TOOL_TIMEOUT_MS });
         if (port.notFound)
             continue;
         installed++;
         if (port.code === 0) {
-            const address = target_parsePortOutput(port.stdout);
+            const address = runtime_parsePortOutput(port.stdout);
             if (address)
                 return { ...address, runtime: runtimeName };
         }
-        const failure = classify(rt, port.stderr);
+        const failure = runtime_classify(rt, port.stderr);
         if (failure === 'engine-down' || failure === 'no-such-container') {
             tried.push(`${runtimeName}: ${failure === 'engine-down' ? 'its engine is not running' : 'no such container'}`);
             continue;
         }
-        const state = await runTool(rt.binary, ['inspect', '--format', '{{.State.Running}}', name], { timeoutMs: TOOL_TIMEOUT_MS });
+        const state = await exec_runTool(rt.binary, ['inspect', '--format', '{{.State.Running}}', name], { timeoutMs: TOOL_TIMEOUT_MS });
         if (state.code === 0 && state.stdout.trim() === 'true') {
-            throw new UserError(`Container "${name}" (${runtimeName}) does not publish port ${CONTAINER_PORT}. Start it with -p ${CONTAINER_PORT}:${CONTAINER_PORT} (e.g. ${runtimeName} run -d -p 6379:6379 redis:7), or give --url.`);
+            throw new src_errors/* UserError */.yo(`Container "${name}" (${runtimeName}) does not publish port ${runtime_CONTAINER_PORT}. Start it with -p ${runtime_CONTAINER_PORT}:${runtime_CONTAINER_PORT} (e.g. ${runtimeName} run -d -p 6379:6379 redis:7), or give --url.`);
         }
         if (state.code === 0) {
-            throw new UserError(`Container "${name}" (${runtimeName}) is not running. Start it with \`${runtimeName} start ${name}\`.`);
+            throw new src_errors/* UserError */.yo(`Container "${name}" (${runtimeName}) is not running. Start it with \`${runtimeName} start ${name}\`.`);
         }
-        tried.push(`${runtimeName}: ${lastLine(port.stderr) || 'not found'}`);
+        tried.push(`${runtimeName}: ${runtime_lastLine(port.stderr) || 'not found'}`);
     }
     if (installed === 0) {
-        throw new UserError(`--container needs podman or docker, and neither is installed here. Give the address with --url instead.`);
+        throw new src_errors/* UserError */.yo(`--container needs podman or docker, and neither is installed here. Give the address with --url instead.`);
     }
-    throw new UserError(`No container named "${name}" (${tried.join('; ')}). \`podman ps\` or \`docker ps\` lists the running ones.`);
+    throw new src_errors/* UserError */.yo(`No container named "${name}" (${tried.join('; ')}). \`podman ps\` or \`docker ps\` lists the running ones.`);
 }
 /**
  * The target for `--container`: the container's address, with user, password and DB from --url
@@ -26102,180 +29490,7 @@ function probe(host, port, timeoutMs = 1000) {
     });
 }
 
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: ./src/net.ts
-
-/** A port nobody listens on right now on `host` (the kernel picks it). */
-function freePort(host = '127.0.0.1') {
-    return new Promise((resolve, reject) => {
-        const srv = (0,external_node_net_.createServer)();
-        srv.unref();
-        srv.once('error', reject);
-        srv.listen(0, host, () => {
-            const addr = srv.address();
-            const port = typeof addr === 'object' && addr ? addr.port : 0;
-            srv.close(() => resolve(port));
-        });
-    });
-}
-/** True when nothing listens on `port` on `host`. */
-function portIsFree(port, host = '127.0.0.1') {
-    return new Promise((resolve) => {
-        const srv = createServer();
-        srv.unref();
-        srv.once('error', () => resolve(false));
-        srv.listen(port, host, () => srv.close(() => resolve(true)));
-    });
-}
-
-;// CONCATENATED MODULE: ./src/provision/ready.ts
-
-
-/**
- * Waits until something on host:port answers PING. A reply that asks for a password counts:
- * the server is up, and the real connection says whether the password fits. `-LOADING` does not.
- */
-async function waitForPing(opts) {
-    const started = Date.now();
-    const deadline = started + opts.timeoutMs;
-    const interval = opts.intervalMs ?? 50;
-    let goneReason = null;
-    let checking = false;
-    let lastCheck = started;
-    let lastError = 'no answer yet';
-    for (;;) {
-        if (goneReason !== null)
-            return { ready: false, ms: Date.now() - started, reason: goneReason, gone: true };
-        const reply = await ping(opts.host, opts.port, Math.max(100, Math.min(1000, deadline - Date.now())));
-        if (reply.ok)
-            return { ready: true, ms: Date.now() - started };
-        lastError = reply.error;
-        if (opts.gone && !checking && Date.now() - lastCheck >= 500) {
-            checking = true;
-            opts
-                .gone()
-                .then((r) => (goneReason = r))
-                .catch(() => { })
-                .finally(() => {
-                checking = false;
-                lastCheck = Date.now();
-            });
-        }
-        if (Date.now() + interval > deadline)
-            return { ready: false, ms: Date.now() - started, reason: lastError, gone: false };
-        await connection_sleep(interval);
-    }
-}
-/** One PING over a fresh socket. */
-function ping(host, port, timeoutMs) {
-    return new Promise((resolve) => {
-        const sock = new external_node_net_.Socket();
-        let text = '';
-        const done = (r) => {
-            sock.destroy();
-            resolve(r);
-        };
-        sock.setTimeout(timeoutMs, () => done({ ok: false, error: 'PING timed out' }));
-        sock.once('error', (err) => done({ ok: false, error: err.code ?? err.message }));
-        sock.once('close', () => done({ ok: false, error: 'connection closed before a reply' }));
-        sock.on('data', (d) => {
-            text += d.toString('utf8');
-            if (!text.includes('\r\n'))
-                return;
-            const line = text.slice(0, text.indexOf('\r\n'));
-            if (line.startsWith('-LOADING'))
-                done({ ok: false, error: 'Redis is loading its data' });
-            else
-                done({ ok: true });
-        });
-        sock.connect(port, host, () => sock.write('PING\r\n'));
-    });
-}
-
-;// CONCATENATED MODULE: ./src/cli/throwaway.ts
-/** A throwaway redis-server on a free port, for `run` when no Redis is there: started, used once, stopped. */
-
-
-
-
-
-
-
-const START_TIMEOUT_MS = 10_000;
-/** Starts redis-server bound to 127.0.0.1 with no persistence, and waits until it accepts connections. */
-async function startThrowaway(binary = 'redis-server') {
-    const port = await freePort();
-    const dir = (0,external_node_fs_namespaceObject.mkdtempSync)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'redis-memory-guard-'));
-    // Its own process group, so Ctrl-C in the terminal reaches the command but not this server:
-    // it must outlive the command for the "after" snapshot, and is stopped by us.
-    const child = (0,external_node_child_process_namespaceObject.spawn)(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        detached: true
-    });
-    let log = '';
-    const keep = (d) => {
-        log = (log + d.toString()).slice(-4000);
-    };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    const spawned = await new Promise((resolve) => {
-        child.once('spawn', () => resolve(null));
-        child.once('error', (err) => resolve(err));
-    });
-    const removeDir = () => (0,external_node_fs_namespaceObject.rmSync)(dir, { recursive: true, force: true });
-    if (spawned) {
-        removeDir();
-        throw new UserError(spawned.code === 'ENOENT'
-            ? `No Redis is listening and ${binary} is not installed, so no throwaway server could be started. Start Redis (e.g. podman run -d -p 6379:6379 redis:7) or give --url or --container.`
-            : `Could not start ${binary}: ${spawned.message}`);
-    }
-    // If the CLI dies unexpectedly, the server must not outlive it.
-    const onExit = () => {
-        if (child.exitCode === null && child.signalCode === null)
-            child.kill('SIGKILL');
-    };
-    process.once('exit', onExit);
-    const gone = async () => child.exitCode !== null || child.signalCode !== null ? `${binary} exited at start: ${lastLines(log)}` : null;
-    const ready = await waitForPing({ host: '127.0.0.1', port, timeoutMs: START_TIMEOUT_MS, intervalMs: 25, gone });
-    if (!ready.ready) {
-        await stopChild(child);
-        process.removeListener('exit', onExit);
-        removeDir();
-        throw new UserError(ready.gone ? `The throwaway ${ready.reason}` : `The throwaway ${binary} on port ${port} did not answer PING within 10 s (${ready.reason}): ${lastLines(log)}`);
-    }
-    let stopped = null;
-    return {
-        url: `redis://127.0.0.1:${port}`,
-        port,
-        pid: child.pid,
-        stop() {
-            stopped ??= (async () => {
-                await stopChild(child);
-                process.removeListener('exit', onExit);
-                removeDir();
-            })();
-            return stopped;
-        }
-    };
-}
-async function stopChild(child) {
-    if (child.exitCode !== null || child.signalCode !== null)
-        return;
-    const exited = new Promise((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-    await exited;
-    clearTimeout(timer);
-}
-function lastLines(log) {
-    return log.trim().split('\n').slice(-3).join(' | ') || '(no output)';
-}
-
 ;// CONCATENATED MODULE: ./src/cli/context.ts
-/** What every command gets: its parsed arguments, the logger and the environment; and the shared steps. */
 
 
 
@@ -26290,13 +29505,59 @@ function lastLines(log) {
 
 /** On a laptop nobody waits 30 s for a Redis that is not running; the action's default suits CI's starting containers. */
 const CLI_CONNECT_TIMEOUT_MS = 5000;
-const ExitCode = { Ok: 0, Fail: 1, Usage: 2 };
-const label = (name) => `--${name}`;
+/** On a laptop runs are short and bursts matter: sample more often than the action's 500 ms. */
+const CLI_SAMPLE_INTERVAL_MS = 100;
+/** The sampler stops itself after this long even if the CLI died without stopping it. */
+const CLI_SAMPLER_MAX_LIFE_MS = 24 * 3_600_000;
+/** How long a throwaway server may take to answer PING. */
+const THROWAWAY_START_MS = 10_000;
+/**
+ * Exit codes: the command's own code when `run`'s command failed; else these. 127 (as a shell
+ * says) when the command could not be started.
+ */
+const ExitCode = { Ok: 0, Fail: 1, Usage: 2, Unreachable: 3, Internal: 4, NotStarted: 127 };
+/** How the CLI names an option in messages: its flag. */
+function flagName(name) {
+    return name === Input.RedisUrl ? '--url' : `--${name}`;
+}
+/** The step engine's host: status lines to stderr, progress lines that overwrite each other on a terminal. */
+function cliHost(ctx) {
+    const debug = flag(ctx.args, 'debug') || ctx.env.ACTIONS_STEP_DEBUG === 'true';
+    return {
+        info: (line) => ctx.log.info(line),
+        warn: (line) => ctx.log.warn(line),
+        debug: (line) => (debug ? ctx.log.info(line) : undefined),
+        progress: (line) => ctx.log.progress(line),
+        endProgress: () => ctx.log.endProgress(),
+        group: (_title, fn) => fn(),
+        optionName: flagName,
+        // On a terminal the scan's progress line overwrites itself, so it may come often.
+        ...(ctx.log.interactive ? { progressEveryMs: 250 } : {})
+    };
+}
+const get = (ctx) => (name) => stringOption(ctx.args, name);
 function thresholds(ctx) {
-    return readThresholds((name) => stringOption(ctx.args, name), label);
+    return readThresholds(get(ctx), flagName);
 }
 function connectTimeout(ctx) {
-    return readConnectTimeout((name) => stringOption(ctx.args, name), CLI_CONNECT_TIMEOUT_MS, label);
+    return readConnectTimeout(get(ctx), CLI_CONNECT_TIMEOUT_MS, flagName);
+}
+/** The key analysis's options, read by the action's own reader (same names as its inputs). */
+function keySettings(ctx) {
+    return readKeySettings(get(ctx));
+}
+function sampleInterval(ctx) {
+    return readSampleInterval(get(ctx), CLI_SAMPLE_INTERVAL_MS, flagName);
+}
+/** The step engine's configuration from the flags. */
+function stepConfig(ctx, target, workDir, keys) {
+    return {
+        target,
+        connectTimeoutMs: connectTimeout(ctx),
+        keys,
+        sampling: { intervalMs: sampleInterval(ctx), maxLifeMs: CLI_SAMPLER_MAX_LIFE_MS },
+        workDir
+    };
 }
 /** Which output was asked for; --json and --markdown exclude each other. */
 function outputFormat(ctx) {
@@ -26306,10 +29567,18 @@ function outputFormat(ctx) {
         throw new UsageError('Give --json or --markdown, not both.', ctx.command);
     return json ? 'json' : markdown ? 'markdown' : 'terminal';
 }
-/** Finds Redis: --container, --url, or the default URL; `run` may start a throwaway server when nothing listens locally. */
+/**
+ * Finds Redis: --container, --url, or the default URL. `run` starts a throwaway server with
+ * --throwaway, or when nothing listens on the default URL on this machine.
+ */
 async function locateRedis(ctx, allowThrowaway) {
     const url = stringOption(ctx.args, 'url');
     const container = stringOption(ctx.args, 'container');
+    if (allowThrowaway && flag(ctx.args, 'throwaway')) {
+        if (url !== '' || container !== '')
+            throw new UsageError('--throwaway starts its own server: give it without --url and --container.', ctx.command);
+        return startThrowaway(ctx, 'As asked (--throwaway)');
+    }
     if (container !== '') {
         const address = await containerAddress(container);
         const target = containerTarget(address, url || undefined);
@@ -26321,47 +29590,60 @@ async function locateRedis(ctx, allowThrowaway) {
     const fromEnv = Boolean(ctx.env.REDIS_URL?.trim());
     const target = target_parseRedisUrl(defaultUrl(ctx.env), fromEnv ? 'REDIS_URL' : '--url');
     if (allowThrowaway && isLocalHost(target.host) && (await probe(target.host, target.port)) === 'refused') {
-        const throwaway = await startThrowaway();
-        const local = target_parseRedisUrl(`${throwaway.url}${target.db ? `/${target.db}` : ''}`);
-        ctx.log.info(`Nothing listens on ${target.display}${fromEnv ? ' (REDIS_URL)' : ''}: started a throwaway redis-server at ${local.display} ` +
-            `for this run; the command gets it as REDIS_URL. It is stopped afterwards.`);
-        return { target: local, throwaway };
+        return startThrowaway(ctx, `Nothing listens on ${target.display}${fromEnv ? ' (REDIS_URL)' : ''}`);
     }
     return { target, throwaway: null };
 }
+/** A redis-server on a free port, started like the action's binary mode; stopped by the caller, or when the CLI exits. */
+async function startThrowaway(ctx, why) {
+    const host = cliHost(ctx);
+    const settings = readProvisionSettings((name) => name === options_ProvisionInput.Mode ? 'binary' : name === options_ProvisionInput.Port ? '0' : name === options_ProvisionInput.RedisServerPath ? stringOption(ctx.args, name) : '');
+    const quiet = { ...host, info: () => { } };
+    const started = await binary_startBinary(settings, THROWAWAY_START_MS, quiet);
+    // The server runs in its own process group (Ctrl-C reaches the command, not it); it must still not outlive the CLI.
+    const onExit = () => {
+        try {
+            process.kill(started.pid, 'SIGKILL');
+        }
+        catch {
+            // already gone
+        }
+    };
+    process.once('exit', onExit);
+    const target = targetFor(started.host, started.port, undefined);
+    ctx.log.info(`${why}: started a throwaway ${settings.redisServerPath} at ${target.display} for this run; the command gets it as REDIS_URL. It is stopped afterwards.`);
+    let stopped = null;
+    return {
+        target,
+        throwaway: {
+            stop() {
+                stopped ??= binary_stopBinary(started, quiet, { quiet: true }).finally(() => process.removeListener('exit', onExit));
+                return stopped;
+            }
+        }
+    };
+}
 async function context_open(ctx, target) {
-    return connection_connect(target, { timeoutMs: connectTimeout(ctx) });
+    return openConnection(target, connectTimeout(ctx), cliHost(ctx));
 }
 /** Prints the report in the asked-for format and writes --report-path; returns the exit code for its verdict. */
 async function emit(ctx, report, terminal) {
     const format = outputFormat(ctx);
     const reportPath = stringOption(ctx.args, Input.ReportPath);
     if (reportPath !== '') {
-        try {
-            await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(reportPath), { recursive: true });
-            await (0,promises_namespaceObject.writeFile)(reportPath, JSON.stringify(report, null, 2) + '\n');
-        }
-        catch (err) {
-            ctx.log.warn(`Could not write the JSON report to ${reportPath}: ${errors_describeError(err)}`);
-        }
+        const problem = await writeReportFile(reportPath, report);
+        if (problem)
+            ctx.log.warn(problem);
     }
     if (format === 'json')
         ctx.log.report(JSON.stringify(report, null, 2));
     else if (format === 'markdown')
-        ctx.log.report(renderSummary(report));
+        ctx.log.report(renderSummary(report, { extensions: REPORT_EXTENSIONS }));
     else
         ctx.log.report(terminal(report));
     if (reportPath !== '' && format === 'terminal')
         ctx.log.info(`JSON report written to ${reportPath}.`);
     return report.verdict === 'fail' ? ExitCode.Fail : ExitCode.Ok;
-}
-/** The key analysis's options, read by the action's own reader (same names as its inputs). */
-function keySettings(ctx) {
-    return readKeySettings((name) => stringOption(ctx.args, name));
-}
-/** Where the key scan's lines go: its progress lines overwrite each other on a terminal, the rest are status lines. */
-function keyScanLog(ctx) {
-    return (line) => (/^Key scan: [\d,]+ of ~/.test(line) ? ctx.log.progress(line) : ctx.log.info(line));
 }
 
 ;// CONCATENATED MODULE: ./src/cli/terminal.ts
@@ -26489,7 +29771,7 @@ function terminal_renderReport(report, c) {
     if (command) {
         const how = command.signal ? `was stopped by ${command.signal}` : `exited with code ${command.exitCode}`;
         const paint = command.exitCode === 0 ? c.dim : c.red;
-        out.push(paint(`Command \`${command.command}\` ${how} after ${formatDuration(command.durationMs)}.`), '');
+        out.push(paint(`Command \`${command.command}\` ${how} after ${size_formatDuration(command.durationMs)}.`), '');
     }
     for (const e of report.errors)
         out.push(c.yellow(`! ${e}`));
@@ -26517,7 +29799,7 @@ function terminal_renderReport(report, c) {
         const sampled = report.sampling?.summary;
         if (sampled) {
             const gaps = sampled.gaps.length > 0 ? `; Redis did not answer in ${sampled.gaps.length} stretch(es)` : '';
-            out.push(c.dim(`Sampled ${sampled.count === 1 ? 'once' : `${sampled.count} times`}, every ${formatDuration(report.sampling?.intervalMs ?? 0)}${gaps}.`));
+            out.push(c.dim(`Sampled ${sampled.count === 1 ? 'once' : `${sampled.count} times`}, every ${size_formatDuration(report.sampling?.intervalMs ?? 0)}${gaps}.`));
         }
     }
     out.push('', verdictLine(report, c));
@@ -26571,13 +29853,9 @@ function keyspaceTable(s, c) {
     const rows = [['  DB', 'Keys', 'With TTL', 'Average TTL']];
     for (const db of dbs) {
         const k = s.keyspace[db];
-        rows.push([`  ${db}`, terminal_count(k.keys), terminal_count(k.expires), k.avgTtl ? formatDuration(k.avgTtl) : '—']);
+        rows.push([`  ${db}`, terminal_count(k.keys), terminal_count(k.expires), k.avgTtl ? size_formatDuration(k.avgTtl) : '—']);
     }
     return table(rows, c, [1, 2, 3]);
-}
-/** The command as one would type it: arguments with spaces or quotes in single quotes. */
-function shellLine(argv) {
-    return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 /** The leaked keys by prefix, with a few names each: what the tests left behind. */
 function leakedGroups(k, c, rows = 10) {
@@ -26603,7 +29881,7 @@ function renderKeys(report, c) {
         return out.join('\n');
     const share = (x) => (x === null ? '' : `${(x * 100).toFixed(1)}%`);
     const scan = k.after;
-    out.push(c.dim(`${terminal_count(k.totalKeys)} keys scanned in ${formatDuration(scan.durationMs)} (${scan.method})` +
+    out.push(c.dim(`${terminal_count(k.totalKeys)} keys scanned in ${size_formatDuration(scan.durationMs)} (${scan.method})` +
         (k.memoryUsage ? `, ${formatBytes(k.totalBytes)} by MEMORY USAGE` : ', counts only: this server has no MEMORY USAGE') +
         (k.extrapolated ? '; the scan stopped at --key-scan-budget, figures are extrapolated by DBSIZE' : '') +
         '.'), '');
@@ -26639,6 +29917,7 @@ function renderKeys(report, c) {
 
 
 
+
 function isSnapshot(x) {
     return typeof x === 'object' && x !== null && 'memory' in x && 'keyspace' in x && 'takenAt' in x;
 }
@@ -26649,21 +29928,21 @@ function savedState(text, path) {
         data = JSON.parse(text);
     }
     catch (err) {
-        throw new UserError(`${path} is not JSON (${errors_describeError(err)}). Give a report written by --report-path or --json.`);
+        throw new src_errors/* UserError */.yo(`${path} is not JSON (${(0,src_errors/* describeError */.Uc)(err)}). Give a report written by --report-path or --json.`);
     }
     if (typeof data === 'object' && data !== null && 'schemaVersion' in data) {
         const report = data;
         if (report.schemaVersion !== SCHEMA_VERSION) {
-            throw new UserError(`${path} is a report of schema version ${String(report.schemaVersion)}; this version reads ${SCHEMA_VERSION}.`);
+            throw new src_errors/* UserError */.yo(`${path} is a report of schema version ${String(report.schemaVersion)}; this version reads ${SCHEMA_VERSION}.`);
         }
         const state = report.after ?? report.before;
         if (!isSnapshot(state))
-            throw new UserError(`${path} is a report without any snapshot (its run could not reach Redis).`);
+            throw new src_errors/* UserError */.yo(`${path} is a report without any snapshot (its run could not reach Redis).`);
         return { state, report };
     }
     if (isSnapshot(data))
         return { state: data, report: null };
-    throw new UserError(`${path} is neither a report nor a snapshot of redis-memory-guard. Give a file written by --report-path or --json.`);
+    throw new src_errors/* UserError */.yo(`${path} is neither a report nor a snapshot of redis-memory-guard. Give a file written by --report-path or --json.`);
 }
 async function load(path) {
     let text;
@@ -26671,7 +29950,7 @@ async function load(path) {
         text = await (0,promises_namespaceObject.readFile)(path, 'utf8');
     }
     catch (err) {
-        throw new UserError(`Cannot read ${path}: ${errors_describeError(err)}`);
+        throw new src_errors/* UserError */.yo(`Cannot read ${path}: ${(0,src_errors/* describeError */.Uc)(err)}`);
     }
     return savedState(text, path);
 }
@@ -26689,1421 +29968,11 @@ async function diffCommand(ctx) {
     const limits = thresholds(ctx);
     const [before, after] = await Promise.all(files.map(load));
     if (after.report !== null && after.report.after === null) {
-        throw new UserError(`${files[1]} has no snapshot after its step, so there is nothing to compare.`);
+        throw new src_errors/* UserError */.yo(`${files[1]} has no snapshot after its step, so there is nothing to compare.`);
     }
-    const report = buildReport({
-        target: targetOf([after, before]),
-        before: before.state,
-        after: after.state,
-        thresholds: limits,
-        extra: { cli: 'diff', diff: { before: files[0], after: files[1] } }
-    });
+    const record = { target: targetOf([after, before]), before: before.state, after: after.state, errors: [], sampled: { observations: {} }, keys: null };
+    const report = judgeStep(record, limits, { cli: 'diff', diff: { before: files[0], after: files[1] } });
     return emit(ctx, report, (r) => terminal_renderReport(r, ctx.log.out));
-}
-
-;// CONCATENATED MODULE: ./src/keys/keyset.ts
-/**
- * A set of key names held as 64-bit hashes in two typed arrays (open addressing): 1M keys take
- * 16 MB whatever the length of their names, where a JS Set of the names took over 100 MB.
- * Two keys share a hash with odds of about n / 2^64 (1 in 10^13 for a million keys): a new key
- * could then be taken for an old one. Pure: no I/O.
- */
-const scratch = new Uint32Array(2);
-/** Two independent 32-bit hashes of a byte string (FNV-1a and a multiply-xorshift hash). */
-function hashKey(key) {
-    const h = hashInto(key);
-    return [h[0], h[1]];
-}
-/** hashKey without allocating: the result is valid until the next call. */
-function hashInto(key) {
-    let a = 0x811c9dc5;
-    let b = 0x9747b28c ^ key.length;
-    for (let i = 0; i < key.length; i++) {
-        const c = key.charCodeAt(i);
-        a = Math.imul(a ^ c, 0x01000193);
-        b = Math.imul(b ^ c, 0x5bd1e995);
-        b ^= b >>> 15;
-    }
-    b = Math.imul(b ^ (b >>> 13), 0xc2b2ae35);
-    b ^= b >>> 16;
-    scratch[0] = a;
-    // (0, 0) marks an empty slot.
-    scratch[1] = a === 0 && b === 0 ? 1 : b;
-    return scratch;
-}
-class KeyHashSet {
-    hi;
-    lo;
-    mask;
-    count = 0;
-    constructor(expected = 16) {
-        let cap = 16;
-        while (cap < expected * 2)
-            cap *= 2;
-        this.hi = new Uint32Array(cap);
-        this.lo = new Uint32Array(cap);
-        this.mask = cap - 1;
-    }
-    get size() {
-        return this.count;
-    }
-    has(key) {
-        const h = hashInto(key);
-        return this.hasHash(h[0], h[1]);
-    }
-    /** Adds a key; true when it was not in the set. */
-    add(key) {
-        const h = hashInto(key);
-        return this.addHash(h[0], h[1]);
-    }
-    hasHash(a, b) {
-        for (let i = (a ^ Math.imul(b, 0x9e3779b1)) & this.mask;; i = (i + 1) & this.mask) {
-            const h = this.hi[i];
-            const l = this.lo[i];
-            if (h === 0 && l === 0)
-                return false;
-            if (h === a && l === b)
-                return true;
-        }
-    }
-    addHash(a, b) {
-        if ((this.count + 1) * 2 > this.hi.length)
-            this.grow();
-        for (let i = (a ^ Math.imul(b, 0x9e3779b1)) & this.mask;; i = (i + 1) & this.mask) {
-            const h = this.hi[i];
-            const l = this.lo[i];
-            if (h === 0 && l === 0) {
-                this.hi[i] = a;
-                this.lo[i] = b;
-                this.count++;
-                return true;
-            }
-            if (h === a && l === b)
-                return false;
-        }
-    }
-    grow() {
-        const { hi, lo } = this;
-        this.hi = new Uint32Array(hi.length * 2);
-        this.lo = new Uint32Array(lo.length * 2);
-        this.mask = this.hi.length - 1;
-        this.count = 0;
-        for (let i = 0; i < hi.length; i++)
-            if (hi[i] !== 0 || lo[i] !== 0)
-                this.addHash(hi[i], lo[i]);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/keys/diff.ts
-/**
- * Leaked keys: keys present after the step and not before, per DB, found one key at a time while
- * the "after" scan runs, so the "after" side never has to be held in memory. Pure: no I/O.
- */
-
-const DEFAULT_LEAK_CAPS = { perPrefix: 5, total: 500 };
-class LeakCollector {
-    before;
-    caps;
-    groups = new Map();
-    count = 0;
-    withoutTtl = 0;
-    bytes = 0;
-    namesKept = 0;
-    byDb = {};
-    /** `before` is taken over: leaked keys are added to it, so a key SCAN returns twice counts once. */
-    constructor(before, caps = DEFAULT_LEAK_CAPS) {
-        this.before = before;
-        this.caps = caps;
-    }
-    /** True when the key was not there before (nor seen yet in this scan): its TTL is wanted. */
-    isNew(db, key) {
-        return !this.before.get(db)?.has(key);
-    }
-    /** Looks at one key of the "after" scan; true when it was not there before. */
-    add(db, key, prefix, bytes, ttlMs) {
-        let seen = this.before.get(db);
-        if (!seen) {
-            seen = new KeyHashSet();
-            this.before.set(db, seen);
-        }
-        if (!seen.add(key))
-            return false;
-        this.count++;
-        this.bytes += bytes;
-        this.byDb[db] = (this.byDb[db] ?? 0) + 1;
-        if (ttlMs === -1)
-            this.withoutTtl++;
-        const id = `${db}\u0000${prefix}`;
-        let g = this.groups.get(id);
-        if (!g) {
-            g = { db, prefix, keys: 0, withoutTtl: 0, bytes: 0, samples: [] };
-            this.groups.set(id, g);
-        }
-        g.keys++;
-        g.bytes += bytes;
-        if (ttlMs === -1)
-            g.withoutTtl++;
-        if (g.samples.length < this.caps.perPrefix && this.namesKept < this.caps.total) {
-            g.samples.push({ key, bytes, ttlMs });
-            this.namesKept++;
-        }
-        return true;
-    }
-    result() {
-        const groups = [...this.groups.values()].sort((a, b) => b.keys - a.keys || b.bytes - a.bytes);
-        for (const g of groups)
-            g.samples.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-        return {
-            count: this.count,
-            byDb: { ...this.byDb },
-            withoutTtl: this.withoutTtl,
-            bytes: this.bytes,
-            groups,
-            namesKept: this.namesKept,
-            namesCapped: this.namesKept < this.count
-        };
-    }
-}
-
-;// CONCATENATED MODULE: ./src/info.ts
-/** Parsing of the text that INFO returns. Pure functions: text in, plain data out. */
-/** Splits INFO text into `{ section: { field: value } }`; section names are lower-case. */
-function info_parseInfo(text) {
-    const sections = {};
-    let current = 'default';
-    for (const rawLine of text.split('\n')) {
-        const line = rawLine.trim();
-        if (line === '')
-            continue;
-        if (line.startsWith('#')) {
-            current = line.slice(1).trim().toLowerCase();
-            sections[current] ??= {};
-            continue;
-        }
-        const colon = line.indexOf(':');
-        if (colon <= 0)
-            continue;
-        sections[current] ??= {};
-        sections[current][line.slice(0, colon)] = line.slice(colon + 1);
-    }
-    return sections;
-}
-/** Parses `a=1,b=2` (keyspace and errorstats values) into numbers where they are numbers. */
-function parseKeyValueList(value) {
-    const out = {};
-    for (const part of value.split(',')) {
-        const eq = part.indexOf('=');
-        if (eq <= 0)
-            continue;
-        const n = Number(part.slice(eq + 1));
-        if (Number.isFinite(n))
-            out[part.slice(0, eq)] = n;
-    }
-    return out;
-}
-/** A field as a number, or null when the server does not report it (never 0 for "absent"). */
-function info_numberField(fields, name) {
-    const raw = fields?.[name];
-    if (raw === undefined || raw.trim() === '')
-        return null;
-    const n = Number(raw);
-    return Number.isFinite(n) ? n : null;
-}
-/**
- * Tells Redis from its forks. Valkey keeps `redis_version` at 7.2.4, so the server is told by
- * `server_name` (and the fork's own version field), never by version number.
- */
-function detectServer(server) {
-    const s = server ?? {};
-    const redisVersion = s.redis_version ?? null;
-    const name = (s.server_name ?? '').toLowerCase();
-    const mode = s.redis_mode ?? s.server_mode ?? null;
-    if (name === 'valkey' || s.valkey_version !== undefined) {
-        return { kind: 'valkey', version: s.valkey_version ?? redisVersion, redisCompatVersion: redisVersion, mode };
-    }
-    if (s.dragonfly_version !== undefined || name === 'dragonfly') {
-        return { kind: 'dragonfly', version: s.dragonfly_version ?? redisVersion, redisCompatVersion: redisVersion, mode };
-    }
-    if (name === 'keydb' || s.keydb_version !== undefined || Object.keys(s).some((k) => k.startsWith('keydb'))) {
-        return { kind: 'keydb', version: s.keydb_version ?? redisVersion, redisCompatVersion: redisVersion, mode };
-    }
-    if (redisVersion !== null)
-        return { kind: 'redis', version: redisVersion, redisCompatVersion: redisVersion, mode };
-    return { kind: 'unknown', version: null, redisCompatVersion: null, mode };
-}
-/** Parses the keyspace section (`db0:keys=3,expires=1,avg_ttl=0`) into `{ 0: {...} }`. */
-function parseKeyspace(section) {
-    const out = {};
-    for (const [field, value] of Object.entries(section ?? {})) {
-        const m = /^db(\d+)$/.exec(field);
-        if (!m)
-            continue;
-        const kv = parseKeyValueList(value);
-        out[m[1]] = { keys: kv.keys ?? 0, expires: kv.expires ?? 0, avgTtl: kv.avg_ttl ?? null };
-    }
-    return out;
-}
-/** Parses errorstats (`errorstat_OOM:count=3`) into `{ OOM: 3 }`. */
-function info_parseErrorstats(section) {
-    const out = {};
-    for (const [field, value] of Object.entries(section)) {
-        if (!field.startsWith('errorstat_'))
-            continue;
-        out[field.slice('errorstat_'.length)] = parseKeyValueList(value).count ?? 0;
-    }
-    return out;
-}
-/** Parses commandstats (`cmdstat_set:calls=3,usec=10,...,rejected_calls=1,failed_calls=0`). */
-function parseCommandstats(section) {
-    const out = {};
-    for (const [field, value] of Object.entries(section)) {
-        if (!field.startsWith('cmdstat_'))
-            continue;
-        const kv = parseKeyValueList(value);
-        out[field.slice('cmdstat_'.length)] = {
-            calls: kv.calls ?? 0,
-            usec: kv.usec ?? 0,
-            rejectedCalls: kv.rejected_calls ?? null,
-            failedCalls: kv.failed_calls ?? null
-        };
-    }
-    return out;
-}
-
-;// CONCATENATED MODULE: ./src/keys/tally.ts
-/**
- * Counts keys into KeyGroups and keeps the largest keys, one key at a time, then turns the counts
- * into an Inventory (extrapolated by DBSIZE when the scan stopped early). Pure: no I/O.
- */
-
-const OTHER_PREFIX = '(other prefixes)';
-const DEFAULT_TALLY = { topKeys: 20, maxGroups: 20_000 };
-class KeyTally {
-    opts;
-    groups = new Map();
-    groupCount = 0;
-    foldedKeys = 0;
-    top = [];
-    topMin = 0;
-    constructor(opts) {
-        this.opts = opts;
-    }
-    /** Counts one key; returns its prefix. */
-    add(db, key, bytes) {
-        let prefix = prefixOf(key, this.opts.rule);
-        let byPrefix = this.groups.get(db);
-        if (!byPrefix) {
-            byPrefix = new Map();
-            this.groups.set(db, byPrefix);
-        }
-        let g = byPrefix.get(prefix);
-        if (!g) {
-            if (this.groupCount >= this.opts.maxGroups) {
-                prefix = OTHER_PREFIX;
-                this.foldedKeys++;
-                g = byPrefix.get(prefix);
-            }
-            if (!g) {
-                g = { db, prefix, keys: 0, bytes: 0 };
-                byPrefix.set(prefix, g);
-                this.groupCount++;
-            }
-        }
-        g.keys++;
-        g.bytes += bytes;
-        if (this.opts.topKeys > 0 && (this.top.length < this.opts.topKeys || bytes > this.topMin))
-            this.keepTop({ db, key, bytes, ttlMs: null });
-        return prefix;
-    }
-    /** The largest keys so far, for filling in their TTLs. */
-    get largest() {
-        return this.top;
-    }
-    keepTop(k) {
-        // A sorted array is enough: it holds ~20 keys, and most keys are smaller than its smallest.
-        let i = this.top.length;
-        while (i > 0 && this.top[i - 1].bytes < k.bytes)
-            i--;
-        this.top.splice(i, 0, k);
-        if (this.top.length > this.opts.topKeys)
-            this.top.pop();
-        this.topMin = this.top[this.top.length - 1].bytes;
-    }
-    /** The inventory: groups scaled by DBSIZE/scanned for DBs whose scan did not finish. */
-    finish(meta) {
-        const factor = new Map();
-        for (const d of meta.dbs) {
-            // The part seen stands for the whole DB: DBSIZE over the keys seen (ignored ones included).
-            if (!d.complete && d.scanned > 0)
-                factor.set(d.db, Math.max(1, d.dbsize / (d.scanned + d.ignored)));
-        }
-        const groups = [];
-        for (const byPrefix of this.groups.values()) {
-            for (const g of byPrefix.values()) {
-                const f = factor.get(g.db);
-                groups.push(f === undefined
-                    ? { ...g, estimated: false }
-                    : { ...g, keys: Math.round(g.keys * f), bytes: Math.round(g.bytes * f), estimated: true });
-            }
-        }
-        groups.sort((a, b) => b.bytes - a.bytes || b.keys - a.keys);
-        return {
-            ...meta,
-            complete: meta.dbs.every((d) => d.complete),
-            groups,
-            topKeys: this.top,
-            foldedKeys: this.foldedKeys
-        };
-    }
-}
-
-// EXTERNAL MODULE: external "node:tls"
-var external_node_tls_ = __nccwpck_require__(1692);
-;// CONCATENATED MODULE: ./src/keys/raw.ts
-/**
- * The lean pipelined scan: a socket of its own (node:net, or node:tls for rediss://), commands
- * written as hand-built RESP, one Buffer per batch, and a small streaming RESP parser for the
- * replies. It skips node-redis's per-command work (a promise, a queue entry and an encoder call
- * per MEMORY USAGE), which costs more CPU than Redis spends on the command itself.
- *
- * Batches overlap: the SCAN reply for batch k brings the cursor, so the next Buffer holds
- * `SCAN next COUNT n` followed by one `MEMORY USAGE` per key of batch k. Redis answers that SCAN
- * first, and the Buffer after it is written while Redis still measures batch k, so Redis always
- * has a batch queued and at most two are in flight.
- */
-
-
-
-/** An error reply from Redis (`-ERR ...`). */
-class ReplyError extends Error {
-}
-const INCOMPLETE = Symbol('incomplete');
-const CR = 13;
-/** Streaming RESP2 parser: feed it chunks as they come; it calls `onReply` for each whole reply. */
-class RespParser {
-    onReply;
-    rest = null;
-    pos = 0;
-    constructor(onReply) {
-        this.onReply = onReply;
-    }
-    push(chunk) {
-        const buf = this.rest === null ? chunk : Buffer.concat([this.rest, chunk]);
-        let at = 0;
-        while (at < buf.length) {
-            this.pos = at;
-            const value = this.parse(buf);
-            if (value === INCOMPLETE)
-                break;
-            at = this.pos;
-            this.onReply(value);
-        }
-        this.rest = at < buf.length ? buf.subarray(at) : null;
-    }
-    /** Bytes received but not yet a whole reply. */
-    get pending() {
-        return this.rest?.length ?? 0;
-    }
-    /** The line from pos up to CRLF, as its end index; pos moves past the CRLF. */
-    lineEnd(buf) {
-        // A loop, not indexOf: lines are a few bytes, and a native call per reply costs more.
-        const len = buf.length;
-        let end = this.pos;
-        while (end < len && buf[end] !== CR)
-            end++;
-        if (end + 1 >= len)
-            return -1;
-        if (buf[end + 1] !== 10)
-            throw new Error('Redis sent a malformed reply (CR without LF)');
-        return end;
-    }
-    int(buf, from, end) {
-        let i = from;
-        let neg = false;
-        if (buf[i] === 45) {
-            neg = true;
-            i++;
-        }
-        if (i >= end)
-            throw new Error('Redis sent a malformed reply (empty number)');
-        let n = 0;
-        for (; i < end; i++) {
-            const d = buf[i] - 48;
-            if (d < 0 || d > 9)
-                throw new Error('Redis sent a malformed reply (bad number)');
-            n = n * 10 + d;
-        }
-        return neg ? -n : n;
-    }
-    parse(buf) {
-        const type = buf[this.pos];
-        const start = this.pos + 1;
-        const end = this.lineEnd(buf);
-        if (end < 0)
-            return INCOMPLETE;
-        switch (type) {
-            case 58: // ':' integer
-                this.pos = end + 2;
-                return this.int(buf, start, end);
-            case 36: {
-                // '$' bulk string
-                const len = this.int(buf, start, end);
-                if (len < 0) {
-                    this.pos = end + 2;
-                    return null;
-                }
-                const from = end + 2;
-                if (from + len + 2 > buf.length)
-                    return INCOMPLETE;
-                if (buf[from + len] !== CR || buf[from + len + 1] !== 10)
-                    throw new Error('Redis sent a malformed reply (bulk string)');
-                this.pos = from + len + 2;
-                return buf.toString('latin1', from, from + len);
-            }
-            case 43: // '+' simple string
-                this.pos = end + 2;
-                return buf.toString('latin1', start, end);
-            case 45: // '-' error
-                this.pos = end + 2;
-                return new ReplyError(buf.toString('utf8', start, end));
-            case 42: {
-                // '*' array
-                const n = this.int(buf, start, end);
-                this.pos = end + 2;
-                if (n < 0)
-                    return null;
-                const out = new Array(n);
-                for (let i = 0; i < n; i++) {
-                    if (this.pos >= buf.length)
-                        return INCOMPLETE;
-                    const v = this.parse(buf);
-                    if (v === INCOMPLETE)
-                        return INCOMPLETE;
-                    out[i] = v;
-                }
-                return out;
-            }
-            default:
-                throw new Error(`Redis sent a reply of unknown type ${JSON.stringify(String.fromCharCode(type))}`);
-        }
-    }
-}
-/** One command as RESP; arguments are byte strings (latin1), so binary key names pass unchanged. */
-function encodeCommand(args) {
-    let size = 16;
-    for (const a of args)
-        size += a.length + 16;
-    const out = Buffer.allocUnsafe(size);
-    let at = out.write(`*${args.length}\r\n`, 0, 'latin1');
-    for (const a of args) {
-        at += out.write(`$${a.length}\r\n`, at, 'latin1');
-        at += out.write(a, at, 'latin1');
-        at += out.write('\r\n', at, 'latin1');
-    }
-    return out.subarray(0, at);
-}
-/** Batches read ahead of the caller at most; then the next SCAN waits, so memory stays bounded. */
-const MAX_AHEAD = 4;
-const MEMORY_USAGE = Buffer.from('*3\r\n$6\r\nMEMORY\r\n$5\r\nUSAGE\r\n$', 'latin1');
-/** `SCAN cursor COUNT n` (when `cursor` is not null) and one `MEMORY USAGE key` per key, in one Buffer. */
-function encodeBatch(cursor, count, keys) {
-    const scan = cursor === null ? null : encodeCommand(['SCAN', cursor, 'COUNT', count]);
-    let size = scan?.length ?? 0;
-    for (const k of keys)
-        size += MEMORY_USAGE.length + k.length + 16;
-    const out = Buffer.allocUnsafe(size);
-    let at = scan === null ? 0 : scan.copy(out, 0);
-    const head = MEMORY_USAGE.length;
-    // Byte by byte in JS: names are short, and a native call per write costs more than the copy.
-    for (const k of keys) {
-        for (let j = 0; j < head; j++)
-            out[at + j] = MEMORY_USAGE[j];
-        at += head;
-        const digits = String(k.length);
-        for (let j = 0; j < digits.length; j++)
-            out[at++] = digits.charCodeAt(j);
-        out[at++] = CR;
-        out[at++] = 10;
-        const n = k.length;
-        if (n > 64)
-            at += out.write(k, at, 'latin1');
-        else
-            for (let j = 0; j < n; j++)
-                out[at++] = k.charCodeAt(j);
-        out[at++] = CR;
-        out[at++] = 10;
-    }
-    return out.subarray(0, at);
-}
-/**
- * A raw connection that scans one DB at a time. Any failure (socket, timeout, an error reply to
- * SCAN, a reply of the wrong shape) closes the socket and makes `next()` reject; the caller falls
- * back from the last batch it got.
- */
-class RawScanner {
-    socket;
-    timeoutMs;
-    queue = [];
-    parser;
-    failure = null;
-    slots = [];
-    scanInFlight = false;
-    /** The cursor of a SCAN held back while the caller is MAX_AHEAD batches behind. */
-    deferred = null;
-    stopped = false;
-    wake = null;
-    count = '1000';
-    memory = true;
-    /** Rejects the pending `call`, if any, when the connection fails. */
-    failed = null;
-    constructor(socket, timeoutMs) {
-        this.socket = socket;
-        this.timeoutMs = timeoutMs;
-        this.parser = new RespParser((v) => this.reply(v));
-        socket.on('data', (chunk) => {
-            try {
-                this.parser.push(chunk);
-            }
-            catch (err) {
-                this.fail(err instanceof Error ? err : new Error(String(err)));
-            }
-        });
-        socket.on('error', (err) => this.fail(err));
-        socket.on('close', () => this.fail(new Error('Redis closed the connection')));
-    }
-    /** Connects (TLS for rediss://) and authenticates, within `timeoutMs`. */
-    static async open(target, timeoutMs) {
-        const socket = target.tls
-            ? (0,external_node_tls_.connect)({ host: target.host, port: target.port, ...((0,external_node_net_.isIP)(target.host) ? {} : { servername: target.host }) })
-            : (0,external_node_net_.connect)({ host: target.host, port: target.port });
-        socket.setNoDelay(true);
-        const scanner = new RawScanner(socket, timeoutMs);
-        try {
-            await scanner.bounded(new Promise((resolve, reject) => {
-                socket.once(target.tls ? 'secureConnect' : 'connect', () => resolve());
-                socket.once('error', reject);
-            }), 'connect');
-            if (target.password !== null) {
-                const auth = target.username === null ? ['AUTH', target.password] : ['AUTH', target.username, target.password];
-                // The password is sent as UTF-8 bytes, as node-redis does.
-                await scanner.call(auth.map((a) => Buffer.from(a, 'utf8').toString('latin1')), 'AUTH');
-            }
-        }
-        catch (err) {
-            scanner.close();
-            throw err;
-        }
-        return scanner;
-    }
-    /** Sends one command and waits for its reply; an error reply rejects. */
-    async call(args, what = args[0]) {
-        if (this.failure)
-            throw this.failure;
-        const reply = new Promise((resolve, reject) => {
-            this.queue.push({ left: 1, on: (v) => (v instanceof ReplyError ? reject(v) : resolve(v)) });
-            this.failed = reject;
-        });
-        this.socket.write(encodeCommand(args));
-        return this.bounded(reply, what);
-    }
-    /** Selects `db` and starts scanning it from `cursor`; batches come from `next()`. */
-    async start(db, cursor, count, memory) {
-        if (this.failure)
-            throw this.failure;
-        this.slots = [];
-        this.deferred = null;
-        this.stopped = false;
-        this.count = count;
-        this.memory = memory;
-        await this.call(['SELECT', String(db)]);
-        this.sendScan(cursor);
-    }
-    /** Asks for no further SCAN; batches already asked for still come. */
-    stop() {
-        this.stopped = true;
-    }
-    /** The next batch in SCAN order, or null when the DB is done (or stopped and drained). */
-    async next() {
-        const started = Date.now();
-        for (;;) {
-            if (this.failure)
-                throw this.failure;
-            const head = this.slots[0];
-            if (head?.done) {
-                this.slots.shift();
-                if (this.deferred !== null && !this.stopped && this.slots.length < MAX_AHEAD) {
-                    const cursor = this.deferred;
-                    this.deferred = null;
-                    this.sendScan(cursor);
-                }
-                return head.batch;
-            }
-            if (!head && !this.scanInFlight)
-                return null;
-            const left = this.timeoutMs - (Date.now() - started);
-            if (left <= 0) {
-                this.fail(new Error(`a key-scan batch from Redis timed out after ${formatDuration(this.timeoutMs)}`));
-                continue;
-            }
-            await new Promise((resolve) => {
-                const timer = setTimeout(resolve, left);
-                this.wake = () => {
-                    clearTimeout(timer);
-                    resolve();
-                };
-            });
-            this.wake = null;
-        }
-    }
-    /** Closes the socket at once; never throws. */
-    close() {
-        this.stopped = true;
-        this.socket.destroy();
-    }
-    sendScan(cursor) {
-        this.scanInFlight = true;
-        this.queue.push({ left: 1, on: (v) => this.onScan(v) });
-        this.socket.write(encodeCommand(['SCAN', cursor, 'COUNT', this.count]));
-    }
-    onScan(v) {
-        this.scanInFlight = false;
-        if (v instanceof ReplyError)
-            throw v;
-        if (!Array.isArray(v) || v.length !== 2 || typeof v[0] !== 'string' || !Array.isArray(v[1]))
-            throw new Error('Redis gave an unexpected SCAN reply');
-        const cursor = v[0];
-        const keys = v[1];
-        for (const k of keys)
-            if (typeof k !== 'string')
-                throw new Error('Redis gave an unexpected SCAN reply');
-        const bytes = new Float64Array(keys.length);
-        const slot = { batch: { cursor, keys, bytes }, done: false };
-        this.slots.push(slot);
-        let more = cursor !== '0' && !this.stopped;
-        if (more && this.slots.length >= MAX_AHEAD) {
-            this.deferred = cursor;
-            more = false;
-        }
-        if (more) {
-            this.scanInFlight = true;
-            this.queue.push({ left: 1, on: (r) => this.onScan(r) });
-        }
-        const measure = this.memory && keys.length > 0;
-        if (measure) {
-            let i = 0;
-            this.queue.push({
-                left: keys.length,
-                on: (r) => {
-                    // A key deleted since SCAN (null) or an error counts 0 bytes, as on the other paths.
-                    bytes[i] = typeof r === 'number' ? r : 0;
-                    if (++i === keys.length) {
-                        slot.done = true;
-                        this.wake?.();
-                    }
-                }
-            });
-        }
-        else {
-            slot.done = true;
-        }
-        if (more || measure)
-            this.socket.write(encodeBatch(more ? cursor : null, this.count, measure ? keys : []));
-        this.wake?.();
-    }
-    reply(v) {
-        const head = this.queue[0];
-        if (!head)
-            throw new Error('Redis sent a reply nobody asked for');
-        if (--head.left === 0)
-            this.queue.shift();
-        head.on(v);
-    }
-    fail(err) {
-        if (this.failure)
-            return;
-        this.failure = err;
-        this.stopped = true;
-        this.socket.destroy();
-        this.failed?.(err);
-        this.wake?.();
-    }
-    async bounded(promise, what) {
-        let timer;
-        const timeout = new Promise((_, reject) => {
-            timer = setTimeout(() => {
-                const err = new Error(`${what} to Redis timed out after ${formatDuration(this.timeoutMs)}`);
-                this.fail(err);
-                reject(err);
-            }, this.timeoutMs);
-        });
-        try {
-            return await Promise.race([promise, timeout]);
-        }
-        finally {
-            clearTimeout(timer);
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/keys/inventory.ts
-/**
- * The key inventory's I/O: SCAN every DB that INFO keyspace lists and take MEMORY USAGE of every
- * key: by default with the raw pipelined scan on a socket of its own (raw.ts, the fastest by
- * bench/keys.sh); on any failure, from the last batch on, with one Lua call per batch that scans
- * and measures on the server (one round trip, no key names sent back to Redis); and where
- * scripting is disabled or fails, with SCAN plus one node-redis pipeline of MEMORY USAGE per
- * batch (Dragonfly, managed services).
- * TTLs are asked only for the keys the caller needs them for (the leaked ones) and the largest keys.
- * Key names travel as Buffers and become byte strings (prefix.ts), so binary names survive.
- */
-
-
-
-
-
-
-const DEFAULT_SCAN_COUNT = 1000;
-const TTL_BATCH = 1000;
-const BUFFERS = { typeMapping: { [dist.RESP_TYPES.BLOB_STRING]: Buffer } };
-/**
- * One SCAN step and MEMORY USAGE of each key it returned (when ARGV[3] is 1), all on the server.
- * Returns four strings, so the client decodes four values per batch instead of two per key:
- * the cursor, the key names end to end, their lengths (u32 little-endian each) and their
- * MEMORY USAGE (a little-endian double each; empty without ARGV[3]). `unpack` takes at most a
- * few thousand values, hence chunks of 4000. One call over 1000 keys blocks Redis ~3 ms.
- */
-const SCAN_SCRIPT = `local call = redis.call
-local r = call('SCAN', ARGV[1], 'COUNT', ARGV[2])
-local keys = r[2]
-local n = #keys
-local len = {}
-local mem = {}
-local measure = ARGV[3] == '1'
-for i = 1, n do
-  local k = keys[i]
-  len[i] = #k
-  if measure then mem[i] = call('MEMORY', 'USAGE', k) or 0 end
-end
-local function pack(fmt, t)
-  local parts = {}
-  for i = 1, #t, 4000 do
-    local j = math.min(#t, i + 3999)
-    parts[#parts + 1] = struct.pack('<' .. string.rep(fmt, j - i + 1), unpack(t, i, j))
-  end
-  return table.concat(parts)
-end
-return {r[1], table.concat(keys), pack('I4', len), pack('d', mem)}`;
-/** PTTL of each declared key, in one call. */
-const TTL_SCRIPT = `local out = {}
-for i = 1, #KEYS do out[i] = redis.call('PTTL', KEYS[i]) end
-return out`;
-/** Takes the inventory of every DB with keys. The budget stops it; the rest is extrapolated by DBSIZE. */
-async function takeInventory(conn, opts) {
-    const started = Date.now();
-    const takenAt = new Date(started).toISOString();
-    const timeout = opts.commandTimeoutMs ?? 10_000;
-    const count = String(opts.count ?? DEFAULT_SCAN_COUNT);
-    const keyspace = parseKeyspace(info_parseInfo(await conn.info('keyspace')).keyspace);
-    const dbNumbers = Object.keys(keyspace)
-        .map(Number)
-        .sort((a, b) => a - b);
-    const tally = new KeyTally({ rule: opts.rule, topKeys: opts.topKeys ?? DEFAULT_TALLY.topKeys, maxGroups: opts.maxGroups ?? DEFAULT_TALLY.maxGroups });
-    const dbs = [];
-    let method = opts.method === 'pipeline' ? 'pipeline' : opts.method === 'lua' ? 'lua' : 'raw';
-    let rawScanner = null;
-    let fallbackReason;
-    let memoryUsage = true;
-    // A connection of our own, so SELECT never changes the DB of the connection the snapshots use.
-    const client = conn.raw.duplicate();
-    client.on('error', () => { });
-    const raw = (args) => client.sendCommand(args, BUFFERS);
-    const send = (args) => withTimeout(raw(args), timeout, `${String(args[0])} to Redis`);
-    try {
-        await withTimeout(client.connect(), timeout, 'connect');
-        memoryUsage = await probeMemoryUsage(send);
-        const scanScript = new Script(send, SCAN_SCRIPT);
-        const ttlScript = new Script(send, TTL_SCRIPT);
-        const step = (cursor) => method === 'lua' ? scanLua(scanScript, cursor, count, memoryUsage) : scanPipelined(raw, send, cursor, count, memoryUsage, timeout);
-        const ttls = (keys) => (method === 'lua' ? ttlLua(ttlScript, keys) : ttlPipelined(raw, keys, timeout));
-        // Keys whose TTL is wanted wait for one lookup per TTL_BATCH keys, not one round trip per SCAN batch.
-        const waiting = [];
-        const flushTtl = async (db) => {
-            if (waiting.length === 0)
-                return;
-            const keys = waiting.splice(0);
-            const t = await ttls(keys.map((k) => Buffer.from(k.name, 'latin1')));
-            keys.forEach((k, i) => {
-                // -2: deleted since SCAN returned it; it is counted in its prefix but is no leaked key.
-                if (t[i] !== -2)
-                    opts.onKey?.(db, k.name, k.prefix, k.bytes, t[i]);
-            });
-        };
-        let lastProgress = started;
-        let seen = 0;
-        const total = Object.values(keyspace).reduce((s, d) => s + d.keys, 0);
-        for (const db of dbNumbers) {
-            const scan = { db, dbsize: keyspace[db].keys, scanned: 0, ignored: 0, complete: false };
-            dbs.push(scan);
-            // Past the budget, each DB still gets one batch, so its figures can be extrapolated.
-            await send(['SELECT', String(db)]);
-            scan.dbsize = Number(await send(['DBSIZE']));
-            const count1 = async (batch) => {
-                const { keys, bytes } = batch;
-                for (let i = 0; i < keys.length; i++) {
-                    const name = keys[i];
-                    if (opts.ignore?.test(name)) {
-                        scan.ignored++;
-                        continue;
-                    }
-                    const prefix = tally.add(db, name, bytes[i]);
-                    scan.scanned++;
-                    if (opts.needTtl?.(db, name))
-                        waiting.push({ name, prefix, bytes: bytes[i] });
-                    else
-                        opts.onKey?.(db, name, prefix, bytes[i], null);
-                }
-                if (waiting.length >= TTL_BATCH)
-                    await flushTtl(db);
-                seen += batch.keys.length;
-                if (opts.log && Date.now() - lastProgress >= (opts.progressEveryMs ?? 5000)) {
-                    lastProgress = Date.now();
-                    opts.log(`Key scan: ${seen.toLocaleString('en-US')} of ~${total.toLocaleString('en-US')} keys, DB ${db}, ${((Date.now() - started) / 1000).toFixed(1)} s`);
-                }
-            };
-            let cursor = '0';
-            let done = false;
-            if (method === 'raw') {
-                // The lean pipeline on a socket of its own; on any failure, Lua (then node-redis's pipeline) goes on from the last batch.
-                try {
-                    rawScanner ??= await RawScanner.open(conn.target, timeout);
-                    await rawScanner.start(db, '0', count, memoryUsage);
-                    for (;;) {
-                        const batch = await rawScanner.next();
-                        if (batch === null)
-                            break;
-                        cursor = batch.cursor;
-                        if (cursor === '0')
-                            scan.complete = true;
-                        else if (Date.now() - started >= opts.budgetMs)
-                            rawScanner.stop();
-                        await count1(batch);
-                    }
-                    done = true;
-                }
-                catch (err) {
-                    rawScanner?.close();
-                    rawScanner = null;
-                    method = 'lua';
-                    fallbackReason = errors_describeError(err);
-                    opts.log?.(`Key scan: the raw pipelined scan failed (${fallbackReason}); using the Lua fast path.`);
-                    done = scan.complete;
-                }
-            }
-            // The next batch is asked for as soon as the cursor is known, so Redis works on it while we count this one.
-            let pending = done ? null : step(cursor);
-            while (pending) {
-                let batch;
-                try {
-                    batch = await pending;
-                }
-                catch (err) {
-                    if (method !== 'lua')
-                        throw err;
-                    // Scripting disabled, not allowed for this user, or refused by the server: use the pipeline.
-                    method = 'pipeline';
-                    fallbackReason = errors_describeError(err);
-                    opts.log?.(`Key scan: the Lua fast path failed (${fallbackReason}); using the pipelined scan.`);
-                    batch = await step(cursor);
-                }
-                cursor = batch.cursor;
-                if (cursor === '0') {
-                    scan.complete = true;
-                    pending = null;
-                }
-                else if (Date.now() - started >= opts.budgetMs) {
-                    pending = null;
-                }
-                else {
-                    pending = step(cursor);
-                    // Keep an early rejection from being reported as unhandled before it is awaited.
-                    pending.catch(() => { });
-                    // node-redis writes on setImmediate: let it send the next batch before we count this one,
-                    // so Redis works on it meanwhile.
-                    await new Promise((resolve) => setImmediate(resolve));
-                }
-                await count1(batch);
-            }
-            await flushTtl(db);
-            // TTLs of the largest keys of this DB, a handful of commands.
-            const top = tally.largest.filter((k) => k.db === db && k.ttlMs === null);
-            if (top.length > 0) {
-                const t = await ttls(top.map((k) => Buffer.from(k.key, 'latin1')));
-                top.forEach((k, i) => (k.ttlMs = t[i]));
-            }
-        }
-    }
-    finally {
-        rawScanner?.close();
-        try {
-            await withTimeout(client.close(), 1000, 'close');
-        }
-        catch {
-            try {
-                client.destroy();
-            }
-            catch {
-                // already closed
-            }
-        }
-    }
-    return tally.finish({ takenAt, durationMs: Date.now() - started, method, fallbackReason, memoryUsage, dbs });
-}
-/** True when MEMORY USAGE works as Redis's does (Dragonfly and some proxies differ). */
-async function probeMemoryUsage(send) {
-    try {
-        const reply = await send(['MEMORY', 'USAGE', 'redis-memory-guard:probe']);
-        return reply === null || typeof reply === 'number';
-    }
-    catch {
-        return false;
-    }
-}
-/** A script sent once (SCRIPT LOAD) and then called by its SHA, loaded again if the server forgot it. */
-class Script {
-    send;
-    body;
-    sha = null;
-    constructor(send, body) {
-        this.send = send;
-        this.body = body;
-    }
-    /** Sends at once (in this tick) when the SHA is known, so the command is written before the caller goes on. */
-    call(keys, args) {
-        const argv = (sha) => ['EVALSHA', sha, String(keys.length), ...keys, ...args];
-        const reload = async () => {
-            this.sha = String(await this.send(['SCRIPT', 'LOAD', this.body]));
-            return this.send(argv(this.sha));
-        };
-        if (this.sha === null)
-            return reload();
-        return this.send(argv(this.sha)).catch((err) => {
-            if (!/NOSCRIPT/.test(errors_describeError(err)))
-                throw err;
-            return reload();
-        });
-    }
-}
-async function scanLua(script, cursor, count, memory) {
-    const reply = await script.call([], [cursor, count, memory ? '1' : '0']);
-    if (!Array.isArray(reply) || reply.length !== 4 || !reply.every((r) => Buffer.isBuffer(r)))
-        throw new Error('the scan script gave an unexpected reply');
-    return unpackScanReply(reply);
-}
-/** The scan script's four strings → a Batch; throws when they do not fit together. */
-function unpackScanReply([cursor, names, lengths, memory]) {
-    const n = lengths.length / 4;
-    if (!Number.isInteger(n) || (memory.length !== 0 && memory.length !== n * 8))
-        throw new Error('the scan script gave an unexpected reply');
-    const keys = new Array(n);
-    const bytes = new Float64Array(n);
-    let at = 0;
-    for (let i = 0; i < n; i++) {
-        const end = at + lengths.readUInt32LE(i * 4);
-        if (end > names.length)
-            throw new Error('the scan script gave an unexpected reply');
-        keys[i] = names.toString('latin1', at, end);
-        at = end;
-    }
-    if (at !== names.length)
-        throw new Error('the scan script gave an unexpected reply');
-    if (memory.length !== 0)
-        for (let i = 0; i < n; i++)
-            bytes[i] = memory.readDoubleLE(i * 8);
-    return { cursor: cursor.toString('latin1'), keys, bytes };
-}
-async function scanPipelined(raw, send, cursor, count, memory, timeout) {
-    const [next, bufs] = (await send(['SCAN', cursor, 'COUNT', count]));
-    const keys = bufs.map((k) => k.toString('latin1'));
-    let bytes = keys.map(() => 0);
-    if (memory && keys.length > 0) {
-        // Sent in one tick, so node-redis writes them as one pipeline; one timer for the batch, not one per key.
-        const replies = bufs.map((k) => raw(['MEMORY', 'USAGE', k]).catch(() => 0));
-        bytes = (await withTimeout(Promise.all(replies), timeout, 'MEMORY USAGE to Redis')).map((r) => (typeof r === 'number' ? r : 0));
-    }
-    return { cursor: next.toString(), keys, bytes };
-}
-async function ttlLua(script, keys) {
-    const reply = await script.call(keys, []);
-    if (!Array.isArray(reply) || reply.length !== keys.length)
-        throw new Error('the TTL script gave an unexpected reply');
-    return reply;
-}
-async function ttlPipelined(raw, keys, timeout) {
-    const replies = keys.map((k) => raw(['PTTL', k]));
-    return (await withTimeout(Promise.all(replies), timeout, 'PTTL to Redis')).map((r) => (typeof r === 'number' ? r : -1));
-}
-
-;// CONCATENATED MODULE: ./src/keys/report.ts
-
-const MEMORY_USAGE_NOTE = 'MEMORY USAGE estimates each key (it samples 5 elements of a collection), and the sum over all keys does not add up to used_memory: ' +
-    'Redis also holds its own overhead, and the estimate counts some allocations differently. Compare prefixes by their shares, not against INFO.';
-const TOP_N = 10;
-function scanFacts(inv) {
-    const { takenAt, durationMs, method, fallbackReason, complete, dbs } = inv;
-    return { takenAt, durationMs, method, ...(fallbackReason ? { fallbackReason } : {}), complete, dbs };
-}
-function withPrefix(base, bytes) {
-    const n = keyName(bytes);
-    return { ...base, prefix: n.key, ...(n.keyBase64 ? { prefixBase64: n.keyBase64 } : {}) };
-}
-function keyFigure(db, key, bytes, ttlMs) {
-    if (ttlMs === null)
-        return { ...keyName(key), db, bytes, ttl: 'unknown' };
-    return { ...keyName(key), db, bytes, ttl: ttlMs >= 0 ? 'set' : 'none', ...(ttlMs >= 0 ? { ttlSeconds: Math.ceil(ttlMs / 1000) } : {}) };
-}
-function prefixFigure(g, total, memory) {
-    return withPrefix({ db: g.db, keys: g.keys, bytes: g.bytes, share: memory && total > 0 ? g.bytes / total : null, estimated: g.estimated }, g.prefix);
-}
-function leakGroups(leaks, keep) {
-    return leaks.groups
-        .filter((g) => keep(g.db))
-        .map((g) => withPrefix({ db: g.db, keys: g.keys, withoutTtl: g.withoutTtl, bytes: g.bytes, samples: g.samples.map((s) => keyFigure(g.db, s.key, s.bytes, s.ttlMs)) }, g.prefix));
-}
-/** Keys more per DB after than before, from INFO keyspace (the fallback without an exact diff). */
-function keyGrowth(before, after) {
-    const out = {};
-    for (const db of new Set([...Object.keys(before ?? {}), ...Object.keys(after)])) {
-        const grown = (after[db]?.keys ?? 0) - (before?.[db]?.keys ?? 0);
-        if (grown > 0)
-            out[db] = grown;
-    }
-    return out;
-}
-/** Builds `report.keys` and the observations the checks take from it. */
-function buildKeysReport(input) {
-    const { before, after, leaks, settings } = input;
-    const memory = after.memoryUsage;
-    const totalBytes = after.groups.reduce((s, g) => s + g.bytes, 0);
-    const totalKeys = after.groups.reduce((s, g) => s + g.keys, 0);
-    const byCount = [...after.groups].sort((a, b) => b.keys - a.keys || b.bytes - a.bytes);
-    const complete = after.complete && (before?.complete ?? true);
-    const extrapolated = after.groups.some((g) => g.estimated) || (before?.groups.some((g) => g.estimated) ?? false);
-    let leaked = null;
-    let leakedUnavailable;
-    const observations = {};
-    if (!before) {
-        leakedUnavailable = 'There is no key inventory from before the step, so leaked keys are counted as the growth of each DB.';
-    }
-    else if (!before.complete) {
-        leakedUnavailable =
-            'The key scan before the step stopped at key-scan-budget, so keys new in the step cannot be told apart from keys it did not reach; leaked keys are counted as the growth of each DB. Raise key-scan-budget for exact names.';
-    }
-    else if (leaks) {
-        leaked = {
-            exact: after.complete,
-            count: leaks.count,
-            byDb: leaks.byDb,
-            withoutTtl: leaks.withoutTtl,
-            withTtl: leaks.count - leaks.withoutTtl,
-            bytes: leaks.bytes,
-            groups: leakGroups(leaks, () => true),
-            namesCapped: leaks.namesCapped
-        };
-        if (after.complete)
-            observations.leakedKeys = { count: leaks.count, byDb: leaks.byDb };
-    }
-    let wrongDb = null;
-    if (settings.expectedDb !== null) {
-        const expected = settings.expectedDb;
-        const perDb = leaked ? leaked.byDb : keyGrowth(input.keyspaceBefore, input.keyspaceAfter);
-        const byDb = {};
-        for (const [db, n] of Object.entries(perDb))
-            if (Number(db) !== expected && n > 0)
-                byDb[db] = n;
-        const keys = Object.values(byDb).reduce((s, n) => s + n, 0);
-        wrongDb = { expectedDb: expected, keys, byDb, groups: leaks && leaked ? leakGroups(leaks, (db) => db !== expected) : [] };
-        observations.wrongDb = { expectedDb: expected, keys, dbs: Object.keys(byDb) };
-    }
-    const keys = {
-        settings,
-        memoryUsage: memory,
-        memoryUsageNote: memory
-            ? MEMORY_USAGE_NOTE
-            : 'This server has no MEMORY USAGE (or answers it differently, as Dragonfly does): keys are counted, memory per prefix and key is not measured.',
-        complete,
-        extrapolated,
-        before: before ? scanFacts(before) : null,
-        after: scanFacts(after),
-        totalBytes,
-        totalKeys,
-        topPrefixesByMemory: memory ? after.groups.slice(0, TOP_N).map((g) => prefixFigure(g, totalBytes, memory)) : [],
-        topPrefixesByCount: byCount.slice(0, TOP_N).map((g) => prefixFigure(g, totalBytes, memory)),
-        topKeys: memory ? after.topKeys.slice(0, TOP_N).map((k) => keyFigure(k.db, k.key, k.bytes, k.ttlMs)) : [],
-        leaked,
-        ...(leakedUnavailable ? { leakedUnavailable } : {}),
-        wrongDb
-    };
-    return { keys, observations };
-}
-
-;// CONCATENATED MODULE: ./src/keys/store.ts
-/**
- * The "before" key names on disk, from the main step to the post step, as their 64-bit hashes
- * (keyset.ts): per DB a record of 0xFFFFFFFF 0xFFFFFFFF, the DB number and its key count (u32
- * each), then two u32 per key. 8 bytes a key whatever its name: 1M keys make an 8 MB file.
- */
-
-
-
-const DB_MARK = 0xffffffff;
-const CHUNK = 1 << 20;
-/** Writes key hashes as the scan finds them, in 1 MB chunks. */
-class KeyFileWriter {
-    out;
-    buf = Buffer.allocUnsafe(CHUNK);
-    used = 0;
-    db = -1;
-    failed = null;
-    constructor(path) {
-        this.out = (0,external_node_fs_namespaceObject.createWriteStream)(path);
-        this.out.on('error', (err) => (this.failed = err));
-    }
-    /** `key` is a byte string. */
-    add(db, key) {
-        if (this.used + 16 > this.buf.length)
-            this.flush();
-        if (db !== this.db) {
-            this.buf.writeUInt32LE(DB_MARK, this.used);
-            this.buf.writeUInt32LE(DB_MARK, this.used + 4);
-            this.buf.writeUInt32LE(db, this.used + 8);
-            this.used += 12;
-            this.db = db;
-        }
-        const h = hashInto(key);
-        this.buf.writeUInt32LE(h[0], this.used);
-        this.buf.writeUInt32LE(h[1], this.used + 4);
-        this.used += 8;
-    }
-    flush() {
-        if (this.used === 0)
-            return;
-        this.out.write(this.buf.subarray(0, this.used));
-        this.buf = Buffer.allocUnsafe(CHUNK);
-        this.used = 0;
-    }
-    /** Flushes and closes; rejects when the file could not be written. */
-    async close() {
-        this.flush();
-        await new Promise((resolve, reject) => {
-            this.out.end(() => (this.failed ? reject(this.failed) : resolve()));
-            this.out.once('error', reject);
-        });
-        if (this.failed)
-            throw this.failed;
-    }
-}
-/** Reads a key file back into one hash set per DB. */
-async function readKeyFile(path) {
-    return parseKeyFile(await (0,promises_namespaceObject.readFile)(path));
-}
-/** Parses the key file format; throws on a truncated file. */
-function parseKeyFile(buf) {
-    if (buf.length % 4 !== 0)
-        throw new Error('the key file is truncated');
-    // A word view for speed (little-endian, as written, on every runner); copied when not 4-byte aligned.
-    const bytes = buf.byteOffset % 4 === 0 ? buf : Buffer.from(Uint8Array.prototype.slice.call(buf));
-    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
-    const sets = new Map();
-    let current;
-    for (let i = 0; i < words.length; i += 2) {
-        if (i + 2 > words.length)
-            throw new Error('the key file is truncated');
-        const a = words[i];
-        const b = words[i + 1];
-        if (a === DB_MARK && b === DB_MARK) {
-            if (i + 3 > words.length)
-                throw new Error('the key file is truncated');
-            const db = words[i + 2];
-            i += 1; // the DB number; the loop's += 2 moves past the marks
-            current = sets.get(db) ?? new KeyHashSet((words.length - i) / 2);
-            sets.set(db, current);
-            continue;
-        }
-        if (!current)
-            throw new Error('the key file does not start with a DB record');
-        current.addHash(a, b);
-    }
-    return sets;
-}
-
-;// CONCATENATED MODULE: ./src/keys/run.ts
-/**
- * The key analysis as the action runs it: the main step records the "before" inventory and key
- * names in the work folder; the post step scans again, diffs against them and builds `report.keys`.
- */
-
-
-
-
-
-
-
-const KEYS_BEFORE_FILE = 'keys-before.bin';
-const KEYS_BEFORE_SUMMARY = 'keys-before.json';
-function scanOptions(settings, log, method) {
-    return { rule: settings.rule, ignore: settings.ignore, budgetMs: settings.budgetMs, method, log };
-}
-/** One line for the log about an inventory. */
-function describeInventory(inv) {
-    const keys = inv.dbs.reduce((s, d) => s + d.scanned, 0);
-    const bytes = inv.groups.reduce((s, g) => s + g.bytes, 0);
-    const partial = inv.complete ? '' : ' (stopped at key-scan-budget; figures extrapolated by DBSIZE)';
-    const mem = inv.memoryUsage ? `, ${formatBytes(bytes)} by MEMORY USAGE` : ', counts only (no MEMORY USAGE on this server)';
-    return `Key inventory: ${keys.toLocaleString('en-US')} keys in ${inv.dbs.length} DBs${mem}, ${inv.groups.length} prefixes, ${formatDuration(inv.durationMs)} (${inv.method})${partial}.`;
-}
-/** The main step's part: scan, and write the key names and the inventory to the work folder. */
-async function recordKeysBefore(conn, settings, workDir, log) {
-    const writer = new KeyFileWriter((0,external_node_path_namespaceObject.join)(workDir, KEYS_BEFORE_FILE));
-    let inv;
-    try {
-        inv = await takeInventory(conn, { ...scanOptions(settings, log), onKey: (db, key) => writer.add(db, key) });
-    }
-    finally {
-        await writer.close();
-    }
-    await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(workDir, KEYS_BEFORE_SUMMARY), JSON.stringify(inv));
-    return inv;
-}
-/** Reads what the main step recorded; null when it recorded nothing (key analysis failed or the main step did not run). */
-async function readBefore(workDir) {
-    if (!workDir)
-        return null;
-    let inventory;
-    try {
-        inventory = JSON.parse(await (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.join)(workDir, KEYS_BEFORE_SUMMARY), 'utf8'));
-    }
-    catch {
-        return null;
-    }
-    // An incomplete "before" scan cannot tell new keys from unseen ones: its names are not used.
-    if (!inventory.complete)
-        return { inventory, keys: null };
-    try {
-        return { inventory, keys: await readKeyFile((0,external_node_path_namespaceObject.join)(workDir, KEYS_BEFORE_FILE)) };
-    }
-    catch {
-        return null;
-    }
-}
-/** The key settings as the report states them. */
-function reportedKeySettings(settings) {
-    return {
-        keyDelimiter: settings.delimiterText,
-        prefixDepth: settings.rule.depth,
-        ignoreKeys: settings.ignorePatterns,
-        expectedDb: settings.expectedDb,
-        keyScanBudgetMs: settings.budgetMs
-    };
-}
-/** The post step's part: scan again, find the leaked keys, and build `report.keys` with what it tells the checks. */
-async function analyseKeysAfter(conn, settings, workDir, snapshots, log) {
-    const before = await readBefore(workDir);
-    const leaks = before?.keys ? new LeakCollector(before.keys) : null;
-    const after = await takeInventory(conn, {
-        ...scanOptions(settings, log),
-        ...(leaks
-            ? {
-                needTtl: (db, key) => leaks.isNew(db, key),
-                // Keys without a TTL lookup were there before: only the others can be leaked.
-                onKey: (db, key, prefix, bytes, ttl) => (ttl === null ? undefined : leaks.add(db, key, prefix, bytes, ttl))
-            }
-            : {})
-    });
-    log(describeInventory(after));
-    return buildKeysReport({
-        settings: reportedKeySettings(settings),
-        before: before?.inventory ?? null,
-        after,
-        leaks: leaks?.result() ?? null,
-        keyspaceBefore: snapshots.before?.keyspace ?? null,
-        keyspaceAfter: snapshots.after.keyspace
-    });
-}
-
-;// CONCATENATED MODULE: ./src/snapshot.ts
-
-/** The INFO sections one snapshot reads. */
-const SNAPSHOT_SECTIONS = ['server', 'clients', 'memory', 'stats', 'keyspace', 'errorstats', 'commandstats'];
-/** Builds a snapshot from parsed INFO sections. Pure, so every server's quirks can be tested with text. */
-function snapshotFromInfo(sections, takenAt = new Date()) {
-    const mem = sections.memory;
-    const stats = sections.stats;
-    const server = sections.server;
-    return {
-        takenAt: takenAt.toISOString(),
-        server: detectServer(server),
-        uptimeSeconds: info_numberField(server, 'uptime_in_seconds'),
-        runId: server?.run_id ?? null,
-        memory: {
-            usedMemory: info_numberField(mem, 'used_memory'),
-            usedMemoryRss: info_numberField(mem, 'used_memory_rss'),
-            usedMemoryPeak: info_numberField(mem, 'used_memory_peak'),
-            usedMemoryDataset: info_numberField(mem, 'used_memory_dataset'),
-            usedMemoryOverhead: info_numberField(mem, 'used_memory_overhead'),
-            usedMemoryStartup: info_numberField(mem, 'used_memory_startup'),
-            maxmemory: info_numberField(mem, 'maxmemory'),
-            maxmemoryPolicy: mem?.maxmemory_policy ?? null,
-            memFragmentationRatio: info_numberField(mem, 'mem_fragmentation_ratio'),
-            memFragmentationBytes: info_numberField(mem, 'mem_fragmentation_bytes'),
-            allocatorFragRatio: info_numberField(mem, 'allocator_frag_ratio'),
-            allocatorFragBytes: info_numberField(mem, 'allocator_frag_bytes'),
-            memClientsNormal: info_numberField(mem, 'mem_clients_normal'),
-            totalSystemMemory: info_numberField(mem, 'total_system_memory')
-        },
-        connectedClients: info_numberField(sections.clients, 'connected_clients'),
-        evictedKeys: info_numberField(stats, 'evicted_keys'),
-        expiredKeys: info_numberField(stats, 'expired_keys'),
-        totalErrorReplies: info_numberField(stats, 'total_error_replies'),
-        totalCommandsProcessed: info_numberField(stats, 'total_commands_processed'),
-        // Redis < 6.2 answers INFO errorstats with nothing: that is "no such counter", not "zero errors".
-        errorstats: sections.errorstats !== undefined ? info_parseErrorstats(sections.errorstats) : null,
-        commandstats: sections.commandstats !== undefined ? parseCommandstats(sections.commandstats) : null,
-        keyspace: parseKeyspace(sections.keyspace)
-    };
-}
-/** Reads the INFO sections a snapshot needs, one command each (node-redis pipelines them). */
-async function readSections(conn) {
-    const texts = await Promise.all(SNAPSHOT_SECTIONS.map((s) => conn.info(s).catch(() => '')));
-    const sections = {};
-    SNAPSHOT_SECTIONS.forEach((name, i) => {
-        const parsed = info_parseInfo(texts[i]);
-        // A section that came back empty is absent, except keyspace, which is empty when there are no keys.
-        if (parsed[name] !== undefined)
-            sections[name] = parsed[name];
-        else if (name === 'keyspace' && texts[i].trim() !== '')
-            sections[name] = {};
-    });
-    return sections;
-}
-/** Takes a snapshot of the Redis behind `conn`; `withDoctor` also asks MEMORY DOCTOR. */
-async function takeSnapshot(conn, opts = {}) {
-    const snapshot = snapshotFromInfo(await readSections(conn));
-    if (opts.withDoctor)
-        snapshot.memoryDoctor = await memoryDoctor(conn);
-    return snapshot;
-}
-async function memoryDoctor(conn) {
-    try {
-        const reply = await conn.command(['MEMORY', 'DOCTOR']);
-        if (typeof reply === 'string')
-            return reply;
-        if (Buffer.isBuffer(reply))
-            return reply.toString('utf8');
-        return null;
-    }
-    catch {
-        return null;
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/cli/commands/keys.ts
@@ -28113,12 +29982,6 @@ async function memoryDoctor(conn) {
 
 
 
-
-
-
-
-/** Progress lines on a terminal come this often during a long scan. */
-const PROGRESS_EVERY_MS = 250;
 async function keysCommand(ctx) {
     if (ctx.args.positionals.length > 0 || ctx.args.rest.length > 0) {
         throw new UsageError(`keys takes no arguments besides options (got "${[...ctx.args.positionals, ...ctx.args.rest].join(' ')}").`, 'keys');
@@ -28128,559 +29991,13 @@ async function keysCommand(ctx) {
     if (!settings.enabled)
         throw new UsageError('--key-scan-budget 0 turns the key analysis off, which leaves keys nothing to do. Use e.g. 10s.', 'keys');
     const { target } = await locateRedis(ctx, false);
-    const conn = await context_open(ctx, target);
-    try {
-        const now = await takeSnapshot(conn);
-        const inventory = await takeInventory(conn, {
-            rule: settings.rule,
-            ignore: settings.ignore,
-            budgetMs: settings.budgetMs,
-            log: keyScanLog(ctx),
-            progressEveryMs: ctx.log.interactive ? PROGRESS_EVERY_MS : undefined
-        });
-        ctx.log.endProgress();
-        ctx.log.info(describeInventory(inventory));
-        const { keys } = buildKeysReport({
-            settings: reportedKeySettings(settings),
-            before: null,
-            after: inventory,
-            leaks: null,
-            keyspaceBefore: null,
-            keyspaceAfter: now.keyspace
-        });
-        const report = buildReport({ target, before: null, after: now, thresholds: DEFAULT_THRESHOLDS, keys, extra: { cli: 'keys' } });
-        await emit(ctx, report, (r) => renderKeys(r, ctx.log.out));
-        // Listing keys judges nothing, so it never fails.
-        return 0;
-    }
-    finally {
-        await conn.close();
-    }
-}
-
-;// CONCATENATED MODULE: external "node:string_decoder"
-const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
-;// CONCATENATED MODULE: ./src/run/output.ts
-/** Finding Redis's OOM message in a command's output. Pure: chunks in, counts and quotes out. */
-/** Redis's refusal (`-OOM command not allowed when used memory > 'maxmemory'.`) and Dragonfly's. */
-const OOM_LINE = /OOM command not allowed when used memory|\bERR Out of memory\b/;
-/** How many OOM lines the report quotes, and how much of each. */
-const MAX_QUOTED_LINES = 5;
-const MAX_QUOTE_LENGTH = 300;
-/** A line longer than this is scanned in pieces; the buffer never holds more. */
-const MAX_LINE_BUFFER = 64 * 1024;
-/** Scans a stream in chunks for OOM lines, holding at most one partial line of bounded size. */
-class OomLineScanner {
-    partial = '';
-    count = 0;
-    quotes = [];
-    /** Feeds a chunk of output; lines may be split across chunks. */
-    push(chunk) {
-        const text = this.partial + chunk;
-        const lines = text.split('\n');
-        this.partial = lines.pop() ?? '';
-        for (const line of lines)
-            this.line(line);
-        if (this.partial.length > MAX_LINE_BUFFER) {
-            // A huge line without a newline: count it now if it has the message, else keep only a tail
-            // long enough to hold the start of a message that the next chunk completes.
-            if (OOM_LINE.test(this.partial)) {
-                this.line(this.partial);
-                this.partial = '';
-            }
-            else {
-                this.partial = this.partial.slice(-200);
-            }
-        }
-    }
-    /** Flushes the last line, which may have no newline. */
-    end() {
-        if (this.partial !== '')
-            this.line(this.partial);
-        this.partial = '';
-    }
-    line(line) {
-        if (!OOM_LINE.test(line))
-            return;
-        this.count++;
-        if (this.quotes.length < MAX_QUOTED_LINES) {
-            // Colour codes from test runners would show as garbage in the summary.
-            // eslint-disable-next-line no-control-regex
-            const clean = line.replace(/\r$/, '').replace(/\x1b\[[0-9;]*m/g, '').trim();
-            this.quotes.push(clean.length > MAX_QUOTE_LENGTH ? `${clean.slice(0, MAX_QUOTE_LENGTH)}…` : clean);
-        }
-    }
-}
-
-// EXTERNAL MODULE: external "node:url"
-var external_node_url_ = __nccwpck_require__(3136);
-;// CONCATENATED MODULE: ./src/sampler/sample.ts
-/** Samples taken during the step, and what they say. Pure: INFO text or samples in, plain data out. */
-
-/** Above this many samples the report keeps the highest of each stretch (6 h at 500 ms is 43,200). */
-const MAX_REPORT_SAMPLES = 10_000;
-/** A sample from parsed INFO memory, stats and errorstats. */
-function sample_sampleFromInfo(sections, at) {
-    return {
-        at: at.toISOString(),
-        connected: true,
-        usedMemory: numberField(sections.memory, 'used_memory'),
-        usedMemoryRss: numberField(sections.memory, 'used_memory_rss'),
-        evictedKeys: numberField(sections.stats, 'evicted_keys'),
-        // The section header comes even with no errors; no header means the server has no errorstats.
-        oomErrors: sections.errorstats === undefined ? null : (parseErrorstats(sections.errorstats).OOM ?? 0)
-    };
-}
-/** A sample that records that Redis did not answer. */
-function sample_gapSample(at, error) {
-    return { at: at.toISOString(), connected: false, usedMemory: null, usedMemoryRss: null, evictedKeys: null, oomErrors: null, error };
-}
-/** Parses the sampler's JSON lines; a torn or foreign line (the sampler killed mid-write) is skipped. */
-function parseSampleLines(text) {
-    const out = [];
-    for (const line of text.split('\n')) {
-        if (line.trim() === '')
-            continue;
-        try {
-            const s = JSON.parse(line);
-            if (typeof s.at === 'string' && typeof s.connected === 'boolean') {
-                out.push({
-                    at: s.at,
-                    connected: s.connected,
-                    usedMemory: num(s.usedMemory),
-                    usedMemoryRss: num(s.usedMemoryRss),
-                    evictedKeys: num(s.evictedKeys),
-                    oomErrors: num(s.oomErrors),
-                    ...(typeof s.error === 'string' ? { error: s.error } : {})
-                });
-            }
-        }
-        catch {
-            // torn last line
-        }
-    }
-    return out;
-}
-function num(v) {
-    return typeof v === 'number' && Number.isFinite(v) ? v : null;
-}
-/** Peak, first growth of the OOM and eviction counters, and the gaps, from samples in time order. */
-function summarizeSamples(samples, baseline = {}) {
-    let peak = null;
-    let peakRss = null;
-    const gaps = [];
-    let open = null;
-    const oom = firstGrowth(baseline.oomErrors ?? null);
-    const evictions = firstGrowth(baseline.evictedKeys ?? null);
-    let connectedCount = 0;
-    for (const s of samples) {
-        if (!s.connected) {
-            if (open)
-                open.samples++;
-            else {
-                open = { from: s.at, to: null, samples: 1, error: s.error ?? null };
-                gaps.push(open);
-            }
-            continue;
-        }
-        if (open) {
-            open.to = s.at;
-            open = null;
-        }
-        connectedCount++;
-        if (s.usedMemory !== null && (peak === null || s.usedMemory > peak.bytes))
-            peak = { bytes: s.usedMemory, at: s.at };
-        if (s.usedMemoryRss !== null && (peakRss === null || s.usedMemoryRss > peakRss.bytes))
-            peakRss = { bytes: s.usedMemoryRss, at: s.at };
-        oom.see(s.oomErrors, s.at);
-        evictions.see(s.evictedKeys, s.at);
-    }
-    return {
-        count: samples.length,
-        connectedCount,
-        firstAt: samples[0]?.at ?? null,
-        lastAt: samples[samples.length - 1]?.at ?? null,
-        peak,
-        peakRss,
-        firstOomAt: oom.first(),
-        firstEvictionAt: evictions.first(),
-        gaps
-    };
-}
-/**
- * Tracks when a counter first grew. A counter that drops was reset by a restart; from then on any
- * value above zero is growth, since it counts from zero again.
- */
-function firstGrowth(start) {
-    let prev = start;
-    let at = null;
-    return {
-        see(v, when) {
-            if (v === null || at !== null)
-                return;
-            if (prev !== null && (v > prev || (v < prev && v > 0)))
-                at = when;
-            prev = v;
-        },
-        first: () => at
-    };
-}
-/**
- * Thins samples to about `max` by keeping, from each run of consecutive samples, the one with the
- * highest used_memory and the first gap sample: the peak and every outage survive thinning.
- */
-function thinSamples(samples, max) {
-    if (samples.length <= max)
-        return samples;
-    const size = Math.ceil(samples.length / max);
-    const out = [];
-    for (let i = 0; i < samples.length; i += size) {
-        const run = samples.slice(i, i + size);
-        let best = null;
-        let gap = null;
-        for (const s of run) {
-            if (!s.connected)
-                gap ??= s;
-            else if (best === null || (s.usedMemory ?? -1) > (best.usedMemory ?? -1))
-                best = s;
-        }
-        const kept = [best, gap].filter((s) => s !== null).sort((a, b) => a.at.localeCompare(b.at));
-        out.push(...kept);
-    }
-    return out;
-}
-
-;// CONCATENATED MODULE: ./src/sampler/worker.ts
-/**
- * The background sampler: one INFO call every interval, one JSON line per sample. It runs detached
- * from the step, so it must never crash, never hang and never outlive its maximum life.
- */
-
-
-
-
-
-
-/** The environment variable that carries the sampler's settings (argv would show the URL in `ps`). */
-const SAMPLER_ENV = 'REDIS_MEMORY_GUARD_SAMPLER';
-/** Reconnect attempts back off up to this far apart while Redis is away. */
-const MAX_BACKOFF_MS = 5000;
-/** Reads and checks the config from the environment; throws on anything missing. */
-function configFromEnv(env) {
-    const raw = env[SAMPLER_ENV];
-    if (!raw)
-        throw new Error(`${SAMPLER_ENV} is not set`);
-    const c = JSON.parse(raw);
-    if (typeof c.url !== 'string' || typeof c.file !== 'string' || !(Number(c.intervalMs) > 0) || !(Number(c.maxLifeMs) > 0)) {
-        throw new Error(`${SAMPLER_ENV} lacks url, file, intervalMs or maxLifeMs`);
-    }
-    return { url: c.url, file: c.file, intervalMs: Number(c.intervalMs), maxLifeMs: Number(c.maxLifeMs) };
-}
-/**
- * Samples until SIGTERM or the end of its life. Every sample is written with one synchronous
- * append, so a kill at any moment leaves at most one torn line, which the reader skips.
- */
-async function runSampler(config) {
-    const started = Date.now();
-    const fd = openSync(config.file, 'a');
-    const exit = () => {
-        try {
-            closeSync(fd);
-        }
-        finally {
-            process.exit(0);
-        }
-    };
-    process.on('SIGTERM', exit);
-    process.on('SIGINT', exit);
-    process.on('SIGHUP', () => { }); // the runner's terminal going away is no reason to stop
-    // The hard bound: even a sampler stuck in a call exits on time.
-    setTimeout(exit, config.maxLifeMs);
-    const source = new InfoSource(config);
-    for (let tick = 1;; tick++) {
-        let sample;
-        try {
-            sample = await source.sample();
-        }
-        catch (err) {
-            sample = gapSample(new Date(), maskUrlText(describeError(err)));
-        }
-        writeSync(fd, JSON.stringify(sample) + '\n');
-        // Keep to the schedule from the start, skipping ticks that a slow call overran.
-        const now = Date.now();
-        let next = started + tick * config.intervalMs;
-        if (next <= now) {
-            tick = Math.floor((now - started) / config.intervalMs) + 1;
-            next = started + tick * config.intervalMs;
-        }
-        if (next - started >= config.maxLifeMs)
-            exit();
-        await sleep(next - now);
-    }
-}
-/** One connection, reopened with backoff when Redis goes away, and one INFO call per sample. */
-class InfoSource {
-    conn = null;
-    nextConnectAt = 0;
-    failures = 0;
-    lastError = '';
-    /** Redis 7.0+ takes several sections in one INFO call (12.8 µs vs 24.8 µs for a full INFO on 7.0). */
-    multiSection = true;
-    target;
-    commandTimeoutMs;
-    connectTimeoutMs;
-    intervalMs;
-    constructor(config) {
-        this.target = parseRedisUrl(config.url);
-        this.intervalMs = config.intervalMs;
-        this.commandTimeoutMs = Math.max(2000, config.intervalMs);
-        this.connectTimeoutMs = Math.min(MAX_BACKOFF_MS, Math.max(2000, config.intervalMs));
-    }
-    async sample() {
-        if (this.conn === null) {
-            if (Date.now() < this.nextConnectAt)
-                return gapSample(new Date(), this.lastError);
-            try {
-                // A short, bounded try (a remote TLS handshake needs more than a local connect); the
-                // sampler's own loop retries after that, leaving one gap sample per failed try.
-                this.conn = await connect(this.target, { timeoutMs: this.connectTimeoutMs, commandTimeoutMs: this.commandTimeoutMs });
-                this.failures = 0;
-                this.multiSection = true;
-            }
-            catch (err) {
-                return this.fail(err);
-            }
-        }
-        const conn = this.conn;
-        try {
-            const text = await this.info(conn);
-            return sampleFromInfo(parseInfo(text), new Date());
-        }
-        catch (err) {
-            void conn.close();
-            this.conn = null;
-            return this.fail(err);
-        }
-    }
-    fail(err) {
-        this.failures++;
-        this.lastError = maskUrlText(describeError(err));
-        this.nextConnectAt = Date.now() + Math.min(this.intervalMs * 2 ** (this.failures - 1), MAX_BACKOFF_MS);
-        return gapSample(new Date(), this.lastError);
-    }
-    async info(conn) {
-        if (this.multiSection) {
-            try {
-                return asText(await conn.command(['INFO', 'memory', 'stats', 'errorstats']));
-            }
-            catch (err) {
-                // Before 7.0, INFO takes one section: fall back to the default sections, which hold all three.
-                if (!/syntax|wrong number|unknown/i.test(describeError(err)))
-                    throw err;
-                this.multiSection = false;
-            }
-        }
-        return asText(await conn.command(['INFO']));
-    }
-}
-function asText(reply) {
-    if (typeof reply === 'string')
-        return reply;
-    if (Buffer.isBuffer(reply))
-        return reply.toString('utf8');
-    throw new Error('INFO returned no text');
-}
-
-;// CONCATENATED MODULE: ./src/sampler/control.ts
-/** Starting, stopping and reading the background sampler: the I/O edge around the worker. */
-
-
-
-
-
-
-
-
-/** The sampler's bundle, next to the bundle that is running (dist/main or dist/post). */
-function samplerScript() {
-    // Built from parts so that ncc does not take it for an asset to copy into the bundle.
-    return (0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.dirname)((0,external_node_url_.fileURLToPath)(import.meta.url)), '..', 'sampler', 'index.js');
-}
-/**
- * Starts the sampler detached from this process, so it outlives the main step. The URL goes
- * through the environment, which `ps` does not show; the action's inputs are left out of it.
- */
-async function startSampler(config, script = samplerScript()) {
-    const env = {};
-    for (const [k, v] of Object.entries(process.env))
-        if (!k.startsWith('INPUT_'))
-            env[k] = v;
-    env[SAMPLER_ENV] = JSON.stringify(config);
-    const child = (0,external_node_child_process_namespaceObject.spawn)(process.execPath, [script], { detached: true, stdio: 'ignore', env });
-    const pid = await new Promise((resolve, reject) => {
-        child.once('error', reject);
-        child.once('spawn', () => (child.pid === undefined ? reject(new Error('no process id')) : resolve(child.pid)));
-    });
-    child.unref();
-    return pid;
-}
-/** Stops the sampler: SIGTERM, up to `graceMs` for it to go, then SIGKILL. Never throws. */
-async function stopSampler(pid, graceMs = 3000) {
-    if (!isSampler(pid))
-        return 'not-running';
-    try {
-        process.kill(pid, 'SIGTERM');
-    }
-    catch {
-        return 'not-running';
-    }
-    const deadline = Date.now() + graceMs;
-    while (Date.now() < deadline) {
-        if (!alive(pid))
-            return 'stopped';
-        await connection_sleep(25);
-    }
-    try {
-        process.kill(pid, 'SIGKILL');
-    }
-    catch {
-        return 'stopped';
-    }
-    return 'killed';
-}
-/** True while the process runs (a zombie waiting for its parent to reap it has stopped). */
-function alive(pid) {
-    try {
-        process.kill(pid, 0);
-    }
-    catch {
-        return false;
-    }
-    const state = procStat(pid)?.state;
-    return state !== 'Z' && state !== 'X';
-}
-/**
- * True when `pid` is still our sampler: after hours the number may belong to another process,
- * which must not be killed. Where /proc does not exist, the pid is trusted.
- */
-function isSampler(pid) {
-    if (!alive(pid))
-        return false;
-    try {
-        return (0,external_node_fs_namespaceObject.readFileSync)(`/proc/${pid}/cmdline`, 'utf8').includes('sampler');
-    }
-    catch {
-        return process.platform !== 'linux';
-    }
-}
-/** The fields of /proc/<pid>/stat that the bench and the stop logic use; null off Linux. */
-function procStat(pid) {
-    try {
-        const text = (0,external_node_fs_namespaceObject.readFileSync)(`/proc/${pid}/stat`, 'utf8');
-        // The command name is in parentheses and may hold spaces: split after its closing one.
-        const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-        return { state: fields[0], utime: Number(fields[11]), stime: Number(fields[12]) };
-    }
-    catch {
-        return null;
-    }
-}
-/** Waits until the sampler has written its first line, or `timeoutMs` passed; true when it has. */
-async function waitForFirstSample(file, timeoutMs) {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-        try {
-            if ((0,external_node_fs_namespaceObject.statSync)(file).size > 0)
-                return true;
-        }
-        catch {
-            // not created yet
-        }
-        if (Date.now() >= deadline)
-            return false;
-        await connection_sleep(25);
-    }
-}
-/** The samples written so far; none when the file is missing. */
-async function readSamples(file) {
-    try {
-        return parseSampleLines(await (0,promises_namespaceObject.readFile)(file, 'utf8'));
-    }
-    catch {
-        return [];
-    }
-}
-
-;// CONCATENATED MODULE: ./src/cli/sampling.ts
-/**
- * `run`'s sampling: the action's background sampler (dist/sampler, a process of its own so the
- * samples keep their rhythm however busy the CLI is), started and read here without @actions/core.
- */
-
-
-
-
-
-
-/** On a laptop runs are short and bursts matter: sample more often than the action's 500 ms. */
-const CLI_SAMPLE_INTERVAL_MS = 100;
-/** The sampler stops itself after this long even if the CLI died without stopping it. */
-const MAX_LIFE_MS = 24 * 3_600_000;
-const FIRST_SAMPLE_WAIT_MS = 5000;
-async function startSampling(target, intervalMs, log) {
-    if (intervalMs === 0)
-        return { finish: async () => undefined };
-    const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'redis-memory-guard-samples-'));
-    const file = (0,external_node_path_namespaceObject.join)(dir, 'samples.jsonl');
-    const startedAt = new Date().toISOString();
-    let pid;
-    try {
-        pid = await startSampler({ url: target.url, file, intervalMs, maxLifeMs: MAX_LIFE_MS });
-    }
-    catch (err) {
-        log.warn(`Could not start the sampler (${errors_describeError(err)}): the peak will come from INFO instead.`);
-        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
-        return { finish: async () => undefined };
-    }
-    // If the CLI dies before stopping it, the sampler goes with it.
-    const onExit = () => {
-        try {
-            process.kill(pid, 'SIGKILL');
-        }
-        catch {
-            // already gone
-        }
-    };
-    process.once('exit', onExit);
-    await waitForFirstSample(file, FIRST_SAMPLE_WAIT_MS);
-    return {
-        async finish(before, errors) {
-            const stopped = await stopSampler(pid);
-            process.removeListener('exit', onExit);
-            const samples = await readSamples(file);
-            await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
-            if (stopped === 'not-running')
-                errors.push('The sampler stopped before the command ended: the sampled peak covers only part of the run.');
-            const summary = summarizeSamples(samples, {
-                oomErrors: before.errorstats ? (before.errorstats.OOM ?? 0) : null,
-                evictedKeys: before.evictedKeys
-            });
-            const kept = thinSamples(samples, MAX_REPORT_SAMPLES);
-            return { intervalMs, startedAt, summary, samples: kept, ...(kept.length < samples.length ? { thinnedFrom: samples.length } : {}) };
-        }
-    };
+    const record = await observeNow({ target, connectTimeoutMs: connectTimeout(ctx), keys: settings }, cliHost(ctx), { keys: true });
+    await emit(ctx, judgeStep(record, DEFAULT_THRESHOLDS, { cli: 'keys' }), (r) => renderKeys(r, ctx.log.out));
+    // Listing keys judges nothing, so it never fails.
+    return ExitCode.Ok;
 }
 
 ;// CONCATENATED MODULE: ./src/cli/commands/run.ts
-/** `run`: snapshot → run the command while sampling → snapshot → judge → report → clean up. */
-
-
-
-
-
-
-
-
 
 
 
@@ -28690,10 +30007,7 @@ async function startSampling(target, intervalMs, log) {
 
 
 const USAGE = `Usage: redis-memory-guard ${COMMANDS.run.usage}`;
-function sampleInterval(ctx) {
-    return readSampleInterval((name) => stringOption(ctx.args, name), CLI_SAMPLE_INTERVAL_MS, (n) => `--${n}`);
-}
-async function runCommand(ctx) {
+async function run_runCommand(ctx) {
     const { rest, positionals } = ctx.args;
     if (positionals.length > 0) {
         throw new UsageError(`Put the command after --, e.g. redis-memory-guard run -- ${positionals.join(' ')}. ${USAGE}`, 'run');
@@ -28703,21 +30017,41 @@ async function runCommand(ctx) {
     // Check every option before anything starts.
     const format = outputFormat(ctx);
     const limits = thresholds(ctx);
-    const intervalMs = sampleInterval(ctx);
     const keys = keySettings(ctx);
+    sampleInterval(ctx);
+    connectTimeout(ctx);
     const live = { child: null, throwaway: null };
     const stopSignals = handleSignals(ctx, live);
     try {
-        const { target, throwaway } = await locateRedis(ctx, true);
-        live.throwaway = throwaway;
+        const located = await locateRedis(ctx, true);
+        live.throwaway = located.throwaway;
+        const workDir = await makeWorkDir((0,external_node_os_namespaceObject.tmpdir)(), 'the temp folder (TMPDIR)');
         try {
-            return await watch(ctx, target, throwaway !== null, live, { format, limits, intervalMs, keys });
+            const { record, command } = await runStep(stepConfig(ctx, located.target, workDir, keys), cliHost(ctx), {
+                command: { argv: rest },
+                env: ctx.env,
+                startedForRun: located.throwaway !== null,
+                // With --json or --markdown, stdout carries only the report.
+                stdout: format === 'terminal' ? process.stdout : process.stderr,
+                onSpawn: (child) => (live.child = child)
+            });
+            if (command.startError) {
+                ctx.log.error(`${command.startError} ${USAGE}`);
+                return ExitCode.NotStarted;
+            }
+            const code = await emit(ctx, judgeStep(record, limits, { cli: 'run', throwawayServer: located.throwaway !== null }), (r) => terminal_renderReport(r, ctx.log.out));
+            const commandCode = exitCodeOf(command);
+            if (commandCode === 0)
+                return code;
+            ctx.log.error(`The command ${command.signal ? `was stopped by ${command.signal}` : `exited with code ${command.exitCode}`}; the report was written all the same.`);
+            return commandCode;
         }
         finally {
-            await throwaway?.stop();
+            await (0,promises_namespaceObject.rm)(workDir, { recursive: true, force: true });
         }
     }
     finally {
+        await live.throwaway?.stop();
         stopSignals();
     }
 }
@@ -28743,124 +30077,9 @@ function handleSignals(ctx, live) {
     });
     return () => handlers.forEach((remove) => remove());
 }
-/** snapshot → command with sampling → snapshot → report. */
-async function watch(ctx, target, throwaway, live, opts) {
-    const conn = await context_open(ctx, target);
-    const keyDir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'redis-memory-guard-keys-'));
-    try {
-        const before = await takeSnapshot(conn);
-        const errors = [];
-        let keysRecorded = false;
-        if (opts.keys.enabled) {
-            try {
-                await recordKeysBefore(conn, opts.keys, keyDir, keyScanLog(ctx));
-                keysRecorded = true;
-            }
-            catch (err) {
-                errors.push(`Key analysis before the command failed: ${errors_describeError(err)}`);
-            }
-            ctx.log.endProgress();
-        }
-        const sampling = await startSampling(target, opts.intervalMs, ctx.log);
-        // The command gets the watched Redis as REDIS_URL, unless it already has a REDIS_URL of its own
-        // (a throwaway server always replaces it: the URL it had pointed at nothing).
-        const exported = throwaway || !ctx.env.REDIS_URL?.trim() ? target.url : null;
-        const ran = await runChild(ctx.args.rest, ctx, exported, opts.format !== 'terminal', (child) => (live.child = child)).then((record) => ({ record }), (error) => ({ error }));
-        const sampled = await sampling.finish(before, errors);
-        if ('error' in ran)
-            throw ran.error;
-        const command = ran.record;
-        let after = null;
-        try {
-            after = await takeSnapshot(conn, { withDoctor: true });
-        }
-        catch (err) {
-            errors.push(`No snapshot after the command: ${errors_describeError(err)}`);
-        }
-        let analysis = null;
-        if (after !== null && keysRecorded) {
-            try {
-                analysis = await analyseKeysAfter(conn, opts.keys, keyDir, { before, after }, keyScanLog(ctx));
-            }
-            catch (err) {
-                errors.push(`Key analysis after the command failed: ${errors_describeError(err)}`);
-            }
-            ctx.log.endProgress();
-        }
-        const report = buildReport({
-            target,
-            before,
-            after,
-            thresholds: opts.limits,
-            observations: {
-                ...(sampled?.summary.peak ? { sampledPeak: sampled.summary.peak } : {}),
-                ...(analysis?.observations ?? {}),
-                outputOomLines: command.oomLines
-            },
-            ...(analysis ? { keys: analysis.keys } : {}),
-            errors,
-            sampling: sampled,
-            command,
-            extra: { cli: 'run', throwawayServer: throwaway }
-        });
-        const code = await emit(ctx, report, (r) => terminal_renderReport(r, ctx.log.out));
-        if (command.exitCode !== 0 && opts.format !== 'terminal') {
-            ctx.log.error(`The command ${command.signal ? `was stopped by ${command.signal}` : `exited with code ${command.exitCode}`}.`);
-        }
-        return command.exitCode === 0 ? code : ExitCode.Fail;
-    }
-    finally {
-        await conn.close();
-        await (0,promises_namespaceObject.rm)(keyDir, { recursive: true, force: true });
-    }
-}
-/**
- * Runs the command with its output passed through (to stderr when stdout carries the report) and
- * scanned for OOM lines. Ctrl-C reaches the command from the terminal; we stay alive to clean up.
- */
-function runChild(argv, ctx, redisUrl, outputToStderr, onSpawn) {
-    const started = new Date();
-    const env = redisUrl ? { ...ctx.env, REDIS_URL: redisUrl } : ctx.env;
-    // One scanner per stream: lines of stdout and stderr interleave.
-    const scanners = { out: new OomLineScanner(), err: new OomLineScanner() };
-    return new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_namespaceObject.spawn)(argv[0], argv.slice(1), { stdio: ['inherit', 'pipe', 'pipe'], env });
-        onSpawn(child);
-        const pass = (from, to, scanner) => {
-            const decoder = new external_node_string_decoder_namespaceObject.StringDecoder('utf8');
-            from.on('data', (d) => {
-                to.write(d);
-                scanner.push(decoder.write(d));
-            });
-            from.on('end', () => scanner.push(decoder.end()));
-        };
-        pass(child.stdout, outputToStderr ? process.stderr : process.stdout, scanners.out);
-        pass(child.stderr, process.stderr, scanners.err);
-        child.once('error', (err) => {
-            reject(err.code === 'ENOENT'
-                ? new UsageError(`Command not found: ${argv[0]}. ${USAGE}`, 'run')
-                : new UserError(`Could not start ${argv[0]}: ${err.message}`));
-        });
-        child.once('close', (code, signal) => {
-            scanners.out.end();
-            scanners.err.end();
-            resolve({
-                // URLs in the arguments may carry passwords; the report keeps them masked.
-                command: target_maskUrlText(shellLine(argv)),
-                exitCode: code,
-                signal,
-                startedAt: started.toISOString(),
-                durationMs: Date.now() - started.getTime(),
-                oomLines: scanners.out.count + scanners.err.count,
-                oomQuotes: [...scanners.out.quotes, ...scanners.err.quotes].slice(0, MAX_QUOTED_LINES)
-            });
-        });
-    });
-}
 
 ;// CONCATENATED MODULE: ./src/cli/commands/snapshot.ts
 /** `snapshot`: the state of Redis now, judged by the thresholds that apply to one moment. */
-
 
 
 
@@ -28872,15 +30091,8 @@ async function snapshotCommand(ctx) {
     outputFormat(ctx);
     const limits = thresholds(ctx);
     const { target } = await locateRedis(ctx, false);
-    const conn = await context_open(ctx, target);
-    try {
-        const now = await takeSnapshot(conn, { withDoctor: true });
-        const report = buildReport({ target, before: null, after: now, thresholds: limits, extra: { cli: 'snapshot' } });
-        return await emit(ctx, report, (r) => renderSnapshot(r, ctx.log.out));
-    }
-    finally {
-        await conn.close();
-    }
+    const record = await observeNow({ target, connectTimeoutMs: connectTimeout(ctx), keys: keySettings(ctx) }, cliHost(ctx), { keys: false });
+    return emit(ctx, judgeStep(record, limits, { cli: 'snapshot' }), (r) => renderSnapshot(r, ctx.log.out));
 }
 
 ;// CONCATENATED MODULE: ./src/cli/help.ts
@@ -29040,7 +30252,7 @@ function createLogger(stdout = process.stdout, stderr = process.stderr, env = pr
 
 
 const HANDLERS = {
-    run: runCommand,
+    run: run_runCommand,
     snapshot: snapshotCommand,
     keys: keysCommand,
     diff: diffCommand
@@ -29090,14 +30302,19 @@ async function main(argv, io = { stdout: process.stdout, stderr: process.stderr,
             log.error(err.message.includes('Usage:') ? err.message : `${err.message} Usage: redis-memory-guard ${COMMANDS[first].usage} (see --help).`);
             return ExitCode.Usage;
         }
-        if (err instanceof UserError) {
+        if (err instanceof src_errors/* ConnectionError */.Rc) {
+            log.error(err.message);
+            return ExitCode.Unreachable;
+        }
+        if (err instanceof src_errors/* UserError */.yo) {
             log.error(err.message);
             return ExitCode.Usage;
         }
-        log.error(`${errors_describeError(err)} (this is a bug in ${TOOL_NAME}; please report it with the lines below)`);
-        if (err instanceof Error && err.stack)
+        const debug = rest.includes('--debug') || io.env.ACTIONS_STEP_DEBUG === 'true';
+        log.error(`${(0,src_errors/* describeError */.Uc)(err)} (an internal error of ${TOOL_NAME}; ${debug ? 'please report it with the stack below' : 'run again with --debug for its stack, and please report it'})`);
+        if (debug && err instanceof Error && err.stack)
             io.stderr.write(`${err.stack}\n`);
-        return ExitCode.Usage;
+        return ExitCode.Internal;
     }
 }
 
@@ -29108,15 +30325,73 @@ async function main(argv, io = { stdout: process.stdout, stderr: process.stderr,
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3211);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
+/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7851);
 
-const code = await (0,_cli_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
-// Let piped output drain, then exit explicitly so no open handle keeps the CLI waiting.
-process.stdout.on('error', () => { });
-process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+
+// 4: an internal error that escaped main's own handling (see ExitCode in cli/context.ts).
+await (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .endProcess */ .JZ)((0,_cli_main_js__WEBPACK_IMPORTED_MODULE_1__/* .main */ .i)(process.argv.slice(2)), 4);
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
+
+/***/ }),
+
+/***/ 3916:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   JZ: () => (/* binding */ endProcess),
+/* harmony export */   Rc: () => (/* binding */ ConnectionError),
+/* harmony export */   Uc: () => (/* binding */ describeError),
+/* harmony export */   yo: () => (/* binding */ UserError)
+/* harmony export */ });
+/**
+ * An error the user can fix (bad input, unreachable Redis, wrong password).
+ * Its message is shown as one line, without a stack trace.
+ */
+class UserError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'UserError';
+    }
+}
+/** One line for the log: a UserError's message, or the message of anything else thrown. */
+function describeError(err) {
+    if (err instanceof Error)
+        return err.message.split('\n')[0];
+    return String(err);
+}
+/**
+ * Redis could not be used: unreachable, or it refused the guard's credentials. A UserError (one
+ * line, no stack) that the CLI tells apart by its exit code.
+ */
+class ConnectionError extends UserError {
+    constructor(message) {
+        super(message);
+        this.name = 'ConnectionError';
+    }
+}
+/**
+ * Ends an entry file's process once its work settles. A number it resolves to is the exit code; an
+ * error that escaped it is one line on stderr and `failCode`, never a silent 0. The process exits
+ * explicitly, after the output drained, so no open handle can keep a step waiting.
+ */
+async function endProcess(work, failCode = 1) {
+    try {
+        const code = await work;
+        if (typeof code === 'number')
+            process.exitCode = code;
+    }
+    catch (err) {
+        process.stderr.write(`Redis Memory Guard: ${describeError(err)}\n`);
+        process.exitCode = failCode;
+    }
+    process.stdout.on('error', () => { });
+    await new Promise((resolve) => process.stdout.write('', () => process.stderr.write('', () => resolve())));
+    process.exit();
+}
+
 
 /***/ }),
 

@@ -53199,13 +53199,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 97956:
+/***/ 87197:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  e: () => (/* binding */ main_run)
+  e: () => (/* binding */ run)
 });
 
 ;// CONCATENATED MODULE: external "os"
@@ -56153,32 +56153,10 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-;// CONCATENATED MODULE: ./src/errors.ts
-/**
- * An error the user can fix (bad input, unreachable Redis, wrong password).
- * Its message is shown as one line, without a stack trace.
- */
-class UserError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'UserError';
-    }
-}
-/** One line for the log: a UserError's message, or the message of anything else thrown. */
-function errors_describeError(err) {
-    if (err instanceof Error)
-        return err.message.split('\n')[0];
-    return String(err);
-}
-
-// EXTERNAL MODULE: ./node_modules/@redis/client/dist/index.js
-var dist = __nccwpck_require__(90488);
+// EXTERNAL MODULE: ./src/errors.ts
+var src_errors = __nccwpck_require__(83916);
 ;// CONCATENATED MODULE: ./src/size.ts
 
 const KIB = 1024;
@@ -56209,7 +56187,7 @@ function parseSize(text, name) {
     const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(value);
     const factor = m ? UNITS[m[2].toLowerCase()] : undefined;
     if (!m || factor === undefined) {
-        throw new UserError(`${name}: "${value}" is not a size. Use a number of bytes or a unit, e.g. 512mb, 1gb, 100MiB or 1048576.`);
+        throw new src_errors/* UserError */.yo(`${name}: "${value}" is not a size. Use a number of bytes or a unit, e.g. 512mb, 1gb, 100MiB or 1048576.`);
     }
     return Math.round(Number(m[1]) * factor);
 }
@@ -56223,7 +56201,7 @@ function parseDuration(text, name) {
     const unit = m ? (m[2] === '' ? 's' : m[2].toLowerCase()) : '';
     const factor = DURATION_UNITS[unit];
     if (!m || factor === undefined) {
-        throw new UserError(`${name}: "${value}" is not a duration. Use e.g. 30s, 500ms or 2m.`);
+        throw new src_errors/* UserError */.yo(`${name}: "${value}" is not a duration. Use e.g. 30s, 500ms or 2m.`);
     }
     return Math.round(Number(m[1]) * factor);
 }
@@ -56242,7 +56220,7 @@ function parseNumber(text, name, opts) {
                 ? ` of at least ${opts.min}`
                 : '';
         const kind = opts.integer ? 'a whole number' : 'a number';
-        throw new UserError(`${name}: "${value}" is not valid. Use ${kind}${range}, e.g. ${opts.example}.`);
+        throw new src_errors/* UserError */.yo(`${name}: "${value}" is not valid. Use ${kind}${range}, e.g. ${opts.example}.`);
     }
     return n;
 }
@@ -56274,1398 +56252,6 @@ function formatDuration(ms) {
         return `${(ms / 1000).toFixed(1)} s`;
     const min = Math.floor(ms / 60_000);
     return `${min} min ${Math.round((ms % 60_000) / 1000)} s`;
-}
-
-;// CONCATENATED MODULE: ./src/redis/target.ts
-
-const EXAMPLE = 'redis://localhost:6379, redis://:PASSWORD@localhost:6379/2 or rediss://user:PASSWORD@host:6380';
-/** Parses and checks a Redis URL; the error names the input and shows valid forms. */
-function target_parseRedisUrl(url, inputName = 'redis-url') {
-    const value = url.trim();
-    let parsed;
-    try {
-        parsed = new URL(value);
-    }
-    catch {
-        throw new UserError(`${inputName}: "${target_maskUrlText(value)}" is not a URL. Use e.g. ${EXAMPLE}.`);
-    }
-    if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-        throw new UserError(`${inputName}: the scheme must be redis:// or rediss://, not ${parsed.protocol}//. Use e.g. ${EXAMPLE}.`);
-    }
-    if (parsed.hostname === '') {
-        throw new UserError(`${inputName}: "${target_maskUrlText(value)}" names no host. Use e.g. ${EXAMPLE}.`);
-    }
-    const port = parsed.port === '' ? 6379 : Number(parsed.port);
-    const dbText = parsed.pathname.replace(/^\//, '');
-    if (dbText !== '' && !/^\d+$/.test(dbText)) {
-        throw new UserError(`${inputName}: the database "/${dbText}" must be a number, e.g. redis://localhost:6379/2.`);
-    }
-    const password = parsed.password === '' ? null : decodeURIComponent(parsed.password);
-    const username = parsed.username === '' ? null : decodeURIComponent(parsed.username);
-    const display = target_maskUrlText(value);
-    return {
-        url: value,
-        host: parsed.hostname.replace(/^\[|\]$/g, ''),
-        port,
-        db: dbText === '' ? 0 : Number(dbText),
-        username,
-        password,
-        tls: parsed.protocol === 'rediss:',
-        display
-    };
-}
-/** Replaces the password of every `scheme://user:password@` in a text with `***`. */
-function target_maskUrlText(text) {
-    return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:@/\s]*):([^@\s]*)@/gi, '$1:***@');
-}
-/** `host:port` for messages, with IPv6 hosts in brackets. */
-function hostPort(target) {
-    return target.host.includes(':') ? `[${target.host}]:${target.port}` : `${target.host}:${target.port}`;
-}
-
-;// CONCATENATED MODULE: ./src/redis/connection.ts
-
-
-
-
-/** A connection to one Redis; every command is bounded in time so no step can hang on it. */
-class RedisConnection {
-    client;
-    target;
-    commandTimeoutMs;
-    constructor(client, target, commandTimeoutMs) {
-        this.client = client;
-        this.target = target;
-        this.commandTimeoutMs = commandTimeoutMs;
-    }
-    /** Sends a raw command and returns the reply, failing after the command timeout. */
-    async command(args, timeoutMs = this.commandTimeoutMs) {
-        return withTimeout(this.client.sendCommand(args), timeoutMs, `${args[0]} to Redis at ${hostPort(this.target)}`);
-    }
-    /** INFO for one section, as raw text (empty when the server does not know the section). */
-    async info(section) {
-        const reply = await this.command(['INFO', section]);
-        return typeof reply === 'string' ? reply : Buffer.isBuffer(reply) ? reply.toString('utf8') : '';
-    }
-    /** The node-redis client, for pipelines and scans (key analysis). */
-    get raw() {
-        return this.client;
-    }
-    /** Closes the connection; never throws and never waits more than a second. */
-    async close() {
-        try {
-            await withTimeout(this.client.close(), 1000, 'close');
-        }
-        catch {
-            destroyQuietly(this.client);
-        }
-    }
-}
-/**
- * Connects, retrying with backoff until `timeoutMs`. Authentication problems fail at once, since
- * waiting cannot fix a wrong password.
- */
-async function connection_connect(target, opts) {
-    const deadline = Date.now() + opts.timeoutMs;
-    let delay = 100;
-    let attempt = 0;
-    let lastError = '';
-    for (;;) {
-        attempt++;
-        const remaining = deadline - Date.now();
-        const client = (0,dist.createClient)({
-            url: target.url,
-            socket: {
-                connectTimeout: Math.max(200, Math.min(remaining, 5000)),
-                reconnectStrategy: false,
-                ...(target.tls ? { tls: true } : {})
-            }
-        });
-        // Without a listener an 'error' event would kill the process.
-        client.on('error', () => { });
-        try {
-            await withTimeout(client.connect(), Math.max(500, Math.min(remaining, 10000)), 'connect');
-            await withTimeout(client.ping(), 5000, 'PING');
-            return new RedisConnection(client, target, opts.commandTimeoutMs ?? 10_000);
-        }
-        catch (err) {
-            destroyQuietly(client);
-            const message = target_maskUrlText(errors_describeError(err));
-            const fatal = authProblem(message, target);
-            if (fatal)
-                throw new UserError(fatal);
-            lastError = message;
-        }
-        if (Date.now() + delay > deadline)
-            break;
-        opts.onRetry?.(attempt, lastError);
-        await connection_sleep(delay);
-        delay = Math.min(delay * 2, 2000);
-    }
-    throw new UserError(`Could not reach Redis at ${hostPort(target)} within ${formatDuration(opts.timeoutMs)} (${lastError}). ` +
-        `Check that Redis is running and its port is published, or raise connect-timeout.`);
-}
-/** Drops the socket; node-redis throws when the client was never open, which is fine here. */
-function destroyQuietly(client) {
-    try {
-        client.destroy();
-    }
-    catch {
-        // already closed
-    }
-}
-/** The message for an error that retrying cannot fix, or null for one worth retrying. */
-function authProblem(message, target) {
-    const where = `Redis at ${hostPort(target)}`;
-    const user = target.username ?? 'default';
-    if (/WRONGPASS|invalid password|invalid username-password/i.test(message)) {
-        return `${where} rejected the password for user "${user}" (wrong password or user). Check the password in redis-url.`;
-    }
-    if (/NOAUTH|Authentication required/i.test(message)) {
-        return `${where} requires a password and none was given. Put it into redis-url: redis://:PASSWORD@${hostPort(target)}.`;
-    }
-    if (/called without any password configured|AUTH.*no password is set/i.test(message)) {
-        return `${where} has no password set, but redis-url gives one. Remove the password from redis-url.`;
-    }
-    if (/DENIED Redis is running in protected mode/i.test(message)) {
-        return `${where} refuses outside clients: it runs in protected mode with no password. Start it with --protected-mode no or set a password.`;
-    }
-    if (/NOPERM/i.test(message)) {
-        return `${where}: user "${user}" may not run the commands this action needs (INFO, PING). Grant them in the ACL.`;
-    }
-    return null;
-}
-/** Resolves or rejects with the promise, or rejects after `ms` with a message naming `what`. */
-async function withTimeout(promise, ms, what) {
-    let timer;
-    const timeout = new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what} timed out after ${formatDuration(ms)}`)), ms);
-    });
-    try {
-        return await Promise.race([promise, timeout]);
-    }
-    finally {
-        clearTimeout(timer);
-    }
-}
-function connection_sleep(ms) {
-    return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-;// CONCATENATED MODULE: ./src/info.ts
-/** Parsing of the text that INFO returns. Pure functions: text in, plain data out. */
-/** Splits INFO text into `{ section: { field: value } }`; section names are lower-case. */
-function info_parseInfo(text) {
-    const sections = {};
-    let current = 'default';
-    for (const rawLine of text.split('\n')) {
-        const line = rawLine.trim();
-        if (line === '')
-            continue;
-        if (line.startsWith('#')) {
-            current = line.slice(1).trim().toLowerCase();
-            sections[current] ??= {};
-            continue;
-        }
-        const colon = line.indexOf(':');
-        if (colon <= 0)
-            continue;
-        sections[current] ??= {};
-        sections[current][line.slice(0, colon)] = line.slice(colon + 1);
-    }
-    return sections;
-}
-/** Parses `a=1,b=2` (keyspace and errorstats values) into numbers where they are numbers. */
-function parseKeyValueList(value) {
-    const out = {};
-    for (const part of value.split(',')) {
-        const eq = part.indexOf('=');
-        if (eq <= 0)
-            continue;
-        const n = Number(part.slice(eq + 1));
-        if (Number.isFinite(n))
-            out[part.slice(0, eq)] = n;
-    }
-    return out;
-}
-/** A field as a number, or null when the server does not report it (never 0 for "absent"). */
-function info_numberField(fields, name) {
-    const raw = fields?.[name];
-    if (raw === undefined || raw.trim() === '')
-        return null;
-    const n = Number(raw);
-    return Number.isFinite(n) ? n : null;
-}
-/**
- * Tells Redis from its forks. Valkey keeps `redis_version` at 7.2.4, so the server is told by
- * `server_name` (and the fork's own version field), never by version number.
- */
-function detectServer(server) {
-    const s = server ?? {};
-    const redisVersion = s.redis_version ?? null;
-    const name = (s.server_name ?? '').toLowerCase();
-    const mode = s.redis_mode ?? s.server_mode ?? null;
-    if (name === 'valkey' || s.valkey_version !== undefined) {
-        return { kind: 'valkey', version: s.valkey_version ?? redisVersion, redisCompatVersion: redisVersion, mode };
-    }
-    if (s.dragonfly_version !== undefined || name === 'dragonfly') {
-        return { kind: 'dragonfly', version: s.dragonfly_version ?? redisVersion, redisCompatVersion: redisVersion, mode };
-    }
-    if (name === 'keydb' || s.keydb_version !== undefined || Object.keys(s).some((k) => k.startsWith('keydb'))) {
-        return { kind: 'keydb', version: s.keydb_version ?? redisVersion, redisCompatVersion: redisVersion, mode };
-    }
-    if (redisVersion !== null)
-        return { kind: 'redis', version: redisVersion, redisCompatVersion: redisVersion, mode };
-    return { kind: 'unknown', version: null, redisCompatVersion: null, mode };
-}
-/** Parses the keyspace section (`db0:keys=3,expires=1,avg_ttl=0`) into `{ 0: {...} }`. */
-function parseKeyspace(section) {
-    const out = {};
-    for (const [field, value] of Object.entries(section ?? {})) {
-        const m = /^db(\d+)$/.exec(field);
-        if (!m)
-            continue;
-        const kv = parseKeyValueList(value);
-        out[m[1]] = { keys: kv.keys ?? 0, expires: kv.expires ?? 0, avgTtl: kv.avg_ttl ?? null };
-    }
-    return out;
-}
-/** Parses errorstats (`errorstat_OOM:count=3`) into `{ OOM: 3 }`. */
-function info_parseErrorstats(section) {
-    const out = {};
-    for (const [field, value] of Object.entries(section)) {
-        if (!field.startsWith('errorstat_'))
-            continue;
-        out[field.slice('errorstat_'.length)] = parseKeyValueList(value).count ?? 0;
-    }
-    return out;
-}
-/** Parses commandstats (`cmdstat_set:calls=3,usec=10,...,rejected_calls=1,failed_calls=0`). */
-function parseCommandstats(section) {
-    const out = {};
-    for (const [field, value] of Object.entries(section)) {
-        if (!field.startsWith('cmdstat_'))
-            continue;
-        const kv = parseKeyValueList(value);
-        out[field.slice('cmdstat_'.length)] = {
-            calls: kv.calls ?? 0,
-            usec: kv.usec ?? 0,
-            rejectedCalls: kv.rejected_calls ?? null,
-            failedCalls: kv.failed_calls ?? null
-        };
-    }
-    return out;
-}
-
-;// CONCATENATED MODULE: ./src/snapshot.ts
-
-/** The INFO sections one snapshot reads. */
-const SNAPSHOT_SECTIONS = ['server', 'clients', 'memory', 'stats', 'keyspace', 'errorstats', 'commandstats'];
-/** Builds a snapshot from parsed INFO sections. Pure, so every server's quirks can be tested with text. */
-function snapshotFromInfo(sections, takenAt = new Date()) {
-    const mem = sections.memory;
-    const stats = sections.stats;
-    const server = sections.server;
-    return {
-        takenAt: takenAt.toISOString(),
-        server: detectServer(server),
-        uptimeSeconds: info_numberField(server, 'uptime_in_seconds'),
-        runId: server?.run_id ?? null,
-        memory: {
-            usedMemory: info_numberField(mem, 'used_memory'),
-            usedMemoryRss: info_numberField(mem, 'used_memory_rss'),
-            usedMemoryPeak: info_numberField(mem, 'used_memory_peak'),
-            usedMemoryDataset: info_numberField(mem, 'used_memory_dataset'),
-            usedMemoryOverhead: info_numberField(mem, 'used_memory_overhead'),
-            usedMemoryStartup: info_numberField(mem, 'used_memory_startup'),
-            maxmemory: info_numberField(mem, 'maxmemory'),
-            maxmemoryPolicy: mem?.maxmemory_policy ?? null,
-            memFragmentationRatio: info_numberField(mem, 'mem_fragmentation_ratio'),
-            memFragmentationBytes: info_numberField(mem, 'mem_fragmentation_bytes'),
-            allocatorFragRatio: info_numberField(mem, 'allocator_frag_ratio'),
-            allocatorFragBytes: info_numberField(mem, 'allocator_frag_bytes'),
-            memClientsNormal: info_numberField(mem, 'mem_clients_normal'),
-            totalSystemMemory: info_numberField(mem, 'total_system_memory')
-        },
-        connectedClients: info_numberField(sections.clients, 'connected_clients'),
-        evictedKeys: info_numberField(stats, 'evicted_keys'),
-        expiredKeys: info_numberField(stats, 'expired_keys'),
-        totalErrorReplies: info_numberField(stats, 'total_error_replies'),
-        totalCommandsProcessed: info_numberField(stats, 'total_commands_processed'),
-        // Redis < 6.2 answers INFO errorstats with nothing: that is "no such counter", not "zero errors".
-        errorstats: sections.errorstats !== undefined ? info_parseErrorstats(sections.errorstats) : null,
-        commandstats: sections.commandstats !== undefined ? parseCommandstats(sections.commandstats) : null,
-        keyspace: parseKeyspace(sections.keyspace)
-    };
-}
-/** Reads the INFO sections a snapshot needs, one command each (node-redis pipelines them). */
-async function readSections(conn) {
-    const texts = await Promise.all(SNAPSHOT_SECTIONS.map((s) => conn.info(s).catch(() => '')));
-    const sections = {};
-    SNAPSHOT_SECTIONS.forEach((name, i) => {
-        const parsed = info_parseInfo(texts[i]);
-        // A section that came back empty is absent, except keyspace, which is empty when there are no keys.
-        if (parsed[name] !== undefined)
-            sections[name] = parsed[name];
-        else if (name === 'keyspace' && texts[i].trim() !== '')
-            sections[name] = {};
-    });
-    return sections;
-}
-/** Takes a snapshot of the Redis behind `conn`; `withDoctor` also asks MEMORY DOCTOR. */
-async function takeSnapshot(conn, opts = {}) {
-    const snapshot = snapshotFromInfo(await readSections(conn));
-    if (opts.withDoctor)
-        snapshot.memoryDoctor = await memoryDoctor(conn);
-    return snapshot;
-}
-async function memoryDoctor(conn) {
-    try {
-        const reply = await conn.command(['MEMORY', 'DOCTOR']);
-        if (typeof reply === 'string')
-            return reply;
-        if (Buffer.isBuffer(reply))
-            return reply.toString('utf8');
-        return null;
-    }
-    catch {
-        return null;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/action/constants.ts
-/** Names of the action's inputs, outputs and saved state: the public interface, spelled once. */
-var constants_Input;
-(function (Input) {
-    Input["RedisUrl"] = "redis-url";
-    Input["ConnectTimeout"] = "connect-timeout";
-    Input["MaxUsedMemory"] = "max-used-memory";
-    Input["MaxPeakMemory"] = "max-peak-memory";
-    Input["MaxMemoryPercent"] = "max-memory-percent";
-    Input["MaxFragmentationRatio"] = "max-fragmentation-ratio";
-    Input["MaxLeakedKeys"] = "max-leaked-keys";
-    Input["FailOn"] = "fail-on";
-    Input["ReportPath"] = "report-path";
-    Input["Comment"] = "comment";
-    Input["CommentKey"] = "comment-key";
-    Input["Matrix"] = "matrix";
-    Input["GithubToken"] = "github-token";
-    Input["SampleInterval"] = "sample-interval";
-    Input["SampleMaxDuration"] = "sample-max-duration";
-    Input["Run"] = "run";
-})(constants_Input || (constants_Input = {}));
-/** Inputs for starting Redis for the job (or limiting the attached one); see src/provision/. */
-var constants_ProvisionInput;
-(function (ProvisionInput) {
-    ProvisionInput["Mode"] = "mode";
-    ProvisionInput["ContainerRuntime"] = "container-runtime";
-    ProvisionInput["Image"] = "image";
-    ProvisionInput["ContainerName"] = "container-name";
-    ProvisionInput["Port"] = "port";
-    ProvisionInput["Maxmemory"] = "maxmemory";
-    ProvisionInput["MaxmemoryPolicy"] = "maxmemory-policy";
-    ProvisionInput["Password"] = "password";
-    ProvisionInput["RedisArgs"] = "redis-args";
-    ProvisionInput["ContainerOptions"] = "container-options";
-    ProvisionInput["RedisServerPath"] = "redis-server-path";
-    ProvisionInput["KeepContainer"] = "keep-container";
-})(constants_ProvisionInput || (constants_ProvisionInput = {}));
-var Output;
-(function (Output) {
-    Output["Verdict"] = "verdict";
-    Output["UsedMemoryBefore"] = "used-memory-before";
-    Output["UsedMemoryAfter"] = "used-memory-after";
-    Output["UsedMemoryPeak"] = "used-memory-peak";
-    Output["OomErrors"] = "oom-errors";
-    Output["EvictedKeys"] = "evicted-keys";
-    Output["LeakedKeys"] = "leaked-keys";
-    Output["ReportPath"] = "report-path";
-    Output["CommentId"] = "comment-id";
-    Output["CommentUrl"] = "comment-url";
-    Output["CommentBody"] = "comment-body";
-    Output["ExitCode"] = "exit-code";
-})(Output || (Output = {}));
-/** Outputs that say where the Redis is, set by the main step so later steps can use it. */
-var ProvisionOutput;
-(function (ProvisionOutput) {
-    ProvisionOutput["RedisUrl"] = "redis-url";
-    ProvisionOutput["RedisHost"] = "redis-host";
-    ProvisionOutput["RedisPort"] = "redis-port";
-    ProvisionOutput["ContainerId"] = "container-id";
-})(ProvisionOutput || (ProvisionOutput = {}));
-var constants_State;
-(function (State) {
-    /** Folder with the main step's files (the "before" snapshot). */
-    State["WorkDir"] = "work-dir";
-    /** The one-line error that stopped the main step, for the post step's summary. */
-    State["MainError"] = "main-error";
-    /** Set once the main step ran, so the post step knows it is a post step of ours. */
-    State["MainRan"] = "main-ran";
-    /** JSON of what the main step started or changed (container, redis-server, CONFIG SET), to undo in post. */
-    State["Provisioned"] = "provisioned";
-    /** The background sampler's process id, for the post step to stop it. */
-    State["SamplerPid"] = "sampler-pid";
-    /** When the sampler started (ISO time): the chart's zero. */
-    State["SamplerStartedAt"] = "sampler-started-at";
-    /** Set when the main step ran the `run` command and wrote the report itself: the post step does nothing. */
-    State["ReportDone"] = "report-done";
-})(constants_State || (constants_State = {}));
-const constants_BEFORE_FILE = 'before.json';
-const SAMPLES_FILE = 'samples.jsonl';
-const DEFAULT_REPORT_NAME = 'redis-memory-report.json';
-
-;// CONCATENATED MODULE: ./src/provision/attach.ts
-
-
-
-/** CONFIG parameters to set, from the inputs, in a fixed order. */
-function wantedLimits(s) {
-    const wanted = [];
-    if (s.maxmemory !== undefined)
-        wanted.push(['maxmemory', String(s.maxmemory)]);
-    if (s.maxmemoryPolicy !== undefined)
-        wanted.push(['maxmemory-policy', s.maxmemoryPolicy]);
-    return wanted;
-}
-/** The value from a CONFIG GET reply: `[name, value]` (RESP2) or `{ name: value }` (RESP3). */
-function configValue(reply, name) {
-    const text = (v) => (typeof v === 'string' ? v : Buffer.isBuffer(v) ? v.toString('utf8') : null);
-    if (Array.isArray(reply)) {
-        for (let i = 0; i + 1 < reply.length; i += 2)
-            if (text(reply[i]) === name)
-                return text(reply[i + 1]);
-        return null;
-    }
-    if (reply instanceof Map)
-        return text(reply.get(name));
-    if (reply && typeof reply === 'object')
-        return text(reply[name]);
-    return null;
-}
-/**
- * Applies maxmemory / maxmemory-policy with CONFIG SET, the one way to limit a service container.
- * Where CONFIG is disabled or renamed (managed services), warns and goes on without the limit.
- */
-async function applyLimits(conn, s) {
-    const wanted = wantedLimits(s);
-    if (wanted.length === 0)
-        return null;
-    const restore = {};
-    for (const [name, value] of wanted) {
-        try {
-            const old = configValue(await conn.command(['CONFIG', 'GET', name]), name);
-            if (old === null)
-                throw new Error(`CONFIG GET ${name} returned nothing`);
-            await conn.command(['CONFIG', 'SET', name, value]);
-            restore[name] = old;
-            info(`Set ${name} to ${value} with CONFIG SET (was ${old}); the post step sets it back.`);
-        }
-        catch (err) {
-            warning(`Could not set ${name} with CONFIG SET on ${conn.target.display}: ${errors_describeError(err)}. ` +
-                `CONFIG may be disabled or renamed on this server (managed Redis often does that); set the limit on the server itself. The tests run without it.`, { title: 'Redis Memory Guard' });
-            break;
-        }
-    }
-    return Object.keys(restore).length > 0 ? { kind: 'attach', restore } : null;
-}
-/** Sets back what applyLimits changed. Problems are warnings: the tests already ran. */
-async function attach_restoreLimits(target, limits, timeoutMs) {
-    let conn;
-    try {
-        conn = await connect(target, { timeoutMs });
-    }
-    catch (err) {
-        core.warning(`Could not set back ${Object.keys(limits.restore).join(', ')} on ${target.display}: ${describeError(err)}`);
-        return;
-    }
-    try {
-        for (const [name, value] of Object.entries(limits.restore)) {
-            try {
-                await conn.command(['CONFIG', 'SET', name, value]);
-                core.info(`Set ${name} back to ${value}.`);
-            }
-            catch (err) {
-                core.warning(`Could not set ${name} back to ${value} on ${target.display}: ${describeError(err)}`);
-            }
-        }
-    }
-    finally {
-        await conn.close();
-    }
-}
-
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-// EXTERNAL MODULE: external "node:net"
-var external_node_net_ = __nccwpck_require__(77030);
-;// CONCATENATED MODULE: ./src/net.ts
-
-/** A port nobody listens on right now on `host` (the kernel picks it). */
-function freePort(host = '127.0.0.1') {
-    return new Promise((resolve, reject) => {
-        const srv = (0,external_node_net_.createServer)();
-        srv.unref();
-        srv.once('error', reject);
-        srv.listen(0, host, () => {
-            const addr = srv.address();
-            const port = typeof addr === 'object' && addr ? addr.port : 0;
-            srv.close(() => resolve(port));
-        });
-    });
-}
-/** True when nothing listens on `port` on `host`. */
-function portIsFree(port, host = '127.0.0.1') {
-    return new Promise((resolve) => {
-        const srv = (0,external_node_net_.createServer)();
-        srv.unref();
-        srv.once('error', () => resolve(false));
-        srv.listen(port, host, () => srv.close(() => resolve(true)));
-    });
-}
-
-;// CONCATENATED MODULE: ./src/provision/ready.ts
-
-
-/**
- * Waits until something on host:port answers PING. A reply that asks for a password counts:
- * the server is up, and the real connection says whether the password fits. `-LOADING` does not.
- */
-async function waitForPing(opts) {
-    const started = Date.now();
-    const deadline = started + opts.timeoutMs;
-    const interval = opts.intervalMs ?? 50;
-    let goneReason = null;
-    let checking = false;
-    let lastCheck = started;
-    let lastError = 'no answer yet';
-    for (;;) {
-        if (goneReason !== null)
-            return { ready: false, ms: Date.now() - started, reason: goneReason, gone: true };
-        const reply = await ping(opts.host, opts.port, Math.max(100, Math.min(1000, deadline - Date.now())));
-        if (reply.ok)
-            return { ready: true, ms: Date.now() - started };
-        lastError = reply.error;
-        if (opts.gone && !checking && Date.now() - lastCheck >= 500) {
-            checking = true;
-            opts
-                .gone()
-                .then((r) => (goneReason = r))
-                .catch(() => { })
-                .finally(() => {
-                checking = false;
-                lastCheck = Date.now();
-            });
-        }
-        if (Date.now() + interval > deadline)
-            return { ready: false, ms: Date.now() - started, reason: lastError, gone: false };
-        await connection_sleep(interval);
-    }
-}
-/** One PING over a fresh socket. */
-function ping(host, port, timeoutMs) {
-    return new Promise((resolve) => {
-        const sock = new external_node_net_.Socket();
-        let text = '';
-        const done = (r) => {
-            sock.destroy();
-            resolve(r);
-        };
-        sock.setTimeout(timeoutMs, () => done({ ok: false, error: 'PING timed out' }));
-        sock.once('error', (err) => done({ ok: false, error: err.code ?? err.message }));
-        sock.once('close', () => done({ ok: false, error: 'connection closed before a reply' }));
-        sock.on('data', (d) => {
-            text += d.toString('utf8');
-            if (!text.includes('\r\n'))
-                return;
-            const line = text.slice(0, text.indexOf('\r\n'));
-            if (line.startsWith('-LOADING'))
-                done({ ok: false, error: 'Redis is loading its data' });
-            else
-                done({ ok: true });
-        });
-        sock.connect(port, host, () => sock.write('PING\r\n'));
-    });
-}
-
-;// CONCATENATED MODULE: ./src/provision/runtime.ts
-/**
- * What differs between docker and podman, as data: the code that runs them is shared
- * (container.ts), and these texts and builders are pure so both can be tested with plain strings.
- */
-const runtime_RUNTIMES = {
-    docker: {
-        name: 'docker',
-        binary: 'docker',
-        errors: {
-            'engine-down': [
-                /Cannot connect to the Docker daemon/i,
-                /permission denied while trying to connect to the Docker daemon/i,
-                /error during connect/i,
-                /docker daemon is not running/i
-            ],
-            'no-such-image': [
-                /manifest unknown/i,
-                /pull access denied/i,
-                /repository does not exist/i,
-                /No such image/i,
-                /manifest for .* not found/i,
-                /invalid reference format/i
-            ],
-            'port-in-use': [/port is already allocated/i, /address already in use/i],
-            'name-in-use': [/The container name .* is already in use/i, /Conflict\. The container name/i],
-            'no-such-container': [/No such container/i, /No such object/i]
-        },
-        engineHint: 'Start the Docker daemon (self-hosted: systemctl start docker, and add the runner user to the docker group), or use container-runtime: podman.'
-    },
-    podman: {
-        name: 'podman',
-        binary: 'podman',
-        errors: {
-            'engine-down': [/Cannot connect to Podman/i, /unable to connect to Podman socket/i],
-            'no-such-image': [
-                /manifest unknown/i,
-                /image not known/i,
-                /name unknown/i,
-                /short-name .* did not resolve/i,
-                /requested access to the resource is denied/i,
-                /repository .* not found/i,
-                /invalid reference format/i
-            ],
-            'port-in-use': [/address already in use/i, /port is already allocated/i],
-            'name-in-use': [/the container name .* is already in use/i, /that name is already in use/i],
-            'no-such-container': [/no such container/i, /no container with name or ID/i, /no such object/i]
-        },
-        engineHint: 'Check that podman works for the runner user (podman info), or use container-runtime: docker.'
-    }
-};
-/** The port Redis listens on inside the container. */
-const CONTAINER_PORT = 6379;
-/** Classifies a runtime's error text. The order matters: a failed pull also mentions the image. */
-function runtime_classify(runtime, stderr) {
-    const order = ['engine-down', 'name-in-use', 'port-in-use', 'no-such-container', 'no-such-image'];
-    for (const failure of order) {
-        if (runtime.errors[failure].some((re) => re.test(stderr)))
-            return failure;
-    }
-    return 'other';
-}
-/** The last meaningful line of a runtime's error output, for a one-line message. */
-function runtime_lastLine(text) {
-    const lines = text
-        .split('\n')
-        .map((l) => l.trim())
-        .filter((l) => l !== '');
-    const line = lines[lines.length - 1] ?? '';
-    return line.replace(/^Error( response from daemon)?:\s*/i, '');
-}
-/**
- * `run` arguments. The port is published on 127.0.0.1 only, so an unprotected Redis on a
- * self-hosted runner is not open to the network; `--pull=never` because the action pulled first.
- */
-function runArgs(spec) {
-    const publish = spec.port === 0 ? `127.0.0.1::${CONTAINER_PORT}` : `127.0.0.1:${spec.port}:${CONTAINER_PORT}`;
-    return [
-        'run',
-        '--detach',
-        '--name',
-        spec.name,
-        '--publish',
-        publish,
-        '--pull=never',
-        '--label',
-        'redis-memory-guard=1',
-        ...spec.options,
-        spec.image,
-        ...spec.serverArgs
-    ];
-}
-/** Server arguments for the limits and password the inputs ask for. */
-function limitArgs(opts) {
-    const args = [];
-    if (opts.maxmemory !== undefined)
-        args.push('--maxmemory', String(opts.maxmemory));
-    if (opts.maxmemoryPolicy !== undefined)
-        args.push('--maxmemory-policy', opts.maxmemoryPolicy);
-    if (opts.password !== undefined)
-        args.push('--requirepass', opts.password);
-    return args;
-}
-/** Arguments with the value after `--requirepass` replaced, for a log line. */
-function maskArgs(args) {
-    return args.map((a, i) => (i > 0 && args[i - 1] === '--requirepass' ? '***' : a));
-}
-/** The host port from `<runtime> port NAME 6379/tcp` output (`127.0.0.1:41157`, maybe one line per address). */
-function parsePortOutput(text) {
-    for (const line of text.split('\n')) {
-        const m = /:(\d+)\s*$/.exec(line.trim());
-        if (m)
-            return Number(m[1]);
-    }
-    return null;
-}
-
-;// CONCATENATED MODULE: ./src/provision/binary.ts
-
-
-
-
-
-
-
-
-
-
-
-
-const HOST = '127.0.0.1';
-const LOG_FILE = 'redis.log';
-/**
- * Server arguments for binary mode. A config file (a first argument that is not an option) must
- * come first for redis-server; then the action's defaults, then the user's options, which can
- * override the defaults (later wins), then the limits and password from their own inputs.
- */
-function binaryArgs(s, port, dir) {
-    const firstOption = s.redisArgs.findIndex((a) => a.startsWith('--'));
-    const leading = firstOption < 0 ? s.redisArgs : s.redisArgs.slice(0, firstOption);
-    const rest = firstOption < 0 ? [] : s.redisArgs.slice(firstOption);
-    const defaults = ['--port', String(port), '--bind', HOST, '--dir', dir, '--daemonize', 'no', '--save', '', '--appendonly', 'no'];
-    return [...leading, ...defaults, ...rest, ...limitArgs(s)];
-}
-/** Starts redis-server in the background, its files in a temporary folder, and waits for PING. */
-async function startBinary(s, timeoutMs, onStarted) {
-    const port = s.port === 0 ? await freePort(HOST) : s.port;
-    // Else the readiness wait would find the other server's PONG and take it for ours.
-    if (s.port !== 0 && !(await portIsFree(port, HOST))) {
-        throw new UserError(`port: ${port} is already in use on this runner. Set port: 0 to use a free port, or free port ${port}.`);
-    }
-    const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), 'redis-memory-guard-server-'));
-    const args = binaryArgs(s, port, dir);
-    info(`${s.redisServerPath} ${maskArgs(args).map((a) => (a === '' ? "''" : a)).join(' ')}`);
-    const logPath = (0,external_node_path_namespaceObject.join)(dir, LOG_FILE);
-    const log = (0,external_node_fs_namespaceObject.openSync)(logPath, 'a');
-    // Detached with its output in a file, so the server outlives the main step's process.
-    const child = (0,external_node_child_process_namespaceObject.spawn)(s.redisServerPath, args, { detached: true, stdio: ['ignore', log, log] });
-    (0,external_node_fs_namespaceObject.closeSync)(log);
-    let exited = null;
-    child.on('exit', (code, signal) => (exited = signal ? `redis-server was killed by ${signal}` : `redis-server exited with code ${code}`));
-    const spawned = await new Promise((resolve) => {
-        child.once('spawn', () => resolve(null));
-        child.once('error', (err) => resolve(err));
-    });
-    if (spawned) {
-        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
-        if (spawned.code === 'ENOENT') {
-            throw new UserError(s.redisServerPath === 'redis-server'
-                ? 'redis-server is not on PATH. Install Redis first (sudo apt-get install -y redis-server, or brew install redis) or set redis-server-path.'
-                : `redis-server-path: "${s.redisServerPath}" does not exist. Give the path of a redis-server executable.`);
-        }
-        throw new UserError(`Could not start ${s.redisServerPath}: ${spawned.message}`);
-    }
-    child.unref();
-    const started = { kind: 'binary', pid: child.pid, dir, host: HOST, port };
-    onStarted(started);
-    const ready = await waitForPing({ host: HOST, port, timeoutMs, gone: async () => exited });
-    if (!ready.ready) {
-        const tail = logTail(logPath, 30);
-        startGroup(`Last log lines of redis-server`);
-        info(tail || '(no log output)');
-        endGroup();
-        if (s.keepContainer)
-            info(`keep-container is true: redis-server (pid ${started.pid}) and ${dir} stay for inspection.`);
-        else {
-            await binary_stopBinary(started, { quiet: true });
-            onStarted(null);
-        }
-        if (/Address already in use/i.test(tail)) {
-            throw new UserError(`port: ${port} is already in use on this runner. Set port: 0 to use a free port, or free port ${port}.`);
-        }
-        throw new UserError(ready.gone
-            ? `${ready.reason} before answering PING. Its last log lines are above; check redis-args.`
-            : `redis-server did not answer PING on ${HOST}:${port} within ${formatDuration(timeoutMs)} (${ready.reason}). Its last log lines are above.`);
-    }
-    return { ...started, readyMs: ready.ms };
-}
-/**
- * Stops the server (SIGTERM, then SIGKILL after 5 s) and removes its folder. Checks first that
- * the pid still belongs to a redis-server, since a pid can be reused once its process is gone.
- */
-async function binary_stopBinary(b, opts = {}) {
-    const cmdline = `/proc/${b.pid}/cmdline`;
-    const procFs = (0,external_node_fs_namespaceObject.existsSync)('/proc/self/cmdline');
-    let alive = isAlive(b.pid);
-    if (alive && procFs) {
-        const title = await (0,promises_namespaceObject.readFile)(cmdline, 'utf8').catch(() => '');
-        if (!title.includes('redis')) {
-            alive = false;
-            if (!opts.quiet)
-                warning(`Process ${b.pid} is no longer the redis-server this action started; not stopping it.`);
-        }
-    }
-    if (alive) {
-        signal(b.pid, 'SIGTERM');
-        const deadline = Date.now() + 5000;
-        while (isAlive(b.pid) && Date.now() < deadline)
-            await connection_sleep(50);
-        if (isAlive(b.pid))
-            signal(b.pid, 'SIGKILL');
-        if (!opts.quiet)
-            info(`Stopped redis-server (pid ${b.pid}) on ${b.host}:${b.port}.`);
-    }
-    else if (!opts.quiet) {
-        info(`redis-server (pid ${b.pid}) had already stopped.`);
-    }
-    try {
-        await (0,promises_namespaceObject.rm)(b.dir, { recursive: true, force: true });
-    }
-    catch (err) {
-        if (!opts.quiet)
-            warning(`Could not remove ${b.dir}: ${err.message}`);
-    }
-}
-function isAlive(pid) {
-    try {
-        process.kill(pid, 0);
-        // A stopped process whose parent has not reaped it yet (a zombie) still takes signals.
-        const stat = (0,external_node_fs_namespaceObject.readFileSync)(`/proc/${pid}/stat`, 'utf8');
-        return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-    }
-    catch (err) {
-        if (err.code === 'ENOENT')
-            return true;
-        // EPERM: it exists but is not ours.
-        return err.code === 'EPERM';
-    }
-}
-function signal(pid, sig) {
-    try {
-        process.kill(pid, sig);
-    }
-    catch {
-        // gone in between
-    }
-}
-function logTail(path, lines) {
-    try {
-        return (0,external_node_fs_namespaceObject.readFileSync)(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-    }
-    catch {
-        return '';
-    }
-}
-
-;// CONCATENATED MODULE: ./src/provision/exec.ts
-
-
-/**
- * Runs a command with an argument array (never through a shell), bounded in time. Never throws:
- * the caller turns the result into a message that fits.
- */
-function exec_runTool(binary, args, opts) {
-    return new Promise((resolve) => {
-        let stdout = '';
-        let stderr = '';
-        let timedOut = false;
-        let settled = false;
-        const finish = (result) => {
-            if (settled)
-                return;
-            settled = true;
-            clearTimeout(timer);
-            resolve({ ...result, stdout, stderr, timedOut });
-        };
-        const child = (0,external_node_child_process_namespaceObject.spawn)(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-        const timer = setTimeout(() => {
-            timedOut = true;
-            stderr += `\n${binary} ${args[0] ?? ''} timed out after ${formatDuration(opts.timeoutMs)}`;
-            child.kill('SIGKILL');
-        }, opts.timeoutMs);
-        const lines = (push) => {
-            let partial = '';
-            return (d) => {
-                const text = d.toString();
-                push(text);
-                if (!opts.onLine)
-                    return;
-                partial += text;
-                const parts = partial.split(/\r?\n|\r/);
-                partial = parts.pop() ?? '';
-                for (const p of parts)
-                    if (p.trim() !== '')
-                        opts.onLine(p);
-            };
-        };
-        child.stdout.on('data', lines((s) => (stdout += s)));
-        child.stderr.on('data', lines((s) => (stderr += s)));
-        child.on('error', (err) => {
-            if (err.code === 'ENOENT')
-                finish({ code: null, notFound: true });
-            else {
-                stderr += `\n${err.message}`;
-                finish({ code: null, notFound: false });
-            }
-        });
-        child.on('close', (code) => finish({ code, notFound: false }));
-    });
-}
-
-;// CONCATENATED MODULE: ./src/provision/container.ts
-
-
-
-
-
-
-const QUICK_MS = 30_000;
-const PULL_MS = 10 * 60_000;
-const RUN_MS = 2 * 60_000;
-const container_HOST = '127.0.0.1';
-/**
- * Starts Redis in a container and waits until it answers PING. `onCreated` is called as soon as
- * a container exists, so a cancelled job still removes it in the post step. Any failure after
- * that removes the container again (unless keep-container) and throws one clear line.
- */
-async function startContainer(s, timeoutMs, onCreated) {
-    const rt = runtime_RUNTIMES[s.runtime];
-    // Both questions at once: each costs the runtime's start-up time, and the step waits for it.
-    const [existing, image] = await Promise.all([
-        exec_runTool(rt.binary, ['container', 'inspect', '--format', '{{.Id}}', s.containerName], { timeoutMs: QUICK_MS }),
-        exec_runTool(rt.binary, ['image', 'inspect', '--format', '{{.Id}}', s.image], { timeoutMs: QUICK_MS })
-    ]);
-    refuseExisting(rt, s.containerName, existing);
-    await ensureImage(rt, s.image, image);
-    const args = runArgs({
-        name: s.containerName,
-        image: s.image,
-        port: s.port,
-        serverArgs: [...s.redisArgs, ...limitArgs(s)],
-        options: s.containerOptions
-    });
-    info(`${rt.binary} ${maskArgs(args).join(' ')}`);
-    // Saved before `run`: the container exists before `run` returns, and a job cancelled in
-    // between must still remove it. The name is ours: it was free a moment ago.
-    const started = { kind: 'container', runtime: rt.name, id: '', name: s.containerName, host: container_HOST, port: s.port };
-    onCreated(started);
-    const run = await exec_runTool(rt.binary, args, { timeoutMs: RUN_MS });
-    if (run.code !== 0) {
-        const failure = run.notFound ? 'not-installed' : runtime_classify(rt, run.stderr);
-        // A failed run can leave a "Created" container behind; it is ours unless the name was taken.
-        if (failure !== 'name-in-use' && failure !== 'not-installed')
-            await removeQuietly(rt, s.containerName);
-        onCreated(null);
-        throw runError(rt, run, s, failure);
-    }
-    const id = runtime_lastLine(run.stdout);
-    started.id = id;
-    onCreated(started);
-    const status = async () => {
-        const r = await exec_runTool(rt.binary, ['container', 'inspect', '--format', '{{.State.Status}} {{.State.ExitCode}}', id], { timeoutMs: 5000 });
-        if (r.code !== 0)
-            return runtime_classify(rt, r.stderr) === 'no-such-container' ? 'the container was removed' : null;
-        const [state, exitCode] = r.stdout.trim().split(/\s+/);
-        return state === 'running' || state === 'created' ? null : `the container ${state} with exit code ${exitCode}`;
-    };
-    const fail = async (message) => {
-        await showLogs(rt, id, s.containerName);
-        if (!(await giveUp(rt, started, s.keepContainer)))
-            onCreated(null);
-        throw new UserError(`Redis in container ${s.containerName} (${s.image}) ${message}`);
-    };
-    const stopped = (reason) => `stopped before answering PING: ${reason}. Its last log lines are above; check image and redis-args.`;
-    if (s.port === 0) {
-        const port = await exec_runTool(rt.binary, ['port', id, `${CONTAINER_PORT}/tcp`], { timeoutMs: QUICK_MS });
-        const hostPort = port.code === 0 ? parsePortOutput(port.stdout) : null;
-        if (hostPort === null) {
-            const gone = await status();
-            await fail(gone ? stopped(gone) : `has no published host port (${runtime_lastLine(port.stderr) || `${rt.binary} port printed nothing`}).`);
-        }
-        else {
-            started.port = hostPort;
-            onCreated(started);
-        }
-    }
-    const ready = await waitForPing({ host: container_HOST, port: started.port, timeoutMs, gone: status });
-    if (!ready.ready) {
-        await fail(ready.gone
-            ? stopped(ready.reason)
-            : `did not answer PING on ${container_HOST}:${started.port} within ${formatDuration(timeoutMs)} (${ready.reason}). ` +
-                `Its last log lines are above; check image and redis-args, or raise connect-timeout.`);
-    }
-    return { ...started, readyMs: ready.ms };
-}
-/** A container with the chosen name that the action did not start is an error, never reused. */
-function refuseExisting(rt, name, r) {
-    if (r.notFound)
-        throw notInstalled(rt);
-    if (r.code === 0) {
-        throw new UserError(`A container named "${name}" already exists (${r.stdout.trim().slice(0, 12)}). The action does not reuse a container it did not start: ` +
-            `remove it (${rt.binary} rm -f ${name}) or choose another container-name.`);
-    }
-    const failure = runtime_classify(rt, r.stderr);
-    if (failure === 'no-such-container')
-        return;
-    if (failure === 'engine-down')
-        throw engineDown(rt, r);
-    throw new UserError(`${rt.binary} container inspect ${name} failed: ${runtime_lastLine(r.stderr) || `exit code ${r.code}`}.`);
-}
-/** Pulls the image unless `image inspect` found it; the pull's output goes into a log group. */
-async function ensureImage(rt, image, present) {
-    if (present.code === 0) {
-        info(`Image ${image} is present; no pull needed.`);
-        return;
-    }
-    const pull = await group(`Pulling ${image} with ${rt.binary}`, () => exec_runTool(rt.binary, ['pull', image], { timeoutMs: PULL_MS, onLine: (l) => info(l) }));
-    if (pull.code === 0)
-        return;
-    const failure = runtime_classify(rt, pull.stderr);
-    if (failure === 'engine-down')
-        throw engineDown(rt, pull);
-    throw new UserError(imageMessage(image, runtime_lastLine(pull.stderr), failure === 'no-such-image'));
-}
-function imageMessage(image, detail, notFound) {
-    return notFound
-        ? `image: "${image}" was not found (${detail}). Check the name and tag, e.g. redis:7-alpine; for a private registry, log in first (docker/login-action).`
-        : `image: could not pull "${image}" (${detail}). Check the name, the registry and the network, or pull it in an earlier step.`;
-}
-/** One line for a failed `run`, by what the runtime's error text says. */
-function runError(rt, run, s, failure = runtime_classify(rt, run.stderr)) {
-    const detail = runtime_lastLine(run.stderr) || `exit code ${run.code}`;
-    switch (failure) {
-        case 'not-installed':
-            return notInstalled(rt);
-        case 'engine-down':
-            return engineDown(rt, run);
-        case 'name-in-use':
-            return new UserError(`A container named "${s.containerName}" already exists. The action does not reuse a container it did not start: ` +
-                `remove it (${rt.binary} rm -f ${s.containerName}) or choose another container-name.`);
-        case 'port-in-use':
-            return new UserError(`port: host port ${s.port} is already in use on this runner (another Redis, or a parallel job on a self-hosted runner). ` +
-                `Set port: 0 to use a free port, or free port ${s.port}.`);
-        case 'no-such-image':
-            return new UserError(imageMessage(s.image, detail, true));
-        default:
-            return new UserError(`${rt.binary} run failed: ${detail}. Check container-options and redis-args.`);
-    }
-}
-function notInstalled(rt) {
-    const other = rt.name === 'docker' ? 'podman' : 'docker';
-    return new UserError(`container-runtime: ${rt.binary} is not installed or not on PATH. Install it, use container-runtime: ${other}, or use mode: binary.`);
-}
-function engineDown(rt, r) {
-    return new UserError(`${rt.binary} cannot reach its engine (${runtime_lastLine(r.stderr)}). ${rt.engineHint}`);
-}
-async function showLogs(rt, id, name) {
-    const logs = await exec_runTool(rt.binary, ['logs', '--tail', '30', id], { timeoutMs: QUICK_MS });
-    const text = (logs.stdout + logs.stderr).trim();
-    startGroup(`Last log lines of container ${name}`);
-    info(text || '(no log output)');
-    endGroup();
-}
-/** Removes a container that never became ready; returns true when it was kept on request. */
-async function giveUp(rt, c, keep) {
-    if (keep) {
-        info(`keep-container is true: container ${c.name} stays for inspection (${rt.binary} logs ${c.name}).`);
-        return true;
-    }
-    await removeQuietly(rt, c.id);
-    return false;
-}
-async function removeQuietly(rt, idOrName) {
-    await exec_runTool(rt.binary, ['rm', '--force', '--volumes', idOrName], { timeoutMs: QUICK_MS });
-}
-/** Removes the container with its anonymous volumes. Problems are warnings: the tests already ran. */
-async function container_removeContainer(c) {
-    const rt = RUNTIMES[c.runtime];
-    const r = await runTool(rt.binary, ['rm', '--force', '--volumes', c.id || c.name], { timeoutMs: 60_000 });
-    if (r.code === 0)
-        core.info(`Removed container ${c.name}.`);
-    else if (!r.notFound && classify(rt, r.stderr) === 'no-such-container')
-        core.info(`Container ${c.name} was already gone.`);
-    else
-        core.warning(`Could not remove container ${c.name}: ${r.notFound ? `${rt.binary} not found` : lastLine(r.stderr) || `exit code ${r.code}`}. Remove it by hand: ${rt.binary} rm -f ${c.name}`);
-}
-
-;// CONCATENATED MODULE: ./src/provision/settings.ts
-
-
-
-
-/** Redis's eviction policies (redis.conf, "MAXMEMORY POLICY"). */
-const MAXMEMORY_POLICIES = [
-    'noeviction',
-    'allkeys-lru',
-    'allkeys-lfu',
-    'allkeys-random',
-    'volatile-lru',
-    'volatile-lfu',
-    'volatile-random',
-    'volatile-ttl'
-];
-const MODES = ['attach', 'container', 'binary'];
-/** Docker and podman accept `[a-zA-Z0-9][a-zA-Z0-9_.-]+` as a container name. */
-const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
-/** Reads and checks the provisioning inputs; a bad one throws a UserError that names it. */
-function readProvisionSettings(getInput, env = process.env, random = randomSuffix) {
-    const modeText = getInput(constants_ProvisionInput.Mode).trim().toLowerCase() || 'attach';
-    if (!MODES.includes(modeText)) {
-        throw new UserError(`${constants_ProvisionInput.Mode}: "${modeText}" is not a mode. Use attach, container or binary.`);
-    }
-    const runtimeText = getInput(constants_ProvisionInput.ContainerRuntime).trim().toLowerCase() || 'docker';
-    if (!(runtimeText in runtime_RUNTIMES)) {
-        throw new UserError(`${constants_ProvisionInput.ContainerRuntime}: "${runtimeText}" is not supported. Use docker or podman.`);
-    }
-    const image = getInput(constants_ProvisionInput.Image).trim() || 'redis:7-alpine';
-    if (/\s/.test(image) || image.startsWith('-')) {
-        throw new UserError(`${constants_ProvisionInput.Image}: "${image}" is not an image name. Use e.g. redis:7-alpine or ghcr.io/OWNER/redis:7.`);
-    }
-    const nameText = getInput(constants_ProvisionInput.ContainerName).trim();
-    if (nameText !== '' && !CONTAINER_NAME.test(nameText)) {
-        throw new UserError(`${constants_ProvisionInput.ContainerName}: "${nameText}" is not a container name. Use letters, digits, _ . and -, starting with a letter or digit, e.g. redis-tests.`);
-    }
-    const portText = getInput(constants_ProvisionInput.Port).trim() || '6379';
-    const port = Number(portText);
-    if (!/^\d+$/.test(portText) || port > 65535) {
-        throw new UserError(`${constants_ProvisionInput.Port}: "${portText}" is not a port. Use a number from 1 to 65535, or 0 for any free port.`);
-    }
-    const policyText = getInput(constants_ProvisionInput.MaxmemoryPolicy).trim().toLowerCase();
-    if (policyText !== '' && !MAXMEMORY_POLICIES.includes(policyText)) {
-        throw new UserError(`${constants_ProvisionInput.MaxmemoryPolicy}: "${policyText}" is not a policy. Use one of ${MAXMEMORY_POLICIES.join(', ')}.`);
-    }
-    const password = getInput(constants_ProvisionInput.Password);
-    if (/[\s]/.test(password)) {
-        throw new UserError(`${constants_ProvisionInput.Password}: the password must not contain spaces or line breaks.`);
-    }
-    return {
-        mode: modeText,
-        runtime: runtimeText,
-        image,
-        containerName: nameText || defaultContainerName(env, random()),
-        port,
-        maxmemory: parseSize(getInput(constants_ProvisionInput.Maxmemory), constants_ProvisionInput.Maxmemory),
-        maxmemoryPolicy: policyText || undefined,
-        password: password === '' ? undefined : password,
-        redisArgs: splitArgs(getInput(constants_ProvisionInput.RedisArgs), constants_ProvisionInput.RedisArgs),
-        containerOptions: splitArgs(getInput(constants_ProvisionInput.ContainerOptions), constants_ProvisionInput.ContainerOptions),
-        redisServerPath: getInput(constants_ProvisionInput.RedisServerPath).trim() || 'redis-server',
-        keepContainer: settings_parseBoolean(getInput(constants_ProvisionInput.KeepContainer), constants_ProvisionInput.KeepContainer)
-    };
-}
-/** Inputs given that the chosen mode does not use, so the user learns why they had no effect. */
-function unusedInputs(s, getInput) {
-    const given = (name) => getInput(name).trim() !== '';
-    const byMode = {
-        attach: [constants_ProvisionInput.Password, constants_ProvisionInput.RedisArgs, constants_ProvisionInput.ContainerOptions, constants_ProvisionInput.ContainerName, constants_ProvisionInput.RedisServerPath],
-        container: [constants_ProvisionInput.RedisServerPath],
-        binary: [constants_ProvisionInput.ContainerOptions, constants_ProvisionInput.ContainerName]
-    };
-    return byMode[s.mode].filter(given);
-}
-/**
- * A container name unique to this run attempt, job and step, plus a random part: parallel matrix
- * legs of one job share every GITHUB_* value, and on a self-hosted runner they share the engine.
- */
-function defaultContainerName(env, random) {
-    const parts = ['redis-memory-guard', env.GITHUB_RUN_ID, env.GITHUB_RUN_ATTEMPT, env.GITHUB_JOB, random];
-    const name = parts
-        .map((p) => (p ?? '').replace(/[^a-zA-Z0-9_.]+/g, '-').replace(/^-+|-+$/g, ''))
-        .filter((p) => p !== '')
-        .join('-');
-    // Keep the random end when the job name is long.
-    return name.length <= 100 ? name : `${name.slice(0, 90)}-${random}`;
-}
-function randomSuffix() {
-    return Math.random().toString(16).slice(2, 10).padEnd(8, '0');
-}
-/** `true`/`false` in the spellings YAML users write. */
-function settings_parseBoolean(text, name) {
-    const value = text.trim().toLowerCase();
-    if (value === '' || value === 'false' || value === 'no' || value === '0')
-        return false;
-    if (value === 'true' || value === 'yes' || value === '1')
-        return true;
-    throw new UserError(`${name}: "${text.trim()}" is not true or false.`);
-}
-/**
- * Splits a line into words the way a shell would, without running one: spaces separate words,
- * '...' keeps everything literal, "..." allows \" and \\, a backslash escapes the next character.
- */
-function splitArgs(text, name) {
-    const words = [];
-    let word = '';
-    let inWord = false;
-    let quote = null;
-    for (let i = 0; i < text.length; i++) {
-        const c = text[i];
-        if (quote === "'") {
-            if (c === "'")
-                quote = null;
-            else
-                word += c;
-        }
-        else if (quote === '"') {
-            if (c === '"')
-                quote = null;
-            else if (c === '\\' && (text[i + 1] === '"' || text[i + 1] === '\\'))
-                word += text[++i];
-            else
-                word += c;
-        }
-        else if (c === "'" || c === '"') {
-            quote = c;
-            inWord = true;
-        }
-        else if (c === '\\' && i + 1 < text.length) {
-            word += text[++i];
-            inWord = true;
-        }
-        else if (/\s/.test(c)) {
-            if (inWord)
-                words.push(word);
-            word = '';
-            inWord = false;
-        }
-        else {
-            word += c;
-            inWord = true;
-        }
-    }
-    if (quote)
-        throw new UserError(`${name}: a ${quote === '"' ? 'double' : 'single'} quote is not closed in "${text.trim()}".`);
-    if (inWord)
-        words.push(word);
-    return words;
-}
-
-;// CONCATENATED MODULE: ./src/provision/index.ts
-/**
- * Provisioning, as the action's main and post steps see it: start Redis (container or binary) or
- * limit the attached one, remember what was done in the action's state, and undo it in the post
- * step. The work itself is in container.ts, binary.ts and attach.ts.
- */
-
-
-
-
-
-
-
-
-
-
-/** How long the post step tries to reach an attached Redis to set its limits back. */
-const RESTORE_CONNECT_MS = 10_000;
-/** The URL of a Redis the action started; the password goes into it, percent-encoded. */
-function targetFor(host, port, password) {
-    const auth = password ? `:${encodeURIComponent(password)}@` : '';
-    return target_parseRedisUrl(`redis://${auth}${host}:${port}`);
-}
-/**
- * Main step, before connecting: starts Redis when the mode asks for it and returns the target to
- * watch (the given one in attach mode). Sets the outputs and saves what it started at once, so
- * the post step removes it even when the job is cancelled while Redis is starting.
- */
-async function provision(s, attachTarget, timeoutMs, startedAt = Date.now()) {
-    if (s.password) {
-        core_setSecret(s.password);
-        if (encodeURIComponent(s.password) !== s.password)
-            core_setSecret(encodeURIComponent(s.password));
-    }
-    const unused = unusedInputs(s, (name) => getInput(name));
-    if (unused.length > 0)
-        warning(`Ignored in mode ${s.mode}: ${unused.join(', ')}.`, { title: 'Redis Memory Guard' });
-    if (s.mode === 'attach') {
-        setOutputs(attachTarget, '');
-        return attachTarget;
-    }
-    const save = (p) => saveState(constants_State.Provisioned, p ? JSON.stringify(p) : '');
-    // No log group around the start: the pull has its own, and groups do not nest.
-    const started = s.mode === 'container' ? await startContainer(s, timeoutMs, save) : await startBinary(s, timeoutMs, save);
-    const target = targetFor(started.host, started.port, s.password);
-    setOutputs(target, started.kind === 'container' ? started.id : '');
-    info(`Redis answered PING at ${target.display} ${formatDuration(Date.now() - startedAt)} after the step started ` +
-        `(${formatDuration(started.readyMs)} after ${started.kind === 'container' ? `${s.runtime} run returned` : 'redis-server was launched'}).`);
-    return target;
-}
-/** Main step, once connected: in attach mode, applies maxmemory / maxmemory-policy with CONFIG SET. */
-async function limitAttached(conn, s) {
-    if (s.mode !== 'attach')
-        return;
-    const limits = await applyLimits(conn, s);
-    if (limits)
-        saveState(constants_State.Provisioned, JSON.stringify(limits));
-}
-function setOutputs(target, containerId) {
-    setOutput(ProvisionOutput.RedisUrl, target.url);
-    setOutput(ProvisionOutput.RedisHost, target.host);
-    setOutput(ProvisionOutput.RedisPort, target.port);
-    setOutput(ProvisionOutput.ContainerId, containerId);
-}
-/** What the main step saved, or null. */
-function readProvisioned() {
-    const text = core.getState(State.Provisioned);
-    if (!text)
-        return null;
-    try {
-        return JSON.parse(text);
-    }
-    catch {
-        return null;
-    }
-}
-/**
- * Post step: the Redis to take the "after" snapshot of. Null when the mode starts Redis but the
- * main step started none: then there is nothing of ours to look at (and any Redis on the
- * default URL would be someone else's).
- */
-function provision_postTarget(attachTarget) {
-    const started = readProvisioned();
-    // Port 0 here: the main step stopped before it learnt the port, so Redis never answered.
-    if (started && started.kind !== 'attach' && started.port === 0)
-        return null;
-    if (started && started.kind !== 'attach') {
-        const password = core.getInput(ProvisionInput.Password) || undefined;
-        if (password)
-            core.setSecret(password);
-        return targetFor(started.host, started.port, password);
-    }
-    const mode = core.getInput(ProvisionInput.Mode).trim().toLowerCase();
-    return mode === 'container' || mode === 'binary' ? null : attachTarget;
-}
-/**
- * Post step, last: removes the container or stops the server the main step started (unless
- * keep-container), or sets back what CONFIG SET changed. Never throws; problems are warnings.
- */
-async function provision_cleanUp() {
-    const started = readProvisioned();
-    if (!started)
-        return;
-    try {
-        let keep = false;
-        try {
-            keep = parseBoolean(core.getInput(ProvisionInput.KeepContainer), ProvisionInput.KeepContainer);
-        }
-        catch (err) {
-            core.warning(`${describeError(err)} Removing what the action started.`);
-        }
-        if (started.kind === 'attach') {
-            // The main step could only change these once redis-url had parsed, so it parses here too.
-            await restoreLimits(parseRedisUrl(core.getInput(Input.RedisUrl) || 'redis://localhost:6379'), started, RESTORE_CONNECT_MS);
-        }
-        else if (keep) {
-            const what = started.kind === 'container' ? `Container ${started.name}` : `redis-server (pid ${started.pid})`;
-            core.info(`keep-container is true: ${what} keeps running at ${started.host}:${started.port}.`);
-        }
-        else if (started.kind === 'container') {
-            await removeContainer(started);
-        }
-        else {
-            await stopBinary(started);
-        }
-    }
-    catch (err) {
-        core.warning(`Clean-up failed: ${describeError(err)}`);
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/checks.ts
@@ -57703,7 +56289,7 @@ function parseFailOn(text, name = 'fail-on') {
     const out = new Set();
     for (const part of value.split(',').map((p) => p.trim().toLowerCase()).filter((p) => p !== '')) {
         if (!CHECK_NAMES.includes(part)) {
-            throw new UserError(`${name}: "${part}" is not a check. Use a comma list of ${CHECK_NAMES.join(', ')} (or none), e.g. oom,used-memory,leaked-keys.`);
+            throw new src_errors/* UserError */.yo(`${name}: "${part}" is not a check. Use a comma list of ${CHECK_NAMES.join(', ')} (or none), e.g. oom,used-memory,leaked-keys.`);
         }
         out.add(part);
     }
@@ -58022,68 +56608,1191 @@ function capitalize(s) {
     return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-;// CONCATENATED MODULE: ./src/version.ts
-/** The tool's name and version, as in package.json (a test keeps the two equal). */
-const TOOL_NAME = 'redis-memory-guard';
-const TOOL_VERSION = '0.1.0';
+;// CONCATENATED MODULE: ./src/options.ts
+/**
+ * The threshold and connection options, shared by the action's inputs and the CLI's flags: the
+ * same names, read and checked by the same code, so `max-used-memory: 100mb` in a workflow and
+ * `--max-used-memory 100mb` on a laptop cannot drift apart.
+ */
 
-;// CONCATENATED MODULE: ./src/report.ts
-/** The report: one JSON document that the summary, the PR comment, the CLI and the outputs are made from. */
 
 
-const SCHEMA_VERSION = 1;
-/** Judges the step and assembles the report. With no "after" snapshot, the verdict is `fail` and says why. */
-function buildReport(input) {
-    const { target, before, after } = input;
-    const judgement = after ? judge(before, after, input.thresholds, input.observations) : null;
-    const errors = [...(input.errors ?? [])];
+/** The options' names: the action's inputs and the CLI's flags (`--max-used-memory`), spelled once. */
+var Input;
+(function (Input) {
+    Input["RedisUrl"] = "redis-url";
+    Input["ConnectTimeout"] = "connect-timeout";
+    Input["MaxUsedMemory"] = "max-used-memory";
+    Input["MaxPeakMemory"] = "max-peak-memory";
+    Input["MaxMemoryPercent"] = "max-memory-percent";
+    Input["MaxFragmentationRatio"] = "max-fragmentation-ratio";
+    Input["MaxLeakedKeys"] = "max-leaked-keys";
+    Input["FailOn"] = "fail-on";
+    Input["ReportPath"] = "report-path";
+    Input["Comment"] = "comment";
+    Input["CommentKey"] = "comment-key";
+    Input["Matrix"] = "matrix";
+    Input["GithubToken"] = "github-token";
+    Input["SampleInterval"] = "sample-interval";
+    Input["SampleMaxDuration"] = "sample-max-duration";
+    Input["Run"] = "run";
+})(Input || (Input = {}));
+/** Inputs for starting Redis for the job (or limiting the attached one); see src/provision/. */
+var ProvisionInput;
+(function (ProvisionInput) {
+    ProvisionInput["Mode"] = "mode";
+    ProvisionInput["ContainerRuntime"] = "container-runtime";
+    ProvisionInput["Image"] = "image";
+    ProvisionInput["ContainerName"] = "container-name";
+    ProvisionInput["Port"] = "port";
+    ProvisionInput["Maxmemory"] = "maxmemory";
+    ProvisionInput["MaxmemoryPolicy"] = "maxmemory-policy";
+    ProvisionInput["Password"] = "password";
+    ProvisionInput["RedisArgs"] = "redis-args";
+    ProvisionInput["ContainerOptions"] = "container-options";
+    ProvisionInput["RedisServerPath"] = "redis-server-path";
+    ProvisionInput["KeepContainer"] = "keep-container";
+})(ProvisionInput || (ProvisionInput = {}));
+/** The options that set thresholds, in the order help texts list them. */
+const THRESHOLD_OPTIONS = [
+    Input.MaxUsedMemory,
+    Input.MaxPeakMemory,
+    Input.MaxMemoryPercent,
+    Input.MaxFragmentationRatio,
+    Input.MaxLeakedKeys,
+    Input.FailOn
+];
+const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+/** Reads and checks the thresholds; a bad value throws a UserError naming the option and showing a valid example. */
+function readThresholds(get, label = (n) => n) {
+    const percentText = get(Input.MaxMemoryPercent);
+    const ratioText = get(Input.MaxFragmentationRatio);
     return {
-        schemaVersion: SCHEMA_VERSION,
-        tool: { name: TOOL_NAME, version: TOOL_VERSION },
-        generatedAt: (input.now ?? new Date()).toISOString(),
-        target: { url: target.display, host: target.host, port: target.port, db: target.db },
-        server: after?.server ?? before?.server ?? null,
-        verdict: judgement === null ? 'fail' : errors.length > 0 && judgement.verdict === 'pass' ? 'warn' : judgement.verdict,
-        before,
-        after,
-        peak: judgement?.peak ?? null,
-        oomErrors: judgement?.oomErrors ?? null,
-        rejectedCalls: judgement?.rejectedCalls ?? null,
-        evictedKeys: judgement?.evictedKeys ?? null,
-        leakedKeys: judgement?.leakedKeys ?? null,
-        leakedKeysByDb: judgement?.leakedKeysByDb ?? {},
-        checks: judgement?.checks ?? [],
-        notes: judgement?.notes ?? [],
-        errors,
-        metrics: after ? exporterMetrics(after, judgement) : {},
-        extra: input.extra ?? {},
-        ...(input.keys ? { keys: input.keys } : {}),
-        ...(input.sampling ? { sampling: input.sampling } : {}),
-        ...(input.command ? { command: input.command } : {})
+        maxUsedMemory: parseSize(get(Input.MaxUsedMemory), label(Input.MaxUsedMemory)),
+        maxPeakMemory: parseSize(get(Input.MaxPeakMemory), label(Input.MaxPeakMemory)),
+        maxMemoryPercent: percentText.trim() === ''
+            ? DEFAULT_THRESHOLDS.maxMemoryPercent
+            : parseNumber(percentText, label(Input.MaxMemoryPercent), { example: '90', min: 1, max: 100 }),
+        maxFragmentationRatio: ratioText.trim() === ''
+            ? DEFAULT_THRESHOLDS.maxFragmentationRatio
+            : parseNumber(ratioText, label(Input.MaxFragmentationRatio), { example: '1.5', min: 1 }),
+        maxLeakedKeys: parseNumber(get(Input.MaxLeakedKeys), label(Input.MaxLeakedKeys), { example: '0', min: 0, integer: true }),
+        failOn: parseFailOn(get(Input.FailOn), label(Input.FailOn))
     };
 }
-function exporterMetrics(after, j) {
-    const m = after.memory;
-    const metrics = {
-        redis_memory_used_bytes: m.usedMemory,
-        redis_memory_used_rss_bytes: m.usedMemoryRss,
-        redis_memory_used_peak_bytes: m.usedMemoryPeak,
-        redis_memory_max_bytes: m.maxmemory,
-        redis_mem_fragmentation_ratio: m.memFragmentationRatio,
-        redis_evicted_keys_total: after.evictedKeys,
-        redis_errors_total_oom: after.errorstats === null ? null : (after.errorstats.OOM ?? 0),
-        redis_connected_clients: after.connectedClients,
-        step_peak_memory_bytes: j?.peak.bytes ?? null
-    };
-    for (const [db, k] of Object.entries(after.keyspace))
-        metrics[`redis_db_keys_db${db}`] = k.keys;
-    return metrics;
+/** Reads `connect-timeout` in milliseconds, with the caller's default when not given. */
+function readConnectTimeout(get, defaultMs = DEFAULT_CONNECT_TIMEOUT_MS, label = (n) => n) {
+    return parseDuration(get(Input.ConnectTimeout), label(Input.ConnectTimeout)) ?? defaultMs;
 }
-/** Total keys over all databases, or null without a snapshot. */
-function totalKeys(s) {
-    if (!s)
+/** Faster than this, sampling would cost Redis more than it tells. */
+const MIN_SAMPLE_INTERVAL_MS = 50;
+const DEFAULT_SAMPLE_INTERVAL_MS = 500;
+/** Reads `sample-interval` in milliseconds: at least 50 ms, or 0 to turn sampling off. */
+function readSampleInterval(get, defaultMs = DEFAULT_SAMPLE_INTERVAL_MS, label = (n) => n) {
+    const name = label(Input.SampleInterval);
+    const ms = parseDuration(get(Input.SampleInterval), name) ?? defaultMs;
+    if (ms !== 0 && ms < MIN_SAMPLE_INTERVAL_MS) {
+        throw new src_errors/* UserError */.yo(`${name}: ${ms} ms is too often. Use at least 50ms, e.g. 500ms, or 0 to turn sampling off.`);
+    }
+    return ms;
+}
+
+;// CONCATENATED MODULE: ./src/redis/target.ts
+
+const EXAMPLE = 'redis://localhost:6379, redis://:PASSWORD@localhost:6379/2 or rediss://user:PASSWORD@host:6380';
+/** Parses and checks a Redis URL; the error names the input and shows valid forms. */
+function target_parseRedisUrl(url, inputName = 'redis-url') {
+    const value = url.trim();
+    let parsed;
+    try {
+        parsed = new URL(value);
+    }
+    catch {
+        throw new src_errors/* UserError */.yo(`${inputName}: "${target_maskUrlText(value)}" is not a URL. Use e.g. ${EXAMPLE}.`);
+    }
+    if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+        throw new src_errors/* UserError */.yo(`${inputName}: the scheme must be redis:// or rediss://, not ${parsed.protocol}//. Use e.g. ${EXAMPLE}.`);
+    }
+    if (parsed.hostname === '') {
+        throw new src_errors/* UserError */.yo(`${inputName}: "${target_maskUrlText(value)}" names no host. Use e.g. ${EXAMPLE}.`);
+    }
+    const port = parsed.port === '' ? 6379 : Number(parsed.port);
+    const dbText = parsed.pathname.replace(/^\//, '');
+    if (dbText !== '' && !/^\d+$/.test(dbText)) {
+        throw new src_errors/* UserError */.yo(`${inputName}: the database "/${dbText}" must be a number, e.g. redis://localhost:6379/2.`);
+    }
+    const password = parsed.password === '' ? null : decodeURIComponent(parsed.password);
+    const username = parsed.username === '' ? null : decodeURIComponent(parsed.username);
+    const display = target_maskUrlText(value);
+    return {
+        url: value,
+        host: parsed.hostname.replace(/^\[|\]$/g, ''),
+        port,
+        db: dbText === '' ? 0 : Number(dbText),
+        username,
+        password,
+        tls: parsed.protocol === 'rediss:',
+        display
+    };
+}
+/** Replaces the password of every `scheme://user:password@` in a text with `***`. */
+function target_maskUrlText(text) {
+    return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:@/\s]*):([^@\s]*)@/gi, '$1:***@');
+}
+/** `host:port` for messages, with IPv6 hosts in brackets. */
+function hostPort(target) {
+    return target.host.includes(':') ? `[${target.host}]:${target.port}` : `${target.host}:${target.port}`;
+}
+
+// EXTERNAL MODULE: ./node_modules/@redis/client/dist/index.js
+var dist = __nccwpck_require__(90488);
+;// CONCATENATED MODULE: ./src/redis/connection.ts
+
+
+
+
+/** A connection to one Redis; every command is bounded in time so no step can hang on it. */
+class RedisConnection {
+    client;
+    target;
+    commandTimeoutMs;
+    constructor(client, target, commandTimeoutMs) {
+        this.client = client;
+        this.target = target;
+        this.commandTimeoutMs = commandTimeoutMs;
+    }
+    /** Sends a raw command and returns the reply, failing after the command timeout. */
+    async command(args, timeoutMs = this.commandTimeoutMs) {
+        return withTimeout(this.client.sendCommand(args), timeoutMs, `${args[0]} to Redis at ${hostPort(this.target)}`);
+    }
+    /** INFO for one section, as raw text (empty when the server does not know the section). */
+    async info(section) {
+        const reply = await this.command(['INFO', section]);
+        return typeof reply === 'string' ? reply : Buffer.isBuffer(reply) ? reply.toString('utf8') : '';
+    }
+    /** The node-redis client, for pipelines and scans (key analysis). */
+    get raw() {
+        return this.client;
+    }
+    /** Closes the connection; never throws and never waits more than a second. */
+    async close() {
+        try {
+            await withTimeout(this.client.close(), 1000, 'close');
+        }
+        catch {
+            destroyQuietly(this.client);
+        }
+    }
+}
+/**
+ * Connects, retrying with backoff until `timeoutMs`. Authentication problems fail at once, since
+ * waiting cannot fix a wrong password.
+ */
+async function connection_connect(target, opts) {
+    const name = opts.optionName ?? ((n) => n);
+    const deadline = Date.now() + opts.timeoutMs;
+    let delay = 100;
+    let attempt = 0;
+    let lastError = '';
+    for (;;) {
+        attempt++;
+        const remaining = deadline - Date.now();
+        const client = (0,dist.createClient)({
+            url: target.url,
+            socket: {
+                connectTimeout: Math.max(200, Math.min(remaining, 5000)),
+                reconnectStrategy: false,
+                ...(target.tls ? { tls: true } : {})
+            }
+        });
+        // Without a listener an 'error' event would kill the process.
+        client.on('error', () => { });
+        try {
+            await withTimeout(client.connect(), Math.max(500, Math.min(remaining, 10000)), 'connect');
+            await withTimeout(client.ping(), 5000, 'PING');
+            return new RedisConnection(client, target, opts.commandTimeoutMs ?? 10_000);
+        }
+        catch (err) {
+            destroyQuietly(client);
+            const message = target_maskUrlText((0,src_errors/* describeError */.Uc)(err));
+            const fatal = authProblem(message, target, name('redis-url'));
+            if (fatal)
+                throw new src_errors/* ConnectionError */.Rc(fatal);
+            lastError = message;
+        }
+        if (Date.now() + delay > deadline)
+            break;
+        opts.onRetry?.(attempt, lastError);
+        await connection_sleep(delay);
+        delay = Math.min(delay * 2, 2000);
+    }
+    throw new src_errors/* ConnectionError */.Rc(`Could not reach Redis at ${hostPort(target)} within ${formatDuration(opts.timeoutMs)} (${lastError}). ` +
+        `Check that Redis is running and its port is published, or raise ${name('connect-timeout')}.`);
+}
+/** Drops the socket; node-redis throws when the client was never open, which is fine here. */
+function destroyQuietly(client) {
+    try {
+        client.destroy();
+    }
+    catch {
+        // already closed
+    }
+}
+/** The message for an error that retrying cannot fix, or null for one worth retrying. */
+function authProblem(message, target, urlOption) {
+    const where = `Redis at ${hostPort(target)}`;
+    const user = target.username ?? 'default';
+    if (/WRONGPASS|invalid password|invalid username-password/i.test(message)) {
+        return `${where} rejected the password for user "${user}" (wrong password or user). Check the password in ${urlOption}.`;
+    }
+    if (/NOAUTH|Authentication required/i.test(message)) {
+        return `${where} requires a password and none was given. Put it into ${urlOption}: redis://:PASSWORD@${hostPort(target)}.`;
+    }
+    if (/called without any password configured|AUTH.*no password is set/i.test(message)) {
+        return `${where} has no password set, but ${urlOption} gives one. Remove the password from ${urlOption}.`;
+    }
+    if (/DENIED Redis is running in protected mode/i.test(message)) {
+        return `${where} refuses outside clients: it runs in protected mode with no password. Start it with --protected-mode no or set a password.`;
+    }
+    if (/NOPERM/i.test(message)) {
+        return `${where}: user "${user}" may not run the commands this action needs (INFO, PING). Grant them in the ACL.`;
+    }
+    return null;
+}
+/** Resolves or rejects with the promise, or rejects after `ms` with a message naming `what`. */
+async function withTimeout(promise, ms, what) {
+    let timer;
+    const timeout = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} timed out after ${formatDuration(ms)}`)), ms);
+    });
+    try {
+        return await Promise.race([promise, timeout]);
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+function connection_sleep(ms) {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+;// CONCATENATED MODULE: ./src/provision/attach.ts
+
+
+/** CONFIG parameters to set, from the inputs, in a fixed order. */
+function wantedLimits(s) {
+    const wanted = [];
+    if (s.maxmemory !== undefined)
+        wanted.push(['maxmemory', String(s.maxmemory)]);
+    if (s.maxmemoryPolicy !== undefined)
+        wanted.push(['maxmemory-policy', s.maxmemoryPolicy]);
+    return wanted;
+}
+/** The value from a CONFIG GET reply: `[name, value]` (RESP2) or `{ name: value }` (RESP3). */
+function configValue(reply, name) {
+    const text = (v) => (typeof v === 'string' ? v : Buffer.isBuffer(v) ? v.toString('utf8') : null);
+    if (Array.isArray(reply)) {
+        for (let i = 0; i + 1 < reply.length; i += 2)
+            if (text(reply[i]) === name)
+                return text(reply[i + 1]);
         return null;
-    return Object.values(s.keyspace).reduce((sum, db) => sum + db.keys, 0);
+    }
+    if (reply instanceof Map)
+        return text(reply.get(name));
+    if (reply && typeof reply === 'object')
+        return text(reply[name]);
+    return null;
+}
+/**
+ * Applies maxmemory / maxmemory-policy with CONFIG SET, the one way to limit a service container.
+ * Where CONFIG is disabled or renamed (managed services), warns and goes on without the limit.
+ */
+async function applyLimits(conn, s, host) {
+    const wanted = wantedLimits(s);
+    if (wanted.length === 0)
+        return null;
+    const restore = {};
+    const set = {};
+    for (const [name, value] of wanted) {
+        try {
+            const old = configValue(await conn.command(['CONFIG', 'GET', name]), name);
+            if (old === null)
+                throw new Error(`CONFIG GET ${name} returned nothing`);
+            await conn.command(['CONFIG', 'SET', name, value]);
+            restore[name] = old;
+            set[name] = value;
+            host.info(`Set ${name} to ${value} with CONFIG SET (was ${old}); the post step sets it back.`);
+        }
+        catch (err) {
+            host.warn(`Could not set ${name} with CONFIG SET on ${conn.target.display}: ${(0,src_errors/* describeError */.Uc)(err)}. ` +
+                `CONFIG may be disabled or renamed on this server (managed Redis often does that); set the limit on the server itself. The tests run without it.`);
+            break;
+        }
+    }
+    return Object.keys(restore).length > 0 ? { kind: 'attach', restore, set } : null;
+}
+/** Sets back what applyLimits changed. Problems are warnings: the tests already ran. */
+async function attach_restoreLimits(target, limits, timeoutMs, host) {
+    let conn;
+    try {
+        conn = await connect(target, { timeoutMs });
+    }
+    catch (err) {
+        host.warn(`Could not set back ${Object.keys(limits.restore).join(', ')} on ${target.display}: ${describeError(err)}`);
+        return;
+    }
+    try {
+        for (const [name, value] of Object.entries(limits.restore)) {
+            try {
+                // Another job sharing this Redis may have set its own value since: that one is not ours to undo.
+                const now = configValue(await conn.command(['CONFIG', 'GET', name]), name);
+                const ours = limits.set?.[name];
+                if (ours !== undefined && now !== null && now !== ours) {
+                    host.warn(`Left ${name} at ${now}: it is no longer the ${ours} this job set (another job sharing this Redis changed it), so it was not set back to ${value}.`);
+                    continue;
+                }
+                await conn.command(['CONFIG', 'SET', name, value]);
+                host.info(`Set ${name} back to ${value}.`);
+            }
+            catch (err) {
+                host.warn(`Could not set ${name} back to ${value} on ${target.display}: ${describeError(err)}`);
+            }
+        }
+    }
+    finally {
+        await conn.close();
+    }
+}
+
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(77030);
+;// CONCATENATED MODULE: ./src/net.ts
+
+/** A port nobody listens on right now on `host` (the kernel picks it). */
+function freePort(host = '127.0.0.1') {
+    return new Promise((resolve, reject) => {
+        const srv = (0,external_node_net_.createServer)();
+        srv.unref();
+        srv.once('error', reject);
+        srv.listen(0, host, () => {
+            const addr = srv.address();
+            const port = typeof addr === 'object' && addr ? addr.port : 0;
+            srv.close(() => resolve(port));
+        });
+    });
+}
+/** True when nothing listens on `port` on `host`. */
+function portIsFree(port, host = '127.0.0.1') {
+    return new Promise((resolve) => {
+        const srv = (0,external_node_net_.createServer)();
+        srv.unref();
+        srv.once('error', () => resolve(false));
+        srv.listen(port, host, () => srv.close(() => resolve(true)));
+    });
+}
+
+;// CONCATENATED MODULE: ./src/provision/ready.ts
+
+
+/**
+ * Waits until something on host:port answers PING. A reply that asks for a password counts:
+ * the server is up, and the real connection says whether the password fits. `-LOADING` does not.
+ */
+async function waitForPing(opts) {
+    const started = Date.now();
+    const deadline = started + opts.timeoutMs;
+    const interval = opts.intervalMs ?? 50;
+    let goneReason = null;
+    let checking = false;
+    let lastCheck = started;
+    let lastError = 'no answer yet';
+    for (;;) {
+        if (goneReason !== null)
+            return { ready: false, ms: Date.now() - started, reason: goneReason, gone: true };
+        const reply = await ping(opts.host, opts.port, Math.max(100, Math.min(1000, deadline - Date.now())));
+        if (reply.ok)
+            return { ready: true, ms: Date.now() - started };
+        lastError = reply.error;
+        if (opts.gone && !checking && Date.now() - lastCheck >= 500) {
+            checking = true;
+            opts
+                .gone()
+                .then((r) => (goneReason = r))
+                .catch(() => { })
+                .finally(() => {
+                checking = false;
+                lastCheck = Date.now();
+            });
+        }
+        if (Date.now() + interval > deadline)
+            return { ready: false, ms: Date.now() - started, reason: lastError, gone: false };
+        await connection_sleep(interval);
+    }
+}
+/** One PING over a fresh socket. */
+function ping(host, port, timeoutMs) {
+    return new Promise((resolve) => {
+        const sock = new external_node_net_.Socket();
+        let text = '';
+        const done = (r) => {
+            sock.destroy();
+            resolve(r);
+        };
+        sock.setTimeout(timeoutMs, () => done({ ok: false, error: 'PING timed out' }));
+        sock.once('error', (err) => done({ ok: false, error: err.code ?? err.message }));
+        sock.once('close', () => done({ ok: false, error: 'connection closed before a reply' }));
+        sock.on('data', (d) => {
+            text += d.toString('utf8');
+            if (!text.includes('\r\n'))
+                return;
+            const line = text.slice(0, text.indexOf('\r\n'));
+            if (line.startsWith('-LOADING'))
+                done({ ok: false, error: 'Redis is loading its data' });
+            else
+                done({ ok: true });
+        });
+        sock.connect(port, host, () => sock.write('PING\r\n'));
+    });
+}
+
+;// CONCATENATED MODULE: ./src/provision/runtime.ts
+/**
+ * What differs between docker and podman, as data: the code that runs them is shared
+ * (container.ts), and these texts and builders are pure so both can be tested with plain strings.
+ */
+const runtime_RUNTIMES = {
+    docker: {
+        name: 'docker',
+        binary: 'docker',
+        errors: {
+            'engine-down': [
+                /Cannot connect to the Docker daemon/i,
+                /permission denied while trying to connect to the Docker daemon/i,
+                /error during connect/i,
+                /docker daemon is not running/i
+            ],
+            'no-such-image': [
+                /manifest unknown/i,
+                /pull access denied/i,
+                /repository does not exist/i,
+                /No such image/i,
+                /manifest for .* not found/i,
+                /invalid reference format/i
+            ],
+            'port-in-use': [/port is already allocated/i, /address already in use/i],
+            'name-in-use': [/The container name .* is already in use/i, /Conflict\. The container name/i],
+            'no-such-container': [/No such container/i, /No such object/i]
+        },
+        engineHint: 'Start the Docker daemon (self-hosted: systemctl start docker, and add the runner user to the docker group), or use container-runtime: podman.'
+    },
+    podman: {
+        name: 'podman',
+        binary: 'podman',
+        errors: {
+            'engine-down': [/Cannot connect to Podman/i, /unable to connect to Podman socket/i],
+            'no-such-image': [
+                /manifest unknown/i,
+                /image not known/i,
+                /name unknown/i,
+                /short-name .* did not resolve/i,
+                /requested access to the resource is denied/i,
+                /repository .* not found/i,
+                /invalid reference format/i
+            ],
+            'port-in-use': [/address already in use/i, /port is already allocated/i],
+            'name-in-use': [/the container name .* is already in use/i, /that name is already in use/i],
+            'no-such-container': [/no such container/i, /no container with name or ID/i, /no such object/i]
+        },
+        engineHint: 'Check that podman works for the runner user (podman info), or use container-runtime: docker.'
+    }
+};
+/** The port Redis listens on inside the container. */
+const CONTAINER_PORT = 6379;
+/** Classifies a runtime's error text. The order matters: a failed pull also mentions the image. */
+function runtime_classify(runtime, stderr) {
+    const order = ['engine-down', 'name-in-use', 'port-in-use', 'no-such-container', 'no-such-image'];
+    for (const failure of order) {
+        if (runtime.errors[failure].some((re) => re.test(stderr)))
+            return failure;
+    }
+    return 'other';
+}
+/** The last meaningful line of a runtime's error output, for a one-line message. */
+function runtime_lastLine(text) {
+    const lines = text
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l !== '');
+    const line = lines[lines.length - 1] ?? '';
+    return line.replace(/^Error( response from daemon)?:\s*/i, '');
+}
+/**
+ * `run` arguments. The port is published on 127.0.0.1 only, so an unprotected Redis on a
+ * self-hosted runner is not open to the network; `--pull=never` because the action pulled first.
+ */
+function runArgs(spec) {
+    const publish = spec.port === 0 ? `127.0.0.1::${CONTAINER_PORT}` : `127.0.0.1:${spec.port}:${CONTAINER_PORT}`;
+    return [
+        'run',
+        '--detach',
+        '--name',
+        spec.name,
+        '--publish',
+        publish,
+        '--pull=never',
+        '--label',
+        'redis-memory-guard=1',
+        ...spec.options,
+        spec.image,
+        ...spec.serverArgs
+    ];
+}
+/** Server arguments for the limits and password the inputs ask for. */
+function limitArgs(opts) {
+    const args = [];
+    if (opts.maxmemory !== undefined)
+        args.push('--maxmemory', String(opts.maxmemory));
+    if (opts.maxmemoryPolicy !== undefined)
+        args.push('--maxmemory-policy', opts.maxmemoryPolicy);
+    if (opts.password !== undefined)
+        args.push('--requirepass', opts.password);
+    return args;
+}
+/** Arguments with the value after `--requirepass` replaced, for a log line. */
+function maskArgs(args) {
+    return args.map((a, i) => (i > 0 && args[i - 1] === '--requirepass' ? '***' : a));
+}
+/**
+ * Reads `podman port` / `docker port` output (`0.0.0.0:32768`, `[::]:32768`, `127.0.0.1:41157`, one
+ * line per binding) into the address to connect to; wildcard addresses mean this machine.
+ */
+function parsePortOutput(text) {
+    const bindings = text
+        .split('\n')
+        .map((l) => /^\s*(?:\[([^\]]*)\]|([^\s:]*)):(\d+)\s*$/.exec(l))
+        .filter((m) => m !== null)
+        .map((m) => ({ ipv6: m[1] !== undefined, addr: m[1] ?? m[2], port: Number(m[3]) }));
+    const pick = bindings.find((b) => !b.ipv6) ?? bindings[0];
+    if (!pick)
+        return null;
+    const wildcard = pick.addr === '' || pick.addr === '0.0.0.0' || pick.addr === '::';
+    return { host: wildcard ? (pick.ipv6 ? '::1' : '127.0.0.1') : pick.addr, port: pick.port };
+}
+
+;// CONCATENATED MODULE: ./src/provision/binary.ts
+
+
+
+
+
+
+
+
+
+
+
+
+const HOST = '127.0.0.1';
+const LOG_FILE = 'redis.log';
+/**
+ * Server arguments for binary mode. A config file (a first argument that is not an option) must
+ * come first for redis-server; then the action's defaults, then the user's options, which can
+ * override the defaults (later wins), then the limits and password from their own inputs.
+ */
+function binaryArgs(s, port, dir) {
+    const firstOption = s.redisArgs.findIndex((a) => a.startsWith('--'));
+    const leading = firstOption < 0 ? s.redisArgs : s.redisArgs.slice(0, firstOption);
+    const rest = firstOption < 0 ? [] : s.redisArgs.slice(firstOption);
+    const defaults = ['--port', String(port), '--bind', HOST, '--dir', dir, '--daemonize', 'no', '--save', '', '--appendonly', 'no'];
+    return [...leading, ...defaults, ...rest, ...limitArgs(s)];
+}
+/** Starts redis-server in the background, its files in a temporary folder, and waits for PING. */
+async function startBinary(s, timeoutMs, host, onStarted = () => { }) {
+    const port = s.port === 0 ? await freePort(HOST) : s.port;
+    // Else the readiness wait would find the other server's PONG and take it for ours.
+    if (s.port !== 0 && !(await portIsFree(port, HOST))) {
+        throw portInUse(host, port);
+    }
+    const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), 'redis-memory-guard-server-'));
+    const args = binaryArgs(s, port, dir);
+    host.info(`${s.redisServerPath} ${maskArgs(args).map((a) => (a === '' ? "''" : a)).join(' ')}`);
+    const logPath = (0,external_node_path_namespaceObject.join)(dir, LOG_FILE);
+    const log = (0,external_node_fs_namespaceObject.openSync)(logPath, 'a');
+    // Detached with its output in a file, so the server outlives the main step's process.
+    const child = (0,external_node_child_process_namespaceObject.spawn)(s.redisServerPath, args, { detached: true, stdio: ['ignore', log, log] });
+    (0,external_node_fs_namespaceObject.closeSync)(log);
+    let exited = null;
+    child.on('exit', (code, signal) => (exited = signal ? `redis-server was killed by ${signal}` : `redis-server exited with code ${code}`));
+    const spawned = await new Promise((resolve) => {
+        child.once('spawn', () => resolve(null));
+        child.once('error', (err) => resolve(err));
+    });
+    if (spawned) {
+        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+        if (spawned.code === 'ENOENT') {
+            throw new src_errors/* UserError */.yo(s.redisServerPath === 'redis-server'
+                ? `redis-server is not on PATH. Install Redis first (sudo apt-get install -y redis-server, or brew install redis) or set ${host.optionName(ProvisionInput.RedisServerPath)}.`
+                : `${host.optionName(ProvisionInput.RedisServerPath)}: "${s.redisServerPath}" does not exist. Give the path of a redis-server (or valkey-server) executable.`);
+        }
+        throw new src_errors/* UserError */.yo(`Could not start ${s.redisServerPath}: ${spawned.message}`);
+    }
+    child.unref();
+    const started = { kind: 'binary', pid: child.pid, dir, host: HOST, port };
+    onStarted(started);
+    const ready = await waitForPing({ host: HOST, port, timeoutMs, gone: async () => exited });
+    if (!ready.ready) {
+        const tail = logTail(logPath, 30);
+        await host.group(`Last log lines of redis-server`, async () => host.info(tail || '(no log output)'));
+        if (s.keepContainer)
+            host.info(`keep-container is true: redis-server (pid ${started.pid}) and ${dir} stay for inspection.`);
+        else {
+            await binary_stopBinary(started, host, { quiet: true });
+            onStarted(null);
+        }
+        if (/Address already in use/i.test(tail))
+            throw portInUse(host, port);
+        throw new src_errors/* UserError */.yo(ready.gone
+            ? `${ready.reason} before answering PING. Its last log lines are above; check redis-args.`
+            : `redis-server did not answer PING on ${HOST}:${port} within ${formatDuration(timeoutMs)} (${ready.reason}). Its last log lines are above.`);
+    }
+    return { ...started, readyMs: ready.ms };
+}
+/**
+ * Stops the server (SIGTERM, then SIGKILL after 5 s) and removes its folder. Checks first that
+ * the pid still belongs to a redis-server, since a pid can be reused once its process is gone.
+ */
+async function binary_stopBinary(b, host, opts = {}) {
+    const cmdline = `/proc/${b.pid}/cmdline`;
+    const procFs = (0,external_node_fs_namespaceObject.existsSync)('/proc/self/cmdline');
+    let alive = isAlive(b.pid);
+    if (alive && procFs) {
+        const title = await (0,promises_namespaceObject.readFile)(cmdline, 'utf8').catch(() => '');
+        if (!title.includes('redis')) {
+            alive = false;
+            if (!opts.quiet)
+                host.warn(`Process ${b.pid} is no longer the redis-server this action started; not stopping it.`);
+        }
+    }
+    if (alive) {
+        signal(b.pid, 'SIGTERM');
+        const deadline = Date.now() + 5000;
+        while (isAlive(b.pid) && Date.now() < deadline)
+            await connection_sleep(50);
+        if (isAlive(b.pid))
+            signal(b.pid, 'SIGKILL');
+        if (!opts.quiet)
+            host.info(`Stopped redis-server (pid ${b.pid}) on ${b.host}:${b.port}.`);
+    }
+    else if (!opts.quiet) {
+        host.info(`redis-server (pid ${b.pid}) had already stopped.`);
+    }
+    try {
+        await (0,promises_namespaceObject.rm)(b.dir, { recursive: true, force: true });
+    }
+    catch (err) {
+        if (!opts.quiet)
+            host.warn(`Could not remove ${b.dir}: ${err.message}`);
+    }
+}
+function isAlive(pid) {
+    try {
+        process.kill(pid, 0);
+        // A stopped process whose parent has not reaped it yet (a zombie) still takes signals.
+        const stat = (0,external_node_fs_namespaceObject.readFileSync)(`/proc/${pid}/stat`, 'utf8');
+        return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+    }
+    catch (err) {
+        if (err.code === 'ENOENT')
+            return true;
+        // EPERM: it exists but is not ours.
+        return err.code === 'EPERM';
+    }
+}
+function signal(pid, sig) {
+    try {
+        process.kill(pid, sig);
+    }
+    catch {
+        // gone in between
+    }
+}
+function logTail(path, lines) {
+    try {
+        return (0,external_node_fs_namespaceObject.readFileSync)(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    }
+    catch {
+        return '';
+    }
+}
+function portInUse(host, port) {
+    const name = host.optionName(ProvisionInput.Port);
+    return new src_errors/* UserError */.yo(`${name}: ${port} is already in use on this machine. Set ${name} to 0 for a free port, or free port ${port}.`);
+}
+
+;// CONCATENATED MODULE: ./src/provision/exec.ts
+
+
+/**
+ * Runs a command with an argument array (never through a shell), bounded in time. Never throws:
+ * the caller turns the result into a message that fits.
+ */
+function exec_runTool(binary, args, opts) {
+    return new Promise((resolve) => {
+        let stdout = '';
+        let stderr = '';
+        let timedOut = false;
+        let settled = false;
+        const finish = (result) => {
+            if (settled)
+                return;
+            settled = true;
+            clearTimeout(timer);
+            resolve({ ...result, stdout, stderr, timedOut });
+        };
+        const child = (0,external_node_child_process_namespaceObject.spawn)(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+        const timer = setTimeout(() => {
+            timedOut = true;
+            stderr += `\n${binary} ${args[0] ?? ''} timed out after ${formatDuration(opts.timeoutMs)}`;
+            child.kill('SIGKILL');
+        }, opts.timeoutMs);
+        const lines = (push) => {
+            let partial = '';
+            return (d) => {
+                const text = d.toString();
+                push(text);
+                if (!opts.onLine)
+                    return;
+                partial += text;
+                const parts = partial.split(/\r?\n|\r/);
+                partial = parts.pop() ?? '';
+                for (const p of parts)
+                    if (p.trim() !== '')
+                        opts.onLine(p);
+            };
+        };
+        child.stdout.on('data', lines((s) => (stdout += s)));
+        child.stderr.on('data', lines((s) => (stderr += s)));
+        child.on('error', (err) => {
+            if (err.code === 'ENOENT')
+                finish({ code: null, notFound: true });
+            else {
+                stderr += `\n${err.message}`;
+                finish({ code: null, notFound: false });
+            }
+        });
+        child.on('close', (code) => finish({ code, notFound: false }));
+    });
+}
+
+;// CONCATENATED MODULE: ./src/provision/container.ts
+
+
+
+
+
+const QUICK_MS = 30_000;
+const PULL_MS = 10 * 60_000;
+const RUN_MS = 2 * 60_000;
+const container_HOST = '127.0.0.1';
+/**
+ * Starts Redis in a container and waits until it answers PING. `onCreated` is called as soon as
+ * a container exists, so a cancelled job still removes it in the post step. Any failure after
+ * that removes the container again (unless keep-container) and throws one clear line.
+ */
+async function startContainer(s, timeoutMs, host, onCreated = () => { }) {
+    const rt = runtime_RUNTIMES[s.runtime];
+    // Both questions at once: each costs the runtime's start-up time, and the step waits for it.
+    const [existing, image] = await Promise.all([
+        exec_runTool(rt.binary, ['container', 'inspect', '--format', '{{.Id}}', s.containerName], { timeoutMs: QUICK_MS }),
+        exec_runTool(rt.binary, ['image', 'inspect', '--format', '{{.Id}}', s.image], { timeoutMs: QUICK_MS })
+    ]);
+    refuseExisting(rt, s.containerName, existing);
+    await ensureImage(rt, s.image, image, host);
+    const args = runArgs({
+        name: s.containerName,
+        image: s.image,
+        port: s.port,
+        serverArgs: [...s.redisArgs, ...limitArgs(s)],
+        options: s.containerOptions
+    });
+    host.info(`${rt.binary} ${maskArgs(args).join(' ')}`);
+    // Saved before `run`: the container exists before `run` returns, and a job cancelled in
+    // between must still remove it. The name is ours: it was free a moment ago.
+    const started = { kind: 'container', runtime: rt.name, id: '', name: s.containerName, host: container_HOST, port: s.port };
+    onCreated(started);
+    const run = await exec_runTool(rt.binary, args, { timeoutMs: RUN_MS });
+    if (run.code !== 0) {
+        const failure = run.notFound ? 'not-installed' : runtime_classify(rt, run.stderr);
+        // A failed run can leave a "Created" container behind; it is ours unless the name was taken.
+        if (failure !== 'name-in-use' && failure !== 'not-installed')
+            await removeQuietly(rt, s.containerName);
+        onCreated(null);
+        throw runError(rt, run, s, failure);
+    }
+    const id = runtime_lastLine(run.stdout);
+    started.id = id;
+    onCreated(started);
+    const status = async () => {
+        const r = await exec_runTool(rt.binary, ['container', 'inspect', '--format', '{{.State.Status}} {{.State.ExitCode}}', id], { timeoutMs: 5000 });
+        if (r.code !== 0)
+            return runtime_classify(rt, r.stderr) === 'no-such-container' ? 'the container was removed' : null;
+        const [state, exitCode] = r.stdout.trim().split(/\s+/);
+        return state === 'running' || state === 'created' ? null : `the container ${state} with exit code ${exitCode}`;
+    };
+    const fail = async (message) => {
+        await showLogs(rt, id, s.containerName, host);
+        if (!(await giveUp(rt, started, s.keepContainer, host)))
+            onCreated(null);
+        throw new src_errors/* UserError */.yo(`Redis in container ${s.containerName} (${s.image}) ${message}`);
+    };
+    const stopped = (reason) => `stopped before answering PING: ${reason}. Its last log lines are above; check image and redis-args.`;
+    if (s.port === 0) {
+        const port = await exec_runTool(rt.binary, ['port', id, `${CONTAINER_PORT}/tcp`], { timeoutMs: QUICK_MS });
+        const hostPort = port.code === 0 ? (parsePortOutput(port.stdout)?.port ?? null) : null;
+        if (hostPort === null) {
+            const gone = await status();
+            await fail(gone ? stopped(gone) : `has no published host port (${runtime_lastLine(port.stderr) || `${rt.binary} port printed nothing`}).`);
+        }
+        else {
+            started.port = hostPort;
+            onCreated(started);
+        }
+    }
+    const ready = await waitForPing({ host: container_HOST, port: started.port, timeoutMs, gone: status });
+    if (!ready.ready) {
+        await fail(ready.gone
+            ? stopped(ready.reason)
+            : `did not answer PING on ${container_HOST}:${started.port} within ${formatDuration(timeoutMs)} (${ready.reason}). ` +
+                `Its last log lines are above; check image and redis-args, or raise connect-timeout.`);
+    }
+    return { ...started, readyMs: ready.ms };
+}
+/** A container with the chosen name that the action did not start is an error, never reused. */
+function refuseExisting(rt, name, r) {
+    if (r.notFound)
+        throw notInstalled(rt);
+    if (r.code === 0) {
+        throw new src_errors/* UserError */.yo(`A container named "${name}" already exists (${r.stdout.trim().slice(0, 12)}). The action does not reuse a container it did not start: ` +
+            `remove it (${rt.binary} rm -f ${name}) or choose another container-name.`);
+    }
+    const failure = runtime_classify(rt, r.stderr);
+    if (failure === 'no-such-container')
+        return;
+    if (failure === 'engine-down')
+        throw engineDown(rt, r);
+    throw new src_errors/* UserError */.yo(`${rt.binary} container inspect ${name} failed: ${runtime_lastLine(r.stderr) || `exit code ${r.code}`}.`);
+}
+/** Pulls the image unless `image inspect` found it; the pull's output goes into a log group. */
+async function ensureImage(rt, image, present, host) {
+    if (present.code === 0) {
+        host.info(`Image ${image} is present; no pull needed.`);
+        return;
+    }
+    const pull = await host.group(`Pulling ${image} with ${rt.binary}`, () => exec_runTool(rt.binary, ['pull', image], { timeoutMs: PULL_MS, onLine: (l) => host.info(l) }));
+    if (pull.code === 0)
+        return;
+    const failure = runtime_classify(rt, pull.stderr);
+    if (failure === 'engine-down')
+        throw engineDown(rt, pull);
+    throw new src_errors/* UserError */.yo(imageMessage(image, runtime_lastLine(pull.stderr), failure === 'no-such-image'));
+}
+function imageMessage(image, detail, notFound) {
+    return notFound
+        ? `image: "${image}" was not found (${detail}). Check the name and tag, e.g. redis:7-alpine; for a private registry, log in first (docker/login-action).`
+        : `image: could not pull "${image}" (${detail}). Check the name, the registry and the network, or pull it in an earlier step.`;
+}
+/** One line for a failed `run`, by what the runtime's error text says. */
+function runError(rt, run, s, failure = runtime_classify(rt, run.stderr)) {
+    const detail = runtime_lastLine(run.stderr) || `exit code ${run.code}`;
+    switch (failure) {
+        case 'not-installed':
+            return notInstalled(rt);
+        case 'engine-down':
+            return engineDown(rt, run);
+        case 'name-in-use':
+            return new src_errors/* UserError */.yo(`A container named "${s.containerName}" already exists. The action does not reuse a container it did not start: ` +
+                `remove it (${rt.binary} rm -f ${s.containerName}) or choose another container-name.`);
+        case 'port-in-use':
+            return new src_errors/* UserError */.yo(`port: host port ${s.port} is already in use on this runner (another Redis, or a parallel job on a self-hosted runner). ` +
+                `Set port: 0 to use a free port, or free port ${s.port}.`);
+        case 'no-such-image':
+            return new src_errors/* UserError */.yo(imageMessage(s.image, detail, true));
+        default:
+            return new src_errors/* UserError */.yo(`${rt.binary} run failed: ${detail}. Check container-options and redis-args.`);
+    }
+}
+function notInstalled(rt) {
+    const other = rt.name === 'docker' ? 'podman' : 'docker';
+    return new src_errors/* UserError */.yo(`container-runtime: ${rt.binary} is not installed or not on PATH. Install it, use container-runtime: ${other}, or use mode: binary.`);
+}
+function engineDown(rt, r) {
+    return new src_errors/* UserError */.yo(`${rt.binary} cannot reach its engine (${runtime_lastLine(r.stderr)}). ${rt.engineHint}`);
+}
+async function showLogs(rt, id, name, host) {
+    const logs = await exec_runTool(rt.binary, ['logs', '--tail', '30', id], { timeoutMs: QUICK_MS });
+    const text = (logs.stdout + logs.stderr).trim();
+    await host.group(`Last log lines of container ${name}`, async () => host.info(text || '(no log output)'));
+}
+/** Removes a container that never became ready; returns true when it was kept on request. */
+async function giveUp(rt, c, keep, host) {
+    if (keep) {
+        host.info(`keep-container is true: container ${c.name} stays for inspection (${rt.binary} logs ${c.name}).`);
+        return true;
+    }
+    await removeQuietly(rt, c.id);
+    return false;
+}
+async function removeQuietly(rt, idOrName) {
+    await exec_runTool(rt.binary, ['rm', '--force', '--volumes', idOrName], { timeoutMs: QUICK_MS });
+}
+/** Removes the container with its anonymous volumes. Problems are warnings: the tests already ran. */
+async function container_removeContainer(c, host) {
+    const rt = RUNTIMES[c.runtime];
+    const r = await runTool(rt.binary, ['rm', '--force', '--volumes', c.id || c.name], { timeoutMs: 60_000 });
+    if (r.code === 0)
+        host.info(`Removed container ${c.name}.`);
+    else if (!r.notFound && classify(rt, r.stderr) === 'no-such-container')
+        host.info(`Container ${c.name} was already gone.`);
+    else
+        host.warn(`Could not remove container ${c.name}: ${r.notFound ? `${rt.binary} not found` : lastLine(r.stderr) || `exit code ${r.code}`}. Remove it by hand: ${rt.binary} rm -f ${c.name}`);
+}
+
+;// CONCATENATED MODULE: ./src/provision/settings.ts
+
+
+
+
+/** Redis's eviction policies (redis.conf, "MAXMEMORY POLICY"). */
+const MAXMEMORY_POLICIES = [
+    'noeviction',
+    'allkeys-lru',
+    'allkeys-lfu',
+    'allkeys-random',
+    'volatile-lru',
+    'volatile-lfu',
+    'volatile-random',
+    'volatile-ttl'
+];
+const MODES = ['attach', 'container', 'binary'];
+/** Docker and podman accept `[a-zA-Z0-9][a-zA-Z0-9_.-]+` as a container name. */
+const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+/** Reads and checks the provisioning inputs; a bad one throws a UserError that names it. */
+function readProvisionSettings(getInput, env = process.env, random = randomSuffix) {
+    const modeText = getInput(ProvisionInput.Mode).trim().toLowerCase() || 'attach';
+    if (!MODES.includes(modeText)) {
+        throw new src_errors/* UserError */.yo(`${ProvisionInput.Mode}: "${modeText}" is not a mode. Use attach, container or binary.`);
+    }
+    const runtimeText = getInput(ProvisionInput.ContainerRuntime).trim().toLowerCase() || 'docker';
+    if (!(runtimeText in runtime_RUNTIMES)) {
+        throw new src_errors/* UserError */.yo(`${ProvisionInput.ContainerRuntime}: "${runtimeText}" is not supported. Use docker or podman.`);
+    }
+    const image = getInput(ProvisionInput.Image).trim() || 'redis:7-alpine';
+    if (/\s/.test(image) || image.startsWith('-')) {
+        throw new src_errors/* UserError */.yo(`${ProvisionInput.Image}: "${image}" is not an image name. Use e.g. redis:7-alpine or ghcr.io/OWNER/redis:7.`);
+    }
+    const nameText = getInput(ProvisionInput.ContainerName).trim();
+    if (nameText !== '' && !CONTAINER_NAME.test(nameText)) {
+        throw new src_errors/* UserError */.yo(`${ProvisionInput.ContainerName}: "${nameText}" is not a container name. Use letters, digits, _ . and -, starting with a letter or digit, e.g. redis-tests.`);
+    }
+    const portText = getInput(ProvisionInput.Port).trim() || '6379';
+    const port = Number(portText);
+    if (!/^\d+$/.test(portText) || port > 65535) {
+        throw new src_errors/* UserError */.yo(`${ProvisionInput.Port}: "${portText}" is not a port. Use a number from 1 to 65535, or 0 for any free port.`);
+    }
+    const policyText = getInput(ProvisionInput.MaxmemoryPolicy).trim().toLowerCase();
+    if (policyText !== '' && !MAXMEMORY_POLICIES.includes(policyText)) {
+        throw new src_errors/* UserError */.yo(`${ProvisionInput.MaxmemoryPolicy}: "${policyText}" is not a policy. Use one of ${MAXMEMORY_POLICIES.join(', ')}.`);
+    }
+    const password = getInput(ProvisionInput.Password);
+    if (/[\s]/.test(password)) {
+        throw new src_errors/* UserError */.yo(`${ProvisionInput.Password}: the password must not contain spaces or line breaks.`);
+    }
+    return {
+        mode: modeText,
+        runtime: runtimeText,
+        image,
+        containerName: nameText || defaultContainerName(env, random()),
+        port,
+        maxmemory: parseSize(getInput(ProvisionInput.Maxmemory), ProvisionInput.Maxmemory),
+        maxmemoryPolicy: policyText || undefined,
+        password: password === '' ? undefined : password,
+        redisArgs: splitArgs(getInput(ProvisionInput.RedisArgs), ProvisionInput.RedisArgs),
+        containerOptions: splitArgs(getInput(ProvisionInput.ContainerOptions), ProvisionInput.ContainerOptions),
+        redisServerPath: getInput(ProvisionInput.RedisServerPath).trim() || 'redis-server',
+        keepContainer: parseBoolean(getInput(ProvisionInput.KeepContainer), ProvisionInput.KeepContainer)
+    };
+}
+/** Inputs given that the chosen mode does not use, so the user learns why they had no effect. */
+function unusedInputs(s, getInput) {
+    const given = (name) => getInput(name).trim() !== '';
+    const byMode = {
+        attach: [ProvisionInput.Password, ProvisionInput.RedisArgs, ProvisionInput.ContainerOptions, ProvisionInput.ContainerName, ProvisionInput.RedisServerPath],
+        container: [ProvisionInput.RedisServerPath],
+        binary: [ProvisionInput.ContainerOptions, ProvisionInput.ContainerName]
+    };
+    return byMode[s.mode].filter(given);
+}
+/**
+ * A container name unique to this run attempt, job and step, plus a random part: parallel matrix
+ * legs of one job share every GITHUB_* value, and on a self-hosted runner they share the engine.
+ */
+function defaultContainerName(env, random) {
+    const parts = ['redis-memory-guard', env.GITHUB_RUN_ID, env.GITHUB_RUN_ATTEMPT, env.GITHUB_JOB, random];
+    const name = parts
+        .map((p) => (p ?? '').replace(/[^a-zA-Z0-9_.]+/g, '-').replace(/^-+|-+$/g, ''))
+        .filter((p) => p !== '')
+        .join('-');
+    // Keep the random end when the job name is long.
+    return name.length <= 100 ? name : `${name.slice(0, 90)}-${random}`;
+}
+function randomSuffix() {
+    return Math.random().toString(16).slice(2, 10).padEnd(8, '0');
+}
+/** `true`/`false` in the spellings YAML users write. */
+function parseBoolean(text, name) {
+    const value = text.trim().toLowerCase();
+    if (value === '' || value === 'false' || value === 'no' || value === '0')
+        return false;
+    if (value === 'true' || value === 'yes' || value === '1')
+        return true;
+    throw new src_errors/* UserError */.yo(`${name}: "${text.trim()}" is not true or false.`);
+}
+/**
+ * Splits a line into words the way a shell would, without running one: spaces separate words,
+ * '...' keeps everything literal, "..." allows \" and \\, a backslash escapes the next character.
+ */
+function splitArgs(text, name) {
+    const words = [];
+    let word = '';
+    let inWord = false;
+    let quote = null;
+    for (let i = 0; i < text.length; i++) {
+        const c = text[i];
+        if (quote === "'") {
+            if (c === "'")
+                quote = null;
+            else
+                word += c;
+        }
+        else if (quote === '"') {
+            if (c === '"')
+                quote = null;
+            else if (c === '\\' && (text[i + 1] === '"' || text[i + 1] === '\\'))
+                word += text[++i];
+            else
+                word += c;
+        }
+        else if (c === "'" || c === '"') {
+            quote = c;
+            inWord = true;
+        }
+        else if (c === '\\' && i + 1 < text.length) {
+            word += text[++i];
+            inWord = true;
+        }
+        else if (/\s/.test(c)) {
+            if (inWord)
+                words.push(word);
+            word = '';
+            inWord = false;
+        }
+        else {
+            word += c;
+            inWord = true;
+        }
+    }
+    if (quote)
+        throw new src_errors/* UserError */.yo(`${name}: a ${quote === '"' ? 'double' : 'single'} quote is not closed in "${text.trim()}".`);
+    if (inWord)
+        words.push(word);
+    return words;
+}
+
+;// CONCATENATED MODULE: ./src/provision/index.ts
+/**
+ * Provisioning: start Redis (container or binary) or limit the attached one, and undo it
+ * afterwards. Returns what it did as data; the front end decides where to keep it (the action's
+ * state, the CLI's memory) and what to print. The work itself is in container.ts, binary.ts and attach.ts.
+ */
+
+
+
+
+
+
+
+/** How long clean-up tries to reach an attached Redis to set its limits back. */
+const RESTORE_CONNECT_MS = 10_000;
+/** The URL of a Redis the guard started; the password goes into it, percent-encoded. */
+function targetFor(host, port, password) {
+    const auth = password ? `:${encodeURIComponent(password)}@` : '';
+    return target_parseRedisUrl(`redis://${auth}${host}:${port}`);
+}
+/**
+ * Starts Redis when the mode asks for it and returns the target to watch (the given one in attach
+ * mode). `onStarted` hears of a container or server as soon as it exists, so a cancelled job can
+ * still remove it.
+ */
+async function provision(s, attachTarget, timeoutMs, host, onStarted = () => { }, startedAt = Date.now()) {
+    if (s.mode === 'attach')
+        return { target: attachTarget, started: null };
+    const started = s.mode === 'container' ? await startContainer(s, timeoutMs, host, onStarted) : await startBinary(s, timeoutMs, host, onStarted);
+    const target = targetFor(started.host, started.port, s.password);
+    host.info(`Redis answered PING at ${target.display} ${formatDuration(Date.now() - startedAt)} after the step started ` +
+        `(${formatDuration(started.readyMs)} after ${started.kind === 'container' ? `${s.runtime} run returned` : 'redis-server was launched'}).`);
+    const { readyMs: _readyMs, ...kept } = started;
+    return { target, started: kept };
+}
+/** Once connected, in attach mode: applies maxmemory / maxmemory-policy with CONFIG SET; what to set back, or null. */
+async function limitAttached(conn, s, host) {
+    if (s.mode !== 'attach')
+        return null;
+    return applyLimits(conn, s, host);
+}
+/**
+ * The Redis to take the "after" snapshot of, given what was started. Null when the mode starts
+ * Redis but none was started: then there is nothing of ours to look at (and any Redis on the
+ * default URL would be someone else's).
+ */
+function startedTarget(mode, started, attachTarget, password) {
+    // Port 0 here: the start stopped before it learnt the port, so Redis never answered.
+    if (started && started.kind !== 'attach')
+        return started.port === 0 ? null : targetFor(started.host, started.port, password);
+    return mode === 'container' || mode === 'binary' ? null : attachTarget;
+}
+/**
+ * Removes the container or stops the server that was started (unless `keep`), or sets back what
+ * CONFIG SET changed. Never throws; problems are warnings.
+ */
+async function cleanUp(started, keep, attachTarget, host) {
+    if (!started)
+        return;
+    try {
+        if (started.kind === 'attach') {
+            await restoreLimits(attachTarget, started, RESTORE_CONNECT_MS, host);
+        }
+        else if (keep) {
+            const what = started.kind === 'container' ? `Container ${started.name}` : `redis-server (pid ${started.pid})`;
+            host.info(`keep-container is true: ${what} keeps running at ${started.host}:${started.port}.`);
+        }
+        else if (started.kind === 'container') {
+            await removeContainer(started, host);
+        }
+        else {
+            await stopBinary(started, host);
+        }
+    }
+    catch (err) {
+        host.warn(`Clean-up failed: ${describeError(err)}`);
+    }
 }
 
 ;// CONCATENATED MODULE: external "node:string_decoder"
@@ -58141,11 +57850,16 @@ class OomLineScanner {
 }
 
 ;// CONCATENATED MODULE: ./src/run/command.ts
-/** Runs the `run` input's command through the shell, streaming its output live and scanning it for OOM lines. */
+/**
+ * Runs the watched command (the action's `run` input, the CLI's words after `--`), streaming its
+ * output live and scanning it for OOM lines. One runner for both front ends.
+ */
 
 
 
 
+/** The exit code when the command could not be started, as a shell reports it. */
+const NOT_STARTED = 127;
 /** Like a `run:` step with the default shell: `bash -e` on Linux and macOS, cmd on Windows. */
 function shellArgs(command) {
     if (process.platform === 'win32')
@@ -58160,18 +57874,37 @@ function exitCodeOf(report) {
         return report.exitCode;
     return 128 + (report.signal ? (SIGNALS[report.signal] ?? 0) : 0);
 }
+/** The command as one would type it: arguments with spaces or quotes in single quotes. */
+function shellLine(argv) {
+    return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
 /**
- * Runs the command and resolves when it ends. The action's inputs are not passed on (a `run:` step
- * does not see them either), and `hide` strings are masked in the command text kept for the report.
+ * The command's environment: the caller's, without the action's inputs (a `run:` step does not see
+ * them either), with the watched Redis as REDIS_URL when it has none. A Redis the guard started for
+ * this run replaces REDIS_URL and adds REDIS_HOST and REDIS_PORT, which many suites read instead.
  */
-async function runCommand(command, hide = []) {
+function commandEnv(base, target, startedForRun) {
     const env = {};
-    for (const [k, v] of Object.entries(process.env))
+    for (const [k, v] of Object.entries(base))
         if (!k.startsWith('INPUT_'))
             env[k] = v;
-    const [file, args] = shellArgs(command);
+    if (startedForRun) {
+        env.REDIS_URL = target.url;
+        env.REDIS_HOST = target.host;
+        env.REDIS_PORT = String(target.port);
+    }
+    else if (!env.REDIS_URL?.trim()) {
+        env.REDIS_URL = target.url;
+    }
+    return env;
+}
+/** Runs the command and resolves when it ends; never rejects (a command that cannot start exits 127). */
+async function runCommand(spec) {
+    const [file, args] = 'shell' in spec.command ? shellArgs(spec.command.shell) : [spec.command.argv[0], spec.command.argv.slice(1)];
+    const text = 'shell' in spec.command ? spec.command.shell : shellLine(spec.command.argv);
     const started = new Date();
-    const child = (0,external_node_child_process_namespaceObject.spawn)(file, args, { env, stdio: ['inherit', 'pipe', 'pipe'] });
+    const child = (0,external_node_child_process_namespaceObject.spawn)(file, args, { env: spec.env, stdio: ['inherit', 'pipe', 'pipe'] });
+    spec.onSpawn?.(child);
     // One scanner per stream: lines of stdout and stderr interleave, so they are split apart.
     const scanners = { out: new OomLineScanner(), err: new OomLineScanner() };
     const pipe = (from, to, s) => {
@@ -58182,18 +57915,16 @@ async function runCommand(command, hide = []) {
         });
         from.on('end', () => s.push(decoder.end()));
     };
-    pipe(child.stdout, process.stdout, scanners.out);
+    pipe(child.stdout, spec.stdout ?? process.stdout, scanners.out);
     pipe(child.stderr, process.stderr, scanners.err);
     const result = await new Promise((resolve) => {
-        child.once('error', (err) => resolve({ code: 127, signal: null, error: err.message }));
+        child.once('error', (error) => resolve({ code: NOT_STARTED, signal: null, error }));
         child.once('close', (code, signal) => resolve({ code, signal }));
     });
-    if (result.error)
-        process.stderr.write(`Could not start the shell: ${result.error}\n`);
     scanners.out.end();
     scanners.err.end();
-    let shown = target_maskUrlText(command);
-    for (const h of hide)
+    let shown = target_maskUrlText(text);
+    for (const h of spec.hide ?? [])
         if (h)
             shown = shown.split(h).join('***');
     return {
@@ -58203,7 +57934,10 @@ async function runCommand(command, hide = []) {
         startedAt: started.toISOString(),
         durationMs: Date.now() - started.getTime(),
         oomLines: scanners.out.count + scanners.err.count,
-        oomQuotes: [...scanners.out.quotes, ...scanners.err.quotes].slice(0, MAX_QUOTED_LINES)
+        oomQuotes: [...scanners.out.quotes, ...scanners.err.quotes].slice(0, MAX_QUOTED_LINES),
+        ...(result.error
+            ? { startError: result.error.code === 'ENOENT' ? `Command not found: ${file}.` : `Could not start ${file}: ${result.error.message}` }
+            : {})
     };
 }
 
@@ -58371,6 +58105,111 @@ class LeakCollector {
     }
 }
 
+;// CONCATENATED MODULE: ./src/info.ts
+/** Parsing of the text that INFO returns. Pure functions: text in, plain data out. */
+/** Splits INFO text into `{ section: { field: value } }`; section names are lower-case. */
+function info_parseInfo(text) {
+    const sections = {};
+    let current = 'default';
+    for (const rawLine of text.split('\n')) {
+        const line = rawLine.trim();
+        if (line === '')
+            continue;
+        if (line.startsWith('#')) {
+            current = line.slice(1).trim().toLowerCase();
+            sections[current] ??= {};
+            continue;
+        }
+        const colon = line.indexOf(':');
+        if (colon <= 0)
+            continue;
+        sections[current] ??= {};
+        sections[current][line.slice(0, colon)] = line.slice(colon + 1);
+    }
+    return sections;
+}
+/** Parses `a=1,b=2` (keyspace and errorstats values) into numbers where they are numbers. */
+function parseKeyValueList(value) {
+    const out = {};
+    for (const part of value.split(',')) {
+        const eq = part.indexOf('=');
+        if (eq <= 0)
+            continue;
+        const n = Number(part.slice(eq + 1));
+        if (Number.isFinite(n))
+            out[part.slice(0, eq)] = n;
+    }
+    return out;
+}
+/** A field as a number, or null when the server does not report it (never 0 for "absent"). */
+function info_numberField(fields, name) {
+    const raw = fields?.[name];
+    if (raw === undefined || raw.trim() === '')
+        return null;
+    const n = Number(raw);
+    return Number.isFinite(n) ? n : null;
+}
+/**
+ * Tells Redis from its forks. Valkey keeps `redis_version` at 7.2.4, so the server is told by
+ * `server_name` (and the fork's own version field), never by version number.
+ */
+function detectServer(server) {
+    const s = server ?? {};
+    const redisVersion = s.redis_version ?? null;
+    const name = (s.server_name ?? '').toLowerCase();
+    const mode = s.redis_mode ?? s.server_mode ?? null;
+    if (name === 'valkey' || s.valkey_version !== undefined) {
+        return { kind: 'valkey', version: s.valkey_version ?? redisVersion, redisCompatVersion: redisVersion, mode };
+    }
+    if (s.dragonfly_version !== undefined || name === 'dragonfly') {
+        return { kind: 'dragonfly', version: s.dragonfly_version ?? redisVersion, redisCompatVersion: redisVersion, mode };
+    }
+    if (name === 'keydb' || s.keydb_version !== undefined || Object.keys(s).some((k) => k.startsWith('keydb'))) {
+        return { kind: 'keydb', version: s.keydb_version ?? redisVersion, redisCompatVersion: redisVersion, mode };
+    }
+    if (redisVersion !== null)
+        return { kind: 'redis', version: redisVersion, redisCompatVersion: redisVersion, mode };
+    return { kind: 'unknown', version: null, redisCompatVersion: null, mode };
+}
+/** Parses the keyspace section (`db0:keys=3,expires=1,avg_ttl=0`) into `{ 0: {...} }`. */
+function parseKeyspace(section) {
+    const out = {};
+    for (const [field, value] of Object.entries(section ?? {})) {
+        const m = /^db(\d+)$/.exec(field);
+        if (!m)
+            continue;
+        const kv = parseKeyValueList(value);
+        out[m[1]] = { keys: kv.keys ?? 0, expires: kv.expires ?? 0, avgTtl: kv.avg_ttl ?? null };
+    }
+    return out;
+}
+/** Parses errorstats (`errorstat_OOM:count=3`) into `{ OOM: 3 }`. */
+function info_parseErrorstats(section) {
+    const out = {};
+    for (const [field, value] of Object.entries(section)) {
+        if (!field.startsWith('errorstat_'))
+            continue;
+        out[field.slice('errorstat_'.length)] = parseKeyValueList(value).count ?? 0;
+    }
+    return out;
+}
+/** Parses commandstats (`cmdstat_set:calls=3,usec=10,...,rejected_calls=1,failed_calls=0`). */
+function parseCommandstats(section) {
+    const out = {};
+    for (const [field, value] of Object.entries(section)) {
+        if (!field.startsWith('cmdstat_'))
+            continue;
+        const kv = parseKeyValueList(value);
+        out[field.slice('cmdstat_'.length)] = {
+            calls: kv.calls ?? 0,
+            usec: kv.usec ?? 0,
+            rejectedCalls: kv.rejected_calls ?? null,
+            failedCalls: kv.failed_calls ?? null
+        };
+    }
+    return out;
+}
+
 // EXTERNAL MODULE: external "node:buffer"
 var external_node_buffer_ = __nccwpck_require__(4573);
 ;// CONCATENATED MODULE: ./src/keys/prefix.ts
@@ -58528,7 +58367,7 @@ function parseIgnoreKeys(text, name = 'ignore-keys') {
         return { patterns, matcher: null };
     for (const p of patterns) {
         if (p === '*')
-            throw new UserError(`${name}: "*" would leave out every key. Name the prefixes to leave out, e.g. bull:*,sess:*.`);
+            throw new src_errors/* UserError */.yo(`${name}: "*" would leave out every key. Name the prefixes to leave out, e.g. bull:*,sess:*.`);
     }
     const sources = patterns.map((p) => globToRegExp(p).source);
     return { patterns, matcher: new RegExp(sources.join('|')) };
@@ -59062,7 +58901,7 @@ const TTL_SCRIPT = `local out = {}
 for i = 1, #KEYS do out[i] = redis.call('PTTL', KEYS[i]) end
 return out`;
 /** Takes the inventory of every DB with keys. The budget stops it; the rest is extrapolated by DBSIZE. */
-async function takeInventory(conn, opts) {
+async function inventory_takeInventory(conn, opts) {
     const started = Date.now();
     const takenAt = new Date(started).toISOString();
     const timeout = opts.commandTimeoutMs ?? 10_000;
@@ -59158,7 +58997,7 @@ async function takeInventory(conn, opts) {
                     rawScanner?.close();
                     rawScanner = null;
                     method = 'lua';
-                    fallbackReason = errors_describeError(err);
+                    fallbackReason = (0,src_errors/* describeError */.Uc)(err);
                     opts.log?.(`Key scan: the raw pipelined scan failed (${fallbackReason}); using the Lua fast path.`);
                     done = scan.complete;
                 }
@@ -59175,7 +59014,7 @@ async function takeInventory(conn, opts) {
                         throw err;
                     // Scripting disabled, not allowed for this user, or refused by the server: use the pipeline.
                     method = 'pipeline';
-                    fallbackReason = errors_describeError(err);
+                    fallbackReason = (0,src_errors/* describeError */.Uc)(err);
                     opts.log?.(`Key scan: the Lua fast path failed (${fallbackReason}); using the pipelined scan.`);
                     batch = await step(cursor);
                 }
@@ -59251,7 +59090,7 @@ class Script {
         if (this.sha === null)
             return reload();
         return this.send(argv(this.sha)).catch((err) => {
-            if (!/NOSCRIPT/.test(errors_describeError(err)))
+            if (!/NOSCRIPT/.test((0,src_errors/* describeError */.Uc)(err)))
                 throw err;
             return reload();
         });
@@ -59344,7 +59183,7 @@ function keyGrowth(before, after) {
     return out;
 }
 /** Builds `report.keys` and the observations the checks take from it. */
-function buildKeysReport(input) {
+function report_buildKeysReport(input) {
     const { before, after, leaks, settings } = input;
     const memory = after.memoryUsage;
     const totalBytes = after.groups.reduce((s, g) => s + g.bytes, 0);
@@ -59514,8 +59353,8 @@ function parseKeyFile(buf) {
 
 const KEYS_BEFORE_FILE = 'keys-before.bin';
 const KEYS_BEFORE_SUMMARY = 'keys-before.json';
-function scanOptions(settings, log, method) {
-    return { rule: settings.rule, ignore: settings.ignore, budgetMs: settings.budgetMs, method, log };
+function scanOptions(settings, out, method) {
+    return { rule: settings.rule, ignore: settings.ignore, budgetMs: settings.budgetMs, method, log: out.log, progressEveryMs: out.progressEveryMs };
 }
 /** One line for the log about an inventory. */
 function describeInventory(inv) {
@@ -59530,7 +59369,7 @@ async function recordKeysBefore(conn, settings, workDir, log) {
     const writer = new KeyFileWriter((0,external_node_path_namespaceObject.join)(workDir, KEYS_BEFORE_FILE));
     let inv;
     try {
-        inv = await takeInventory(conn, { ...scanOptions(settings, log), onKey: (db, key) => writer.add(db, key) });
+        inv = await inventory_takeInventory(conn, { ...scanOptions(settings, log), onKey: (db, key) => writer.add(db, key) });
     }
     finally {
         await writer.close();
@@ -59573,7 +59412,7 @@ function reportedKeySettings(settings) {
 async function analyseKeysAfter(conn, settings, workDir, snapshots, log) {
     const before = await readBefore(workDir);
     const leaks = before?.keys ? new LeakCollector(before.keys) : null;
-    const after = await takeInventory(conn, {
+    const after = await inventory_takeInventory(conn, {
         ...scanOptions(settings, log),
         ...(leaks
             ? {
@@ -59583,8 +59422,8 @@ async function analyseKeysAfter(conn, settings, workDir, snapshots, log) {
             }
             : {})
     });
-    log(describeInventory(after));
-    return buildKeysReport({
+    log.log(describeInventory(after));
+    return report_buildKeysReport({
         settings: reportedKeySettings(settings),
         before: before?.inventory ?? null,
         after,
@@ -59593,1009 +59432,1104 @@ async function analyseKeysAfter(conn, settings, workDir, snapshots, log) {
         keyspaceAfter: snapshots.after.keyspace
     });
 }
-
-;// CONCATENATED MODULE: ./src/commandstats.ts
-/** What the step ran, from the difference of two commandstats readings. Pure. */
-
-/**
- * The commands the step ran, most calls first. Counts include this action's own INFO calls.
- * After a restart the counters started from zero, so the "after" values are the step's.
- */
-function commandDeltas(before, after) {
-    if (!before?.commandstats || !after?.commandstats)
-        return null;
-    const restart = restarted(before, after);
-    const out = [];
-    for (const [command, a] of Object.entries(after.commandstats)) {
-        const b = restart ? undefined : before.commandstats[command];
-        const diff = (x, y) => x === null ? null : Math.max(0, x - (y ?? 0));
-        const calls = diff(a.calls, b?.calls) ?? 0;
-        const rejectedCalls = diff(a.rejectedCalls, b?.rejectedCalls);
-        const failedCalls = diff(a.failedCalls, b?.failedCalls);
-        // A command refused with OOM does not count as a call, but it is what the reader looks for.
-        if (calls === 0 && !rejectedCalls && !failedCalls)
-            continue;
-        out.push({ command, calls, usec: diff(a.usec, b?.usec) ?? 0, rejectedCalls, failedCalls });
-    }
-    return out.sort((x, y) => y.calls - x.calls || x.command.localeCompare(y.command));
-}
-
-;// CONCATENATED MODULE: ./src/render/escape.ts
-/**
- * Escaping of untrusted text (key names, server strings, user input) for GitHub markdown and HTML.
- *
- * GitHub renders markdown to HTML first and then links mentions (`@user`, `@org/team`), issue
- * references (`#12`) and URLs in the resulting text nodes. So HTML entities alone do not stop a
- * ping: `&#64;everyone` decodes back to `@everyone` before the mention filter runs. A zero-width
- * space after `@` and `#` (and inside `://` and `www.`) breaks those patterns while the text still
- * reads the same. The JSON report keeps every name exactly.
- */
-const ZWSP = '\u200b';
-/** Characters that are markdown syntax somewhere; a backslash makes each one literal. */
-const MARKDOWN_PUNCTUATION = new Set('\\`*_{}[]()#+-.!~:$=^'.split(''));
-/** Invisible or direction-changing characters: shown as `\u{…}` so nothing is hidden or reordered. */
-const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
-/** Punctuation that is markdown syntax only at the start of a line (lists, headings) or next to other syntax. */
-const LINE_START_ONLY = new Set('.-()!:+={}^'.split(''));
-/** Escapes untrusted text so it renders as the literal text, pings nobody, links nothing and cannot break a table. */
-function escapeMarkdown(text, opts = {}) {
-    const chars = [...cut(text, opts.maxLength)];
-    // `1.` or `2)` at the start of a line makes a list: escape the punctuation right after leading digits.
-    const leadingDigits = /^\d*/.exec(chars.join(''))?.[0].length ?? 0;
-    let out = '';
-    for (let i = 0; i < chars.length; i++) {
-        const ch = chars[i];
-        const code = ch.codePointAt(0) ?? 0;
-        if (ch === '&')
-            out += '&amp;';
-        else if (ch === '<')
-            out += '&lt;';
-        else if (ch === '>')
-            out += '&gt;';
-        else if (ch === '"')
-            out += opts.prose ? ch : '&quot;';
-        else if (ch === "'")
-            out += opts.prose ? ch : '&#39;';
-        else if (ch === '|')
-            out += '&#124;';
-        else if (ch === '@')
-            out += `&#64;${ZWSP}`;
-        else if (ch === '#')
-            out += `\\#${ZWSP}`;
-        else if (ch === '\n')
-            out += '\\n';
-        else if (ch === '\r')
-            out += '\\r';
-        else if (ch === '\t')
-            out += '\\t';
-        else if (code < 0x20 || code === 0x7f)
-            out += `\\x${code.toString(16).padStart(2, '0')}`;
-        else if (INVISIBLE.test(ch))
-            out += `\\u{${code.toString(16)}}`;
-        else if (ch === ':' && chars[i + 1] === '/' && chars[i + 2] === '/')
-            out += `\\:${ZWSP}`;
-        else if (ch === '.' && i >= 3 && chars.slice(i - 3, i).join('').toLowerCase() === 'www')
-            out += `${ZWSP}\\.`;
-        else if (opts.prose && LINE_START_ONLY.has(ch) && i > leadingDigits)
-            out += ch;
-        else if (MARKDOWN_PUNCTUATION.has(ch))
-            out += `\\${ch}`;
-        else
-            out += ch;
-    }
-    return out;
-}
-/** Untrusted text in monospace: `<code>` with escaped content works inside tables, where a code span cannot hold `|`. */
-function codeText(text, opts = {}) {
-    return `<code>${escapeMarkdown(text, opts)}</code>`;
-}
-/**
- * Untrusted multi-line text as a fenced code block that the text cannot close: the fence is longer
- * than any run of backticks inside it (CommonMark closes a fence only with one at least as long).
- * Inside a code block nothing is linked or mentioned, so the text is kept as it is, apart from
- * invisible characters.
- */
-function fencedBlock(text, opts = {}) {
-    const body = [...cut(text, opts.maxLength)]
-        .map((ch) => (ch !== '\n' && ch !== '\t' && INVISIBLE.test(ch) ? `\\u{${(ch.codePointAt(0) ?? 0).toString(16)}}` : ch))
-        .join('');
-    const longest = Math.max(0, ...(body.match(/`+/g) ?? []).map((run) => run.length));
-    const fence = '`'.repeat(Math.max(3, longest + 1));
-    return `${fence}text\n${body}\n${fence}`;
-}
-/** @deprecated Use fencedBlock, which picks a fence the text cannot close. Kept for callers of the first version. */
-function escapeCodeBlock(text) {
-    return text.replace(/`{3,}/g, (run) => run.split('').join(ZWSP));
-}
-function cut(text, maxLength) {
-    if (maxLength === undefined)
-        return text;
-    const chars = [...text];
-    return chars.length <= maxLength ? text : `${chars.slice(0, Math.max(0, maxLength - 1)).join('')}…`;
-}
-
-;// CONCATENATED MODULE: ./src/render/fit.ts
-/** Keeps rendered text under a size limit by shortening, then dropping, the least important parts. Pure. */
-/** JavaScript string length counts UTF-16 units, never fewer than GitHub's characters: a safe measure for comments. */
-const measureChars = (text) => text.length;
-/** The job summary's limit is in bytes. */
-const measureBytes = (text) => Buffer.byteLength(text, 'utf8');
-/**
- * Joins the parts with blank lines. When that exceeds `limit`, parts are first replaced by their
- * short form and then dropped, least important (and, at equal importance, last) first; `notice`
- * is added at the end to say so. As a last resort the text is cut at a line, with any open code
- * fence or `<details>` closed, so the markdown stays well formed.
- */
-function fitParts(parts, limit, measure, notice) {
-    const current = parts.map((p) => ({ ...p, state: 'full' }));
-    const join = (withNotice) => {
-        const texts = current.filter((p) => p.state !== 'dropped').map((p) => (p.state === 'short' ? (p.short ?? p.text) : p.text));
-        const shortened = current.filter((p) => p.state === 'short').map((p) => p.label);
-        const omitted = current.filter((p) => p.state === 'dropped').map((p) => p.label);
-        if (withNotice)
-            texts.push(notice(shortened, omitted));
-        return texts.join('\n\n') + '\n';
-    };
-    const result = (text) => ({
-        text,
-        shortened: current.filter((p) => p.state === 'short').map((p) => p.label),
-        omitted: current.filter((p) => p.state === 'dropped').map((p) => p.label)
+/** The key analysis of one moment (no step, so no leaks): prefixes, largest keys, keys per DB. */
+async function run_analyseKeysNow(conn, settings, now, log) {
+    const inventory = await takeInventory(conn, scanOptions(settings, log));
+    log.log(describeInventory(inventory));
+    return buildKeysReport({
+        settings: reportedKeySettings(settings),
+        before: null,
+        after: inventory,
+        leaks: null,
+        keyspaceBefore: null,
+        keyspaceAfter: now.keyspace
     });
-    const whole = join(false);
-    if (measure(whole) <= limit)
-        return result(whole);
-    const order = current
-        .map((p, index) => ({ p, index }))
-        .sort((a, b) => a.p.importance - b.p.importance || b.index - a.index)
-        .map((x) => x.p);
-    const fits = () => measure(join(true)) <= limit;
-    let done = false;
-    for (const p of order) {
-        if (p.short === undefined || p.importance >= 100)
-            continue;
-        p.state = 'short';
-        if ((done = fits()))
-            break;
-    }
-    if (!done) {
-        for (const p of order) {
-            if (p.importance >= 100)
-                continue;
-            p.state = 'dropped';
-            if ((done = fits()))
-                break;
-        }
-    }
-    if (done) {
-        // Dropping one big part may have made room for smaller, less important ones dropped before it: put them back.
-        for (const p of [...order].reverse()) {
-            const before = p.state;
-            if (before === 'dropped' && p.short !== undefined) {
-                p.state = 'short';
-                if (!fits())
-                    p.state = before;
-            }
-            if (p.state !== 'full') {
-                const prev = p.state;
-                p.state = 'full';
-                if (!fits())
-                    p.state = prev;
-            }
-        }
-        return result(join(true));
-    }
-    // Even the parts that are never dropped are too long (e.g. a huge error text): cut at a line.
-    const tail = '\n\n' + notice(result('').shortened, [...result('').omitted, 'the rest of the text']) + '\n';
-    return result(cutAtLine(join(false), limit - measure(tail) - 32, measure) + tail);
-}
-/** The longest prefix that ends at a line and fits, with open fences and `<details>` closed. */
-function cutAtLine(text, budget, measure) {
-    const lines = text.split('\n');
-    let out = [];
-    let size = 0;
-    for (const line of lines) {
-        const next = size + measure(line) + 1;
-        if (next > budget)
-            break;
-        out.push(line);
-        size = next;
-    }
-    if (out.length === 0) {
-        // A single line longer than the budget: cut inside it.
-        let cutText = '';
-        for (const ch of text) {
-            if (measure(cutText + ch) > budget)
-                break;
-            cutText += ch;
-        }
-        out = [cutText];
-    }
-    const fence = openFence(out);
-    if (fence)
-        out.push(fence);
-    const opened = out.filter((l) => l.includes('<details')).length - out.filter((l) => l.includes('</details>')).length;
-    for (let i = 0; i < opened; i++)
-        out.push('', '</details>');
-    return out.join('\n');
-}
-/** The fence that is still open at the end of `lines`, if any. */
-function openFence(lines) {
-    let open = null;
-    for (const line of lines) {
-        const m = /^(`{3,}|~{3,})/.exec(line);
-        if (!m)
-            continue;
-        if (open === null)
-            open = m[1];
-        else if (m[1][0] === open[0] && m[1].length >= open.length && line.trim() === m[1])
-            open = null;
-    }
-    return open;
 }
 
-;// CONCATENATED MODULE: ./src/render/markdown.ts
+;// CONCATENATED MODULE: ./src/version.ts
+/** The tool's name and version, as in package.json (a test keeps the two equal). */
+const TOOL_NAME = 'redis-memory-guard';
+const TOOL_VERSION = '0.1.0';
+
+;// CONCATENATED MODULE: ./src/report.ts
+/** The report: one JSON document that the summary, the PR comment, the CLI and the outputs are made from. */
 
 
-
-
-
-
-const NOT_REPORTED = 'not reported by this server';
-/** GitHub rejects comment bodies over 65,536 characters; keep a margin for the marker and edits. */
-const COMMENT_LIMIT = 65_000;
-/** GitHub rejects a step's job summary over 1 MiB. */
-const SUMMARY_LIMIT = 1024 * 1024 - 1024;
-const VERDICT_MARK = { pass: '✅', warn: '⚠️', fail: '❌' };
-const VERDICT_WORD = { pass: 'pass', warn: 'warning', fail: 'fail' };
-const STATUS_MARK = { pass: '✅', warn: '⚠️', fail: '❌', skipped: '➖' };
-/** Our sentences may carry text from Redis (a policy name, a DB number): escaped, but readable. */
-const prose = (text) => escapeMarkdown(text, { prose: true, maxLength: 4000 });
-const breached = (c) => c.status === 'fail' || c.status === 'warn';
-/** The first line: the verdict and the one or two figures that matter most. */
-function headline(report) {
-    const figures = [];
-    const maxmemory = report.after?.memory.maxmemory ?? report.before?.memory.maxmemory ?? null;
-    const peak = report.peak?.bytes ?? null;
-    const peakText = peak === null ? null : maxmemory ? `peak ${formatBytes(peak)} of ${formatBytes(maxmemory)} maxmemory` : `peak ${formatBytes(peak)} (no maxmemory set)`;
-    const failing = report.checks.filter(breached).sort((a, b) => (a.status === b.status ? 0 : a.status === 'fail' ? -1 : 1));
-    for (const c of failing) {
-        const text = breachFigure(c, peakText);
-        if (text && !figures.includes(text))
-            figures.push(text);
-    }
-    if (report.after === null)
-        figures.unshift('no snapshot after the step');
-    if (peakText && !figures.includes(peakText))
-        figures.push(peakText);
-    if (report.oomErrors === 0)
-        figures.push('no OOM errors');
-    const shown = figures.slice(0, 2);
-    const label = VERDICT_WORD[report.verdict];
-    return `${VERDICT_MARK[report.verdict]} **Redis memory: ${label}**${shown.length ? ` — ${shown.join(', ')}` : ''}`;
+const SCHEMA_VERSION = 1;
+/** Judges the step and assembles the report. With no "after" snapshot, the verdict is `fail` and says why. */
+function buildReport(input) {
+    const { target, before, after } = input;
+    const judgement = after ? judge(before, after, input.thresholds, input.observations) : null;
+    const errors = [...(input.errors ?? [])];
+    return {
+        schemaVersion: SCHEMA_VERSION,
+        tool: { name: TOOL_NAME, version: TOOL_VERSION },
+        generatedAt: (input.now ?? new Date()).toISOString(),
+        target: { url: target.display, host: target.host, port: target.port, db: target.db },
+        server: after?.server ?? before?.server ?? null,
+        verdict: judgement === null ? 'fail' : errors.length > 0 && judgement.verdict === 'pass' ? 'warn' : judgement.verdict,
+        before,
+        after,
+        peak: judgement?.peak ?? null,
+        oomErrors: judgement?.oomErrors ?? null,
+        rejectedCalls: judgement?.rejectedCalls ?? null,
+        evictedKeys: judgement?.evictedKeys ?? null,
+        leakedKeys: judgement?.leakedKeys ?? null,
+        leakedKeysByDb: judgement?.leakedKeysByDb ?? {},
+        checks: judgement?.checks ?? [],
+        notes: judgement?.notes ?? [],
+        errors,
+        metrics: after ? exporterMetrics(after, judgement) : {},
+        extra: input.extra ?? {},
+        ...(input.keys ? { keys: input.keys } : {}),
+        ...(input.sampling ? { sampling: input.sampling } : {}),
+        ...(input.command ? { command: input.command } : {})
+    };
 }
-function breachFigure(c, peakText) {
-    const n = c.measured ?? 0;
-    switch (c.check) {
-        case 'oom':
-            return plural(n, 'OOM error');
-        case 'evictions':
-            return `${plural(n, 'key')} evicted`;
-        case 'leaked-keys':
-            return `${plural(n, 'key')} left behind`;
-        case 'wrong-db':
-            return `${plural(n, 'key')} in the wrong DB`;
-        case 'used-memory':
-            return `${formatBytes(n)} used after the step (limit ${formatBytes(c.limit ?? 0)})`;
-        case 'peak-memory':
-            return `peak ${formatBytes(n)} (limit ${formatBytes(c.limit ?? 0)})`;
-        case 'memory-percent':
-            return peakText;
-        case 'fragmentation':
-            return `fragmentation ratio ${(c.measured ?? 0).toFixed(2)}`;
-        default:
-            return c.check;
-    }
+function exporterMetrics(after, j) {
+    const m = after.memory;
+    const metrics = {
+        redis_memory_used_bytes: m.usedMemory,
+        redis_memory_used_rss_bytes: m.usedMemoryRss,
+        redis_memory_used_peak_bytes: m.usedMemoryPeak,
+        redis_memory_max_bytes: m.maxmemory,
+        redis_mem_fragmentation_ratio: m.memFragmentationRatio,
+        redis_evicted_keys_total: after.evictedKeys,
+        redis_errors_total_oom: after.errorstats === null ? null : (after.errorstats.OOM ?? 0),
+        redis_connected_clients: after.connectedClients,
+        step_peak_memory_bytes: j?.peak.bytes ?? null
+    };
+    for (const [db, k] of Object.entries(after.keyspace))
+        metrics[`redis_db_keys_db${db}`] = k.keys;
+    return metrics;
 }
-function worstStatus(report, ...checks) {
-    const found = report.checks.filter((c) => checks.includes(c.check));
-    if (found.length === 0)
-        return '';
-    for (const s of ['fail', 'warn', 'pass'])
-        if (found.some((c) => c.status === s))
-            return STATUS_MARK[s];
-    return STATUS_MARK.skipped;
-}
-function limitText(report, check, fmt) {
-    const c = report.checks.find((x) => x.check === check);
-    if (!c || c.limit === null || c.status === 'skipped')
-        return null;
-    return fmt(c.limit);
-}
-const count = (n) => n.toLocaleString('en-US');
-function signed(n) {
-    return n > 0 ? `+${count(n)}` : n === 0 ? '±0' : count(n);
-}
-/** One side of the table: `—` without that snapshot, "not reported" when the server lacks the field. */
-function side(n, snap, fmt) {
-    if (snap === null)
-        return '—';
-    return n === null || n === undefined ? NOT_REPORTED : fmt(n);
-}
-function oomCount(s) {
+/** Total keys over all databases, or null without a snapshot. */
+function totalKeys(s) {
     if (!s)
-        return undefined;
-    return s.errorstats === null ? null : (s.errorstats.OOM ?? 0);
-}
-/** The before / after / change / peak / limit / status table. */
-function figuresTable(report) {
-    const b = report.before;
-    const a = report.after;
-    const pair = (label, x, y, kind, change) => {
-        const fmt = kind === 'bytes' ? formatBytes : kind === 'ratio' ? (n) => n.toFixed(2) : count;
-        const both = typeof x === 'number' && typeof y === 'number';
-        const diff = change ??
-            (both
-                ? kind === 'bytes'
-                    ? formatBytesDelta(y - x)
-                    : kind === 'ratio'
-                        ? `${y - x >= 0 ? '+' : ''}${(y - x).toFixed(2)}`
-                        : signed(y - x)
-                : '');
-        return { label, before: side(x, b, fmt), after: side(y, a, fmt), change: diff };
-    };
-    const usedLimits = [
-        limitText(report, 'used-memory', (l) => `after ≤ ${formatBytes(l)}`),
-        limitText(report, 'peak-memory', (l) => `peak ≤ ${formatBytes(l)}`),
-        limitText(report, 'memory-percent', (l) => `peak ≤ ${formatBytes(l)} (${percentOfMaxmemory(report, l)} of maxmemory)`)
-    ].filter((x) => x !== null);
-    const counter = (n) => (n === null ? undefined : signed(n));
-    const rows = [
-        {
-            ...pair('Used memory', b?.memory.usedMemory, a?.memory.usedMemory, 'bytes'),
-            peak: report.peak?.bytes === null || report.peak === null ? '' : formatBytes(report.peak.bytes),
-            limit: usedLimits.join('<br>'),
-            status: worstStatus(report, 'used-memory', 'peak-memory', 'memory-percent')
-        },
-        { ...pair('RSS (process memory)', b?.memory.usedMemoryRss, a?.memory.usedMemoryRss, 'bytes'), peak: '', limit: '', status: '' },
-        { ...pair('Lifetime peak (used_memory_peak)', b?.memory.usedMemoryPeak, a?.memory.usedMemoryPeak, 'bytes'), peak: '', limit: '', status: '' },
-        {
-            ...pair('Fragmentation ratio', b?.memory.memFragmentationRatio, a?.memory.memFragmentationRatio, 'ratio'),
-            peak: '',
-            limit: limitText(report, 'fragmentation', (l) => `≤ ${l}`) ?? '',
-            status: worstStatus(report, 'fragmentation')
-        },
-        {
-            ...pair('Keys (all DBs)', totalKeys(b), totalKeys(a), 'count'),
-            peak: '',
-            limit: limitText(report, 'leaked-keys', (l) => `≤ ${count(l)} left behind`) ?? '',
-            status: worstStatus(report, 'leaked-keys', 'wrong-db')
-        },
-        {
-            ...pair('Evicted keys', b?.evictedKeys, a?.evictedKeys, 'count', counter(report.evictedKeys)),
-            peak: '',
-            limit: limitText(report, 'evictions', (l) => count(l)) ?? '',
-            status: worstStatus(report, 'evictions')
-        },
-        {
-            ...pair('OOM errors', oomCount(b), oomCount(a), 'count', counter(report.oomErrors)),
-            peak: '',
-            limit: limitText(report, 'oom', (l) => count(l)) ?? '',
-            status: worstStatus(report, 'oom')
-        },
-        { ...pair('Connected clients', b?.connectedClients, a?.connectedClients, 'count'), peak: '', limit: '', status: '' }
-    ];
-    const lines = ['| | Before | After | Change | Peak | Limit | Status |', '|---|---:|---:|---:|---:|---|:---:|'];
-    for (const r of rows)
-        lines.push(`| ${r.label} | ${r.before} | ${r.after} | ${r.change} | ${r.peak} | ${r.limit} | ${r.status} |`);
-    return lines.join('\n');
-}
-function percentOfMaxmemory(report, limit) {
-    const mm = report.after?.memory.maxmemory;
-    return mm ? `${Math.round((limit / mm) * 100)}%` : '?';
-}
-/** Lines under a breach that connect it to its likely cause, following the checks people run by hand. */
-function causeHints(report, c) {
-    const hints = [];
-    const a = report.after;
-    const leaked = report.leakedKeys ?? 0;
-    const whereLeaked = Object.entries(report.leakedKeysByDb)
-        .map(([db, n]) => `DB ${db}: ${count(n)}`)
-        .join(', ');
-    const memoryCheck = c.check === 'oom' || c.check === 'used-memory' || c.check === 'peak-memory' || c.check === 'memory-percent' || c.check === 'evictions';
-    if (memoryCheck && a) {
-        const m = a.memory;
-        if (c.check === 'oom' || c.check === 'evictions' || c.check === 'memory-percent') {
-            const mm = m.maxmemory ? `${formatBytes(m.maxmemory)} maxmemory` : 'no maxmemory';
-            if (report.peak?.bytes != null)
-                hints.push(`The step's peak was ${formatBytes(report.peak.bytes)} of ${mm} (policy ${escapeMarkdown(m.maxmemoryPolicy ?? 'unknown')}).`);
-        }
-        if (m.usedMemory !== null && m.usedMemoryDataset !== null && m.usedMemoryOverhead !== null) {
-            hints.push(`After the step ${formatBytes(m.usedMemory)} is used: ${formatBytes(m.usedMemoryDataset)} data, ${formatBytes(m.usedMemoryOverhead)} Redis's own overhead (buffers, dictionaries).`);
-        }
-        if (leaked > 0)
-            hints.push(`${plural(leaked, 'key')} were left behind (${whereLeaked}): keys that earlier tests did not delete are the usual cause.`);
-    }
-    if (c.check === 'oom') {
-        const refused = (commandDeltas(report.before, report.after) ?? []).filter((d) => (d.rejectedCalls ?? 0) > 0);
-        if (refused.length > 0)
-            hints.push(`Refused: ${refused.map((d) => `${codeText(d.command)} ${count(d.rejectedCalls ?? 0)}×`).join(', ')}.`);
-    }
-    return hints;
-}
-function breachBlock(report, c, variant, extensions, shown) {
-    const lines = [`- ${STATUS_MARK[c.status]} **${c.check}**: ${prose(c.message)}`];
-    if (shown) {
-        const hints = [...causeHints(report, c), ...extensions.flatMap((e) => e.breachHints?.(report, c.check, variant) ?? [])];
-        // Two breaches often share a cause (OOM and memory-percent): say it once, under the first.
-        for (const h of hints.filter((x) => !shown.has(x))) {
-            shown.add(h);
-            lines.push(`  - ${h}`);
-        }
-    }
-    if (c.advice)
-        lines.push(`  - **What to do:** ${prose(c.advice)}`);
-    return lines.join('\n');
-}
-function checkLine(c) {
-    return `- ${STATUS_MARK[c.status]} **${c.check}**: ${prose(c.message)}`;
-}
-/** Keys per database, before and after, with how many have a TTL. */
-function keysPerDb(report) {
-    const b = report.before?.keyspace ?? {};
-    const a = report.after?.keyspace ?? {};
-    const dbs = [...new Set([...Object.keys(b), ...Object.keys(a)])].sort((x, y) => Number(x) - Number(y));
-    if (dbs.length === 0)
-        return 'No keys in any database, before or after the step.';
-    const lines = ['| DB | Keys before | Keys after | Change | With TTL after |', '|---:|---:|---:|---:|---:|'];
-    for (const db of dbs) {
-        const kb = b[db]?.keys ?? 0;
-        const ka = a[db]?.keys ?? 0;
-        lines.push(`| ${escapeMarkdown(db)} | ${report.before ? count(kb) : '—'} | ${report.after ? count(ka) : '—'} | ${report.before && report.after ? signed(ka - kb) : ''} | ${report.after ? count(a[db]?.expires ?? 0) : '—'} |`);
-    }
-    return lines.join('\n');
-}
-/** Server, version, maxmemory and policy, and where the step's peak came from. */
-function serverDetails(report) {
-    const s = report.after ?? report.before;
-    const lines = [];
-    const server = report.server;
-    const name = server ? `${server.kind === 'unknown' ? 'unknown server' : server.kind} ${server.version ?? ''}`.trim() : 'unknown';
-    const compat = server && server.kind !== 'redis' && server.redisCompatVersion ? ` (Redis-compatible ${prose(server.redisCompatVersion)})` : '';
-    const mode = server?.mode ? `, ${prose(server.mode)}` : '';
-    lines.push(`- Server: ${prose(name)}${compat}${mode} at ${codeText(report.target.url)}`);
-    if (s) {
-        const m = s.memory;
-        const mm = m.maxmemory;
-        lines.push(`- maxmemory: ${mm === null ? NOT_REPORTED : mm === 0 ? '0 (no limit)' : formatBytes(mm)}; policy: ${m.maxmemoryPolicy === null ? NOT_REPORTED : codeText(m.maxmemoryPolicy)}`);
-        if (m.usedMemoryPeak !== null)
-            lines.push(`- Lifetime peak (INFO used_memory_peak, never reset): ${formatBytes(m.usedMemoryPeak)}`);
-        if (m.usedMemoryStartup !== null)
-            lines.push(`- Memory of an empty server (used_memory_startup): ${formatBytes(m.usedMemoryStartup)}`);
-        if (m.totalSystemMemory)
-            lines.push(`- Memory of the machine Redis runs on: ${formatBytes(m.totalSystemMemory)}`);
-    }
-    if (report.peak)
-        lines.push(`- The step's peak is ${prose(report.peak.explanation)}.`);
-    lines.push(`- Report by ${prose(`${report.tool.name} ${report.tool.version} at ${report.generatedAt}`)}.`);
-    return lines.join('\n');
-}
-/** The commands the step ran most, from the commandstats difference. */
-function commandsTable(report, top) {
-    const deltas = commandDeltas(report.before, report.after);
-    if (deltas === null)
         return null;
-    if (deltas.length === 0)
-        return 'No commands counted during the step.';
-    const lines = ['| Command | Calls | Rejected | Failed | µs per call |', '|---|---:|---:|---:|---:|'];
-    for (const d of deltas.slice(0, top)) {
-        const per = d.calls > 0 ? (d.usec / d.calls).toFixed(1) : '';
-        lines.push(`| ${codeText(d.command, { maxLength: 80 })} | ${count(d.calls)} | ${d.rejectedCalls === null ? '—' : count(d.rejectedCalls)} | ${d.failedCalls === null ? '—' : count(d.failedCalls)} | ${per} |`);
-    }
-    const more = deltas.length > top ? ` ${count(deltas.length - top)} more commands not shown.` : '';
-    lines.push('', `_Counts include this action's own INFO calls._${more}`);
-    return lines.join('\n');
+    return Object.values(s.keyspace).reduce((sum, db) => sum + db.keys, 0);
 }
-function details(summary, body, open = false) {
-    return `<details${open ? ' open' : ''}><summary>${summary}</summary>\n\n${body}\n\n</details>`;
-}
-function sectionPart(s) {
-    return { text: s.text, short: s.short, importance: s.importance, label: s.label };
-}
-const DOCTOR_LIMIT = { summary: 20_000, comment: 4_000 };
-const DOCTOR_SHORT = 600;
-/** Every part of the report in reading order, for one variant. */
-function reportParts(report, variant, opts = {}) {
-    const extensions = opts.extensions ?? [];
-    const extra = extensions.flatMap((e) => e.sections?.(report, variant) ?? []);
-    const parts = [];
-    const keep = (label, text) => void parts.push({ label, text, importance: 100 });
-    if (opts.marker)
-        keep('marker', opts.marker);
-    const title = opts.title ? ` · ${escapeMarkdown(opts.title, { prose: true, maxLength: 200 })}` : '';
-    keep('title', variant === 'summary' ? `## Redis Memory Guard${title}` : `### Redis memory${title}`);
-    keep('verdict', headline(report));
-    if (report.errors.length > 0) {
-        const errors = report.errors.map((e) => `> ${escapeMarkdown(e, { prose: true, maxLength: 2000 })}`).join('\n>\n');
-        parts.push({ label: 'errors', importance: 92, text: `> [!WARNING]\n${errors}` });
-    }
-    if (report.after !== null)
-        parts.push({ label: 'figures table', importance: 80, text: figuresTable(report) });
-    const breaches = report.checks.filter(breached);
-    const hintsShown = new Set();
-    if (breaches.length > 0) {
-        const heading = variant === 'summary' ? '### What went wrong and what to do' : '**What went wrong and what to do**';
-        parts.push({
-            label: 'causes under the breaches',
-            importance: 95,
-            text: [heading, '', ...breaches.map((c) => breachBlock(report, c, variant, extensions, hintsShown))].join('\n'),
-            short: [heading, '', ...breaches.map((c) => breachBlock(report, c, variant, extensions, null))].join('\n')
-        });
-    }
-    if (report.notes.length > 0) {
-        parts.push({ label: 'notes', importance: 45, text: report.notes.map((n) => `> ${prose(n)}`).join('\n>\n') });
-    }
-    for (const s of extra.filter((x) => x.placement === 'main'))
-        parts.push(sectionPart(s));
-    if (report.after !== null && variant === 'summary') {
-        parts.push({ label: 'all checks', importance: 35, text: details('All checks', report.checks.map(checkLine).join('\n')) });
-    }
-    parts.push({ label: 'server details', importance: 40, text: details('Server, maxmemory and policy', serverDetails(report)) });
-    if (report.after !== null || report.before !== null) {
-        parts.push({ label: 'keys per database', importance: 38, text: details('Keys per database', keysPerDb(report)) });
-    }
-    const commands = commandsTable(report, variant === 'summary' ? 15 : 8);
-    if (commands !== null) {
-        parts.push({
-            label: 'commands the step ran',
-            importance: 25,
-            text: details('Commands the step ran most', commands),
-            short: details('Commands the step ran most', commandsTable(report, 3) ?? '')
-        });
-    }
-    for (const s of extra.filter((x) => x.placement === 'details'))
-        parts.push(sectionPart(s));
-    const doctor = report.after?.memoryDoctor?.trim();
-    if (doctor) {
-        parts.push({
-            label: "MEMORY DOCTOR's text",
-            importance: 15,
-            text: details('MEMORY DOCTOR says', fencedBlock(doctor, { maxLength: DOCTOR_LIMIT[variant] })),
-            short: details('MEMORY DOCTOR says', fencedBlock(doctor, { maxLength: DOCTOR_SHORT }))
-        });
-    }
-    const footer = ['<sub>Sizes are 1024-based: 1 KB = 1024 bytes, 1 MB = 1024 KB.'];
-    if (variant === 'comment' && opts.runUrl)
-        footer.push(` Full report: [job summary](${opts.runUrl}).`);
-    footer.push('</sub>');
-    keep('footer', footer.join(''));
-    return parts;
-}
-function markdown_notice(variant, runUrl) {
-    return (shortened, omitted) => {
-        const what = [omitted.length ? `left out ${omitted.join(', ')}` : '', shortened.length ? `shortened ${shortened.join(', ')}` : '']
-            .filter(Boolean)
-            .join('; ');
-        const limit = variant === 'comment' ? "GitHub's 65,536-character limit for comments" : "GitHub's 1 MiB limit for job summaries";
-        const full = variant === 'comment'
-            ? runUrl
-                ? `The full report is in the [job summary](${runUrl}) and the JSON report.`
-                : 'The full report is in the job summary and the JSON report.'
-            : `The JSON report has everything${runUrl ? ` ([run](${runUrl}))` : ''}.`;
-        return `> [!NOTE]\n> Shortened to fit ${limit}: ${what}. ${full}`;
+
+;// CONCATENATED MODULE: ./src/snapshot.ts
+
+/** The INFO sections one snapshot reads. */
+const SNAPSHOT_SECTIONS = ['server', 'clients', 'memory', 'stats', 'keyspace', 'errorstats', 'commandstats'];
+/** Builds a snapshot from parsed INFO sections. Pure, so every server's quirks can be tested with text. */
+function snapshotFromInfo(sections, takenAt = new Date()) {
+    const mem = sections.memory;
+    const stats = sections.stats;
+    const server = sections.server;
+    return {
+        takenAt: takenAt.toISOString(),
+        server: detectServer(server),
+        uptimeSeconds: info_numberField(server, 'uptime_in_seconds'),
+        runId: server?.run_id ?? null,
+        memory: {
+            usedMemory: info_numberField(mem, 'used_memory'),
+            usedMemoryRss: info_numberField(mem, 'used_memory_rss'),
+            usedMemoryPeak: info_numberField(mem, 'used_memory_peak'),
+            usedMemoryDataset: info_numberField(mem, 'used_memory_dataset'),
+            usedMemoryOverhead: info_numberField(mem, 'used_memory_overhead'),
+            usedMemoryStartup: info_numberField(mem, 'used_memory_startup'),
+            maxmemory: info_numberField(mem, 'maxmemory'),
+            maxmemoryPolicy: mem?.maxmemory_policy ?? null,
+            memFragmentationRatio: info_numberField(mem, 'mem_fragmentation_ratio'),
+            memFragmentationBytes: info_numberField(mem, 'mem_fragmentation_bytes'),
+            allocatorFragRatio: info_numberField(mem, 'allocator_frag_ratio'),
+            allocatorFragBytes: info_numberField(mem, 'allocator_frag_bytes'),
+            memClientsNormal: info_numberField(mem, 'mem_clients_normal'),
+            totalSystemMemory: info_numberField(mem, 'total_system_memory')
+        },
+        connectedClients: info_numberField(sections.clients, 'connected_clients'),
+        evictedKeys: info_numberField(stats, 'evicted_keys'),
+        expiredKeys: info_numberField(stats, 'expired_keys'),
+        totalErrorReplies: info_numberField(stats, 'total_error_replies'),
+        totalCommandsProcessed: info_numberField(stats, 'total_commands_processed'),
+        // Redis < 6.2 answers INFO errorstats with nothing: that is "no such counter", not "zero errors".
+        errorstats: sections.errorstats !== undefined ? info_parseErrorstats(sections.errorstats) : null,
+        commandstats: sections.commandstats !== undefined ? parseCommandstats(sections.commandstats) : null,
+        keyspace: parseKeyspace(sections.keyspace)
     };
 }
-/** Renders one variant within its size limit. */
-function renderReport(report, variant, opts = {}) {
-    const limit = opts.limit ?? (variant === 'comment' ? COMMENT_LIMIT : SUMMARY_LIMIT);
-    const measure = variant === 'comment' ? measureChars : measureBytes;
-    return fitParts(reportParts(report, variant, opts), limit, measure, markdown_notice(variant, opts.runUrl)).text;
-}
-/** The whole job summary. */
-function renderSummary(report, opts = {}) {
-    return renderReport(report, 'summary', opts);
-}
-/** The PR comment: the same report, shorter, under GitHub's comment limit. */
-function renderComment(report, opts = {}) {
-    return renderReport(report, 'comment', opts);
-}
-
-;// CONCATENATED MODULE: ./src/render/timeline.ts
-/** The "memory during the step" sections: the sampled peak, a Mermaid timeline and the `run` command. Pure: report in, markdown out. */
-
-
-
-/** GitHub renders a few hundred points, but about 100 is what a reader can see. */
-const MAX_CHART_POINTS = 100;
-/**
- * Cuts the time from the first point to the last into at most `maxPoints` equal stretches and
- * keeps the highest value of each, so the chart's points are evenly spaced in time (as Mermaid
- * draws them) and no peak is lost. A stretch whose points are all null (Redis unreachable) is
- * null; a stretch with no point at all (samples sparser than stretches) repeats its neighbour.
- */
-function downsampleMax(points, maxPoints) {
-    if (points.length === 0)
-        return [];
-    const start = Math.min(...points.map((p) => p.t));
-    const span = Math.max(...points.map((p) => p.t)) - start;
-    const n = Math.max(1, Math.min(maxPoints, points.length));
-    if (span <= 0)
-        return [{ t: start, v: maxOf(points.map((p) => p.v)) }];
-    const width = span / n;
-    const buckets = Array.from({ length: n }, () => ({ seen: false, v: null }));
-    for (const p of points) {
-        const b = buckets[Math.min(n - 1, Math.floor((p.t - start) / width))];
-        b.seen = true;
-        if (p.v !== null)
-            b.v = b.v === null ? p.v : Math.max(b.v, p.v);
-    }
-    let last = buckets.find((b) => b.seen)?.v ?? null;
-    return buckets.map((b, i) => {
-        if (b.seen)
-            last = b.v;
-        return { t: start + i * width, v: b.seen ? b.v : last };
-    });
-}
-function maxOf(values) {
-    const nums = values.filter((v) => v !== null);
-    return nums.length > 0 ? Math.max(...nums) : null;
-}
-/** The unit that keeps a chart's numbers short. */
-function unitFor(max) {
-    if (max >= 1024 ** 3)
-        return { name: 'GB', size: 1024 ** 3 };
-    if (max >= 1024 ** 2)
-        return { name: 'MB', size: 1024 ** 2 };
-    return { name: 'KB', size: 1024 };
-}
-function round(n) {
-    return Math.round(n * 100) / 100;
-}
-/** Milliseconds from `start` to an ISO time. */
-function since(start, at) {
-    return Date.parse(at) - Date.parse(start);
-}
-/**
- * The Mermaid `xychart-beta` of used_memory over the step, with maxmemory as a flat second line
- * when it is set. `ends` (the before and after snapshots) add their used_memory at their time, so
- * a step shorter than one interval still has a line. Null when no sample reached Redis.
- */
-function timelineChart(samples, startedAt, maxmemory, ends = []) {
-    const points = [...samples.map((s) => ({ at: s.at, v: s.connected ? s.usedMemory : null })), ...ends.map((e) => ({ at: e.takenAt, v: e.memory.usedMemory }))]
-        .map((p) => ({ t: Math.max(0, since(startedAt, p.at)), v: p.v }))
-        .sort((a, b) => a.t - b.t);
-    if (!points.some((p) => p.v !== null))
-        return null;
-    const series = downsampleMax(points, MAX_CHART_POINTS);
-    const peak = maxOf(series.map((p) => p.v)) ?? 0;
-    const top = Math.max(peak, maxmemory ?? 0);
-    const unit = unitFor(top);
-    const startSeconds = round(Math.min(...points.map((p) => p.t)) / 1000);
-    const endSeconds = round(Math.max(...points.map((p) => p.t)) / 1000);
-    const lines = [
-        '```mermaid',
-        // Mermaid's default palette draws the first line in a pale lavender that is hard to see on white.
-        `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${CHART_COLOURS}"}}}}%%`,
-        'xychart-beta',
-        `    title "Used memory during the step (${unit.name})"`,
-        `    x-axis "Seconds into the step" ${startSeconds} --> ${endSeconds > startSeconds ? endSeconds : startSeconds + 1}`,
-        `    y-axis "${unit.name}" 0 --> ${round((top * 1.05) / unit.size) || 1}`,
-        `    line [${series.map((p) => round((p.v ?? 0) / unit.size)).join(', ')}]`
-    ];
-    if (maxmemory)
-        lines.push(`    line [${series.map(() => round(maxmemory / unit.size)).join(', ')}]`);
-    lines.push('```');
-    return lines.join('\n');
-}
-/** used_memory in blue, maxmemory in red (GitHub's own accent colours). */
-const CHART_COLOURS = '#0969da, #cf222e';
-function when(sampling, at) {
-    return `${formatDuration(Math.max(0, since(sampling.startedAt, at)))} into the step`;
-}
-/** The sampled peak next to INFO's lifetime peak, saying which one the checks judged. */
-function peakTable(report) {
-    const sampling = report.sampling;
-    const judged = report.peak?.source;
-    const mark = (yes) => (yes ? '**judged**' : 'not judged');
-    const rows = ['| Peak | Memory | When | |', '|---|---:|---|---|'];
-    const peak = sampling?.summary.peak;
-    // stepPeak judges the highest of the samples and the two snapshots: mark the one that won.
-    const snapshotHigher = judged === 'sampled' && peak !== null && peak !== undefined && (report.peak?.bytes ?? 0) > peak.bytes;
-    rows.push(sampling && peak
-        ? `| Sampled: the highest used_memory of ${plural(sampling.summary.connectedCount, 'sample')}, every ${formatDuration(sampling.intervalMs)} | ${formatBytes(peak.bytes)} | ${when(sampling, peak.at)} | ${mark(judged === 'sampled' && !snapshotHigher)} |`
-        : `| Sampled | no sample reached Redis | | not judged |`);
-    if (snapshotHigher) {
-        rows.push(`| The snapshot before or after the step, higher than every sample | ${formatBytes(report.peak?.bytes ?? 0)} | | **judged** |`);
-    }
-    const lifetime = report.after?.memory.usedMemoryPeak ?? null;
-    rows.push(`| INFO used_memory_peak: since Redis started, never reset | ${lifetime === null ? 'not reported by this server' : formatBytes(lifetime)} | | ${mark(judged === 'info-peak')} |`);
-    if (judged === 'before-after')
-        rows.push(`| The larger of used_memory before and after | ${formatBytes(report.peak?.bytes ?? 0)} | | **judged** |`);
-    return rows.join('\n');
-}
-/** What the command did, and the OOM lines of its output in a block the output cannot break. */
-function commandText(c) {
-    const ended = c.exitCode === 0 ? 'succeeded' : c.exitCode !== null ? `failed with exit code ${c.exitCode}` : `was stopped by ${c.signal ?? 'a signal'}`;
-    const out = [`The command ${codeText(c.command.replace(/\s+/g, ' '), { maxLength: 200 })} ${ended} after ${formatDuration(c.durationMs)}.`];
-    if (c.oomLines > 0) {
-        const n = c.oomLines === 1 ? '1 line of its output carries' : `${c.oomLines.toLocaleString('en-US')} lines of its output carry`;
-        const first = c.oomQuotes.length < c.oomLines ? `; the first ${c.oomQuotes.length}` : '';
-        out.push('', `${n} Redis's OOM message${first}:`, '', fencedBlock(c.oomQuotes.join('\n')));
-    }
-    else {
-        out.push('', "No line of its output carries Redis's OOM message.");
-    }
-    return out.join('\n');
-}
-/** When OOM errors and evictions first appeared, and when Redis did not answer. */
-function sampleFacts(sampling) {
-    const s = sampling.summary;
-    const facts = [];
-    if (s.firstOomAt)
-        facts.push(`Redis first refused a command with OOM ${when(sampling, s.firstOomAt)}.`);
-    if (s.firstEvictionAt)
-        facts.push(`Redis first evicted keys ${when(sampling, s.firstEvictionAt)}.`);
-    for (const g of s.gaps) {
-        const end = g.to ? `until ${when(sampling, g.to)}` : 'until sampling stopped';
-        const why = g.error ? `: ${escapeMarkdown(g.error, { prose: true, maxLength: 200 })}` : '';
-        facts.push(`Redis did not answer from ${when(sampling, g.from)} ${end} (${g.samples} sample${g.samples === 1 ? '' : 's'}${why}).`);
-    }
-    return facts;
-}
-/** The peak table, the facts and the chart; `withChart: false` for the short form. */
-function samplingText(report, sampling, variant, withChart) {
-    const out = [variant === 'summary' ? '### Memory during the step' : '**Memory during the step**', '', peakTable(report)];
-    const facts = sampleFacts(sampling);
-    if (facts.length > 0)
-        out.push('', ...facts.map((f) => `- ${f}`));
-    const maxmemory = report.after?.memory.maxmemory ?? report.before?.memory.maxmemory ?? null;
-    const ends = [report.before, report.after].filter((x) => x !== null);
-    const chart = withChart ? timelineChart(sampling.samples, sampling.startedAt, maxmemory, ends) : null;
-    if (chart) {
-        const legend = [
-            'Each point is the highest used_memory in its stretch of time, from the snapshot before the step to the one after it.',
-            maxmemory ? `The flat line is maxmemory (${formatBytes(maxmemory)}).` : '',
-            sampling.summary.gaps.length > 0 ? 'Stretches where Redis did not answer show as 0.' : ''
-        ].filter(Boolean);
-        out.push('', chart, '', legend.join(' '));
-    }
-    return out.join('\n');
-}
-/** The sampled timeline and the `run` command in the summary and the PR comment, and hints under the breaches. */
-const samplingExtension = {
-    sections(report, variant) {
-        const sections = [];
-        if (report.command) {
-            sections.push({ id: 'command', label: 'the command run', importance: 70, placement: 'main', text: commandText(report.command) });
-        }
-        const sampling = report.sampling;
-        if (sampling) {
-            sections.push({
-                id: 'timeline',
-                label: 'memory timeline',
-                importance: 60,
-                placement: 'main',
-                text: samplingText(report, sampling, variant, true),
-                short: samplingText(report, sampling, variant, false)
-            });
-        }
-        return sections;
-    },
-    breachHints(report, check) {
-        const sampling = report.sampling;
-        const hints = [];
-        const sampledPeak = sampling?.summary.peak;
-        if ((check === 'peak-memory' || check === 'memory-percent') && sampling && sampledPeak && report.peak?.source === 'sampled') {
-            // The judged peak is the highest of the samples and both snapshots: name the moment only when a sample set it.
-            if (sampledPeak.bytes >= (report.peak.bytes ?? 0)) {
-                hints.push(`Sampling saw the peak ${when(sampling, sampledPeak.at)}; see the timeline.`);
-            }
-            else {
-                hints.push('The peak was in a snapshot before or after the step: no sample caught memory that high.');
-            }
-        }
-        if (check === 'oom') {
-            if (sampling?.summary.firstOomAt)
-                hints.push(`Redis first refused a command with OOM ${when(sampling, sampling.summary.firstOomAt)}.`);
-            if (report.command && report.command.oomLines > 0) {
-                hints.push(`${report.command.oomLines.toLocaleString('en-US')} line${report.command.oomLines === 1 ? '' : 's'} of the command's output carry the OOM message (quoted below).`);
-            }
-        }
-        if (check === 'evictions' && sampling?.summary.firstEvictionAt) {
-            hints.push(`Redis first evicted keys ${when(sampling, sampling.summary.firstEvictionAt)}.`);
-        }
-        return hints;
-    }
-};
-
-;// CONCATENATED MODULE: ./src/keys/render.ts
-/**
- * The key analysis in the job summary and the PR comment, as a ReportExtension: sections for the
- * keys left behind, keys in the wrong DB and memory by prefix, and lines under the breaches.
- * Pure: report in, text out. Key names are untrusted: they go through codeText.
- */
-
-
-
-const n = (x) => x.toLocaleString('en-US');
-/** Longer names are cut: a 1 MB key name must not fill the summary. */
-const NAME_LIMIT = 120;
-/** A key or prefix name for a table cell: monospace, escaped, and marked when its bytes are not UTF-8. */
-function nameCell(name) {
-    const text = name.key ?? name.prefix ?? '';
-    const binary = name.keyBase64 ?? name.prefixBase64;
-    return `${codeText(text, { maxLength: NAME_LIMIT })}${binary ? ' _(binary)_' : ''}`;
-}
-function ttlText(k) {
-    if (k.ttl === 'unknown')
-        return 'TTL not checked';
-    return k.ttl === 'none' ? 'no TTL' : `TTL ${formatDuration((k.ttlSeconds ?? 0) * 1000)}`;
-}
-function samplesCell(g, max) {
-    const shown = g.samples.slice(0, max).map((s) => `${nameCell(s)} (${ttlText(s)})`);
-    const more = g.keys - shown.length;
-    return shown.join('<br>') + (more > 0 ? `<br>… and ${n(more)} more` : '');
-}
-function leakTable(groups, memory, samples) {
-    const lines = [`| DB | Prefix | Keys | Without TTL |${memory ? ' Memory |' : ''} Examples |`, `|---:|---|---:|---:|${memory ? '---:|' : ''}---|`];
-    for (const g of groups) {
-        lines.push(`| ${g.db} | ${nameCell(g)} | ${n(g.keys)} | ${n(g.withoutTtl)} |${memory ? ` ${formatBytes(g.bytes)} |` : ''} ${samplesCell(g, samples)} |`);
-    }
-    return lines;
-}
-function perDb(byDb) {
-    return Object.entries(byDb)
-        .map(([db, c]) => `DB ${db}: ${n(c)}`)
-        .join(', ');
-}
-/** One sentence about the keys left behind. */
-function leakedSentence(k) {
-    const l = k.leaked;
-    if (!l)
-        return k.leakedUnavailable ?? 'Not measured.';
-    if (l.count === 0)
-        return k.complete ? 'No key was left behind: every key after the step was there before it.' : 'No new key in the part of the keyspace scanned.';
-    return (`**${l.exact ? '' : 'at least '}${plural(l.count, 'key')}** present after the step and not before (${perDb(l.byDb)}); ` +
-        `**${n(l.withoutTtl)} without a TTL** (these stay until deleted), ${n(l.withTtl)} with a TTL` +
-        (k.memoryUsage ? `; ${formatBytes(l.bytes)} by MEMORY USAGE.` : '.'));
-}
-/** Leaked keys: exact names by prefix, with their TTL status. */
-function leakedKeysSection(k, rows = 20, samples = 5) {
-    const out = ['### Keys left behind', '', leakedSentence(k), ''];
-    const l = k.leaked;
-    if (!l || l.count === 0)
-        return out;
-    if (!l.exact)
-        out.push('The scan after the step stopped at key-scan-budget: these are the new keys in the part it reached.', '');
-    out.push(...leakTable(l.groups.slice(0, rows), k.memoryUsage, samples), '');
-    if (l.groups.length > rows)
-        out.push(`${n(l.groups.length - rows)} more prefixes are in the JSON report.`, '');
-    if (l.namesCapped)
-        out.push('Only the first names of each prefix are listed; the counts are complete.', '');
-    return out;
-}
-/** Keys that appeared outside expected-db. */
-function wrongDbSection(k, rows = 20, samples = 5) {
-    const w = k.wrongDb;
-    if (!w || w.keys === 0)
-        return [];
-    const out = ['### Keys in the wrong database', '', `The tests should use DB ${w.expectedDb}, but ${plural(w.keys, 'new key')} appeared elsewhere (${perDb(w.byDb)}).`, ''];
-    if (w.groups.length > 0)
-        out.push(...leakTable(w.groups.slice(0, rows), k.memoryUsage, samples), '');
-    return out;
-}
-function prefixRows(rows, memory) {
-    const lines = [`| DB | Prefix | Keys |${memory ? ' Memory | Share |' : ''}`, `|---:|---|---:|${memory ? '---:|---:|' : ''}`];
-    for (const p of rows) {
-        const est = p.estimated ? ' ≈' : '';
-        const mem = memory ? ` ${formatBytes(p.bytes)}${est} | ${p.share === null ? '' : `${(p.share * 100).toFixed(1)}%`} |` : '';
-        lines.push(`| ${p.db} | ${nameCell(p)} | ${n(p.keys)}${est} |${mem}`);
-    }
-    return lines;
-}
-/** Largest prefixes by memory and by count, and the largest keys, after the step. */
-function keySpaceSection(k, rows = 10) {
-    const out = [];
-    if (k.totalKeys === 0) {
-        out.push('No keys after the step.', '');
-        return [...out, ...render_scanFacts(k)];
-    }
-    if (k.memoryUsage) {
-        out.push(`${n(k.totalKeys)} keys, ${formatBytes(k.totalBytes)} by MEMORY USAGE. Largest prefixes by memory:`, '', ...prefixRows(k.topPrefixesByMemory.slice(0, rows), true), '');
-        out.push('Most keys:', '', ...prefixRows(k.topPrefixesByCount.slice(0, rows), true), '');
-        out.push('Largest keys:', '', '| DB | Key | Memory | TTL |', '|---:|---|---:|---|');
-        for (const key of k.topKeys.slice(0, rows))
-            out.push(`| ${key.db} | ${nameCell(key)} | ${formatBytes(key.bytes)} | ${ttlText(key)} |`);
-        out.push('');
-    }
-    else {
-        out.push(`${n(k.totalKeys)} keys. Prefixes with the most keys:`, '', ...prefixRows(k.topPrefixesByCount.slice(0, rows), false), '');
-    }
-    return [...out, ...render_scanFacts(k)];
-}
-function render_scanFacts(k) {
-    const lines = [`- ${k.memoryUsageNote}`];
-    const scans = k.before ? [['before', k.before], ['after', k.after]] : [['after', k.after]];
-    for (const [when, s] of scans) {
-        const partial = s.dbs.filter((d) => !d.complete);
-        const how = s.method === 'lua' ? 'SCAN with one Lua call per batch' : 'SCAN with one pipeline per batch';
-        const failed = s.method === 'lua' ? 'the raw pipelined scan' : 'the Lua fast path';
-        const fallback = s.fallbackReason ? ` (${failed} failed: ${escapeMarkdown(s.fallbackReason, { prose: true, maxLength: 300 })})` : '';
-        const stop = partial.length === 0
-            ? 'every key seen'
-            : `stopped at key-scan-budget; ${partial.map((d) => `DB ${d.db}: ${n(d.scanned)} of ${n(d.dbsize)} keys seen`).join(', ')}; figures marked ≈ are extrapolated by DBSIZE`;
-        lines.push(`- Key scan ${when} the step: ${formatDuration(s.durationMs)}, ${how}${fallback}, ${stop}.`);
-    }
-    if (k.settings.ignoreKeys.length > 0) {
-        const ignored = k.after.dbs.reduce((s, d) => s + d.ignored, 0);
-        lines.push(`- Left out by ignore-keys (${k.settings.ignoreKeys.map((p) => codeText(p, { maxLength: 100 })).join(', ')}): ${n(ignored)} keys.`);
-    }
-    lines.push(`- Prefixes: key names split on ${codeText(k.settings.keyDelimiter)}, first ${k.settings.prefixDepth} parts, ids (numbers, UUIDs, hex, ULIDs) as \\*.`);
-    return lines;
-}
-function render_details(summary, body) {
-    return `<details><summary>${summary}</summary>\n\n${body.join('\n').trim()}\n\n</details>`;
-}
-const render_join = (lines) => lines.join('\n').trim();
-/** The key sections for one variant; none when the report has no key analysis. */
-function keySections(report, variant) {
-    const k = report.keys;
-    if (!k)
-        return [];
-    const comment = variant === 'comment';
-    const sections = [];
-    const leakedAny = (k.leaked?.count ?? 0) > 0 || k.leaked === null;
-    if (leakedAny || !comment) {
-        sections.push({
-            id: 'keys-leaked',
-            label: 'keys left behind',
-            importance: 70,
-            placement: 'main',
-            text: render_join(leakedKeysSection(k, comment ? 8 : 20, comment ? 3 : 5)),
-            short: render_join(leakedKeysSection(k, 3, 1))
-        });
-    }
-    const wrong = wrongDbSection(k, comment ? 5 : 20, comment ? 2 : 5);
-    if (wrong.length > 0) {
-        sections.push({ id: 'keys-wrong-db', label: 'keys in the wrong database', importance: 72, placement: 'main', text: render_join(wrong), short: render_join(wrongDbSection(k, 2, 1)) });
-    }
-    sections.push({
-        id: 'keys-prefixes',
-        label: 'memory by key prefix',
-        importance: 30,
-        placement: 'details',
-        text: render_details('Memory by key prefix and the largest keys', keySpaceSection(k, comment ? 5 : 10)),
-        short: render_details('Memory by key prefix and the largest keys', keySpaceSection(k, 3))
+/** Reads the INFO sections a snapshot needs, one command each (node-redis pipelines them). */
+async function readSections(conn) {
+    const texts = await Promise.all(SNAPSHOT_SECTIONS.map((s) => conn.info(s).catch(() => '')));
+    const sections = {};
+    SNAPSHOT_SECTIONS.forEach((name, i) => {
+        const parsed = info_parseInfo(texts[i]);
+        // A section that came back empty is absent, except keyspace, which is empty when there are no keys.
+        if (parsed[name] !== undefined)
+            sections[name] = parsed[name];
+        else if (name === 'keyspace' && texts[i].trim() !== '')
+            sections[name] = {};
     });
     return sections;
 }
-/** Lines under the leaked-keys and wrong-db breaches: where the keys are. */
-function keyBreachHints(report, check) {
-    const k = report.keys;
-    if (!k)
-        return [];
-    const top = (groups) => groups
-        .slice(0, 3)
-        .map((g) => `${nameCell(g)} in DB ${g.db}: ${n(g.keys)} (${n(g.withoutTtl)} without a TTL)`)
-        .join('; ');
-    if (check === 'leaked-keys' && k.leaked && k.leaked.groups.length > 0)
-        return [`Mostly ${top(k.leaked.groups)}.`];
-    if (check === 'wrong-db' && k.wrongDb && k.wrongDb.groups.length > 0)
-        return [`In the wrong DB: ${top(k.wrongDb.groups)}.`];
-    return [];
+/** Takes a snapshot of the Redis behind `conn`; `withDoctor` also asks MEMORY DOCTOR. */
+async function snapshot_takeSnapshot(conn, opts = {}) {
+    const snapshot = snapshotFromInfo(await readSections(conn));
+    if (opts.withDoctor)
+        snapshot.memoryDoctor = await memoryDoctor(conn);
+    return snapshot;
 }
-const keyAnalysisExtension = {
-    sections: keySections,
-    breachHints: (report, check) => keyBreachHints(report, check)
+async function memoryDoctor(conn) {
+    try {
+        const reply = await conn.command(['MEMORY', 'DOCTOR']);
+        if (typeof reply === 'string')
+            return reply;
+        if (Buffer.isBuffer(reply))
+            return reply.toString('utf8');
+        return null;
+    }
+    catch {
+        return null;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/step/files.ts
+/** The step's files: its work folder and the JSON report, checked before the tests run and written with a bound. */
+
+
+
+
+
+/** In the work folder: the "before" snapshot, and the sampler's samples. */
+const BEFORE_FILE = 'before.json';
+const SAMPLES_FILE = 'samples.jsonl';
+const DEFAULT_REPORT_NAME = 'redis-memory-report.json';
+/** No file operation of the guard may take longer than this (a path under /proc can block forever). */
+const FILE_TIMEOUT_MS = 5000;
+/** Pseudo file systems where a write may hang or mean something else entirely. */
+const SPECIAL = /^\/(proc|sys|dev)(\/|$)/;
+/**
+ * Creates the step's work folder under `base`. `baseName` says where `base` came from
+ * (RUNNER_TEMP, or the system's temp folder), so a failure names what to fix.
+ */
+async function makeWorkDir(base, baseName) {
+    try {
+        return await withTimeout((0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(base, 'redis-memory-guard-')), FILE_TIMEOUT_MS, `creating a folder in ${base}`);
+    }
+    catch (err) {
+        throw new src_errors/* UserError */.yo(`Cannot create the guard's work folder in ${baseName} (${base}): ${(0,src_errors/* describeError */.Uc)(err)}. Point ${baseName} at a writable folder.`);
+    }
+}
+/**
+ * Checks, before the tests run, that the report can be written at `path`: not under /proc, /sys or
+ * /dev, and its folder can be created and written. `optionName` is how the user named it.
+ */
+async function checkReportPath(path, optionName) {
+    const full = (0,external_node_path_namespaceObject.resolve)(path);
+    if (SPECIAL.test(full)) {
+        throw new src_errors/* UserError */.yo(`${optionName}: ${path} is on a special file system (/proc, /sys or /dev). Give a path in the workspace or in RUNNER_TEMP, e.g. redis-memory-report.json.`);
+    }
+    const dir = (0,external_node_path_namespaceObject.dirname)(full);
+    try {
+        await withTimeout((async () => {
+            await (0,promises_namespaceObject.mkdir)(dir, { recursive: true });
+            await (0,promises_namespaceObject.access)(dir, external_node_fs_namespaceObject.constants.W_OK);
+        })(), FILE_TIMEOUT_MS, `checking ${dir}`);
+    }
+    catch (err) {
+        throw new src_errors/* UserError */.yo(`${optionName}: cannot write the report in ${dir} (${(0,src_errors/* describeError */.Uc)(err)}). Give a path in a writable folder.`);
+    }
+}
+/** Writes the JSON report; a problem comes back as one line (the report is also in the summary). */
+async function writeReportFile(path, report) {
+    try {
+        await withTimeout((async () => {
+            await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(path), { recursive: true });
+            await (0,promises_namespaceObject.writeFile)(path, JSON.stringify(report, null, 2) + '\n');
+        })(), FILE_TIMEOUT_MS, `writing ${path}`);
+        return null;
+    }
+    catch (err) {
+        return `Could not write the JSON report to ${path}: ${(0,src_errors/* describeError */.Uc)(err)}`;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/step/host.ts
+/** A host that prints nothing, for tests and for work whose lines nobody reads. */
+const QUIET_HOST = {
+    info: () => { },
+    warn: () => { },
+    debug: () => { },
+    progress: () => { },
+    endProgress: () => { },
+    group: (_title, fn) => fn(),
+    optionName: (name) => name
+};
+/** The key scan's log: its "Key scan: N of ~M" progress lines overwrite each other on a terminal. */
+function host_keyScanLog(host) {
+    return {
+        log: (line) => (/^Key scan: [\d,]+ of ~/.test(line) ? host.progress(line) : host.info(line)),
+        ...(host.progressEveryMs ? { progressEveryMs: host.progressEveryMs } : {})
+    };
+}
+
+// EXTERNAL MODULE: external "node:url"
+var external_node_url_ = __nccwpck_require__(73136);
+;// CONCATENATED MODULE: ./src/sampler/sample.ts
+/** Samples taken during the step, and what they say. Pure: INFO text or samples in, plain data out. */
+
+/** Above this many samples the report keeps the highest of each stretch (6 h at 500 ms is 43,200). */
+const MAX_REPORT_SAMPLES = 10_000;
+/** A sample from parsed INFO memory, stats and errorstats. */
+function sample_sampleFromInfo(sections, at) {
+    return {
+        at: at.toISOString(),
+        connected: true,
+        usedMemory: numberField(sections.memory, 'used_memory'),
+        usedMemoryRss: numberField(sections.memory, 'used_memory_rss'),
+        evictedKeys: numberField(sections.stats, 'evicted_keys'),
+        // The section header comes even with no errors; no header means the server has no errorstats.
+        oomErrors: sections.errorstats === undefined ? null : (parseErrorstats(sections.errorstats).OOM ?? 0)
+    };
+}
+/** A sample that records that Redis did not answer. */
+function sample_gapSample(at, error) {
+    return { at: at.toISOString(), connected: false, usedMemory: null, usedMemoryRss: null, evictedKeys: null, oomErrors: null, error };
+}
+/** Parses the sampler's JSON lines; a torn or foreign line (the sampler killed mid-write) is skipped. */
+function parseSampleLines(text) {
+    const out = [];
+    for (const line of text.split('\n')) {
+        if (line.trim() === '')
+            continue;
+        try {
+            const s = JSON.parse(line);
+            if (typeof s.at === 'string' && typeof s.connected === 'boolean') {
+                out.push({
+                    at: s.at,
+                    connected: s.connected,
+                    usedMemory: num(s.usedMemory),
+                    usedMemoryRss: num(s.usedMemoryRss),
+                    evictedKeys: num(s.evictedKeys),
+                    oomErrors: num(s.oomErrors),
+                    ...(typeof s.error === 'string' ? { error: s.error } : {})
+                });
+            }
+        }
+        catch {
+            // torn last line
+        }
+    }
+    return out;
+}
+function num(v) {
+    return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+/** Peak, first growth of the OOM and eviction counters, and the gaps, from samples in time order. */
+function summarizeSamples(samples, baseline = {}) {
+    let peak = null;
+    let peakRss = null;
+    const gaps = [];
+    let open = null;
+    const oom = firstGrowth(baseline.oomErrors ?? null);
+    const evictions = firstGrowth(baseline.evictedKeys ?? null);
+    let connectedCount = 0;
+    for (const s of samples) {
+        if (!s.connected) {
+            if (open)
+                open.samples++;
+            else {
+                open = { from: s.at, to: null, samples: 1, error: s.error ?? null };
+                gaps.push(open);
+            }
+            continue;
+        }
+        if (open) {
+            open.to = s.at;
+            open = null;
+        }
+        connectedCount++;
+        if (s.usedMemory !== null && (peak === null || s.usedMemory > peak.bytes))
+            peak = { bytes: s.usedMemory, at: s.at };
+        if (s.usedMemoryRss !== null && (peakRss === null || s.usedMemoryRss > peakRss.bytes))
+            peakRss = { bytes: s.usedMemoryRss, at: s.at };
+        oom.see(s.oomErrors, s.at);
+        evictions.see(s.evictedKeys, s.at);
+    }
+    return {
+        count: samples.length,
+        connectedCount,
+        firstAt: samples[0]?.at ?? null,
+        lastAt: samples[samples.length - 1]?.at ?? null,
+        peak,
+        peakRss,
+        firstOomAt: oom.first(),
+        firstEvictionAt: evictions.first(),
+        gaps
+    };
+}
+/**
+ * Tracks when a counter first grew. A counter that drops was reset by a restart; from then on any
+ * value above zero is growth, since it counts from zero again.
+ */
+function firstGrowth(start) {
+    let prev = start;
+    let at = null;
+    return {
+        see(v, when) {
+            if (v === null || at !== null)
+                return;
+            if (prev !== null && (v > prev || (v < prev && v > 0)))
+                at = when;
+            prev = v;
+        },
+        first: () => at
+    };
+}
+/**
+ * Thins samples to about `max` by keeping, from each run of consecutive samples, the one with the
+ * highest used_memory and the first gap sample: the peak and every outage survive thinning.
+ */
+function thinSamples(samples, max) {
+    if (samples.length <= max)
+        return samples;
+    const size = Math.ceil(samples.length / max);
+    const out = [];
+    for (let i = 0; i < samples.length; i += size) {
+        const run = samples.slice(i, i + size);
+        let best = null;
+        let gap = null;
+        for (const s of run) {
+            if (!s.connected)
+                gap ??= s;
+            else if (best === null || (s.usedMemory ?? -1) > (best.usedMemory ?? -1))
+                best = s;
+        }
+        const kept = [best, gap].filter((s) => s !== null).sort((a, b) => a.at.localeCompare(b.at));
+        out.push(...kept);
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/sampler/worker.ts
+/**
+ * The background sampler: one INFO call every interval, one JSON line per sample. It runs detached
+ * from the step, so it must never crash, never hang and never outlive its maximum life.
+ */
+
+
+
+
+
+
+/** The environment variable that carries the sampler's settings (argv would show the URL in `ps`). */
+const SAMPLER_ENV = 'REDIS_MEMORY_GUARD_SAMPLER';
+/** Reconnect attempts back off up to this far apart while Redis is away. */
+const MAX_BACKOFF_MS = 5000;
+/** Reads and checks the config from the environment; throws on anything missing. */
+function configFromEnv(env) {
+    const raw = env[SAMPLER_ENV];
+    if (!raw)
+        throw new Error(`${SAMPLER_ENV} is not set`);
+    const c = JSON.parse(raw);
+    if (typeof c.url !== 'string' || typeof c.file !== 'string' || !(Number(c.intervalMs) > 0) || !(Number(c.maxLifeMs) > 0)) {
+        throw new Error(`${SAMPLER_ENV} lacks url, file, intervalMs or maxLifeMs`);
+    }
+    return { url: c.url, file: c.file, intervalMs: Number(c.intervalMs), maxLifeMs: Number(c.maxLifeMs) };
+}
+/**
+ * Samples until SIGTERM or the end of its life. Every sample is written with one synchronous
+ * append, so a kill at any moment leaves at most one torn line, which the reader skips.
+ */
+async function runSampler(config) {
+    const started = Date.now();
+    const fd = openSync(config.file, 'a');
+    const exit = () => {
+        try {
+            closeSync(fd);
+        }
+        finally {
+            process.exit(0);
+        }
+    };
+    process.on('SIGTERM', exit);
+    process.on('SIGINT', exit);
+    process.on('SIGHUP', () => { }); // the runner's terminal going away is no reason to stop
+    // The hard bound: even a sampler stuck in a call exits on time.
+    setTimeout(exit, config.maxLifeMs);
+    const source = new InfoSource(config);
+    for (let tick = 1;; tick++) {
+        let sample;
+        try {
+            sample = await source.sample();
+        }
+        catch (err) {
+            sample = gapSample(new Date(), maskUrlText(describeError(err)));
+        }
+        writeSync(fd, JSON.stringify(sample) + '\n');
+        // Keep to the schedule from the start, skipping ticks that a slow call overran.
+        const now = Date.now();
+        let next = started + tick * config.intervalMs;
+        if (next <= now) {
+            tick = Math.floor((now - started) / config.intervalMs) + 1;
+            next = started + tick * config.intervalMs;
+        }
+        if (next - started >= config.maxLifeMs)
+            exit();
+        await sleep(next - now);
+    }
+}
+/** One connection, reopened with backoff when Redis goes away, and one INFO call per sample. */
+class InfoSource {
+    conn = null;
+    nextConnectAt = 0;
+    failures = 0;
+    lastError = '';
+    /** Redis 7.0+ takes several sections in one INFO call (12.8 µs vs 24.8 µs for a full INFO on 7.0). */
+    multiSection = true;
+    target;
+    commandTimeoutMs;
+    connectTimeoutMs;
+    intervalMs;
+    constructor(config) {
+        this.target = parseRedisUrl(config.url);
+        this.intervalMs = config.intervalMs;
+        this.commandTimeoutMs = Math.max(2000, config.intervalMs);
+        this.connectTimeoutMs = Math.min(MAX_BACKOFF_MS, Math.max(2000, config.intervalMs));
+    }
+    async sample() {
+        if (this.conn === null) {
+            if (Date.now() < this.nextConnectAt)
+                return gapSample(new Date(), this.lastError);
+            try {
+                // A short, bounded try (a remote TLS handshake needs more than a local connect); the
+                // sampler's own loop retries after that, leaving one gap sample per failed try.
+                this.conn = await connect(this.target, { timeoutMs: this.connectTimeoutMs, commandTimeoutMs: this.commandTimeoutMs });
+                this.failures = 0;
+                this.multiSection = true;
+            }
+            catch (err) {
+                return this.fail(err);
+            }
+        }
+        const conn = this.conn;
+        try {
+            const text = await this.info(conn);
+            return sampleFromInfo(parseInfo(text), new Date());
+        }
+        catch (err) {
+            void conn.close();
+            this.conn = null;
+            return this.fail(err);
+        }
+    }
+    fail(err) {
+        this.failures++;
+        this.lastError = maskUrlText(describeError(err));
+        this.nextConnectAt = Date.now() + Math.min(this.intervalMs * 2 ** (this.failures - 1), MAX_BACKOFF_MS);
+        return gapSample(new Date(), this.lastError);
+    }
+    async info(conn) {
+        if (this.multiSection) {
+            try {
+                return asText(await conn.command(['INFO', 'memory', 'stats', 'errorstats']));
+            }
+            catch (err) {
+                // Before 7.0, INFO takes one section: fall back to the default sections, which hold all three.
+                if (!/syntax|wrong number|unknown/i.test(describeError(err)))
+                    throw err;
+                this.multiSection = false;
+            }
+        }
+        return asText(await conn.command(['INFO']));
+    }
+}
+function asText(reply) {
+    if (typeof reply === 'string')
+        return reply;
+    if (Buffer.isBuffer(reply))
+        return reply.toString('utf8');
+    throw new Error('INFO returned no text');
+}
+
+;// CONCATENATED MODULE: ./src/sampler/control.ts
+/** Starting, stopping and reading the background sampler: the I/O edge around the worker. */
+
+
+
+
+
+
+
+
+/** The sampler's bundle, next to the bundle that is running (dist/main or dist/post). */
+function samplerScript() {
+    // Built from parts so that ncc does not take it for an asset to copy into the bundle.
+    return (0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.dirname)((0,external_node_url_.fileURLToPath)(import.meta.url)), '..', 'sampler', 'index.js');
+}
+/**
+ * Starts the sampler detached from this process, so it outlives the main step. The URL goes
+ * through the environment, which `ps` does not show; the action's inputs are left out of it.
+ */
+async function startSampler(config, script = samplerScript()) {
+    const env = {};
+    for (const [k, v] of Object.entries(process.env))
+        if (!k.startsWith('INPUT_'))
+            env[k] = v;
+    env[SAMPLER_ENV] = JSON.stringify(config);
+    const child = (0,external_node_child_process_namespaceObject.spawn)(process.execPath, [script], { detached: true, stdio: 'ignore', env });
+    const pid = await new Promise((resolve, reject) => {
+        child.once('error', reject);
+        child.once('spawn', () => (child.pid === undefined ? reject(new Error('no process id')) : resolve(child.pid)));
+    });
+    child.unref();
+    return pid;
+}
+/** Stops the sampler: SIGTERM, up to `graceMs` for it to go, then SIGKILL. Never throws. */
+async function stopSampler(pid, graceMs = 3000) {
+    if (!isSampler(pid))
+        return 'not-running';
+    try {
+        process.kill(pid, 'SIGTERM');
+    }
+    catch {
+        return 'not-running';
+    }
+    const deadline = Date.now() + graceMs;
+    while (Date.now() < deadline) {
+        if (!alive(pid))
+            return 'stopped';
+        await connection_sleep(25);
+    }
+    try {
+        process.kill(pid, 'SIGKILL');
+    }
+    catch {
+        return 'stopped';
+    }
+    return 'killed';
+}
+/** True while the process runs (a zombie waiting for its parent to reap it has stopped). */
+function alive(pid) {
+    try {
+        process.kill(pid, 0);
+    }
+    catch {
+        return false;
+    }
+    const state = procStat(pid)?.state;
+    return state !== 'Z' && state !== 'X';
+}
+/**
+ * True when `pid` is still our sampler: after hours the number may belong to another process,
+ * which must not be killed. Where /proc does not exist, the pid is trusted.
+ */
+function isSampler(pid) {
+    if (!alive(pid))
+        return false;
+    try {
+        return (0,external_node_fs_namespaceObject.readFileSync)(`/proc/${pid}/cmdline`, 'utf8').includes('sampler');
+    }
+    catch {
+        return process.platform !== 'linux';
+    }
+}
+/** The fields of /proc/<pid>/stat that the bench and the stop logic use; null off Linux. */
+function procStat(pid) {
+    try {
+        const text = (0,external_node_fs_namespaceObject.readFileSync)(`/proc/${pid}/stat`, 'utf8');
+        // The command name is in parentheses and may hold spaces: split after its closing one.
+        const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+        return { state: fields[0], utime: Number(fields[11]), stime: Number(fields[12]) };
+    }
+    catch {
+        return null;
+    }
+}
+/** Waits until the sampler has written its first line, or `timeoutMs` passed; true when it has. */
+async function waitForFirstSample(file, timeoutMs) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+        try {
+            if ((0,external_node_fs_namespaceObject.statSync)(file).size > 0)
+                return true;
+        }
+        catch {
+            // not created yet
+        }
+        if (Date.now() >= deadline)
+            return false;
+        await connection_sleep(25);
+    }
+}
+/** The samples written so far; none when the file is missing. */
+async function readSamples(file) {
+    try {
+        return parseSampleLines(await (0,promises_namespaceObject.readFile)(file, 'utf8'));
+    }
+    catch {
+        return [];
+    }
+}
+
+;// CONCATENATED MODULE: ./src/step/sampling.ts
+/**
+ * The step's sampling: the background sampler (dist/sampler, a process of its own so the samples
+ * keep their rhythm however busy the front end is) started when the step begins and read when it ends.
+ */
+
+
+
+
+
+
+const FIRST_SAMPLE_WAIT_MS = 5000;
+/** Kill hooks of samplers that must not outlive this process, by pid. */
+const exitHooks = new Map();
+/**
+ * Starts the sampler; null when sampling is off or it could not start (then the peak comes from
+ * the snapshots and INFO, and the log says so). Unless `outlive`, it is killed when this process exits.
+ */
+async function startStepSampler(target, workDir, opts, host, outlive) {
+    if (opts.intervalMs === 0)
+        return null;
+    const file = (0,external_node_path_namespaceObject.join)(workDir, SAMPLES_FILE);
+    const startedAt = new Date().toISOString();
+    let pid;
+    try {
+        pid = await startSampler({ url: target.url, file, intervalMs: opts.intervalMs, maxLifeMs: opts.maxLifeMs });
+    }
+    catch (err) {
+        host.warn(`Could not start the background sampler (${(0,src_errors/* describeError */.Uc)(err)}): the step's peak will come from the snapshots and INFO instead.`);
+        return null;
+    }
+    if (!outlive) {
+        const hook = () => {
+            try {
+                process.kill(pid, 'SIGKILL');
+            }
+            catch {
+                // already gone
+            }
+        };
+        exitHooks.set(pid, hook);
+        process.once('exit', hook);
+    }
+    host.info(`Sampling Redis every ${formatDuration(opts.intervalMs)} in the background (process ${pid}; ` +
+        `it stops by itself after ${formatDuration(opts.maxLifeMs)}).`);
+    // Let the sampler see the step's first moments: wait (briefly) for its first sample, which
+    // comes once Node has started and connected (about 0.3 s).
+    if (!(await waitForFirstSample(file, FIRST_SAMPLE_WAIT_MS))) {
+        host.info(`The sampler took no sample within ${formatDuration(FIRST_SAMPLE_WAIT_MS)}; going on without waiting for it.`);
+    }
+    return { pid, startedAt, file, intervalMs: opts.intervalMs, maxLifeMs: opts.maxLifeMs };
+}
+/** Stops the sampler; null when there was none. Never throws. */
+async function stopStepSampler(handle, host) {
+    if (!handle || !Number.isInteger(handle.pid) || handle.pid <= 0)
+        return null;
+    const result = await stopSampler(handle.pid);
+    const hook = exitHooks.get(handle.pid);
+    if (hook) {
+        process.removeListener('exit', hook);
+        exitHooks.delete(handle.pid);
+    }
+    if (result === 'killed')
+        host.warn(`The background sampler (process ${handle.pid}) did not stop on SIGTERM and was killed.`);
+    return result;
+}
+/**
+ * Reads the samples the (stopped) sampler wrote and sums them up. `stopped` is how stopping it
+ * went: a sampler that was no longer running ended early, so its peak covers only part of the step.
+ */
+async function collectSamples(handle, before, stopped, errors, host) {
+    if (!handle)
+        return { observations: {} };
+    const samples = await readSamples(handle.file);
+    if (stopped === 'not-running') {
+        const last = samples[samples.length - 1]?.at;
+        const until = last ? ` ${formatDuration(Date.parse(last) - Date.parse(handle.startedAt))} into the step` : ' before its first sample';
+        errors.push(`The background sampler stopped${until}, before the end of the step (its longest life is ${formatDuration(handle.maxLifeMs)}): the sampled peak covers only that part.`);
+    }
+    const summary = summarizeSamples(samples, {
+        oomErrors: before?.errorstats ? (before.errorstats.OOM ?? 0) : null,
+        evictedKeys: before?.evictedKeys ?? null
+    });
+    const kept = thinSamples(samples, MAX_REPORT_SAMPLES);
+    const sampling = {
+        intervalMs: handle.intervalMs,
+        startedAt: handle.startedAt,
+        summary,
+        samples: kept,
+        ...(kept.length < samples.length ? { thinnedFrom: samples.length } : {})
+    };
+    host.info(`${samples.length} samples` +
+        (summary.peak ? `, peak ${formatBytes(summary.peak.bytes)} at ${summary.peak.at}` : ', none reached Redis') +
+        (summary.gaps.length > 0 ? `, ${summary.gaps.length} gap(s) where Redis did not answer` : '') +
+        '.');
+    return { observations: summary.peak ? { sampledPeak: summary.peak } : {}, sampling };
+}
+
+;// CONCATENATED MODULE: ./src/step/engine.ts
+/**
+ * The step engine: what a watched step observes, judges and reports, written once. The action's
+ * main and post steps, its `run` input and every CLI command call these functions; the front ends
+ * only read their options, pass a StepHost for the lines, and print or publish the report.
+ *
+ *   begin: connect → key inventory → "before" snapshot → start sampling
+ *   end:   stop sampling → "after" snapshot → key analysis → one StepRecord
+ *   judge: StepRecord + thresholds → Report
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** Connects with retries, saying so in the log; the error names the option to change. */
+function openConnection(target, timeoutMs, host) {
+    return connection_connect(target, {
+        timeoutMs,
+        onRetry: (attempt, reason) => host.info(`Attempt ${attempt}: ${reason}; retrying`),
+        optionName: host.optionName
+    });
+}
+/**
+ * The start of the step. The key inventory comes before the "before" snapshot, so the guard's own
+ * commands and script cache are not counted as the step's. Throws a UserError when Redis cannot be
+ * reached; a failed key inventory is a warning (leaked keys are then counted per DB, without names).
+ */
+async function beginStep(config, host, opts = {}) {
+    const conn = await host.group(`Connecting to Redis at ${hostPort(config.target)}`, () => openConnection(config.target, config.connectTimeoutMs, host));
+    let before;
+    try {
+        await opts.prepare?.(conn);
+        if (config.keys.enabled) {
+            try {
+                const inv = await host.group('Key inventory before the step', () => recordKeysBefore(conn, config.keys, config.workDir, host_keyScanLog(host)));
+                host.endProgress();
+                host.info(describeInventory(inv));
+            }
+            catch (err) {
+                host.endProgress();
+                host.warn(`The key inventory before the step failed (${(0,src_errors/* describeError */.Uc)(err)}): leaked keys will be counted per DB, without names.`);
+            }
+        }
+        before = await snapshot_takeSnapshot(conn);
+        await withTimeout((0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(config.workDir, BEFORE_FILE), JSON.stringify(before)), FILE_TIMEOUT_MS, 'writing the "before" snapshot');
+        const used = before.memory.usedMemory;
+        host.info(`Before: ${before.server.kind} ${before.server.version ?? ''}, used memory ${used === null ? 'not reported' : formatBytes(used)}, ${totalKeys(before)} keys.`);
+    }
+    finally {
+        await conn.close();
+    }
+    const sampler = await startStepSampler(config.target, config.workDir, config.sampling, host, opts.samplerOutlivesProcess ?? false);
+    return { begun: { workDir: config.workDir, sampler }, before };
+}
+/**
+ * The end of the step: stop sampling (first, whatever else fails: it must not outlive the step),
+ * then the "after" snapshot with MEMORY DOCTOR and the key analysis on one connection. Never throws:
+ * what could not be observed becomes a line in `errors`.
+ */
+async function endStep(config, begun, host, opts = {}) {
+    const errors = [...(opts.errors ?? [])];
+    const stopped = await stopStepSampler(begun?.sampler ?? null, host);
+    const before = await engine_readBefore(begun, errors, opts.beginFailed ?? false);
+    const sampled = await collectSamples(begun?.sampler ?? null, before, stopped, errors, host);
+    const target = opts.target === undefined ? config.target : opts.target;
+    let after = null;
+    let keys = null;
+    if (target === null) {
+        errors.push('No snapshot after the step: no Redis was started for it.');
+    }
+    else {
+        try {
+            const conn = await openConnection(target, opts.connectTimeoutMs ?? config.connectTimeoutMs, host);
+            try {
+                after = await snapshot_takeSnapshot(conn, { withDoctor: true });
+                if (config.keys.enabled && begun) {
+                    try {
+                        keys = await host.group('Key inventory after the step', () => analyseKeysAfter(conn, config.keys, begun.workDir, { before, after: after }, host_keyScanLog(host)));
+                    }
+                    catch (err) {
+                        errors.push(`The key analysis failed: ${(0,src_errors/* describeError */.Uc)(err)}`);
+                    }
+                    host.endProgress();
+                }
+            }
+            finally {
+                await conn.close();
+            }
+        }
+        catch (err) {
+            errors.push(`No snapshot after the step: ${(0,src_errors/* describeError */.Uc)(err)}`);
+        }
+    }
+    return { target: target ?? config.target, before, after, errors, sampled, keys, ...(opts.command ? { command: opts.command } : {}) };
+}
+async function engine_readBefore(begun, errors, beginFailed) {
+    if (!begun) {
+        if (!beginFailed)
+            errors.push('No "before" snapshot: the start of the step did not run.');
+        return null;
+    }
+    try {
+        return JSON.parse(await withTimeout((0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.join)(begun.workDir, BEFORE_FILE), 'utf8'), FILE_TIMEOUT_MS, 'reading the "before" snapshot'));
+    }
+    catch {
+        if (!beginFailed)
+            errors.push('No "before" snapshot: the start of the step did not save one.');
+        return null;
+    }
+}
+/**
+ * One moment instead of a step (the CLI's `snapshot` and `keys`): a snapshot with MEMORY DOCTOR
+ * and, when asked, the key analysis. There is no "before", so nothing is judged as a change.
+ */
+async function observeNow(config, host, opts) {
+    const conn = await openConnection(config.target, config.connectTimeoutMs, host);
+    try {
+        const now = await takeSnapshot(conn, { withDoctor: true });
+        const keys = opts.keys ? await analyseKeysNow(conn, config.keys, now, keyScanLog(host)) : null;
+        host.endProgress();
+        return { target: config.target, before: null, after: now, errors: [], sampled: { observations: {} }, keys };
+    }
+    finally {
+        await conn.close();
+    }
+}
+/** What the step's parts tell the checks, merged once. */
+function observationsOf(record) {
+    return {
+        ...record.sampled.observations,
+        ...record.keys?.observations,
+        ...(record.command ? { outputOomLines: record.command.oomLines } : {})
+    };
+}
+/** Judges the step: the report every front end prints, publishes or saves. */
+function judgeStep(record, thresholds, extra) {
+    return buildReport({
+        target: record.target,
+        before: record.before,
+        after: record.after,
+        thresholds,
+        errors: record.errors,
+        observations: observationsOf(record),
+        sampling: record.sampled.sampling,
+        keys: record.keys?.keys,
+        command: record.command,
+        ...(extra ? { extra } : {})
+    });
+}
+/**
+ * A whole step around one command: begin, run it with the sampler watching, end. Used by the
+ * action's `run` input and the CLI's `run`. A command that cannot be started still ends the step
+ * (the sampler is stopped); its `command.startError` says why.
+ */
+async function runStep(config, host, watched, begin = {}) {
+    const { begun } = await beginStep(config, host, begin);
+    host.info('Running the command; the report follows when it ends.');
+    const command = await runCommand({
+        command: watched.command,
+        env: commandEnv(watched.env, config.target, watched.startedForRun),
+        hide: config.target.password ? [config.target.password] : [],
+        stdout: watched.stdout,
+        onSpawn: watched.onSpawn
+    });
+    const { startError: _startError, ...report } = command;
+    const record = await endStep(config, begun, host, { command: report });
+    return { begun, record, command };
+}
+
+;// CONCATENATED MODULE: ./src/action/constants.ts
+/** Names of the action's outputs and saved state: the Actions runtime's side, used only under src/action/. */
+var Output;
+(function (Output) {
+    Output["Verdict"] = "verdict";
+    Output["UsedMemoryBefore"] = "used-memory-before";
+    Output["UsedMemoryAfter"] = "used-memory-after";
+    Output["UsedMemoryPeak"] = "used-memory-peak";
+    Output["OomErrors"] = "oom-errors";
+    Output["EvictedKeys"] = "evicted-keys";
+    Output["LeakedKeys"] = "leaked-keys";
+    Output["ReportPath"] = "report-path";
+    Output["CommentId"] = "comment-id";
+    Output["CommentUrl"] = "comment-url";
+    Output["CommentBody"] = "comment-body";
+    Output["ExitCode"] = "exit-code";
+})(Output || (Output = {}));
+/** Outputs that say where the Redis is, set by the main step so later steps can use it. */
+var ProvisionOutput;
+(function (ProvisionOutput) {
+    ProvisionOutput["RedisUrl"] = "redis-url";
+    ProvisionOutput["RedisHost"] = "redis-host";
+    ProvisionOutput["RedisPort"] = "redis-port";
+    ProvisionOutput["ContainerId"] = "container-id";
+})(ProvisionOutput || (ProvisionOutput = {}));
+/** Keys of the state the main step saves for the post step; values are JSON (see state.ts). */
+var State;
+(function (State) {
+    /** Folder with the step's files (the "before" snapshot, key names, samples); saved first. */
+    State["WorkDir"] = "work-dir";
+    /** The one-line error that stopped the main step, for the post step's summary. */
+    State["MainError"] = "main-error";
+    /** What the main step started or changed (container, redis-server, CONFIG SET), to undo in post. */
+    State["Provisioned"] = "provisioned";
+    /** The begun step (work folder, the running sampler), for the post step to end. */
+    State["Step"] = "step";
+    /** Set when the main step ran the `run` command and wrote the report itself: the post step only cleans up. */
+    State["ReportDone"] = "report-done";
+})(State || (State = {}));
+
+;// CONCATENATED MODULE: ./src/action/host.ts
+/** The step engine's host in the action: lines through @actions/core, groups as foldable log sections. */
+
+const actionHost = {
+    info: (line) => info(line),
+    warn: (line) => warning(line, { title: 'Redis Memory Guard' }),
+    debug: (line) => core_debug(line),
+    // The runner's log has no overwriting lines: progress is a plain line, and the scan keeps those few.
+    progress: (line) => info(line),
+    endProgress: () => { },
+    group: (title, fn) => group(title, fn),
+    optionName: (name) => name
 };
 
-;// CONCATENATED MODULE: ./src/render/extensions.ts
+;// CONCATENATED MODULE: ./src/github/comment-settings.ts
+/** The comment inputs and the key that finds this job's comment again. Pure, and free of the GitHub client, so the main step's bundle stays small. */
+
+const COMMENT_MODES = ['auto', 'on-breach', 'off'];
+const MARKER_PREFIX = '<!-- redis-memory-guard:';
+/** Reads the comment inputs; a bad one throws a UserError that names it and shows a valid value. */
+function readCommentSettings(inputs, env = process.env) {
+    const modeText = inputs.comment.trim().toLowerCase() || 'auto';
+    if (!COMMENT_MODES.includes(modeText)) {
+        throw new src_errors/* UserError */.yo(`comment: "${inputs.comment.trim()}" is not valid. Use auto, on-breach or off.`);
+    }
+    const matrix = parseMatrix(inputs.matrix);
+    const job = env.GITHUB_JOB ?? '';
+    const legs = matrixValues(matrix);
+    const title = [job, legs.length ? `(${legs.map(([k, v]) => `${k}: ${v}`).join(', ')})` : ''].filter(Boolean).join(' ');
+    const custom = inputs.commentKey.trim();
+    const key = custom || defaultCommentKey(env.GITHUB_WORKFLOW ?? '', job, legs);
+    return { mode: modeText, key, title: custom || title, token: inputs.githubToken.trim() };
+}
+/** `toJSON(matrix)` is `null` outside a matrix; anything else must be a JSON object. */
+function parseMatrix(text) {
+    const value = text.trim();
+    if (value === '' || value === 'null')
+        return {};
+    let parsed;
+    try {
+        parsed = JSON.parse(value);
+    }
+    catch {
+        throw new src_errors/* UserError */.yo('matrix: not JSON. Leave it unset, or pass matrix: ${{ toJSON(matrix) }}.');
+    }
+    if (parsed === null)
+        return {};
+    if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+        throw new src_errors/* UserError */.yo('matrix: must be a JSON object. Leave it unset, or pass matrix: ${{ toJSON(matrix) }}.');
+    }
+    return parsed;
+}
+/** The matrix as sorted `[name, value]` pairs; objects and arrays as compact JSON. */
+function matrixValues(matrix) {
+    return Object.keys(matrix)
+        .sort()
+        .map((k) => {
+        const v = matrix[k];
+        return [k, typeof v === 'string' ? v : JSON.stringify(v)];
+    });
+}
+/** `workflow/job` plus the matrix values, e.g. `CI/test/node=20,redis=7`. */
+function defaultCommentKey(workflow, job, legs) {
+    const base = [workflow, job].filter(Boolean).join('/') || 'default';
+    return legs.length ? `${base}/${legs.map(([k, v]) => `${k}=${v}`).join(',')}` : base;
+}
+/** The hidden first line of the comment. The key is encoded so that it can never end the HTML comment. */
+function commentMarker(key) {
+    const safe = [...key].map((ch) => (/[A-Za-z0-9 ._/=,:+()\-[\]]/.test(ch) ? ch : encodeURIComponent(ch))).join('');
+    return `${MARKER_PREFIX}${safe} -->`;
+}
+
+;// CONCATENATED MODULE: ./src/keys/settings.ts
+/** The key analysis's inputs, checked and typed. */
 
 
-/**
- * The extensions the action renders with. Key analysis and sampling each add one import and one
- * entry here (e.g. `keyAnalysisExtension`); the action's code does not change.
- */
-const REPORT_EXTENSIONS = [samplingExtension, keyAnalysisExtension];
+const KeyInput = {
+    ExpectedDb: 'expected-db',
+    KeyScanBudget: 'key-scan-budget',
+    IgnoreKeys: 'ignore-keys',
+    KeyDelimiter: 'key-delimiter',
+    PrefixDepth: 'prefix-depth'
+};
+const DEFAULT_KEY_SCAN_BUDGET_MS = 10_000;
+function readKeySettings(getInput) {
+    const budgetMs = parseDuration(getInput(KeyInput.KeyScanBudget), KeyInput.KeyScanBudget) ?? DEFAULT_KEY_SCAN_BUDGET_MS;
+    // The runner trims inputs, so an empty value means the default.
+    const delimiterText = getInput(KeyInput.KeyDelimiter) || ':';
+    const depth = parseNumber(getInput(KeyInput.PrefixDepth), KeyInput.PrefixDepth, { example: '2', min: 1, max: 10, integer: true }) ?? 2;
+    const expectedDb = parseNumber(getInput(KeyInput.ExpectedDb), KeyInput.ExpectedDb, { example: '0', min: 0, max: 100_000, integer: true }) ?? null;
+    const { patterns, matcher } = parseIgnoreKeys(getInput(KeyInput.IgnoreKeys), KeyInput.IgnoreKeys);
+    return {
+        enabled: budgetMs > 0,
+        budgetMs,
+        rule: { delimiter: toByteString(delimiterText), depth },
+        delimiterText,
+        ignorePatterns: patterns,
+        ignore: matcher,
+        expectedDb
+    };
+}
+
+;// CONCATENATED MODULE: ./src/action/inputs.ts
+
+
+
+
+
+
+
+
+
+
+/** Reads and checks the inputs; a bad one throws a UserError that names it and shows a valid example. */
+function readInputs(getInput, env = process.env) {
+    const target = target_parseRedisUrl(getInput(Input.RedisUrl) || 'redis://localhost:6379', Input.RedisUrl);
+    const connectTimeoutMs = readConnectTimeout(getInput);
+    const thresholds = readThresholds(getInput);
+    const reportPath = getInput(Input.ReportPath).trim() || (0,external_node_path_namespaceObject.join)(env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), DEFAULT_REPORT_NAME);
+    const comment = readCommentSettings({ comment: getInput(Input.Comment), commentKey: getInput(Input.CommentKey), matrix: getInput(Input.Matrix), githubToken: getInput(Input.GithubToken) }, env);
+    const sampleIntervalMs = readSampleInterval(getInput);
+    const sampleMaxDurationMs = parseDuration(getInput(Input.SampleMaxDuration), Input.SampleMaxDuration) ?? 6 * 3_600_000;
+    if (sampleMaxDurationMs <= 0) {
+        throw new src_errors/* UserError */.yo(`${Input.SampleMaxDuration}: must be longer than 0, e.g. 6h or 90m.`);
+    }
+    const run = getInput(Input.Run).trim();
+    return {
+        target,
+        connectTimeoutMs,
+        thresholds,
+        reportPath,
+        comment,
+        sampleIntervalMs,
+        sampleMaxDurationMs,
+        run,
+        keys: readKeySettings(getInput),
+        provisioning: readProvisionSettings(getInput, env)
+    };
+}
+/** The step's configuration from the inputs, watching `target` (the attached Redis or the one started). */
+function stepConfig(settings, target, workDir) {
+    return {
+        target,
+        connectTimeoutMs: settings.connectTimeoutMs,
+        keys: settings.keys,
+        sampling: { intervalMs: settings.sampleIntervalMs, maxLifeMs: settings.sampleMaxDurationMs },
+        workDir
+    };
+}
 
 ;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
 
@@ -65595,64 +65529,6 @@ function getOctokit(token, options, ...additionalPlugins) {
     return new GitHubWithPlugins(getOctokitOptions(token, options));
 }
 //# sourceMappingURL=github.js.map
-;// CONCATENATED MODULE: ./src/github/comment-settings.ts
-/** The comment inputs and the key that finds this job's comment again. Pure, and free of the GitHub client, so the main step's bundle stays small. */
-
-const COMMENT_MODES = ['auto', 'on-breach', 'off'];
-const MARKER_PREFIX = '<!-- redis-memory-guard:';
-/** Reads the comment inputs; a bad one throws a UserError that names it and shows a valid value. */
-function readCommentSettings(inputs, env = process.env) {
-    const modeText = inputs.comment.trim().toLowerCase() || 'auto';
-    if (!COMMENT_MODES.includes(modeText)) {
-        throw new UserError(`comment: "${inputs.comment.trim()}" is not valid. Use auto, on-breach or off.`);
-    }
-    const matrix = parseMatrix(inputs.matrix);
-    const job = env.GITHUB_JOB ?? '';
-    const legs = matrixValues(matrix);
-    const title = [job, legs.length ? `(${legs.map(([k, v]) => `${k}: ${v}`).join(', ')})` : ''].filter(Boolean).join(' ');
-    const custom = inputs.commentKey.trim();
-    const key = custom || defaultCommentKey(env.GITHUB_WORKFLOW ?? '', job, legs);
-    return { mode: modeText, key, title: custom || title, token: inputs.githubToken.trim() };
-}
-/** `toJSON(matrix)` is `null` outside a matrix; anything else must be a JSON object. */
-function parseMatrix(text) {
-    const value = text.trim();
-    if (value === '' || value === 'null')
-        return {};
-    let parsed;
-    try {
-        parsed = JSON.parse(value);
-    }
-    catch {
-        throw new UserError('matrix: not JSON. Leave it unset, or pass matrix: ${{ toJSON(matrix) }}.');
-    }
-    if (parsed === null)
-        return {};
-    if (typeof parsed !== 'object' || Array.isArray(parsed)) {
-        throw new UserError('matrix: must be a JSON object. Leave it unset, or pass matrix: ${{ toJSON(matrix) }}.');
-    }
-    return parsed;
-}
-/** The matrix as sorted `[name, value]` pairs; objects and arrays as compact JSON. */
-function matrixValues(matrix) {
-    return Object.keys(matrix)
-        .sort()
-        .map((k) => {
-        const v = matrix[k];
-        return [k, typeof v === 'string' ? v : JSON.stringify(v)];
-    });
-}
-/** `workflow/job` plus the matrix values, e.g. `CI/test/node=20,redis=7`. */
-function defaultCommentKey(workflow, job, legs) {
-    const base = [workflow, job].filter(Boolean).join('/') || 'default';
-    return legs.length ? `${base}/${legs.map(([k, v]) => `${k}=${v}`).join(',')}` : base;
-}
-/** The hidden first line of the comment. The key is encoded so that it can never end the HTML comment. */
-function commentMarker(key) {
-    const safe = [...key].map((ch) => (/[A-Za-z0-9 ._/=,:+()\-[\]]/.test(ch) ? ch : encodeURIComponent(ch))).join('');
-    return `${MARKER_PREFIX}${safe} -->`;
-}
-
 ;// CONCATENATED MODULE: ./src/github/comment.ts
 /**
  * The sticky PR comment: one per workflow, job and matrix leg, found again by a hidden marker and
@@ -65702,7 +65578,7 @@ function explainGitHubError(err) {
     const status = e?.status;
     // Octokit appends the documentation link to the message; GitHub's own words are shorter.
     const apiMessage = e?.response?.data?.message;
-    const detail = typeof apiMessage === 'string' && apiMessage ? apiMessage : errors_describeError(err);
+    const detail = typeof apiMessage === 'string' && apiMessage ? apiMessage : (0,src_errors/* describeError */.Uc)(err);
     const after = 'The job summary, the JSON report and the comment-body output still have the report.';
     if (status === 403 || status === 404) {
         return (`Could not post the PR comment: GitHub answered ${status} (${detail}). The token lacks the pull-requests: write permission. ` +
@@ -65725,6 +65601,1009 @@ async function readEventPayload(env = process.env) {
         return {};
     }
 }
+
+;// CONCATENATED MODULE: ./src/commandstats.ts
+/** What the step ran, from the difference of two commandstats readings. Pure. */
+
+/**
+ * The commands the step ran, most calls first. Counts include this action's own INFO calls.
+ * After a restart the counters started from zero, so the "after" values are the step's.
+ */
+function commandDeltas(before, after) {
+    if (!before?.commandstats || !after?.commandstats)
+        return null;
+    const restart = restarted(before, after);
+    const out = [];
+    for (const [command, a] of Object.entries(after.commandstats)) {
+        const b = restart ? undefined : before.commandstats[command];
+        const diff = (x, y) => x === null ? null : Math.max(0, x - (y ?? 0));
+        const calls = diff(a.calls, b?.calls) ?? 0;
+        const rejectedCalls = diff(a.rejectedCalls, b?.rejectedCalls);
+        const failedCalls = diff(a.failedCalls, b?.failedCalls);
+        // A command refused with OOM does not count as a call, but it is what the reader looks for.
+        if (calls === 0 && !rejectedCalls && !failedCalls)
+            continue;
+        out.push({ command, calls, usec: diff(a.usec, b?.usec) ?? 0, rejectedCalls, failedCalls });
+    }
+    return out.sort((x, y) => y.calls - x.calls || x.command.localeCompare(y.command));
+}
+
+;// CONCATENATED MODULE: ./src/render/escape.ts
+/**
+ * Escaping of untrusted text (key names, server strings, user input) for GitHub markdown and HTML.
+ *
+ * GitHub renders markdown to HTML first and then links mentions (`@user`, `@org/team`), issue
+ * references (`#12`) and URLs in the resulting text nodes. So HTML entities alone do not stop a
+ * ping: `&#64;everyone` decodes back to `@everyone` before the mention filter runs. A zero-width
+ * space after `@` and `#` (and inside `://` and `www.`) breaks those patterns while the text still
+ * reads the same. The JSON report keeps every name exactly.
+ */
+const ZWSP = '\u200b';
+/** Characters that are markdown syntax somewhere; a backslash makes each one literal. */
+const MARKDOWN_PUNCTUATION = new Set('\\`*_{}[]()#+-.!~:$=^'.split(''));
+/** Invisible or direction-changing characters: shown as `\u{…}` so nothing is hidden or reordered. */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
+/** Punctuation that is markdown syntax only at the start of a line (lists, headings) or next to other syntax. */
+const LINE_START_ONLY = new Set('.-()!:+={}^'.split(''));
+/** Escapes untrusted text so it renders as the literal text, pings nobody, links nothing and cannot break a table. */
+function escapeMarkdown(text, opts = {}) {
+    const chars = [...cut(text, opts.maxLength)];
+    // `1.` or `2)` at the start of a line makes a list: escape the punctuation right after leading digits.
+    const leadingDigits = /^\d*/.exec(chars.join(''))?.[0].length ?? 0;
+    let out = '';
+    for (let i = 0; i < chars.length; i++) {
+        const ch = chars[i];
+        const code = ch.codePointAt(0) ?? 0;
+        if (ch === '&')
+            out += '&amp;';
+        else if (ch === '<')
+            out += '&lt;';
+        else if (ch === '>')
+            out += '&gt;';
+        else if (ch === '"')
+            out += opts.prose ? ch : '&quot;';
+        else if (ch === "'")
+            out += opts.prose ? ch : '&#39;';
+        else if (ch === '|')
+            out += '&#124;';
+        else if (ch === '@')
+            out += `&#64;${ZWSP}`;
+        else if (ch === '#')
+            out += `\\#${ZWSP}`;
+        else if (ch === '\n')
+            out += '\\n';
+        else if (ch === '\r')
+            out += '\\r';
+        else if (ch === '\t')
+            out += '\\t';
+        else if (code < 0x20 || code === 0x7f)
+            out += `\\x${code.toString(16).padStart(2, '0')}`;
+        else if (INVISIBLE.test(ch))
+            out += `\\u{${code.toString(16)}}`;
+        else if (ch === ':' && chars[i + 1] === '/' && chars[i + 2] === '/')
+            out += `\\:${ZWSP}`;
+        else if (ch === '.' && i >= 3 && chars.slice(i - 3, i).join('').toLowerCase() === 'www')
+            out += `${ZWSP}\\.`;
+        else if (opts.prose && LINE_START_ONLY.has(ch) && i > leadingDigits)
+            out += ch;
+        else if (MARKDOWN_PUNCTUATION.has(ch))
+            out += `\\${ch}`;
+        else
+            out += ch;
+    }
+    return out;
+}
+/** Untrusted text in monospace: `<code>` with escaped content works inside tables, where a code span cannot hold `|`. */
+function codeText(text, opts = {}) {
+    return `<code>${escapeMarkdown(text, opts)}</code>`;
+}
+/**
+ * Untrusted multi-line text as a fenced code block that the text cannot close: the fence is longer
+ * than any run of backticks inside it (CommonMark closes a fence only with one at least as long).
+ * Inside a code block nothing is linked or mentioned, so the text is kept as it is, apart from
+ * invisible characters.
+ */
+function fencedBlock(text, opts = {}) {
+    const body = [...cut(text, opts.maxLength)]
+        .map((ch) => (ch !== '\n' && ch !== '\t' && INVISIBLE.test(ch) ? `\\u{${(ch.codePointAt(0) ?? 0).toString(16)}}` : ch))
+        .join('');
+    const longest = Math.max(0, ...(body.match(/`+/g) ?? []).map((run) => run.length));
+    const fence = '`'.repeat(Math.max(3, longest + 1));
+    return `${fence}text\n${body}\n${fence}`;
+}
+/** @deprecated Use fencedBlock, which picks a fence the text cannot close. Kept for callers of the first version. */
+function escapeCodeBlock(text) {
+    return text.replace(/`{3,}/g, (run) => run.split('').join(ZWSP));
+}
+function cut(text, maxLength) {
+    if (maxLength === undefined)
+        return text;
+    const chars = [...text];
+    return chars.length <= maxLength ? text : `${chars.slice(0, Math.max(0, maxLength - 1)).join('')}…`;
+}
+
+;// CONCATENATED MODULE: ./src/render/fit.ts
+/** Keeps rendered text under a size limit by shortening, then dropping, the least important parts. Pure. */
+/** JavaScript string length counts UTF-16 units, never fewer than GitHub's characters: a safe measure for comments. */
+const measureChars = (text) => text.length;
+/** The job summary's limit is in bytes. */
+const measureBytes = (text) => Buffer.byteLength(text, 'utf8');
+/**
+ * Joins the parts with blank lines. When that exceeds `limit`, parts are first replaced by their
+ * short form and then dropped, least important (and, at equal importance, last) first; `notice`
+ * is added at the end to say so. As a last resort the text is cut at a line, with any open code
+ * fence or `<details>` closed, so the markdown stays well formed.
+ */
+function fitParts(parts, limit, measure, notice) {
+    const current = parts.map((p) => ({ ...p, state: 'full' }));
+    const join = (withNotice) => {
+        const texts = current.filter((p) => p.state !== 'dropped').map((p) => (p.state === 'short' ? (p.short ?? p.text) : p.text));
+        const shortened = current.filter((p) => p.state === 'short').map((p) => p.label);
+        const omitted = current.filter((p) => p.state === 'dropped').map((p) => p.label);
+        if (withNotice)
+            texts.push(notice(shortened, omitted));
+        return texts.join('\n\n') + '\n';
+    };
+    const result = (text) => ({
+        text,
+        shortened: current.filter((p) => p.state === 'short').map((p) => p.label),
+        omitted: current.filter((p) => p.state === 'dropped').map((p) => p.label)
+    });
+    const whole = join(false);
+    if (measure(whole) <= limit)
+        return result(whole);
+    const order = current
+        .map((p, index) => ({ p, index }))
+        .sort((a, b) => a.p.importance - b.p.importance || b.index - a.index)
+        .map((x) => x.p);
+    const fits = () => measure(join(true)) <= limit;
+    let done = false;
+    for (const p of order) {
+        if (p.short === undefined || p.importance >= 100)
+            continue;
+        p.state = 'short';
+        if ((done = fits()))
+            break;
+    }
+    if (!done) {
+        for (const p of order) {
+            if (p.importance >= 100)
+                continue;
+            p.state = 'dropped';
+            if ((done = fits()))
+                break;
+        }
+    }
+    if (done) {
+        // Dropping one big part may have made room for smaller, less important ones dropped before it: put them back.
+        for (const p of [...order].reverse()) {
+            const before = p.state;
+            if (before === 'dropped' && p.short !== undefined) {
+                p.state = 'short';
+                if (!fits())
+                    p.state = before;
+            }
+            if (p.state !== 'full') {
+                const prev = p.state;
+                p.state = 'full';
+                if (!fits())
+                    p.state = prev;
+            }
+        }
+        return result(join(true));
+    }
+    // Even the parts that are never dropped are too long (e.g. a huge error text): cut at a line.
+    const tail = '\n\n' + notice(result('').shortened, [...result('').omitted, 'the rest of the text']) + '\n';
+    return result(cutAtLine(join(false), limit - measure(tail) - 32, measure) + tail);
+}
+/** The longest prefix that ends at a line and fits, with open fences and `<details>` closed. */
+function cutAtLine(text, budget, measure) {
+    const lines = text.split('\n');
+    let out = [];
+    let size = 0;
+    for (const line of lines) {
+        const next = size + measure(line) + 1;
+        if (next > budget)
+            break;
+        out.push(line);
+        size = next;
+    }
+    if (out.length === 0) {
+        // A single line longer than the budget: cut inside it.
+        let cutText = '';
+        for (const ch of text) {
+            if (measure(cutText + ch) > budget)
+                break;
+            cutText += ch;
+        }
+        out = [cutText];
+    }
+    const fence = openFence(out);
+    if (fence)
+        out.push(fence);
+    const opened = out.filter((l) => l.includes('<details')).length - out.filter((l) => l.includes('</details>')).length;
+    for (let i = 0; i < opened; i++)
+        out.push('', '</details>');
+    return out.join('\n');
+}
+/** The fence that is still open at the end of `lines`, if any. */
+function openFence(lines) {
+    let open = null;
+    for (const line of lines) {
+        const m = /^(`{3,}|~{3,})/.exec(line);
+        if (!m)
+            continue;
+        if (open === null)
+            open = m[1];
+        else if (m[1][0] === open[0] && m[1].length >= open.length && line.trim() === m[1])
+            open = null;
+    }
+    return open;
+}
+
+;// CONCATENATED MODULE: ./src/render/markdown.ts
+
+
+
+
+
+
+const NOT_REPORTED = 'not reported by this server';
+/** GitHub rejects comment bodies over 65,536 characters; keep a margin for the marker and edits. */
+const COMMENT_LIMIT = 65_000;
+/** GitHub rejects a step's job summary over 1 MiB. */
+const SUMMARY_LIMIT = 1024 * 1024 - 1024;
+const VERDICT_MARK = { pass: '✅', warn: '⚠️', fail: '❌' };
+const VERDICT_WORD = { pass: 'pass', warn: 'warning', fail: 'fail' };
+const STATUS_MARK = { pass: '✅', warn: '⚠️', fail: '❌', skipped: '➖' };
+/** Our sentences may carry text from Redis (a policy name, a DB number): escaped, but readable. */
+const prose = (text) => escapeMarkdown(text, { prose: true, maxLength: 4000 });
+const breached = (c) => c.status === 'fail' || c.status === 'warn';
+/** The first line: the verdict and the one or two figures that matter most. */
+function headline(report) {
+    const figures = [];
+    const maxmemory = report.after?.memory.maxmemory ?? report.before?.memory.maxmemory ?? null;
+    const peak = report.peak?.bytes ?? null;
+    const peakText = peak === null ? null : maxmemory ? `peak ${formatBytes(peak)} of ${formatBytes(maxmemory)} maxmemory` : `peak ${formatBytes(peak)} (no maxmemory set)`;
+    const failing = report.checks.filter(breached).sort((a, b) => (a.status === b.status ? 0 : a.status === 'fail' ? -1 : 1));
+    for (const c of failing) {
+        const text = breachFigure(c, peakText);
+        if (text && !figures.includes(text))
+            figures.push(text);
+    }
+    if (report.after === null)
+        figures.unshift('no snapshot after the step');
+    if (peakText && !figures.includes(peakText))
+        figures.push(peakText);
+    if (report.oomErrors === 0)
+        figures.push('no OOM errors');
+    const shown = figures.slice(0, 2);
+    const label = VERDICT_WORD[report.verdict];
+    return `${VERDICT_MARK[report.verdict]} **Redis memory: ${label}**${shown.length ? ` — ${shown.join(', ')}` : ''}`;
+}
+function breachFigure(c, peakText) {
+    const n = c.measured ?? 0;
+    switch (c.check) {
+        case 'oom':
+            return plural(n, 'OOM error');
+        case 'evictions':
+            return `${plural(n, 'key')} evicted`;
+        case 'leaked-keys':
+            return `${plural(n, 'key')} left behind`;
+        case 'wrong-db':
+            return `${plural(n, 'key')} in the wrong DB`;
+        case 'used-memory':
+            return `${formatBytes(n)} used after the step (limit ${formatBytes(c.limit ?? 0)})`;
+        case 'peak-memory':
+            return `peak ${formatBytes(n)} (limit ${formatBytes(c.limit ?? 0)})`;
+        case 'memory-percent':
+            return peakText;
+        case 'fragmentation':
+            return `fragmentation ratio ${(c.measured ?? 0).toFixed(2)}`;
+        default:
+            return c.check;
+    }
+}
+function worstStatus(report, ...checks) {
+    const found = report.checks.filter((c) => checks.includes(c.check));
+    if (found.length === 0)
+        return '';
+    for (const s of ['fail', 'warn', 'pass'])
+        if (found.some((c) => c.status === s))
+            return STATUS_MARK[s];
+    return STATUS_MARK.skipped;
+}
+function limitText(report, check, fmt) {
+    const c = report.checks.find((x) => x.check === check);
+    if (!c || c.limit === null || c.status === 'skipped')
+        return null;
+    return fmt(c.limit);
+}
+const count = (n) => n.toLocaleString('en-US');
+function signed(n) {
+    return n > 0 ? `+${count(n)}` : n === 0 ? '±0' : count(n);
+}
+/** One side of the table: `—` without that snapshot, "not reported" when the server lacks the field. */
+function side(n, snap, fmt) {
+    if (snap === null)
+        return '—';
+    return n === null || n === undefined ? NOT_REPORTED : fmt(n);
+}
+function oomCount(s) {
+    if (!s)
+        return undefined;
+    return s.errorstats === null ? null : (s.errorstats.OOM ?? 0);
+}
+/** The before / after / change / peak / limit / status table. */
+function figuresTable(report) {
+    const b = report.before;
+    const a = report.after;
+    const pair = (label, x, y, kind, change) => {
+        const fmt = kind === 'bytes' ? formatBytes : kind === 'ratio' ? (n) => n.toFixed(2) : count;
+        const both = typeof x === 'number' && typeof y === 'number';
+        const diff = change ??
+            (both
+                ? kind === 'bytes'
+                    ? formatBytesDelta(y - x)
+                    : kind === 'ratio'
+                        ? `${y - x >= 0 ? '+' : ''}${(y - x).toFixed(2)}`
+                        : signed(y - x)
+                : '');
+        return { label, before: side(x, b, fmt), after: side(y, a, fmt), change: diff };
+    };
+    const usedLimits = [
+        limitText(report, 'used-memory', (l) => `after ≤ ${formatBytes(l)}`),
+        limitText(report, 'peak-memory', (l) => `peak ≤ ${formatBytes(l)}`),
+        limitText(report, 'memory-percent', (l) => `peak ≤ ${formatBytes(l)} (${percentOfMaxmemory(report, l)} of maxmemory)`)
+    ].filter((x) => x !== null);
+    const counter = (n) => (n === null ? undefined : signed(n));
+    const rows = [
+        {
+            ...pair('Used memory', b?.memory.usedMemory, a?.memory.usedMemory, 'bytes'),
+            peak: report.peak?.bytes === null || report.peak === null ? '' : formatBytes(report.peak.bytes),
+            limit: usedLimits.join('<br>'),
+            status: worstStatus(report, 'used-memory', 'peak-memory', 'memory-percent')
+        },
+        { ...pair('RSS (process memory)', b?.memory.usedMemoryRss, a?.memory.usedMemoryRss, 'bytes'), peak: '', limit: '', status: '' },
+        { ...pair('Lifetime peak (used_memory_peak)', b?.memory.usedMemoryPeak, a?.memory.usedMemoryPeak, 'bytes'), peak: '', limit: '', status: '' },
+        {
+            ...pair('Fragmentation ratio', b?.memory.memFragmentationRatio, a?.memory.memFragmentationRatio, 'ratio'),
+            peak: '',
+            limit: limitText(report, 'fragmentation', (l) => `≤ ${l}`) ?? '',
+            status: worstStatus(report, 'fragmentation')
+        },
+        {
+            ...pair('Keys (all DBs)', totalKeys(b), totalKeys(a), 'count'),
+            peak: '',
+            limit: limitText(report, 'leaked-keys', (l) => `≤ ${count(l)} left behind`) ?? '',
+            status: worstStatus(report, 'leaked-keys', 'wrong-db')
+        },
+        {
+            ...pair('Evicted keys', b?.evictedKeys, a?.evictedKeys, 'count', counter(report.evictedKeys)),
+            peak: '',
+            limit: limitText(report, 'evictions', (l) => count(l)) ?? '',
+            status: worstStatus(report, 'evictions')
+        },
+        {
+            ...pair('OOM errors', oomCount(b), oomCount(a), 'count', counter(report.oomErrors)),
+            peak: '',
+            limit: limitText(report, 'oom', (l) => count(l)) ?? '',
+            status: worstStatus(report, 'oom')
+        },
+        { ...pair('Connected clients', b?.connectedClients, a?.connectedClients, 'count'), peak: '', limit: '', status: '' }
+    ];
+    const lines = ['| | Before | After | Change | Peak | Limit | Status |', '|---|---:|---:|---:|---:|---|:---:|'];
+    for (const r of rows)
+        lines.push(`| ${r.label} | ${r.before} | ${r.after} | ${r.change} | ${r.peak} | ${r.limit} | ${r.status} |`);
+    return lines.join('\n');
+}
+function percentOfMaxmemory(report, limit) {
+    const mm = report.after?.memory.maxmemory;
+    return mm ? `${Math.round((limit / mm) * 100)}%` : '?';
+}
+/** Lines under a breach that connect it to its likely cause, following the checks people run by hand. */
+function causeHints(report, c) {
+    const hints = [];
+    const a = report.after;
+    const leaked = report.leakedKeys ?? 0;
+    const whereLeaked = Object.entries(report.leakedKeysByDb)
+        .map(([db, n]) => `DB ${db}: ${count(n)}`)
+        .join(', ');
+    const memoryCheck = c.check === 'oom' || c.check === 'used-memory' || c.check === 'peak-memory' || c.check === 'memory-percent' || c.check === 'evictions';
+    if (memoryCheck && a) {
+        const m = a.memory;
+        if (c.check === 'oom' || c.check === 'evictions' || c.check === 'memory-percent') {
+            const mm = m.maxmemory ? `${formatBytes(m.maxmemory)} maxmemory` : 'no maxmemory';
+            if (report.peak?.bytes != null)
+                hints.push(`The step's peak was ${formatBytes(report.peak.bytes)} of ${mm} (policy ${escapeMarkdown(m.maxmemoryPolicy ?? 'unknown')}).`);
+        }
+        if (m.usedMemory !== null && m.usedMemoryDataset !== null && m.usedMemoryOverhead !== null) {
+            hints.push(`After the step ${formatBytes(m.usedMemory)} is used: ${formatBytes(m.usedMemoryDataset)} data, ${formatBytes(m.usedMemoryOverhead)} Redis's own overhead (buffers, dictionaries).`);
+        }
+        if (leaked > 0)
+            hints.push(`${plural(leaked, 'key')} were left behind (${whereLeaked}): keys that earlier tests did not delete are the usual cause.`);
+    }
+    if (c.check === 'oom') {
+        const refused = (commandDeltas(report.before, report.after) ?? []).filter((d) => (d.rejectedCalls ?? 0) > 0);
+        if (refused.length > 0)
+            hints.push(`Refused: ${refused.map((d) => `${codeText(d.command)} ${count(d.rejectedCalls ?? 0)}×`).join(', ')}.`);
+    }
+    return hints;
+}
+function breachBlock(report, c, variant, extensions, shown) {
+    const lines = [`- ${STATUS_MARK[c.status]} **${c.check}**: ${prose(c.message)}`];
+    if (shown) {
+        const hints = [...causeHints(report, c), ...extensions.flatMap((e) => e.breachHints?.(report, c.check, variant) ?? [])];
+        // Two breaches often share a cause (OOM and memory-percent): say it once, under the first.
+        for (const h of hints.filter((x) => !shown.has(x))) {
+            shown.add(h);
+            lines.push(`  - ${h}`);
+        }
+    }
+    if (c.advice)
+        lines.push(`  - **What to do:** ${prose(c.advice)}`);
+    return lines.join('\n');
+}
+function checkLine(c) {
+    return `- ${STATUS_MARK[c.status]} **${c.check}**: ${prose(c.message)}`;
+}
+/** Keys per database, before and after, with how many have a TTL. */
+function keysPerDb(report) {
+    const b = report.before?.keyspace ?? {};
+    const a = report.after?.keyspace ?? {};
+    const dbs = [...new Set([...Object.keys(b), ...Object.keys(a)])].sort((x, y) => Number(x) - Number(y));
+    if (dbs.length === 0)
+        return 'No keys in any database, before or after the step.';
+    const lines = ['| DB | Keys before | Keys after | Change | With TTL after |', '|---:|---:|---:|---:|---:|'];
+    for (const db of dbs) {
+        const kb = b[db]?.keys ?? 0;
+        const ka = a[db]?.keys ?? 0;
+        lines.push(`| ${escapeMarkdown(db)} | ${report.before ? count(kb) : '—'} | ${report.after ? count(ka) : '—'} | ${report.before && report.after ? signed(ka - kb) : ''} | ${report.after ? count(a[db]?.expires ?? 0) : '—'} |`);
+    }
+    return lines.join('\n');
+}
+/** Server, version, maxmemory and policy, and where the step's peak came from. */
+function serverDetails(report) {
+    const s = report.after ?? report.before;
+    const lines = [];
+    const server = report.server;
+    const name = server ? `${server.kind === 'unknown' ? 'unknown server' : server.kind} ${server.version ?? ''}`.trim() : 'unknown';
+    const compat = server && server.kind !== 'redis' && server.redisCompatVersion ? ` (Redis-compatible ${prose(server.redisCompatVersion)})` : '';
+    const mode = server?.mode ? `, ${prose(server.mode)}` : '';
+    lines.push(`- Server: ${prose(name)}${compat}${mode} at ${codeText(report.target.url)}`);
+    if (s) {
+        const m = s.memory;
+        const mm = m.maxmemory;
+        lines.push(`- maxmemory: ${mm === null ? NOT_REPORTED : mm === 0 ? '0 (no limit)' : formatBytes(mm)}; policy: ${m.maxmemoryPolicy === null ? NOT_REPORTED : codeText(m.maxmemoryPolicy)}`);
+        if (m.usedMemoryPeak !== null)
+            lines.push(`- Lifetime peak (INFO used_memory_peak, never reset): ${formatBytes(m.usedMemoryPeak)}`);
+        if (m.usedMemoryStartup !== null)
+            lines.push(`- Memory of an empty server (used_memory_startup): ${formatBytes(m.usedMemoryStartup)}`);
+        if (m.totalSystemMemory)
+            lines.push(`- Memory of the machine Redis runs on: ${formatBytes(m.totalSystemMemory)}`);
+    }
+    if (report.peak)
+        lines.push(`- The step's peak is ${prose(report.peak.explanation)}.`);
+    lines.push(`- Report by ${prose(`${report.tool.name} ${report.tool.version} at ${report.generatedAt}`)}.`);
+    return lines.join('\n');
+}
+/** The commands the step ran most, from the commandstats difference. */
+function commandsTable(report, top) {
+    const deltas = commandDeltas(report.before, report.after);
+    if (deltas === null)
+        return null;
+    if (deltas.length === 0)
+        return 'No commands counted during the step.';
+    const lines = ['| Command | Calls | Rejected | Failed | µs per call |', '|---|---:|---:|---:|---:|'];
+    for (const d of deltas.slice(0, top)) {
+        const per = d.calls > 0 ? (d.usec / d.calls).toFixed(1) : '';
+        lines.push(`| ${codeText(d.command, { maxLength: 80 })} | ${count(d.calls)} | ${d.rejectedCalls === null ? '—' : count(d.rejectedCalls)} | ${d.failedCalls === null ? '—' : count(d.failedCalls)} | ${per} |`);
+    }
+    const more = deltas.length > top ? ` ${count(deltas.length - top)} more commands not shown.` : '';
+    lines.push('', `_Counts include this action's own INFO calls._${more}`);
+    return lines.join('\n');
+}
+function details(summary, body, open = false) {
+    return `<details${open ? ' open' : ''}><summary>${summary}</summary>\n\n${body}\n\n</details>`;
+}
+function sectionPart(s) {
+    return { text: s.text, short: s.short, importance: s.importance, label: s.label };
+}
+const DOCTOR_LIMIT = { summary: 20_000, comment: 4_000 };
+const DOCTOR_SHORT = 600;
+/** Every part of the report in reading order, for one variant. */
+function reportParts(report, variant, opts = {}) {
+    const extensions = opts.extensions ?? [];
+    const extra = extensions.flatMap((e) => e.sections?.(report, variant) ?? []);
+    const parts = [];
+    const keep = (label, text) => void parts.push({ label, text, importance: 100 });
+    if (opts.marker)
+        keep('marker', opts.marker);
+    const title = opts.title ? ` · ${escapeMarkdown(opts.title, { prose: true, maxLength: 200 })}` : '';
+    keep('title', variant === 'summary' ? `## Redis Memory Guard${title}` : `### Redis memory${title}`);
+    keep('verdict', headline(report));
+    if (report.errors.length > 0) {
+        const errors = report.errors.map((e) => `> ${escapeMarkdown(e, { prose: true, maxLength: 2000 })}`).join('\n>\n');
+        parts.push({ label: 'errors', importance: 92, text: `> [!WARNING]\n${errors}` });
+    }
+    if (report.after !== null)
+        parts.push({ label: 'figures table', importance: 80, text: figuresTable(report) });
+    const breaches = report.checks.filter(breached);
+    const hintsShown = new Set();
+    if (breaches.length > 0) {
+        const heading = variant === 'summary' ? '### What went wrong and what to do' : '**What went wrong and what to do**';
+        parts.push({
+            label: 'causes under the breaches',
+            importance: 95,
+            text: [heading, '', ...breaches.map((c) => breachBlock(report, c, variant, extensions, hintsShown))].join('\n'),
+            short: [heading, '', ...breaches.map((c) => breachBlock(report, c, variant, extensions, null))].join('\n')
+        });
+    }
+    if (report.notes.length > 0) {
+        parts.push({ label: 'notes', importance: 45, text: report.notes.map((n) => `> ${prose(n)}`).join('\n>\n') });
+    }
+    for (const s of extra.filter((x) => x.placement === 'main'))
+        parts.push(sectionPart(s));
+    if (report.after !== null && variant === 'summary') {
+        parts.push({ label: 'all checks', importance: 35, text: details('All checks', report.checks.map(checkLine).join('\n')) });
+    }
+    parts.push({ label: 'server details', importance: 40, text: details('Server, maxmemory and policy', serverDetails(report)) });
+    if (report.after !== null || report.before !== null) {
+        parts.push({ label: 'keys per database', importance: 38, text: details('Keys per database', keysPerDb(report)) });
+    }
+    const commands = commandsTable(report, variant === 'summary' ? 15 : 8);
+    if (commands !== null) {
+        parts.push({
+            label: 'commands the step ran',
+            importance: 25,
+            text: details('Commands the step ran most', commands),
+            short: details('Commands the step ran most', commandsTable(report, 3) ?? '')
+        });
+    }
+    for (const s of extra.filter((x) => x.placement === 'details'))
+        parts.push(sectionPart(s));
+    const doctor = report.after?.memoryDoctor?.trim();
+    if (doctor) {
+        parts.push({
+            label: "MEMORY DOCTOR's text",
+            importance: 15,
+            text: details('MEMORY DOCTOR says', fencedBlock(doctor, { maxLength: DOCTOR_LIMIT[variant] })),
+            short: details('MEMORY DOCTOR says', fencedBlock(doctor, { maxLength: DOCTOR_SHORT }))
+        });
+    }
+    const footer = ['<sub>Sizes are 1024-based: 1 KB = 1024 bytes, 1 MB = 1024 KB.'];
+    if (variant === 'comment' && opts.runUrl)
+        footer.push(` Full report: [job summary](${opts.runUrl}).`);
+    footer.push('</sub>');
+    keep('footer', footer.join(''));
+    return parts;
+}
+function markdown_notice(variant, runUrl) {
+    return (shortened, omitted) => {
+        const what = [omitted.length ? `left out ${omitted.join(', ')}` : '', shortened.length ? `shortened ${shortened.join(', ')}` : '']
+            .filter(Boolean)
+            .join('; ');
+        const limit = variant === 'comment' ? "GitHub's 65,536-character limit for comments" : "GitHub's 1 MiB limit for job summaries";
+        const full = variant === 'comment'
+            ? runUrl
+                ? `The full report is in the [job summary](${runUrl}) and the JSON report.`
+                : 'The full report is in the job summary and the JSON report.'
+            : `The JSON report has everything${runUrl ? ` ([run](${runUrl}))` : ''}.`;
+        return `> [!NOTE]\n> Shortened to fit ${limit}: ${what}. ${full}`;
+    };
+}
+/** Renders one variant within its size limit. */
+function renderReport(report, variant, opts = {}) {
+    const limit = opts.limit ?? (variant === 'comment' ? COMMENT_LIMIT : SUMMARY_LIMIT);
+    const measure = variant === 'comment' ? measureChars : measureBytes;
+    return fitParts(reportParts(report, variant, opts), limit, measure, markdown_notice(variant, opts.runUrl)).text;
+}
+/** The whole job summary. */
+function renderSummary(report, opts = {}) {
+    return renderReport(report, 'summary', opts);
+}
+/** The PR comment: the same report, shorter, under GitHub's comment limit. */
+function renderComment(report, opts = {}) {
+    return renderReport(report, 'comment', opts);
+}
+
+;// CONCATENATED MODULE: ./src/render/timeline.ts
+/** The "memory during the step" sections: the sampled peak, a Mermaid timeline and the `run` command. Pure: report in, markdown out. */
+
+
+
+/** GitHub renders a few hundred points, but about 100 is what a reader can see. */
+const MAX_CHART_POINTS = 100;
+/**
+ * Cuts the time from the first point to the last into at most `maxPoints` equal stretches and
+ * keeps the highest value of each, so the chart's points are evenly spaced in time (as Mermaid
+ * draws them) and no peak is lost. A stretch whose points are all null (Redis unreachable) is
+ * null; a stretch with no point at all (samples sparser than stretches) repeats its neighbour.
+ */
+function downsampleMax(points, maxPoints) {
+    if (points.length === 0)
+        return [];
+    const start = Math.min(...points.map((p) => p.t));
+    const span = Math.max(...points.map((p) => p.t)) - start;
+    const n = Math.max(1, Math.min(maxPoints, points.length));
+    if (span <= 0)
+        return [{ t: start, v: maxOf(points.map((p) => p.v)) }];
+    const width = span / n;
+    const buckets = Array.from({ length: n }, () => ({ seen: false, v: null }));
+    for (const p of points) {
+        const b = buckets[Math.min(n - 1, Math.floor((p.t - start) / width))];
+        b.seen = true;
+        if (p.v !== null)
+            b.v = b.v === null ? p.v : Math.max(b.v, p.v);
+    }
+    let last = buckets.find((b) => b.seen)?.v ?? null;
+    return buckets.map((b, i) => {
+        if (b.seen)
+            last = b.v;
+        return { t: start + i * width, v: b.seen ? b.v : last };
+    });
+}
+function maxOf(values) {
+    const nums = values.filter((v) => v !== null);
+    return nums.length > 0 ? Math.max(...nums) : null;
+}
+/** The unit that keeps a chart's numbers short. */
+function unitFor(max) {
+    if (max >= 1024 ** 3)
+        return { name: 'GB', size: 1024 ** 3 };
+    if (max >= 1024 ** 2)
+        return { name: 'MB', size: 1024 ** 2 };
+    return { name: 'KB', size: 1024 };
+}
+function round(n) {
+    return Math.round(n * 100) / 100;
+}
+/** Milliseconds from `start` to an ISO time. */
+function since(start, at) {
+    return Date.parse(at) - Date.parse(start);
+}
+/**
+ * The Mermaid `xychart-beta` of used_memory over the step, with maxmemory as a flat second line
+ * when it is set. `ends` (the before and after snapshots) add their used_memory at their time, so
+ * a step shorter than one interval still has a line. Null when no sample reached Redis.
+ */
+function timelineChart(samples, startedAt, maxmemory, ends = []) {
+    const points = [...samples.map((s) => ({ at: s.at, v: s.connected ? s.usedMemory : null })), ...ends.map((e) => ({ at: e.takenAt, v: e.memory.usedMemory }))]
+        .map((p) => ({ t: Math.max(0, since(startedAt, p.at)), v: p.v }))
+        .sort((a, b) => a.t - b.t);
+    if (!points.some((p) => p.v !== null))
+        return null;
+    const series = downsampleMax(points, MAX_CHART_POINTS);
+    const peak = maxOf(series.map((p) => p.v)) ?? 0;
+    const top = Math.max(peak, maxmemory ?? 0);
+    const unit = unitFor(top);
+    const startSeconds = round(Math.min(...points.map((p) => p.t)) / 1000);
+    const endSeconds = round(Math.max(...points.map((p) => p.t)) / 1000);
+    const lines = [
+        '```mermaid',
+        // Mermaid's default palette draws the first line in a pale lavender that is hard to see on white.
+        `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${CHART_COLOURS}"}}}}%%`,
+        'xychart-beta',
+        `    title "Used memory during the step (${unit.name})"`,
+        `    x-axis "Seconds into the step" ${startSeconds} --> ${endSeconds > startSeconds ? endSeconds : startSeconds + 1}`,
+        `    y-axis "${unit.name}" 0 --> ${round((top * 1.05) / unit.size) || 1}`,
+        `    line [${series.map((p) => round((p.v ?? 0) / unit.size)).join(', ')}]`
+    ];
+    if (maxmemory)
+        lines.push(`    line [${series.map(() => round(maxmemory / unit.size)).join(', ')}]`);
+    lines.push('```');
+    return lines.join('\n');
+}
+/** used_memory in blue, maxmemory in red (GitHub's own accent colours). */
+const CHART_COLOURS = '#0969da, #cf222e';
+function when(sampling, at) {
+    return `${formatDuration(Math.max(0, since(sampling.startedAt, at)))} into the step`;
+}
+/** The sampled peak next to INFO's lifetime peak, saying which one the checks judged. */
+function peakTable(report) {
+    const sampling = report.sampling;
+    const judged = report.peak?.source;
+    const mark = (yes) => (yes ? '**judged**' : 'not judged');
+    const rows = ['| Peak | Memory | When | |', '|---|---:|---|---|'];
+    const peak = sampling?.summary.peak;
+    // stepPeak judges the highest of the samples and the two snapshots: mark the one that won.
+    const snapshotHigher = judged === 'sampled' && peak !== null && peak !== undefined && (report.peak?.bytes ?? 0) > peak.bytes;
+    rows.push(sampling && peak
+        ? `| Sampled: the highest used_memory of ${plural(sampling.summary.connectedCount, 'sample')}, every ${formatDuration(sampling.intervalMs)} | ${formatBytes(peak.bytes)} | ${when(sampling, peak.at)} | ${mark(judged === 'sampled' && !snapshotHigher)} |`
+        : `| Sampled | no sample reached Redis | | not judged |`);
+    if (snapshotHigher) {
+        rows.push(`| The snapshot before or after the step, higher than every sample | ${formatBytes(report.peak?.bytes ?? 0)} | | **judged** |`);
+    }
+    const lifetime = report.after?.memory.usedMemoryPeak ?? null;
+    rows.push(`| INFO used_memory_peak: since Redis started, never reset | ${lifetime === null ? 'not reported by this server' : formatBytes(lifetime)} | | ${mark(judged === 'info-peak')} |`);
+    if (judged === 'before-after')
+        rows.push(`| The larger of used_memory before and after | ${formatBytes(report.peak?.bytes ?? 0)} | | **judged** |`);
+    return rows.join('\n');
+}
+/** What the command did, and the OOM lines of its output in a block the output cannot break. */
+function commandText(c) {
+    const ended = c.exitCode === 0 ? 'succeeded' : c.exitCode !== null ? `failed with exit code ${c.exitCode}` : `was stopped by ${c.signal ?? 'a signal'}`;
+    const out = [`The command ${codeText(c.command.replace(/\s+/g, ' '), { maxLength: 200 })} ${ended} after ${formatDuration(c.durationMs)}.`];
+    if (c.oomLines > 0) {
+        const n = c.oomLines === 1 ? '1 line of its output carries' : `${c.oomLines.toLocaleString('en-US')} lines of its output carry`;
+        const first = c.oomQuotes.length < c.oomLines ? `; the first ${c.oomQuotes.length}` : '';
+        out.push('', `${n} Redis's OOM message${first}:`, '', fencedBlock(c.oomQuotes.join('\n')));
+    }
+    else {
+        out.push('', "No line of its output carries Redis's OOM message.");
+    }
+    return out.join('\n');
+}
+/** When OOM errors and evictions first appeared, and when Redis did not answer. */
+function sampleFacts(sampling) {
+    const s = sampling.summary;
+    const facts = [];
+    if (s.firstOomAt)
+        facts.push(`Redis first refused a command with OOM ${when(sampling, s.firstOomAt)}.`);
+    if (s.firstEvictionAt)
+        facts.push(`Redis first evicted keys ${when(sampling, s.firstEvictionAt)}.`);
+    for (const g of s.gaps) {
+        const end = g.to ? `until ${when(sampling, g.to)}` : 'until sampling stopped';
+        const why = g.error ? `: ${escapeMarkdown(g.error, { prose: true, maxLength: 200 })}` : '';
+        facts.push(`Redis did not answer from ${when(sampling, g.from)} ${end} (${g.samples} sample${g.samples === 1 ? '' : 's'}${why}).`);
+    }
+    return facts;
+}
+/** The peak table, the facts and the chart; `withChart: false` for the short form. */
+function samplingText(report, sampling, variant, withChart) {
+    const out = [variant === 'summary' ? '### Memory during the step' : '**Memory during the step**', '', peakTable(report)];
+    const facts = sampleFacts(sampling);
+    if (facts.length > 0)
+        out.push('', ...facts.map((f) => `- ${f}`));
+    const maxmemory = report.after?.memory.maxmemory ?? report.before?.memory.maxmemory ?? null;
+    const ends = [report.before, report.after].filter((x) => x !== null);
+    const chart = withChart ? timelineChart(sampling.samples, sampling.startedAt, maxmemory, ends) : null;
+    if (chart) {
+        const legend = [
+            'Each point is the highest used_memory in its stretch of time, from the snapshot before the step to the one after it.',
+            maxmemory ? `The flat line is maxmemory (${formatBytes(maxmemory)}).` : '',
+            sampling.summary.gaps.length > 0 ? 'Stretches where Redis did not answer show as 0.' : ''
+        ].filter(Boolean);
+        out.push('', chart, '', legend.join(' '));
+    }
+    return out.join('\n');
+}
+/** The sampled timeline and the `run` command in the summary and the PR comment, and hints under the breaches. */
+const samplingExtension = {
+    sections(report, variant) {
+        const sections = [];
+        if (report.command) {
+            sections.push({ id: 'command', label: 'the command run', importance: 70, placement: 'main', text: commandText(report.command) });
+        }
+        const sampling = report.sampling;
+        if (sampling) {
+            sections.push({
+                id: 'timeline',
+                label: 'memory timeline',
+                importance: 60,
+                placement: 'main',
+                text: samplingText(report, sampling, variant, true),
+                short: samplingText(report, sampling, variant, false)
+            });
+        }
+        return sections;
+    },
+    breachHints(report, check) {
+        const sampling = report.sampling;
+        const hints = [];
+        const sampledPeak = sampling?.summary.peak;
+        if ((check === 'peak-memory' || check === 'memory-percent') && sampling && sampledPeak && report.peak?.source === 'sampled') {
+            // The judged peak is the highest of the samples and both snapshots: name the moment only when a sample set it.
+            if (sampledPeak.bytes >= (report.peak.bytes ?? 0)) {
+                hints.push(`Sampling saw the peak ${when(sampling, sampledPeak.at)}; see the timeline.`);
+            }
+            else {
+                hints.push('The peak was in a snapshot before or after the step: no sample caught memory that high.');
+            }
+        }
+        if (check === 'oom') {
+            if (sampling?.summary.firstOomAt)
+                hints.push(`Redis first refused a command with OOM ${when(sampling, sampling.summary.firstOomAt)}.`);
+            if (report.command && report.command.oomLines > 0) {
+                hints.push(`${report.command.oomLines.toLocaleString('en-US')} line${report.command.oomLines === 1 ? '' : 's'} of the command's output carry the OOM message (quoted below).`);
+            }
+        }
+        if (check === 'evictions' && sampling?.summary.firstEvictionAt) {
+            hints.push(`Redis first evicted keys ${when(sampling, sampling.summary.firstEvictionAt)}.`);
+        }
+        return hints;
+    }
+};
+
+;// CONCATENATED MODULE: ./src/keys/render.ts
+/**
+ * The key analysis in the job summary and the PR comment, as a ReportExtension: sections for the
+ * keys left behind, keys in the wrong DB and memory by prefix, and lines under the breaches.
+ * Pure: report in, text out. Key names are untrusted: they go through codeText.
+ */
+
+
+
+const n = (x) => x.toLocaleString('en-US');
+/** Longer names are cut: a 1 MB key name must not fill the summary. */
+const NAME_LIMIT = 120;
+/** A key or prefix name for a table cell: monospace, escaped, and marked when its bytes are not UTF-8. */
+function nameCell(name) {
+    const text = name.key ?? name.prefix ?? '';
+    const binary = name.keyBase64 ?? name.prefixBase64;
+    return `${codeText(text, { maxLength: NAME_LIMIT })}${binary ? ' _(binary)_' : ''}`;
+}
+function ttlText(k) {
+    if (k.ttl === 'unknown')
+        return 'TTL not checked';
+    return k.ttl === 'none' ? 'no TTL' : `TTL ${formatDuration((k.ttlSeconds ?? 0) * 1000)}`;
+}
+function samplesCell(g, max) {
+    const shown = g.samples.slice(0, max).map((s) => `${nameCell(s)} (${ttlText(s)})`);
+    const more = g.keys - shown.length;
+    return shown.join('<br>') + (more > 0 ? `<br>… and ${n(more)} more` : '');
+}
+function leakTable(groups, memory, samples) {
+    const lines = [`| DB | Prefix | Keys | Without TTL |${memory ? ' Memory |' : ''} Examples |`, `|---:|---|---:|---:|${memory ? '---:|' : ''}---|`];
+    for (const g of groups) {
+        lines.push(`| ${g.db} | ${nameCell(g)} | ${n(g.keys)} | ${n(g.withoutTtl)} |${memory ? ` ${formatBytes(g.bytes)} |` : ''} ${samplesCell(g, samples)} |`);
+    }
+    return lines;
+}
+function perDb(byDb) {
+    return Object.entries(byDb)
+        .map(([db, c]) => `DB ${db}: ${n(c)}`)
+        .join(', ');
+}
+/** One sentence about the keys left behind. */
+function leakedSentence(k) {
+    const l = k.leaked;
+    if (!l)
+        return k.leakedUnavailable ?? 'Not measured.';
+    if (l.count === 0)
+        return k.complete ? 'No key was left behind: every key after the step was there before it.' : 'No new key in the part of the keyspace scanned.';
+    return (`**${l.exact ? '' : 'at least '}${plural(l.count, 'key')}** present after the step and not before (${perDb(l.byDb)}); ` +
+        `**${n(l.withoutTtl)} without a TTL** (these stay until deleted), ${n(l.withTtl)} with a TTL` +
+        (k.memoryUsage ? `; ${formatBytes(l.bytes)} by MEMORY USAGE.` : '.'));
+}
+/** Leaked keys: exact names by prefix, with their TTL status. */
+function leakedKeysSection(k, rows = 20, samples = 5) {
+    const out = ['### Keys left behind', '', leakedSentence(k), ''];
+    const l = k.leaked;
+    if (!l || l.count === 0)
+        return out;
+    if (!l.exact)
+        out.push('The scan after the step stopped at key-scan-budget: these are the new keys in the part it reached.', '');
+    out.push(...leakTable(l.groups.slice(0, rows), k.memoryUsage, samples), '');
+    if (l.groups.length > rows)
+        out.push(`${n(l.groups.length - rows)} more prefixes are in the JSON report.`, '');
+    if (l.namesCapped)
+        out.push('Only the first names of each prefix are listed; the counts are complete.', '');
+    return out;
+}
+/** Keys that appeared outside expected-db. */
+function wrongDbSection(k, rows = 20, samples = 5) {
+    const w = k.wrongDb;
+    if (!w || w.keys === 0)
+        return [];
+    const out = ['### Keys in the wrong database', '', `The tests should use DB ${w.expectedDb}, but ${plural(w.keys, 'new key')} appeared elsewhere (${perDb(w.byDb)}).`, ''];
+    if (w.groups.length > 0)
+        out.push(...leakTable(w.groups.slice(0, rows), k.memoryUsage, samples), '');
+    return out;
+}
+function prefixRows(rows, memory) {
+    const lines = [`| DB | Prefix | Keys |${memory ? ' Memory | Share |' : ''}`, `|---:|---|---:|${memory ? '---:|---:|' : ''}`];
+    for (const p of rows) {
+        const est = p.estimated ? ' ≈' : '';
+        const mem = memory ? ` ${formatBytes(p.bytes)}${est} | ${p.share === null ? '' : `${(p.share * 100).toFixed(1)}%`} |` : '';
+        lines.push(`| ${p.db} | ${nameCell(p)} | ${n(p.keys)}${est} |${mem}`);
+    }
+    return lines;
+}
+/** Largest prefixes by memory and by count, and the largest keys, after the step. */
+function keySpaceSection(k, rows = 10) {
+    const out = [];
+    if (k.totalKeys === 0) {
+        out.push('No keys after the step.', '');
+        return [...out, ...render_scanFacts(k)];
+    }
+    if (k.memoryUsage) {
+        out.push(`${n(k.totalKeys)} keys, ${formatBytes(k.totalBytes)} by MEMORY USAGE. Largest prefixes by memory:`, '', ...prefixRows(k.topPrefixesByMemory.slice(0, rows), true), '');
+        out.push('Most keys:', '', ...prefixRows(k.topPrefixesByCount.slice(0, rows), true), '');
+        out.push('Largest keys:', '', '| DB | Key | Memory | TTL |', '|---:|---|---:|---|');
+        for (const key of k.topKeys.slice(0, rows))
+            out.push(`| ${key.db} | ${nameCell(key)} | ${formatBytes(key.bytes)} | ${ttlText(key)} |`);
+        out.push('');
+    }
+    else {
+        out.push(`${n(k.totalKeys)} keys. Prefixes with the most keys:`, '', ...prefixRows(k.topPrefixesByCount.slice(0, rows), false), '');
+    }
+    return [...out, ...render_scanFacts(k)];
+}
+function render_scanFacts(k) {
+    const lines = [`- ${k.memoryUsageNote}`];
+    const scans = k.before ? [['before', k.before], ['after', k.after]] : [['after', k.after]];
+    for (const [when, s] of scans) {
+        const partial = s.dbs.filter((d) => !d.complete);
+        const how = s.method === 'lua' ? 'SCAN with one Lua call per batch' : 'SCAN with one pipeline per batch';
+        const failed = s.method === 'lua' ? 'the raw pipelined scan' : 'the Lua fast path';
+        const fallback = s.fallbackReason ? ` (${failed} failed: ${escapeMarkdown(s.fallbackReason, { prose: true, maxLength: 300 })})` : '';
+        const stop = partial.length === 0
+            ? 'every key seen'
+            : `stopped at key-scan-budget; ${partial.map((d) => `DB ${d.db}: ${n(d.scanned)} of ${n(d.dbsize)} keys seen`).join(', ')}; figures marked ≈ are extrapolated by DBSIZE`;
+        lines.push(`- Key scan ${when} the step: ${formatDuration(s.durationMs)}, ${how}${fallback}, ${stop}.`);
+    }
+    if (k.settings.ignoreKeys.length > 0) {
+        const ignored = k.after.dbs.reduce((s, d) => s + d.ignored, 0);
+        lines.push(`- Left out by ignore-keys (${k.settings.ignoreKeys.map((p) => codeText(p, { maxLength: 100 })).join(', ')}): ${n(ignored)} keys.`);
+    }
+    lines.push(`- Prefixes: key names split on ${codeText(k.settings.keyDelimiter)}, first ${k.settings.prefixDepth} parts, ids (numbers, UUIDs, hex, ULIDs) as \\*.`);
+    return lines;
+}
+function render_details(summary, body) {
+    return `<details><summary>${summary}</summary>\n\n${body.join('\n').trim()}\n\n</details>`;
+}
+const join = (lines) => lines.join('\n').trim();
+/** The key sections for one variant; none when the report has no key analysis. */
+function keySections(report, variant) {
+    const k = report.keys;
+    if (!k)
+        return [];
+    const comment = variant === 'comment';
+    const sections = [];
+    const leakedAny = (k.leaked?.count ?? 0) > 0 || k.leaked === null;
+    if (leakedAny || !comment) {
+        sections.push({
+            id: 'keys-leaked',
+            label: 'keys left behind',
+            importance: 70,
+            placement: 'main',
+            text: join(leakedKeysSection(k, comment ? 8 : 20, comment ? 3 : 5)),
+            short: join(leakedKeysSection(k, 3, 1))
+        });
+    }
+    const wrong = wrongDbSection(k, comment ? 5 : 20, comment ? 2 : 5);
+    if (wrong.length > 0) {
+        sections.push({ id: 'keys-wrong-db', label: 'keys in the wrong database', importance: 72, placement: 'main', text: join(wrong), short: join(wrongDbSection(k, 2, 1)) });
+    }
+    sections.push({
+        id: 'keys-prefixes',
+        label: 'memory by key prefix',
+        importance: 30,
+        placement: 'details',
+        text: render_details('Memory by key prefix and the largest keys', keySpaceSection(k, comment ? 5 : 10)),
+        short: render_details('Memory by key prefix and the largest keys', keySpaceSection(k, 3))
+    });
+    return sections;
+}
+/** Lines under the leaked-keys and wrong-db breaches: where the keys are. */
+function keyBreachHints(report, check) {
+    const k = report.keys;
+    if (!k)
+        return [];
+    const top = (groups) => groups
+        .slice(0, 3)
+        .map((g) => `${nameCell(g)} in DB ${g.db}: ${n(g.keys)} (${n(g.withoutTtl)} without a TTL)`)
+        .join('; ');
+    if (check === 'leaked-keys' && k.leaked && k.leaked.groups.length > 0)
+        return [`Mostly ${top(k.leaked.groups)}.`];
+    if (check === 'wrong-db' && k.wrongDb && k.wrongDb.groups.length > 0)
+        return [`In the wrong DB: ${top(k.wrongDb.groups)}.`];
+    return [];
+}
+const keyAnalysisExtension = {
+    sections: keySections,
+    breachHints: (report, check) => keyBreachHints(report, check)
+};
+
+;// CONCATENATED MODULE: ./src/render/extensions.ts
+
+
+/**
+ * The extensions the action renders with. Key analysis and sampling each add one import and one
+ * entry here (e.g. `keyAnalysisExtension`); the action's code does not change.
+ */
+const REPORT_EXTENSIONS = [samplingExtension, keyAnalysisExtension];
 
 ;// CONCATENATED MODULE: ./src/action/comment.ts
 
@@ -65781,759 +66660,21 @@ async function postOrUpdate(report, body, settings, env) {
     }
 }
 
-// EXTERNAL MODULE: external "node:url"
-var external_node_url_ = __nccwpck_require__(73136);
-;// CONCATENATED MODULE: ./src/sampler/sample.ts
-/** Samples taken during the step, and what they say. Pure: INFO text or samples in, plain data out. */
+;// CONCATENATED MODULE: ./src/action/publish.ts
+/** The action's way of telling: JSON report, job summary, outputs, annotations, PR comment, and the step's result. */
 
-/** Above this many samples the report keeps the highest of each stretch (6 h at 500 ms is 43,200). */
-const MAX_REPORT_SAMPLES = 10_000;
-/** A sample from parsed INFO memory, stats and errorstats. */
-function sample_sampleFromInfo(sections, at) {
-    return {
-        at: at.toISOString(),
-        connected: true,
-        usedMemory: numberField(sections.memory, 'used_memory'),
-        usedMemoryRss: numberField(sections.memory, 'used_memory_rss'),
-        evictedKeys: numberField(sections.stats, 'evicted_keys'),
-        // The section header comes even with no errors; no header means the server has no errorstats.
-        oomErrors: sections.errorstats === undefined ? null : (parseErrorstats(sections.errorstats).OOM ?? 0)
-    };
-}
-/** A sample that records that Redis did not answer. */
-function sample_gapSample(at, error) {
-    return { at: at.toISOString(), connected: false, usedMemory: null, usedMemoryRss: null, evictedKeys: null, oomErrors: null, error };
-}
-/** Parses the sampler's JSON lines; a torn or foreign line (the sampler killed mid-write) is skipped. */
-function parseSampleLines(text) {
-    const out = [];
-    for (const line of text.split('\n')) {
-        if (line.trim() === '')
-            continue;
-        try {
-            const s = JSON.parse(line);
-            if (typeof s.at === 'string' && typeof s.connected === 'boolean') {
-                out.push({
-                    at: s.at,
-                    connected: s.connected,
-                    usedMemory: num(s.usedMemory),
-                    usedMemoryRss: num(s.usedMemoryRss),
-                    evictedKeys: num(s.evictedKeys),
-                    oomErrors: num(s.oomErrors),
-                    ...(typeof s.error === 'string' ? { error: s.error } : {})
-                });
-            }
-        }
-        catch {
-            // torn last line
-        }
-    }
-    return out;
-}
-function num(v) {
-    return typeof v === 'number' && Number.isFinite(v) ? v : null;
-}
-/** Peak, first growth of the OOM and eviction counters, and the gaps, from samples in time order. */
-function summarizeSamples(samples, baseline = {}) {
-    let peak = null;
-    let peakRss = null;
-    const gaps = [];
-    let open = null;
-    const oom = firstGrowth(baseline.oomErrors ?? null);
-    const evictions = firstGrowth(baseline.evictedKeys ?? null);
-    let connectedCount = 0;
-    for (const s of samples) {
-        if (!s.connected) {
-            if (open)
-                open.samples++;
-            else {
-                open = { from: s.at, to: null, samples: 1, error: s.error ?? null };
-                gaps.push(open);
-            }
-            continue;
-        }
-        if (open) {
-            open.to = s.at;
-            open = null;
-        }
-        connectedCount++;
-        if (s.usedMemory !== null && (peak === null || s.usedMemory > peak.bytes))
-            peak = { bytes: s.usedMemory, at: s.at };
-        if (s.usedMemoryRss !== null && (peakRss === null || s.usedMemoryRss > peakRss.bytes))
-            peakRss = { bytes: s.usedMemoryRss, at: s.at };
-        oom.see(s.oomErrors, s.at);
-        evictions.see(s.evictedKeys, s.at);
-    }
-    return {
-        count: samples.length,
-        connectedCount,
-        firstAt: samples[0]?.at ?? null,
-        lastAt: samples[samples.length - 1]?.at ?? null,
-        peak,
-        peakRss,
-        firstOomAt: oom.first(),
-        firstEvictionAt: evictions.first(),
-        gaps
-    };
-}
-/**
- * Tracks when a counter first grew. A counter that drops was reset by a restart; from then on any
- * value above zero is growth, since it counts from zero again.
- */
-function firstGrowth(start) {
-    let prev = start;
-    let at = null;
-    return {
-        see(v, when) {
-            if (v === null || at !== null)
-                return;
-            if (prev !== null && (v > prev || (v < prev && v > 0)))
-                at = when;
-            prev = v;
-        },
-        first: () => at
-    };
-}
-/**
- * Thins samples to about `max` by keeping, from each run of consecutive samples, the one with the
- * highest used_memory and the first gap sample: the peak and every outage survive thinning.
- */
-function thinSamples(samples, max) {
-    if (samples.length <= max)
-        return samples;
-    const size = Math.ceil(samples.length / max);
-    const out = [];
-    for (let i = 0; i < samples.length; i += size) {
-        const run = samples.slice(i, i + size);
-        let best = null;
-        let gap = null;
-        for (const s of run) {
-            if (!s.connected)
-                gap ??= s;
-            else if (best === null || (s.usedMemory ?? -1) > (best.usedMemory ?? -1))
-                best = s;
-        }
-        const kept = [best, gap].filter((s) => s !== null).sort((a, b) => a.at.localeCompare(b.at));
-        out.push(...kept);
-    }
-    return out;
-}
 
-;// CONCATENATED MODULE: ./src/sampler/worker.ts
-/**
- * The background sampler: one INFO call every interval, one JSON line per sample. It runs detached
- * from the step, so it must never crash, never hang and never outlive its maximum life.
- */
 
 
 
 
 
 
-/** The environment variable that carries the sampler's settings (argv would show the URL in `ps`). */
-const SAMPLER_ENV = 'REDIS_MEMORY_GUARD_SAMPLER';
-/** Reconnect attempts back off up to this far apart while Redis is away. */
-const MAX_BACKOFF_MS = 5000;
-/** Reads and checks the config from the environment; throws on anything missing. */
-function configFromEnv(env) {
-    const raw = env[SAMPLER_ENV];
-    if (!raw)
-        throw new Error(`${SAMPLER_ENV} is not set`);
-    const c = JSON.parse(raw);
-    if (typeof c.url !== 'string' || typeof c.file !== 'string' || !(Number(c.intervalMs) > 0) || !(Number(c.maxLifeMs) > 0)) {
-        throw new Error(`${SAMPLER_ENV} lacks url, file, intervalMs or maxLifeMs`);
-    }
-    return { url: c.url, file: c.file, intervalMs: Number(c.intervalMs), maxLifeMs: Number(c.maxLifeMs) };
-}
-/**
- * Samples until SIGTERM or the end of its life. Every sample is written with one synchronous
- * append, so a kill at any moment leaves at most one torn line, which the reader skips.
- */
-async function runSampler(config) {
-    const started = Date.now();
-    const fd = openSync(config.file, 'a');
-    const exit = () => {
-        try {
-            closeSync(fd);
-        }
-        finally {
-            process.exit(0);
-        }
-    };
-    process.on('SIGTERM', exit);
-    process.on('SIGINT', exit);
-    process.on('SIGHUP', () => { }); // the runner's terminal going away is no reason to stop
-    // The hard bound: even a sampler stuck in a call exits on time.
-    setTimeout(exit, config.maxLifeMs);
-    const source = new InfoSource(config);
-    for (let tick = 1;; tick++) {
-        let sample;
-        try {
-            sample = await source.sample();
-        }
-        catch (err) {
-            sample = gapSample(new Date(), maskUrlText(describeError(err)));
-        }
-        writeSync(fd, JSON.stringify(sample) + '\n');
-        // Keep to the schedule from the start, skipping ticks that a slow call overran.
-        const now = Date.now();
-        let next = started + tick * config.intervalMs;
-        if (next <= now) {
-            tick = Math.floor((now - started) / config.intervalMs) + 1;
-            next = started + tick * config.intervalMs;
-        }
-        if (next - started >= config.maxLifeMs)
-            exit();
-        await sleep(next - now);
-    }
-}
-/** One connection, reopened with backoff when Redis goes away, and one INFO call per sample. */
-class InfoSource {
-    conn = null;
-    nextConnectAt = 0;
-    failures = 0;
-    lastError = '';
-    /** Redis 7.0+ takes several sections in one INFO call (12.8 µs vs 24.8 µs for a full INFO on 7.0). */
-    multiSection = true;
-    target;
-    commandTimeoutMs;
-    connectTimeoutMs;
-    intervalMs;
-    constructor(config) {
-        this.target = parseRedisUrl(config.url);
-        this.intervalMs = config.intervalMs;
-        this.commandTimeoutMs = Math.max(2000, config.intervalMs);
-        this.connectTimeoutMs = Math.min(MAX_BACKOFF_MS, Math.max(2000, config.intervalMs));
-    }
-    async sample() {
-        if (this.conn === null) {
-            if (Date.now() < this.nextConnectAt)
-                return gapSample(new Date(), this.lastError);
-            try {
-                // A short, bounded try (a remote TLS handshake needs more than a local connect); the
-                // sampler's own loop retries after that, leaving one gap sample per failed try.
-                this.conn = await connect(this.target, { timeoutMs: this.connectTimeoutMs, commandTimeoutMs: this.commandTimeoutMs });
-                this.failures = 0;
-                this.multiSection = true;
-            }
-            catch (err) {
-                return this.fail(err);
-            }
-        }
-        const conn = this.conn;
-        try {
-            const text = await this.info(conn);
-            return sampleFromInfo(parseInfo(text), new Date());
-        }
-        catch (err) {
-            void conn.close();
-            this.conn = null;
-            return this.fail(err);
-        }
-    }
-    fail(err) {
-        this.failures++;
-        this.lastError = maskUrlText(describeError(err));
-        this.nextConnectAt = Date.now() + Math.min(this.intervalMs * 2 ** (this.failures - 1), MAX_BACKOFF_MS);
-        return gapSample(new Date(), this.lastError);
-    }
-    async info(conn) {
-        if (this.multiSection) {
-            try {
-                return asText(await conn.command(['INFO', 'memory', 'stats', 'errorstats']));
-            }
-            catch (err) {
-                // Before 7.0, INFO takes one section: fall back to the default sections, which hold all three.
-                if (!/syntax|wrong number|unknown/i.test(describeError(err)))
-                    throw err;
-                this.multiSection = false;
-            }
-        }
-        return asText(await conn.command(['INFO']));
-    }
-}
-function asText(reply) {
-    if (typeof reply === 'string')
-        return reply;
-    if (Buffer.isBuffer(reply))
-        return reply.toString('utf8');
-    throw new Error('INFO returned no text');
-}
-
-;// CONCATENATED MODULE: ./src/sampler/control.ts
-/** Starting, stopping and reading the background sampler: the I/O edge around the worker. */
-
-
-
-
-
-
-
-
-/** The sampler's bundle, next to the bundle that is running (dist/main or dist/post). */
-function samplerScript() {
-    // Built from parts so that ncc does not take it for an asset to copy into the bundle.
-    return (0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.dirname)((0,external_node_url_.fileURLToPath)(import.meta.url)), '..', 'sampler', 'index.js');
-}
-/**
- * Starts the sampler detached from this process, so it outlives the main step. The URL goes
- * through the environment, which `ps` does not show; the action's inputs are left out of it.
- */
-async function startSampler(config, script = samplerScript()) {
-    const env = {};
-    for (const [k, v] of Object.entries(process.env))
-        if (!k.startsWith('INPUT_'))
-            env[k] = v;
-    env[SAMPLER_ENV] = JSON.stringify(config);
-    const child = (0,external_node_child_process_namespaceObject.spawn)(process.execPath, [script], { detached: true, stdio: 'ignore', env });
-    const pid = await new Promise((resolve, reject) => {
-        child.once('error', reject);
-        child.once('spawn', () => (child.pid === undefined ? reject(new Error('no process id')) : resolve(child.pid)));
-    });
-    child.unref();
-    return pid;
-}
-/** Stops the sampler: SIGTERM, up to `graceMs` for it to go, then SIGKILL. Never throws. */
-async function stopSampler(pid, graceMs = 3000) {
-    if (!isSampler(pid))
-        return 'not-running';
-    try {
-        process.kill(pid, 'SIGTERM');
-    }
-    catch {
-        return 'not-running';
-    }
-    const deadline = Date.now() + graceMs;
-    while (Date.now() < deadline) {
-        if (!alive(pid))
-            return 'stopped';
-        await connection_sleep(25);
-    }
-    try {
-        process.kill(pid, 'SIGKILL');
-    }
-    catch {
-        return 'stopped';
-    }
-    return 'killed';
-}
-/** True while the process runs (a zombie waiting for its parent to reap it has stopped). */
-function alive(pid) {
-    try {
-        process.kill(pid, 0);
-    }
-    catch {
-        return false;
-    }
-    const state = procStat(pid)?.state;
-    return state !== 'Z' && state !== 'X';
-}
-/**
- * True when `pid` is still our sampler: after hours the number may belong to another process,
- * which must not be killed. Where /proc does not exist, the pid is trusted.
- */
-function isSampler(pid) {
-    if (!alive(pid))
-        return false;
-    try {
-        return (0,external_node_fs_namespaceObject.readFileSync)(`/proc/${pid}/cmdline`, 'utf8').includes('sampler');
-    }
-    catch {
-        return process.platform !== 'linux';
-    }
-}
-/** The fields of /proc/<pid>/stat that the bench and the stop logic use; null off Linux. */
-function procStat(pid) {
-    try {
-        const text = (0,external_node_fs_namespaceObject.readFileSync)(`/proc/${pid}/stat`, 'utf8');
-        // The command name is in parentheses and may hold spaces: split after its closing one.
-        const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-        return { state: fields[0], utime: Number(fields[11]), stime: Number(fields[12]) };
-    }
-    catch {
-        return null;
-    }
-}
-/** Waits until the sampler has written its first line, or `timeoutMs` passed; true when it has. */
-async function waitForFirstSample(file, timeoutMs) {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-        try {
-            if ((0,external_node_fs_namespaceObject.statSync)(file).size > 0)
-                return true;
-        }
-        catch {
-            // not created yet
-        }
-        if (Date.now() >= deadline)
-            return false;
-        await connection_sleep(25);
-    }
-}
-/** The samples written so far; none when the file is missing. */
-async function readSamples(file) {
-    try {
-        return parseSampleLines(await (0,promises_namespaceObject.readFile)(file, 'utf8'));
-    }
-    catch {
-        return [];
-    }
-}
-
-;// CONCATENATED MODULE: ./src/action/sampling.ts
-/** The action's side of sampling: start the sampler in the main step, stop it and read it afterwards. */
-
-
-
-
-
-
-
-const FIRST_SAMPLE_WAIT_MS = 5000;
-/** Starts the background sampler and saves its pid in the state; null when sampling is off or could not start. */
-async function startStepSampler(settings, workDir) {
-    if (settings.sampleIntervalMs === 0)
-        return null;
-    const startedAt = new Date().toISOString();
-    try {
-        const pid = await startSampler({
-            url: settings.target.url,
-            file: (0,external_node_path_namespaceObject.join)(workDir, SAMPLES_FILE),
-            intervalMs: settings.sampleIntervalMs,
-            maxLifeMs: settings.sampleMaxDurationMs
-        });
-        saveState(constants_State.SamplerPid, String(pid));
-        saveState(constants_State.SamplerStartedAt, startedAt);
-        info(`Sampling Redis every ${formatDuration(settings.sampleIntervalMs)} in the background (process ${pid}; ` +
-            `it stops by itself after ${formatDuration(settings.sampleMaxDurationMs)}).`);
-        // Let the sampler see the step's first moments: wait (briefly) for its first sample, which
-        // comes once Node has started and connected (about 0.3 s).
-        if (!(await waitForFirstSample((0,external_node_path_namespaceObject.join)(workDir, SAMPLES_FILE), FIRST_SAMPLE_WAIT_MS))) {
-            info(`The sampler took no sample within ${formatDuration(FIRST_SAMPLE_WAIT_MS)}; going on without waiting for it.`);
-        }
-        return { pid, startedAt };
-    }
-    catch (err) {
-        warning(`Could not start the background sampler (${errors_describeError(err)}): the step's peak will come from INFO instead.`);
-        return null;
-    }
-}
-/** Stops the sampler named in the state, if any; null when there was none. Never throws. */
-async function sampling_stopStepSampler(pidText) {
-    const pid = Number(pidText);
-    if (!Number.isInteger(pid) || pid <= 0)
-        return null;
-    const result = await stopSampler(pid);
-    if (result === 'killed')
-        warning(`The background sampler (process ${pid}) did not stop on SIGTERM and was killed.`);
-    return result;
-}
-/**
- * Reads the samples the (stopped) sampler wrote and sums them up. `stopped` is how stopping it
- * went: a sampler that was no longer running ended early, so its peak covers only part of the step.
- */
-async function sampling_collectSamples(workDir, startedAt, settings, before, stopped, errors) {
-    if (!workDir || !startedAt || settings.sampleIntervalMs === 0)
-        return { observations: {} };
-    const samples = await readSamples((0,external_node_path_namespaceObject.join)(workDir, SAMPLES_FILE));
-    if (stopped === 'not-running') {
-        const last = samples[samples.length - 1]?.at;
-        const until = last ? ` ${formatDuration(Date.parse(last) - Date.parse(startedAt))} into the step` : ' before its first sample';
-        errors.push(`The background sampler stopped${until}, before the end of the step (sample-max-duration is ${formatDuration(settings.sampleMaxDurationMs)}): the sampled peak covers only that part.`);
-    }
-    const summary = summarizeSamples(samples, {
-        oomErrors: before?.errorstats ? (before.errorstats.OOM ?? 0) : null,
-        evictedKeys: before?.evictedKeys ?? null
-    });
-    const kept = thinSamples(samples, MAX_REPORT_SAMPLES);
-    const sampling = {
-        intervalMs: settings.sampleIntervalMs,
-        startedAt,
-        summary,
-        samples: kept,
-        ...(kept.length < samples.length ? { thinnedFrom: samples.length } : {})
-    };
-    info(`${samples.length} samples` +
-        (summary.peak ? `, peak ${formatBytes(summary.peak.bytes)} at ${summary.peak.at}` : ', none reached Redis') +
-        (summary.gaps.length > 0 ? `, ${summary.gaps.length} gap(s) where Redis did not answer` : '') +
-        '.');
-    return { observations: summary.peak ? { sampledPeak: summary.peak } : {}, sampling };
-}
-
-;// CONCATENATED MODULE: ./src/action/secrets.ts
-
-/** Registers the password with the runner so it is masked in every log line. */
-function secrets_maskSecrets(target) {
-    if (target.password) {
-        core_setSecret(target.password);
-        // The URL may carry it percent-encoded; mask that spelling too.
-        const encoded = encodeURIComponent(target.password);
-        if (encoded !== target.password)
-            core_setSecret(encoded);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/options.ts
-/**
- * The threshold and connection options, shared by the action's inputs and the CLI's flags: the
- * same names, read and checked by the same code, so `max-used-memory: 100mb` in a workflow and
- * `--max-used-memory 100mb` on a laptop cannot drift apart.
- */
-
-
-
-
-/** The options that set thresholds, in the order help texts list them. */
-const THRESHOLD_OPTIONS = [
-    constants_Input.MaxUsedMemory,
-    constants_Input.MaxPeakMemory,
-    constants_Input.MaxMemoryPercent,
-    constants_Input.MaxFragmentationRatio,
-    constants_Input.MaxLeakedKeys,
-    constants_Input.FailOn
-];
-const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
-/** Reads and checks the thresholds; a bad value throws a UserError naming the option and showing a valid example. */
-function readThresholds(get, label = (n) => n) {
-    const percentText = get(constants_Input.MaxMemoryPercent);
-    const ratioText = get(constants_Input.MaxFragmentationRatio);
-    return {
-        maxUsedMemory: parseSize(get(constants_Input.MaxUsedMemory), label(constants_Input.MaxUsedMemory)),
-        maxPeakMemory: parseSize(get(constants_Input.MaxPeakMemory), label(constants_Input.MaxPeakMemory)),
-        maxMemoryPercent: percentText.trim() === ''
-            ? DEFAULT_THRESHOLDS.maxMemoryPercent
-            : parseNumber(percentText, label(constants_Input.MaxMemoryPercent), { example: '90', min: 1, max: 100 }),
-        maxFragmentationRatio: ratioText.trim() === ''
-            ? DEFAULT_THRESHOLDS.maxFragmentationRatio
-            : parseNumber(ratioText, label(constants_Input.MaxFragmentationRatio), { example: '1.5', min: 1 }),
-        maxLeakedKeys: parseNumber(get(constants_Input.MaxLeakedKeys), label(constants_Input.MaxLeakedKeys), { example: '0', min: 0, integer: true }),
-        failOn: parseFailOn(get(constants_Input.FailOn), label(constants_Input.FailOn))
-    };
-}
-/** Reads `connect-timeout` in milliseconds, with the caller's default when not given. */
-function readConnectTimeout(get, defaultMs = DEFAULT_CONNECT_TIMEOUT_MS, label = (n) => n) {
-    return parseDuration(get(constants_Input.ConnectTimeout), label(constants_Input.ConnectTimeout)) ?? defaultMs;
-}
-/** Faster than this, sampling would cost Redis more than it tells. */
-const MIN_SAMPLE_INTERVAL_MS = 50;
-const DEFAULT_SAMPLE_INTERVAL_MS = 500;
-/** Reads `sample-interval` in milliseconds: at least 50 ms, or 0 to turn sampling off. */
-function readSampleInterval(get, defaultMs = DEFAULT_SAMPLE_INTERVAL_MS, label = (n) => n) {
-    const name = label(constants_Input.SampleInterval);
-    const ms = parseDuration(get(constants_Input.SampleInterval), name) ?? defaultMs;
-    if (ms !== 0 && ms < MIN_SAMPLE_INTERVAL_MS) {
-        throw new UserError(`${name}: ${ms} ms is too often. Use at least 50ms, e.g. 500ms, or 0 to turn sampling off.`);
-    }
-    return ms;
-}
-
-;// CONCATENATED MODULE: ./src/keys/settings.ts
-/** The key analysis's inputs, checked and typed. */
-
-
-const KeyInput = {
-    ExpectedDb: 'expected-db',
-    KeyScanBudget: 'key-scan-budget',
-    IgnoreKeys: 'ignore-keys',
-    KeyDelimiter: 'key-delimiter',
-    PrefixDepth: 'prefix-depth'
-};
-const DEFAULT_KEY_SCAN_BUDGET_MS = 10_000;
-function readKeySettings(getInput) {
-    const budgetMs = parseDuration(getInput(KeyInput.KeyScanBudget), KeyInput.KeyScanBudget) ?? DEFAULT_KEY_SCAN_BUDGET_MS;
-    // The runner trims inputs, so an empty value means the default.
-    const delimiterText = getInput(KeyInput.KeyDelimiter) || ':';
-    const depth = parseNumber(getInput(KeyInput.PrefixDepth), KeyInput.PrefixDepth, { example: '2', min: 1, max: 10, integer: true }) ?? 2;
-    const expectedDb = parseNumber(getInput(KeyInput.ExpectedDb), KeyInput.ExpectedDb, { example: '0', min: 0, max: 100_000, integer: true }) ?? null;
-    const { patterns, matcher } = parseIgnoreKeys(getInput(KeyInput.IgnoreKeys), KeyInput.IgnoreKeys);
-    return {
-        enabled: budgetMs > 0,
-        budgetMs,
-        rule: { delimiter: toByteString(delimiterText), depth },
-        delimiterText,
-        ignorePatterns: patterns,
-        ignore: matcher,
-        expectedDb
-    };
-}
-
-;// CONCATENATED MODULE: ./src/action/settings.ts
-
-
-
-
-
-
-
-
-
-
-/** Reads and checks the inputs; a bad one throws a UserError that names it and shows a valid example. */
-function settings_readSettings(getInput, env = process.env) {
-    const target = target_parseRedisUrl(getInput(constants_Input.RedisUrl) || 'redis://localhost:6379', constants_Input.RedisUrl);
-    const connectTimeoutMs = readConnectTimeout(getInput);
-    const thresholds = readThresholds(getInput);
-    const reportPath = getInput(constants_Input.ReportPath).trim() || (0,external_node_path_namespaceObject.join)(env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), DEFAULT_REPORT_NAME);
-    const comment = readCommentSettings({ comment: getInput(constants_Input.Comment), commentKey: getInput(constants_Input.CommentKey), matrix: getInput(constants_Input.Matrix), githubToken: getInput(constants_Input.GithubToken) }, env);
-    const sampleIntervalMs = readSampleInterval(getInput);
-    const sampleMaxDurationMs = parseDuration(getInput(constants_Input.SampleMaxDuration), constants_Input.SampleMaxDuration) ?? 6 * 3_600_000;
-    if (sampleMaxDurationMs <= 0) {
-        throw new UserError(`${constants_Input.SampleMaxDuration}: must be longer than 0, e.g. 6h or 90m.`);
-    }
-    const run = getInput(constants_Input.Run).trim();
-    return { target, connectTimeoutMs, thresholds, reportPath, comment, sampleIntervalMs, sampleMaxDurationMs, run, keys: readKeySettings(getInput) };
-}
-
-;// CONCATENATED MODULE: ./src/action/post.ts
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-/** When the main step already could not connect, the post step tries only briefly. */
-const POST_RETRY_AFTER_MAIN_ERROR_MS = 3000;
-/**
- * The post step: take the "after" snapshot, judge, write the report, summary and outputs, and fail
- * the job on a failing breach. It never throws: every problem becomes one line in the log.
- */
-async function run() {
-    try {
-        await report();
-    }
-    finally {
-        // After the "after" snapshot: remove what the main step started, also when the job failed.
-        await cleanUp();
-    }
-}
-async function report() {
-    // Stop the sampler first, whatever else fails: it must not outlive the job.
-    const stopped = await stopStepSampler(core.getState(State.SamplerPid));
-    if (core.getState(State.ReportDone)) {
-        core.info('The main step ran the command and wrote the report; nothing left to do.');
-        return;
-    }
-    let settings;
-    try {
-        settings = readSettings((name) => core.getInput(name));
-    }
-    catch (err) {
-        // The main step has already failed with this message; say it once more, where the summary is.
-        await writeSummary(`## Redis Memory Guard\n\n❌ No report: ${describeError(err)}\n`);
-        core.setFailed(describeError(err));
-        return;
-    }
-    maskSecrets(settings.target);
-    const mainError = core.getState(State.MainError);
-    const errors = mainError ? [`The main step failed: ${mainError}`] : [];
-    const workDir = core.getState(State.WorkDir);
-    const before = await post_readBefore(workDir, errors, mainError !== '');
-    const sampled = await collectSamples(workDir, core.getState(State.SamplerStartedAt), settings, before, stopped, errors);
-    const keys = keyStep(settings, workDir, before, errors);
-    let after = null;
-    const target = postTarget(settings.target);
-    if (target) {
-        settings.target = target;
-        // No "before" snapshot (main failed or was cancelled): Redis was not reachable then either.
-        const timeoutMs = mainError || !before ? Math.min(settings.connectTimeoutMs, POST_RETRY_AFTER_MAIN_ERROR_MS) : settings.connectTimeoutMs;
-        after = await afterSnapshot(settings, timeoutMs, errors, keys.run);
-    }
-    else {
-        errors.push('No snapshot after the step: the main step started no Redis');
-    }
-    await judgeAndPublish(settings, { before, after, errors, sampled, keys: keys.result() });
-}
-/** Judges the step and publishes the report: the end of both the post step and the `run` input. */
-async function judgeAndPublish(settings, step) {
-    const report = buildReport({
-        target: settings.target,
-        before: step.before,
-        after: step.after,
-        thresholds: settings.thresholds,
-        errors: step.errors,
-        observations: {
-            ...step.sampled.observations,
-            ...step.keys?.observations,
-            ...(step.command ? { outputOomLines: step.command.oomLines } : {})
-        },
-        sampling: step.sampled.sampling,
-        keys: step.keys?.keys,
-        command: step.command
-    });
-    await publish(report, settings);
-}
-/** The key analysis after the step, on the connection of the "after" snapshot; a failure becomes a line in `errors`. */
-function keyStep(settings, workDir, before, errors) {
-    let result = null;
-    return {
-        run: async (conn, after) => {
-            if (!settings.keys.enabled)
-                return;
-            try {
-                result = await group('Key inventory after the step', () => analyseKeysAfter(conn, settings.keys, workDir, { before, after }, info));
-            }
-            catch (err) {
-                errors.push(`The key analysis failed: ${errors_describeError(err)}`);
-            }
-        },
-        result: () => result
-    };
-}
-/** The "after" snapshot, with MEMORY DOCTOR; null (and a line in `errors`) when Redis cannot be reached. */
-async function afterSnapshot(settings, timeoutMs, errors, 
-/** More work on the same connection after the snapshot (the key analysis). */
-also) {
-    try {
-        const conn = await connection_connect(settings.target, { timeoutMs });
-        try {
-            const after = await takeSnapshot(conn, { withDoctor: true });
-            await also?.(conn, after);
-            return after;
-        }
-        finally {
-            await conn.close();
-        }
-    }
-    catch (err) {
-        errors.push(`No snapshot after the step: ${errors_describeError(err)}`);
-        return null;
-    }
-}
-async function post_readBefore(workDir, errors, mainFailed) {
-    if (!workDir) {
-        if (!mainFailed)
-            errors.push('No "before" snapshot: the main step of this action did not run.');
-        return null;
-    }
-    try {
-        return JSON.parse(await readFile(join(workDir, BEFORE_FILE), 'utf8'));
-    }
-    catch {
-        if (!mainFailed)
-            errors.push('No "before" snapshot: the main step did not save one.');
-        return null;
-    }
-}
 /** Writes the JSON report, the job summary, the outputs and the annotations, then fails the job if needed. */
 async function publish(report, settings) {
-    try {
-        await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(settings.reportPath), { recursive: true });
-        await (0,promises_namespaceObject.writeFile)(settings.reportPath, JSON.stringify(report, null, 2));
-    }
-    catch (err) {
-        warning(`Could not write the JSON report to ${settings.reportPath}: ${errors_describeError(err)}`);
-    }
+    const problem = await writeReportFile(settings.reportPath, report);
+    if (problem)
+        warning(problem);
     const runUrl = runPageUrl();
     await writeSummary(renderSummary(report, { runUrl, extensions: REPORT_EXTENSIONS }));
     const commentBody = renderComment(report, {
@@ -66569,6 +66710,7 @@ async function publish(report, settings) {
             : `Redis memory check could not run: ${report.errors[report.errors.length - 1] ?? 'no snapshot after the step'}`);
     }
 }
+/** The job summary; without a summary file (a local run) it goes to the log. */
 async function writeSummary(markdown) {
     if (!process.env.GITHUB_STEP_SUMMARY) {
         info(markdown);
@@ -66578,42 +66720,49 @@ async function writeSummary(markdown) {
         await summary.addRaw(markdown).write();
     }
     catch (err) {
-        warning(`Could not write the job summary: ${errors_describeError(err)}`);
+        warning(`Could not write the job summary: ${(0,src_errors/* describeError */.Uc)(err)}`);
     }
 }
 
-;// CONCATENATED MODULE: ./src/action/run-step.ts
-/** The `run` input: snapshot, sample, run the command, snapshot, report, all inside the main step. */
+;// CONCATENATED MODULE: ./src/action/secrets.ts
 
+/** Registers every password the inputs hold with the runner, so it is masked in every log line. */
+function maskSecrets(settings) {
+    for (const password of [settings.target.password, settings.provisioning.password]) {
+        if (!password)
+            continue;
+        core_setSecret(password);
+        // A URL may carry it percent-encoded; mask that spelling too.
+        const encoded = encodeURIComponent(password);
+        if (encoded !== password)
+            core_setSecret(encoded);
+    }
+}
 
-
-
-
+;// CONCATENATED MODULE: ./src/action/state.ts
 /**
- * Runs the command between the "before" snapshot (already taken) and the "after" one, with the
- * sampler watching, then writes the report. The step fails with the command's exit code when it
- * failed; the report is written either way.
+ * The one typed channel from the main step to the post step. Values are saved as JSON with
+ * core.saveState and read back with core.getState; a value that does not parse reads as absent.
  */
-async function runAndReport(settings, workDir, before) {
-    const sampler = await startStepSampler(settings, workDir);
-    info(`Running the command with bash -e; the report follows when it ends.`);
-    const command = await runCommand(settings.run, settings.target.password ? [settings.target.password] : []);
-    const stopped = sampler ? await sampling_stopStepSampler(String(sampler.pid)) : null;
-    const code = exitCodeOf(command);
-    const errors = [];
-    const sampled = await sampling_collectSamples(workDir, sampler?.startedAt ?? '', settings, before, stopped, errors);
-    const keys = keyStep(settings, workDir, before, errors);
-    const after = await afterSnapshot(settings, settings.connectTimeoutMs, errors, keys.run);
-    await judgeAndPublish(settings, { before, after, errors, sampled, keys: keys.result(), command });
-    setOutput(Output.ExitCode, code);
-    saveState(constants_State.ReportDone, 'true');
-    if (code !== 0) {
-        setFailed(`The command failed with exit code ${code}. The Redis memory report was written all the same.`);
-        process.exitCode = code;
+
+
+function state_saveState(key, value) {
+    saveState(key, JSON.stringify(value));
+}
+function readState(key) {
+    const text = core.getState(key);
+    if (!text)
+        return null;
+    try {
+        return JSON.parse(text);
+    }
+    catch {
+        return null;
     }
 }
 
 ;// CONCATENATED MODULE: ./src/action/main.ts
+/** The main step: read the inputs, start or limit Redis, and begin the step (or run the whole step around `run`). */
 
 
 
@@ -66628,57 +66777,74 @@ async function runAndReport(settings, workDir, before) {
 
 
 
-
-
-
-/** The main step: connect to Redis and take the "before" snapshot. */
-async function main_run() {
+async function run() {
     const startedAt = Date.now();
-    saveState(constants_State.MainRan, 'true');
     try {
-        const settings = settings_readSettings((name) => getInput(name));
-        const provisioning = readProvisionSettings((name) => getInput(name));
-        secrets_maskSecrets(settings.target);
-        const workDir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), 'redis-memory-guard-'));
-        saveState(constants_State.WorkDir, workDir);
-        settings.target = await provision(provisioning, settings.target, settings.connectTimeoutMs, startedAt);
-        const conn = await group(`Connecting to Redis at ${hostPort(settings.target)}`, () => connection_connect(settings.target, {
-            timeoutMs: settings.connectTimeoutMs,
-            onRetry: (attempt, reason) => info(`Attempt ${attempt}: ${reason}; retrying`)
-        }));
-        let before;
-        try {
-            await limitAttached(conn, provisioning);
-            // The key inventory comes first, so its own commands and script cache are not counted as the step's.
-            if (settings.keys.enabled) {
-                try {
-                    const inv = await group('Key inventory before the step', () => recordKeysBefore(conn, settings.keys, workDir, info));
-                    info(describeInventory(inv));
-                }
-                catch (err) {
-                    warning(`The key inventory before the step failed (${errors_describeError(err)}): leaked keys will be counted per DB, without names.`);
-                }
-            }
-            before = await takeSnapshot(conn);
-            await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(workDir, constants_BEFORE_FILE), JSON.stringify(before));
-            const used = before.memory.usedMemory;
-            info(`Before: ${before.server.kind} ${before.server.version ?? ''}, used memory ${used === null ? 'not reported' : formatBytes(used)}, ` +
-                `${totalKeys(before)} keys.${settings.run ? '' : ' The report follows at the end of the job.'}`);
+        const settings = readInputs((name) => getInput(name));
+        maskSecrets(settings);
+        const unused = unusedInputs(settings.provisioning, (name) => getInput(name));
+        if (unused.length > 0)
+            actionHost.warn(`Ignored in mode ${settings.provisioning.mode}: ${unused.join(', ')}.`);
+        // Paths are checked before anything starts: a report that cannot be written must not cost a test run.
+        await checkReportPath(settings.reportPath, Input.ReportPath);
+        const workDir = await makeWorkDir(process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), process.env.RUNNER_TEMP ? 'RUNNER_TEMP' : 'the temp folder (TMPDIR)');
+        state_saveState(State.WorkDir, workDir);
+        // Saved as soon as a container or server exists, so a job cancelled while it starts still removes it.
+        const provided = await provision(settings.provisioning, settings.target, settings.connectTimeoutMs, actionHost, (p) => state_saveState(State.Provisioned, p), startedAt);
+        setProvisionOutputs(provided);
+        const config = stepConfig(settings, provided.target, workDir);
+        const prepare = { prepare: limitOnce(settings) };
+        if (settings.run) {
+            await runInput(settings, config, provided.started !== null, prepare);
+            return;
         }
-        finally {
-            await conn.close();
-        }
-        if (settings.run)
-            await runAndReport(settings, workDir, before);
-        else
-            await startStepSampler(settings, workDir);
+        const { begun } = await beginStep(config, actionHost, { ...prepare, samplerOutlivesProcess: true });
+        state_saveState(State.Step, begun);
+        info('The report follows at the end of the job, in the post step.');
     }
     catch (err) {
-        const message = errors_describeError(err);
-        saveState(constants_State.MainError, message);
+        const message = (0,src_errors/* describeError */.Uc)(err);
+        try {
+            state_saveState(State.MainError, message);
+        }
+        catch {
+            // The state file itself may be what failed; the step still fails with the message.
+        }
         setFailed(message);
-        if (!(err instanceof UserError) && err instanceof Error && err.stack)
+        if (!(err instanceof src_errors/* UserError */.yo) && err instanceof Error && err.stack)
             core_debug(err.stack);
+    }
+}
+/** Attach mode's CONFIG SET of maxmemory and policy, remembered for the post step to set back. */
+function limitOnce(settings) {
+    return async (conn) => {
+        const limits = await limitAttached(conn, settings.provisioning, actionHost);
+        if (limits)
+            state_saveState(State.Provisioned, limits);
+    };
+}
+function setProvisionOutputs({ target, started }) {
+    setOutput(ProvisionOutput.RedisUrl, target.url);
+    setOutput(ProvisionOutput.RedisHost, target.host);
+    setOutput(ProvisionOutput.RedisPort, target.port);
+    setOutput(ProvisionOutput.ContainerId, started?.kind === 'container' ? started.id : '');
+}
+/**
+ * The `run` input: the whole step inside the main step, the report written when the command ends.
+ * The step fails with the command's exit code when it failed; the report is written either way.
+ */
+async function runInput(settings, config, startedForRun, begin) {
+    const { begun, record, command } = await runStep(config, actionHost, { command: { shell: settings.run }, env: process.env, startedForRun }, begin);
+    state_saveState(State.Step, begun);
+    if (command.startError)
+        error(command.startError);
+    await publish(judgeStep(record, settings.thresholds), settings);
+    const code = exitCodeOf(command);
+    setOutput(Output.ExitCode, code);
+    state_saveState(State.ReportDone, true);
+    if (code !== 0) {
+        setFailed(`The command failed with exit code ${code}. The Redis memory report was written all the same.`);
+        process.exitCode = code;
     }
 }
 
@@ -66689,13 +66855,72 @@ async function main_run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(97956);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(83916);
+/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(87197);
 
-// Exit explicitly (with the exit code run() set) so that no open handle can keep the step waiting.
-await (0,_action_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)().finally(() => process.exit());
+
+await (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .endProcess */ .JZ)((0,_action_main_js__WEBPACK_IMPORTED_MODULE_1__/* .run */ .e)());
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
+
+/***/ }),
+
+/***/ 83916:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   JZ: () => (/* binding */ endProcess),
+/* harmony export */   Rc: () => (/* binding */ ConnectionError),
+/* harmony export */   Uc: () => (/* binding */ describeError),
+/* harmony export */   yo: () => (/* binding */ UserError)
+/* harmony export */ });
+/**
+ * An error the user can fix (bad input, unreachable Redis, wrong password).
+ * Its message is shown as one line, without a stack trace.
+ */
+class UserError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'UserError';
+    }
+}
+/** One line for the log: a UserError's message, or the message of anything else thrown. */
+function describeError(err) {
+    if (err instanceof Error)
+        return err.message.split('\n')[0];
+    return String(err);
+}
+/**
+ * Redis could not be used: unreachable, or it refused the guard's credentials. A UserError (one
+ * line, no stack) that the CLI tells apart by its exit code.
+ */
+class ConnectionError extends UserError {
+    constructor(message) {
+        super(message);
+        this.name = 'ConnectionError';
+    }
+}
+/**
+ * Ends an entry file's process once its work settles. A number it resolves to is the exit code; an
+ * error that escaped it is one line on stderr and `failCode`, never a silent 0. The process exits
+ * explicitly, after the output drained, so no open handle can keep a step waiting.
+ */
+async function endProcess(work, failCode = 1) {
+    try {
+        const code = await work;
+        if (typeof code === 'number')
+            process.exitCode = code;
+    }
+    catch (err) {
+        process.stderr.write(`Redis Memory Guard: ${describeError(err)}\n`);
+        process.exitCode = failCode;
+    }
+    process.stdout.on('error', () => { });
+    await new Promise((resolve) => process.stdout.write('', () => process.stderr.write('', () => resolve())));
+    process.exit();
+}
+
 
 /***/ }),
 

@@ -23993,22 +23993,77 @@ module.exports.generateMulti = function generateMulti(keys) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _sampler_worker_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4147);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
+/* harmony import */ var _sampler_worker_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(542);
 
-// The detached sampler the main step starts; it has no runner to report to, so it never throws.
-try {
-    await (0,_sampler_worker_js__WEBPACK_IMPORTED_MODULE_0__/* .runSampler */ .MY)((0,_sampler_worker_js__WEBPACK_IMPORTED_MODULE_0__/* .configFromEnv */ .Yu)(process.env));
-}
-catch {
-    process.exit(2);
-}
+
+// The detached sampler the step starts; it has no runner to report to: exit code 2 says it failed.
+await (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .endProcess */ .JZ)(Promise.resolve().then(() => (0,_sampler_worker_js__WEBPACK_IMPORTED_MODULE_1__/* .runSampler */ .MY)((0,_sampler_worker_js__WEBPACK_IMPORTED_MODULE_1__/* .configFromEnv */ .Yu)(process.env))), 2);
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 4147:
+/***/ 3916:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   JZ: () => (/* binding */ endProcess),
+/* harmony export */   Rc: () => (/* binding */ ConnectionError),
+/* harmony export */   Uc: () => (/* binding */ describeError),
+/* harmony export */   yo: () => (/* binding */ UserError)
+/* harmony export */ });
+/**
+ * An error the user can fix (bad input, unreachable Redis, wrong password).
+ * Its message is shown as one line, without a stack trace.
+ */
+class UserError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'UserError';
+    }
+}
+/** One line for the log: a UserError's message, or the message of anything else thrown. */
+function describeError(err) {
+    if (err instanceof Error)
+        return err.message.split('\n')[0];
+    return String(err);
+}
+/**
+ * Redis could not be used: unreachable, or it refused the guard's credentials. A UserError (one
+ * line, no stack) that the CLI tells apart by its exit code.
+ */
+class ConnectionError extends UserError {
+    constructor(message) {
+        super(message);
+        this.name = 'ConnectionError';
+    }
+}
+/**
+ * Ends an entry file's process once its work settles. A number it resolves to is the exit code; an
+ * error that escaped it is one line on stderr and `failCode`, never a silent 0. The process exits
+ * explicitly, after the output drained, so no open handle can keep a step waiting.
+ */
+async function endProcess(work, failCode = 1) {
+    try {
+        const code = await work;
+        if (typeof code === 'number')
+            process.exitCode = code;
+    }
+    catch (err) {
+        process.stderr.write(`Redis Memory Guard: ${describeError(err)}\n`);
+        process.exitCode = failCode;
+    }
+    process.stdout.on('error', () => { });
+    await new Promise((resolve) => process.stdout.write('', () => process.stderr.write('', () => resolve())));
+    process.exit();
+}
+
+
+/***/ }),
+
+/***/ 542:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -24022,24 +24077,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: ./src/errors.ts
-/**
- * An error the user can fix (bad input, unreachable Redis, wrong password).
- * Its message is shown as one line, without a stack trace.
- */
-class errors_UserError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'UserError';
-    }
-}
-/** One line for the log: a UserError's message, or the message of anything else thrown. */
-function describeError(err) {
-    if (err instanceof Error)
-        return err.message.split('\n')[0];
-    return String(err);
-}
-
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __nccwpck_require__(3916);
 ;// CONCATENATED MODULE: ./src/info.ts
 /** Parsing of the text that INFO returns. Pure functions: text in, plain data out. */
 /** Splits INFO text into `{ section: { field: value } }`; section names are lower-case. */
@@ -24255,18 +24294,18 @@ function parseRedisUrl(url, inputName = 'redis-url') {
         parsed = new URL(value);
     }
     catch {
-        throw new errors_UserError(`${inputName}: "${maskUrlText(value)}" is not a URL. Use e.g. ${EXAMPLE}.`);
+        throw new errors/* UserError */.yo(`${inputName}: "${maskUrlText(value)}" is not a URL. Use e.g. ${EXAMPLE}.`);
     }
     if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-        throw new errors_UserError(`${inputName}: the scheme must be redis:// or rediss://, not ${parsed.protocol}//. Use e.g. ${EXAMPLE}.`);
+        throw new errors/* UserError */.yo(`${inputName}: the scheme must be redis:// or rediss://, not ${parsed.protocol}//. Use e.g. ${EXAMPLE}.`);
     }
     if (parsed.hostname === '') {
-        throw new errors_UserError(`${inputName}: "${maskUrlText(value)}" names no host. Use e.g. ${EXAMPLE}.`);
+        throw new errors/* UserError */.yo(`${inputName}: "${maskUrlText(value)}" names no host. Use e.g. ${EXAMPLE}.`);
     }
     const port = parsed.port === '' ? 6379 : Number(parsed.port);
     const dbText = parsed.pathname.replace(/^\//, '');
     if (dbText !== '' && !/^\d+$/.test(dbText)) {
-        throw new errors_UserError(`${inputName}: the database "/${dbText}" must be a number, e.g. redis://localhost:6379/2.`);
+        throw new errors/* UserError */.yo(`${inputName}: the database "/${dbText}" must be a number, e.g. redis://localhost:6379/2.`);
     }
     const password = parsed.password === '' ? null : decodeURIComponent(parsed.password);
     const username = parsed.username === '' ? null : decodeURIComponent(parsed.username);
@@ -24334,6 +24373,7 @@ class RedisConnection {
  * waiting cannot fix a wrong password.
  */
 async function connect(target, opts) {
+    const name = opts.optionName ?? ((n) => n);
     const deadline = Date.now() + opts.timeoutMs;
     let delay = 100;
     let attempt = 0;
@@ -24358,10 +24398,10 @@ async function connect(target, opts) {
         }
         catch (err) {
             destroyQuietly(client);
-            const message = maskUrlText(describeError(err));
-            const fatal = authProblem(message, target);
+            const message = maskUrlText((0,errors/* describeError */.Uc)(err));
+            const fatal = authProblem(message, target, name('redis-url'));
             if (fatal)
-                throw new errors_UserError(fatal);
+                throw new errors/* ConnectionError */.Rc(fatal);
             lastError = message;
         }
         if (Date.now() + delay > deadline)
@@ -24370,8 +24410,8 @@ async function connect(target, opts) {
         await sleep(delay);
         delay = Math.min(delay * 2, 2000);
     }
-    throw new errors_UserError(`Could not reach Redis at ${hostPort(target)} within ${formatDuration(opts.timeoutMs)} (${lastError}). ` +
-        `Check that Redis is running and its port is published, or raise connect-timeout.`);
+    throw new errors/* ConnectionError */.Rc(`Could not reach Redis at ${hostPort(target)} within ${formatDuration(opts.timeoutMs)} (${lastError}). ` +
+        `Check that Redis is running and its port is published, or raise ${name('connect-timeout')}.`);
 }
 /** Drops the socket; node-redis throws when the client was never open, which is fine here. */
 function destroyQuietly(client) {
@@ -24383,17 +24423,17 @@ function destroyQuietly(client) {
     }
 }
 /** The message for an error that retrying cannot fix, or null for one worth retrying. */
-function authProblem(message, target) {
+function authProblem(message, target, urlOption) {
     const where = `Redis at ${hostPort(target)}`;
     const user = target.username ?? 'default';
     if (/WRONGPASS|invalid password|invalid username-password/i.test(message)) {
-        return `${where} rejected the password for user "${user}" (wrong password or user). Check the password in redis-url.`;
+        return `${where} rejected the password for user "${user}" (wrong password or user). Check the password in ${urlOption}.`;
     }
     if (/NOAUTH|Authentication required/i.test(message)) {
-        return `${where} requires a password and none was given. Put it into redis-url: redis://:PASSWORD@${hostPort(target)}.`;
+        return `${where} requires a password and none was given. Put it into ${urlOption}: redis://:PASSWORD@${hostPort(target)}.`;
     }
     if (/called without any password configured|AUTH.*no password is set/i.test(message)) {
-        return `${where} has no password set, but redis-url gives one. Remove the password from redis-url.`;
+        return `${where} has no password set, but ${urlOption} gives one. Remove the password from ${urlOption}.`;
     }
     if (/DENIED Redis is running in protected mode/i.test(message)) {
         return `${where} refuses outside clients: it runs in protected mode with no password. Start it with --protected-mode no or set a password.`;
@@ -24609,7 +24649,7 @@ async function runSampler(config) {
             sample = await source.sample();
         }
         catch (err) {
-            sample = gapSample(new Date(), maskUrlText(describeError(err)));
+            sample = gapSample(new Date(), maskUrlText((0,errors/* describeError */.Uc)(err)));
         }
         (0,external_node_fs_namespaceObject.writeSync)(fd, JSON.stringify(sample) + '\n');
         // Keep to the schedule from the start, skipping ticks that a slow call overran.
@@ -24670,7 +24710,7 @@ class InfoSource {
     }
     fail(err) {
         this.failures++;
-        this.lastError = maskUrlText(describeError(err));
+        this.lastError = maskUrlText((0,errors/* describeError */.Uc)(err));
         this.nextConnectAt = Date.now() + Math.min(this.intervalMs * 2 ** (this.failures - 1), MAX_BACKOFF_MS);
         return gapSample(new Date(), this.lastError);
     }
@@ -24681,7 +24721,7 @@ class InfoSource {
             }
             catch (err) {
                 // Before 7.0, INFO takes one section: fall back to the default sections, which hold all three.
-                if (!/syntax|wrong number|unknown/i.test(describeError(err)))
+                if (!/syntax|wrong number|unknown/i.test((0,errors/* describeError */.Uc)(err)))
                     throw err;
                 this.multiSection = false;
             }

@@ -1,39 +1,4 @@
-/** Names of the action's inputs, outputs and saved state: the public interface, spelled once. */
-export enum Input {
-  RedisUrl = 'redis-url',
-  ConnectTimeout = 'connect-timeout',
-  MaxUsedMemory = 'max-used-memory',
-  MaxPeakMemory = 'max-peak-memory',
-  MaxMemoryPercent = 'max-memory-percent',
-  MaxFragmentationRatio = 'max-fragmentation-ratio',
-  MaxLeakedKeys = 'max-leaked-keys',
-  FailOn = 'fail-on',
-  ReportPath = 'report-path',
-  Comment = 'comment',
-  CommentKey = 'comment-key',
-  Matrix = 'matrix',
-  GithubToken = 'github-token',
-  SampleInterval = 'sample-interval',
-  SampleMaxDuration = 'sample-max-duration',
-  Run = 'run'
-}
-
-/** Inputs for starting Redis for the job (or limiting the attached one); see src/provision/. */
-export enum ProvisionInput {
-  Mode = 'mode',
-  ContainerRuntime = 'container-runtime',
-  Image = 'image',
-  ContainerName = 'container-name',
-  Port = 'port',
-  Maxmemory = 'maxmemory',
-  MaxmemoryPolicy = 'maxmemory-policy',
-  Password = 'password',
-  RedisArgs = 'redis-args',
-  ContainerOptions = 'container-options',
-  RedisServerPath = 'redis-server-path',
-  KeepContainer = 'keep-container'
-}
-
+/** Names of the action's outputs and saved state: the Actions runtime's side, used only under src/action/. */
 export enum Output {
   Verdict = 'verdict',
   UsedMemoryBefore = 'used-memory-before',
@@ -57,23 +22,16 @@ export enum ProvisionOutput {
   ContainerId = 'container-id'
 }
 
+/** Keys of the state the main step saves for the post step; values are JSON (see state.ts). */
 export enum State {
-  /** Folder with the main step's files (the "before" snapshot). */
+  /** Folder with the step's files (the "before" snapshot, key names, samples); saved first. */
   WorkDir = 'work-dir',
   /** The one-line error that stopped the main step, for the post step's summary. */
   MainError = 'main-error',
-  /** Set once the main step ran, so the post step knows it is a post step of ours. */
-  MainRan = 'main-ran',
-  /** JSON of what the main step started or changed (container, redis-server, CONFIG SET), to undo in post. */
+  /** What the main step started or changed (container, redis-server, CONFIG SET), to undo in post. */
   Provisioned = 'provisioned',
-  /** The background sampler's process id, for the post step to stop it. */
-  SamplerPid = 'sampler-pid',
-  /** When the sampler started (ISO time): the chart's zero. */
-  SamplerStartedAt = 'sampler-started-at',
-  /** Set when the main step ran the `run` command and wrote the report itself: the post step does nothing. */
+  /** The begun step (work folder, the running sampler), for the post step to end. */
+  Step = 'step',
+  /** Set when the main step ran the `run` command and wrote the report itself: the post step only cleans up. */
   ReportDone = 'report-done'
 }
-
-export const BEFORE_FILE = 'before.json'
-export const SAMPLES_FILE = 'samples.jsonl'
-export const DEFAULT_REPORT_NAME = 'redis-memory-report.json'

@@ -1,67 +1,84 @@
+/** The main step: read the inputs, start or limit Redis, and begin the step (or run the whole step around `run`). */
 import * as core from '@actions/core'
-import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { UserError, describeError } from '../errors.js'
-import { connect } from '../redis/connection.js'
-import { hostPort } from '../redis/target.js'
-import { formatBytes } from '../size.js'
-import { takeSnapshot, type Snapshot } from '../snapshot.js'
-import { limitAttached, provision, readProvisionSettings } from '../provision/index.js'
-import { totalKeys } from '../report.js'
-import { BEFORE_FILE, State } from './constants.js'
-import { runAndReport } from './run-step.js'
-import { startStepSampler } from './sampling.js'
+import { Input } from '../options.js'
+import { limitAttached, provision, unusedInputs, type ProvisionResult } from '../provision/index.js'
+import { exitCodeOf } from '../run/command.js'
+import { beginStep, judgeStep, runStep, type StepConfig } from '../step/engine.js'
+import { checkReportPath, makeWorkDir } from '../step/files.js'
+import { Output, ProvisionOutput, State } from './constants.js'
+import { actionHost } from './host.js'
+import { readInputs, stepConfig, type Settings } from './inputs.js'
+import { publish } from './publish.js'
 import { maskSecrets } from './secrets.js'
-import { describeInventory, recordKeysBefore } from '../keys/run.js'
-import { readSettings } from './settings.js'
+import { saveState } from './state.js'
 
-/** The main step: connect to Redis and take the "before" snapshot. */
 export async function run(): Promise<void> {
   const startedAt = Date.now()
-  core.saveState(State.MainRan, 'true')
   try {
-    const settings = readSettings((name) => core.getInput(name))
-    const provisioning = readProvisionSettings((name) => core.getInput(name))
-    maskSecrets(settings.target)
-    const workDir = await mkdtemp(join(process.env.RUNNER_TEMP || tmpdir(), 'redis-memory-guard-'))
-    core.saveState(State.WorkDir, workDir)
-    settings.target = await provision(provisioning, settings.target, settings.connectTimeoutMs, startedAt)
+    const settings = readInputs((name) => core.getInput(name))
+    maskSecrets(settings)
+    const unused = unusedInputs(settings.provisioning, (name) => core.getInput(name))
+    if (unused.length > 0) actionHost.warn(`Ignored in mode ${settings.provisioning.mode}: ${unused.join(', ')}.`)
+    // Paths are checked before anything starts: a report that cannot be written must not cost a test run.
+    await checkReportPath(settings.reportPath, Input.ReportPath)
+    const workDir = await makeWorkDir(process.env.RUNNER_TEMP || tmpdir(), process.env.RUNNER_TEMP ? 'RUNNER_TEMP' : 'the temp folder (TMPDIR)')
+    saveState(State.WorkDir, workDir)
 
-    const conn = await core.group(`Connecting to Redis at ${hostPort(settings.target)}`, () =>
-      connect(settings.target, {
-        timeoutMs: settings.connectTimeoutMs,
-        onRetry: (attempt, reason) => core.info(`Attempt ${attempt}: ${reason}; retrying`)
-      })
-    )
-    let before: Snapshot
-    try {
-      await limitAttached(conn, provisioning)
-      // The key inventory comes first, so its own commands and script cache are not counted as the step's.
-      if (settings.keys.enabled) {
-        try {
-          const inv = await core.group('Key inventory before the step', () => recordKeysBefore(conn, settings.keys, workDir, core.info))
-          core.info(describeInventory(inv))
-        } catch (err) {
-          core.warning(`The key inventory before the step failed (${describeError(err)}): leaked keys will be counted per DB, without names.`)
-        }
-      }
-      before = await takeSnapshot(conn)
-      await writeFile(join(workDir, BEFORE_FILE), JSON.stringify(before))
-      const used = before.memory.usedMemory
-      core.info(
-        `Before: ${before.server.kind} ${before.server.version ?? ''}, used memory ${used === null ? 'not reported' : formatBytes(used)}, ` +
-          `${totalKeys(before)} keys.${settings.run ? '' : ' The report follows at the end of the job.'}`
-      )
-    } finally {
-      await conn.close()
+    // Saved as soon as a container or server exists, so a job cancelled while it starts still removes it.
+    const provided = await provision(settings.provisioning, settings.target, settings.connectTimeoutMs, actionHost, (p) => saveState(State.Provisioned, p), startedAt)
+    setProvisionOutputs(provided)
+    const config = stepConfig(settings, provided.target, workDir)
+    const prepare = { prepare: limitOnce(settings) }
+    if (settings.run) {
+      await runInput(settings, config, provided.started !== null, prepare)
+      return
     }
-    if (settings.run) await runAndReport(settings, workDir, before)
-    else await startStepSampler(settings, workDir)
+    const { begun } = await beginStep(config, actionHost, { ...prepare, samplerOutlivesProcess: true })
+    saveState(State.Step, begun)
+    core.info('The report follows at the end of the job, in the post step.')
   } catch (err) {
     const message = describeError(err)
-    core.saveState(State.MainError, message)
+    try {
+      saveState(State.MainError, message)
+    } catch {
+      // The state file itself may be what failed; the step still fails with the message.
+    }
     core.setFailed(message)
     if (!(err instanceof UserError) && err instanceof Error && err.stack) core.debug(err.stack)
+  }
+}
+
+/** Attach mode's CONFIG SET of maxmemory and policy, remembered for the post step to set back. */
+function limitOnce(settings: Settings) {
+  return async (conn: Parameters<typeof limitAttached>[0]): Promise<void> => {
+    const limits = await limitAttached(conn, settings.provisioning, actionHost)
+    if (limits) saveState(State.Provisioned, limits)
+  }
+}
+
+function setProvisionOutputs({ target, started }: ProvisionResult): void {
+  core.setOutput(ProvisionOutput.RedisUrl, target.url)
+  core.setOutput(ProvisionOutput.RedisHost, target.host)
+  core.setOutput(ProvisionOutput.RedisPort, target.port)
+  core.setOutput(ProvisionOutput.ContainerId, started?.kind === 'container' ? started.id : '')
+}
+
+/**
+ * The `run` input: the whole step inside the main step, the report written when the command ends.
+ * The step fails with the command's exit code when it failed; the report is written either way.
+ */
+async function runInput(settings: Settings, config: StepConfig, startedForRun: boolean, begin: { prepare: ReturnType<typeof limitOnce> }): Promise<void> {
+  const { begun, record, command } = await runStep(config, actionHost, { command: { shell: settings.run }, env: process.env, startedForRun }, begin)
+  saveState(State.Step, begun)
+  if (command.startError) core.error(command.startError)
+  await publish(judgeStep(record, settings.thresholds), settings)
+  const code = exitCodeOf(command)
+  core.setOutput(Output.ExitCode, code)
+  saveState(State.ReportDone, true)
+  if (code !== 0) {
+    core.setFailed(`The command failed with exit code ${code}. The Redis memory report was written all the same.`)
+    process.exitCode = code
   }
 }

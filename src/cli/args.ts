@@ -1,6 +1,6 @@
 /** The CLI's commands and options, and parsing them with node:util parseArgs into checked values. */
 import { parseArgs } from 'node:util'
-import { Input } from '../action/constants.js'
+import { Input, ProvisionInput } from '../options.js'
 import { UserError } from '../errors.js'
 import { KeyInput } from '../keys/settings.js'
 import { THRESHOLD_OPTIONS } from '../options.js'
@@ -46,16 +46,22 @@ export const OPTIONS = {
   [KeyInput.PrefixDepth]: { type: 'string', value: 'n', help: 'How many parts of a key name make its prefix (default 2).' },
   [KeyInput.IgnoreKeys]: { type: 'string', value: 'patterns', help: 'Comma list of glob patterns for keys to leave out, e.g. bull:*,sess:*.' },
   [KeyInput.ExpectedDb]: { type: 'string', value: 'db', help: 'The DB the tests should use; keys that appear elsewhere breach wrong-db.' },
+  throwaway: {
+    type: 'boolean',
+    help: 'Start a fresh redis-server on a free port for this run (never the Redis on 6379), hand it to the command as REDIS_URL, REDIS_HOST and REDIS_PORT, and stop it afterwards.'
+  },
+  [ProvisionInput.RedisServerPath]: { type: 'string', value: 'path', help: 'The server a throwaway run starts, e.g. valkey-server (default redis-server).' },
   json: { type: 'boolean', help: "Print the JSON report (the action's schema) instead of the terminal report." },
   markdown: { type: 'boolean', help: "Print the action's job summary (markdown) instead of the terminal report." },
   'no-color': { type: 'boolean', help: 'No colours (also when NO_COLOR is set or stdout is not a terminal).' },
+  debug: { type: 'boolean', help: 'On an internal error, print its stack trace too (also when ACTIONS_STEP_DEBUG is true).' },
   help: { type: 'boolean', short: 'h', help: 'Show this help.' }
 } as const satisfies Record<string, OptionSpec>
 
 export type OptionName = keyof typeof OPTIONS
 
 const REDIS_OPTIONS: OptionName[] = ['url', 'container', Input.ConnectTimeout]
-const OUTPUT_OPTIONS: OptionName[] = ['json', 'markdown', 'no-color', 'help']
+const OUTPUT_OPTIONS: OptionName[] = ['json', 'markdown', 'no-color', 'debug', 'help']
 const KEY_OPTIONS: OptionName[] = [KeyInput.KeyScanBudget, KeyInput.KeyDelimiter, KeyInput.PrefixDepth, KeyInput.IgnoreKeys]
 
 export interface CommandSpec {
@@ -73,12 +79,13 @@ export const COMMANDS = {
     description:
       'Takes a snapshot of Redis, runs the command (its output passed through, OOM messages in it counted), samples used_memory while it runs, ' +
       'takes a second snapshot, and judges the two with the same checks as the GitHub Action. ' +
-      'With neither --url nor --container, and nothing listening on the default URL on this machine, it starts a throwaway redis-server on a free port, ' +
-      'prints its URL, passes it to the command as REDIS_URL, and stops it afterwards. ' +
+      'With --throwaway, or with neither --url nor --container and nothing listening on the default URL on this machine, it starts a throwaway redis-server on a free port, ' +
+      'prints its URL, passes it to the command as REDIS_URL, REDIS_HOST and REDIS_PORT, and stops it afterwards. ' +
       'With --url or --container the command gets that Redis as REDIS_URL unless REDIS_URL is already set. ' +
       'With --json or --markdown the command\'s own output goes to stderr, so stdout holds only the report.',
-    options: [...REDIS_OPTIONS, ...THRESHOLD_OPTIONS, Input.SampleInterval, ...KEY_OPTIONS, KeyInput.ExpectedDb, Input.ReportPath, ...OUTPUT_OPTIONS],
+    options: [...REDIS_OPTIONS, 'throwaway', ProvisionInput.RedisServerPath, ...THRESHOLD_OPTIONS, Input.SampleInterval, ...KEY_OPTIONS, KeyInput.ExpectedDb, Input.ReportPath, ...OUTPUT_OPTIONS],
     examples: [
+      'redis-memory-guard run --throwaway -- npm test',
       'redis-memory-guard run -- npm test',
       'redis-memory-guard run --max-used-memory 100mb --fail-on oom,leaked-keys --max-leaked-keys 0 -- npm test',
       'redis-memory-guard run --container redis --report-path before-fix.json -- pytest -x',

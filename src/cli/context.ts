@@ -1,24 +1,36 @@
-/** What every command gets: its parsed arguments, the logger and the environment; and the shared steps. */
-import { mkdir, writeFile } from 'node:fs/promises'
-import { dirname } from 'node:path'
-import { Input } from '../action/constants.js'
+/** What every command gets (its parsed arguments, the logger, the environment) and the CLI's side of the shared steps. */
 import type { Thresholds } from '../checks.js'
-import { describeError } from '../errors.js'
-import { readConnectTimeout, readThresholds } from '../options.js'
-import { connect, type RedisConnection } from '../redis/connection.js'
+import { readKeySettings, type KeySettings } from '../keys/settings.js'
+import { Input, ProvisionInput, readConnectTimeout, readSampleInterval, readThresholds } from '../options.js'
+import { startBinary, stopBinary } from '../provision/binary.js'
+import { targetFor } from '../provision/index.js'
+import { readProvisionSettings } from '../provision/settings.js'
 import { hostPort, parseRedisUrl, type RedisTarget } from '../redis/target.js'
 import { renderSummary } from '../render/markdown.js'
+import { REPORT_EXTENSIONS } from '../render/extensions.js'
 import type { Report } from '../report.js'
+import { openConnection, type StepConfig } from '../step/engine.js'
+import { writeReportFile } from '../step/files.js'
+import type { StepHost } from '../step/host.js'
+import type { RedisConnection } from '../redis/connection.js'
 import { UsageError, flag, stringOption, type CommandName, type ParsedArgs } from './args.js'
-import { readKeySettings, type KeySettings } from '../keys/settings.js'
 import type { Logger } from './log.js'
 import { containerAddress, containerTarget, defaultUrl, isLocalHost, probe } from './target.js'
-import { startThrowaway, type ThrowawayRedis } from './throwaway.js'
 
 /** On a laptop nobody waits 30 s for a Redis that is not running; the action's default suits CI's starting containers. */
 export const CLI_CONNECT_TIMEOUT_MS = 5000
+/** On a laptop runs are short and bursts matter: sample more often than the action's 500 ms. */
+export const CLI_SAMPLE_INTERVAL_MS = 100
+/** The sampler stops itself after this long even if the CLI died without stopping it. */
+const CLI_SAMPLER_MAX_LIFE_MS = 24 * 3_600_000
+/** How long a throwaway server may take to answer PING. */
+const THROWAWAY_START_MS = 10_000
 
-export const ExitCode = { Ok: 0, Fail: 1, Usage: 2 } as const
+/**
+ * Exit codes: the command's own code when `run`'s command failed; else these. 127 (as a shell
+ * says) when the command could not be started.
+ */
+export const ExitCode = { Ok: 0, Fail: 1, Usage: 2, Unreachable: 3, Internal: 4, NotStarted: 127 } as const
 
 export interface Context {
   command: CommandName
@@ -27,14 +39,55 @@ export interface Context {
   env: NodeJS.ProcessEnv
 }
 
-const label = (name: string): string => `--${name}`
+/** How the CLI names an option in messages: its flag. */
+export function flagName(name: string): string {
+  return name === Input.RedisUrl ? '--url' : `--${name}`
+}
+
+/** The step engine's host: status lines to stderr, progress lines that overwrite each other on a terminal. */
+export function cliHost(ctx: Context): StepHost {
+  const debug = flag(ctx.args, 'debug') || ctx.env.ACTIONS_STEP_DEBUG === 'true'
+  return {
+    info: (line) => ctx.log.info(line),
+    warn: (line) => ctx.log.warn(line),
+    debug: (line) => (debug ? ctx.log.info(line) : undefined),
+    progress: (line) => ctx.log.progress(line),
+    endProgress: () => ctx.log.endProgress(),
+    group: (_title, fn) => fn(),
+    optionName: flagName,
+    // On a terminal the scan's progress line overwrites itself, so it may come often.
+    ...(ctx.log.interactive ? { progressEveryMs: 250 } : {})
+  }
+}
+
+const get = (ctx: Context) => (name: string) => stringOption(ctx.args, name)
 
 export function thresholds(ctx: Context): Thresholds {
-  return readThresholds((name) => stringOption(ctx.args, name), label)
+  return readThresholds(get(ctx), flagName)
 }
 
 export function connectTimeout(ctx: Context): number {
-  return readConnectTimeout((name) => stringOption(ctx.args, name), CLI_CONNECT_TIMEOUT_MS, label)
+  return readConnectTimeout(get(ctx), CLI_CONNECT_TIMEOUT_MS, flagName)
+}
+
+/** The key analysis's options, read by the action's own reader (same names as its inputs). */
+export function keySettings(ctx: Context): KeySettings {
+  return readKeySettings(get(ctx))
+}
+
+export function sampleInterval(ctx: Context): number {
+  return readSampleInterval(get(ctx), CLI_SAMPLE_INTERVAL_MS, flagName)
+}
+
+/** The step engine's configuration from the flags. */
+export function stepConfig(ctx: Context, target: RedisTarget, workDir: string, keys: KeySettings): StepConfig {
+  return {
+    target,
+    connectTimeoutMs: connectTimeout(ctx),
+    keys,
+    sampling: { intervalMs: sampleInterval(ctx), maxLifeMs: CLI_SAMPLER_MAX_LIFE_MS },
+    workDir
+  }
 }
 
 /** Which output was asked for; --json and --markdown exclude each other. */
@@ -48,13 +101,20 @@ export function outputFormat(ctx: Context): 'terminal' | 'json' | 'markdown' {
 export interface Located {
   target: RedisTarget
   /** Set when `run` started its own server; the caller stops it. */
-  throwaway: ThrowawayRedis | null
+  throwaway: { stop(): Promise<void> } | null
 }
 
-/** Finds Redis: --container, --url, or the default URL; `run` may start a throwaway server when nothing listens locally. */
+/**
+ * Finds Redis: --container, --url, or the default URL. `run` starts a throwaway server with
+ * --throwaway, or when nothing listens on the default URL on this machine.
+ */
 export async function locateRedis(ctx: Context, allowThrowaway: boolean): Promise<Located> {
   const url = stringOption(ctx.args, 'url')
   const container = stringOption(ctx.args, 'container')
+  if (allowThrowaway && flag(ctx.args, 'throwaway')) {
+    if (url !== '' || container !== '') throw new UsageError('--throwaway starts its own server: give it without --url and --container.', ctx.command)
+    return startThrowaway(ctx, 'As asked (--throwaway)')
+  }
   if (container !== '') {
     const address = await containerAddress(container)
     const target = containerTarget(address, url || undefined)
@@ -65,19 +125,44 @@ export async function locateRedis(ctx: Context, allowThrowaway: boolean): Promis
   const fromEnv = Boolean(ctx.env.REDIS_URL?.trim())
   const target = parseRedisUrl(defaultUrl(ctx.env), fromEnv ? 'REDIS_URL' : '--url')
   if (allowThrowaway && isLocalHost(target.host) && (await probe(target.host, target.port)) === 'refused') {
-    const throwaway = await startThrowaway()
-    const local = parseRedisUrl(`${throwaway.url}${target.db ? `/${target.db}` : ''}`)
-    ctx.log.info(
-      `Nothing listens on ${target.display}${fromEnv ? ' (REDIS_URL)' : ''}: started a throwaway redis-server at ${local.display} ` +
-        `for this run; the command gets it as REDIS_URL. It is stopped afterwards.`
-    )
-    return { target: local, throwaway }
+    return startThrowaway(ctx, `Nothing listens on ${target.display}${fromEnv ? ' (REDIS_URL)' : ''}`)
   }
   return { target, throwaway: null }
 }
 
+/** A redis-server on a free port, started like the action's binary mode; stopped by the caller, or when the CLI exits. */
+async function startThrowaway(ctx: Context, why: string): Promise<Located> {
+  const host = cliHost(ctx)
+  const settings = readProvisionSettings((name) =>
+    name === ProvisionInput.Mode ? 'binary' : name === ProvisionInput.Port ? '0' : name === ProvisionInput.RedisServerPath ? stringOption(ctx.args, name) : ''
+  )
+  const quiet: StepHost = { ...host, info: () => {} }
+  const started = await startBinary(settings, THROWAWAY_START_MS, quiet)
+  // The server runs in its own process group (Ctrl-C reaches the command, not it); it must still not outlive the CLI.
+  const onExit = (): void => {
+    try {
+      process.kill(started.pid, 'SIGKILL')
+    } catch {
+      // already gone
+    }
+  }
+  process.once('exit', onExit)
+  const target = targetFor(started.host, started.port, undefined)
+  ctx.log.info(`${why}: started a throwaway ${settings.redisServerPath} at ${target.display} for this run; the command gets it as REDIS_URL. It is stopped afterwards.`)
+  let stopped: Promise<void> | null = null
+  return {
+    target,
+    throwaway: {
+      stop() {
+        stopped ??= stopBinary(started, quiet, { quiet: true }).finally(() => process.removeListener('exit', onExit))
+        return stopped
+      }
+    }
+  }
+}
+
 export async function open(ctx: Context, target: RedisTarget): Promise<RedisConnection> {
-  return connect(target, { timeoutMs: connectTimeout(ctx) })
+  return openConnection(target, connectTimeout(ctx), cliHost(ctx))
 }
 
 /** Prints the report in the asked-for format and writes --report-path; returns the exit code for its verdict. */
@@ -85,26 +170,12 @@ export async function emit(ctx: Context, report: Report, terminal: (r: Report) =
   const format = outputFormat(ctx)
   const reportPath = stringOption(ctx.args, Input.ReportPath)
   if (reportPath !== '') {
-    try {
-      await mkdir(dirname(reportPath), { recursive: true })
-      await writeFile(reportPath, JSON.stringify(report, null, 2) + '\n')
-    } catch (err) {
-      ctx.log.warn(`Could not write the JSON report to ${reportPath}: ${describeError(err)}`)
-    }
+    const problem = await writeReportFile(reportPath, report)
+    if (problem) ctx.log.warn(problem)
   }
   if (format === 'json') ctx.log.report(JSON.stringify(report, null, 2))
-  else if (format === 'markdown') ctx.log.report(renderSummary(report))
+  else if (format === 'markdown') ctx.log.report(renderSummary(report, { extensions: REPORT_EXTENSIONS }))
   else ctx.log.report(terminal(report))
   if (reportPath !== '' && format === 'terminal') ctx.log.info(`JSON report written to ${reportPath}.`)
   return report.verdict === 'fail' ? ExitCode.Fail : ExitCode.Ok
-}
-
-/** The key analysis's options, read by the action's own reader (same names as its inputs). */
-export function keySettings(ctx: Context): KeySettings {
-  return readKeySettings((name) => stringOption(ctx.args, name))
-}
-
-/** Where the key scan's lines go: its progress lines overwrite each other on a terminal, the rest are status lines. */
-export function keyScanLog(ctx: Context): (line: string) => void {
-  return (line) => (/^Key scan: [\d,]+ of ~/.test(line) ? ctx.log.progress(line) : ctx.log.info(line))
 }

@@ -1,5 +1,5 @@
 /** The CLI: picks the command, parses its options, runs it, and turns errors into one line and an exit code. */
-import { UserError, describeError } from '../errors.js'
+import { ConnectionError, UserError, describeError } from '../errors.js'
 import { TOOL_NAME, TOOL_VERSION } from '../version.js'
 import { COMMANDS, UsageError, closest, flag, isCommand, parseCommandArgs, type CommandName } from './args.js'
 import { diffCommand } from './commands/diff.js'
@@ -67,12 +67,17 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
       log.error(err.message.includes('Usage:') ? err.message : `${err.message} Usage: redis-memory-guard ${COMMANDS[first].usage} (see --help).`)
       return ExitCode.Usage
     }
+    if (err instanceof ConnectionError) {
+      log.error(err.message)
+      return ExitCode.Unreachable
+    }
     if (err instanceof UserError) {
       log.error(err.message)
       return ExitCode.Usage
     }
-    log.error(`${describeError(err)} (this is a bug in ${TOOL_NAME}; please report it with the lines below)`)
-    if (err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`)
-    return ExitCode.Usage
+    const debug = rest.includes('--debug') || io.env.ACTIONS_STEP_DEBUG === 'true'
+    log.error(`${describeError(err)} (an internal error of ${TOOL_NAME}; ${debug ? 'please report it with the stack below' : 'run again with --debug for its stack, and please report it'})`)
+    if (debug && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`)
+    return ExitCode.Internal
   }
 }

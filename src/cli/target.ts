@@ -2,7 +2,7 @@
 import { Socket } from 'node:net'
 import { UserError } from '../errors.js'
 import { runTool } from '../provision/exec.js'
-import { CONTAINER_PORT, RUNTIMES, classify, lastLine, type RuntimeName } from '../provision/runtime.js'
+import { CONTAINER_PORT, RUNTIMES, classify, lastLine, parsePortOutput, type RuntimeName } from '../provision/runtime.js'
 import { parseRedisUrl, type RedisTarget } from '../redis/target.js'
 
 export const FALLBACK_URL = 'redis://localhost:6379'
@@ -15,22 +15,6 @@ export function defaultUrl(env: NodeJS.ProcessEnv): string {
 /** True for hosts on this machine, where a throwaway server may stand in for a missing one. */
 export function isLocalHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host)
-}
-
-/**
- * Reads `podman port` / `docker port` output (`0.0.0.0:32768`, `[::]:32768`, one line per binding)
- * into the address to connect to; wildcard addresses mean this machine.
- */
-export function parsePortOutput(text: string): { host: string; port: number } | null {
-  const bindings = text
-    .split('\n')
-    .map((l) => /^\s*(?:\[([^\]]*)\]|([^\s:]*)):(\d+)\s*$/.exec(l))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ ipv6: m[1] !== undefined, addr: m[1] ?? m[2], port: Number(m[3]) }))
-  const pick = bindings.find((b) => !b.ipv6) ?? bindings[0]
-  if (!pick) return null
-  const wildcard = pick.addr === '' || pick.addr === '0.0.0.0' || pick.addr === '::'
-  return { host: wildcard ? (pick.ipv6 ? '::1' : '127.0.0.1') : pick.addr, port: pick.port }
 }
 
 /** Asked in this order: podman is what the tests here and many laptops have. */

@@ -215,11 +215,6 @@ export function keyspaceTable(s: Snapshot, c: Colours): string {
   return table(rows, c, [1, 2, 3])
 }
 
-/** The command as one would type it: arguments with spaces or quotes in single quotes. */
-export function shellLine(argv: string[]): string {
-  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')
-}
-
 /** The leaked keys by prefix, with a few names each: what the tests left behind. */
 export function leakedGroups(k: KeysReport, c: Colours, rows = 10): string[] {
   const groups = k.leaked?.groups ?? []

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
+import { endProcess } from '../errors.js'
 import { main } from '../cli/main.js'
 
-const code = await main(process.argv.slice(2))
-// Let piped output drain, then exit explicitly so no open handle keeps the CLI waiting.
-process.stdout.on('error', () => {})
-process.stdout.write('', () => process.stderr.write('', () => process.exit(code)))
+// 4: an internal error that escaped main's own handling (see ExitCode in cli/context.ts).
+await endProcess(main(process.argv.slice(2)), 4)

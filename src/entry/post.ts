@@ -1,4 +1,4 @@
+import { endProcess } from '../errors.js'
 import { run } from '../action/post.js'
 
-// Exit explicitly so that no open handle can keep the post step (and the job) waiting.
-await run().finally(() => process.exit())
+await endProcess(run())

@@ -1,8 +1,5 @@
+import { endProcess } from '../errors.js'
 import { configFromEnv, runSampler } from '../sampler/worker.js'
 
-// The detached sampler the main step starts; it has no runner to report to, so it never throws.
-try {
-  await runSampler(configFromEnv(process.env))
-} catch {
-  process.exit(2)
-}
+// The detached sampler the step starts; it has no runner to report to: exit code 2 says it failed.
+await endProcess(Promise.resolve().then(() => runSampler(configFromEnv(process.env))), 2)

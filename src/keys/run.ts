@@ -18,10 +18,14 @@ import type { Inventory } from './tally.js'
 export const KEYS_BEFORE_FILE = 'keys-before.bin'
 export const KEYS_BEFORE_SUMMARY = 'keys-before.json'
 
-type Log = (line: string) => void
+/** Where the scan's lines go, and how often it reports progress. */
+export interface ScanLog {
+  log: (line: string) => void
+  progressEveryMs?: number
+}
 
-function scanOptions(settings: KeySettings, log: Log, method?: MethodChoice): ScanOptions {
-  return { rule: settings.rule, ignore: settings.ignore, budgetMs: settings.budgetMs, method, log }
+function scanOptions(settings: KeySettings, out: ScanLog, method?: MethodChoice): ScanOptions {
+  return { rule: settings.rule, ignore: settings.ignore, budgetMs: settings.budgetMs, method, log: out.log, progressEveryMs: out.progressEveryMs }
 }
 
 /** One line for the log about an inventory. */
@@ -34,7 +38,7 @@ export function describeInventory(inv: Inventory): string {
 }
 
 /** The main step's part: scan, and write the key names and the inventory to the work folder. */
-export async function recordKeysBefore(conn: RedisConnection, settings: KeySettings, workDir: string, log: Log): Promise<Inventory> {
+export async function recordKeysBefore(conn: RedisConnection, settings: KeySettings, workDir: string, log: ScanLog): Promise<Inventory> {
   const writer = new KeyFileWriter(join(workDir, KEYS_BEFORE_FILE))
   let inv: Inventory
   try {
@@ -86,7 +90,7 @@ export async function analyseKeysAfter(
   settings: KeySettings,
   workDir: string,
   snapshots: { before: Snapshot | null; after: Snapshot },
-  log: Log
+  log: ScanLog
 ): Promise<KeyAnalysis> {
   const before = await readBefore(workDir)
   const leaks = before?.keys ? new LeakCollector(before.keys) : null
@@ -100,7 +104,7 @@ export async function analyseKeysAfter(
         }
       : {})
   })
-  log(describeInventory(after))
+  log.log(describeInventory(after))
   return buildKeysReport({
     settings: reportedKeySettings(settings),
     before: before?.inventory ?? null,
@@ -108,5 +112,19 @@ export async function analyseKeysAfter(
     leaks: leaks?.result() ?? null,
     keyspaceBefore: snapshots.before?.keyspace ?? null,
     keyspaceAfter: snapshots.after.keyspace
+  })
+}
+
+/** The key analysis of one moment (no step, so no leaks): prefixes, largest keys, keys per DB. */
+export async function analyseKeysNow(conn: RedisConnection, settings: KeySettings, now: Snapshot, log: ScanLog): Promise<KeyAnalysis> {
+  const inventory = await takeInventory(conn, scanOptions(settings, log))
+  log.log(describeInventory(inventory))
+  return buildKeysReport({
+    settings: reportedKeySettings(settings),
+    before: null,
+    after: inventory,
+    leaks: null,
+    keyspaceBefore: null,
+    keyspaceAfter: now.keyspace
   })
 }

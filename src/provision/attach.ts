@@ -1,14 +1,16 @@
-import * as core from '@actions/core'
 import { describeError } from '../errors.js'
 import { connect, type RedisConnection } from '../redis/connection.js'
 import type { RedisTarget } from '../redis/target.js'
 import type { ProvisionSettings } from './settings.js'
+import type { StepHost } from '../step/host.js'
 
 /** The settings changed on an attached Redis, with the values they had before, for the post step. */
 export interface AttachedLimits {
   kind: 'attach'
   /** CONFIG parameter → its value before the action changed it. */
   restore: Record<string, string>
+  /** CONFIG parameter → the value this job set, so a value another job set since is left alone. */
+  set?: Record<string, string>
 }
 
 /** CONFIG parameters to set, from the inputs, in a fixed order. */
@@ -35,45 +37,53 @@ export function configValue(reply: unknown, name: string): string | null {
  * Applies maxmemory / maxmemory-policy with CONFIG SET, the one way to limit a service container.
  * Where CONFIG is disabled or renamed (managed services), warns and goes on without the limit.
  */
-export async function applyLimits(conn: RedisConnection, s: ProvisionSettings): Promise<AttachedLimits | null> {
+export async function applyLimits(conn: RedisConnection, s: Pick<ProvisionSettings, 'maxmemory' | 'maxmemoryPolicy'>, host: StepHost): Promise<AttachedLimits | null> {
   const wanted = wantedLimits(s)
   if (wanted.length === 0) return null
   const restore: Record<string, string> = {}
+  const set: Record<string, string> = {}
   for (const [name, value] of wanted) {
     try {
       const old = configValue(await conn.command(['CONFIG', 'GET', name]), name)
       if (old === null) throw new Error(`CONFIG GET ${name} returned nothing`)
       await conn.command(['CONFIG', 'SET', name, value])
       restore[name] = old
-      core.info(`Set ${name} to ${value} with CONFIG SET (was ${old}); the post step sets it back.`)
+      set[name] = value
+      host.info(`Set ${name} to ${value} with CONFIG SET (was ${old}); the post step sets it back.`)
     } catch (err) {
-      core.warning(
+      host.warn(
         `Could not set ${name} with CONFIG SET on ${conn.target.display}: ${describeError(err)}. ` +
-          `CONFIG may be disabled or renamed on this server (managed Redis often does that); set the limit on the server itself. The tests run without it.`,
-        { title: 'Redis Memory Guard' }
+          `CONFIG may be disabled or renamed on this server (managed Redis often does that); set the limit on the server itself. The tests run without it.`
       )
       break
     }
   }
-  return Object.keys(restore).length > 0 ? { kind: 'attach', restore } : null
+  return Object.keys(restore).length > 0 ? { kind: 'attach', restore, set } : null
 }
 
 /** Sets back what applyLimits changed. Problems are warnings: the tests already ran. */
-export async function restoreLimits(target: RedisTarget, limits: AttachedLimits, timeoutMs: number): Promise<void> {
+export async function restoreLimits(target: RedisTarget, limits: AttachedLimits, timeoutMs: number, host: StepHost): Promise<void> {
   let conn: RedisConnection
   try {
     conn = await connect(target, { timeoutMs })
   } catch (err) {
-    core.warning(`Could not set back ${Object.keys(limits.restore).join(', ')} on ${target.display}: ${describeError(err)}`)
+    host.warn(`Could not set back ${Object.keys(limits.restore).join(', ')} on ${target.display}: ${describeError(err)}`)
     return
   }
   try {
     for (const [name, value] of Object.entries(limits.restore)) {
       try {
+        // Another job sharing this Redis may have set its own value since: that one is not ours to undo.
+        const now = configValue(await conn.command(['CONFIG', 'GET', name]), name)
+        const ours = limits.set?.[name]
+        if (ours !== undefined && now !== null && now !== ours) {
+          host.warn(`Left ${name} at ${now}: it is no longer the ${ours} this job set (another job sharing this Redis changed it), so it was not set back to ${value}.`)
+          continue
+        }
         await conn.command(['CONFIG', 'SET', name, value])
-        core.info(`Set ${name} back to ${value}.`)
+        host.info(`Set ${name} back to ${value}.`)
       } catch (err) {
-        core.warning(`Could not set ${name} back to ${value} on ${target.display}: ${describeError(err)}`)
+        host.warn(`Could not set ${name} back to ${value} on ${target.display}: ${describeError(err)}`)
       }
     }
   } finally {

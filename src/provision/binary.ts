@@ -1,16 +1,17 @@
-import * as core from '@actions/core'
 import { spawn } from 'node:child_process'
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { UserError } from '../errors.js'
+import { ProvisionInput } from '../options.js'
 import { freePort, portIsFree } from '../net.js'
 import { sleep } from '../redis/connection.js'
 import { formatDuration } from '../size.js'
 import { waitForPing } from './ready.js'
 import { limitArgs, maskArgs } from './runtime.js'
 import type { ProvisionSettings } from './settings.js'
+import type { StepHost } from '../step/host.js'
 
 /** What the post step needs to stop a redis-server the main step started. */
 export interface StartedBinary {
@@ -41,16 +42,17 @@ export function binaryArgs(s: Pick<ProvisionSettings, 'redisArgs' | 'maxmemory' 
 export async function startBinary(
   s: ProvisionSettings,
   timeoutMs: number,
-  onStarted: (b: StartedBinary | null) => void
+  host: StepHost,
+  onStarted: (b: StartedBinary | null) => void = () => {}
 ): Promise<StartedBinary & { readyMs: number }> {
   const port = s.port === 0 ? await freePort(HOST) : s.port
   // Else the readiness wait would find the other server's PONG and take it for ours.
   if (s.port !== 0 && !(await portIsFree(port, HOST))) {
-    throw new UserError(`port: ${port} is already in use on this runner. Set port: 0 to use a free port, or free port ${port}.`)
+    throw portInUse(host, port)
   }
   const dir = await mkdtemp(join(process.env.RUNNER_TEMP || tmpdir(), 'redis-memory-guard-server-'))
   const args = binaryArgs(s, port, dir)
-  core.info(`${s.redisServerPath} ${maskArgs(args).map((a) => (a === '' ? "''" : a)).join(' ')}`)
+  host.info(`${s.redisServerPath} ${maskArgs(args).map((a) => (a === '' ? "''" : a)).join(' ')}`)
   const logPath = join(dir, LOG_FILE)
   const log = openSync(logPath, 'a')
   // Detached with its output in a file, so the server outlives the main step's process.
@@ -67,8 +69,8 @@ export async function startBinary(
     if (spawned.code === 'ENOENT') {
       throw new UserError(
         s.redisServerPath === 'redis-server'
-          ? 'redis-server is not on PATH. Install Redis first (sudo apt-get install -y redis-server, or brew install redis) or set redis-server-path.'
-          : `redis-server-path: "${s.redisServerPath}" does not exist. Give the path of a redis-server executable.`
+          ? `redis-server is not on PATH. Install Redis first (sudo apt-get install -y redis-server, or brew install redis) or set ${host.optionName(ProvisionInput.RedisServerPath)}.`
+          : `${host.optionName(ProvisionInput.RedisServerPath)}: "${s.redisServerPath}" does not exist. Give the path of a redis-server (or valkey-server) executable.`
       )
     }
     throw new UserError(`Could not start ${s.redisServerPath}: ${spawned.message}`)
@@ -80,17 +82,13 @@ export async function startBinary(
   const ready = await waitForPing({ host: HOST, port, timeoutMs, gone: async () => exited })
   if (!ready.ready) {
     const tail = logTail(logPath, 30)
-    core.startGroup(`Last log lines of redis-server`)
-    core.info(tail || '(no log output)')
-    core.endGroup()
-    if (s.keepContainer) core.info(`keep-container is true: redis-server (pid ${started.pid}) and ${dir} stay for inspection.`)
+    await host.group(`Last log lines of redis-server`, async () => host.info(tail || '(no log output)'))
+    if (s.keepContainer) host.info(`keep-container is true: redis-server (pid ${started.pid}) and ${dir} stay for inspection.`)
     else {
-      await stopBinary(started, { quiet: true })
+      await stopBinary(started, host, { quiet: true })
       onStarted(null)
     }
-    if (/Address already in use/i.test(tail)) {
-      throw new UserError(`port: ${port} is already in use on this runner. Set port: 0 to use a free port, or free port ${port}.`)
-    }
+    if (/Address already in use/i.test(tail)) throw portInUse(host, port)
     throw new UserError(
       ready.gone
         ? `${ready.reason} before answering PING. Its last log lines are above; check redis-args.`
@@ -104,7 +102,7 @@ export async function startBinary(
  * Stops the server (SIGTERM, then SIGKILL after 5 s) and removes its folder. Checks first that
  * the pid still belongs to a redis-server, since a pid can be reused once its process is gone.
  */
-export async function stopBinary(b: StartedBinary, opts: { quiet?: boolean } = {}): Promise<void> {
+export async function stopBinary(b: StartedBinary, host: StepHost, opts: { quiet?: boolean } = {}): Promise<void> {
   const cmdline = `/proc/${b.pid}/cmdline`
   const procFs = existsSync('/proc/self/cmdline')
   let alive = isAlive(b.pid)
@@ -112,7 +110,7 @@ export async function stopBinary(b: StartedBinary, opts: { quiet?: boolean } = {
     const title = await readFile(cmdline, 'utf8').catch(() => '')
     if (!title.includes('redis')) {
       alive = false
-      if (!opts.quiet) core.warning(`Process ${b.pid} is no longer the redis-server this action started; not stopping it.`)
+      if (!opts.quiet) host.warn(`Process ${b.pid} is no longer the redis-server this action started; not stopping it.`)
     }
   }
   if (alive) {
@@ -120,14 +118,14 @@ export async function stopBinary(b: StartedBinary, opts: { quiet?: boolean } = {
     const deadline = Date.now() + 5000
     while (isAlive(b.pid) && Date.now() < deadline) await sleep(50)
     if (isAlive(b.pid)) signal(b.pid, 'SIGKILL')
-    if (!opts.quiet) core.info(`Stopped redis-server (pid ${b.pid}) on ${b.host}:${b.port}.`)
+    if (!opts.quiet) host.info(`Stopped redis-server (pid ${b.pid}) on ${b.host}:${b.port}.`)
   } else if (!opts.quiet) {
-    core.info(`redis-server (pid ${b.pid}) had already stopped.`)
+    host.info(`redis-server (pid ${b.pid}) had already stopped.`)
   }
   try {
     await rm(b.dir, { recursive: true, force: true })
   } catch (err) {
-    if (!opts.quiet) core.warning(`Could not remove ${b.dir}: ${(err as Error).message}`)
+    if (!opts.quiet) host.warn(`Could not remove ${b.dir}: ${(err as Error).message}`)
   }
 }
 
@@ -158,4 +156,9 @@ function logTail(path: string, lines: number): string {
   } catch {
     return ''
   }
+}
+
+function portInUse(host: StepHost, port: number): UserError {
+  const name = host.optionName(ProvisionInput.Port)
+  return new UserError(`${name}: ${port} is already in use on this machine. Set ${name} to 0 for a free port, or free port ${port}.`)
 }

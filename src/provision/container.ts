@@ -1,10 +1,10 @@
-import * as core from '@actions/core'
 import { UserError } from '../errors.js'
 import { formatDuration } from '../size.js'
 import { runTool, type ToolResult } from './exec.js'
 import { waitForPing } from './ready.js'
 import { classify, lastLine, limitArgs, maskArgs, parsePortOutput, runArgs, RUNTIMES, CONTAINER_PORT, type Runtime, type RuntimeName } from './runtime.js'
 import type { ProvisionSettings } from './settings.js'
+import type { StepHost } from '../step/host.js'
 
 /** What the post step needs to remove a container the main step started. */
 export interface StartedContainer {
@@ -30,7 +30,8 @@ const HOST = '127.0.0.1'
 export async function startContainer(
   s: ProvisionSettings,
   timeoutMs: number,
-  onCreated: (c: StartedContainer | null) => void
+  host: StepHost,
+  onCreated: (c: StartedContainer | null) => void = () => {}
 ): Promise<StartedContainer & { readyMs: number }> {
   const rt = RUNTIMES[s.runtime]
   // Both questions at once: each costs the runtime's start-up time, and the step waits for it.
@@ -39,7 +40,7 @@ export async function startContainer(
     runTool(rt.binary, ['image', 'inspect', '--format', '{{.Id}}', s.image], { timeoutMs: QUICK_MS })
   ])
   refuseExisting(rt, s.containerName, existing)
-  await ensureImage(rt, s.image, image)
+  await ensureImage(rt, s.image, image, host)
 
   const args = runArgs({
     name: s.containerName,
@@ -48,7 +49,7 @@ export async function startContainer(
     serverArgs: [...s.redisArgs, ...limitArgs(s)],
     options: s.containerOptions
   })
-  core.info(`${rt.binary} ${maskArgs(args).join(' ')}`)
+  host.info(`${rt.binary} ${maskArgs(args).join(' ')}`)
   // Saved before `run`: the container exists before `run` returns, and a job cancelled in
   // between must still remove it. The name is ours: it was free a moment ago.
   const started: StartedContainer = { kind: 'container', runtime: rt.name, id: '', name: s.containerName, host: HOST, port: s.port }
@@ -72,15 +73,15 @@ export async function startContainer(
     return state === 'running' || state === 'created' ? null : `the container ${state} with exit code ${exitCode}`
   }
   const fail = async (message: string): Promise<never> => {
-    await showLogs(rt, id, s.containerName)
-    if (!(await giveUp(rt, started, s.keepContainer))) onCreated(null)
+    await showLogs(rt, id, s.containerName, host)
+    if (!(await giveUp(rt, started, s.keepContainer, host))) onCreated(null)
     throw new UserError(`Redis in container ${s.containerName} (${s.image}) ${message}`)
   }
   const stopped = (reason: string): string => `stopped before answering PING: ${reason}. Its last log lines are above; check image and redis-args.`
 
   if (s.port === 0) {
     const port = await runTool(rt.binary, ['port', id, `${CONTAINER_PORT}/tcp`], { timeoutMs: QUICK_MS })
-    const hostPort = port.code === 0 ? parsePortOutput(port.stdout) : null
+    const hostPort = port.code === 0 ? (parsePortOutput(port.stdout)?.port ?? null) : null
     if (hostPort === null) {
       const gone = await status()
       await fail(gone ? stopped(gone) : `has no published host port (${lastLine(port.stderr) || `${rt.binary} port printed nothing`}).`)
@@ -118,13 +119,13 @@ function refuseExisting(rt: Runtime, name: string, r: ToolResult): void {
 }
 
 /** Pulls the image unless `image inspect` found it; the pull's output goes into a log group. */
-async function ensureImage(rt: Runtime, image: string, present: ToolResult): Promise<void> {
+async function ensureImage(rt: Runtime, image: string, present: ToolResult, host: StepHost): Promise<void> {
   if (present.code === 0) {
-    core.info(`Image ${image} is present; no pull needed.`)
+    host.info(`Image ${image} is present; no pull needed.`)
     return
   }
-  const pull = await core.group(`Pulling ${image} with ${rt.binary}`, () =>
-    runTool(rt.binary, ['pull', image], { timeoutMs: PULL_MS, onLine: (l) => core.info(l) })
+  const pull = await host.group(`Pulling ${image} with ${rt.binary}`, () =>
+    runTool(rt.binary, ['pull', image], { timeoutMs: PULL_MS, onLine: (l) => host.info(l) })
   )
   if (pull.code === 0) return
   const failure = classify(rt, pull.stderr)
@@ -174,18 +175,16 @@ function engineDown(rt: Runtime, r: Pick<ToolResult, 'stderr'>): UserError {
   return new UserError(`${rt.binary} cannot reach its engine (${lastLine(r.stderr)}). ${rt.engineHint}`)
 }
 
-async function showLogs(rt: Runtime, id: string, name: string): Promise<void> {
+async function showLogs(rt: Runtime, id: string, name: string, host: StepHost): Promise<void> {
   const logs = await runTool(rt.binary, ['logs', '--tail', '30', id], { timeoutMs: QUICK_MS })
   const text = (logs.stdout + logs.stderr).trim()
-  core.startGroup(`Last log lines of container ${name}`)
-  core.info(text || '(no log output)')
-  core.endGroup()
+  await host.group(`Last log lines of container ${name}`, async () => host.info(text || '(no log output)'))
 }
 
 /** Removes a container that never became ready; returns true when it was kept on request. */
-async function giveUp(rt: Runtime, c: StartedContainer, keep: boolean): Promise<boolean> {
+async function giveUp(rt: Runtime, c: StartedContainer, keep: boolean, host: StepHost): Promise<boolean> {
   if (keep) {
-    core.info(`keep-container is true: container ${c.name} stays for inspection (${rt.binary} logs ${c.name}).`)
+    host.info(`keep-container is true: container ${c.name} stays for inspection (${rt.binary} logs ${c.name}).`)
     return true
   }
   await removeQuietly(rt, c.id)
@@ -197,13 +196,13 @@ async function removeQuietly(rt: Runtime, idOrName: string): Promise<void> {
 }
 
 /** Removes the container with its anonymous volumes. Problems are warnings: the tests already ran. */
-export async function removeContainer(c: StartedContainer): Promise<void> {
+export async function removeContainer(c: StartedContainer, host: StepHost): Promise<void> {
   const rt = RUNTIMES[c.runtime]
   const r = await runTool(rt.binary, ['rm', '--force', '--volumes', c.id || c.name], { timeoutMs: 60_000 })
-  if (r.code === 0) core.info(`Removed container ${c.name}.`)
-  else if (!r.notFound && classify(rt, r.stderr) === 'no-such-container') core.info(`Container ${c.name} was already gone.`)
+  if (r.code === 0) host.info(`Removed container ${c.name}.`)
+  else if (!r.notFound && classify(rt, r.stderr) === 'no-such-container') host.info(`Container ${c.name} was already gone.`)
   else
-    core.warning(
+    host.warn(
       `Could not remove container ${c.name}: ${r.notFound ? `${rt.binary} not found` : lastLine(r.stderr) || `exit code ${r.code}`}. Remove it by hand: ${rt.binary} rm -f ${c.name}`
     )
 }

@@ -141,11 +141,18 @@ export function maskArgs(args: string[]): string[] {
   return args.map((a, i) => (i > 0 && args[i - 1] === '--requirepass' ? '***' : a))
 }
 
-/** The host port from `<runtime> port NAME 6379/tcp` output (`127.0.0.1:41157`, maybe one line per address). */
-export function parsePortOutput(text: string): number | null {
-  for (const line of text.split('\n')) {
-    const m = /:(\d+)\s*$/.exec(line.trim())
-    if (m) return Number(m[1])
-  }
-  return null
+/**
+ * Reads `podman port` / `docker port` output (`0.0.0.0:32768`, `[::]:32768`, `127.0.0.1:41157`, one
+ * line per binding) into the address to connect to; wildcard addresses mean this machine.
+ */
+export function parsePortOutput(text: string): { host: string; port: number } | null {
+  const bindings = text
+    .split('\n')
+    .map((l) => /^\s*(?:\[([^\]]*)\]|([^\s:]*)):(\d+)\s*$/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ ipv6: m[1] !== undefined, addr: m[1] ?? m[2], port: Number(m[3]) }))
+  const pick = bindings.find((b) => !b.ipv6) ?? bindings[0]
+  if (!pick) return null
+  const wildcard = pick.addr === '' || pick.addr === '0.0.0.0' || pick.addr === '::'
+  return { host: wildcard ? (pick.ipv6 ? '::1' : '127.0.0.1') : pick.addr, port: pick.port }
 }

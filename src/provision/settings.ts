@@ -1,5 +1,5 @@
 import { UserError } from '../errors.js'
-import { ProvisionInput } from '../action/constants.js'
+import { ProvisionInput } from '../options.js'
 import { parseSize } from '../size.js'
 import { RUNTIMES, type RuntimeName } from './runtime.js'
 

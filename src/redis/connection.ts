@@ -1,5 +1,5 @@
 import { createClient, type RedisClientType } from '@redis/client'
-import { UserError, describeError } from '../errors.js'
+import { ConnectionError, describeError } from '../errors.js'
 import { formatDuration } from '../size.js'
 import { hostPort, maskUrlText, type RedisTarget } from './target.js'
 
@@ -13,6 +13,8 @@ export interface ConnectOptions {
   onRetry?: (attempt: number, reason: string) => void
   /** Limit for each single command once connected. */
   commandTimeoutMs?: number
+  /** How an option is spelled to the user (`connect-timeout` in the action, `--connect-timeout` in the CLI). */
+  optionName?: (name: string) => string
 }
 
 /** A connection to one Redis; every command is bounded in time so no step can hang on it. */
@@ -54,6 +56,7 @@ export class RedisConnection {
  * waiting cannot fix a wrong password.
  */
 export async function connect(target: RedisTarget, opts: ConnectOptions): Promise<RedisConnection> {
+  const name = opts.optionName ?? ((n: string) => n)
   const deadline = Date.now() + opts.timeoutMs
   let delay = 100
   let attempt = 0
@@ -78,8 +81,8 @@ export async function connect(target: RedisTarget, opts: ConnectOptions): Promis
     } catch (err) {
       destroyQuietly(client)
       const message = maskUrlText(describeError(err))
-      const fatal = authProblem(message, target)
-      if (fatal) throw new UserError(fatal)
+      const fatal = authProblem(message, target, name('redis-url'))
+      if (fatal) throw new ConnectionError(fatal)
       lastError = message
     }
     if (Date.now() + delay > deadline) break
@@ -87,9 +90,9 @@ export async function connect(target: RedisTarget, opts: ConnectOptions): Promis
     await sleep(delay)
     delay = Math.min(delay * 2, 2000)
   }
-  throw new UserError(
+  throw new ConnectionError(
     `Could not reach Redis at ${hostPort(target)} within ${formatDuration(opts.timeoutMs)} (${lastError}). ` +
-      `Check that Redis is running and its port is published, or raise connect-timeout.`
+      `Check that Redis is running and its port is published, or raise ${name('connect-timeout')}.`
   )
 }
 
@@ -103,17 +106,17 @@ function destroyQuietly(client: RedisClient): void {
 }
 
 /** The message for an error that retrying cannot fix, or null for one worth retrying. */
-function authProblem(message: string, target: RedisTarget): string | null {
+function authProblem(message: string, target: RedisTarget, urlOption: string): string | null {
   const where = `Redis at ${hostPort(target)}`
   const user = target.username ?? 'default'
   if (/WRONGPASS|invalid password|invalid username-password/i.test(message)) {
-    return `${where} rejected the password for user "${user}" (wrong password or user). Check the password in redis-url.`
+    return `${where} rejected the password for user "${user}" (wrong password or user). Check the password in ${urlOption}.`
   }
   if (/NOAUTH|Authentication required/i.test(message)) {
-    return `${where} requires a password and none was given. Put it into redis-url: redis://:PASSWORD@${hostPort(target)}.`
+    return `${where} requires a password and none was given. Put it into ${urlOption}: redis://:PASSWORD@${hostPort(target)}.`
   }
   if (/called without any password configured|AUTH.*no password is set/i.test(message)) {
-    return `${where} has no password set, but redis-url gives one. Remove the password from redis-url.`
+    return `${where} has no password set, but ${urlOption} gives one. Remove the password from ${urlOption}.`
   }
   if (/DENIED Redis is running in protected mode/i.test(message)) {
     return `${where} refuses outside clients: it runs in protected mode with no password. Start it with --protected-mode no or set a password.`

@@ -2,7 +2,8 @@
 import { readFile } from 'node:fs/promises'
 import { UserError, describeError } from '../../errors.js'
 import type { RedisTarget } from '../../redis/target.js'
-import { SCHEMA_VERSION, buildReport, type Report } from '../../report.js'
+import { SCHEMA_VERSION, type Report } from '../../report.js'
+import { judgeStep } from '../../step/engine.js'
 import type { Snapshot } from '../../snapshot.js'
 import { COMMANDS, UsageError } from '../args.js'
 import { emit, outputFormat, thresholds, type Context } from '../context.js'
@@ -66,12 +67,7 @@ export async function diffCommand(ctx: Context): Promise<number> {
   if (after.report !== null && after.report.after === null) {
     throw new UserError(`${files[1]} has no snapshot after its step, so there is nothing to compare.`)
   }
-  const report = buildReport({
-    target: targetOf([after, before]),
-    before: before.state,
-    after: after.state,
-    thresholds: limits,
-    extra: { cli: 'diff', diff: { before: files[0], after: files[1] } }
-  })
+  const record = { target: targetOf([after, before]), before: before.state, after: after.state, errors: [], sampled: { observations: {} }, keys: null }
+  const report = judgeStep(record, limits, { cli: 'diff', diff: { before: files[0], after: files[1] } })
   return emit(ctx, report, (r) => renderReport(r, ctx.log.out))
 }

@@ -1,8 +1,7 @@
 /** `snapshot`: the state of Redis now, judged by the thresholds that apply to one moment. */
-import { buildReport } from '../../report.js'
-import { takeSnapshot } from '../../snapshot.js'
+import { judgeStep, observeNow } from '../../step/engine.js'
 import { UsageError } from '../args.js'
-import { emit, locateRedis, open, outputFormat, thresholds, type Context } from '../context.js'
+import { cliHost, connectTimeout, emit, keySettings, locateRedis, outputFormat, thresholds, type Context } from '../context.js'
 import { renderSnapshot } from '../terminal.js'
 
 export async function snapshotCommand(ctx: Context): Promise<number> {
@@ -12,12 +11,6 @@ export async function snapshotCommand(ctx: Context): Promise<number> {
   outputFormat(ctx)
   const limits = thresholds(ctx)
   const { target } = await locateRedis(ctx, false)
-  const conn = await open(ctx, target)
-  try {
-    const now = await takeSnapshot(conn, { withDoctor: true })
-    const report = buildReport({ target, before: null, after: now, thresholds: limits, extra: { cli: 'snapshot' } })
-    return await emit(ctx, report, (r) => renderSnapshot(r, ctx.log.out))
-  } finally {
-    await conn.close()
-  }
+  const record = await observeNow({ target, connectTimeoutMs: connectTimeout(ctx), keys: keySettings(ctx) }, cliHost(ctx), { keys: false })
+  return emit(ctx, judgeStep(record, limits, { cli: 'snapshot' }), (r) => renderSnapshot(r, ctx.log.out))
 }

@@ -1,0 +1,14 @@
+/** The step engine's host in the action: lines through @actions/core, groups as foldable log sections. */
+import * as core from '@actions/core'
+import type { StepHost } from '../step/host.js'
+
+export const actionHost: StepHost = {
+  info: (line) => core.info(line),
+  warn: (line) => core.warning(line, { title: 'Redis Memory Guard' }),
+  debug: (line) => core.debug(line),
+  // The runner's log has no overwriting lines: progress is a plain line, and the scan keeps those few.
+  progress: (line) => core.info(line),
+  endProgress: () => {},
+  group: (title, fn) => core.group(title, fn),
+  optionName: (name) => name
+}

@@ -1,0 +1,65 @@
+/** The action's way of telling: JSON report, job summary, outputs, annotations, PR comment, and the step's result. */
+import * as core from '@actions/core'
+import { describeError } from '../errors.js'
+import { commentMarker, runPageUrl } from '../github/comment.js'
+import { renderComment, renderSummary } from '../render/markdown.js'
+import { REPORT_EXTENSIONS } from '../render/extensions.js'
+import type { Report } from '../report.js'
+import { writeReportFile } from '../step/files.js'
+import { publishComment } from './comment.js'
+import { Output } from './constants.js'
+import type { Settings } from './inputs.js'
+
+/** Writes the JSON report, the job summary, the outputs and the annotations, then fails the job if needed. */
+export async function publish(report: Report, settings: Settings): Promise<void> {
+  const problem = await writeReportFile(settings.reportPath, report)
+  if (problem) core.warning(problem)
+  const runUrl = runPageUrl()
+  await writeSummary(renderSummary(report, { runUrl, extensions: REPORT_EXTENSIONS }))
+  const commentBody = renderComment(report, {
+    runUrl,
+    extensions: REPORT_EXTENSIONS,
+    title: settings.comment.title,
+    marker: commentMarker(settings.comment.key)
+  })
+
+  const out = (name: Output, value: number | string | null | undefined): void => core.setOutput(name, value ?? '')
+  out(Output.Verdict, report.verdict)
+  out(Output.UsedMemoryBefore, report.before?.memory.usedMemory)
+  out(Output.UsedMemoryAfter, report.after?.memory.usedMemory)
+  out(Output.UsedMemoryPeak, report.peak?.bytes)
+  out(Output.OomErrors, report.oomErrors)
+  out(Output.EvictedKeys, report.evictedKeys)
+  out(Output.LeakedKeys, report.leakedKeys)
+  out(Output.ReportPath, settings.reportPath)
+  out(Output.CommentBody, commentBody)
+
+  for (const e of report.errors) core.warning(e, { title: 'Redis Memory Guard' })
+  for (const c of report.checks) {
+    if (c.status === 'fail') core.error(c.message, { title: `Redis memory: ${c.check}` })
+    else if (c.status === 'warn') core.warning(c.message, { title: `Redis memory: ${c.check}` })
+  }
+  await publishComment(report, commentBody, settings.comment)
+  core.info(`Redis memory verdict: ${report.verdict}. Report: ${settings.reportPath}`)
+  if (report.verdict === 'fail') {
+    const failed = report.checks.filter((c) => c.status === 'fail').map((c) => c.check)
+    core.setFailed(
+      failed.length > 0
+        ? `Redis memory check failed: ${failed.join(', ')}. See the job summary for causes.`
+        : `Redis memory check could not run: ${report.errors[report.errors.length - 1] ?? 'no snapshot after the step'}`
+    )
+  }
+}
+
+/** The job summary; without a summary file (a local run) it goes to the log. */
+export async function writeSummary(markdown: string): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY) {
+    core.info(markdown)
+    return
+  }
+  try {
+    await core.summary.addRaw(markdown).write()
+  } catch (err) {
+    core.warning(`Could not write the job summary: ${describeError(err)}`)
+  }
+}

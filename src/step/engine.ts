@@ -1,0 +1,249 @@
+/**
+ * The step engine: what a watched step observes, judges and reports, written once. The action's
+ * main and post steps, its `run` input and every CLI command call these functions; the front ends
+ * only read their options, pass a StepHost for the lines, and print or publish the report.
+ *
+ *   begin: connect → key inventory → "before" snapshot → start sampling
+ *   end:   stop sampling → "after" snapshot → key analysis → one StepRecord
+ *   judge: StepRecord + thresholds → Report
+ */
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { StepObservations, Thresholds } from '../checks.js'
+import { describeError } from '../errors.js'
+import { analyseKeysAfter, analyseKeysNow, describeInventory, recordKeysBefore, type KeyAnalysis } from '../keys/run.js'
+import type { KeySettings } from '../keys/settings.js'
+import { connect, withTimeout, type RedisConnection } from '../redis/connection.js'
+import { hostPort, type RedisTarget } from '../redis/target.js'
+import { buildReport, totalKeys, type Report } from '../report.js'
+import { commandEnv, runCommand, type CommandRun, type CommandSpec } from '../run/command.js'
+import type { CommandReport } from '../run/output.js'
+import { formatBytes } from '../size.js'
+import { takeSnapshot, type Snapshot } from '../snapshot.js'
+import { BEFORE_FILE, FILE_TIMEOUT_MS } from './files.js'
+import { keyScanLog, type StepHost } from './host.js'
+import { collectSamples, startStepSampler, stopStepSampler, type SampledStep, type SamplerHandle, type SamplingOptions } from './sampling.js'
+
+/** What the engine needs to watch one step. */
+export interface StepConfig {
+  target: RedisTarget
+  connectTimeoutMs: number
+  keys: KeySettings
+  sampling: SamplingOptions
+  /** The step's own folder: the "before" snapshot and key names, and the samples. */
+  workDir: string
+}
+
+/** What `beginStep` leaves for `endStep`, as plain data: the action's main step hands it to its post step. */
+export interface BegunStep {
+  workDir: string
+  sampler: SamplerHandle | null
+}
+
+/** Everything one step observed: what `judgeStep` turns into a report. */
+export interface StepRecord {
+  target: RedisTarget
+  before: Snapshot | null
+  after: Snapshot | null
+  /** Problems that kept part of the step from being observed. */
+  errors: string[]
+  sampled: SampledStep
+  keys: KeyAnalysis | null
+  command?: CommandReport
+}
+
+export interface BeginOptions {
+  /** Work on the connection before anything is recorded (attach mode's CONFIG SET). */
+  prepare?: (conn: RedisConnection) => Promise<void>
+  /** The sampler must outlive this process: the action's main step ends long before the tests do. */
+  samplerOutlivesProcess?: boolean
+}
+
+/** Connects with retries, saying so in the log; the error names the option to change. */
+export function openConnection(target: RedisTarget, timeoutMs: number, host: StepHost): Promise<RedisConnection> {
+  return connect(target, {
+    timeoutMs,
+    onRetry: (attempt, reason) => host.info(`Attempt ${attempt}: ${reason}; retrying`),
+    optionName: host.optionName
+  })
+}
+
+/**
+ * The start of the step. The key inventory comes before the "before" snapshot, so the guard's own
+ * commands and script cache are not counted as the step's. Throws a UserError when Redis cannot be
+ * reached; a failed key inventory is a warning (leaked keys are then counted per DB, without names).
+ */
+export async function beginStep(config: StepConfig, host: StepHost, opts: BeginOptions = {}): Promise<{ begun: BegunStep; before: Snapshot }> {
+  const conn = await host.group(`Connecting to Redis at ${hostPort(config.target)}`, () => openConnection(config.target, config.connectTimeoutMs, host))
+  let before: Snapshot
+  try {
+    await opts.prepare?.(conn)
+    if (config.keys.enabled) {
+      try {
+        const inv = await host.group('Key inventory before the step', () => recordKeysBefore(conn, config.keys, config.workDir, keyScanLog(host)))
+        host.endProgress()
+        host.info(describeInventory(inv))
+      } catch (err) {
+        host.endProgress()
+        host.warn(`The key inventory before the step failed (${describeError(err)}): leaked keys will be counted per DB, without names.`)
+      }
+    }
+    before = await takeSnapshot(conn)
+    await withTimeout(writeFile(join(config.workDir, BEFORE_FILE), JSON.stringify(before)), FILE_TIMEOUT_MS, 'writing the "before" snapshot')
+    const used = before.memory.usedMemory
+    host.info(
+      `Before: ${before.server.kind} ${before.server.version ?? ''}, used memory ${used === null ? 'not reported' : formatBytes(used)}, ${totalKeys(before)} keys.`
+    )
+  } finally {
+    await conn.close()
+  }
+  const sampler = await startStepSampler(config.target, config.workDir, config.sampling, host, opts.samplerOutlivesProcess ?? false)
+  return { begun: { workDir: config.workDir, sampler }, before }
+}
+
+export interface EndOptions {
+  /** Problems found before the end (e.g. the action's main step failed); they go into the report. */
+  errors?: string[]
+  /** The command that ran during the step, when the guard ran it. */
+  command?: CommandReport
+  /** The Redis to look at now; null when there is none of ours (a mode that starts Redis started none). */
+  target?: RedisTarget | null
+  /** How long to try to reach Redis for the "after" snapshot (default: the config's connect timeout). */
+  connectTimeoutMs?: number
+  /** Whether the begin part is known to have failed: then a missing "before" snapshot is no news. */
+  beginFailed?: boolean
+}
+
+/**
+ * The end of the step: stop sampling (first, whatever else fails: it must not outlive the step),
+ * then the "after" snapshot with MEMORY DOCTOR and the key analysis on one connection. Never throws:
+ * what could not be observed becomes a line in `errors`.
+ */
+export async function endStep(config: StepConfig, begun: BegunStep | null, host: StepHost, opts: EndOptions = {}): Promise<StepRecord> {
+  const errors = [...(opts.errors ?? [])]
+  const stopped = await stopStepSampler(begun?.sampler ?? null, host)
+  const before = await readBefore(begun, errors, opts.beginFailed ?? false)
+  const sampled = await collectSamples(begun?.sampler ?? null, before, stopped, errors, host)
+  const target = opts.target === undefined ? config.target : opts.target
+  let after: Snapshot | null = null
+  let keys: KeyAnalysis | null = null
+  if (target === null) {
+    errors.push('No snapshot after the step: no Redis was started for it.')
+  } else {
+    try {
+      const conn = await openConnection(target, opts.connectTimeoutMs ?? config.connectTimeoutMs, host)
+      try {
+        after = await takeSnapshot(conn, { withDoctor: true })
+        if (config.keys.enabled && begun) {
+          try {
+            keys = await host.group('Key inventory after the step', () =>
+              analyseKeysAfter(conn, config.keys, begun.workDir, { before, after: after as Snapshot }, keyScanLog(host))
+            )
+          } catch (err) {
+            errors.push(`The key analysis failed: ${describeError(err)}`)
+          }
+          host.endProgress()
+        }
+      } finally {
+        await conn.close()
+      }
+    } catch (err) {
+      errors.push(`No snapshot after the step: ${describeError(err)}`)
+    }
+  }
+  return { target: target ?? config.target, before, after, errors, sampled, keys, ...(opts.command ? { command: opts.command } : {}) }
+}
+
+async function readBefore(begun: BegunStep | null, errors: string[], beginFailed: boolean): Promise<Snapshot | null> {
+  if (!begun) {
+    if (!beginFailed) errors.push('No "before" snapshot: the start of the step did not run.')
+    return null
+  }
+  try {
+    return JSON.parse(await withTimeout(readFile(join(begun.workDir, BEFORE_FILE), 'utf8'), FILE_TIMEOUT_MS, 'reading the "before" snapshot')) as Snapshot
+  } catch {
+    if (!beginFailed) errors.push('No "before" snapshot: the start of the step did not save one.')
+    return null
+  }
+}
+
+/**
+ * One moment instead of a step (the CLI's `snapshot` and `keys`): a snapshot with MEMORY DOCTOR
+ * and, when asked, the key analysis. There is no "before", so nothing is judged as a change.
+ */
+export async function observeNow(
+  config: Pick<StepConfig, 'target' | 'connectTimeoutMs' | 'keys'>,
+  host: StepHost,
+  opts: { keys: boolean }
+): Promise<StepRecord> {
+  const conn = await openConnection(config.target, config.connectTimeoutMs, host)
+  try {
+    const now = await takeSnapshot(conn, { withDoctor: true })
+    const keys = opts.keys ? await analyseKeysNow(conn, config.keys, now, keyScanLog(host)) : null
+    host.endProgress()
+    return { target: config.target, before: null, after: now, errors: [], sampled: { observations: {} }, keys }
+  } finally {
+    await conn.close()
+  }
+}
+
+/** What the step's parts tell the checks, merged once. */
+export function observationsOf(record: StepRecord): StepObservations {
+  return {
+    ...record.sampled.observations,
+    ...record.keys?.observations,
+    ...(record.command ? { outputOomLines: record.command.oomLines } : {})
+  }
+}
+
+/** Judges the step: the report every front end prints, publishes or saves. */
+export function judgeStep(record: StepRecord, thresholds: Thresholds, extra?: Record<string, unknown>): Report {
+  return buildReport({
+    target: record.target,
+    before: record.before,
+    after: record.after,
+    thresholds,
+    errors: record.errors,
+    observations: observationsOf(record),
+    sampling: record.sampled.sampling,
+    keys: record.keys?.keys,
+    command: record.command,
+    ...(extra ? { extra } : {})
+  })
+}
+
+export interface WatchedCommand {
+  command: CommandSpec['command']
+  /** The environment the command starts from (INPUT_* are dropped, REDIS_URL added: see commandEnv). */
+  env: NodeJS.ProcessEnv
+  /** The guard started this Redis for the run: REDIS_URL, REDIS_HOST and REDIS_PORT point at it. */
+  startedForRun: boolean
+  stdout?: NodeJS.WritableStream
+  onSpawn?: CommandSpec['onSpawn']
+}
+
+/**
+ * A whole step around one command: begin, run it with the sampler watching, end. Used by the
+ * action's `run` input and the CLI's `run`. A command that cannot be started still ends the step
+ * (the sampler is stopped); its `command.startError` says why.
+ */
+export async function runStep(
+  config: StepConfig,
+  host: StepHost,
+  watched: WatchedCommand,
+  begin: BeginOptions = {}
+): Promise<{ begun: BegunStep; record: StepRecord; command: CommandRun }> {
+  const { begun } = await beginStep(config, host, begin)
+  host.info('Running the command; the report follows when it ends.')
+  const command = await runCommand({
+    command: watched.command,
+    env: commandEnv(watched.env, config.target, watched.startedForRun),
+    hide: config.target.password ? [config.target.password] : [],
+    stdout: watched.stdout,
+    onSpawn: watched.onSpawn
+  })
+  const { startError: _startError, ...report } = command
+  const record = await endStep(config, begun, host, { command: report })
+  return { begun, record, command }
+}
+

@@ -1,0 +1,70 @@
+/** The step's files: its work folder and the JSON report, checked before the tests run and written with a bound. */
+import { constants } from 'node:fs'
+import { access, mkdir, mkdtemp, writeFile } from 'node:fs/promises'
+import { dirname, join, resolve } from 'node:path'
+import { UserError, describeError } from '../errors.js'
+import { withTimeout } from '../redis/connection.js'
+
+/** In the work folder: the "before" snapshot, and the sampler's samples. */
+export const BEFORE_FILE = 'before.json'
+export const SAMPLES_FILE = 'samples.jsonl'
+export const DEFAULT_REPORT_NAME = 'redis-memory-report.json'
+
+/** No file operation of the guard may take longer than this (a path under /proc can block forever). */
+export const FILE_TIMEOUT_MS = 5000
+
+/** Pseudo file systems where a write may hang or mean something else entirely. */
+const SPECIAL = /^\/(proc|sys|dev)(\/|$)/
+
+/**
+ * Creates the step's work folder under `base`. `baseName` says where `base` came from
+ * (RUNNER_TEMP, or the system's temp folder), so a failure names what to fix.
+ */
+export async function makeWorkDir(base: string, baseName: string): Promise<string> {
+  try {
+    return await withTimeout(mkdtemp(join(base, 'redis-memory-guard-')), FILE_TIMEOUT_MS, `creating a folder in ${base}`)
+  } catch (err) {
+    throw new UserError(`Cannot create the guard's work folder in ${baseName} (${base}): ${describeError(err)}. Point ${baseName} at a writable folder.`)
+  }
+}
+
+/**
+ * Checks, before the tests run, that the report can be written at `path`: not under /proc, /sys or
+ * /dev, and its folder can be created and written. `optionName` is how the user named it.
+ */
+export async function checkReportPath(path: string, optionName: string): Promise<void> {
+  const full = resolve(path)
+  if (SPECIAL.test(full)) {
+    throw new UserError(`${optionName}: ${path} is on a special file system (/proc, /sys or /dev). Give a path in the workspace or in RUNNER_TEMP, e.g. redis-memory-report.json.`)
+  }
+  const dir = dirname(full)
+  try {
+    await withTimeout(
+      (async () => {
+        await mkdir(dir, { recursive: true })
+        await access(dir, constants.W_OK)
+      })(),
+      FILE_TIMEOUT_MS,
+      `checking ${dir}`
+    )
+  } catch (err) {
+    throw new UserError(`${optionName}: cannot write the report in ${dir} (${describeError(err)}). Give a path in a writable folder.`)
+  }
+}
+
+/** Writes the JSON report; a problem comes back as one line (the report is also in the summary). */
+export async function writeReportFile(path: string, report: unknown): Promise<string | null> {
+  try {
+    await withTimeout(
+      (async () => {
+        await mkdir(dirname(path), { recursive: true })
+        await writeFile(path, JSON.stringify(report, null, 2) + '\n')
+      })(),
+      FILE_TIMEOUT_MS,
+      `writing ${path}`
+    )
+    return null
+  } catch (err) {
+    return `Could not write the JSON report to ${path}: ${describeError(err)}`
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * The step's sampling: the background sampler (dist/sampler, a process of its own so the samples
+ * keep their rhythm however busy the front end is) started when the step begins and read when it ends.
+ */
+import { join } from 'node:path'
+import type { StepObservations } from '../checks.js'
+import { describeError } from '../errors.js'
+import type { RedisTarget } from '../redis/target.js'
+import { readSamples, startSampler, stopSampler, waitForFirstSample, type StopResult } from '../sampler/control.js'
+import { MAX_REPORT_SAMPLES, summarizeSamples, thinSamples, type SamplingReport } from '../sampler/sample.js'
+import { formatBytes, formatDuration } from '../size.js'
+import type { Snapshot } from '../snapshot.js'
+import { SAMPLES_FILE } from './files.js'
+import type { StepHost } from './host.js'
+
+const FIRST_SAMPLE_WAIT_MS = 5000
+
+/** A running sampler, as plain data: the action's main step hands it to the post step. */
+export interface SamplerHandle {
+  pid: number
+  /** When it started (ISO time): the chart's zero. */
+  startedAt: string
+  file: string
+  intervalMs: number
+  maxLifeMs: number
+}
+
+export interface SamplingOptions {
+  /** 0 turns sampling off. */
+  intervalMs: number
+  /** The sampler's longest life, so an orphan exits on its own. */
+  maxLifeMs: number
+}
+
+/** Kill hooks of samplers that must not outlive this process, by pid. */
+const exitHooks = new Map<number, () => void>()
+
+/**
+ * Starts the sampler; null when sampling is off or it could not start (then the peak comes from
+ * the snapshots and INFO, and the log says so). Unless `outlive`, it is killed when this process exits.
+ */
+export async function startStepSampler(target: RedisTarget, workDir: string, opts: SamplingOptions, host: StepHost, outlive: boolean): Promise<SamplerHandle | null> {
+  if (opts.intervalMs === 0) return null
+  const file = join(workDir, SAMPLES_FILE)
+  const startedAt = new Date().toISOString()
+  let pid: number
+  try {
+    pid = await startSampler({ url: target.url, file, intervalMs: opts.intervalMs, maxLifeMs: opts.maxLifeMs })
+  } catch (err) {
+    host.warn(`Could not start the background sampler (${describeError(err)}): the step's peak will come from the snapshots and INFO instead.`)
+    return null
+  }
+  if (!outlive) {
+    const hook = (): void => {
+      try {
+        process.kill(pid, 'SIGKILL')
+      } catch {
+        // already gone
+      }
+    }
+    exitHooks.set(pid, hook)
+    process.once('exit', hook)
+  }
+  host.info(
+    `Sampling Redis every ${formatDuration(opts.intervalMs)} in the background (process ${pid}; ` +
+      `it stops by itself after ${formatDuration(opts.maxLifeMs)}).`
+  )
+  // Let the sampler see the step's first moments: wait (briefly) for its first sample, which
+  // comes once Node has started and connected (about 0.3 s).
+  if (!(await waitForFirstSample(file, FIRST_SAMPLE_WAIT_MS))) {
+    host.info(`The sampler took no sample within ${formatDuration(FIRST_SAMPLE_WAIT_MS)}; going on without waiting for it.`)
+  }
+  return { pid, startedAt, file, intervalMs: opts.intervalMs, maxLifeMs: opts.maxLifeMs }
+}
+
+/** Stops the sampler; null when there was none. Never throws. */
+export async function stopStepSampler(handle: SamplerHandle | null, host: StepHost): Promise<StopResult | null> {
+  if (!handle || !Number.isInteger(handle.pid) || handle.pid <= 0) return null
+  const result = await stopSampler(handle.pid)
+  const hook = exitHooks.get(handle.pid)
+  if (hook) {
+    process.removeListener('exit', hook)
+    exitHooks.delete(handle.pid)
+  }
+  if (result === 'killed') host.warn(`The background sampler (process ${handle.pid}) did not stop on SIGTERM and was killed.`)
+  return result
+}
+
+/** What the samples add to the report: the sampled peak for the checks and the sampling section. */
+export interface SampledStep {
+  observations: StepObservations
+  sampling?: SamplingReport
+}
+
+/**
+ * Reads the samples the (stopped) sampler wrote and sums them up. `stopped` is how stopping it
+ * went: a sampler that was no longer running ended early, so its peak covers only part of the step.
+ */
+export async function collectSamples(
+  handle: SamplerHandle | null,
+  before: Snapshot | null,
+  stopped: StopResult | null,
+  errors: string[],
+  host: StepHost
+): Promise<SampledStep> {
+  if (!handle) return { observations: {} }
+  const samples = await readSamples(handle.file)
+  if (stopped === 'not-running') {
+    const last = samples[samples.length - 1]?.at
+    const until = last ? ` ${formatDuration(Date.parse(last) - Date.parse(handle.startedAt))} into the step` : ' before its first sample'
+    errors.push(
+      `The background sampler stopped${until}, before the end of the step (its longest life is ${formatDuration(handle.maxLifeMs)}): the sampled peak covers only that part.`
+    )
+  }
+  const summary = summarizeSamples(samples, {
+    oomErrors: before?.errorstats ? (before.errorstats.OOM ?? 0) : null,
+    evictedKeys: before?.evictedKeys ?? null
+  })
+  const kept = thinSamples(samples, MAX_REPORT_SAMPLES)
+  const sampling: SamplingReport = {
+    intervalMs: handle.intervalMs,
+    startedAt: handle.startedAt,
+    summary,
+    samples: kept,
+    ...(kept.length < samples.length ? { thinnedFrom: samples.length } : {})
+  }
+  host.info(
+    `${samples.length} samples` +
+      (summary.peak ? `, peak ${formatBytes(summary.peak.bytes)} at ${summary.peak.at}` : ', none reached Redis') +
+      (summary.gaps.length > 0 ? `, ${summary.gaps.length} gap(s) where Redis did not answer` : '') +
+      '.'
+  )
+  return { observations: summary.peak ? { sampledPeak: summary.peak } : {}, sampling }
+}
