@@ -6,7 +6,7 @@
 import { plural, type CheckName } from '../checks.js'
 import type { Report } from '../report.js'
 import { codeText, escapeMarkdown } from '../render/escape.js'
-import type { ReportExtension, ReportSection, Variant } from '../render/extensions.js'
+import type { ReportExtension, ReportSection, Variant } from '../render/section.js'
 import { formatBytes, formatDuration } from '../size.js'
 import type { KeyFigure, KeysReport, LeakedGroupFigure, PrefixFigure } from './report.js'
 

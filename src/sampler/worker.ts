@@ -131,14 +131,15 @@ class InfoSource {
   private async info(conn: RedisConnection): Promise<string> {
     if (this.multiSection) {
       try {
-        return asText(await conn.command(['INFO', 'memory', 'stats', 'errorstats']))
+        // server for run_id (a restart), commandstats for rejected calls: a restart must not erase what came before it.
+        return asText(await conn.command(['INFO', 'memory', 'stats', 'errorstats', 'server', 'commandstats']))
       } catch (err) {
-        // Before 7.0, INFO takes one section: fall back to the default sections, which hold all three.
+        // Before 7.0, INFO takes one section: fall back to `INFO all`, which holds all five (the default lacks commandstats).
         if (!/syntax|wrong number|unknown/i.test(describeError(err))) throw err
         this.multiSection = false
       }
     }
-    return asText(await conn.command(['INFO']))
+    return asText(await conn.command(['INFO', 'all']))
   }
 }
 
