@@ -35,9 +35,12 @@ export interface OomMessage {
   count: number
 }
 
-/** Lines that differ only in numbers (test ids, times, sizes) are one message. */
+/** How much of a line tells its message apart; well inside a quote, so cut quotes still match. */
+const KIND_LENGTH = 200
+
+/** Lines that differ only in numbers (test ids, times, sizes), or only after their first 200 characters, are one message. */
 export function oomKind(line: string): string {
-  return line.replace(/\d+/g, '#')
+  return line.replace(/\d+/g, '#').slice(0, KIND_LENGTH)
 }
 
 /** Groups lines into distinct messages, most frequent first (ties: first seen first). */
@@ -105,7 +108,7 @@ export class OomLineScanner {
     // eslint-disable-next-line no-control-regex
     const clean = line.replace(/\r$/, '').replace(/\x1b\[[0-9;]*m/g, '').trim()
     const quote = clean.length > MAX_QUOTE_LENGTH ? `${clean.slice(0, MAX_QUOTE_LENGTH)}…` : clean
-    const kind = oomKind(quote)
+    const kind = oomKind(clean)
     const seen = this.kinds.get(kind)
     if (seen) {
       seen.count++
