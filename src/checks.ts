@@ -223,7 +223,7 @@ export function judge(before: Snapshot | null, after: Snapshot, t: Thresholds, o
   const when = step ? 'after the step' : 'at the snapshot'
   const notes: string[] = []
   if (restart) notes.push('Redis restarted during the step: counters are counted from the restart, plus what the samples saw before it.')
-  if (!step) notes.push('No "before" snapshot: changes during the step cannot be measured, only the state after it.')
+  if (!step) notes.push('No "before" snapshot: only the state at this moment is judged, not what changed.')
   const checks: CheckResult[] = []
   const breach = (check: CheckName): CheckStatus => (t.failOn.has(check) ? 'fail' : 'warn')
   const mem = after.memory
@@ -432,14 +432,14 @@ function memoryPercentCheck(
   const pct = share.toFixed(1)
   if (peak.bytes > limit) {
     // At or above 100% Redis is already refusing writes (or evicting): "close to OOM" would understate it.
-    const meaning = share >= 100 ? 'Redis was over maxmemory.' : 'the suite runs close to OOM.'
+    const meaning = peak.bytes > maxmemory ? 'Redis was over maxmemory.' : peak.bytes === maxmemory ? 'Redis reached maxmemory.' : 'the suite runs close to OOM.'
     return {
       ...base,
       status: breach('memory-percent'),
       limit,
       message: `${Peak} reached ${formatBytes(peak.bytes)}, ${pct}% of maxmemory ${formatBytes(maxmemory)} (limit ${t.maxMemoryPercent}%): ${meaning}`,
       advice:
-        share >= 100
+        peak.bytes >= maxmemory
           ? 'Raise maxmemory, or clean up between tests so memory does not pile up.'
           : 'Clean up between tests so memory does not pile up, or raise maxmemory.'
     }

@@ -130,7 +130,7 @@ export function peakTable(report: Report): string {
   const rows = ['| Peak | Memory | When | |', '|---|---:|---|---|']
   for (const c of model.peakRows) {
     const time = c.source === 'sampled' && c.at && sampling ? when(sampling, c.at) : ''
-    rows.push(`| ${candidateLabel(c.source, sampling)} | ${formatBytes(c.bytes)} | ${time} | ${c.judged ? '**judged**' : 'not judged'} |`)
+    rows.push(`| ${candidateLabel(c.source, sampling)} | ${formatBytes(c.bytes)} |${time ? ` ${time} ` : ' '}| ${c.judged ? '**judged**' : 'not judged'} |`)
   }
   if (sampling && !model.peakRows.some((c) => c.source === 'sampled')) rows.push('| Sampled | no sample reached Redis | | not judged |')
   if (!model.peakRows.some((c) => c.source === 'info-peak')) {
