@@ -340,18 +340,30 @@ function restartLine(report: Report): string | null {
   return `${what}${when}${kept}`
 }
 
-/** The judged peak and the figures it was chosen from; schema 1 reports carry only the winner. */
+/** The judged peak and the figures it was chosen from. */
 function peakRows(report: Report): PeakRow[] {
   const p = report.peak
   if (!p || p.bytes === null) return []
-  const source: PeakSource = (p.source as string) === 'before-after' ? 'after' : p.source
-  const candidates: PeakCandidate[] = p.candidates ?? [{ source, bytes: p.bytes, ...(p.at ? { at: p.at } : {}) }]
+  const candidates = p.candidates ?? legacyCandidates(report)
   let judged = false
   return candidates.map((c) => {
-    const isJudged = !judged && c.source === source && c.bytes === p.bytes
+    // The winner is the first (highest, then preferred) candidate with the judged figure.
+    const isJudged = !judged && c.bytes === p.bytes
     if (isJudged) judged = true
     return { ...c, judged: isJudged }
   })
+}
+
+/** Schema 1 kept only the winner, and its "sampled" could be a snapshot: rebuild the figures it compared. */
+function legacyCandidates(report: Report): PeakCandidate[] {
+  const out: PeakCandidate[] = []
+  const sampled = report.sampling?.summary.peak
+  if (sampled) out.push({ source: 'sampled', bytes: sampled.bytes, at: sampled.at })
+  if (report.peak?.source === 'info-peak' && report.peak.bytes !== null) out.push({ source: 'info-peak', bytes: report.peak.bytes })
+  if (report.after?.memory.usedMemory != null) out.push({ source: 'after', bytes: report.after.memory.usedMemory, at: report.after.takenAt })
+  if (report.before?.memory.usedMemory != null) out.push({ source: 'before', bytes: report.before.memory.usedMemory, at: report.before.takenAt })
+  const order: PeakSource[] = ['sampled', 'info-peak', 'after', 'before']
+  return out.sort((x, y) => y.bytes - x.bytes || order.indexOf(x.source) - order.indexOf(y.source))
 }
 
 function oomMessagesOf(report: Report): { text: string; count: number | null }[] {

@@ -217,11 +217,11 @@ export const samplingExtension: ReportExtension = {
   breachHints(report, check) {
     const sampling = report.sampling
     const hints: string[] = []
-    if ((check === 'peak-memory' || check === 'memory-percent') && sampling && report.peak) {
-      // Which figure won was decided by the checks (report.peak.source); say where it came from.
-      const p = report.peak
-      if (p.source === 'sampled' && p.at) hints.push(`Sampling saw the peak ${when(sampling, p.at)}; see the timeline.`)
-      else if (p.source === 'info-peak') hints.push("No sample caught the peak: INFO's used_memory_peak shows the step reached it between two samples.")
+    const judged = reportModel(report).peakRows.find((r) => r.judged)
+    if ((check === 'peak-memory' || check === 'memory-percent') && sampling && judged) {
+      // Which figure won was decided by the checks and is recorded in the report; say where it came from.
+      if (judged.source === 'sampled' && judged.at) hints.push(`Sampling saw the peak ${when(sampling, judged.at)}; see the timeline.`)
+      else if (judged.source === 'info-peak') hints.push("No sample caught the peak: INFO's used_memory_peak shows the step reached it between two samples.")
       else hints.push('The peak was in a snapshot before or after the step: no sample caught memory that high.')
     }
     if (check === 'oom') {
