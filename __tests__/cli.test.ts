@@ -63,7 +63,9 @@ describe('run', () => {
     expect(report.checks.map((c: { check: string }) => c.check)).toEqual(
       expect.arrayContaining(['oom', 'used-memory', 'peak-memory', 'memory-percent', 'fragmentation', 'evictions', 'leaked-keys'])
     )
-    expect(report.peak.source).toBe('sampled')
+    // The judged peak is the highest figure compared; used_memory_peak, which the step raised, is at least every sample.
+    expect(report.peak.candidates.map((c: { source: string }) => c.source)).toContain('sampled')
+    expect(report.peak.bytes).toBe(Math.max(...report.peak.candidates.map((c: { bytes: number }) => c.bytes)))
     expect(report.peak.bytes).toBeGreaterThanOrEqual(report.after.memory.usedMemory)
     expect(report.sampling.summary.count).toBeGreaterThanOrEqual(1)
     expect(report.sampling.intervalMs).toBe(100)

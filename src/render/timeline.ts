@@ -221,7 +221,14 @@ export const samplingExtension: ReportExtension = {
     if ((check === 'peak-memory' || check === 'memory-percent') && sampling && judged) {
       // Which figure won was decided by the checks and is recorded in the report; say where it came from.
       if (judged.source === 'sampled' && judged.at) hints.push(`Sampling saw the peak ${when(sampling, judged.at)}; see the timeline.`)
-      else if (judged.source === 'info-peak') hints.push("No sample caught the peak: INFO's used_memory_peak shows the step reached it between two samples.")
+      else if (judged.source === 'info-peak') {
+        const sampled = sampling.summary.peak
+        hints.push(
+          sampled
+            ? `INFO's used_memory_peak shows the step reached ${formatBytes(judged.bytes)}; the highest sample was ${formatBytes(sampled.bytes)}, ${when(sampling, sampled.at)}.`
+            : "INFO's used_memory_peak shows the step reached it; no sample reached Redis."
+        )
+      }
       else hints.push('The peak was in a snapshot before or after the step: no sample caught memory that high.')
     }
     if (check === 'oom') {
