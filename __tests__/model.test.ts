@@ -8,7 +8,7 @@ import { renderReport, renderSnapshot, verdictLine } from '../src/cli/terminal.j
 import { parseRedisUrl } from '../src/redis/target.js'
 import { REPORT_EXTENSIONS } from '../src/render/extensions.js'
 import { headline, renderSummary } from '../src/render/markdown.js'
-import { ABSENT, reportModel, statusOf } from '../src/render/model.js'
+import { ABSENT, annotations, reportModel, statusOf } from '../src/render/model.js'
 import { buildReport, type Report } from '../src/report.js'
 import { summarizeSamples, type Sample } from '../src/sampler/sample.js'
 import { oomReport, passReport } from './helpers/reports.js'
@@ -204,5 +204,23 @@ describe('a single snapshot', () => {
     const text = renderSnapshot(report, plain)
     expect(text).toContain('FAIL  memory-percent: used_memory reached 9.0 MB, 112.5% of maxmemory 8.0 MB (limit 90%): Redis was over maxmemory.')
     for (const out of [text, renderReport(report, plain)]) expect(out).not.toMatch(/the step|during the step/)
+  })
+})
+
+describe('annotations', () => {
+  it('writes none for a clean run, and one per breach, error by fail-on', () => {
+    expect(annotations(passReport())).toEqual([])
+    const a = annotations(oomReport())
+    expect(a.map((x) => `${x.level} ${x.title}`)).toEqual(['error Redis memory: oom', 'error Redis memory: memory-percent', 'warning Redis memory: leaked-keys'])
+  })
+
+  it('gives a warning verdict caused by a check that could not be made a visible cause', () => {
+    const report = buildReport({ target, before: snap({ errorstats: null }), after: snap({ errorstats: null }), thresholds: DEFAULT_THRESHOLDS })
+    expect(annotations(report)).toEqual([
+      { level: 'warning', title: 'Redis memory: oom could not be checked', message: report.checks.find((c) => c.check === 'oom')!.reason }
+    ])
+    // Outside fail-on the unknown check is in the summary only.
+    const quiet = buildReport({ target, before: snap({ errorstats: null }), after: snap({ errorstats: null }), thresholds: { ...DEFAULT_THRESHOLDS, failOn: parseFailOn('used-memory') } })
+    expect(annotations(quiet)).toEqual([])
   })
 })

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { parseInfo } from '../src/info.js'
-import { gapSample, parseSampleLines, sampleFromInfo, summarizeSamples, thinSamples, type Sample } from '../src/sampler/sample.js'
+import { counterBaseline, gapSample, parseSampleLines, sampleFromInfo, summarizeSamples, thinSamples, type Sample } from '../src/sampler/sample.js'
+import { snap } from './helpers/snapshots.js'
 
 const MB = 1024 * 1024
 const T0 = Date.parse('2026-11-25T10:00:00.000Z')
@@ -127,6 +128,15 @@ describe('summarizeSamples', () => {
     expect(s.firstOomAt).toBeNull()
     expect(summarizeSamples([down(0)]).peak).toBeNull()
     expect(summarizeSamples([]).firstAt).toBeNull()
+  })
+})
+
+describe('counterBaseline', () => {
+  it('takes the counters and run_id of the "before" snapshot, null where the server has none', () => {
+    const before = snap({ runId: 'r1', errorstats: { OOM: 4 }, evictedKeys: 2, commandstats: { set: { calls: 1, usec: 1, rejectedCalls: 4, failedCalls: 0 }, get: { calls: 1, usec: 1, rejectedCalls: 1, failedCalls: 0 } } })
+    expect(counterBaseline(before)).toEqual({ oomErrors: 4, evictedKeys: 2, rejectedCalls: 5, runId: 'r1' })
+    expect(counterBaseline(snap({ errorstats: null, commandstats: null, evictedKeys: null, runId: null }))).toEqual({ oomErrors: null, evictedKeys: null, rejectedCalls: null, runId: null })
+    expect(counterBaseline(null)).toEqual({})
   })
 })
 

@@ -384,3 +384,29 @@ function samplingLine(report: Report): string | null {
     '.'
   )
 }
+
+/** One workflow annotation (error or warning) the action writes for the report. */
+export interface Annotation {
+  level: 'error' | 'warning'
+  title: string
+  message: string
+}
+
+/**
+ * The annotations for a report: its errors, each breach, and, when the verdict is not a pass,
+ * each check that could not be made (so a warning verdict always has a visible cause) and a
+ * restart. A clean run has none.
+ */
+export function annotations(report: Report): Annotation[] {
+  const model = reportModel(report)
+  const out: Annotation[] = model.errors.map((e) => ({ level: 'warning' as const, title: 'Redis Memory Guard', message: e }))
+  for (const c of model.checks) {
+    if (c.status === 'fail') out.push({ level: 'error', title: `Redis memory: ${c.check}`, message: c.message })
+    else if (c.status === 'warn') out.push({ level: 'warning', title: `Redis memory: ${c.check}`, message: c.message })
+    else if (c.status === 'unknown' && report.verdict !== 'pass') {
+      out.push({ level: 'warning', title: `Redis memory: ${c.check} could not be checked`, message: c.reason ?? c.message })
+    }
+  }
+  if (model.restart) out.push({ level: 'warning', title: 'Redis memory: Redis restarted', message: model.restart })
+  return out
+}

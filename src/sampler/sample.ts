@@ -1,5 +1,6 @@
 /** Samples taken during the step, and what they say. Pure: INFO text or samples in, plain data out. */
 import type { CounterResets } from '../checks.js'
+import type { Snapshot } from '../snapshot.js'
 import { numberField, parseCommandstats, parseErrorstats, type InfoSections } from '../info.js'
 
 /** One look at Redis during the step. Figures are null where the server does not report them. */
@@ -136,6 +137,18 @@ export interface CounterBaseline {
   rejectedCalls?: number | null
   /** The "before" snapshot's run_id, so a restart before the first sample is seen too. */
   runId?: string | null
+}
+
+/** The counters of the "before" snapshot, which the samples' growth and restarts are measured from. */
+export function counterBaseline(before: Snapshot | null): CounterBaseline {
+  if (!before) return {}
+  const rejected = before.commandstats === null ? null : Object.values(before.commandstats).reduce<number | null>((sum, c) => (c.rejectedCalls === null ? sum : (sum ?? 0) + c.rejectedCalls), null)
+  return {
+    oomErrors: before.errorstats ? (before.errorstats.OOM ?? 0) : null,
+    evictedKeys: before.evictedKeys,
+    rejectedCalls: rejected,
+    runId: before.runId
+  }
 }
 
 /** Peak, first growth of the OOM and eviction counters, and the gaps, from samples in time order. */
