@@ -113,14 +113,16 @@ export function renderReport(report: Report, c: Colours): string {
     if (report.keys) out.push(...leakedGroups(report.keys, c))
     if (model.leakedByDb || report.keys?.leaked?.groups.length) out.push('')
     if (model.oomMessages.length > 0) {
+      const width = Math.max(...model.oomMessages.map((m) => (m.count === null ? 0 : count(m.count).length)))
       out.push(
         c.bold('OOM errors in the command output'),
-        ...model.oomMessages.map((m) => `  ${m.count === null ? '' : `${count(m.count)}× `}${safeText(m.text)}`),
+        ...model.oomMessages.map((m) => `  ${m.count === null ? '' : `${pad(count(m.count), width, true)}× `}${safeText(m.text)}`),
         ''
       )
     }
     if (model.peakExplanation) out.push(c.dim(`${report.before === null ? 'The figure judged is' : "The step's peak is"} ${model.peakExplanation}.`))
     if (model.sampling) out.push(c.dim(model.sampling))
+    for (const f of model.samplingFacts) out.push(c.dim(safeText(f)))
   }
   out.push('', verdictLine(report, c, model))
   if (command && command.exitCode !== 0) {

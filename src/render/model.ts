@@ -87,6 +87,8 @@ export interface ReportModel {
   peakRows: PeakRow[]
   /** How the step was sampled, in words; null when it was not. */
   sampling: string | null
+  /** When OOM errors and evictions first appeared and when Redis did not answer, plain text (gap errors come from the connection). */
+  samplingFacts: string[]
 }
 
 export const VERDICT_WORD: Record<Verdict, string> = { pass: 'pass', warn: 'warning', fail: 'fail' }
@@ -157,7 +159,8 @@ export function reportModel(report: Report): ReportModel {
     oomMessages: oomMessagesOf(report),
     peakExplanation: report.peak ? report.peak.explanation : null,
     peakRows: peakRows(report),
-    sampling: samplingLine(report)
+    sampling: samplingLine(report),
+    samplingFacts: samplingFacts(report)
   }
 }
 
@@ -371,6 +374,22 @@ function oomMessagesOf(report: Report): { text: string; count: number | null }[]
   if (!c) return []
   if (c.oomMessages) return [...c.oomMessages].sort((a, b) => b.count - a.count)
   return distinctOomMessages(c.oomQuotes).map((m) => ({ text: m.text, count: null }))
+}
+
+function samplingFacts(report: Report): string[] {
+  const sampling = report.sampling
+  if (!sampling) return []
+  const s = sampling.summary
+  const when = (at: string): string => `${formatDuration(Math.max(0, Date.parse(at) - Date.parse(sampling.startedAt)))} into the step`
+  const facts: string[] = []
+  if (s.firstOomAt) facts.push(`Redis first refused a command with OOM ${when(s.firstOomAt)}.`)
+  if (s.firstEvictionAt) facts.push(`Redis first evicted keys ${when(s.firstEvictionAt)}.`)
+  for (const g of s.gaps) {
+    const end = g.to ? `until ${when(g.to)}` : 'until sampling stopped'
+    const why = g.error ? `: ${g.error.length > 200 ? `${g.error.slice(0, 199)}…` : g.error}` : ''
+    facts.push(`Redis did not answer from ${when(g.from)} ${end} (${g.samples} sample${g.samples === 1 ? '' : 's'}${why}).`)
+  }
+  return facts
 }
 
 function samplingLine(report: Report): string | null {

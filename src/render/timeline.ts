@@ -161,24 +161,15 @@ export function commandText(c: CommandReport, model?: ReportModel): string {
   return out.join('\n')
 }
 
-/** When OOM errors and evictions first appeared, and when Redis did not answer. */
-export function sampleFacts(sampling: SamplingReport): string[] {
-  const s = sampling.summary
-  const facts: string[] = []
-  if (s.firstOomAt) facts.push(`Redis first refused a command with OOM ${when(sampling, s.firstOomAt)}.`)
-  if (s.firstEvictionAt) facts.push(`Redis first evicted keys ${when(sampling, s.firstEvictionAt)}.`)
-  for (const g of s.gaps) {
-    const end = g.to ? `until ${when(sampling, g.to)}` : 'until sampling stopped'
-    const why = g.error ? `: ${escapeMarkdown(g.error, { prose: true, maxLength: 200 })}` : ''
-    facts.push(`Redis did not answer from ${when(sampling, g.from)} ${end} (${g.samples} sample${g.samples === 1 ? '' : 's'}${why}).`)
-  }
-  return facts
+/** When OOM errors and evictions first appeared, and when Redis did not answer (from the model, escaped). */
+export function sampleFacts(report: Report): string[] {
+  return reportModel(report).samplingFacts.map((f) => escapeMarkdown(f, { prose: true, maxLength: 600 }))
 }
 
 /** The peak table, the facts and the chart; `withChart: false` for the short form. */
 export function samplingText(report: Report, sampling: SamplingReport, variant: Variant, withChart: boolean): string {
   const out = [variant === 'summary' ? '### Memory during the step' : '**Memory during the step**', '', peakTable(report)]
-  const facts = sampleFacts(sampling)
+  const facts = sampleFacts(report)
   if (facts.length > 0) out.push('', ...facts.map((f) => `- ${f}`))
   const maxmemory = report.after?.memory.maxmemory ?? report.before?.memory.maxmemory ?? null
   const ends = [report.before, report.after].filter((x): x is Snapshot => x !== null)
