@@ -204,6 +204,10 @@ describe('a single snapshot', () => {
     const text = renderSnapshot(report, plain)
     expect(text).toContain('FAIL  memory-percent: used_memory reached 9.0 MB, 112.5% of maxmemory 8.0 MB (limit 90%): Redis was over maxmemory.')
     for (const out of [text, renderReport(report, plain)]) expect(out).not.toMatch(/the step|during the step/)
+    const md = renderSummary(report)
+    expect(md).not.toMatch(/the step|during the step/)
+    expect(md).toContain('- The figure judged is used\\_memory at the snapshot (one moment, no step).')
+    expect(renderSummary(buildReport({ target, before: null, after: snap(), thresholds: DEFAULT_THRESHOLDS }))).toContain('No keys in any database.\n')
   })
 })
 

@@ -101,7 +101,7 @@ export function keysPerDb(report: Report): string {
   const b = report.before?.keyspace ?? {}
   const a = report.after?.keyspace ?? {}
   const dbs = [...new Set([...Object.keys(b), ...Object.keys(a)])].sort((x, y) => Number(x) - Number(y))
-  if (dbs.length === 0) return 'No keys in any database, before or after the step.'
+  if (dbs.length === 0) return report.before === null ? 'No keys in any database.' : 'No keys in any database, before or after the step.'
   const lines = ['| DB | Keys before | Keys after | Change | With TTL after |', '|---:|---:|---:|---:|---:|']
   for (const db of dbs) {
     const kb = b[db]?.keys ?? 0
