@@ -108,13 +108,16 @@ describe('diff input', () => {
   it('takes the state at the end of a report, or a bare snapshot', () => {
     const s = snap()
     expect(savedState(JSON.stringify(s), 'b.json').state).toEqual(s)
-    const report = { schemaVersion: 1, before: snap({ runId: 'x' }), after: s, target: { url: 'redis://h:1', host: 'h', port: 1, db: 0 } }
-    expect(savedState(JSON.stringify(report), 'a.json').state).toEqual(s)
+    // Schema 2 changed the check statuses, not the snapshots: reports of both versions are read.
+    for (const schemaVersion of [1, 2]) {
+      const report = { schemaVersion, before: snap({ runId: 'x' }), after: s, target: { url: 'redis://h:1', host: 'h', port: 1, db: 0 } }
+      expect(savedState(JSON.stringify(report), 'a.json').state).toEqual(s)
+    }
   })
 
   it('rejects other files with the reason', () => {
     expect(() => savedState('not json', 'x.json')).toThrow('x.json is not JSON')
-    expect(() => savedState('{"schemaVersion": 9}', 'x.json')).toThrow('x.json is a report of schema version 9; this version reads 1.')
+    expect(() => savedState('{"schemaVersion": 9}', 'x.json')).toThrow('x.json is a report of schema version 9; this version reads 1 and 2.')
     expect(() => savedState('[]', 'x.json')).toThrow('x.json is neither a report nor a snapshot')
   })
 })

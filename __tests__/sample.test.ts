@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { parseInfo } from '../src/info.js'
-import { gapSample, parseSampleLines, sampleFromInfo, summarizeSamples, thinSamples, type Sample } from '../src/sampler/sample.js'
+import { counterBaseline, gapSample, parseSampleLines, sampleFromInfo, summarizeSamples, thinSamples, type Sample } from '../src/sampler/sample.js'
+import { snap } from './helpers/snapshots.js'
 
 const MB = 1024 * 1024
 const T0 = Date.parse('2026-11-25T10:00:00.000Z')
@@ -25,8 +26,17 @@ describe('sampleFromInfo', () => {
       usedMemory: MB,
       usedMemoryRss: 8 * MB,
       evictedKeys: 4,
-      oomErrors: 3
+      oomErrors: 3,
+      rejectedCalls: null,
+      runId: null
     })
+  })
+
+  it('reads the run_id and sums rejected calls over commandstats, so a restart can be told', () => {
+    const text =
+      '# Server\r\nrun_id:abc123\r\n# Memory\r\nused_memory:10\r\n# Stats\r\nevicted_keys:0\r\n# Errorstats\r\nerrorstat_OOM:count=5\r\n' +
+      '# Commandstats\r\ncmdstat_set:calls=3,usec=10,usec_per_call=3.33,rejected_calls=5,failed_calls=0\r\ncmdstat_get:calls=1,usec=1,usec_per_call=1,rejected_calls=2,failed_calls=0\r\n'
+    expect(sampleFromInfo(parseInfo(text), new Date(T0))).toMatchObject({ runId: 'abc123', rejectedCalls: 7, oomErrors: 5 })
   })
 
   it('counts zero OOM errors under an empty errorstats header, and null without the section (Redis < 6.2)', () => {
@@ -86,11 +96,47 @@ describe('summarizeSamples', () => {
     expect(restartThenOom.firstOomAt).toBe(at(1500))
   })
 
+  it('carries the OOM errors, rejected calls and evictions seen before a restart (a new run_id)', () => {
+    const s = summarizeSamples(
+      [
+        up(0, MB, { runId: 'a', oomErrors: 10, rejectedCalls: 10, evictedKeys: 0 }),
+        up(500, MB, { runId: 'a', oomErrors: 1500, rejectedCalls: 1500, evictedKeys: 3 }),
+        up(1000, MB, { runId: 'a', oomErrors: 2016, rejectedCalls: 2016, evictedKeys: 3 }),
+        down(1500),
+        up(2000, MB, { runId: 'b', oomErrors: 0, rejectedCalls: 0, evictedKeys: 0 }),
+        up(2500, MB, { runId: 'b', oomErrors: 2, rejectedCalls: 2, evictedKeys: 0 })
+      ],
+      { oomErrors: 10, rejectedCalls: 10, evictedKeys: 0, runId: 'a' }
+    )
+    expect(s.resets).toEqual({ count: 1, at: [at(2000)], restarted: true, oomErrors: 2006, rejectedCalls: 2006, evictedKeys: 3 })
+  })
+
+  it('sees a restart by its run_id even when the counters happen to be higher afterwards', () => {
+    const s = summarizeSamples([up(0, MB, { runId: 'a', oomErrors: 4 }), up(500, MB, { runId: 'b', oomErrors: 9 })], { oomErrors: 1, runId: 'a' })
+    expect(s.resets).toMatchObject({ count: 1, restarted: true, oomErrors: 3 })
+  })
+
+  it('sees a reset by counters that dropped when there is no run_id (older samples, CONFIG RESETSTAT)', () => {
+    const s = summarizeSamples([up(0, MB, { oomErrors: 7 }), up(500, MB, { oomErrors: 12 }), up(1000, MB, { oomErrors: 1 }), up(1500, MB, { oomErrors: 0 })], { oomErrors: 2 })
+    // Two drops: 12 -> 1 and 1 -> 0 (a second reset); 10 before the first, 1 before the second.
+    expect(s.resets).toMatchObject({ count: 2, restarted: false, oomErrors: 11 })
+    expect(summarizeSamples([up(0, MB, { oomErrors: 3 }), up(500, MB, { oomErrors: 5 })], { oomErrors: 3 }).resets).toMatchObject({ count: 0, oomErrors: 0 })
+  })
+
   it('has no peak and no growth without errorstats or samples that reached Redis', () => {
     const s = summarizeSamples([down(0), up(500, MB, { oomErrors: null })])
     expect(s.firstOomAt).toBeNull()
     expect(summarizeSamples([down(0)]).peak).toBeNull()
     expect(summarizeSamples([]).firstAt).toBeNull()
+  })
+})
+
+describe('counterBaseline', () => {
+  it('takes the counters and run_id of the "before" snapshot, null where the server has none', () => {
+    const before = snap({ runId: 'r1', errorstats: { OOM: 4 }, evictedKeys: 2, commandstats: { set: { calls: 1, usec: 1, rejectedCalls: 4, failedCalls: 0 }, get: { calls: 1, usec: 1, rejectedCalls: 1, failedCalls: 0 } } })
+    expect(counterBaseline(before)).toEqual({ oomErrors: 4, evictedKeys: 2, rejectedCalls: 5, runId: 'r1' })
+    expect(counterBaseline(snap({ errorstats: null, commandstats: null, evictedKeys: null, runId: null }))).toEqual({ oomErrors: null, evictedKeys: null, rejectedCalls: null, runId: null })
+    expect(counterBaseline(null)).toEqual({})
   })
 })
 

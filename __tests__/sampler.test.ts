@@ -53,7 +53,9 @@ describe('sampling during the step', () => {
     expect(report.sampling.intervalMs).toBe(500)
     expect(report.sampling.summary.peak.bytes).toBeGreaterThanOrEqual(climb - CLIENT_BUFFERS)
     expect(report.sampling.summary.peak.bytes).toBeGreaterThan(30 * MB)
-    expect(report.peak).toMatchObject({ source: 'sampled' })
+    // used_memory_peak rose during the step, and Redis proves the step reached it: it is judged when above every sample.
+    expect(['sampled', 'info-peak']).toContain(report.peak.source)
+    expect(report.peak.bytes).toBeGreaterThanOrEqual(report.sampling.summary.peak.bytes)
     expect(Number(post.outputs['used-memory-peak'])).toBeGreaterThanOrEqual(climb - CLIENT_BUFFERS)
     expect(report.checks.find((c: { check: string }) => c.check === 'peak-memory').status).toBe('fail')
     expect(post.outputs.verdict).toBe('fail')

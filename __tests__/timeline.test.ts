@@ -26,10 +26,10 @@ function reportWith(samples: Sample[], maxmemory = 512 * MB, lifetimePeak = 900 
   const s = sampling(samples)
   return buildReport({
     target: parseRedisUrl('redis://127.0.0.1:6390'),
-    before: snap({ memory: { maxmemory } }),
+    // The lifetime peak was set before the step, so it did not rise during it.
+    before: snap({ memory: { maxmemory, usedMemoryPeak: lifetimePeak } }),
     after: snap({ memory: { maxmemory, usedMemoryPeak: lifetimePeak } }),
     thresholds: { ...DEFAULT_THRESHOLDS, maxPeakMemory: 100 * MB },
-    observations: s.summary.peak ? { sampledPeak: s.summary.peak } : {},
     sampling: s
   })
 }
@@ -105,7 +105,8 @@ describe('the step section', () => {
     expect(report.peak?.source).toBe('sampled')
     const table = peakTable(report)
     expect(table).toContain('| Sampled: the highest used_memory of 3 samples, every 500 ms | 400 MB | 500 ms into the step | **judged** |')
-    expect(table).toContain('| INFO used_memory_peak: since Redis started, never reset | 900 MB | | not judged |')
+    expect(table).toContain('| INFO used_memory_peak: since Redis started, never reset; it did not rise during the step | 900 MB | | not judged |')
+    expect(table).toContain('| used_memory in the snapshot after the step | 1.4 MB | | not judged |')
     const summary = summaryOf(report)
     expect(summary).toContain('### Memory during the step')
     expect(summary).toContain('xychart-beta')
@@ -120,13 +121,12 @@ describe('the step section', () => {
     const s = sampling([up(0, 2 * MB), up(500, 3 * MB)])
     const report = buildReport({
       target: parseRedisUrl('redis://127.0.0.1:6390'),
-      before: snap({ memory: { maxmemory: 512 * MB } }),
+      before: snap({ memory: { maxmemory: 512 * MB, usedMemoryPeak: 900 * MB } }),
       after: snap({ memory: { maxmemory: 512 * MB, usedMemory: 200 * MB, usedMemoryPeak: 900 * MB } }),
       thresholds: { ...DEFAULT_THRESHOLDS, maxPeakMemory: 100 * MB },
-      observations: { sampledPeak: s.summary.peak! },
       sampling: s
     })
-    expect(report.peak).toMatchObject({ source: 'sampled', bytes: 200 * MB })
+    expect(report.peak).toMatchObject({ source: 'after', bytes: 200 * MB })
     const summary = summaryOf(report)
     expect(summary).not.toContain('Sampling saw the peak')
     expect(summary).toContain('The peak was in a snapshot before or after the step: no sample caught memory that high.')
@@ -145,7 +145,25 @@ describe('the step section', () => {
     const table = peakTable(report)
     expect(report.peak?.bytes).toBeGreaterThan(1 * MB)
     expect(table).toContain('| Sampled: the highest used_memory of 1 sample, every 500 ms | 1.0 MB | 0 ms into the step | not judged |')
-    expect(table).toContain('| The snapshot before or after the step, higher than every sample | 1.4 MB | | **judged** |')
+    expect(table).toContain('| used_memory in the snapshot after the step | 1.4 MB | | **judged** |')
+  })
+
+  it("judges INFO's used_memory_peak when a spike fell between two samples, and says so", () => {
+    const s = sampling([up(0, 1 * MB), up(500, 1.1 * MB)])
+    const report = buildReport({
+      target: parseRedisUrl('redis://127.0.0.1:6390'),
+      before: snap({ memory: { usedMemory: 1 * MB, usedMemoryPeak: 2 * MB } }),
+      after: snap({ memory: { usedMemory: 1.1 * MB, usedMemoryPeak: 31 * MB } }),
+      thresholds: { ...DEFAULT_THRESHOLDS, maxPeakMemory: 5 * MB },
+      sampling: s
+    })
+    expect(report.verdict).toBe('fail')
+    expect(report.peak).toMatchObject({ source: 'info-peak', bytes: 31 * MB })
+    const table = peakTable(report)
+    expect(table).toContain('| INFO used_memory_peak after the step: it rose during the step, so the step reached it | 31.0 MB | | **judged** |')
+    expect(table).toContain('| Sampled: the highest used_memory of 2 samples, every 500 ms | 1.1 MB | 500 ms into the step | not judged |')
+    expect(table).not.toContain('never reset')
+    expect(summaryOf(report)).toContain("INFO's used_memory_peak shows the step reached 31.0 MB; the highest sample was 1.1 MB, 500 ms into the step.")
   })
 
   it('says when Redis did not answer, with the error escaped', () => {
@@ -162,13 +180,36 @@ describe('the step section', () => {
       after: snap(),
       thresholds: DEFAULT_THRESHOLDS,
       observations: { outputOomLines: 7 },
-      command: { command: 'npm test', exitCode: 1, signal: null, startedAt: at(0), durationMs: 12_300, oomLines: 7, oomQuotes: ['```OOM command not allowed when used memory'] }
+      command: {
+        command: 'npm test',
+        exitCode: 1,
+        signal: null,
+        startedAt: at(0),
+        durationMs: 12_300,
+        oomLines: 2013,
+        oomQuotes: ['```OOM command not allowed when used memory', 'test 3: OOM command not allowed'],
+        oomMessages: [
+          { text: 'test 3: OOM command not allowed', count: 13 },
+          { text: '```OOM command not allowed when used memory', count: 2000 }
+        ]
+      }
     })
     const section = sectionsOf(report)
     expect(section).toContain('The command <code>npm test</code> failed with exit code 1 after 12.3 s.')
-    expect(section).toContain("7 lines of its output carry Redis's OOM message; the first 1:")
-    expect(section).toContain('````text\n```OOM command not allowed when used memory\n````')
+    expect(section).toContain("2,013 lines of its output carry Redis's OOM message; 2 distinct messages, most frequent first:")
+    expect(section).toContain('````text\n2,000× ```OOM command not allowed when used memory\n   13× test 3: OOM command not allowed\n````')
     expect(report.oomErrors).toBe(7)
+  })
+
+  it('lists the quoted lines of an older report, which has no counts', () => {
+    const report = buildReport({
+      target: parseRedisUrl('redis://127.0.0.1:6390'),
+      before: snap(),
+      after: snap(),
+      thresholds: DEFAULT_THRESHOLDS,
+      command: { command: 'npm test', exitCode: 1, signal: null, startedAt: at(0), durationMs: 1, oomLines: 9, oomQuotes: ['a OOM', 'b OOM'] }
+    })
+    expect(sectionsOf(report)).toContain("9 lines of its output carry Redis's OOM message; 2 distinct messages:\n\n```text\na OOM\nb OOM\n```")
   })
 
   it('is empty for a step that was neither sampled nor run', () => {

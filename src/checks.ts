@@ -56,7 +56,12 @@ export function parseFailOn(text: string, name = 'fail-on'): Set<CheckName> {
   return out
 }
 
-export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skipped'
+/**
+ * `reported`: measured but not judged (no limit set, or not meaningful, e.g. fragmentation of an
+ * almost empty Redis); `unknown`: the check could not be made (see `reason`). Neither is a pass.
+ */
+export type CheckStatus = 'pass' | 'warn' | 'fail' | 'reported' | 'unknown'
+export const CHECK_STATUSES: readonly CheckStatus[] = ['pass', 'warn', 'fail', 'reported', 'unknown']
 export type Unit = 'bytes' | 'count' | 'ratio'
 
 export interface CheckResult {
@@ -69,23 +74,56 @@ export interface CheckResult {
   message: string
   /** What to do about it, for breaches. */
   advice?: string
+  /** Why the check could not be made; set exactly when the status is `unknown`. */
+  reason?: string
 }
 
-export type PeakSource = 'sampled' | 'info-peak' | 'before-after'
+/**
+ * Where the judged peak came from: the samples, INFO's used_memory_peak (when it rose during the
+ * step), or used_memory in the snapshot before or after the step.
+ */
+export type PeakSource = 'sampled' | 'info-peak' | 'before' | 'after'
+
+/** One figure that could have been the step's peak. */
+export interface PeakCandidate {
+  source: PeakSource
+  bytes: number
+  /** When it was seen (samples and snapshots). */
+  at?: string
+}
 
 export interface PeakFigure {
   bytes: number | null
+  /** The candidate that won; with no figure at all, `after`. */
   source: PeakSource
-  /** When the peak was seen (sampled peaks only). */
+  /** When the peak was seen, where known. */
   at?: string
   /** Which figure was used and why, in words. */
   explanation: string
+  /** Every figure that was compared, highest first; the renderers show these instead of deciding again. */
+  candidates: PeakCandidate[]
+}
+
+/** What the samples saw of counters that a restart (or CONFIG RESETSTAT) set back to zero during the step. */
+export interface CounterResets {
+  /** How many times the counters were reset (a changed run_id or a counter that dropped). */
+  count: number
+  /** When each reset was first seen. */
+  at: string[]
+  /** Whether the server's run_id changed (a restart) rather than only the counters dropping. */
+  restarted: boolean
+  /** Growth seen before the last reset, which the snapshot after the step can no longer show. */
+  oomErrors: number
+  rejectedCalls: number
+  evictedKeys: number
 }
 
 /** What happened during the step besides the two snapshots (sampling and key analysis add to it). */
 export interface StepObservations {
   /** The step's own peak from sampling `used_memory`, when the step was sampled. */
   sampledPeak?: { bytes: number; at: string }
+  /** Counter resets the samples saw; their earlier growth still counts. */
+  counterResets?: CounterResets
   /** OOM messages found in the output of the command the action ran. */
   outputOomLines?: number
   /** Exact leaked keys from the key inventory; replaces the per-DB count difference. */
@@ -105,6 +143,18 @@ export interface Judgement {
   leakedKeysByDb: Record<string, number>
   /** Facts worth knowing that are not breaches (no maxmemory, a restart, ...). */
   notes: string[]
+  /** Set when Redis restarted (or its counters were reset) during the step. */
+  restart: RestartFacts | null
+}
+
+/** A restart during the step, for a visible line in every format. */
+export interface RestartFacts {
+  /** True for a changed run_id; false when only the counters dropped (CONFIG RESETSTAT). */
+  restarted: boolean
+  /** When the samples first saw it; empty when only the snapshots show it. */
+  at: string[]
+  /** Growth from before the restart that still counts. */
+  carried: { oomErrors: number; rejectedCalls: number; evictedKeys: number }
 }
 
 /** True when the two snapshots come from different server runs (Redis restarted in between). */
@@ -120,72 +170,99 @@ export function counterDelta(before: number | null | undefined, after: number | 
   return Math.max(0, after - before)
 }
 
-/** The step's peak, and which figure it came from. */
-export function stepPeak(before: Snapshot | null, after: Snapshot, obs: StepObservations): PeakFigure {
-  const ends = [before?.memory.usedMemory, after.memory.usedMemory].filter((n): n is number => typeof n === 'number')
-  if (obs.sampledPeak) {
-    return {
-      bytes: Math.max(obs.sampledPeak.bytes, ...ends),
-      source: 'sampled',
-      at: obs.sampledPeak.at,
-      explanation: 'the highest used_memory sampled during the step'
-    }
-  }
-  const infoPeakAfter = after.memory.usedMemoryPeak
-  const infoPeakBefore = before?.memory.usedMemoryPeak ?? null
-  if (infoPeakAfter !== null && (restarted(before, after) || (infoPeakBefore !== null && infoPeakAfter > infoPeakBefore))) {
-    return {
-      bytes: infoPeakAfter,
-      source: 'info-peak',
-      explanation: "INFO's used_memory_peak, which rose during the step, so the step set it"
-    }
-  }
-  return {
-    bytes: ends.length > 0 ? Math.max(...ends) : null,
-    source: 'before-after',
-    explanation:
-      "the larger of used_memory before and after: INFO's used_memory_peak did not rise during the step " +
-      '(Redis never resets it), so the step stayed below an earlier peak; use the run input to sample the exact peak'
-  }
+/** Preference among equal candidates: a sample has a time, INFO's peak is what Redis itself proves. */
+const PEAK_PREFERENCE: readonly PeakSource[] = ['sampled', 'info-peak', 'after', 'before']
+
+const PEAK_WORDS: Record<PeakSource, string> = {
+  sampled: 'the highest used_memory sampled during the step',
+  'info-peak': "INFO's used_memory_peak after the step, which rose during the step, so the step reached at least that",
+  after: 'used_memory after the step',
+  before: 'used_memory before the step'
 }
 
-/** Judges one step. `before` is null when the main step could not take its snapshot. */
+/**
+ * The step's peak: the highest of the sampled peak, used_memory in both snapshots, and INFO's
+ * used_memory_peak when it rose during the step (or Redis restarted, which resets it): Redis
+ * then proves the step reached at least that, even when a spike fell between two samples.
+ * Decided here once; the report carries every candidate so no renderer decides again.
+ */
+export function stepPeak(before: Snapshot | null, after: Snapshot, obs: StepObservations): PeakFigure {
+  const candidates: PeakCandidate[] = []
+  if (obs.sampledPeak) candidates.push({ source: 'sampled', bytes: obs.sampledPeak.bytes, at: obs.sampledPeak.at })
+  const infoPeakAfter = after.memory.usedMemoryPeak
+  const infoPeakBefore = before?.memory.usedMemoryPeak ?? null
+  const infoPeakRose =
+    infoPeakAfter !== null &&
+    before !== null &&
+    (restarted(before, after) || (obs.counterResets?.restarted ?? false) || (infoPeakBefore !== null && infoPeakAfter > infoPeakBefore))
+  if (infoPeakRose && infoPeakAfter !== null) candidates.push({ source: 'info-peak', bytes: infoPeakAfter, at: after.takenAt })
+  if (after.memory.usedMemory !== null) candidates.push({ source: 'after', bytes: after.memory.usedMemory, at: after.takenAt })
+  if (before?.memory.usedMemory != null) candidates.push({ source: 'before', bytes: before.memory.usedMemory, at: before.takenAt })
+  candidates.sort((a, b) => b.bytes - a.bytes || PEAK_PREFERENCE.indexOf(a.source) - PEAK_PREFERENCE.indexOf(b.source))
+  const top = candidates[0]
+  if (!top) return { bytes: null, source: 'after', explanation: 'not known: the server reports no used_memory', candidates }
+  let explanation = PEAK_WORDS[top.source]
+  if (before === null) explanation = 'used_memory at the snapshot (one moment, no step)'
+  else if (top.source !== 'sampled' && obs.sampledPeak) explanation += ', higher than every sample'
+  else if (top.source !== 'info-peak' && !obs.sampledPeak && !infoPeakRose) {
+    explanation +=
+      ": INFO's used_memory_peak did not rise during the step (Redis never resets it), so the step stayed below an earlier peak; " +
+      'sample the step (the run input) to see its own peak'
+  }
+  return { bytes: top.bytes, source: top.source, ...(top.at ? { at: top.at } : {}), explanation, candidates }
+}
+
+/** Judges one step. `before` is null for one moment (the snapshot command) or when the main step could not take its snapshot. */
 export function judge(before: Snapshot | null, after: Snapshot, t: Thresholds, obs: StepObservations = {}): Judgement {
-  const restart = restarted(before, after)
+  const resets = obs.counterResets && obs.counterResets.count > 0 ? obs.counterResets : null
+  // A reset seen only by the samples (CONFIG RESETSTAT, or a restart the run_id missed) also makes `after` count from zero.
+  const restart = restarted(before, after) || resets !== null
+  const carried = { oomErrors: resets?.oomErrors ?? 0, rejectedCalls: resets?.rejectedCalls ?? 0, evictedKeys: resets?.evictedKeys ?? 0 }
+  const step = before !== null
+  /** Words for the moment the figures describe: a snapshot has no step. */
+  const when = step ? 'after the step' : 'at the snapshot'
   const notes: string[] = []
-  if (restart) notes.push('Redis restarted during the step: counters are counted from the restart.')
-  if (before === null) notes.push('No "before" snapshot: changes during the step cannot be measured, only the state after it.')
+  if (restart) notes.push('Redis restarted during the step: counters are counted from the restart, plus what the samples saw before it.')
+  if (!step) notes.push('No "before" snapshot: only the state at this moment is judged, not what changed.')
   const checks: CheckResult[] = []
   const breach = (check: CheckName): CheckStatus => (t.failOn.has(check) ? 'fail' : 'warn')
   const mem = after.memory
   const peak = stepPeak(before, after, obs)
+  const peakWords = step ? "the step's peak" : 'used_memory'
 
   // oom
-  const oomFromStats = after.errorstats === null ? null : counterDelta(before?.errorstats?.OOM ?? 0, after.errorstats.OOM ?? 0, restart)
-  const rejectedCalls = sumRejected(before, after, restart)
-  let oomErrors: number | null = oomFromStats
+  const lifetimeOom = after.errorstats === null ? null : (after.errorstats.OOM ?? 0)
+  const statsDelta =
+    after.errorstats === null || !step ? null : (counterDelta(before.errorstats?.OOM ?? 0, after.errorstats.OOM ?? 0, restart) ?? 0) + carried.oomErrors
+  const rejectedCalls = step ? addCarried(sumRejected(before, after, restart), carried.rejectedCalls) : null
+  let oomErrors: number | null = statsDelta
   if (obs.outputOomLines !== undefined) oomErrors = Math.max(oomErrors ?? 0, obs.outputOomLines)
-  if (before === null && oomFromStats !== null && obs.outputOomLines === undefined) oomErrors = null
-  if (oomErrors === null) {
+  if (oomErrors === null && !step) {
     checks.push({
       check: 'oom',
-      status: 'skipped',
-      measured: null,
-      limit: 0,
+      status: 'reported',
+      measured: lifetimeOom,
+      limit: null,
       unit: 'count',
       message:
-        after.errorstats === null
-          ? 'Could not run: this server does not report errorstats (Redis before 6.2 and some forks); run the tests through the run input so OOM messages in their output are counted.'
-          : 'Could not run: without a "before" snapshot the OOM counter cannot be compared.'
+        lifetimeOom === null
+          ? 'Not judged: one snapshot has no step to count OOM errors in, and this server does not report errorstats.'
+          : `Not judged: one snapshot has no step to count OOM errors in; since the server started it refused ${plural(lifetimeOom, 'command')} with OOM.`
     })
+  } else if (oomErrors === null) {
+    const reason =
+      'this server does not report errorstats (Redis before 6.2 and some forks); run the tests through the run input so OOM messages in their output are counted'
+    checks.push({ check: 'oom', status: 'unknown', measured: null, limit: 0, unit: 'count', message: `Could not be checked: ${reason}.`, reason })
   } else if (oomErrors > 0) {
+    const resetWords = resets?.restarted || restarted(before, after) ? 'before Redis restarted' : 'before the counters were reset'
+    const beforeRestart = carried.oomErrors > 0 ? ` (${carried.oomErrors.toLocaleString('en-US')} of them ${resetWords})` : ''
     checks.push({
       check: 'oom',
       status: breach('oom'),
       measured: oomErrors,
       limit: 0,
       unit: 'count',
-      message: `Redis refused ${plural(oomErrors, 'command')} with "OOM command not allowed when used memory > 'maxmemory'" during the step.`,
+      message: `Redis refused ${plural(oomErrors, 'command')} with "OOM command not allowed when used memory > 'maxmemory'" during the step${beforeRestart}.`,
       advice:
         'Tests wrote more than maxmemory allows. Look for keys left behind by earlier tests and for large values, or raise maxmemory.'
     })
@@ -196,8 +273,10 @@ export function judge(before: Snapshot | null, after: Snapshot, t: Thresholds, o
   // used-memory
   checks.push(
     limitCheck('used-memory', mem.usedMemory, t.maxUsedMemory, breach, {
-      what: 'used_memory after the step',
-      over: 'Redis holds more data after the step than allowed: keys written by the tests were not deleted, or values are larger than expected.',
+      what: `used_memory ${when}`,
+      over: step
+        ? 'Redis holds more data after the step than allowed: keys written by the tests were not deleted, or values are larger than expected.'
+        : 'Redis holds more data than allowed.',
       advice: 'Delete what the tests write (FLUSHDB between tests), give keys a TTL, or raise max-used-memory.'
     })
   )
@@ -205,14 +284,14 @@ export function judge(before: Snapshot | null, after: Snapshot, t: Thresholds, o
   // peak-memory
   checks.push(
     limitCheck('peak-memory', peak.bytes, t.maxPeakMemory, breach, {
-      what: `the step's peak (${peak.explanation})`,
-      over: 'At some point during the step Redis used more memory than allowed.',
+      what: step ? `${peakWords} (${peak.explanation})` : 'used_memory at the snapshot',
+      over: step ? 'At some point during the step Redis used more memory than allowed.' : 'Redis uses more memory than allowed.',
       advice: 'Find what the tests load at once (big fixtures, bulk inserts) or raise max-peak-memory.'
     })
   )
 
   // memory-percent
-  checks.push(memoryPercentCheck(mem.maxmemory, peak, t, breach))
+  checks.push(memoryPercentCheck(mem.maxmemory, peak, t, breach, peakWords))
   if (mem.maxmemory === 0) {
     notes.push('No maxmemory is set: Redis may grow until the machine runs out of memory, and OOM errors cannot happen before that.')
   }
@@ -221,16 +300,22 @@ export function judge(before: Snapshot | null, after: Snapshot, t: Thresholds, o
   checks.push(fragmentationCheck(after, t, breach))
 
   // evictions
-  const evicted = counterDelta(before?.evictedKeys, after.evictedKeys, restart)
-  if (evicted === null) {
+  const evicted = step ? addCarried(counterDelta(before.evictedKeys, after.evictedKeys, restart), carried.evictedKeys) : null
+  if (!step) {
     checks.push({
       check: 'evictions',
-      status: 'skipped',
-      measured: null,
-      limit: 0,
+      status: 'reported',
+      measured: after.evictedKeys,
+      limit: null,
       unit: 'count',
-      message: after.evictedKeys === null ? 'evicted_keys: not reported by this server.' : 'Could not run without a "before" snapshot.'
+      message:
+        after.evictedKeys === null
+          ? 'Not judged: one snapshot has no step to count evictions in, and evicted_keys is not reported by this server.'
+          : `Not judged: one snapshot has no step to count evictions in; since the server started it evicted ${plural(after.evictedKeys, 'key')}.`
     })
+  } else if (evicted === null) {
+    const reason = 'evicted_keys is not reported by this server'
+    checks.push({ check: 'evictions', status: 'unknown', measured: null, limit: 0, unit: 'count', message: `Could not be checked: ${reason}.`, reason })
   } else if (evicted > 0) {
     checks.push({
       check: 'evictions',
@@ -247,7 +332,7 @@ export function judge(before: Snapshot | null, after: Snapshot, t: Thresholds, o
 
   // leaked-keys
   const leaked = obs.leakedKeys ?? keyCountGrowth(before, after)
-  checks.push(leakedKeysCheck(leaked, before !== null || obs.leakedKeys !== undefined, obs.leakedKeys !== undefined, t, breach))
+  checks.push(leakedKeysCheck(leaked, step || obs.leakedKeys !== undefined, obs.leakedKeys !== undefined, t, breach))
 
   // wrong-db
   if (obs.wrongDb) {
@@ -266,9 +351,8 @@ export function judge(before: Snapshot | null, after: Snapshot, t: Thresholds, o
     })
   }
 
-  const verdict = checks.some((c) => c.status === 'fail') ? 'fail' : checks.some((c) => c.status === 'warn') ? 'warn' : 'pass'
   return {
-    verdict,
+    verdict: verdictOf(checks, t.failOn),
     checks,
     peak,
     oomErrors,
@@ -276,8 +360,23 @@ export function judge(before: Snapshot | null, after: Snapshot, t: Thresholds, o
     evictedKeys: evicted,
     leakedKeys: leaked.count,
     leakedKeysByDb: leaked.byDb,
-    notes
+    notes,
+    restart: restart ? { restarted: restarted(before, after) || (resets?.restarted ?? false), at: resets?.at ?? [], carried } : null
   }
+}
+
+/**
+ * fail when a check failed; warn when one warned or when a check that `fail-on` names could not
+ * be made (a gate that could not see must not pass); else pass. `reported` never changes it.
+ */
+export function verdictOf(checks: readonly CheckResult[], failOn: ReadonlySet<CheckName>): 'pass' | 'warn' | 'fail' {
+  if (checks.some((c) => c.status === 'fail')) return 'fail'
+  if (checks.some((c) => c.status === 'warn' || (c.status === 'unknown' && failOn.has(c.check)))) return 'warn'
+  return 'pass'
+}
+
+function addCarried(n: number | null, carried: number): number | null {
+  return n === null ? (carried > 0 ? carried : null) : n + carried
 }
 
 function limitCheck(
@@ -287,11 +386,13 @@ function limitCheck(
   breach: (c: CheckName) => CheckStatus,
   words: { what: string; over: string; advice: string }
 ): CheckResult {
-  if (limit === undefined) {
-    return { check, status: 'skipped', measured, limit: null, unit: 'bytes', message: `No limit set for ${words.what}.` }
-  }
   if (measured === null) {
-    return { check, status: 'skipped', measured, limit, unit: 'bytes', message: `Could not run: ${words.what} is not reported by this server.` }
+    const reason = `${words.what} is not reported by this server`
+    // Without a limit nothing was to be judged, but the figure is still missing: say so rather than "reported".
+    return { check, status: limit === undefined ? 'reported' : 'unknown', measured, limit: limit ?? null, unit: 'bytes', message: `Could not be checked: ${reason}.`, ...(limit === undefined ? {} : { reason }) }
+  }
+  if (limit === undefined) {
+    return { check, status: 'reported', measured, limit: null, unit: 'bytes', message: `${capitalize(words.what)} was ${formatBytes(measured)}. Reported only: no limit is set.` }
   }
   if (measured > limit) {
     return {
@@ -311,46 +412,64 @@ function memoryPercentCheck(
   maxmemory: number | null,
   peak: PeakFigure,
   t: Thresholds,
-  breach: (c: CheckName) => CheckStatus
+  breach: (c: CheckName) => CheckStatus,
+  peakWords: string
 ): CheckResult {
   const base = { check: 'memory-percent' as const, unit: 'bytes' as const, measured: peak.bytes }
-  if (t.maxMemoryPercent === undefined) return { ...base, status: 'skipped', limit: null, message: 'No max-memory-percent set.' }
-  if (maxmemory === null) return { ...base, status: 'skipped', limit: null, message: 'Skipped: maxmemory is not reported by this server.' }
-  if (maxmemory === 0) return { ...base, status: 'skipped', limit: null, message: 'Skipped: no maxmemory is set, so there is no share to measure.' }
+  const Peak = capitalize(peakWords)
+  if (t.maxMemoryPercent === undefined) return { ...base, status: 'reported', limit: null, message: 'Reported only: no max-memory-percent is set.' }
+  if (maxmemory === null) {
+    const reason = 'maxmemory is not reported by this server'
+    return { ...base, status: 'unknown', limit: null, message: `Could not be checked: ${reason}.`, reason }
+  }
+  if (maxmemory === 0) return { ...base, status: 'reported', limit: null, message: 'Not judged: no maxmemory is set, so there is no share to measure.' }
   const limit = Math.floor((maxmemory * t.maxMemoryPercent) / 100)
-  if (peak.bytes === null) return { ...base, status: 'skipped', limit, message: 'Could not run: used_memory is not reported by this server.' }
-  const pct = ((peak.bytes / maxmemory) * 100).toFixed(1)
+  if (peak.bytes === null) {
+    const reason = 'used_memory is not reported by this server'
+    return { ...base, status: 'unknown', limit, message: `Could not be checked: ${reason}.`, reason }
+  }
+  const share = (peak.bytes / maxmemory) * 100
+  const pct = share.toFixed(1)
   if (peak.bytes > limit) {
+    // At or above 100% Redis is already refusing writes (or evicting): "close to OOM" would understate it.
+    const meaning = peak.bytes > maxmemory ? 'Redis was over maxmemory.' : peak.bytes === maxmemory ? 'Redis reached maxmemory.' : 'the suite runs close to OOM.'
     return {
       ...base,
       status: breach('memory-percent'),
       limit,
-      message: `The step's peak reached ${formatBytes(peak.bytes)}, ${pct}% of maxmemory ${formatBytes(maxmemory)} (limit ${t.maxMemoryPercent}%): the suite runs close to OOM.`,
-      advice: 'Clean up between tests so memory does not pile up, or raise maxmemory.'
+      message: `${Peak} reached ${formatBytes(peak.bytes)}, ${pct}% of maxmemory ${formatBytes(maxmemory)} (limit ${t.maxMemoryPercent}%): ${meaning}`,
+      advice:
+        peak.bytes >= maxmemory
+          ? 'Raise maxmemory, or clean up between tests so memory does not pile up.'
+          : 'Clean up between tests so memory does not pile up, or raise maxmemory.'
     }
   }
-  return { ...base, status: 'pass', limit, message: `The step's peak was ${pct}% of maxmemory ${formatBytes(maxmemory)} (limit ${t.maxMemoryPercent}%).` }
+  return { ...base, status: 'pass', limit, message: `${Peak} was ${pct}% of maxmemory ${formatBytes(maxmemory)} (limit ${t.maxMemoryPercent}%).` }
 }
 
 function fragmentationCheck(after: Snapshot, t: Thresholds, breach: (c: CheckName) => CheckStatus): CheckResult {
   const m = after.memory
   const base = { check: 'fragmentation' as const, unit: 'ratio' as const, measured: m.memFragmentationRatio, limit: t.maxFragmentationRatio ?? null }
-  if (t.maxFragmentationRatio === undefined) return { ...base, status: 'skipped', message: 'No max-fragmentation-ratio set.' }
   if (m.memFragmentationRatio === null || m.usedMemory === null) {
-    return { ...base, status: 'skipped', message: 'mem_fragmentation_ratio: not reported by this server.' }
+    const reason = 'mem_fragmentation_ratio is not reported by this server'
+    if (t.maxFragmentationRatio === undefined) return { ...base, status: 'reported', message: `Could not be checked: ${reason}.` }
+    return { ...base, status: 'unknown', message: `Could not be checked: ${reason}.`, reason }
+  }
+  if (t.maxFragmentationRatio === undefined) {
+    return { ...base, status: 'reported', message: `Fragmentation ratio ${m.memFragmentationRatio.toFixed(2)}. Reported only: no max-fragmentation-ratio is set.` }
   }
   const ratio = m.memFragmentationRatio.toFixed(2)
   if (m.usedMemory < FRAGMENTATION_MIN_USED) {
     return {
       ...base,
-      status: 'skipped',
+      status: 'reported',
       message: `Not judged: only ${formatBytes(m.usedMemory)} is in use (under 5 MB), too little for the ratio (${ratio}) to mean anything. An almost empty Redis always shows a high ratio, since the process's baseline RSS is counted against very little data.`
     }
   }
   if (m.memFragmentationBytes !== null && m.memFragmentationBytes <= FRAGMENTATION_MIN_BYTES) {
     return {
       ...base,
-      status: 'skipped',
+      status: 'reported',
       message: `Not judged: only ${formatBytes(m.memFragmentationBytes)} is lost to fragmentation (10 MB or less), so the ratio ${ratio} is harmless.`
     }
   }
@@ -393,7 +512,7 @@ function leakedKeysCheck(
   breach: (c: CheckName) => CheckStatus
 ): CheckResult {
   const base = { check: 'leaked-keys' as const, unit: 'count' as const, limit: t.maxLeakedKeys ?? null }
-  if (!measurable) return { ...base, status: 'skipped', measured: null, message: 'Could not run without a "before" snapshot.' }
+  if (!measurable) return { ...base, status: 'reported', measured: null, message: 'Not judged: one snapshot has no step, so no key can have been left behind by it.' }
   const where = Object.entries(leaked.byDb)
     .map(([db, n]) => `DB ${db}: ${n}`)
     .join(', ')
@@ -404,7 +523,7 @@ function leakedKeysCheck(
         ? `${plural(leaked.count, 'key')} left behind: present after the step and not before (${where}).`
         : `${plural(leaked.count, 'key')} more after the step than before (${where}).`
   if (t.maxLeakedKeys === undefined) {
-    return { ...base, status: 'pass', measured: leaked.count, message: `${found}${leaked.count > 0 ? ' Reported only: set max-leaked-keys to check it.' : ''}` }
+    return { ...base, status: 'reported', measured: leaked.count, message: `${found} Reported only: set max-leaked-keys to check it.` }
   }
   if (leaked.count > t.maxLeakedKeys) {
     return {
@@ -441,6 +560,8 @@ export function plural(n: number, word: string): string {
   return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`
 }
 
+/** Capitalises a sentence's first word, but not a field name such as used_memory, which reads as written. */
 function capitalize(s: string): string {
+  if (/^[a-z]+_/.test(s)) return s
   return s.charAt(0).toUpperCase() + s.slice(1)
 }

@@ -1,5 +1,5 @@
 /** The report: one JSON document that the summary, the PR comment, the CLI and the outputs are made from. */
-import { judge, type CheckResult, type Judgement, type PeakFigure, type StepObservations, type Thresholds } from './checks.js'
+import { judge, type CheckResult, type Judgement, type PeakFigure, type RestartFacts, type StepObservations, type Thresholds } from './checks.js'
 import type { ServerInfo } from './info.js'
 import type { RedisTarget } from './redis/target.js'
 import type { CommandReport } from './run/output.js'
@@ -8,7 +8,13 @@ import type { Snapshot } from './snapshot.js'
 import type { KeysReport } from './keys/report.js'
 import { TOOL_NAME, TOOL_VERSION } from './version.js'
 
-export const SCHEMA_VERSION = 1
+/**
+ * 2: check statuses `reported` and `unknown` (with `reason`) replace `skipped`; `peak.source` is
+ * `sampled`, `info-peak`, `before` or `after` with `peak.candidates`; `restart`.
+ */
+export const SCHEMA_VERSION = 2
+/** Versions that `diff` reads: it uses only the snapshots, whose shape has not changed. */
+export const READABLE_SCHEMA_VERSIONS: readonly number[] = [1, 2]
 
 export type Verdict = 'pass' | 'warn' | 'fail'
 
@@ -23,6 +29,8 @@ export interface Report {
   before: Snapshot | null
   after: Snapshot | null
   peak: PeakFigure | null
+  /** Set when Redis restarted (or its counters were reset) during the step; what it carried over. */
+  restart: RestartFacts | null
   oomErrors: number | null
   rejectedCalls: number | null
   evictedKeys: number | null
@@ -62,7 +70,8 @@ export interface ReportInput {
 /** Judges the step and assembles the report. With no "after" snapshot, the verdict is `fail` and says why. */
 export function buildReport(input: ReportInput): Report {
   const { target, before, after } = input
-  const judgement: Judgement | null = after ? judge(before, after, input.thresholds, input.observations) : null
+  const observations: StepObservations = { ...samplingObservations(input.sampling), ...input.observations }
+  const judgement: Judgement | null = after ? judge(before, after, input.thresholds, observations) : null
   const errors = [...(input.errors ?? [])]
   return {
     schemaVersion: SCHEMA_VERSION,
@@ -74,6 +83,7 @@ export function buildReport(input: ReportInput): Report {
     before,
     after,
     peak: judgement?.peak ?? null,
+    restart: judgement?.restart ?? null,
     oomErrors: judgement?.oomErrors ?? null,
     rejectedCalls: judgement?.rejectedCalls ?? null,
     evictedKeys: judgement?.evictedKeys ?? null,
@@ -87,6 +97,19 @@ export function buildReport(input: ReportInput): Report {
     ...(input.keys ? { keys: input.keys } : {}),
     ...(input.sampling ? { sampling: input.sampling } : {}),
     ...(input.command ? { command: input.command } : {})
+  }
+}
+
+/**
+ * What the samples tell the checks: the sampled peak and the counter growth a restart would hide.
+ * Read from the sampling section itself, so no caller can pass one without the other.
+ */
+export function samplingObservations(sampling: SamplingReport | undefined): StepObservations {
+  if (!sampling) return {}
+  const s = sampling.summary
+  return {
+    ...(s.peak ? { sampledPeak: s.peak } : {}),
+    ...(s.resets && s.resets.count > 0 ? { counterResets: s.resets } : {})
   }
 }
 

@@ -3,7 +3,7 @@ import * as core from '@actions/core'
 import { describeError } from '../errors.js'
 import { commentMarker, runPageUrl } from '../github/comment.js'
 import { renderComment, renderSummary } from '../render/markdown.js'
-import { REPORT_EXTENSIONS } from '../render/extensions.js'
+import { annotations } from '../render/model.js'
 import type { Report } from '../report.js'
 import { writeReportFile } from '../step/files.js'
 import { publishComment } from './comment.js'
@@ -15,10 +15,9 @@ export async function publish(report: Report, settings: Settings): Promise<void>
   const problem = await writeReportFile(settings.reportPath, report)
   if (problem) core.warning(problem)
   const runUrl = runPageUrl()
-  await writeSummary(renderSummary(report, { runUrl, extensions: REPORT_EXTENSIONS }))
+  await writeSummary(renderSummary(report, { runUrl }))
   const commentBody = renderComment(report, {
     runUrl,
-    extensions: REPORT_EXTENSIONS,
     title: settings.comment.title,
     marker: commentMarker(settings.comment.key)
   })
@@ -34,11 +33,7 @@ export async function publish(report: Report, settings: Settings): Promise<void>
   out(Output.ReportPath, settings.reportPath)
   out(Output.CommentBody, commentBody)
 
-  for (const e of report.errors) core.warning(e, { title: 'Redis Memory Guard' })
-  for (const c of report.checks) {
-    if (c.status === 'fail') core.error(c.message, { title: `Redis memory: ${c.check}` })
-    else if (c.status === 'warn') core.warning(c.message, { title: `Redis memory: ${c.check}` })
-  }
+  for (const a of annotations(report)) (a.level === 'error' ? core.error : core.warning)(a.message, { title: a.title })
   await publishComment(report, commentBody, settings.comment)
   core.info(`Redis memory verdict: ${report.verdict}. Report: ${settings.reportPath}`)
   if (report.verdict === 'fail') {

@@ -7,7 +7,6 @@ import { targetFor } from '../provision/index.js'
 import { readProvisionSettings } from '../provision/settings.js'
 import { hostPort, parseRedisUrl, type RedisTarget } from '../redis/target.js'
 import { renderSummary } from '../render/markdown.js'
-import { REPORT_EXTENSIONS } from '../render/extensions.js'
 import type { Report } from '../report.js'
 import { openConnection, type StepConfig } from '../step/engine.js'
 import { writeReportFile } from '../step/files.js'
@@ -174,7 +173,7 @@ export async function emit(ctx: Context, report: Report, terminal: (r: Report) =
     if (problem) ctx.log.warn(problem)
   }
   if (format === 'json') ctx.log.report(JSON.stringify(report, null, 2))
-  else if (format === 'markdown') ctx.log.report(renderSummary(report, { extensions: REPORT_EXTENSIONS }))
+  else if (format === 'markdown') ctx.log.report(renderSummary(report))
   else ctx.log.report(terminal(report))
   if (reportPath !== '' && format === 'terminal') ctx.log.info(`JSON report written to ${reportPath}.`)
   return report.verdict === 'fail' ? ExitCode.Fail : ExitCode.Ok

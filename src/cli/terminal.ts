@@ -1,11 +1,12 @@
 /**
- * The report for a terminal: the same checks and words as the job summary, laid out as aligned
- * text. Pure: report in, text out; colours come in as functions that may do nothing.
+ * The report for a terminal: the same model as the job summary (render/model.ts), laid out as
+ * aligned text. Pure: report in, text out; colours come in as functions that may do nothing.
  */
-import type { CheckResult, CheckStatus } from '../checks.js'
-import { NOT_REPORTED, headline } from '../render/markdown.js'
-import { totalKeys, type Report } from '../report.js'
-import { formatBytes, formatBytesDelta, formatDuration } from '../size.js'
+import type { CheckStatus } from '../checks.js'
+import { NOT_REPORTED } from '../render/markdown.js'
+import { ABSENT, reportModel, type Cell, type CheckView, type Hint, type ReportModel } from '../render/model.js'
+import type { Report } from '../report.js'
+import { formatBytes, formatDuration } from '../size.js'
 import type { Snapshot } from '../snapshot.js'
 import type { KeysReport } from '../keys/report.js'
 import type { Colours } from './colours.js'
@@ -16,7 +17,8 @@ export function safeText(s: string): string {
   return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`)
 }
 
-function statusWord(status: CheckStatus, c: Colours): string {
+/** Words, not marks: "reported" and "unknown" must never read as a pass. */
+export function statusWord(status: CheckStatus, c: Colours): string {
   switch (status) {
     case 'pass':
       return c.green('pass')
@@ -24,17 +26,18 @@ function statusWord(status: CheckStatus, c: Colours): string {
       return c.yellow('WARN')
     case 'fail':
       return c.red('FAIL')
-    default:
-      return c.dim('skip')
+    case 'unknown':
+      return c.yellow('unknown')
+    case 'reported':
+      return c.dim('reported')
   }
 }
 
-/** The verdict line: the job summary's headline without the markdown. */
-export function verdictLine(report: Report, c: Colours): string {
-  const text = headline(report)
-    .replace(/^\S+\s+/, '')
-    .replace(/\*\*/g, '')
-  const paint = report.verdict === 'pass' ? c.green : report.verdict === 'warn' ? c.yellow : c.red
+/** The verdict line, from the same headline as the job summary (its figures are plain text). */
+export function verdictLine(report: Report, c: Colours, model: ReportModel = reportModel(report)): string {
+  const h = model.headline
+  const text = `Redis memory: ${h.word}${h.figures.length ? ` — ${h.figures.join(', ')}` : ''}`
+  const paint = h.verdict === 'pass' ? c.green : h.verdict === 'warn' ? c.yellow : c.red
   return c.bold(paint(text))
 }
 
@@ -57,72 +60,29 @@ function table(rows: string[][], c: Colours, rightAligned: number[]): string {
 }
 
 const count = (n: number): string => n.toLocaleString('en-US')
-const signed = (n: number): string => (n > 0 ? `+${count(n)}` : n === 0 ? '±0' : count(n))
 
-function side(n: number | null | undefined, snap: Snapshot | null, fmt: (n: number) => string): string {
-  if (snap === null) return '—'
-  return n === null || n === undefined ? 'n/a' : fmt(n)
+function cellText(x: Cell): string {
+  return x === ABSENT ? '—' : x === null ? 'n/a' : x
 }
 
-function oomCount(s: Snapshot | null): number | null | undefined {
-  if (!s) return undefined
-  return s.errorstats === null ? null : (s.errorstats.OOM ?? 0)
-}
-
-function checkStatus(report: Report, ...names: string[]): CheckStatus | null {
-  const found = report.checks.filter((x) => names.includes(x.check))
-  if (found.length === 0) return null
-  for (const s of ['fail', 'warn', 'pass'] as const) if (found.some((x) => x.status === s)) return s
-  return 'skipped'
-}
-
-function limitText(report: Report, check: string): string {
-  const x = report.checks.find((k) => k.check === check)
-  if (!x || x.limit === null) return ''
-  return x.unit === 'bytes' ? formatBytes(x.limit) : String(x.limit)
-}
-
-/** Before / after / change / limit / status, like the job summary's table. */
-export function figures(report: Report, c: Colours): string {
-  const b = report.before
-  const a = report.after
-  const row = (label: string, x: number | null | undefined, y: number | null | undefined, bytes: boolean, limit: string, status: CheckStatus | null): string[] => {
-    const fmt = bytes ? formatBytes : count
-    const change = typeof x === 'number' && typeof y === 'number' ? (bytes ? formatBytesDelta(y - x) : signed(y - x)) : ''
-    return [label, side(x, b, fmt), side(y, a, fmt), change, limit, status ? statusWord(status, c) : '']
+/** Before / after / change / peak / limit / status: the job summary's table. */
+export function figures(report: Report, c: Colours, model: ReportModel = reportModel(report)): string {
+  const rows: string[][] = [['', 'Before', 'After', 'Change', 'Peak', 'Limit', '']]
+  for (const r of model.figures) {
+    rows.push([r.label, cellText(r.before), cellText(r.after), r.change, r.peak, r.limits.join(' / '), r.status ? statusWord(r.status, c) : ''])
   }
-  const ratio = (s: Snapshot | null): string => side(s?.memory.memFragmentationRatio, s, (n) => n.toFixed(2))
-  const peak = report.peak
-  const rows: string[][] = [
-    ['', 'Before', 'After', 'Change', 'Limit', ''],
-    row('Used memory', b?.memory.usedMemory, a?.memory.usedMemory, true, limitText(report, 'used-memory'), checkStatus(report, 'used-memory')),
-    [
-      'Peak during the step',
-      '',
-      peak === null || peak.bytes === null ? 'n/a' : formatBytes(peak.bytes),
-      '',
-      [limitText(report, 'peak-memory'), limitText(report, 'memory-percent')].filter(Boolean).join(' / '),
-      (() => {
-        const s = checkStatus(report, 'peak-memory', 'memory-percent')
-        return s ? statusWord(s, c) : ''
-      })()
-    ],
-    row('RSS (process memory)', b?.memory.usedMemoryRss, a?.memory.usedMemoryRss, true, '', null),
-    ['Fragmentation ratio', ratio(b), ratio(a), '', limitText(report, 'fragmentation'), (() => {
-      const s = checkStatus(report, 'fragmentation')
-      return s ? statusWord(s, c) : ''
-    })()],
-    row('Keys (all DBs)', totalKeys(b), totalKeys(a), false, limitText(report, 'leaked-keys'), checkStatus(report, 'leaked-keys')),
-    row('Evicted keys', b?.evictedKeys, a?.evictedKeys, false, '', checkStatus(report, 'evictions')),
-    row('OOM errors', oomCount(b), oomCount(a), false, '0', checkStatus(report, 'oom')),
-    row('Connected clients', b?.connectedClients, a?.connectedClients, false, '', null)
-  ]
   return table(rows, c, [1, 2, 3, 4])
 }
 
-function checkLine(x: CheckResult, c: Colours): string {
+function hintLine(h: Hint): string {
+  if (h.kind === 'text') return safeText(h.text)
+  return `Refused: ${h.commands.map((x) => `${safeText(x.command)} ${count(x.count)}×`).join(', ')}.`
+}
+
+function checkLine(x: CheckView, c: Colours): string {
+  const hints = x.hints.map((h) => `\n      ${c.dim('-')} ${hintLine(h)}`).join('')
   const advice = x.advice ? `\n      ${c.dim('What to do:')} ${x.advice}` : ''
-  return `  ${statusWord(x.status, c)}  ${c.bold(x.check)}: ${x.message}${advice}`
+  return `  ${statusWord(x.status, c)}  ${c.bold(x.check)}: ${safeText(x.message)}${hints}${advice}`
 }
 
 function serverLine(report: Report): string {
@@ -133,6 +93,7 @@ function serverLine(report: Report): string {
 
 /** The whole report of `run` or `diff`. */
 export function renderReport(report: Report, c: Colours): string {
+  const model = reportModel(report)
   const command = report.command
   const out: string[] = [`${c.bold('Redis Memory Guard')} ${c.dim('·')} ${serverLine(report)}`, '']
   if (command) {
@@ -140,27 +101,30 @@ export function renderReport(report: Report, c: Colours): string {
     const paint = command.exitCode === 0 ? c.dim : c.red
     out.push(paint(`Command \`${command.command}\` ${how} after ${formatDuration(command.durationMs)}.`), '')
   }
-  for (const e of report.errors) out.push(c.yellow(`! ${e}`))
-  if (report.errors.length > 0) out.push('')
+  for (const e of model.errors) out.push(c.yellow(`! ${safeText(e)}`))
+  if (model.restart) out.push(c.yellow(`! ${model.restart}`))
+  if (model.errors.length > 0 || model.restart) out.push('')
   if (report.after !== null) {
-    out.push(figures(report, c), '')
-    const breaches = report.checks.filter((x) => x.status === 'fail' || x.status === 'warn')
-    if (breaches.length > 0) out.push(c.bold('Breaches'), ...breaches.map((x) => checkLine(x, c)), '')
-    if (report.notes.length > 0) out.push(c.bold('Notes'), ...report.notes.map((n) => `  - ${n}`), '')
-    const leaks = Object.entries(report.leakedKeysByDb)
-    if (leaks.length > 0) out.push(`Keys left behind: ${leaks.map(([db, n]) => `DB ${db}: ${count(n)}`).join(', ')}`)
+    out.push(figures(report, c, model), '')
+    if (model.breaches.length > 0) out.push(c.bold('Breaches'), ...model.breaches.map((x) => checkLine(x, c)), '')
+    if (model.unknown.length > 0) out.push(c.bold('Could not be checked'), ...model.unknown.map((x) => checkLine(x, c)), '')
+    if (model.notes.length > 0) out.push(c.bold('Notes'), ...model.notes.map((n) => `  - ${safeText(n)}`), '')
+    if (model.leakedByDb) out.push(`Keys left behind: ${model.leakedByDb}`)
     if (report.keys) out.push(...leakedGroups(report.keys, c))
-    if (leaks.length > 0 || report.keys?.leaked?.groups.length) out.push('')
-    const quotes = report.command?.oomQuotes ?? []
-    if (quotes.length > 0) out.push(c.bold('OOM errors in the command output'), ...quotes.map((q) => `  ${safeText(q)}`), '')
-    if (report.peak) out.push(c.dim(`The step's peak is ${report.peak.explanation}.`))
-    const sampled = report.sampling?.summary
-    if (sampled) {
-      const gaps = sampled.gaps.length > 0 ? `; Redis did not answer in ${sampled.gaps.length} stretch(es)` : ''
-      out.push(c.dim(`Sampled ${sampled.count === 1 ? 'once' : `${sampled.count} times`}, every ${formatDuration(report.sampling?.intervalMs ?? 0)}${gaps}.`))
+    if (model.leakedByDb || report.keys?.leaked?.groups.length) out.push('')
+    if (model.oomMessages.length > 0) {
+      const width = Math.max(...model.oomMessages.map((m) => (m.count === null ? 0 : count(m.count).length)))
+      out.push(
+        c.bold('OOM errors in the command output'),
+        ...model.oomMessages.map((m) => `  ${m.count === null ? '' : `${pad(count(m.count), width, true)}× `}${safeText(m.text)}`),
+        ''
+      )
     }
+    if (model.peakExplanation) out.push(c.dim(`${report.before === null ? 'The figure judged is' : "The step's peak is"} ${model.peakExplanation}.`))
+    if (model.sampling) out.push(c.dim(model.sampling))
+    for (const f of model.samplingFacts) out.push(c.dim(safeText(f)))
   }
-  out.push('', verdictLine(report, c))
+  out.push('', verdictLine(report, c, model))
   if (command && command.exitCode !== 0) {
     out.push(c.red(c.bold(`The command failed (${command.signal ?? `exit code ${command.exitCode}`}), so redis-memory-guard exits with 1.`)))
   }
@@ -183,10 +147,11 @@ export function renderSnapshot(report: Report, c: Colours): string {
   lines.push(
     `  maxmemory            ${m.maxmemory === null ? NOT_REPORTED : m.maxmemory === 0 ? '0 (no limit)' : formatBytes(m.maxmemory)}, policy ${safeText(m.maxmemoryPolicy ?? NOT_REPORTED)}`
   )
-  const frag = report.checks.find((x) => x.check === 'fragmentation')
+  const model = reportModel(report)
+  const frag = model.checks.find((x) => x.check === 'fragmentation')
   lines.push('', c.bold('Fragmentation'))
   lines.push(`  ratio ${m.memFragmentationRatio === null ? NOT_REPORTED : m.memFragmentationRatio.toFixed(2)}, ${m.memFragmentationBytes === null ? '' : `${formatBytes(m.memFragmentationBytes)} over the data`}`)
-  if (frag) lines.push(`  ${statusWord(frag.status, c)}  ${frag.message}`)
+  if (frag) lines.push(`  ${statusWord(frag.status, c)}  ${safeText(frag.message)}`)
   lines.push('', c.bold('Keys per database'), keyspaceTable(s, c))
   lines.push('', c.bold('Counters since the server started'))
   const oom = s.errorstats === null ? `${NOT_REPORTED} (errorstats needs Redis 6.2+)` : count(s.errorstats.OOM ?? 0)
@@ -196,10 +161,11 @@ export function renderSnapshot(report: Report, c: Colours): string {
   lines.push(`  evicted keys         ${s.evictedKeys === null ? NOT_REPORTED : count(s.evictedKeys)}`)
   lines.push(`  expired keys         ${s.expiredKeys === null ? NOT_REPORTED : count(s.expiredKeys)}`)
   lines.push(`  connected clients    ${s.connectedClients === null ? NOT_REPORTED : count(s.connectedClients)}`)
-  const judged = report.checks.filter((x) => x.status === 'fail' || x.status === 'warn')
-  if (judged.length > 0) lines.push('', c.bold('Breaches'), ...judged.map((x) => checkLine(x, c)))
-  const notes = report.notes.filter((n) => !n.startsWith('No "before" snapshot'))
-  if (notes.length > 0) lines.push('', c.bold('Notes'), ...notes.map((n) => `  - ${n}`))
+  if (model.breaches.length > 0) lines.push('', c.bold('Breaches'), ...model.breaches.map((x) => checkLine(x, c)))
+  if (model.unknown.length > 0) lines.push('', c.bold('Could not be checked'), ...model.unknown.map((x) => checkLine(x, c)))
+  const notes = model.notes.filter((n) => !n.startsWith('No "before" snapshot'))
+  if (notes.length > 0) lines.push('', c.bold('Notes'), ...notes.map((n) => `  - ${safeText(n)}`))
+  lines.push('', verdictLine(report, c, model))
   return lines.join('\n')
 }
 

@@ -6,7 +6,7 @@
 import { plural, type CheckName } from '../checks.js'
 import type { Report } from '../report.js'
 import { codeText, escapeMarkdown } from '../render/escape.js'
-import type { ReportExtension, ReportSection, Variant } from '../render/extensions.js'
+import type { ReportExtension, ReportSection, Variant } from '../render/section.js'
 import { formatBytes, formatDuration } from '../size.js'
 import type { KeyFigure, KeysReport, LeakedGroupFigure, PrefixFigure } from './report.js'
 
@@ -93,7 +93,7 @@ function prefixRows(rows: PrefixFigure[], memory: boolean): string[] {
 export function keySpaceSection(k: KeysReport, rows = 10): string[] {
   const out: string[] = []
   if (k.totalKeys === 0) {
-    out.push('No keys after the step.', '')
+    out.push(k.before === null ? 'No keys.' : 'No keys after the step.', '')
     return [...out, ...scanFacts(k)]
   }
   if (k.memoryUsage) {
@@ -120,7 +120,7 @@ function scanFacts(k: KeysReport): string[] {
       partial.length === 0
         ? 'every key seen'
         : `stopped at key-scan-budget; ${partial.map((d) => `DB ${d.db}: ${n(d.scanned)} of ${n(d.dbsize)} keys seen`).join(', ')}; figures marked ≈ are extrapolated by DBSIZE`
-    lines.push(`- Key scan ${when} the step: ${formatDuration(s.durationMs)}, ${how}${fallback}, ${stop}.`)
+    lines.push(`- Key scan${k.before ? ` ${when} the step` : ''}: ${formatDuration(s.durationMs)}, ${how}${fallback}, ${stop}.`)
   }
   if (k.settings.ignoreKeys.length > 0) {
     const ignored = k.after.dbs.reduce((s, d) => s + d.ignored, 0)
@@ -143,7 +143,8 @@ export function keySections(report: Report, variant: Variant): ReportSection[] {
   const comment = variant === 'comment'
   const sections: ReportSection[] = []
   const leakedAny = (k.leaked?.count ?? 0) > 0 || k.leaked === null
-  if (leakedAny || !comment) {
+  // One snapshot (the keys command) has no step that could have left keys behind.
+  if (report.before !== null && (leakedAny || !comment)) {
     sections.push({
       id: 'keys-leaked',
       label: 'keys left behind',

@@ -1,43 +1,13 @@
 /**
- * Hook points for report parts that other features add (key analysis, the sampled timeline).
- * A feature implements ReportExtension in its own module and adds it to REPORT_EXTENSIONS; the
- * summary and the PR comment then show its sections and its lines under the breaches, and the
- * size limits shorten or drop them by importance like every other part.
+ * The report's built-in sections (key analysis, the sampled timeline). The summary and the comment
+ * always include them, so every caller (the action, `--markdown`) renders the same full report;
+ * `RenderOptions.extensions` adds further ones. A feature implements ReportExtension (section.ts)
+ * in its own module and is listed here; it never imports this file, so no import cycle forms.
  */
-import type { CheckName } from '../checks.js'
-import type { Report } from '../report.js'
-import { samplingExtension } from './timeline.js'
 import { keyAnalysisExtension } from '../keys/render.js'
+import type { ReportExtension } from './section.js'
+import { samplingExtension } from './timeline.js'
 
-/** Which text is being rendered: the job summary (everything) or the PR comment (shorter). */
-export type Variant = 'summary' | 'comment'
+export type { Placement, ReportExtension, ReportSection, Variant } from './section.js'
 
-/** Where a section goes: in the open, after the breaches, or collapsed with the details. */
-export type Placement = 'main' | 'details'
-
-export interface ReportSection {
-  /** Stable id, e.g. `keys` or `timeline`. */
-  id: string
-  /** What it is, in words, for the "left out to fit" notice, e.g. "largest keys". */
-  label: string
-  /** 0-100; the least important parts are shortened, then dropped, first. Breaches are 95, the table 80. */
-  importance: number
-  placement: Placement
-  /** Markdown; anything from Redis must already be escaped (escapeMarkdown, codeText, fencedBlock). */
-  text: string
-  /** A shorter form tried before the section is dropped. */
-  short?: string
-}
-
-export interface ReportExtension {
-  /** Its own sections; return [] when the report has nothing for it (e.g. no `report.keys`). */
-  sections?(report: Report, variant: Variant): ReportSection[]
-  /** Extra lines (markdown, escaped) under a breach, e.g. the prefixes of leaked keys under `leaked-keys`. */
-  breachHints?(report: Report, check: CheckName, variant: Variant): string[]
-}
-
-/**
- * The extensions the action renders with. Key analysis and sampling each add one import and one
- * entry here (e.g. `keyAnalysisExtension`); the action's code does not change.
- */
 export const REPORT_EXTENSIONS: readonly ReportExtension[] = [samplingExtension, keyAnalysisExtension]

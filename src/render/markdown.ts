@@ -1,19 +1,19 @@
 /**
  * Renders a report as GitHub markdown: the job summary and the PR comment come from the same
- * parts, the comment with fewer of them. Pure: report in, text out.
+ * parts, the comment with fewer of them. It formats the report model (model.ts), which decides
+ * every figure, status and sentence once. Pure: report in, text out.
  */
-import type { CheckName, CheckResult, CheckStatus } from '../checks.js'
-import { plural } from '../checks.js'
+import type { CheckStatus } from '../checks.js'
 import { commandDeltas } from '../commandstats.js'
-import { formatBytes, formatBytesDelta } from '../size.js'
+import { formatBytes } from '../size.js'
 import type { Report } from '../report.js'
-import { totalKeys } from '../report.js'
-import type { Snapshot } from '../snapshot.js'
 import { codeText, escapeMarkdown, fencedBlock } from './escape.js'
-import type { ReportExtension, ReportSection, Variant } from './extensions.js'
+import { REPORT_EXTENSIONS } from './extensions.js'
 import { fitParts, measureBytes, measureChars, type Part } from './fit.js'
+import { ABSENT, reportModel, signed, type Cell, type CheckView, type Headline, type Hint, type ReportModel } from './model.js'
+import type { ReportExtension, ReportSection, Variant } from './section.js'
 
-export type { Variant } from './extensions.js'
+export type { Variant } from './section.js'
 
 export const NOT_REPORTED = 'not reported by this server'
 
@@ -23,8 +23,8 @@ export const COMMENT_LIMIT = 65_000
 export const SUMMARY_LIMIT = 1024 * 1024 - 1024
 
 const VERDICT_MARK = { pass: '✅', warn: '⚠️', fail: '❌' } as const
-const VERDICT_WORD = { pass: 'pass', warn: 'warning', fail: 'fail' } as const
-const STATUS_MARK: Record<CheckStatus, string> = { pass: '✅', warn: '⚠️', fail: '❌', skipped: '➖' }
+/** ➖ measured but not judged; ❔ could not be checked. Neither looks like a pass. */
+export const STATUS_MARK: Record<CheckStatus, string> = { pass: '✅', warn: '⚠️', fail: '❌', reported: '➖', unknown: '❔' }
 
 export interface RenderOptions {
   /** The run's page (server/owner/repo/actions/runs/id): the comment links the full summary there. */
@@ -33,7 +33,7 @@ export interface RenderOptions {
   title?: string
   /** A hidden first line (the sticky comment's marker), never dropped. */
   marker?: string
-  /** Parts other features add (key analysis, timeline). */
+  /** Parts beyond the built-in ones (key analysis and the timeline are always included). */
   extensions?: readonly ReportExtension[]
   /** Overrides the size limit (characters for the comment, bytes for the summary). */
   limit?: number
@@ -42,203 +42,47 @@ export interface RenderOptions {
 /** Our sentences may carry text from Redis (a policy name, a DB number): escaped, but readable. */
 const prose = (text: string): string => escapeMarkdown(text, { prose: true, maxLength: 4000 })
 
-const breached = (c: CheckResult): boolean => c.status === 'fail' || c.status === 'warn'
+/** The headline's figures are our own words and numbers; nothing in them comes from Redis. */
+export function formatHeadline(h: Headline): string {
+  return `${VERDICT_MARK[h.verdict]} **Redis memory: ${h.word}**${h.figures.length ? ` — ${h.figures.join(', ')}` : ''}`
+}
 
 /** The first line: the verdict and the one or two figures that matter most. */
 export function headline(report: Report): string {
-  const figures: string[] = []
-  const maxmemory = report.after?.memory.maxmemory ?? report.before?.memory.maxmemory ?? null
-  const peak = report.peak?.bytes ?? null
-  const peakText =
-    peak === null ? null : maxmemory ? `peak ${formatBytes(peak)} of ${formatBytes(maxmemory)} maxmemory` : `peak ${formatBytes(peak)} (no maxmemory set)`
-  const failing = report.checks.filter(breached).sort((a, b) => (a.status === b.status ? 0 : a.status === 'fail' ? -1 : 1))
-  for (const c of failing) {
-    const text = breachFigure(c, peakText)
-    if (text && !figures.includes(text)) figures.push(text)
-  }
-  if (report.after === null) figures.unshift('no snapshot after the step')
-  if (peakText && !figures.includes(peakText)) figures.push(peakText)
-  if (report.oomErrors === 0) figures.push('no OOM errors')
-  const shown = figures.slice(0, 2)
-  const label = VERDICT_WORD[report.verdict]
-  return `${VERDICT_MARK[report.verdict]} **Redis memory: ${label}**${shown.length ? ` — ${shown.join(', ')}` : ''}`
-}
-
-function breachFigure(c: CheckResult, peakText: string | null): string | null {
-  const n = c.measured ?? 0
-  switch (c.check) {
-    case 'oom':
-      return plural(n, 'OOM error')
-    case 'evictions':
-      return `${plural(n, 'key')} evicted`
-    case 'leaked-keys':
-      return `${plural(n, 'key')} left behind`
-    case 'wrong-db':
-      return `${plural(n, 'key')} in the wrong DB`
-    case 'used-memory':
-      return `${formatBytes(n)} used after the step (limit ${formatBytes(c.limit ?? 0)})`
-    case 'peak-memory':
-      return `peak ${formatBytes(n)} (limit ${formatBytes(c.limit ?? 0)})`
-    case 'memory-percent':
-      return peakText
-    case 'fragmentation':
-      return `fragmentation ratio ${(c.measured ?? 0).toFixed(2)}`
-    default:
-      return c.check
-  }
-}
-
-type Cell = number | null | undefined
-
-interface Row {
-  label: string
-  before: string
-  after: string
-  change: string
-  peak: string
-  limit: string
-  status: string
-}
-
-function worstStatus(report: Report, ...checks: CheckName[]): string {
-  const found = report.checks.filter((c) => checks.includes(c.check))
-  if (found.length === 0) return ''
-  for (const s of ['fail', 'warn', 'pass'] as const) if (found.some((c) => c.status === s)) return STATUS_MARK[s]
-  return STATUS_MARK.skipped
-}
-
-function limitText(report: Report, check: CheckName, fmt: (limit: number) => string): string | null {
-  const c = report.checks.find((x) => x.check === check)
-  if (!c || c.limit === null || c.status === 'skipped') return null
-  return fmt(c.limit)
+  return formatHeadline(reportModel(report).headline)
 }
 
 const count = (n: number): string => n.toLocaleString('en-US')
 
-function signed(n: number): string {
-  return n > 0 ? `+${count(n)}` : n === 0 ? '±0' : count(n)
-}
-
-/** One side of the table: `—` without that snapshot, "not reported" when the server lacks the field. */
-function side(n: Cell, snap: Snapshot | null, fmt: (n: number) => string): string {
-  if (snap === null) return '—'
-  return n === null || n === undefined ? NOT_REPORTED : fmt(n)
-}
-
-function oomCount(s: Snapshot | null): Cell {
-  if (!s) return undefined
-  return s.errorstats === null ? null : (s.errorstats.OOM ?? 0)
+function cell(c: Cell): string {
+  return c === ABSENT ? '—' : c === null ? NOT_REPORTED : c
 }
 
 /** The before / after / change / peak / limit / status table. */
-export function figuresTable(report: Report): string {
-  const b = report.before
-  const a = report.after
-  const pair = (label: string, x: Cell, y: Cell, kind: 'bytes' | 'count' | 'ratio', change?: string): Omit<Row, 'peak' | 'limit' | 'status'> => {
-    const fmt = kind === 'bytes' ? formatBytes : kind === 'ratio' ? (n: number) => n.toFixed(2) : count
-    const both = typeof x === 'number' && typeof y === 'number'
-    const diff =
-      change ??
-      (both
-        ? kind === 'bytes'
-          ? formatBytesDelta(y - x)
-          : kind === 'ratio'
-            ? `${y - x >= 0 ? '+' : ''}${(y - x).toFixed(2)}`
-            : signed(y - x)
-        : '')
-    return { label, before: side(x, b, fmt), after: side(y, a, fmt), change: diff }
-  }
-  const usedLimits = [
-    limitText(report, 'used-memory', (l) => `after ≤ ${formatBytes(l)}`),
-    limitText(report, 'peak-memory', (l) => `peak ≤ ${formatBytes(l)}`),
-    limitText(report, 'memory-percent', (l) => `peak ≤ ${formatBytes(l)} (${percentOfMaxmemory(report, l)} of maxmemory)`)
-  ].filter((x): x is string => x !== null)
-  const counter = (n: number | null): string | undefined => (n === null ? undefined : signed(n))
-  const rows: Row[] = [
-    {
-      ...pair('Used memory', b?.memory.usedMemory, a?.memory.usedMemory, 'bytes'),
-      peak: report.peak?.bytes === null || report.peak === null ? '' : formatBytes(report.peak.bytes),
-      limit: usedLimits.join('<br>'),
-      status: worstStatus(report, 'used-memory', 'peak-memory', 'memory-percent')
-    },
-    { ...pair('RSS (process memory)', b?.memory.usedMemoryRss, a?.memory.usedMemoryRss, 'bytes'), peak: '', limit: '', status: '' },
-    { ...pair('Lifetime peak (used_memory_peak)', b?.memory.usedMemoryPeak, a?.memory.usedMemoryPeak, 'bytes'), peak: '', limit: '', status: '' },
-    {
-      ...pair('Fragmentation ratio', b?.memory.memFragmentationRatio, a?.memory.memFragmentationRatio, 'ratio'),
-      peak: '',
-      limit: limitText(report, 'fragmentation', (l) => `≤ ${l}`) ?? '',
-      status: worstStatus(report, 'fragmentation')
-    },
-    {
-      ...pair('Keys (all DBs)', totalKeys(b), totalKeys(a), 'count'),
-      peak: '',
-      limit: limitText(report, 'leaked-keys', (l) => `≤ ${count(l)} left behind`) ?? '',
-      status: worstStatus(report, 'leaked-keys', 'wrong-db')
-    },
-    {
-      ...pair('Evicted keys', b?.evictedKeys, a?.evictedKeys, 'count', counter(report.evictedKeys)),
-      peak: '',
-      limit: limitText(report, 'evictions', (l) => count(l)) ?? '',
-      status: worstStatus(report, 'evictions')
-    },
-    {
-      ...pair('OOM errors', oomCount(b), oomCount(a), 'count', counter(report.oomErrors)),
-      peak: '',
-      limit: limitText(report, 'oom', (l) => count(l)) ?? '',
-      status: worstStatus(report, 'oom')
-    },
-    { ...pair('Connected clients', b?.connectedClients, a?.connectedClients, 'count'), peak: '', limit: '', status: '' }
-  ]
+export function figuresTable(report: Report, model: ReportModel = reportModel(report)): string {
   const lines = ['| | Before | After | Change | Peak | Limit | Status |', '|---|---:|---:|---:|---:|---|:---:|']
-  for (const r of rows) lines.push(`| ${r.label} | ${r.before} | ${r.after} | ${r.change} | ${r.peak} | ${r.limit} | ${r.status} |`)
+  for (const r of model.figures) {
+    lines.push(`| ${r.label} | ${cell(r.before)} | ${cell(r.after)} | ${r.change} | ${r.peak} | ${r.limits.join('<br>')} | ${r.status ? STATUS_MARK[r.status] : ''} |`)
+  }
   return lines.join('\n')
 }
 
-function percentOfMaxmemory(report: Report, limit: number): string {
-  const mm = report.after?.memory.maxmemory
-  return mm ? `${Math.round((limit / mm) * 100)}%` : '?'
-}
-
-/** Lines under a breach that connect it to its likely cause, following the checks people run by hand. */
-function causeHints(report: Report, c: CheckResult): string[] {
-  const hints: string[] = []
-  const a = report.after
-  const leaked = report.leakedKeys ?? 0
-  const whereLeaked = Object.entries(report.leakedKeysByDb)
-    .map(([db, n]) => `DB ${db}: ${count(n)}`)
-    .join(', ')
-  const memoryCheck = c.check === 'oom' || c.check === 'used-memory' || c.check === 'peak-memory' || c.check === 'memory-percent' || c.check === 'evictions'
-  if (memoryCheck && a) {
-    const m = a.memory
-    if (c.check === 'oom' || c.check === 'evictions' || c.check === 'memory-percent') {
-      const mm = m.maxmemory ? `${formatBytes(m.maxmemory)} maxmemory` : 'no maxmemory'
-      if (report.peak?.bytes != null) hints.push(`The step's peak was ${formatBytes(report.peak.bytes)} of ${mm} (policy ${escapeMarkdown(m.maxmemoryPolicy ?? 'unknown')}).`)
-    }
-    if (m.usedMemory !== null && m.usedMemoryDataset !== null && m.usedMemoryOverhead !== null) {
-      hints.push(
-        `After the step ${formatBytes(m.usedMemory)} is used: ${formatBytes(m.usedMemoryDataset)} data, ${formatBytes(m.usedMemoryOverhead)} Redis's own overhead (buffers, dictionaries).`
-      )
-    }
-    if (leaked > 0) hints.push(`${plural(leaked, 'key')} were left behind (${whereLeaked}): keys that earlier tests did not delete are the usual cause.`)
-  }
-  if (c.check === 'oom') {
-    const refused = (commandDeltas(report.before, report.after) ?? []).filter((d) => (d.rejectedCalls ?? 0) > 0)
-    if (refused.length > 0) hints.push(`Refused: ${refused.map((d) => `${codeText(d.command)} ${count(d.rejectedCalls ?? 0)}×`).join(', ')}.`)
-  }
-  return hints
+function hintText(h: Hint): string {
+  if (h.kind === 'text') return prose(h.text)
+  return `Refused: ${h.commands.map((c) => `${codeText(c.command)} ${count(c.count)}×`).join(', ')}.`
 }
 
 function breachBlock(
   report: Report,
-  c: CheckResult,
+  c: CheckView,
   variant: Variant,
   extensions: readonly ReportExtension[],
   shown: Set<string> | null
 ): string {
-  const lines = [`- ${STATUS_MARK[c.status]} **${c.check}**: ${prose(c.message)}`]
+  const lines = [checkLine(c)]
   if (shown) {
-    const hints = [...causeHints(report, c), ...extensions.flatMap((e) => e.breachHints?.(report, c.check, variant) ?? [])]
-    // Two breaches often share a cause (OOM and memory-percent): say it once, under the first.
+    const hints = [...c.hints.map(hintText), ...extensions.flatMap((e) => e.breachHints?.(report, c.check, variant) ?? [])]
+    // Extensions may repeat a line another breach already carries: say it once, under the first.
     for (const h of hints.filter((x) => !shown.has(x))) {
       shown.add(h)
       lines.push(`  - ${h}`)
@@ -248,7 +92,7 @@ function breachBlock(
   return lines.join('\n')
 }
 
-function checkLine(c: CheckResult): string {
+function checkLine(c: CheckView): string {
   return `- ${STATUS_MARK[c.status]} **${c.check}**: ${prose(c.message)}`
 }
 
@@ -257,7 +101,7 @@ export function keysPerDb(report: Report): string {
   const b = report.before?.keyspace ?? {}
   const a = report.after?.keyspace ?? {}
   const dbs = [...new Set([...Object.keys(b), ...Object.keys(a)])].sort((x, y) => Number(x) - Number(y))
-  if (dbs.length === 0) return 'No keys in any database, before or after the step.'
+  if (dbs.length === 0) return report.before === null ? 'No keys in any database.' : 'No keys in any database, before or after the step.'
   const lines = ['| DB | Keys before | Keys after | Change | With TTL after |', '|---:|---:|---:|---:|---:|']
   for (const db of dbs) {
     const kb = b[db]?.keys ?? 0
@@ -286,7 +130,7 @@ export function serverDetails(report: Report): string {
     if (m.usedMemoryStartup !== null) lines.push(`- Memory of an empty server (used_memory_startup): ${formatBytes(m.usedMemoryStartup)}`)
     if (m.totalSystemMemory) lines.push(`- Memory of the machine Redis runs on: ${formatBytes(m.totalSystemMemory)}`)
   }
-  if (report.peak) lines.push(`- The step's peak is ${prose(report.peak.explanation)}.`)
+  if (report.peak) lines.push(`- ${report.before === null ? 'The figure judged is' : "The step's peak is"} ${prose(report.peak.explanation)}.`)
   lines.push(`- Report by ${prose(`${report.tool.name} ${report.tool.version} at ${report.generatedAt}`)}.`)
   return lines.join('\n')
 }
@@ -319,7 +163,9 @@ const DOCTOR_SHORT = 600
 
 /** Every part of the report in reading order, for one variant. */
 export function reportParts(report: Report, variant: Variant, opts: RenderOptions = {}): Part[] {
-  const extensions = opts.extensions ?? []
+  const model = reportModel(report)
+  // The built-in sections always, so any caller gets the full report; extra ones once each.
+  const extensions = [...REPORT_EXTENSIONS, ...(opts.extensions ?? []).filter((e) => !REPORT_EXTENSIONS.includes(e))]
   const extra = extensions.flatMap((e) => e.sections?.(report, variant) ?? [])
   const parts: Part[] = []
   const keep = (label: string, text: string): void => void parts.push({ label, text, importance: 100 })
@@ -327,32 +173,35 @@ export function reportParts(report: Report, variant: Variant, opts: RenderOption
   if (opts.marker) keep('marker', opts.marker)
   const title = opts.title ? ` · ${escapeMarkdown(opts.title, { prose: true, maxLength: 200 })}` : ''
   keep('title', variant === 'summary' ? `## Redis Memory Guard${title}` : `### Redis memory${title}`)
-  keep('verdict', headline(report))
+  keep('verdict', formatHeadline(model.headline))
 
-  if (report.errors.length > 0) {
-    const errors = report.errors.map((e) => `> ${escapeMarkdown(e, { prose: true, maxLength: 2000 })}`).join('\n>\n')
+  if (model.errors.length > 0) {
+    const errors = model.errors.map((e) => `> ${escapeMarkdown(e, { prose: true, maxLength: 2000 })}`).join('\n>\n')
     parts.push({ label: 'errors', importance: 92, text: `> [!WARNING]\n${errors}` })
   }
-  if (report.after !== null) parts.push({ label: 'figures table', importance: 80, text: figuresTable(report) })
+  if (model.restart) parts.push({ label: 'restart', importance: 93, text: `> [!IMPORTANT]\n> ${prose(model.restart)}` })
+  if (report.after !== null) parts.push({ label: 'figures table', importance: 80, text: figuresTable(report, model) })
 
-  const breaches = report.checks.filter(breached)
+  // Breaches, then the checks that could not be made: a gate that could not see is shown, never passed over.
+  const attention = [...model.breaches, ...model.unknown]
   const hintsShown = new Set<string>()
-  if (breaches.length > 0) {
-    const heading = variant === 'summary' ? '### What went wrong and what to do' : '**What went wrong and what to do**'
+  if (attention.length > 0) {
+    const words = model.breaches.length > 0 ? 'What went wrong and what to do' : 'What could not be checked'
+    const heading = variant === 'summary' ? `### ${words}` : `**${words}**`
     parts.push({
       label: 'causes under the breaches',
       importance: 95,
-      text: [heading, '', ...breaches.map((c) => breachBlock(report, c, variant, extensions, hintsShown))].join('\n'),
-      short: [heading, '', ...breaches.map((c) => breachBlock(report, c, variant, extensions, null))].join('\n')
+      text: [heading, '', ...attention.map((c) => breachBlock(report, c, variant, extensions, hintsShown))].join('\n'),
+      short: [heading, '', ...attention.map((c) => breachBlock(report, c, variant, extensions, null))].join('\n')
     })
   }
-  if (report.notes.length > 0) {
-    parts.push({ label: 'notes', importance: 45, text: report.notes.map((n) => `> ${prose(n)}`).join('\n>\n') })
+  if (model.notes.length > 0) {
+    parts.push({ label: 'notes', importance: 45, text: model.notes.map((n) => `> ${prose(n)}`).join('\n>\n') })
   }
   for (const s of extra.filter((x) => x.placement === 'main')) parts.push(sectionPart(s))
 
   if (report.after !== null && variant === 'summary') {
-    parts.push({ label: 'all checks', importance: 35, text: details('All checks', report.checks.map(checkLine).join('\n')) })
+    parts.push({ label: 'all checks', importance: 35, text: details('All checks', model.checks.map(checkLine).join('\n')) })
   }
   parts.push({ label: 'server details', importance: 40, text: details('Server, maxmemory and policy', serverDetails(report)) })
   if (report.after !== null || report.before !== null) {

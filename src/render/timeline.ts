@@ -1,12 +1,14 @@
 /** The "memory during the step" sections: the sampled peak, a Mermaid timeline and the `run` command. Pure: report in, markdown out. */
 import { plural } from '../checks.js'
+import type { PeakSource } from '../checks.js'
 import type { Report } from '../report.js'
 import type { CommandReport } from '../run/output.js'
 import type { Sample, SamplingReport } from '../sampler/sample.js'
 import { formatBytes, formatDuration } from '../size.js'
 import type { Snapshot } from '../snapshot.js'
 import { codeText, escapeMarkdown, fencedBlock } from './escape.js'
-import type { ReportExtension, ReportSection, Variant } from './extensions.js'
+import { reportModel, type ReportModel } from './model.js'
+import type { ReportExtension, ReportSection, Variant } from './section.js'
 
 /** GitHub renders a few hundred points, but about 100 is what a reader can see. */
 export const MAX_CHART_POINTS = 100
@@ -102,64 +104,72 @@ function when(sampling: SamplingReport, at: string): string {
   return `${formatDuration(Math.max(0, since(sampling.startedAt, at)))} into the step`
 }
 
-/** The sampled peak next to INFO's lifetime peak, saying which one the checks judged. */
+/** Words for each figure the peak is chosen from. */
+function candidateLabel(source: PeakSource, sampling: SamplingReport | undefined): string {
+  switch (source) {
+    case 'sampled':
+      return sampling
+        ? `Sampled: the highest used_memory of ${plural(sampling.summary.connectedCount, 'sample')}, every ${formatDuration(sampling.intervalMs)}`
+        : 'Sampled: the highest used_memory'
+    case 'info-peak':
+      return 'INFO used_memory_peak after the step: it rose during the step, so the step reached it'
+    case 'after':
+      return 'used_memory in the snapshot after the step'
+    case 'before':
+      return 'used_memory in the snapshot before the step'
+  }
+}
+
+/**
+ * Every figure the step's peak was chosen from, and which one the checks judged, as the report
+ * records it (the choice is made once, in the checks; this only shows it).
+ */
 export function peakTable(report: Report): string {
   const sampling = report.sampling
-  const judged = report.peak?.source
-  const mark = (yes: boolean): string => (yes ? '**judged**' : 'not judged')
+  const model = reportModel(report)
   const rows = ['| Peak | Memory | When | |', '|---|---:|---|---|']
-  const peak = sampling?.summary.peak
-  // stepPeak judges the highest of the samples and the two snapshots: mark the one that won.
-  const snapshotHigher = judged === 'sampled' && peak !== null && peak !== undefined && (report.peak?.bytes ?? 0) > peak.bytes
-  rows.push(
-    sampling && peak
-      ? `| Sampled: the highest used_memory of ${plural(sampling.summary.connectedCount, 'sample')}, every ${formatDuration(sampling.intervalMs)} | ${formatBytes(peak.bytes)} | ${when(sampling, peak.at)} | ${mark(judged === 'sampled' && !snapshotHigher)} |`
-      : `| Sampled | no sample reached Redis | | not judged |`
-  )
-  if (snapshotHigher) {
-    rows.push(`| The snapshot before or after the step, higher than every sample | ${formatBytes(report.peak?.bytes ?? 0)} | | **judged** |`)
+  for (const c of model.peakRows) {
+    const time = c.source === 'sampled' && c.at && sampling ? when(sampling, c.at) : ''
+    rows.push(`| ${candidateLabel(c.source, sampling)} | ${formatBytes(c.bytes)} |${time ? ` ${time} ` : ' '}| ${c.judged ? '**judged**' : 'not judged'} |`)
   }
-  const lifetime = report.after?.memory.usedMemoryPeak ?? null
-  rows.push(
-    `| INFO used_memory_peak: since Redis started, never reset | ${lifetime === null ? 'not reported by this server' : formatBytes(lifetime)} | | ${mark(judged === 'info-peak')} |`
-  )
-  if (judged === 'before-after') rows.push(`| The larger of used_memory before and after | ${formatBytes(report.peak?.bytes ?? 0)} | | **judged** |`)
+  if (sampling && !model.peakRows.some((c) => c.source === 'sampled')) rows.push('| Sampled | no sample reached Redis | | not judged |')
+  if (!model.peakRows.some((c) => c.source === 'info-peak')) {
+    const lifetime = report.after?.memory.usedMemoryPeak ?? null
+    rows.push(
+      `| INFO used_memory_peak: since Redis started, never reset; it did not rise during the step | ${lifetime === null ? 'not reported by this server' : formatBytes(lifetime)} | | not judged |`
+    )
+  }
   return rows.join('\n')
 }
 
-/** What the command did, and the OOM lines of its output in a block the output cannot break. */
-export function commandText(c: CommandReport): string {
+/** What the command did, and its OOM messages (one line each, with how many lines carried it) in a block the output cannot break. */
+export function commandText(c: CommandReport, model?: ReportModel): string {
   const ended =
     c.exitCode === 0 ? 'succeeded' : c.exitCode !== null ? `failed with exit code ${c.exitCode}` : `was stopped by ${c.signal ?? 'a signal'}`
   const out = [`The command ${codeText(c.command.replace(/\s+/g, ' '), { maxLength: 200 })} ${ended} after ${formatDuration(c.durationMs)}.`]
   if (c.oomLines > 0) {
     const n = c.oomLines === 1 ? '1 line of its output carries' : `${c.oomLines.toLocaleString('en-US')} lines of its output carry`
-    const first = c.oomQuotes.length < c.oomLines ? `; the first ${c.oomQuotes.length}` : ''
-    out.push('', `${n} Redis's OOM message${first}:`, '', fencedBlock(c.oomQuotes.join('\n')))
+    const messages = model?.oomMessages ?? c.oomQuotes.map((text) => ({ text, count: null }))
+    const counted = messages.every((m) => m.count !== null)
+    const width = Math.max(0, ...messages.map((m) => (m.count ?? 0).toLocaleString('en-US').length))
+    const lines = messages.map((m) => (counted ? `${(m.count ?? 0).toLocaleString('en-US').padStart(width)}× ${m.text}` : m.text))
+    const which = messages.length === 1 ? 'it' : `${messages.length} distinct messages${counted ? ', most frequent first' : ''}`
+    out.push('', `${n} Redis's OOM message; ${which}:`, '', fencedBlock(lines.join('\n')))
   } else {
     out.push('', "No line of its output carries Redis's OOM message.")
   }
   return out.join('\n')
 }
 
-/** When OOM errors and evictions first appeared, and when Redis did not answer. */
-export function sampleFacts(sampling: SamplingReport): string[] {
-  const s = sampling.summary
-  const facts: string[] = []
-  if (s.firstOomAt) facts.push(`Redis first refused a command with OOM ${when(sampling, s.firstOomAt)}.`)
-  if (s.firstEvictionAt) facts.push(`Redis first evicted keys ${when(sampling, s.firstEvictionAt)}.`)
-  for (const g of s.gaps) {
-    const end = g.to ? `until ${when(sampling, g.to)}` : 'until sampling stopped'
-    const why = g.error ? `: ${escapeMarkdown(g.error, { prose: true, maxLength: 200 })}` : ''
-    facts.push(`Redis did not answer from ${when(sampling, g.from)} ${end} (${g.samples} sample${g.samples === 1 ? '' : 's'}${why}).`)
-  }
-  return facts
+/** When OOM errors and evictions first appeared, and when Redis did not answer (from the model, escaped). */
+export function sampleFacts(report: Report): string[] {
+  return reportModel(report).samplingFacts.map((f) => escapeMarkdown(f, { prose: true, maxLength: 600 }))
 }
 
 /** The peak table, the facts and the chart; `withChart: false` for the short form. */
 export function samplingText(report: Report, sampling: SamplingReport, variant: Variant, withChart: boolean): string {
   const out = [variant === 'summary' ? '### Memory during the step' : '**Memory during the step**', '', peakTable(report)]
-  const facts = sampleFacts(sampling)
+  const facts = sampleFacts(report)
   if (facts.length > 0) out.push('', ...facts.map((f) => `- ${f}`))
   const maxmemory = report.after?.memory.maxmemory ?? report.before?.memory.maxmemory ?? null
   const ends = [report.before, report.after].filter((x): x is Snapshot => x !== null)
@@ -180,7 +190,7 @@ export const samplingExtension: ReportExtension = {
   sections(report, variant) {
     const sections: ReportSection[] = []
     if (report.command) {
-      sections.push({ id: 'command', label: 'the command run', importance: 70, placement: 'main', text: commandText(report.command) })
+      sections.push({ id: 'command', label: 'the command run', importance: 70, placement: 'main', text: commandText(report.command, reportModel(report)) })
     }
     const sampling = report.sampling
     if (sampling) {
@@ -198,14 +208,19 @@ export const samplingExtension: ReportExtension = {
   breachHints(report, check) {
     const sampling = report.sampling
     const hints: string[] = []
-    const sampledPeak = sampling?.summary.peak
-    if ((check === 'peak-memory' || check === 'memory-percent') && sampling && sampledPeak && report.peak?.source === 'sampled') {
-      // The judged peak is the highest of the samples and both snapshots: name the moment only when a sample set it.
-      if (sampledPeak.bytes >= (report.peak.bytes ?? 0)) {
-        hints.push(`Sampling saw the peak ${when(sampling, sampledPeak.at)}; see the timeline.`)
-      } else {
-        hints.push('The peak was in a snapshot before or after the step: no sample caught memory that high.')
+    const judged = reportModel(report).peakRows.find((r) => r.judged)
+    if ((check === 'peak-memory' || check === 'memory-percent') && sampling && judged) {
+      // Which figure won was decided by the checks and is recorded in the report; say where it came from.
+      if (judged.source === 'sampled' && judged.at) hints.push(`Sampling saw the peak ${when(sampling, judged.at)}; see the timeline.`)
+      else if (judged.source === 'info-peak') {
+        const sampled = sampling.summary.peak
+        hints.push(
+          sampled
+            ? `INFO's used_memory_peak shows the step reached ${formatBytes(judged.bytes)}; the highest sample was ${formatBytes(sampled.bytes)}, ${when(sampling, sampled.at)}.`
+            : "INFO's used_memory_peak shows the step reached it; no sample reached Redis."
+        )
       }
+      else hints.push('The peak was in a snapshot before or after the step: no sample caught memory that high.')
     }
     if (check === 'oom') {
       if (sampling?.summary.firstOomAt) hints.push(`Redis first refused a command with OOM ${when(sampling, sampling.summary.firstOomAt)}.`)

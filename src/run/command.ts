@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { StringDecoder } from 'node:string_decoder'
 import { maskUrlText, type RedisTarget } from '../redis/target.js'
-import { MAX_QUOTED_LINES, OomLineScanner, type CommandReport } from './output.js'
+import { MAX_QUOTED_LINES, OomLineScanner, mergeOomMessages, type CommandReport } from './output.js'
 
 export interface CommandSpec {
   /** A shell line, run like a `run:` step (`bash -e`), or the words of a command, run without a shell. */
@@ -98,6 +98,7 @@ export async function runCommand(spec: CommandSpec): Promise<CommandRun> {
     durationMs: Date.now() - started.getTime(),
     oomLines: scanners.out.count + scanners.err.count,
     oomQuotes: [...scanners.out.quotes, ...scanners.err.quotes].slice(0, MAX_QUOTED_LINES),
+    oomMessages: mergeOomMessages([scanners.out, scanners.err]),
     ...(result.error
       ? { startError: result.error.code === 'ENOENT' ? `Command not found: ${file}.` : `Could not start ${file}: ${result.error.message}` }
       : {})

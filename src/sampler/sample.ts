@@ -1,5 +1,7 @@
 /** Samples taken during the step, and what they say. Pure: INFO text or samples in, plain data out. */
-import { numberField, parseErrorstats, type InfoSections } from '../info.js'
+import type { CounterResets } from '../checks.js'
+import type { Snapshot } from '../snapshot.js'
+import { numberField, parseCommandstats, parseErrorstats, type InfoSections } from '../info.js'
 
 /** One look at Redis during the step. Figures are null where the server does not report them. */
 export interface Sample {
@@ -11,6 +13,10 @@ export interface Sample {
   evictedKeys: number | null
   /** errorstat_OOM's count; null where the server has no errorstats (Redis < 6.2). */
   oomErrors: number | null
+  /** The sum of commandstats' rejected_calls; null where not reported. Absent in samples of older versions. */
+  rejectedCalls?: number | null
+  /** The server's run_id: a new one means Redis restarted and its counters began again at zero. Absent in older samples. */
+  runId?: string | null
   /** Why Redis did not answer, on samples where connected is false. */
   error?: string
 }
@@ -45,6 +51,11 @@ export interface SampleSummary {
   /** When evicted_keys first grew. */
   firstEvictionAt: string | null
   gaps: Gap[]
+  /**
+   * Counter resets (restarts) the samples saw, with the growth before them, which the snapshot after
+   * the step no longer shows. Absent in reports of older versions.
+   */
+  resets?: CounterResets
 }
 
 /** The sampling section of the JSON report. */
@@ -70,13 +81,22 @@ export function sampleFromInfo(sections: InfoSections, at: Date): Sample {
     usedMemoryRss: numberField(sections.memory, 'used_memory_rss'),
     evictedKeys: numberField(sections.stats, 'evicted_keys'),
     // The section header comes even with no errors; no header means the server has no errorstats.
-    oomErrors: sections.errorstats === undefined ? null : (parseErrorstats(sections.errorstats).OOM ?? 0)
+    oomErrors: sections.errorstats === undefined ? null : (parseErrorstats(sections.errorstats).OOM ?? 0),
+    rejectedCalls: sections.commandstats === undefined ? null : sumRejectedCalls(sections.commandstats),
+    runId: sections.server?.run_id ?? null
   }
+}
+
+/** rejected_calls summed over all commands; null when no command reports it (before Redis 6.2). */
+function sumRejectedCalls(section: Record<string, string>): number | null {
+  let sum: number | null = null
+  for (const stat of Object.values(parseCommandstats(section))) if (stat.rejectedCalls !== null) sum = (sum ?? 0) + stat.rejectedCalls
+  return sum
 }
 
 /** A sample that records that Redis did not answer. */
 export function gapSample(at: Date, error: string): Sample {
-  return { at: at.toISOString(), connected: false, usedMemory: null, usedMemoryRss: null, evictedKeys: null, oomErrors: null, error }
+  return { at: at.toISOString(), connected: false, usedMemory: null, usedMemoryRss: null, evictedKeys: null, oomErrors: null, rejectedCalls: null, runId: null, error }
 }
 
 /** Parses the sampler's JSON lines; a torn or foreign line (the sampler killed mid-write) is skipped. */
@@ -94,6 +114,8 @@ export function parseSampleLines(text: string): Sample[] {
           usedMemoryRss: num(s.usedMemoryRss),
           evictedKeys: num(s.evictedKeys),
           oomErrors: num(s.oomErrors),
+          ...('rejectedCalls' in s ? { rejectedCalls: num(s.rejectedCalls) } : {}),
+          ...('runId' in s ? { runId: typeof s.runId === 'string' ? s.runId : null } : {}),
           ...(typeof s.error === 'string' ? { error: s.error } : {})
         })
       }
@@ -112,6 +134,21 @@ function num(v: unknown): number | null {
 export interface CounterBaseline {
   oomErrors?: number | null
   evictedKeys?: number | null
+  rejectedCalls?: number | null
+  /** The "before" snapshot's run_id, so a restart before the first sample is seen too. */
+  runId?: string | null
+}
+
+/** The counters of the "before" snapshot, which the samples' growth and restarts are measured from. */
+export function counterBaseline(before: Snapshot | null): CounterBaseline {
+  if (!before) return {}
+  const rejected = before.commandstats === null ? null : Object.values(before.commandstats).reduce<number | null>((sum, c) => (c.rejectedCalls === null ? sum : (sum ?? 0) + c.rejectedCalls), null)
+  return {
+    oomErrors: before.errorstats ? (before.errorstats.OOM ?? 0) : null,
+    evictedKeys: before.evictedKeys,
+    rejectedCalls: rejected,
+    runId: before.runId
+  }
 }
 
 /** Peak, first growth of the OOM and eviction counters, and the gaps, from samples in time order. */
@@ -122,6 +159,13 @@ export function summarizeSamples(samples: Sample[], baseline: CounterBaseline = 
   let open: Gap | null = null
   const oom = firstGrowth(baseline.oomErrors ?? null)
   const evictions = firstGrowth(baseline.evictedKeys ?? null)
+  const counters = {
+    oomErrors: carriedCounter(baseline.oomErrors ?? null),
+    rejectedCalls: carriedCounter(baseline.rejectedCalls ?? null),
+    evictedKeys: carriedCounter(baseline.evictedKeys ?? null)
+  }
+  const resets: CounterResets = { count: 0, at: [], restarted: false, oomErrors: 0, rejectedCalls: 0, evictedKeys: 0 }
+  let runId = baseline.runId ?? null
   let connectedCount = 0
   for (const s of samples) {
     if (!s.connected) {
@@ -141,7 +185,24 @@ export function summarizeSamples(samples: Sample[], baseline: CounterBaseline = 
     if (s.usedMemoryRss !== null && (peakRss === null || s.usedMemoryRss > peakRss.bytes)) peakRss = { bytes: s.usedMemoryRss, at: s.at }
     oom.see(s.oomErrors, s.at)
     evictions.see(s.evictedKeys, s.at)
+    // A new run_id is a restart; a counter that went down is a reset (a restart the run_id missed, or CONFIG RESETSTAT).
+    const newRun = runId !== null && typeof s.runId === 'string' && s.runId !== runId
+    const dropped =
+      counters.oomErrors.drops(s.oomErrors) || counters.rejectedCalls.drops(s.rejectedCalls ?? null) || counters.evictedKeys.drops(s.evictedKeys)
+    if (newRun || dropped) {
+      resets.count++
+      resets.at.push(s.at)
+      if (newRun) resets.restarted = true
+      for (const c of Object.values(counters)) c.reset()
+    }
+    counters.oomErrors.see(s.oomErrors)
+    counters.rejectedCalls.see(s.rejectedCalls ?? null)
+    counters.evictedKeys.see(s.evictedKeys)
+    if (typeof s.runId === 'string') runId = s.runId
   }
+  resets.oomErrors = counters.oomErrors.carried()
+  resets.rejectedCalls = counters.rejectedCalls.carried()
+  resets.evictedKeys = counters.evictedKeys.carried()
   return {
     count: samples.length,
     connectedCount,
@@ -151,7 +212,33 @@ export function summarizeSamples(samples: Sample[], baseline: CounterBaseline = 
     peakRss,
     firstOomAt: oom.first(),
     firstEvictionAt: evictions.first(),
-    gaps
+    gaps,
+    resets
+  }
+}
+
+/**
+ * A counter across resets: on a reset, the growth of the run that ended (its last value seen
+ * minus where it started) is carried, and the next run starts from zero. The growth between the
+ * last sample and the reset itself is not seen, so the carried figure is a lower bound.
+ */
+function carriedCounter(start: number | null): { drops(v: number | null): boolean; reset(): void; see(v: number | null): void; carried(): number } {
+  let base = start
+  let last = start
+  let carried = 0
+  return {
+    drops: (v) => v !== null && last !== null && v < last,
+    reset() {
+      if (last !== null) carried += Math.max(0, last - (base ?? last))
+      base = 0
+      last = null
+    },
+    see(v) {
+      if (v === null) return
+      base ??= v
+      last = v
+    },
+    carried: () => carried
   }
 }
 

@@ -22,6 +22,12 @@ export interface SamplerConfig {
   maxLifeMs: number
 }
 
+/**
+ * The INFO sections of one sample (Redis 7.0+ takes several in one call): server for run_id and
+ * commandstats for rejected calls, so a restart cannot erase what came before it.
+ */
+export const SAMPLER_INFO_SECTIONS = ['memory', 'stats', 'errorstats', 'server', 'commandstats'] as const
+
 /** Reconnect attempts back off up to this far apart while Redis is away. */
 const MAX_BACKOFF_MS = 5000
 
@@ -131,14 +137,14 @@ class InfoSource {
   private async info(conn: RedisConnection): Promise<string> {
     if (this.multiSection) {
       try {
-        return asText(await conn.command(['INFO', 'memory', 'stats', 'errorstats']))
+        return asText(await conn.command(['INFO', ...SAMPLER_INFO_SECTIONS]))
       } catch (err) {
-        // Before 7.0, INFO takes one section: fall back to the default sections, which hold all three.
+        // Before 7.0, INFO takes one section: fall back to `INFO all`, which holds all five (the default lacks commandstats).
         if (!/syntax|wrong number|unknown/i.test(describeError(err))) throw err
         this.multiSection = false
       }
     }
-    return asText(await conn.command(['INFO']))
+    return asText(await conn.command(['INFO', 'all']))
   }
 }
 

@@ -7,7 +7,7 @@ import type { StepObservations } from '../checks.js'
 import { describeError } from '../errors.js'
 import type { RedisTarget } from '../redis/target.js'
 import { readSamples, startSampler, stopSampler, waitForFirstSample, type StopResult } from '../sampler/control.js'
-import { MAX_REPORT_SAMPLES, summarizeSamples, thinSamples, type SamplingReport } from '../sampler/sample.js'
+import { MAX_REPORT_SAMPLES, counterBaseline, summarizeSamples, thinSamples, type SamplingReport } from '../sampler/sample.js'
 import { formatBytes, formatDuration } from '../size.js'
 import type { Snapshot } from '../snapshot.js'
 import { SAMPLES_FILE } from './files.js'
@@ -112,10 +112,7 @@ export async function collectSamples(
       `The background sampler stopped${until}, before the end of the step (its longest life is ${formatDuration(handle.maxLifeMs)}): the sampled peak covers only that part.`
     )
   }
-  const summary = summarizeSamples(samples, {
-    oomErrors: before?.errorstats ? (before.errorstats.OOM ?? 0) : null,
-    evictedKeys: before?.evictedKeys ?? null
-  })
+  const summary = summarizeSamples(samples, counterBaseline(before))
   const kept = thinSamples(samples, MAX_REPORT_SAMPLES)
   const sampling: SamplingReport = {
     intervalMs: handle.intervalMs,

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises'
 import { UserError, describeError } from '../../errors.js'
 import type { RedisTarget } from '../../redis/target.js'
-import { SCHEMA_VERSION, type Report } from '../../report.js'
+import { READABLE_SCHEMA_VERSIONS, type Report } from '../../report.js'
 import { judgeStep } from '../../step/engine.js'
 import type { Snapshot } from '../../snapshot.js'
 import { COMMANDS, UsageError } from '../args.js'
@@ -29,8 +29,8 @@ export function savedState(text: string, path: string): Saved {
   }
   if (typeof data === 'object' && data !== null && 'schemaVersion' in data) {
     const report = data as Report
-    if (report.schemaVersion !== SCHEMA_VERSION) {
-      throw new UserError(`${path} is a report of schema version ${String(report.schemaVersion)}; this version reads ${SCHEMA_VERSION}.`)
+    if (!READABLE_SCHEMA_VERSIONS.includes(report.schemaVersion)) {
+      throw new UserError(`${path} is a report of schema version ${String(report.schemaVersion)}; this version reads ${READABLE_SCHEMA_VERSIONS.join(' and ')}.`)
     }
     const state = report.after ?? report.before
     if (!isSnapshot(state)) throw new UserError(`${path} is a report without any snapshot (its run could not reach Redis).`)
