@@ -88,7 +88,7 @@ describe('container mode with podman', () => {
     expect(main.stderr).not.toMatch(/\n\s+at /)
     expect(containersNamed(container)).toEqual([])
     // Nothing was started, so the post step looks at no Redis (not one on the default URL).
-    expect(post.summary).toContain('the main step started no Redis')
+    expect(post.summary).toContain('No snapshot after the step: no Redis was started for it.')
   })
 
   it('fails with one clear line when the host port is taken, and leaves no container', async () => {

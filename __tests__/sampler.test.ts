@@ -61,7 +61,7 @@ describe('sampling during the step', () => {
     expect(post.outputs.verdict).toBe('fail')
     expect(post.code).toBe(1)
     expect(report.sampling.samples.length).toBeGreaterThanOrEqual(3)
-    expect(Object.keys(report.sampling.samples[0]).sort()).toEqual(['at', 'connected', 'evictedKeys', 'oomErrors', 'usedMemory', 'usedMemoryRss'])
+    expect(Object.keys(report.sampling.samples[0]).sort()).toEqual(['at', 'connected', 'evictedKeys', 'oomErrors', 'rejectedCalls', 'runId', 'usedMemory', 'usedMemoryRss'])
     expect(post.summary).toContain('xychart-beta')
     expect(post.summary).toMatch(/\| Sampled: the highest used_memory of \d+ samples, every 500 ms \| [\d.]+ MB \| .* \| \*\*judged\*\* \|/)
     // The post step stopped the sampler.

@@ -23990,7 +23990,7 @@ module.exports.generateMulti = function generateMulti(keys) {
 
 /***/ }),
 
-/***/ 7851:
+/***/ 9857:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -24146,6 +24146,7 @@ function parseFailOn(text, name = 'fail-on') {
     }
     return out;
 }
+const CHECK_STATUSES = ['pass', 'warn', 'fail', 'reported', 'unknown'];
 /** True when the two snapshots come from different server runs (Redis restarted in between). */
 function restarted(before, after) {
     return before !== null && before.runId !== null && after.runId !== null && before.runId !== after.runId;
@@ -24160,73 +24161,103 @@ function counterDelta(before, after, restart) {
         return null;
     return Math.max(0, after - before);
 }
-/** The step's peak, and which figure it came from. */
+/** Preference among equal candidates: a sample has a time, INFO's peak is what Redis itself proves. */
+const PEAK_PREFERENCE = ['sampled', 'info-peak', 'after', 'before'];
+const PEAK_WORDS = {
+    sampled: 'the highest used_memory sampled during the step',
+    'info-peak': "INFO's used_memory_peak after the step, which rose during the step, so the step reached at least that",
+    after: 'used_memory after the step',
+    before: 'used_memory before the step'
+};
+/**
+ * The step's peak: the highest of the sampled peak, used_memory in both snapshots, and INFO's
+ * used_memory_peak when it rose during the step (or Redis restarted, which resets it): Redis
+ * then proves the step reached at least that, even when a spike fell between two samples.
+ * Decided here once; the report carries every candidate so no renderer decides again.
+ */
 function stepPeak(before, after, obs) {
-    const ends = [before?.memory.usedMemory, after.memory.usedMemory].filter((n) => typeof n === 'number');
-    if (obs.sampledPeak) {
-        return {
-            bytes: Math.max(obs.sampledPeak.bytes, ...ends),
-            source: 'sampled',
-            at: obs.sampledPeak.at,
-            explanation: 'the highest used_memory sampled during the step'
-        };
-    }
+    const candidates = [];
+    if (obs.sampledPeak)
+        candidates.push({ source: 'sampled', bytes: obs.sampledPeak.bytes, at: obs.sampledPeak.at });
     const infoPeakAfter = after.memory.usedMemoryPeak;
     const infoPeakBefore = before?.memory.usedMemoryPeak ?? null;
-    if (infoPeakAfter !== null && (restarted(before, after) || (infoPeakBefore !== null && infoPeakAfter > infoPeakBefore))) {
-        return {
-            bytes: infoPeakAfter,
-            source: 'info-peak',
-            explanation: "INFO's used_memory_peak, which rose during the step, so the step set it"
-        };
+    const infoPeakRose = infoPeakAfter !== null &&
+        before !== null &&
+        (restarted(before, after) || (obs.counterResets?.restarted ?? false) || (infoPeakBefore !== null && infoPeakAfter > infoPeakBefore));
+    if (infoPeakRose && infoPeakAfter !== null)
+        candidates.push({ source: 'info-peak', bytes: infoPeakAfter, at: after.takenAt });
+    if (after.memory.usedMemory !== null)
+        candidates.push({ source: 'after', bytes: after.memory.usedMemory, at: after.takenAt });
+    if (before?.memory.usedMemory != null)
+        candidates.push({ source: 'before', bytes: before.memory.usedMemory, at: before.takenAt });
+    candidates.sort((a, b) => b.bytes - a.bytes || PEAK_PREFERENCE.indexOf(a.source) - PEAK_PREFERENCE.indexOf(b.source));
+    const top = candidates[0];
+    if (!top)
+        return { bytes: null, source: 'after', explanation: 'not known: the server reports no used_memory', candidates };
+    let explanation = PEAK_WORDS[top.source];
+    if (before === null)
+        explanation = 'used_memory at the snapshot (one moment, no step)';
+    else if (top.source !== 'sampled' && obs.sampledPeak)
+        explanation += ', higher than every sample';
+    else if (top.source !== 'info-peak' && !obs.sampledPeak && !infoPeakRose) {
+        explanation +=
+            ": INFO's used_memory_peak did not rise during the step (Redis never resets it), so the step stayed below an earlier peak; " +
+                'sample the step (the run input) to see its own peak';
     }
-    return {
-        bytes: ends.length > 0 ? Math.max(...ends) : null,
-        source: 'before-after',
-        explanation: "the larger of used_memory before and after: INFO's used_memory_peak did not rise during the step " +
-            '(Redis never resets it), so the step stayed below an earlier peak; use the run input to sample the exact peak'
-    };
+    return { bytes: top.bytes, source: top.source, ...(top.at ? { at: top.at } : {}), explanation, candidates };
 }
-/** Judges one step. `before` is null when the main step could not take its snapshot. */
+/** Judges one step. `before` is null for one moment (the snapshot command) or when the main step could not take its snapshot. */
 function judge(before, after, t, obs = {}) {
-    const restart = restarted(before, after);
+    const resets = obs.counterResets && obs.counterResets.count > 0 ? obs.counterResets : null;
+    // A reset seen only by the samples (CONFIG RESETSTAT, or a restart the run_id missed) also makes `after` count from zero.
+    const restart = restarted(before, after) || resets !== null;
+    const carried = { oomErrors: resets?.oomErrors ?? 0, rejectedCalls: resets?.rejectedCalls ?? 0, evictedKeys: resets?.evictedKeys ?? 0 };
+    const step = before !== null;
+    /** Words for the moment the figures describe: a snapshot has no step. */
+    const when = step ? 'after the step' : 'at the snapshot';
     const notes = [];
     if (restart)
-        notes.push('Redis restarted during the step: counters are counted from the restart.');
-    if (before === null)
-        notes.push('No "before" snapshot: changes during the step cannot be measured, only the state after it.');
+        notes.push('Redis restarted during the step: counters are counted from the restart, plus what the samples saw before it.');
+    if (!step)
+        notes.push('No "before" snapshot: only the state at this moment is judged, not what changed.');
     const checks = [];
     const breach = (check) => (t.failOn.has(check) ? 'fail' : 'warn');
     const mem = after.memory;
     const peak = stepPeak(before, after, obs);
+    const peakWords = step ? "the step's peak" : 'used_memory';
     // oom
-    const oomFromStats = after.errorstats === null ? null : counterDelta(before?.errorstats?.OOM ?? 0, after.errorstats.OOM ?? 0, restart);
-    const rejectedCalls = sumRejected(before, after, restart);
-    let oomErrors = oomFromStats;
+    const lifetimeOom = after.errorstats === null ? null : (after.errorstats.OOM ?? 0);
+    const statsDelta = after.errorstats === null || !step ? null : (counterDelta(before.errorstats?.OOM ?? 0, after.errorstats.OOM ?? 0, restart) ?? 0) + carried.oomErrors;
+    const rejectedCalls = step ? addCarried(sumRejected(before, after, restart), carried.rejectedCalls) : null;
+    let oomErrors = statsDelta;
     if (obs.outputOomLines !== undefined)
         oomErrors = Math.max(oomErrors ?? 0, obs.outputOomLines);
-    if (before === null && oomFromStats !== null && obs.outputOomLines === undefined)
-        oomErrors = null;
-    if (oomErrors === null) {
+    if (oomErrors === null && !step) {
         checks.push({
             check: 'oom',
-            status: 'skipped',
-            measured: null,
-            limit: 0,
+            status: 'reported',
+            measured: lifetimeOom,
+            limit: null,
             unit: 'count',
-            message: after.errorstats === null
-                ? 'Could not run: this server does not report errorstats (Redis before 6.2 and some forks); run the tests through the run input so OOM messages in their output are counted.'
-                : 'Could not run: without a "before" snapshot the OOM counter cannot be compared.'
+            message: lifetimeOom === null
+                ? 'Not judged: one snapshot has no step to count OOM errors in, and this server does not report errorstats.'
+                : `Not judged: one snapshot has no step to count OOM errors in; since the server started it refused ${plural(lifetimeOom, 'command')} with OOM.`
         });
     }
+    else if (oomErrors === null) {
+        const reason = 'this server does not report errorstats (Redis before 6.2 and some forks); run the tests through the run input so OOM messages in their output are counted';
+        checks.push({ check: 'oom', status: 'unknown', measured: null, limit: 0, unit: 'count', message: `Could not be checked: ${reason}.`, reason });
+    }
     else if (oomErrors > 0) {
+        const resetWords = resets?.restarted || restarted(before, after) ? 'before Redis restarted' : 'before the counters were reset';
+        const beforeRestart = carried.oomErrors > 0 ? ` (${carried.oomErrors.toLocaleString('en-US')} of them ${resetWords})` : '';
         checks.push({
             check: 'oom',
             status: breach('oom'),
             measured: oomErrors,
             limit: 0,
             unit: 'count',
-            message: `Redis refused ${plural(oomErrors, 'command')} with "OOM command not allowed when used memory > 'maxmemory'" during the step.`,
+            message: `Redis refused ${plural(oomErrors, 'command')} with "OOM command not allowed when used memory > 'maxmemory'" during the step${beforeRestart}.`,
             advice: 'Tests wrote more than maxmemory allows. Look for keys left behind by earlier tests and for large values, or raise maxmemory.'
         });
     }
@@ -24235,34 +24266,42 @@ function judge(before, after, t, obs = {}) {
     }
     // used-memory
     checks.push(limitCheck('used-memory', mem.usedMemory, t.maxUsedMemory, breach, {
-        what: 'used_memory after the step',
-        over: 'Redis holds more data after the step than allowed: keys written by the tests were not deleted, or values are larger than expected.',
+        what: `used_memory ${when}`,
+        over: step
+            ? 'Redis holds more data after the step than allowed: keys written by the tests were not deleted, or values are larger than expected.'
+            : 'Redis holds more data than allowed.',
         advice: 'Delete what the tests write (FLUSHDB between tests), give keys a TTL, or raise max-used-memory.'
     }));
     // peak-memory
     checks.push(limitCheck('peak-memory', peak.bytes, t.maxPeakMemory, breach, {
-        what: `the step's peak (${peak.explanation})`,
-        over: 'At some point during the step Redis used more memory than allowed.',
+        what: step ? `${peakWords} (${peak.explanation})` : 'used_memory at the snapshot',
+        over: step ? 'At some point during the step Redis used more memory than allowed.' : 'Redis uses more memory than allowed.',
         advice: 'Find what the tests load at once (big fixtures, bulk inserts) or raise max-peak-memory.'
     }));
     // memory-percent
-    checks.push(memoryPercentCheck(mem.maxmemory, peak, t, breach));
+    checks.push(memoryPercentCheck(mem.maxmemory, peak, t, breach, peakWords));
     if (mem.maxmemory === 0) {
         notes.push('No maxmemory is set: Redis may grow until the machine runs out of memory, and OOM errors cannot happen before that.');
     }
     // fragmentation
     checks.push(fragmentationCheck(after, t, breach));
     // evictions
-    const evicted = counterDelta(before?.evictedKeys, after.evictedKeys, restart);
-    if (evicted === null) {
+    const evicted = step ? addCarried(counterDelta(before.evictedKeys, after.evictedKeys, restart), carried.evictedKeys) : null;
+    if (!step) {
         checks.push({
             check: 'evictions',
-            status: 'skipped',
-            measured: null,
-            limit: 0,
+            status: 'reported',
+            measured: after.evictedKeys,
+            limit: null,
             unit: 'count',
-            message: after.evictedKeys === null ? 'evicted_keys: not reported by this server.' : 'Could not run without a "before" snapshot.'
+            message: after.evictedKeys === null
+                ? 'Not judged: one snapshot has no step to count evictions in, and evicted_keys is not reported by this server.'
+                : `Not judged: one snapshot has no step to count evictions in; since the server started it evicted ${plural(after.evictedKeys, 'key')}.`
         });
+    }
+    else if (evicted === null) {
+        const reason = 'evicted_keys is not reported by this server';
+        checks.push({ check: 'evictions', status: 'unknown', measured: null, limit: 0, unit: 'count', message: `Could not be checked: ${reason}.`, reason });
     }
     else if (evicted > 0) {
         checks.push({
@@ -24280,7 +24319,7 @@ function judge(before, after, t, obs = {}) {
     }
     // leaked-keys
     const leaked = obs.leakedKeys ?? keyCountGrowth(before, after);
-    checks.push(leakedKeysCheck(leaked, before !== null || obs.leakedKeys !== undefined, obs.leakedKeys !== undefined, t, breach));
+    checks.push(leakedKeysCheck(leaked, step || obs.leakedKeys !== undefined, obs.leakedKeys !== undefined, t, breach));
     // wrong-db
     if (obs.wrongDb) {
         const w = obs.wrongDb;
@@ -24296,9 +24335,8 @@ function judge(before, after, t, obs = {}) {
             advice: w.keys > 0 ? `Check the database number in the tests' Redis URL or SELECT calls (expected ${w.expectedDb}).` : undefined
         });
     }
-    const verdict = checks.some((c) => c.status === 'fail') ? 'fail' : checks.some((c) => c.status === 'warn') ? 'warn' : 'pass';
     return {
-        verdict,
+        verdict: verdictOf(checks, t.failOn),
         checks,
         peak,
         oomErrors,
@@ -24306,15 +24344,32 @@ function judge(before, after, t, obs = {}) {
         evictedKeys: evicted,
         leakedKeys: leaked.count,
         leakedKeysByDb: leaked.byDb,
-        notes
+        notes,
+        restart: restart ? { restarted: restarted(before, after) || (resets?.restarted ?? false), at: resets?.at ?? [], carried } : null
     };
 }
+/**
+ * fail when a check failed; warn when one warned or when a check that `fail-on` names could not
+ * be made (a gate that could not see must not pass); else pass. `reported` never changes it.
+ */
+function verdictOf(checks, failOn) {
+    if (checks.some((c) => c.status === 'fail'))
+        return 'fail';
+    if (checks.some((c) => c.status === 'warn' || (c.status === 'unknown' && failOn.has(c.check))))
+        return 'warn';
+    return 'pass';
+}
+function addCarried(n, carried) {
+    return n === null ? (carried > 0 ? carried : null) : n + carried;
+}
 function limitCheck(check, measured, limit, breach, words) {
-    if (limit === undefined) {
-        return { check, status: 'skipped', measured, limit: null, unit: 'bytes', message: `No limit set for ${words.what}.` };
-    }
     if (measured === null) {
-        return { check, status: 'skipped', measured, limit, unit: 'bytes', message: `Could not run: ${words.what} is not reported by this server.` };
+        const reason = `${words.what} is not reported by this server`;
+        // Without a limit nothing was to be judged, but the figure is still missing: say so rather than "reported".
+        return { check, status: limit === undefined ? 'reported' : 'unknown', measured, limit: limit ?? null, unit: 'bytes', message: `Could not be checked: ${reason}.`, ...(limit === undefined ? {} : { reason }) };
+    }
+    if (limit === undefined) {
+        return { check, status: 'reported', measured, limit: null, unit: 'bytes', message: `${capitalize(words.what)} was ${formatBytes(measured)}. Reported only: no limit is set.` };
     }
     if (measured > limit) {
         return {
@@ -24329,49 +24384,63 @@ function limitCheck(check, measured, limit, breach, words) {
     }
     return { check, status: 'pass', measured, limit, unit: 'bytes', message: `${capitalize(words.what)} was ${formatBytes(measured)}, within ${formatBytes(limit)}.` };
 }
-function memoryPercentCheck(maxmemory, peak, t, breach) {
+function memoryPercentCheck(maxmemory, peak, t, breach, peakWords) {
     const base = { check: 'memory-percent', unit: 'bytes', measured: peak.bytes };
+    const Peak = capitalize(peakWords);
     if (t.maxMemoryPercent === undefined)
-        return { ...base, status: 'skipped', limit: null, message: 'No max-memory-percent set.' };
-    if (maxmemory === null)
-        return { ...base, status: 'skipped', limit: null, message: 'Skipped: maxmemory is not reported by this server.' };
+        return { ...base, status: 'reported', limit: null, message: 'Reported only: no max-memory-percent is set.' };
+    if (maxmemory === null) {
+        const reason = 'maxmemory is not reported by this server';
+        return { ...base, status: 'unknown', limit: null, message: `Could not be checked: ${reason}.`, reason };
+    }
     if (maxmemory === 0)
-        return { ...base, status: 'skipped', limit: null, message: 'Skipped: no maxmemory is set, so there is no share to measure.' };
+        return { ...base, status: 'reported', limit: null, message: 'Not judged: no maxmemory is set, so there is no share to measure.' };
     const limit = Math.floor((maxmemory * t.maxMemoryPercent) / 100);
-    if (peak.bytes === null)
-        return { ...base, status: 'skipped', limit, message: 'Could not run: used_memory is not reported by this server.' };
-    const pct = ((peak.bytes / maxmemory) * 100).toFixed(1);
+    if (peak.bytes === null) {
+        const reason = 'used_memory is not reported by this server';
+        return { ...base, status: 'unknown', limit, message: `Could not be checked: ${reason}.`, reason };
+    }
+    const share = (peak.bytes / maxmemory) * 100;
+    const pct = share.toFixed(1);
     if (peak.bytes > limit) {
+        // At or above 100% Redis is already refusing writes (or evicting): "close to OOM" would understate it.
+        const meaning = peak.bytes > maxmemory ? 'Redis was over maxmemory.' : peak.bytes === maxmemory ? 'Redis reached maxmemory.' : 'the suite runs close to OOM.';
         return {
             ...base,
             status: breach('memory-percent'),
             limit,
-            message: `The step's peak reached ${formatBytes(peak.bytes)}, ${pct}% of maxmemory ${formatBytes(maxmemory)} (limit ${t.maxMemoryPercent}%): the suite runs close to OOM.`,
-            advice: 'Clean up between tests so memory does not pile up, or raise maxmemory.'
+            message: `${Peak} reached ${formatBytes(peak.bytes)}, ${pct}% of maxmemory ${formatBytes(maxmemory)} (limit ${t.maxMemoryPercent}%): ${meaning}`,
+            advice: peak.bytes >= maxmemory
+                ? 'Raise maxmemory, or clean up between tests so memory does not pile up.'
+                : 'Clean up between tests so memory does not pile up, or raise maxmemory.'
         };
     }
-    return { ...base, status: 'pass', limit, message: `The step's peak was ${pct}% of maxmemory ${formatBytes(maxmemory)} (limit ${t.maxMemoryPercent}%).` };
+    return { ...base, status: 'pass', limit, message: `${Peak} was ${pct}% of maxmemory ${formatBytes(maxmemory)} (limit ${t.maxMemoryPercent}%).` };
 }
 function fragmentationCheck(after, t, breach) {
     const m = after.memory;
     const base = { check: 'fragmentation', unit: 'ratio', measured: m.memFragmentationRatio, limit: t.maxFragmentationRatio ?? null };
-    if (t.maxFragmentationRatio === undefined)
-        return { ...base, status: 'skipped', message: 'No max-fragmentation-ratio set.' };
     if (m.memFragmentationRatio === null || m.usedMemory === null) {
-        return { ...base, status: 'skipped', message: 'mem_fragmentation_ratio: not reported by this server.' };
+        const reason = 'mem_fragmentation_ratio is not reported by this server';
+        if (t.maxFragmentationRatio === undefined)
+            return { ...base, status: 'reported', message: `Could not be checked: ${reason}.` };
+        return { ...base, status: 'unknown', message: `Could not be checked: ${reason}.`, reason };
+    }
+    if (t.maxFragmentationRatio === undefined) {
+        return { ...base, status: 'reported', message: `Fragmentation ratio ${m.memFragmentationRatio.toFixed(2)}. Reported only: no max-fragmentation-ratio is set.` };
     }
     const ratio = m.memFragmentationRatio.toFixed(2);
     if (m.usedMemory < FRAGMENTATION_MIN_USED) {
         return {
             ...base,
-            status: 'skipped',
+            status: 'reported',
             message: `Not judged: only ${formatBytes(m.usedMemory)} is in use (under 5 MB), too little for the ratio (${ratio}) to mean anything. An almost empty Redis always shows a high ratio, since the process's baseline RSS is counted against very little data.`
         };
     }
     if (m.memFragmentationBytes !== null && m.memFragmentationBytes <= FRAGMENTATION_MIN_BYTES) {
         return {
             ...base,
-            status: 'skipped',
+            status: 'reported',
             message: `Not judged: only ${formatBytes(m.memFragmentationBytes)} is lost to fragmentation (10 MB or less), so the ratio ${ratio} is harmless.`
         };
     }
@@ -24408,7 +24477,7 @@ function leakedKeysCheck(leaked, measurable,
 exact, t, breach) {
     const base = { check: 'leaked-keys', unit: 'count', limit: t.maxLeakedKeys ?? null };
     if (!measurable)
-        return { ...base, status: 'skipped', measured: null, message: 'Could not run without a "before" snapshot.' };
+        return { ...base, status: 'reported', measured: null, message: 'Not judged: one snapshot has no step, so no key can have been left behind by it.' };
     const where = Object.entries(leaked.byDb)
         .map(([db, n]) => `DB ${db}: ${n}`)
         .join(', ');
@@ -24418,7 +24487,7 @@ exact, t, breach) {
             ? `${plural(leaked.count, 'key')} left behind: present after the step and not before (${where}).`
             : `${plural(leaked.count, 'key')} more after the step than before (${where}).`;
     if (t.maxLeakedKeys === undefined) {
-        return { ...base, status: 'pass', measured: leaked.count, message: `${found}${leaked.count > 0 ? ' Reported only: set max-leaked-keys to check it.' : ''}` };
+        return { ...base, status: 'reported', measured: leaked.count, message: `${found} Reported only: set max-leaked-keys to check it.` };
     }
     if (leaked.count > t.maxLeakedKeys) {
         return {
@@ -24455,7 +24524,10 @@ function sumRejected(before, after, restart) {
 function plural(n, word) {
     return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
 }
+/** Capitalises a sentence's first word, but not a field name such as used_memory, which reads as written. */
 function capitalize(s) {
+    if (/^[a-z]+_/.test(s))
+        return s;
     return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
@@ -24935,11 +25007,18 @@ const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.ur
 /** The report: one JSON document that the summary, the PR comment, the CLI and the outputs are made from. */
 
 
-const SCHEMA_VERSION = 1;
+/**
+ * 2: check statuses `reported` and `unknown` (with `reason`) replace `skipped`; `peak.source` is
+ * `sampled`, `info-peak`, `before` or `after` with `peak.candidates`; `restart`.
+ */
+const SCHEMA_VERSION = 2;
+/** Versions that `diff` reads: it uses only the snapshots, whose shape has not changed. */
+const READABLE_SCHEMA_VERSIONS = [1, 2];
 /** Judges the step and assembles the report. With no "after" snapshot, the verdict is `fail` and says why. */
 function buildReport(input) {
     const { target, before, after } = input;
-    const judgement = after ? judge(before, after, input.thresholds, input.observations) : null;
+    const observations = { ...samplingObservations(input.sampling), ...input.observations };
+    const judgement = after ? judge(before, after, input.thresholds, observations) : null;
     const errors = [...(input.errors ?? [])];
     return {
         schemaVersion: SCHEMA_VERSION,
@@ -24951,6 +25030,7 @@ function buildReport(input) {
         before,
         after,
         peak: judgement?.peak ?? null,
+        restart: judgement?.restart ?? null,
         oomErrors: judgement?.oomErrors ?? null,
         rejectedCalls: judgement?.rejectedCalls ?? null,
         evictedKeys: judgement?.evictedKeys ?? null,
@@ -24964,6 +25044,19 @@ function buildReport(input) {
         ...(input.keys ? { keys: input.keys } : {}),
         ...(input.sampling ? { sampling: input.sampling } : {}),
         ...(input.command ? { command: input.command } : {})
+    };
+}
+/**
+ * What the samples tell the checks: the sampled peak and the counter growth a restart would hide.
+ * Read from the sampling section itself, so no caller can pass one without the other.
+ */
+function samplingObservations(sampling) {
+    if (!sampling)
+        return {};
+    const s = sampling.summary;
+    return {
+        ...(s.peak ? { sampledPeak: s.peak } : {}),
+        ...(s.resets && s.resets.count > 0 ? { counterResets: s.resets } : {})
     };
 }
 function exporterMetrics(after, j) {
@@ -25247,7 +25340,7 @@ function info_parseErrorstats(section) {
     return out;
 }
 /** Parses commandstats (`cmdstat_set:calls=3,usec=10,...,rejected_calls=1,failed_calls=0`). */
-function parseCommandstats(section) {
+function info_parseCommandstats(section) {
     const out = {};
     for (const [field, value] of Object.entries(section)) {
         if (!field.startsWith('cmdstat_'))
@@ -26525,16 +26618,54 @@ const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRe
 /** Finding Redis's OOM message in a command's output. Pure: chunks in, counts and quotes out. */
 /** Redis's refusal (`-OOM command not allowed when used memory > 'maxmemory'.`) and Dragonfly's. */
 const OOM_LINE = /OOM command not allowed when used memory|\bERR Out of memory\b/;
-/** How many OOM lines the report quotes, and how much of each. */
+/** How many distinct OOM messages the report quotes, and how much of each. */
 const MAX_QUOTED_LINES = 5;
+/** Distinct messages tracked while scanning; lines of further kinds are counted in the total only. */
+const MAX_TRACKED_KINDS = 100;
 const MAX_QUOTE_LENGTH = 300;
 /** A line longer than this is scanned in pieces; the buffer never holds more. */
 const MAX_LINE_BUFFER = 64 * 1024;
+/** How much of a line tells its message apart; well inside a quote, so cut quotes still match. */
+const KIND_LENGTH = 200;
+/** Lines that differ only in numbers (test ids, times, sizes), or only after their first 200 characters, are one message. */
+function oomKind(line) {
+    return line.replace(/\d+/g, '#').slice(0, KIND_LENGTH);
+}
+/** Groups lines into distinct messages, most frequent first (ties: first seen first). */
+function distinctOomMessages(lines) {
+    const kinds = new Map();
+    for (const line of lines) {
+        const kind = oomKind(line);
+        const seen = kinds.get(kind);
+        if (seen)
+            seen.count++;
+        else
+            kinds.set(kind, { text: line, count: 1 });
+    }
+    return [...kinds.values()].sort((a, b) => b.count - a.count);
+}
+/** The distinct messages of several scanners (stdout and stderr), merged, most frequent first. */
+function mergeOomMessages(scanners) {
+    const kinds = new Map();
+    for (const s of scanners) {
+        for (const m of s.messages()) {
+            const kind = oomKind(m.text);
+            const seen = kinds.get(kind);
+            if (seen)
+                seen.count += m.count;
+            else
+                kinds.set(kind, { ...m });
+        }
+    }
+    return [...kinds.values()].sort((a, b) => b.count - a.count).slice(0, MAX_QUOTED_LINES);
+}
 /** Scans a stream in chunks for OOM lines, holding at most one partial line of bounded size. */
 class OomLineScanner {
     partial = '';
     count = 0;
+    /** One line of each of the first MAX_QUOTED_LINES distinct messages. */
     quotes = [];
+    kinds = new Map();
     /** Feeds a chunk of output; lines may be split across chunks. */
     push(chunk) {
         const text = this.partial + chunk;
@@ -26564,12 +26695,26 @@ class OomLineScanner {
         if (!OOM_LINE.test(line))
             return;
         this.count++;
-        if (this.quotes.length < MAX_QUOTED_LINES) {
-            // Colour codes from test runners would show as garbage in the summary.
-            // eslint-disable-next-line no-control-regex
-            const clean = line.replace(/\r$/, '').replace(/\x1b\[[0-9;]*m/g, '').trim();
-            this.quotes.push(clean.length > MAX_QUOTE_LENGTH ? `${clean.slice(0, MAX_QUOTE_LENGTH)}…` : clean);
+        // Colour codes from test runners would show as garbage in the summary.
+        // eslint-disable-next-line no-control-regex
+        const clean = line.replace(/\r$/, '').replace(/\x1b\[[0-9;]*m/g, '').trim();
+        const quote = clean.length > MAX_QUOTE_LENGTH ? `${clean.slice(0, MAX_QUOTE_LENGTH)}…` : clean;
+        const kind = oomKind(clean);
+        const seen = this.kinds.get(kind);
+        if (seen) {
+            seen.count++;
+            return;
         }
+        // Bounded: a command printing endless different lines cannot grow this without limit.
+        if (this.kinds.size >= MAX_TRACKED_KINDS)
+            return;
+        this.kinds.set(kind, { text: quote, count: 1 });
+        if (this.quotes.length < MAX_QUOTED_LINES)
+            this.quotes.push(quote);
+    }
+    /** The distinct messages seen, most frequent first (at most MAX_QUOTED_LINES). */
+    messages() {
+        return [...this.kinds.values()].sort((a, b) => b.count - a.count).slice(0, MAX_QUOTED_LINES).map((m) => ({ ...m }));
     }
 }
 
@@ -26659,6 +26804,7 @@ async function runCommand(spec) {
         durationMs: Date.now() - started.getTime(),
         oomLines: scanners.out.count + scanners.err.count,
         oomQuotes: [...scanners.out.quotes, ...scanners.err.quotes].slice(0, MAX_QUOTED_LINES),
+        oomMessages: mergeOomMessages([scanners.out, scanners.err]),
         ...(result.error
             ? { startError: result.error.code === 'ENOENT' ? `Command not found: ${file}.` : `Could not start ${file}: ${result.error.message}` }
             : {})
@@ -26702,7 +26848,7 @@ function snapshotFromInfo(sections, takenAt = new Date()) {
         totalCommandsProcessed: info_numberField(stats, 'total_commands_processed'),
         // Redis < 6.2 answers INFO errorstats with nothing: that is "no such counter", not "zero errors".
         errorstats: sections.errorstats !== undefined ? info_parseErrorstats(sections.errorstats) : null,
-        commandstats: sections.commandstats !== undefined ? parseCommandstats(sections.commandstats) : null,
+        commandstats: sections.commandstats !== undefined ? info_parseCommandstats(sections.commandstats) : null,
         keyspace: parseKeyspace(sections.keyspace)
     };
 }
@@ -26824,7 +26970,6 @@ function keyScanLog(host) {
 // EXTERNAL MODULE: external "node:url"
 var external_node_url_ = __nccwpck_require__(3136);
 ;// CONCATENATED MODULE: ./src/sampler/sample.ts
-/** Samples taken during the step, and what they say. Pure: INFO text or samples in, plain data out. */
 
 /** Above this many samples the report keeps the highest of each stretch (6 h at 500 ms is 43,200). */
 const MAX_REPORT_SAMPLES = 10_000;
@@ -26837,12 +26982,22 @@ function sample_sampleFromInfo(sections, at) {
         usedMemoryRss: numberField(sections.memory, 'used_memory_rss'),
         evictedKeys: numberField(sections.stats, 'evicted_keys'),
         // The section header comes even with no errors; no header means the server has no errorstats.
-        oomErrors: sections.errorstats === undefined ? null : (parseErrorstats(sections.errorstats).OOM ?? 0)
+        oomErrors: sections.errorstats === undefined ? null : (parseErrorstats(sections.errorstats).OOM ?? 0),
+        rejectedCalls: sections.commandstats === undefined ? null : sumRejectedCalls(sections.commandstats),
+        runId: sections.server?.run_id ?? null
     };
+}
+/** rejected_calls summed over all commands; null when no command reports it (before Redis 6.2). */
+function sumRejectedCalls(section) {
+    let sum = null;
+    for (const stat of Object.values(parseCommandstats(section)))
+        if (stat.rejectedCalls !== null)
+            sum = (sum ?? 0) + stat.rejectedCalls;
+    return sum;
 }
 /** A sample that records that Redis did not answer. */
 function sample_gapSample(at, error) {
-    return { at: at.toISOString(), connected: false, usedMemory: null, usedMemoryRss: null, evictedKeys: null, oomErrors: null, error };
+    return { at: at.toISOString(), connected: false, usedMemory: null, usedMemoryRss: null, evictedKeys: null, oomErrors: null, rejectedCalls: null, runId: null, error };
 }
 /** Parses the sampler's JSON lines; a torn or foreign line (the sampler killed mid-write) is skipped. */
 function parseSampleLines(text) {
@@ -26860,6 +27015,8 @@ function parseSampleLines(text) {
                     usedMemoryRss: num(s.usedMemoryRss),
                     evictedKeys: num(s.evictedKeys),
                     oomErrors: num(s.oomErrors),
+                    ...('rejectedCalls' in s ? { rejectedCalls: num(s.rejectedCalls) } : {}),
+                    ...('runId' in s ? { runId: typeof s.runId === 'string' ? s.runId : null } : {}),
                     ...(typeof s.error === 'string' ? { error: s.error } : {})
                 });
             }
@@ -26873,6 +27030,18 @@ function parseSampleLines(text) {
 function num(v) {
     return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
+/** The counters of the "before" snapshot, which the samples' growth and restarts are measured from. */
+function counterBaseline(before) {
+    if (!before)
+        return {};
+    const rejected = before.commandstats === null ? null : Object.values(before.commandstats).reduce((sum, c) => (c.rejectedCalls === null ? sum : (sum ?? 0) + c.rejectedCalls), null);
+    return {
+        oomErrors: before.errorstats ? (before.errorstats.OOM ?? 0) : null,
+        evictedKeys: before.evictedKeys,
+        rejectedCalls: rejected,
+        runId: before.runId
+    };
+}
 /** Peak, first growth of the OOM and eviction counters, and the gaps, from samples in time order. */
 function summarizeSamples(samples, baseline = {}) {
     let peak = null;
@@ -26881,6 +27050,13 @@ function summarizeSamples(samples, baseline = {}) {
     let open = null;
     const oom = firstGrowth(baseline.oomErrors ?? null);
     const evictions = firstGrowth(baseline.evictedKeys ?? null);
+    const counters = {
+        oomErrors: carriedCounter(baseline.oomErrors ?? null),
+        rejectedCalls: carriedCounter(baseline.rejectedCalls ?? null),
+        evictedKeys: carriedCounter(baseline.evictedKeys ?? null)
+    };
+    const resets = { count: 0, at: [], restarted: false, oomErrors: 0, rejectedCalls: 0, evictedKeys: 0 };
+    let runId = baseline.runId ?? null;
     let connectedCount = 0;
     for (const s of samples) {
         if (!s.connected) {
@@ -26903,7 +27079,26 @@ function summarizeSamples(samples, baseline = {}) {
             peakRss = { bytes: s.usedMemoryRss, at: s.at };
         oom.see(s.oomErrors, s.at);
         evictions.see(s.evictedKeys, s.at);
+        // A new run_id is a restart; a counter that went down is a reset (a restart the run_id missed, or CONFIG RESETSTAT).
+        const newRun = runId !== null && typeof s.runId === 'string' && s.runId !== runId;
+        const dropped = counters.oomErrors.drops(s.oomErrors) || counters.rejectedCalls.drops(s.rejectedCalls ?? null) || counters.evictedKeys.drops(s.evictedKeys);
+        if (newRun || dropped) {
+            resets.count++;
+            resets.at.push(s.at);
+            if (newRun)
+                resets.restarted = true;
+            for (const c of Object.values(counters))
+                c.reset();
+        }
+        counters.oomErrors.see(s.oomErrors);
+        counters.rejectedCalls.see(s.rejectedCalls ?? null);
+        counters.evictedKeys.see(s.evictedKeys);
+        if (typeof s.runId === 'string')
+            runId = s.runId;
     }
+    resets.oomErrors = counters.oomErrors.carried();
+    resets.rejectedCalls = counters.rejectedCalls.carried();
+    resets.evictedKeys = counters.evictedKeys.carried();
     return {
         count: samples.length,
         connectedCount,
@@ -26913,7 +27108,34 @@ function summarizeSamples(samples, baseline = {}) {
         peakRss,
         firstOomAt: oom.first(),
         firstEvictionAt: evictions.first(),
-        gaps
+        gaps,
+        resets
+    };
+}
+/**
+ * A counter across resets: on a reset, the growth of the run that ended (its last value seen
+ * minus where it started) is carried, and the next run starts from zero. The growth between the
+ * last sample and the reset itself is not seen, so the carried figure is a lower bound.
+ */
+function carriedCounter(start) {
+    let base = start;
+    let last = start;
+    let carried = 0;
+    return {
+        drops: (v) => v !== null && last !== null && v < last,
+        reset() {
+            if (last !== null)
+                carried += Math.max(0, last - (base ?? last));
+            base = 0;
+            last = null;
+        },
+        see(v) {
+            if (v === null)
+                return;
+            base ??= v;
+            last = v;
+        },
+        carried: () => carried
     };
 }
 /**
@@ -26972,6 +27194,11 @@ function thinSamples(samples, max) {
 
 /** The environment variable that carries the sampler's settings (argv would show the URL in `ps`). */
 const SAMPLER_ENV = 'REDIS_MEMORY_GUARD_SAMPLER';
+/**
+ * The INFO sections of one sample (Redis 7.0+ takes several in one call): server for run_id and
+ * commandstats for rejected calls, so a restart cannot erase what came before it.
+ */
+const SAMPLER_INFO_SECTIONS = (/* unused pure expression or super */ null && (['memory', 'stats', 'errorstats', 'server', 'commandstats']));
 /** Reconnect attempts back off up to this far apart while Redis is away. */
 const MAX_BACKOFF_MS = 5000;
 /** Reads and checks the config from the environment; throws on anything missing. */
@@ -27080,16 +27307,16 @@ class InfoSource {
     async info(conn) {
         if (this.multiSection) {
             try {
-                return asText(await conn.command(['INFO', 'memory', 'stats', 'errorstats']));
+                return asText(await conn.command(['INFO', ...SAMPLER_INFO_SECTIONS]));
             }
             catch (err) {
-                // Before 7.0, INFO takes one section: fall back to the default sections, which hold all three.
+                // Before 7.0, INFO takes one section: fall back to `INFO all`, which holds all five (the default lacks commandstats).
                 if (!/syntax|wrong number|unknown/i.test(describeError(err)))
                     throw err;
                 this.multiSection = false;
             }
         }
-        return asText(await conn.command(['INFO']));
+        return asText(await conn.command(['INFO', 'all']));
     }
 }
 function asText(reply) {
@@ -27299,10 +27526,7 @@ async function collectSamples(handle, before, stopped, errors, host) {
         const until = last ? ` ${size_formatDuration(Date.parse(last) - Date.parse(handle.startedAt))} into the step` : ' before its first sample';
         errors.push(`The background sampler stopped${until}, before the end of the step (its longest life is ${size_formatDuration(handle.maxLifeMs)}): the sampled peak covers only that part.`);
     }
-    const summary = summarizeSamples(samples, {
-        oomErrors: before?.errorstats ? (before.errorstats.OOM ?? 0) : null,
-        evictedKeys: before?.evictedKeys ?? null
-    });
+    const summary = summarizeSamples(samples, counterBaseline(before));
     const kept = thinSamples(samples, MAX_REPORT_SAMPLES);
     const sampling = {
         intervalMs: handle.intervalMs,
@@ -28527,6 +28751,769 @@ function cut(text, maxLength) {
     return chars.length <= maxLength ? text : `${chars.slice(0, Math.max(0, maxLength - 1)).join('')}…`;
 }
 
+;// CONCATENATED MODULE: ./src/keys/render.ts
+/**
+ * The key analysis in the job summary and the PR comment, as a ReportExtension: sections for the
+ * keys left behind, keys in the wrong DB and memory by prefix, and lines under the breaches.
+ * Pure: report in, text out. Key names are untrusted: they go through codeText.
+ */
+
+
+
+const n = (x) => x.toLocaleString('en-US');
+/** Longer names are cut: a 1 MB key name must not fill the summary. */
+const NAME_LIMIT = 120;
+/** A key or prefix name for a table cell: monospace, escaped, and marked when its bytes are not UTF-8. */
+function nameCell(name) {
+    const text = name.key ?? name.prefix ?? '';
+    const binary = name.keyBase64 ?? name.prefixBase64;
+    return `${codeText(text, { maxLength: NAME_LIMIT })}${binary ? ' _(binary)_' : ''}`;
+}
+function ttlText(k) {
+    if (k.ttl === 'unknown')
+        return 'TTL not checked';
+    return k.ttl === 'none' ? 'no TTL' : `TTL ${size_formatDuration((k.ttlSeconds ?? 0) * 1000)}`;
+}
+function samplesCell(g, max) {
+    const shown = g.samples.slice(0, max).map((s) => `${nameCell(s)} (${ttlText(s)})`);
+    const more = g.keys - shown.length;
+    return shown.join('<br>') + (more > 0 ? `<br>… and ${n(more)} more` : '');
+}
+function leakTable(groups, memory, samples) {
+    const lines = [`| DB | Prefix | Keys | Without TTL |${memory ? ' Memory |' : ''} Examples |`, `|---:|---|---:|---:|${memory ? '---:|' : ''}---|`];
+    for (const g of groups) {
+        lines.push(`| ${g.db} | ${nameCell(g)} | ${n(g.keys)} | ${n(g.withoutTtl)} |${memory ? ` ${formatBytes(g.bytes)} |` : ''} ${samplesCell(g, samples)} |`);
+    }
+    return lines;
+}
+function perDb(byDb) {
+    return Object.entries(byDb)
+        .map(([db, c]) => `DB ${db}: ${n(c)}`)
+        .join(', ');
+}
+/** One sentence about the keys left behind. */
+function leakedSentence(k) {
+    const l = k.leaked;
+    if (!l)
+        return k.leakedUnavailable ?? 'Not measured.';
+    if (l.count === 0)
+        return k.complete ? 'No key was left behind: every key after the step was there before it.' : 'No new key in the part of the keyspace scanned.';
+    return (`**${l.exact ? '' : 'at least '}${plural(l.count, 'key')}** present after the step and not before (${perDb(l.byDb)}); ` +
+        `**${n(l.withoutTtl)} without a TTL** (these stay until deleted), ${n(l.withTtl)} with a TTL` +
+        (k.memoryUsage ? `; ${formatBytes(l.bytes)} by MEMORY USAGE.` : '.'));
+}
+/** Leaked keys: exact names by prefix, with their TTL status. */
+function leakedKeysSection(k, rows = 20, samples = 5) {
+    const out = ['### Keys left behind', '', leakedSentence(k), ''];
+    const l = k.leaked;
+    if (!l || l.count === 0)
+        return out;
+    if (!l.exact)
+        out.push('The scan after the step stopped at key-scan-budget: these are the new keys in the part it reached.', '');
+    out.push(...leakTable(l.groups.slice(0, rows), k.memoryUsage, samples), '');
+    if (l.groups.length > rows)
+        out.push(`${n(l.groups.length - rows)} more prefixes are in the JSON report.`, '');
+    if (l.namesCapped)
+        out.push('Only the first names of each prefix are listed; the counts are complete.', '');
+    return out;
+}
+/** Keys that appeared outside expected-db. */
+function wrongDbSection(k, rows = 20, samples = 5) {
+    const w = k.wrongDb;
+    if (!w || w.keys === 0)
+        return [];
+    const out = ['### Keys in the wrong database', '', `The tests should use DB ${w.expectedDb}, but ${plural(w.keys, 'new key')} appeared elsewhere (${perDb(w.byDb)}).`, ''];
+    if (w.groups.length > 0)
+        out.push(...leakTable(w.groups.slice(0, rows), k.memoryUsage, samples), '');
+    return out;
+}
+function prefixRows(rows, memory) {
+    const lines = [`| DB | Prefix | Keys |${memory ? ' Memory | Share |' : ''}`, `|---:|---|---:|${memory ? '---:|---:|' : ''}`];
+    for (const p of rows) {
+        const est = p.estimated ? ' ≈' : '';
+        const mem = memory ? ` ${formatBytes(p.bytes)}${est} | ${p.share === null ? '' : `${(p.share * 100).toFixed(1)}%`} |` : '';
+        lines.push(`| ${p.db} | ${nameCell(p)} | ${n(p.keys)}${est} |${mem}`);
+    }
+    return lines;
+}
+/** Largest prefixes by memory and by count, and the largest keys, after the step. */
+function keySpaceSection(k, rows = 10) {
+    const out = [];
+    if (k.totalKeys === 0) {
+        out.push(k.before === null ? 'No keys.' : 'No keys after the step.', '');
+        return [...out, ...render_scanFacts(k)];
+    }
+    if (k.memoryUsage) {
+        out.push(`${n(k.totalKeys)} keys, ${formatBytes(k.totalBytes)} by MEMORY USAGE. Largest prefixes by memory:`, '', ...prefixRows(k.topPrefixesByMemory.slice(0, rows), true), '');
+        out.push('Most keys:', '', ...prefixRows(k.topPrefixesByCount.slice(0, rows), true), '');
+        out.push('Largest keys:', '', '| DB | Key | Memory | TTL |', '|---:|---|---:|---|');
+        for (const key of k.topKeys.slice(0, rows))
+            out.push(`| ${key.db} | ${nameCell(key)} | ${formatBytes(key.bytes)} | ${ttlText(key)} |`);
+        out.push('');
+    }
+    else {
+        out.push(`${n(k.totalKeys)} keys. Prefixes with the most keys:`, '', ...prefixRows(k.topPrefixesByCount.slice(0, rows), false), '');
+    }
+    return [...out, ...render_scanFacts(k)];
+}
+function render_scanFacts(k) {
+    const lines = [`- ${k.memoryUsageNote}`];
+    const scans = k.before ? [['before', k.before], ['after', k.after]] : [['after', k.after]];
+    for (const [when, s] of scans) {
+        const partial = s.dbs.filter((d) => !d.complete);
+        const how = s.method === 'lua' ? 'SCAN with one Lua call per batch' : 'SCAN with one pipeline per batch';
+        const failed = s.method === 'lua' ? 'the raw pipelined scan' : 'the Lua fast path';
+        const fallback = s.fallbackReason ? ` (${failed} failed: ${escapeMarkdown(s.fallbackReason, { prose: true, maxLength: 300 })})` : '';
+        const stop = partial.length === 0
+            ? 'every key seen'
+            : `stopped at key-scan-budget; ${partial.map((d) => `DB ${d.db}: ${n(d.scanned)} of ${n(d.dbsize)} keys seen`).join(', ')}; figures marked ≈ are extrapolated by DBSIZE`;
+        lines.push(`- Key scan${k.before ? ` ${when} the step` : ''}: ${size_formatDuration(s.durationMs)}, ${how}${fallback}, ${stop}.`);
+    }
+    if (k.settings.ignoreKeys.length > 0) {
+        const ignored = k.after.dbs.reduce((s, d) => s + d.ignored, 0);
+        lines.push(`- Left out by ignore-keys (${k.settings.ignoreKeys.map((p) => codeText(p, { maxLength: 100 })).join(', ')}): ${n(ignored)} keys.`);
+    }
+    lines.push(`- Prefixes: key names split on ${codeText(k.settings.keyDelimiter)}, first ${k.settings.prefixDepth} parts, ids (numbers, UUIDs, hex, ULIDs) as \\*.`);
+    return lines;
+}
+function details(summary, body) {
+    return `<details><summary>${summary}</summary>\n\n${body.join('\n').trim()}\n\n</details>`;
+}
+const join = (lines) => lines.join('\n').trim();
+/** The key sections for one variant; none when the report has no key analysis. */
+function keySections(report, variant) {
+    const k = report.keys;
+    if (!k)
+        return [];
+    const comment = variant === 'comment';
+    const sections = [];
+    const leakedAny = (k.leaked?.count ?? 0) > 0 || k.leaked === null;
+    // One snapshot (the keys command) has no step that could have left keys behind.
+    if (report.before !== null && (leakedAny || !comment)) {
+        sections.push({
+            id: 'keys-leaked',
+            label: 'keys left behind',
+            importance: 70,
+            placement: 'main',
+            text: join(leakedKeysSection(k, comment ? 8 : 20, comment ? 3 : 5)),
+            short: join(leakedKeysSection(k, 3, 1))
+        });
+    }
+    const wrong = wrongDbSection(k, comment ? 5 : 20, comment ? 2 : 5);
+    if (wrong.length > 0) {
+        sections.push({ id: 'keys-wrong-db', label: 'keys in the wrong database', importance: 72, placement: 'main', text: join(wrong), short: join(wrongDbSection(k, 2, 1)) });
+    }
+    sections.push({
+        id: 'keys-prefixes',
+        label: 'memory by key prefix',
+        importance: 30,
+        placement: 'details',
+        text: details('Memory by key prefix and the largest keys', keySpaceSection(k, comment ? 5 : 10)),
+        short: details('Memory by key prefix and the largest keys', keySpaceSection(k, 3))
+    });
+    return sections;
+}
+/** Lines under the leaked-keys and wrong-db breaches: where the keys are. */
+function keyBreachHints(report, check) {
+    const k = report.keys;
+    if (!k)
+        return [];
+    const top = (groups) => groups
+        .slice(0, 3)
+        .map((g) => `${nameCell(g)} in DB ${g.db}: ${n(g.keys)} (${n(g.withoutTtl)} without a TTL)`)
+        .join('; ');
+    if (check === 'leaked-keys' && k.leaked && k.leaked.groups.length > 0)
+        return [`Mostly ${top(k.leaked.groups)}.`];
+    if (check === 'wrong-db' && k.wrongDb && k.wrongDb.groups.length > 0)
+        return [`In the wrong DB: ${top(k.wrongDb.groups)}.`];
+    return [];
+}
+const keyAnalysisExtension = {
+    sections: keySections,
+    breachHints: (report, check) => keyBreachHints(report, check)
+};
+
+;// CONCATENATED MODULE: ./src/render/model.ts
+/**
+ * The report model: everything a reader sees, decided once from a report. Limit texts, statuses,
+ * signs, the headline's figures and the wording for a step or a single snapshot are derived here;
+ * the markdown (job summary, PR comment) and the terminal only format this model. Pure: report in,
+ * plain data out. Text here is plain: anything that came from Redis is left for each format to
+ * escape (markdown) or make visible (terminal).
+ */
+
+
+
+
+
+const ABSENT = 'absent';
+const VERDICT_WORD = { pass: 'pass', warn: 'warning', fail: 'fail' };
+/** Schema 1's `skipped` meant either "no limit" or "could not run"; the message tells which. */
+function statusOf(c) {
+    if (CHECK_STATUSES.includes(c.status))
+        return c.status;
+    return /^Could not|not reported/.test(c.message) ? 'unknown' : 'reported';
+}
+const count = (n) => n.toLocaleString('en-US');
+function signed(n) {
+    return n > 0 ? `+${count(n)}` : n === 0 ? '±0' : count(n);
+}
+/** Worst first: a row shows the status a reader must see. */
+const STATUS_ORDER = ['fail', 'warn', 'unknown', 'pass', 'reported'];
+function worst(statuses) {
+    for (const s of STATUS_ORDER)
+        if (statuses.includes(s))
+            return s;
+    return null;
+}
+function oomCount(s) {
+    if (!s)
+        return undefined;
+    return s.errorstats === null ? null : (s.errorstats.OOM ?? 0);
+}
+/** Builds the model; formats read it and decide nothing. */
+function model_reportModel(report) {
+    const checks = report.checks.map((c) => ({
+        check: c.check,
+        status: statusOf(c),
+        message: c.message,
+        ...(c.advice ? { advice: c.advice } : {}),
+        ...(c.reason ? { reason: c.reason } : {}),
+        hints: []
+    }));
+    const kind = report.before === null ? 'snapshot' : 'step';
+    const breaches = checks.filter((c) => c.status === 'fail' || c.status === 'warn');
+    const shown = new Set();
+    for (const b of breaches) {
+        // Two breaches often share a cause (OOM and memory-percent): say it once, under the first.
+        for (const h of causeHints(report, b)) {
+            const key = JSON.stringify(h);
+            if (shown.has(key))
+                continue;
+            shown.add(key);
+            b.hints.push(h);
+        }
+    }
+    const leaks = Object.entries(report.leakedKeysByDb);
+    return {
+        kind,
+        headline: headline(report, checks),
+        errors: [...report.errors],
+        restart: restartLine(report),
+        figures: figureRows(report, checks),
+        checks,
+        breaches,
+        unknown: checks.filter((c) => c.status === 'unknown'),
+        // The restart has its own visible line; its note stays in the JSON.
+        notes: report.restart ? report.notes.filter((n) => !n.startsWith('Redis restarted during the step')) : [...report.notes],
+        leakedByDb: leaks.length > 0 ? leaks.map(([db, n]) => `DB ${db}: ${count(n)}`).join(', ') : null,
+        oomMessages: oomMessagesOf(report),
+        peakExplanation: report.peak ? report.peak.explanation : null,
+        peakRows: peakRows(report),
+        sampling: samplingLine(report),
+        samplingFacts: samplingFacts(report)
+    };
+}
+/** The verdict and the one or two figures that matter: breaches first, then checks that could not be made. */
+function headline(report, checks) {
+    const step = report.before !== null;
+    const figures = [];
+    const maxmemory = report.after?.memory.maxmemory ?? report.before?.memory.maxmemory ?? null;
+    const peak = report.peak?.bytes ?? null;
+    const word = step ? 'peak' : 'used_memory';
+    const peakText = peak === null ? null : maxmemory ? `${word} ${formatBytes(peak)} of ${formatBytes(maxmemory)} maxmemory` : `${word} ${formatBytes(peak)} (no maxmemory set)`;
+    let peakShown = false;
+    const add = (text, isPeak = false) => {
+        if (text === null || figures.includes(text) || (isPeak && peakShown))
+            return;
+        figures.push(text);
+        if (isPeak)
+            peakShown = true;
+    };
+    if (report.after === null)
+        add(step ? 'no snapshot after the step' : 'no snapshot');
+    const results = new Map(report.checks.map((c) => [c.check, c]));
+    const failing = checks.filter((c) => c.status === 'fail' || c.status === 'warn').sort((a, b) => (a.status === b.status ? 0 : a.status === 'fail' ? -1 : 1));
+    for (const c of failing) {
+        const r = results.get(c.check);
+        const n = r?.measured ?? 0;
+        switch (c.check) {
+            case 'oom':
+                add(plural(n, 'OOM error'));
+                break;
+            case 'evictions':
+                add(`${plural(n, 'key')} evicted`);
+                break;
+            case 'leaked-keys':
+                add(`${plural(n, 'key')} left behind`);
+                break;
+            case 'wrong-db':
+                add(`${plural(n, 'key')} in the wrong DB`);
+                break;
+            case 'used-memory':
+                add(`${formatBytes(n)} used${step ? ' after the step' : ''} (limit ${formatBytes(r?.limit ?? 0)})`);
+                break;
+            case 'peak-memory':
+                add(`${word} ${formatBytes(n)} (limit ${formatBytes(r?.limit ?? 0)})`, true);
+                break;
+            case 'memory-percent':
+                add(peakText, true);
+                break;
+            case 'fragmentation':
+                add(`fragmentation ratio ${n.toFixed(2)}`);
+                break;
+        }
+    }
+    for (const c of checks.filter((x) => x.status === 'unknown'))
+        add(`${c.check} not checked`);
+    add(peakText, true);
+    if (report.oomErrors === 0)
+        add('no OOM errors');
+    return { verdict: report.verdict, word: VERDICT_WORD[report.verdict], figures: figures.slice(0, 2) };
+}
+function limitOf(report, check, fmt) {
+    const c = report.checks.find((x) => x.check === check);
+    if (!c || c.limit === null || statusOf(c) === 'reported')
+        return null;
+    return fmt(c.limit);
+}
+function statusOfRow(checks, ...names) {
+    return worst(checks.filter((c) => names.includes(c.check)).map((c) => c.status));
+}
+/** The before / after / change / peak / limit / status rows. */
+function figureRows(report, checks) {
+    const b = report.before;
+    const a = report.after;
+    const fmtOf = (kind) => (kind === 'bytes' ? formatBytes : kind === 'ratio' ? (n) => n.toFixed(2) : count);
+    const side = (n, snap, kind) => (snap === null ? ABSENT : n === null || n === undefined ? null : fmtOf(kind)(n));
+    const change = (x, y, kind) => {
+        if (typeof x !== 'number' || typeof y !== 'number')
+            return '';
+        if (kind === 'bytes')
+            return formatBytesDelta(y - x);
+        if (kind === 'ratio')
+            return `${y - x >= 0 ? '+' : ''}${(y - x).toFixed(2)}`;
+        return signed(y - x);
+    };
+    const row = (label, x, y, kind, extra = {}) => ({
+        label,
+        before: side(x, b, kind),
+        after: side(y, a, kind),
+        change: change(x, y, kind),
+        peak: '',
+        limits: [],
+        status: null,
+        ...extra
+    });
+    // Counters that a restart resets: the change is the judged figure (growth, restart included), not after minus before.
+    const counterChange = (n) => (n === null ? {} : { change: signed(n) });
+    const maxmemory = report.after?.memory.maxmemory;
+    const percent = (l) => (maxmemory ? `${Math.round((l / maxmemory) * 100)}%` : '?');
+    const peakWord = report.before === null ? 'used' : 'peak';
+    return [
+        row('Used memory', b?.memory.usedMemory, a?.memory.usedMemory, 'bytes', {
+            peak: report.peak?.bytes == null ? '' : formatBytes(report.peak.bytes),
+            limits: [
+                limitOf(report, 'used-memory', (l) => `${report.before === null ? 'now' : 'after'} ≤ ${formatBytes(l)}`),
+                limitOf(report, 'peak-memory', (l) => `${peakWord} ≤ ${formatBytes(l)}`),
+                limitOf(report, 'memory-percent', (l) => `${peakWord} ≤ ${formatBytes(l)} (${percent(l)} of maxmemory)`)
+            ].filter((x) => x !== null),
+            status: statusOfRow(checks, 'used-memory', 'peak-memory', 'memory-percent')
+        }),
+        row('RSS (process memory)', b?.memory.usedMemoryRss, a?.memory.usedMemoryRss, 'bytes'),
+        row('Lifetime peak (used_memory_peak)', b?.memory.usedMemoryPeak, a?.memory.usedMemoryPeak, 'bytes'),
+        row('Fragmentation ratio', b?.memory.memFragmentationRatio, a?.memory.memFragmentationRatio, 'ratio', {
+            limits: [limitOf(report, 'fragmentation', (l) => `≤ ${l}`)].filter((x) => x !== null),
+            status: statusOfRow(checks, 'fragmentation')
+        }),
+        row('Keys (all DBs)', totalKeys(b), totalKeys(a), 'count', {
+            limits: [limitOf(report, 'leaked-keys', (l) => `≤ ${count(l)} left behind`)].filter((x) => x !== null),
+            status: statusOfRow(checks, 'leaked-keys', 'wrong-db')
+        }),
+        row('Evicted keys', b?.evictedKeys, a?.evictedKeys, 'count', {
+            ...counterChange(report.evictedKeys),
+            limits: [limitOf(report, 'evictions', count)].filter((x) => x !== null),
+            status: statusOfRow(checks, 'evictions')
+        }),
+        row('OOM errors', oomCount(b), oomCount(a), 'count', {
+            ...counterChange(report.oomErrors),
+            limits: [limitOf(report, 'oom', count)].filter((x) => x !== null),
+            status: statusOfRow(checks, 'oom')
+        }),
+        row('Connected clients', b?.connectedClients, a?.connectedClients, 'count')
+    ];
+}
+/** Lines under a breach that connect it to its likely cause, following the checks people run by hand. */
+function causeHints(report, c) {
+    const hints = [];
+    const text = (t) => void hints.push({ kind: 'text', text: t });
+    const a = report.after;
+    const step = report.before !== null;
+    const leaked = report.leakedKeys ?? 0;
+    const memoryCheck = ['oom', 'used-memory', 'peak-memory', 'memory-percent', 'evictions'].includes(c.check);
+    if (memoryCheck && a) {
+        const m = a.memory;
+        if (c.check === 'oom' || c.check === 'evictions' || c.check === 'memory-percent') {
+            const mm = m.maxmemory ? `${formatBytes(m.maxmemory)} maxmemory` : 'no maxmemory';
+            if (report.peak?.bytes != null) {
+                text(`${step ? "The step's peak was" : 'used_memory is'} ${formatBytes(report.peak.bytes)} of ${mm} (policy ${m.maxmemoryPolicy ?? 'unknown'}).`);
+            }
+        }
+        if (m.usedMemory !== null && m.usedMemoryDataset !== null && m.usedMemoryOverhead !== null) {
+            text(`${step ? 'After the step' : 'Now'} ${formatBytes(m.usedMemory)} is used: ${formatBytes(m.usedMemoryDataset)} data, ${formatBytes(m.usedMemoryOverhead)} Redis's own overhead (buffers, dictionaries).`);
+        }
+        if (leaked > 0) {
+            const where = Object.entries(report.leakedKeysByDb)
+                .map(([db, n]) => `DB ${db}: ${count(n)}`)
+                .join(', ');
+            text(`${plural(leaked, 'key')} were left behind (${where}): keys that earlier tests did not delete are the usual cause.`);
+        }
+    }
+    if (c.check === 'oom') {
+        const refused = (commandDeltas(report.before, report.after) ?? [])
+            .filter((d) => (d.rejectedCalls ?? 0) > 0)
+            .map((d) => ({ command: d.command, count: d.rejectedCalls ?? 0 }))
+            .sort((x, y) => y.count - x.count || x.command.localeCompare(y.command));
+        if (refused.length > 0)
+            hints.push({ kind: 'refused', commands: refused });
+    }
+    return hints;
+}
+/** Said where every reader sees it: a restart during the step explains odd figures and keeps earlier errors counted. */
+function restartLine(report) {
+    const r = report.restart;
+    if (!r)
+        return null;
+    const what = r.restarted ? 'Redis restarted during the step' : "Redis's counters were reset during the step (CONFIG RESETSTAT or a restart)";
+    const started = report.sampling?.startedAt;
+    const when = r.at.length > 0 && started ? ` (first seen ${size_formatDuration(Math.max(0, Date.parse(r.at[0]) - Date.parse(started)))} into the step${r.at.length > 1 ? `, ${r.at.length} times in all` : ''})` : '';
+    const carried = [
+        r.carried.oomErrors > 0 ? plural(r.carried.oomErrors, 'OOM error') : '',
+        r.carried.rejectedCalls > 0 ? plural(r.carried.rejectedCalls, 'rejected call') : '',
+        r.carried.evictedKeys > 0 ? `${plural(r.carried.evictedKeys, 'key')} evicted` : ''
+    ].filter(Boolean);
+    const kept = carried.length > 0 ? `: the ${carried.join(', ')} seen before it still count.` : ': counters are counted from the restart; the samples saw nothing to carry over.';
+    return `${what}${when}${kept}`;
+}
+/** The judged peak and the figures it was chosen from. */
+function peakRows(report) {
+    const p = report.peak;
+    if (!p || p.bytes === null)
+        return [];
+    const candidates = p.candidates ?? legacyCandidates(report);
+    let judged = false;
+    return candidates.map((c) => {
+        // The winner is the first (highest, then preferred) candidate with the judged figure.
+        const isJudged = !judged && c.bytes === p.bytes;
+        if (isJudged)
+            judged = true;
+        return { ...c, judged: isJudged };
+    });
+}
+/** Schema 1 kept only the winner, and its "sampled" could be a snapshot: rebuild the figures it compared. */
+function legacyCandidates(report) {
+    const out = [];
+    const sampled = report.sampling?.summary.peak;
+    if (sampled)
+        out.push({ source: 'sampled', bytes: sampled.bytes, at: sampled.at });
+    if (report.peak?.source === 'info-peak' && report.peak.bytes !== null)
+        out.push({ source: 'info-peak', bytes: report.peak.bytes });
+    if (report.after?.memory.usedMemory != null)
+        out.push({ source: 'after', bytes: report.after.memory.usedMemory, at: report.after.takenAt });
+    if (report.before?.memory.usedMemory != null)
+        out.push({ source: 'before', bytes: report.before.memory.usedMemory, at: report.before.takenAt });
+    const order = ['sampled', 'info-peak', 'after', 'before'];
+    return out.sort((x, y) => y.bytes - x.bytes || order.indexOf(x.source) - order.indexOf(y.source));
+}
+function oomMessagesOf(report) {
+    const c = report.command;
+    if (!c)
+        return [];
+    if (c.oomMessages)
+        return [...c.oomMessages].sort((a, b) => b.count - a.count);
+    return distinctOomMessages(c.oomQuotes).map((m) => ({ text: m.text, count: null }));
+}
+function samplingFacts(report) {
+    const sampling = report.sampling;
+    if (!sampling)
+        return [];
+    const s = sampling.summary;
+    const when = (at) => `${size_formatDuration(Math.max(0, Date.parse(at) - Date.parse(sampling.startedAt)))} into the step`;
+    const facts = [];
+    if (s.firstOomAt)
+        facts.push(`Redis first refused a command with OOM ${when(s.firstOomAt)}.`);
+    if (s.firstEvictionAt)
+        facts.push(`Redis first evicted keys ${when(s.firstEvictionAt)}.`);
+    for (const g of s.gaps) {
+        const end = g.to ? `until ${when(g.to)}` : 'until sampling stopped';
+        const why = g.error ? `: ${g.error.length > 200 ? `${g.error.slice(0, 199)}…` : g.error}` : '';
+        facts.push(`Redis did not answer from ${when(g.from)} ${end} (${g.samples} sample${g.samples === 1 ? '' : 's'}${why}).`);
+    }
+    return facts;
+}
+function samplingLine(report) {
+    const s = report.sampling;
+    if (!s)
+        return null;
+    const n = s.summary.count;
+    const gaps = s.summary.gaps.length;
+    return (`Sampled ${n === 1 ? 'once' : `${count(n)} times`}, every ${size_formatDuration(s.intervalMs)}` +
+        (gaps > 0 ? `; Redis did not answer in ${gaps === 1 ? 'one stretch' : `${gaps} stretches`}` : '') +
+        '.');
+}
+/**
+ * The annotations for a report: its errors, each breach, and, when the verdict is not a pass,
+ * each check that could not be made (so a warning verdict always has a visible cause) and a
+ * restart. A clean run has none.
+ */
+function annotations(report) {
+    const model = model_reportModel(report);
+    const out = model.errors.map((e) => ({ level: 'warning', title: 'Redis Memory Guard', message: e }));
+    for (const c of model.checks) {
+        if (c.status === 'fail')
+            out.push({ level: 'error', title: `Redis memory: ${c.check}`, message: c.message });
+        else if (c.status === 'warn')
+            out.push({ level: 'warning', title: `Redis memory: ${c.check}`, message: c.message });
+        else if (c.status === 'unknown' && report.verdict !== 'pass') {
+            out.push({ level: 'warning', title: `Redis memory: ${c.check} could not be checked`, message: c.reason ?? c.message });
+        }
+    }
+    if (model.restart)
+        out.push({ level: 'warning', title: 'Redis memory: Redis restarted', message: model.restart });
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/render/timeline.ts
+/** The "memory during the step" sections: the sampled peak, a Mermaid timeline and the `run` command. Pure: report in, markdown out. */
+
+
+
+
+/** GitHub renders a few hundred points, but about 100 is what a reader can see. */
+const MAX_CHART_POINTS = 100;
+/**
+ * Cuts the time from the first point to the last into at most `maxPoints` equal stretches and
+ * keeps the highest value of each, so the chart's points are evenly spaced in time (as Mermaid
+ * draws them) and no peak is lost. A stretch whose points are all null (Redis unreachable) is
+ * null; a stretch with no point at all (samples sparser than stretches) repeats its neighbour.
+ */
+function downsampleMax(points, maxPoints) {
+    if (points.length === 0)
+        return [];
+    const start = Math.min(...points.map((p) => p.t));
+    const span = Math.max(...points.map((p) => p.t)) - start;
+    const n = Math.max(1, Math.min(maxPoints, points.length));
+    if (span <= 0)
+        return [{ t: start, v: maxOf(points.map((p) => p.v)) }];
+    const width = span / n;
+    const buckets = Array.from({ length: n }, () => ({ seen: false, v: null }));
+    for (const p of points) {
+        const b = buckets[Math.min(n - 1, Math.floor((p.t - start) / width))];
+        b.seen = true;
+        if (p.v !== null)
+            b.v = b.v === null ? p.v : Math.max(b.v, p.v);
+    }
+    let last = buckets.find((b) => b.seen)?.v ?? null;
+    return buckets.map((b, i) => {
+        if (b.seen)
+            last = b.v;
+        return { t: start + i * width, v: b.seen ? b.v : last };
+    });
+}
+function maxOf(values) {
+    const nums = values.filter((v) => v !== null);
+    return nums.length > 0 ? Math.max(...nums) : null;
+}
+/** The unit that keeps a chart's numbers short. */
+function unitFor(max) {
+    if (max >= 1024 ** 3)
+        return { name: 'GB', size: 1024 ** 3 };
+    if (max >= 1024 ** 2)
+        return { name: 'MB', size: 1024 ** 2 };
+    return { name: 'KB', size: 1024 };
+}
+function round(n) {
+    return Math.round(n * 100) / 100;
+}
+/** Milliseconds from `start` to an ISO time. */
+function since(start, at) {
+    return Date.parse(at) - Date.parse(start);
+}
+/**
+ * The Mermaid `xychart-beta` of used_memory over the step, with maxmemory as a flat second line
+ * when it is set. `ends` (the before and after snapshots) add their used_memory at their time, so
+ * a step shorter than one interval still has a line. Null when no sample reached Redis.
+ */
+function timelineChart(samples, startedAt, maxmemory, ends = []) {
+    const points = [...samples.map((s) => ({ at: s.at, v: s.connected ? s.usedMemory : null })), ...ends.map((e) => ({ at: e.takenAt, v: e.memory.usedMemory }))]
+        .map((p) => ({ t: Math.max(0, since(startedAt, p.at)), v: p.v }))
+        .sort((a, b) => a.t - b.t);
+    if (!points.some((p) => p.v !== null))
+        return null;
+    const series = downsampleMax(points, MAX_CHART_POINTS);
+    const peak = maxOf(series.map((p) => p.v)) ?? 0;
+    const top = Math.max(peak, maxmemory ?? 0);
+    const unit = unitFor(top);
+    const startSeconds = round(Math.min(...points.map((p) => p.t)) / 1000);
+    const endSeconds = round(Math.max(...points.map((p) => p.t)) / 1000);
+    const lines = [
+        '```mermaid',
+        // Mermaid's default palette draws the first line in a pale lavender that is hard to see on white.
+        `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${CHART_COLOURS}"}}}}%%`,
+        'xychart-beta',
+        `    title "Used memory during the step (${unit.name})"`,
+        `    x-axis "Seconds into the step" ${startSeconds} --> ${endSeconds > startSeconds ? endSeconds : startSeconds + 1}`,
+        `    y-axis "${unit.name}" 0 --> ${round((top * 1.05) / unit.size) || 1}`,
+        `    line [${series.map((p) => round((p.v ?? 0) / unit.size)).join(', ')}]`
+    ];
+    if (maxmemory)
+        lines.push(`    line [${series.map(() => round(maxmemory / unit.size)).join(', ')}]`);
+    lines.push('```');
+    return lines.join('\n');
+}
+/** used_memory in blue, maxmemory in red (GitHub's own accent colours). */
+const CHART_COLOURS = '#0969da, #cf222e';
+function when(sampling, at) {
+    return `${size_formatDuration(Math.max(0, since(sampling.startedAt, at)))} into the step`;
+}
+/** Words for each figure the peak is chosen from. */
+function candidateLabel(source, sampling) {
+    switch (source) {
+        case 'sampled':
+            return sampling
+                ? `Sampled: the highest used_memory of ${plural(sampling.summary.connectedCount, 'sample')}, every ${size_formatDuration(sampling.intervalMs)}`
+                : 'Sampled: the highest used_memory';
+        case 'info-peak':
+            return 'INFO used_memory_peak after the step: it rose during the step, so the step reached it';
+        case 'after':
+            return 'used_memory in the snapshot after the step';
+        case 'before':
+            return 'used_memory in the snapshot before the step';
+    }
+}
+/**
+ * Every figure the step's peak was chosen from, and which one the checks judged, as the report
+ * records it (the choice is made once, in the checks; this only shows it).
+ */
+function peakTable(report) {
+    const sampling = report.sampling;
+    const model = model_reportModel(report);
+    const rows = ['| Peak | Memory | When | |', '|---|---:|---|---|'];
+    for (const c of model.peakRows) {
+        const time = c.source === 'sampled' && c.at && sampling ? when(sampling, c.at) : '';
+        rows.push(`| ${candidateLabel(c.source, sampling)} | ${formatBytes(c.bytes)} |${time ? ` ${time} ` : ' '}| ${c.judged ? '**judged**' : 'not judged'} |`);
+    }
+    if (sampling && !model.peakRows.some((c) => c.source === 'sampled'))
+        rows.push('| Sampled | no sample reached Redis | | not judged |');
+    if (!model.peakRows.some((c) => c.source === 'info-peak')) {
+        const lifetime = report.after?.memory.usedMemoryPeak ?? null;
+        rows.push(`| INFO used_memory_peak: since Redis started, never reset; it did not rise during the step | ${lifetime === null ? 'not reported by this server' : formatBytes(lifetime)} | | not judged |`);
+    }
+    return rows.join('\n');
+}
+/** What the command did, and its OOM messages (one line each, with how many lines carried it) in a block the output cannot break. */
+function commandText(c, model) {
+    const ended = c.exitCode === 0 ? 'succeeded' : c.exitCode !== null ? `failed with exit code ${c.exitCode}` : `was stopped by ${c.signal ?? 'a signal'}`;
+    const out = [`The command ${codeText(c.command.replace(/\s+/g, ' '), { maxLength: 200 })} ${ended} after ${size_formatDuration(c.durationMs)}.`];
+    if (c.oomLines > 0) {
+        const n = c.oomLines === 1 ? '1 line of its output carries' : `${c.oomLines.toLocaleString('en-US')} lines of its output carry`;
+        const messages = model?.oomMessages ?? c.oomQuotes.map((text) => ({ text, count: null }));
+        const counted = messages.every((m) => m.count !== null);
+        const width = Math.max(0, ...messages.map((m) => (m.count ?? 0).toLocaleString('en-US').length));
+        const lines = messages.map((m) => (counted ? `${(m.count ?? 0).toLocaleString('en-US').padStart(width)}× ${m.text}` : m.text));
+        const which = messages.length === 1 ? 'it' : `${messages.length} distinct messages${counted ? ', most frequent first' : ''}`;
+        out.push('', `${n} Redis's OOM message; ${which}:`, '', fencedBlock(lines.join('\n')));
+    }
+    else {
+        out.push('', "No line of its output carries Redis's OOM message.");
+    }
+    return out.join('\n');
+}
+/** When OOM errors and evictions first appeared, and when Redis did not answer (from the model, escaped). */
+function sampleFacts(report) {
+    return model_reportModel(report).samplingFacts.map((f) => escapeMarkdown(f, { prose: true, maxLength: 600 }));
+}
+/** The peak table, the facts and the chart; `withChart: false` for the short form. */
+function samplingText(report, sampling, variant, withChart) {
+    const out = [variant === 'summary' ? '### Memory during the step' : '**Memory during the step**', '', peakTable(report)];
+    const facts = sampleFacts(report);
+    if (facts.length > 0)
+        out.push('', ...facts.map((f) => `- ${f}`));
+    const maxmemory = report.after?.memory.maxmemory ?? report.before?.memory.maxmemory ?? null;
+    const ends = [report.before, report.after].filter((x) => x !== null);
+    const chart = withChart ? timelineChart(sampling.samples, sampling.startedAt, maxmemory, ends) : null;
+    if (chart) {
+        const legend = [
+            'Each point is the highest used_memory in its stretch of time, from the snapshot before the step to the one after it.',
+            maxmemory ? `The flat line is maxmemory (${formatBytes(maxmemory)}).` : '',
+            sampling.summary.gaps.length > 0 ? 'Stretches where Redis did not answer show as 0.' : ''
+        ].filter(Boolean);
+        out.push('', chart, '', legend.join(' '));
+    }
+    return out.join('\n');
+}
+/** The sampled timeline and the `run` command in the summary and the PR comment, and hints under the breaches. */
+const samplingExtension = {
+    sections(report, variant) {
+        const sections = [];
+        if (report.command) {
+            sections.push({ id: 'command', label: 'the command run', importance: 70, placement: 'main', text: commandText(report.command, model_reportModel(report)) });
+        }
+        const sampling = report.sampling;
+        if (sampling) {
+            sections.push({
+                id: 'timeline',
+                label: 'memory timeline',
+                importance: 60,
+                placement: 'main',
+                text: samplingText(report, sampling, variant, true),
+                short: samplingText(report, sampling, variant, false)
+            });
+        }
+        return sections;
+    },
+    breachHints(report, check) {
+        const sampling = report.sampling;
+        const hints = [];
+        const judged = model_reportModel(report).peakRows.find((r) => r.judged);
+        if ((check === 'peak-memory' || check === 'memory-percent') && sampling && judged) {
+            // Which figure won was decided by the checks and is recorded in the report; say where it came from.
+            if (judged.source === 'sampled' && judged.at)
+                hints.push(`Sampling saw the peak ${when(sampling, judged.at)}; see the timeline.`);
+            else if (judged.source === 'info-peak') {
+                const sampled = sampling.summary.peak;
+                hints.push(sampled
+                    ? `INFO's used_memory_peak shows the step reached ${formatBytes(judged.bytes)}; the highest sample was ${formatBytes(sampled.bytes)}, ${when(sampling, sampled.at)}.`
+                    : "INFO's used_memory_peak shows the step reached it; no sample reached Redis.");
+            }
+            else
+                hints.push('The peak was in a snapshot before or after the step: no sample caught memory that high.');
+        }
+        if (check === 'oom') {
+            if (sampling?.summary.firstOomAt)
+                hints.push(`Redis first refused a command with OOM ${when(sampling, sampling.summary.firstOomAt)}.`);
+            if (report.command && report.command.oomLines > 0) {
+                hints.push(`${report.command.oomLines.toLocaleString('en-US')} line${report.command.oomLines === 1 ? '' : 's'} of the command's output carry the OOM message (quoted below).`);
+            }
+        }
+        if (check === 'evictions' && sampling?.summary.firstEvictionAt) {
+            hints.push(`Redis first evicted keys ${when(sampling, sampling.summary.firstEvictionAt)}.`);
+        }
+        return hints;
+    }
+};
+
+;// CONCATENATED MODULE: ./src/render/extensions.ts
+/**
+ * The report's built-in sections (key analysis, the sampled timeline). The summary and the comment
+ * always include them, so every caller (the action, `--markdown`) renders the same full report;
+ * `RenderOptions.extensions` adds further ones. A feature implements ReportExtension (section.ts)
+ * in its own module and is listed here; it never imports this file, so no import cycle forms.
+ */
+
+
+const REPORT_EXTENSIONS = [samplingExtension, keyAnalysisExtension];
+
 ;// CONCATENATED MODULE: ./src/render/fit.ts
 /** Keeps rendered text under a size limit by shortening, then dropping, the least important parts. Pure. */
 /** JavaScript string length counts UTF-16 units, never fewer than GitHub's characters: a safe measure for comments. */
@@ -28659,187 +29646,40 @@ const COMMENT_LIMIT = 65_000;
 /** GitHub rejects a step's job summary over 1 MiB. */
 const SUMMARY_LIMIT = 1024 * 1024 - 1024;
 const VERDICT_MARK = { pass: '✅', warn: '⚠️', fail: '❌' };
-const VERDICT_WORD = { pass: 'pass', warn: 'warning', fail: 'fail' };
-const STATUS_MARK = { pass: '✅', warn: '⚠️', fail: '❌', skipped: '➖' };
+/** ➖ measured but not judged; ❔ could not be checked. Neither looks like a pass. */
+const STATUS_MARK = { pass: '✅', warn: '⚠️', fail: '❌', reported: '➖', unknown: '❔' };
 /** Our sentences may carry text from Redis (a policy name, a DB number): escaped, but readable. */
 const prose = (text) => escapeMarkdown(text, { prose: true, maxLength: 4000 });
-const breached = (c) => c.status === 'fail' || c.status === 'warn';
+/** The headline's figures are our own words and numbers; nothing in them comes from Redis. */
+function formatHeadline(h) {
+    return `${VERDICT_MARK[h.verdict]} **Redis memory: ${h.word}**${h.figures.length ? ` — ${h.figures.join(', ')}` : ''}`;
+}
 /** The first line: the verdict and the one or two figures that matter most. */
-function headline(report) {
-    const figures = [];
-    const maxmemory = report.after?.memory.maxmemory ?? report.before?.memory.maxmemory ?? null;
-    const peak = report.peak?.bytes ?? null;
-    const peakText = peak === null ? null : maxmemory ? `peak ${formatBytes(peak)} of ${formatBytes(maxmemory)} maxmemory` : `peak ${formatBytes(peak)} (no maxmemory set)`;
-    const failing = report.checks.filter(breached).sort((a, b) => (a.status === b.status ? 0 : a.status === 'fail' ? -1 : 1));
-    for (const c of failing) {
-        const text = breachFigure(c, peakText);
-        if (text && !figures.includes(text))
-            figures.push(text);
-    }
-    if (report.after === null)
-        figures.unshift('no snapshot after the step');
-    if (peakText && !figures.includes(peakText))
-        figures.push(peakText);
-    if (report.oomErrors === 0)
-        figures.push('no OOM errors');
-    const shown = figures.slice(0, 2);
-    const label = VERDICT_WORD[report.verdict];
-    return `${VERDICT_MARK[report.verdict]} **Redis memory: ${label}**${shown.length ? ` — ${shown.join(', ')}` : ''}`;
+function markdown_headline(report) {
+    return formatHeadline(reportModel(report).headline);
 }
-function breachFigure(c, peakText) {
-    const n = c.measured ?? 0;
-    switch (c.check) {
-        case 'oom':
-            return plural(n, 'OOM error');
-        case 'evictions':
-            return `${plural(n, 'key')} evicted`;
-        case 'leaked-keys':
-            return `${plural(n, 'key')} left behind`;
-        case 'wrong-db':
-            return `${plural(n, 'key')} in the wrong DB`;
-        case 'used-memory':
-            return `${formatBytes(n)} used after the step (limit ${formatBytes(c.limit ?? 0)})`;
-        case 'peak-memory':
-            return `peak ${formatBytes(n)} (limit ${formatBytes(c.limit ?? 0)})`;
-        case 'memory-percent':
-            return peakText;
-        case 'fragmentation':
-            return `fragmentation ratio ${(c.measured ?? 0).toFixed(2)}`;
-        default:
-            return c.check;
-    }
-}
-function worstStatus(report, ...checks) {
-    const found = report.checks.filter((c) => checks.includes(c.check));
-    if (found.length === 0)
-        return '';
-    for (const s of ['fail', 'warn', 'pass'])
-        if (found.some((c) => c.status === s))
-            return STATUS_MARK[s];
-    return STATUS_MARK.skipped;
-}
-function limitText(report, check, fmt) {
-    const c = report.checks.find((x) => x.check === check);
-    if (!c || c.limit === null || c.status === 'skipped')
-        return null;
-    return fmt(c.limit);
-}
-const count = (n) => n.toLocaleString('en-US');
-function signed(n) {
-    return n > 0 ? `+${count(n)}` : n === 0 ? '±0' : count(n);
-}
-/** One side of the table: `—` without that snapshot, "not reported" when the server lacks the field. */
-function side(n, snap, fmt) {
-    if (snap === null)
-        return '—';
-    return n === null || n === undefined ? NOT_REPORTED : fmt(n);
-}
-function oomCount(s) {
-    if (!s)
-        return undefined;
-    return s.errorstats === null ? null : (s.errorstats.OOM ?? 0);
+const markdown_count = (n) => n.toLocaleString('en-US');
+function cell(c) {
+    return c === ABSENT ? '—' : c === null ? NOT_REPORTED : c;
 }
 /** The before / after / change / peak / limit / status table. */
-function figuresTable(report) {
-    const b = report.before;
-    const a = report.after;
-    const pair = (label, x, y, kind, change) => {
-        const fmt = kind === 'bytes' ? formatBytes : kind === 'ratio' ? (n) => n.toFixed(2) : count;
-        const both = typeof x === 'number' && typeof y === 'number';
-        const diff = change ??
-            (both
-                ? kind === 'bytes'
-                    ? formatBytesDelta(y - x)
-                    : kind === 'ratio'
-                        ? `${y - x >= 0 ? '+' : ''}${(y - x).toFixed(2)}`
-                        : signed(y - x)
-                : '');
-        return { label, before: side(x, b, fmt), after: side(y, a, fmt), change: diff };
-    };
-    const usedLimits = [
-        limitText(report, 'used-memory', (l) => `after ≤ ${formatBytes(l)}`),
-        limitText(report, 'peak-memory', (l) => `peak ≤ ${formatBytes(l)}`),
-        limitText(report, 'memory-percent', (l) => `peak ≤ ${formatBytes(l)} (${percentOfMaxmemory(report, l)} of maxmemory)`)
-    ].filter((x) => x !== null);
-    const counter = (n) => (n === null ? undefined : signed(n));
-    const rows = [
-        {
-            ...pair('Used memory', b?.memory.usedMemory, a?.memory.usedMemory, 'bytes'),
-            peak: report.peak?.bytes === null || report.peak === null ? '' : formatBytes(report.peak.bytes),
-            limit: usedLimits.join('<br>'),
-            status: worstStatus(report, 'used-memory', 'peak-memory', 'memory-percent')
-        },
-        { ...pair('RSS (process memory)', b?.memory.usedMemoryRss, a?.memory.usedMemoryRss, 'bytes'), peak: '', limit: '', status: '' },
-        { ...pair('Lifetime peak (used_memory_peak)', b?.memory.usedMemoryPeak, a?.memory.usedMemoryPeak, 'bytes'), peak: '', limit: '', status: '' },
-        {
-            ...pair('Fragmentation ratio', b?.memory.memFragmentationRatio, a?.memory.memFragmentationRatio, 'ratio'),
-            peak: '',
-            limit: limitText(report, 'fragmentation', (l) => `≤ ${l}`) ?? '',
-            status: worstStatus(report, 'fragmentation')
-        },
-        {
-            ...pair('Keys (all DBs)', totalKeys(b), totalKeys(a), 'count'),
-            peak: '',
-            limit: limitText(report, 'leaked-keys', (l) => `≤ ${count(l)} left behind`) ?? '',
-            status: worstStatus(report, 'leaked-keys', 'wrong-db')
-        },
-        {
-            ...pair('Evicted keys', b?.evictedKeys, a?.evictedKeys, 'count', counter(report.evictedKeys)),
-            peak: '',
-            limit: limitText(report, 'evictions', (l) => count(l)) ?? '',
-            status: worstStatus(report, 'evictions')
-        },
-        {
-            ...pair('OOM errors', oomCount(b), oomCount(a), 'count', counter(report.oomErrors)),
-            peak: '',
-            limit: limitText(report, 'oom', (l) => count(l)) ?? '',
-            status: worstStatus(report, 'oom')
-        },
-        { ...pair('Connected clients', b?.connectedClients, a?.connectedClients, 'count'), peak: '', limit: '', status: '' }
-    ];
+function figuresTable(report, model = model_reportModel(report)) {
     const lines = ['| | Before | After | Change | Peak | Limit | Status |', '|---|---:|---:|---:|---:|---|:---:|'];
-    for (const r of rows)
-        lines.push(`| ${r.label} | ${r.before} | ${r.after} | ${r.change} | ${r.peak} | ${r.limit} | ${r.status} |`);
+    for (const r of model.figures) {
+        lines.push(`| ${r.label} | ${cell(r.before)} | ${cell(r.after)} | ${r.change} | ${r.peak} | ${r.limits.join('<br>')} | ${r.status ? STATUS_MARK[r.status] : ''} |`);
+    }
     return lines.join('\n');
 }
-function percentOfMaxmemory(report, limit) {
-    const mm = report.after?.memory.maxmemory;
-    return mm ? `${Math.round((limit / mm) * 100)}%` : '?';
-}
-/** Lines under a breach that connect it to its likely cause, following the checks people run by hand. */
-function causeHints(report, c) {
-    const hints = [];
-    const a = report.after;
-    const leaked = report.leakedKeys ?? 0;
-    const whereLeaked = Object.entries(report.leakedKeysByDb)
-        .map(([db, n]) => `DB ${db}: ${count(n)}`)
-        .join(', ');
-    const memoryCheck = c.check === 'oom' || c.check === 'used-memory' || c.check === 'peak-memory' || c.check === 'memory-percent' || c.check === 'evictions';
-    if (memoryCheck && a) {
-        const m = a.memory;
-        if (c.check === 'oom' || c.check === 'evictions' || c.check === 'memory-percent') {
-            const mm = m.maxmemory ? `${formatBytes(m.maxmemory)} maxmemory` : 'no maxmemory';
-            if (report.peak?.bytes != null)
-                hints.push(`The step's peak was ${formatBytes(report.peak.bytes)} of ${mm} (policy ${escapeMarkdown(m.maxmemoryPolicy ?? 'unknown')}).`);
-        }
-        if (m.usedMemory !== null && m.usedMemoryDataset !== null && m.usedMemoryOverhead !== null) {
-            hints.push(`After the step ${formatBytes(m.usedMemory)} is used: ${formatBytes(m.usedMemoryDataset)} data, ${formatBytes(m.usedMemoryOverhead)} Redis's own overhead (buffers, dictionaries).`);
-        }
-        if (leaked > 0)
-            hints.push(`${plural(leaked, 'key')} were left behind (${whereLeaked}): keys that earlier tests did not delete are the usual cause.`);
-    }
-    if (c.check === 'oom') {
-        const refused = (commandDeltas(report.before, report.after) ?? []).filter((d) => (d.rejectedCalls ?? 0) > 0);
-        if (refused.length > 0)
-            hints.push(`Refused: ${refused.map((d) => `${codeText(d.command)} ${count(d.rejectedCalls ?? 0)}×`).join(', ')}.`);
-    }
-    return hints;
+function hintText(h) {
+    if (h.kind === 'text')
+        return prose(h.text);
+    return `Refused: ${h.commands.map((c) => `${codeText(c.command)} ${markdown_count(c.count)}×`).join(', ')}.`;
 }
 function breachBlock(report, c, variant, extensions, shown) {
-    const lines = [`- ${STATUS_MARK[c.status]} **${c.check}**: ${prose(c.message)}`];
+    const lines = [checkLine(c)];
     if (shown) {
-        const hints = [...causeHints(report, c), ...extensions.flatMap((e) => e.breachHints?.(report, c.check, variant) ?? [])];
-        // Two breaches often share a cause (OOM and memory-percent): say it once, under the first.
+        const hints = [...c.hints.map(hintText), ...extensions.flatMap((e) => e.breachHints?.(report, c.check, variant) ?? [])];
+        // Extensions may repeat a line another breach already carries: say it once, under the first.
         for (const h of hints.filter((x) => !shown.has(x))) {
             shown.add(h);
             lines.push(`  - ${h}`);
@@ -28858,12 +29698,12 @@ function keysPerDb(report) {
     const a = report.after?.keyspace ?? {};
     const dbs = [...new Set([...Object.keys(b), ...Object.keys(a)])].sort((x, y) => Number(x) - Number(y));
     if (dbs.length === 0)
-        return 'No keys in any database, before or after the step.';
+        return report.before === null ? 'No keys in any database.' : 'No keys in any database, before or after the step.';
     const lines = ['| DB | Keys before | Keys after | Change | With TTL after |', '|---:|---:|---:|---:|---:|'];
     for (const db of dbs) {
         const kb = b[db]?.keys ?? 0;
         const ka = a[db]?.keys ?? 0;
-        lines.push(`| ${escapeMarkdown(db)} | ${report.before ? count(kb) : '—'} | ${report.after ? count(ka) : '—'} | ${report.before && report.after ? signed(ka - kb) : ''} | ${report.after ? count(a[db]?.expires ?? 0) : '—'} |`);
+        lines.push(`| ${escapeMarkdown(db)} | ${report.before ? markdown_count(kb) : '—'} | ${report.after ? markdown_count(ka) : '—'} | ${report.before && report.after ? signed(ka - kb) : ''} | ${report.after ? markdown_count(a[db]?.expires ?? 0) : '—'} |`);
     }
     return lines.join('\n');
 }
@@ -28888,7 +29728,7 @@ function serverDetails(report) {
             lines.push(`- Memory of the machine Redis runs on: ${formatBytes(m.totalSystemMemory)}`);
     }
     if (report.peak)
-        lines.push(`- The step's peak is ${prose(report.peak.explanation)}.`);
+        lines.push(`- ${report.before === null ? 'The figure judged is' : "The step's peak is"} ${prose(report.peak.explanation)}.`);
     lines.push(`- Report by ${prose(`${report.tool.name} ${report.tool.version} at ${report.generatedAt}`)}.`);
     return lines.join('\n');
 }
@@ -28902,13 +29742,13 @@ function commandsTable(report, top) {
     const lines = ['| Command | Calls | Rejected | Failed | µs per call |', '|---|---:|---:|---:|---:|'];
     for (const d of deltas.slice(0, top)) {
         const per = d.calls > 0 ? (d.usec / d.calls).toFixed(1) : '';
-        lines.push(`| ${codeText(d.command, { maxLength: 80 })} | ${count(d.calls)} | ${d.rejectedCalls === null ? '—' : count(d.rejectedCalls)} | ${d.failedCalls === null ? '—' : count(d.failedCalls)} | ${per} |`);
+        lines.push(`| ${codeText(d.command, { maxLength: 80 })} | ${markdown_count(d.calls)} | ${d.rejectedCalls === null ? '—' : markdown_count(d.rejectedCalls)} | ${d.failedCalls === null ? '—' : markdown_count(d.failedCalls)} | ${per} |`);
     }
-    const more = deltas.length > top ? ` ${count(deltas.length - top)} more commands not shown.` : '';
+    const more = deltas.length > top ? ` ${markdown_count(deltas.length - top)} more commands not shown.` : '';
     lines.push('', `_Counts include this action's own INFO calls._${more}`);
     return lines.join('\n');
 }
-function details(summary, body, open = false) {
+function markdown_details(summary, body, open = false) {
     return `<details${open ? ' open' : ''}><summary>${summary}</summary>\n\n${body}\n\n</details>`;
 }
 function sectionPart(s) {
@@ -28918,7 +29758,9 @@ const DOCTOR_LIMIT = { summary: 20_000, comment: 4_000 };
 const DOCTOR_SHORT = 600;
 /** Every part of the report in reading order, for one variant. */
 function reportParts(report, variant, opts = {}) {
-    const extensions = opts.extensions ?? [];
+    const model = model_reportModel(report);
+    // The built-in sections always, so any caller gets the full report; extra ones once each.
+    const extensions = [...REPORT_EXTENSIONS, ...(opts.extensions ?? []).filter((e) => !REPORT_EXTENSIONS.includes(e))];
     const extra = extensions.flatMap((e) => e.sections?.(report, variant) ?? []);
     const parts = [];
     const keep = (label, text) => void parts.push({ label, text, importance: 100 });
@@ -28926,43 +29768,47 @@ function reportParts(report, variant, opts = {}) {
         keep('marker', opts.marker);
     const title = opts.title ? ` · ${escapeMarkdown(opts.title, { prose: true, maxLength: 200 })}` : '';
     keep('title', variant === 'summary' ? `## Redis Memory Guard${title}` : `### Redis memory${title}`);
-    keep('verdict', headline(report));
-    if (report.errors.length > 0) {
-        const errors = report.errors.map((e) => `> ${escapeMarkdown(e, { prose: true, maxLength: 2000 })}`).join('\n>\n');
+    keep('verdict', formatHeadline(model.headline));
+    if (model.errors.length > 0) {
+        const errors = model.errors.map((e) => `> ${escapeMarkdown(e, { prose: true, maxLength: 2000 })}`).join('\n>\n');
         parts.push({ label: 'errors', importance: 92, text: `> [!WARNING]\n${errors}` });
     }
+    if (model.restart)
+        parts.push({ label: 'restart', importance: 93, text: `> [!IMPORTANT]\n> ${prose(model.restart)}` });
     if (report.after !== null)
-        parts.push({ label: 'figures table', importance: 80, text: figuresTable(report) });
-    const breaches = report.checks.filter(breached);
+        parts.push({ label: 'figures table', importance: 80, text: figuresTable(report, model) });
+    // Breaches, then the checks that could not be made: a gate that could not see is shown, never passed over.
+    const attention = [...model.breaches, ...model.unknown];
     const hintsShown = new Set();
-    if (breaches.length > 0) {
-        const heading = variant === 'summary' ? '### What went wrong and what to do' : '**What went wrong and what to do**';
+    if (attention.length > 0) {
+        const words = model.breaches.length > 0 ? 'What went wrong and what to do' : 'What could not be checked';
+        const heading = variant === 'summary' ? `### ${words}` : `**${words}**`;
         parts.push({
             label: 'causes under the breaches',
             importance: 95,
-            text: [heading, '', ...breaches.map((c) => breachBlock(report, c, variant, extensions, hintsShown))].join('\n'),
-            short: [heading, '', ...breaches.map((c) => breachBlock(report, c, variant, extensions, null))].join('\n')
+            text: [heading, '', ...attention.map((c) => breachBlock(report, c, variant, extensions, hintsShown))].join('\n'),
+            short: [heading, '', ...attention.map((c) => breachBlock(report, c, variant, extensions, null))].join('\n')
         });
     }
-    if (report.notes.length > 0) {
-        parts.push({ label: 'notes', importance: 45, text: report.notes.map((n) => `> ${prose(n)}`).join('\n>\n') });
+    if (model.notes.length > 0) {
+        parts.push({ label: 'notes', importance: 45, text: model.notes.map((n) => `> ${prose(n)}`).join('\n>\n') });
     }
     for (const s of extra.filter((x) => x.placement === 'main'))
         parts.push(sectionPart(s));
     if (report.after !== null && variant === 'summary') {
-        parts.push({ label: 'all checks', importance: 35, text: details('All checks', report.checks.map(checkLine).join('\n')) });
+        parts.push({ label: 'all checks', importance: 35, text: markdown_details('All checks', model.checks.map(checkLine).join('\n')) });
     }
-    parts.push({ label: 'server details', importance: 40, text: details('Server, maxmemory and policy', serverDetails(report)) });
+    parts.push({ label: 'server details', importance: 40, text: markdown_details('Server, maxmemory and policy', serverDetails(report)) });
     if (report.after !== null || report.before !== null) {
-        parts.push({ label: 'keys per database', importance: 38, text: details('Keys per database', keysPerDb(report)) });
+        parts.push({ label: 'keys per database', importance: 38, text: markdown_details('Keys per database', keysPerDb(report)) });
     }
     const commands = commandsTable(report, variant === 'summary' ? 15 : 8);
     if (commands !== null) {
         parts.push({
             label: 'commands the step ran',
             importance: 25,
-            text: details('Commands the step ran most', commands),
-            short: details('Commands the step ran most', commandsTable(report, 3) ?? '')
+            text: markdown_details('Commands the step ran most', commands),
+            short: markdown_details('Commands the step ran most', commandsTable(report, 3) ?? '')
         });
     }
     for (const s of extra.filter((x) => x.placement === 'details'))
@@ -28972,8 +29818,8 @@ function reportParts(report, variant, opts = {}) {
         parts.push({
             label: "MEMORY DOCTOR's text",
             importance: 15,
-            text: details('MEMORY DOCTOR says', fencedBlock(doctor, { maxLength: DOCTOR_LIMIT[variant] })),
-            short: details('MEMORY DOCTOR says', fencedBlock(doctor, { maxLength: DOCTOR_SHORT }))
+            text: markdown_details('MEMORY DOCTOR says', fencedBlock(doctor, { maxLength: DOCTOR_LIMIT[variant] })),
+            short: markdown_details('MEMORY DOCTOR says', fencedBlock(doctor, { maxLength: DOCTOR_SHORT }))
         });
     }
     const footer = ['<sub>Sizes are 1024-based: 1 KB = 1024 bytes, 1 MB = 1024 KB.'];
@@ -29011,404 +29857,6 @@ function renderSummary(report, opts = {}) {
 function renderComment(report, opts = {}) {
     return renderReport(report, 'comment', opts);
 }
-
-;// CONCATENATED MODULE: ./src/render/timeline.ts
-/** The "memory during the step" sections: the sampled peak, a Mermaid timeline and the `run` command. Pure: report in, markdown out. */
-
-
-
-/** GitHub renders a few hundred points, but about 100 is what a reader can see. */
-const MAX_CHART_POINTS = 100;
-/**
- * Cuts the time from the first point to the last into at most `maxPoints` equal stretches and
- * keeps the highest value of each, so the chart's points are evenly spaced in time (as Mermaid
- * draws them) and no peak is lost. A stretch whose points are all null (Redis unreachable) is
- * null; a stretch with no point at all (samples sparser than stretches) repeats its neighbour.
- */
-function downsampleMax(points, maxPoints) {
-    if (points.length === 0)
-        return [];
-    const start = Math.min(...points.map((p) => p.t));
-    const span = Math.max(...points.map((p) => p.t)) - start;
-    const n = Math.max(1, Math.min(maxPoints, points.length));
-    if (span <= 0)
-        return [{ t: start, v: maxOf(points.map((p) => p.v)) }];
-    const width = span / n;
-    const buckets = Array.from({ length: n }, () => ({ seen: false, v: null }));
-    for (const p of points) {
-        const b = buckets[Math.min(n - 1, Math.floor((p.t - start) / width))];
-        b.seen = true;
-        if (p.v !== null)
-            b.v = b.v === null ? p.v : Math.max(b.v, p.v);
-    }
-    let last = buckets.find((b) => b.seen)?.v ?? null;
-    return buckets.map((b, i) => {
-        if (b.seen)
-            last = b.v;
-        return { t: start + i * width, v: b.seen ? b.v : last };
-    });
-}
-function maxOf(values) {
-    const nums = values.filter((v) => v !== null);
-    return nums.length > 0 ? Math.max(...nums) : null;
-}
-/** The unit that keeps a chart's numbers short. */
-function unitFor(max) {
-    if (max >= 1024 ** 3)
-        return { name: 'GB', size: 1024 ** 3 };
-    if (max >= 1024 ** 2)
-        return { name: 'MB', size: 1024 ** 2 };
-    return { name: 'KB', size: 1024 };
-}
-function round(n) {
-    return Math.round(n * 100) / 100;
-}
-/** Milliseconds from `start` to an ISO time. */
-function since(start, at) {
-    return Date.parse(at) - Date.parse(start);
-}
-/**
- * The Mermaid `xychart-beta` of used_memory over the step, with maxmemory as a flat second line
- * when it is set. `ends` (the before and after snapshots) add their used_memory at their time, so
- * a step shorter than one interval still has a line. Null when no sample reached Redis.
- */
-function timelineChart(samples, startedAt, maxmemory, ends = []) {
-    const points = [...samples.map((s) => ({ at: s.at, v: s.connected ? s.usedMemory : null })), ...ends.map((e) => ({ at: e.takenAt, v: e.memory.usedMemory }))]
-        .map((p) => ({ t: Math.max(0, since(startedAt, p.at)), v: p.v }))
-        .sort((a, b) => a.t - b.t);
-    if (!points.some((p) => p.v !== null))
-        return null;
-    const series = downsampleMax(points, MAX_CHART_POINTS);
-    const peak = maxOf(series.map((p) => p.v)) ?? 0;
-    const top = Math.max(peak, maxmemory ?? 0);
-    const unit = unitFor(top);
-    const startSeconds = round(Math.min(...points.map((p) => p.t)) / 1000);
-    const endSeconds = round(Math.max(...points.map((p) => p.t)) / 1000);
-    const lines = [
-        '```mermaid',
-        // Mermaid's default palette draws the first line in a pale lavender that is hard to see on white.
-        `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${CHART_COLOURS}"}}}}%%`,
-        'xychart-beta',
-        `    title "Used memory during the step (${unit.name})"`,
-        `    x-axis "Seconds into the step" ${startSeconds} --> ${endSeconds > startSeconds ? endSeconds : startSeconds + 1}`,
-        `    y-axis "${unit.name}" 0 --> ${round((top * 1.05) / unit.size) || 1}`,
-        `    line [${series.map((p) => round((p.v ?? 0) / unit.size)).join(', ')}]`
-    ];
-    if (maxmemory)
-        lines.push(`    line [${series.map(() => round(maxmemory / unit.size)).join(', ')}]`);
-    lines.push('```');
-    return lines.join('\n');
-}
-/** used_memory in blue, maxmemory in red (GitHub's own accent colours). */
-const CHART_COLOURS = '#0969da, #cf222e';
-function when(sampling, at) {
-    return `${size_formatDuration(Math.max(0, since(sampling.startedAt, at)))} into the step`;
-}
-/** The sampled peak next to INFO's lifetime peak, saying which one the checks judged. */
-function peakTable(report) {
-    const sampling = report.sampling;
-    const judged = report.peak?.source;
-    const mark = (yes) => (yes ? '**judged**' : 'not judged');
-    const rows = ['| Peak | Memory | When | |', '|---|---:|---|---|'];
-    const peak = sampling?.summary.peak;
-    // stepPeak judges the highest of the samples and the two snapshots: mark the one that won.
-    const snapshotHigher = judged === 'sampled' && peak !== null && peak !== undefined && (report.peak?.bytes ?? 0) > peak.bytes;
-    rows.push(sampling && peak
-        ? `| Sampled: the highest used_memory of ${plural(sampling.summary.connectedCount, 'sample')}, every ${size_formatDuration(sampling.intervalMs)} | ${formatBytes(peak.bytes)} | ${when(sampling, peak.at)} | ${mark(judged === 'sampled' && !snapshotHigher)} |`
-        : `| Sampled | no sample reached Redis | | not judged |`);
-    if (snapshotHigher) {
-        rows.push(`| The snapshot before or after the step, higher than every sample | ${formatBytes(report.peak?.bytes ?? 0)} | | **judged** |`);
-    }
-    const lifetime = report.after?.memory.usedMemoryPeak ?? null;
-    rows.push(`| INFO used_memory_peak: since Redis started, never reset | ${lifetime === null ? 'not reported by this server' : formatBytes(lifetime)} | | ${mark(judged === 'info-peak')} |`);
-    if (judged === 'before-after')
-        rows.push(`| The larger of used_memory before and after | ${formatBytes(report.peak?.bytes ?? 0)} | | **judged** |`);
-    return rows.join('\n');
-}
-/** What the command did, and the OOM lines of its output in a block the output cannot break. */
-function commandText(c) {
-    const ended = c.exitCode === 0 ? 'succeeded' : c.exitCode !== null ? `failed with exit code ${c.exitCode}` : `was stopped by ${c.signal ?? 'a signal'}`;
-    const out = [`The command ${codeText(c.command.replace(/\s+/g, ' '), { maxLength: 200 })} ${ended} after ${size_formatDuration(c.durationMs)}.`];
-    if (c.oomLines > 0) {
-        const n = c.oomLines === 1 ? '1 line of its output carries' : `${c.oomLines.toLocaleString('en-US')} lines of its output carry`;
-        const first = c.oomQuotes.length < c.oomLines ? `; the first ${c.oomQuotes.length}` : '';
-        out.push('', `${n} Redis's OOM message${first}:`, '', fencedBlock(c.oomQuotes.join('\n')));
-    }
-    else {
-        out.push('', "No line of its output carries Redis's OOM message.");
-    }
-    return out.join('\n');
-}
-/** When OOM errors and evictions first appeared, and when Redis did not answer. */
-function sampleFacts(sampling) {
-    const s = sampling.summary;
-    const facts = [];
-    if (s.firstOomAt)
-        facts.push(`Redis first refused a command with OOM ${when(sampling, s.firstOomAt)}.`);
-    if (s.firstEvictionAt)
-        facts.push(`Redis first evicted keys ${when(sampling, s.firstEvictionAt)}.`);
-    for (const g of s.gaps) {
-        const end = g.to ? `until ${when(sampling, g.to)}` : 'until sampling stopped';
-        const why = g.error ? `: ${escapeMarkdown(g.error, { prose: true, maxLength: 200 })}` : '';
-        facts.push(`Redis did not answer from ${when(sampling, g.from)} ${end} (${g.samples} sample${g.samples === 1 ? '' : 's'}${why}).`);
-    }
-    return facts;
-}
-/** The peak table, the facts and the chart; `withChart: false` for the short form. */
-function samplingText(report, sampling, variant, withChart) {
-    const out = [variant === 'summary' ? '### Memory during the step' : '**Memory during the step**', '', peakTable(report)];
-    const facts = sampleFacts(sampling);
-    if (facts.length > 0)
-        out.push('', ...facts.map((f) => `- ${f}`));
-    const maxmemory = report.after?.memory.maxmemory ?? report.before?.memory.maxmemory ?? null;
-    const ends = [report.before, report.after].filter((x) => x !== null);
-    const chart = withChart ? timelineChart(sampling.samples, sampling.startedAt, maxmemory, ends) : null;
-    if (chart) {
-        const legend = [
-            'Each point is the highest used_memory in its stretch of time, from the snapshot before the step to the one after it.',
-            maxmemory ? `The flat line is maxmemory (${formatBytes(maxmemory)}).` : '',
-            sampling.summary.gaps.length > 0 ? 'Stretches where Redis did not answer show as 0.' : ''
-        ].filter(Boolean);
-        out.push('', chart, '', legend.join(' '));
-    }
-    return out.join('\n');
-}
-/** The sampled timeline and the `run` command in the summary and the PR comment, and hints under the breaches. */
-const samplingExtension = {
-    sections(report, variant) {
-        const sections = [];
-        if (report.command) {
-            sections.push({ id: 'command', label: 'the command run', importance: 70, placement: 'main', text: commandText(report.command) });
-        }
-        const sampling = report.sampling;
-        if (sampling) {
-            sections.push({
-                id: 'timeline',
-                label: 'memory timeline',
-                importance: 60,
-                placement: 'main',
-                text: samplingText(report, sampling, variant, true),
-                short: samplingText(report, sampling, variant, false)
-            });
-        }
-        return sections;
-    },
-    breachHints(report, check) {
-        const sampling = report.sampling;
-        const hints = [];
-        const sampledPeak = sampling?.summary.peak;
-        if ((check === 'peak-memory' || check === 'memory-percent') && sampling && sampledPeak && report.peak?.source === 'sampled') {
-            // The judged peak is the highest of the samples and both snapshots: name the moment only when a sample set it.
-            if (sampledPeak.bytes >= (report.peak.bytes ?? 0)) {
-                hints.push(`Sampling saw the peak ${when(sampling, sampledPeak.at)}; see the timeline.`);
-            }
-            else {
-                hints.push('The peak was in a snapshot before or after the step: no sample caught memory that high.');
-            }
-        }
-        if (check === 'oom') {
-            if (sampling?.summary.firstOomAt)
-                hints.push(`Redis first refused a command with OOM ${when(sampling, sampling.summary.firstOomAt)}.`);
-            if (report.command && report.command.oomLines > 0) {
-                hints.push(`${report.command.oomLines.toLocaleString('en-US')} line${report.command.oomLines === 1 ? '' : 's'} of the command's output carry the OOM message (quoted below).`);
-            }
-        }
-        if (check === 'evictions' && sampling?.summary.firstEvictionAt) {
-            hints.push(`Redis first evicted keys ${when(sampling, sampling.summary.firstEvictionAt)}.`);
-        }
-        return hints;
-    }
-};
-
-;// CONCATENATED MODULE: ./src/keys/render.ts
-/**
- * The key analysis in the job summary and the PR comment, as a ReportExtension: sections for the
- * keys left behind, keys in the wrong DB and memory by prefix, and lines under the breaches.
- * Pure: report in, text out. Key names are untrusted: they go through codeText.
- */
-
-
-
-const n = (x) => x.toLocaleString('en-US');
-/** Longer names are cut: a 1 MB key name must not fill the summary. */
-const NAME_LIMIT = 120;
-/** A key or prefix name for a table cell: monospace, escaped, and marked when its bytes are not UTF-8. */
-function nameCell(name) {
-    const text = name.key ?? name.prefix ?? '';
-    const binary = name.keyBase64 ?? name.prefixBase64;
-    return `${codeText(text, { maxLength: NAME_LIMIT })}${binary ? ' _(binary)_' : ''}`;
-}
-function ttlText(k) {
-    if (k.ttl === 'unknown')
-        return 'TTL not checked';
-    return k.ttl === 'none' ? 'no TTL' : `TTL ${size_formatDuration((k.ttlSeconds ?? 0) * 1000)}`;
-}
-function samplesCell(g, max) {
-    const shown = g.samples.slice(0, max).map((s) => `${nameCell(s)} (${ttlText(s)})`);
-    const more = g.keys - shown.length;
-    return shown.join('<br>') + (more > 0 ? `<br>… and ${n(more)} more` : '');
-}
-function leakTable(groups, memory, samples) {
-    const lines = [`| DB | Prefix | Keys | Without TTL |${memory ? ' Memory |' : ''} Examples |`, `|---:|---|---:|---:|${memory ? '---:|' : ''}---|`];
-    for (const g of groups) {
-        lines.push(`| ${g.db} | ${nameCell(g)} | ${n(g.keys)} | ${n(g.withoutTtl)} |${memory ? ` ${formatBytes(g.bytes)} |` : ''} ${samplesCell(g, samples)} |`);
-    }
-    return lines;
-}
-function perDb(byDb) {
-    return Object.entries(byDb)
-        .map(([db, c]) => `DB ${db}: ${n(c)}`)
-        .join(', ');
-}
-/** One sentence about the keys left behind. */
-function leakedSentence(k) {
-    const l = k.leaked;
-    if (!l)
-        return k.leakedUnavailable ?? 'Not measured.';
-    if (l.count === 0)
-        return k.complete ? 'No key was left behind: every key after the step was there before it.' : 'No new key in the part of the keyspace scanned.';
-    return (`**${l.exact ? '' : 'at least '}${plural(l.count, 'key')}** present after the step and not before (${perDb(l.byDb)}); ` +
-        `**${n(l.withoutTtl)} without a TTL** (these stay until deleted), ${n(l.withTtl)} with a TTL` +
-        (k.memoryUsage ? `; ${formatBytes(l.bytes)} by MEMORY USAGE.` : '.'));
-}
-/** Leaked keys: exact names by prefix, with their TTL status. */
-function leakedKeysSection(k, rows = 20, samples = 5) {
-    const out = ['### Keys left behind', '', leakedSentence(k), ''];
-    const l = k.leaked;
-    if (!l || l.count === 0)
-        return out;
-    if (!l.exact)
-        out.push('The scan after the step stopped at key-scan-budget: these are the new keys in the part it reached.', '');
-    out.push(...leakTable(l.groups.slice(0, rows), k.memoryUsage, samples), '');
-    if (l.groups.length > rows)
-        out.push(`${n(l.groups.length - rows)} more prefixes are in the JSON report.`, '');
-    if (l.namesCapped)
-        out.push('Only the first names of each prefix are listed; the counts are complete.', '');
-    return out;
-}
-/** Keys that appeared outside expected-db. */
-function wrongDbSection(k, rows = 20, samples = 5) {
-    const w = k.wrongDb;
-    if (!w || w.keys === 0)
-        return [];
-    const out = ['### Keys in the wrong database', '', `The tests should use DB ${w.expectedDb}, but ${plural(w.keys, 'new key')} appeared elsewhere (${perDb(w.byDb)}).`, ''];
-    if (w.groups.length > 0)
-        out.push(...leakTable(w.groups.slice(0, rows), k.memoryUsage, samples), '');
-    return out;
-}
-function prefixRows(rows, memory) {
-    const lines = [`| DB | Prefix | Keys |${memory ? ' Memory | Share |' : ''}`, `|---:|---|---:|${memory ? '---:|---:|' : ''}`];
-    for (const p of rows) {
-        const est = p.estimated ? ' ≈' : '';
-        const mem = memory ? ` ${formatBytes(p.bytes)}${est} | ${p.share === null ? '' : `${(p.share * 100).toFixed(1)}%`} |` : '';
-        lines.push(`| ${p.db} | ${nameCell(p)} | ${n(p.keys)}${est} |${mem}`);
-    }
-    return lines;
-}
-/** Largest prefixes by memory and by count, and the largest keys, after the step. */
-function keySpaceSection(k, rows = 10) {
-    const out = [];
-    if (k.totalKeys === 0) {
-        out.push('No keys after the step.', '');
-        return [...out, ...render_scanFacts(k)];
-    }
-    if (k.memoryUsage) {
-        out.push(`${n(k.totalKeys)} keys, ${formatBytes(k.totalBytes)} by MEMORY USAGE. Largest prefixes by memory:`, '', ...prefixRows(k.topPrefixesByMemory.slice(0, rows), true), '');
-        out.push('Most keys:', '', ...prefixRows(k.topPrefixesByCount.slice(0, rows), true), '');
-        out.push('Largest keys:', '', '| DB | Key | Memory | TTL |', '|---:|---|---:|---|');
-        for (const key of k.topKeys.slice(0, rows))
-            out.push(`| ${key.db} | ${nameCell(key)} | ${formatBytes(key.bytes)} | ${ttlText(key)} |`);
-        out.push('');
-    }
-    else {
-        out.push(`${n(k.totalKeys)} keys. Prefixes with the most keys:`, '', ...prefixRows(k.topPrefixesByCount.slice(0, rows), false), '');
-    }
-    return [...out, ...render_scanFacts(k)];
-}
-function render_scanFacts(k) {
-    const lines = [`- ${k.memoryUsageNote}`];
-    const scans = k.before ? [['before', k.before], ['after', k.after]] : [['after', k.after]];
-    for (const [when, s] of scans) {
-        const partial = s.dbs.filter((d) => !d.complete);
-        const how = s.method === 'lua' ? 'SCAN with one Lua call per batch' : 'SCAN with one pipeline per batch';
-        const failed = s.method === 'lua' ? 'the raw pipelined scan' : 'the Lua fast path';
-        const fallback = s.fallbackReason ? ` (${failed} failed: ${escapeMarkdown(s.fallbackReason, { prose: true, maxLength: 300 })})` : '';
-        const stop = partial.length === 0
-            ? 'every key seen'
-            : `stopped at key-scan-budget; ${partial.map((d) => `DB ${d.db}: ${n(d.scanned)} of ${n(d.dbsize)} keys seen`).join(', ')}; figures marked ≈ are extrapolated by DBSIZE`;
-        lines.push(`- Key scan ${when} the step: ${size_formatDuration(s.durationMs)}, ${how}${fallback}, ${stop}.`);
-    }
-    if (k.settings.ignoreKeys.length > 0) {
-        const ignored = k.after.dbs.reduce((s, d) => s + d.ignored, 0);
-        lines.push(`- Left out by ignore-keys (${k.settings.ignoreKeys.map((p) => codeText(p, { maxLength: 100 })).join(', ')}): ${n(ignored)} keys.`);
-    }
-    lines.push(`- Prefixes: key names split on ${codeText(k.settings.keyDelimiter)}, first ${k.settings.prefixDepth} parts, ids (numbers, UUIDs, hex, ULIDs) as \\*.`);
-    return lines;
-}
-function render_details(summary, body) {
-    return `<details><summary>${summary}</summary>\n\n${body.join('\n').trim()}\n\n</details>`;
-}
-const join = (lines) => lines.join('\n').trim();
-/** The key sections for one variant; none when the report has no key analysis. */
-function keySections(report, variant) {
-    const k = report.keys;
-    if (!k)
-        return [];
-    const comment = variant === 'comment';
-    const sections = [];
-    const leakedAny = (k.leaked?.count ?? 0) > 0 || k.leaked === null;
-    if (leakedAny || !comment) {
-        sections.push({
-            id: 'keys-leaked',
-            label: 'keys left behind',
-            importance: 70,
-            placement: 'main',
-            text: join(leakedKeysSection(k, comment ? 8 : 20, comment ? 3 : 5)),
-            short: join(leakedKeysSection(k, 3, 1))
-        });
-    }
-    const wrong = wrongDbSection(k, comment ? 5 : 20, comment ? 2 : 5);
-    if (wrong.length > 0) {
-        sections.push({ id: 'keys-wrong-db', label: 'keys in the wrong database', importance: 72, placement: 'main', text: join(wrong), short: join(wrongDbSection(k, 2, 1)) });
-    }
-    sections.push({
-        id: 'keys-prefixes',
-        label: 'memory by key prefix',
-        importance: 30,
-        placement: 'details',
-        text: render_details('Memory by key prefix and the largest keys', keySpaceSection(k, comment ? 5 : 10)),
-        short: render_details('Memory by key prefix and the largest keys', keySpaceSection(k, 3))
-    });
-    return sections;
-}
-/** Lines under the leaked-keys and wrong-db breaches: where the keys are. */
-function keyBreachHints(report, check) {
-    const k = report.keys;
-    if (!k)
-        return [];
-    const top = (groups) => groups
-        .slice(0, 3)
-        .map((g) => `${nameCell(g)} in DB ${g.db}: ${n(g.keys)} (${n(g.withoutTtl)} without a TTL)`)
-        .join('; ');
-    if (check === 'leaked-keys' && k.leaked && k.leaked.groups.length > 0)
-        return [`Mostly ${top(k.leaked.groups)}.`];
-    if (check === 'wrong-db' && k.wrongDb && k.wrongDb.groups.length > 0)
-        return [`In the wrong DB: ${top(k.wrongDb.groups)}.`];
-    return [];
-}
-const keyAnalysisExtension = {
-    sections: keySections,
-    breachHints: (report, check) => keyBreachHints(report, check)
-};
-
-;// CONCATENATED MODULE: ./src/render/extensions.ts
-
-
-/**
- * The extensions the action renders with. Key analysis and sampling each add one import and one
- * entry here (e.g. `keyAnalysisExtension`); the action's code does not change.
- */
-const REPORT_EXTENSIONS = [samplingExtension, keyAnalysisExtension];
 
 ;// CONCATENATED MODULE: ./src/cli/target.ts
 /** Where Redis is for the CLI: --url, --container (podman or docker), or the default URL. */
@@ -29491,7 +29939,6 @@ function probe(host, port, timeoutMs = 1000) {
 }
 
 ;// CONCATENATED MODULE: ./src/cli/context.ts
-
 
 
 
@@ -29638,7 +30085,7 @@ async function emit(ctx, report, terminal) {
     if (format === 'json')
         ctx.log.report(JSON.stringify(report, null, 2));
     else if (format === 'markdown')
-        ctx.log.report(renderSummary(report, { extensions: REPORT_EXTENSIONS }));
+        ctx.log.report(renderSummary(report));
     else
         ctx.log.report(terminal(report));
     if (reportPath !== '' && format === 'terminal')
@@ -29655,6 +30102,7 @@ function safeText(s) {
     // eslint-disable-next-line no-control-regex
     return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
+/** Words, not marks: "reported" and "unknown" must never read as a pass. */
 function statusWord(status, c) {
     switch (status) {
         case 'pass':
@@ -29663,16 +30111,17 @@ function statusWord(status, c) {
             return c.yellow('WARN');
         case 'fail':
             return c.red('FAIL');
-        default:
-            return c.dim('skip');
+        case 'unknown':
+            return c.yellow('unknown');
+        case 'reported':
+            return c.dim('reported');
     }
 }
-/** The verdict line: the job summary's headline without the markdown. */
-function verdictLine(report, c) {
-    const text = headline(report)
-        .replace(/^\S+\s+/, '')
-        .replace(/\*\*/g, '');
-    const paint = report.verdict === 'pass' ? c.green : report.verdict === 'warn' ? c.yellow : c.red;
+/** The verdict line, from the same headline as the job summary (its figures are plain text). */
+function verdictLine(report, c, model = model_reportModel(report)) {
+    const h = model.headline;
+    const text = `Redis memory: ${h.word}${h.figures.length ? ` — ${h.figures.join(', ')}` : ''}`;
+    const paint = h.verdict === 'pass' ? c.green : h.verdict === 'warn' ? c.yellow : c.red;
     return c.bold(paint(text));
 }
 /** Pads to a visible width, ignoring colour codes. */
@@ -29692,72 +30141,26 @@ function table(rows, c, rightAligned) {
         .join('\n');
 }
 const terminal_count = (n) => n.toLocaleString('en-US');
-const terminal_signed = (n) => (n > 0 ? `+${terminal_count(n)}` : n === 0 ? '±0' : terminal_count(n));
-function terminal_side(n, snap, fmt) {
-    if (snap === null)
-        return '—';
-    return n === null || n === undefined ? 'n/a' : fmt(n);
+function cellText(x) {
+    return x === ABSENT ? '—' : x === null ? 'n/a' : x;
 }
-function terminal_oomCount(s) {
-    if (!s)
-        return undefined;
-    return s.errorstats === null ? null : (s.errorstats.OOM ?? 0);
-}
-function checkStatus(report, ...names) {
-    const found = report.checks.filter((x) => names.includes(x.check));
-    if (found.length === 0)
-        return null;
-    for (const s of ['fail', 'warn', 'pass'])
-        if (found.some((x) => x.status === s))
-            return s;
-    return 'skipped';
-}
-function terminal_limitText(report, check) {
-    const x = report.checks.find((k) => k.check === check);
-    if (!x || x.limit === null)
-        return '';
-    return x.unit === 'bytes' ? formatBytes(x.limit) : String(x.limit);
-}
-/** Before / after / change / limit / status, like the job summary's table. */
-function figures(report, c) {
-    const b = report.before;
-    const a = report.after;
-    const row = (label, x, y, bytes, limit, status) => {
-        const fmt = bytes ? formatBytes : terminal_count;
-        const change = typeof x === 'number' && typeof y === 'number' ? (bytes ? formatBytesDelta(y - x) : terminal_signed(y - x)) : '';
-        return [label, terminal_side(x, b, fmt), terminal_side(y, a, fmt), change, limit, status ? statusWord(status, c) : ''];
-    };
-    const ratio = (s) => terminal_side(s?.memory.memFragmentationRatio, s, (n) => n.toFixed(2));
-    const peak = report.peak;
-    const rows = [
-        ['', 'Before', 'After', 'Change', 'Limit', ''],
-        row('Used memory', b?.memory.usedMemory, a?.memory.usedMemory, true, terminal_limitText(report, 'used-memory'), checkStatus(report, 'used-memory')),
-        [
-            'Peak during the step',
-            '',
-            peak === null || peak.bytes === null ? 'n/a' : formatBytes(peak.bytes),
-            '',
-            [terminal_limitText(report, 'peak-memory'), terminal_limitText(report, 'memory-percent')].filter(Boolean).join(' / '),
-            (() => {
-                const s = checkStatus(report, 'peak-memory', 'memory-percent');
-                return s ? statusWord(s, c) : '';
-            })()
-        ],
-        row('RSS (process memory)', b?.memory.usedMemoryRss, a?.memory.usedMemoryRss, true, '', null),
-        ['Fragmentation ratio', ratio(b), ratio(a), '', terminal_limitText(report, 'fragmentation'), (() => {
-                const s = checkStatus(report, 'fragmentation');
-                return s ? statusWord(s, c) : '';
-            })()],
-        row('Keys (all DBs)', totalKeys(b), totalKeys(a), false, terminal_limitText(report, 'leaked-keys'), checkStatus(report, 'leaked-keys')),
-        row('Evicted keys', b?.evictedKeys, a?.evictedKeys, false, '', checkStatus(report, 'evictions')),
-        row('OOM errors', terminal_oomCount(b), terminal_oomCount(a), false, '0', checkStatus(report, 'oom')),
-        row('Connected clients', b?.connectedClients, a?.connectedClients, false, '', null)
-    ];
+/** Before / after / change / peak / limit / status: the job summary's table. */
+function figures(report, c, model = model_reportModel(report)) {
+    const rows = [['', 'Before', 'After', 'Change', 'Peak', 'Limit', '']];
+    for (const r of model.figures) {
+        rows.push([r.label, cellText(r.before), cellText(r.after), r.change, r.peak, r.limits.join(' / '), r.status ? statusWord(r.status, c) : '']);
+    }
     return table(rows, c, [1, 2, 3, 4]);
 }
+function hintLine(h) {
+    if (h.kind === 'text')
+        return safeText(h.text);
+    return `Refused: ${h.commands.map((x) => `${safeText(x.command)} ${terminal_count(x.count)}×`).join(', ')}.`;
+}
 function terminal_checkLine(x, c) {
+    const hints = x.hints.map((h) => `\n      ${c.dim('-')} ${hintLine(h)}`).join('');
     const advice = x.advice ? `\n      ${c.dim('What to do:')} ${x.advice}` : '';
-    return `  ${statusWord(x.status, c)}  ${c.bold(x.check)}: ${x.message}${advice}`;
+    return `  ${statusWord(x.status, c)}  ${c.bold(x.check)}: ${safeText(x.message)}${hints}${advice}`;
 }
 function serverLine(report) {
     const s = report.server;
@@ -29766,6 +30169,7 @@ function serverLine(report) {
 }
 /** The whole report of `run` or `diff`. */
 function terminal_renderReport(report, c) {
+    const model = model_reportModel(report);
     const command = report.command;
     const out = [`${c.bold('Redis Memory Guard')} ${c.dim('·')} ${serverLine(report)}`, ''];
     if (command) {
@@ -29773,36 +30177,38 @@ function terminal_renderReport(report, c) {
         const paint = command.exitCode === 0 ? c.dim : c.red;
         out.push(paint(`Command \`${command.command}\` ${how} after ${size_formatDuration(command.durationMs)}.`), '');
     }
-    for (const e of report.errors)
-        out.push(c.yellow(`! ${e}`));
-    if (report.errors.length > 0)
+    for (const e of model.errors)
+        out.push(c.yellow(`! ${safeText(e)}`));
+    if (model.restart)
+        out.push(c.yellow(`! ${model.restart}`));
+    if (model.errors.length > 0 || model.restart)
         out.push('');
     if (report.after !== null) {
-        out.push(figures(report, c), '');
-        const breaches = report.checks.filter((x) => x.status === 'fail' || x.status === 'warn');
-        if (breaches.length > 0)
-            out.push(c.bold('Breaches'), ...breaches.map((x) => terminal_checkLine(x, c)), '');
-        if (report.notes.length > 0)
-            out.push(c.bold('Notes'), ...report.notes.map((n) => `  - ${n}`), '');
-        const leaks = Object.entries(report.leakedKeysByDb);
-        if (leaks.length > 0)
-            out.push(`Keys left behind: ${leaks.map(([db, n]) => `DB ${db}: ${terminal_count(n)}`).join(', ')}`);
+        out.push(figures(report, c, model), '');
+        if (model.breaches.length > 0)
+            out.push(c.bold('Breaches'), ...model.breaches.map((x) => terminal_checkLine(x, c)), '');
+        if (model.unknown.length > 0)
+            out.push(c.bold('Could not be checked'), ...model.unknown.map((x) => terminal_checkLine(x, c)), '');
+        if (model.notes.length > 0)
+            out.push(c.bold('Notes'), ...model.notes.map((n) => `  - ${safeText(n)}`), '');
+        if (model.leakedByDb)
+            out.push(`Keys left behind: ${model.leakedByDb}`);
         if (report.keys)
             out.push(...leakedGroups(report.keys, c));
-        if (leaks.length > 0 || report.keys?.leaked?.groups.length)
+        if (model.leakedByDb || report.keys?.leaked?.groups.length)
             out.push('');
-        const quotes = report.command?.oomQuotes ?? [];
-        if (quotes.length > 0)
-            out.push(c.bold('OOM errors in the command output'), ...quotes.map((q) => `  ${safeText(q)}`), '');
-        if (report.peak)
-            out.push(c.dim(`The step's peak is ${report.peak.explanation}.`));
-        const sampled = report.sampling?.summary;
-        if (sampled) {
-            const gaps = sampled.gaps.length > 0 ? `; Redis did not answer in ${sampled.gaps.length} stretch(es)` : '';
-            out.push(c.dim(`Sampled ${sampled.count === 1 ? 'once' : `${sampled.count} times`}, every ${size_formatDuration(report.sampling?.intervalMs ?? 0)}${gaps}.`));
+        if (model.oomMessages.length > 0) {
+            const width = Math.max(...model.oomMessages.map((m) => (m.count === null ? 0 : terminal_count(m.count).length)));
+            out.push(c.bold('OOM errors in the command output'), ...model.oomMessages.map((m) => `  ${m.count === null ? '' : `${pad(terminal_count(m.count), width, true)}× `}${safeText(m.text)}`), '');
         }
+        if (model.peakExplanation)
+            out.push(c.dim(`${report.before === null ? 'The figure judged is' : "The step's peak is"} ${model.peakExplanation}.`));
+        if (model.sampling)
+            out.push(c.dim(model.sampling));
+        for (const f of model.samplingFacts)
+            out.push(c.dim(safeText(f)));
     }
-    out.push('', verdictLine(report, c));
+    out.push('', verdictLine(report, c, model));
     if (command && command.exitCode !== 0) {
         out.push(c.red(c.bold(`The command failed (${command.signal ?? `exit code ${command.exitCode}`}), so redis-memory-guard exits with 1.`)));
     }
@@ -29823,11 +30229,12 @@ function renderSnapshot(report, c) {
     lines.push(`  RSS (process)        ${fmt(m.usedMemoryRss)}`);
     lines.push(`  lifetime peak        ${fmt(m.usedMemoryPeak)} ${c.dim('(used_memory_peak; Redis never resets it)')}`);
     lines.push(`  maxmemory            ${m.maxmemory === null ? NOT_REPORTED : m.maxmemory === 0 ? '0 (no limit)' : formatBytes(m.maxmemory)}, policy ${safeText(m.maxmemoryPolicy ?? NOT_REPORTED)}`);
-    const frag = report.checks.find((x) => x.check === 'fragmentation');
+    const model = model_reportModel(report);
+    const frag = model.checks.find((x) => x.check === 'fragmentation');
     lines.push('', c.bold('Fragmentation'));
     lines.push(`  ratio ${m.memFragmentationRatio === null ? NOT_REPORTED : m.memFragmentationRatio.toFixed(2)}, ${m.memFragmentationBytes === null ? '' : `${formatBytes(m.memFragmentationBytes)} over the data`}`);
     if (frag)
-        lines.push(`  ${statusWord(frag.status, c)}  ${frag.message}`);
+        lines.push(`  ${statusWord(frag.status, c)}  ${safeText(frag.message)}`);
     lines.push('', c.bold('Keys per database'), keyspaceTable(s, c));
     lines.push('', c.bold('Counters since the server started'));
     const oom = s.errorstats === null ? `${NOT_REPORTED} (errorstats needs Redis 6.2+)` : terminal_count(s.errorstats.OOM ?? 0);
@@ -29837,12 +30244,14 @@ function renderSnapshot(report, c) {
     lines.push(`  evicted keys         ${s.evictedKeys === null ? NOT_REPORTED : terminal_count(s.evictedKeys)}`);
     lines.push(`  expired keys         ${s.expiredKeys === null ? NOT_REPORTED : terminal_count(s.expiredKeys)}`);
     lines.push(`  connected clients    ${s.connectedClients === null ? NOT_REPORTED : terminal_count(s.connectedClients)}`);
-    const judged = report.checks.filter((x) => x.status === 'fail' || x.status === 'warn');
-    if (judged.length > 0)
-        lines.push('', c.bold('Breaches'), ...judged.map((x) => terminal_checkLine(x, c)));
-    const notes = report.notes.filter((n) => !n.startsWith('No "before" snapshot'));
+    if (model.breaches.length > 0)
+        lines.push('', c.bold('Breaches'), ...model.breaches.map((x) => terminal_checkLine(x, c)));
+    if (model.unknown.length > 0)
+        lines.push('', c.bold('Could not be checked'), ...model.unknown.map((x) => terminal_checkLine(x, c)));
+    const notes = model.notes.filter((n) => !n.startsWith('No "before" snapshot'));
     if (notes.length > 0)
-        lines.push('', c.bold('Notes'), ...notes.map((n) => `  - ${n}`));
+        lines.push('', c.bold('Notes'), ...notes.map((n) => `  - ${safeText(n)}`));
+    lines.push('', verdictLine(report, c, model));
     return lines.join('\n');
 }
 /** Keys, keys with a TTL and the average TTL, per database. */
@@ -29932,8 +30341,8 @@ function savedState(text, path) {
     }
     if (typeof data === 'object' && data !== null && 'schemaVersion' in data) {
         const report = data;
-        if (report.schemaVersion !== SCHEMA_VERSION) {
-            throw new src_errors/* UserError */.yo(`${path} is a report of schema version ${String(report.schemaVersion)}; this version reads ${SCHEMA_VERSION}.`);
+        if (!READABLE_SCHEMA_VERSIONS.includes(report.schemaVersion)) {
+            throw new src_errors/* UserError */.yo(`${path} is a report of schema version ${String(report.schemaVersion)}; this version reads ${READABLE_SCHEMA_VERSIONS.join(' and ')}.`);
         }
         const state = report.after ?? report.before;
         if (!isSnapshot(state))
@@ -30326,7 +30735,7 @@ async function main(argv, io = { stdout: process.stdout, stderr: process.stderr,
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
-/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7851);
+/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9857);
 
 
 // 4: an internal error that escaped main's own handling (see ExitCode in cli/context.ts).

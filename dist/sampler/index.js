@@ -24073,7 +24073,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   MY: () => (/* binding */ runSampler)
 });
 
-// UNUSED EXPORTS: SAMPLER_ENV
+// UNUSED EXPORTS: SAMPLER_ENV, SAMPLER_INFO_SECTIONS
 
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
@@ -24461,7 +24461,6 @@ function sleep(ms) {
 }
 
 ;// CONCATENATED MODULE: ./src/sampler/sample.ts
-/** Samples taken during the step, and what they say. Pure: INFO text or samples in, plain data out. */
 
 /** Above this many samples the report keeps the highest of each stretch (6 h at 500 ms is 43,200). */
 const MAX_REPORT_SAMPLES = 10_000;
@@ -24474,12 +24473,22 @@ function sampleFromInfo(sections, at) {
         usedMemoryRss: numberField(sections.memory, 'used_memory_rss'),
         evictedKeys: numberField(sections.stats, 'evicted_keys'),
         // The section header comes even with no errors; no header means the server has no errorstats.
-        oomErrors: sections.errorstats === undefined ? null : (parseErrorstats(sections.errorstats).OOM ?? 0)
+        oomErrors: sections.errorstats === undefined ? null : (parseErrorstats(sections.errorstats).OOM ?? 0),
+        rejectedCalls: sections.commandstats === undefined ? null : sumRejectedCalls(sections.commandstats),
+        runId: sections.server?.run_id ?? null
     };
+}
+/** rejected_calls summed over all commands; null when no command reports it (before Redis 6.2). */
+function sumRejectedCalls(section) {
+    let sum = null;
+    for (const stat of Object.values(parseCommandstats(section)))
+        if (stat.rejectedCalls !== null)
+            sum = (sum ?? 0) + stat.rejectedCalls;
+    return sum;
 }
 /** A sample that records that Redis did not answer. */
 function gapSample(at, error) {
-    return { at: at.toISOString(), connected: false, usedMemory: null, usedMemoryRss: null, evictedKeys: null, oomErrors: null, error };
+    return { at: at.toISOString(), connected: false, usedMemory: null, usedMemoryRss: null, evictedKeys: null, oomErrors: null, rejectedCalls: null, runId: null, error };
 }
 /** Parses the sampler's JSON lines; a torn or foreign line (the sampler killed mid-write) is skipped. */
 function parseSampleLines(text) {
@@ -24497,6 +24506,8 @@ function parseSampleLines(text) {
                     usedMemoryRss: num(s.usedMemoryRss),
                     evictedKeys: num(s.evictedKeys),
                     oomErrors: num(s.oomErrors),
+                    ...('rejectedCalls' in s ? { rejectedCalls: num(s.rejectedCalls) } : {}),
+                    ...('runId' in s ? { runId: typeof s.runId === 'string' ? s.runId : null } : {}),
                     ...(typeof s.error === 'string' ? { error: s.error } : {})
                 });
             }
@@ -24510,6 +24521,18 @@ function parseSampleLines(text) {
 function num(v) {
     return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
+/** The counters of the "before" snapshot, which the samples' growth and restarts are measured from. */
+function counterBaseline(before) {
+    if (!before)
+        return {};
+    const rejected = before.commandstats === null ? null : Object.values(before.commandstats).reduce((sum, c) => (c.rejectedCalls === null ? sum : (sum ?? 0) + c.rejectedCalls), null);
+    return {
+        oomErrors: before.errorstats ? (before.errorstats.OOM ?? 0) : null,
+        evictedKeys: before.evictedKeys,
+        rejectedCalls: rejected,
+        runId: before.runId
+    };
+}
 /** Peak, first growth of the OOM and eviction counters, and the gaps, from samples in time order. */
 function summarizeSamples(samples, baseline = {}) {
     let peak = null;
@@ -24518,6 +24541,13 @@ function summarizeSamples(samples, baseline = {}) {
     let open = null;
     const oom = firstGrowth(baseline.oomErrors ?? null);
     const evictions = firstGrowth(baseline.evictedKeys ?? null);
+    const counters = {
+        oomErrors: carriedCounter(baseline.oomErrors ?? null),
+        rejectedCalls: carriedCounter(baseline.rejectedCalls ?? null),
+        evictedKeys: carriedCounter(baseline.evictedKeys ?? null)
+    };
+    const resets = { count: 0, at: [], restarted: false, oomErrors: 0, rejectedCalls: 0, evictedKeys: 0 };
+    let runId = baseline.runId ?? null;
     let connectedCount = 0;
     for (const s of samples) {
         if (!s.connected) {
@@ -24540,7 +24570,26 @@ function summarizeSamples(samples, baseline = {}) {
             peakRss = { bytes: s.usedMemoryRss, at: s.at };
         oom.see(s.oomErrors, s.at);
         evictions.see(s.evictedKeys, s.at);
+        // A new run_id is a restart; a counter that went down is a reset (a restart the run_id missed, or CONFIG RESETSTAT).
+        const newRun = runId !== null && typeof s.runId === 'string' && s.runId !== runId;
+        const dropped = counters.oomErrors.drops(s.oomErrors) || counters.rejectedCalls.drops(s.rejectedCalls ?? null) || counters.evictedKeys.drops(s.evictedKeys);
+        if (newRun || dropped) {
+            resets.count++;
+            resets.at.push(s.at);
+            if (newRun)
+                resets.restarted = true;
+            for (const c of Object.values(counters))
+                c.reset();
+        }
+        counters.oomErrors.see(s.oomErrors);
+        counters.rejectedCalls.see(s.rejectedCalls ?? null);
+        counters.evictedKeys.see(s.evictedKeys);
+        if (typeof s.runId === 'string')
+            runId = s.runId;
     }
+    resets.oomErrors = counters.oomErrors.carried();
+    resets.rejectedCalls = counters.rejectedCalls.carried();
+    resets.evictedKeys = counters.evictedKeys.carried();
     return {
         count: samples.length,
         connectedCount,
@@ -24550,7 +24599,34 @@ function summarizeSamples(samples, baseline = {}) {
         peakRss,
         firstOomAt: oom.first(),
         firstEvictionAt: evictions.first(),
-        gaps
+        gaps,
+        resets
+    };
+}
+/**
+ * A counter across resets: on a reset, the growth of the run that ended (its last value seen
+ * minus where it started) is carried, and the next run starts from zero. The growth between the
+ * last sample and the reset itself is not seen, so the carried figure is a lower bound.
+ */
+function carriedCounter(start) {
+    let base = start;
+    let last = start;
+    let carried = 0;
+    return {
+        drops: (v) => v !== null && last !== null && v < last,
+        reset() {
+            if (last !== null)
+                carried += Math.max(0, last - (base ?? last));
+            base = 0;
+            last = null;
+        },
+        see(v) {
+            if (v === null)
+                return;
+            base ??= v;
+            last = v;
+        },
+        carried: () => carried
     };
 }
 /**
@@ -24609,6 +24685,11 @@ function thinSamples(samples, max) {
 
 /** The environment variable that carries the sampler's settings (argv would show the URL in `ps`). */
 const SAMPLER_ENV = 'REDIS_MEMORY_GUARD_SAMPLER';
+/**
+ * The INFO sections of one sample (Redis 7.0+ takes several in one call): server for run_id and
+ * commandstats for rejected calls, so a restart cannot erase what came before it.
+ */
+const SAMPLER_INFO_SECTIONS = ['memory', 'stats', 'errorstats', 'server', 'commandstats'];
 /** Reconnect attempts back off up to this far apart while Redis is away. */
 const MAX_BACKOFF_MS = 5000;
 /** Reads and checks the config from the environment; throws on anything missing. */
@@ -24717,16 +24798,16 @@ class InfoSource {
     async info(conn) {
         if (this.multiSection) {
             try {
-                return asText(await conn.command(['INFO', 'memory', 'stats', 'errorstats']));
+                return asText(await conn.command(['INFO', ...SAMPLER_INFO_SECTIONS]));
             }
             catch (err) {
-                // Before 7.0, INFO takes one section: fall back to the default sections, which hold all three.
+                // Before 7.0, INFO takes one section: fall back to `INFO all`, which holds all five (the default lacks commandstats).
                 if (!/syntax|wrong number|unknown/i.test((0,errors/* describeError */.Uc)(err)))
                     throw err;
                 this.multiSection = false;
             }
         }
-        return asText(await conn.command(['INFO']));
+        return asText(await conn.command(['INFO', 'all']));
     }
 }
 function asText(reply) {
