@@ -1,5 +1,6 @@
 /** The checks: snapshots and limits in, a verdict out. Pure, so every rule is tested with plain data. */
 import { UserError } from './errors.js'
+import { engineLimits, engineName } from './info.js'
 import { formatBytes } from './size.js'
 import type { Snapshot } from './snapshot.js'
 
@@ -152,9 +153,13 @@ export function stepPeak(before: Snapshot | null, after: Snapshot, obs: StepObse
 /** Judges one step. `before` is null when the main step could not take its snapshot. */
 export function judge(before: Snapshot | null, after: Snapshot, t: Thresholds, obs: StepObservations = {}): Judgement {
   const restart = restarted(before, after)
+  // Messages name the engine the step ran against: "Valkey refused 3 commands" on Valkey.
+  const engine = engineName(after.server)
   const notes: string[] = []
-  if (restart) notes.push('Redis restarted during the step: counters are counted from the restart.')
+  if (restart) notes.push(`${engine} restarted during the step: counters are counted from the restart.`)
   if (before === null) notes.push('No "before" snapshot: changes during the step cannot be measured, only the state after it.')
+  // Engines the suite cannot run (Dragonfly, KeyDB) differ in ways the figures alone do not show.
+  notes.push(...engineLimits(after.server))
   const checks: CheckResult[] = []
   const breach = (check: CheckName): CheckStatus => (t.failOn.has(check) ? 'fail' : 'warn')
   const mem = after.memory
@@ -185,7 +190,7 @@ export function judge(before: Snapshot | null, after: Snapshot, t: Thresholds, o
       measured: oomErrors,
       limit: 0,
       unit: 'count',
-      message: `Redis refused ${plural(oomErrors, 'command')} with "OOM command not allowed when used memory > 'maxmemory'" during the step.`,
+      message: `${engine} refused ${plural(oomErrors, 'command')} with "OOM command not allowed when used memory > 'maxmemory'" during the step.`,
       advice:
         'Tests wrote more than maxmemory allows. Look for keys left behind by earlier tests and for large values, or raise maxmemory.'
     })
@@ -197,7 +202,7 @@ export function judge(before: Snapshot | null, after: Snapshot, t: Thresholds, o
   checks.push(
     limitCheck('used-memory', mem.usedMemory, t.maxUsedMemory, breach, {
       what: 'used_memory after the step',
-      over: 'Redis holds more data after the step than allowed: keys written by the tests were not deleted, or values are larger than expected.',
+      over: `${engine} holds more data after the step than allowed: keys written by the tests were not deleted, or values are larger than expected.`,
       advice: 'Delete what the tests write (FLUSHDB between tests), give keys a TTL, or raise max-used-memory.'
     })
   )
@@ -206,7 +211,7 @@ export function judge(before: Snapshot | null, after: Snapshot, t: Thresholds, o
   checks.push(
     limitCheck('peak-memory', peak.bytes, t.maxPeakMemory, breach, {
       what: `the step's peak (${peak.explanation})`,
-      over: 'At some point during the step Redis used more memory than allowed.',
+      over: `At some point during the step ${engine} used more memory than allowed.`,
       advice: 'Find what the tests load at once (big fixtures, bulk inserts) or raise max-peak-memory.'
     })
   )
@@ -214,7 +219,7 @@ export function judge(before: Snapshot | null, after: Snapshot, t: Thresholds, o
   // memory-percent
   checks.push(memoryPercentCheck(mem.maxmemory, peak, t, breach))
   if (mem.maxmemory === 0) {
-    notes.push('No maxmemory is set: Redis may grow until the machine runs out of memory, and OOM errors cannot happen before that.')
+    notes.push(`No maxmemory is set: ${engine} may grow until the machine runs out of memory, and OOM errors cannot happen before that.`)
   }
 
   // fragmentation
@@ -238,7 +243,7 @@ export function judge(before: Snapshot | null, after: Snapshot, t: Thresholds, o
       measured: evicted,
       limit: 0,
       unit: 'count',
-      message: `Redis evicted ${plural(evicted, 'key')} during the step to stay under maxmemory (policy ${mem.maxmemoryPolicy ?? 'unknown'}): tests may have read data that had silently gone.`,
+      message: `${engine} evicted ${plural(evicted, 'key')} during the step to stay under maxmemory (policy ${mem.maxmemoryPolicy ?? 'unknown'}): tests may have read data that had silently gone.`,
       advice: 'Raise maxmemory, or delete what earlier tests left behind.'
     })
   } else {
@@ -334,6 +339,7 @@ function memoryPercentCheck(
 
 function fragmentationCheck(after: Snapshot, t: Thresholds, breach: (c: CheckName) => CheckStatus): CheckResult {
   const m = after.memory
+  const engine = engineName(after.server)
   const base = { check: 'fragmentation' as const, unit: 'ratio' as const, measured: m.memFragmentationRatio, limit: t.maxFragmentationRatio ?? null }
   if (t.maxFragmentationRatio === undefined) return { ...base, status: 'skipped', message: 'No max-fragmentation-ratio set.' }
   if (m.memFragmentationRatio === null || m.usedMemory === null) {
@@ -344,7 +350,7 @@ function fragmentationCheck(after: Snapshot, t: Thresholds, breach: (c: CheckNam
     return {
       ...base,
       status: 'skipped',
-      message: `Not judged: only ${formatBytes(m.usedMemory)} is in use (under 5 MB), too little for the ratio (${ratio}) to mean anything. An almost empty Redis always shows a high ratio, since the process's baseline RSS is counted against very little data.`
+      message: `Not judged: only ${formatBytes(m.usedMemory)} is in use (under 5 MB), too little for the ratio (${ratio}) to mean anything. An almost empty ${engine} always shows a high ratio, since the process's baseline RSS is counted against very little data.`
     }
   }
   if (m.memFragmentationBytes !== null && m.memFragmentationBytes <= FRAGMENTATION_MIN_BYTES) {
@@ -362,7 +368,7 @@ function fragmentationCheck(after: Snapshot, t: Thresholds, breach: (c: CheckNam
     return {
       ...base,
       status: breach('fragmentation'),
-      message: `Fragmentation ratio ${ratio} is over ${t.maxFragmentationRatio}: Redis's process holds ${formatBytes(m.memFragmentationBytes ?? 0)} more than its data needs.${peakCause}`,
+      message: `Fragmentation ratio ${ratio} is over ${t.maxFragmentationRatio}: ${engine}'s process holds ${formatBytes(m.memFragmentationBytes ?? 0)} more than its data needs.${peakCause}`,
       advice: 'Usually harmless in tests. If it persists, turn on activedefrag or restart Redis between suites.'
     }
   }
