@@ -9,6 +9,9 @@ import { join } from 'node:path'
 import { DEFAULT_THRESHOLDS, judge } from '../src/checks.js'
 import { detectServer, engineLimits, engineName, parseInfo } from '../src/info.js'
 import { snapshotFromInfo, type Snapshot } from '../src/snapshot.js'
+import { memoryFacts } from '../src/memory-facts.js'
+import { buildReport } from '../src/report.js'
+import { parseRedisUrl } from '../src/redis/target.js'
 import { stepErrors } from '../src/step-errors.js'
 import { snap } from './helpers/snapshots.js'
 
@@ -106,5 +109,41 @@ describe('stepErrors', () => {
     expect(stepErrors(before, after)).toEqual({ total: 3, byPrefix: { OOM: 3 } })
     expect(stepErrors(null, after)).toEqual({ total: null, byPrefix: null })
     expect(stepErrors(snap(), snap({ totalErrorReplies: null, errorstats: null }))).toEqual({ total: null, byPrefix: null })
+  })
+})
+
+describe('memoryFacts', () => {
+  const valkey = { kind: 'valkey' as const, version: '8.0.1', redisCompatVersion: '7.2.4', mode: 'standalone', allocator: 'jemalloc-5.3.0' }
+  const newer = { evictedScripts: 0, clientQueryBufferLimitDisconnections: 0, clientOutputBufferLimitDisconnections: 0 }
+
+  it('explains rehashing overhead, evicted scripts and dropped clients from the 7.4+ fields', () => {
+    const before = snap({ server: valkey, ...newer, memory: { memOverheadDbHashtableRehashing: 0, allocatorMuzzy: 0 } })
+    const after = snap({
+      server: valkey,
+      evictedScripts: 12,
+      clientQueryBufferLimitDisconnections: 1,
+      clientOutputBufferLimitDisconnections: 3,
+      memory: { memOverheadDbHashtableRehashing: 2 * 1024 * 1024, allocatorMuzzy: 0 }
+    })
+    const facts = memoryFacts(before, after)
+    expect(facts.map((f) => [f.kind, f.value])).toEqual([
+      ['rehashing', 2 * 1024 * 1024],
+      ['evicted-scripts', 12],
+      ['query-buffer-disconnections', 1],
+      ['output-buffer-disconnections', 3]
+    ])
+    expect(facts[1].text).toMatch(/^Valkey evicted 12 Lua scripts from its script cache during the step/)
+    expect(facts[0].text).toMatch(/^2(\.0)? MB of Valkey's memory after the step is the second hash table/)
+    // The report carries them as notes.
+    const report = buildReport({ target: parseRedisUrl('redis://127.0.0.1:6390'), before, after, thresholds: DEFAULT_THRESHOLDS })
+    expect(report.notes).toEqual(expect.arrayContaining(facts.map((f) => f.text)))
+  })
+
+  it('says nothing where the fields are absent (Redis 7.0) or nothing happened', () => {
+    expect(memoryFacts(snap(), snap())).toEqual([])
+    const quiet = snap({ server: valkey, ...newer, memory: { memOverheadDbHashtableRehashing: 0, allocatorMuzzy: 0 } })
+    expect(memoryFacts(quiet, quiet)).toEqual([])
+    // Without a before figure a counter's growth is unknown: no fact rather than the lifetime total.
+    expect(memoryFacts(snap(), snap({ server: valkey, ...newer, evictedScripts: 40 }))).toEqual([])
   })
 })

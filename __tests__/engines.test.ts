@@ -19,6 +19,7 @@ import { startBinary, stopBinary } from '../src/provision/binary.js'
 import type { ProvisionSettings } from '../src/provision/settings.js'
 import { connect, type RedisConnection } from '../src/redis/connection.js'
 import { parseRedisUrl } from '../src/redis/target.js'
+import { memoryFacts } from '../src/memory-facts.js'
 import { buildReport } from '../src/report.js'
 import { takeSnapshot } from '../src/snapshot.js'
 import { stepErrors } from '../src/step-errors.js'
@@ -87,7 +88,8 @@ describe.each(ENGINES)('$label', (engine) => {
       )
     }
     self = selfDescription(engine.server)
-    r = await startRedis([], undefined, engine.server)
+    // DEBUG POPULATE makes the bulk load of the rehashing test fast; local: only from this machine.
+    r = await startRedis(['--enable-debug-command', 'local'], undefined, engine.server)
     conn = await connect(parseRedisUrl(r.url, 'redis-url'), { timeoutMs: 5000 })
   })
 
@@ -99,8 +101,14 @@ describe.each(ENGINES)('$label', (engine) => {
 
   /** An empty server with fresh counters and no limit, as each test expects. */
   async function reset(): Promise<void> {
-    const replies = await redisCommands(r.port, [['FLUSHALL'], ['CONFIG', 'SET', 'maxmemory', '0'], ['CONFIG', 'SET', 'maxmemory-policy', 'noeviction'], ['CONFIG', 'RESETSTAT']])
-    expect(replies).toEqual(['OK', 'OK', 'OK', 'OK'])
+    const replies = await redisCommands(r.port, [
+      ['FLUSHALL'],
+      ['CONFIG', 'SET', 'maxmemory', '0'],
+      ['CONFIG', 'SET', 'maxmemory-policy', 'noeviction'],
+      ['CONFIG', 'SET', 'activerehashing', 'yes'],
+      ['CONFIG', 'RESETSTAT']
+    ])
+    expect(replies).toEqual(['OK', 'OK', 'OK', 'OK', 'OK'])
   }
 
   it('takes a snapshot that names the engine, its own version, mode and allocator, with the newer fields only where they exist', async () => {
@@ -209,6 +217,33 @@ describe.each(ENGINES)('$label', (engine) => {
     expect(lua.groups).toEqual(raw.groups)
     expect(raw.groups.reduce((n, g) => n + g.keys, 0)).toBe(8)
     for (const g of raw.groups) expect(g.bytes).toBeGreaterThan(0)
+  })
+
+  it('explains rehashing after a bulk load and evicted scripts where the engine reports them', async () => {
+    await reset()
+    // Without active rehashing the keyspace stays mid-rehash after growing, as right after a bulk load.
+    expect(await redisCommand(r.port, 'CONFIG', 'SET', 'activerehashing', 'no')).toBe('OK')
+    const before = await takeSnapshot(conn)
+    expect(await redisCommand(r.port, 'DEBUG', 'POPULATE', '70000', 'bulk')).toBe('OK')
+    // 510 distinct EVAL scripts: Redis 7.4 and Valkey 8 keep 500 of them and evict the rest.
+    const evals = await redisCommands(r.port, Array.from({ length: 510 }, (_, i) => ['EVAL', `return ${i}`, '0']))
+    expect(evals.filter(isError)).toEqual([])
+    const after = await takeSnapshot(conn)
+    const facts = memoryFacts(before, after)
+    if (engine.kind === 'valkey' || atLeast(self.version, 7, 4)) {
+      const rehashing = after.memory.memOverheadDbHashtableRehashing ?? 0
+      expect(rehashing).toBeGreaterThan(0)
+      expect(facts.map((f) => [f.kind, f.value])).toEqual([
+        ['rehashing', rehashing],
+        ['evicted-scripts', 10]
+      ])
+      expect(facts[1].text).toMatch(new RegExp(`^${engineName(after.server)} evicted 10 Lua scripts`))
+      const report = buildReport({ target: conn.target, before, after, thresholds: DEFAULT_THRESHOLDS })
+      expect(report.notes).toEqual(expect.arrayContaining(facts.map((f) => f.text)))
+    } else {
+      expect([after.memory.memOverheadDbHashtableRehashing, after.evictedScripts]).toEqual([null, null])
+      expect(facts).toEqual([])
+    }
   })
 
   it('works as an ACL user with only PING, INFO and MEMORY, and says which password was refused', async () => {
