@@ -15,6 +15,7 @@ import { engineName, type ServerKind } from '../src/info.js'
 import { takeInventory, type ScanOptions } from '../src/keys/inventory.js'
 import { analyseKeysAfter, recordKeysBefore } from '../src/keys/run.js'
 import { readKeySettings } from '../src/keys/settings.js'
+import { applyLimits, restoreLimits } from '../src/provision/attach.js'
 import { startBinary, stopBinary } from '../src/provision/binary.js'
 import type { ProvisionSettings } from '../src/provision/settings.js'
 import { connect, type RedisConnection } from '../src/redis/connection.js'
@@ -61,6 +62,24 @@ function atLeast(version: string, major: number, minor: number): boolean {
 
 /** Redis before 7.2 refuses CLIENT SETINFO (node-redis's default on connect). */
 const refusesClientSetinfo = (redisVersion: string): boolean => !atLeast(redisVersion, 7, 2)
+
+/** Provisioning settings as the inputs give them when only `mode` is set. */
+function provisionSettings(mode: ProvisionSettings['mode']): ProvisionSettings {
+  return {
+    mode,
+    runtime: 'docker',
+    image: '',
+    containerName: '',
+    port: 0,
+    maxmemory: undefined,
+    maxmemoryPolicy: undefined,
+    password: undefined,
+    redisArgs: [],
+    containerOptions: [],
+    redisServerPath: 'redis-server',
+    keepContainer: false
+  }
+}
 
 const isError = (r: Reply): r is Error => r instanceof Error
 const MB = 1024 * 1024
@@ -293,6 +312,22 @@ describe.each(ENGINES)('$label', (engine) => {
     expect(stepErrors(after, later)).toEqual({ total: expected, byPrefix: expected > 0 ? { ERR: expected } : {} })
   })
 
+  it('in attach mode sets maxmemory and its policy for the step and sets them back afterwards', async () => {
+    await reset()
+    const config = async (): Promise<Reply[]> => redisCommands(r.port, [['CONFIG', 'GET', 'maxmemory'], ['CONFIG', 'GET', 'maxmemory-policy']])
+    const was = await config()
+    const limits = await applyLimits(conn, { ...provisionSettings('attach'), maxmemory: 24 * MB, maxmemoryPolicy: 'allkeys-lru' })
+    expect(await config()).toEqual([
+      ['maxmemory', String(24 * MB)],
+      ['maxmemory-policy', 'allkeys-lru']
+    ])
+    const s = await takeSnapshot(conn)
+    expect([s.memory.maxmemory, s.memory.maxmemoryPolicy]).toEqual([24 * MB, 'allkeys-lru'])
+    expect(limits).not.toBeNull()
+    if (limits) await restoreLimits(conn.target, limits, 3000)
+    expect(await config()).toEqual(was)
+  })
+
   it('runs in binary mode with redis-server-path pointing at it, and stops it afterwards', async () => {
     // A link whose path says nothing of Redis, as /usr/bin/valkey-server does.
     const dir = mkdtempSync(join(tmpdir(), 'rmg-engine-bin-'))
@@ -300,20 +335,7 @@ describe.each(ENGINES)('$label', (engine) => {
     const executable = engine.server.includes('/') ? engine.server : execFileSync('sh', ['-c', `command -v ${engine.server}`], { encoding: 'utf8' }).trim()
     const link = join(dir, engine.kind === 'valkey' ? 'valkey-server' : 'redis-server')
     symlinkSync(executable, link)
-    const settings: ProvisionSettings = {
-      mode: 'binary',
-      runtime: 'docker',
-      image: '',
-      containerName: '',
-      port: 0,
-      maxmemory: 20 * MB,
-      maxmemoryPolicy: 'allkeys-lfu',
-      password: 'bin-pw',
-      redisArgs: [],
-      containerOptions: [],
-      redisServerPath: link,
-      keepContainer: false
-    }
+    const settings: ProvisionSettings = { ...provisionSettings('binary'), maxmemory: 20 * MB, maxmemoryPolicy: 'allkeys-lfu', password: 'bin-pw', redisServerPath: link }
     let saved: unknown = undefined
     const started = await startBinary(settings, 10_000, (b) => (saved = b))
     let stopped = false
