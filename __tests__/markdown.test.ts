@@ -60,7 +60,7 @@ describe('report content', () => {
   it('escapes what Redis says about itself', () => {
     const report = oomReport({
       after: {
-        server: { kind: 'redis', version: '7.0<script>@admins', redisCompatVersion: null, mode: 'standalone|x' },
+        server: { kind: 'redis', version: '7.0<script>@admins', redisCompatVersion: null, mode: 'standalone|x', allocator: null },
         memoryDoctor: '```\n</details>\n@everyone'
       }
     })

@@ -1,5 +1,6 @@
 /** The checks: snapshots and limits in, a verdict out. Pure, so every rule is tested with plain data. */
 import { UserError } from './errors.js'
+import { engineLimits, engineName } from './info.js'
 import { formatBytes } from './size.js'
 import type { Snapshot } from './snapshot.js'
 
@@ -221,9 +222,13 @@ export function judge(before: Snapshot | null, after: Snapshot, t: Thresholds, o
   const step = before !== null
   /** Words for the moment the figures describe: a snapshot has no step. */
   const when = step ? 'after the step' : 'at the snapshot'
+  // Messages name the engine the step ran against: "Valkey refused 3 commands" on Valkey.
+  const engine = engineName(after.server)
   const notes: string[] = []
-  if (restart) notes.push('Redis restarted during the step: counters are counted from the restart, plus what the samples saw before it.')
+  if (restart) notes.push(`${engine} restarted during the step: counters are counted from the restart, plus what the samples saw before it.`)
   if (!step) notes.push('No "before" snapshot: only the state at this moment is judged, not what changed.')
+  // Engines the suite cannot run (Dragonfly, KeyDB) differ in ways the figures alone do not show.
+  notes.push(...engineLimits(after.server))
   const checks: CheckResult[] = []
   const breach = (check: CheckName): CheckStatus => (t.failOn.has(check) ? 'fail' : 'warn')
   const mem = after.memory
@@ -262,7 +267,7 @@ export function judge(before: Snapshot | null, after: Snapshot, t: Thresholds, o
       measured: oomErrors,
       limit: 0,
       unit: 'count',
-      message: `Redis refused ${plural(oomErrors, 'command')} with "OOM command not allowed when used memory > 'maxmemory'" during the step${beforeRestart}.`,
+      message: `${engine} refused ${plural(oomErrors, 'command')} with "OOM command not allowed when used memory > 'maxmemory'" during the step${beforeRestart}.`,
       advice:
         'Tests wrote more than maxmemory allows. Look for keys left behind by earlier tests and for large values, or raise maxmemory.'
     })
@@ -275,8 +280,8 @@ export function judge(before: Snapshot | null, after: Snapshot, t: Thresholds, o
     limitCheck('used-memory', mem.usedMemory, t.maxUsedMemory, breach, {
       what: `used_memory ${when}`,
       over: step
-        ? 'Redis holds more data after the step than allowed: keys written by the tests were not deleted, or values are larger than expected.'
-        : 'Redis holds more data than allowed.',
+        ? `${engine} holds more data after the step than allowed: keys written by the tests were not deleted, or values are larger than expected.`
+        : `${engine} holds more data than allowed.`,
       advice: 'Delete what the tests write (FLUSHDB between tests), give keys a TTL, or raise max-used-memory.'
     })
   )
@@ -285,7 +290,7 @@ export function judge(before: Snapshot | null, after: Snapshot, t: Thresholds, o
   checks.push(
     limitCheck('peak-memory', peak.bytes, t.maxPeakMemory, breach, {
       what: step ? `${peakWords} (${peak.explanation})` : 'used_memory at the snapshot',
-      over: step ? 'At some point during the step Redis used more memory than allowed.' : 'Redis uses more memory than allowed.',
+      over: step ? `At some point during the step ${engine} used more memory than allowed.` : `${engine} uses more memory than allowed.`,
       advice: 'Find what the tests load at once (big fixtures, bulk inserts) or raise max-peak-memory.'
     })
   )
@@ -293,7 +298,7 @@ export function judge(before: Snapshot | null, after: Snapshot, t: Thresholds, o
   // memory-percent
   checks.push(memoryPercentCheck(mem.maxmemory, peak, t, breach, peakWords))
   if (mem.maxmemory === 0) {
-    notes.push('No maxmemory is set: Redis may grow until the machine runs out of memory, and OOM errors cannot happen before that.')
+    notes.push(`No maxmemory is set: ${engine} may grow until the machine runs out of memory, and OOM errors cannot happen before that.`)
   }
 
   // fragmentation
@@ -323,7 +328,7 @@ export function judge(before: Snapshot | null, after: Snapshot, t: Thresholds, o
       measured: evicted,
       limit: 0,
       unit: 'count',
-      message: `Redis evicted ${plural(evicted, 'key')} during the step to stay under maxmemory (policy ${mem.maxmemoryPolicy ?? 'unknown'}): tests may have read data that had silently gone.`,
+      message: `${engine} evicted ${plural(evicted, 'key')} during the step to stay under maxmemory (policy ${mem.maxmemoryPolicy ?? 'unknown'}): tests may have read data that had silently gone.`,
       advice: 'Raise maxmemory, or delete what earlier tests left behind.'
     })
   } else {
@@ -449,6 +454,7 @@ function memoryPercentCheck(
 
 function fragmentationCheck(after: Snapshot, t: Thresholds, breach: (c: CheckName) => CheckStatus): CheckResult {
   const m = after.memory
+  const engine = engineName(after.server)
   const base = { check: 'fragmentation' as const, unit: 'ratio' as const, measured: m.memFragmentationRatio, limit: t.maxFragmentationRatio ?? null }
   if (m.memFragmentationRatio === null || m.usedMemory === null) {
     const reason = 'mem_fragmentation_ratio is not reported by this server'
@@ -463,7 +469,7 @@ function fragmentationCheck(after: Snapshot, t: Thresholds, breach: (c: CheckNam
     return {
       ...base,
       status: 'reported',
-      message: `Not judged: only ${formatBytes(m.usedMemory)} is in use (under 5 MB), too little for the ratio (${ratio}) to mean anything. An almost empty Redis always shows a high ratio, since the process's baseline RSS is counted against very little data.`
+      message: `Not judged: only ${formatBytes(m.usedMemory)} is in use (under 5 MB), too little for the ratio (${ratio}) to mean anything. An almost empty ${engine} always shows a high ratio, since the process's baseline RSS is counted against very little data.`
     }
   }
   if (m.memFragmentationBytes !== null && m.memFragmentationBytes <= FRAGMENTATION_MIN_BYTES) {
@@ -481,7 +487,7 @@ function fragmentationCheck(after: Snapshot, t: Thresholds, breach: (c: CheckNam
     return {
       ...base,
       status: breach('fragmentation'),
-      message: `Fragmentation ratio ${ratio} is over ${t.maxFragmentationRatio}: Redis's process holds ${formatBytes(m.memFragmentationBytes ?? 0)} more than its data needs.${peakCause}`,
+      message: `Fragmentation ratio ${ratio} is over ${t.maxFragmentationRatio}: ${engine}'s process holds ${formatBytes(m.memFragmentationBytes ?? 0)} more than its data needs.${peakCause}`,
       advice: 'Usually harmless in tests. If it persists, turn on activedefrag or restart Redis between suites.'
     }
   }

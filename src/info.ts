@@ -50,29 +50,56 @@ export interface ServerInfo {
   version: string | null
   /** `redis_version`, which forks keep at the Redis version they are compatible with. */
   redisCompatVersion: string | null
+  /** `redis_mode` (Redis, KeyDB) or `server_mode` (Valkey): standalone, cluster or sentinel. */
   mode: string | null
+  /**
+   * `mem_allocator` from INFO memory (`jemalloc-5.3.0`, `libc`): fragmentation and RSS figures
+   * depend on it, so a comparison of two reports can tell a change of allocator from one of code.
+   */
+  allocator: string | null
 }
 
 /**
  * Tells Redis from its forks. Valkey keeps `redis_version` at 7.2.4, so the server is told by
- * `server_name` (and the fork's own version field), never by version number.
+ * `server_name` (and the fork's own version field), never by version number. `memory` is INFO
+ * memory, for the allocator; without it the allocator is unknown (null).
  */
-export function detectServer(server: Record<string, string> | undefined): ServerInfo {
+export function detectServer(server: Record<string, string> | undefined, memory?: Record<string, string>): ServerInfo {
   const s = server ?? {}
   const redisVersion = s.redis_version ?? null
   const name = (s.server_name ?? '').toLowerCase()
+  // Valkey renamed redis_mode to server_mode; take whichever the server has.
   const mode = s.redis_mode ?? s.server_mode ?? null
+  const allocator = memory?.mem_allocator ?? null
+  const base = { redisCompatVersion: redisVersion, mode, allocator }
   if (name === 'valkey' || s.valkey_version !== undefined) {
-    return { kind: 'valkey', version: s.valkey_version ?? redisVersion, redisCompatVersion: redisVersion, mode }
+    return { kind: 'valkey', version: s.valkey_version ?? redisVersion, ...base }
   }
   if (s.dragonfly_version !== undefined || name === 'dragonfly') {
-    return { kind: 'dragonfly', version: s.dragonfly_version ?? redisVersion, redisCompatVersion: redisVersion, mode }
+    return { kind: 'dragonfly', version: s.dragonfly_version ?? redisVersion, ...base }
   }
   if (name === 'keydb' || s.keydb_version !== undefined || Object.keys(s).some((k) => k.startsWith('keydb'))) {
-    return { kind: 'keydb', version: s.keydb_version ?? redisVersion, redisCompatVersion: redisVersion, mode }
+    return { kind: 'keydb', version: s.keydb_version ?? redisVersion, ...base }
   }
-  if (redisVersion !== null) return { kind: 'redis', version: redisVersion, redisCompatVersion: redisVersion, mode }
-  return { kind: 'unknown', version: null, redisCompatVersion: null, mode }
+  if (redisVersion !== null) return { kind: 'redis', version: redisVersion, ...base }
+  return { kind: 'unknown', version: null, ...base, redisCompatVersion: null }
+}
+
+const ENGINE_NAMES: Record<ServerKind, string> = {
+  redis: 'Redis',
+  valkey: 'Valkey',
+  keydb: 'KeyDB',
+  dragonfly: 'Dragonfly',
+  unknown: 'The server'
+}
+
+/**
+ * The engine's name as people write it, for messages and headings ("Valkey refused 3 commands",
+ * "Valkey memory"). Without a snapshot the product's default, Redis; a server that could not be
+ * told apart is "The server", since calling it Redis could be wrong.
+ */
+export function engineName(server: Pick<ServerInfo, 'kind'> | null | undefined): string {
+  return server ? ENGINE_NAMES[server.kind] : 'Redis'
 }
 
 export interface DbKeys {
@@ -125,4 +152,26 @@ export function parseCommandstats(section: Record<string, string>): Record<strin
     }
   }
   return out
+}
+
+/**
+ * What is known to differ on an engine this project cannot run in its tests, as notes for the
+ * report, so a reader does not take missing or different figures for the step's doing. Empty for
+ * Redis and Valkey, which the engine suite runs against.
+ */
+export function engineLimits(server: Pick<ServerInfo, 'kind'> | null | undefined): string[] {
+  switch (server?.kind) {
+    case 'dragonfly':
+      return [
+        'Dragonfly: its MEMORY USAGE answers are not per-key byte counts, so key sizes and prefix shares are rough weights there, not bytes; ' +
+          'its INFO has no dataset/overhead split and no fragmentation or allocator figures, and it has no MEMORY DOCTOR.',
+        'Dragonfly answers an OOM with "ERR Out of memory", counted under ERR rather than OOM in its error counters: run the tests through the run input so the guard counts those replies in their output.'
+      ]
+    case 'keydb':
+      return ["KeyDB reports Redis 6.2's INFO fields: the newer memory fields (rehashing overhead, muzzy pages, evicted scripts, buffer-limit disconnections) are not reported, and the guard has not been tested against it."]
+    case 'unknown':
+      return ['The server does not say which engine it is (no redis_version or server_name in INFO): figures it does not report are shown as not reported.']
+    default:
+      return []
+  }
 }

@@ -1,6 +1,7 @@
 /** The report: one JSON document that the summary, the PR comment, the CLI and the outputs are made from. */
 import { judge, type CheckResult, type Judgement, type PeakFigure, type RestartFacts, type StepObservations, type Thresholds } from './checks.js'
 import type { ServerInfo } from './info.js'
+import { memoryFacts } from './memory-facts.js'
 import type { RedisTarget } from './redis/target.js'
 import type { CommandReport } from './run/output.js'
 import type { SamplingReport } from './sampler/sample.js'
@@ -90,7 +91,8 @@ export function buildReport(input: ReportInput): Report {
     leakedKeys: judgement?.leakedKeys ?? null,
     leakedKeysByDb: judgement?.leakedKeysByDb ?? {},
     checks: judgement?.checks ?? [],
-    notes: judgement?.notes ?? [],
+    // What the 7.4+/Valkey 8 fields explain (rehashing after a bulk load, evicted scripts, dropped clients).
+    notes: [...(judgement?.notes ?? []), ...(after ? memoryFacts(before, after).map((f) => f.text) : [])],
     errors,
     metrics: after ? exporterMetrics(after, judgement) : {},
     extra: input.extra ?? {},

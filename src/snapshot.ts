@@ -28,6 +28,13 @@ export interface MemoryFigures {
   allocatorFragBytes: number | null
   memClientsNormal: number | null
   totalSystemMemory: number | null
+  /**
+   * Memory of the second hash table while a DB's keyspace rehashes (Redis 7.4+, Valkey 8+): high
+   * right after a bulk load, and gone once rehashing ends. Null on older servers.
+   */
+  memOverheadDbHashtableRehashing: number | null
+  /** Bytes jemalloc holds as "muzzy" pages, given back lazily (Redis 7.4+, Valkey 8+). */
+  allocatorMuzzy: number | null
 }
 
 /** One moment of one Redis: what the checks and the report need, nothing else. */
@@ -43,6 +50,12 @@ export interface Snapshot {
   expiredKeys: number | null
   totalErrorReplies: number | null
   totalCommandsProcessed: number | null
+  /** Lua scripts evicted from the script cache (Redis 7.4+, Valkey 8+); null on older servers. */
+  evictedScripts: number | null
+  /** Clients dropped for a query buffer over client-query-buffer-limit (Redis 7.4+, Valkey 8+). */
+  clientQueryBufferLimitDisconnections: number | null
+  /** Clients dropped for an output buffer over client-output-buffer-limit (Redis 7.4+, Valkey 8+). */
+  clientOutputBufferLimitDisconnections: number | null
   /** Error counts by prefix (`OOM`, `ERR`, ...); null where the server has no errorstats (Redis < 6.2). */
   errorstats: Record<string, number> | null
   /** Per-command counters; null where the server does not report commandstats. */
@@ -63,7 +76,7 @@ export function snapshotFromInfo(sections: InfoSections, takenAt: Date = new Dat
   const server = sections.server
   return {
     takenAt: takenAt.toISOString(),
-    server: detectServer(server),
+    server: detectServer(server, mem),
     uptimeSeconds: numberField(server, 'uptime_in_seconds'),
     runId: server?.run_id ?? null,
     memory: {
@@ -80,13 +93,18 @@ export function snapshotFromInfo(sections: InfoSections, takenAt: Date = new Dat
       allocatorFragRatio: numberField(mem, 'allocator_frag_ratio'),
       allocatorFragBytes: numberField(mem, 'allocator_frag_bytes'),
       memClientsNormal: numberField(mem, 'mem_clients_normal'),
-      totalSystemMemory: numberField(mem, 'total_system_memory')
+      totalSystemMemory: numberField(mem, 'total_system_memory'),
+      memOverheadDbHashtableRehashing: numberField(mem, 'mem_overhead_db_hashtable_rehashing'),
+      allocatorMuzzy: numberField(mem, 'allocator_muzzy')
     },
     connectedClients: numberField(sections.clients, 'connected_clients'),
     evictedKeys: numberField(stats, 'evicted_keys'),
     expiredKeys: numberField(stats, 'expired_keys'),
     totalErrorReplies: numberField(stats, 'total_error_replies'),
     totalCommandsProcessed: numberField(stats, 'total_commands_processed'),
+    evictedScripts: numberField(stats, 'evicted_scripts'),
+    clientQueryBufferLimitDisconnections: numberField(stats, 'client_query_buffer_limit_disconnections'),
+    clientOutputBufferLimitDisconnections: numberField(stats, 'client_output_buffer_limit_disconnections'),
     // Redis < 6.2 answers INFO errorstats with nothing: that is "no such counter", not "zero errors".
     errorstats: sections.errorstats !== undefined ? parseErrorstats(sections.errorstats) : null,
     commandstats: sections.commandstats !== undefined ? parseCommandstats(sections.commandstats) : null,

@@ -31,13 +31,14 @@ export async function freePort(): Promise<number> {
 
 /**
  * Starts `redis-server` with extra arguments (e.g. ['--maxmemory', '2mb']) and waits until it answers PING.
- * `port` restarts a server on the port a stopped one had.
+ * `port` restarts a server on the port a stopped one had; `server` is another executable that takes
+ * redis-server's options (a built Redis 7.4 or valkey-server).
  */
-export async function startRedis(args: string[] = [], port?: number): Promise<TestRedis> {
+export async function startRedis(args: string[] = [], port?: number, server = 'redis-server'): Promise<TestRedis> {
   port ??= await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'rmg-test-redis-'))
   const child = spawn(
-    'redis-server',
+    server,
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', ...args],
     { stdio: ['ignore', 'pipe', 'pipe'] }
   )
@@ -48,7 +49,7 @@ export async function startRedis(args: string[] = [], port?: number): Promise<Te
   while (!(await answersPing(port))) {
     if (Date.now() > deadline || child.exitCode !== null) {
       child.kill('SIGKILL')
-      throw new Error(`redis-server on port ${port} did not start: ${log}`)
+      throw new Error(`${server} on port ${port} did not start: ${log}`)
     }
     await new Promise((r) => setTimeout(r, 50))
   }

@@ -7,7 +7,7 @@ export function snap(overrides: Omit<Partial<Snapshot>, 'memory'> & { memory?: P
   const { memory, ...rest } = overrides
   return {
     takenAt: '2026-11-25T10:00:00.000Z',
-    server: { kind: 'redis', version: '7.0.15', redisCompatVersion: '7.0.15', mode: 'standalone' },
+    server: { kind: 'redis', version: '7.0.15', redisCompatVersion: '7.0.15', mode: 'standalone', allocator: 'jemalloc-5.3.0' },
     uptimeSeconds: 100,
     runId: 'run-1',
     memory: {
@@ -25,6 +25,9 @@ export function snap(overrides: Omit<Partial<Snapshot>, 'memory'> & { memory?: P
       allocatorFragBytes: 0.3 * MB,
       memClientsNormal: 20000,
       totalSystemMemory: 24 * 1024 * MB,
+      // Redis 7.0 has none of the 7.4+ fields.
+      memOverheadDbHashtableRehashing: null,
+      allocatorMuzzy: null,
       ...memory
     },
     connectedClients: 1,
@@ -32,6 +35,9 @@ export function snap(overrides: Omit<Partial<Snapshot>, 'memory'> & { memory?: P
     expiredKeys: 0,
     totalErrorReplies: 0,
     totalCommandsProcessed: 10,
+    evictedScripts: null,
+    clientQueryBufferLimitDisconnections: null,
+    clientOutputBufferLimitDisconnections: null,
     errorstats: {},
     commandstats: { set: { calls: 5, usec: 10, rejectedCalls: 0, failedCalls: 0 } },
     keyspace: {},

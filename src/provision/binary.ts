@@ -108,7 +108,8 @@ export async function stopBinary(b: StartedBinary, host: StepHost, opts: { quiet
   let alive = isAlive(b.pid)
   if (alive && procFs) {
     const title = await readFile(cmdline, 'utf8').catch(() => '')
-    if (!title.includes('redis')) {
+    // Valkey and KeyDB name their process after themselves (valkey-server 127.0.0.1:6379).
+    if (!/redis|valkey|keydb/i.test(title)) {
       alive = false
       if (!opts.quiet) host.warn(`Process ${b.pid} is no longer the redis-server this action started; not stopping it.`)
     }

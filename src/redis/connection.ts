@@ -66,6 +66,10 @@ export async function connect(target: RedisTarget, opts: ConnectOptions): Promis
     const remaining = deadline - Date.now()
     const client = createClient({
       url: target.url,
+      // node-redis would send CLIENT SETINFO on connect, which Redis before 7.2 refuses: each of
+      // the guard's connections would add to errorstat_ERR and total_error_replies there, and
+      // those would read as the step's errors. Duplicates (the key scan's) inherit this.
+      disableClientInfo: true,
       socket: {
         connectTimeout: Math.max(200, Math.min(remaining, 5000)),
         reconnectStrategy: false,
