@@ -1,5 +1,6 @@
 /** The key analysis's inputs, checked and typed. */
 import { parseDuration, parseNumber } from '../size.js'
+import type { KeyMatcher } from './glob.js'
 import { parseIgnoreKeys, toByteString, type PrefixRule } from './prefix.js'
 
 export interface KeySettings {
@@ -10,7 +11,7 @@ export interface KeySettings {
   /** The delimiter as the user wrote it, for the report. */
   delimiterText: string
   ignorePatterns: string[]
-  ignore: RegExp | null
+  ignore: KeyMatcher | null
   /** The DB the tests should use; null = not checked. */
   expectedDb: number | null
 }
