@@ -1,9 +1,7 @@
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { UserError } from '../errors.js'
 import type { Thresholds } from '../checks.js'
-import { readConnectTimeout, readSampleInterval, readThresholds } from '../options.js'
-import { parseDuration } from '../size.js'
+import { readConnectTimeout, readSampleInterval, readSampleMaxDuration, readThresholds } from '../options.js'
 import { parseRedisUrl, type RedisTarget } from '../redis/target.js'
 import { readCommentSettings, type CommentSettings } from '../github/comment-settings.js'
 import { DEFAULT_REPORT_NAME, Input } from './constants.js'
@@ -41,10 +39,7 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv = proces
     env
   )
   const sampleIntervalMs = readSampleInterval(getInput)
-  const sampleMaxDurationMs = parseDuration(getInput(Input.SampleMaxDuration), Input.SampleMaxDuration) ?? 6 * 3_600_000
-  if (sampleMaxDurationMs <= 0) {
-    throw new UserError(`${Input.SampleMaxDuration}: must be longer than 0, e.g. 6h or 90m.`)
-  }
+  const sampleMaxDurationMs = readSampleMaxDuration(getInput)
   const run = getInput(Input.Run).trim()
   return { target, connectTimeoutMs, thresholds, reportPath, comment, sampleIntervalMs, sampleMaxDurationMs, run, keys: readKeySettings(getInput) }
 }
