@@ -7,6 +7,7 @@ import { Input } from './action/constants.js'
 import { DEFAULT_THRESHOLDS, parseFailOn, type Thresholds } from './checks.js'
 import { UserError } from './errors.js'
 import { parseDuration, parseNumber, parseSize } from './size.js'
+import { TlsInput, type TlsSettings } from './redis/tls.js'
 
 /** Looks an option up by its name (e.g. `max-used-memory`); empty string when not given. */
 export type GetValue = (name: string) => string
@@ -85,4 +86,28 @@ export function readSampleMaxDuration(get: GetValue, defaultMs = DEFAULT_SAMPLE_
   const ms = parseDuration(get(Input.SampleMaxDuration), name, MAX_SAMPLE_MAX_DURATION_MS) ?? defaultMs
   if (ms <= 0) throw new UserError(`${name}: must be longer than 0, e.g. 6h or 90m.`)
   return ms
+}
+
+/** YAML's booleans as the runner passes them (core.getBooleanInput takes the same). */
+const TRUE_WORDS = ['true', 'True', 'TRUE']
+const FALSE_WORDS = ['false', 'False', 'FALSE']
+
+/**
+ * Reads `tls-ca-file`, `tls-cert-file`, `tls-key-file` and `tls-insecure`. Only checks the form
+ * here; `withTls` (src/redis/tls.ts) reads the files and refuses them with a `redis://` URL.
+ */
+export function readTlsSettings(get: GetValue, label: Label = (n) => n): TlsSettings {
+  const path = (name: string): string | null => get(name).trim() || null
+  const caFile = path(TlsInput.CaFile)
+  const certFile = path(TlsInput.CertFile)
+  const keyFile = path(TlsInput.KeyFile)
+  if ((certFile === null) !== (keyFile === null)) {
+    const [given, missing] = certFile !== null ? [TlsInput.CertFile, TlsInput.KeyFile] : [TlsInput.KeyFile, TlsInput.CertFile]
+    throw new UserError(`${label(given)} is set without ${label(missing)}: a client certificate needs both, e.g. ${label(TlsInput.CertFile)}: client.crt and ${label(TlsInput.KeyFile)}: client.key.`)
+  }
+  const insecureText = get(TlsInput.Insecure).trim()
+  if (insecureText !== '' && !TRUE_WORDS.includes(insecureText) && !FALSE_WORDS.includes(insecureText)) {
+    throw new UserError(`${label(TlsInput.Insecure)}: "${insecureText}" is not true or false. Use true only for a test server with a self-signed certificate.`)
+  }
+  return { caFile, certFile, keyFile, insecure: TRUE_WORDS.includes(insecureText) }
 }

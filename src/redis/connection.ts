@@ -2,6 +2,7 @@ import { createClient, type RedisClientType } from '@redis/client'
 import { UserError, describeError } from '../errors.js'
 import { formatDuration } from '../size.js'
 import { hostPort, maskUrlText, type RedisTarget } from './target.js'
+import { plainPortProblem, tlsProblem } from './tls.js'
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export type RedisClient = RedisClientType<{}, {}, {}, 2, {}>
@@ -50,8 +51,8 @@ export class RedisConnection {
 }
 
 /**
- * Connects, retrying with backoff until `timeoutMs`. Authentication problems fail at once, since
- * waiting cannot fix a wrong password.
+ * Connects, retrying with backoff until `timeoutMs`. Authentication and certificate problems fail
+ * at once, since waiting cannot fix a wrong password or an untrusted certificate.
  */
 export async function connect(target: RedisTarget, opts: ConnectOptions): Promise<RedisConnection> {
   const deadline = Date.now() + opts.timeoutMs
@@ -66,11 +67,15 @@ export async function connect(target: RedisTarget, opts: ConnectOptions): Promis
       socket: {
         connectTimeout: Math.max(200, Math.min(remaining, 5000)),
         reconnectStrategy: false,
-        ...(target.tls ? { tls: true as const } : {})
+        ...(target.tls ? { tls: true as const, ...target.tlsOptions } : {})
       }
     })
-    // Without a listener an 'error' event would kill the process.
-    client.on('error', () => {})
+    // Without a listener an 'error' event would kill the process. The first one is kept: a TLS
+    // alert (e.g. "certificate required") arrives only as an event, after connect() resolved.
+    let socketError: unknown = null
+    client.on('error', (e: unknown) => {
+      socketError ??= e
+    })
     try {
       await withTimeout(client.connect(), Math.max(500, Math.min(remaining, 10000)), 'connect')
       await withTimeout(client.ping(), 5000, 'PING')
@@ -78,7 +83,11 @@ export async function connect(target: RedisTarget, opts: ConnectOptions): Promis
     } catch (err) {
       destroyQuietly(client)
       const message = maskUrlText(describeError(err))
-      const fatal = authProblem(message, target)
+      const fatal =
+        tlsProblem(err, target) ??
+        (socketError !== null ? tlsProblem(socketError, target) : null) ??
+        (target.tls && /connect timed out|connection timeout/i.test(message) ? await plainPortProblem(target) : null) ??
+        authProblem(message, target)
       if (fatal) throw new UserError(fatal)
       lastError = message
     }
