@@ -4,14 +4,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { UserError } from '../src/errors.js'
 import { readTlsSettings } from '../src/options.js'
 import { connect, type RedisConnection } from '../src/redis/connection.js'
 import { parseRedisUrl } from '../src/redis/target.js'
-import { NO_TLS_SETTINGS, loadTls, withTls, type TlsSettings } from '../src/redis/tls.js'
+import { NO_TLS_SETTINGS, TlsInput, loadTls, withTls, type TlsSettings } from '../src/redis/tls.js'
 import { InfoSource, SAMPLER_ENV, configFromEnv } from '../src/sampler/worker.js'
 import { freePort, redisPerFile, type TestRedis } from './helpers/redis-server.js'
 
@@ -98,6 +98,15 @@ describe('TLS options', () => {
       '--tls-cert-file is set without --tls-key-file: a client certificate needs both, e.g. --tls-cert-file: client.crt and --tls-key-file: client.key.'
     )
     expect(() => readTlsSettings(given({ 'tls-insecure': 'yes please' }))).toThrow('tls-insecure: "yes please" is not true or false.')
+  })
+
+  it('lists every TLS option in action.yml and README.md', () => {
+    const yml = readFileSync('action.yml', 'utf8')
+    const readme = readFileSync('README.md', 'utf8')
+    for (const name of Object.values(TlsInput)) {
+      expect(yml).toMatch(new RegExp(`^  ${name}:\n    description: \\S`, 'm'))
+      expect(readme).toContain(`| \`${name}\` |`)
+    }
   })
 
   it('refuses TLS options with a redis:// URL, which would not use them', () => {
