@@ -1,6 +1,38 @@
 import { describe, expect, it } from '@jest/globals'
-import { globToRegExp, isIdLike, keyName, parseIgnoreKeys, prefixOf, toByteString } from '../src/keys/prefix.js'
+import { isIdLike, keyGlob, keyName, parseIgnoreKeys, prefixOf, toByteString } from '../src/keys/prefix.js'
 import { UserError } from '../src/errors.js'
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import ts from 'typescript'
+
+/**
+ * Runs `script` after the matcher's own source (src/keys/glob.ts, compiled as is) in a child Node,
+ * killed after `killMs`: a matcher that hangs cannot hang the test run, and shows as not finished.
+ */
+async function runTs(script: string, killMs: number): Promise<{ finished: boolean; stdout: string }> {
+  const source = ts.transpileModule(readFileSync(join('src', 'keys', 'glob.ts'), 'utf8'), {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 }
+  }).outputText
+  const dir = mkdtempSync(join(tmpdir(), 'rmg-glob-'))
+  const file = join(dir, 'run.mjs')
+  writeFileSync(file, `${source}\n${script}\n`)
+  try {
+    return await new Promise((resolve) => {
+      const child = spawn(process.execPath, [file], { stdio: ['ignore', 'pipe', 'inherit'] })
+      let stdout = ''
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+      const timer = setTimeout(() => child.kill('SIGKILL'), killMs)
+      child.on('exit', (code) => {
+        clearTimeout(timer)
+        resolve({ finished: code === 0, stdout: stdout.trim() })
+      })
+    })
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
 
 const colon2 = { delimiter: ':', depth: 2 }
 
@@ -74,8 +106,29 @@ describe('globs (ignore-keys)', () => {
     ['a\\*b', 'a*b', true],
     ['a\\*b', 'axb', false],
     ['a.b', 'axb', false],
-    ['[unclosed', '[unclosed', true]
-  ])('%s matches %s: %s', (glob, key, match) => expect(globToRegExp(glob).test(key)).toBe(match))
+    ['h[z-a]llo', 'hqllo', true],
+    ['[]a]', 'a', false],
+    ['[]a]', ']', false],
+    ['[^]', 'x', true],
+    ['a[\\]]b', 'a]b', true],
+    ['*', '', false],
+    ['', '', true],
+    ['a**', 'a', true],
+    // Redis reads an unclosed class as running to the end of the glob (parseIgnoreKeys refuses it).
+    ['[unclosed', '[unclosed', false],
+    ['[unclosed', 'u', true]
+  ])('%s matches %s: %s', (glob, key, match) => expect(keyGlob(glob).test(key)).toBe(match))
+
+  it('matches a glob with many stars against long keys without backtracking for ever', async () => {
+    // A backtracking RegExp takes minutes on this; a child process with a 10 s kill proves it ends.
+    const script = [
+      "const m = compileGlob('a*a*a*a*a*a*a*a*a*a*a*a*b')",
+      "const keys = ['a'.repeat(61), 'a'.repeat(60) + 'c', 'a'.repeat(59) + 'ab']",
+      'console.log(JSON.stringify(keys.map((k) => m.test(k))))'
+    ].join('\n')
+    const out = await runTs(script, 10_000)
+    expect(out).toEqual({ finished: true, stdout: '[false,false,true]' })
+  }, 20_000)
 
   it('takes several patterns, by comma or line', () => {
     const { patterns, matcher } = parseIgnoreKeys('bull:*, sess:*\n lock:?')
@@ -83,6 +136,12 @@ describe('globs (ignore-keys)', () => {
     expect(['bull:1', 'sess:x', 'lock:a'].every((k) => matcher?.test(k))).toBe(true)
     expect(matcher?.test('user:1')).toBe(false)
     expect(parseIgnoreKeys('  ').matcher).toBeNull()
+  })
+
+  it('refuses an unclosed class in one line naming the input', () => {
+    expect(() => parseIgnoreKeys('[')).toThrow('ignore-keys: "[" has a "[" that is never closed. Close the class, e.g. lock:[ab]*, or escape a literal bracket as \\[.')
+    expect(() => parseIgnoreKeys('bull:*,lock:[ab', 'ignore-keys')).toThrow(UserError)
+    expect(parseIgnoreKeys('lock:\\[*').matcher?.test('lock:[1')).toBe(true)
   })
 
   it('refuses a pattern that leaves out every key, in one line', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
+import { UserError } from '../src/errors.js'
 import { formatBytes, formatBytesDelta, parseDuration, parseNumber, parseSize } from '../src/size.js'
 
 describe('parseSize', () => {
@@ -13,6 +14,15 @@ describe('parseSize', () => {
     [' 2 MB ', 2 * 1024 ** 2]
   ])('reads %s', (text, bytes) => {
     expect(parseSize(text, 'max-used-memory')).toBe(bytes)
+  })
+
+  it('refuses more than 1 TiB, naming the maximum', () => {
+    expect(parseSize('1tb', 'max-used-memory')).toBe(1024 ** 4)
+    expect(() => parseSize('99999999999999999999999999gb', 'max-used-memory')).toThrow(
+      'max-used-memory: "99999999999999999999999999gb" is more than 1tb, the most it takes. Use a smaller size, e.g. 512mb or 1gb.'
+    )
+    expect(() => parseSize('1025gb', 'maxmemory')).toThrow('maxmemory: "1025gb" is more than 1tb')
+    expect(() => parseSize('3mb', 'maxmemory', 2 * 1024 ** 2)).toThrow('maxmemory: "3mb" is more than 2mb')
   })
 
   it('treats empty as no limit', () => {
@@ -32,9 +42,17 @@ describe('parseDuration', () => {
     ['500ms', 500],
     ['2m', 120000],
     ['10', 10000]
-  ])('reads %s', (text, ms) => expect(parseDuration(text, 'connect-timeout')).toBe(ms))
+  ])('reads %s', (text, ms) => expect(parseDuration(text, 'connect-timeout', 3_600_000)).toBe(ms))
   it('rejects words', () => {
-    expect(() => parseDuration('soon', 'connect-timeout')).toThrow('connect-timeout: "soon" is not a duration. Use e.g. 30s, 500ms or 2m.')
+    expect(() => parseDuration('soon', 'connect-timeout', 3_600_000)).toThrow('connect-timeout: "soon" is not a duration. Use e.g. 30s, 500ms or 2m.')
+  })
+  it('takes its maximum and refuses more, naming the maximum', () => {
+    expect(parseDuration('1h', 'connect-timeout', 3_600_000)).toBe(3_600_000)
+    expect(() => parseDuration('3601s', 'connect-timeout', 3_600_000)).toThrow(
+      'connect-timeout: "3601s" is longer than 1h, the most it takes. Use a shorter duration, e.g. 30s, 2m or 1h.'
+    )
+    expect(() => parseDuration('99999999999999h', 'key-scan-budget', 90_000)).toThrow('key-scan-budget: "99999999999999h" is longer than 90s')
+    expect(() => parseDuration('9'.repeat(400), 'key-scan-budget', 90_000)).toThrow(UserError)
   })
 })
 

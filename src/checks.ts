@@ -40,13 +40,21 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   failOn: new Set(DEFAULT_FAIL_ON)
 }
 
-/** Parses `fail-on`: a comma list of check names; `none` for no failing check. */
+/**
+ * Parses `fail-on`: a comma list of check names; `none` for no failing check. An empty value is the
+ * default list: the runner passes an input set to '' exactly as one not set, so the two cannot differ.
+ */
 export function parseFailOn(text: string, name = 'fail-on'): Set<CheckName> {
   const value = text.trim()
   if (value === '') return new Set(DEFAULT_FAIL_ON)
   if (value.toLowerCase() === 'none') return new Set()
   const out = new Set<CheckName>()
-  for (const part of value.split(',').map((p) => p.trim().toLowerCase()).filter((p) => p !== '')) {
+  const parts = value.split(',').map((p) => p.trim().toLowerCase()).filter((p) => p !== '')
+  // "," or ", ," names no check: it must not quietly mean "fail on nothing" (that is `none`).
+  if (parts.length === 0) {
+    throw new UserError(`${name}: "${value}" names no check. Use a comma list of ${CHECK_NAMES.join(', ')}, e.g. oom,used-memory, or none.`)
+  }
+  for (const part of parts) {
     if (!(CHECK_NAMES as readonly string[]).includes(part)) {
       throw new UserError(
         `${name}: "${part}" is not a check. Use a comma list of ${CHECK_NAMES.join(', ')} (or none), e.g. oom,used-memory,leaked-keys.`

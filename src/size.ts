@@ -19,10 +19,18 @@ const UNITS: Record<string, number> = {
 }
 
 /**
+ * The largest size any option takes. A limit past 1 TiB cannot be reached by a test suite's Redis
+ * (it lives in the runner's memory or a service next to it), so such a value is a typo, and far
+ * enough past it the number is no longer exact in a double.
+ */
+export const MAX_SIZE_BYTES = KIB ** 4
+
+/**
  * Parses a size the way Redis's own config does (1024-based, case-insensitive):
  * `512mb`, `1gb`, `100MiB`, `1048576`, `1.5 gb`. Returns bytes, or undefined for an empty value.
+ * A size above `maxBytes` (1 TiB unless given) is refused, naming the maximum.
  */
-export function parseSize(text: string, name: string): number | undefined {
+export function parseSize(text: string, name: string, maxBytes = MAX_SIZE_BYTES): number | undefined {
   const value = text.trim()
   if (value === '') return undefined
   const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(value)
@@ -30,13 +38,29 @@ export function parseSize(text: string, name: string): number | undefined {
   if (!m || factor === undefined) {
     throw new UserError(`${name}: "${value}" is not a size. Use a number of bytes or a unit, e.g. 512mb, 1gb, 100MiB or 1048576.`)
   }
-  return Math.round(Number(m[1]) * factor)
+  const bytes = Math.round(Number(m[1]) * factor)
+  if (!(bytes <= maxBytes)) {
+    throw new UserError(`${name}: "${value}" is more than ${sizeText(maxBytes)}, the most it takes. Use a smaller size, e.g. 512mb or 1gb.`)
+  }
+  return bytes
+}
+
+/** A limit as the user would write it: `1tb`, `512mb`, `100b`. */
+function sizeText(bytes: number): string {
+  for (const [unit, factor] of [['tb', KIB ** 4], ['gb', KIB ** 3], ['mb', KIB ** 2], ['kb', KIB]] as const) {
+    if (bytes >= factor && bytes % factor === 0) return `${bytes / factor}${unit}`
+  }
+  return `${bytes}b`
 }
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000 }
 
-/** Parses a duration such as `30s`, `500ms`, `2m` or `1h` (a bare number means seconds) into milliseconds. */
-export function parseDuration(text: string, name: string): number | undefined {
+/**
+ * Parses a duration such as `30s`, `500ms`, `2m` or `1h` (a bare number means seconds) into
+ * milliseconds. Every duration option has its own maximum (`maxMs`), named in the error, so a
+ * typo such as `99999999999999h` cannot turn a bound into no bound.
+ */
+export function parseDuration(text: string, name: string, maxMs: number): number | undefined {
   const value = text.trim()
   if (value === '') return undefined
   const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(value)
@@ -45,7 +69,19 @@ export function parseDuration(text: string, name: string): number | undefined {
   if (!m || factor === undefined) {
     throw new UserError(`${name}: "${value}" is not a duration. Use e.g. 30s, 500ms or 2m.`)
   }
-  return Math.round(Number(m[1]) * factor)
+  const ms = Math.round(Number(m[1]) * factor)
+  if (!(ms <= maxMs)) {
+    throw new UserError(`${name}: "${value}" is longer than ${durationText(maxMs)}, the most it takes. Use a shorter duration, e.g. 30s, 2m or 1h.`)
+  }
+  return ms
+}
+
+/** A limit as the user would write it: `120h`, `90m`, `30s`, `500ms`. */
+export function durationText(ms: number): string {
+  for (const [unit, factor] of [['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+    if (ms >= factor && ms % factor === 0) return `${ms / factor}${unit}`
+  }
+  return `${ms}ms`
 }
 
 /** Parses a non-negative decimal number, e.g. a ratio or percent; `min`/`max` bound it. */

@@ -1,6 +1,8 @@
 /**
  * A small GitHub REST server on 127.0.0.1 for tests: issue comments (list with Link-header
  * pagination, create, update), kept in memory. GITHUB_API_URL points the action at it.
+ * `answers` scripts the next answers exactly (status, headers, raw body): rate limits, an HTML
+ * 502 from a proxy, a 200 whose body is not JSON.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 
@@ -18,6 +20,16 @@ export interface RecordedRequest {
   body?: unknown
 }
 
+/** One scripted answer, sent as is to the next request it fits. */
+export interface ScriptedAnswer {
+  status: number
+  /** Sent byte for byte: JSON, HTML or anything else. */
+  body: string
+  headers?: Record<string, string>
+  /** Only requests with one of these methods get it; all when unset. */
+  methods?: string[]
+}
+
 export interface FakeGitHub {
   url: string
   /** Comments per `owner/repo#number`. */
@@ -25,6 +37,8 @@ export interface FakeGitHub {
   requests: RecordedRequest[]
   /** When set, every request is answered with this status (e.g. 403 for a read-only token). */
   failWith?: { status: number; message: string; methods?: string[] }
+  /** Answers used up in order, each by the first request that fits it, before the normal handling. */
+  answers: ScriptedAnswer[]
   seed(issue: string, bodies: string[]): void
   close(): Promise<void>
 }
@@ -35,6 +49,7 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
     url: '',
     comments: new Map(),
     requests: [],
+    answers: [],
     seed(issue, bodies) {
       const list = state.comments.get(issue) ?? []
       for (const body of bodies) list.push(comment(issue, nextId++, body, 'someone'))
@@ -57,6 +72,13 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
     const body = raw ? JSON.parse(raw) : undefined
     const url = new URL(req.url ?? '/', state.url)
     state.requests.push({ method: req.method ?? '', path: url.pathname + url.search, authorization: req.headers.authorization, body })
+    const scripted = state.answers.findIndex((a) => !a.methods || a.methods.includes(req.method ?? ''))
+    if (scripted >= 0) {
+      const [answer] = state.answers.splice(scripted, 1)
+      res.writeHead(answer.status, { 'content-type': 'application/json; charset=utf-8', ...answer.headers })
+      res.end(answer.body)
+      return
+    }
     if (state.failWith && (!state.failWith.methods || state.failWith.methods.includes(req.method ?? ''))) {
       send(res, state.failWith.status, { message: state.failWith.message, documentation_url: 'https://docs.github.com/rest' })
       return

@@ -1,9 +1,8 @@
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { UserError } from '../errors.js'
 import type { Thresholds } from '../checks.js'
-import { Input, readConnectTimeout, readSampleInterval, readThresholds } from '../options.js'
-import { parseDuration } from '../size.js'
+import { Input, readConnectTimeout, readSampleInterval, readSampleMaxDuration, readThresholds, readTlsSettings } from '../options.js'
+import { withTls, type TlsSettings } from '../redis/tls.js'
 import { parseRedisUrl, type RedisTarget } from '../redis/target.js'
 import type { StepConfig } from '../step/engine.js'
 import { readCommentSettings, type CommentSettings } from '../github/comment-settings.js'
@@ -28,13 +27,16 @@ export interface Settings {
   keys: KeySettings
   /** Starting Redis for the job, or limiting the attached one. */
   provisioning: ProvisionSettings
+  /** TLS files for a rediss:// redis-url (paths, so the sampler can load them too). */
+  tls: TlsSettings
 }
 
 export type GetInput = (name: string) => string
 
 /** Reads and checks the inputs; a bad one throws a UserError that names it and shows a valid example. */
 export function readInputs(getInput: GetInput, env: NodeJS.ProcessEnv = process.env): Settings {
-  const target = parseRedisUrl(getInput(Input.RedisUrl) || 'redis://localhost:6379', Input.RedisUrl)
+  const tls = readTlsSettings(getInput)
+  const target = withTls(parseRedisUrl(getInput(Input.RedisUrl) || 'redis://localhost:6379', Input.RedisUrl), tls)
   const connectTimeoutMs = readConnectTimeout(getInput)
   const thresholds = readThresholds(getInput)
   const reportPath = getInput(Input.ReportPath).trim() || join(env.RUNNER_TEMP || tmpdir(), DEFAULT_REPORT_NAME)
@@ -43,10 +45,7 @@ export function readInputs(getInput: GetInput, env: NodeJS.ProcessEnv = process.
     env
   )
   const sampleIntervalMs = readSampleInterval(getInput)
-  const sampleMaxDurationMs = parseDuration(getInput(Input.SampleMaxDuration), Input.SampleMaxDuration) ?? 6 * 3_600_000
-  if (sampleMaxDurationMs <= 0) {
-    throw new UserError(`${Input.SampleMaxDuration}: must be longer than 0, e.g. 6h or 90m.`)
-  }
+  const sampleMaxDurationMs = readSampleMaxDuration(getInput)
   const run = getInput(Input.Run).trim()
   return {
     target,
@@ -58,7 +57,8 @@ export function readInputs(getInput: GetInput, env: NodeJS.ProcessEnv = process.
     sampleMaxDurationMs,
     run,
     keys: readKeySettings(getInput),
-    provisioning: readProvisionSettings(getInput, env)
+    provisioning: readProvisionSettings(getInput, env),
+    tls
   }
 }
 
@@ -68,7 +68,8 @@ export function stepConfig(settings: Settings, target: RedisTarget, workDir: str
     target,
     connectTimeoutMs: settings.connectTimeoutMs,
     keys: settings.keys,
-    sampling: { intervalMs: settings.sampleIntervalMs, maxLifeMs: settings.sampleMaxDurationMs },
+    // TLS belongs to the given redis-url; a Redis the action started speaks plain redis://.
+    sampling: { intervalMs: settings.sampleIntervalMs, maxLifeMs: settings.sampleMaxDurationMs, ...(target.tls ? { tls: settings.tls } : {}) },
     workDir
   }
 }

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util'
 import { Input, ProvisionInput } from '../options.js'
 import { UserError } from '../errors.js'
 import { KeyInput } from '../keys/settings.js'
+import { TlsInput } from '../redis/tls.js'
 import { THRESHOLD_OPTIONS } from '../options.js'
 
 /** A mistake in how the CLI was called: exit code 2 and the valid form. */
@@ -46,6 +47,10 @@ export const OPTIONS = {
   [KeyInput.PrefixDepth]: { type: 'string', value: 'n', help: 'How many parts of a key name make its prefix (default 2).' },
   [KeyInput.IgnoreKeys]: { type: 'string', value: 'patterns', help: 'Comma list of glob patterns for keys to leave out, e.g. bull:*,sess:*.' },
   [KeyInput.ExpectedDb]: { type: 'string', value: 'db', help: 'The DB the tests should use; keys that appear elsewhere breach wrong-db.' },
+  [TlsInput.CaFile]: { type: 'string', value: 'file', help: 'For rediss://: the CA certificate that signed the server\'s certificate (PEM).' },
+  [TlsInput.CertFile]: { type: 'string', value: 'file', help: 'For rediss://: a client certificate (PEM), for servers that ask for one; needs --tls-key-file.' },
+  [TlsInput.KeyFile]: { type: 'string', value: 'file', help: 'For rediss://: the client certificate\'s key (PEM).' },
+  [TlsInput.Insecure]: { type: 'boolean', help: 'For rediss://: do not check the server\'s certificate (a test server with a self-signed one only).' },
   throwaway: {
     type: 'boolean',
     help: 'Start a fresh redis-server on a free port for this run (never the Redis on 6379), hand it to the command as REDIS_URL, REDIS_HOST and REDIS_PORT, and stop it afterwards.'
@@ -60,7 +65,7 @@ export const OPTIONS = {
 
 export type OptionName = keyof typeof OPTIONS
 
-const REDIS_OPTIONS: OptionName[] = ['url', 'container', Input.ConnectTimeout]
+const REDIS_OPTIONS: OptionName[] = ['url', 'container', Input.ConnectTimeout, TlsInput.CaFile, TlsInput.CertFile, TlsInput.KeyFile, TlsInput.Insecure]
 const OUTPUT_OPTIONS: OptionName[] = ['json', 'markdown', 'no-color', 'debug', 'help']
 const KEY_OPTIONS: OptionName[] = [KeyInput.KeyScanBudget, KeyInput.KeyDelimiter, KeyInput.PrefixDepth, KeyInput.IgnoreKeys]
 

@@ -1,7 +1,8 @@
 /** What every command gets (its parsed arguments, the logger, the environment) and the CLI's side of the shared steps. */
 import type { Thresholds } from '../checks.js'
 import { readKeySettings, type KeySettings } from '../keys/settings.js'
-import { Input, ProvisionInput, readConnectTimeout, readSampleInterval, readThresholds } from '../options.js'
+import { Input, ProvisionInput, readConnectTimeout, readSampleInterval, readThresholds, readTlsSettings } from '../options.js'
+import { TlsInput, withTls, type TlsSettings } from '../redis/tls.js'
 import { startBinary, stopBinary } from '../provision/binary.js'
 import { targetFor } from '../provision/index.js'
 import { readProvisionSettings } from '../provision/settings.js'
@@ -74,6 +75,11 @@ export function keySettings(ctx: Context): KeySettings {
   return readKeySettings(get(ctx))
 }
 
+/** The TLS flags (file paths, also handed to the sampler). */
+export function tlsSettings(ctx: Context): TlsSettings {
+  return readTlsSettings((n) => (n === TlsInput.Insecure ? (flag(ctx.args, n) ? 'true' : '') : stringOption(ctx.args, n)), flagName)
+}
+
 export function sampleInterval(ctx: Context): number {
   return readSampleInterval(get(ctx), CLI_SAMPLE_INTERVAL_MS, flagName)
 }
@@ -84,7 +90,7 @@ export function stepConfig(ctx: Context, target: RedisTarget, workDir: string, k
     target,
     connectTimeoutMs: connectTimeout(ctx),
     keys,
-    sampling: { intervalMs: sampleInterval(ctx), maxLifeMs: CLI_SAMPLER_MAX_LIFE_MS },
+    sampling: { intervalMs: sampleInterval(ctx), maxLifeMs: CLI_SAMPLER_MAX_LIFE_MS, ...(target.tls ? { tls: tlsSettings(ctx) } : {}) },
     workDir
   }
 }
@@ -116,13 +122,13 @@ export async function locateRedis(ctx: Context, allowThrowaway: boolean): Promis
   }
   if (container !== '') {
     const address = await containerAddress(container)
-    const target = containerTarget(address, url || undefined)
+    const target = withTls(containerTarget(address, url || undefined), tlsSettings(ctx), flagName)
     ctx.log.info(`Container "${container}" (${address.runtime}) publishes Redis at ${hostPort(target)}.`)
     return { target, throwaway: null }
   }
-  if (url !== '') return { target: parseRedisUrl(url, '--url'), throwaway: null }
+  if (url !== '') return { target: withTls(parseRedisUrl(url, '--url'), tlsSettings(ctx), flagName), throwaway: null }
   const fromEnv = Boolean(ctx.env.REDIS_URL?.trim())
-  const target = parseRedisUrl(defaultUrl(ctx.env), fromEnv ? 'REDIS_URL' : '--url')
+  const target = withTls(parseRedisUrl(defaultUrl(ctx.env), fromEnv ? 'REDIS_URL' : '--url'), tlsSettings(ctx), flagName)
   if (allowThrowaway && isLocalHost(target.host) && (await probe(target.host, target.port)) === 'refused') {
     return startThrowaway(ctx, `Nothing listens on ${target.display}${fromEnv ? ' (REDIS_URL)' : ''}`)
   }

@@ -42,32 +42,165 @@ export interface UpsertResult {
   url?: string
 }
 
-/** Finds the comment with `marker` on any page and updates it, or creates one. */
-export async function upsertComment(req: UpsertRequest): Promise<UpsertResult> {
-  const octokit = getOctokit(req.token, { request: { signal: AbortSignal.timeout(req.timeoutMs ?? 60_000) } })
-  const where = { owner: req.owner, repo: req.repo }
-  let existing: { id: number } | undefined
-  for await (const page of octokit.paginate.iterator(octokit.rest.issues.listComments, { ...where, issue_number: req.issueNumber, per_page: 100 })) {
-    existing = page.data.find((c) => typeof c.body === 'string' && c.body.includes(req.marker))
-    if (existing) break
+/** Pages of 100 comments looked through at most: 5000 comments, far more than any pull request has. */
+const MAX_PAGES = 50
+/** The wait before the one retry after a 5xx: enough for a load balancer to pick another backend. */
+const SERVER_ERROR_BACKOFF_MS = 1000
+const DEFAULT_TIMEOUT_MS = 60_000
+
+/**
+ * GitHub answered with success, but not with what the API promises (e.g. a proxy's HTML page with
+ * a 200). Not a permission problem; the comment may or may not be there.
+ */
+export class GitHubAnswerError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'GitHubAnswerError'
   }
-  if (existing) {
-    const { data } = await octokit.rest.issues.updateComment({ ...where, comment_id: existing.id, body: req.body })
-    return { action: 'updated', id: data.id, url: data.html_url }
-  }
-  if (!req.create) return { action: 'skipped' }
-  const { data } = await octokit.rest.issues.createComment({ ...where, issue_number: req.issueNumber, body: req.body })
-  return { action: 'created', id: data.id, url: data.html_url }
 }
 
-/** One line for a failed GitHub call: for 401/403/404, which permission is missing and how to grant it. */
-export function explainGitHubError(err: unknown): string {
-  const e = err as { status?: unknown; response?: { data?: { message?: unknown } } } | null
-  const status = e?.status
-  // Octokit appends the documentation link to the message; GitHub's own words are shorter.
-  const apiMessage = e?.response?.data?.message
-  const detail = typeof apiMessage === 'string' && apiMessage ? apiMessage : describeError(err)
+/**
+ * Finds the comment with `marker` on any page and updates it, or creates one. Each call gets one
+ * retry for a 5xx or a secondary rate limit, and all calls and waits together stay inside
+ * `timeoutMs`, so a GitHub outage costs the job at most that long.
+ */
+export async function upsertComment(req: UpsertRequest): Promise<UpsertResult> {
+  const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  const deadline = Date.now() + timeoutMs
+  const octokit = getOctokit(req.token, { request: { signal: AbortSignal.timeout(timeoutMs) } })
+  const where = { owner: req.owner, repo: req.repo }
+  let existing: { id: number } | undefined
+  for (let page = 1; page <= MAX_PAGES && !existing; page++) {
+    const { status, data } = await withOneRetry(
+      () => octokit.rest.issues.listComments({ ...where, issue_number: req.issueNumber, per_page: 100, page }),
+      deadline
+    )
+    if (!Array.isArray(data)) {
+      throw new GitHubAnswerError(`Could not look for the PR comment: GitHub answered ${status} to listing comments, but not with a JSON list (${summariseBody(data)})`)
+    }
+    existing = (data as unknown[]).map(commentOf).find((c) => c !== null && c.body.includes(req.marker)) ?? undefined
+    if (data.length < 100) break
+  }
+  if (existing) {
+    const id = existing.id
+    const { status, data } = await withOneRetry(() => octokit.rest.issues.updateComment({ ...where, comment_id: id, body: req.body }), deadline)
+    const updated = commentOf(data)
+    if (!updated) {
+      throw new GitHubAnswerError(`Could not confirm the PR comment: GitHub answered ${status} to updating it, but not with the comment as JSON (${summariseBody(data)}); it may not be updated`)
+    }
+    return { action: 'updated', id: updated.id, url: updated.url }
+  }
+  if (!req.create) return { action: 'skipped' }
+  const { status, data } = await withOneRetry(
+    () => octokit.rest.issues.createComment({ ...where, issue_number: req.issueNumber, body: req.body }),
+    deadline
+  )
+  const created = commentOf(data)
+  if (!created) {
+    throw new GitHubAnswerError(`Could not confirm the PR comment: GitHub answered ${status} to creating it, but not with the comment as JSON (${summariseBody(data)}); it may not be there`)
+  }
+  return { action: 'created', id: created.id, url: created.url }
+}
+
+/** A comment as the API gives it, or null for anything else (a string, an HTML page, a half object). */
+function commentOf(data: unknown): { id: number; url: string; body: string } | null {
+  const c = data as { id?: unknown; html_url?: unknown; body?: unknown } | null
+  if (typeof c !== 'object' || c === null || typeof c.id !== 'number' || typeof c.html_url !== 'string') return null
+  return { id: c.id, url: c.html_url, body: typeof c.body === 'string' ? c.body : '' }
+}
+
+/** Errors of calls that failed again on their retry, so the message can say it was tried twice. */
+const failedTwice = new WeakSet<object>()
+
+/** Runs `call`, and once more after the wait `retryDelayMs` asks for, if that wait ends before `deadline`. */
+async function withOneRetry<T>(call: () => Promise<T>, deadline: number): Promise<T> {
+  try {
+    return await call()
+  } catch (err) {
+    const wait = retryDelayMs(err)
+    if (wait === null || Date.now() + wait >= deadline) throw err
+    await new Promise((resolve) => setTimeout(resolve, wait))
+    try {
+      return await call()
+    } catch (again) {
+      if (typeof again === 'object' && again !== null) failedTwice.add(again)
+      throw again
+    }
+  }
+}
+
+interface FailedCall {
+  status?: unknown
+  response?: { headers?: Record<string, string | number | undefined>; data?: unknown }
+}
+
+function headerOf(err: unknown, name: string): string | undefined {
+  const value = (err as FailedCall | null)?.response?.headers?.[name]
+  return value === undefined ? undefined : String(value)
+}
+
+/**
+ * How long to wait before the one retry a failed call gets, or null when waiting cannot help: a
+ * 5xx gets a short pause, a secondary rate limit (403/429 with `retry-after`) the pause GitHub
+ * asks for. A used-up primary rate limit resets only within the hour, and 4xx answers do not change.
+ */
+export function retryDelayMs(err: unknown): number | null {
+  const status = (err as FailedCall | null)?.status
+  if (typeof status !== 'number') return null
+  if (status >= 500 && status <= 599) return SERVER_ERROR_BACKOFF_MS
+  if ((status === 403 || status === 429) && headerOf(err, 'x-ratelimit-remaining') !== '0') {
+    const after = Number(headerOf(err, 'retry-after'))
+    if (headerOf(err, 'retry-after') !== undefined && Number.isFinite(after) && after >= 0) return after * 1000
+  }
+  return null
+}
+
+/**
+ * One short line for a body that is not GitHub's JSON: the title of an HTML page or its text
+ * without tags, at most 120 chars. The body comes from whatever answered, so it is never pasted whole.
+ */
+export function summariseBody(data: unknown): string {
+  if (typeof data !== 'string') return data instanceof ArrayBuffer || data === undefined || data === null ? 'an empty or binary body' : `a ${typeof data} body`
+  const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(data)?.[1]
+  const isHtml = /<(!doctype|html|head|body)\b/i.test(data)
+  const text = (title ?? (isHtml ? data.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]*>/g, ' ') : data)).replace(/\s+/g, ' ').trim()
+  if (text === '') return isHtml ? 'an HTML page' : 'an empty body'
+  const short = text.length > 120 ? `${text.slice(0, 119)}…` : text
+  return isHtml ? `an HTML page: "${short}"` : `"${short}"`
+}
+
+/**
+ * One line for a failed GitHub call: a used-up rate limit with the time it resets, a secondary rate
+ * limit, a fault on GitHub's side, or for 401/403/404 which permission is missing and how to grant it.
+ */
+export function explainGitHubError(err: unknown, now = Date.now()): string {
   const after = 'The job summary, the JSON report and the comment-body output still have the report.'
+  if (err instanceof GitHubAnswerError) return `${err.message}. ${after}`
+  const e = err as (FailedCall & { response?: { data?: { message?: unknown } } }) | null
+  const status = e?.status
+  const data = e?.response?.data
+  // Octokit appends the documentation link to the message; GitHub's own words are shorter.
+  const apiMessage = (data as { message?: unknown } | undefined)?.message
+  const detail = typeof apiMessage === 'string' && apiMessage ? apiMessage : typeof data === 'string' ? summariseBody(data) : describeError(err)
+  const twice = typeof err === 'object' && err !== null && failedTwice.has(err) ? ', also on the one retry' : ''
+  if ((status === 403 || status === 429) && headerOf(err, 'x-ratelimit-remaining') === '0') {
+    const reset = Number(headerOf(err, 'x-ratelimit-reset'))
+    const when = Number.isFinite(reset) && reset > 0 ? resetText(reset * 1000, now) : 'within the hour'
+    return (
+      `Could not post the PR comment: GitHub's API rate limit for this token is used up (${status}: ${detail}); it resets ${when}. ` +
+      `This is not a missing permission: the next run after the reset posts the comment. ${after}`
+    )
+  }
+  if ((status === 403 || status === 429) && (headerOf(err, 'retry-after') !== undefined || /secondary rate limit/i.test(detail))) {
+    const wait = headerOf(err, 'retry-after')
+    return (
+      `Could not post the PR comment: GitHub's secondary rate limit refused it (${status}${wait !== undefined ? `, retry after ${wait} s` : ''}: ${detail})${twice}. ` +
+      `Too many requests in a short time, e.g. many matrix legs at once. ${after}`
+    )
+  }
+  if (typeof status === 'number' && status >= 500 && status <= 599) {
+    return `Could not post the PR comment: GitHub answered ${status}, a fault on GitHub's side (${detail})${twice}. ${after}`
+  }
   if (status === 403 || status === 404) {
     return (
       `Could not post the PR comment: GitHub answered ${status} (${detail}). The token lacks the pull-requests: write permission. ` +
@@ -79,6 +212,13 @@ export function explainGitHubError(err: unknown): string {
     return `Could not post the PR comment: GitHub answered 401 (${detail}). The github-token input is not a valid token; leave it unset to use the job's token. ${after}`
   }
   return `Could not post the PR comment: ${detail}. ${after}`
+}
+
+/** `at 14:05:00 UTC (in 12 min)` for a reset time in ms since the epoch. */
+function resetText(resetMs: number, now: number): string {
+  const at = new Date(resetMs).toISOString().slice(11, 19)
+  const minutes = Math.max(0, Math.ceil((resetMs - now) / 60_000))
+  return `at ${at} UTC (in ${minutes} min)`
 }
 
 /** Reads the event payload the runner wrote (GITHUB_EVENT_PATH); {} when there is none. */

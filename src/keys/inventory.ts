@@ -14,14 +14,15 @@ import { withTimeout, type RedisClient, type RedisConnection } from '../redis/co
 import { describeError } from '../errors.js'
 import { KeyTally, DEFAULT_TALLY, type DbScan, type Inventory, type ScanMethod } from './tally.js'
 import type { PrefixRule } from './prefix.js'
+import type { KeyMatcher } from './glob.js'
 import { RawScanner, type Batch } from './raw.js'
 
 export type MethodChoice = 'auto' | ScanMethod
 
 export interface ScanOptions {
   rule: PrefixRule
-  /** Keys to leave out (byte-string RegExp from parseIgnoreKeys), or null. */
-  ignore: RegExp | null
+  /** Keys to leave out (the byte-string glob matcher from parseIgnoreKeys), or null. */
+  ignore: KeyMatcher | null
   /** Stop scanning after this long and extrapolate by DBSIZE. */
   budgetMs: number
   /** `auto` is the raw pipelined scan, then the Lua fast path, then node-redis's pipeline as fallbacks (fastest first, measured by bench/keys.sh). */

@@ -7,6 +7,7 @@
  */
 import { isUtf8 } from 'node:buffer'
 import { UserError } from '../errors.js'
+import { anyGlob, compileGlob, unclosedBracket, type KeyMatcher } from './glob.js'
 
 /** The mark an id-like segment is replaced with; also how a group says "and more segments". */
 export const WILDCARD = '*'
@@ -102,48 +103,15 @@ export function toByteString(text: string): string {
 
 /**
  * Redis's own glob (`*`, `?`, `[abc]`, `[^a]`, `[a-z]`, `\x` escapes), as KEYS and SCAN MATCH use it,
- * compiled to a RegExp over byte strings. An unclosed `[` is taken literally.
+ * for key names as byte strings; the pattern is text as the user typed it. Matches in
+ * (pattern × name) steps at worst, never by backtracking.
  */
-export function globToRegExp(pattern: string): RegExp {
-  const p = toByteString(pattern)
-  let re = ''
-  for (let i = 0; i < p.length; i++) {
-    const ch = p[i]
-    if (ch === '*') re += '[\\s\\S]*'
-    else if (ch === '?') re += '[\\s\\S]'
-    else if (ch === '\\' && i + 1 < p.length) re += escapeRe(p[++i])
-    else if (ch === '[') {
-      const close = p.indexOf(']', i + 2)
-      if (close < 0) {
-        re += '\\['
-        continue
-      }
-      let body = p.slice(i + 1, close)
-      const negate = body.startsWith('^')
-      if (negate) body = body.slice(1)
-      let cls = ''
-      for (let j = 0; j < body.length; j++) {
-        if (body[j] === '\\' && j + 1 < body.length) cls += escapeClass(body[++j])
-        else if (body[j] === '-' && j > 0 && j + 1 < body.length) cls += '-'
-        else cls += escapeClass(body[j])
-      }
-      re += `[${negate ? '^' : ''}${cls}]`
-      i = close
-    } else re += escapeRe(ch)
-  }
-  return new RegExp(`^${re}$`)
+export function keyGlob(pattern: string): KeyMatcher {
+  return compileGlob(toByteString(pattern))
 }
 
-function escapeRe(ch: string): string {
-  return /[\\^$.*+?()[\]{}|/-]/.test(ch) ? `\\${ch}` : ch
-}
-
-function escapeClass(ch: string): string {
-  return /[\\\]^-]/.test(ch) ? `\\${ch}` : ch
-}
-
-/** Parses `ignore-keys`: globs separated by commas or new lines; one RegExp for all, or null for none. */
-export function parseIgnoreKeys(text: string, name = 'ignore-keys'): { patterns: string[]; matcher: RegExp | null } {
+/** Parses `ignore-keys`: globs separated by commas or new lines; one matcher for all, or null for none. */
+export function parseIgnoreKeys(text: string, name = 'ignore-keys'): { patterns: string[]; matcher: KeyMatcher | null } {
   const patterns = text
     .split(/[,\n]/)
     .map((p) => p.trim())
@@ -151,7 +119,10 @@ export function parseIgnoreKeys(text: string, name = 'ignore-keys'): { patterns:
   if (patterns.length === 0) return { patterns, matcher: null }
   for (const p of patterns) {
     if (p === '*') throw new UserError(`${name}: "*" would leave out every key. Name the prefixes to leave out, e.g. bull:*,sess:*.`)
+    // Redis would read an unclosed class as running to the end of the glob: never what was meant.
+    if (unclosedBracket(toByteString(p)) >= 0) {
+      throw new UserError(`${name}: "${p}" has a "[" that is never closed. Close the class, e.g. lock:[ab]*, or escape a literal bracket as \\[.`)
+    }
   }
-  const sources = patterns.map((p) => globToRegExp(p).source)
-  return { patterns, matcher: new RegExp(sources.join('|')) }
+  return { patterns, matcher: anyGlob(patterns.map(toByteString)) }
 }

@@ -1,5 +1,6 @@
 /** The key analysis's inputs, checked and typed. */
 import { parseDuration, parseNumber } from '../size.js'
+import type { KeyMatcher } from './glob.js'
 import { parseIgnoreKeys, toByteString, type PrefixRule } from './prefix.js'
 
 export interface KeySettings {
@@ -10,7 +11,7 @@ export interface KeySettings {
   /** The delimiter as the user wrote it, for the report. */
   delimiterText: string
   ignorePatterns: string[]
-  ignore: RegExp | null
+  ignore: KeyMatcher | null
   /** The DB the tests should use; null = not checked. */
   expectedDb: number | null
 }
@@ -24,9 +25,11 @@ export const KeyInput = {
 } as const
 
 export const DEFAULT_KEY_SCAN_BUDGET_MS = 10_000
+/** An inventory that needs more than an hour would hold the job for longer than most test suites run. */
+export const MAX_KEY_SCAN_BUDGET_MS = 3_600_000
 
 export function readKeySettings(getInput: (name: string) => string): KeySettings {
-  const budgetMs = parseDuration(getInput(KeyInput.KeyScanBudget), KeyInput.KeyScanBudget) ?? DEFAULT_KEY_SCAN_BUDGET_MS
+  const budgetMs = parseDuration(getInput(KeyInput.KeyScanBudget), KeyInput.KeyScanBudget, MAX_KEY_SCAN_BUDGET_MS) ?? DEFAULT_KEY_SCAN_BUDGET_MS
   // The runner trims inputs, so an empty value means the default.
   const delimiterText = getInput(KeyInput.KeyDelimiter) || ':'
   const depth = parseNumber(getInput(KeyInput.PrefixDepth), KeyInput.PrefixDepth, { example: '2', min: 1, max: 10, integer: true }) ?? 2

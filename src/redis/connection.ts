@@ -2,6 +2,7 @@ import { createClient, type RedisClientType } from '@redis/client'
 import { ConnectionError, describeError } from '../errors.js'
 import { formatDuration } from '../size.js'
 import { hostPort, maskUrlText, type RedisTarget } from './target.js'
+import { plainPortProblem, tlsProblem } from './tls.js'
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export type RedisClient = RedisClientType<{}, {}, {}, 2, {}>
@@ -52,8 +53,8 @@ export class RedisConnection {
 }
 
 /**
- * Connects, retrying with backoff until `timeoutMs`. Authentication problems fail at once, since
- * waiting cannot fix a wrong password.
+ * Connects, retrying with backoff until `timeoutMs`. Authentication and certificate problems fail
+ * at once, since waiting cannot fix a wrong password or an untrusted certificate.
  */
 export async function connect(target: RedisTarget, opts: ConnectOptions): Promise<RedisConnection> {
   const name = opts.optionName ?? ((n: string) => n)
@@ -73,11 +74,15 @@ export async function connect(target: RedisTarget, opts: ConnectOptions): Promis
       socket: {
         connectTimeout: Math.max(200, Math.min(remaining, 5000)),
         reconnectStrategy: false,
-        ...(target.tls ? { tls: true as const } : {})
+        ...(target.tls ? { tls: true as const, ...target.tlsOptions } : {})
       }
     })
-    // Without a listener an 'error' event would kill the process.
-    client.on('error', () => {})
+    // Without a listener an 'error' event would kill the process. The first one is kept: a TLS
+    // alert (e.g. "certificate required") arrives only as an event, after connect() resolved.
+    let socketError: unknown = null
+    client.on('error', (e: unknown) => {
+      socketError ??= e
+    })
     try {
       await withTimeout(client.connect(), Math.max(500, Math.min(remaining, 10000)), 'connect')
       await withTimeout(client.ping(), 5000, 'PING')
@@ -85,7 +90,11 @@ export async function connect(target: RedisTarget, opts: ConnectOptions): Promis
     } catch (err) {
       destroyQuietly(client)
       const message = maskUrlText(describeError(err))
-      const fatal = authProblem(message, target, name('redis-url'))
+      const fatal =
+        tlsProblem(err, target, name) ??
+        (socketError !== null ? tlsProblem(socketError, target, name) : null) ??
+        (target.tls && /connect timed out|connection timeout/i.test(message) ? await plainPortProblem(target) : null) ??
+        authProblem(message, target, name('redis-url'))
       if (fatal) throw new ConnectionError(fatal)
       lastError = message
     }

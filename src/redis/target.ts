@@ -1,4 +1,5 @@
 import { UserError } from '../errors.js'
+import type { TlsMaterial } from './tls.js'
 
 /** Where Redis is, parsed from a `redis://` or `rediss://` URL. */
 export interface RedisTarget {
@@ -10,6 +11,8 @@ export interface RedisTarget {
   username: string | null
   password: string | null
   tls: boolean
+  /** CA, client certificate and verification for `rediss://`; unset = Node's defaults (system CAs, verified). */
+  tlsOptions?: TlsMaterial
   /** The URL with the password replaced by `***`, safe for logs, summaries and JSON. */
   display: string
 }

@@ -7,6 +7,7 @@ import { describeError } from '../errors.js'
 import { parseInfo } from '../info.js'
 import { connect, sleep, type RedisConnection } from '../redis/connection.js'
 import { maskUrlText, parseRedisUrl, type RedisTarget } from '../redis/target.js'
+import { withTls, type TlsSettings } from '../redis/tls.js'
 import { gapSample, sampleFromInfo, type Sample } from './sample.js'
 
 /** The environment variable that carries the sampler's settings (argv would show the URL in `ps`). */
@@ -20,6 +21,8 @@ export interface SamplerConfig {
   intervalMs: number
   /** The sampler exits on its own after this long, so an orphan cannot run forever. */
   maxLifeMs: number
+  /** The same TLS options the main step connects with (file paths; the sampler reads the files). */
+  tls?: TlsSettings
 }
 
 /**
@@ -39,7 +42,18 @@ export function configFromEnv(env: NodeJS.ProcessEnv): SamplerConfig {
   if (typeof c.url !== 'string' || typeof c.file !== 'string' || !(Number(c.intervalMs) > 0) || !(Number(c.maxLifeMs) > 0)) {
     throw new Error(`${SAMPLER_ENV} lacks url, file, intervalMs or maxLifeMs`)
   }
-  return { url: c.url, file: c.file, intervalMs: Number(c.intervalMs), maxLifeMs: Number(c.maxLifeMs) }
+  const tls = c.tls === undefined ? undefined : tlsFrom(c.tls)
+  return { url: c.url, file: c.file, intervalMs: Number(c.intervalMs), maxLifeMs: Number(c.maxLifeMs), ...(tls ? { tls } : {}) }
+}
+
+/** Checks the shape of the TLS settings in the config; a malformed one is an error, not "no TLS". */
+function tlsFrom(raw: unknown): TlsSettings {
+  const t = raw as Partial<Record<keyof TlsSettings, unknown>> | null
+  const path = (v: unknown): v is string | null => v === null || typeof v === 'string'
+  if (typeof t !== 'object' || t === null || !path(t.caFile) || !path(t.certFile) || !path(t.keyFile) || typeof t.insecure !== 'boolean') {
+    throw new Error(`${SAMPLER_ENV} has a malformed tls entry`)
+  }
+  return { caFile: t.caFile, certFile: t.certFile, keyFile: t.keyFile, insecure: t.insecure }
 }
 
 /**
@@ -84,7 +98,7 @@ export async function runSampler(config: SamplerConfig): Promise<void> {
 }
 
 /** One connection, reopened with backoff when Redis goes away, and one INFO call per sample. */
-class InfoSource {
+export class InfoSource {
   private conn: RedisConnection | null = null
   private nextConnectAt = 0
   private failures = 0
@@ -92,18 +106,26 @@ class InfoSource {
   /** Redis 7.0+ takes several sections in one INFO call (12.8 µs vs 24.8 µs for a full INFO on 7.0). */
   private multiSection = true
   private readonly target: RedisTarget
+  /** Why the target cannot be used (e.g. a TLS file gone), said in every gap sample. */
+  private readonly targetError: unknown = null
   private readonly commandTimeoutMs: number
   private readonly connectTimeoutMs: number
   private readonly intervalMs: number
 
   constructor(config: SamplerConfig) {
     this.target = parseRedisUrl(config.url)
+    try {
+      if (config.tls) this.target = withTls(this.target, config.tls)
+    } catch (err) {
+      this.targetError = err
+    }
     this.intervalMs = config.intervalMs
     this.commandTimeoutMs = Math.max(2000, config.intervalMs)
     this.connectTimeoutMs = Math.min(MAX_BACKOFF_MS, Math.max(2000, config.intervalMs))
   }
 
   async sample(): Promise<Sample> {
+    if (this.targetError !== null) return this.fail(this.targetError)
     if (this.conn === null) {
       if (Date.now() < this.nextConnectAt) return gapSample(new Date(), this.lastError)
       try {
@@ -125,6 +147,13 @@ class InfoSource {
       this.conn = null
       return this.fail(err)
     }
+  }
+
+  /** Closes the connection, if one is open. */
+  async close(): Promise<void> {
+    const conn = this.conn
+    this.conn = null
+    await conn?.close()
   }
 
   private fail(err: unknown): Sample {

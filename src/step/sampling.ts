@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import type { StepObservations } from '../checks.js'
 import { describeError } from '../errors.js'
 import type { RedisTarget } from '../redis/target.js'
+import type { TlsSettings } from '../redis/tls.js'
 import { readSamples, startSampler, stopSampler, waitForFirstSample, type StopResult } from '../sampler/control.js'
 import { MAX_REPORT_SAMPLES, counterBaseline, summarizeSamples, thinSamples, type SamplingReport } from '../sampler/sample.js'
 import { formatBytes, formatDuration } from '../size.js'
@@ -30,6 +31,8 @@ export interface SamplingOptions {
   intervalMs: number
   /** The sampler's longest life, so an orphan exits on its own. */
   maxLifeMs: number
+  /** TLS files for a rediss:// target: the sampler loads them itself. */
+  tls?: TlsSettings
 }
 
 /** Kill hooks of samplers that must not outlive this process, by pid. */
@@ -45,7 +48,7 @@ export async function startStepSampler(target: RedisTarget, workDir: string, opt
   const startedAt = new Date().toISOString()
   let pid: number
   try {
-    pid = await startSampler({ url: target.url, file, intervalMs: opts.intervalMs, maxLifeMs: opts.maxLifeMs })
+    pid = await startSampler({ url: target.url, file, intervalMs: opts.intervalMs, maxLifeMs: opts.maxLifeMs, ...(opts.tls ? { tls: opts.tls } : {}) })
   } catch (err) {
     host.warn(`Could not start the background sampler (${describeError(err)}): the step's peak will come from the snapshots and INFO instead.`)
     return null
