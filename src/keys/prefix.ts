@@ -49,6 +49,8 @@ export function isIdLike(segment: string): boolean {
 export interface PrefixRule {
   delimiter: string
   depth: number
+  /** Explicit groups (input `key-patterns`), tried in order before the automatic grouping; see patterns.ts. */
+  patterns?: readonly { groupOf(key: string): string | null }[]
 }
 
 /**
@@ -57,7 +59,13 @@ export interface PrefixRule {
  * `session:*`, `user:42:profile` → `user:*`, `bull:mail:17:data` → `bull:mail:*`, `counter` → `counter`.
  */
 export function prefixOf(key: string, rule: PrefixRule): string {
-  const { delimiter, depth } = rule
+  const { delimiter, depth, patterns } = rule
+  if (patterns) {
+    for (const p of patterns) {
+      const group = p.groupOf(key)
+      if (group !== null) return group
+    }
+  }
   let prefix = ''
   let last = ''
   let start = 0
@@ -66,17 +74,67 @@ export function prefixOf(key: string, rule: PrefixRule): string {
     if (kept === depth) return last === WILDCARD ? prefix : prefix + delimiter + WILDCARD
     const at = key.indexOf(delimiter, start)
     const segment = at < 0 ? key.slice(start) : key.slice(start, at)
-    last = isIdLike(segment) ? WILDCARD : segment
+    last = normaliseSegment(segment)
     prefix = kept === 0 ? last : prefix + delimiter + last
     if (at < 0) return prefix
     start = at + delimiter.length
   }
 }
 
-/** One segment, or `*` when it is id-like. */
+const UUID_INSIDE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi
+
+/** True for the chars that join the words of one segment (`import-batch-42`, `job_7`, `v1.2`). */
+function isJoiner(c: number): boolean {
+  return c === 45 || c === 95 || c === 46 // - _ .
+}
+
+/**
+ * One segment with its id-like part turned into `*`: the whole segment when all of it is an id
+ * (`8f3a9c01d2` → `*`), else each id-like word between `-`, `_` or `.` (`import-batch-<uuid>` →
+ * `import-batch-*`, `test-42` → `test-*`), so the kind of thing a key is survives grouping.
+ */
 export function normaliseSegment(segment: string): string {
+  // Ids need a digit: a segment without one (most of them) is left as it is, in one pass.
+  let digit = false
+  let joiner = false
+  for (let i = 0; i < segment.length; i++) {
+    const c = segment.charCodeAt(i)
+    if (c >= 48 && c <= 57) digit = true
+    else if (isJoiner(c)) joiner = true
+  }
+  if (!digit) return segment
+  if (joiner) {
+    const inner = normaliseWords(segment)
+    if (inner !== null) return inner
+  }
   return isIdLike(segment) ? WILDCARD : segment
 }
+
+/**
+ * The segment with its id-like words marked, or null when it has no plain word (lower-case
+ * letters only, as people name things): then it is one id that happens to hold `-` or `_`
+ * (a nanoid such as `V1StGXR8_Z5jdHi6B-myT0x9`), judged whole.
+ */
+function normaliseWords(segment: string): string | null {
+  // A UUID holds dashes, so it is found whole before the segment is split into words.
+  const s = segment.length >= 36 ? segment.replace(UUID_INSIDE, WILDCARD) : segment
+  let out = ''
+  let plainWord = false
+  let start = 0
+  for (let i = 0; i <= s.length; i++) {
+    if (i < s.length && !isJoiner(s.charCodeAt(i))) continue
+    const word = s.slice(start, i)
+    if (/^[a-z]+$/.test(word)) plainWord = true
+    out += isIdLike(word) ? WILDCARD : word
+    if (i < s.length) out += s[i]
+    start = i + 1
+  }
+  if (!plainWord) return null
+  // `batch-7-3` → `batch-*`: one mark for a run of ids, as a glob it matches the same keys.
+  return out.replace(RUN_OF_MARKS, WILDCARD)
+}
+
+const RUN_OF_MARKS = /\*(?:[-_.]\*)+/g
 
 /** A key name as it goes into JSON: text when the bytes are UTF-8, else readable text plus the exact bytes. */
 export interface KeyName {

@@ -56,7 +56,7 @@ export interface LeakedGroupFigure {
 }
 
 export interface KeysReport {
-  settings: { keyDelimiter: string; prefixDepth: number; ignoreKeys: string[]; expectedDb: number | null; keyScanBudgetMs: number }
+  settings: { keyDelimiter: string; prefixDepth: number; ignoreKeys: string[]; expectedDb: number | null; keyScanBudgetMs: number; keyPatterns?: string[] }
   /** False on servers without MEMORY USAGE: counts only. */
   memoryUsage: boolean
   memoryUsageNote: string

@@ -71,7 +71,8 @@ export function reportedKeySettings(settings: KeySettings): Parameters<typeof bu
     prefixDepth: settings.rule.depth,
     ignoreKeys: settings.ignorePatterns,
     expectedDb: settings.expectedDb,
-    keyScanBudgetMs: settings.budgetMs
+    keyScanBudgetMs: settings.budgetMs,
+    ...(settings.keyPatterns.length > 0 ? { keyPatterns: settings.keyPatterns } : {})
   }
 }
 
