@@ -39,6 +39,8 @@ export interface KeyDetail {
 
 export interface DetailOptions {
   commandTimeoutMs?: number
+  /** For sampleEncodings: only these prefixes (e.g. the top ones, known once the scan is done). */
+  only?: (db: number, prefix: string) => boolean
 }
 
 type Send = (args: (string | Buffer)[]) => Promise<unknown>
@@ -173,7 +175,7 @@ export interface EncodingMix {
 
 /** Asks TYPE and OBJECT ENCODING of the sampled keys, pipelined per DB. */
 export async function sampleEncodings(conn: RedisConnection, sampler: EncodingSampler, opts: DetailOptions = {}): Promise<EncodingMix[]> {
-  const groups = sampler.drawn
+  const groups = sampler.drawn.filter((g) => opts.only?.(g.db, g.prefix) ?? true)
   if (groups.length === 0) return []
   const timeout = opts.commandTimeoutMs ?? 10_000
   const out: EncodingMix[] = []

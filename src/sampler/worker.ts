@@ -4,10 +4,11 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs'
 import { describeError } from '../errors.js'
-import { parseInfo } from '../info.js'
+import { numberField, parseInfo } from '../info.js'
 import { connect, sleep, type RedisConnection } from '../redis/connection.js'
 import { maskUrlText, parseRedisUrl, type RedisTarget } from '../redis/target.js'
 import { gapSample, sampleFromInfo, type Sample } from './sample.js'
+import { MomentRecorder, momentConfigFrom, type MomentConfig } from '../explain/moment-snapshot.js'
 
 /** The environment variable that carries the sampler's settings (argv would show the URL in `ps`). */
 export const SAMPLER_ENV = 'REDIS_MEMORY_GUARD_SAMPLER'
@@ -20,6 +21,8 @@ export interface SamplerConfig {
   intervalMs: number
   /** The sampler exits on its own after this long, so an orphan cannot run forever. */
   maxLifeMs: number
+  /** When set, bounded key snapshots at the moments that matter (first OOM, first eviction, near the limit), as lines of their own. */
+  moments?: MomentConfig
 }
 
 /** Reconnect attempts back off up to this far apart while Redis is away. */
@@ -33,7 +36,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv): SamplerConfig {
   if (typeof c.url !== 'string' || typeof c.file !== 'string' || !(Number(c.intervalMs) > 0) || !(Number(c.maxLifeMs) > 0)) {
     throw new Error(`${SAMPLER_ENV} lacks url, file, intervalMs or maxLifeMs`)
   }
-  return { url: c.url, file: c.file, intervalMs: Number(c.intervalMs), maxLifeMs: Number(c.maxLifeMs) }
+  const moments = momentConfigFrom(c.moments)
+  return { url: c.url, file: c.file, intervalMs: Number(c.intervalMs), maxLifeMs: Number(c.maxLifeMs), ...(moments ? { moments } : {}) }
 }
 
 /**
@@ -57,6 +61,7 @@ export async function runSampler(config: SamplerConfig): Promise<void> {
   setTimeout(exit, config.maxLifeMs)
 
   const source = new InfoSource(config)
+  const moments = momentRecorder(config, fd)
   for (let tick = 1; ; tick++) {
     let sample: Sample
     try {
@@ -65,6 +70,7 @@ export async function runSampler(config: SamplerConfig): Promise<void> {
       sample = gapSample(new Date(), maskUrlText(describeError(err)))
     }
     writeSync(fd, JSON.stringify(sample) + '\n')
+    moments?.onSample(sample, source.maxmemory, source.connection)
     // Keep to the schedule from the start, skipping ticks that a slow call overran.
     const now = Date.now()
     let next = started + tick * config.intervalMs
@@ -74,6 +80,17 @@ export async function runSampler(config: SamplerConfig): Promise<void> {
     }
     if (next - started >= config.maxLifeMs) exit()
     await sleep(next - now)
+  }
+}
+
+/** The moment recorder, or null without moments or with settings it cannot use (sampling goes on regardless). */
+function momentRecorder(config: SamplerConfig, fd: number): MomentRecorder | null {
+  if (!config.moments) return null
+  try {
+    // A moment is a line of its own kind ("kind":"moment"), written with one append like a sample.
+    return new MomentRecorder(config.moments, (m) => writeSync(fd, JSON.stringify(m) + '\n'))
+  } catch {
+    return null
   }
 }
 
@@ -89,6 +106,8 @@ class InfoSource {
   private readonly commandTimeoutMs: number
   private readonly connectTimeoutMs: number
   private readonly intervalMs: number
+  /** maxmemory from the last INFO memory; null where not reported. */
+  maxmemory: number | null = null
 
   constructor(config: SamplerConfig) {
     this.target = parseRedisUrl(config.url)
@@ -113,12 +132,19 @@ class InfoSource {
     const conn = this.conn
     try {
       const text = await this.info(conn)
-      return sampleFromInfo(parseInfo(text), new Date())
+      const sections = parseInfo(text)
+      this.maxmemory = numberField(sections.memory, 'maxmemory')
+      return sampleFromInfo(sections, new Date())
     } catch (err) {
       void conn.close()
       this.conn = null
       return this.fail(err)
     }
+  }
+
+  /** The open connection, for moment snapshots; null while Redis is away. */
+  get connection(): RedisConnection | null {
+    return this.conn
   }
 
   private fail(err: unknown): Sample {
