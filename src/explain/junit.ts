@@ -238,7 +238,9 @@ export function attributeKeys(keys: { db: number; key: string; firstSeen: number
   const parts = [`Times of tests come from ${basis}.`]
   if (overlap) parts.push('Tests ran in parallel (their windows overlap), so a key may belong to another test that ran at the same time.')
   if (ambiguous > 0) parts.push(`${ambiguous} key${ambiguous === 1 ? '' : 's'} fell where several tests were running.`)
-  return { tests: [...byTest.entries()].map(([test, keys]) => ({ test, keys })), unattributed, exactness: parts.join(' ') }
+  // In the order the tests ran.
+  const tests = [...byTest.entries()].map(([test, keys]) => ({ test, keys })).sort((a, b) => (a.test.start ?? 0) - (b.test.start ?? 0))
+  return { tests, unattributed, exactness: parts.join(' ') }
 }
 
 function overlaps(cases: { start: number; end: number }[]): boolean {
