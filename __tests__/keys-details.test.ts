@@ -3,6 +3,12 @@ import { describe, expect, it } from '@jest/globals'
 import { describeKeys, EncodingSampler, sampleEncodings } from '../src/keys/details.js'
 import { takeInventory } from '../src/keys/inventory.js'
 import { withKeyDetails, buildKeysReport } from '../src/keys/report.js'
+import { analyseKeysAfter, recordKeysBefore } from '../src/keys/run.js'
+import { readKeySettings } from '../src/keys/settings.js'
+import { takeSnapshot } from '../src/snapshot.js'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { redisCommands } from './helpers/resp.js'
 import { connectedRedisPerFile } from './helpers/redis-connection.js'
 
@@ -97,5 +103,29 @@ describe('encoding mix per prefix', () => {
     ])
     // The reservoir replaced early keys with later ones.
     expect(drawn[0].keys.some((k) => Number(k.slice(2)) >= 5)).toBe(true)
+  })
+})
+
+describe('the post step key analysis', () => {
+  it('describes the largest keys and the encoding mix of the largest prefixes in report.keys', async () => {
+    const { r, conn } = await redis(SMALL_LISTPACKS)
+    const dir = mkdtempSync(join(tmpdir(), 'rmg-details-'))
+    try {
+      const settings = readKeySettings(() => '')
+      const before = await takeSnapshot(conn)
+      await recordKeysBefore(conn, settings, dir, () => {})
+      await redisCommands(r.port, [
+        ['HSET', 'profile:1', ...many(100, (j) => [`f${j}`, 'v'])],
+        ['HSET', 'profile:2', 'a', '1'],
+        ['RPUSH', 'queue:jobs', 'a', 'b', 'c']
+      ])
+      const { keys } = await analyseKeysAfter(conn, settings, dir, { before, after: await takeSnapshot(conn) }, () => {})
+      expect(keys.largestKeys?.[0]).toMatchObject({ key: 'profile:1', type: 'hash', encoding: 'hashtable', elements: 100, ttl: 'none' })
+      expect(keys.largestKeys?.map((k) => k.key).sort()).toEqual(['profile:1', 'profile:2', 'queue:jobs'])
+      expect(keys.encodingMix?.[0]).toMatchObject({ prefix: 'profile:*', keys: 2, sampled: 2, encodings: { 'hash/hashtable': 1, 'hash/listpack': 1 }, mixed: true })
+      expect(keys.leaked?.count).toBe(3)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
