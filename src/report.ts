@@ -7,6 +7,7 @@ import type { CommandReport } from './run/output.js'
 import type { SamplingReport } from './sampler/sample.js'
 import type { Snapshot } from './snapshot.js'
 import type { KeysReport } from './keys/report.js'
+import type { CauseReport } from './explain/cause.js'
 import { TOOL_NAME, TOOL_VERSION } from './version.js'
 
 /**
@@ -52,6 +53,8 @@ export interface Report {
   sampling?: SamplingReport
   /** The command the `run` input ran; absent in attach mode. */
   command?: CommandReport
+  /** What the memory is made of, what held it at the moments that mattered, when and by which test each leaked key appeared. */
+  cause?: CauseReport
 }
 
 export interface ReportInput {
@@ -66,6 +69,7 @@ export interface ReportInput {
   now?: Date
   sampling?: SamplingReport
   command?: CommandReport
+  cause?: CauseReport
 }
 
 /** Judges the step and assembles the report. With no "after" snapshot, the verdict is `fail` and says why. */
@@ -98,7 +102,8 @@ export function buildReport(input: ReportInput): Report {
     extra: input.extra ?? {},
     ...(input.keys ? { keys: input.keys } : {}),
     ...(input.sampling ? { sampling: input.sampling } : {}),
-    ...(input.command ? { command: input.command } : {})
+    ...(input.command ? { command: input.command } : {}),
+    ...(input.cause ? { cause: input.cause } : {})
   }
 }
 

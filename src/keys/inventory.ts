@@ -25,6 +25,8 @@ export interface ScanOptions {
   ignore: KeyMatcher | null
   /** Stop scanning after this long and extrapolate by DBSIZE. */
   budgetMs: number
+  /** Also stop after this many keys (a moment snapshot's key budget); no limit when absent. */
+  maxKeys?: number
   /** `auto` is the raw pipelined scan, then the Lua fast path, then node-redis's pipeline as fallbacks (fastest first, measured by bench/keys.sh). */
   method?: MethodChoice
   /** SCAN COUNT: keys per batch. */
@@ -87,6 +89,7 @@ export async function takeInventory(conn: RedisConnection, opts: ScanOptions): P
   const takenAt = new Date(started).toISOString()
   const timeout = opts.commandTimeoutMs ?? 10_000
   const count = String(opts.count ?? DEFAULT_SCAN_COUNT)
+  const maxKeys = opts.maxKeys ?? Infinity
   const keyspace = parseKeyspace(parseInfo(await conn.info('keyspace')).keyspace)
   const dbNumbers = Object.keys(keyspace)
     .map(Number)
@@ -164,7 +167,7 @@ export async function takeInventory(conn: RedisConnection, opts: ScanOptions): P
             if (batch === null) break
             cursor = batch.cursor
             if (cursor === '0') scan.complete = true
-            else if (Date.now() - started >= opts.budgetMs) rawScanner.stop()
+            else if (Date.now() - started >= opts.budgetMs || seen + batch.keys.length >= maxKeys) rawScanner.stop()
             await count1(batch)
           }
           done = true
@@ -195,7 +198,7 @@ export async function takeInventory(conn: RedisConnection, opts: ScanOptions): P
         if (cursor === '0') {
           scan.complete = true
           pending = null
-        } else if (Date.now() - started >= opts.budgetMs) {
+        } else if (Date.now() - started >= opts.budgetMs || seen + batch.keys.length >= maxKeys) {
           pending = null
         } else {
           pending = step(cursor)

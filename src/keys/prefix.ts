@@ -22,34 +22,54 @@ const ULID = /^[0-7][0-9a-hjkmnp-tv-z]{25}$/i
  * One pass over the chars: it runs for every part of every key, a million keys in a second or two.
  */
 export function isIdLike(segment: string): boolean {
-  const len = segment.length
-  if (len === 0) return false
-  let digits = 0
-  let hexLetters = 0
-  let otherLetters = 0
-  let dashes = 0
-  let underscores = 0
-  for (let i = 0; i < len; i++) {
+  const c = countChars(segment)
+  return c.others === 0 && c.dots === 0 && idLike(segment, c)
+}
+
+/** What a segment is made of, counted in one pass. */
+interface CharCounts {
+  digits: number
+  hexLetters: number
+  otherLetters: number
+  dashes: number
+  underscores: number
+  dots: number
+  /** Anything else: such a segment is never an id as a whole. */
+  others: number
+}
+
+function countChars(segment: string): CharCounts {
+  const n: CharCounts = { digits: 0, hexLetters: 0, otherLetters: 0, dashes: 0, underscores: 0, dots: 0, others: 0 }
+  for (let i = 0; i < segment.length; i++) {
     const c = segment.charCodeAt(i)
-    if (c >= 48 && c <= 57) digits++
-    else if ((c >= 97 && c <= 102) || (c >= 65 && c <= 70)) hexLetters++
-    else if ((c >= 103 && c <= 122) || (c >= 71 && c <= 90)) otherLetters++
-    else if (c === 45) dashes++
-    else if (c === 95) underscores++
-    else return false
+    if (c >= 48 && c <= 57) n.digits++
+    else if ((c >= 97 && c <= 102) || (c >= 65 && c <= 70)) n.hexLetters++
+    else if ((c >= 103 && c <= 122) || (c >= 71 && c <= 90)) n.otherLetters++
+    else if (c === 45) n.dashes++
+    else if (c === 95) n.underscores++
+    else if (c === 46) n.dots++
+    else n.others++
   }
-  if (digits === len) return true
-  if (digits === 0) return false
-  if (dashes === 0 && underscores === 0 && otherLetters === 0 && len >= 8) return true // hex
-  if (len === 36 && dashes === 4 && UUID.test(segment)) return true
-  if (len === 26 && dashes === 0 && underscores === 0 && ULID.test(segment)) return true
-  return len >= 20 && hexLetters + otherLetters > 0
+  return n
+}
+
+/** The id rules over a segment of only letters, digits, `-` and `_`. */
+function idLike(segment: string, n: CharCounts): boolean {
+  const len = segment.length
+  if (len === 0 || n.digits === 0) return false
+  if (n.digits === len) return true
+  if (n.dashes === 0 && n.underscores === 0 && n.otherLetters === 0 && len >= 8) return true // hex
+  if (len === 36 && n.dashes === 4 && UUID.test(segment)) return true
+  if (len === 26 && n.dashes === 0 && n.underscores === 0 && ULID.test(segment)) return true
+  return len >= 20 && n.hexLetters + n.otherLetters > 0
 }
 
 /** How keys are grouped: split on `delimiter` (a byte string), keep `depth` segments. */
 export interface PrefixRule {
   delimiter: string
   depth: number
+  /** Explicit groups (input `key-patterns`), tried in order before the automatic grouping; see patterns.ts. */
+  patterns?: readonly { groupOf(key: string): string | null }[]
 }
 
 /**
@@ -58,7 +78,13 @@ export interface PrefixRule {
  * `session:*`, `user:42:profile` → `user:*`, `bull:mail:17:data` → `bull:mail:*`, `counter` → `counter`.
  */
 export function prefixOf(key: string, rule: PrefixRule): string {
-  const { delimiter, depth } = rule
+  const { delimiter, depth, patterns } = rule
+  if (patterns) {
+    for (const p of patterns) {
+      const group = p.groupOf(key)
+      if (group !== null) return group
+    }
+  }
   let prefix = ''
   let last = ''
   let start = 0
@@ -67,16 +93,71 @@ export function prefixOf(key: string, rule: PrefixRule): string {
     if (kept === depth) return last === WILDCARD ? prefix : prefix + delimiter + WILDCARD
     const at = key.indexOf(delimiter, start)
     const segment = at < 0 ? key.slice(start) : key.slice(start, at)
-    last = isIdLike(segment) ? WILDCARD : segment
+    last = normaliseSegment(segment)
     prefix = kept === 0 ? last : prefix + delimiter + last
     if (at < 0) return prefix
     start = at + delimiter.length
   }
 }
 
-/** One segment, or `*` when it is id-like. */
+const UUID_INSIDE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi
+
+/** True for the chars that join the words of one segment (`import-batch-42`, `job_7`, `v1.2`). */
+function isJoiner(c: number): boolean {
+  return c === 45 || c === 95 || c === 46 // - _ .
+}
+
+/**
+ * One segment with its id-like part turned into `*`: the whole segment when all of it is an id
+ * (`8f3a9c01d2` → `*`), else each id-like word between `-`, `_` or `.` (`import-batch-<uuid>` →
+ * `import-batch-*`, `test-42` → `test-*`), so the kind of thing a key is survives grouping.
+ */
 export function normaliseSegment(segment: string): string {
-  return isIdLike(segment) ? WILDCARD : segment
+  const n = countChars(segment)
+  // Ids need a digit: a segment without one (most of them) is left as it is.
+  if (n.digits === 0) return segment
+  if (n.dashes + n.underscores + n.dots > 0) {
+    // A UUID holds dashes, so it is found whole before the segment is split into words.
+    const inner = normaliseWords(segment.length >= 36 && n.dashes >= 4 ? segment.replace(UUID_INSIDE, WILDCARD) : segment)
+    if (inner !== null) return inner
+  }
+  return n.others === 0 && n.dots === 0 && idLike(segment, n) ? WILDCARD : segment
+}
+
+/**
+ * The segment with its id-like words marked, a run of them as one mark (`batch-7-3` → `batch-*`,
+ * which as a glob matches the same keys), or null when it has no plain word (lower-case letters
+ * only, as people name things): then it is one id that happens to hold `-` or `_` (a nanoid such
+ * as `V1StGXR8_Z5jdHi6B-myT0x9`), judged whole. One pass; it runs for many keys.
+ */
+function normaliseWords(s: string): string | null {
+  let out = ''
+  let plainWord = false
+  let lastWasMark = false
+  let start = 0
+  let lower = true
+  let digit = false
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : -1
+    if (c !== -1 && !isJoiner(c)) {
+      if (c < 97 || c > 122) lower = false
+      if (c >= 48 && c <= 57) digit = true
+      continue
+    }
+    const word = s.slice(start, i)
+    if (lower && word.length > 0) plainWord = true
+    const mark = word === WILDCARD || (digit && isIdLike(word))
+    if (mark && lastWasMark) {
+      // Drop the joiner written after the previous mark: one mark for the run.
+      out = out.slice(0, -1)
+    } else out += mark ? WILDCARD : word
+    lastWasMark = mark
+    if (c !== -1) out += s[i]
+    start = i + 1
+    lower = true
+    digit = false
+  }
+  return plainWord ? out : null
 }
 
 /** A key name as it goes into JSON: text when the bytes are UTF-8, else readable text plus the exact bytes. */

@@ -7,6 +7,7 @@ import type { DbKeys } from '../info.js'
 import type { LeakResult, LeakSample } from './diff.js'
 import { keyName, type KeyName } from './prefix.js'
 import type { DbScan, Inventory, KeyGroup, ScanMethod, SizedKey } from './tally.js'
+import type { EncodingMix, KeyDetail } from './details.js'
 
 export const MEMORY_USAGE_NOTE =
   'MEMORY USAGE estimates each key (it samples 5 elements of a collection), and the sum over all keys does not add up to used_memory: ' +
@@ -56,7 +57,7 @@ export interface LeakedGroupFigure {
 }
 
 export interface KeysReport {
-  settings: { keyDelimiter: string; prefixDepth: number; ignoreKeys: string[]; expectedDb: number | null; keyScanBudgetMs: number }
+  settings: { keyDelimiter: string; prefixDepth: number; ignoreKeys: string[]; expectedDb: number | null; keyScanBudgetMs: number; keyPatterns?: string[] }
   /** False on servers without MEMORY USAGE: counts only. */
   memoryUsage: boolean
   memoryUsageNote: string
@@ -88,6 +89,10 @@ export interface KeysReport {
   /** Why `leaked` is null, in words. */
   leakedUnavailable?: string
   wrongDb: { expectedDb: number; keys: number; byDb: Record<string, number>; groups: LeakedGroupFigure[] } | null
+  /** The largest keys with type, encoding and element count, as `redis-cli --bigkeys`; absent when not asked. */
+  largestKeys?: KeyDetailFigure[]
+  /** Per prefix, the encodings of a sample of its keys; absent when not asked. */
+  encodingMix?: EncodingMixFigure[]
 }
 
 export interface KeysInput {
@@ -206,4 +211,51 @@ export function buildKeysReport(input: KeysInput): { keys: KeysReport; observati
     wrongDb
   }
   return { keys, observations }
+}
+
+/** A described key as the JSON report carries it. */
+export interface KeyDetailFigure extends KeyName {
+  db: number
+  type: string
+  encoding: string | null
+  elements: number | null
+  bytes: number | null
+  ttl: 'none' | 'set' | 'gone'
+  ttlSeconds?: number
+}
+
+export function keyDetailFigure(d: KeyDetail): KeyDetailFigure {
+  const ttl = d.ttlMs === -2 ? 'gone' : d.ttlMs >= 0 ? 'set' : 'none'
+  return { ...keyName(d.key), db: d.db, type: d.type, encoding: d.encoding, elements: d.elements, bytes: d.bytes, ttl, ...(d.ttlMs >= 0 ? { ttlSeconds: Math.ceil(d.ttlMs / 1000) } : {}) }
+}
+
+/** An encoding mix as the JSON report carries it; `mixed` when one type holds more than one encoding. */
+export interface EncodingMixFigure {
+  db: number
+  prefix: string
+  prefixBase64?: string
+  keys: number
+  sampled: number
+  encodings: Record<string, number>
+  /** True when keys of one type have different encodings (e.g. some hashes crossed to hashtable). */
+  mixed: boolean
+}
+
+export function encodingMixFigure(m: EncodingMix): EncodingMixFigure {
+  const types = Object.keys(m.encodings).map((e) => e.split('/')[0])
+  const n = keyName(m.prefix)
+  return {
+    db: m.db,
+    prefix: n.key,
+    ...(n.keyBase64 ? { prefixBase64: n.keyBase64 } : {}),
+    keys: m.keys,
+    sampled: m.sampled,
+    encodings: m.encodings,
+    mixed: new Set(types).size < types.length
+  }
+}
+
+/** `report.keys` with the largest keys described and the encoding mix per prefix (largest prefixes first, as given). */
+export function withKeyDetails(keys: KeysReport, details: KeyDetail[], mixes: EncodingMix[]): KeysReport {
+  return { ...keys, largestKeys: details.map(keyDetailFigure), encodingMix: mixes.map(encodingMixFigure) }
 }

@@ -10,7 +10,9 @@ import type { Snapshot } from '../snapshot.js'
 import { formatBytes, formatDuration } from '../size.js'
 import { LeakCollector, type KeySets } from './diff.js'
 import { takeInventory, type MethodChoice, type ScanOptions } from './inventory.js'
-import { buildKeysReport, type KeysReport } from './report.js'
+import { buildKeysReport, TOP_N, withKeyDetails, type KeysReport } from './report.js'
+import { describeKeys, EncodingSampler, sampleEncodings } from './details.js'
+import { describeError } from '../errors.js'
 import type { KeySettings } from './settings.js'
 import { KeyFileWriter, readKeyFile } from './store.js'
 import type { Inventory } from './tally.js'
@@ -75,7 +77,8 @@ export function reportedKeySettings(settings: KeySettings): Parameters<typeof bu
     prefixDepth: settings.rule.depth,
     ignoreKeys: settings.ignorePatterns,
     expectedDb: settings.expectedDb,
-    keyScanBudgetMs: settings.budgetMs
+    keyScanBudgetMs: settings.budgetMs,
+    ...(settings.keyPatterns.length > 0 ? { keyPatterns: settings.keyPatterns } : {})
   }
 }
 
@@ -94,18 +97,18 @@ export async function analyseKeysAfter(
 ): Promise<KeyAnalysis> {
   const before = await readBefore(workDir)
   const leaks = before?.keys ? new LeakCollector(before.keys) : null
+  const encodings = new EncodingSampler()
   const after = await takeInventory(conn, {
     ...scanOptions(settings, log),
-    ...(leaks
-      ? {
-          needTtl: (db: number, key: string) => leaks.isNew(db, key),
-          // Keys without a TTL lookup were there before: only the others can be leaked.
-          onKey: (db, key, prefix, bytes, ttl) => (ttl === null ? undefined : leaks.add(db, key, prefix, bytes, ttl))
-        }
-      : {})
+    ...(leaks ? { needTtl: (db: number, key: string) => leaks.isNew(db, key) } : {}),
+    onKey: (db, key, prefix, bytes, ttl) => {
+      encodings.add(db, key, prefix)
+      // Keys without a TTL lookup were there before: only the others can be leaked.
+      if (leaks && ttl !== null) leaks.add(db, key, prefix, bytes, ttl)
+    }
   })
   log.log(describeInventory(after))
-  return buildKeysReport({
+  const built = buildKeysReport({
     settings: reportedKeySettings(settings),
     before: before?.inventory ?? null,
     after,
@@ -113,6 +116,29 @@ export async function analyseKeysAfter(
     keyspaceBefore: snapshots.before?.keyspace ?? null,
     keyspaceAfter: snapshots.after.keyspace
   })
+  return { ...built, keys: await describeLargest(conn, built.keys, after, encodings, log) }
+}
+
+/**
+ * The largest keys as --bigkeys describes them and the encoding mix of the largest prefixes: a few
+ * pipelined commands after the scan. A failure leaves the report as it was, with a log line.
+ */
+export async function describeLargest(conn: RedisConnection, keys: KeysReport, after: Inventory, encodings: EncodingSampler, log: ScanLog): Promise<KeysReport> {
+  if (!after.memoryUsage) return keys
+  try {
+    const top = new Set(after.groups.slice(0, TOP_N).map((g) => `${g.db}\n${g.prefix}`))
+    const [details, mixes] = await Promise.all([
+      describeKeys(conn, after.topKeys.slice(0, TOP_N)),
+      sampleEncodings(conn, encodings, { only: (db, prefix) => top.has(`${db}\n${prefix}`) })
+    ])
+    // Largest prefixes first, as topPrefixesByMemory lists them.
+    const order = [...top]
+    mixes.sort((a, b) => order.indexOf(`${a.db}\n${a.prefix}`) - order.indexOf(`${b.db}\n${b.prefix}`))
+    return withKeyDetails(keys, details, mixes)
+  } catch (err) {
+    log.log(`Key details: the largest keys could not be described (${describeError(err)}).`)
+    return keys
+  }
 }
 
 /** The key analysis of one moment (no step, so no leaks): prefixes, largest keys, keys per DB. */

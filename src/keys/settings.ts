@@ -1,6 +1,7 @@
 /** The key analysis's inputs, checked and typed. */
 import { parseDuration, parseNumber } from '../size.js'
 import type { KeyMatcher } from './glob.js'
+import { parseKeyPatterns } from './patterns.js'
 import { parseIgnoreKeys, toByteString, type PrefixRule } from './prefix.js'
 
 export interface KeySettings {
@@ -8,6 +9,8 @@ export interface KeySettings {
   enabled: boolean
   budgetMs: number
   rule: PrefixRule
+  /** `key-patterns` as the user wrote them, for the report; compiled into `rule.patterns`. */
+  keyPatterns: string[]
   /** The delimiter as the user wrote it, for the report. */
   delimiterText: string
   ignorePatterns: string[]
@@ -21,7 +24,8 @@ export const KeyInput = {
   KeyScanBudget: 'key-scan-budget',
   IgnoreKeys: 'ignore-keys',
   KeyDelimiter: 'key-delimiter',
-  PrefixDepth: 'prefix-depth'
+  PrefixDepth: 'prefix-depth',
+  KeyPatterns: 'key-patterns'
 } as const
 
 export const DEFAULT_KEY_SCAN_BUDGET_MS = 10_000
@@ -35,10 +39,12 @@ export function readKeySettings(getInput: (name: string) => string): KeySettings
   const depth = parseNumber(getInput(KeyInput.PrefixDepth), KeyInput.PrefixDepth, { example: '2', min: 1, max: 10, integer: true }) ?? 2
   const expectedDb = parseNumber(getInput(KeyInput.ExpectedDb), KeyInput.ExpectedDb, { example: '0', min: 0, max: 100_000, integer: true }) ?? null
   const { patterns, matcher } = parseIgnoreKeys(getInput(KeyInput.IgnoreKeys), KeyInput.IgnoreKeys)
+  const keyPatterns = parseKeyPatterns(getInput(KeyInput.KeyPatterns), delimiterText, KeyInput.KeyPatterns)
   return {
     enabled: budgetMs > 0,
     budgetMs,
-    rule: { delimiter: toByteString(delimiterText), depth },
+    rule: { delimiter: toByteString(delimiterText), depth, ...(keyPatterns.length > 0 ? { patterns: keyPatterns } : {}) },
+    keyPatterns: keyPatterns.map((p) => p.text),
     delimiterText,
     ignorePatterns: patterns,
     ignore: matcher,

@@ -4,11 +4,12 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs'
 import { describeError } from '../errors.js'
-import { parseInfo } from '../info.js'
+import { numberField, parseInfo } from '../info.js'
 import { connect, sleep, type RedisConnection } from '../redis/connection.js'
 import { maskUrlText, parseRedisUrl, type RedisTarget } from '../redis/target.js'
 import { withTls, type TlsSettings } from '../redis/tls.js'
 import { gapSample, sampleFromInfo, type Sample } from './sample.js'
+import { MomentRecorder, momentConfigFrom, type MomentConfig } from '../explain/moment-snapshot.js'
 
 /** The environment variable that carries the sampler's settings (argv would show the URL in `ps`). */
 export const SAMPLER_ENV = 'REDIS_MEMORY_GUARD_SAMPLER'
@@ -23,6 +24,8 @@ export interface SamplerConfig {
   maxLifeMs: number
   /** The same TLS options the main step connects with (file paths; the sampler reads the files). */
   tls?: TlsSettings
+  /** When set, bounded key snapshots at the moments that matter (first OOM, first eviction, near the limit), as lines of their own. */
+  moments?: MomentConfig
 }
 
 /**
@@ -43,7 +46,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv): SamplerConfig {
     throw new Error(`${SAMPLER_ENV} lacks url, file, intervalMs or maxLifeMs`)
   }
   const tls = c.tls === undefined ? undefined : tlsFrom(c.tls)
-  return { url: c.url, file: c.file, intervalMs: Number(c.intervalMs), maxLifeMs: Number(c.maxLifeMs), ...(tls ? { tls } : {}) }
+  const moments = momentConfigFrom(c.moments)
+  return { url: c.url, file: c.file, intervalMs: Number(c.intervalMs), maxLifeMs: Number(c.maxLifeMs), ...(tls ? { tls } : {}), ...(moments ? { moments } : {}) }
 }
 
 /** Checks the shape of the TLS settings in the config; a malformed one is an error, not "no TLS". */
@@ -77,6 +81,7 @@ export async function runSampler(config: SamplerConfig): Promise<void> {
   setTimeout(exit, config.maxLifeMs)
 
   const source = new InfoSource(config)
+  const moments = momentRecorder(config, fd)
   for (let tick = 1; ; tick++) {
     let sample: Sample
     try {
@@ -85,6 +90,7 @@ export async function runSampler(config: SamplerConfig): Promise<void> {
       sample = gapSample(new Date(), maskUrlText(describeError(err)))
     }
     writeSync(fd, JSON.stringify(sample) + '\n')
+    moments?.onSample(sample, source.maxmemory, source.connection)
     // Keep to the schedule from the start, skipping ticks that a slow call overran.
     const now = Date.now()
     let next = started + tick * config.intervalMs
@@ -94,6 +100,17 @@ export async function runSampler(config: SamplerConfig): Promise<void> {
     }
     if (next - started >= config.maxLifeMs) exit()
     await sleep(next - now)
+  }
+}
+
+/** The moment recorder, or null without moments or with settings it cannot use (sampling goes on regardless). */
+function momentRecorder(config: SamplerConfig, fd: number): MomentRecorder | null {
+  if (!config.moments) return null
+  try {
+    // A moment is a line of its own kind ("kind":"moment"), written with one append like a sample.
+    return new MomentRecorder(config.moments, (m) => writeSync(fd, JSON.stringify(m) + '\n'))
+  } catch {
+    return null
   }
 }
 
@@ -111,6 +128,8 @@ export class InfoSource {
   private readonly commandTimeoutMs: number
   private readonly connectTimeoutMs: number
   private readonly intervalMs: number
+  /** maxmemory from the last INFO memory; null where not reported. */
+  maxmemory: number | null = null
 
   constructor(config: SamplerConfig) {
     this.target = parseRedisUrl(config.url)
@@ -141,7 +160,9 @@ export class InfoSource {
     const conn = this.conn
     try {
       const text = await this.info(conn)
-      return sampleFromInfo(parseInfo(text), new Date())
+      const sections = parseInfo(text)
+      this.maxmemory = numberField(sections.memory, 'maxmemory')
+      return sampleFromInfo(sections, new Date())
     } catch (err) {
       void conn.close()
       this.conn = null
@@ -154,6 +175,11 @@ export class InfoSource {
     const conn = this.conn
     this.conn = null
     await conn?.close()
+  }
+
+  /** The open connection, for moment snapshots; null while Redis is away. */
+  get connection(): RedisConnection | null {
+    return this.conn
   }
 
   private fail(err: unknown): Sample {

@@ -1,0 +1,124 @@
+/**
+ * When and by which test: new-key events recorded on a real server while a real `node --test` run
+ * writes keys, its JUnit file mapped back to the test that wrote each key.
+ */
+import { describe, expect, it } from '@jest/globals'
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { FirstSeenRecorder, withNewKeyEvents } from '../src/explain/first-seen.js'
+import { attributeKeys } from '../src/explain/junit.js'
+import { readJUnitFiles } from '../src/explain/junit-files.js'
+import { connect } from '../src/redis/connection.js'
+import { parseRedisUrl } from '../src/redis/target.js'
+import { redisCommand, redisCommands } from './helpers/resp.js'
+import { connectedRedisPerFile } from './helpers/redis-connection.js'
+
+const redis = connectedRedisPerFile()
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+/** A test file for node's runner: each test waits, writes its key over a raw socket, and waits again. */
+const TEST_FILE = `import { test, describe } from 'node:test'
+import { Socket } from 'node:net'
+const port = Number(process.env.TEST_REDIS_PORT)
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+function set(key) {
+  return new Promise((resolve, reject) => {
+    const s = new Socket()
+    s.once('error', reject)
+    s.connect(port, '127.0.0.1', () => s.write('*3\\r\\n$3\\r\\nSET\\r\\n$' + Buffer.byteLength(key) + '\\r\\n' + key + '\\r\\n$1\\r\\nv\\r\\n'))
+    s.once('data', () => { s.destroy(); resolve() })
+  })
+}
+async function step(key) {
+  await sleep(250)
+  if (key) await set(key)
+  await sleep(250)
+}
+describe('imports', () => {
+  test('writes a batch', () => step('app:import-batch-550e8400-e29b-41d4-a716-446655440000:rows'))
+  test('reads it back', () => step(null))
+})
+test('sends mail', () => step('mail:queue:1'))
+test('cleans up', () => step(null))
+`
+
+describe('FirstSeenRecorder', () => {
+  it('maps leaked keys to the test that wrote them, through the JUnit file of a real node --test run', async () => {
+    const { r, conn } = await redis()
+    const dir = mkdtempSync(join(tmpdir(), 'rmg-first-seen-'))
+    try {
+      await redisCommand(r.port, 'SET', 'before:step', 'x')
+      const rec = await FirstSeenRecorder.start(conn)
+      if (!(rec instanceof FirstSeenRecorder)) throw new Error(rec.unavailable)
+      writeFileSync(join(dir, 'app.test.mjs'), TEST_FILE)
+      const junit = join(dir, 'junit.xml')
+      const startedAt = Date.now()
+      const code = await new Promise<number | null>((resolve) => {
+        const child = spawn(process.execPath, ['--test', '--test-reporter=junit', `--test-reporter-destination=${junit}`, 'app.test.mjs'], {
+          cwd: dir,
+          env: { ...process.env, TEST_REDIS_PORT: String(r.port), NODE_OPTIONS: '' },
+          stdio: 'ignore'
+        })
+        child.once('exit', resolve)
+      })
+      expect(code).toBe(0)
+      await sleep(100) // the last events reach the subscriber
+      const result = await rec.stop()
+      expect(result.restored).toBe('restored')
+      expect(String(((await redisCommand(r.port, 'CONFIG', 'GET', 'notify-keyspace-events')) as string[])[1])).toBe('')
+      // Keys from before the recording have no first-seen time.
+      expect(rec.firstSeen(0, 'before:step')).toBeNull()
+      const keys = ['app:import-batch-550e8400-e29b-41d4-a716-446655440000:rows', 'mail:queue:1'].map((key) => ({ db: 0, key, firstSeen: rec.firstSeen(0, key) ?? NaN }))
+      expect(keys.every((k) => k.firstSeen >= startedAt)).toBe(true)
+
+      const { windows, notes } = readJUnitFiles([junit], { startedAt })
+      expect(notes).toEqual([])
+      expect(windows[0].placement).toBe('from-end')
+      const mapped = attributeKeys(keys, windows)
+      expect(mapped.tests.map((t) => [t.test.suites.join(' > '), t.test.name, t.keys.map((k) => [k.key, k.exactness])])).toEqual([
+        ['imports', 'writes a batch', [['app:import-batch-550e8400-e29b-41d4-a716-446655440000:rows', 'one-test']]],
+        ['', 'sends mail', [['mail:queue:1', 'one-test']]]
+      ])
+      expect(mapped.unattributed).toEqual([])
+      expect(mapped.exactness).toMatch(/^Times of tests come from test times laid back to back from when the JUnit file was written/)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('records new keys in every DB, once each, up to its cap, then only counts them', async () => {
+    const { r, conn } = await redis()
+    const rec = await FirstSeenRecorder.start(conn, { maxKeys: 3 })
+    if (!(rec instanceof FirstSeenRecorder)) throw new Error(rec.unavailable)
+    await redisCommands(r.port, [['SET', 'a', '1'], ['SET', 'a', '2'], ['SELECT', '5'], ['HSET', 'h', 'f', 'v'], ['SET', 'b', '1'], ['SET', 'c', '1'], ['SET', 'd', '1']])
+    await sleep(100)
+    const result = await rec.stop()
+    expect([...result.times.keys()]).toEqual(['0\na', '5\nh', '5\nb'])
+    expect(result.dropped).toBe(2)
+  })
+
+  it('leaves a setting alone that someone changed while recording, and adds only what it needs', async () => {
+    const { r, conn } = await redis(['--notify-keyspace-events', 'Kx'])
+    const rec = await FirstSeenRecorder.start(conn)
+    if (!(rec instanceof FirstSeenRecorder)) throw new Error(rec.unavailable)
+    const during = ((await redisCommand(r.port, 'CONFIG', 'GET', 'notify-keyspace-events')) as string[])[1]
+    expect([...during].sort().join('')).toBe([...withNewKeyEvents('Kx')].sort().join(''))
+    await redisCommand(r.port, 'CONFIG', 'SET', 'notify-keyspace-events', 'Ex')
+    expect((await rec.stop()).restored).toBe('changed-by-others')
+    expect(((await redisCommand(r.port, 'CONFIG', 'GET', 'notify-keyspace-events')) as string[])[1]).toBe('xE')
+  })
+
+  it('says why it cannot record when the user may not change the setting', async () => {
+    const { r } = await redis()
+    await redisCommand(r.port, 'ACL', 'SETUSER', 'ci', 'on', '>pw-for-test', '+@all', '-config', '~*', '&*')
+    const limited = await connect(parseRedisUrl(`redis://ci:pw-for-test@127.0.0.1:${r.port}`, 'redis-url'), { timeoutMs: 5000 })
+    try {
+      const rec = await FirstSeenRecorder.start(limited)
+      expect(rec).toEqual({ unavailable: expect.stringMatching(/^CONFIG GET notify-keyspace-events was refused \(NOPERM/) })
+    } finally {
+      await limited.close()
+    }
+  })
+})
