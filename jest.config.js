@@ -10,5 +10,6 @@ export default {
   },
   extensionsToTreatAsEsm: ['.ts'],
   testTimeout: 60000,
-  maxWorkers: 2
+  // One worker per core: test files start their own redis-server processes, so files never share a server.
+  maxWorkers: '100%'
 }

@@ -8,8 +8,9 @@
 // Bundles are minified (smaller files load faster at every step start) and each gets a
 // licenses.txt listing every package it contains (see licenses.mjs for why ncc's own list is not used).
 //
-//   node scripts/package.mjs                      all of src/entry/ into dist/
-//   node scripts/package.mjs --out DIR FILE...    the given entry files (JavaScript or TypeScript) into DIR/<name>/
+//   node scripts/package.mjs                  all of src/entry/ into dist/
+//   node scripts/package.mjs --out DIR        all of src/entry/ into DIR/ (CI compares it with dist/)
+//   node scripts/package.mjs [--out DIR] FILE...   the given entry files (JavaScript or TypeScript) into DIR/<name>/
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -68,14 +69,15 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const started = Date.now()
   const args = process.argv.slice(2)
   const outAt = args.indexOf('--out')
-  const outDir = outAt >= 0 ? resolve(args[outAt + 1] ?? '') : join(root, 'dist')
-  const files = outAt >= 0 ? args.filter((_, i) => i !== outAt && i !== outAt + 1) : []
-  if (outAt >= 0 && (!args[outAt + 1] || files.length === 0)) {
-    console.error('usage: node scripts/package.mjs [--out DIR ENTRY_FILE...]  (e.g. --out .tmp/bundles src/entry/cli.ts)')
+  if (outAt >= 0 && !args[outAt + 1]) {
+    console.error('usage: node scripts/package.mjs [--out DIR] [ENTRY_FILE...]  (e.g. --out .tmp/bundles src/entry/cli.ts)')
     process.exit(2)
   }
+  const outDir = outAt >= 0 ? resolve(args[outAt + 1]) : join(root, 'dist')
+  const files = args.filter((_, i) => outAt < 0 || (i !== outAt && i !== outAt + 1))
   try {
     const entries = files.length > 0 ? files.map((f) => resolve(f)) : compileEntries()
+    // A full build replaces the folder, so no bundle of a removed entry is left behind.
     if (files.length === 0) rmSync(outDir, { recursive: true, force: true })
     await buildBundles(entries, outDir)
     console.log(`packaged ${entries.length} bundles in ${((Date.now() - started) / 1000).toFixed(1)} s`)
