@@ -4,7 +4,7 @@
 // .tmp/, so it is fetched once per checkout and not by every `npm ci`.
 //
 //   node scripts/node-runtime.mjs 24     prints the path of the Node 24 binary, fetching it if needed
-//   node scripts/node-runtime.mjs 22     the same for Node 22 (package.json `engines` names both)
+//   node scripts/node-runtime.mjs 22 24  one path per line, for each major given
 import { execFileSync } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -42,13 +42,13 @@ export function nodeBinary(major) {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const major = process.argv[2]
-  if (!major || !/^\d+$/.test(major)) {
-    console.error('usage: node scripts/node-runtime.mjs MAJOR  (e.g. node scripts/node-runtime.mjs 24)')
+  const majors = process.argv.slice(2)
+  if (majors.length === 0 || !majors.every((m) => /^\d+$/.test(m))) {
+    console.error('usage: node scripts/node-runtime.mjs MAJOR...  (e.g. node scripts/node-runtime.mjs 22 24)')
     process.exit(2)
   }
   try {
-    console.log(nodeBinary(Number(major)))
+    for (const major of majors) console.log(nodeBinary(Number(major)))
   } catch (error) {
     console.error(error instanceof Error ? error.message : String(error))
     process.exit(1)
