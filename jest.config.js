@@ -11,5 +11,6 @@ export default {
   extensionsToTreatAsEsm: ['.ts'],
   globalSetup: '<rootDir>/scripts/ensure-dist.mjs',
   testTimeout: 60000,
-  maxWorkers: 2
+  // One worker per core: test files start their own redis-server processes, so files never share a server.
+  maxWorkers: '100%'
 }

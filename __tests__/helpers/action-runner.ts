@@ -42,8 +42,8 @@ export function parseCommandFile(path: string): Record<string, string> {
   return out
 }
 
-/** A fresh runner temp folder for one job. */
-export function newJob(): ActionJob {
+/** A fresh runner temp folder for one job; `node` is the Node binary the steps run under (the runner's is node24). */
+export function newJob(node = process.execPath): ActionJob {
   const runnerTemp = mkdtempSync(join(tmpdir(), 'rmg-job-'))
   let n = 0
   return {
@@ -66,7 +66,7 @@ export function newJob(): ActionJob {
       }
       for (const [k, v] of Object.entries(inputs)) childEnv[`INPUT_${k.replace(/ /g, '_').toUpperCase()}`] = v
       for (const [k, v] of Object.entries(state)) childEnv[`STATE_${k}`] = v
-      const child = spawn(process.execPath, [join(ROOT, 'dist', name, 'index.js')], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+      const child = spawn(node, [join(ROOT, 'dist', name, 'index.js')], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
       control?.(child)
       let stdout = ''
       let stderr = ''
