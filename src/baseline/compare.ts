@@ -265,6 +265,8 @@ function describeLimit(limit: ByteIncreaseLimit, base: number): string {
 interface CheckSpec {
   check: IncreaseCheckName
   figure: FigureName
+  /** How a sentence about the figure starts. */
+  title: string
   what: string
   setting: string
   advice: string
@@ -274,6 +276,7 @@ const CHECKS: CheckSpec[] = [
   {
     check: 'peak-increase',
     figure: 'peak',
+    title: "The step's peak",
     what: "the step's peak",
     setting: 'max-peak-increase',
     advice: 'Compare the prefixes that grew with the base branch; find what the change loads at once, or raise max-peak-increase.'
@@ -281,6 +284,7 @@ const CHECKS: CheckSpec[] = [
   {
     check: 'used-increase',
     figure: 'used-after',
+    title: 'used_memory after the step',
     what: 'used_memory after the step',
     setting: 'max-used-increase',
     advice: 'The change leaves more data in Redis than the base branch does: look at the prefixes that grew and at keys left behind.'
@@ -288,6 +292,7 @@ const CHECKS: CheckSpec[] = [
   {
     check: 'leaked-keys-increase',
     figure: 'leaked-keys',
+    title: 'Keys left behind',
     what: 'keys left behind',
     setting: 'max-leaked-keys-increase',
     advice: 'The change leaves more keys behind than the base branch: delete what the new tests write, or give the keys a TTL.'
@@ -309,7 +314,7 @@ function increaseCheck(spec: CheckSpec, fig: FigureChange, input: CompareInput, 
     const side = fig.base === null ? baseName : 'this run'
     return { ...base, status: 'unknown', limit: null, message: `Could not compare ${spec.what}: not known for ${side}.` }
   }
-  const move = `${capitalize(spec.what)}: ${fmt(unit, fig.base)} on ${baseName} → ${fmt(unit, fig.current)} here (${fmtDelta(unit, fig.change)})`
+  const move = `${spec.title}: ${fmt(unit, fig.base)} on ${baseName} → ${fmt(unit, fig.current)} here (${fmtDelta(unit, fig.change)})`
   const limitBytes = limit === undefined ? null : typeof limit === 'number' ? limit : byteLimit(limit, fig.base)
   if (fig.withinUsualRange) {
     const range = `within the usual range (${fmt(unit, fig.usual?.band ?? 0)}${unit === 'bytes' && (fig.usual?.spread ?? 0) < NOISE_FLOOR_BYTES ? ', the floor for noise' : `, the spread of the last ${fig.usual?.runs ?? 0} runs of the base branch`})`
@@ -424,10 +429,6 @@ export function trendPoints(series: HistorySeries | null, baseBranch: string | n
   const past = entries.filter((e) => !current || !(e.runId !== null && e.runId === current.runId && e.commit === current.commit))
   const points = [...past.slice(-take).map((e) => point(e, false)), ...(current ? [point(current, true)] : [])]
   return { points, drawable: points.filter((p) => p.peak !== null).length >= MIN_TREND_POINTS }
-}
-
-function capitalize(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1)
 }
 
 function lowerFirst(s: string): string {

@@ -105,6 +105,11 @@ export function parseIncreaseLimit(text: string, name: string): ByteIncreaseLimi
 
 /** The rules of `git check-ref-format` that a branch name typed into a workflow can break. */
 export function checkBranchName(name: string, label: string): string {
+  if (!isBranchName(name)) throw new UserError(`${label}: "${name}" is not a valid branch name. Use e.g. ${DEFAULT_DATA_BRANCH}.`)
+  return name
+}
+
+function isBranchName(name: string): boolean {
   const bad =
     name === '' ||
     name.length > 250 ||
@@ -120,8 +125,7 @@ export function checkBranchName(name: string, label: string): string {
     name.endsWith('.lock') ||
     name.split('/').some((part) => part.startsWith('.')) ||
     name === '@'
-  if (bad) throw new UserError(`${label}: "${name}" is not a valid branch name. Use e.g. ${DEFAULT_DATA_BRANCH}.`)
-  return name
+  return !bad
 }
 
 /** A comma or newline list of branch names, where `*` matches any run of characters (e.g. `release/*`). */
@@ -132,7 +136,9 @@ export function parseBranchList(text: string, label: string): string[] {
     .filter((s) => s !== '')
   for (const n of names) {
     // A glob is a branch name with `*` in it: check the rest of it as a name.
-    checkBranchName(n.replace(/\*/g, 'x'), label)
+    if (!isBranchName(n.replace(/\*/g, 'x'))) {
+      throw new UserError(`${label}: "${n}" is not a branch name or * pattern. Use a comma list, e.g. release/*, develop.`)
+    }
   }
   return names
 }
