@@ -70,7 +70,12 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
       for (const body of bodies) list.push(comment(issue, nextId++, body, 'someone'))
       state.comments.set(issue, list)
     },
-    close: async () => new Promise<void>((r) => server.close(() => r()))
+    close: async () =>
+      new Promise<void>((r) => {
+        server.close(() => r())
+        // A response held back by contentsLatencyMs must not keep the test process alive.
+        server.closeAllConnections()
+      })
   }
   const comment = (issue: string, id: number, body: string, login: string): FakeComment => {
     const [repo, number] = issue.split('#')
@@ -143,7 +148,7 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
   const repoEndpoint = async (repo: FakeRepo, kind: string, rest: string, method: string, url: URL, body: unknown, res: ServerResponse): Promise<void> => {
     const b = (body ?? {}) as Record<string, unknown>
     if (kind === 'contents' && method === 'GET') {
-      if (state.contentsLatencyMs > 0) await new Promise((r) => setTimeout(r, state.contentsLatencyMs))
+      if (state.contentsLatencyMs > 0) await new Promise((r) => setTimeout(r, state.contentsLatencyMs).unref())
       const ref = url.searchParams.get('ref') ?? repo.defaultBranch
       const files = repo.files.get(ref)
       if (!files) return send(res, 404, { message: `No commit found for the ref ${ref}` })

@@ -182,5 +182,5 @@ export function explainBaselineError(err: unknown, action: 'read' | 'write', dat
   if (action === 'read' && (status === 403 || status === 404)) {
     return `${head} Reading needs "permissions: contents: read". The report is complete, without the comparison.`
   }
-  return `${head} The report is complete${action === 'read' ? ', without the comparison' : ''}.`
+  return `${head} ${action === 'read' ? 'The report is complete, without the comparison.' : 'The report itself is complete.'}`
 }
