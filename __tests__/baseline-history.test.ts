@@ -1,6 +1,6 @@
 /** The baseline's history file, its settings and a baseline kept as a file: plain data in, plain data out. */
 import { describe, expect, it } from '@jest/globals'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { UserError } from '../src/errors.js'
@@ -17,7 +17,8 @@ import {
   seriesPath,
   type HistoryEntry
 } from '../src/baseline/history.js'
-import { branchMatches, parseIncreaseLimit, planBaseline, readBaselineSettings, runContext, type BaselineSettings } from '../src/baseline/settings.js'
+import { BaselineInput, branchMatches, parseIncreaseLimit, planBaseline, readBaselineSettings, runContext, type BaselineSettings } from '../src/baseline/settings.js'
+import { baselineInputs } from '../src/baseline/step.js'
 import { readCommentSettings } from '../src/github/comment-settings.js'
 import type { KeysReport, PrefixFigure } from '../src/keys/report.js'
 import { oomReport, passReport } from './helpers/reports.js'
@@ -232,5 +233,29 @@ describe('what a run does with the baseline', () => {
     expect(planBaseline({ ...settings, mode: 'off' }, push('main')).action).toBe('off')
     expect(planBaseline({ ...settings, mode: 'file', file: 'b.json' }, push('main'))).toEqual({ action: 'file', path: 'b.json' })
     expect(planBaseline(settings, runContext({}, {})).action).toBe('none')
+  })
+})
+
+describe('the post step reads the baseline inputs in one call', () => {
+  it('with the same series key as the comment, the fail-on list and the run context', () => {
+    const values: Record<string, string> = { matrix: '{"redis":"7"}', 'github-token': ' tok ', 'fail-on': 'oom,peak-increase', 'max-peak-increase': '10%' }
+    const env = { GITHUB_WORKFLOW: 'CI', GITHUB_JOB: 'test', GITHUB_REPOSITORY: 'acme/shop', GITHUB_EVENT_NAME: 'push', GITHUB_REF: 'refs/heads/main', GITHUB_SHA: 'abc' }
+    const got = baselineInputs(passReport(), { getInput: (n) => values[n] ?? '', env, payload: { repository: { default_branch: 'main' } } })
+    expect(got.seriesId).toBe(readCommentSettings({ comment: '', commentKey: '', matrix: values.matrix, githubToken: '' }, env).key)
+    expect(got.token).toBe('tok')
+    expect([...got.failOn]).toEqual(['oom', 'peak-increase'])
+    expect(got.settings.limits.peak).toEqual({ percent: 10, text: '10%' })
+    expect(got.context).toMatchObject({ owner: 'acme', repo: 'shop', branch: 'main', commit: 'abc', defaultBranch: 'main', pullRequest: null })
+  })
+})
+
+describe('the public interface', () => {
+  it('lists every baseline input in action.yml and README.md', () => {
+    const yml = readFileSync('action.yml', 'utf8')
+    const readme = readFileSync('README.md', 'utf8')
+    for (const name of Object.values(BaselineInput)) {
+      expect(yml).toMatch(new RegExp(`\\n  ${name}:\\n    description: `))
+      expect(readme).toContain(`| \`${name}\` |`)
+    }
   })
 })

@@ -3,7 +3,7 @@
  * figure, whether the change is within the usual range, which prefixes moved most, and the increase
  * checks. Pure: entries in, data out; the renderers turn it into words and tables.
  */
-import { plural, type CheckResult, type Unit } from '../checks.js'
+import { plural, type CheckName, type CheckResult, type Unit } from '../checks.js'
 import { formatBytes, formatBytesDelta } from '../size.js'
 import { engineLabel, type HistoryEntry, type HistorySeries, type PrefixEntry } from './history.js'
 import type { ByteIncreaseLimit, IncreaseLimits } from './settings.js'
@@ -69,7 +69,7 @@ export interface Mismatch {
   current: string
 }
 
-export type IncreaseCheckName = 'peak-increase' | 'used-increase' | 'leaked-keys-increase'
+export type IncreaseCheckName = Extract<CheckName, 'peak-increase' | 'used-increase' | 'leaked-keys-increase'>
 /**
  * The statuses these checks use. `reported`: measured, no limit set. `unknown`: could not be
  * compared (no baseline, a figure missing on one side). The report's CheckStatus gains these two.

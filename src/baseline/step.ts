@@ -3,13 +3,15 @@
  * talk to GitHub, and hand back data for the report. Never throws: a baseline that cannot be read
  * or written is one warning line, and the report stays complete without it.
  */
+import { Input } from '../action/constants.js'
+import { parseFailOn } from '../checks.js'
 import { describeError } from '../errors.js'
 import { TOP_N } from '../keys/report.js'
 import type { Report } from '../report.js'
 import { compareWithBaseline, type BaselineComparison } from './compare.js'
 import { loadBaselineFile } from './file.js'
-import { entryFromReport, seriesPath, type HistoryEntry, type HistorySeries } from './history.js'
-import { planBaseline, type BaselinePlan, type BaselineSettings, type RunContext } from './settings.js'
+import { entryFromReport, seriesId, seriesPath, type HistoryEntry, type HistorySeries } from './history.js'
+import { planBaseline, readBaselineSettings, runContext, type BaselinePlan, type BaselineSettings, type RunContext } from './settings.js'
 import { explainBaselineError, findMergeBase, openGitHubApi, readSeries, recordEntry } from './store.js'
 
 export interface BaselineStepInput {
@@ -123,4 +125,30 @@ export async function baselineStep(input: BaselineStepInput): Promise<BaselineOu
     outcome.warnings.push(explainBaselineError(err, 'write', settings.dataBranch))
   }
   return outcome
+}
+
+/** The inputs the post step reads for the baseline, by name (`core.getInput` in the action). */
+export interface BaselineInputsSource {
+  getInput: (name: string) => string
+  env?: NodeJS.ProcessEnv
+  /** The event payload (readEventPayload in src/github/comment.ts). */
+  payload: unknown
+}
+
+/**
+ * Everything baselineStep needs, read from the action's inputs and the runner's environment, so the
+ * post step needs one line: `await baselineStep(baselineInputs(report, source))`. Throws a UserError
+ * for a bad input (the main step has read the same inputs, so it will have failed on it already).
+ */
+export function baselineInputs(report: Report, source: BaselineInputsSource): BaselineStepInput {
+  const env = source.env ?? process.env
+  const get = source.getInput
+  return {
+    report,
+    settings: readBaselineSettings(get),
+    context: runContext(env, source.payload),
+    seriesId: seriesId({ commentKey: get(Input.CommentKey), matrix: get(Input.Matrix) }, env),
+    token: get(Input.GithubToken).trim(),
+    failOn: parseFailOn(get(Input.FailOn))
+  }
 }
