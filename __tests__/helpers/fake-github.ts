@@ -36,6 +36,8 @@ export interface FakeGitHub {
   repos: Map<string, FakeRepo>
   /** Milliseconds to wait before answering a contents GET, so concurrent writers read the same sha. */
   contentsLatencyMs: number
+  /** Milliseconds to wait before answering any request: a network round trip, for benchmarks. */
+  latencyMs: number
   seedRepo(name: string, opts?: { defaultBranch?: string }): FakeRepo
   /** The text of a file on a branch, or undefined. */
   fileText(name: string, branch: string, path: string): string | undefined
@@ -56,6 +58,7 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
     requests: [],
     repos: new Map(),
     contentsLatencyMs: 0,
+    latencyMs: 0,
     seedRepo(name, opts = {}) {
       const defaultBranch = opts.defaultBranch ?? 'main'
       const repo: FakeRepo = { defaultBranch, branches: new Map([[defaultBranch, commitSha()]]), files: new Map([[defaultBranch, new Map()]]), mergeBases: new Map() }
@@ -92,6 +95,7 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
     const body = raw ? JSON.parse(raw) : undefined
     const url = new URL(req.url ?? '/', state.url)
     state.requests.push({ method: req.method ?? '', path: url.pathname + url.search, authorization: req.headers.authorization, body })
+    if (state.latencyMs > 0) await new Promise((r) => setTimeout(r, state.latencyMs).unref())
     if (state.failWith && (!state.failWith.methods || state.failWith.methods.includes(req.method ?? ''))) {
       send(res, state.failWith.status, { message: state.failWith.message, documentation_url: 'https://docs.github.com/rest' })
       return
