@@ -4,13 +4,14 @@
  * compare endpoints with GitHub's sha conflicts), by the same octokit the comments use.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DEFAULT_THRESHOLDS } from '../src/checks.js'
 import { entryFromReport, parseHistory, seriesPath, type HistorySeries } from '../src/baseline/history.js'
 import { readBaselineSettings, runContext, type BaselineSettings } from '../src/baseline/settings.js'
-import { baselineStep, type BaselineOutcome } from '../src/baseline/step.js'
+import { loadBaselineFile } from '../src/baseline/file.js'
+import { baselineStep, compareWithSeries, type BaselineOutcome } from '../src/baseline/step.js'
 import { explainBaselineError, MAX_WRITE_ATTEMPTS, openGitHubApi, recordEntry } from '../src/baseline/store.js'
 import { analyseKeysAfter, recordKeysBefore } from '../src/keys/run.js'
 import { readKeySettings } from '../src/keys/settings.js'
@@ -131,7 +132,7 @@ describe('recording the baseline on pushes', () => {
   it('two concurrent pushes both land: the loser of the race re-reads and appends again', async () => {
     const report = await measure(sets('cart', 3, 10))
     // Both writers read before either writes: first when the file does not exist yet (422), then over an existing file (409).
-    github.contentsLatencyMs = 60
+    github.contentsLatencyMs = 150
     const first = await Promise.all([step(report, pushContext(sha(1), '21')), step(report, pushContext(sha(2), '22'))])
     expect(first.map((o) => o.warnings)).toEqual([[], []])
     expect(first.map((o) => o.recorded?.conflicts ?? 0).reduce((a, b) => a + b)).toBeGreaterThanOrEqual(1)
@@ -233,6 +234,31 @@ describe('comparing on pull requests', () => {
     const out = await step(await measure([]), prContext('f'.repeat(40), '99'), { token: '' })
     expect(out.warnings).toEqual(["No github-token: the Redis memory baseline is neither read nor recorded. Leave github-token unset to use the job's token."])
     expect(github.requests).toEqual([])
+  })
+})
+
+describe('a baseline kept as a file', () => {
+  it('compares with a saved JSON report without calling GitHub, on the action and on the CLI alike', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rmg-baseline-file-'))
+    const file = join(dir, 'main-report.json')
+    writeFileSync(file, JSON.stringify(await measure(sets('cart', 3, 10))))
+    const report = await measure(sets('cart', 9, 10))
+    const out = await step(report, prContext('a'.repeat(40), '5'), { settings: { mode: 'file', file } })
+    expect(out.warnings).toEqual([])
+    expect(out.comparison?.baseline).toMatchObject({ source: 'file' })
+    expect(out.comparison?.summary).toMatch(/^Compared with the newest run in the file, unknown commit \(\d{4}-\d\d-\d\d\)\.$/)
+    expect(out.comparison?.figures.find((f) => f.figure === 'leaked-keys')).toMatchObject({ base: 3, current: 9, change: 6 })
+    expect(github.requests).toEqual([])
+
+    const cli = compareWithSeries(report, await loadBaselineFile(file, '--baseline'), { settings: readBaselineSettings(() => ''), failOn: new Set() })
+    expect(cli.figures).toEqual(out.comparison?.figures)
+    expect(cli.checks).toEqual(out.comparison?.checks)
+  })
+
+  it('a missing file is one warning naming the input, and the report goes on', async () => {
+    const out = await step(await measure([]), prContext('a'.repeat(40), '5'), { settings: { mode: 'file', file: 'no/such/report.json' } })
+    expect(out.comparison).toBeNull()
+    expect(out.warnings).toEqual(['baseline: cannot read "no/such/report.json" (no such file). Give the path of a JSON report or history file, or auto or off.'])
   })
 })
 

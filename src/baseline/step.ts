@@ -127,6 +127,15 @@ export async function baselineStep(input: BaselineStepInput): Promise<BaselineOu
   return outcome
 }
 
+/**
+ * For the CLI's `--baseline FILE` (after loadBaselineFile, which throws a UserError for a bad file):
+ * this report against the newest entry of the file, with the same checks and wording as the action.
+ */
+export function compareWithSeries(report: Report, series: HistorySeries, opts: { settings: BaselineSettings; failOn: ReadonlySet<string> }): BaselineComparison {
+  const current = entryFromReport(report, { commit: null, branch: null, runId: null }, TOP_N)
+  return compareWithBaseline({ current, series, mergeBase: null, baseBranch: null, limits: opts.settings.limits, strict: opts.settings.strict, failOn: opts.failOn })
+}
+
 /** The inputs the post step reads for the baseline, by name (`core.getInput` in the action). */
 export interface BaselineInputsSource {
   getInput: (name: string) => string
