@@ -234,10 +234,19 @@ describe('prefix changes', () => {
     ])
   })
 
-  it('never calls a prefix new or gone when the other list was cut off', () => {
-    const base = list(false, p('session:*', 100, 500_000))
-    const cur = list(true, p('session:*', 100, 600_000), p('queue:*', 40, 700_000))
-    expect(prefixChanges(base, cur).map((c) => c.prefix)).toEqual(['session:*'])
+  it('never calls a prefix new or gone when the other list was cut off, and gives the least its change can be', () => {
+    // The base listed only its largest prefixes, the smallest at 200 KB: queue:* had at most that much.
+    const base = list(false, p('session:*', 100, 500_000), p('cart:*', 9, 200_000))
+    const cur = list(false, p('session:*', 100, 600_000), p('queue:*', 40, 700_000), p('tiny:*', 1, 150_000))
+    const changes = prefixChanges(base, cur)
+    expect(changes.map((c) => [c.prefix, c.bytesChange, c.baseBytes, c.isNew, c.changeIsBound])).toEqual([
+      ['queue:*', 500_000, null, false, true],
+      ['session:*', 100_000, 500_000, false, false],
+      // cart:* fell out of this run's list, whose smallest is 150 KB: it shrank by at least 50 KB.
+      ['cart:*', -50_000, 200_000, false, true]
+    ])
+    // tiny:* is under the base's smallest listed prefix: whether it grew or shrank is unknown, so it is left out.
+    expect(prefixChanges(base, cur, 10).map((c) => c.prefix)).not.toContain('tiny:*')
   })
 
   it('compares key counts on servers without MEMORY USAGE', () => {

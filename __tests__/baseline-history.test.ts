@@ -81,6 +81,18 @@ describe('history entries', () => {
     expect(countsOnly).toEqual({ complete: true, memoryUsage: false, list: [{ db: 0, prefix: 'session:*', keys: 50, bytes: null }] })
   })
 
+  it('take the 50 largest prefixes when the report has them, and know when that was not every one', () => {
+    const many = Array.from({ length: 60 }, (_, i) => prefix(`p${i}:*`, i, 10_000 - i))
+    const report = withKeys([], [])
+    report.keys = { ...(report.keys as KeysReport), largestPrefixes: { list: many.slice(0, 50), complete: false } }
+    const got = entryFromReport(report, run, 10).prefixes
+    expect(got?.complete).toBe(false)
+    expect(got?.list).toHaveLength(50)
+    expect(got?.list[49]).toEqual({ db: 0, prefix: 'p49:*', keys: 49, bytes: 9_951 })
+    report.keys = { ...(report.keys as KeysReport), largestPrefixes: { list: many.slice(0, 3), complete: true } }
+    expect(entryFromReport(report, run, 10).prefixes).toMatchObject({ complete: true, list: [{ prefix: 'p0:*' }, { prefix: 'p1:*' }, { prefix: 'p2:*' }] })
+  })
+
   it('keep the newest 100, and a re-run of the same run replaces its entry', () => {
     let series = emptySeries('CI/test')
     for (let i = 1; i <= MAX_ENTRIES + 5; i++) series = appendEntry(series, entry(i))

@@ -117,6 +117,19 @@ describe('recording the baseline on pushes', () => {
     expect(github.fileText(REPO, 'main', PATH)).toBeUndefined()
   })
 
+  it('keeps every prefix of the key analysis up to 50, not only the top 10 the summary shows', async () => {
+    const work = Array.from({ length: 12 }, (_, i) => sets(`svc${i}`, i + 1, 100 * (i + 1))).flat()
+    const out = await step(await measure(work), pushContext(sha(1), '11'))
+    const prefixes = stored().entries[0].prefixes
+    expect(prefixes?.complete).toBe(true)
+    expect(prefixes?.memoryUsage).toBe(true)
+    expect(prefixes?.list).toHaveLength(12)
+    // Largest first: svc11 has the most keys and the largest values.
+    expect(prefixes?.list[0]).toMatchObject({ prefix: 'svc11:*', keys: 12 })
+    expect(prefixes?.list.every((p) => typeof p.bytes === 'number' && p.bytes > 0)).toBe(true)
+    expect(out.entry.prefixes).toEqual(prefixes)
+  })
+
   it('a second push appends to the same file with one read and one write', async () => {
     await step(await measure(sets('cart', 5, 10)), pushContext(sha(1), '11'))
     github.requests.length = 0

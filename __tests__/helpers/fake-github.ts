@@ -152,11 +152,13 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
   const repoEndpoint = async (repo: FakeRepo, kind: string, rest: string, method: string, url: URL, body: unknown, res: ServerResponse): Promise<void> => {
     const b = (body ?? {}) as Record<string, unknown>
     if (kind === 'contents' && method === 'GET') {
-      if (state.contentsLatencyMs > 0) await new Promise((r) => setTimeout(r, state.contentsLatencyMs).unref())
+      // The state is read on arrival and answered late: a writer that reads now gets what is there now,
+      // however long its answer takes, as with a slow network.
       const ref = url.searchParams.get('ref') ?? repo.defaultBranch
       const files = repo.files.get(ref)
+      const file = files?.get(rest)
+      if (state.contentsLatencyMs > 0) await new Promise((r) => setTimeout(r, state.contentsLatencyMs).unref())
       if (!files) return send(res, 404, { message: `No commit found for the ref ${ref}` })
-      const file = files.get(rest)
       if (!file) return send(res, 404, { message: 'Not Found' })
       // GitHub wraps the base64 content at 60 characters.
       const content = (file.content.toString('base64').match(/.{1,60}/g) ?? []).join('\n')

@@ -51,16 +51,22 @@ export interface PrefixChange {
   db: number
   prefix: string
   prefixBase64?: string
+  /** Null on servers without MEMORY USAGE, and on a side whose list the prefix was outside of (see `changeIsBound`). */
   baseBytes: number | null
   currentBytes: number | null
   bytesChange: number | null
-  baseKeys: number
-  currentKeys: number
-  keysChange: number
+  baseKeys: number | null
+  currentKeys: number | null
+  keysChange: number | null
   /** In this run and known to be absent from the base's complete list. */
   isNew: boolean
   /** In the base and known to be absent from this run's complete list. */
   isGone: boolean
+  /**
+   * The prefix was outside the other side's list of largest prefixes, so its figure there is unknown
+   * but at most the smallest listed one: the change shown is the least it can be ("at least +1.2 MB").
+   */
+  changeIsBound: boolean
 }
 
 export interface Mismatch {
@@ -216,6 +222,11 @@ const identity = (p: PrefixEntry): string => `${p.db}\u0000${p.prefixBase64 ?? p
 export function prefixChanges(base: HistoryEntry['prefixes'], current: HistoryEntry['prefixes'], top = TOP_PREFIX_CHANGES): PrefixChange[] {
   if (!base || !current) return []
   const byBytes = base.memoryUsage && current.memoryUsage
+  // The figure prefixes are ranked and compared by: bytes, or key counts on servers without MEMORY USAGE.
+  const size = (p: PrefixEntry): number => (byBytes ? (p.bytes ?? 0) : p.keys)
+  const smallest = (list: PrefixEntry[]): number => (list.length ? Math.min(...list.map(size)) : 0)
+  const baseFloor = smallest(base.list)
+  const currentFloor = smallest(current.list)
   const baseMap = new Map(base.list.map((p) => [identity(p), p]))
   const curMap = new Map(current.list.map((p) => [identity(p), p]))
   const out: PrefixChange[] = []
@@ -223,28 +234,37 @@ export function prefixChanges(base: HistoryEntry['prefixes'], current: HistoryEn
     const b = baseMap.get(id)
     const c = curMap.get(id)
     const ref = (c ?? b) as PrefixEntry
-    // A prefix missing from a list that was cut off may only have ranked lower: its figures are unknown.
-    if ((!b && !base.complete) || (!c && !current.complete)) continue
-    const baseBytes = byBytes ? (b?.bytes ?? 0) : null
-    const currentBytes = byBytes ? (c?.bytes ?? 0) : null
+    // Missing from a list that was cut off: the prefix may only have ranked lower there.
+    const outsideBase = !b && !base.complete
+    const outsideCurrent = !c && !current.complete
+    let change: number
+    if (outsideBase) change = size(c as PrefixEntry) - baseFloor
+    else if (outsideCurrent) change = currentFloor - size(b as PrefixEntry)
+    else change = (c ? size(c) : 0) - (b ? size(b) : 0)
+    // A bound that does not even tell the direction says nothing.
+    if ((outsideBase && change <= 0) || (outsideCurrent && change >= 0) || change === 0) continue
+    const bytes = (p: PrefixEntry | undefined, outside: boolean): number | null => (!byBytes || outside ? null : (p?.bytes ?? 0))
+    const keys = (p: PrefixEntry | undefined, outside: boolean): number | null => (outside ? null : (p?.keys ?? 0))
+    const baseKeys = keys(b, outsideBase)
+    const currentKeys = keys(c, outsideCurrent)
     out.push({
       db: ref.db,
       prefix: ref.prefix,
       ...(ref.prefixBase64 ? { prefixBase64: ref.prefixBase64 } : {}),
-      baseBytes,
-      currentBytes,
-      bytesChange: byBytes ? (currentBytes as number) - (baseBytes as number) : null,
-      baseKeys: b?.keys ?? 0,
-      currentKeys: c?.keys ?? 0,
-      keysChange: (c?.keys ?? 0) - (b?.keys ?? 0),
-      isNew: !b,
-      isGone: !c
+      baseBytes: bytes(b, outsideBase),
+      currentBytes: bytes(c, outsideCurrent),
+      bytesChange: byBytes ? change : null,
+      baseKeys,
+      currentKeys,
+      keysChange: byBytes ? (baseKeys !== null && currentKeys !== null ? currentKeys - baseKeys : null) : change,
+      isNew: !b && base.complete,
+      isGone: !c && current.complete,
+      changeIsBound: outsideBase || outsideCurrent
     })
   }
-  const weight = (p: PrefixChange): number => Math.abs(p.bytesChange ?? p.keysChange)
+  const weight = (p: PrefixChange): number => Math.abs(p.bytesChange ?? p.keysChange ?? 0)
   return out
-    .filter((p) => (p.bytesChange ?? 0) !== 0 || p.keysChange !== 0)
-    .sort((x, y) => weight(y) - weight(x) || Math.abs(y.keysChange) - Math.abs(x.keysChange) || x.prefix.localeCompare(y.prefix))
+    .sort((x, y) => weight(y) - weight(x) || Math.abs(y.keysChange ?? 0) - Math.abs(x.keysChange ?? 0) || x.prefix.localeCompare(y.prefix))
     .slice(0, top)
 }
 

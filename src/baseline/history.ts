@@ -102,24 +102,28 @@ export function emptySeries(id: string): HistorySeries {
 const prefixKey = (p: { db: number; prefix: string; prefixBase64?: string }): string => `${p.db}\u0000${p.prefixBase64 ?? p.prefix}`
 
 /**
- * The top prefixes after the step, from the key analysis. The report ranks them by memory and by
- * count; their union, by bytes, is what is known. It is every prefix when both lists were shorter
- * than their cap (`listCap`, the report's TOP_N).
+ * The top prefixes after the step, from the key analysis: its 50 largest when the report has them;
+ * in reports of earlier versions, the union of the top lists by memory and by count, which is every
+ * prefix only when both lists were shorter than their cap (`listCap`, the report's TOP_N).
  */
 export function prefixesFromReport(report: Report, listCap: number): HistoryEntry['prefixes'] {
   const keys = report.keys
   if (!keys) return null
+  const toEntry = (p: PrefixFigure): PrefixEntry => ({
+    db: p.db,
+    prefix: p.prefix,
+    ...(p.prefixBase64 ? { prefixBase64: p.prefixBase64 } : {}),
+    keys: p.keys,
+    bytes: keys.memoryUsage ? p.bytes : null
+  })
+  if (keys.largestPrefixes) {
+    const list = keys.largestPrefixes.list.slice(0, MAX_PREFIXES).map(toEntry)
+    return { complete: keys.largestPrefixes.complete && keys.largestPrefixes.list.length <= MAX_PREFIXES, memoryUsage: keys.memoryUsage, list }
+  }
   const seen = new Map<string, PrefixEntry>()
   const add = (p: PrefixFigure): void => {
     const k = prefixKey(p)
-    if (seen.has(k)) return
-    seen.set(k, {
-      db: p.db,
-      prefix: p.prefix,
-      ...(p.prefixBase64 ? { prefixBase64: p.prefixBase64 } : {}),
-      keys: p.keys,
-      bytes: keys.memoryUsage ? p.bytes : null
-    })
+    if (!seen.has(k)) seen.set(k, toEntry(p))
   }
   keys.topPrefixesByMemory.forEach(add)
   keys.topPrefixesByCount.forEach(add)
