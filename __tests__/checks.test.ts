@@ -209,7 +209,7 @@ describe('parseFailOn', () => {
   })
   it('names a wrong entry and shows an example', () => {
     expect(() => parseFailOn('oom,memory')).toThrow(
-      'fail-on: "memory" is not a check. Use a comma list of oom, used-memory, peak-memory, memory-percent, fragmentation, evictions, leaked-keys, wrong-db (or none), e.g. oom,used-memory,leaked-keys.'
+      'fail-on: "memory" is not a check. Use a comma list of oom, used-memory, peak-memory, memory-percent, fragmentation, evictions, leaked-keys, wrong-db, peak-increase, used-increase, leaked-keys-increase (or none), e.g. oom,used-memory,leaked-keys.'
     )
   })
 })

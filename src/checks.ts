@@ -12,7 +12,8 @@ export const CHECK_NAMES = [
   'fragmentation',
   'evictions',
   'leaked-keys',
-  'wrong-db'
+  'wrong-db',
+  'peak-increase', 'used-increase', 'leaked-keys-increase'
 ] as const
 export type CheckName = (typeof CHECK_NAMES)[number]
 

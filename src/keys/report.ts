@@ -14,6 +14,8 @@ export const MEMORY_USAGE_NOTE =
   'Redis also holds its own overhead, and the estimate counts some allocations differently. Compare prefixes by their shares, not against INFO.'
 
 export const TOP_N = 10
+/** Prefixes the report keeps for the baseline history, which compares prefixes with the base branch. */
+export const LARGEST_PREFIXES = 50
 
 export type TtlStatus = 'none' | 'set' | 'unknown'
 
@@ -72,6 +74,11 @@ export interface KeysReport {
   totalKeys: number
   topPrefixesByMemory: PrefixFigure[]
   topPrefixesByCount: PrefixFigure[]
+  /**
+   * The largest prefixes by bytes (by keys without MEMORY USAGE), up to LARGEST_PREFIXES, for the
+   * baseline history; `complete` when that is every prefix. Absent in reports of earlier versions.
+   */
+  largestPrefixes?: { list: PrefixFigure[]; complete: boolean }
   topKeys: KeyFigure[]
   /** Keys present after the step and not before; null when no complete "before" inventory exists. */
   leaked: {
@@ -205,6 +212,10 @@ export function buildKeysReport(input: KeysInput): { keys: KeysReport; observati
     totalKeys,
     topPrefixesByMemory: memory ? after.groups.slice(0, TOP_N).map((g) => prefixFigure(g, totalBytes, memory)) : [],
     topPrefixesByCount: byCount.slice(0, TOP_N).map((g) => prefixFigure(g, totalBytes, memory)),
+    largestPrefixes: {
+      list: (memory ? after.groups : byCount).slice(0, LARGEST_PREFIXES).map((g) => prefixFigure(g, totalBytes, memory)),
+      complete: after.groups.length <= LARGEST_PREFIXES
+    },
     topKeys: memory ? after.topKeys.slice(0, TOP_N).map((k: SizedKey) => keyFigure(k.db, k.key, k.bytes, k.ttlMs)) : [],
     leaked,
     ...(leakedUnavailable ? { leakedUnavailable } : {}),
