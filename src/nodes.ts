@@ -51,6 +51,7 @@ export interface Totals {
   nodes: number
   unreached: number
   usedMemory: number | null
+  /** Sum of the limits; null when a node has no maxmemory (so the whole has no limit). */
   maxmemory: number | null
   oomErrors: number | null
   evictedKeys: number | null
@@ -104,13 +105,15 @@ export function totalsOf(rows: NodeFigures[]): Totals {
     }
     return any ? total : null
   }
-  const unreached = rows.filter((r) => !r.reached).length
+  const reached = rows.filter((r) => r.reached)
+  const unreached = rows.length - reached.length
   if (unreached > 0) complete = false
   return {
     nodes: rows.length,
     unreached,
     usedMemory: sum((r) => r.usedMemory),
-    maxmemory: sum((r) => r.maxmemory),
+    // One node without a limit means the whole has none; that is a setting, not a figure missing.
+    maxmemory: reached.length === 0 || reached.some((r) => r.maxmemory === null) ? null : reached.reduce((s, r) => s + (r.maxmemory as number), 0),
     oomErrors: sum((r) => r.oomErrors),
     evictedKeys: sum((r) => r.evictedKeys),
     keys: sum(
@@ -222,7 +225,7 @@ export function findImbalance(rows: NodeFigures[], opts: ImbalanceOptions = {}):
       // Bytes and keys usually point at the same node; one finding for it is enough.
       if (out.some((o) => o.instance === instance && o.address === heavy.address)) continue
       const prefixes = heavyPrefixes(heavy.address as string, opts.merged ?? [])
-      const amount = measure === 'bytes' ? `${formatBytes(value(heavy) as number)} of ${formatBytes(total)} of data` : `${plural(value(heavy) as number, 'key')} of ${total.toLocaleString('en-US')}`
+      const amount = measure === 'bytes' ? `${formatBytes(value(heavy) as number)} of ${formatBytes(total)}` : `${(value(heavy) as number).toLocaleString('en-US')} of ${plural(total, 'key')}`
       const why = prefixes.length > 0 ? `; mostly ${prefixes.map((p) => `${keyName(p.prefix).key} (${Math.round(p.share * 100)}% of it there)`).join(', ')}` : ''
       out.push({
         instance,
