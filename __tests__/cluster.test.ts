@@ -12,9 +12,13 @@ import { startCluster, stopCluster, type StartedCluster } from '../src/provision
 import { connect, type RedisConnection } from '../src/redis/connection.js'
 import { keySlot } from '../src/redis/keyslot.js'
 import { parseRedisUrl } from '../src/redis/target.js'
-import { discoverCluster, expandCluster, isClusterEnabled, parseClusterNodes, replicationRole, type ClusterNode } from '../src/redis/topology.js'
+import { parseInstances } from '../src/redis/instances.js'
+import { discoverCluster, expandCluster, isClusterEnabled, parseClusterNodes, replicationRole, resolveInstances, type ClusterNode } from '../src/redis/topology.js'
 import { takeSnapshot } from '../src/snapshot.js'
 import { redisCommand, redisCommands } from './helpers/resp.js'
+import { redisPerFile } from './helpers/redis-server.js'
+
+const redis = redisPerFile()
 
 const conns: RedisConnection[] = []
 async function open(url: string): Promise<RedisConnection> {
@@ -68,6 +72,21 @@ describe('a cluster of three masters', () => {
       ns.map((n) => `${n.id} ${n.port} ${n.role} ${JSON.stringify(n.slots)}`).sort()
     expect(view(fromNodes)).toEqual(view(nodes))
     expect(await expandCluster(conn, 'off')).toBeNull()
+  })
+
+  it('resolves a redis-url of a plain server and a cluster node into every server to watch', async () => {
+    const plain = await redis()
+    const specs = parseInstances(`cache=${plain.url}, shop=${cluster.urls[1]}`)
+    const watched = await resolveInstances(specs, { cluster: 'auto', connectTimeoutMs: 5000 })
+    expect(watched.map((w) => [w.instance, w.target.port, w.node?.role ?? null])).toEqual([
+      ['cache', plain.port, null],
+      ...cluster.nodes.map((n) => ['shop', n.port, 'master'])
+    ])
+    const off = await resolveInstances(specs, { cluster: 'off', connectTimeoutMs: 5000 })
+    expect(off.map((w) => [w.instance, w.target.port, w.node])).toEqual([
+      ['cache', plain.port, null],
+      ['shop', cluster.nodes[1].port, null]
+    ])
   })
 
   it('computes the hash slot of every kind of key as CLUSTER KEYSLOT does', async () => {

@@ -1,7 +1,7 @@
 /** parseInstances and parseSentinelUrl: several instances in redis-url, names, Sentinel URLs and the errors for bad ones. */
 import { describe, expect, it } from '@jest/globals'
 import { UserError } from '../src/errors.js'
-import { masterTarget, parseInstances, parseSentinelUrl, type InstanceSpec } from '../src/redis/instances.js'
+import { masterTarget, parseClusterMode, parseInstances, parseSentinelUrl, type InstanceSpec } from '../src/redis/instances.js'
 
 const names = (specs: InstanceSpec[]): string[] => specs.map((s) => s.name)
 
@@ -116,5 +116,13 @@ describe('parseSentinelUrl', () => {
     expect(errorOf(() => parseSentinelUrl('redis+sentinel://s1:26379')).message).toMatch(/names no master/)
     expect(errorOf(() => parseSentinelUrl('redis+sentinel://:pw@s1:abc/m')).message).toMatch(/^redis-url: "s1:abc" in "redis\+sentinel:\/\/:\*\*\*@s1:abc\/m" is not a sentinel's host:port/)
     expect(errorOf(() => parseSentinelUrl('redis+sentinel://s1/m/x')).message).toMatch(/not a database number/)
+  })
+})
+
+describe('parseClusterMode', () => {
+  it('reads auto (the default) and off, and explains anything else', () => {
+    expect(parseClusterMode('')).toBe('auto')
+    expect(parseClusterMode(' OFF ')).toBe('off')
+    expect(errorOf(() => parseClusterMode('yes')).message).toBe('cluster: "yes" is not a cluster mode. Use auto (watch every node of a cluster) or off (only the node in redis-url).')
   })
 })

@@ -168,3 +168,11 @@ function addressKey(spec: InstanceSpec): string {
   const sentinels = spec.sentinel.sentinels.map((s) => `${s.host.toLowerCase()}:${s.port}`).sort()
   return `sentinel ${sentinels.join(',')}/${spec.sentinel.masterName}/${spec.sentinel.db}`
 }
+
+/** The `cluster` input: `auto` (default: expand when the server says it is a cluster) or `off`. */
+export function parseClusterMode(text: string, inputName = 'cluster'): 'auto' | 'off' {
+  const value = text.trim().toLowerCase()
+  if (value === '' || value === 'auto') return 'auto'
+  if (value === 'off') return 'off'
+  throw new UserError(`${inputName}: "${text.trim()}" is not a cluster mode. Use auto (watch every node of a cluster) or off (only the node in redis-url).`)
+}

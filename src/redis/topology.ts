@@ -7,7 +7,7 @@
 import { UserError, describeError } from '../errors.js'
 import { parseInfo } from '../info.js'
 import { connect, type RedisConnection } from './connection.js'
-import { masterTarget, type SentinelAddress, type SentinelSpec } from './instances.js'
+import { masterTarget, type InstanceSpec, type SentinelAddress, type SentinelSpec } from './instances.js'
 import { hostPort, maskUrlText, parseRedisUrl, type RedisTarget } from './target.js'
 
 export type NodeRole = 'master' | 'replica'
@@ -271,4 +271,52 @@ function fields(reply: unknown): Record<string, unknown> {
 function text(v: unknown): string {
   if (v === null || v === undefined) return ''
   return Buffer.isBuffer(v) ? v.toString('utf8') : String(v)
+}
+
+// ---------------------------------------------------------------- every node to watch
+
+/** One server the engine snapshots, samples and scans, and the instance it belongs to. */
+export interface WatchedNode {
+  instance: string
+  /** Its place in a cluster; null for an instance that is one server (or a Sentinel master). */
+  node: ClusterNode | null
+  target: RedisTarget
+  /** For a Sentinel instance: where the master was found, to ask again after the step (checkFailover). */
+  sentinel?: { spec: SentinelSpec; resolution: SentinelResolution }
+}
+
+export interface ResolveOptions {
+  /** `auto`: a URL of a cluster node stands for every node of the cluster; `off`: only that node. */
+  cluster: 'auto' | 'off'
+  connectTimeoutMs: number
+  onRetry?: (attempt: number, reason: string) => void
+}
+
+/**
+ * Turns the parsed `redis-url` into the servers to watch: Sentinel instances become their master,
+ * cluster instances every master and replica (masters first), others themselves. Connects once
+ * to each instance to ask; the engine opens its own connections to the nodes afterwards.
+ */
+export async function resolveInstances(specs: InstanceSpec[], opts: ResolveOptions): Promise<WatchedNode[]> {
+  const perInstance = await Promise.all(
+    specs.map(async (spec): Promise<WatchedNode[]> => {
+      if (spec.kind === 'sentinel') {
+        const resolution = await resolveSentinelMaster(spec.sentinel, { timeoutMs: opts.connectTimeoutMs })
+        return [{ instance: spec.name, node: null, target: resolution.target, sentinel: { spec: spec.sentinel, resolution } }]
+      }
+      if (opts.cluster === 'off') return [{ instance: spec.name, node: null, target: spec.target }]
+      const conn = await connect(spec.target, { timeoutMs: opts.connectTimeoutMs, onRetry: opts.onRetry })
+      try {
+        const topology = await expandCluster(conn, opts.cluster)
+        if (topology === null) return [{ instance: spec.name, node: null, target: spec.target }]
+        if (spec.target.db !== 0) {
+          throw new UserError(`redis-url (${spec.name}): a Redis Cluster has only database 0, not /${spec.target.db}. Drop the /${spec.target.db} from the URL.`)
+        }
+        return topology.nodes.map((node) => ({ instance: spec.name, node, target: node.target }))
+      } finally {
+        await conn.close()
+      }
+    })
+  )
+  return perInstance.flat()
 }
