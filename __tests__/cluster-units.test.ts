@@ -2,7 +2,8 @@
 import { describe, expect, it } from '@jest/globals'
 import { HashTagTally, mergeInventories } from '../src/keys/cluster.js'
 import type { Inventory } from '../src/keys/tally.js'
-import { findImbalance, totalsOf, type NodeFigures } from '../src/nodes.js'
+import { findImbalance, summarizeInstances, totalsOf, type NodeFigures } from '../src/nodes.js'
+import { snap } from './helpers/snapshots.js'
 import { clusterShape, slotRanges } from '../src/provision/cluster.js'
 import { crc16, hashTagOf, keySlot } from '../src/redis/keyslot.js'
 import { describeNode, orderNodes, parseClusterNodes, parseClusterShards } from '../src/redis/topology.js'
@@ -200,5 +201,51 @@ describe('HashTagTally', () => {
       { tag: 'b', slot: keySlot('b'), keys: 1, bytes: 7 }
     ])
     expect([t.totalKeys, t.taggedKeys, t.untrackedKeys]).toEqual([8, 7, 1])
+  })
+})
+
+describe('summarizeInstances', () => {
+  const MB = 1024 * 1024
+  const node = (port: number, first: number, last: number) => ({
+    id: `n${port}`,
+    host: '10.0.0.1',
+    port,
+    role: 'master' as const,
+    masterId: null,
+    slots: [[first, last] as [number, number]],
+    health: 'online'
+  })
+
+  it('gives rows, totals per instance and overall, and findings that each name their instance and node', () => {
+    const full = { memory: { usedMemory: 9 * MB, usedMemoryDataset: 8 * MB, maxmemory: 10 * MB }, keyspace: { '0': { keys: 5000, expires: 0 } } }
+    const small = { memory: { usedMemory: 1 * MB, usedMemoryDataset: 0.2 * MB, maxmemory: 10 * MB }, keyspace: { '0': { keys: 100, expires: 0 } } }
+    const summary = summarizeInstances({
+      nodes: [
+        { instance: 'cache', node: null, before: snap(), after: snap({ evictedKeys: 12, keyspace: { '0': { keys: 7, expires: 7 } } }) },
+        { instance: 'shop', node: node(7000, 0, 5460), before: snap(), after: snap({ ...full, errorstats: { OOM: 3 } }) },
+        { instance: 'shop', node: node(7001, 5461, 10922), before: snap(), after: snap(small) },
+        { instance: 'shop', node: node(7002, 10923, 16383), before: snap(), after: snap(small) }
+      ],
+      hashTags: { shop: { tags: [{ tag: 'cart', slot: 1000, keys: 4000, bytes: 0 }], totalKeys: 5200 } }
+    })
+    expect(summary.rows.map((r) => [r.instance, r.address, r.oomErrors, r.evictedKeys, r.keys])).toEqual([
+      ['cache', null, 0, 12, 7],
+      ['shop', '10.0.0.1:7000', 3, 0, 5000],
+      ['shop', '10.0.0.1:7001', 0, 0, 100],
+      ['shop', '10.0.0.1:7002', 0, 0, 100]
+    ])
+    expect(summary.instances.map((i) => [i.name, i.cluster, i.totals.keys, i.totals.oomErrors])).toEqual([
+      ['cache', false, 7, 0],
+      ['shop', true, 5200, 3]
+    ])
+    expect(summary.total).toMatchObject({ nodes: 4, keys: 5207, oomErrors: 3, evictedKeys: 12, complete: true })
+    expect(summary.findings).toEqual([
+      'cache: 12 keys evicted.',
+      'shop 10.0.0.1:7000 (master, slots 0-5460): 3 OOM errors.',
+      'shop: 3 OOM errors on 1 of 3 masters (10.0.0.1:7000), while the masters together used 11.0 MB of 30.0 MB maxmemory (37%): memory is per shard, so one full shard refuses writes for its slots however much room the others have.',
+      "shop: master 10.0.0.1:7000 holds 95% of the masters' data (8.0 MB of 8.4 MB).",
+      'shop: hash tag {cart} pins 4,000 keys (77% of all) to slot 1000 on 10.0.0.1:7000.'
+    ])
+    expect(summary.imbalance.map((i) => i.address)).toEqual(['10.0.0.1:7000'])
   })
 })

@@ -286,3 +286,58 @@ export function failoverFinding(instance: string, check: FailoverCheck): string 
     `figures after it are the new master's, and counters of the old one are not included.`
   )
 }
+
+/** Everything the engine gathered over all instances, for one call that yields the report's data. */
+export interface InstancesInput {
+  nodes: NodeSnapshots[]
+  /** Per cluster instance: prefixes merged over its masters (mergeInventories). */
+  merged?: Record<string, MergedGroup[]>
+  /** Per cluster instance: the hash tag tally's top tags and the keys it counted. */
+  hashTags?: Record<string, { tags: HashTagFigure[]; totalKeys: number }>
+  /** Per Sentinel instance: what asking the sentinels again after the step found. */
+  failovers?: Record<string, FailoverCheck>
+}
+
+export interface InstanceSummary {
+  name: string
+  /** True when the instance is a cluster (its rows name nodes). */
+  cluster: boolean
+  totals: Totals
+}
+
+/** The report's data for several instances: one row per node, totals per instance and overall, and the findings, each naming its instance. */
+export interface InstancesSummary {
+  rows: NodeFigures[]
+  instances: InstanceSummary[]
+  total: Totals
+  imbalance: Imbalance[]
+  findings: string[]
+}
+
+/** Figures, totals and findings for every instance, in the order the instances were given. */
+export function summarizeInstances(input: InstancesInput): InstancesSummary {
+  const rows = input.nodes.map(nodeFigures)
+  const names = [...new Set(rows.map((r) => r.instance))]
+  const findings: string[] = []
+  const imbalance: Imbalance[] = []
+  const instances: InstanceSummary[] = names.map((name) => {
+    const own = rows.filter((r) => r.instance === name)
+    const cluster = own.some((r) => r.node !== null)
+    const failover = input.failovers?.[name]
+    const failoverText = failover ? failoverFinding(name, failover) : null
+    if (failoverText) findings.push(failoverText)
+    const shard = cluster ? shardOomFinding(name, own) : null
+    findings.push(...nodeFindings(own))
+    if (shard) findings.push(shard)
+    if (cluster) {
+      const found = findImbalance(own, { merged: input.merged?.[name] })
+      imbalance.push(...found)
+      findings.push(...found.map((f) => f.finding))
+      const tags = input.hashTags?.[name]
+      const nodes = input.nodes.filter((n) => n.instance === name && n.node !== null).map((n) => n.node as ClusterNodeInfo)
+      if (tags) findings.push(...hashTagFindings(name, tags.tags, tags.totalKeys, nodes))
+    }
+    return { name, cluster, totals: totalsOf(own) }
+  })
+  return { rows, instances, total: totalsOf(rows), imbalance, findings }
+}
