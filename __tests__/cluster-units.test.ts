@@ -217,11 +217,11 @@ describe('summarizeInstances', () => {
   })
 
   it('gives rows, totals per instance and overall, and findings that each name their instance and node', () => {
-    const full = { memory: { usedMemory: 9 * MB, usedMemoryDataset: 8 * MB, maxmemory: 10 * MB }, keyspace: { '0': { keys: 5000, expires: 0 } } }
-    const small = { memory: { usedMemory: 1 * MB, usedMemoryDataset: 0.2 * MB, maxmemory: 10 * MB }, keyspace: { '0': { keys: 100, expires: 0 } } }
+    const full = { memory: { usedMemory: 9 * MB, usedMemoryDataset: 8 * MB, maxmemory: 10 * MB }, keyspace: { '0': { keys: 5000, expires: 0, avgTtl: 0 } } }
+    const small = { memory: { usedMemory: 1 * MB, usedMemoryDataset: 0.2 * MB, maxmemory: 10 * MB }, keyspace: { '0': { keys: 100, expires: 0, avgTtl: 0 } } }
     const summary = summarizeInstances({
       nodes: [
-        { instance: 'cache', node: null, before: snap(), after: snap({ evictedKeys: 12, keyspace: { '0': { keys: 7, expires: 7 } } }) },
+        { instance: 'cache', node: null, before: snap(), after: snap({ evictedKeys: 12, keyspace: { '0': { keys: 7, expires: 7, avgTtl: 1000 } } }) },
         { instance: 'shop', node: node(7000, 0, 5460), before: snap(), after: snap({ ...full, errorstats: { OOM: 3 } }) },
         { instance: 'shop', node: node(7001, 5461, 10922), before: snap(), after: snap(small) },
         { instance: 'shop', node: node(7002, 10923, 16383), before: snap(), after: snap(small) }

@@ -201,10 +201,10 @@ describe('a cluster of three masters', () => {
   })
 })
 
-describe('a cluster of three masters with one replica each', () => {
+describe('a cluster of three masters with one replica each, with a password', () => {
   let cluster: StartedCluster
   beforeAll(async () => {
-    cluster = await startCluster({ masters: 3, replicasPerMaster: 1, timeoutMs: 45_000 })
+    cluster = await startCluster({ masters: 3, replicasPerMaster: 1, password: 'p@ss word', timeoutMs: 45_000 })
   })
   afterAll(async () => {
     if (cluster) await stopCluster(cluster, { quiet: true })
@@ -225,6 +225,12 @@ describe('a cluster of three masters with one replica each', () => {
       expect(nodes[i + 1].slots).toEqual([])
     }
     expect(new Set(nodes.map((n) => n.port))).toEqual(new Set(cluster.nodes.map((n) => n.port)))
+    // Every node's target carries the seed's password, so the engine can connect to each.
+    expect(cluster.urls.every((u) => u.startsWith('redis://:p%40ss%20word@127.0.0.1:'))).toBe(true)
+    expect(nodes.every((n) => n.target.password === 'p@ss word')).toBe(true)
+    const other = await open(nodes[3].target.url)
+    expect(await replicationRole(other)).toBe('replica')
+    expect(String(await redisCommand(nodes[0].port, 'PING'))).toMatch(/NOAUTH/)
   })
 
   it('stops every node and removes its folder', async () => {

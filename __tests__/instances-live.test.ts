@@ -107,6 +107,8 @@ describe('Sentinel', () => {
         return Array.isArray(replicas) && replicas.length === 1
       })
     ).toBe(true)
+    const known = await resolveSentinelMaster(spec.sentinel, { timeoutMs: 500 })
+    expect(known.replicas.map((r) => r.target.url)).toEqual([`redis://127.0.0.1:${replica.port}/0`])
     expect(await redisCommand(sentinel.port, 'SENTINEL', 'FAILOVER', 'orders')).toBe('OK')
 
     let check: FailoverCheck | null = null

@@ -193,6 +193,11 @@ export interface SentinelResolution {
   port: number
   target: RedisTarget
   sentinel: SentinelAddress
+  /**
+   * The master's replicas the sentinel knows and considers up: snapshot them too from the start,
+   * so the one promoted in a failover has a "before" of its own.
+   */
+  replicas: { host: string; port: number; target: RedisTarget }[]
 }
 
 export interface SentinelOptions {
@@ -218,7 +223,8 @@ export async function resolveSentinelMaster(spec: SentinelSpec, opts: SentinelOp
       if (Array.isArray(reply) && reply.length >= 2) {
         const host = String(reply[0])
         const port = Number(String(reply[1]))
-        return { host, port, target: masterTarget(spec, host, port), sentinel: s }
+        const replicas = await sentinelReplicas(conn, spec)
+        return { host, port, target: masterTarget(spec, host, port), sentinel: s, replicas }
       }
       problems.push(`${hostPort(s)} knows no master "${spec.masterName}"`)
     } catch (err) {
@@ -231,6 +237,23 @@ export async function resolveSentinelMaster(spec: SentinelSpec, opts: SentinelOp
     `redis-url: no sentinel named the master "${spec.masterName}" (${problems.join('; ')}). ` +
       `Check the sentinels' addresses and the master's name (sentinel monitor <name> in their config).`
   )
+}
+
+/** SENTINEL REPLICAS, without those flagged down or disconnected; empty when the sentinel refuses the command. */
+async function sentinelReplicas(conn: RedisConnection, spec: SentinelSpec): Promise<SentinelResolution['replicas']> {
+  let reply: unknown
+  try {
+    reply = await conn.command(['SENTINEL', 'REPLICAS', spec.masterName])
+  } catch {
+    return []
+  }
+  if (!Array.isArray(reply)) return []
+  return reply
+    .map(fields)
+    .filter((r) => !/s_down|o_down|disconnected/.test(text(r.flags)))
+    .map((r) => ({ host: text(r.ip), port: Number(text(r.port)) }))
+    .filter((r) => r.host !== '' && Number.isInteger(r.port))
+    .map((r) => ({ ...r, target: masterTarget(spec, r.host, r.port) }))
 }
 
 /** What asking the sentinels again found. */
