@@ -65,8 +65,12 @@ async function main(): Promise<void> {
       const alone: number[] = []
       for (const c of conns) alone.push((await inventory(c)).seconds)
       const t = Date.now()
+      const cpu = process.cpuUsage()
       const together = await Promise.all(conns.map((c) => inventory(c)))
       const parallel = (Date.now() - t) / 1000
+      // The three scans share this one thread: its CPU time is a floor under the parallel wall time.
+      const used = process.cpuUsage(cpu)
+      const clientCpu = (used.user + used.system) / 1e6
       const slowest = Math.max(...alone)
       const scanned = together.reduce((s, r) => s + r.keys, 0)
       console.log(
@@ -76,6 +80,7 @@ async function main(): Promise<void> {
           slowestAloneSeconds: Number(slowest.toFixed(2)),
           parallelSeconds: Number(parallel.toFixed(2)),
           ratio: Number((parallel / slowest).toFixed(2)),
+          clientCpuSecondsParallel: Number(clientCpu.toFixed(2)),
           goal: 1.3,
           scanned,
           loadavg: (await import('node:os')).loadavg().map((l) => Number(l.toFixed(2)))
