@@ -238,8 +238,9 @@ async function probeMemoryUsage(send: Send): Promise<boolean> {
   try {
     const reply = await send(['MEMORY', 'USAGE', 'redis-memory-guard:probe'])
     return reply === null || typeof reply === 'number'
-  } catch {
-    return false
+  } catch (err) {
+    // A cluster node that does not serve the probe key's slot answers MOVED: it knows the command.
+    return /^(MOVED|ASK) /.test(describeError(err))
   }
 }
 
