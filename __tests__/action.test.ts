@@ -125,8 +125,8 @@ describe('attach mode, end to end', () => {
     ['max-used-memory', '12 apples', 'max-used-memory: "12 apples" is not a size. Use a number of bytes or a unit, e.g. 512mb, 1gb, 100MiB or 1048576.'],
     ['max-peak-memory', 'lots', 'max-peak-memory: "lots" is not a size.'],
     ['max-memory-percent', '120', 'max-memory-percent: "120" is not valid. Use a number between 1 and 100, e.g. 90.'],
-    ['max-fragmentation-ratio', 'high', 'max-fragmentation-ratio: "high" is not valid. Use a number of at least 1, e.g. 1.5.'],
-    ['max-leaked-keys', '-1', 'max-leaked-keys: "-1" is not valid. Use a whole number of at least 0, e.g. 0.'],
+    ['max-fragmentation-ratio', 'high', 'max-fragmentation-ratio: "high" is not valid. Use a number between 1 and 1000, e.g. 1.5.'],
+    ['max-leaked-keys', '-1', 'max-leaked-keys: "-1" is not valid. Use a whole number between 0 and 4294967296, e.g. 0.'],
     ['fail-on', 'oom,everything', 'fail-on: "everything" is not a check.'],
     ['connect-timeout', 'forever', 'connect-timeout: "forever" is not a duration. Use e.g. 30s, 500ms or 2m.'],
     ['redis-url', 'http://localhost', 'redis-url: the scheme must be redis:// or rediss://']

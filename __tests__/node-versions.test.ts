@@ -9,7 +9,8 @@ import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { newJob } from './helpers/action-runner.js'
+import { newJob, stepState } from './helpers/action-runner.js'
+import { SCHEMA_VERSION } from '../src/report.js'
 import { redisPerFile } from './helpers/redis-server.js'
 
 const run = promisify(execFile)
@@ -77,7 +78,7 @@ describe.each(engineMajors)('under Node %i', (major) => {
     const r = await redis()
     const snap = await runUnder(node(), 'cli/index.js', ['snapshot', '--url', r.url, '--json'])
     expect(snap.code).toBe(0)
-    expect(JSON.parse(snap.out).schemaVersion).toBe(1)
+    expect(JSON.parse(snap.out).schemaVersion).toBe(SCHEMA_VERSION)
   })
 
   it('the main step fails on a bad input with one clear error line, not a crash', async () => {
@@ -95,7 +96,7 @@ describe.each(engineMajors)('under Node %i', (major) => {
     const inputs = { 'redis-url': r.url }
     const main = await job.step('main', inputs)
     expect(main.code).toBe(0)
-    expect(main.state['sampler-pid']).toMatch(/^\d+$/)
+    expect(stepState(main).sampler?.pid).toBeGreaterThan(0)
     const post = await job.step('post', inputs, main.state)
     expect(post.code).toBe(0)
     expect(post.outputs.verdict).toMatch(/^(pass|warn)$/)
