@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util'
 import { Input, ProvisionInput } from '../options.js'
 import { UserError } from '../errors.js'
+import { CHECK_NAMES, DEFAULT_FAIL_ON } from '../checks.js'
 import { KeyInput } from '../keys/settings.js'
 import { TlsInput } from '../redis/tls.js'
 import { THRESHOLD_OPTIONS } from '../options.js'
@@ -38,7 +39,7 @@ export const OPTIONS = {
   [Input.FailOn]: {
     type: 'string',
     value: 'checks',
-    help: 'Checks that fail (exit 1); the others warn. oom, used-memory, peak-memory, memory-percent, fragmentation, evictions, leaked-keys, wrong-db, or none (default oom,used-memory,peak-memory,memory-percent).'
+    help: `Checks that fail (exit 1); the others warn. ${CHECK_NAMES.join(', ')}, or none (default ${DEFAULT_FAIL_ON.join(',')}).`
   },
   [Input.ReportPath]: { type: 'string', value: 'file', help: 'Also write the JSON report to this file (for diff, or to attach to a bug).' },
   [Input.SampleInterval]: { type: 'string', value: 'duration', help: 'How often Redis is sampled during the command: at least 50ms, or 0 for no sampling (default 100ms).' },

@@ -7,7 +7,7 @@
  * Key names are byte strings (see prefix.ts) and travel as Buffers.
  */
 import { RESP_TYPES } from '@redis/client'
-import { withTimeout, type RedisClient, type RedisConnection } from '../redis/connection.js'
+import { closeQuietly, withTimeout, type RedisClient, type RedisConnection } from '../redis/connection.js'
 
 const BUFFERS = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } } as const
 
@@ -64,15 +64,7 @@ async function onOwnConnection<T>(conn: RedisConnection, timeoutMs: number, fn: 
     const send: Send = (args) => client.sendCommand(args, BUFFERS)
     return await fn(send)
   } finally {
-    try {
-      await withTimeout(client.close(), 1000, 'close')
-    } catch {
-      try {
-        client.destroy()
-      } catch {
-        // already closed
-      }
-    }
+    await closeQuietly(client)
   }
 }
 

@@ -10,7 +10,7 @@
  */
 import { RESP_TYPES } from '@redis/client'
 import { parseInfo, parseKeyspace } from '../info.js'
-import { withTimeout, type RedisClient, type RedisConnection } from '../redis/connection.js'
+import { closeQuietly, withTimeout, type RedisClient, type RedisConnection } from '../redis/connection.js'
 import { describeError } from '../errors.js'
 import { KeyTally, DEFAULT_TALLY, type DbScan, type Inventory, type ScanMethod } from './tally.js'
 import type { PrefixRule } from './prefix.js'
@@ -220,15 +220,7 @@ export async function takeInventory(conn: RedisConnection, opts: ScanOptions): P
     }
   } finally {
     rawScanner?.close()
-    try {
-      await withTimeout(client.close(), 1000, 'close')
-    } catch {
-      try {
-        client.destroy()
-      } catch {
-        // already closed
-      }
-    }
+    await closeQuietly(client)
   }
   return tally.finish({ takenAt, durationMs: Date.now() - started, method, fallbackReason, memoryUsage, dbs })
 }

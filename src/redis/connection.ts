@@ -44,11 +44,7 @@ export class RedisConnection {
 
   /** Closes the connection; never throws and never waits more than a second. */
   async close(): Promise<void> {
-    try {
-      await withTimeout(this.client.close(), 1000, 'close')
-    } catch {
-      destroyQuietly(this.client)
-    }
+    await closeQuietly(this.client)
   }
 }
 
@@ -107,6 +103,15 @@ export async function connect(target: RedisTarget, opts: ConnectOptions): Promis
     `Could not reach Redis at ${hostPort(target)} within ${formatDuration(opts.timeoutMs)} (${lastError}). ` +
       `Check that Redis is running and its port is published, or raise ${name('connect-timeout')}.`
   )
+}
+
+/** Closes a client (this connection's, or a duplicate of it); never throws and never waits more than a second. */
+export async function closeQuietly(client: RedisClient): Promise<void> {
+  try {
+    await withTimeout(client.close(), 1000, 'close')
+  } catch {
+    destroyQuietly(client)
+  }
 }
 
 /** Drops the socket; node-redis throws when the client was never open, which is fine here. */
