@@ -1,6 +1,6 @@
 /** Starting, stopping and reading the background sampler: the I/O edge around the worker. */
 import { spawn } from 'node:child_process'
-import { readFileSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -8,10 +8,15 @@ import { sleep } from '../redis/connection.js'
 import { parseSampleLines, type Sample } from './sample.js'
 import { SAMPLER_ENV, type SamplerConfig } from './worker.js'
 
-/** The sampler's bundle, next to the bundle that is running (dist/main or dist/post). */
+/**
+ * The sampler's bundle, next to the bundle that is running (dist/main or dist/post). Run from the
+ * source (src/sampler/control.ts, e.g. by the toolkit's local runner), it is the built one in dist/.
+ */
 export function samplerScript(): string {
+  const here = dirname(fileURLToPath(import.meta.url))
   // Built from parts so that ncc does not take it for an asset to copy into the bundle.
-  return join(dirname(fileURLToPath(import.meta.url)), '..', 'sampler', 'index.js')
+  const beside = join(here, '..', 'sampler', 'index.js')
+  return existsSync(beside) ? beside : join(here, '..', '..', 'dist', 'sampler', 'index.js')
 }
 
 /**
