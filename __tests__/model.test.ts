@@ -228,3 +228,18 @@ describe('annotations', () => {
     expect(annotations(quiet)).toEqual([])
   })
 })
+
+describe('the engine in the headline', () => {
+  it('names the engine the step ran against, in the summary, the terminal and the annotations', () => {
+    const valkey = { kind: 'valkey' as const, version: '8.0.1', redisCompatVersion: '7.2.4', mode: 'standalone', allocator: 'jemalloc-5.3.0' }
+    const before = snap({ server: valkey })
+    const after = snap({ server: valkey, errorstats: { OOM: 4 } })
+    const report = buildReport({ target, before: { ...before, errorstats: { OOM: 0 } }, after, thresholds: DEFAULT_THRESHOLDS })
+    expect(report.verdict).toBe('fail')
+    expect(renderSummary(report)).toContain('**Valkey memory: fail**')
+    expect(verdictLine(report, plain)).toContain('Valkey memory: fail')
+    expect(annotations(report).map((a) => a.title)).toContain('Valkey memory: oom')
+    // And plain Redis stays "Redis memory".
+    expect(renderSummary(oomReport())).toContain('**Redis memory: fail**')
+  })
+})

@@ -36,7 +36,7 @@ export function statusWord(status: CheckStatus, c: Colours): string {
 /** The verdict line, from the same headline as the job summary (its figures are plain text). */
 export function verdictLine(report: Report, c: Colours, model: ReportModel = reportModel(report)): string {
   const h = model.headline
-  const text = `Redis memory: ${h.word}${h.figures.length ? ` — ${h.figures.join(', ')}` : ''}`
+  const text = `${h.engine} memory: ${h.word}${h.figures.length ? ` — ${h.figures.join(', ')}` : ''}`
   const paint = h.verdict === 'pass' ? c.green : h.verdict === 'warn' ? c.yellow : c.red
   return c.bold(paint(text))
 }

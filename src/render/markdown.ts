@@ -44,7 +44,7 @@ const prose = (text: string): string => escapeMarkdown(text, { prose: true, maxL
 
 /** The headline's figures are our own words and numbers; nothing in them comes from Redis. */
 export function formatHeadline(h: Headline): string {
-  return `${VERDICT_MARK[h.verdict]} **Redis memory: ${h.word}**${h.figures.length ? ` — ${h.figures.join(', ')}` : ''}`
+  return `${VERDICT_MARK[h.verdict]} **${h.engine} memory: ${h.word}**${h.figures.length ? ` — ${h.figures.join(', ')}` : ''}`
 }
 
 /** The first line: the verdict and the one or two figures that matter most. */

@@ -6,6 +6,7 @@
  * escape (markdown) or make visible (terminal).
  */
 import { CHECK_STATUSES, plural, type CheckName, type CheckStatus, type PeakCandidate, type PeakSource } from '../checks.js'
+import { engineName } from '../info.js'
 import { commandDeltas } from '../commandstats.js'
 import type { Report, Verdict } from '../report.js'
 import { totalKeys } from '../report.js'
@@ -23,6 +24,8 @@ export interface Headline {
   word: string
   /** The one or two figures that matter most, plain text; the peak at most once. */
   figures: string[]
+  /** The engine the step ran against, for "Valkey memory: fail". */
+  engine: string
 }
 
 export interface FigureRow {
@@ -214,7 +217,7 @@ function headline(report: Report, checks: CheckView[]): Headline {
   for (const c of checks.filter((x) => x.status === 'unknown')) add(`${c.check} not checked`)
   add(peakText, true)
   if (report.oomErrors === 0) add('no OOM errors')
-  return { verdict: report.verdict, word: VERDICT_WORD[report.verdict], figures: figures.slice(0, 2) }
+  return { verdict: report.verdict, word: VERDICT_WORD[report.verdict], figures: figures.slice(0, 2), engine: engineName(report.server) }
 }
 
 function limitOf(report: Report, check: CheckName, fmt: (limit: number) => string): string | null {
@@ -420,12 +423,12 @@ export function annotations(report: Report): Annotation[] {
   const model = reportModel(report)
   const out: Annotation[] = model.errors.map((e) => ({ level: 'warning' as const, title: 'Redis Memory Guard', message: e }))
   for (const c of model.checks) {
-    if (c.status === 'fail') out.push({ level: 'error', title: `Redis memory: ${c.check}`, message: c.message })
-    else if (c.status === 'warn') out.push({ level: 'warning', title: `Redis memory: ${c.check}`, message: c.message })
+    if (c.status === 'fail') out.push({ level: 'error', title: `${model.headline.engine} memory: ${c.check}`, message: c.message })
+    else if (c.status === 'warn') out.push({ level: 'warning', title: `${model.headline.engine} memory: ${c.check}`, message: c.message })
     else if (c.status === 'unknown' && report.verdict !== 'pass') {
-      out.push({ level: 'warning', title: `Redis memory: ${c.check} could not be checked`, message: c.reason ?? c.message })
+      out.push({ level: 'warning', title: `${model.headline.engine} memory: ${c.check} could not be checked`, message: c.reason ?? c.message })
     }
   }
-  if (model.restart) out.push({ level: 'warning', title: 'Redis memory: Redis restarted', message: model.restart })
+  if (model.restart) out.push({ level: 'warning', title: `${model.headline.engine} memory: ${model.headline.engine} restarted`, message: model.restart })
   return out
 }
