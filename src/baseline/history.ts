@@ -233,7 +233,8 @@ const strOrNull = (v: unknown, where: string, field: string): string | null => {
 }
 
 const VERDICTS: readonly string[] = ['pass', 'warn', 'fail']
-const PEAK_SOURCES: readonly string[] = ['sampled', 'info-peak', 'before-after']
+// Reports of schema 2 name the snapshot (before, after); schema 1 said before-after.
+const PEAK_SOURCES: readonly string[] = ['sampled', 'info-peak', 'before', 'after', 'before-after']
 
 function readEntry(raw: unknown, where: string): HistoryEntry {
   const e = raw as Record<string, unknown> | null
