@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { runJob } from './helpers/action-runner.js'
+import { newJob, runJob } from './helpers/action-runner.js'
 import { startFakeGitHub, type FakeGitHub, type FakeRepo } from './helpers/fake-github.js'
 import { redisCommands } from './helpers/resp.js'
 import { startRedis, type TestRedis } from './helpers/redis-server.js'
@@ -192,4 +192,13 @@ describe('baseline against the base branch', () => {
       await small.stop()
     }
   }, 90_000)
+
+  it('records the baseline with the run input too, in the main step', async () => {
+    const job = newJob()
+    const main = await job.step('main', inputs({ run: `redis-cli -p ${redis.port} set leak:run:1 x >/dev/null` }), {}, env('push', { sha: sha(6) }))
+    expect(main.code).toBe(0)
+    expect(main.stdout).toContain('Recorded the baseline in redis-memory-guard/')
+    expect(main.summary).toContain('### Baseline of main')
+    expect(seriesFile()?.json.entries.map((e) => [e.commit, e.leakedKeys])).toEqual([[sha(6), 1]])
+  }, 60_000)
 })
