@@ -1,5 +1,7 @@
 /** The baseline in the report: applied to a report, in the summary, the short comment and the terminal. */
 import { describe, expect, it } from '@jest/globals'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { applyBaseline, worthCommenting } from '../src/baseline/apply.js'
 import { compareWithBaseline } from '../src/baseline/compare.js'
 import { appendEntry, emptySeries, entryFromReport, historyFromJson, type HistoryEntry, type HistorySeries } from '../src/baseline/history.js'
@@ -119,5 +121,52 @@ describe('the baseline in the report', () => {
     expect(text).toContain('Against main')
     expect(text).toMatch(/Keys left behind\s+0\s+7\s+\+7/)
     expect(text).toContain('cart:*')
+  })
+
+  it('keeps examples/against-main.*.md current (UPDATE_EXAMPLES=1 rewrites them; scripts/check-rendering.mjs renders them)', () => {
+    const history = seriesOf(
+      [1, 2, 3, 4, 5, 6, 7, 8].map((n) =>
+        entry(n, {
+          peak: { bytes: (1.3 + (n % 3) * 0.01) * MB, source: 'sampled' },
+          usedAfter: 1.3 * MB,
+          prefixes: {
+            complete: true,
+            memoryUsage: true,
+            list: [
+              { db: 0, prefix: 'cart:*', keys: 10, bytes: 10_000 },
+              { db: 0, prefix: 'session:*', keys: 40, bytes: 90_000 }
+            ]
+          }
+        })
+      )
+    )
+    const r = compared(
+      passReport(),
+      history,
+      {
+        leakedKeys: 2,
+        prefixes: {
+          complete: true,
+          memoryUsage: true,
+          list: [
+            { db: 0, prefix: 'cart:*', keys: 12, bytes: 12_500 },
+            { db: 0, prefix: 'session:*', keys: 40, bytes: 90_000 },
+            { db: 0, prefix: 'report:*', keys: 3, bytes: 48_000 }
+          ]
+        }
+      },
+      { peak: { percent: 10, text: '10%' } }
+    )
+    const out = {
+      summary: renderSummary(r, { runUrl: 'https://github.com/OWNER/REPO/actions/runs/1' }),
+      comment: renderComment(r, { runUrl: 'https://github.com/OWNER/REPO/actions/runs/1', title: 'test', marker: '<!-- redis-memory-guard:CI/test -->' })
+    }
+    for (const [kind, text] of Object.entries(out)) {
+      const file = join(process.cwd(), 'examples', `against-main.${kind}.md`)
+      if (process.env.UPDATE_EXAMPLES === '1') writeFileSync(file, text)
+      expect(readFileSync(file, 'utf8')).toBe(text)
+    }
+    expect(out.summary).toContain('```mermaid')
+    expect(out.comment.trimEnd().split('\n').length).toBeLessThanOrEqual(15)
   })
 })
