@@ -150,6 +150,15 @@ describe('baseline against the base branch', () => {
     expect(posted).toHaveLength(1)
     expect(posted[0].body.trimEnd().split('\n').length).toBeLessThanOrEqual(15)
     expect(asked.post.code).toBe(0)
+
+    // A quiet run under on-change posts nothing new but updates the comment that is there.
+    posted[0].body = '<!-- redis-memory-guard:CI/test -->\nan old result'
+    github.requests.length = 0
+    await redisCommands(redis.port, [['FLUSHALL']])
+    await runJob(inputs(), leave('cart:', 3, 5000), prEnv(sha(5)))
+    expect(github.requests.filter((r) => r.method === 'PATCH').map((r) => r.path)).toEqual([`/repos/acme/shop/issues/comments/${posted[0].id}`])
+    expect(github.comments.get(ISSUE)).toHaveLength(1)
+    expect(posted[0].body).toContain('✅ **Redis memory: pass**')
   }, 120_000)
 
   it('says plainly when there is no baseline yet, and the increase checks with limits are unknown, not passed', async () => {
