@@ -210,4 +210,13 @@ describe('baseline against the base branch', () => {
     expect(main.summary).toContain('### Baseline of main')
     expect(seriesFile()?.json.entries.map((e) => [e.commit, e.leakedKeys])).toEqual([[sha(6), 1]])
   }, 60_000)
+
+  it('fails the main step on a bad baseline input with one line naming it and a valid form', async () => {
+    const { main } = await runJob(inputs({ 'max-peak-increase': 'lots' }), async () => {}, prEnv(sha(2)))
+    expect(main.code).toBe(1)
+    const errors = main.stdout.split('\n').filter((l) => l.startsWith('::error'))
+    // The runner's command file encodes % as %25 and shows it decoded.
+    expect(errors).toEqual([expect.stringContaining('max-peak-increase: "lots" is not valid. Use a percent, a size or both, e.g. 10%25, 5mb, or 10%25,2mb')])
+    expect(main.stderr).not.toMatch(/\n\s+at /)
+  }, 30_000)
 })
