@@ -15,7 +15,7 @@ const env = { GITHUB_WORKFLOW: 'CI', GITHUB_JOB: 'test' }
 describe('comment settings', () => {
   it('keys the comment on workflow, job and the sorted matrix values', () => {
     const s = readCommentSettings(inputs({ matrix: '{"redis":"7.2","node":20,"os":{"name":"ubuntu"}}' }), env)
-    expect(s.mode).toBe('auto')
+    expect(s.mode).toBe('on-change')
     expect(s.key).toBe('CI/test/node=20,os={"name":"ubuntu"},redis=7.2')
     expect(s.title).toBe('test (node: 20, os: {"name":"ubuntu"}, redis: 7.2)')
   })
@@ -31,7 +31,7 @@ describe('comment settings', () => {
   })
 
   it('rejects bad values with one line that says what to write', () => {
-    expect(() => readCommentSettings(inputs({ comment: 'yes' }), env)).toThrow(new UserError('comment: "yes" is not valid. Use auto, on-breach or off.'))
+    expect(() => readCommentSettings(inputs({ comment: 'yes' }), env)).toThrow(new UserError('comment: "yes" is not valid. Use on-change, auto, on-breach or off.'))
     expect(() => readCommentSettings(inputs({ matrix: '{node: 20' }), env)).toThrow('matrix: not JSON. Leave it unset, or pass matrix: ${{ toJSON(matrix) }}.')
     expect(() => readCommentSettings(inputs({ matrix: '[1]' }), env)).toThrow('matrix: must be a JSON object.')
     expect(readCommentSettings(inputs({ comment: 'ON-BREACH' }), env).mode).toBe('on-breach')

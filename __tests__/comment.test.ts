@@ -45,7 +45,8 @@ function env(event = 'pull_request', payload: unknown = { pull_request: { number
   }
 }
 
-const inputs = (extra: Record<string, string> = {}): Record<string, string> => ({ 'redis-url': redis.url, 'github-token': 'test-token', ...extra })
+// auto: these tests are about posting and updating, which a quiet run under the default on-change skips.
+const inputs = (extra: Record<string, string> = {}): Record<string, string> => ({ 'redis-url': redis.url, 'github-token': 'test-token', comment: 'auto', ...extra })
 const annotations = (out: string): string[] => out.split('\n').filter((l) => l.startsWith('::warning') || l.startsWith('::error'))
 const writes = (): string[] => github.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`)
 
@@ -177,6 +178,6 @@ describe('sticky PR comment', () => {
   it('rejects a bad comment input with one line', async () => {
     const { main } = await runJob(inputs({ comment: 'always' }), async () => {}, env())
     expect(main.code).toBe(1)
-    expect(annotations(main.stdout)).toEqual([expect.stringContaining('comment: "always" is not valid. Use auto, on-breach or off.')])
+    expect(annotations(main.stdout)).toEqual([expect.stringContaining('comment: "always" is not valid. Use on-change, auto, on-breach or off.')])
   })
 })

@@ -8,6 +8,7 @@ import type { SamplingReport } from './sampler/sample.js'
 import type { Snapshot } from './snapshot.js'
 import type { KeysReport } from './keys/report.js'
 import type { CauseReport } from './explain/cause.js'
+import type { ReportBaseline } from './baseline/apply.js'
 import { TOOL_NAME, TOOL_VERSION } from './version.js'
 
 /**
@@ -55,6 +56,8 @@ export interface Report {
   command?: CommandReport
   /** What the memory is made of, what held it at the moments that mattered, when and by which test each leaked key appeared. */
   cause?: CauseReport
+  /** This run against the base branch's baseline (pull request, file), or what was recorded (push); absent when neither. */
+  baseline?: ReportBaseline
 }
 
 export interface ReportInput {

@@ -1,4 +1,5 @@
 import * as core from '@actions/core'
+import { worthCommenting } from '../baseline/apply.js'
 import type { Report } from '../report.js'
 import { commentMarker, explainGitHubError, pullRequestNumber, readEventPayload, upsertComment, type CommentSettings } from '../github/comment.js'
 import { Output } from './constants.js'
@@ -38,11 +39,15 @@ async function postOrUpdate(report: Report, body: string, settings: CommentSetti
       issueNumber,
       marker: commentMarker(settings.key),
       body,
-      // on-breach: a passing run posts nothing new, but still updates an old comment so it never shows a stale failure.
-      create: settings.mode === 'auto' || report.verdict !== 'pass'
+      // on-breach and on-change post nothing new for a quiet run, but still update an old comment so it never shows a stale result.
+      create: settings.mode === 'auto' || (settings.mode === 'on-change' ? worthCommenting(report) : report.verdict !== 'pass')
     })
     if (result.action === 'skipped') {
-      core.info('No PR comment: the verdict is pass and comment is on-breach.')
+      core.info(
+        settings.mode === 'on-change'
+          ? 'No PR comment: every check passed and no figure changed beyond its usual range (comment: on-change).'
+          : 'No PR comment: the verdict is pass and comment is on-breach.'
+      )
       return null
     }
     core.info(`PR comment ${result.action}: ${result.url}`)

@@ -9,6 +9,8 @@ import { readCommentSettings, type CommentSettings } from '../github/comment-set
 import { DEFAULT_REPORT_NAME } from '../step/files.js'
 import { readProvisionSettings, type ProvisionSettings } from '../provision/settings.js'
 import { readKeySettings, type KeySettings } from '../keys/settings.js'
+import { readBaselineSettings, type BaselineSettings } from '../baseline/settings.js'
+import { seriesId } from '../baseline/history.js'
 
 /** Everything the action's inputs say, checked and typed: read once, in the main and in the post step. */
 export interface Settings {
@@ -29,6 +31,10 @@ export interface Settings {
   provisioning: ProvisionSettings
   /** TLS files for a rediss:// redis-url (paths, so the sampler can load them too). */
   tls: TlsSettings
+  /** The base-branch baseline: read on pull requests, recorded on pushes, or a file. */
+  baseline: BaselineSettings
+  /** The baseline's series: the comment's key (comment-key, else workflow/job/matrix values). */
+  baselineSeries: string
 }
 
 export type GetInput = (name: string) => string
@@ -58,7 +64,9 @@ export function readInputs(getInput: GetInput, env: NodeJS.ProcessEnv = process.
     run,
     keys: readKeySettings(getInput),
     provisioning: readProvisionSettings(getInput, env),
-    tls
+    tls,
+    baseline: readBaselineSettings(getInput),
+    baselineSeries: seriesId({ commentKey: getInput(Input.CommentKey), matrix: getInput(Input.Matrix) }, env)
   }
 }
 

@@ -6,12 +6,15 @@ import { renderComment, renderSummary } from '../render/markdown.js'
 import { annotations } from '../render/model.js'
 import type { Report } from '../report.js'
 import { writeReportFile } from '../step/files.js'
+import { withBaseline } from './baseline.js'
 import { publishComment } from './comment.js'
 import { Output } from './constants.js'
 import type { Settings } from './inputs.js'
 
 /** Writes the JSON report, the job summary, the outputs and the annotations, then fails the job if needed. */
-export async function publish(report: Report, settings: Settings): Promise<void> {
+export async function publish(judged: Report, settings: Settings): Promise<void> {
+  // The base branch's baseline first: its increase checks belong in every output below.
+  const report = await withBaseline(judged, settings)
   const problem = await writeReportFile(settings.reportPath, report)
   if (problem) core.warning(problem)
   const runUrl = runPageUrl()

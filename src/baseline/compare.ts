@@ -413,6 +413,7 @@ export function compareWithBaseline(input: CompareInput): BaselineComparison {
 }
 
 function peakSourceWords(source: string): string {
+  if (source === 'before' || source === 'after') return `used_memory ${source} the step`
   return source === 'sampled' ? 'sampled' : source === 'info-peak' ? "INFO's used_memory_peak" : 'the larger of before and after'
 }
 

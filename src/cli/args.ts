@@ -6,6 +6,7 @@ import { CHECK_NAMES, DEFAULT_FAIL_ON } from '../checks.js'
 import { KeyInput } from '../keys/settings.js'
 import { TlsInput } from '../redis/tls.js'
 import { THRESHOLD_OPTIONS } from '../options.js'
+import { BaselineInput } from '../baseline/settings.js'
 
 /** A mistake in how the CLI was called: exit code 2 and the valid form. */
 export class UsageError extends UserError {
@@ -58,6 +59,15 @@ export const OPTIONS = {
     help: 'Start a fresh redis-server on a free port for this run (never the Redis on 6379), hand it to the command as REDIS_URL, REDIS_HOST and REDIS_PORT, and stop it afterwards.'
   },
   [ProvisionInput.RedisServerPath]: { type: 'string', value: 'path', help: 'The server a throwaway run starts, e.g. valkey-server (default redis-server).' },
+  [BaselineInput.Baseline]: {
+    type: 'string',
+    value: 'file',
+    help: 'Compare with a saved JSON report (--report-path, --json) or a history file: base / now / change, the prefixes that changed most, and the increase checks.'
+  },
+  [BaselineInput.MaxPeakIncrease]: { type: 'string', value: 'limit', help: 'How much the peak may grow against --baseline: 10%, 5mb, or 10%,2mb (breach only when both are exceeded).' },
+  [BaselineInput.MaxUsedIncrease]: { type: 'string', value: 'limit', help: 'How much used_memory after may grow against --baseline, same form.' },
+  [BaselineInput.MaxLeakedKeysIncrease]: { type: 'string', value: 'count', help: 'How many more keys may be left behind than in --baseline.' },
+  [BaselineInput.BaselineStrict]: { type: 'boolean', help: 'Fail the increase checks even when the engine or maxmemory differ from --baseline.' },
   json: { type: 'boolean', help: "Print the JSON report (the action's schema) instead of the terminal report." },
   markdown: { type: 'boolean', help: "Print the action's job summary (markdown) instead of the terminal report." },
   'no-color': { type: 'boolean', help: 'No colours (also when NO_COLOR is set or stdout is not a terminal).' },
@@ -69,6 +79,13 @@ export type OptionName = keyof typeof OPTIONS
 
 const REDIS_OPTIONS: OptionName[] = ['url', 'container', Input.ConnectTimeout, TlsInput.CaFile, TlsInput.CertFile, TlsInput.KeyFile, TlsInput.Insecure]
 const OUTPUT_OPTIONS: OptionName[] = ['json', 'markdown', 'no-color', 'debug', 'help']
+const BASELINE_OPTIONS: OptionName[] = [
+  BaselineInput.Baseline,
+  BaselineInput.MaxPeakIncrease,
+  BaselineInput.MaxUsedIncrease,
+  BaselineInput.MaxLeakedKeysIncrease,
+  BaselineInput.BaselineStrict
+]
 const KEY_OPTIONS: OptionName[] = [KeyInput.KeyScanBudget, KeyInput.KeyDelimiter, KeyInput.PrefixDepth, KeyInput.KeyPatterns, KeyInput.IgnoreKeys]
 
 export interface CommandSpec {
@@ -90,13 +107,14 @@ export const COMMANDS = {
       'prints its URL, passes it to the command as REDIS_URL, REDIS_HOST and REDIS_PORT, and stops it afterwards. ' +
       'With --url or --container the command gets that Redis as REDIS_URL unless REDIS_URL is already set. ' +
       'With --json or --markdown the command\'s own output goes to stderr, so stdout holds only the report.',
-    options: [...REDIS_OPTIONS, 'throwaway', ProvisionInput.RedisServerPath, ...THRESHOLD_OPTIONS, Input.SampleInterval, ...KEY_OPTIONS, KeyInput.ExpectedDb, Input.ReportPath, ...OUTPUT_OPTIONS],
+    options: [...REDIS_OPTIONS, 'throwaway', ProvisionInput.RedisServerPath, ...THRESHOLD_OPTIONS, Input.SampleInterval, ...KEY_OPTIONS, KeyInput.ExpectedDb, ...BASELINE_OPTIONS, Input.ReportPath, ...OUTPUT_OPTIONS],
     examples: [
       'redis-memory-guard run --throwaway -- npm test',
       'redis-memory-guard run -- npm test',
       'redis-memory-guard run --max-used-memory 100mb --fail-on oom,leaked-keys --max-leaked-keys 0 -- npm test',
       'redis-memory-guard run --container redis --report-path before-fix.json -- pytest -x',
-      'redis-memory-guard run --json -- npm test > report.json'
+      'redis-memory-guard run --json -- npm test > report.json',
+      'redis-memory-guard run --baseline main.json --max-peak-increase 10%,2mb -- npm test'
     ]
   },
   snapshot: {
@@ -105,7 +123,7 @@ export const COMMANDS = {
     description:
       'What you would otherwise piece together from INFO memory, INFO keyspace, INFO errorstats and INFO stats, in words. ' +
       'Fragmentation is only judged when it means something (MEMORY DOCTOR\'s own rules). Thresholds that apply to one moment are checked.',
-    options: [...REDIS_OPTIONS, Input.MaxUsedMemory, Input.MaxMemoryPercent, Input.MaxFragmentationRatio, Input.FailOn, Input.ReportPath, ...OUTPUT_OPTIONS],
+    options: [...REDIS_OPTIONS, Input.MaxUsedMemory, Input.MaxMemoryPercent, Input.MaxFragmentationRatio, Input.FailOn, ...BASELINE_OPTIONS, Input.ReportPath, ...OUTPUT_OPTIONS],
     examples: ['redis-memory-guard snapshot', 'redis-memory-guard snapshot --container redis', 'redis-memory-guard snapshot --url redis://:PASSWORD@localhost:6380/2 --json']
   },
   keys: {
@@ -123,11 +141,22 @@ export const COMMANDS = {
     description:
       'Reads two JSON files written by --report-path, --json or the action (its report, or a bare snapshot), takes the state at the end of each, ' +
       'and judges the change between them with the given thresholds.',
-    options: [...THRESHOLD_OPTIONS, ...OUTPUT_OPTIONS],
+    options: [...THRESHOLD_OPTIONS, ...BASELINE_OPTIONS, ...OUTPUT_OPTIONS],
     examples: [
       'redis-memory-guard snapshot --report-path before.json && npm test && redis-memory-guard snapshot --report-path after.json',
-      'redis-memory-guard diff before.json after.json --max-leaked-keys 0 --fail-on leaked-keys'
+      'redis-memory-guard diff before.json after.json --max-leaked-keys 0 --fail-on leaked-keys',
+      'redis-memory-guard diff before.json after.json --baseline main.json'
     ]
+  },
+  history: {
+    usage: 'history [options] <file>',
+    summary: 'Print a baseline history (the file the action keeps per job on its data branch), or a saved report, newest first.',
+    description:
+      'Reads a history file (from the baseline-branch, e.g. git show redis-memory-guard-data:redis-memory-guard/<series>.json > history.json) ' +
+      'or a JSON report, and lists each recorded run: date, commit, branch, engine, maxmemory, peak, used memory after, keys left behind, OOM errors, evictions and verdict. ' +
+      'With --json it prints the same rows as JSON, figures in bytes and counts.',
+    options: ['json', 'no-color', 'debug', 'help'],
+    examples: ['redis-memory-guard history history.json', 'redis-memory-guard history history.json --json']
   }
 } as const satisfies Record<string, CommandSpec>
 

@@ -3,6 +3,7 @@ import { ConnectionError, UserError, describeError } from '../errors.js'
 import { TOOL_NAME, TOOL_VERSION } from '../version.js'
 import { COMMANDS, UsageError, closest, flag, isCommand, parseCommandArgs, type CommandName } from './args.js'
 import { diffCommand } from './commands/diff.js'
+import { historyCommand } from './commands/history.js'
 import { keysCommand } from './commands/keys.js'
 import { runCommand } from './commands/run.js'
 import { snapshotCommand } from './commands/snapshot.js'
@@ -14,7 +15,8 @@ const HANDLERS: Record<CommandName, (ctx: Context) => Promise<number>> = {
   run: runCommand,
   snapshot: snapshotCommand,
   keys: keysCommand,
-  diff: diffCommand
+  diff: diffCommand,
+  history: historyCommand
 }
 
 export interface Io {

@@ -10,6 +10,7 @@ import { formatBytes, formatDuration } from '../size.js'
 import type { Snapshot } from '../snapshot.js'
 import type { KeysReport } from '../keys/report.js'
 import type { Colours } from './colours.js'
+import type { BaselineView } from '../render/baseline-model.js'
 
 /** Server-supplied text can carry escape sequences; a terminal must show them, not obey them. */
 export function safeText(s: string): string {
@@ -49,7 +50,7 @@ function pad(s: string, width: number, right = false): string {
   return right ? fill + s : s + fill
 }
 
-function table(rows: string[][], c: Colours, rightAligned: number[]): string {
+export function table(rows: string[][], c: Colours, rightAligned: number[]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].replace(/\u001b\[[0-9;]*m/g, '').length))) // eslint-disable-line no-control-regex
   return rows
     .map((r, n) => {
@@ -124,6 +125,7 @@ export function renderReport(report: Report, c: Colours): string {
     if (model.sampling) out.push(c.dim(model.sampling))
     for (const f of model.samplingFacts) out.push(c.dim(safeText(f)))
   }
+  if (model.baseline) out.push('', ...baselineLines(model.baseline, c))
   out.push('', verdictLine(report, c, model))
   if (command && command.exitCode !== 0) {
     out.push(c.red(c.bold(`The command failed (${command.signal ?? `exit code ${command.exitCode}`}), so redis-memory-guard exits with 1.`)))
@@ -165,6 +167,7 @@ export function renderSnapshot(report: Report, c: Colours): string {
   if (model.unknown.length > 0) lines.push('', c.bold('Could not be checked'), ...model.unknown.map((x) => checkLine(x, c)))
   const notes = model.notes.filter((n) => !n.startsWith('No "before" snapshot'))
   if (notes.length > 0) lines.push('', c.bold('Notes'), ...notes.map((n) => `  - ${safeText(n)}`))
+  if (model.baseline) lines.push('', ...baselineLines(model.baseline, c))
   lines.push('', verdictLine(report, c, model))
   return lines.join('\n')
 }
@@ -230,4 +233,22 @@ export function renderKeys(report: Report, c: Colours): string {
   out.push(c.bold('Keys per database'), keyspaceTable(s, c))
   if (k.memoryUsage) out.push('', c.dim(k.memoryUsageNote))
   return out.join('\n')
+}
+
+/** The comparison with --baseline: what was compared, base / now / change, and the prefixes that changed most. */
+export function baselineLines(view: BaselineView, c: Colours): string[] {
+  const out = [c.bold(view.title), `  ${safeText(view.summary)}`]
+  if (!view.compared) return out
+  const rows: string[][] = [['', safeText(view.baseHeading), safeText(view.currentHeading.replace('This PR', 'Now').replace('This run', 'Now')), 'Change', '']]
+  for (const r of view.rows) rows.push([r.label, r.base, r.current, r.change, [r.status && r.status !== 'reported' ? statusWord(r.status, c) : '', c.dim(r.note)].filter(Boolean).join(' ')])
+  out.push('', table(rows, c, [1, 2, 3]))
+  for (const n of [view.mismatchNote, ...view.notes]) if (n) out.push(c.yellow(`  ! ${safeText(n)}`))
+  if (view.prefixes.length > 0) {
+    out.push('', c.bold('Prefixes that changed most'))
+    for (const p of view.prefixes) {
+      const tag = p.tag === 'new' || p.tag === 'gone' ? ` (${p.tag})` : ''
+      out.push(`  ${safeText(p.prefix)}${p.db !== 0 ? ` (DB ${p.db})` : ''}${tag}: ${p.base} → ${p.current}, ${p.tag === 'at least' ? 'at least ' : ''}${p.change}`)
+    }
+  } else if (view.prefixNote) out.push(c.dim(`  ${safeText(view.prefixNote)}`))
+  return out
 }

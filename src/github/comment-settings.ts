@@ -1,7 +1,9 @@
 /** The comment inputs and the key that finds this job's comment again. Pure, and free of the GitHub client, so the main step's bundle stays small. */
 import { UserError } from '../errors.js'
 
-export const COMMENT_MODES = ['auto', 'on-breach', 'off'] as const
+export const COMMENT_MODES = ['on-change', 'auto', 'on-breach', 'off'] as const
+/** The default: a comment when there is something to read, so quiet pull requests stay quiet. */
+export const DEFAULT_COMMENT_MODE: CommentMode = 'on-change'
 export type CommentMode = (typeof COMMENT_MODES)[number]
 
 export interface CommentSettings {
@@ -24,9 +26,9 @@ const MARKER_PREFIX = '<!-- redis-memory-guard:'
 
 /** Reads the comment inputs; a bad one throws a UserError that names it and shows a valid value. */
 export function readCommentSettings(inputs: CommentInputs, env: NodeJS.ProcessEnv = process.env): CommentSettings {
-  const modeText = inputs.comment.trim().toLowerCase() || 'auto'
+  const modeText = inputs.comment.trim().toLowerCase() || DEFAULT_COMMENT_MODE
   if (!(COMMENT_MODES as readonly string[]).includes(modeText)) {
-    throw new UserError(`comment: "${inputs.comment.trim()}" is not valid. Use auto, on-breach or off.`)
+    throw new UserError(`comment: "${inputs.comment.trim()}" is not valid. Use on-change, auto, on-breach or off.`)
   }
   const matrix = parseMatrix(inputs.matrix)
   const job = env.GITHUB_JOB ?? ''

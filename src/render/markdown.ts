@@ -12,6 +12,7 @@ import { REPORT_EXTENSIONS } from './extensions.js'
 import { fitParts, measureBytes, measureChars, type Part } from './fit.js'
 import { ABSENT, reportModel, signed, type Cell, type CheckView, type Headline, type Hint, type ReportModel } from './model.js'
 import type { ReportExtension, ReportSection, Variant } from './section.js'
+import { baselineSection, baselineTable, prefixLine } from './baseline-markdown.js'
 
 export type { Variant } from './section.js'
 
@@ -198,6 +199,9 @@ export function reportParts(report: Report, variant: Variant, opts: RenderOption
   if (model.notes.length > 0) {
     parts.push({ label: 'notes', importance: 45, text: model.notes.map((n) => `> ${prose(n)}`).join('\n>\n') })
   }
+  if (model.baseline && variant === 'summary') {
+    parts.push({ label: 'comparison with the base branch', importance: 85, text: baselineSection(model.baseline, STATUS_MARK) })
+  }
   for (const s of extra.filter((x) => x.placement === 'main')) parts.push(sectionPart(s))
 
   if (report.after !== null && variant === 'summary') {
@@ -263,5 +267,38 @@ export function renderSummary(report: Report, opts: RenderOptions = {}): string 
 
 /** The PR comment: the same report, shorter, under GitHub's comment limit. */
 export function renderComment(report: Report, opts: RenderOptions = {}): string {
+  // Compared with a baseline, the comment is the short one a reviewer reads in ten seconds.
+  if (report.baseline && report.baseline.action !== 'write') {
+    return fitParts(baselineCommentParts(report, opts), opts.limit ?? COMMENT_LIMIT, measureChars, notice('comment', opts.runUrl)).text
+  }
   return renderReport(report, 'comment', opts)
+}
+
+/**
+ * The comment against the base branch: verdict and change in the headline, one table, the three
+ * biggest prefix changes, each check that did not pass with its one-line cause, and a link to the
+ * job summary for everything else. A passing run's comment stays within 15 lines.
+ */
+export function baselineCommentParts(report: Report, opts: RenderOptions = {}): Part[] {
+  const model = reportModel(report)
+  const view = model.baseline
+  const parts: Part[] = []
+  const title = opts.title ? ` · ${escapeMarkdown(opts.title, { prose: true, maxLength: 200 })}` : ''
+  const change = view?.headlineChange ? ` · ${view.headlineChange}` : ''
+  const top = [opts.marker, `### Redis memory${title}`, `${formatHeadline(model.headline)}${change}`].filter((x): x is string => Boolean(x))
+  parts.push({ label: 'headline', importance: 100, text: top.join('\n') })
+  if (view?.compared) {
+    parts.push({ label: 'comparison table', importance: 90, text: baselineTable(view, STATUS_MARK) })
+    const prefixes = prefixLine(view)
+    if (prefixes) parts.push({ label: 'prefix changes', importance: 70, text: prefixes })
+  }
+  if (model.errors.length > 0) {
+    parts.push({ label: 'errors', importance: 92, text: model.errors.map((e) => `> ${escapeMarkdown(e, { prose: true, maxLength: 500 })}`).join('\n>\n') })
+  }
+  const attention = [...model.breaches, ...model.unknown]
+  if (attention.length > 0) parts.push({ label: 'checks that did not pass', importance: 95, text: attention.map(checkLine).join('\n') })
+  const said = [view?.summary, view?.mismatchNote].filter((x): x is string => Boolean(x)).map(prose)
+  const link = opts.runUrl ? ` Full report: [job summary](${opts.runUrl}).` : ' The full report is in the job summary.'
+  parts.push({ label: 'footer', importance: 100, text: `<sub>${said.join(' ')} Sizes are 1024-based.${link}</sub>` })
+  return parts
 }

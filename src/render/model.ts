@@ -13,6 +13,7 @@ import { totalKeys } from '../report.js'
 import { distinctOomMessages } from '../run/output.js'
 import { formatBytes, formatBytesDelta, formatDuration } from '../size.js'
 import type { Snapshot } from '../snapshot.js'
+import { baselineView, type BaselineView } from './baseline-model.js'
 
 /** A table cell: text, `null` for a figure the server does not report, `absent` without that snapshot. */
 export type Cell = string | null | typeof ABSENT
@@ -92,6 +93,8 @@ export interface ReportModel {
   sampling: string | null
   /** When OOM errors and evictions first appeared and when Redis did not answer, plain text (gap errors come from the connection). */
   samplingFacts: string[]
+  /** This run against the base branch (or what was recorded); null when neither happened. */
+  baseline: BaselineView | null
 }
 
 export const VERDICT_WORD: Record<Verdict, string> = { pass: 'pass', warn: 'warning', fail: 'fail' }
@@ -163,7 +166,8 @@ export function reportModel(report: Report): ReportModel {
     peakExplanation: report.peak ? report.peak.explanation : null,
     peakRows: peakRows(report),
     sampling: samplingLine(report),
-    samplingFacts: samplingFacts(report)
+    samplingFacts: samplingFacts(report),
+    baseline: baselineView(report)
   }
 }
 

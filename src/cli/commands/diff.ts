@@ -8,6 +8,7 @@ import type { Snapshot } from '../../snapshot.js'
 import { COMMANDS, UsageError } from '../args.js'
 import { emit, outputFormat, thresholds, type Context } from '../context.js'
 import { renderReport } from '../terminal.js'
+import { readBaselineOption, withCliBaseline } from '../baseline.js'
 
 interface Saved {
   /** The state at the end of what the file describes. */
@@ -63,11 +64,12 @@ export async function diffCommand(ctx: Context): Promise<number> {
   }
   outputFormat(ctx)
   const limits = thresholds(ctx)
+  const baseline = await readBaselineOption(ctx)
   const [before, after] = await Promise.all(files.map(load))
   if (after.report !== null && after.report.after === null) {
     throw new UserError(`${files[1]} has no snapshot after its step, so there is nothing to compare.`)
   }
   const record = { target: targetOf([after, before]), before: before.state, after: after.state, errors: [], sampled: { observations: {} }, keys: null }
   const report = judgeStep(record, limits, { cli: 'diff', diff: { before: files[0], after: files[1] } })
-  return emit(ctx, report, (r) => renderReport(r, ctx.log.out))
+  return emit(ctx, withCliBaseline(ctx, report, baseline), (r) => renderReport(r, ctx.log.out))
 }

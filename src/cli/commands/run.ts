@@ -8,6 +8,7 @@ import { makeWorkDir } from '../../step/files.js'
 import { COMMANDS, UsageError } from '../args.js'
 import { ExitCode, cliHost, connectTimeout, emit, keySettings, locateRedis, outputFormat, sampleInterval, stepConfig, thresholds, type Context, type Located } from '../context.js'
 import { renderReport } from '../terminal.js'
+import { readBaselineOption, withCliBaseline } from '../baseline.js'
 
 const USAGE = `Usage: redis-memory-guard ${COMMANDS.run.usage}`
 
@@ -23,6 +24,7 @@ export async function runCommand(ctx: Context): Promise<number> {
   const keys = keySettings(ctx)
   sampleInterval(ctx)
   connectTimeout(ctx)
+  const baseline = await readBaselineOption(ctx)
 
   const live: LiveParts = { child: null, throwaway: null }
   const stopSignals = handleSignals(ctx, live)
@@ -43,7 +45,8 @@ export async function runCommand(ctx: Context): Promise<number> {
         ctx.log.error(`${command.startError} ${USAGE}`)
         return ExitCode.NotStarted
       }
-      const code = await emit(ctx, judgeStep(record, limits, { cli: 'run', throwawayServer: located.throwaway !== null }), (r) => renderReport(r, ctx.log.out))
+      const judged = judgeStep(record, limits, { cli: 'run', throwawayServer: located.throwaway !== null })
+      const code = await emit(ctx, withCliBaseline(ctx, judged, baseline), (r) => renderReport(r, ctx.log.out))
       const commandCode = exitCodeOf(command)
       if (commandCode === 0) return code
       ctx.log.error(`The command ${command.signal ? `was stopped by ${command.signal}` : `exited with code ${command.exitCode}`}; the report was written all the same.`)

@@ -3,6 +3,7 @@ import { judgeStep, observeNow } from '../../step/engine.js'
 import { UsageError } from '../args.js'
 import { cliHost, connectTimeout, emit, keySettings, locateRedis, outputFormat, thresholds, type Context } from '../context.js'
 import { renderSnapshot } from '../terminal.js'
+import { readBaselineOption, withCliBaseline } from '../baseline.js'
 
 export async function snapshotCommand(ctx: Context): Promise<number> {
   if (ctx.args.positionals.length > 0 || ctx.args.rest.length > 0) {
@@ -10,7 +11,8 @@ export async function snapshotCommand(ctx: Context): Promise<number> {
   }
   outputFormat(ctx)
   const limits = thresholds(ctx)
+  const baseline = await readBaselineOption(ctx)
   const { target } = await locateRedis(ctx, false)
   const record = await observeNow({ target, connectTimeoutMs: connectTimeout(ctx), keys: keySettings(ctx) }, cliHost(ctx), { keys: false })
-  return emit(ctx, judgeStep(record, limits, { cli: 'snapshot' }), (r) => renderSnapshot(r, ctx.log.out))
+  return emit(ctx, withCliBaseline(ctx, judgeStep(record, limits, { cli: 'snapshot' }), baseline), (r) => renderSnapshot(r, ctx.log.out))
 }

@@ -1,0 +1,107 @@
+/**
+ * What the baseline adds to a judged report: the comparison (or what was recorded), the trend,
+ * the increase checks and the verdict with them. Pure: the outcome of baselineStep in, a report
+ * out. Both front ends use it, so the action and the CLI judge and word the increases the same.
+ */
+import type { CheckResult } from '../checks.js'
+import type { Report } from '../report.js'
+import { trendPoints, verdictWithIncreases, type BaselineComparison, type IncreaseCheck, type TrendPoint } from './compare.js'
+import type { IncreaseLimits } from './settings.js'
+import type { BaselineOutcome } from './step.js'
+
+/** `report.baseline`: what this run did with its baseline, for the summary, the comment and the JSON. */
+export interface ReportBaseline {
+  /** read (pull request), write (push), file (a path the user keeps). */
+  action: 'read' | 'write' | 'file'
+  /** The branch compared with (pull request) or recorded for (push); null for a file without branches. */
+  branch: string | null
+  /** One sentence: compared with what, recorded where, or why neither happened. */
+  summary: string
+  /** Null on a push, and when the baseline could not be read. */
+  comparison: BaselineComparison | null
+  /** The last base-branch entries and this run; `drawable` is false under MIN_TREND_POINTS points. */
+  trend: { points: TrendPoint[]; drawable: boolean }
+  recorded: BaselineOutcome['recorded']
+  /** What went wrong reading or writing it (never a failure of the job). */
+  warnings: string[]
+}
+
+const INCREASE_CHECKS = [
+  { check: 'peak-increase', setting: 'peak', unit: 'bytes' },
+  { check: 'used-increase', setting: 'used', unit: 'bytes' },
+  { check: 'leaked-keys-increase', setting: 'leakedKeys', unit: 'count' }
+] as const
+
+/** An increase check as the report keeps checks: `unknown` always carries its reason. */
+export function asCheckResult(c: IncreaseCheck): CheckResult {
+  const out: CheckResult = { check: c.check, status: c.status, measured: c.measured, limit: c.limit, unit: c.unit, message: c.message }
+  if (c.advice) out.advice = c.advice
+  if (c.status === 'unknown') out.reason = c.reason ?? c.message
+  return out
+}
+
+/** The increase checks that have a limit, as `unknown`: the baseline could not be read, so they could not be made. */
+export function unreadableBaselineChecks(limits: IncreaseLimits, why: string): IncreaseCheck[] {
+  return INCREASE_CHECKS.filter((c) => limits[c.setting] !== undefined).map((c) => ({
+    check: c.check,
+    status: 'unknown' as const,
+    measured: null,
+    limit: null,
+    unit: c.unit,
+    message: `Could not compare with the baseline: ${why}`
+  }))
+}
+
+/**
+ * The report with its baseline: `report.baseline`, the increase checks after the others, and the
+ * verdict made worse by them only (a warning never fails the job; `fail` needs the check in fail-on).
+ * Unchanged when the run neither compared nor recorded (baseline off, not a push or pull request).
+ */
+export function applyBaseline(report: Report, outcome: BaselineOutcome, limits: IncreaseLimits): Report {
+  const { plan } = outcome
+  if (plan.action === 'off' || plan.action === 'none') return report
+  const branch = plan.action === 'read' ? plan.baseBranch : plan.action === 'write' ? plan.branch : null
+  let checks: IncreaseCheck[] = []
+  let summary: string
+  if (outcome.comparison) {
+    checks = outcome.comparison.checks
+    summary = outcome.comparison.summary
+  } else if (plan.action === 'write') {
+    const r = outcome.recorded
+    summary = r
+      ? `Recorded this run as the baseline of ${plan.branch}: ${r.entries} run${r.entries === 1 ? '' : 's'} in the history on ${r.branch}${r.createdBranch ? ' (branch created)' : ''}.`
+      : `The baseline of ${plan.branch} was not recorded: ${outcome.warnings[0] ?? 'no repository to record it in'}`
+  } else {
+    const why = outcome.warnings[0] ?? 'no repository to read it from.'
+    summary = `The baseline could not be read: ${why}`
+    checks = unreadableBaselineChecks(limits, why)
+  }
+  // A file's entries may name no branch: its trend is the whole file.
+  const trendBranch = plan.action === 'file' ? (outcome.comparison?.baseline?.entry.branch ?? null) : branch
+  const baseline: ReportBaseline = {
+    action: plan.action,
+    branch,
+    summary,
+    comparison: outcome.comparison,
+    trend: trendPoints(outcome.series, trendBranch, outcome.entry),
+    recorded: outcome.recorded,
+    warnings: outcome.warnings
+  }
+  return {
+    ...report,
+    verdict: verdictWithIncreases(report.verdict, checks),
+    checks: [...report.checks, ...checks.map(asCheckResult)],
+    baseline
+  }
+}
+
+/**
+ * `comment: on-change`: post a new comment when a check did not pass (breached or could not be
+ * made) or a figure moved beyond its usual range against the base branch. Checks that only
+ * report (no limit set) do not count: they would post on every run.
+ */
+export function worthCommenting(report: Report): boolean {
+  if (report.verdict !== 'pass') return true
+  if (report.checks.some((c) => c.status === 'fail' || c.status === 'warn' || c.status === 'unknown')) return true
+  return report.baseline?.comparison?.changed === true
+}
