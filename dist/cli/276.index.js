@@ -2,7 +2,7 @@ export const id = 276;
 export const ids = [276];
 export const modules = {
 
-/***/ 4276:
+/***/ 14276:
 /***/ ((module) => {
 
 module.exports = eval("require")("@node-rs/xxhash");

@@ -267,8 +267,9 @@ export function renderSummary(report: Report, opts: RenderOptions = {}): string 
 
 /** The PR comment: the same report, shorter, under GitHub's comment limit. */
 export function renderComment(report: Report, opts: RenderOptions = {}): string {
-  // Compared with a baseline, the comment is the short one a reviewer reads in ten seconds.
-  if (report.baseline && report.baseline.action !== 'write') {
+  // Compared with a baseline, or passing, the comment is the short one a reviewer reads in ten
+  // seconds; everything else stays in the job summary it links to.
+  if ((report.baseline && report.baseline.action !== 'write') || report.verdict === 'pass') {
     return fitParts(baselineCommentParts(report, opts), opts.limit ?? COMMENT_LIMIT, measureChars, notice('comment', opts.runUrl)).text
   }
   return renderReport(report, 'comment', opts)
