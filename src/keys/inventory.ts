@@ -137,6 +137,7 @@ export async function takeInventory(conn: RedisConnection, opts: ScanOptions): P
     let seen = 0
     const total = Object.values(keyspace).reduce((s, d) => s + d.keys, 0)
     const sampled = memoryUsage && samplesKeyMemory(opts.keyMemory ?? 'exact', total)
+    const exactAsked = { exactAsked: 0 }
 
     for (const db of dbNumbers) {
       const scan: DbScan = { db, dbsize: keyspace[db].keys, scanned: 0, ignored: 0, complete: false }
@@ -145,14 +146,14 @@ export async function takeInventory(conn: RedisConnection, opts: ScanOptions): P
       await send(['SELECT', String(db)])
       scan.dbsize = Number(await send(['DBSIZE']))
       const count1 = async (batch: Batch): Promise<void> => {
-        const { keys, bytes, how } = batch
+        const { keys, bytes, how, prefixes } = batch
         for (let i = 0; i < keys.length; i++) {
           const name = keys[i]
           if (opts.ignore?.test(name)) {
             scan.ignored++
             continue
           }
-          const prefix = tally.add(db, name, bytes[i], how ? (how[i] as 0 | 1 | 2) : 2)
+          const prefix = tally.add(db, name, bytes[i], how ? (how[i] as 0 | 1 | 2) : 2, prefixes?.[i])
           scan.scanned++
           // A key left unmeasured by the sample (-1) counts 0 bytes for the caller, as a key gone since SCAN does.
           const b = bytes[i] < 0 ? 0 : bytes[i]
@@ -173,8 +174,15 @@ export async function takeInventory(conn: RedisConnection, opts: ScanOptions): P
         try {
           rawScanner ??= await RawScanner.open(conn.target, timeout)
           // Ignored keys are neither measured nor sampled.
-          const chooser = sampled ? new SampleChooser(opts.rule, (d, p) => tally.sampleOf(d, p), opts.measureExactly ?? null) : null
-          await rawScanner.start(db, '0', count, memoryUsage, chooser ? (key) => (opts.ignore?.test(key) ? 0 : chooser.choose(db, key)) : null)
+          const chooser = sampled ? new SampleChooser(db, opts.rule, (d, p) => tally.sampleOf(d, p), opts.measureExactly ?? null, exactAsked) : null
+          const ignore = opts.ignore
+          await rawScanner.start(
+            db,
+            '0',
+            count,
+            memoryUsage,
+            chooser && ignore ? { choose: (key) => (ignore.test(key) ? 0 : chooser.choose(key)), get lastPrefix() { return chooser.lastPrefix } } : chooser
+          )
           for (;;) {
             const batch = await rawScanner.next()
             if (batch === null) break

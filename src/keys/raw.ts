@@ -175,10 +175,15 @@ export interface Batch {
   bytes: ArrayLike<number>
   /** Per key, how it was measured when a chooser picked the keys (sampling.ts): 0 not (bytes -1), 1 for the sample, 2 exactly. Absent: every key exactly. */
   how?: Uint8Array
+  /** With a chooser: each key's prefix as it computed it (unset for keys it was not asked about). */
+  prefixes?: string[]
 }
 
-/** Picks the keys whose MEMORY USAGE is asked: see SampleChooser.choose. */
-export type MeasureChooser = (key: string) => 0 | 1 | 2
+/** Picks the keys whose MEMORY USAGE is asked (see SampleChooser.choose); `lastPrefix` is the prefix of the key it last chose for. */
+export interface MeasureChooser {
+  choose(key: string): 0 | 1 | 2
+  readonly lastPrefix: string
+}
 
 interface Expect {
   /** Replies still to come for this entry. */
@@ -342,10 +347,12 @@ export class RawScanner {
     let at: Uint32Array | null = null
     if (this.memory && this.choose && keys.length > 0) {
       const how = new Uint8Array(keys.length)
+      const prefixes = new Array<string>(keys.length)
       at = new Uint32Array(keys.length)
       measured = []
       for (let j = 0; j < keys.length; j++) {
-        how[j] = this.choose(keys[j])
+        how[j] = this.choose.choose(keys[j])
+        prefixes[j] = this.choose.lastPrefix
         if (how[j] === 0) bytes[j] = -1
         else {
           at[measured.length] = j
@@ -353,6 +360,7 @@ export class RawScanner {
         }
       }
       slot.batch.how = how
+      slot.batch.prefixes = prefixes
     }
     this.slots.push(slot)
     let more = cursor !== '0' && !this.stopped

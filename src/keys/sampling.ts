@@ -65,34 +65,57 @@ export function extrapolate(keys: number, s: SampleStats, exactKeys: number, exa
   return { bytes: exactBytes + rest * mean, margin: Z_95 * se }
 }
 
+/** One prefix's sampling state in the chooser. */
+interface Stratum {
+  asked: number
+  /** Set once enough keys were asked: the prefix's other keys are counted only. */
+  full: boolean
+}
+
 /**
- * Decides, key by key as SCAN returns them, which keys to measure: every key a caller needs
- * exactly (`exact`), and per prefix the sample. Asked before the batch's MEMORY USAGE is sent, so
- * the spread it judges by (the tally's, via `stats`) lags a batch or two behind; measuring a few
- * keys more is harmless.
+ * Decides, key by key as SCAN returns them, which keys of one DB to measure: every key a caller
+ * needs exactly (`exact`), and per prefix the sample. Asked before the batch's MEMORY USAGE is
+ * sent, so the spread it judges by (the tally's, via `stats`) lags a batch or two behind;
+ * measuring a few keys more is harmless. The prefix it computes is kept in `lastPrefix`, so the
+ * tally need not compute it again (it is most of the client's CPU per key).
  */
 export class SampleChooser {
-  private readonly asked = new Map<string, number>()
-  private exactAsked = 0
+  private readonly strata = new Map<string, Stratum>()
+  lastPrefix = ''
 
   constructor(
+    private readonly db: number,
     private readonly rule: PrefixRule,
     private readonly stats: (db: number, prefix: string) => SampleStats | undefined,
-    private readonly exact: ((db: number, key: string) => boolean) | null = null
+    private readonly exact: ((db: number, key: string) => boolean) | null = null,
+    /** Counts toward EXACT_LEFT_BEHIND across the DBs of one scan. */
+    private readonly shared: { exactAsked: number } = { exactAsked: 0 }
   ) {}
 
   /** 2: measure exactly (outside the sample); 1: measure for the sample; 0: count only. */
-  choose(db: number, key: string): 0 | 1 | 2 {
-    if (this.exact && this.exactAsked < EXACT_LEFT_BEHIND && this.exact(db, key)) {
-      this.exactAsked++
+  choose(key: string): 0 | 1 | 2 {
+    const prefix = prefixOf(key, this.rule)
+    this.lastPrefix = prefix
+    if (this.exact && this.shared.exactAsked < EXACT_LEFT_BEHIND && this.exact(this.db, key)) {
+      this.shared.exactAsked++
       return 2
     }
-    const prefix = prefixOf(key, this.rule)
-    const id = `${db}\n${prefix}`
-    const asked = this.asked.get(id) ?? 0
-    const s = this.stats(db, prefix)
-    if (asked >= (s ? neededSample(s) : MIN_SAMPLE)) return 0
-    this.asked.set(id, asked + 1)
+    let st = this.strata.get(prefix)
+    if (!st) {
+      st = { asked: 0, full: false }
+      this.strata.set(prefix, st)
+    }
+    if (st.full) return 0
+    if (st.asked >= MIN_SAMPLE) {
+      const s = this.stats(this.db, prefix)
+      if (st.asked >= (s ? neededSample(s) : MIN_SAMPLE)) {
+        // Once the sample is big enough for the spread measured, it stays so: the spread of
+        // MIN_SAMPLE keys or more changes little, and re-judging every key would cost CPU per key.
+        if (s && s.n >= st.asked) st.full = true
+        return 0
+      }
+    }
+    st.asked++
     return 1
   }
 }

@@ -106,9 +106,11 @@ export class KeyTally {
   /**
    * Counts one key; returns its prefix. `how` says how its bytes were measured: 2 exactly (the
    * default), 1 for its prefix's sample, 0 not at all (sampled mode; `bytes` is ignored).
+   * `knownPrefix`: prefixOf(key) by this tally's rule, when the caller has it already.
    */
-  add(db: number, key: string, bytes: number, how: 0 | 1 | 2 = 2): string {
-    let prefix = prefixOf(key, this.opts.rule)
+  add(db: number, key: string, bytes: number, how: 0 | 1 | 2 = 2, knownPrefix?: string): string {
+    // The sample chooser already computed the prefix (by the same rule): not twice per key.
+    let prefix = knownPrefix ?? prefixOf(key, this.opts.rule)
     let byPrefix = this.groups.get(db)
     if (!byPrefix) {
       byPrefix = new Map()
