@@ -13,6 +13,7 @@ import { stopStepSampler } from '../step/sampling.js'
 import { State } from './constants.js'
 import { actionHost } from './host.js'
 import { readInputs, stepConfig, type Settings } from './inputs.js'
+import { startCommentLookup } from './comment.js'
 import { publish, writeSummary } from './publish.js'
 import { maskSecrets } from './secrets.js'
 import { readState } from './state.js'
@@ -47,6 +48,8 @@ async function report(): Promise<void> {
     return
   }
   maskSecrets(settings)
+  // Independent of the step's end: the comment lookup's round trips run while the keys are scanned.
+  const commentLookup = startCommentLookup(settings.comment)
   const mainError = readState(State.MainError) ?? ''
   const target = startedTarget(settings.provisioning.mode, readState(State.Provisioned), settings.target, settings.provisioning.password)
   const config = stepConfig(settings, target ?? settings.target, readState(State.WorkDir) ?? '')
@@ -57,7 +60,7 @@ async function report(): Promise<void> {
     connectTimeoutMs: mainError || !begun ? Math.min(settings.connectTimeoutMs, POST_RETRY_AFTER_MAIN_ERROR_MS) : settings.connectTimeoutMs,
     beginFailed: mainError !== ''
   })
-  await publish(judgeStep(record, settings.thresholds), settings)
+  await publish(judgeStep(record, settings.thresholds), settings, commentLookup)
 }
 
 /** Removes the container or server the main step started, or sets back what CONFIG SET changed. */

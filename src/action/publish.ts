@@ -1,7 +1,7 @@
 /** The action's way of telling: JSON report, job summary, outputs, annotations, PR comment, and the step's result. */
 import * as core from '@actions/core'
 import { describeError } from '../errors.js'
-import { commentMarker, runPageUrl } from '../github/comment.js'
+import { commentMarker, runPageUrl, type CommentLookup } from '../github/comment.js'
 import { renderComment, renderSummary } from '../render/markdown.js'
 import { annotations } from '../render/model.js'
 import type { Report } from '../report.js'
@@ -12,7 +12,7 @@ import { Output } from './constants.js'
 import type { Settings } from './inputs.js'
 
 /** Writes the JSON report, the job summary, the outputs and the annotations, then fails the job if needed. */
-export async function publish(judged: Report, settings: Settings): Promise<void> {
+export async function publish(judged: Report, settings: Settings, commentLookup?: Promise<CommentLookup | null> | null): Promise<void> {
   // The base branch's baseline first: its increase checks belong in every output below.
   const report = await withBaseline(judged, settings)
   const problem = await writeReportFile(settings.reportPath, report)
@@ -37,7 +37,7 @@ export async function publish(judged: Report, settings: Settings): Promise<void>
   out(Output.CommentBody, commentBody)
 
   for (const a of annotations(report)) (a.level === 'error' ? core.error : core.warning)(a.message, { title: a.title })
-  await publishComment(report, commentBody, settings.comment)
+  await publishComment(report, commentBody, settings.comment, process.env, commentLookup ?? undefined)
   core.info(`Redis memory verdict: ${report.verdict}. Report: ${settings.reportPath}`)
   if (report.verdict === 'fail') {
     const failed = report.checks.filter((c) => c.status === 'fail').map((c) => c.check)

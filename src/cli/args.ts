@@ -49,6 +49,11 @@ export const OPTIONS = {
   [KeyInput.PrefixDepth]: { type: 'string', value: 'n', help: 'How many parts of a key name make its prefix (default 2).' },
   [KeyInput.IgnoreKeys]: { type: 'string', value: 'patterns', help: 'Comma list of glob patterns for keys to leave out, e.g. bull:*,sess:*.' },
   [KeyInput.KeyPatterns]: { type: 'string', value: 'patterns', help: 'Comma list of explicit key groups, globs with named parts, e.g. jobs:{queue}:*; they win over the automatic prefixes.' },
+  [KeyInput.KeyMemory]: {
+    type: 'string',
+    value: 'mode',
+    help: 'MEMORY USAGE of every key (exact), of a sample per prefix with its interval (sampled), or auto: exact up to 200,000 keys, sampled above (default auto).'
+  },
   [KeyInput.ExpectedDb]: { type: 'string', value: 'db', help: 'The DB the tests should use; keys that appear elsewhere breach wrong-db.' },
   [TlsInput.CaFile]: { type: 'string', value: 'file', help: 'For rediss://: the CA certificate that signed the server\'s certificate (PEM).' },
   [TlsInput.CertFile]: { type: 'string', value: 'file', help: 'For rediss://: a client certificate (PEM), for servers that ask for one; needs --tls-key-file.' },
@@ -86,7 +91,7 @@ const BASELINE_OPTIONS: OptionName[] = [
   BaselineInput.MaxLeakedKeysIncrease,
   BaselineInput.BaselineStrict
 ]
-const KEY_OPTIONS: OptionName[] = [KeyInput.KeyScanBudget, KeyInput.KeyDelimiter, KeyInput.PrefixDepth, KeyInput.KeyPatterns, KeyInput.IgnoreKeys]
+const KEY_OPTIONS: OptionName[] = [KeyInput.KeyScanBudget, KeyInput.KeyDelimiter, KeyInput.PrefixDepth, KeyInput.KeyPatterns, KeyInput.IgnoreKeys, KeyInput.KeyMemory]
 
 export interface CommandSpec {
   usage: string

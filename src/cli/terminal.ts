@@ -9,6 +9,7 @@ import type { Report } from '../report.js'
 import { formatBytes, formatDuration } from '../size.js'
 import type { Snapshot } from '../snapshot.js'
 import type { KeysReport } from '../keys/report.js'
+import { prefixBytesText } from '../keys/render.js'
 import type { Colours } from './colours.js'
 import type { BaselineView } from '../render/baseline-model.js'
 
@@ -209,7 +210,8 @@ export function renderKeys(report: Report, c: Colours): string {
   out.push(
     c.dim(
       `${count(k.totalKeys)} keys scanned in ${formatDuration(scan.durationMs)} (${scan.method})` +
-        (k.memoryUsage ? `, ${formatBytes(k.totalBytes)} by MEMORY USAGE` : ', counts only: this server has no MEMORY USAGE') +
+        (k.memoryUsage ? `, ${k.keyMemory?.mode === 'sampled' ? prefixBytesText({ bytes: k.totalBytes, bytesMargin: k.keyMemory.totalBytesMargin }) : formatBytes(k.totalBytes)} by MEMORY USAGE` : ', counts only: this server has no MEMORY USAGE') +
+        (k.keyMemory?.mode === 'sampled' ? ` (sampled: ${count(k.keyMemory.measuredKeys)} keys measured, 95% intervals)` : '') +
         (k.extrapolated ? '; the scan stopped at --key-scan-budget, figures are extrapolated by DBSIZE' : '') +
         '.'
     ),
@@ -217,7 +219,7 @@ export function renderKeys(report: Report, c: Colours): string {
   )
   if (k.memoryUsage && k.topPrefixesByMemory.length > 0) {
     const rows = [['  DB', 'Prefix', 'Keys', 'Memory', 'Share']]
-    for (const p of k.topPrefixesByMemory) rows.push([`  ${p.db}`, safeText(p.prefix) + (p.estimated ? ' ~' : ''), count(p.keys), formatBytes(p.bytes), share(p.share)])
+    for (const p of k.topPrefixesByMemory) rows.push([`  ${p.db}`, safeText(p.prefix) + (p.estimated ? ' ~' : ''), count(p.keys), prefixBytesText(p), share(p.share)])
     out.push(c.bold('Prefixes by memory'), table(rows, c, [2, 3, 4]), '')
   }
   if (k.topPrefixesByCount.length > 0) {

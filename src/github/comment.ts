@@ -3,7 +3,7 @@
  * updated in place on every push. The GitHub edge of the product; the text comes from the pure
  * renderer. Nothing here fails the job: a token that may not comment gives one warning.
  */
-import { getOctokit } from '@actions/github'
+import type { getOctokit } from '@actions/github'
 import { readFile } from 'node:fs/promises'
 import { describeError } from '../errors.js'
 
@@ -59,14 +59,23 @@ export class GitHubAnswerError extends Error {
   }
 }
 
+/** The comment with the marker, looked up before the body is known (see lookUpComment). */
+export interface CommentLookup {
+  octokit: ReturnType<typeof getOctokit>
+  existing: { id: number } | undefined
+  /** When all calls of this upsert must be done by. */
+  deadline: number
+}
+
 /**
- * Finds the comment with `marker` on any page and updates it, or creates one. Each call gets one
- * retry for a 5xx or a secondary rate limit, and all calls and waits together stay inside
- * `timeoutMs`, so a GitHub outage costs the job at most that long.
+ * Finds the comment with `marker` on any page. The post step starts this while it still scans
+ * the keys, so the lookup's round trips cost no time of their own; upsertComment takes its result.
  */
-export async function upsertComment(req: UpsertRequest): Promise<UpsertResult> {
+export async function lookUpComment(req: Omit<UpsertRequest, 'body' | 'create'>): Promise<CommentLookup> {
   const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS
   const deadline = Date.now() + timeoutMs
+  // Loaded only when a comment is posted: octokit is most of the post bundle, and most runs post none.
+  const { getOctokit } = await import('@actions/github')
   const octokit = getOctokit(req.token, { request: { signal: AbortSignal.timeout(timeoutMs) } })
   const where = { owner: req.owner, repo: req.repo }
   let existing: { id: number } | undefined
@@ -81,6 +90,17 @@ export async function upsertComment(req: UpsertRequest): Promise<UpsertResult> {
     existing = (data as unknown[]).map(commentOf).find((c) => c !== null && c.body.includes(req.marker)) ?? undefined
     if (data.length < 100) break
   }
+  return { octokit, existing, deadline }
+}
+
+/**
+ * Finds the comment with `marker` on any page (or takes `lookup`, begun earlier) and updates it,
+ * or creates one. Each call gets one retry for a 5xx or a secondary rate limit, and all calls and
+ * waits together stay inside `timeoutMs`, so a GitHub outage costs the job at most that long.
+ */
+export async function upsertComment(req: UpsertRequest, lookup?: Promise<CommentLookup | null>): Promise<UpsertResult> {
+  const { octokit, existing, deadline } = (await lookup) ?? (await lookUpComment(req))
+  const where = { owner: req.owner, repo: req.repo }
   if (existing) {
     const id = existing.id
     const { status, data } = await withOneRetry(() => octokit.rest.issues.updateComment({ ...where, comment_id: id, body: req.body }), deadline)

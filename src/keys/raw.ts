@@ -173,6 +173,16 @@ export interface Batch {
   cursor: string
   keys: string[]
   bytes: ArrayLike<number>
+  /** Per key, how it was measured when a chooser picked the keys (sampling.ts): 0 not (bytes -1), 1 for the sample, 2 exactly. Absent: every key exactly. */
+  how?: Uint8Array
+  /** With a chooser: each key's prefix as it computed it (unset for keys it was not asked about). */
+  prefixes?: string[]
+}
+
+/** Picks the keys whose MEMORY USAGE is asked (see SampleChooser.choose); `lastPrefix` is the prefix of the key it last chose for. */
+export interface MeasureChooser {
+  choose(key: string): 0 | 1 | 2
+  readonly lastPrefix: string
 }
 
 interface Expect {
@@ -203,6 +213,7 @@ export class RawScanner {
   private wake: (() => void) | null = null
   private count = '1000'
   private memory = true
+  private choose: MeasureChooser | null = null
   /** Rejects the pending `call`, if any, when the connection fails. */
   private failed: ((err: Error) => void) | null = null
 
@@ -261,13 +272,14 @@ export class RawScanner {
   }
 
   /** Selects `db` and starts scanning it from `cursor`; batches come from `next()`. */
-  async start(db: number, cursor: string, count: string, memory: boolean): Promise<void> {
+  async start(db: number, cursor: string, count: string, memory: boolean, choose: MeasureChooser | null = null): Promise<void> {
     if (this.failure) throw this.failure
     this.slots = []
     this.deferred = null
     this.stopped = false
     this.count = count
     this.memory = memory
+    this.choose = choose
     await this.call(['SELECT', String(db)])
     this.sendScan(cursor)
   }
@@ -330,6 +342,26 @@ export class RawScanner {
     for (const k of keys) if (typeof k !== 'string') throw new Error('Redis gave an unexpected SCAN reply')
     const bytes = new Float64Array(keys.length)
     const slot: Slot = { batch: { cursor, keys, bytes }, done: false }
+    // With a chooser, only the keys it picks are measured; the others keep -1 (MEMORY USAGE is never negative).
+    let measured = keys
+    let at: Uint32Array | null = null
+    if (this.memory && this.choose && keys.length > 0) {
+      const how = new Uint8Array(keys.length)
+      const prefixes = new Array<string>(keys.length)
+      at = new Uint32Array(keys.length)
+      measured = []
+      for (let j = 0; j < keys.length; j++) {
+        how[j] = this.choose.choose(keys[j])
+        prefixes[j] = this.choose.lastPrefix
+        if (how[j] === 0) bytes[j] = -1
+        else {
+          at[measured.length] = j
+          measured.push(keys[j])
+        }
+      }
+      slot.batch.how = how
+      slot.batch.prefixes = prefixes
+    }
     this.slots.push(slot)
     let more = cursor !== '0' && !this.stopped
     if (more && this.slots.length >= MAX_AHEAD) {
@@ -340,15 +372,16 @@ export class RawScanner {
       this.scanInFlight = true
       this.queue.push({ left: 1, on: (r) => this.onScan(r) })
     }
-    const measure = this.memory && keys.length > 0
+    const measure = this.memory && measured.length > 0
     if (measure) {
       let i = 0
+      const n = measured.length
       this.queue.push({
-        left: keys.length,
+        left: n,
         on: (r) => {
           // A key deleted since SCAN (null) or an error counts 0 bytes, as on the other paths.
-          bytes[i] = typeof r === 'number' ? r : 0
-          if (++i === keys.length) {
+          bytes[at === null ? i : at[i]] = typeof r === 'number' ? r : 0
+          if (++i === n) {
             slot.done = true
             this.wake?.()
           }
@@ -357,7 +390,7 @@ export class RawScanner {
     } else {
       slot.done = true
     }
-    if (more || measure) this.socket.write(encodeBatch(more ? cursor : null, this.count, measure ? keys : []))
+    if (more || measure) this.socket.write(encodeBatch(more ? cursor : null, this.count, measure ? measured : []))
     this.wake?.()
   }
 

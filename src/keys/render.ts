@@ -79,11 +79,17 @@ export function wrongDbSection(k: KeysReport, rows = 20, samples = 5): string[] 
   return out
 }
 
+/** A prefix's bytes: exact, or from a sample with its 95% interval ("≈ 48.2 MB ± 1.1 MB"). */
+export function prefixBytesText(p: Pick<PrefixFigure, 'bytes' | 'bytesMargin'>): string {
+  if (p.bytesMargin === undefined || p.bytesMargin === 0) return formatBytes(p.bytes)
+  return `≈ ${formatBytes(p.bytes)} ± ${p.bytesMargin === null ? '?' : formatBytes(p.bytesMargin)}`
+}
+
 function prefixRows(rows: PrefixFigure[], memory: boolean): string[] {
   const lines = [`| DB | Prefix | Keys |${memory ? ' Memory | Share |' : ''}`, `|---:|---|---:|${memory ? '---:|---:|' : ''}`]
   for (const p of rows) {
     const est = p.estimated ? ' ≈' : ''
-    const mem = memory ? ` ${formatBytes(p.bytes)}${est} | ${p.share === null ? '' : `${(p.share * 100).toFixed(1)}%`} |` : ''
+    const mem = memory ? ` ${prefixBytesText(p)}${est} | ${p.share === null ? '' : `${(p.share * 100).toFixed(1)}%`} |` : ''
     lines.push(`| ${p.db} | ${nameCell(p)} | ${n(p.keys)}${est} |${mem}`)
   }
   return lines
@@ -97,7 +103,8 @@ export function keySpaceSection(k: KeysReport, rows = 10): string[] {
     return [...out, ...scanFacts(k)]
   }
   if (k.memoryUsage) {
-    out.push(`${n(k.totalKeys)} keys, ${formatBytes(k.totalBytes)} by MEMORY USAGE. Largest prefixes by memory:`, '', ...prefixRows(k.topPrefixesByMemory.slice(0, rows), true), '')
+    const total = k.keyMemory?.mode === 'sampled' ? prefixBytesText({ bytes: k.totalBytes, bytesMargin: k.keyMemory.totalBytesMargin }) : formatBytes(k.totalBytes)
+    out.push(`${n(k.totalKeys)} keys, ${total} by MEMORY USAGE. Largest prefixes by memory:`, '', ...prefixRows(k.topPrefixesByMemory.slice(0, rows), true), '')
     out.push('Most keys:', '', ...prefixRows(k.topPrefixesByCount.slice(0, rows), true), '')
     out.push('Largest keys:', '', '| DB | Key | Memory | TTL |', '|---:|---|---:|---|')
     for (const key of k.topKeys.slice(0, rows)) out.push(`| ${key.db} | ${nameCell(key)} | ${formatBytes(key.bytes)} | ${ttlText(key)} |`)
@@ -121,6 +128,12 @@ function scanFacts(k: KeysReport): string[] {
         ? 'every key seen'
         : `stopped at key-scan-budget; ${partial.map((d) => `DB ${d.db}: ${n(d.scanned)} of ${n(d.dbsize)} keys seen`).join(', ')}; figures marked ≈ are extrapolated by DBSIZE`
     lines.push(`- Key scan${k.before ? ` ${when} the step` : ''}: ${formatDuration(s.durationMs)}, ${how}${fallback}, ${stop}.`)
+  }
+  if (k.keyMemory?.mode === 'sampled') {
+    lines.push(
+      `- Memory sampled (key-memory): MEMORY USAGE of ${n(k.keyMemory.measuredKeys)} of ${n(k.totalKeys)} keys, every key of small prefixes and of the keys left behind; ` +
+        'figures with ± are extrapolated from the sample, with their 95% interval. Key names and counts are exact; the largest keys are the largest measured.'
+    )
   }
   if (k.settings.ignoreKeys.length > 0) {
     const ignored = k.after.dbs.reduce((s, d) => s + d.ignored, 0)

@@ -6,7 +6,7 @@ import type { StepObservations } from '../checks.js'
 import type { DbKeys } from '../info.js'
 import type { LeakResult, LeakSample } from './diff.js'
 import { keyName, type KeyName } from './prefix.js'
-import type { DbScan, Inventory, KeyGroup, ScanMethod, SizedKey } from './tally.js'
+import type { DbScan, Inventory, KeyGroup, SampledFigures, ScanMethod, SizedKey } from './tally.js'
 import type { EncodingMix, KeyDetail } from './details.js'
 
 export const MEMORY_USAGE_NOTE =
@@ -29,6 +29,10 @@ export interface PrefixFigure {
   share: number | null
   /** Extrapolated from part of the DB (the scan stopped at key-scan-budget). */
   estimated: boolean
+  /** With key-memory sampled: half the width of the 95% interval around `bytes` (0 when every key was measured; null when none was). */
+  bytesMargin?: number | null
+  /** With key-memory sampled: keys whose MEMORY USAGE was asked. */
+  measuredKeys?: number
 }
 
 export interface KeyFigure extends KeyName {
@@ -100,6 +104,11 @@ export interface KeysReport {
   largestKeys?: KeyDetailFigure[]
   /** Per prefix, the encodings of a sample of its keys; absent when not asked. */
   encodingMix?: EncodingMixFigure[]
+  /**
+   * How memory was measured after the step (key-memory): `sampled` when MEMORY USAGE ran on a
+   * sample per prefix, with the interval of the total (prefixes carry theirs). Absent in reports of earlier versions.
+   */
+  keyMemory?: { mode: 'exact' | 'sampled'; measuredKeys: number; confidence?: number; totalBytesMargin?: number | null }
 }
 
 export interface KeysInput {
@@ -127,11 +136,32 @@ export function keyFigure(db: number, key: string, bytes: number, ttlMs: number 
   return { ...keyName(key), db, bytes, ttl: ttlMs >= 0 ? 'set' : 'none', ...(ttlMs >= 0 ? { ttlSeconds: Math.ceil(ttlMs / 1000) } : {}) }
 }
 
-function prefixFigure(g: KeyGroup & { estimated: boolean }, total: number, memory: boolean): PrefixFigure {
+function prefixFigure(g: KeyGroup & { estimated: boolean } & SampledFigures, total: number, memory: boolean): PrefixFigure {
   return withPrefix(
-    { db: g.db, keys: g.keys, bytes: g.bytes, share: memory && total > 0 ? g.bytes / total : null, estimated: g.estimated },
+    {
+      db: g.db,
+      keys: g.keys,
+      bytes: Math.round(g.bytes),
+      share: memory && total > 0 ? g.bytes / total : null,
+      estimated: g.estimated,
+      ...(g.margin === undefined ? {} : { bytesMargin: Number.isFinite(g.margin) ? Math.round(g.margin) : null, measuredKeys: g.measured ?? 0 })
+    },
     g.prefix
   )
+}
+
+/** report.keys.keyMemory: how the inventory after the step measured memory. */
+function keyMemoryFacts(after: Inventory): NonNullable<KeysReport['keyMemory']> {
+  if (!after.sampled) return { mode: 'exact', measuredKeys: after.dbs.reduce((s, d) => s + d.scanned, 0) }
+  // Prefixes are sampled independently: their variances add up.
+  let variance = 0
+  for (const g of after.groups) variance += ((g.margin ?? 0) / 1.96) ** 2
+  return {
+    mode: 'sampled',
+    measuredKeys: after.sampled.measuredKeys,
+    confidence: after.sampled.confidence,
+    totalBytesMargin: Number.isFinite(variance) ? Math.round(1.96 * Math.sqrt(variance)) : null
+  }
 }
 
 function leakGroups(leaks: LeakResult, keep: (db: number) => boolean): LeakedGroupFigure[] {
@@ -159,7 +189,7 @@ export function keyGrowth(before: Record<string, DbKeys> | null, after: Record<s
 export function buildKeysReport(input: KeysInput): { keys: KeysReport; observations: StepObservations } {
   const { before, after, leaks, settings } = input
   const memory = after.memoryUsage
-  const totalBytes = after.groups.reduce((s, g) => s + g.bytes, 0)
+  const totalBytes = Math.round(after.groups.reduce((s, g) => s + g.bytes, 0))
   const totalKeys = after.groups.reduce((s, g) => s + g.keys, 0)
   const byCount = [...after.groups].sort((a, b) => b.keys - a.keys || b.bytes - a.bytes)
   const complete = after.complete && (before?.complete ?? true)
@@ -219,7 +249,9 @@ export function buildKeysReport(input: KeysInput): { keys: KeysReport; observati
     topKeys: memory ? after.topKeys.slice(0, TOP_N).map((k: SizedKey) => keyFigure(k.db, k.key, k.bytes, k.ttlMs)) : [],
     leaked,
     ...(leakedUnavailable ? { leakedUnavailable } : {}),
-    wrongDb
+    wrongDb,
+    // Absent for exact figures, so reports of exact scans stay as they were.
+    ...(memory && after.sampled ? { keyMemory: keyMemoryFacts(after) } : {})
   }
   return { keys, observations }
 }

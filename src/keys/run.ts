@@ -27,7 +27,7 @@ export interface ScanLog {
 }
 
 function scanOptions(settings: KeySettings, out: ScanLog, method?: MethodChoice): ScanOptions {
-  return { rule: settings.rule, ignore: settings.ignore, budgetMs: settings.budgetMs, method, log: out.log, progressEveryMs: out.progressEveryMs }
+  return { rule: settings.rule, ignore: settings.ignore, budgetMs: settings.budgetMs, method, log: out.log, progressEveryMs: out.progressEveryMs, keyMemory: settings.keyMemory }
 }
 
 /** One line for the log about an inventory. */
@@ -35,7 +35,8 @@ export function describeInventory(inv: Inventory): string {
   const keys = inv.dbs.reduce((s, d) => s + d.scanned, 0)
   const bytes = inv.groups.reduce((s, g) => s + g.bytes, 0)
   const partial = inv.complete ? '' : ' (stopped at key-scan-budget; figures extrapolated by DBSIZE)'
-  const mem = inv.memoryUsage ? `, ${formatBytes(bytes)} by MEMORY USAGE` : ', counts only (no MEMORY USAGE on this server)'
+  const sampled = inv.sampled ? ` (sampled: ${inv.sampled.measuredKeys.toLocaleString('en-US')} keys measured)` : ''
+  const mem = inv.memoryUsage ? `, ${formatBytes(bytes)} by MEMORY USAGE${sampled}` : ', counts only (no MEMORY USAGE on this server)'
   return `Key inventory: ${keys.toLocaleString('en-US')} keys in ${inv.dbs.length} DBs${mem}, ${inv.groups.length} prefixes, ${formatDuration(inv.durationMs)} (${inv.method})${partial}.`
 }
 
@@ -100,7 +101,8 @@ export async function analyseKeysAfter(
   const encodings = new EncodingSampler()
   const after = await takeInventory(conn, {
     ...scanOptions(settings, log),
-    ...(leaks ? { needTtl: (db: number, key: string) => leaks.isNew(db, key) } : {}),
+    // Keys left behind are what the user acts on: measured exactly, also when the rest is sampled.
+    ...(leaks ? { needTtl: (db: number, key: string) => leaks.isNew(db, key), measureExactly: (db: number, key: string) => leaks.isNew(db, key) } : {}),
     onKey: (db, key, prefix, bytes, ttl) => {
       encodings.add(db, key, prefix)
       // Keys without a TTL lookup were there before: only the others can be leaked.

@@ -1,8 +1,10 @@
 /** The key analysis's inputs, checked and typed. */
+import { UserError } from '../errors.js'
 import { parseDuration, parseNumber } from '../size.js'
 import type { KeyMatcher } from './glob.js'
 import { parseKeyPatterns } from './patterns.js'
 import { parseIgnoreKeys, toByteString, type PrefixRule } from './prefix.js'
+import type { KeyMemoryMode } from './sampling.js'
 
 export interface KeySettings {
   /** False when key-scan-budget is 0: no inventory, leaked keys counted per DB as before. */
@@ -17,6 +19,8 @@ export interface KeySettings {
   ignore: KeyMatcher | null
   /** The DB the tests should use; null = not checked. */
   expectedDb: number | null
+  /** `key-memory`: MEMORY USAGE of every key, of a sample per prefix, or `auto` (sampled above 200,000 keys). */
+  keyMemory: KeyMemoryMode
 }
 
 export const KeyInput = {
@@ -25,14 +29,25 @@ export const KeyInput = {
   IgnoreKeys: 'ignore-keys',
   KeyDelimiter: 'key-delimiter',
   PrefixDepth: 'prefix-depth',
-  KeyPatterns: 'key-patterns'
+  KeyPatterns: 'key-patterns',
+  KeyMemory: 'key-memory'
 } as const
+
+const KEY_MEMORY_MODES: readonly KeyMemoryMode[] = ['exact', 'sampled', 'auto']
+
+/** `key-memory`: exact, sampled or auto (the default); anything else is a UserError naming the input. */
+export function parseKeyMemory(text: string, name: string = KeyInput.KeyMemory): KeyMemoryMode {
+  const value = text.trim().toLowerCase()
+  if (value === '') return 'auto'
+  if ((KEY_MEMORY_MODES as readonly string[]).includes(value)) return value as KeyMemoryMode
+  throw new UserError(`${name}: "${text.slice(0, 40)}" is not a key-memory mode. Use exact, sampled or auto (e.g. auto).`)
+}
 
 export const DEFAULT_KEY_SCAN_BUDGET_MS = 10_000
 /** An inventory that needs more than an hour would hold the job for longer than most test suites run. */
 export const MAX_KEY_SCAN_BUDGET_MS = 3_600_000
 
-export function readKeySettings(getInput: (name: string) => string): KeySettings {
+export function readKeySettings(getInput: (name: string) => string, nameOf: (name: string) => string = (name) => name): KeySettings {
   const budgetMs = parseDuration(getInput(KeyInput.KeyScanBudget), KeyInput.KeyScanBudget, MAX_KEY_SCAN_BUDGET_MS) ?? DEFAULT_KEY_SCAN_BUDGET_MS
   // The runner trims inputs, so an empty value means the default.
   const delimiterText = getInput(KeyInput.KeyDelimiter) || ':'
@@ -48,6 +63,7 @@ export function readKeySettings(getInput: (name: string) => string): KeySettings
     delimiterText,
     ignorePatterns: patterns,
     ignore: matcher,
-    expectedDb
+    expectedDb,
+    keyMemory: parseKeyMemory(getInput(KeyInput.KeyMemory), nameOf(KeyInput.KeyMemory))
   }
 }

@@ -3,6 +3,7 @@
  * into an Inventory (extrapolated by DBSIZE when the scan stopped early). Pure: no I/O.
  */
 import { prefixOf, type PrefixRule } from './prefix.js'
+import { extrapolate, type SampleStats } from './sampling.js'
 
 /** Keys of one prefix in one DB. `prefix` is a byte string (see prefix.ts). */
 export interface KeyGroup {
@@ -48,12 +49,35 @@ export interface Inventory {
   memoryUsage: boolean
   complete: boolean
   dbs: DbScan[]
-  /** Per DB and prefix, largest bytes first; extrapolated where `estimated`. */
-  groups: (KeyGroup & { estimated: boolean })[]
+  /** Per DB and prefix, largest bytes first; extrapolated where `estimated`, from a sample where `margin` is set. */
+  groups: (KeyGroup & { estimated: boolean } & SampledFigures)[]
   /** Largest keys by MEMORY USAGE, largest first (only those the scan saw). */
   topKeys: SizedKey[]
   /** Keys put into the catch-all group because there were more than `maxGroups` prefixes. */
   foldedKeys: number
+  /** Present when MEMORY USAGE ran on a sample of each prefix (key-memory sampled): groups then carry `margin`. */
+  sampled?: SampledMemory
+}
+
+/** How a sampled inventory measured its keys. */
+export interface SampledMemory {
+  /** Keys whose MEMORY USAGE was asked (sample and exact ones). */
+  measuredKeys: number
+  /** The interval's confidence (0.95). */
+  confidence: number
+}
+
+/** A group's figures when its bytes come from a sample: ± margin (95%), and how many of its keys were measured. */
+export interface SampledFigures {
+  margin?: number
+  measured?: number
+}
+
+/** A group while counting: the exact part and the sample's sums. */
+interface Counting extends KeyGroup {
+  exactKeys: number
+  exactBytes: number
+  sample: SampleStats
 }
 
 export const OTHER_PREFIX = '(other prefixes)'
@@ -69,7 +93,9 @@ export interface TallyOptions {
 export const DEFAULT_TALLY: Omit<TallyOptions, 'rule'> = { topKeys: 20, maxGroups: 20_000 }
 
 export class KeyTally {
-  private readonly groups = new Map<number, Map<string, KeyGroup>>()
+  private readonly groups = new Map<number, Map<string, Counting>>()
+  private sampledAny = false
+  private measuredKeys = 0
   private groupCount = 0
   private foldedKeys = 0
   private top: SizedKey[] = []
@@ -77,9 +103,14 @@ export class KeyTally {
 
   constructor(private readonly opts: TallyOptions) {}
 
-  /** Counts one key; returns its prefix. */
-  add(db: number, key: string, bytes: number): string {
-    let prefix = prefixOf(key, this.opts.rule)
+  /**
+   * Counts one key; returns its prefix. `how` says how its bytes were measured: 2 exactly (the
+   * default), 1 for its prefix's sample, 0 not at all (sampled mode; `bytes` is ignored).
+   * `knownPrefix`: prefixOf(key) by this tally's rule, when the caller has it already.
+   */
+  add(db: number, key: string, bytes: number, how: 0 | 1 | 2 = 2, knownPrefix?: string): string {
+    // The sample chooser already computed the prefix (by the same rule): not twice per key.
+    let prefix = knownPrefix ?? prefixOf(key, this.opts.rule)
     let byPrefix = this.groups.get(db)
     if (!byPrefix) {
       byPrefix = new Map()
@@ -93,15 +124,33 @@ export class KeyTally {
         g = byPrefix.get(prefix)
       }
       if (!g) {
-        g = { db, prefix, keys: 0, bytes: 0 }
+        g = { db, prefix, keys: 0, bytes: 0, exactKeys: 0, exactBytes: 0, sample: { n: 0, sum: 0, sumSq: 0 } }
         byPrefix.set(prefix, g)
         this.groupCount++
       }
     }
     g.keys++
+    if (how === 0) {
+      this.sampledAny = true
+      return prefix
+    }
+    this.measuredKeys++
     g.bytes += bytes
+    if (how === 2) {
+      g.exactKeys++
+      g.exactBytes += bytes
+    } else {
+      g.sample.n++
+      g.sample.sum += bytes
+      g.sample.sumSq += bytes * bytes
+    }
     if (this.opts.topKeys > 0 && (this.top.length < this.opts.topKeys || bytes > this.topMin)) this.keepTop({ db, key, bytes, ttlMs: null })
     return prefix
+  }
+
+  /** The sample of one prefix so far (for SampleChooser), undefined before its first key. */
+  sampleOf(db: number, prefix: string): SampleStats | undefined {
+    return this.groups.get(db)?.get(prefix)?.sample
   }
 
   /** The largest keys so far, for filling in their TTLs. */
@@ -129,10 +178,24 @@ export class KeyTally {
     for (const byPrefix of this.groups.values()) {
       for (const g of byPrefix.values()) {
         const f = factor.get(g.db)
+        const { exactKeys, exactBytes, sample, ...plain } = g
+        let extra: SampledFigures = {}
+        if (this.sampledAny) {
+          const est = extrapolate(g.keys, sample, exactKeys, exactBytes)
+          plain.bytes = est.bytes
+          extra = { margin: est.margin, measured: exactKeys + sample.n }
+        }
         groups.push(
           f === undefined
-            ? { ...g, estimated: false }
-            : { ...g, keys: Math.round(g.keys * f), bytes: Math.round(g.bytes * f), estimated: true }
+            ? { ...plain, ...extra, estimated: false }
+            : {
+                ...plain,
+                ...extra,
+                ...(extra.margin === undefined ? {} : { margin: extra.margin * f }),
+                keys: Math.round(plain.keys * f),
+                bytes: Math.round(plain.bytes * f),
+                estimated: true
+              }
         )
       }
     }
@@ -142,7 +205,8 @@ export class KeyTally {
       complete: meta.dbs.every((d) => d.complete),
       groups,
       topKeys: this.top,
-      foldedKeys: this.foldedKeys
+      foldedKeys: this.foldedKeys,
+      ...(this.sampledAny ? { sampled: { measuredKeys: this.measuredKeys, confidence: 0.95 } } : {})
     }
   }
 }

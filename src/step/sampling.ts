@@ -2,12 +2,13 @@
  * The step's sampling: the background sampler (dist/sampler, a process of its own so the samples
  * keep their rhythm however busy the front end is) started when the step begins and read when it ends.
  */
+import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { StepObservations } from '../checks.js'
 import { describeError } from '../errors.js'
 import type { RedisTarget } from '../redis/target.js'
 import type { TlsSettings } from '../redis/tls.js'
-import { readSamples, startSampler, stopSampler, waitForFirstSample, type StopResult } from '../sampler/control.js'
+import { alive, readSamples, startSampler, stopSampler, waitForFirstSample, type StopResult } from '../sampler/control.js'
 import { MAX_REPORT_SAMPLES, counterBaseline, summarizeSamples, thinSamples, type SamplingReport } from '../sampler/sample.js'
 import { formatBytes, formatDuration } from '../size.js'
 import type { Snapshot } from '../snapshot.js'
@@ -68,17 +69,38 @@ export async function startStepSampler(target: RedisTarget, workDir: string, opt
     `Sampling Redis every ${formatDuration(opts.intervalMs)} in the background (process ${pid}; ` +
       `it stops by itself after ${formatDuration(opts.maxLifeMs)}).`
   )
-  // Let the sampler see the step's first moments: wait (briefly) for its first sample, which
-  // comes once Node has started and connected (about 0.3 s).
-  if (!(await waitForFirstSample(file, FIRST_SAMPLE_WAIT_MS))) {
+  // A sampler that outlives this process (the action's main step) is not waited for: the tests
+  // run in a later step, and the post step checks that it proved itself by its first line. A
+  // step that runs its command right away waits (briefly) for the first sample, which comes once
+  // Node has started and connected (about 0.3 s), so the sampler sees the command's first moments.
+  if (!outlive && !(await waitForFirstSample(file, FIRST_SAMPLE_WAIT_MS))) {
     host.info(`The sampler took no sample within ${formatDuration(FIRST_SAMPLE_WAIT_MS)}; going on without waiting for it.`)
   }
   return { pid, startedAt, file, intervalMs: opts.intervalMs, maxLifeMs: opts.maxLifeMs }
 }
 
-/** Stops the sampler; null when there was none. Never throws. */
+/** True once the sampler wrote its first line; waits up to `timeoutMs` while its process lives. */
+async function firstLineWritten(handle: SamplerHandle, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      if (statSync(handle.file).size > 0) return true
+    } catch {
+      // not created yet
+    }
+    if (Date.now() >= deadline || !alive(handle.pid)) return false
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+}
+
+/**
+ * Stops the sampler; null when there was none. Never throws. A sampler nobody waited for at the
+ * start (the action's main step) that has not written its first line yet gets up to
+ * FIRST_SAMPLE_WAIT_MS for it, so a step that ends moments after it began still has a sample.
+ */
 export async function stopStepSampler(handle: SamplerHandle | null, host: StepHost): Promise<StopResult | null> {
   if (!handle || !Number.isInteger(handle.pid) || handle.pid <= 0) return null
+  await firstLineWritten(handle, FIRST_SAMPLE_WAIT_MS)
   const result = await stopSampler(handle.pid)
   const hook = exitHooks.get(handle.pid)
   if (hook) {
@@ -113,6 +135,12 @@ export async function collectSamples(
     const until = last ? ` ${formatDuration(Date.parse(last) - Date.parse(handle.startedAt))} into the step` : ' before its first sample'
     errors.push(
       `The background sampler stopped${until}, before the end of the step (its longest life is ${formatDuration(handle.maxLifeMs)}): the sampled peak covers only that part.`
+    )
+  }
+  if (samples.length === 0 && stopped !== 'not-running') {
+    // The sampler proves itself by its first line (a sample or a gap); without one it never sampled.
+    errors.push(
+      `The background sampler (process ${handle.pid}) never wrote a sample: the step has no sampled peak, only the snapshots' figures and INFO's peak.`
     )
   }
   const summary = summarizeSamples(samples, counterBaseline(before))
