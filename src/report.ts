@@ -2,6 +2,7 @@
 import { judge, type CheckResult, type Judgement, type PeakFigure, type RestartFacts, type StepObservations, type Thresholds } from './checks.js'
 import type { ServerInfo } from './info.js'
 import { memoryFacts } from './memory-facts.js'
+import { applyDenials, denialNote, denialsOf, type Denial } from './permissions.js'
 import type { RedisTarget } from './redis/target.js'
 import type { CommandReport } from './run/output.js'
 import type { SamplingReport } from './sampler/sample.js'
@@ -55,6 +56,8 @@ export interface Report {
   command?: CommandReport
   /** What the memory is made of, what held it at the moments that mattered, when and by which test each leaked key appeared. */
   cause?: CauseReport
+  /** Commands the Redis user may not run (NOPERM), and what each cost; absent when none was refused. */
+  permissions?: { denied: Denial[] }
 }
 
 export interface ReportInput {
@@ -70,13 +73,19 @@ export interface ReportInput {
   sampling?: SamplingReport
   command?: CommandReport
   cause?: CauseReport
+  /** Commands refused with NOPERM outside the snapshots (the key scan's); the snapshots carry their own. */
+  denied?: string[]
 }
 
 /** Judges the step and assembles the report. With no "after" snapshot, the verdict is `fail` and says why. */
 export function buildReport(input: ReportInput): Report {
   const { target, before, after } = input
   const observations: StepObservations = { ...samplingObservations(input.sampling), ...input.observations }
-  const judgement: Judgement | null = after ? judge(before, after, input.thresholds, observations) : null
+  const judged: Judgement | null = after ? judge(before, after, input.thresholds, observations) : null
+  const denials = denialsOf([...(before?.denied ?? []), ...(after?.denied ?? []), ...(input.denied ?? [])])
+  const judgement = judged && denials.length > 0 ? withDenials(judged, denials, observations.leakedKeys !== undefined) : judged
+  // INFO keyspace refused and no inventory: the per-DB key counts are missing, not zero.
+  const leaksUnknown = denials.length > 0 && judgement?.checks.some((c) => c.check === 'leaked-keys' && c.status === 'unknown')
   const errors = [...(input.errors ?? [])]
   return {
     schemaVersion: SCHEMA_VERSION,
@@ -92,8 +101,8 @@ export function buildReport(input: ReportInput): Report {
     oomErrors: judgement?.oomErrors ?? null,
     rejectedCalls: judgement?.rejectedCalls ?? null,
     evictedKeys: judgement?.evictedKeys ?? null,
-    leakedKeys: judgement?.leakedKeys ?? null,
-    leakedKeysByDb: judgement?.leakedKeysByDb ?? {},
+    leakedKeys: leaksUnknown ? null : (judgement?.leakedKeys ?? null),
+    leakedKeysByDb: leaksUnknown ? {} : (judgement?.leakedKeysByDb ?? {}),
     checks: judgement?.checks ?? [],
     // What the 7.4+/Valkey 8 fields explain (rehashing after a bulk load, evicted scripts, dropped clients).
     notes: [...(judgement?.notes ?? []), ...(after ? memoryFacts(before, after).map((f) => f.text) : [])],
@@ -103,7 +112,22 @@ export function buildReport(input: ReportInput): Report {
     ...(input.keys ? { keys: input.keys } : {}),
     ...(input.sampling ? { sampling: input.sampling } : {}),
     ...(input.command ? { command: input.command } : {}),
-    ...(input.cause ? { cause: input.cause } : {})
+    ...(input.cause ? { cause: input.cause } : {}),
+    ...(denials.length > 0 ? { permissions: { denied: denials } } : {})
+  }
+}
+
+/**
+ * A judgement with the checks that need a refused command made unknown. The verdict is at least a
+ * warning: a gate whose user may not look cannot pass, whatever `fail-on` names.
+ */
+function withDenials(j: Judgement, denials: Denial[], exactLeaks: boolean): Judgement {
+  const checks = applyDenials(j.checks, denials, exactLeaks)
+  return {
+    ...j,
+    checks,
+    verdict: j.verdict === 'fail' ? 'fail' : 'warn',
+    notes: [...denials.map(denialNote), ...j.notes]
   }
 }
 
