@@ -2,6 +2,8 @@
 import { judge, type CheckResult, type Judgement, type PeakFigure, type RestartFacts, type StepObservations, type Thresholds } from './checks.js'
 import type { ServerInfo } from './info.js'
 import { memoryFacts } from './memory-facts.js'
+import { stepErrors, type ErrorCounts } from './step-errors.js'
+import { stepTraffic, untouchedWarning, type StepTraffic } from './traffic.js'
 import { applyDenials, denialNote, denialsOf, type Denial } from './permissions.js'
 import type { RedisTarget } from './redis/target.js'
 import type { CommandReport } from './run/output.js'
@@ -58,6 +60,10 @@ export interface Report {
   cause?: CauseReport
   /** Commands the Redis user may not run (NOPERM), and what each cost; absent when none was refused. */
   permissions?: { denied: Denial[] }
+  /** The step's own commands (the guard's INFO and PING left out); absent without commandstats on both sides. */
+  traffic?: StepTraffic
+  /** Error replies during the step, the guard's own left out; absent without a "before" and "after" snapshot. */
+  errorReplies?: ErrorCounts
 }
 
 export interface ReportInput {
@@ -87,6 +93,8 @@ export function buildReport(input: ReportInput): Report {
   // INFO keyspace refused and no inventory: the per-DB key counts are missing, not zero.
   const leaksUnknown = denials.length > 0 && judgement?.checks.some((c) => c.check === 'leaked-keys' && c.status === 'unknown')
   const errors = [...(input.errors ?? [])]
+  const traffic = before ? stepTraffic(before, after) : null
+  const untouched = untouchedWarning(traffic, after)
   return {
     schemaVersion: SCHEMA_VERSION,
     tool: { name: TOOL_NAME, version: TOOL_VERSION },
@@ -105,7 +113,7 @@ export function buildReport(input: ReportInput): Report {
     leakedKeysByDb: leaksUnknown ? {} : (judgement?.leakedKeysByDb ?? {}),
     checks: judgement?.checks ?? [],
     // What the 7.4+/Valkey 8 fields explain (rehashing after a bulk load, evicted scripts, dropped clients).
-    notes: [...(judgement?.notes ?? []), ...(after ? memoryFacts(before, after).map((f) => f.text) : [])],
+    notes: [...(untouched ? [untouched] : []), ...(judgement?.notes ?? []), ...(after ? memoryFacts(before, after).map((f) => f.text) : [])],
     errors,
     metrics: after ? exporterMetrics(after, judgement) : {},
     extra: input.extra ?? {},
@@ -113,7 +121,9 @@ export function buildReport(input: ReportInput): Report {
     ...(input.sampling ? { sampling: input.sampling } : {}),
     ...(input.command ? { command: input.command } : {}),
     ...(input.cause ? { cause: input.cause } : {}),
-    ...(denials.length > 0 ? { permissions: { denied: denials } } : {})
+    ...(denials.length > 0 ? { permissions: { denied: denials } } : {}),
+    ...(traffic ? { traffic } : {}),
+    ...(before && after ? { errorReplies: stepErrors(before, after) } : {})
   }
 }
 
