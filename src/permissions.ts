@@ -31,7 +31,7 @@ export const NEEDED_RIGHTS: readonly { command: string; grant: string; costs: st
   { command: 'memory', grant: '+memory', costs: 'keys are counted, not weighed (MEMORY USAGE), and MEMORY DOCTOR is missing' },
   { command: 'config|get', grant: '+config|get', costs: 'attach mode cannot read maxmemory to restore it, so it sets nothing' },
   { command: 'config|set', grant: '+config|set', costs: 'attach mode cannot apply its settings (maxmemory, maxmemory-policy)' },
-  { command: 'client|list', grant: '+client|list', costs: 'other clients on a shared Redis are not detected' },
+  { command: 'client|list', grant: '+client|list', costs: 'other clients on a shared Redis are not detected', optional: true },
   { command: 'eval', grant: '+eval +evalsha +script|load', costs: 'the Lua key scan is not used; the pipelined scan is slower', optional: true }
 ]
 
@@ -41,6 +41,11 @@ export function deniedCommand(err: unknown): string | null {
   if (!/NOPERM/i.test(message)) return null
   const named = /run the '([^']+)' command/i.exec(message)
   return (named?.[1] ?? 'unknown').toLowerCase()
+}
+
+/** True when the command only adds hints (no check needs it), so its refusal alone does not make a warning. */
+export function optionalRight(command: string): boolean {
+  return NEEDED_RIGHTS.some((r) => r.optional === true && (r.command === command || r.command.split('|')[0] === command.split('|')[0]))
 }
 
 /** The report's line for one refused command. */

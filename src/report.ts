@@ -4,7 +4,8 @@ import type { ServerInfo } from './info.js'
 import { memoryFacts } from './memory-facts.js'
 import { stepErrors, type ErrorCounts } from './step-errors.js'
 import { stepTraffic, untouchedWarning, type StepTraffic } from './traffic.js'
-import { applyDenials, denialNote, denialsOf, type Denial } from './permissions.js'
+import { applyDenials, denialNote, denialsOf, optionalRight, type Denial } from './permissions.js'
+import { otherActiveClients, sharedUseNote, type ClientEntry } from './clients.js'
 import type { RedisTarget } from './redis/target.js'
 import type { CommandReport } from './run/output.js'
 import type { SamplingReport } from './sampler/sample.js'
@@ -62,6 +63,8 @@ export interface Report {
   permissions?: { denied: Denial[] }
   /** The step's own commands (the guard's INFO and PING left out); absent without commandstats on both sides. */
   traffic?: StepTraffic
+  /** Clients connected before the step that ran commands during it (another job on a shared Redis?); absent when not listed. */
+  otherClients?: ClientEntry[]
   /** Error replies during the step, the guard's own left out; absent without a "before" and "after" snapshot. */
   errorReplies?: ErrorCounts
 }
@@ -88,13 +91,21 @@ export function buildReport(input: ReportInput): Report {
   const { target, before, after } = input
   const observations: StepObservations = { ...samplingObservations(input.sampling), ...input.observations }
   const judged: Judgement | null = after ? judge(before, after, input.thresholds, observations) : null
-  const denials = denialsOf([...(before?.denied ?? []), ...(after?.denied ?? []), ...(input.denied ?? [])])
+  const denials = denialsOf([
+    ...(before?.denied ?? []),
+    ...(after?.denied ?? []),
+    ...(input.denied ?? []),
+    ...(before?.clients?.denied ? [before.clients.denied] : []),
+    ...(after?.clients?.denied ? [after.clients.denied] : [])
+  ])
   const judgement = judged && denials.length > 0 ? withDenials(judged, denials, observations.leakedKeys !== undefined) : judged
   // INFO keyspace refused and no inventory: the per-DB key counts are missing, not zero.
   const leaksUnknown = denials.length > 0 && judgement?.checks.some((c) => c.check === 'leaked-keys' && c.status === 'unknown')
   const errors = [...(input.errors ?? [])]
   const traffic = before ? stepTraffic(before, after) : null
   const untouched = untouchedWarning(traffic, after)
+  const others = before?.clients && after?.clients ? otherActiveClients(before.clients, after.clients, stepSeconds(before, after)) : null
+  const shared = others ? sharedUseNote(others) : null
   return {
     schemaVersion: SCHEMA_VERSION,
     tool: { name: TOOL_NAME, version: TOOL_VERSION },
@@ -113,7 +124,7 @@ export function buildReport(input: ReportInput): Report {
     leakedKeysByDb: leaksUnknown ? {} : (judgement?.leakedKeysByDb ?? {}),
     checks: judgement?.checks ?? [],
     // What the 7.4+/Valkey 8 fields explain (rehashing after a bulk load, evicted scripts, dropped clients).
-    notes: [...(untouched ? [untouched] : []), ...(judgement?.notes ?? []), ...(after ? memoryFacts(before, after).map((f) => f.text) : [])],
+    notes: [...(untouched ? [untouched] : []), ...(shared ? [shared] : []), ...(judgement?.notes ?? []), ...(after ? memoryFacts(before, after).map((f) => f.text) : [])],
     errors,
     metrics: after ? exporterMetrics(after, judgement) : {},
     extra: input.extra ?? {},
@@ -123,8 +134,14 @@ export function buildReport(input: ReportInput): Report {
     ...(input.cause ? { cause: input.cause } : {}),
     ...(denials.length > 0 ? { permissions: { denied: denials } } : {}),
     ...(traffic ? { traffic } : {}),
+    ...(others ? { otherClients: others } : {}),
     ...(before && after ? { errorReplies: stepErrors(before, after) } : {})
   }
+}
+
+/** How long the step lasted, from the two snapshots' times (whole seconds up, as CLIENT LIST's idle is). */
+function stepSeconds(before: Snapshot, after: Snapshot): number {
+  return Math.ceil((Date.parse(after.takenAt) - Date.parse(before.takenAt)) / 1000)
 }
 
 /**
@@ -136,7 +153,7 @@ function withDenials(j: Judgement, denials: Denial[], exactLeaks: boolean): Judg
   return {
     ...j,
     checks,
-    verdict: j.verdict === 'fail' ? 'fail' : 'warn',
+    verdict: j.verdict === 'fail' ? 'fail' : denials.every((d) => optionalRight(d.command)) ? j.verdict : 'warn',
     notes: [...denials.map(denialNote), ...j.notes]
   }
 }

@@ -10,6 +10,7 @@ import {
   type InfoSections,
   type ServerInfo
 } from './info.js'
+import type { ClientListing } from './clients.js'
 import { deniedCommand } from './permissions.js'
 import type { RedisConnection } from './redis/connection.js'
 
@@ -70,6 +71,8 @@ export interface Snapshot {
    * figures are missing because the user may not read them, not because the server lacks them.
    */
   denied?: string[]
+  /** CLIENT LIST with the guard's own connection id, taken by the step engine for the shared-Redis hint. */
+  clients?: ClientListing
 }
 
 /** The INFO sections one snapshot reads. */

@@ -47,6 +47,11 @@ export const OPTIONS = {
   [KeyInput.PrefixDepth]: { type: 'string', value: 'n', help: 'How many parts of a key name make its prefix (default 2).' },
   [KeyInput.IgnoreKeys]: { type: 'string', value: 'patterns', help: 'Comma list of glob patterns for keys to leave out, e.g. bull:*,sess:*.' },
   [KeyInput.KeyPatterns]: { type: 'string', value: 'patterns', help: 'Comma list of explicit key groups, globs with named parts, e.g. jobs:{queue}:*; they win over the automatic prefixes.' },
+  [KeyInput.KeyScope]: {
+    type: 'string',
+    value: 'patterns',
+    help: "On a shared Redis: comma list of globs for this job's keys, e.g. 'job-42:*'; new keys outside them are reported as outside the scope, not as leaks."
+  },
   [KeyInput.ExpectedDb]: { type: 'string', value: 'db', help: 'The DB the tests should use; keys that appear elsewhere breach wrong-db.' },
   [TlsInput.CaFile]: { type: 'string', value: 'file', help: 'For rediss://: the CA certificate that signed the server\'s certificate (PEM).' },
   [TlsInput.CertFile]: { type: 'string', value: 'file', help: 'For rediss://: a client certificate (PEM), for servers that ask for one; needs --tls-key-file.' },
@@ -68,7 +73,7 @@ export type OptionName = keyof typeof OPTIONS
 
 const REDIS_OPTIONS: OptionName[] = ['url', 'container', Input.ConnectTimeout, TlsInput.CaFile, TlsInput.CertFile, TlsInput.KeyFile, TlsInput.Insecure]
 const OUTPUT_OPTIONS: OptionName[] = ['json', 'markdown', 'no-color', 'debug', 'help']
-const KEY_OPTIONS: OptionName[] = [KeyInput.KeyScanBudget, KeyInput.KeyDelimiter, KeyInput.PrefixDepth, KeyInput.KeyPatterns, KeyInput.IgnoreKeys]
+const KEY_OPTIONS: OptionName[] = [KeyInput.KeyScanBudget, KeyInput.KeyDelimiter, KeyInput.PrefixDepth, KeyInput.KeyPatterns, KeyInput.IgnoreKeys, KeyInput.KeyScope]
 
 export interface CommandSpec {
   usage: string

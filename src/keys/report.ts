@@ -100,6 +100,11 @@ export interface KeysReport {
   largestKeys?: KeyDetailFigure[]
   /** Per prefix, the encodings of a sample of its keys; absent when not asked. */
   encodingMix?: EncodingMixFigure[]
+  /**
+   * `key-scope`: only new keys matching these globs count as this job's leaks. `outsideNewKeys`:
+   * new keys outside it (another job's, on a shared Redis); null without a "before" key list.
+   */
+  scope?: { patterns: string[]; outsideNewKeys: number | null }
 }
 
 export interface KeysInput {

@@ -17,6 +17,12 @@ export interface KeySettings {
   ignore: KeyMatcher | null
   /** The DB the tests should use; null = not checked. */
   expectedDb: number | null
+  /**
+   * `key-scope`: on a Redis shared with other jobs, only new keys matching these globs are this
+   * job's leaks; the others are counted as outside the scope. Empty (and null) = every key.
+   */
+  scopePatterns?: string[]
+  scope?: KeyMatcher | null
 }
 
 export const KeyInput = {
@@ -25,7 +31,8 @@ export const KeyInput = {
   IgnoreKeys: 'ignore-keys',
   KeyDelimiter: 'key-delimiter',
   PrefixDepth: 'prefix-depth',
-  KeyPatterns: 'key-patterns'
+  KeyPatterns: 'key-patterns',
+  KeyScope: 'key-scope'
 } as const
 
 export const DEFAULT_KEY_SCAN_BUDGET_MS = 10_000
@@ -40,6 +47,8 @@ export function readKeySettings(getInput: (name: string) => string): KeySettings
   const expectedDb = parseNumber(getInput(KeyInput.ExpectedDb), KeyInput.ExpectedDb, { example: '0', min: 0, max: 100_000, integer: true }) ?? null
   const { patterns, matcher } = parseIgnoreKeys(getInput(KeyInput.IgnoreKeys), KeyInput.IgnoreKeys)
   const keyPatterns = parseKeyPatterns(getInput(KeyInput.KeyPatterns), delimiterText, KeyInput.KeyPatterns)
+  // The same glob syntax and checks as ignore-keys; a bad glob gets one line naming key-scope.
+  const scope = parseIgnoreKeys(getInput(KeyInput.KeyScope), KeyInput.KeyScope)
   return {
     enabled: budgetMs > 0,
     budgetMs,
@@ -48,6 +57,7 @@ export function readKeySettings(getInput: (name: string) => string): KeySettings
     delimiterText,
     ignorePatterns: patterns,
     ignore: matcher,
-    expectedDb
+    expectedDb,
+    ...(scope.matcher ? { scopePatterns: scope.patterns, scope: scope.matcher } : {})
   }
 }

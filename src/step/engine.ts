@@ -11,6 +11,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { StepObservations, Thresholds } from '../checks.js'
 import { describeError } from '../errors.js'
+import { listClients } from '../clients.js'
 import { deniedCommand } from '../permissions.js'
 import { analyseKeysAfter, analyseKeysNow, describeInventory, recordKeysBefore, type KeyAnalysis } from '../keys/run.js'
 import type { KeySettings } from '../keys/settings.js'
@@ -92,6 +93,8 @@ export async function beginStep(config: StepConfig, host: StepHost, opts: BeginO
       }
     }
     before = await takeSnapshot(conn)
+    // Who else is connected now: a client of another job on a shared Redis is already there.
+    before.clients = await listClients(conn)
     await withTimeout(writeFile(join(config.workDir, BEFORE_FILE), JSON.stringify(before)), FILE_TIMEOUT_MS, 'writing the "before" snapshot')
     const used = before.memory.usedMemory
     host.info(
@@ -138,6 +141,7 @@ export async function endStep(config: StepConfig, begun: BegunStep | null, host:
       const conn = await openConnection(target, opts.connectTimeoutMs ?? config.connectTimeoutMs, host)
       try {
         after = await takeSnapshot(conn, { withDoctor: true })
+        after.clients = await listClients(conn)
         if (config.keys.enabled && begun) {
           try {
             keys = await host.group('Key inventory after the step', () =>
