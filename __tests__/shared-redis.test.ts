@@ -81,20 +81,25 @@ describe('two jobs on one Redis', () => {
     }
   }, 60_000)
 
-  it('without key-scope, the CLI counts the other job\'s keys too, and says a client was active', async () => {
+  it('the CLI takes --key-scope the same way, and names the active client', async () => {
     const r = await redis()
     const other = await otherJob(r.port)
     try {
       // The command marks its start, so the other job writes during the step, not before it.
       const started = join(r.dir, 'started')
-      const cli = runCli(['run', '--url', r.url, '--json', '--', 'bash', '-c', `touch ${started}; sleep 1.5; ${writeKeys('2', 'job-2').join(' ')}`], { REDIS_URL: r.url })
+      const cli = runCli(['run', '--url', r.url, '--json', '--key-scope', 'job-2:*', '--', 'bash', '-c', `touch ${started}; sleep 1.5; ${writeKeys('2', 'job-2').join(' ')}`], { REDIS_URL: r.url })
       for (let i = 0; i < 100 && !existsSync(started); i++) await new Promise((res) => setTimeout(res, 100))
       expect(existsSync(started)).toBe(true)
       expect(await other.send('SET other:1 x')).toBe('+OK')
       const report = JSON.parse((await cli).stdout)
-      expect(report.leakedKeys).toBe(3)
-      expect(report.keys.scope).toBeUndefined()
+      expect(report.leakedKeys).toBe(2)
+      expect(report.keys.scope).toEqual({ patterns: ['job-2:*'], outsideNewKeys: 1 })
       expect(report.otherClients).toHaveLength(1)
+      // A bad glob gets one line naming the flag.
+      const bad = await runCli(['run', '--url', r.url, '--key-scope', 'job-[', '--', 'true'])
+      expect(bad.code).not.toBe(0)
+      expect(bad.stderr.trim().split('\n')).toHaveLength(1)
+      expect(bad.stderr).toContain('--key-scope')
     } finally {
       other.close()
     }

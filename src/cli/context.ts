@@ -72,7 +72,7 @@ export function connectTimeout(ctx: Context): number {
 
 /** The key analysis's options, read by the action's own reader (same names as its inputs). */
 export function keySettings(ctx: Context): KeySettings {
-  return readKeySettings(get(ctx))
+  return readKeySettings(get(ctx), flagName)
 }
 
 /** The TLS flags (file paths, also handed to the sampler). */

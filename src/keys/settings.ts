@@ -39,16 +39,17 @@ export const DEFAULT_KEY_SCAN_BUDGET_MS = 10_000
 /** An inventory that needs more than an hour would hold the job for longer than most test suites run. */
 export const MAX_KEY_SCAN_BUDGET_MS = 3_600_000
 
-export function readKeySettings(getInput: (name: string) => string): KeySettings {
-  const budgetMs = parseDuration(getInput(KeyInput.KeyScanBudget), KeyInput.KeyScanBudget, MAX_KEY_SCAN_BUDGET_MS) ?? DEFAULT_KEY_SCAN_BUDGET_MS
+/** `name` spells an option for the user's errors: the input as is, or the CLI's `--flag`. */
+export function readKeySettings(getInput: (name: string) => string, name: (option: string) => string = (o) => o): KeySettings {
+  const budgetMs = parseDuration(getInput(KeyInput.KeyScanBudget), name(KeyInput.KeyScanBudget), MAX_KEY_SCAN_BUDGET_MS) ?? DEFAULT_KEY_SCAN_BUDGET_MS
   // The runner trims inputs, so an empty value means the default.
   const delimiterText = getInput(KeyInput.KeyDelimiter) || ':'
-  const depth = parseNumber(getInput(KeyInput.PrefixDepth), KeyInput.PrefixDepth, { example: '2', min: 1, max: 10, integer: true }) ?? 2
-  const expectedDb = parseNumber(getInput(KeyInput.ExpectedDb), KeyInput.ExpectedDb, { example: '0', min: 0, max: 100_000, integer: true }) ?? null
-  const { patterns, matcher } = parseIgnoreKeys(getInput(KeyInput.IgnoreKeys), KeyInput.IgnoreKeys)
-  const keyPatterns = parseKeyPatterns(getInput(KeyInput.KeyPatterns), delimiterText, KeyInput.KeyPatterns)
+  const depth = parseNumber(getInput(KeyInput.PrefixDepth), name(KeyInput.PrefixDepth), { example: '2', min: 1, max: 10, integer: true }) ?? 2
+  const expectedDb = parseNumber(getInput(KeyInput.ExpectedDb), name(KeyInput.ExpectedDb), { example: '0', min: 0, max: 100_000, integer: true }) ?? null
+  const { patterns, matcher } = parseIgnoreKeys(getInput(KeyInput.IgnoreKeys), name(KeyInput.IgnoreKeys))
+  const keyPatterns = parseKeyPatterns(getInput(KeyInput.KeyPatterns), delimiterText, name(KeyInput.KeyPatterns))
   // The same glob syntax and checks as ignore-keys; a bad glob gets one line naming key-scope.
-  const scope = parseIgnoreKeys(getInput(KeyInput.KeyScope), KeyInput.KeyScope)
+  const scope = parseIgnoreKeys(getInput(KeyInput.KeyScope), name(KeyInput.KeyScope))
   return {
     enabled: budgetMs > 0,
     budgetMs,
