@@ -104,4 +104,17 @@ describe('two jobs on one Redis', () => {
       other.close()
     }
   }, 60_000)
+
+  it('with key-scope but no key inventory, leaked keys are unknown, not a count of every job\'s keys', async () => {
+    const r = await redis()
+    const res = await runCli(['run', '--url', r.url, '--json', '--key-scope', 'job-3:*', '--key-scan-budget', '0', '--max-leaked-keys', '0', '--', ...writeKeys('2', 'other')], {
+      REDIS_URL: r.url
+    })
+    const report = JSON.parse(res.stdout)
+    const leaked = report.checks.find((c: { check: string }) => c.check === 'leaked-keys')
+    expect(leaked.status).toBe('unknown')
+    expect(leaked.reason).toContain('key-scope (job-3:*) needs the key names')
+    expect(report.leakedKeys).toBeNull()
+    expect(report.verdict).toBe('warn')
+  }, 60_000)
 })

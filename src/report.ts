@@ -84,6 +84,8 @@ export interface ReportInput {
   cause?: CauseReport
   /** Commands refused with NOPERM outside the snapshots (the key scan's); the snapshots carry their own. */
   denied?: string[]
+  /** `key-scope`: leaked keys count only when named by the key inventory; a per-DB count cannot keep to it. */
+  keyScope?: string[]
 }
 
 /** Judges the step and assembles the report. With no "after" snapshot, the verdict is `fail` and says why. */
@@ -98,9 +100,11 @@ export function buildReport(input: ReportInput): Report {
     ...(before?.clients?.denied ? [before.clients.denied] : []),
     ...(after?.clients?.denied ? [after.clients.denied] : [])
   ])
-  const judgement = judged && denials.length > 0 ? withDenials(judged, denials, observations.leakedKeys !== undefined) : judged
-  // INFO keyspace refused and no inventory: the per-DB key counts are missing, not zero.
-  const leaksUnknown = denials.length > 0 && judgement?.checks.some((c) => c.check === 'leaked-keys' && c.status === 'unknown')
+  const permitted = judged && denials.length > 0 ? withDenials(judged, denials, observations.leakedKeys !== undefined) : judged
+  // key-scope without the key names: the per-DB growth counts every job's keys, so it cannot be judged.
+  const judgement = permitted && before && input.keyScope?.length && observations.leakedKeys === undefined ? unscopedLeaks(permitted, input.keyScope) : permitted
+  // INFO keyspace refused (or key-scope without key names): the per-DB key counts are missing or not this job's, not zero.
+  const leaksUnknown = judgement?.checks.some((c) => c.check === 'leaked-keys' && c.status === 'unknown')
   const errors = [...(input.errors ?? [])]
   const traffic = before ? stepTraffic(before, after) : null
   const untouched = untouchedWarning(traffic, after)
@@ -137,6 +141,18 @@ export function buildReport(input: ReportInput): Report {
     ...(others ? { otherClients: others } : {}),
     ...(before && after ? { errorReplies: stepErrors(before, after) } : {})
   }
+}
+
+/** The leaked-keys check made unknown: with key-scope set, only a key inventory (names) can tell this job's keys. */
+function unscopedLeaks(j: Judgement, scope: string[]): Judgement {
+  const reason = `key-scope (${scope.join(', ')}) needs the key names, and the key inventory did not run or failed; keys per DB include other jobs' keys`
+  const checks = j.checks.map((c) =>
+    c.check === 'leaked-keys' && c.status !== 'unknown'
+      ? { check: c.check, status: 'unknown' as const, measured: null, limit: c.limit, unit: c.unit, message: `Could not be checked: ${reason}.`, reason }
+      : c
+  )
+  // The leaked-keys breach is gone with its count; another check's failure still fails the step, and the gap is at least a warning.
+  return { ...j, checks, verdict: checks.some((c) => c.status === 'fail') ? 'fail' : 'warn' }
 }
 
 /** How long the step lasted, from the two snapshots' times (whole seconds up, as CLIENT LIST's idle is). */

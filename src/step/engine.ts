@@ -54,6 +54,8 @@ export interface StepRecord {
   command?: CommandReport
   /** Commands the key scan was refused with NOPERM (the snapshots carry their own). */
   denied?: string[]
+  /** `key-scope` as given: without the key names, the per-DB count cannot keep to it. */
+  keyScope?: string[]
 }
 
 export interface BeginOptions {
@@ -169,7 +171,8 @@ export async function endStep(config: StepConfig, begun: BegunStep | null, host:
     sampled,
     keys,
     ...(opts.command ? { command: opts.command } : {}),
-    ...(denied.length > 0 ? { denied } : {})
+    ...(denied.length > 0 ? { denied } : {}),
+    ...(config.keys.scopePatterns?.length ? { keyScope: config.keys.scopePatterns } : {})
   }
 }
 
@@ -239,6 +242,7 @@ export function judgeStep(record: StepRecord, thresholds: Thresholds, extra?: Re
     keys: record.keys?.keys,
     command: record.command,
     ...(record.denied ? { denied: record.denied } : {}),
+    ...(record.keyScope ? { keyScope: record.keyScope } : {}),
     ...(extra ? { extra } : {})
   })
 }
