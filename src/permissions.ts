@@ -107,7 +107,8 @@ export function applyDenials(checks: readonly CheckResult[], denials: readonly D
     else if (c.check === 'leaked-keys' || c.check === 'leaked-keys-increase') cause = exactLeaks ? undefined : info
     else if (c.check === 'wrong-db') cause = scan ?? info
     // A breach stands: it was seen (e.g. OOM lines in the command's output) without the refused command.
-    if (!cause || c.status === 'unknown' || c.status === 'fail' || c.status === 'warn') return c
+    if (!cause || c.status === 'fail' || c.status === 'warn') return c
+    // An unknown check gets the real reason too: "not reported by this server" would send the reader to the wrong fix.
     // Even without a limit the figure is missing, not measured: "reported" would show a zero that nobody saw.
     const reason = denialReason(cause)
     const { advice: _advice, ...rest } = c
