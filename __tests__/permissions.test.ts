@@ -76,8 +76,12 @@ describe('a Redis user without some rights', () => {
     }
     expect(report.permissions?.denied.map((d) => d.command)).toContain('info')
     expect(report.notes.some((n) => n.includes('may not run INFO'))).toBe(true)
+    // The terminal shows no "0 keys" for a keyspace it was not allowed to read.
+    const terminal = await runCli(['run', '--url', url, '--max-leaked-keys', '0', '--', ...writeKeys('1', 'more')], { REDIS_URL: r.url })
+    expect(terminal.stdout).toMatch(/Keys \(all DBs\)\s+n\/a\s+n\/a/)
+    expect(terminal.stdout).toContain('the user may not run INFO: grant +info')
     // The keys are really there: the writer's default user put them in.
-    expect(await redisCommand(r.port, 'DBSIZE')).toBe(2)
+    expect(await redisCommand(r.port, 'DBSIZE')).toBe(3)
   }, 60_000)
 
   it('without +scan: leaked keys are still counted per DB from INFO, and the refusal is named', async () => {

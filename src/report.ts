@@ -204,8 +204,8 @@ function exporterMetrics(after: Snapshot, j: Judgement | null): Record<string, n
   return metrics
 }
 
-/** Total keys over all databases, or null without a snapshot. */
+/** Total keys over all databases, or null without a snapshot (or when the user may not run INFO: no keyspace is not zero keys). */
 export function totalKeys(s: Snapshot | null): number | null {
-  if (!s) return null
+  if (!s || s.denied?.includes('info')) return null
   return Object.values(s.keyspace).reduce((sum, db) => sum + db.keys, 0)
 }

@@ -100,7 +100,7 @@ export async function beginStep(config: StepConfig, host: StepHost, opts: BeginO
     await withTimeout(writeFile(join(config.workDir, BEFORE_FILE), JSON.stringify(before)), FILE_TIMEOUT_MS, 'writing the "before" snapshot')
     const used = before.memory.usedMemory
     host.info(
-      `Before: ${before.server.kind} ${before.server.version ?? ''}, used memory ${used === null ? 'not reported' : formatBytes(used)}, ${totalKeys(before)} keys.`
+      `Before: ${before.server.kind} ${before.server.version ?? ''}, used memory ${used === null ? 'not reported' : formatBytes(used)}, ${totalKeys(before) ?? 'an unknown number of'} keys.`
     )
   } finally {
     await conn.close()
