@@ -29,7 +29,15 @@ export interface ClientListing {
   unavailable?: string
   /** The refused command when the reason is NOPERM. */
   denied?: string
+  /** Clients left out past MAX_LISTED_CLIENTS. */
+  notListed?: number
 }
+
+/**
+ * The listing travels in the "before" snapshot and the JSON report: a Redis with thousands of
+ * connections must not make them megabytes. Clients past this many are counted, not compared.
+ */
+export const MAX_LISTED_CLIENTS = 500
 
 /** Parses CLIENT LIST's text. Fields Redis does not send are empty or -1, never guessed. */
 export function parseClientList(text: string): ClientEntry[] {
@@ -62,7 +70,12 @@ export async function listClients(conn: RedisConnection): Promise<ClientListing>
   try {
     const [id, list] = await Promise.all([conn.command(['CLIENT', 'ID']).catch(() => null), conn.command(['CLIENT', 'LIST'])])
     const text = typeof list === 'string' ? list : Buffer.isBuffer(list) ? list.toString('utf8') : ''
-    return { ownId: typeof id === 'number' ? id : null, clients: parseClientList(text) }
+    const clients = parseClientList(text)
+    return {
+      ownId: typeof id === 'number' ? id : null,
+      clients: clients.slice(0, MAX_LISTED_CLIENTS),
+      ...(clients.length > MAX_LISTED_CLIENTS ? { notListed: clients.length - MAX_LISTED_CLIENTS } : {})
+    }
   } catch (err) {
     const denied = deniedCommand(err)
     return { ownId: null, clients: [], unavailable: err instanceof Error ? err.message.split('\n')[0] : String(err), ...(denied ? { denied } : {}) }
