@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs'
 import { newJob, runJob, stepState } from './helpers/action-runner.js'
 import { redisPerFile } from './helpers/redis-server.js'
 import { redisCommands } from './helpers/resp.js'
+import { runCli } from './helpers/cli-runner.js'
 
 const redis = redisPerFile()
 const pids: number[] = []
@@ -121,3 +122,17 @@ describe('faults during the step, through the bundled action', () => {
     expect(post.summary.length).toBeGreaterThan(100)
   }, 60_000)
 })
+
+describe('faults during the step, through the CLI', () => {
+  it('Redis killed by the command: run ends within connect-timeout, prints the report and fails', async () => {
+    const r = await redis()
+    const started = Date.now()
+    const res = await runCli(['run', '--url', r.url, '--json', '--connect-timeout', '2s', '--', 'bash', '-c', `kill -9 ${r.process.pid}`])
+    expect(Date.now() - started).toBeLessThan(20_000)
+    expect(res.code).not.toBe(0)
+    const report = JSON.parse(res.stdout) as Judged
+    expect(report.verdict).toBe('fail')
+    expect(report.errors.some((e) => e.startsWith('No snapshot after the step'))).toBe(true)
+  }, 60_000)
+})
+
