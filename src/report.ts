@@ -2,6 +2,10 @@
 import { judge, type CheckResult, type Judgement, type PeakFigure, type RestartFacts, type StepObservations, type Thresholds } from './checks.js'
 import type { ServerInfo } from './info.js'
 import { memoryFacts } from './memory-facts.js'
+import { stepErrors, type ErrorCounts } from './step-errors.js'
+import { stepTraffic, untouchedWarning, type StepTraffic } from './traffic.js'
+import { applyDenials, denialNote, denialsOf, optionalRight, type Denial } from './permissions.js'
+import { otherActiveClients, sharedUseNote, type ClientEntry } from './clients.js'
 import type { RedisTarget } from './redis/target.js'
 import type { CommandReport } from './run/output.js'
 import type { SamplingReport } from './sampler/sample.js'
@@ -58,6 +62,14 @@ export interface Report {
   cause?: CauseReport
   /** This run against the base branch's baseline (pull request, file), or what was recorded (push); absent when neither. */
   baseline?: ReportBaseline
+  /** Commands the Redis user may not run (NOPERM), and what each cost; absent when none was refused. */
+  permissions?: { denied: Denial[] }
+  /** The step's own commands (the guard's INFO and PING left out); absent without commandstats on both sides. */
+  traffic?: StepTraffic
+  /** Clients connected before the step that ran commands during it (another job on a shared Redis?); absent when not listed. */
+  otherClients?: ClientEntry[]
+  /** Error replies during the step, the guard's own left out; absent without a "before" and "after" snapshot. */
+  errorReplies?: ErrorCounts
 }
 
 export interface ReportInput {
@@ -73,14 +85,34 @@ export interface ReportInput {
   sampling?: SamplingReport
   command?: CommandReport
   cause?: CauseReport
+  /** Commands refused with NOPERM outside the snapshots (the key scan's); the snapshots carry their own. */
+  denied?: string[]
+  /** `key-scope`: leaked keys count only when named by the key inventory; a per-DB count cannot keep to it. */
+  keyScope?: string[]
 }
 
 /** Judges the step and assembles the report. With no "after" snapshot, the verdict is `fail` and says why. */
 export function buildReport(input: ReportInput): Report {
   const { target, before, after } = input
   const observations: StepObservations = { ...samplingObservations(input.sampling), ...input.observations }
-  const judgement: Judgement | null = after ? judge(before, after, input.thresholds, observations) : null
+  const judged: Judgement | null = after ? judge(before, after, input.thresholds, observations) : null
+  const denials = denialsOf([
+    ...(before?.denied ?? []),
+    ...(after?.denied ?? []),
+    ...(input.denied ?? []),
+    ...(before?.clients?.denied ? [before.clients.denied] : []),
+    ...(after?.clients?.denied ? [after.clients.denied] : [])
+  ])
+  const permitted = judged && denials.length > 0 ? withDenials(judged, denials, observations.leakedKeys !== undefined) : judged
+  // key-scope without the key names: the per-DB growth counts every job's keys, so it cannot be judged.
+  const judgement = permitted && before && input.keyScope?.length && observations.leakedKeys === undefined ? unscopedLeaks(permitted, input.keyScope) : permitted
+  // INFO keyspace refused (or key-scope without key names): the per-DB key counts are missing or not this job's, not zero.
+  const leaksUnknown = judgement?.checks.some((c) => c.check === 'leaked-keys' && c.status === 'unknown')
   const errors = [...(input.errors ?? [])]
+  const traffic = before ? stepTraffic(before, after) : null
+  const untouched = untouchedWarning(traffic, after)
+  const others = before?.clients && after?.clients ? otherActiveClients(before.clients, after.clients, stepSeconds(before, after)) : null
+  const shared = others ? sharedUseNote(others) : null
   return {
     schemaVersion: SCHEMA_VERSION,
     tool: { name: TOOL_NAME, version: TOOL_VERSION },
@@ -95,18 +127,53 @@ export function buildReport(input: ReportInput): Report {
     oomErrors: judgement?.oomErrors ?? null,
     rejectedCalls: judgement?.rejectedCalls ?? null,
     evictedKeys: judgement?.evictedKeys ?? null,
-    leakedKeys: judgement?.leakedKeys ?? null,
-    leakedKeysByDb: judgement?.leakedKeysByDb ?? {},
+    leakedKeys: leaksUnknown ? null : (judgement?.leakedKeys ?? null),
+    leakedKeysByDb: leaksUnknown ? {} : (judgement?.leakedKeysByDb ?? {}),
     checks: judgement?.checks ?? [],
     // What the 7.4+/Valkey 8 fields explain (rehashing after a bulk load, evicted scripts, dropped clients).
-    notes: [...(judgement?.notes ?? []), ...(after ? memoryFacts(before, after).map((f) => f.text) : [])],
+    notes: [...(untouched ? [untouched] : []), ...(shared ? [shared] : []), ...(judgement?.notes ?? []), ...(after ? memoryFacts(before, after).map((f) => f.text) : [])],
     errors,
     metrics: after ? exporterMetrics(after, judgement) : {},
     extra: input.extra ?? {},
     ...(input.keys ? { keys: input.keys } : {}),
     ...(input.sampling ? { sampling: input.sampling } : {}),
     ...(input.command ? { command: input.command } : {}),
-    ...(input.cause ? { cause: input.cause } : {})
+    ...(input.cause ? { cause: input.cause } : {}),
+    ...(denials.length > 0 ? { permissions: { denied: denials } } : {}),
+    ...(traffic ? { traffic } : {}),
+    ...(others ? { otherClients: others } : {}),
+    ...(before && after ? { errorReplies: stepErrors(before, after) } : {})
+  }
+}
+
+/** The leaked-keys check made unknown: with key-scope set, only a key inventory (names) can tell this job's keys. */
+function unscopedLeaks(j: Judgement, scope: string[]): Judgement {
+  const reason = `key-scope (${scope.join(', ')}) needs the key names, and the key inventory did not run or failed; keys per DB include other jobs' keys`
+  const checks = j.checks.map((c) =>
+    c.check === 'leaked-keys' && c.status !== 'unknown'
+      ? { check: c.check, status: 'unknown' as const, measured: null, limit: c.limit, unit: c.unit, message: `Could not be checked: ${reason}.`, reason }
+      : c
+  )
+  // The leaked-keys breach is gone with its count; another check's failure still fails the step, and the gap is at least a warning.
+  return { ...j, checks, verdict: checks.some((c) => c.status === 'fail') ? 'fail' : 'warn' }
+}
+
+/** How long the step lasted, from the two snapshots' times (whole seconds up, as CLIENT LIST's idle is). */
+function stepSeconds(before: Snapshot, after: Snapshot): number {
+  return Math.ceil((Date.parse(after.takenAt) - Date.parse(before.takenAt)) / 1000)
+}
+
+/**
+ * A judgement with the checks that need a refused command made unknown. The verdict is at least a
+ * warning: a gate whose user may not look cannot pass, whatever `fail-on` names.
+ */
+function withDenials(j: Judgement, denials: Denial[], exactLeaks: boolean): Judgement {
+  const checks = applyDenials(j.checks, denials, exactLeaks)
+  return {
+    ...j,
+    checks,
+    verdict: j.verdict === 'fail' ? 'fail' : denials.every((d) => optionalRight(d.command)) ? j.verdict : 'warn',
+    notes: [...denials.map(denialNote), ...j.notes]
   }
 }
 
@@ -140,8 +207,8 @@ function exporterMetrics(after: Snapshot, j: Judgement | null): Record<string, n
   return metrics
 }
 
-/** Total keys over all databases, or null without a snapshot. */
+/** Total keys over all databases, or null without a snapshot (or when the user may not run INFO: no keyspace is not zero keys). */
 export function totalKeys(s: Snapshot | null): number | null {
-  if (!s) return null
+  if (!s || s.denied?.includes('info')) return null
   return Object.values(s.keyspace).reduce((sum, db) => sum + db.keys, 0)
 }

@@ -10,6 +10,8 @@ import {
   type InfoSections,
   type ServerInfo
 } from './info.js'
+import type { ClientListing } from './clients.js'
+import { deniedCommand } from './permissions.js'
 import type { RedisConnection } from './redis/connection.js'
 
 /** Memory figures from INFO memory; null means "not reported by this server", never 0. */
@@ -64,6 +66,13 @@ export interface Snapshot {
   keyspace: Record<string, DbKeys>
   /** MEMORY DOCTOR's text, when asked for and supported. */
   memoryDoctor?: string | null
+  /**
+   * Commands the server refused with NOPERM while taking this snapshot (`info`, `memory`): their
+   * figures are missing because the user may not read them, not because the server lacks them.
+   */
+  denied?: string[]
+  /** CLIENT LIST with the guard's own connection id, taken by the step engine for the shared-Redis hint. */
+  clients?: ClientListing
 }
 
 /** The INFO sections one snapshot reads. */
@@ -113,8 +122,13 @@ export function snapshotFromInfo(sections: InfoSections, takenAt: Date = new Dat
 }
 
 /** Reads the INFO sections a snapshot needs, one command each (node-redis pipelines them). */
-export async function readSections(conn: RedisConnection): Promise<InfoSections> {
-  const texts = await Promise.all(SNAPSHOT_SECTIONS.map((s) => conn.info(s).catch(() => '')))
+export async function readSections(conn: RedisConnection, denied?: string[]): Promise<InfoSections> {
+  const refused = (err: unknown): string => {
+    const command = deniedCommand(err)
+    if (command && denied && !denied.includes(command)) denied.push(command)
+    return ''
+  }
+  const texts = await Promise.all(SNAPSHOT_SECTIONS.map((s) => conn.info(s).catch(refused)))
   const sections: InfoSections = {}
   SNAPSHOT_SECTIONS.forEach((name, i) => {
     const parsed = parseInfo(texts[i])
@@ -127,18 +141,22 @@ export async function readSections(conn: RedisConnection): Promise<InfoSections>
 
 /** Takes a snapshot of the Redis behind `conn`; `withDoctor` also asks MEMORY DOCTOR. */
 export async function takeSnapshot(conn: RedisConnection, opts: { withDoctor?: boolean } = {}): Promise<Snapshot> {
-  const snapshot = snapshotFromInfo(await readSections(conn))
-  if (opts.withDoctor) snapshot.memoryDoctor = await memoryDoctor(conn)
+  const denied: string[] = []
+  const snapshot = snapshotFromInfo(await readSections(conn, denied))
+  if (opts.withDoctor) snapshot.memoryDoctor = await memoryDoctor(conn, denied)
+  if (denied.length > 0) snapshot.denied = denied
   return snapshot
 }
 
-async function memoryDoctor(conn: RedisConnection): Promise<string | null> {
+async function memoryDoctor(conn: RedisConnection, denied: string[]): Promise<string | null> {
   try {
     const reply = await conn.command(['MEMORY', 'DOCTOR'])
     if (typeof reply === 'string') return reply
     if (Buffer.isBuffer(reply)) return reply.toString('utf8')
     return null
-  } catch {
+  } catch (err) {
+    const command = deniedCommand(err)
+    if (command && !denied.includes(command)) denied.push(command)
     return null
   }
 }

@@ -54,6 +54,11 @@ export const OPTIONS = {
     value: 'mode',
     help: 'MEMORY USAGE of every key (exact), of a sample per prefix with its interval (sampled), or auto: exact up to 200,000 keys, sampled above (default auto).'
   },
+  [KeyInput.KeyScope]: {
+    type: 'string',
+    value: 'patterns',
+    help: "On a shared Redis: comma list of globs for this job's keys, e.g. 'job-42:*'; new keys outside them are reported as outside the scope, not as leaks."
+  },
   [KeyInput.ExpectedDb]: { type: 'string', value: 'db', help: 'The DB the tests should use; keys that appear elsewhere breach wrong-db.' },
   [TlsInput.CaFile]: { type: 'string', value: 'file', help: 'For rediss://: the CA certificate that signed the server\'s certificate (PEM).' },
   [TlsInput.CertFile]: { type: 'string', value: 'file', help: 'For rediss://: a client certificate (PEM), for servers that ask for one; needs --tls-key-file.' },
@@ -91,7 +96,7 @@ const BASELINE_OPTIONS: OptionName[] = [
   BaselineInput.MaxLeakedKeysIncrease,
   BaselineInput.BaselineStrict
 ]
-const KEY_OPTIONS: OptionName[] = [KeyInput.KeyScanBudget, KeyInput.KeyDelimiter, KeyInput.PrefixDepth, KeyInput.KeyPatterns, KeyInput.IgnoreKeys, KeyInput.KeyMemory]
+const KEY_OPTIONS: OptionName[] = [KeyInput.KeyScanBudget, KeyInput.KeyDelimiter, KeyInput.PrefixDepth, KeyInput.KeyPatterns, KeyInput.IgnoreKeys, KeyInput.KeyMemory, KeyInput.KeyScope]
 
 export interface CommandSpec {
   usage: string

@@ -139,6 +139,10 @@ function scanFacts(k: KeysReport): string[] {
     const ignored = k.after.dbs.reduce((s, d) => s + d.ignored, 0)
     lines.push(`- Left out by ignore-keys (${k.settings.ignoreKeys.map((p) => codeText(p, { maxLength: 100 })).join(', ')}): ${n(ignored)} keys.`)
   }
+  if (k.scope) {
+    const outside = k.scope.outsideNewKeys === null ? 'not counted (no key list from before the step)' : `${n(k.scope.outsideNewKeys)} new keys, not counted as this job's leaks`
+    lines.push(`- Outside the scope (key-scope ${k.scope.patterns.map((p) => codeText(p, { maxLength: 100 })).join(', ')}): ${outside}.`)
+  }
   lines.push(`- Prefixes: key names split on ${codeText(k.settings.keyDelimiter)}, first ${k.settings.prefixDepth} parts, ids (numbers, UUIDs, hex, ULIDs) as \\*.`)
   return lines
 }

@@ -109,6 +109,11 @@ export interface KeysReport {
    * sample per prefix, with the interval of the total (prefixes carry theirs). Absent in reports of earlier versions.
    */
   keyMemory?: { mode: 'exact' | 'sampled'; measuredKeys: number; confidence?: number; totalBytesMargin?: number | null }
+  /**
+   * `key-scope`: only new keys matching these globs count as this job's leaks. `outsideNewKeys`:
+   * new keys outside it (another job's, on a shared Redis); null without a "before" key list.
+   */
+  scope?: { patterns: string[]; outsideNewKeys: number | null }
 }
 
 export interface KeysInput {

@@ -99,6 +99,8 @@ export async function analyseKeysAfter(
   const before = await readBefore(workDir)
   const leaks = before?.keys ? new LeakCollector(before.keys) : null
   const encodings = new EncodingSampler()
+  const scope = settings.scope ?? null
+  let outsideScope = 0
   const after = await takeInventory(conn, {
     ...scanOptions(settings, log),
     // Keys left behind are what the user acts on: measured exactly, also when the rest is sampled.
@@ -106,7 +108,11 @@ export async function analyseKeysAfter(
     onKey: (db, key, prefix, bytes, ttl) => {
       encodings.add(db, key, prefix)
       // Keys without a TTL lookup were there before: only the others can be leaked.
-      if (leaks && ttl !== null) leaks.add(db, key, prefix, bytes, ttl)
+      // Outside key-scope a new key belongs to another job on a shared Redis: counted, not this job's leak.
+      if (leaks && ttl !== null) {
+        if (scope && !scope.test(key)) outsideScope++
+        else leaks.add(db, key, prefix, bytes, ttl)
+      }
     }
   })
   log.log(describeInventory(after))
@@ -118,7 +124,8 @@ export async function analyseKeysAfter(
     keyspaceBefore: snapshots.before?.keyspace ?? null,
     keyspaceAfter: snapshots.after.keyspace
   })
-  return { ...built, keys: await describeLargest(conn, built.keys, after, encodings, log) }
+  const keys = scope ? { ...built.keys, scope: { patterns: settings.scopePatterns ?? [], outsideNewKeys: leaks ? outsideScope : null } } : built.keys
+  return { ...built, keys: await describeLargest(conn, keys, after, encodings, log) }
 }
 
 /**

@@ -21,6 +21,12 @@ export interface KeySettings {
   expectedDb: number | null
   /** `key-memory`: MEMORY USAGE of every key, of a sample per prefix, or `auto` (sampled above 200,000 keys). */
   keyMemory: KeyMemoryMode
+  /**
+   * `key-scope`: on a Redis shared with other jobs, only new keys matching these globs are this
+   * job's leaks; the others are counted as outside the scope. Empty (and null) = every key.
+   */
+  scopePatterns?: string[]
+  scope?: KeyMatcher | null
 }
 
 export const KeyInput = {
@@ -30,7 +36,8 @@ export const KeyInput = {
   KeyDelimiter: 'key-delimiter',
   PrefixDepth: 'prefix-depth',
   KeyPatterns: 'key-patterns',
-  KeyMemory: 'key-memory'
+  KeyMemory: 'key-memory',
+  KeyScope: 'key-scope'
 } as const
 
 const KEY_MEMORY_MODES: readonly KeyMemoryMode[] = ['exact', 'sampled', 'auto']
@@ -47,14 +54,17 @@ export const DEFAULT_KEY_SCAN_BUDGET_MS = 10_000
 /** An inventory that needs more than an hour would hold the job for longer than most test suites run. */
 export const MAX_KEY_SCAN_BUDGET_MS = 3_600_000
 
-export function readKeySettings(getInput: (name: string) => string, nameOf: (name: string) => string = (name) => name): KeySettings {
-  const budgetMs = parseDuration(getInput(KeyInput.KeyScanBudget), KeyInput.KeyScanBudget, MAX_KEY_SCAN_BUDGET_MS) ?? DEFAULT_KEY_SCAN_BUDGET_MS
+/** `name` spells an option for the user's errors: the input as is, or the CLI's `--flag`. */
+export function readKeySettings(getInput: (name: string) => string, name: (option: string) => string = (o) => o): KeySettings {
+  const budgetMs = parseDuration(getInput(KeyInput.KeyScanBudget), name(KeyInput.KeyScanBudget), MAX_KEY_SCAN_BUDGET_MS) ?? DEFAULT_KEY_SCAN_BUDGET_MS
   // The runner trims inputs, so an empty value means the default.
   const delimiterText = getInput(KeyInput.KeyDelimiter) || ':'
-  const depth = parseNumber(getInput(KeyInput.PrefixDepth), KeyInput.PrefixDepth, { example: '2', min: 1, max: 10, integer: true }) ?? 2
-  const expectedDb = parseNumber(getInput(KeyInput.ExpectedDb), KeyInput.ExpectedDb, { example: '0', min: 0, max: 100_000, integer: true }) ?? null
-  const { patterns, matcher } = parseIgnoreKeys(getInput(KeyInput.IgnoreKeys), KeyInput.IgnoreKeys)
-  const keyPatterns = parseKeyPatterns(getInput(KeyInput.KeyPatterns), delimiterText, KeyInput.KeyPatterns)
+  const depth = parseNumber(getInput(KeyInput.PrefixDepth), name(KeyInput.PrefixDepth), { example: '2', min: 1, max: 10, integer: true }) ?? 2
+  const expectedDb = parseNumber(getInput(KeyInput.ExpectedDb), name(KeyInput.ExpectedDb), { example: '0', min: 0, max: 100_000, integer: true }) ?? null
+  const { patterns, matcher } = parseIgnoreKeys(getInput(KeyInput.IgnoreKeys), name(KeyInput.IgnoreKeys))
+  const keyPatterns = parseKeyPatterns(getInput(KeyInput.KeyPatterns), delimiterText, name(KeyInput.KeyPatterns))
+  // The same glob syntax and checks as ignore-keys; a bad glob gets one line naming key-scope.
+  const scope = parseIgnoreKeys(getInput(KeyInput.KeyScope), name(KeyInput.KeyScope))
   return {
     enabled: budgetMs > 0,
     budgetMs,
@@ -64,6 +74,7 @@ export function readKeySettings(getInput: (name: string) => string, nameOf: (nam
     ignorePatterns: patterns,
     ignore: matcher,
     expectedDb,
-    keyMemory: parseKeyMemory(getInput(KeyInput.KeyMemory), nameOf(KeyInput.KeyMemory))
+    keyMemory: parseKeyMemory(getInput(KeyInput.KeyMemory), name(KeyInput.KeyMemory)),
+    ...(scope.matcher ? { scopePatterns: scope.patterns, scope: scope.matcher } : {})
   }
 }

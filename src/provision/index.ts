@@ -11,6 +11,7 @@ import type { StepHost } from '../step/host.js'
 import { applyLimits, restoreLimits, type AttachedLimits } from './attach.js'
 import { startBinary, stopBinary, type StartedBinary } from './binary.js'
 import { removeContainer, startContainer, type StartedContainer } from './container.js'
+import { ProvisionInput } from '../options.js'
 import type { ProvisionSettings } from './settings.js'
 
 export { readProvisionSettings, unusedInputs } from './settings.js'
@@ -24,7 +25,8 @@ export type Provisioned = StartedContainer | StartedBinary | AttachedLimits
 /** The URL of a Redis the guard started; the password goes into it, percent-encoded. */
 export function targetFor(host: string, port: number, password: string | undefined): RedisTarget {
   const auth = password ? `:${encodeURIComponent(password)}@` : ''
-  return parseRedisUrl(`redis://${auth}${host}:${port}`)
+  // The password of a Redis the guard started comes from the password input, never from redis-url.
+  return { ...parseRedisUrl(`redis://${auth}${host}:${port}`), passwordOption: ProvisionInput.Password }
 }
 
 export interface ProvisionResult {

@@ -90,7 +90,7 @@ export async function connect(target: RedisTarget, opts: ConnectOptions): Promis
         tlsProblem(err, target, name) ??
         (socketError !== null ? tlsProblem(socketError, target, name) : null) ??
         (target.tls && /connect timed out|connection timeout/i.test(message) ? await plainPortProblem(target) : null) ??
-        authProblem(message, target, name('redis-url'))
+        authProblem(message, target, name('redis-url'), target.passwordOption ? name(target.passwordOption) : null)
       if (fatal) throw new ConnectionError(fatal)
       lastError = message
     }
@@ -124,9 +124,16 @@ function destroyQuietly(client: RedisClient): void {
 }
 
 /** The message for an error that retrying cannot fix, or null for one worth retrying. */
-function authProblem(message: string, target: RedisTarget, urlOption: string): string | null {
+function authProblem(message: string, target: RedisTarget, urlOption: string, passwordOption: string | null = null): string | null {
   const where = `Redis at ${hostPort(target)}`
   const user = target.username ?? 'default'
+  // A Redis the guard started (e.g. --requirepass in redis-args) takes its password from the password option; redis-url is not read.
+  if (passwordOption !== null && /WRONGPASS|invalid password|invalid username-password/i.test(message)) {
+    return `${where} rejected the password given in ${passwordOption}. If redis-args sets --requirepass, give the same value in ${passwordOption}, or drop --requirepass from redis-args.`
+  }
+  if (passwordOption !== null && /NOAUTH|Authentication required/i.test(message)) {
+    return `${where} requires a password and none was given (a --requirepass in redis-args?). Give the same value in ${passwordOption}: the Redis the guard started does not read ${urlOption}.`
+  }
   if (/WRONGPASS|invalid password|invalid username-password/i.test(message)) {
     return `${where} rejected the password for user "${user}" (wrong password or user). Check the password in ${urlOption}.`
   }

@@ -15,6 +15,11 @@ export interface RedisTarget {
   tlsOptions?: TlsMaterial
   /** The URL with the password replaced by `***`, safe for logs, summaries and JSON. */
   display: string
+  /**
+   * The option that carries the password when the URL is not the user's: a Redis the guard started
+   * (container or binary mode) ignores the password in `redis-url`, so an auth error must name this.
+   */
+  passwordOption?: string
 }
 
 const EXAMPLE = 'redis://localhost:6379, redis://:PASSWORD@localhost:6379/2 or rediss://user:PASSWORD@host:6380'

@@ -11,6 +11,8 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { StepObservations, Thresholds } from '../checks.js'
 import { describeError } from '../errors.js'
+import { listClients } from '../clients.js'
+import { deniedCommand } from '../permissions.js'
 import { analyseKeysAfter, analyseKeysNow, describeInventory, recordKeysBefore, type KeyAnalysis } from '../keys/run.js'
 import type { KeySettings } from '../keys/settings.js'
 import { connect, withTimeout, type RedisConnection } from '../redis/connection.js'
@@ -50,6 +52,10 @@ export interface StepRecord {
   sampled: SampledStep
   keys: KeyAnalysis | null
   command?: CommandReport
+  /** Commands the key scan was refused with NOPERM (the snapshots carry their own). */
+  denied?: string[]
+  /** `key-scope` as given: without the key names, the per-DB count cannot keep to it. */
+  keyScope?: string[]
 }
 
 export interface BeginOptions {
@@ -89,10 +95,12 @@ export async function beginStep(config: StepConfig, host: StepHost, opts: BeginO
       }
     }
     before = await takeSnapshot(conn)
+    // Who else is connected now: a client of another job on a shared Redis is already there.
+    before.clients = await listClients(conn)
     await withTimeout(writeFile(join(config.workDir, BEFORE_FILE), JSON.stringify(before)), FILE_TIMEOUT_MS, 'writing the "before" snapshot')
     const used = before.memory.usedMemory
     host.info(
-      `Before: ${before.server.kind} ${before.server.version ?? ''}, used memory ${used === null ? 'not reported' : formatBytes(used)}, ${totalKeys(before)} keys.`
+      `Before: ${before.server.kind} ${before.server.version ?? ''}, used memory ${used === null ? 'not reported' : formatBytes(used)}, ${totalKeys(before) ?? 'an unknown number of'} keys.`
     )
   } finally {
     await conn.close()
@@ -127,6 +135,7 @@ export async function endStep(config: StepConfig, begun: BegunStep | null, host:
   const target = opts.target === undefined ? config.target : opts.target
   let after: Snapshot | null = null
   let keys: KeyAnalysis | null = null
+  const denied: string[] = []
   if (target === null) {
     errors.push('No snapshot after the step: no Redis was started for it.')
   } else {
@@ -134,6 +143,7 @@ export async function endStep(config: StepConfig, begun: BegunStep | null, host:
       const conn = await openConnection(target, opts.connectTimeoutMs ?? config.connectTimeoutMs, host)
       try {
         after = await takeSnapshot(conn, { withDoctor: true })
+        after.clients = await listClients(conn)
         if (config.keys.enabled && begun) {
           try {
             keys = await host.group('Key inventory after the step', () =>
@@ -141,6 +151,8 @@ export async function endStep(config: StepConfig, begun: BegunStep | null, host:
             )
           } catch (err) {
             errors.push(`The key analysis failed: ${describeError(err)}`)
+            const command = deniedCommand(err)
+            if (command) denied.push(command)
           }
           host.endProgress()
         }
@@ -151,7 +163,17 @@ export async function endStep(config: StepConfig, begun: BegunStep | null, host:
       errors.push(`No snapshot after the step: ${describeError(err)}`)
     }
   }
-  return { target: target ?? config.target, before, after, errors, sampled, keys, ...(opts.command ? { command: opts.command } : {}) }
+  return {
+    target: target ?? config.target,
+    before,
+    after,
+    errors,
+    sampled,
+    keys,
+    ...(opts.command ? { command: opts.command } : {}),
+    ...(denied.length > 0 ? { denied } : {}),
+    ...(config.keys.scopePatterns?.length ? { keyScope: config.keys.scopePatterns } : {})
+  }
 }
 
 async function readBefore(begun: BegunStep | null, errors: string[], beginFailed: boolean): Promise<Snapshot | null> {
@@ -179,9 +201,20 @@ export async function observeNow(
   const conn = await openConnection(config.target, config.connectTimeoutMs, host)
   try {
     const now = await takeSnapshot(conn, { withDoctor: true })
-    const keys = opts.keys ? await analyseKeysNow(conn, config.keys, now, keyScanLog(host)) : null
+    const errors: string[] = []
+    const denied: string[] = []
+    let keys: KeyAnalysis | null = null
+    try {
+      keys = opts.keys ? await analyseKeysNow(conn, config.keys, now, keyScanLog(host)) : null
+    } catch (err) {
+      // A refused SCAN is a finding about the user's rights, reported as such; anything else stays fatal.
+      const command = deniedCommand(err)
+      if (!command) throw err
+      errors.push(`The key analysis failed: ${describeError(err)}`)
+      denied.push(command)
+    }
     host.endProgress()
-    return { target: config.target, before: null, after: now, errors: [], sampled: { observations: {} }, keys }
+    return { target: config.target, before: null, after: now, errors, sampled: { observations: {} }, keys, ...(denied.length > 0 ? { denied } : {}) }
   } finally {
     await conn.close()
   }
@@ -208,6 +241,8 @@ export function judgeStep(record: StepRecord, thresholds: Thresholds, extra?: Re
     sampling: record.sampled.sampling,
     keys: record.keys?.keys,
     command: record.command,
+    ...(record.denied ? { denied: record.denied } : {}),
+    ...(record.keyScope ? { keyScope: record.keyScope } : {}),
     ...(extra ? { extra } : {})
   })
 }
