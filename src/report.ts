@@ -9,6 +9,7 @@ import type { Snapshot } from './snapshot.js'
 import type { KeysReport } from './keys/report.js'
 import type { CauseReport } from './explain/cause.js'
 import { TOOL_NAME, TOOL_VERSION } from './version.js'
+import type { InstancesReport } from './step/multi.js'
 
 /**
  * 2: check statuses `reported` and `unknown` (with `reason`) replace `skipped`; `peak.source` is
@@ -55,6 +56,8 @@ export interface Report {
   command?: CommandReport
   /** What the memory is made of, what held it at the moments that mattered, when and by which test each leaked key appeared. */
   cause?: CauseReport
+  /** Several instances or cluster nodes: per-node figures and verdicts, totals, imbalance, findings naming the instance. Absent for one Redis. */
+  instances?: InstancesReport
 }
 
 export interface ReportInput {

@@ -9,6 +9,7 @@ import { readCommentSettings, type CommentSettings } from '../github/comment-set
 import { DEFAULT_REPORT_NAME } from '../step/files.js'
 import { readProvisionSettings, type ProvisionSettings } from '../provision/settings.js'
 import { readKeySettings, type KeySettings } from '../keys/settings.js'
+import { readInstanceOptions, type InstanceOptions } from '../instance-options.js'
 
 /** Everything the action's inputs say, checked and typed: read once, in the main and in the post step. */
 export interface Settings {
@@ -29,6 +30,8 @@ export interface Settings {
   provisioning: ProvisionSettings
   /** TLS files for a rediss:// redis-url (paths, so the sampler can load them too). */
   tls: TlsSettings
+  /** `redis-url`'s instances, `cluster` and `cluster-nodes`: more than one Redis. */
+  multi: InstanceOptions
 }
 
 export type GetInput = (name: string) => string
@@ -36,7 +39,10 @@ export type GetInput = (name: string) => string
 /** Reads and checks the inputs; a bad one throws a UserError that names it and shows a valid example. */
 export function readInputs(getInput: GetInput, env: NodeJS.ProcessEnv = process.env): Settings {
   const tls = readTlsSettings(getInput)
-  const target = withTls(parseRedisUrl(getInput(Input.RedisUrl) || 'redis://localhost:6379', Input.RedisUrl), tls)
+  const multi = readInstanceOptions(getInput)
+  // With several instances the single target is the first plain one (it is not used for the step).
+  const first = multi.instances.find((i) => i.kind === 'direct')
+  const target = withTls(multi.several ? (first?.kind === 'direct' ? first.target : parseRedisUrl('redis://localhost:6379')) : parseRedisUrl(getInput(Input.RedisUrl) || 'redis://localhost:6379', Input.RedisUrl), tls)
   const connectTimeoutMs = readConnectTimeout(getInput)
   const thresholds = readThresholds(getInput)
   const reportPath = getInput(Input.ReportPath).trim() || join(env.RUNNER_TEMP || tmpdir(), DEFAULT_REPORT_NAME)
@@ -58,7 +64,8 @@ export function readInputs(getInput: GetInput, env: NodeJS.ProcessEnv = process.
     run,
     keys: readKeySettings(getInput),
     provisioning: readProvisionSettings(getInput, env),
-    tls
+    tls,
+    multi
   }
 }
 
