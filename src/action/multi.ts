@@ -5,11 +5,10 @@
  */
 import * as core from '@actions/core'
 import { parseInstances, type InstanceSpec } from '../redis/instances.js'
-import { isClusterEnabled } from '../redis/topology.js'
 import type { RedisConnection } from '../redis/connection.js'
 import { withTls } from '../redis/tls.js'
 import { commandEnv, exitCodeOf, runCommand } from '../run/command.js'
-import { beginMulti, endMulti, judgeMulti, type BegunMulti, type MultiConfig } from '../step/multi.js'
+import { beginMulti, clusterProbe as probeFor, endMulti, judgeMulti, type BegunMulti, type MultiConfig } from '../step/multi.js'
 import type { StartedCluster } from '../provision/cluster.js'
 import { Output, State } from './constants.js'
 import { actionHost } from './host.js'
@@ -17,18 +16,11 @@ import type { Settings } from './inputs.js'
 import { publish } from './publish.js'
 import { saveState } from './state.js'
 
-/** Thrown from the single path's first connection when its one URL is a cluster node: the multi path takes over. */
-export class ClusterSeed extends Error {
-  constructor() {
-    super('the Redis in redis-url is a cluster node')
-  }
-}
+export { ClusterSeed } from '../step/multi.js'
 
 /** Checks, on the single path's first connection, whether its server is a cluster node (with `cluster: auto`). */
 export function clusterProbe(settings: Settings): (conn: RedisConnection) => Promise<void> {
-  return async (conn) => {
-    if (settings.multi.cluster === 'auto' && (await isClusterEnabled(conn))) throw new ClusterSeed()
-  }
+  return probeFor(settings.multi.cluster)
 }
 
 /** The engine's configuration for several nodes, from the inputs. */

@@ -3,6 +3,8 @@ import { judgeStep, observeNow } from '../../step/engine.js'
 import { UsageError } from '../args.js'
 import { cliHost, connectTimeout, emit, keySettings, locateRedis, outputFormat, thresholds, type Context } from '../context.js'
 import { renderSnapshot } from '../terminal.js'
+import { judgeMulti } from '../../step/multi.js'
+import { observeSeveral } from '../multi.js'
 
 export async function snapshotCommand(ctx: Context): Promise<number> {
   if (ctx.args.positionals.length > 0 || ctx.args.rest.length > 0) {
@@ -10,7 +12,10 @@ export async function snapshotCommand(ctx: Context): Promise<number> {
   }
   outputFormat(ctx)
   const limits = thresholds(ctx)
-  const { target } = await locateRedis(ctx, false)
+  const located = await observeSeveral(ctx, async () => (await locateRedis(ctx, false)).target, keySettings(ctx), false)
+  const several = located.several
+  if (several) return emit(ctx, judgeMulti(several, limits, { cli: 'snapshot' }), (r) => renderSnapshot(r, ctx.log.out))
+  const target = located.target ?? (await locateRedis(ctx, false)).target
   const record = await observeNow({ target, connectTimeoutMs: connectTimeout(ctx), keys: keySettings(ctx) }, cliHost(ctx), { keys: false })
   return emit(ctx, judgeStep(record, limits, { cli: 'snapshot' }), (r) => renderSnapshot(r, ctx.log.out))
 }
