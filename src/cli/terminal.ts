@@ -10,6 +10,7 @@ import { formatBytes, formatDuration } from '../size.js'
 import type { Snapshot } from '../snapshot.js'
 import type { KeysReport } from '../keys/report.js'
 import type { Colours } from './colours.js'
+import { instancesView } from '../render/instances.js'
 
 /** Server-supplied text can carry escape sequences; a terminal must show them, not obey them. */
 export function safeText(s: string): string {
@@ -96,6 +97,7 @@ export function renderReport(report: Report, c: Colours): string {
   const model = reportModel(report)
   const command = report.command
   const out: string[] = [`${c.bold('Redis Memory Guard')} ${c.dim('·')} ${serverLine(report)}`, '']
+  out.push(...instancesBlock(report, c))
   if (command) {
     const how = command.signal ? `was stopped by ${command.signal}` : `exited with code ${command.exitCode}`
     const paint = command.exitCode === 0 ? c.dim : c.red
@@ -138,6 +140,7 @@ export function renderSnapshot(report: Report, c: Colours): string {
   const m = s.memory
   const fmt = (n: number | null): string => (n === null ? NOT_REPORTED : formatBytes(n))
   const lines: string[] = [`${c.bold('Redis Memory Guard')} ${c.dim('·')} ${serverLine(report)} ${c.dim(`· ${s.takenAt}`)}`, '']
+  lines.push(...instancesBlock(report, c))
   const share = m.usedMemory !== null && m.maxmemory ? ` (${((m.usedMemory / m.maxmemory) * 100).toFixed(1)}% of maxmemory)` : ''
   lines.push(c.bold('Memory'))
   lines.push(`  used_memory          ${fmt(m.usedMemory)}${share}`)
@@ -200,6 +203,7 @@ export function renderKeys(report: Report, c: Colours): string {
   const k = report.keys
   const s = report.after
   const out: string[] = [`${c.bold('Redis Memory Guard')} ${c.dim('·')} ${serverLine(report)}`, '']
+  out.push(...instancesBlock(report, c))
   if (!k || !s) return out.join('\n')
   const share = (x: number | null): string => (x === null ? '' : `${(x * 100).toFixed(1)}%`)
   const scan = k.after
@@ -230,4 +234,19 @@ export function renderKeys(report: Report, c: Colours): string {
   out.push(c.bold('Keys per database'), keyspaceTable(s, c))
   if (k.memoryUsage) out.push('', c.dim(k.memoryUsageNote))
   return out.join('\n')
+}
+
+/** Several instances or cluster nodes: one row per node plus the total, then the findings naming their instance. */
+export function instancesBlock(report: Report, c: Colours): string[] {
+  const view = instancesView(report)
+  if (!view) return []
+  const rows = [['  Instance / node', 'Role', 'Used', 'Peak', 'maxmemory', 'OOM', 'Evicted', 'Keys', '']]
+  for (const r of view.rows) rows.push([`  ${safeText(r.name)}`, r.role, r.used, r.peak, r.maxmemory, r.oom, r.evicted, r.keys, r.status ? statusWord(r.status, c) : ''])
+  const t = view.total
+  rows.push([`  ${t.name}`, '', t.used, '', t.maxmemory, t.oom, t.evicted, t.keys, ''])
+  const out = [c.bold('Instances and nodes'), table(rows, c, [2, 3, 4, 5, 6, 7])]
+  if (view.totalLimit) out.push(c.dim(`  ${view.totalLimit}`))
+  for (const f of view.findings) out.push(`  - ${safeText(f)}`)
+  out.push('')
+  return out
 }

@@ -291,7 +291,8 @@ export function judgeMulti(record: MultiRecord, thresholds: Thresholds, extra?: 
     leakedKeys: sum((r) => r.leakedKeys),
     leakedKeysByDb: leakedByDb,
     checks,
-    notes: [...summary.findings, ...judged.flatMap(({ n, report }) => report.notes.map((x) => `${nodeLabel(n)}: ${x}`))],
+    // The findings are in `instances.findings`, shown with the per-node table: not repeated here.
+    notes: [...judged.flatMap(({ n, report }) => report.notes.map((x) => `${nodeLabel(n)}: ${x}`))],
     errors,
     instances
   }
