@@ -9,7 +9,7 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { verdictOf, type CheckResult, type Thresholds } from '../checks.js'
-import { describeError } from '../errors.js'
+import { ConnectionError, UserError, describeError } from '../errors.js'
 import { mergeInventories, type MergedGroup } from '../keys/cluster.js'
 import type { Inventory } from '../keys/tally.js'
 import { summarizeInstances, type InstancesSummary, type NodeFigures } from '../nodes.js'
@@ -100,11 +100,19 @@ function nodeConfig(config: MultiConfig, n: { node: ClusterNode | null; target: 
 
 /** Turns the instances into the servers to watch (cluster expansion, Sentinel), saying what it found. */
 export async function resolveNodes(specs: InstanceSpec[], config: Pick<MultiConfig, 'cluster' | 'connectTimeoutMs'>, host: StepHost): Promise<WatchedNode[]> {
-  const nodes = await resolveInstances(specs, {
-    cluster: config.cluster,
-    connectTimeoutMs: config.connectTimeoutMs,
-    onRetry: (attempt, reason) => host.info(`Attempt ${attempt}: ${reason}; retrying`)
-  })
+  const opts = { cluster: config.cluster, connectTimeoutMs: config.connectTimeoutMs, onRetry: (attempt: number, reason: string) => host.info(`Attempt ${attempt}: ${reason}; retrying`) }
+  const perSpec = await Promise.all(
+    specs.map(async (spec) => {
+      try {
+        return await resolveInstances([spec], opts)
+      } catch (err) {
+        // A plain server that cannot be reached is still watched (and reported as not reached); the others go on.
+        if (spec.kind === 'direct' && err instanceof ConnectionError) return [{ instance: spec.name, node: null, target: spec.target }]
+        throw err
+      }
+    })
+  )
+  const nodes: WatchedNode[] = perSpec.flat()
   for (const spec of specs) {
     const own = nodes.filter((n) => n.instance === spec.name)
     if (own.length > 1) host.info(`${spec.name}: a Redis Cluster of ${own.filter((n) => n.node?.role === 'master').length} masters and ${own.filter((n) => n.node?.role === 'replica').length} replicas; watching every node.`)
@@ -142,7 +150,8 @@ export async function beginMulti(specs: InstanceSpec[], config: MultiConfig, hos
     })
   )
   const failed = nodes.filter((n) => n.begun === null)
-  if (failed.length === nodes.length) throw new Error(`${nodeLabel(failed[0])}: ${failed[0].beginError}`)
+  // Nothing to watch at all: fail the way the single path does, with the reason in one line.
+  if (failed.length === nodes.length) throw new UserError(`${nodeLabel(failed[0])}: ${failed[0].beginError}`)
   for (const f of failed) host.warn(`${nodeLabel(f)}: the start of the step failed (${f.beginError}); it is reported as not observed.`)
   return { kind: 'multi', nodes }
 }
