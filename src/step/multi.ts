@@ -18,6 +18,7 @@ import { hostPort, type RedisTarget } from '../redis/target.js'
 import type { RedisConnection } from '../redis/connection.js'
 import { checkFailover, isClusterEnabled, resolveInstances, type ClusterNode, type FailoverCheck, type WatchedNode } from '../redis/topology.js'
 import type { Report, Verdict } from '../report.js'
+import type { CommandReport } from '../run/output.js'
 import { formatBytes } from '../size.js'
 import { beginStep, endStep, judgeStep, observationsOf, observeNow, type BegunStep, type BeginOptions, type EndOptions, type StepConfig, type StepRecord } from './engine.js'
 import type { StepHost } from './host.js'
@@ -61,6 +62,8 @@ export interface MultiRecord {
   /** Per cluster instance: prefixes merged over its masters. */
   merged: Record<string, MergedGroup[]>
   errors: string[]
+  /** The command that ran during the step, once for all nodes. */
+  command?: CommandReport
 }
 
 /** True when the parsed redis-url needs this layer: more than one instance, or one behind Sentinel. */
@@ -180,8 +183,10 @@ export async function endMulti(begun: BegunMulti, config: MultiConfig, host: Ste
         }
       }
       const cfg = nodeConfig(config, { node: n.node, target }, n.begun?.workDir ?? join(config.workDir, `node-${i}`))
+      // The command ran once for all nodes: its OOM lines cannot be told apart per node, so it goes on the whole report.
+      const { command: _command, ...nodeOpts } = opts
       const record = await endStep(cfg, n.begun, labelledHost(host, label), {
-        ...opts,
+        ...nodeOpts,
         errors: [...(opts.errors ?? []), ...(n.beginError ? [`The start of the step failed: ${n.beginError}`] : [])],
         beginFailed: Boolean(opts.beginFailed) || n.beginError !== undefined,
         target: cfg.target
@@ -189,7 +194,7 @@ export async function endMulti(begun: BegunMulti, config: MultiConfig, host: Ste
       return { instance: n.instance, node: n.node, record }
     })
   )
-  return { nodes: records, failovers, merged: mergedPrefixes(records), errors }
+  return { nodes: records, failovers, merged: mergedPrefixes(records), errors, ...(opts.command ? { command: opts.command } : {}) }
 }
 
 /** The CLI's `snapshot` and `keys` over several instances: one moment of every node. */
@@ -291,8 +296,15 @@ export function judgeMulti(record: MultiRecord, thresholds: Thresholds, extra?: 
     })),
     totalLimit: total ? { maxUsedMemory: total.limit, usedMemory: total.measured, status: total.status } : null
   }
+  // The command's own OOM lines: counted once for the whole step, since they cannot name a node.
+  const commandOom = record.command?.oomLines ?? 0
+  if (commandOom > 0 && (summary.total.oomErrors ?? 0) < commandOom) {
+    errors.push(`The command printed ${commandOom} OOM error lines, more than the nodes counted; which node refused them is unknown.`)
+  }
+  const { command: _nodeCommand, ...top } = worst.report
   return {
-    ...worst.report,
+    ...top,
+    ...(record.command ? { command: record.command } : {}),
     verdict: errors.length > 0 && verdict === 'pass' ? 'warn' : verdict,
     oomErrors: sum((r) => r.oomErrors),
     rejectedCalls: sum((r) => r.rejectedCalls),
