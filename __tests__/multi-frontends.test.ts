@@ -3,7 +3,7 @@
  * with several --url, and the action's main and post steps with a multi-line redis-url and with
  * cluster-nodes: 3 in binary mode. Real redis-server processes; `dist/` is rebuilt when stale.
  */
-import { describe, expect, it } from '@jest/globals'
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -12,6 +12,7 @@ import { runJob, newJob } from './helpers/action-runner.js'
 import { answersPing, redisPerFile } from './helpers/redis-server.js'
 import { redisCommand, redisCommands } from './helpers/resp.js'
 import { alive } from '../src/sampler/control.js'
+import { startCluster, stopCluster, type StartedCluster } from '../src/provision/cluster.js'
 
 const redis = redisPerFile()
 const work = mkdtempSync(join(tmpdir(), 'rmg-multi-fe-'))
@@ -131,5 +132,55 @@ describe('the action with several instances', () => {
     const main = await job.step('main', { mode: 'container', 'cluster-nodes': '3' })
     expect(main.code).not.toBe(0)
     expect(main.stdout).toContain('cluster-nodes: a local Redis Cluster is started in mode binary only for now. Use mode: binary')
+  })
+})
+
+describe('one URL of a cluster node', () => {
+  let cluster: StartedCluster
+  beforeAll(async () => {
+    cluster = await startCluster({ masters: 3, replicasPerMaster: 0, timeoutMs: 30_000 })
+  })
+  afterAll(async () => {
+    if (cluster) await stopCluster(cluster, { quiet: true })
+  })
+  const ports = (): number[] => cluster.urls.map((u) => Number(new URL(u).port))
+
+  it('CLI snapshot and keys: the one --url stands for every master; --cluster off keeps the single path', async () => {
+    const snap = await runCli(['snapshot', '--url', cluster.urls[1], '--json'])
+    expect(snap.code).toBe(0)
+    const report = JSON.parse(snap.stdout)
+    expect(report.instances.rows.map((r: { address: string }) => r.address).sort()).toEqual(ports().map((p) => `127.0.0.1:${p}`).sort())
+    const off = await runCli(['snapshot', '--url', cluster.urls[1], '--cluster', 'off', '--json'])
+    expect(off.code).toBe(0)
+    expect(JSON.parse(off.stdout).instances).toBeUndefined()
+    const bad = await runCli(['snapshot', '--url', cluster.urls[1], '--cluster', 'sometimes'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('--cluster: "sometimes" is not a cluster mode. Use auto')
+  })
+
+  it('CLI run and the action: the one URL of a node watches the whole cluster', async () => {
+    const cli = await runCli(['run', '--url', cluster.urls[0], '--json', '--', process.execPath, '-e', '0'])
+    expect(cli.code).toBe(0)
+    expect(JSON.parse(cli.stdout).instances.rows).toHaveLength(3)
+    const { main, post } = await runJob({ 'redis-url': cluster.urls[2] })
+    expect(main.code).toBe(0)
+    expect(JSON.parse(main.state.step).nodes).toHaveLength(3)
+    expect(post.code).toBe(0)
+    expect(post.summary).toContain('### Instances and nodes')
+  })
+})
+
+describe('the CLI with a throwaway cluster', () => {
+  it('run --cluster-nodes 3 starts a cluster, gives the command its seed, reports every node and stops it', async () => {
+    const reportPath = join(work, 'cluster-run.json')
+    const res = await runCli(['run', '--cluster-nodes', '3', '--report-path', reportPath, '--', process.execPath, '-e', 'console.log("seed=" + process.env.REDIS_URL)'])
+    expect(res.code).toBe(0)
+    const seed = /seed=(\S+)/.exec(res.stdout)?.[1] as string
+    expect(seed).toMatch(/^redis:\/\/127\.0\.0\.1:\d+$/)
+    const report = JSON.parse(readFileSync(reportPath, 'utf8'))
+    const addresses: string[] = report.instances.rows.map((r: { address: string }) => r.address)
+    expect(addresses).toHaveLength(3)
+    expect(addresses).toContain(seed.replace('redis://', ''))
+    expect(await Promise.all(addresses.map((a) => answersPing(Number(a.split(':')[1]))))).toEqual([false, false, false])
   })
 })
