@@ -157,6 +157,14 @@ describe('a cluster of three masters', () => {
     )
     const refused = replies.filter((r) => r instanceof Error && /^OOM/.test(r.message)).length
     expect(refused).toBeGreaterThan(0)
+    // 150 small keys under one hash tag, on the master that serves its slot.
+    const cartSlot = keySlot('cart')
+    const cartOwner = layout.find((n) => n.role === 'master' && n.slots.some(([a, b]) => cartSlot >= a && cartSlot <= b))?.port as number
+    const carts = await redisCommands(
+      cartOwner,
+      Array.from({ length: 150 }, (_, i) => ['SET', `{cart}:item:${i}`, 'x'])
+    )
+    const stored = carts.filter((r) => r === 'OK').length
     const report = judgeMulti(await endMulti(begun, cfg, QUIET_HOST), limits())
 
     expect(report.verdict).toBe('fail')
@@ -169,7 +177,10 @@ describe('a cluster of three masters', () => {
     expect((inst.total.usedMemory as number) * 4).toBeLessThan(inst.total.maxmemory as number)
     const shard = inst.findings.find((f) => f.includes('memory is per shard'))
     expect(shard).toContain(`shop: ${refused} OOM errors on 1 of 3 masters (127.0.0.1:${owner})`)
-    expect(inst.rows.find((x) => x.address === `127.0.0.1:${owner}`)?.keys).toBe(400 - refused)
+    expect(inst.rows.find((x) => x.address === `127.0.0.1:${owner}`)?.keys).toBe(400 - refused + (cartOwner === owner ? stored : 0))
+    // The masters' keys were tallied by hash tag in the same scans.
+    const tag = inst.findings.find((f) => f.startsWith('shop: hash tag {cart}'))
+    expect(tag).toMatch(new RegExp(`^shop: hash tag \\{cart\\} pins ${stored} keys \\(\\d+% of all\\) to slot ${cartSlot} on 127\\.0\\.0\\.1:${cartOwner}\\.$`))
   })
 })
 
@@ -206,5 +217,20 @@ describe('Sentinel', () => {
         "figures after it are the new master's, and counters of the old one are not included."
     )
     expect(renderSummary(report)).toContain('failed over from 127.0.0.1')
+  })
+})
+
+describe('rendering what came from Redis', () => {
+  it('escapes instance rows and findings in markdown: nobody is mentioned, no HTML gets through', async () => {
+    const a = await redis()
+    const b = await redis()
+    const cfg = config()
+    const begun = await beginMulti(parseInstances(`${a.url},${b.url}`), cfg, QUIET_HOST)
+    const report = judgeMulti(await endMulti(begun, cfg, QUIET_HOST), limits())
+    report.instances.findings.push('cache: master 127.0.0.1:1 holds 90% of the keys; mostly @everyone:* <img src=x> | {x} (90% of it there).')
+    const md = renderSummary(report)
+    expect(md).not.toContain('@everyone')
+    expect(md).not.toContain('<img')
+    expect(md).toContain('&lt;img src=x&gt; &#124;')
   })
 })

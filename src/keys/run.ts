@@ -93,7 +93,9 @@ export async function analyseKeysAfter(
   settings: KeySettings,
   workDir: string,
   snapshots: { before: Snapshot | null; after: Snapshot },
-  log: ScanLog
+  log: ScanLog,
+  /** Sees every key the scan sees (a cluster's hash tag tally). */
+  seeKey?: (db: number, key: string, bytes: number) => void
 ): Promise<KeyAnalysis> {
   const before = await readBefore(workDir)
   const leaks = before?.keys ? new LeakCollector(before.keys) : null
@@ -103,6 +105,7 @@ export async function analyseKeysAfter(
     ...(leaks ? { needTtl: (db: number, key: string) => leaks.isNew(db, key) } : {}),
     onKey: (db, key, prefix, bytes, ttl) => {
       encodings.add(db, key, prefix)
+      seeKey?.(db, key, bytes)
       // Keys without a TTL lookup were there before: only the others can be leaked.
       if (leaks && ttl !== null) leaks.add(db, key, prefix, bytes, ttl)
     }

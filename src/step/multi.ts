@@ -10,7 +10,7 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { verdictOf, type CheckResult, type Thresholds } from '../checks.js'
 import { ConnectionError, UserError, describeError } from '../errors.js'
-import { mergeInventories, type MergedGroup } from '../keys/cluster.js'
+import { HashTagTally, mergeInventories, type HashTagFigure, type MergedGroup } from '../keys/cluster.js'
 import type { Inventory } from '../keys/tally.js'
 import { summarizeInstances, type InstancesSummary, type NodeFigures } from '../nodes.js'
 import type { InstanceSpec, SentinelSpec } from '../redis/instances.js'
@@ -64,6 +64,8 @@ export interface MultiRecord {
   errors: string[]
   /** The command that ran during the step, once for all nodes. */
   command?: CommandReport
+  /** Per cluster instance: the hash tags its masters' keys carry most, and the keys counted. */
+  hashTags?: Record<string, { tags: HashTagFigure[]; totalKeys: number }>
 }
 
 /** True when the parsed redis-url needs this layer: more than one instance, or one behind Sentinel. */
@@ -166,6 +168,9 @@ export async function beginMulti(specs: InstanceSpec[], config: MultiConfig, hos
 export async function endMulti(begun: BegunMulti, config: MultiConfig, host: StepHost, opts: Omit<EndOptions, 'target'> = {}): Promise<MultiRecord> {
   const failovers: Record<string, FailoverCheck> = {}
   const errors: string[] = []
+  // One tally per cluster instance over all its masters: a tag pins its keys to one slot.
+  const tallies = new Map<string, HashTagTally>()
+  for (const n of begun.nodes) if (n.node?.role === 'master' && !tallies.has(n.instance)) tallies.set(n.instance, new HashTagTally())
   const records = await Promise.all(
     begun.nodes.map(async (n, i): Promise<NodeRecord> => {
       const label = nodeLabel(n)
@@ -189,12 +194,14 @@ export async function endMulti(begun: BegunMulti, config: MultiConfig, host: Ste
         ...nodeOpts,
         errors: [...(opts.errors ?? []), ...(n.beginError ? [`The start of the step failed: ${n.beginError}`] : [])],
         beginFailed: Boolean(opts.beginFailed) || n.beginError !== undefined,
-        target: cfg.target
+        target: cfg.target,
+        ...(n.node?.role === 'master' ? { seeKey: (_db: number, key: string, bytes: number) => tallies.get(n.instance)?.add(key, bytes) } : {})
       })
       return { instance: n.instance, node: n.node, record }
     })
   )
-  return { nodes: records, failovers, merged: mergedPrefixes(records), errors, ...(opts.command ? { command: opts.command } : {}) }
+  const hashTags = Object.fromEntries([...tallies].map(([instance, t]) => [instance, { tags: t.top(10), totalKeys: t.totalKeys }]))
+  return { nodes: records, failovers, merged: mergedPrefixes(records), errors, hashTags, ...(opts.command ? { command: opts.command } : {}) }
 }
 
 /** The CLI's `snapshot` and `keys` over several instances: one moment of every node. */
@@ -270,7 +277,8 @@ export function judgeMulti(record: MultiRecord, thresholds: Thresholds, extra?: 
       obs: observationsOf(n.record)
     })),
     merged: record.merged,
-    failovers: record.failovers
+    failovers: record.failovers,
+    ...(record.hashTags ? { hashTags: record.hashTags } : {})
   })
   const worst = judged.reduce((a, b) => (RANK[b.report.verdict] > RANK[a.report.verdict] ? b : a))
   const checks: CheckResult[] = judged.flatMap(({ n, report }) => report.checks.map((c) => ({ ...c, message: `${nodeLabel(n)}: ${c.message}` })))
