@@ -184,3 +184,16 @@ describe('the CLI with a throwaway cluster', () => {
     expect(await Promise.all(addresses.map((a) => answersPing(Number(a.split(':')[1]))))).toEqual([false, false, false])
   })
 })
+
+describe('a throwaway cluster with replicas', () => {
+  it('run --cluster-nodes 6: masters and replicas each get a row, keys are counted on masters only', async () => {
+    const reportPath = join(work, 'cluster6.json')
+    const res = await runCli(['run', '--cluster-nodes', '6', '--report-path', reportPath, '--', ...writeKeys('30', 'k')])
+    expect(res.code).toBe(0)
+    const report = JSON.parse(readFileSync(reportPath, 'utf8'))
+    const rows: { role: string; keys: number }[] = report.instances.rows
+    expect(rows.map((r) => r.role).sort()).toEqual(['master', 'master', 'master', 'replica', 'replica', 'replica'])
+    const onMasters = rows.filter((r) => r.role === 'master').reduce((s, r) => s + r.keys, 0)
+    expect(report.instances.total.keys).toBe(onMasters)
+  })
+})
