@@ -25,7 +25,8 @@ export enum Input {
   GithubToken = 'github-token',
   SampleInterval = 'sample-interval',
   SampleMaxDuration = 'sample-max-duration',
-  Run = 'run'
+  Run = 'run',
+  Cluster = 'cluster'
 }
 
 /** Inputs for starting Redis for the job (or limiting the attached one); see src/provision/. */
@@ -41,7 +42,8 @@ export enum ProvisionInput {
   RedisArgs = 'redis-args',
   ContainerOptions = 'container-options',
   RedisServerPath = 'redis-server-path',
-  KeepContainer = 'keep-container'
+  KeepContainer = 'keep-container',
+  ClusterNodes = 'cluster-nodes'
 }
 
 /** Looks an option up by its name (e.g. `max-used-memory`); empty string when not given. */

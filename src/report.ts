@@ -14,6 +14,7 @@ import type { KeysReport } from './keys/report.js'
 import type { CauseReport } from './explain/cause.js'
 import type { ReportBaseline } from './baseline/apply.js'
 import { TOOL_NAME, TOOL_VERSION } from './version.js'
+import type { InstancesReport } from './step/multi.js'
 
 /**
  * 2: check statuses `reported` and `unknown` (with `reason`) replace `skipped`; `peak.source` is
@@ -70,6 +71,8 @@ export interface Report {
   otherClients?: ClientEntry[]
   /** Error replies during the step, the guard's own left out; absent without a "before" and "after" snapshot. */
   errorReplies?: ErrorCounts
+  /** Several instances or cluster nodes: per-node figures and verdicts, totals, imbalance, findings naming the instance. Absent for one Redis. */
+  instances?: InstancesReport
 }
 
 export interface ReportInput {

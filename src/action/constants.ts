@@ -19,7 +19,9 @@ export enum ProvisionOutput {
   RedisUrl = 'redis-url',
   RedisHost = 'redis-host',
   RedisPort = 'redis-port',
-  ContainerId = 'container-id'
+  ContainerId = 'container-id',
+  /** Every node's URL, one per line (a started cluster's nodes, masters first). */
+  RedisUrls = 'redis-urls'
 }
 
 /** Keys of the state the main step saves for the post step; values are JSON (see state.ts). */

@@ -11,6 +11,7 @@ import { readProvisionSettings, type ProvisionSettings } from '../provision/sett
 import { readKeySettings, type KeySettings } from '../keys/settings.js'
 import { readBaselineSettings, type BaselineSettings } from '../baseline/settings.js'
 import { seriesId } from '../baseline/history.js'
+import { readInstanceOptions, type InstanceOptions } from '../instance-options.js'
 
 /** Everything the action's inputs say, checked and typed: read once, in the main and in the post step. */
 export interface Settings {
@@ -35,6 +36,8 @@ export interface Settings {
   baseline: BaselineSettings
   /** The baseline's series: the comment's key (comment-key, else workflow/job/matrix values). */
   baselineSeries: string
+  /** `redis-url`'s instances, `cluster` and `cluster-nodes`: more than one Redis. */
+  multi: InstanceOptions
 }
 
 export type GetInput = (name: string) => string
@@ -42,7 +45,10 @@ export type GetInput = (name: string) => string
 /** Reads and checks the inputs; a bad one throws a UserError that names it and shows a valid example. */
 export function readInputs(getInput: GetInput, env: NodeJS.ProcessEnv = process.env): Settings {
   const tls = readTlsSettings(getInput)
-  const target = withTls(parseRedisUrl(getInput(Input.RedisUrl) || 'redis://localhost:6379', Input.RedisUrl), tls)
+  const multi = readInstanceOptions(getInput)
+  // With several instances the single target is the first plain one (it is not used for the step).
+  const first = multi.instances.find((i) => i.kind === 'direct')
+  const target = withTls(multi.several ? (first?.kind === 'direct' ? first.target : parseRedisUrl('redis://localhost:6379')) : parseRedisUrl(getInput(Input.RedisUrl) || 'redis://localhost:6379', Input.RedisUrl), tls)
   const connectTimeoutMs = readConnectTimeout(getInput)
   const thresholds = readThresholds(getInput)
   const reportPath = getInput(Input.ReportPath).trim() || join(env.RUNNER_TEMP || tmpdir(), DEFAULT_REPORT_NAME)
@@ -66,7 +72,8 @@ export function readInputs(getInput: GetInput, env: NodeJS.ProcessEnv = process.
     provisioning: readProvisionSettings(getInput, env),
     tls,
     baseline: readBaselineSettings(getInput),
-    baselineSeries: seriesId({ commentKey: getInput(Input.CommentKey), matrix: getInput(Input.Matrix) }, env)
+    baselineSeries: seriesId({ commentKey: getInput(Input.CommentKey), matrix: getInput(Input.Matrix) }, env),
+    multi
   }
 }
 

@@ -13,6 +13,9 @@ import { readInputs, stepConfig, type Settings } from './inputs.js'
 import { publish } from './publish.js'
 import { maskSecrets } from './secrets.js'
 import { saveState } from './state.js'
+import { ClusterSeed, beginInAction, clusterProbe, runInAction, watchedInstances } from './multi.js'
+import { provisionCluster } from '../provision/cluster-mode.js'
+import type { StartedCluster } from '../provision/cluster.js'
 
 export async function run(): Promise<void> {
   const startedAt = Date.now()
@@ -26,18 +29,43 @@ export async function run(): Promise<void> {
     const workDir = await makeWorkDir(process.env.RUNNER_TEMP || tmpdir(), process.env.RUNNER_TEMP ? 'RUNNER_TEMP' : 'the temp folder (TMPDIR)')
     saveState(State.WorkDir, workDir)
 
+    // Several instances, Sentinel or a started cluster: one step per node (src/step/multi.ts).
+    let cluster: StartedCluster | null = null
+    if (settings.multi.clusterNodes !== 0) {
+      cluster = await provisionCluster(settings.provisioning, settings.multi.clusterNodes, settings.connectTimeoutMs, actionHost, (p) => saveState(State.Provisioned, p))
+      setClusterOutputs(cluster)
+    }
+    if (cluster !== null || settings.multi.several) {
+      const specs = watchedInstances(settings, cluster)
+      await (settings.run ? runInAction(settings, specs, workDir, cluster !== null) : beginInAction(settings, specs, workDir))
+      return
+    }
+
     // Saved as soon as a container or server exists, so a job cancelled while it starts still removes it.
     const provided = await provision(settings.provisioning, settings.target, settings.connectTimeoutMs, actionHost, (p) => saveState(State.Provisioned, p), startedAt)
     setProvisionOutputs(provided)
     const config = stepConfig(settings, provided.target, workDir)
-    const prepare = { prepare: limitOnce(settings) }
-    if (settings.run) {
-      await runInput(settings, config, provided.started !== null, prepare)
-      return
+    const probe = clusterProbe(settings)
+    const limit = limitOnce(settings)
+    const prepare = {
+      prepare: async (conn: Parameters<typeof limit>[0]) => {
+        await probe(conn)
+        await limit(conn)
+      }
     }
-    const { begun } = await beginStep(config, actionHost, { ...prepare, samplerOutlivesProcess: true })
-    saveState(State.Step, begun)
-    core.info('The report follows at the end of the job, in the post step.')
+    try {
+      if (settings.run) {
+        await runInput(settings, config, provided.started !== null, prepare)
+        return
+      }
+      const { begun } = await beginStep(config, actionHost, { ...prepare, samplerOutlivesProcess: true })
+      saveState(State.Step, begun)
+      core.info('The report follows at the end of the job, in the post step.')
+    } catch (err) {
+      if (!(err instanceof ClusterSeed)) throw err
+      // The one URL is a node of a Redis Cluster (cluster: auto): watch every node of it.
+      await (settings.run ? runInAction(settings, settings.multi.instances, workDir, false) : beginInAction(settings, settings.multi.instances, workDir))
+    }
   } catch (err) {
     const message = describeError(err)
     try {
@@ -63,6 +91,17 @@ function setProvisionOutputs({ target, started }: ProvisionResult): void {
   core.setOutput(ProvisionOutput.RedisHost, target.host)
   core.setOutput(ProvisionOutput.RedisPort, target.port)
   core.setOutput(ProvisionOutput.ContainerId, started?.kind === 'container' ? started.id : '')
+  core.setOutput(ProvisionOutput.RedisUrls, target.url)
+}
+
+/** A started cluster: its seed as redis-url, every node in redis-urls (one per line). */
+function setClusterOutputs(cluster: StartedCluster): void {
+  const seed = cluster.nodes[0]
+  core.setOutput(ProvisionOutput.RedisUrl, cluster.seedUrl)
+  core.setOutput(ProvisionOutput.RedisHost, seed.host)
+  core.setOutput(ProvisionOutput.RedisPort, seed.port)
+  core.setOutput(ProvisionOutput.ContainerId, '')
+  core.setOutput(ProvisionOutput.RedisUrls, cluster.urls.join('\n'))
 }
 
 /**

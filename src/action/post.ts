@@ -17,6 +17,8 @@ import { startCommentLookup } from './comment.js'
 import { publish, writeSummary } from './publish.js'
 import { maskSecrets } from './secrets.js'
 import { readState } from './state.js'
+import { endInAction } from './multi.js'
+import { isBegunMulti } from '../step/multi.js'
 
 /** When the main step already could not connect, the post step tries only briefly. */
 const POST_RETRY_AFTER_MAIN_ERROR_MS = 3000
@@ -31,7 +33,9 @@ export async function run(): Promise<void> {
 }
 
 async function report(): Promise<void> {
-  const begun = readState(State.Step)
+  const saved = readState(State.Step)
+  const multi = isBegunMulti(saved) ? saved : null
+  const begun = isBegunMulti(saved) ? null : saved
   if (readState(State.ReportDone)) {
     core.info('The main step ran the command and wrote the report; nothing left to do.')
     return
@@ -41,6 +45,7 @@ async function report(): Promise<void> {
     settings = readInputs((name) => core.getInput(name))
   } catch (err) {
     // The sampler must not outlive the job, whatever else fails.
+    for (const n of multi?.nodes ?? []) await stopStepSampler(n.begun?.sampler ?? null, actionHost)
     await stopStepSampler(begun?.sampler ?? null, actionHost)
     // The main step has already failed with this message; say it once more, where the summary is.
     await writeSummary(`## Redis Memory Guard\n\n❌ No report: ${describeError(err)}\n`)
@@ -51,6 +56,10 @@ async function report(): Promise<void> {
   // Independent of the step's end: the comment lookup's round trips run while the keys are scanned.
   const commentLookup = startCommentLookup(settings.comment)
   const mainError = readState(State.MainError) ?? ''
+  if (multi !== null) {
+    await endInAction(settings, multi, readState(State.WorkDir) ?? '', mainError)
+    return
+  }
   const target = startedTarget(settings.provisioning.mode, readState(State.Provisioned), settings.target, settings.provisioning.password)
   const config = stepConfig(settings, target ?? settings.target, readState(State.WorkDir) ?? '')
   const record = await endStep(config, begun, actionHost, {

@@ -5,13 +5,15 @@
 import * as core from '@actions/core'
 import type { Provisioned } from '../provision/index.js'
 import type { BegunStep } from '../step/engine.js'
+import type { BegunMulti } from '../step/multi.js'
 import { State } from './constants.js'
 
 interface StateValues {
   [State.WorkDir]: string
   [State.MainError]: string
   [State.Provisioned]: Provisioned | null
-  [State.Step]: BegunStep
+  /** One Redis: its begun step; several instances or a cluster: one begun step per node. */
+  [State.Step]: BegunStep | BegunMulti
   [State.ReportDone]: boolean
 }
 

@@ -25,11 +25,20 @@ export interface OptionSpec {
   /** The placeholder in help: `--url <url>`. */
   value?: string
   help: string
+  /** May be given more than once; the values are joined one per line. */
+  multiple?: boolean
 }
 
 /** Every option the CLI knows. Threshold names are the action's input names. */
 export const OPTIONS = {
-  url: { type: 'string', value: 'url', help: 'Where Redis is (default: $REDIS_URL, else redis://localhost:6379). redis:// or rediss://, with user, password and /db.' },
+  url: {
+    type: 'string',
+    value: 'url',
+    multiple: true,
+    help:
+      'Where Redis is (default: $REDIS_URL, else redis://localhost:6379). redis:// or rediss://, with user, password and /db. ' +
+      'Several instances: repeat --url or separate with commas, optionally named (cache=redis://…); redis+sentinel://host:26379/<master> for Sentinel; any node of a Redis Cluster stands for all of it.'
+  },
   container: { type: 'string', value: 'name', help: "A running podman or docker container whose published port 6379 is Redis." },
   [Input.ConnectTimeout]: { type: 'string', value: 'duration', help: 'How long to keep trying to connect, e.g. 5s, 30s (default 5s).' },
   [Input.MaxUsedMemory]: { type: 'string', value: 'size', help: 'Limit for used_memory after the command, e.g. 100mb, 1gb, 1048576 (1024-based).' },
@@ -64,6 +73,12 @@ export const OPTIONS = {
   [TlsInput.CertFile]: { type: 'string', value: 'file', help: 'For rediss://: a client certificate (PEM), for servers that ask for one; needs --tls-key-file.' },
   [TlsInput.KeyFile]: { type: 'string', value: 'file', help: 'For rediss://: the client certificate\'s key (PEM).' },
   [TlsInput.Insecure]: { type: 'boolean', help: 'For rediss://: do not check the server\'s certificate (a test server with a self-signed one only).' },
+  [Input.Cluster]: { type: 'string', value: 'mode', help: 'auto (default): a URL of a Redis Cluster node watches every node of the cluster; off: only that node.' },
+  [ProvisionInput.ClusterNodes]: {
+    type: 'string',
+    value: 'n',
+    help: 'Start a throwaway local Redis Cluster for this run: 3 masters, or 6 (one replica each); the command gets its seed as REDIS_URL.'
+  },
   throwaway: {
     type: 'boolean',
     help: 'Start a fresh redis-server on a free port for this run (never the Redis on 6379), hand it to the command as REDIS_URL, REDIS_HOST and REDIS_PORT, and stop it afterwards.'
@@ -87,7 +102,7 @@ export const OPTIONS = {
 
 export type OptionName = keyof typeof OPTIONS
 
-const REDIS_OPTIONS: OptionName[] = ['url', 'container', Input.ConnectTimeout, TlsInput.CaFile, TlsInput.CertFile, TlsInput.KeyFile, TlsInput.Insecure]
+const REDIS_OPTIONS: OptionName[] = ['url', 'container', Input.Cluster, Input.ConnectTimeout, TlsInput.CaFile, TlsInput.CertFile, TlsInput.KeyFile, TlsInput.Insecure]
 const OUTPUT_OPTIONS: OptionName[] = ['json', 'markdown', 'no-color', 'debug', 'help']
 const BASELINE_OPTIONS: OptionName[] = [
   BaselineInput.Baseline,
@@ -117,14 +132,16 @@ export const COMMANDS = {
       'prints its URL, passes it to the command as REDIS_URL, REDIS_HOST and REDIS_PORT, and stops it afterwards. ' +
       'With --url or --container the command gets that Redis as REDIS_URL unless REDIS_URL is already set. ' +
       'With --json or --markdown the command\'s own output goes to stderr, so stdout holds only the report.',
-    options: [...REDIS_OPTIONS, 'throwaway', ProvisionInput.RedisServerPath, ...THRESHOLD_OPTIONS, Input.SampleInterval, ...KEY_OPTIONS, KeyInput.ExpectedDb, ...BASELINE_OPTIONS, Input.ReportPath, ...OUTPUT_OPTIONS],
+    options: [...REDIS_OPTIONS, 'throwaway', ProvisionInput.ClusterNodes, ProvisionInput.RedisServerPath, ...THRESHOLD_OPTIONS, Input.SampleInterval, ...KEY_OPTIONS, KeyInput.ExpectedDb, ...BASELINE_OPTIONS, Input.ReportPath, ...OUTPUT_OPTIONS],
     examples: [
       'redis-memory-guard run --throwaway -- npm test',
       'redis-memory-guard run -- npm test',
       'redis-memory-guard run --max-used-memory 100mb --fail-on oom,leaked-keys --max-leaked-keys 0 -- npm test',
       'redis-memory-guard run --container redis --report-path before-fix.json -- pytest -x',
       'redis-memory-guard run --json -- npm test > report.json',
-      'redis-memory-guard run --baseline main.json --max-peak-increase 10%,2mb -- npm test'
+      'redis-memory-guard run --baseline main.json --max-peak-increase 10%,2mb -- npm test',
+      'redis-memory-guard run --url cache=redis://localhost:6379 --url queue=redis://localhost:6380 -- npm test',
+      'redis-memory-guard run --cluster-nodes 3 -- npm test'
     ]
   },
   snapshot: {
@@ -188,10 +205,10 @@ export interface ParsedArgs {
 /** Parses one command's arguments; unknown options and missing values become UsageErrors with the valid form. */
 export function parseCommandArgs(command: CommandName, args: string[]): ParsedArgs {
   const spec = COMMANDS[command]
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {}
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {}
   for (const name of spec.options) {
     const o: OptionSpec = OPTIONS[name]
-    options[name] = o.short ? { type: o.type, short: o.short } : { type: o.type }
+    options[name] = { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) }
   }
   let parsed
   try {
@@ -207,7 +224,9 @@ export function parseCommandArgs(command: CommandName, args: string[]): ParsedAr
     if (terminator && t.index > terminator.index) rest.push(t.value)
     else positionals.push(t.value)
   }
-  return { values: parsed.values as ParsedArgs['values'], positionals, rest }
+  // A repeated option (--url a --url b) reads as one value per line, the form redis-url takes.
+  const values = Object.fromEntries(Object.entries(parsed.values).map(([k, v]) => [k, Array.isArray(v) ? v.join('\n') : v]))
+  return { values: values as ParsedArgs['values'], positionals, rest }
 }
 
 function describeParseError(err: unknown, command: CommandName): string {

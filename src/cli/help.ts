@@ -40,6 +40,8 @@ export function generalHelp(): string {
     '  redis-memory-guard run -- npm test',
     '  redis-memory-guard run --container redis --max-used-memory 100mb -- npm test',
     '  redis-memory-guard snapshot --url redis://localhost:6380',
+    '  redis-memory-guard run --url cache=redis://localhost:6379 --url queue=redis://localhost:6380 -- npm test',
+    '  redis-memory-guard run --cluster-nodes 3 -- npm test',
     '',
     EXIT_CODES,
     ''

@@ -12,6 +12,7 @@ import type { KeysReport } from '../keys/report.js'
 import { prefixBytesText } from '../keys/render.js'
 import type { Colours } from './colours.js'
 import type { BaselineView } from '../render/baseline-model.js'
+import { instancesView } from '../render/instances.js'
 
 /** Server-supplied text can carry escape sequences; a terminal must show them, not obey them. */
 export function safeText(s: string): string {
@@ -98,6 +99,7 @@ export function renderReport(report: Report, c: Colours): string {
   const model = reportModel(report)
   const command = report.command
   const out: string[] = [`${c.bold('Redis Memory Guard')} ${c.dim('·')} ${serverLine(report)}`, '']
+  out.push(...instancesBlock(report, c))
   if (command) {
     const how = command.signal ? `was stopped by ${command.signal}` : `exited with code ${command.exitCode}`
     const paint = command.exitCode === 0 ? c.dim : c.red
@@ -141,6 +143,7 @@ export function renderSnapshot(report: Report, c: Colours): string {
   const m = s.memory
   const fmt = (n: number | null): string => (n === null ? NOT_REPORTED : formatBytes(n))
   const lines: string[] = [`${c.bold('Redis Memory Guard')} ${c.dim('·')} ${serverLine(report)} ${c.dim(`· ${s.takenAt}`)}`, '']
+  lines.push(...instancesBlock(report, c))
   const share = m.usedMemory !== null && m.maxmemory ? ` (${((m.usedMemory / m.maxmemory) * 100).toFixed(1)}% of maxmemory)` : ''
   lines.push(c.bold('Memory'))
   lines.push(`  used_memory          ${fmt(m.usedMemory)}${share}`)
@@ -204,6 +207,7 @@ export function renderKeys(report: Report, c: Colours): string {
   const k = report.keys
   const s = report.after
   const out: string[] = [`${c.bold('Redis Memory Guard')} ${c.dim('·')} ${serverLine(report)}`, '']
+  out.push(...instancesBlock(report, c))
   if (!k || !s) return out.join('\n')
   const share = (x: number | null): string => (x === null ? '' : `${(x * 100).toFixed(1)}%`)
   const scan = k.after
@@ -252,5 +256,20 @@ export function baselineLines(view: BaselineView, c: Colours): string[] {
       out.push(`  ${safeText(p.prefix)}${p.db !== 0 ? ` (DB ${p.db})` : ''}${tag}: ${p.base} → ${p.current}, ${p.tag === 'at least' ? 'at least ' : ''}${p.change}`)
     }
   } else if (view.prefixNote) out.push(c.dim(`  ${safeText(view.prefixNote)}`))
+  return out
+}
+
+/** Several instances or cluster nodes: one row per node plus the total, then the findings naming their instance. */
+export function instancesBlock(report: Report, c: Colours): string[] {
+  const view = instancesView(report)
+  if (!view) return []
+  const rows = [['  Instance / node', 'Role', 'Used', 'Peak', 'maxmemory', 'OOM', 'Evicted', 'Keys', '']]
+  for (const r of view.rows) rows.push([`  ${safeText(r.name)}`, r.role, r.used, r.peak, r.maxmemory, r.oom, r.evicted, r.keys, r.status ? statusWord(r.status, c) : ''])
+  const t = view.total
+  rows.push([`  ${t.name}`, '', t.used, '', t.maxmemory, t.oom, t.evicted, t.keys, ''])
+  const out = [c.bold('Instances and nodes'), table(rows, c, [2, 3, 4, 5, 6, 7])]
+  if (view.totalLimit) out.push(c.dim(`  ${view.totalLimit}`))
+  for (const f of view.findings) out.push(`  - ${safeText(f)}`)
+  out.push('')
   return out
 }

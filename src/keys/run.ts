@@ -94,7 +94,9 @@ export async function analyseKeysAfter(
   settings: KeySettings,
   workDir: string,
   snapshots: { before: Snapshot | null; after: Snapshot },
-  log: ScanLog
+  log: ScanLog,
+  /** Sees every key the scan sees (a cluster's hash tag tally). */
+  seeKey?: (db: number, key: string, bytes: number) => void
 ): Promise<KeyAnalysis> {
   const before = await readBefore(workDir)
   const leaks = before?.keys ? new LeakCollector(before.keys) : null
@@ -107,6 +109,7 @@ export async function analyseKeysAfter(
     ...(leaks ? { needTtl: (db: number, key: string) => leaks.isNew(db, key), measureExactly: (db: number, key: string) => leaks.isNew(db, key) } : {}),
     onKey: (db, key, prefix, bytes, ttl) => {
       encodings.add(db, key, prefix)
+      seeKey?.(db, key, bytes)
       // Keys without a TTL lookup were there before: only the others can be leaked.
       // Outside key-scope a new key belongs to another job on a shared Redis: counted, not this job's leak.
       if (leaks && ttl !== null) {

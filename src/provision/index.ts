@@ -12,6 +12,7 @@ import { applyLimits, restoreLimits, type AttachedLimits } from './attach.js'
 import { startBinary, stopBinary, type StartedBinary } from './binary.js'
 import { removeContainer, startContainer, type StartedContainer } from './container.js'
 import { ProvisionInput } from '../options.js'
+import { stopCluster, type StartedCluster } from './cluster.js'
 import type { ProvisionSettings } from './settings.js'
 
 export { readProvisionSettings, unusedInputs } from './settings.js'
@@ -20,7 +21,7 @@ export { readProvisionSettings, unusedInputs } from './settings.js'
 const RESTORE_CONNECT_MS = 10_000
 
 /** What was started or changed, to undo afterwards. */
-export type Provisioned = StartedContainer | StartedBinary | AttachedLimits
+export type Provisioned = StartedContainer | StartedBinary | AttachedLimits | Omit<StartedCluster, 'readyMs'>
 
 /** The URL of a Redis the guard started; the password goes into it, percent-encoded. */
 export function targetFor(host: string, port: number, password: string | undefined): RedisTarget {
@@ -71,6 +72,8 @@ export async function limitAttached(conn: RedisConnection, s: ProvisionSettings,
  * default URL would be someone else's).
  */
 export function startedTarget(mode: ProvisionSettings['mode'], started: Provisioned | null, attachTarget: RedisTarget, password: string | undefined): RedisTarget | null {
+  // A cluster is watched through its seed, which leads to every node; a cluster that never got a seed never answered.
+  if (started?.kind === 'cluster') return started.seedUrl ? parseRedisUrl(started.seedUrl) : null
   // Port 0 here: the start stopped before it learnt the port, so Redis never answered.
   if (started && started.kind !== 'attach') return started.port === 0 ? null : targetFor(started.host, started.port, password)
   return mode === 'container' || mode === 'binary' ? null : attachTarget
@@ -85,6 +88,12 @@ export async function cleanUp(started: Provisioned | null, keep: boolean, attach
   try {
     if (started.kind === 'attach') {
       await restoreLimits(attachTarget, started, RESTORE_CONNECT_MS, host)
+    } else if (started.kind === 'cluster') {
+      if (keep) host.info(`keep-container is true: the local Redis Cluster of ${started.nodes.length} nodes keeps running.`)
+      else {
+        await stopCluster(started, { host })
+        host.info(`Stopped the local Redis Cluster (${started.nodes.length} nodes) and removed its folders.`)
+      }
     } else if (keep) {
       const what = started.kind === 'container' ? `Container ${started.name}` : `redis-server (pid ${started.pid})`
       host.info(`keep-container is true: ${what} keeps running at ${started.host}:${started.port}.`)

@@ -7,7 +7,8 @@
 import { keyAnalysisExtension } from '../keys/render.js'
 import type { ReportExtension } from './section.js'
 import { samplingExtension } from './timeline.js'
+import { instancesExtension } from './instances.js'
 
 export type { Placement, ReportExtension, ReportSection, Variant } from './section.js'
 
-export const REPORT_EXTENSIONS: readonly ReportExtension[] = [samplingExtension, keyAnalysisExtension]
+export const REPORT_EXTENSIONS: readonly ReportExtension[] = [samplingExtension, keyAnalysisExtension, instancesExtension]

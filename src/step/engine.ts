@@ -120,6 +120,8 @@ export interface EndOptions {
   connectTimeoutMs?: number
   /** Whether the begin part is known to have failed: then a missing "before" snapshot is no news. */
   beginFailed?: boolean
+  /** Sees every key the "after" scan sees (a cluster's hash tag tally). */
+  seeKey?: (db: number, key: string, bytes: number) => void
 }
 
 /**
@@ -147,7 +149,7 @@ export async function endStep(config: StepConfig, begun: BegunStep | null, host:
         if (config.keys.enabled && begun) {
           try {
             keys = await host.group('Key inventory after the step', () =>
-              analyseKeysAfter(conn, config.keys, begun.workDir, { before, after: after as Snapshot }, keyScanLog(host))
+              analyseKeysAfter(conn, config.keys, begun.workDir, { before, after: after as Snapshot }, keyScanLog(host), opts.seeKey)
             )
           } catch (err) {
             errors.push(`The key analysis failed: ${describeError(err)}`)

@@ -2,8 +2,13 @@
 import type { ChildProcess } from 'node:child_process'
 import { rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { exitCodeOf } from '../../run/command.js'
+import { commandEnv, exitCodeOf, runCommand as runWatched } from '../../run/command.js'
 import { judgeStep, runStep } from '../../step/engine.js'
+import { ClusterSeed, beginMulti, clusterProbe, endMulti, judgeMulti } from '../../step/multi.js'
+import { parseInstances, type InstanceSpec } from '../../redis/instances.js'
+import type { Thresholds } from '../../checks.js'
+import type { KeySettings } from '../../keys/settings.js'
+import { instanceOptions, multiConfig, startThrowawayCluster } from '../multi.js'
 import { makeWorkDir } from '../../step/files.js'
 import { COMMANDS, UsageError } from '../args.js'
 import { ExitCode, cliHost, connectTimeout, emit, keySettings, locateRedis, outputFormat, sampleInterval, stepConfig, thresholds, type Context, type Located } from '../context.js'
@@ -25,22 +30,43 @@ export async function runCommand(ctx: Context): Promise<number> {
   sampleInterval(ctx)
   connectTimeout(ctx)
   const baseline = await readBaselineOption(ctx)
+  const several = instanceOptions(ctx)
 
   const live: LiveParts = { child: null, throwaway: null }
   const stopSignals = handleSignals(ctx, live)
   try {
+    // Several instances, Sentinel or a throwaway cluster: one step per node (src/step/multi.ts).
+    if (several.clusterNodes !== 0) {
+      const cluster = await startThrowawayCluster(ctx, several.clusterNodes)
+      live.throwaway = cluster
+      return await runMulti(ctx, cluster.specs, keys, limits, format, live, true)
+    }
+    if (several.several) return await runMulti(ctx, several.instances, keys, limits, format, live, false)
     const located = await locateRedis(ctx, true)
     live.throwaway = located.throwaway
     const workDir = await makeWorkDir(tmpdir(), 'the temp folder (TMPDIR)')
     try {
-      const { record, command } = await runStep(stepConfig(ctx, located.target, workDir, keys), cliHost(ctx), {
-        command: { argv: rest },
-        env: ctx.env,
-        startedForRun: located.throwaway !== null,
-        // With --json or --markdown, stdout carries only the report.
-        stdout: format === 'terminal' ? process.stdout : process.stderr,
-        onSpawn: (child) => (live.child = child)
-      })
+      let stepped
+      try {
+        stepped = await runStep(
+          stepConfig(ctx, located.target, workDir, keys),
+          cliHost(ctx),
+          {
+            command: { argv: rest },
+            env: ctx.env,
+            startedForRun: located.throwaway !== null,
+            // With --json or --markdown, stdout carries only the report.
+            stdout: format === 'terminal' ? process.stdout : process.stderr,
+            onSpawn: (child) => (live.child = child)
+          },
+          { prepare: clusterProbe(several.cluster) }
+        )
+      } catch (err) {
+        if (!(err instanceof ClusterSeed)) throw err
+        // The one URL is a node of a Redis Cluster (--cluster auto): watch every node of it.
+        return await runMulti(ctx, parseInstances(located.target.url, '--url'), keys, limits, format, live, false)
+      }
+      const { record, command } = stepped
       if (command.startError) {
         ctx.log.error(`${command.startError} ${USAGE}`)
         return ExitCode.NotStarted
@@ -57,6 +83,46 @@ export async function runCommand(ctx: Context): Promise<number> {
   } finally {
     await live.throwaway?.stop()
     stopSignals()
+  }
+}
+
+/** `run` over several nodes: begin each, run the command once (REDIS_URL = the first node), end each, judge as one. */
+async function runMulti(
+  ctx: Context,
+  specs: InstanceSpec[],
+  keys: KeySettings,
+  limits: Thresholds,
+  format: ReturnType<typeof outputFormat>,
+  live: LiveParts,
+  startedForRun: boolean
+): Promise<number> {
+  const workDir = await makeWorkDir(tmpdir(), 'the temp folder (TMPDIR)')
+  try {
+    const config = multiConfig(ctx, keys, workDir)
+    const host = cliHost(ctx)
+    const begun = await beginMulti(specs, config, host)
+    const first = begun.nodes[0].target
+    host.info(`Watching ${begun.nodes.length} Redis servers; running the command.`)
+    const command = await runWatched({
+      command: { argv: ctx.args.rest },
+      env: commandEnv(ctx.env, first, startedForRun),
+      hide: [...new Set(begun.nodes.map((n) => n.target.password).filter((p): p is string => Boolean(p)))],
+      stdout: format === 'terminal' ? process.stdout : process.stderr,
+      onSpawn: (child) => (live.child = child)
+    })
+    const { startError, ...commandReport } = command
+    const record = await endMulti(begun, config, host, { command: commandReport })
+    if (startError) {
+      ctx.log.error(`${startError} ${USAGE}`)
+      return ExitCode.NotStarted
+    }
+    const code = await emit(ctx, judgeMulti(record, limits, { cli: 'run', throwawayServer: startedForRun }), (r) => renderReport(r, ctx.log.out))
+    const commandCode = exitCodeOf(command)
+    if (commandCode === 0) return code
+    ctx.log.error(`The command ${command.signal ? `was stopped by ${command.signal}` : `exited with code ${command.exitCode}`}; the report was written all the same.`)
+    return commandCode
+  } finally {
+    await rm(workDir, { recursive: true, force: true })
   }
 }
 

@@ -1,0 +1,83 @@
+/**
+ * The action's side of several instances, a Redis Cluster or Sentinel: the main step begins one
+ * step per node (or runs the `run` command around them), the post step ends and judges them. The
+ * engine work is in src/step/multi.ts; this file reads settings, saves state and publishes.
+ */
+import * as core from '@actions/core'
+import { parseInstances, type InstanceSpec } from '../redis/instances.js'
+import type { RedisConnection } from '../redis/connection.js'
+import { withTls } from '../redis/tls.js'
+import { commandEnv, exitCodeOf, runCommand } from '../run/command.js'
+import { beginMulti, clusterProbe as probeFor, endMulti, judgeMulti, type BegunMulti, type MultiConfig } from '../step/multi.js'
+import type { StartedCluster } from '../provision/cluster.js'
+import { Output, State } from './constants.js'
+import { actionHost } from './host.js'
+import type { Settings } from './inputs.js'
+import { publish } from './publish.js'
+import { saveState } from './state.js'
+
+export { ClusterSeed } from '../step/multi.js'
+
+/** Checks, on the single path's first connection, whether its server is a cluster node (with `cluster: auto`). */
+export function clusterProbe(settings: Settings): (conn: RedisConnection) => Promise<void> {
+  return probeFor(settings.multi.cluster)
+}
+
+/** The engine's configuration for several nodes, from the inputs. */
+export function multiConfig(settings: Settings, workDir: string): MultiConfig {
+  return {
+    connectTimeoutMs: settings.connectTimeoutMs,
+    keys: settings.keys,
+    sampling: { intervalMs: settings.sampleIntervalMs, maxLifeMs: settings.sampleMaxDurationMs, tls: settings.tls },
+    workDir,
+    cluster: settings.multi.cluster,
+    withTls: (t) => (t.tls ? withTls(t, settings.tls) : t)
+  }
+}
+
+/** The instances to watch: a cluster the action started stands for itself through its seed. */
+export function watchedInstances(settings: Settings, started: StartedCluster | null): InstanceSpec[] {
+  return started ? parseInstances(started.seedUrl) : settings.multi.instances
+}
+
+/** The main step without `run`: begins every node's step and leaves them to the post step. */
+export async function beginInAction(settings: Settings, specs: InstanceSpec[], workDir: string): Promise<void> {
+  const begun = await beginMulti(specs, multiConfig(settings, workDir), actionHost, { samplerOutlivesProcess: true })
+  saveState(State.Step, begun)
+  core.info(`Watching ${begun.nodes.length} Redis servers; the report follows at the end of the job, in the post step.`)
+}
+
+/** The `run` input over several nodes: begin, run the command (REDIS_URL = the first node), end, publish. */
+export async function runInAction(settings: Settings, specs: InstanceSpec[], workDir: string, startedForRun: boolean): Promise<void> {
+  const config = multiConfig(settings, workDir)
+  const begun = await beginMulti(specs, config, actionHost)
+  saveState(State.Step, begun)
+  const first = begun.nodes[0].target
+  actionHost.info('Running the command; the report follows when it ends.')
+  const command = await runCommand({ command: { shell: settings.run }, env: commandEnv(process.env, first, startedForRun), hide: hidden(begun) })
+  if (command.startError) core.error(command.startError)
+  const { startError: _startError, ...commandReport } = command
+  const record = await endMulti(begun, config, actionHost, { command: commandReport })
+  await publish(judgeMulti(record, settings.thresholds), settings)
+  const code = exitCodeOf(command)
+  core.setOutput(Output.ExitCode, code)
+  saveState(State.ReportDone, true)
+  if (code !== 0) {
+    core.setFailed(`The command failed with exit code ${code}. The Redis memory report was written all the same.`)
+    process.exitCode = code
+  }
+}
+
+/** The post step's part: end every node's step, judge them as one, publish. */
+export async function endInAction(settings: Settings, begun: BegunMulti, workDir: string, mainError: string): Promise<void> {
+  const record = await endMulti(begun, multiConfig(settings, workDir), actionHost, {
+    errors: mainError ? [`The main step failed: ${mainError}`] : [],
+    beginFailed: mainError !== ''
+  })
+  await publish(judgeMulti(record, settings.thresholds), settings)
+}
+
+/** Every node's password, kept out of the command's echoed output. */
+function hidden(begun: BegunMulti): string[] {
+  return [...new Set(begun.nodes.map((n) => n.target.password).filter((p): p is string => Boolean(p)))]
+}
