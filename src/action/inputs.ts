@@ -9,6 +9,7 @@ import { readCommentSettings, type CommentSettings } from '../github/comment-set
 import { DEFAULT_REPORT_NAME } from '../step/files.js'
 import { readProvisionSettings, type ProvisionSettings } from '../provision/settings.js'
 import { readKeySettings, type KeySettings } from '../keys/settings.js'
+import { readCauseSettings, type CauseSettings } from '../explain/settings.js'
 
 /** Everything the action's inputs say, checked and typed: read once, in the main and in the post step. */
 export interface Settings {
@@ -29,6 +30,8 @@ export interface Settings {
   provisioning: ProvisionSettings
   /** TLS files for a rediss:// redis-url (paths, so the sampler can load them too). */
   tls: TlsSettings
+  /** Naming the cause: junit-report, and max-peak-memory for the moment snapshots. */
+  cause: CauseSettings
 }
 
 export type GetInput = (name: string) => string
@@ -58,7 +61,8 @@ export function readInputs(getInput: GetInput, env: NodeJS.ProcessEnv = process.
     run,
     keys: readKeySettings(getInput),
     provisioning: readProvisionSettings(getInput, env),
-    tls
+    tls,
+    cause: readCauseSettings(getInput, thresholds.maxPeakMemory)
   }
 }
 
@@ -70,6 +74,7 @@ export function stepConfig(settings: Settings, target: RedisTarget, workDir: str
     keys: settings.keys,
     // TLS belongs to the given redis-url; a Redis the action started speaks plain redis://.
     sampling: { intervalMs: settings.sampleIntervalMs, maxLifeMs: settings.sampleMaxDurationMs, ...(target.tls ? { tls: settings.tls } : {}) },
-    workDir
+    workDir,
+    cause: settings.cause
   }
 }

@@ -4,6 +4,7 @@ import { Input, ProvisionInput } from '../options.js'
 import { UserError } from '../errors.js'
 import { KeyInput } from '../keys/settings.js'
 import { TlsInput } from '../redis/tls.js'
+import { CauseInput } from '../explain/settings.js'
 import { THRESHOLD_OPTIONS } from '../options.js'
 
 /** A mistake in how the CLI was called: exit code 2 and the valid form. */
@@ -47,6 +48,11 @@ export const OPTIONS = {
   [KeyInput.PrefixDepth]: { type: 'string', value: 'n', help: 'How many parts of a key name make its prefix (default 2).' },
   [KeyInput.IgnoreKeys]: { type: 'string', value: 'patterns', help: 'Comma list of glob patterns for keys to leave out, e.g. bull:*,sess:*.' },
   [KeyInput.KeyPatterns]: { type: 'string', value: 'patterns', help: 'Comma list of explicit key groups, globs with named parts, e.g. jobs:{queue}:*; they win over the automatic prefixes.' },
+  [CauseInput.JUnitReport]: {
+    type: 'string',
+    value: 'files',
+    help: 'Comma list of JUnit XML files or globs (** for any folders) the tests write; leaked keys are mapped to the test that was running when each appeared.'
+  },
   [KeyInput.ExpectedDb]: { type: 'string', value: 'db', help: 'The DB the tests should use; keys that appear elsewhere breach wrong-db.' },
   [TlsInput.CaFile]: { type: 'string', value: 'file', help: 'For rediss://: the CA certificate that signed the server\'s certificate (PEM).' },
   [TlsInput.CertFile]: { type: 'string', value: 'file', help: 'For rediss://: a client certificate (PEM), for servers that ask for one; needs --tls-key-file.' },
@@ -89,7 +95,7 @@ export const COMMANDS = {
       'prints its URL, passes it to the command as REDIS_URL, REDIS_HOST and REDIS_PORT, and stops it afterwards. ' +
       'With --url or --container the command gets that Redis as REDIS_URL unless REDIS_URL is already set. ' +
       'With --json or --markdown the command\'s own output goes to stderr, so stdout holds only the report.',
-    options: [...REDIS_OPTIONS, 'throwaway', ProvisionInput.RedisServerPath, ...THRESHOLD_OPTIONS, Input.SampleInterval, ...KEY_OPTIONS, KeyInput.ExpectedDb, Input.ReportPath, ...OUTPUT_OPTIONS],
+    options: [...REDIS_OPTIONS, 'throwaway', ProvisionInput.RedisServerPath, ...THRESHOLD_OPTIONS, Input.SampleInterval, ...KEY_OPTIONS, KeyInput.ExpectedDb, CauseInput.JUnitReport, Input.ReportPath, ...OUTPUT_OPTIONS],
     examples: [
       'redis-memory-guard run --throwaway -- npm test',
       'redis-memory-guard run -- npm test',

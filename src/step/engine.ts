@@ -11,6 +11,8 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { StepObservations, Thresholds } from '../checks.js'
 import { describeError } from '../errors.js'
+import { momentConfig, type CauseReport } from '../explain/cause.js'
+import type { CauseSettings } from '../explain/settings.js'
 import { analyseKeysAfter, analyseKeysNow, describeInventory, recordKeysBefore, type KeyAnalysis } from '../keys/run.js'
 import type { KeySettings } from '../keys/settings.js'
 import { connect, withTimeout, type RedisConnection } from '../redis/connection.js'
@@ -22,6 +24,7 @@ import { formatBytes } from '../size.js'
 import { takeSnapshot, type Snapshot } from '../snapshot.js'
 import { BEFORE_FILE, FILE_TIMEOUT_MS } from './files.js'
 import { keyScanLog, type StepHost } from './host.js'
+import { explainStep, watchCommand, type StepRecording } from './cause.js'
 import { collectSamples, startStepSampler, stopStepSampler, type SampledStep, type SamplerHandle, type SamplingOptions } from './sampling.js'
 
 /** What the engine needs to watch one step. */
@@ -32,6 +35,8 @@ export interface StepConfig {
   sampling: SamplingOptions
   /** The step's own folder: the "before" snapshot and key names, and the samples. */
   workDir: string
+  /** Naming the cause: junit-report and the limit the moment snapshots watch; absent = defaults (no JUnit files). */
+  cause?: CauseSettings
 }
 
 /** What `beginStep` leaves for `endStep`, as plain data: the action's main step hands it to its post step. */
@@ -50,6 +55,8 @@ export interface StepRecord {
   sampled: SampledStep
   keys: KeyAnalysis | null
   command?: CommandReport
+  /** What the memory was made of, what held it at the moments that mattered, which test left each leaked key. */
+  cause?: CauseReport
 }
 
 export interface BeginOptions {
@@ -97,7 +104,9 @@ export async function beginStep(config: StepConfig, host: StepHost, opts: BeginO
   } finally {
     await conn.close()
   }
-  const sampler = await startStepSampler(config.target, config.workDir, config.sampling, host, opts.samplerOutlivesProcess ?? false)
+  // Moment snapshots look at keys, so they follow the key analysis's settings (off with key-scan-budget 0).
+  const sampling = config.keys.enabled ? { ...config.sampling, moments: momentConfig(config.keys, config.cause?.maxPeakMemory, before) } : config.sampling
+  const sampler = await startStepSampler(config.target, config.workDir, sampling, host, opts.samplerOutlivesProcess ?? false)
   return { begun: { workDir: config.workDir, sampler }, before }
 }
 
@@ -112,6 +121,8 @@ export interface EndOptions {
   connectTimeoutMs?: number
   /** Whether the begin part is known to have failed: then a missing "before" snapshot is no news. */
   beginFailed?: boolean
+  /** What was recorded while the command ran (new keys' times, output lines); absent when the guard ran none. */
+  recording?: StepRecording
 }
 
 /**
@@ -127,6 +138,7 @@ export async function endStep(config: StepConfig, begun: BegunStep | null, host:
   const target = opts.target === undefined ? config.target : opts.target
   let after: Snapshot | null = null
   let keys: KeyAnalysis | null = null
+  let cause: CauseReport | undefined
   if (target === null) {
     errors.push('No snapshot after the step: no Redis was started for it.')
   } else {
@@ -144,6 +156,20 @@ export async function endStep(config: StepConfig, begun: BegunStep | null, host:
           }
           host.endProgress()
         }
+        cause = await explainStep(
+          conn,
+          {
+            settings: config.cause,
+            before,
+            after,
+            keys: keys?.keys ?? null,
+            moments: sampled.moments ?? [],
+            recording: opts.recording ?? null,
+            stepStartedAt: opts.command?.startedAt ?? begun?.sampler?.startedAt ?? before?.takenAt ?? null,
+            cwd: process.cwd()
+          },
+          errors
+        )
       } finally {
         await conn.close()
       }
@@ -151,7 +177,7 @@ export async function endStep(config: StepConfig, begun: BegunStep | null, host:
       errors.push(`No snapshot after the step: ${describeError(err)}`)
     }
   }
-  return { target: target ?? config.target, before, after, errors, sampled, keys, ...(opts.command ? { command: opts.command } : {}) }
+  return { target: target ?? config.target, before, after, errors, sampled, keys, ...(opts.command ? { command: opts.command } : {}), ...(cause ? { cause } : {}) }
 }
 
 async function readBefore(begun: BegunStep | null, errors: string[], beginFailed: boolean): Promise<Snapshot | null> {
@@ -208,6 +234,7 @@ export function judgeStep(record: StepRecord, thresholds: Thresholds, extra?: Re
     sampling: record.sampled.sampling,
     keys: record.keys?.keys,
     command: record.command,
+    ...(record.cause ? { cause: record.cause } : {}),
     ...(extra ? { extra } : {})
   })
 }
@@ -234,16 +261,21 @@ export async function runStep(
   begin: BeginOptions = {}
 ): Promise<{ begun: BegunStep; record: StepRecord; command: CommandRun }> {
   const { begun } = await beginStep(config, host, begin)
+  // Started after the "before" snapshot, so only the command's keys are timed.
+  const watch = await watchCommand(() => openConnection(config.target, config.connectTimeoutMs, host), host)
   host.info('Running the command; the report follows when it ends.')
+  // runCommand never rejects, so the recorder is always stopped and notify-keyspace-events set back.
   const command = await runCommand({
     command: watched.command,
     env: commandEnv(watched.env, config.target, watched.startedForRun),
     hide: config.target.password ? [config.target.password] : [],
     stdout: watched.stdout,
-    onSpawn: watched.onSpawn
+    onSpawn: watched.onSpawn,
+    onOutput: watch.onOutput
   })
+  const recording = await watch.stop()
   const { startError: _startError, ...report } = command
-  const record = await endStep(config, begun, host, { command: report })
+  const record = await endStep(config, begun, host, { command: report, recording })
   return { begun, record, command }
 }
 

@@ -6,7 +6,7 @@ import { exitCodeOf } from '../../run/command.js'
 import { judgeStep, runStep } from '../../step/engine.js'
 import { makeWorkDir } from '../../step/files.js'
 import { COMMANDS, UsageError } from '../args.js'
-import { ExitCode, cliHost, connectTimeout, emit, keySettings, locateRedis, outputFormat, sampleInterval, stepConfig, thresholds, type Context, type Located } from '../context.js'
+import { ExitCode, causeSettings, cliHost, connectTimeout, emit, keySettings, locateRedis, outputFormat, sampleInterval, stepConfig, thresholds, type Context, type Located } from '../context.js'
 import { renderReport } from '../terminal.js'
 
 const USAGE = `Usage: redis-memory-guard ${COMMANDS.run.usage}`
@@ -23,6 +23,7 @@ export async function runCommand(ctx: Context): Promise<number> {
   const keys = keySettings(ctx)
   sampleInterval(ctx)
   connectTimeout(ctx)
+  causeSettings(ctx)
 
   const live: LiveParts = { child: null, throwaway: null }
   const stopSignals = handleSignals(ctx, live)
