@@ -12,6 +12,7 @@ import { REPORT_EXTENSIONS } from './extensions.js'
 import { fitParts, measureBytes, measureChars, type Part } from './fit.js'
 import { ABSENT, reportModel, signed, type Cell, type CheckView, type Headline, type Hint, type ReportModel } from './model.js'
 import type { ReportExtension, ReportSection, Variant } from './section.js'
+import { causeParts } from './cause-markdown.js'
 
 export type { Variant } from './section.js'
 
@@ -199,6 +200,7 @@ export function reportParts(report: Report, variant: Variant, opts: RenderOption
     parts.push({ label: 'notes', importance: 45, text: model.notes.map((n) => `> ${prose(n)}`).join('\n>\n') })
   }
   for (const s of extra.filter((x) => x.placement === 'main')) parts.push(sectionPart(s))
+  parts.push(...causeParts(model.cause, variant, Object.keys(report.after?.keyspace ?? {}).length > 1))
 
   if (report.after !== null && variant === 'summary') {
     parts.push({ label: 'all checks', importance: 35, text: details('All checks', model.checks.map(checkLine).join('\n')) })

@@ -12,6 +12,7 @@ import { totalKeys } from '../report.js'
 import { distinctOomMessages } from '../run/output.js'
 import { formatBytes, formatBytesDelta, formatDuration } from '../size.js'
 import type { Snapshot } from '../snapshot.js'
+import { causeView, type CauseView } from './cause.js'
 
 /** A table cell: text, `null` for a figure the server does not report, `absent` without that snapshot. */
 export type Cell = string | null | typeof ABSENT
@@ -89,6 +90,8 @@ export interface ReportModel {
   sampling: string | null
   /** When OOM errors and evictions first appeared and when Redis did not answer, plain text (gap errors come from the connection). */
   samplingFacts: string[]
+  /** Why: what held the memory at the moments that mattered, what it is made of, which test left which key; null without `report.cause`. */
+  cause: CauseView | null
 }
 
 export const VERDICT_WORD: Record<Verdict, string> = { pass: 'pass', warn: 'warning', fail: 'fail' }
@@ -160,7 +163,8 @@ export function reportModel(report: Report): ReportModel {
     peakExplanation: report.peak ? report.peak.explanation : null,
     peakRows: peakRows(report),
     sampling: samplingLine(report),
-    samplingFacts: samplingFacts(report)
+    samplingFacts: samplingFacts(report),
+    cause: causeView(report)
   }
 }
 
