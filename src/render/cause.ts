@@ -90,7 +90,8 @@ const TELLING = ['not-keys', 'maxmemory-near-empty-server', 'volatile-policy-wit
 export function causeView(report: Report): CauseView | null {
   const c: CauseReport | undefined = report.cause
   if (!c) return null
-  const started = report.command?.startedAt ?? report.sampling?.startedAt ?? report.before?.takenAt ?? null
+  // The zero the sampling section counts from, so "1.7 s into the step" means the same everywhere.
+  const started = report.sampling?.startedAt ?? report.command?.startedAt ?? report.before?.takenAt ?? null
   const b = c.memory.breakdown
   const times = c.leakedKeyTimes
   const recorded = times.keys.filter((k) => k.firstSeenAt !== null).length

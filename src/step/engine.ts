@@ -165,7 +165,8 @@ export async function endStep(config: StepConfig, begun: BegunStep | null, host:
             keys: keys?.keys ?? null,
             moments: sampled.moments ?? [],
             recording: opts.recording ?? null,
-            stepStartedAt: opts.command?.startedAt ?? begun?.sampler?.startedAt ?? before?.takenAt ?? null,
+            // The sampler's start is the zero the sampling section counts from too.
+            stepStartedAt: begun?.sampler?.startedAt ?? opts.command?.startedAt ?? before?.takenAt ?? null,
             cwd: process.cwd()
           },
           errors
