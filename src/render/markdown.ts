@@ -147,7 +147,8 @@ export function commandsTable(report: Report, top: number): string | null {
     lines.push(`| ${codeText(d.command, { maxLength: 80 })} | ${count(d.calls)} | ${d.rejectedCalls === null ? '—' : count(d.rejectedCalls)} | ${d.failedCalls === null ? '—' : count(d.failedCalls)} | ${per} |`)
   }
   const more = deltas.length > top ? ` ${count(deltas.length - top)} more commands not shown.` : ''
-  lines.push('', `_Counts include this action's own INFO calls._${more}`)
+  const moments = report.cause && report.cause.moments.length > 0 ? ' and the key scans of its moment snapshots' : ''
+  lines.push('', `_Counts include this action's own INFO calls${moments}._${more}`)
   return lines.join('\n')
 }
 
