@@ -47,8 +47,10 @@ function testsBlock(v: CauseView, showDb: boolean): string[] {
 
 function timesTable(v: CauseView, showDb: boolean): string[] {
   if (v.leakedKeys.length === 0) return []
+  // Without any time there is no table, only the sentence that says why.
+  if (!v.leakedKeys.some((k) => k.when !== null)) return v.timesNote ? [`_${prose(v.timesNote, 1000)}_`] : []
   const lines = ['**When the leaked keys appeared**', '']
-  if (v.leakedKeys.some((k) => k.when !== null)) {
+  {
     const withTest = v.leakedKeys.some((k) => k.test !== null)
     lines.push(`| Key | First seen | Last output line before it |${withTest ? ' Test |' : ''}`, `|---|---:|---|${withTest ? '---|' : ''}`)
     for (const k of v.leakedKeys.slice(0, MAX_TIMED_KEYS)) {
