@@ -13,6 +13,7 @@ import { FIXTURES, runCli } from './helpers/cli-runner.js'
 import { redisCommand } from './helpers/resp.js'
 import { redisPerFile } from './helpers/redis-server.js'
 import { codeText } from '../src/render/escape.js'
+import { renderSummary } from '../src/render/markdown.js'
 import type { Report } from '../src/report.js'
 
 const redis = redisPerFile()
@@ -180,5 +181,22 @@ describe('the cause, through the CLI', () => {
     const res = await runCli(['run', '--junit-report', '/**/x.xml', '--', 'true'])
     expect(res.code).toBe(2)
     expect(res.stderr).toContain('--junit-report: "/**/x.xml" would search the whole disk')
+  })
+})
+
+describe('the cause when keys were not it', () => {
+  it('says at the moment near maxmemory that a subscriber that does not read held the memory, though it was gone by the end', async () => {
+    const r = await redis(['--maxmemory', '8mb', '--maxmemory-policy', 'noeviction'])
+    const res = await runCli(['run', '--url', r.url, '--sample-interval', '50ms', '--json', '--', process.execPath, join(FIXTURES, 'slow-subscriber.mjs'), '1200'])
+    const report = JSON.parse(res.stdout) as Report
+    const near = report.cause?.moments.find((m) => m.reasons.includes('near-maxmemory'))
+    if (!near) throw new Error(`no moment near maxmemory: ${JSON.stringify(report.cause?.moments.map((m) => m.reasons))}`)
+    const b = near.breakdown.breakdown
+    // MEMORY STATS lags behind a growing buffer (Redis updates it in its cron); CLIENT LIST corrects it.
+    expect(b?.biggest?.part).toBe('clients-normal')
+    expect(b?.clients?.subscribers.outputBytes).toBeGreaterThan(2 * 1024 * 1024)
+    // By the end the subscriber is gone: only the moment knows.
+    expect(report.cause?.memory.breakdown?.biggest?.part).not.toBe('clients-normal')
+    expect(renderSummary(report)).toMatch(/\*\*When used memory passed 90% of maxmemory\*\*[^\n]*The biggest part then was not keys: clients' buffers, [\d.]+ MB\./)
   })
 })

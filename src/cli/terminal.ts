@@ -270,7 +270,7 @@ export function causeLines(v: CauseView | null, c: Colours): string[] {
   for (const m of v.moments) {
     const prefixes = m.prefixes.slice(0, 3).map((p) => `${safeText(p.name)} ${p.size}${p.types.length > 0 ? ` (${safeText(p.types.join(', '))})` : ''}`)
     const of = prefixes.length > 0 ? `, of which ${prefixes.join(', ')}` : m.error ? `; the keys could not be looked at (${safeText(m.error)})` : ', no keys'
-    out.push(`  - ${m.label}${m.into ? ` (${m.into})` : ''}: ${m.used}${of}${m.partial ? ` ${c.dim(`(${safeText(m.partial)})`)}` : ''}.`)
+    out.push(`  - ${m.label}${m.into ? ` (${m.into})` : ''}: ${m.used}${of}${m.partial ? ` ${c.dim(`(${safeText(m.partial)})`)}` : ''}.${m.notKeys ? ` The biggest part then was not keys: ${m.notKeys}.` : ''}`)
   }
   for (const e of v.explanations) out.push(`  - ${safeText(e)}`)
   if (v.parts.length > 0) out.push(c.dim(`  Made of: ${v.parts.slice(0, 5).map((p) => `${p.label} ${p.size} (${p.share})`).join(', ')}.`))

@@ -26,7 +26,8 @@ export function momentLine(m: MomentView, maxPrefixes: number): string {
   const shown = m.prefixes.slice(0, maxPrefixes).map((p) => `${codeText(p.name, { maxLength: 200 })} ${p.size}${p.types.length > 0 ? ` (${prose(p.types.join(', '), 100)})` : ''}`)
   const of = shown.length > 0 ? `, of which ${shown.join(', ')}` : m.error ? `; the keys could not be looked at (${prose(m.error, 300)})` : ', no keys'
   const partial = m.partial ? ` (${prose(m.partial, 300)})` : ''
-  return `**${capitalised(m.label)}**${into}: ${m.used}${of}${partial}.`
+  const notKeys = m.notKeys ? ` The biggest part then was not keys: ${m.notKeys}.` : ''
+  return `**${capitalised(m.label)}**${into}: ${m.used}${of}${partial}.${notKeys}`
 }
 
 function testsBlock(v: CauseView, showDb: boolean): string[] {

@@ -31,6 +31,8 @@ export interface MomentView {
   partial: string | null
   /** Why the keys could not be looked at (a connection's error text: untrusted). */
   error: string | null
+  /** The biggest part of memory then, when it was not the keys ("clients' buffers, 1.4 MB"): keys were not the cause. */
+  notKeys: string | null
 }
 
 export interface LeakedKeyView extends KeyRef {
@@ -80,8 +82,18 @@ function momentView(m: MomentSnapshot, stepStartedAt: string | null): MomentView
     partial: m.scan.complete
       ? null
       : `from ${m.scan.scannedKeys.toLocaleString('en-US')} of ${m.scan.totalKeys.toLocaleString('en-US')} keys${m.scan.note ? `: ${m.scan.note}` : ''}`,
-    error: m.error ?? null
+    error: m.error ?? null,
+    notKeys: notKeysThen(m)
   }
+}
+
+/** At a moment, memory held by something other than keys (a subscriber that does not read) matters even if it is gone by the end. */
+function notKeysThen(m: MomentSnapshot): string | null {
+  const b = m.breakdown?.breakdown
+  if (!b?.biggest || b.biggest.part === 'dataset') return null
+  const dataset = b.parts.find((p) => p.part === 'dataset')?.bytes ?? null
+  if (dataset !== null && dataset >= b.biggest.bytes) return null
+  return `${PART_LABELS[b.biggest.part]}, ${formatBytes(b.biggest.bytes)}`
 }
 
 const TELLING = ['not-keys', 'maxmemory-near-empty-server', 'volatile-policy-without-ttl', 'non-evictable-memory']
