@@ -233,7 +233,8 @@ describe('snapshot, keys and diff', () => {
     const res = await runCli(['keys', '--url', r.url])
     expect(res.code).toBe(0)
     expect(res.stdout).toMatch(/Prefixes by count\n.*\n\s+0\s+session:\*\s+20\n/)
-    expect(res.stdout).toMatch(/Largest keys\n.*\n\s+0\s+report:big\s+\d+\.\d KB\s+none\n/)
+    // Like redis-cli --bigkeys: type, encoding and elements (STRLEN for a string) beside the bytes.
+    expect(res.stdout).toMatch(/Largest keys\n.*Type\s+Encoding\s+Elements\s+Memory\s+TTL\n\s+0\s+report:big\s+string\s+raw\s+20,000\s+\d+\.\d KB\s+none\n/)
     expect(res.stdout).toMatch(/\n\s+5\s+2\s+1\s/) // DB 5: 2 keys, 1 with TTL
     expect(res.stderr).toContain('Key inventory: 23 keys in 2 DBs')
     const json = JSON.parse((await runCli(['keys', '--url', r.url, '--json'])).stdout)

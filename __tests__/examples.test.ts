@@ -64,6 +64,8 @@ const SCENARIOS: Scenario[] = [
         if (reply instanceof Error) refused++
       }
       if (refused < 3) throw new Error('the scenario never hit OOM')
+      // A suite goes on after an OOM: long enough for a sample (every 500 ms) to see it and take the moment snapshot.
+      await new Promise((r) => setTimeout(r, 1200))
     }
   }
 ]

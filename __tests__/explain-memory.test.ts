@@ -150,3 +150,16 @@ describe('the cause, on real servers', () => {
     }
   })
 })
+
+describe('buildBreakdown when MEMORY STATS lags behind a client buffer', () => {
+  it("moves what CLIENT LIST's live tot-mem shows beyond MEMORY STATS from the dataset to the clients", () => {
+    // As Redis 7.0 answered right after a subscriber's buffer grew: no keys, yet 7.5 MB "dataset".
+    const stats = parseMemoryStats(['total.allocated', 8_490_008, 'startup.allocated', 876_280, 'dataset.bytes', 7_503_600, 'clients.normal', 107_600])
+    const subscriber = { id: '8', flags: 'P', cmd: 'subscribe', subscriptions: 1, outputBytes: 7_203_408, queryBytes: 0, totalBytes: 7_241_096 }
+    const b = buildBreakdown(stats, [subscriber])
+    expect(b.biggest).toMatchObject({ part: 'clients-normal', bytes: 7_241_096 })
+    expect(b.parts.find((p) => p.part === 'dataset')?.bytes).toBe(7_503_600 - (7_241_096 - 107_600))
+    // Without CLIENT LIST nothing is moved.
+    expect(buildBreakdown(stats, null).biggest?.part).toBe('dataset')
+  })
+})

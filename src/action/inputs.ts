@@ -12,6 +12,7 @@ import { readKeySettings, type KeySettings } from '../keys/settings.js'
 import { readBaselineSettings, type BaselineSettings } from '../baseline/settings.js'
 import { seriesId } from '../baseline/history.js'
 import { readInstanceOptions, type InstanceOptions } from '../instance-options.js'
+import { readCauseSettings, type CauseSettings } from '../explain/settings.js'
 
 /** Everything the action's inputs say, checked and typed: read once, in the main and in the post step. */
 export interface Settings {
@@ -38,6 +39,8 @@ export interface Settings {
   baselineSeries: string
   /** `redis-url`'s instances, `cluster` and `cluster-nodes`: more than one Redis. */
   multi: InstanceOptions
+  /** Naming the cause: junit-report, and max-peak-memory for the moment snapshots. */
+  cause: CauseSettings
 }
 
 export type GetInput = (name: string) => string
@@ -73,7 +76,8 @@ export function readInputs(getInput: GetInput, env: NodeJS.ProcessEnv = process.
     tls,
     baseline: readBaselineSettings(getInput),
     baselineSeries: seriesId({ commentKey: getInput(Input.CommentKey), matrix: getInput(Input.Matrix) }, env),
-    multi
+    multi,
+    cause: readCauseSettings(getInput, thresholds.maxPeakMemory)
   }
 }
 
@@ -85,6 +89,7 @@ export function stepConfig(settings: Settings, target: RedisTarget, workDir: str
     keys: settings.keys,
     // TLS belongs to the given redis-url; a Redis the action started speaks plain redis://.
     sampling: { intervalMs: settings.sampleIntervalMs, maxLifeMs: settings.sampleMaxDurationMs, ...(target.tls ? { tls: settings.tls } : {}) },
-    workDir
+    workDir,
+    cause: settings.cause
   }
 }

@@ -5,6 +5,7 @@ import { UserError } from '../errors.js'
 import { CHECK_NAMES, DEFAULT_FAIL_ON } from '../checks.js'
 import { KeyInput } from '../keys/settings.js'
 import { TlsInput } from '../redis/tls.js'
+import { CauseInput } from '../explain/settings.js'
 import { THRESHOLD_OPTIONS } from '../options.js'
 import { BaselineInput } from '../baseline/settings.js'
 
@@ -67,6 +68,11 @@ export const OPTIONS = {
     type: 'string',
     value: 'patterns',
     help: "On a shared Redis: comma list of globs for this job's keys, e.g. 'job-42:*'; new keys outside them are reported as outside the scope, not as leaks."
+  },
+  [CauseInput.JUnitReport]: {
+    type: 'string',
+    value: 'files',
+    help: 'Comma list of JUnit XML files or globs (** for any folders) the tests write; leaked keys are mapped to the test that was running when each appeared.'
   },
   [KeyInput.ExpectedDb]: { type: 'string', value: 'db', help: 'The DB the tests should use; keys that appear elsewhere breach wrong-db.' },
   [TlsInput.CaFile]: { type: 'string', value: 'file', help: 'For rediss://: the CA certificate that signed the server\'s certificate (PEM).' },
@@ -132,7 +138,7 @@ export const COMMANDS = {
       'prints its URL, passes it to the command as REDIS_URL, REDIS_HOST and REDIS_PORT, and stops it afterwards. ' +
       'With --url or --container the command gets that Redis as REDIS_URL unless REDIS_URL is already set. ' +
       'With --json or --markdown the command\'s own output goes to stderr, so stdout holds only the report.',
-    options: [...REDIS_OPTIONS, 'throwaway', ProvisionInput.ClusterNodes, ProvisionInput.RedisServerPath, ...THRESHOLD_OPTIONS, Input.SampleInterval, ...KEY_OPTIONS, KeyInput.ExpectedDb, ...BASELINE_OPTIONS, Input.ReportPath, ...OUTPUT_OPTIONS],
+    options: [...REDIS_OPTIONS, 'throwaway', ProvisionInput.ClusterNodes, ProvisionInput.RedisServerPath, ...THRESHOLD_OPTIONS, Input.SampleInterval, ...KEY_OPTIONS, KeyInput.ExpectedDb, CauseInput.JUnitReport, ...BASELINE_OPTIONS, Input.ReportPath, ...OUTPUT_OPTIONS],
     examples: [
       'redis-memory-guard run --throwaway -- npm test',
       'redis-memory-guard run -- npm test',

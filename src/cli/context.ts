@@ -1,6 +1,7 @@
 /** What every command gets (its parsed arguments, the logger, the environment) and the CLI's side of the shared steps. */
 import type { Thresholds } from '../checks.js'
 import { readKeySettings, type KeySettings } from '../keys/settings.js'
+import { readCauseSettings, type CauseSettings } from '../explain/settings.js'
 import { Input, ProvisionInput, readConnectTimeout, readSampleInterval, readThresholds, readTlsSettings } from '../options.js'
 import { TlsInput, withTls, type TlsSettings } from '../redis/tls.js'
 import { startBinary, stopBinary } from '../provision/binary.js'
@@ -75,6 +76,11 @@ export function keySettings(ctx: Context): KeySettings {
   return readKeySettings(get(ctx), flagName)
 }
 
+/** --junit-report, and --max-peak-memory for the moment snapshots (the action's reader). */
+export function causeSettings(ctx: Context): CauseSettings {
+  return readCauseSettings(get(ctx), thresholds(ctx).maxPeakMemory, flagName)
+}
+
 /** The TLS flags (file paths, also handed to the sampler). */
 export function tlsSettings(ctx: Context): TlsSettings {
   return readTlsSettings((n) => (n === TlsInput.Insecure ? (flag(ctx.args, n) ? 'true' : '') : stringOption(ctx.args, n)), flagName)
@@ -91,7 +97,8 @@ export function stepConfig(ctx: Context, target: RedisTarget, workDir: string, k
     connectTimeoutMs: connectTimeout(ctx),
     keys,
     sampling: { intervalMs: sampleInterval(ctx), maxLifeMs: CLI_SAMPLER_MAX_LIFE_MS, ...(target.tls ? { tls: tlsSettings(ctx) } : {}) },
-    workDir
+    workDir,
+    cause: causeSettings(ctx)
   }
 }
 

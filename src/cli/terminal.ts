@@ -13,6 +13,7 @@ import { prefixBytesText } from '../keys/render.js'
 import type { Colours } from './colours.js'
 import type { BaselineView } from '../render/baseline-model.js'
 import { instancesView } from '../render/instances.js'
+import type { CauseView } from '../render/cause.js'
 
 /** Server-supplied text can carry escape sequences; a terminal must show them, not obey them. */
 export function safeText(s: string): string {
@@ -116,6 +117,7 @@ export function renderReport(report: Report, c: Colours): string {
     if (model.leakedByDb) out.push(`Keys left behind: ${model.leakedByDb}`)
     if (report.keys) out.push(...leakedGroups(report.keys, c))
     if (model.leakedByDb || report.keys?.leaked?.groups.length) out.push('')
+    out.push(...causeLines(model.cause, c))
     if (model.oomMessages.length > 0) {
       const width = Math.max(...model.oomMessages.map((m) => (m.count === null ? 0 : count(m.count).length)))
       out.push(
@@ -231,10 +233,34 @@ export function renderKeys(report: Report, c: Colours): string {
     for (const p of k.topPrefixesByCount) rows.push([`  ${p.db}`, safeText(p.prefix) + (p.estimated ? ' ~' : ''), count(p.keys)])
     out.push(c.bold('Prefixes by count'), table(rows, c, [2]), '')
   }
-  if (k.memoryUsage && k.topKeys.length > 0) {
+  if (k.largestKeys && k.largestKeys.length > 0) {
+    // Like redis-cli --bigkeys, with the encoding and the bytes beside the element count.
+    const rows = [['  DB', 'Key', 'Type', 'Encoding', 'Elements', 'Memory', 'TTL']]
+    for (const x of k.largestKeys) {
+      rows.push([
+        `  ${x.db}`,
+        safeText(x.key),
+        safeText(x.type),
+        safeText(x.encoding ?? '?'),
+        x.elements === null ? '?' : count(x.elements),
+        x.bytes === null ? '?' : formatBytes(x.bytes),
+        x.ttl === 'set' ? `${x.ttlSeconds ?? '?'} s` : x.ttl === 'none' ? 'none' : 'gone'
+      ])
+    }
+    out.push(c.bold('Largest keys'), table(rows, c, [4, 5]), '')
+  } else if (k.memoryUsage && k.topKeys.length > 0) {
     const rows = [['  DB', 'Key', 'Memory', 'TTL']]
     for (const x of k.topKeys) rows.push([`  ${x.db}`, safeText(x.key), formatBytes(x.bytes), x.ttl === 'set' ? `${x.ttlSeconds ?? '?'} s` : x.ttl === 'none' ? 'none' : '?'])
     out.push(c.bold('Largest keys'), table(rows, c, [2]), '')
+  }
+  const mixed = (k.encodingMix ?? []).filter((m) => m.mixed)
+  if (mixed.length > 0) {
+    out.push(c.bold('Prefixes whose keys of one type have different encodings'))
+    for (const m of mixed) {
+      const encs = Object.entries(m.encodings).map(([e, n]) => `${safeText(e)} ${count(n)}`).join(', ')
+      out.push(`  DB ${m.db}  ${safeText(m.prefix)}  ${encs} ${c.dim(`(of ${count(m.sampled)} sampled)`)}`)
+    }
+    out.push('')
   }
   out.push(c.bold('Keys per database'), keyspaceTable(s, c))
   if (k.memoryUsage) out.push('', c.dim(k.memoryUsageNote))
@@ -270,6 +296,44 @@ export function instancesBlock(report: Report, c: Colours): string[] {
   const out = [c.bold('Instances and nodes'), table(rows, c, [2, 3, 4, 5, 6, 7])]
   if (view.totalLimit) out.push(c.dim(`  ${view.totalLimit}`))
   for (const f of view.findings) out.push(`  - ${safeText(f)}`)
+  out.push('')
+  return out
+}
+
+/** Leaked keys listed with their times on a terminal; --json has all of them. */
+const MAX_TIMED_KEYS = 10
+
+/** Why: the moments that mattered, what the memory is made of, when each leaked key appeared and which test left it. */
+export function causeLines(v: CauseView | null, c: Colours): string[] {
+  if (!v) return []
+  const eventful = v.moments.length > 0 || v.telling !== null || v.leakedKeys.length > 0 || v.tests !== null
+  if (!eventful) return []
+  const out = [c.bold('Why')]
+  for (const m of v.moments) {
+    const prefixes = m.prefixes.slice(0, 3).map((p) => `${safeText(p.name)} ${p.size}${p.types.length > 0 ? ` (${safeText(p.types.join(', '))})` : ''}`)
+    const of = prefixes.length > 0 ? `, of which ${prefixes.join(', ')}` : m.error ? `; the keys could not be looked at (${safeText(m.error)})` : ', no keys'
+    out.push(`  - ${m.label}${m.into ? ` (${m.into})` : ''}: ${m.used}${of}${m.partial ? ` ${c.dim(`(${safeText(m.partial)})`)}` : ''}.${m.notKeys ? ` The biggest part then was not keys: ${m.notKeys}.` : ''}`)
+  }
+  for (const e of v.explanations) out.push(`  - ${safeText(e)}`)
+  if (v.parts.length > 0) out.push(c.dim(`  Made of: ${v.parts.slice(0, 5).map((p) => `${p.label} ${p.size} (${p.share})`).join(', ')}.`))
+  const timed = v.leakedKeys.filter((k) => k.when !== null)
+  if (timed.length > 0) {
+    out.push(c.bold('When the leaked keys appeared'))
+    for (const k of timed.slice(0, MAX_TIMED_KEYS)) {
+      const test = k.test ? `  test: ${safeText(k.test)}` : ''
+      const line = k.lineBefore ? c.dim(`  after: ${safeText(k.lineBefore)}`) : ''
+      out.push(`  DB ${k.db}  ${safeText(k.key)}  ${k.when}${test}${line}`)
+    }
+    if (timed.length > MAX_TIMED_KEYS) out.push(c.dim(`  ... and ${timed.length - MAX_TIMED_KEYS} more (see --json)`))
+  }
+  if (v.timesNote) out.push(c.dim(`  ${safeText(v.timesNote)}`))
+  if (v.tests !== null) {
+    out.push(c.bold('Tests that left keys'))
+    if (v.tests.length === 0) out.push('  No leaked key fell in a test of the JUnit files.')
+    for (const t of v.tests) out.push(`  ${safeText(t.name)}: ${t.keys.slice(0, 5).map((k) => safeText(k.key)).join(', ')}${t.keys.length > 5 ? ` and ${t.keys.length - 5} more` : ''}`)
+    if (v.unattributed.length > 0) out.push(`  In no test: ${v.unattributed.slice(0, 5).map((k) => safeText(k.key)).join(', ')}`)
+    for (const n of v.testNotes) out.push(c.dim(`  ${safeText(n)}`))
+  }
   out.push('')
   return out
 }

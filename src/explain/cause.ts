@@ -63,7 +63,8 @@ export interface CauseInput {
   keys: KeysReport | null
   /** FirstSeenRecorder's result, or why there is none. */
   firstSeen: { times: Map<string, number>; dropped: number } | { unavailable: string }
-  output?: OutputTimeline | null
+  /** The command's output lines with their times (one timeline, or stdout's and stderr's merged). */
+  output?: Pick<OutputTimeline, 'lineBefore'> | null
   junit?: { windows: JUnitWindows[]; notes: string[] } | null
 }
 

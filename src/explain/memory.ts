@@ -189,10 +189,21 @@ export interface MemoryBreakdown {
 export function buildBreakdown(stats: MemoryStats, clients: ClientBuffer[] | null, takenAt: Date = new Date(), clientsUnavailable?: string): MemoryBreakdown {
   const used = stats.totalAllocated
   const scripts = stats.luaCaches === null && stats.functionsCaches === null ? null : (stats.luaCaches ?? 0) + (stats.functionsCaches ?? 0)
+  // Redis updates the clients' figure of MEMORY STATS in its cron, so just after a buffer grew it
+  // is counted as dataset (used minus overhead). CLIENT LIST's tot-mem is live: where it says more,
+  // the difference moves from the dataset to the clients.
+  let clientsNormal = stats.clientsNormal
+  let dataset = stats.datasetBytes
+  const live = clients?.filter((c) => !c.flags.includes('S')).reduce((sum, c) => sum + (c.totalBytes ?? c.outputBytes), 0) ?? null
+  if (live !== null && clientsNormal !== null && dataset !== null && live > clientsNormal) {
+    const shift = Math.min(live - clientsNormal, dataset)
+    clientsNormal += shift
+    dataset -= shift
+  }
   const raw: [MemoryPartName, number | null][] = [
-    ['dataset', stats.datasetBytes],
+    ['dataset', dataset],
     ['startup', stats.startupAllocated],
-    ['clients-normal', stats.clientsNormal],
+    ['clients-normal', clientsNormal],
     ['clients-replicas', stats.clientsReplicas],
     ['replication-backlog', stats.replicationBacklog],
     ['aof-buffer', stats.aofBuffer],

@@ -106,8 +106,27 @@ export function keySpaceSection(k: KeysReport, rows = 10): string[] {
     const total = k.keyMemory?.mode === 'sampled' ? prefixBytesText({ bytes: k.totalBytes, bytesMargin: k.keyMemory.totalBytesMargin }) : formatBytes(k.totalBytes)
     out.push(`${n(k.totalKeys)} keys, ${total} by MEMORY USAGE. Largest prefixes by memory:`, '', ...prefixRows(k.topPrefixesByMemory.slice(0, rows), true), '')
     out.push('Most keys:', '', ...prefixRows(k.topPrefixesByCount.slice(0, rows), true), '')
-    out.push('Largest keys:', '', '| DB | Key | Memory | TTL |', '|---:|---|---:|---|')
-    for (const key of k.topKeys.slice(0, rows)) out.push(`| ${key.db} | ${nameCell(key)} | ${formatBytes(key.bytes)} | ${ttlText(key)} |`)
+    if (k.largestKeys && k.largestKeys.length > 0) {
+      // Like redis-cli --bigkeys: the type and the element count, with the encoding beside them.
+      out.push('Largest keys:', '', '| DB | Key | Type | Encoding | Elements | Memory | TTL |', '|---:|---|---|---|---:|---:|---|')
+      for (const key of k.largestKeys.slice(0, rows)) {
+        const ttl = key.ttl === 'set' ? `${key.ttlSeconds ?? '?'} s` : key.ttl === 'none' ? 'none' : 'gone'
+        out.push(
+          `| ${key.db} | ${nameCell(key)} | ${escapeMarkdown(key.type, { maxLength: 40 })} | ${key.encoding === null ? '' : escapeMarkdown(key.encoding, { maxLength: 40 })} | ${key.elements === null ? '' : n(key.elements)} | ${key.bytes === null ? '' : formatBytes(key.bytes)} | ${ttl} |`
+        )
+      }
+    } else {
+      out.push('Largest keys:', '', '| DB | Key | Memory | TTL |', '|---:|---|---:|---|')
+      for (const key of k.topKeys.slice(0, rows)) out.push(`| ${key.db} | ${nameCell(key)} | ${formatBytes(key.bytes)} | ${ttlText(key)} |`)
+    }
+    const mixed = (k.encodingMix ?? []).filter((m) => m.mixed)
+    if (mixed.length > 0) {
+      out.push('', 'Prefixes whose keys of one type have different encodings (a sample of each):', '')
+      for (const m of mixed.slice(0, rows)) {
+        const encs = Object.entries(m.encodings).map(([e, c]) => `${escapeMarkdown(e, { maxLength: 40 })} ${n(c)}`).join(', ')
+        out.push(`- ${codeText(m.prefix, { maxLength: 200 })} (DB ${m.db}): ${encs}`)
+      }
+    }
     out.push('')
   } else {
     out.push(`${n(k.totalKeys)} keys. Prefixes with the most keys:`, '', ...prefixRows(k.topPrefixesByCount.slice(0, rows), false), '')

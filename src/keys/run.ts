@@ -155,9 +155,10 @@ export async function describeLargest(conn: RedisConnection, keys: KeysReport, a
 
 /** The key analysis of one moment (no step, so no leaks): prefixes, largest keys, keys per DB. */
 export async function analyseKeysNow(conn: RedisConnection, settings: KeySettings, now: Snapshot, log: ScanLog): Promise<KeyAnalysis> {
-  const inventory = await takeInventory(conn, scanOptions(settings, log))
+  const encodings = new EncodingSampler()
+  const inventory = await takeInventory(conn, { ...scanOptions(settings, log), onKey: (db, key, prefix) => encodings.add(db, key, prefix) })
   log.log(describeInventory(inventory))
-  return buildKeysReport({
+  const built = buildKeysReport({
     settings: reportedKeySettings(settings),
     before: null,
     after: inventory,
@@ -165,4 +166,6 @@ export async function analyseKeysNow(conn: RedisConnection, settings: KeySetting
     keyspaceBefore: null,
     keyspaceAfter: now.keyspace
   })
+  // The largest keys as --bigkeys describes them, as after a step.
+  return { ...built, keys: await describeLargest(conn, built.keys, inventory, encodings, log) }
 }

@@ -13,6 +13,7 @@ import { fitParts, measureBytes, measureChars, type Part } from './fit.js'
 import { ABSENT, reportModel, signed, type Cell, type CheckView, type Headline, type Hint, type ReportModel } from './model.js'
 import type { ReportExtension, ReportSection, Variant } from './section.js'
 import { baselineSection, baselineTable, prefixLine } from './baseline-markdown.js'
+import { causeParts } from './cause-markdown.js'
 
 export type { Variant } from './section.js'
 
@@ -147,7 +148,8 @@ export function commandsTable(report: Report, top: number): string | null {
     lines.push(`| ${codeText(d.command, { maxLength: 80 })} | ${count(d.calls)} | ${d.rejectedCalls === null ? '—' : count(d.rejectedCalls)} | ${d.failedCalls === null ? '—' : count(d.failedCalls)} | ${per} |`)
   }
   const more = deltas.length > top ? ` ${count(deltas.length - top)} more commands not shown.` : ''
-  lines.push('', `_Counts include this action's own INFO calls._${more}`)
+  const moments = report.cause && report.cause.moments.length > 0 ? ' and the key scans of its moment snapshots' : ''
+  lines.push('', `_Counts include this action's own INFO calls${moments}._${more}`)
   return lines.join('\n')
 }
 
@@ -203,6 +205,7 @@ export function reportParts(report: Report, variant: Variant, opts: RenderOption
     parts.push({ label: 'comparison with the base branch', importance: 85, text: baselineSection(model.baseline, STATUS_MARK) })
   }
   for (const s of extra.filter((x) => x.placement === 'main')) parts.push(sectionPart(s))
+  parts.push(...causeParts(model.cause, variant, Object.keys(report.after?.keyspace ?? {}).length > 1))
 
   if (report.after !== null && variant === 'summary') {
     parts.push({ label: 'all checks', importance: 35, text: details('All checks', model.checks.map(checkLine).join('\n')) })

@@ -14,6 +14,7 @@ import { distinctOomMessages } from '../run/output.js'
 import { formatBytes, formatBytesDelta, formatDuration } from '../size.js'
 import type { Snapshot } from '../snapshot.js'
 import { baselineView, type BaselineView } from './baseline-model.js'
+import { causeView, type CauseView } from './cause.js'
 
 /** A table cell: text, `null` for a figure the server does not report, `absent` without that snapshot. */
 export type Cell = string | null | typeof ABSENT
@@ -95,6 +96,8 @@ export interface ReportModel {
   samplingFacts: string[]
   /** This run against the base branch (or what was recorded); null when neither happened. */
   baseline: BaselineView | null
+  /** Why: what held the memory at the moments that mattered, what it is made of, which test left which key; null without `report.cause`. */
+  cause: CauseView | null
 }
 
 export const VERDICT_WORD: Record<Verdict, string> = { pass: 'pass', warn: 'warning', fail: 'fail' }
@@ -167,7 +170,8 @@ export function reportModel(report: Report): ReportModel {
     peakRows: peakRows(report),
     sampling: samplingLine(report),
     samplingFacts: samplingFacts(report),
-    baseline: baselineView(report)
+    baseline: baselineView(report),
+    cause: causeView(report)
   }
 }
 

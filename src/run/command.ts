@@ -17,6 +17,8 @@ export interface CommandSpec {
   stdout?: NodeJS.WritableStream
   /** Hears of the child once it runs, so a signal handler can pass signals on. */
   onSpawn?: (child: ChildProcess) => void
+  /** Hears every decoded chunk of stdout and stderr with its arrival time (epoch ms): the output's timeline. */
+  onOutput?: (chunk: string, atMs: number, stream: 'stdout' | 'stderr') => void
 }
 
 /** The exit code when the command could not be started, as a shell reports it. */
@@ -72,16 +74,22 @@ export async function runCommand(spec: CommandSpec): Promise<CommandRun> {
   spec.onSpawn?.(child)
   // One scanner per stream: lines of stdout and stderr interleave, so they are split apart.
   const scanners = { out: new OomLineScanner(), err: new OomLineScanner() }
-  const pipe = (from: NodeJS.ReadableStream, to: NodeJS.WritableStream, s: OomLineScanner): void => {
+  const pipe = (from: NodeJS.ReadableStream, to: NodeJS.WritableStream, s: OomLineScanner, stream: 'stdout' | 'stderr'): void => {
     const decoder = new StringDecoder('utf8')
     from.on('data', (chunk: Buffer) => {
       to.write(chunk)
-      s.push(decoder.write(chunk))
+      const text = decoder.write(chunk)
+      s.push(text)
+      if (text !== '') spec.onOutput?.(text, Date.now(), stream)
     })
-    from.on('end', () => s.push(decoder.end()))
+    from.on('end', () => {
+      const text = decoder.end()
+      s.push(text)
+      if (text !== '') spec.onOutput?.(text, Date.now(), stream)
+    })
   }
-  pipe(child.stdout, spec.stdout ?? process.stdout, scanners.out)
-  pipe(child.stderr, process.stderr, scanners.err)
+  pipe(child.stdout, spec.stdout ?? process.stdout, scanners.out, 'stdout')
+  pipe(child.stderr, process.stderr, scanners.err, 'stderr')
   const result = await new Promise<{ code: number | null; signal: string | null; error?: NodeJS.ErrnoException }>((resolve) => {
     child.once('error', (error: NodeJS.ErrnoException) => resolve({ code: NOT_STARTED, signal: null, error }))
     child.once('close', (code, signal) => resolve({ code, signal }))

@@ -82,6 +82,7 @@ export async function runSampler(config: SamplerConfig): Promise<void> {
 
   const source = new InfoSource(config)
   const moments = momentRecorder(config, fd)
+  const momentConn = moments ? openMomentConnection(config) : null
   for (let tick = 1; ; tick++) {
     let sample: Sample
     try {
@@ -90,7 +91,7 @@ export async function runSampler(config: SamplerConfig): Promise<void> {
       sample = gapSample(new Date(), maskUrlText(describeError(err)))
     }
     writeSync(fd, JSON.stringify(sample) + '\n')
-    moments?.onSample(sample, source.maxmemory, source.connection)
+    moments?.onSample(sample, source.maxmemory, (await momentConn) ?? source.connection)
     // Keep to the schedule from the start, skipping ticks that a slow call overran.
     const now = Date.now()
     let next = started + tick * config.intervalMs
@@ -100,6 +101,21 @@ export async function runSampler(config: SamplerConfig): Promise<void> {
     }
     if (next - started >= config.maxLifeMs) exit()
     await sleep(next - now)
+  }
+}
+
+/**
+ * The moment snapshots' own connection: a snapshot's key scan (up to its budget, 1 s) must not hold
+ * up the INFO calls queued behind it on the sampler's connection, or the samples would miss the
+ * very peak the moment is about. Null when it cannot be opened (then the sampler's is used).
+ */
+async function openMomentConnection(config: SamplerConfig): Promise<RedisConnection | null> {
+  try {
+    const base = parseRedisUrl(config.url)
+    const target = config.tls ? withTls(base, config.tls) : base
+    return await connect(target, { timeoutMs: 2000, commandTimeoutMs: Math.max(2000, config.intervalMs) })
+  } catch {
+    return null
   }
 }
 

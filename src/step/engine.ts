@@ -13,6 +13,8 @@ import type { StepObservations, Thresholds } from '../checks.js'
 import { describeError } from '../errors.js'
 import { listClients } from '../clients.js'
 import { deniedCommand } from '../permissions.js'
+import { momentConfig, type CauseReport } from '../explain/cause.js'
+import type { CauseSettings } from '../explain/settings.js'
 import { analyseKeysAfter, analyseKeysNow, describeInventory, recordKeysBefore, type KeyAnalysis } from '../keys/run.js'
 import type { KeySettings } from '../keys/settings.js'
 import { connect, withTimeout, type RedisConnection } from '../redis/connection.js'
@@ -24,6 +26,7 @@ import { formatBytes } from '../size.js'
 import { takeSnapshot, type Snapshot } from '../snapshot.js'
 import { BEFORE_FILE, FILE_TIMEOUT_MS } from './files.js'
 import { keyScanLog, type StepHost } from './host.js'
+import { explainStep, watchCommand, type StepRecording } from './cause.js'
 import { collectSamples, startStepSampler, stopStepSampler, type SampledStep, type SamplerHandle, type SamplingOptions } from './sampling.js'
 
 /** What the engine needs to watch one step. */
@@ -34,6 +37,8 @@ export interface StepConfig {
   sampling: SamplingOptions
   /** The step's own folder: the "before" snapshot and key names, and the samples. */
   workDir: string
+  /** Naming the cause: junit-report and the limit the moment snapshots watch; absent = defaults (no JUnit files). */
+  cause?: CauseSettings
 }
 
 /** What `beginStep` leaves for `endStep`, as plain data: the action's main step hands it to its post step. */
@@ -56,6 +61,8 @@ export interface StepRecord {
   denied?: string[]
   /** `key-scope` as given: without the key names, the per-DB count cannot keep to it. */
   keyScope?: string[]
+  /** What the memory was made of, what held it at the moments that mattered, which test left each leaked key. */
+  cause?: CauseReport
 }
 
 export interface BeginOptions {
@@ -105,7 +112,9 @@ export async function beginStep(config: StepConfig, host: StepHost, opts: BeginO
   } finally {
     await conn.close()
   }
-  const sampler = await startStepSampler(config.target, config.workDir, config.sampling, host, opts.samplerOutlivesProcess ?? false)
+  // Moment snapshots look at keys, so they follow the key analysis's settings (off with key-scan-budget 0).
+  const sampling = config.keys.enabled ? { ...config.sampling, moments: momentConfig(config.keys, config.cause?.maxPeakMemory, before) } : config.sampling
+  const sampler = await startStepSampler(config.target, config.workDir, sampling, host, opts.samplerOutlivesProcess ?? false)
   return { begun: { workDir: config.workDir, sampler }, before }
 }
 
@@ -122,6 +131,8 @@ export interface EndOptions {
   beginFailed?: boolean
   /** Sees every key the "after" scan sees (a cluster's hash tag tally). */
   seeKey?: (db: number, key: string, bytes: number) => void
+  /** What was recorded while the command ran (new keys' times, output lines); absent when the guard ran none. */
+  recording?: StepRecording
 }
 
 /**
@@ -138,6 +149,7 @@ export async function endStep(config: StepConfig, begun: BegunStep | null, host:
   let after: Snapshot | null = null
   let keys: KeyAnalysis | null = null
   const denied: string[] = []
+  let cause: CauseReport | undefined
   if (target === null) {
     errors.push('No snapshot after the step: no Redis was started for it.')
   } else {
@@ -158,6 +170,21 @@ export async function endStep(config: StepConfig, begun: BegunStep | null, host:
           }
           host.endProgress()
         }
+        cause = await explainStep(
+          conn,
+          {
+            settings: config.cause,
+            before,
+            after,
+            keys: keys?.keys ?? null,
+            moments: sampled.moments ?? [],
+            recording: opts.recording ?? null,
+            // The sampler's start is the zero the sampling section counts from too.
+            stepStartedAt: begun?.sampler?.startedAt ?? opts.command?.startedAt ?? before?.takenAt ?? null,
+            cwd: process.cwd()
+          },
+          errors
+        )
       } finally {
         await conn.close()
       }
@@ -174,7 +201,8 @@ export async function endStep(config: StepConfig, begun: BegunStep | null, host:
     keys,
     ...(opts.command ? { command: opts.command } : {}),
     ...(denied.length > 0 ? { denied } : {}),
-    ...(config.keys.scopePatterns?.length ? { keyScope: config.keys.scopePatterns } : {})
+    ...(config.keys.scopePatterns?.length ? { keyScope: config.keys.scopePatterns } : {}),
+    ...(cause ? { cause } : {})
   }
 }
 
@@ -245,6 +273,7 @@ export function judgeStep(record: StepRecord, thresholds: Thresholds, extra?: Re
     command: record.command,
     ...(record.denied ? { denied: record.denied } : {}),
     ...(record.keyScope ? { keyScope: record.keyScope } : {}),
+    ...(record.cause ? { cause: record.cause } : {}),
     ...(extra ? { extra } : {})
   })
 }
@@ -271,16 +300,21 @@ export async function runStep(
   begin: BeginOptions = {}
 ): Promise<{ begun: BegunStep; record: StepRecord; command: CommandRun }> {
   const { begun } = await beginStep(config, host, begin)
+  // Started after the "before" snapshot, so only the command's keys are timed.
+  const watch = await watchCommand(() => openConnection(config.target, config.connectTimeoutMs, host), host)
   host.info('Running the command; the report follows when it ends.')
+  // runCommand never rejects, so the recorder is always stopped and notify-keyspace-events set back.
   const command = await runCommand({
     command: watched.command,
     env: commandEnv(watched.env, config.target, watched.startedForRun),
     hide: config.target.password ? [config.target.password] : [],
     stdout: watched.stdout,
-    onSpawn: watched.onSpawn
+    onSpawn: watched.onSpawn,
+    onOutput: watch.onOutput
   })
+  const recording = await watch.stop()
   const { startError: _startError, ...report } = command
-  const record = await endStep(config, begun, host, { command: report })
+  const record = await endStep(config, begun, host, { command: report, recording })
   return { begun, record, command }
 }
 

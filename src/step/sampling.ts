@@ -3,16 +3,20 @@
  * keep their rhythm however busy the front end is) started when the step begins and read when it ends.
  */
 import { statSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { StepObservations } from '../checks.js'
 import { describeError } from '../errors.js'
+import type { MomentConfig } from '../explain/moment-snapshot.js'
+import { parseMomentLines, type MomentSnapshot } from '../explain/moments.js'
+import { withTimeout } from '../redis/connection.js'
 import type { RedisTarget } from '../redis/target.js'
 import type { TlsSettings } from '../redis/tls.js'
 import { alive, readSamples, startSampler, stopSampler, waitForFirstSample, type StopResult } from '../sampler/control.js'
 import { MAX_REPORT_SAMPLES, counterBaseline, summarizeSamples, thinSamples, type SamplingReport } from '../sampler/sample.js'
 import { formatBytes, formatDuration } from '../size.js'
 import type { Snapshot } from '../snapshot.js'
-import { SAMPLES_FILE } from './files.js'
+import { FILE_TIMEOUT_MS, SAMPLES_FILE } from './files.js'
 import type { StepHost } from './host.js'
 
 const FIRST_SAMPLE_WAIT_MS = 5000
@@ -34,6 +38,8 @@ export interface SamplingOptions {
   maxLifeMs: number
   /** TLS files for a rediss:// target: the sampler loads them itself. */
   tls?: TlsSettings
+  /** Bounded key snapshots at the moments that matter (first OOM, first eviction, near the limit); absent = none. */
+  moments?: MomentConfig
 }
 
 /** Kill hooks of samplers that must not outlive this process, by pid. */
@@ -49,7 +55,14 @@ export async function startStepSampler(target: RedisTarget, workDir: string, opt
   const startedAt = new Date().toISOString()
   let pid: number
   try {
-    pid = await startSampler({ url: target.url, file, intervalMs: opts.intervalMs, maxLifeMs: opts.maxLifeMs, ...(opts.tls ? { tls: opts.tls } : {}) })
+    pid = await startSampler({
+      url: target.url,
+      file,
+      intervalMs: opts.intervalMs,
+      maxLifeMs: opts.maxLifeMs,
+      ...(opts.tls ? { tls: opts.tls } : {}),
+      ...(opts.moments ? { moments: opts.moments } : {})
+    })
   } catch (err) {
     host.warn(`Could not start the background sampler (${describeError(err)}): the step's peak will come from the snapshots and INFO instead.`)
     return null
@@ -115,6 +128,8 @@ export async function stopStepSampler(handle: SamplerHandle | null, host: StepHo
 export interface SampledStep {
   observations: StepObservations
   sampling?: SamplingReport
+  /** The sampler's moment snapshots (what held the memory at the first OOM, eviction, near the limit). */
+  moments?: MomentSnapshot[]
 }
 
 /**
@@ -158,5 +173,15 @@ export async function collectSamples(
       (summary.gaps.length > 0 ? `, ${summary.gaps.length} gap(s) where Redis did not answer` : '') +
       '.'
   )
-  return { observations: summary.peak ? { sampledPeak: summary.peak } : {}, sampling }
+  const moments = await readMoments(handle.file)
+  return { observations: summary.peak ? { sampledPeak: summary.peak } : {}, sampling, ...(moments.length > 0 ? { moments } : {}) }
+}
+
+/** The moment lines among the samples; none when the file cannot be read. */
+async function readMoments(file: string): Promise<MomentSnapshot[]> {
+  try {
+    return parseMomentLines(await withTimeout(readFile(file, 'utf8'), FILE_TIMEOUT_MS, 'reading the moment snapshots'))
+  } catch {
+    return []
+  }
 }

@@ -11,7 +11,7 @@ import type { KeySettings } from '../../keys/settings.js'
 import { instanceOptions, multiConfig, startThrowawayCluster } from '../multi.js'
 import { makeWorkDir } from '../../step/files.js'
 import { COMMANDS, UsageError } from '../args.js'
-import { ExitCode, cliHost, connectTimeout, emit, keySettings, locateRedis, outputFormat, sampleInterval, stepConfig, thresholds, type Context, type Located } from '../context.js'
+import { ExitCode, causeSettings, cliHost, connectTimeout, emit, keySettings, locateRedis, outputFormat, sampleInterval, stepConfig, thresholds, type Context, type Located } from '../context.js'
 import { renderReport } from '../terminal.js'
 import { readBaselineOption, withCliBaseline } from '../baseline.js'
 
@@ -31,6 +31,7 @@ export async function runCommand(ctx: Context): Promise<number> {
   connectTimeout(ctx)
   const baseline = await readBaselineOption(ctx)
   const several = instanceOptions(ctx)
+  causeSettings(ctx)
 
   const live: LiveParts = { child: null, throwaway: null }
   const stopSignals = handleSignals(ctx, live)

@@ -1,0 +1,100 @@
+/**
+ * The cause as markdown: in the job summary a section of its own (moments, what the memory is made
+ * of, when each leaked key appeared, tests that left keys), in the PR comment one or two lines.
+ * Formats the model's CauseView; every key name, prefix, test name and output line is escaped.
+ */
+import { codeText, escapeMarkdown } from './escape.js'
+import type { CauseView, KeyRef, MomentView } from './cause.js'
+import type { Part } from './fit.js'
+import type { Variant } from './section.js'
+
+/** Leaked keys listed with their times in the summary; the JSON report has all of them. */
+export const MAX_TIMED_KEYS = 20
+/** Keys named per test. */
+const KEYS_PER_TEST = 5
+
+const prose = (text: string, maxLength = 4000): string => escapeMarkdown(text, { prose: true, maxLength })
+const keyText = (k: KeyRef, showDb: boolean): string => `${codeText(k.key, { maxLength: 200 })}${showDb ? ` (DB ${k.db})` : ''}`
+
+function capitalised(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1)
+}
+
+/** "**At the first OOM** (12.4 s into the step): 2.0 MB used, of which `app:*:events` 1.2 MB (stream), …" */
+export function momentLine(m: MomentView, maxPrefixes: number): string {
+  const into = m.into ? ` (${m.into})` : ''
+  const shown = m.prefixes.slice(0, maxPrefixes).map((p) => `${codeText(p.name, { maxLength: 200 })} ${p.size}${p.types.length > 0 ? ` (${prose(p.types.join(', '), 100)})` : ''}`)
+  const of = shown.length > 0 ? `, of which ${shown.join(', ')}` : m.error ? `; the keys could not be looked at (${prose(m.error, 300)})` : ', no keys'
+  const partial = m.partial ? ` (${prose(m.partial, 300)})` : ''
+  const notKeys = m.notKeys ? ` The biggest part then was not keys: ${m.notKeys}.` : ''
+  return `**${capitalised(m.label)}**${into}: ${m.used}${of}${partial}.${notKeys}`
+}
+
+function testsBlock(v: CauseView, showDb: boolean): string[] {
+  if (v.tests === null) return []
+  const lines = ['**Tests that left keys**', '']
+  if (v.tests.length === 0) lines.push('- No leaked key fell in a test of the JUnit files.')
+  for (const t of v.tests) {
+    const more = t.keys.length > KEYS_PER_TEST ? ` and ${t.keys.length - KEYS_PER_TEST} more` : ''
+    lines.push(`- ${prose(t.name, 300)}: ${t.keys.slice(0, KEYS_PER_TEST).map((k) => keyText(k, showDb)).join(', ')}${more}`)
+  }
+  if (v.unattributed.length > 0) {
+    const more = v.unattributed.length > KEYS_PER_TEST ? ` and ${v.unattributed.length - KEYS_PER_TEST} more` : ''
+    lines.push(`- In no test: ${v.unattributed.slice(0, KEYS_PER_TEST).map((k) => keyText(k, showDb)).join(', ')}${more}`)
+  }
+  if (v.testNotes.length > 0) lines.push('', `_${prose(v.testNotes.join(' '), 2000)}_`)
+  return lines
+}
+
+function timesTable(v: CauseView, showDb: boolean): string[] {
+  if (v.leakedKeys.length === 0) return []
+  // Without any time there is no table, only the sentence that says why.
+  if (!v.leakedKeys.some((k) => k.when !== null)) return v.timesNote ? [`_${prose(v.timesNote, 1000)}_`] : []
+  const lines = ['**When the leaked keys appeared**', '']
+  {
+    const withTest = v.leakedKeys.some((k) => k.test !== null)
+    lines.push(`| Key | First seen | Last output line before it |${withTest ? ' Test |' : ''}`, `|---|---:|---|${withTest ? '---|' : ''}`)
+    for (const k of v.leakedKeys.slice(0, MAX_TIMED_KEYS)) {
+      const line = k.lineBefore === null ? '' : codeText(k.lineBefore, { maxLength: 160 })
+      lines.push(`| ${keyText(k, showDb)} | ${k.when ?? 'not recorded'} | ${line} |${withTest ? ` ${k.test === null ? '' : prose(k.test, 300)} |` : ''}`)
+    }
+    if (v.leakedKeys.length > MAX_TIMED_KEYS) lines.push('', `_${v.leakedKeys.length - MAX_TIMED_KEYS} more in the JSON report (\`cause.leakedKeyTimes\`)._`)
+  }
+  if (v.timesNote) lines.push('', `_${prose(v.timesNote, 1000)}_`)
+  return lines
+}
+
+function partsTable(v: CauseView): string {
+  if (v.parts.length === 0) return `_What the memory is made of is not known: ${prose(v.partsUnavailable ?? 'no breakdown', 500)}._`
+  return ['| Part | Bytes | Share |', '|---|---:|---:|', ...v.parts.map((p) => `| ${p.label} | ${p.size} | ${p.share} |`)].join('\n')
+}
+
+/** The cause's parts of the summary or the comment; none when the report has no cause. */
+export function causeParts(v: CauseView | null, variant: Variant, showDb: boolean): Part[] {
+  if (!v) return []
+  const made = `<details><summary>What the memory is made of (MEMORY STATS after the step)</summary>\n\n${partsTable(v)}\n\n</details>`
+  const eventful = v.moments.length > 0 || v.telling !== null || v.leakedKeys.length > 0 || v.tests !== null
+  if (variant === 'comment') {
+    // The comment says the cause in a line or two; the summary has the rest.
+    const lines: string[] = []
+    if (v.moments.length > 0) lines.push(`- ${momentLine(v.moments[0], 2)}`)
+    if (v.telling) lines.push(`- ${prose(v.telling, 600)}`)
+    if (v.tests && v.tests.length > 0) {
+      const named = v.tests.slice(0, 3).map((t) => `${prose(t.name, 120)} (${t.keys.length})`)
+      lines.push(`- Tests that left keys: ${named.join(', ')}${v.tests.length > 3 ? `, ${v.tests.length - 3} more` : ''}.`)
+    }
+    if (lines.length === 0) return []
+    return [{ label: 'the cause', importance: 70, text: ['**Why**', '', ...lines].join('\n') }]
+  }
+  if (!eventful) return [{ label: 'what the memory is made of', importance: 30, text: made }]
+  const body: string[] = ['### Why: the cause', '']
+  for (const m of v.moments) body.push(`- ${momentLine(m, 3)}`)
+  for (const e of v.explanations) body.push(`- ${prose(e)}`)
+  const short = [...body]
+  const times = timesTable(v, showDb)
+  const tests = testsBlock(v, showDb)
+  if (times.length > 0) body.push('', ...times)
+  if (tests.length > 0) body.push('', ...tests)
+  body.push('', made)
+  return [{ label: 'the cause', importance: 75, text: body.join('\n'), short: short.join('\n') }]
+}

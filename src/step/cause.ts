@@ -1,0 +1,156 @@
+/**
+ * The step's part of "name the cause": what the engine records while the command runs (when each
+ * new key first appeared, the command's output lines with their times) and what it puts together
+ * at the end (what the memory is made of, the JUnit files, the moment snapshots) into `report.cause`.
+ * Both front ends get it through the engine; this module only gathers, explain/ decides.
+ */
+import { describeError } from '../errors.js'
+import { buildCauseReport, type CauseReport } from '../explain/cause.js'
+import { FirstSeenRecorder } from '../explain/first-seen.js'
+import { findJUnitFiles, readJUnitFiles } from '../explain/junit-files.js'
+import { takeMemoryBreakdown, type BreakdownResult } from '../explain/memory.js'
+import type { MomentSnapshot } from '../explain/moments.js'
+import { OutputTimeline, type TimedLine } from '../explain/output-lines.js'
+import type { CauseSettings } from '../explain/settings.js'
+import type { KeysReport } from '../keys/report.js'
+import type { RedisConnection } from '../redis/connection.js'
+import { maskUrlText } from '../redis/target.js'
+import type { Snapshot } from '../snapshot.js'
+import type { StepHost } from './host.js'
+
+/** When each new key appeared, or why that is not known. */
+export type FirstSeen = { times: Map<string, number>; dropped: number } | { unavailable: string }
+
+/** What was recorded while the command ran. */
+export interface StepRecording {
+  firstSeen: FirstSeen
+  output: Pick<OutputTimeline, 'lineBefore'> | null
+}
+
+/** Without a command the guard runs itself, nothing is there to time new keys against. */
+export const NOT_RECORDED: FirstSeen = { unavailable: 'new keys are timed only when the guard runs the command (run)' }
+
+/** stdout's and stderr's lines, one timeline each (their partial lines must not mix), asked together. */
+class CommandOutput {
+  readonly stdout = new OutputTimeline()
+  readonly stderr = new OutputTimeline()
+
+  push(chunk: string, at: number, stream: 'stdout' | 'stderr'): void {
+    this[stream].push(chunk, at)
+  }
+
+  end(at: number): void {
+    this.stdout.end(at)
+    this.stderr.end(at)
+  }
+
+  /** The later of the two streams' last lines before `at`. */
+  lineBefore(at: number): TimedLine | null {
+    const a = this.stdout.lineBefore(at)
+    const b = this.stderr.lineBefore(at)
+    if (a === null) return b
+    if (b === null) return a
+    return b.at > a.at ? b : a
+  }
+}
+
+/** The recording while the command runs: started before it, stopped (and notify-keyspace-events restored) after. */
+export interface CommandWatch {
+  onOutput(chunk: string, atMs: number, stream: 'stdout' | 'stderr'): void
+  stop(): Promise<StepRecording>
+}
+
+/**
+ * Starts timing new keys (keyspace `new` events, see FirstSeenRecorder) and the output timeline.
+ * `open` gives a connection of its own; a recorder that cannot start leaves the reason in the result.
+ * Never throws.
+ */
+export async function watchCommand(open: () => Promise<RedisConnection>, host: StepHost): Promise<CommandWatch> {
+  const output = new CommandOutput()
+  let conn: RedisConnection | null = null
+  let recorder: FirstSeenRecorder | null = null
+  let unavailable: string | null = null
+  try {
+    conn = await open()
+    const started = await FirstSeenRecorder.start(conn)
+    if (started instanceof FirstSeenRecorder) recorder = started
+    else unavailable = started.unavailable
+  } catch (err) {
+    unavailable = `no connection for the new-key events (${maskUrlText(describeError(err))})`
+  }
+  if (unavailable !== null) host.info(`New keys will not be timed: ${unavailable}.`)
+  else host.debug('Timing new keys with keyspace events (notify-keyspace-events is set back afterwards).')
+  return {
+    onOutput: (chunk, at, stream) => output.push(chunk, at, stream),
+    async stop() {
+      output.end(Date.now())
+      let firstSeen: FirstSeen = { unavailable: unavailable ?? 'not recorded' }
+      if (recorder) {
+        const result = await recorder.stop()
+        firstSeen = { times: result.times, dropped: result.dropped }
+        if (result.restored === 'changed-by-others') host.warn('notify-keyspace-events was changed during the step by someone else; their value was left as it is.')
+        if (result.restored === 'failed') host.warn('notify-keyspace-events could not be set back after the step; check it with CONFIG GET notify-keyspace-events.')
+      }
+      await conn?.close()
+      return { firstSeen, output }
+    }
+  }
+}
+
+/** Counter growth during the step; after a restart (the counter went down) the new run's count. */
+function grown(before: number | null | undefined, after: number | null | undefined): number | null {
+  if (after === null || after === undefined) return null
+  if (before === null || before === undefined) return null
+  return after >= before ? after - before : after
+}
+
+export interface ExplainInput {
+  settings: CauseSettings | undefined
+  before: Snapshot | null
+  after: Snapshot
+  keys: KeysReport | null
+  moments: MomentSnapshot[]
+  recording: StepRecording | null
+  /** When the step (the command, or the sampling) started: the zero of "12.4 s into the step". */
+  stepStartedAt: string | null
+  /** Where relative junit-report paths start. */
+  cwd: string
+}
+
+/**
+ * `report.cause` on the "after" connection: MEMORY STATS and CLIENT LIST, the JUnit files, and
+ * what was recorded. Never throws: a failure becomes the reason inside the section, or one error line.
+ */
+export async function explainStep(conn: RedisConnection, input: ExplainInput, errors: string[]): Promise<CauseReport | undefined> {
+  let breakdown: BreakdownResult
+  try {
+    breakdown = await takeMemoryBreakdown(conn)
+  } catch (err) {
+    breakdown = { breakdown: null, reason: `MEMORY STATS failed (${maskUrlText(describeError(err))})` }
+  }
+  let junit: { windows: ReturnType<typeof readJUnitFiles>['windows']; notes: string[] } | null = null
+  const patterns = input.settings?.junitReport ?? []
+  if (patterns.length > 0) {
+    const found = findJUnitFiles(patterns, input.cwd)
+    const startedAt = input.stepStartedAt ? Date.parse(input.stepStartedAt) : null
+    const read = readJUnitFiles(found.files, { startedAt })
+    junit = { windows: read.windows, notes: [...found.notes, ...read.notes] }
+  }
+  try {
+    return buildCauseReport({
+      stepStartedAt: input.stepStartedAt,
+      after: input.after,
+      breakdown,
+      oomErrors: grown(input.before?.errorstats?.OOM ?? (input.before?.errorstats ? 0 : null), input.after.errorstats?.OOM ?? (input.after.errorstats ? 0 : null)),
+      evictedKeys: grown(input.before?.evictedKeys, input.after.evictedKeys),
+      moments: input.moments,
+      keys: input.keys,
+      firstSeen: input.recording?.firstSeen ?? NOT_RECORDED,
+      output: input.recording?.output ?? null,
+      junit
+    })
+  } catch (err) {
+    errors.push(`What caused the memory use could not be worked out: ${describeError(err)}`)
+    return undefined
+  }
+}
