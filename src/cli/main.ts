@@ -69,6 +69,11 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
       log.error(err.message.includes('Usage:') ? err.message : `${err.message} Usage: redis-memory-guard ${COMMANDS[first].usage} (see --help).`)
       return ExitCode.Usage
     }
+    // A refusal the guard does not turn into an "unknown" check itself is still the user's to fix.
+    if (!(err instanceof UserError) && /^NOPERM/.test(describeError(err))) {
+      log.error(`Redis refused a command the guard needs: ${describeError(err)}. Grant it to this user (see "Limits and permissions" in the README).`)
+      return ExitCode.Unreachable
+    }
     if (err instanceof ConnectionError) {
       log.error(err.message)
       return ExitCode.Unreachable
