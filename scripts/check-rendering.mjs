@@ -12,44 +12,20 @@
  * the page is refused: nothing is fetched while rendering.
  */
 /* global document -- used inside page.evaluate, which runs in the browser */
-import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
-import { createRequire } from 'node:module'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { chromium, escapeHtml, loadTools, requireChromium } from './render-tools.mjs'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const chromium = process.env.CHROMIUM ?? '/usr/bin/chromium'
-const tools = ['marked@^18', 'mermaid@^11', 'playwright-core@^1']
 /** GitHub's comment column is about 900 px wide; one screen of it, under the page's own header, about 1000 px. */
 const WIDTH = 900
 const SCREEN_PX = 1000
 
 const files = process.argv.length > 2 ? process.argv.slice(2).map((f) => resolve(f)) : readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.md')).sort().map((f) => join(root, 'examples', f))
 
-if (!existsSync(chromium)) {
-  console.error(`Chromium not found at ${chromium}: install it (apt-get install -y chromium) or set CHROMIUM=/path/to/chromium.`)
-  process.exit(1)
-}
-
-function loadTools() {
-  const dir = join(tmpdir(), 'redis-memory-guard-screenshot-tools')
-  const require = createRequire(join(dir, 'package.json'))
-  const have = (name) => existsSync(join(dir, 'node_modules', name, 'package.json'))
-  if (!['marked', 'mermaid', 'playwright-core'].every(have)) {
-    mkdirSync(dir, { recursive: true })
-    console.log(`Installing ${tools.join(', ')} into ${dir} (once)...`)
-    execFileSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', dir, ...tools], { stdio: 'inherit' })
-  }
-  return {
-    markedPath: require.resolve('marked'),
-    mermaidPath: join(dirname(require.resolve('mermaid/package.json')), 'dist', 'mermaid.min.js'),
-    playwrightPath: require.resolve('playwright-core')
-  }
-}
-
-const escapeHtml = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+requireChromium()
 
 /** Lines that look like a table row but ended up in a paragraph: a table GFM did not parse. */
 function brokenTables(marked, text) {

@@ -12,45 +12,18 @@
  * Nothing is fetched while rendering: every request of the page is refused.
  */
 /* global document -- used inside page.evaluate, which runs in the browser */
-import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
-import { createRequire } from 'node:module'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { chromium, escapeHtml, loadTools, requireChromium } from './render-tools.mjs'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const input = resolve(process.argv[2] ?? join(root, 'examples/fail-oom.summary.md'))
 const output = resolve(process.argv[3] ?? join(root, 'docs/report.png'))
-const chromium = process.env.CHROMIUM ?? '/usr/bin/chromium'
 const width = 900
-const tools = ['marked@^18', 'mermaid@^11', 'playwright-core@^1']
 
-if (!existsSync(chromium)) {
-  console.error(`Chromium not found at ${chromium}: install it (apt-get install -y chromium) or set CHROMIUM=/path/to/chromium.`)
-  process.exit(1)
-}
-
-/** Installs the tools once into a folder of their own and loads them from there. */
-function loadTools() {
-  const dir = join(tmpdir(), 'redis-memory-guard-screenshot-tools')
-  const require = createRequire(join(dir, 'package.json'))
-  const have = (name) => existsSync(join(dir, 'node_modules', name, 'package.json'))
-  if (!['marked', 'mermaid', 'playwright-core'].every(have)) {
-    mkdirSync(dir, { recursive: true })
-    console.log(`Installing ${tools.join(', ')} into ${dir} (once)...`)
-    execFileSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', dir, ...tools], {
-      stdio: 'inherit'
-    })
-  }
-  return {
-    markedPath: require.resolve('marked'),
-    mermaidPath: join(dirname(require.resolve('mermaid/package.json')), 'dist', 'mermaid.min.js'),
-    playwrightPath: require.resolve('playwright-core')
-  }
-}
-
-const escapeHtml = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+requireChromium()
 
 /** A small stylesheet after GitHub's light markdown theme (GitHub's own CSS is not fetched). */
 const css = `
