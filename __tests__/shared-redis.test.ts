@@ -53,7 +53,11 @@ describe('CLIENT LIST, read', () => {
       )
     }
     expect(otherActiveClients(begin, end, 30).map((c) => `${c.id} ${c.name} ${c.cmd}`)).toEqual(['3 worker set'])
-    expect(otherActiveClients(begin, end, 1)).toEqual([])
+    // Idle longer than the step lasted: its last command came before the step.
+    const quiet = { ...end, clients: end.clients.map((c) => (c.id === 3 ? { ...c, idleSeconds: 2 } : c)) }
+    expect(otherActiveClients(begin, quiet, 1)).toEqual([])
+    // Redis's idle seconds are truncated: 1 s idle at the end of a 1 s step still counts.
+    expect(otherActiveClients(begin, end, 1).map((c) => c.id)).toEqual([3])
   })
 })
 

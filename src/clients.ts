@@ -84,11 +84,13 @@ export async function listClients(conn: RedisConnection): Promise<ClientListing>
 
 /**
  * Clients connected before the step began that ran a command during it: in both listings under
- * the same id, not the guard's, and idle at the end for less than the step lasted. Pure.
+ * the same id, not the guard's, and idle at the end for no longer than the step lasted. Redis
+ * counts idle time in whole seconds of a clock it truncates, so a client can read 2 s idle 1.1 s
+ * after its command: the comparison allows that second, and the finding stays a note. Pure.
  */
 export function otherActiveClients(begin: ClientListing, end: ClientListing, stepSeconds: number): ClientEntry[] {
   const before = new Set(begin.clients.filter((c) => c.id !== begin.ownId).map((c) => c.id))
-  return end.clients.filter((c) => c.id !== end.ownId && before.has(c.id) && c.idleSeconds >= 0 && c.idleSeconds < stepSeconds)
+  return end.clients.filter((c) => c.id !== end.ownId && before.has(c.id) && c.idleSeconds >= 0 && c.idleSeconds <= stepSeconds)
 }
 
 /** The note for other active clients, or null when there were none (or it could not be told). */

@@ -9,7 +9,22 @@ import { engineName } from './info.js'
 import type { Snapshot } from './snapshot.js'
 
 /** What the guard sends between the two snapshots; these kinds cannot show the step's own traffic. */
-export const GUARD_COMMANDS: ReadonlySet<string> = new Set(['info', 'ping', 'auth', 'hello', 'select', 'quit', 'client|setinfo', 'client|id', 'client|list'])
+export const GUARD_COMMANDS: ReadonlySet<string> = new Set([
+  'info',
+  'ping',
+  'auth',
+  'hello',
+  'select',
+  'quit',
+  'client|setinfo',
+  'client|id',
+  'client|list',
+  // The first-seen recorder: notify-keyspace-events read, set and put back, and its subscription.
+  'config|get',
+  'config|set',
+  'psubscribe',
+  'punsubscribe'
+])
 
 export interface StepTraffic {
   /** Calls (refused and failed included) of commands the guard does not send. */
