@@ -113,3 +113,14 @@ describe('the cause, rendered', () => {
     expect(renderComment(calm)).not.toContain('**Why**')
   })
 })
+
+describe('the OOM advice follows the cause', () => {
+  it('names a cause that is not keys instead of "look for keys left behind"', () => {
+    const model = reportModel(withCause(oomReport()))
+    const oom = model.checks.find((c) => c.check === 'oom')!
+    expect(oom.advice).toContain('maxmemory-policy volatile-lru evicts only keys with a TTL')
+    expect(oom.advice).not.toContain('Look for keys left behind')
+    // Without a cause section the general advice stays.
+    expect(reportModel(oomReport()).checks.find((c) => c.check === 'oom')!.advice).toContain('Look for keys left behind')
+  })
+})

@@ -125,6 +125,16 @@ function worst(statuses: CheckStatus[]): CheckStatus | null {
   return null
 }
 
+/**
+ * The OOM advice names the cause when the cause section found one that is not keys (client
+ * buffers, a maxmemory barely above the empty server, a policy with nothing to evict): then
+ * "look for keys left behind" would send the reader the wrong way.
+ */
+function oomAdvice(check: CheckName, advice: string, cause: CauseView | null): string {
+  if (check !== 'oom' || !cause?.telling) return advice
+  return `${cause.telling} Fix that first; keys left behind and large values are not what filled memory here.`
+}
+
 function oomCount(s: Snapshot | null): number | null | undefined {
   if (!s) return undefined
   return s.errorstats === null ? null : (s.errorstats.OOM ?? 0)
@@ -132,11 +142,12 @@ function oomCount(s: Snapshot | null): number | null | undefined {
 
 /** Builds the model; formats read it and decide nothing. */
 export function reportModel(report: Report): ReportModel {
+  const cause = causeView(report)
   const checks: CheckView[] = report.checks.map((c) => ({
     check: c.check,
     status: statusOf(c),
     message: c.message,
-    ...(c.advice ? { advice: c.advice } : {}),
+    ...(c.advice ? { advice: oomAdvice(c.check, c.advice, cause) } : {}),
     ...(c.reason ? { reason: c.reason } : {}),
     hints: []
   }))
@@ -171,7 +182,7 @@ export function reportModel(report: Report): ReportModel {
     sampling: samplingLine(report),
     samplingFacts: samplingFacts(report),
     baseline: baselineView(report),
-    cause: causeView(report)
+    cause
   }
 }
 
