@@ -4,13 +4,12 @@ import { tmpdir } from 'node:os'
 import { UserError, describeError } from '../errors.js'
 import { Input } from '../options.js'
 import { limitAttached, provision, unusedInputs, type ProvisionResult } from '../provision/index.js'
-import { exitCodeOf } from '../run/command.js'
 import { beginStep, judgeStep, runStep, type StepConfig } from '../step/engine.js'
 import { checkReportPath, makeWorkDir } from '../step/files.js'
-import { Output, ProvisionOutput, State } from './constants.js'
+import { ProvisionOutput, State } from './constants.js'
 import { actionHost } from './host.js'
 import { readInputs, stepConfig, type Settings } from './inputs.js'
-import { publish } from './publish.js'
+import { publishRun } from './publish.js'
 import { maskSecrets } from './secrets.js'
 import { saveState } from './state.js'
 import { ClusterSeed, beginInAction, clusterProbe, runInAction, watchedInstances } from './multi.js'
@@ -111,13 +110,5 @@ function setClusterOutputs(cluster: StartedCluster): void {
 async function runInput(settings: Settings, config: StepConfig, startedForRun: boolean, begin: { prepare: ReturnType<typeof limitOnce> }): Promise<void> {
   const { begun, record, command } = await runStep(config, actionHost, { command: { shell: settings.run }, env: process.env, startedForRun }, begin)
   saveState(State.Step, begun)
-  if (command.startError) core.error(command.startError)
-  await publish(judgeStep(record, settings.thresholds), settings)
-  const code = exitCodeOf(command)
-  core.setOutput(Output.ExitCode, code)
-  saveState(State.ReportDone, true)
-  if (code !== 0) {
-    core.setFailed(`The command failed with exit code ${code}. The Redis memory report was written all the same.`)
-    process.exitCode = code
-  }
+  await publishRun(judgeStep(record, settings.thresholds), settings, command)
 }

@@ -7,13 +7,12 @@ import * as core from '@actions/core'
 import { parseInstances, type InstanceSpec } from '../redis/instances.js'
 import type { RedisConnection } from '../redis/connection.js'
 import { withTls } from '../redis/tls.js'
-import { commandEnv, exitCodeOf, runCommand } from '../run/command.js'
-import { beginMulti, clusterProbe as probeFor, endMulti, judgeMulti, type BegunMulti, type MultiConfig } from '../step/multi.js'
+import { beginMulti, clusterProbe as probeFor, endMulti, judgeMulti, runMultiStep, type BegunMulti, type MultiConfig } from '../step/multi.js'
 import type { StartedCluster } from '../provision/cluster.js'
-import { Output, State } from './constants.js'
+import { State } from './constants.js'
 import { actionHost } from './host.js'
 import type { Settings } from './inputs.js'
-import { publish } from './publish.js'
+import { publish, publishRun } from './publish.js'
 import { saveState } from './state.js'
 
 export { ClusterSeed } from '../step/multi.js'
@@ -47,25 +46,11 @@ export async function beginInAction(settings: Settings, specs: InstanceSpec[], w
   core.info(`Watching ${begun.nodes.length} Redis servers; the report follows at the end of the job, in the post step.`)
 }
 
-/** The `run` input over several nodes: begin, run the command (REDIS_URL = the first node), end, publish. */
+/** The `run` input over several nodes: the whole step around the command, then the report. */
 export async function runInAction(settings: Settings, specs: InstanceSpec[], workDir: string, startedForRun: boolean): Promise<void> {
-  const config = multiConfig(settings, workDir)
-  const begun = await beginMulti(specs, config, actionHost)
+  const { begun, record, command } = await runMultiStep(specs, multiConfig(settings, workDir), actionHost, { command: { shell: settings.run }, env: process.env, startedForRun })
   saveState(State.Step, begun)
-  const first = begun.nodes[0].target
-  actionHost.info('Running the command; the report follows when it ends.')
-  const command = await runCommand({ command: { shell: settings.run }, env: commandEnv(process.env, first, startedForRun), hide: hidden(begun) })
-  if (command.startError) core.error(command.startError)
-  const { startError: _startError, ...commandReport } = command
-  const record = await endMulti(begun, config, actionHost, { command: commandReport })
-  await publish(judgeMulti(record, settings.thresholds), settings)
-  const code = exitCodeOf(command)
-  core.setOutput(Output.ExitCode, code)
-  saveState(State.ReportDone, true)
-  if (code !== 0) {
-    core.setFailed(`The command failed with exit code ${code}. The Redis memory report was written all the same.`)
-    process.exitCode = code
-  }
+  await publishRun(judgeMulti(record, settings.thresholds), settings, command)
 }
 
 /** The post step's part: end every node's step, judge them as one, publish. */
@@ -75,9 +60,4 @@ export async function endInAction(settings: Settings, begun: BegunMulti, workDir
     beginFailed: mainError !== ''
   })
   await publish(judgeMulti(record, settings.thresholds), settings)
-}
-
-/** Every node's password, kept out of the command's echoed output. */
-function hidden(begun: BegunMulti): string[] {
-  return [...new Set(begun.nodes.map((n) => n.target.password).filter((p): p is string => Boolean(p)))]
 }

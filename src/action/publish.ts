@@ -8,7 +8,9 @@ import type { Report } from '../report.js'
 import { writeReportFile } from '../step/files.js'
 import { withBaseline } from './baseline.js'
 import { publishComment } from './comment.js'
-import { Output } from './constants.js'
+import { Output, State } from './constants.js'
+import { saveState } from './state.js'
+import { exitCodeOf, type CommandRun } from '../run/command.js'
 import type { Settings } from './inputs.js'
 
 /** Writes the JSON report, the job summary, the outputs and the annotations, then fails the job if needed. */
@@ -59,5 +61,21 @@ export async function writeSummary(markdown: string): Promise<void> {
     await core.summary.addRaw(markdown).write()
   } catch (err) {
     core.warning(`Could not write the job summary: ${describeError(err)}`)
+  }
+}
+
+/**
+ * The end of the `run` input, one or several Redis: the report is published whatever the command
+ * did, and the step then fails with the command's exit code when it failed.
+ */
+export async function publishRun(report: Report, settings: Settings, command: CommandRun): Promise<void> {
+  if (command.startError) core.error(command.startError)
+  await publish(report, settings)
+  const code = exitCodeOf(command)
+  core.setOutput(Output.ExitCode, code)
+  saveState(State.ReportDone, true)
+  if (code !== 0) {
+    core.setFailed(`The command failed with exit code ${code}. The Redis memory report was written all the same.`)
+    process.exitCode = code
   }
 }

@@ -20,7 +20,8 @@ import { checkFailover, isClusterEnabled, resolveInstances, type ClusterNode, ty
 import type { Report, Verdict } from '../report.js'
 import type { CommandReport } from '../run/output.js'
 import { formatBytes } from '../size.js'
-import { beginStep, endStep, judgeStep, observationsOf, observeNow, type BegunStep, type BeginOptions, type EndOptions, type StepConfig, type StepRecord } from './engine.js'
+import { beginStep, endStep, judgeStep, observationsOf, observeNow, type BegunStep, type BeginOptions, type EndOptions, type StepConfig, type StepRecord, type WatchedCommand } from './engine.js'
+import { commandEnv, runCommand, type CommandRun } from '../run/command.js'
 import type { StepHost } from './host.js'
 
 /** What every node's step shares; each node gets its own target and work folder. */
@@ -165,6 +166,31 @@ export async function beginMulti(specs: InstanceSpec[], config: MultiConfig, hos
  * Ends every node's step at once. A Sentinel instance asks its sentinels again first: after a
  * failover, the "after" snapshot is taken of the new master. Never throws.
  */
+/**
+ * A whole step over several nodes around one command (the action's `run` input, the CLI's `run`):
+ * begin every node, run the command once (its REDIS_URL is the first node), end every node.
+ */
+export async function runMultiStep(
+  specs: InstanceSpec[],
+  config: MultiConfig,
+  host: StepHost,
+  watched: WatchedCommand
+): Promise<{ begun: BegunMulti; record: MultiRecord; command: CommandRun }> {
+  const begun = await beginMulti(specs, config, host)
+  host.info(`Watching ${begun.nodes.length} Redis servers; running the command, the report follows when it ends.`)
+  const command = await runCommand({
+    command: watched.command,
+    env: commandEnv(watched.env, begun.nodes[0].target, watched.startedForRun),
+    // Every node's password, kept out of the command text in the report.
+    hide: [...new Set(begun.nodes.map((n) => n.target.password).filter((p): p is string => Boolean(p)))],
+    stdout: watched.stdout,
+    onSpawn: watched.onSpawn
+  })
+  const { startError: _startError, ...report } = command
+  const record = await endMulti(begun, config, host, { command: report })
+  return { begun, record, command }
+}
+
 export async function endMulti(begun: BegunMulti, config: MultiConfig, host: StepHost, opts: Omit<EndOptions, 'target'> = {}): Promise<MultiRecord> {
   const failovers: Record<string, FailoverCheck> = {}
   const errors: string[] = []

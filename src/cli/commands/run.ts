@@ -2,9 +2,10 @@
 import type { ChildProcess } from 'node:child_process'
 import { rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { commandEnv, exitCodeOf, runCommand as runWatched } from '../../run/command.js'
+import { exitCodeOf, type CommandRun } from '../../run/command.js'
+import type { Report } from '../../report.js'
 import { judgeStep, runStep } from '../../step/engine.js'
-import { ClusterSeed, beginMulti, clusterProbe, endMulti, judgeMulti } from '../../step/multi.js'
+import { ClusterSeed, clusterProbe, judgeMulti, runMultiStep } from '../../step/multi.js'
 import { parseInstances, type InstanceSpec } from '../../redis/instances.js'
 import type { Thresholds } from '../../checks.js'
 import type { KeySettings } from '../../keys/settings.js'
@@ -68,16 +69,7 @@ export async function runCommand(ctx: Context): Promise<number> {
         return await runMulti(ctx, parseInstances(located.target.url, '--url'), keys, limits, format, live, false)
       }
       const { record, command } = stepped
-      if (command.startError) {
-        ctx.log.error(`${command.startError} ${USAGE}`)
-        return ExitCode.NotStarted
-      }
-      const judged = judgeStep(record, limits, { cli: 'run', throwawayServer: located.throwaway !== null })
-      const code = await emit(ctx, withCliBaseline(ctx, judged, baseline), (r) => renderReport(r, ctx.log.out))
-      const commandCode = exitCodeOf(command)
-      if (commandCode === 0) return code
-      ctx.log.error(`The command ${command.signal ? `was stopped by ${command.signal}` : `exited with code ${command.exitCode}`}; the report was written all the same.`)
-      return commandCode
+      return await finish(ctx, () => withCliBaseline(ctx, judgeStep(record, limits, { cli: 'run', throwawayServer: located.throwaway !== null }), baseline), command)
     } finally {
       await rm(workDir, { recursive: true, force: true })
     }
@@ -87,7 +79,7 @@ export async function runCommand(ctx: Context): Promise<number> {
   }
 }
 
-/** `run` over several nodes: begin each, run the command once (REDIS_URL = the first node), end each, judge as one. */
+/** `run` over several nodes: the engine's multi step around the command, judged as one. */
 async function runMulti(
   ctx: Context,
   specs: InstanceSpec[],
@@ -99,32 +91,33 @@ async function runMulti(
 ): Promise<number> {
   const workDir = await makeWorkDir(tmpdir(), 'the temp folder (TMPDIR)')
   try {
-    const config = multiConfig(ctx, keys, workDir)
-    const host = cliHost(ctx)
-    const begun = await beginMulti(specs, config, host)
-    const first = begun.nodes[0].target
-    host.info(`Watching ${begun.nodes.length} Redis servers; running the command.`)
-    const command = await runWatched({
+    const { record, command } = await runMultiStep(specs, multiConfig(ctx, keys, workDir), cliHost(ctx), {
       command: { argv: ctx.args.rest },
-      env: commandEnv(ctx.env, first, startedForRun),
-      hide: [...new Set(begun.nodes.map((n) => n.target.password).filter((p): p is string => Boolean(p)))],
+      env: ctx.env,
+      startedForRun,
       stdout: format === 'terminal' ? process.stdout : process.stderr,
       onSpawn: (child) => (live.child = child)
     })
-    const { startError, ...commandReport } = command
-    const record = await endMulti(begun, config, host, { command: commandReport })
-    if (startError) {
-      ctx.log.error(`${startError} ${USAGE}`)
-      return ExitCode.NotStarted
-    }
-    const code = await emit(ctx, judgeMulti(record, limits, { cli: 'run', throwawayServer: startedForRun }), (r) => renderReport(r, ctx.log.out))
-    const commandCode = exitCodeOf(command)
-    if (commandCode === 0) return code
-    ctx.log.error(`The command ${command.signal ? `was stopped by ${command.signal}` : `exited with code ${command.exitCode}`}; the report was written all the same.`)
-    return commandCode
+    return await finish(ctx, () => judgeMulti(record, limits, { cli: 'run', throwawayServer: startedForRun }), command)
   } finally {
     await rm(workDir, { recursive: true, force: true })
   }
+}
+
+/**
+ * The end of `run`, one or several Redis: 127 when the command could not start; else the report,
+ * and the command's own exit code when it failed, or the verdict's.
+ */
+async function finish(ctx: Context, judge: () => Report, command: CommandRun): Promise<number> {
+  if (command.startError) {
+    ctx.log.error(`${command.startError} ${USAGE}`)
+    return ExitCode.NotStarted
+  }
+  const code = await emit(ctx, judge(), (r) => renderReport(r, ctx.log.out))
+  const commandCode = exitCodeOf(command)
+  if (commandCode === 0) return code
+  ctx.log.error(`The command ${command.signal ? `was stopped by ${command.signal}` : `exited with code ${command.exitCode}`}; the report was written all the same.`)
+  return commandCode
 }
 
 /** What is running on the user's behalf, so a signal can end it cleanly. */
