@@ -21,15 +21,19 @@ describe('a step that never touched the watched Redis', () => {
     })
     const report = JSON.parse(elsewhere.stdout)
     expect(report.traffic).toEqual({ stepCalls: 0, commands: [] })
-    expect(report.notes.filter((n: string) => UNTOUCHED.test(n))).toHaveLength(1)
+    // A warning in the report (the verdict stays what the checks say: nothing failed).
+    expect(report.warnings.filter((n: string) => UNTOUCHED.test(n))).toHaveLength(1)
+    expect(report.verdict).toBe('pass')
     const terminal = await runCli(['run', '--url', watched.url, '--', ...writeKeys('1', 'elsewhere')], { REDIS_URL: other.url })
     expect(terminal.stdout).toMatch(UNTOUCHED)
+    const markdown = await runCli(['run', '--url', watched.url, '--markdown', '--', ...writeKeys('1', 'elsewhere')], { REDIS_URL: other.url })
+    expect(markdown.stdout).toMatch(/> \[!WARNING\]\n> The step sent no command to this Redis besides the guard's own/)
 
     const here = await runCli(['run', '--url', watched.url, '--json', '--', ...writeKeys('5', 'here')], { REDIS_URL: watched.url })
     const hereReport = JSON.parse(here.stdout)
     expect(hereReport.traffic.stepCalls).toBeGreaterThanOrEqual(5)
     expect(hereReport.traffic.commands).toContain('set')
-    expect(hereReport.notes.some((n: string) => UNTOUCHED.test(n))).toBe(false)
+    expect(hereReport.warnings ?? []).toEqual([])
   }, 60_000)
 })
 

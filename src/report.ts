@@ -47,6 +47,12 @@ export interface Report {
   checks: CheckResult[]
   /** Facts worth knowing that are not breaches. */
   notes: string[]
+  /**
+   * What puts the figures in doubt without a check failing: the step sent this Redis nothing of its
+   * own (the tests used another?), or another client wrote during it (a shared Redis?). Shown as
+   * warnings; the verdict stays what the checks say. Absent when there are none.
+   */
+  warnings?: string[]
   /** Problems that kept part of the job from running (e.g. the main step could not connect). */
   errors: string[]
   /** Figures under redis_exporter's names, for dashboards: the state after the step. */
@@ -134,7 +140,8 @@ export function buildReport(input: ReportInput): Report {
     leakedKeysByDb: leaksUnknown ? {} : (judgement?.leakedKeysByDb ?? {}),
     checks: judgement?.checks ?? [],
     // What the 7.4+/Valkey 8 fields explain (rehashing after a bulk load, evicted scripts, dropped clients).
-    notes: [...(untouched ? [untouched] : []), ...(shared ? [shared] : []), ...(judgement?.notes ?? []), ...(after ? memoryFacts(before, after).map((f) => f.text) : [])],
+    notes: [...(judgement?.notes ?? []), ...(after ? memoryFacts(before, after).map((f) => f.text) : [])],
+    ...(untouched || shared ? { warnings: [untouched, shared].filter((w): w is string => w !== null) } : {}),
     errors,
     metrics: after ? exporterMetrics(after, judgement) : {},
     extra: input.extra ?? {},

@@ -106,9 +106,9 @@ export function renderReport(report: Report, c: Colours): string {
     const paint = command.exitCode === 0 ? c.dim : c.red
     out.push(paint(`Command \`${command.command}\` ${how} after ${formatDuration(command.durationMs)}.`), '')
   }
-  for (const e of model.errors) out.push(c.yellow(`! ${safeText(e)}`))
+  for (const e of [...model.errors, ...model.warnings]) out.push(c.yellow(`! ${safeText(e)}`))
   if (model.restart) out.push(c.yellow(`! ${model.restart}`))
-  if (model.errors.length > 0 || model.restart) out.push('')
+  if (model.errors.length > 0 || model.warnings.length > 0 || model.restart) out.push('')
   if (report.after !== null) {
     out.push(figures(report, c, model), '')
     if (model.breaches.length > 0) out.push(c.bold('Breaches'), ...model.breaches.map((x) => checkLine(x, c)), '')

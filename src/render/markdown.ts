@@ -178,8 +178,9 @@ export function reportParts(report: Report, variant: Variant, opts: RenderOption
   keep('title', variant === 'summary' ? `## Redis Memory Guard${title}` : `### Redis memory${title}`)
   keep('verdict', formatHeadline(model.headline))
 
-  if (model.errors.length > 0) {
-    const errors = model.errors.map((e) => `> ${escapeMarkdown(e, { prose: true, maxLength: 2000 })}`).join('\n>\n')
+  const warned = [...model.errors, ...model.warnings]
+  if (warned.length > 0) {
+    const errors = warned.map((e) => `> ${escapeMarkdown(e, { prose: true, maxLength: 2000 })}`).join('\n>\n')
     parts.push({ label: 'errors', importance: 92, text: `> [!WARNING]\n${errors}` })
   }
   if (model.restart) parts.push({ label: 'restart', importance: 93, text: `> [!IMPORTANT]\n> ${prose(model.restart)}` })

@@ -79,6 +79,8 @@ export interface ReportModel {
   /** Checks in `unknown`: each could not be made, with its reason. */
   unknown: CheckView[]
   notes: string[]
+  /** Doubts about the figures that fail no check (see Report.warnings). */
+  warnings: string[]
   /** Keys left behind per DB, plain text ("DB 0: 118, DB 3: 4"); null when none. */
   leakedByDb: string | null
   /**
@@ -175,6 +177,7 @@ export function reportModel(report: Report): ReportModel {
     unknown: checks.filter((c) => c.status === 'unknown'),
     // The restart has its own visible line; its note stays in the JSON.
     notes: report.restart ? report.notes.filter((n) => !n.startsWith('Redis restarted during the step')) : [...report.notes],
+    warnings: [...(report.warnings ?? [])],
     leakedByDb: leaks.length > 0 ? leaks.map(([db, n]) => `DB ${db}: ${count(n)}`).join(', ') : null,
     oomMessages: oomMessagesOf(report),
     peakExplanation: report.peak ? report.peak.explanation : null,
@@ -440,7 +443,7 @@ export interface Annotation {
  */
 export function annotations(report: Report): Annotation[] {
   const model = reportModel(report)
-  const out: Annotation[] = model.errors.map((e) => ({ level: 'warning' as const, title: 'Redis Memory Guard', message: e }))
+  const out: Annotation[] = [...model.errors, ...model.warnings].map((e) => ({ level: 'warning' as const, title: 'Redis Memory Guard', message: e }))
   for (const c of model.checks) {
     if (c.status === 'fail') out.push({ level: 'error', title: `${model.headline.engine} memory: ${c.check}`, message: c.message })
     else if (c.status === 'warn') out.push({ level: 'warning', title: `${model.headline.engine} memory: ${c.check}`, message: c.message })
