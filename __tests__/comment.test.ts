@@ -98,7 +98,8 @@ describe('sticky PR comment', () => {
 
   it('warns once and keeps the job green when the token may not comment (fork, no pull-requests: write)', async () => {
     github.failWith = { status: 403, message: 'Resource not accessible by integration', methods: ['POST', 'PATCH'] }
-    const { post } = await runJob(inputs(), async () => {}, env())
+    // The step uses its Redis, so the comment's 403 is the one warning.
+    const { post } = await runJob(inputs(), async () => void (await redisCommands(redis.port, [['SET', 'step', 'x']])), env())
     expect(post.code).toBe(0)
     expect(post.outputs.verdict).toBe('pass')
     const warnings = annotations(post.stdout)

@@ -106,11 +106,11 @@ describe('attach mode with limits', () => {
     const r = await redis()
     let during: unknown[] = []
     const { main, post } = await runJob({ 'redis-url': r.url, maxmemory: '30mb', 'maxmemory-policy': 'allkeys-lfu' }, async () => {
-      during = await redisCommands(r.port, [['CONFIG', 'GET', 'maxmemory'], ['CONFIG', 'GET', 'maxmemory-policy']])
+      during = await redisCommands(r.port, [['CONFIG', 'GET', 'maxmemory'], ['CONFIG', 'GET', 'maxmemory-policy'], ['SET', 'step', 'used it']])
     })
     expect(main.code).toBe(0)
     expect(main.stdout).toContain('Set maxmemory to 31457280 with CONFIG SET (was 0); the post step sets it back.')
-    expect(during).toEqual([['maxmemory', '31457280'], ['maxmemory-policy', 'allkeys-lfu']])
+    expect(during).toEqual([['maxmemory', '31457280'], ['maxmemory-policy', 'allkeys-lfu'], 'OK'])
     expect(main.outputs['redis-url']).toBe(r.url)
     expect(main.outputs['redis-port']).toBe(String(r.port))
     expect(post.code).toBe(0)
