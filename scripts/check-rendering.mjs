@@ -15,8 +15,8 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
-import { chromium, escapeHtml, loadTools, requireChromium } from './render-tools.mjs'
+import { fileURLToPath } from 'node:url'
+import { chromium, loadRenderer, requireChromium } from './render-tools.mjs'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 /** GitHub's comment column is about 900 px wide; one screen of it, under the page's own header, about 1000 px. */
@@ -41,18 +41,7 @@ function brokenTables(marked, text) {
 const isPassComment = (file, text) => /\.comment\.md$/.test(file) && /✅ \*\*Redis memory: pass\*\*/.test(text)
 
 async function main() {
-  const { markedPath, mermaidPath, playwrightPath } = loadTools()
-  const { marked } = await import(pathToFileURL(markedPath).href)
-  const { chromium: browserType } = (await import(pathToFileURL(playwrightPath).href)).default
-  marked.use({
-    gfm: true,
-    renderer: {
-      code(token) {
-        if (token.lang === 'mermaid') return `<pre class="mermaid-src">${escapeHtml(token.text)}</pre>\n`
-        return false
-      }
-    }
-  })
+  const { marked, browserType, mermaidPath } = await loadRenderer()
   const userDataDir = mkdtempSync(join(tmpdir(), 'rmg-chromium-'))
   const context = await browserType.launchPersistentContext(userDataDir, {
     executablePath: chromium,

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 
 export const chromium = process.env.CHROMIUM ?? '/usr/bin/chromium'
 const tools = ['marked@^18', 'mermaid@^11', 'playwright-core@^1']
@@ -35,3 +36,23 @@ export function loadTools() {
 }
 
 export const escapeHtml = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+
+/**
+ * marked set up for GitHub-flavoured markdown, with Mermaid blocks left as <pre class="mermaid-src">
+ * for the page to draw, and playwright's Chromium launcher; other code stays code.
+ */
+export async function loadRenderer() {
+  const { markedPath, mermaidPath, playwrightPath } = loadTools()
+  const { marked } = await import(pathToFileURL(markedPath).href)
+  const { chromium: browserType } = (await import(pathToFileURL(playwrightPath).href)).default
+  marked.use({
+    gfm: true,
+    renderer: {
+      code(token) {
+        if (token.lang === 'mermaid') return `<pre class="mermaid-src">${escapeHtml(token.text)}</pre>\n`
+        return false
+      }
+    }
+  })
+  return { marked, browserType, mermaidPath }
+}

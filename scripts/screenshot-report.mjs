@@ -15,8 +15,8 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
-import { chromium, escapeHtml, loadTools, requireChromium } from './render-tools.mjs'
+import { fileURLToPath } from 'node:url'
+import { chromium, loadRenderer, requireChromium } from './render-tools.mjs'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const input = resolve(process.argv[2] ?? join(root, 'examples/fail-oom.summary.md'))
@@ -68,20 +68,7 @@ const css = `
 `
 
 async function main() {
-  const { markedPath, mermaidPath, playwrightPath } = loadTools()
-  const { marked } = await import(pathToFileURL(markedPath).href)
-  const { chromium: browserType } = (await import(pathToFileURL(playwrightPath).href)).default
-
-  // Mermaid blocks become <pre class="mermaid"> for mermaid.run(); other code stays code.
-  marked.use({
-    gfm: true,
-    renderer: {
-      code(token) {
-        if (token.lang === 'mermaid') return `<pre class="mermaid-src">${escapeHtml(token.text)}</pre>\n`
-        return false
-      }
-    }
-  })
+  const { marked, browserType, mermaidPath } = await loadRenderer()
   const body = marked.parse(readFileSync(input, 'utf8'))
   const html = `<!doctype html><html><head><meta charset="utf-8"><style>${css}</style></head>
 <body><div id="page"><div class="box"><div class="box-head">test summary</div>

@@ -42,17 +42,7 @@ export async function startRedis(args: string[] = [], port?: number, server = 'r
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', ...args],
     { stdio: ['ignore', 'pipe', 'pipe'] }
   )
-  let log = ''
-  child.stdout?.on('data', (d: Buffer) => (log += d.toString()))
-  child.stderr?.on('data', (d: Buffer) => (log += d.toString()))
-  const deadline = Date.now() + 10_000
-  while (!(await answersPing(port))) {
-    if (Date.now() > deadline || child.exitCode !== null) {
-      child.kill('SIGKILL')
-      throw new Error(`${server} on port ${port} did not start: ${log}`)
-    }
-    await new Promise((r) => setTimeout(r, 50))
-  }
+  await waitForStart(child, port, server)
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
@@ -97,5 +87,20 @@ export function redisPerFile(): (args?: string[], port?: number) => Promise<Test
     const r = await startRedis(args, port)
     servers.push(r)
     return r
+  }
+}
+
+/** Waits (at most 10 s) until the started server answers PING on `port`; else kills it and throws with its log. */
+export async function waitForStart(child: ChildProcess, port: number, what: string): Promise<void> {
+  let log = ''
+  child.stdout?.on('data', (d: Buffer) => (log += d.toString()))
+  child.stderr?.on('data', (d: Buffer) => (log += d.toString()))
+  const deadline = Date.now() + 10_000
+  while (!(await answersPing(port))) {
+    if (Date.now() > deadline || child.exitCode !== null) {
+      child.kill('SIGKILL')
+      throw new Error(`${what} on port ${port} did not start: ${log}`)
+    }
+    await new Promise((r) => setTimeout(r, 50))
   }
 }

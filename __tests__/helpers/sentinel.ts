@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { answersPing, freePort } from './redis-server.js'
+import { freePort, waitForStart } from './redis-server.js'
 
 export interface TestSentinel {
   port: number
@@ -33,18 +33,13 @@ export async function startSentinel(masterName: string, masterPort: number): Pro
     ].join('\n')
   )
   const child = spawn('redis-server', [config, '--sentinel'], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let log = ''
-  child.stdout?.on('data', (d: Buffer) => (log += d.toString()))
-  child.stderr?.on('data', (d: Buffer) => (log += d.toString()))
-  const deadline = Date.now() + 10_000
-  while (!(await answersPing(port))) {
-    if (Date.now() > deadline || child.exitCode !== null) {
-      child.kill('SIGKILL')
-      rmSync(dir, { recursive: true, force: true })
-      throw new Error(`sentinel on port ${port} did not start: ${log}`)
-    }
-    await new Promise((r) => setTimeout(r, 50))
+  try {
+    await waitForStart(child, port, 'sentinel')
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true })
+    throw err
   }
+
   return {
     port,
     async stop() {
