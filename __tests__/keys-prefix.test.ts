@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { isIdLike, keyGlob, keyName, parseIgnoreKeys, prefixOf, toByteString } from '../src/keys/prefix.js'
+import { isIdLike, keyGlob, keyName, parseIgnoreKeys, prefixOf, prefixOfHead, toByteString } from '../src/keys/prefix.js'
 import { UserError } from '../src/errors.js'
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -47,6 +47,29 @@ describe('id-like segments', () => {
 })
 
 describe('prefixOf', () => {
+  it('gives the prefix of the whole key, computed once per head: the same for every key, depth and delimiter, also past the memo bound', () => {
+    const parts = ['user', '42', 'session', '8f3a9c01d2', 'a', '', 'job-7', 'x:y', 'Ab_9', '550e8400-e29b-41d4-a716-446655440000', '*', 'v1.2']
+    let seed = 7
+    const pick = (): string => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31
+      return parts[seed % parts.length]
+    }
+    const differ: string[] = []
+    let checked = 0
+    for (const [delimiter, depth] of [[':', 1], [':', 2], [':', 3], ['::', 1], ['/', 2]] as const) {
+      const rule = { delimiter, depth }
+      for (let i = 0; i < 25000; i++) {
+        const n = 1 + (i % 5)
+        const key = Array.from({ length: n }, pick).join(i % 7 === 0 ? ':' : delimiter) + (i % 11 === 0 ? delimiter : '') + (i > 1000 ? `${i}` : '')
+        const [cached, whole] = [prefixOf(key, rule), prefixOfHead(key, delimiter, depth)]
+        checked++
+        if (cached !== whole) differ.push(`${key} (${delimiter} ${depth}): ${cached} != ${whole}`)
+      }
+    }
+    expect(differ).toEqual([])
+    expect(checked).toBe(125000)
+  })
+
   it.each([
     ['session:8f3a9c01d2', 'session:*'],
     ['session:91bc7d0e55', 'session:*'],

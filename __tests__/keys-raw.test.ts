@@ -31,13 +31,15 @@ describe('RespParser', () => {
     [],
     null,
     new ReplyError('ERR unknown command'),
-    1_234_567_890_123
+    1_234_567_890_123,
+    ['a', null, 5, ['x', []], new ReplyError('ERR inside'), 'bc']
   ]
   const wire = Buffer.concat([
     Buffer.from(':42\r\n:-7\r\n+OK\r\n$-1\r\n$0\r\n\r\n', 'latin1'),
     Buffer.from([0x24, 0x37, 0x0d, 0x0a, 0x62, 0x3a, 0xff, 0x00, 0x0d, 0x0a, 0x24, 0x0d, 0x0a]),
     Buffer.from('*2\r\n$2\r\n17\r\n*3\r\n$9\r\nsession:1\r\n$2\r\n\xfe\r\r\n$0\r\n\r\n', 'latin1'),
-    Buffer.from('*0\r\n*-1\r\n-ERR unknown command\r\n:1234567890123\r\n', 'latin1')
+    Buffer.from('*0\r\n*-1\r\n-ERR unknown command\r\n:1234567890123\r\n', 'latin1'),
+    Buffer.from('*6\r\n$1\r\na\r\n$-1\r\n:5\r\n*2\r\n$1\r\nx\r\n*0\r\n-ERR inside\r\n$2\r\nbc\r\n', 'latin1')
   ])
   const parse = (chunks: Buffer[]): RespValue[] => {
     const out: RespValue[] = []
@@ -58,6 +60,10 @@ describe('RespParser', () => {
       expect(parse([wire.subarray(0, cut), wire.subarray(cut)])).toEqual(replies)
     }
     expect(parse(Array.from(wire, (b) => Buffer.from([b])))).toEqual(replies)
+    // Three pieces: a reply resumed twice, from inside a bulk string, a length or an array header.
+    for (let a = 1; a < wire.length; a += 3) {
+      for (let b = a + 1; b < wire.length; b += 5) expect(parse([wire.subarray(0, a), wire.subarray(a, b), wire.subarray(b)])).toEqual(replies)
+    }
   })
 
   it('refuses malformed replies', () => {

@@ -56,6 +56,10 @@ export class LeakCollector {
   private bytes = 0
   private namesKept = 0
   private readonly byDb: Record<string, number> = {}
+  /** The last isNew question and its answer: the scan asks twice per key (its TTL, how to measure it). */
+  private lastKey: string | null = null
+  private lastDb = -1
+  private lastNew = false
 
   /** `before` is taken over: leaked keys are added to it, so a key SCAN returns twice counts once. */
   constructor(
@@ -65,7 +69,11 @@ export class LeakCollector {
 
   /** True when the key was not there before (nor seen yet in this scan): its TTL is wanted. */
   isNew(db: number, key: string): boolean {
-    return !this.before.get(db)?.has(key)
+    if (key === this.lastKey && db === this.lastDb) return this.lastNew
+    this.lastKey = key
+    this.lastDb = db
+    this.lastNew = !this.before.get(db)?.has(key)
+    return this.lastNew
   }
 
   /** Looks at one key of the "after" scan; true when it was not there before. */
@@ -76,6 +84,8 @@ export class LeakCollector {
       this.before.set(db, seen)
     }
     if (!seen.add(key)) return false
+    // Now in the set: a second isNew for this key (SCAN may return a key twice) must say so.
+    if (key === this.lastKey && db === this.lastDb) this.lastNew = false
     this.count++
     this.bytes += bytes
     this.byDb[db] = (this.byDb[db] ?? 0) + 1

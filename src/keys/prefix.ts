@@ -85,6 +85,38 @@ export function prefixOf(key: string, rule: PrefixRule): string {
       if (group !== null) return group
     }
   }
+  // The key's head: its first `depth` segments, with the delimiter after them when more follow.
+  // The prefix depends on the head alone, and a million keys have a few heads: each is computed once.
+  let end = key.length
+  let from = 0
+  for (let kept = 0; kept < depth; kept++) {
+    const at = key.indexOf(delimiter, from)
+    if (at < 0) break
+    from = at + delimiter.length
+    if (kept === depth - 1) end = from
+  }
+  let memo = heads.get(rule)
+  if (!memo) {
+    memo = new Map()
+    heads.set(rule, memo)
+  }
+  const head = end === key.length ? key : key.slice(0, end)
+  let prefix = memo.get(head)
+  if (prefix === undefined) {
+    prefix = prefixOfHead(head, delimiter, depth)
+    // Heads with ids in them (a depth that keeps an id segment) are each new: start over rather than grow.
+    if (memo.size >= MAX_HEADS) memo.clear()
+    memo.set(head, prefix)
+  }
+  return prefix
+}
+
+/** Per rule, the prefix of each head seen (see prefixOf). */
+const heads = new WeakMap<PrefixRule, Map<string, string>>()
+const MAX_HEADS = 4096
+
+/** prefixOf without key-patterns and without the memo: of a whole key, or of its head alone (the same prefix). */
+export function prefixOfHead(key: string, delimiter: string, depth: number): string {
   let prefix = ''
   let last = ''
   let start = 0

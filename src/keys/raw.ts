@@ -20,108 +20,167 @@ export class ReplyError extends Error {}
 /** A RESP2 reply: bulk and simple strings as latin1 strings (byte strings), integers, nulls, errors, arrays. */
 export type RespValue = string | number | null | ReplyError | RespValue[]
 
-const INCOMPLETE = Symbol('incomplete')
 const CR = 13
 
-/** Streaming RESP2 parser: feed it chunks as they come; it calls `onReply` for each whole reply. */
+type Latin1Slice = (this: Buffer, start: number, end: number) => string
+/**
+ * Buffer's own latin1 decoder without `toString`'s argument checks and encoding lookup, which cost
+ * more than the decoding of a short key name; `toString` where a runtime lacks it.
+ */
+const nativeLatin1 = (Buffer.prototype as unknown as { latin1Slice?: Latin1Slice }).latin1Slice
+const latin1: (buf: Buffer, start: number, end: number) => string =
+  typeof nativeLatin1 === 'function' ? (buf, start, end) => nativeLatin1.call(buf, start, end) : (buf, start, end) => buf.toString('latin1', start, end)
+
+/** An array being filled while its elements arrive. */
+interface OpenArray {
+  out: RespValue[]
+  at: number
+}
+
+/**
+ * Streaming RESP2 parser: feed it chunks as they come; it calls `onReply` for each whole reply.
+ * It resumes where the last chunk ended: elements already read are kept (the arrays being filled
+ * are a stack), so a SCAN reply spread over several socket reads is read once, not again from its
+ * start with every chunk.
+ */
 export class RespParser {
   private rest: Buffer | null = null
-  private pos = 0
+  private readonly open: OpenArray[] = []
 
   constructor(private readonly onReply: (value: RespValue) => void) {}
 
   push(chunk: Buffer): void {
     const buf = this.rest === null ? chunk : Buffer.concat([this.rest, chunk])
+    const size = buf.length
+    const open = this.open
     let at = 0
-    while (at < buf.length) {
-      this.pos = at
-      const value = this.parse(buf)
-      if (value === INCOMPLETE) break
-      at = this.pos
-      this.onReply(value)
+    this.rest = null
+    while (at < size) {
+      const top = open.length > 0 ? open[open.length - 1] : null
+      let value: RespValue
+      if (top !== null && buf[at] === 36) {
+        // The elements of an array are bulk strings most of the time (a SCAN reply's key names):
+        // read as many as are whole here, without a call per element.
+        const out = top.out
+        const n = out.length
+        let i = top.at
+        while (i < n && at < size && buf[at] === 36) {
+          const next = bulkEnd(buf, at, size)
+          if (next === 0) break
+          // bulkEnd leaves the string's bounds in `bulkFrom` / `bulkTo`; -1 is a null bulk.
+          out[i++] = bulkFrom < 0 ? null : latin1(buf, bulkFrom, bulkTo)
+          at = next
+        }
+        top.at = i
+        if (i < n) {
+          if (at < size && buf[at] !== 36) continue
+          break
+        }
+        open.pop()
+        value = out
+      } else {
+        const type = buf[at]
+        const end = lineEnd(buf, at + 1, size)
+        if (end < 0) break
+        if (type === 42) {
+          // '*' array: its elements follow.
+          const n = int(buf, at + 1, end)
+          at = end + 2
+          if (n < 0) value = null
+          else if (n === 0) value = []
+          else {
+            open.push({ out: new Array<RespValue>(n), at: 0 })
+            continue
+          }
+        } else if (type === 36) {
+          const next = bulkEnd(buf, at, size)
+          if (next === 0) break
+          value = bulkFrom < 0 ? null : latin1(buf, bulkFrom, bulkTo)
+          at = next
+        } else if (type === 58) {
+          // ':' integer
+          value = int(buf, at + 1, end)
+          at = end + 2
+        } else if (type === 43) {
+          // '+' simple string
+          value = latin1(buf, at + 1, end)
+          at = end + 2
+        } else if (type === 45) {
+          // '-' error
+          value = new ReplyError(buf.toString('utf8', at + 1, end))
+          at = end + 2
+        } else {
+          throw new Error(`Redis sent a reply of unknown type ${JSON.stringify(String.fromCharCode(type))}`)
+        }
+      }
+      // A whole value: into the array it belongs to (closing the arrays it fills), or out.
+      for (;;) {
+        const parent = open.length > 0 ? open[open.length - 1] : null
+        if (parent === null) {
+          this.onReply(value)
+          break
+        }
+        parent.out[parent.at++] = value
+        if (parent.at < parent.out.length) break
+        open.pop()
+        value = parent.out
+      }
     }
-    this.rest = at < buf.length ? buf.subarray(at) : null
+    if (at < size) this.rest = buf.subarray(at)
   }
 
   /** Bytes received but not yet a whole reply. */
   get pending(): number {
     return this.rest?.length ?? 0
   }
+}
 
-  /** The line from pos up to CRLF, as its end index; pos moves past the CRLF. */
-  private lineEnd(buf: Buffer): number {
-    // A loop, not indexOf: lines are a few bytes, and a native call per reply costs more.
-    const len = buf.length
-    let end = this.pos
-    while (end < len && buf[end] !== CR) end++
-    if (end + 1 >= len) return -1
-    if (buf[end + 1] !== 10) throw new Error('Redis sent a malformed reply (CR without LF)')
-    return end
-  }
+/** The index of the CR that ends the line starting at `from`, or -1 when the line is not whole yet. */
+function lineEnd(buf: Buffer, from: number, size: number): number {
+  // A loop, not indexOf: lines are a few bytes, and a native call per reply costs more.
+  let end = from
+  while (end < size && buf[end] !== CR) end++
+  if (end + 1 >= size) return -1
+  if (buf[end + 1] !== 10) throw new Error('Redis sent a malformed reply (CR without LF)')
+  return end
+}
 
-  private int(buf: Buffer, from: number, end: number): number {
-    let i = from
-    let neg = false
-    if (buf[i] === 45) {
-      neg = true
-      i++
-    }
-    if (i >= end) throw new Error('Redis sent a malformed reply (empty number)')
-    let n = 0
-    for (; i < end; i++) {
-      const d = buf[i] - 48
-      if (d < 0 || d > 9) throw new Error('Redis sent a malformed reply (bad number)')
-      n = n * 10 + d
-    }
-    return neg ? -n : n
+function int(buf: Buffer, from: number, end: number): number {
+  let i = from
+  let neg = false
+  if (buf[i] === 45) {
+    neg = true
+    i++
   }
+  if (i >= end) throw new Error('Redis sent a malformed reply (empty number)')
+  let n = 0
+  for (; i < end; i++) {
+    const d = buf[i] - 48
+    if (d < 0 || d > 9) throw new Error('Redis sent a malformed reply (bad number)')
+    n = n * 10 + d
+  }
+  return neg ? -n : n
+}
 
-  private parse(buf: Buffer): RespValue | typeof INCOMPLETE {
-    const type = buf[this.pos]
-    const start = this.pos + 1
-    const end = this.lineEnd(buf)
-    if (end < 0) return INCOMPLETE
-    switch (type) {
-      case 58: // ':' integer
-        this.pos = end + 2
-        return this.int(buf, start, end)
-      case 36: {
-        // '$' bulk string
-        const len = this.int(buf, start, end)
-        if (len < 0) {
-          this.pos = end + 2
-          return null
-        }
-        const from = end + 2
-        if (from + len + 2 > buf.length) return INCOMPLETE
-        if (buf[from + len] !== CR || buf[from + len + 1] !== 10) throw new Error('Redis sent a malformed reply (bulk string)')
-        this.pos = from + len + 2
-        return buf.toString('latin1', from, from + len)
-      }
-      case 43: // '+' simple string
-        this.pos = end + 2
-        return buf.toString('latin1', start, end)
-      case 45: // '-' error
-        this.pos = end + 2
-        return new ReplyError(buf.toString('utf8', start, end))
-      case 42: {
-        // '*' array
-        const n = this.int(buf, start, end)
-        this.pos = end + 2
-        if (n < 0) return null
-        const out = new Array<RespValue>(n)
-        for (let i = 0; i < n; i++) {
-          if (this.pos >= buf.length) return INCOMPLETE
-          const v = this.parse(buf)
-          if (v === INCOMPLETE) return INCOMPLETE
-          out[i] = v
-        }
-        return out
-      }
-      default:
-        throw new Error(`Redis sent a reply of unknown type ${JSON.stringify(String.fromCharCode(type))}`)
-    }
+/** Where bulkEnd found the string: its first byte, and the byte after it; bulkFrom -1 for a null bulk. */
+let bulkFrom = 0
+let bulkTo = 0
+
+/** The bulk string (`$len CRLF bytes CRLF`) at `at`: the index after it (0 when not whole yet), its bounds in bulkFrom/bulkTo. */
+function bulkEnd(buf: Buffer, at: number, size: number): number {
+  const end = lineEnd(buf, at + 1, size)
+  if (end < 0) return 0
+  const len = int(buf, at + 1, end)
+  if (len < 0) {
+    bulkFrom = -1
+    return end + 2
   }
+  const from = end + 2
+  if (from + len + 2 > size) return 0
+  if (buf[from + len] !== CR || buf[from + len + 1] !== 10) throw new Error('Redis sent a malformed reply (bulk string)')
+  bulkFrom = from
+  bulkTo = from + len
+  return from + len + 2
 }
 
 /** One command as RESP; arguments are byte strings (latin1), so binary key names pass unchanged. */
