@@ -95,11 +95,13 @@ export function prefixOf(key: string, rule: PrefixRule): string {
     from = at + delimiter.length
     if (kept === depth - 1) end = from
   }
-  let memo = heads.get(rule)
+  let memo = rule === lastRule ? lastMemo : heads.get(rule)
   if (!memo) {
     memo = new Map()
     heads.set(rule, memo)
   }
+  lastRule = rule
+  lastMemo = memo
   const head = end === key.length ? key : key.slice(0, end)
   let prefix = memo.get(head)
   if (prefix === undefined) {
@@ -114,6 +116,9 @@ export function prefixOf(key: string, rule: PrefixRule): string {
 /** Per rule, the prefix of each head seen (see prefixOf). */
 const heads = new WeakMap<PrefixRule, Map<string, string>>()
 const MAX_HEADS = 4096
+/** The rule of the last call and its memo: one scan asks with one rule a million times. */
+let lastRule: PrefixRule | null = null
+let lastMemo: Map<string, string> | undefined
 
 /** prefixOf without key-patterns and without the memo: of a whole key, or of its head alone (the same prefix). */
 export function prefixOfHead(key: string, delimiter: string, depth: number): string {

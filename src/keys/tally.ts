@@ -100,6 +100,9 @@ export class KeyTally {
   private foldedKeys = 0
   private top: SizedKey[] = []
   private topMin = 0
+  /** The DB of the last key and its groups: keys come one DB at a time. */
+  private lastDb = -1
+  private lastGroups: Map<string, Counting> | undefined
 
   constructor(private readonly opts: TallyOptions) {}
 
@@ -111,11 +114,13 @@ export class KeyTally {
   add(db: number, key: string, bytes: number, how: 0 | 1 | 2 = 2, knownPrefix?: string): string {
     // The sample chooser already computed the prefix (by the same rule): not twice per key.
     let prefix = knownPrefix ?? prefixOf(key, this.opts.rule)
-    let byPrefix = this.groups.get(db)
+    let byPrefix = db === this.lastDb ? this.lastGroups : this.groups.get(db)
     if (!byPrefix) {
       byPrefix = new Map()
       this.groups.set(db, byPrefix)
     }
+    this.lastDb = db
+    this.lastGroups = byPrefix
     let g = byPrefix.get(prefix)
     if (!g) {
       if (this.groupCount >= this.opts.maxGroups) {
