@@ -47,7 +47,14 @@ export class RespParser {
   private rest: Buffer | null = null
   private readonly open: OpenArray[] = []
 
-  constructor(private readonly onReply: (value: RespValue) => void) {}
+  /**
+   * `onHead`, when given, hears the first element of a top-level array as soon as it is read, before
+   * the rest of the array has arrived: a SCAN reply's cursor, so the next SCAN can go out at once.
+   */
+  constructor(
+    private readonly onReply: (value: RespValue) => void,
+    private readonly onHead: ((first: RespValue) => void) | null = null
+  ) {}
 
   push(chunk: Buffer): void {
     const buf = this.rest === null ? chunk : Buffer.concat([this.rest, chunk])
@@ -64,6 +71,7 @@ export class RespParser {
         const out = top.out
         const n = out.length
         let i = top.at
+        const head = i === 0 && open.length === 1 && this.onHead !== null
         while (i < n && at < size && buf[at] === 36) {
           const next = bulkEnd(buf, at, size)
           if (next === 0) break
@@ -72,6 +80,7 @@ export class RespParser {
           at = next
         }
         top.at = i
+        if (head && i > 0) this.onHead?.(out[0])
         if (i < n) {
           if (at < size && buf[at] !== 36) continue
           break
@@ -248,6 +257,8 @@ interface Expect {
   /** Replies still to come for this entry. */
   left: number
   on: (value: RespValue) => void
+  /** A SCAN's reply: its cursor (the reply's head) lets the next SCAN go out before the keys are read. */
+  scan?: true
 }
 
 interface Slot {
@@ -275,12 +286,17 @@ export class RawScanner {
   private choose: MeasureChooser | null = null
   /** Rejects the pending `call`, if any, when the connection fails. */
   private failed: ((err: Error) => void) | null = null
+  /** The next SCAN went out when the cursor of the reply being read arrived (see onHead). */
+  private sentAhead = false
 
   private constructor(
     private readonly socket: Socket,
     private readonly timeoutMs: number
   ) {
-    this.parser = new RespParser((v) => this.reply(v))
+    this.parser = new RespParser(
+      (v) => this.reply(v),
+      (first) => this.onHead(first)
+    )
     socket.on('data', (chunk: Buffer) => {
       try {
         this.parser.push(chunk)
@@ -336,6 +352,7 @@ export class RawScanner {
     this.slots = []
     this.deferred = null
     this.stopped = false
+    this.sentAhead = false
     this.count = count
     this.memory = memory
     this.choose = choose
@@ -388,8 +405,23 @@ export class RawScanner {
 
   private sendScan(cursor: string): void {
     this.scanInFlight = true
-    this.queue.push({ left: 1, on: (v) => this.onScan(v) })
+    this.queue.push({ left: 1, on: (v) => this.onScan(v), scan: true })
     this.socket.write(encodeCommand(['SCAN', cursor, 'COUNT', this.count]))
+  }
+
+  /**
+   * The first element of a reply, before the rest of it is read: for a SCAN, its cursor. The next
+   * SCAN goes out now, so Redis walks the next batch while this one's key names are still being
+   * read and counted here (when a batch is all Redis sends, the two would otherwise take turns).
+   */
+  private onHead(first: RespValue): void {
+    const head = this.queue[0]
+    if (!head?.scan || typeof first !== 'string' || first === '0' || this.stopped) return
+    // The batch being read takes a slot: past MAX_AHEAD, onScan defers the next SCAN instead.
+    if (this.slots.length + 1 >= MAX_AHEAD) return
+    this.sentAhead = true
+    this.queue.push({ left: 1, on: (r) => this.onScan(r), scan: true })
+    this.socket.write(encodeCommand(['SCAN', first, 'COUNT', this.count]))
   }
 
   private onScan(v: RespValue): void {
@@ -422,14 +454,18 @@ export class RawScanner {
       slot.batch.prefixes = prefixes
     }
     this.slots.push(slot)
-    let more = cursor !== '0' && !this.stopped
+    // Sent already when the cursor arrived (onHead): then it is in flight and queued before this batch's MEMORY USAGE.
+    const ahead = this.sentAhead
+    this.sentAhead = false
+    let more = cursor !== '0' && !this.stopped && !ahead
     if (more && this.slots.length >= MAX_AHEAD) {
       this.deferred = cursor
       more = false
     }
+    if (ahead) this.scanInFlight = true
     if (more) {
       this.scanInFlight = true
-      this.queue.push({ left: 1, on: (r) => this.onScan(r) })
+      this.queue.push({ left: 1, on: (r) => this.onScan(r), scan: true })
     }
     const measure = this.memory && measured.length > 0
     if (measure) {
