@@ -50,7 +50,8 @@ export interface LeakCaps {
 export const DEFAULT_LEAK_CAPS: LeakCaps = { perPrefix: 5, total: 500 }
 
 export class LeakCollector {
-  private readonly groups = new Map<string, LeakGroup>()
+  /** Per DB, per prefix: no key string built per leaked key. */
+  private readonly groups = new Map<number, Map<string, LeakGroup>>()
   private count = 0
   private withoutTtl = 0
   private bytes = 0
@@ -90,11 +91,15 @@ export class LeakCollector {
     this.bytes += bytes
     this.byDb[db] = (this.byDb[db] ?? 0) + 1
     if (ttlMs === -1) this.withoutTtl++
-    const id = `${db}\u0000${prefix}`
-    let g = this.groups.get(id)
+    let byPrefix = this.groups.get(db)
+    if (!byPrefix) {
+      byPrefix = new Map()
+      this.groups.set(db, byPrefix)
+    }
+    let g = byPrefix.get(prefix)
     if (!g) {
       g = { db, prefix, keys: 0, withoutTtl: 0, bytes: 0, samples: [] }
-      this.groups.set(id, g)
+      byPrefix.set(prefix, g)
     }
     g.keys++
     g.bytes += bytes
@@ -107,7 +112,7 @@ export class LeakCollector {
   }
 
   result(): LeakResult {
-    const groups = [...this.groups.values()].sort((a, b) => b.keys - a.keys || b.bytes - a.bytes)
+    const groups = [...this.groups.values()].flatMap((byPrefix) => [...byPrefix.values()]).sort((a, b) => b.keys - a.keys || b.bytes - a.bytes)
     for (const g of groups) g.samples.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
     return {
       count: this.count,
