@@ -3,8 +3,10 @@
 # fresh redis-server (never the machine's own): key-memory auto and exact, on a quiet machine and
 # with a CPU hog keeping one core busy (started and stopped here). Prints wall times, ratios, our
 # CPU per key, peak RSS, Redis's CPU, and whether each sampled prefix total lies within its stated
-# interval of the exact total. The load average is printed with every figure: above the core
-# count, figures are marked noisy.
+# interval of the exact total. Beside them, `redis-cli --scan` (key names only, no memory): the
+# floor of any tool that reads every name. Last, our CPU per key with Redis out of the figure
+# (bench/client-cpu.ts over recorded SCAN replies). The load average is printed with every
+# figure: above the core count, figures are marked noisy.
 # Usage: bash bench/speed.sh [keys]   (default 1000000: strings, hashes, lists, sets, sorted sets, streams)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -62,6 +64,7 @@ echo "keys loaded: $(redis-cli -p "$port" dbsize) in $(secs "$t0" "$(now)") s; u
 
 echo "building the analysis (ncc)..."
 npx ncc build bench/key-memory.ts -o "$work/build" --quiet
+npx ncc build bench/client-cpu.ts -o "$work/client-cpu" --quiet
 ours() { node "$work/build/index.js" "redis://127.0.0.1:$port" "$1"; }
 
 declare -A wall rcpu_of json
@@ -71,6 +74,9 @@ round() {
   c0=$(rcpu); t0=$(now); redis-cli -p "$port" --memkeys >"$work/memkeys.txt"; t1=$(now)
   wall[$tag-memkeys]=$(secs "$t0" "$t1"); rcpu_of[$tag-memkeys]=$(secs "$c0" "$(rcpu)")
   echo "  $tag redis-cli --memkeys: ${wall[$tag-memkeys]} s wall, Redis CPU ${rcpu_of[$tag-memkeys]} s ($(loadnote))"
+  c0=$(rcpu); t0=$(now); redis-cli -p "$port" --scan --count 5000 >/dev/null; t1=$(now)
+  wall[$tag-scan]=$(secs "$t0" "$t1")
+  echo "  $tag redis-cli --scan (names only, the floor): ${wall[$tag-scan]} s wall, Redis CPU $(secs "$c0" "$(rcpu)") s ($(loadnote))"
   for mode in auto exact; do
     c0=$(rcpu); t0=$(now); json[$tag-$mode]=$(ours "$mode"); t1=$(now)
     wall[$tag-$mode]=$(secs "$t0" "$t1"); rcpu_of[$tag-$mode]=$(secs "$c0" "$(rcpu)")
@@ -103,8 +109,12 @@ console.log(`  ${inside} of ${a.groups.length} prefixes within their 95% interva
 ' "${json[quiet-auto]}" "${json[quiet-exact]}"
 
 echo
+echo "our CPU per key, Redis out of the figure ($(loadnote)):"
+node "$work/client-cpu/index.js" "redis://127.0.0.1:$port" 5
+
+echo
 echo "summary ($KEYS keys; ratios are --memkeys wall time over ours, node start included):"
 for tag in quiet hog; do
-  echo "  $tag: --memkeys ${wall[$tag-memkeys]} s; auto ${wall[$tag-auto]} s ($(ratio "${wall[$tag-memkeys]}" "${wall[$tag-auto]}")x); exact ${wall[$tag-exact]} s ($(ratio "${wall[$tag-memkeys]}" "${wall[$tag-exact]}")x)"
+  echo "  $tag: --memkeys ${wall[$tag-memkeys]} s; auto ${wall[$tag-auto]} s ($(ratio "${wall[$tag-memkeys]}" "${wall[$tag-auto]}")x); exact ${wall[$tag-exact]} s ($(ratio "${wall[$tag-memkeys]}" "${wall[$tag-exact]}")x); redis-cli --scan ${wall[$tag-scan]} s"
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
