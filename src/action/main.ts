@@ -99,7 +99,8 @@ function setClusterOutputs(cluster: StartedCluster): void {
   core.setOutput(ProvisionOutput.RedisUrl, cluster.seedUrl)
   core.setOutput(ProvisionOutput.RedisHost, seed.host)
   core.setOutput(ProvisionOutput.RedisPort, seed.port)
-  core.setOutput(ProvisionOutput.ContainerId, '')
+  // In container mode, every node's container id, in the order of redis-urls.
+  core.setOutput(ProvisionOutput.ContainerId, cluster.nodes.map((n) => (n.kind === 'container' ? n.id : '')).filter((id) => id !== '').join('\n'))
   core.setOutput(ProvisionOutput.RedisUrls, cluster.urls.join('\n'))
 }
 

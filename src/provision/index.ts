@@ -12,7 +12,7 @@ import { applyLimits, restoreLimits, type AttachedLimits } from './attach.js'
 import { startBinary, stopBinary, type StartedBinary } from './binary.js'
 import { removeContainer, startContainer, type StartedContainer } from './container.js'
 import { ProvisionInput } from '../options.js'
-import { stopCluster, type StartedCluster } from './cluster.js'
+import { stopCluster, type ClusterState } from './cluster.js'
 import type { ProvisionSettings } from './settings.js'
 
 export { readProvisionSettings, unusedInputs } from './settings.js'
@@ -21,7 +21,7 @@ export { readProvisionSettings, unusedInputs } from './settings.js'
 const RESTORE_CONNECT_MS = 10_000
 
 /** What was started or changed, to undo afterwards. */
-export type Provisioned = StartedContainer | StartedBinary | AttachedLimits | Omit<StartedCluster, 'readyMs'>
+export type Provisioned = StartedContainer | StartedBinary | AttachedLimits | ClusterState
 
 /** The URL of a Redis the guard started; the password goes into it, percent-encoded. */
 export function targetFor(host: string, port: number, password: string | undefined): RedisTarget {
@@ -89,10 +89,15 @@ export async function cleanUp(started: Provisioned | null, keep: boolean, attach
     if (started.kind === 'attach') {
       await restoreLimits(attachTarget, started, RESTORE_CONNECT_MS, host)
     } else if (started.kind === 'cluster') {
+      const containers = started.nodes.some((n) => n.kind === 'container')
       if (keep) host.info(`keep-container is true: the local Redis Cluster of ${started.nodes.length} nodes keeps running.`)
       else {
         await stopCluster(started, { host })
-        host.info(`Stopped the local Redis Cluster (${started.nodes.length} nodes) and removed its folders.`)
+        host.info(
+          containers
+            ? `Removed the containers of the local Redis Cluster (${started.nodes.length} nodes).`
+            : `Stopped the local Redis Cluster (${started.nodes.length} nodes) and removed its folders.`
+        )
       }
     } else if (keep) {
       const what = started.kind === 'container' ? `Container ${started.name}` : `redis-server (pid ${started.pid})`
