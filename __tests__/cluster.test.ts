@@ -64,7 +64,7 @@ describe('a cluster of three masters', () => {
     expect(nodes.every((n) => n.role === 'master' && n.health === 'online')).toBe(true)
     expect(covered(nodes)).toBe(16384)
     expect(nodes[0].slots[0][0]).toBe(0)
-    expect(new Set(nodes.map((n) => n.id))).toEqual(new Set(cluster.nodes.map((n) => n.id)))
+    expect(new Set(nodes.map((n) => n.id))).toEqual(new Set(cluster.nodes.map((n) => n.nodeId)))
     expect(nodes.every((n) => n.target.url === `redis://127.0.0.1:${n.port}`)).toBe(true)
     // CLUSTER NODES, which servers before 7.0 fall back to, describes the same layout.
     const fromNodes = parseClusterNodes(String(await conn.command(['CLUSTER', 'NODES'])))
@@ -238,6 +238,7 @@ describe('a cluster of three masters with one replica each, with a password', ()
     const copy = { nodes: cluster.nodes.map((n) => ({ ...n })) }
     await stopCluster(copy, { quiet: true })
     for (const n of copy.nodes) {
+      if (n.kind !== 'binary') throw new Error(`a ${n.kind} node in a binary cluster`)
       expect(existsSync(n.dir)).toBe(false)
       await expect(redisCommand(n.port, 'PING')).rejects.toThrow()
     }

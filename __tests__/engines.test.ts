@@ -317,7 +317,8 @@ describe.each(ENGINES)('$label', (engine) => {
     await reset()
     const config = async (): Promise<Reply[]> => redisCommands(r.port, [['CONFIG', 'GET', 'maxmemory'], ['CONFIG', 'GET', 'maxmemory-policy']])
     const was = await config()
-    const limits = await applyLimits(conn, { ...provisionSettings('attach'), maxmemory: 24 * MB, maxmemoryPolicy: 'allkeys-lru' }, QUIET_HOST)
+    const { applied: limits, refused } = await applyLimits(conn, { ...provisionSettings('attach'), maxmemory: 24 * MB, maxmemoryPolicy: 'allkeys-lru' }, QUIET_HOST)
+    expect(refused).toBeNull()
     expect(await config()).toEqual([
       ['maxmemory', String(24 * MB)],
       ['maxmemory-policy', 'allkeys-lru']

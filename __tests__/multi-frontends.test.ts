@@ -127,11 +127,13 @@ describe('the action with several instances', () => {
     expect(await Promise.all(ports.map((p) => answersPing(p)))).toEqual([false, false, false])
   })
 
-  it('cluster-nodes in container mode fails with one line that says binary mode is needed', async () => {
+  it('cluster-nodes in attach mode fails with one line that names the modes that start one', async () => {
     const job = newJob()
-    const main = await job.step('main', { mode: 'container', 'cluster-nodes': '3' })
+    const main = await job.step('main', { 'cluster-nodes': '3' })
     expect(main.code).not.toBe(0)
-    expect(main.stdout).toContain('cluster-nodes: a local Redis Cluster is started in mode binary only for now. Use mode: binary')
+    expect(main.stdout).toContain(
+      "::error::cluster-nodes: starting a local Redis Cluster needs mode: binary or container. To watch a cluster that runs already, give any node's URL in redis-url."
+    )
   })
 })
 

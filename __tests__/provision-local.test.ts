@@ -122,7 +122,7 @@ describe('attach mode with limits', () => {
     expect(annotations(main.stdout + post.stdout)).toEqual([])
   })
 
-  it('warns clearly and goes on where CONFIG is renamed', async () => {
+  it('warns clearly and goes on where CONFIG is renamed, and does not call the share of a limit it could not set fine', async () => {
     const r = await redis(['--rename-command', 'CONFIG', ''])
     const { main, post } = await runJob({ 'redis-url': r.url, maxmemory: '30mb' })
     expect(main.code).toBe(0)
@@ -131,7 +131,13 @@ describe('attach mode with limits', () => {
     expect(warnings[0]).toContain(`Could not set maxmemory with CONFIG SET on redis://127.0.0.1:${r.port}: ERR unknown command 'CONFIG'`)
     expect(warnings[0]).toContain('CONFIG may be disabled or renamed on this server')
     expect(post.code).toBe(0)
-    expect(post.outputs.verdict).toBe('pass')
+    const report = JSON.parse(readFileSync(post.outputs['report-path'], 'utf8'))
+    const percent = report.checks.find((c: { check: string }) => c.check === 'memory-percent')
+    expect(percent.status).toBe('unknown')
+    expect(percent.message).toMatch(/^Could not be checked: maxmemory could not be set with CONFIG SET \(ERR unknown command 'CONFIG'/)
+    expect(report.errors).toHaveLength(1)
+    expect(report.errors[0]).toMatch(/^maxmemory could not be set with CONFIG SET .*: this server ran with its own\.$/)
+    expect(post.outputs.verdict).toBe('warn')
     expect(post.stdout).not.toContain('back to')
   })
 })

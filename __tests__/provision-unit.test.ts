@@ -7,7 +7,8 @@ import { describe, expect, it } from '@jest/globals'
 import { runError } from '../src/provision/container.js'
 import { binaryArgs } from '../src/provision/binary.js'
 import { configValue, wantedLimits } from '../src/provision/attach.js'
-import { classify, lastLine, limitArgs, maskArgs, parsePortOutput, runArgs, RUNTIMES } from '../src/provision/runtime.js'
+import { classify, lastLine, limitArgs, maskArgs, parsePortOutput, runArgs, RUNTIMES, withServerDefaults } from '../src/provision/runtime.js'
+import { clusterArgs } from '../src/provision/cluster.js'
 import { defaultContainerName, readProvisionSettings, splitArgs, unusedInputs } from '../src/provision/settings.js'
 import { UserError } from '../src/errors.js'
 import { ProvisionOutput } from '../src/action/constants.js'
@@ -36,6 +37,20 @@ describe('run arguments', () => {
     const image = args.indexOf('redis:7-alpine')
     expect(args.slice(image - 2, image)).toEqual(['--memory', '256m'])
     expect(args.slice(image + 1)).toEqual(['--appendonly', 'yes', '--maxmemory', '1048576'])
+  })
+
+  it("share the host's network instead of publishing a port for a cluster node", () => {
+    const args = runArgs({ ...spec, port: 7001, hostNetwork: true })
+    expect(args.slice(4, 6)).toEqual(['--network', 'host'])
+    expect(args).not.toContain('--publish')
+  })
+
+  it("give a cluster node its own bus port, after a config file and before the user's options", () => {
+    const args = withServerDefaults(['/usr/local/etc/redis/ci.conf', '--cluster-node-timeout', '9000'], ['--port', '7001', ...clusterArgs(17001)])
+    expect(args[0]).toBe('/usr/local/etc/redis/ci.conf')
+    expect(args.slice(args.indexOf('--cluster-port'), args.indexOf('--cluster-port') + 2)).toEqual(['--cluster-port', '17001'])
+    // The user's node timeout comes last, so redis-server takes it.
+    expect(args.slice(-2)).toEqual(['--cluster-node-timeout', '9000'])
   })
 
   it('carry limits and password as server options, and hide the password in the log line', () => {

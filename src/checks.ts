@@ -129,6 +129,14 @@ export interface CounterResets {
 }
 
 /** What happened during the step besides the two snapshots (sampling and key analysis add to it). */
+/** Limits the inputs asked for that CONFIG SET could not apply to this server (attach mode). */
+export interface LimitsRefused {
+  /** CONFIG parameters left at the server's own value, e.g. `maxmemory`. */
+  settings: string[]
+  /** The server's reply, e.g. `ERR unknown command 'CONFIG'`. */
+  reason: string
+}
+
 export interface StepObservations {
   /** The step's own peak from sampling `used_memory`, when the step was sampled. */
   sampledPeak?: { bytes: number; at: string }
@@ -140,6 +148,8 @@ export interface StepObservations {
   leakedKeys?: { count: number; byDb: Record<string, number> }
   /** Keys found outside the expected DB. */
   wrongDb?: { expectedDb: number; keys: number; dbs: string[] }
+  /** maxmemory or maxmemory-policy that could not be set: the server ran with its own. */
+  limitsRefused?: LimitsRefused
 }
 
 export interface Judgement {
@@ -305,7 +315,7 @@ export function judge(before: Snapshot | null, after: Snapshot, t: Thresholds, o
   )
 
   // memory-percent
-  checks.push(memoryPercentCheck(mem.maxmemory, peak, t, breach, peakWords))
+  checks.push(memoryPercentCheck(mem.maxmemory, peak, t, breach, peakWords, obs.limitsRefused))
   if (mem.maxmemory === 0) {
     notes.push(`No maxmemory is set: ${engine} may grow until the machine runs out of memory, and OOM errors cannot happen before that.`)
   }
@@ -427,11 +437,17 @@ function memoryPercentCheck(
   peak: PeakFigure,
   t: Thresholds,
   breach: (c: CheckName) => CheckStatus,
-  peakWords: string
+  peakWords: string,
+  refused?: LimitsRefused
 ): CheckResult {
   const base = { check: 'memory-percent' as const, unit: 'bytes' as const, measured: peak.bytes }
   const Peak = capitalize(peakWords)
   if (t.maxMemoryPercent === undefined) return { ...base, status: 'reported', limit: null, message: 'Reported only: no max-memory-percent is set.' }
+  // The share of the maxmemory the inputs asked for cannot be measured on a server that runs with its own.
+  if (refused?.settings.includes('maxmemory')) {
+    const reason = `maxmemory could not be set with CONFIG SET (${refused.reason}), so this server ran with its own`
+    return { ...base, status: 'unknown', limit: null, message: `Could not be checked: ${reason}.`, reason }
+  }
   if (maxmemory === null) {
     const reason = 'maxmemory is not reported by this server'
     return { ...base, status: 'unknown', limit: null, message: `Could not be checked: ${reason}.`, reason }

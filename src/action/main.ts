@@ -3,8 +3,9 @@ import * as core from '@actions/core'
 import { tmpdir } from 'node:os'
 import { UserError, describeError } from '../errors.js'
 import { Input } from '../options.js'
-import { limitAttached, provision, unusedInputs, type ProvisionResult } from '../provision/index.js'
-import { beginStep, judgeStep, runStep, type StepConfig } from '../step/engine.js'
+import { attachLimits, provision, unusedInputs, type ProvisionResult } from '../provision/index.js'
+import type { AttachedLimits } from '../provision/attach.js'
+import { beginStep, judgeStep, runStep, type BeginOptions, type StepConfig } from '../step/engine.js'
 import { checkReportPath, makeWorkDir } from '../step/files.js'
 import { ProvisionOutput, State } from './constants.js'
 import { actionHost } from './host.js'
@@ -44,13 +45,11 @@ export async function run(): Promise<void> {
     const provided = await provision(settings.provisioning, settings.target, settings.connectTimeoutMs, actionHost, (p) => saveState(State.Provisioned, p), startedAt)
     setProvisionOutputs(provided)
     const config = stepConfig(settings, provided.target, workDir)
-    const probe = clusterProbe(settings)
-    const limit = limitOnce(settings)
-    const prepare = {
-      prepare: async (conn: Parameters<typeof limit>[0]) => {
-        await probe(conn)
-        await limit(conn)
-      }
+    // The probe first: a cluster node hands the step to the multi path, which sets the limits on every node.
+    const limits = attachLimits(settings.provisioning)
+    const prepare: BeginOptions = {
+      prepare: clusterProbe(settings),
+      ...(limits ? { limits, onLimits: (applied: AttachedLimits) => saveState(State.Provisioned, applied) } : {})
     }
     try {
       if (settings.run) {
@@ -77,14 +76,6 @@ export async function run(): Promise<void> {
   }
 }
 
-/** Attach mode's CONFIG SET of maxmemory and policy, remembered for the post step to set back. */
-function limitOnce(settings: Settings) {
-  return async (conn: Parameters<typeof limitAttached>[0]): Promise<void> => {
-    const limits = await limitAttached(conn, settings.provisioning, actionHost)
-    if (limits) saveState(State.Provisioned, limits)
-  }
-}
-
 function setProvisionOutputs({ target, started }: ProvisionResult): void {
   core.setOutput(ProvisionOutput.RedisUrl, target.url)
   core.setOutput(ProvisionOutput.RedisHost, target.host)
@@ -99,7 +90,8 @@ function setClusterOutputs(cluster: StartedCluster): void {
   core.setOutput(ProvisionOutput.RedisUrl, cluster.seedUrl)
   core.setOutput(ProvisionOutput.RedisHost, seed.host)
   core.setOutput(ProvisionOutput.RedisPort, seed.port)
-  core.setOutput(ProvisionOutput.ContainerId, '')
+  // In container mode, every node's container id, in the order of redis-urls.
+  core.setOutput(ProvisionOutput.ContainerId, cluster.nodes.map((n) => (n.kind === 'container' ? n.id : '')).filter((id) => id !== '').join('\n'))
   core.setOutput(ProvisionOutput.RedisUrls, cluster.urls.join('\n'))
 }
 
@@ -107,7 +99,7 @@ function setClusterOutputs(cluster: StartedCluster): void {
  * The `run` input: the whole step inside the main step, the report written when the command ends.
  * The step fails with the command's exit code when it failed; the report is written either way.
  */
-async function runInput(settings: Settings, config: StepConfig, startedForRun: boolean, begin: { prepare: ReturnType<typeof limitOnce> }): Promise<void> {
+async function runInput(settings: Settings, config: StepConfig, startedForRun: boolean, begin: BeginOptions): Promise<void> {
   const { begun, record, command } = await runStep(config, actionHost, { command: { shell: settings.run }, env: process.env, startedForRun }, begin)
   saveState(State.Step, begun)
   await publishRun(judgeStep(record, settings.thresholds), settings, command)

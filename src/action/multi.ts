@@ -7,7 +7,8 @@ import * as core from '@actions/core'
 import { parseInstances, type InstanceSpec } from '../redis/instances.js'
 import type { RedisConnection } from '../redis/connection.js'
 import { withTls } from '../redis/tls.js'
-import { beginMulti, clusterProbe as probeFor, endMulti, judgeMulti, runMultiStep, type BegunMulti, type MultiConfig } from '../step/multi.js'
+import { beginMulti, clusterProbe as probeFor, endMulti, judgeMulti, runMultiStep, type BegunMulti, type MultiBeginOptions, type MultiConfig } from '../step/multi.js'
+import { attachLimits } from '../provision/index.js'
 import type { StartedCluster } from '../provision/cluster.js'
 import { State } from './constants.js'
 import { actionHost } from './host.js'
@@ -34,6 +35,12 @@ export function multiConfig(settings: Settings, workDir: string): MultiConfig {
   }
 }
 
+/** Attach mode's maxmemory / maxmemory-policy for every server, saved for the post step to set back on each. */
+function limitsOf(settings: Settings): MultiBeginOptions {
+  const limits = attachLimits(settings.provisioning)
+  return limits ? { limits, onLimits: (all) => saveState(State.Provisioned, all) } : {}
+}
+
 /** The instances to watch: a cluster the action started stands for itself through its seed. */
 export function watchedInstances(settings: Settings, started: StartedCluster | null): InstanceSpec[] {
   return started ? parseInstances(started.seedUrl) : settings.multi.instances
@@ -41,14 +48,20 @@ export function watchedInstances(settings: Settings, started: StartedCluster | n
 
 /** The main step without `run`: begins every node's step and leaves them to the post step. */
 export async function beginInAction(settings: Settings, specs: InstanceSpec[], workDir: string): Promise<void> {
-  const begun = await beginMulti(specs, multiConfig(settings, workDir), actionHost, { samplerOutlivesProcess: true })
+  const begun = await beginMulti(specs, multiConfig(settings, workDir), actionHost, { ...limitsOf(settings), samplerOutlivesProcess: true })
   saveState(State.Step, begun)
   core.info(`Watching ${begun.nodes.length} Redis servers; the report follows at the end of the job, in the post step.`)
 }
 
 /** The `run` input over several nodes: the whole step around the command, then the report. */
 export async function runInAction(settings: Settings, specs: InstanceSpec[], workDir: string, startedForRun: boolean): Promise<void> {
-  const { begun, record, command } = await runMultiStep(specs, multiConfig(settings, workDir), actionHost, { command: { shell: settings.run }, env: process.env, startedForRun })
+  const { begun, record, command } = await runMultiStep(
+    specs,
+    multiConfig(settings, workDir),
+    actionHost,
+    { command: { shell: settings.run }, env: process.env, startedForRun },
+    limitsOf(settings)
+  )
   saveState(State.Step, begun)
   await publishRun(judgeMulti(record, settings.thresholds), settings, command)
 }

@@ -7,7 +7,8 @@ import { describeError } from '../errors.js'
 import { Input, ProvisionInput } from '../options.js'
 import { cleanUp, startedTarget } from '../provision/index.js'
 import { parseBoolean } from '../provision/settings.js'
-import { parseRedisUrl } from '../redis/target.js'
+import { parseRedisUrl, type RedisTarget } from '../redis/target.js'
+import { withTls } from '../redis/tls.js'
 import { endStep, judgeStep } from '../step/engine.js'
 import { stopStepSampler } from '../step/sampling.js'
 import { State } from './constants.js'
@@ -89,5 +90,13 @@ async function cleanUpStarted(): Promise<void> {
     // The main step could only change settings once redis-url had parsed: nothing to set back.
   }
   if (started.kind === 'attach' && attachTarget === null) return
-  await cleanUp(started, keep, attachTarget ?? parseRedisUrl('redis://localhost:6379'), actionHost)
+  // A rediss:// server needs the TLS files again to be reached; inputs that do not read leave the URL as it is.
+  let tls = (t: RedisTarget): RedisTarget => t
+  try {
+    const settings = readInputs((name) => core.getInput(name)).tls
+    tls = (t) => (t.tls ? withTls(t, settings) : t)
+  } catch {
+    // The report step has said why the inputs do not read.
+  }
+  await cleanUp(started, keep, attachTarget ?? parseRedisUrl('redis://localhost:6379'), actionHost, tls)
 }

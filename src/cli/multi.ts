@@ -49,6 +49,8 @@ export async function startThrowawayCluster(ctx: Context, nodes: 3 | 6): Promise
   // The nodes run in their own process groups; they must still not outlive the CLI.
   const onExit = (): void => {
     for (const n of cluster.nodes) {
+      // The CLI starts its throwaway clusters in binary mode only.
+      if (n.kind !== 'binary') continue
       try {
         process.kill(n.pid, 'SIGKILL')
       } catch {

@@ -1,3 +1,4 @@
+import type { LimitsRefused } from '../checks.js'
 import { describeError } from '../errors.js'
 import { connect, type RedisConnection } from '../redis/connection.js'
 import type { RedisTarget } from '../redis/target.js'
@@ -11,6 +12,18 @@ export interface AttachedLimits {
   restore: Record<string, string>
   /** CONFIG parameter → the value this job set, so a value another job set since is left alone. */
   set?: Record<string, string>
+}
+
+/** Attach mode with several servers (instances, cluster nodes): what to set back on each. */
+export interface AttachedNodesLimits {
+  kind: 'attach-nodes'
+  nodes: (AttachedLimits & { url: string; label: string })[]
+}
+
+/** What CONFIG SET did: what to set back, and what the server refused. */
+export interface LimitsOutcome {
+  applied: AttachedLimits | null
+  refused: LimitsRefused | null
 }
 
 /** CONFIG parameters to set, from the inputs, in a fixed order. */
@@ -37,12 +50,12 @@ export function configValue(reply: unknown, name: string): string | null {
  * Applies maxmemory / maxmemory-policy with CONFIG SET, the one way to limit a service container.
  * Where CONFIG is disabled or renamed (managed services), warns and goes on without the limit.
  */
-export async function applyLimits(conn: RedisConnection, s: Pick<ProvisionSettings, 'maxmemory' | 'maxmemoryPolicy'>, host: StepHost): Promise<AttachedLimits | null> {
+export async function applyLimits(conn: RedisConnection, s: Pick<ProvisionSettings, 'maxmemory' | 'maxmemoryPolicy'>, host: StepHost): Promise<LimitsOutcome> {
   const wanted = wantedLimits(s)
-  if (wanted.length === 0) return null
   const restore: Record<string, string> = {}
   const set: Record<string, string> = {}
-  for (const [name, value] of wanted) {
+  let refused: LimitsRefused | null = null
+  for (const [i, [name, value]] of wanted.entries()) {
     try {
       const old = configValue(await conn.command(['CONFIG', 'GET', name]), name)
       if (old === null) throw new Error(`CONFIG GET ${name} returned nothing`)
@@ -55,10 +68,12 @@ export async function applyLimits(conn: RedisConnection, s: Pick<ProvisionSettin
         `Could not set ${name} with CONFIG SET on ${conn.target.display}: ${describeError(err)}. ` +
           `CONFIG may be disabled or renamed on this server (managed Redis often does that); set the limit on the server itself. The tests run without it.`
       )
+      // The rest is not tried: a server that refused one CONFIG SET refuses the next for the same reason.
+      refused = { settings: wanted.slice(i).map(([n]) => n), reason: describeError(err) }
       break
     }
   }
-  return Object.keys(restore).length > 0 ? { kind: 'attach', restore, set } : null
+  return { applied: Object.keys(restore).length > 0 ? { kind: 'attach', restore, set } : null, refused }
 }
 
 /** Sets back what applyLimits changed. Problems are warnings: the tests already ran. */

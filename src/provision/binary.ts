@@ -9,7 +9,7 @@ import { freePort, portIsFree } from '../net.js'
 import { sleep } from '../redis/connection.js'
 import { formatDuration } from '../size.js'
 import { waitForPing } from './ready.js'
-import { limitArgs, maskArgs } from './runtime.js'
+import { limitArgs, maskArgs, withServerDefaults } from './runtime.js'
 import type { ProvisionSettings } from './settings.js'
 import type { StepHost } from '../step/host.js'
 
@@ -31,11 +31,8 @@ const LOG_FILE = 'redis.log'
  * override the defaults (later wins), then the limits and password from their own inputs.
  */
 export function binaryArgs(s: Pick<ProvisionSettings, 'redisArgs' | 'maxmemory' | 'maxmemoryPolicy' | 'password'>, port: number, dir: string): string[] {
-  const firstOption = s.redisArgs.findIndex((a) => a.startsWith('--'))
-  const leading = firstOption < 0 ? s.redisArgs : s.redisArgs.slice(0, firstOption)
-  const rest = firstOption < 0 ? [] : s.redisArgs.slice(firstOption)
   const defaults = ['--port', String(port), '--bind', HOST, '--dir', dir, '--daemonize', 'no', '--save', '', '--appendonly', 'no']
-  return [...leading, ...defaults, ...rest, ...limitArgs(s)]
+  return [...withServerDefaults(s.redisArgs, defaults), ...limitArgs(s)]
 }
 
 /** Starts redis-server in the background, its files in a temporary folder, and waits for PING. */

@@ -22,6 +22,13 @@ const PULL_MS = 10 * 60_000
 const RUN_MS = 2 * 60_000
 const HOST = '127.0.0.1'
 
+export interface ContainerStartOptions {
+  /** Share the host's network (a cluster node): Redis listens on `port` itself, which must not be 0. */
+  hostNetwork?: boolean
+  /** The line for a port Redis found taken inside the container (host networking), instead of the port input's. */
+  portInUse?: (port: number) => string
+}
+
 /**
  * Starts Redis in a container and waits until it answers PING. `onCreated` is called as soon as
  * a container exists, so a cancelled job still removes it in the post step. Any failure after
@@ -31,7 +38,8 @@ export async function startContainer(
   s: ProvisionSettings,
   timeoutMs: number,
   host: StepHost,
-  onCreated: (c: StartedContainer | null) => void = () => {}
+  onCreated: (c: StartedContainer | null) => void = () => {},
+  opts: ContainerStartOptions = {}
 ): Promise<StartedContainer & { readyMs: number }> {
   const rt = RUNTIMES[s.runtime]
   // Both questions at once: each costs the runtime's start-up time, and the step waits for it.
@@ -47,7 +55,8 @@ export async function startContainer(
     image: s.image,
     port: s.port,
     serverArgs: [...s.redisArgs, ...limitArgs(s)],
-    options: s.containerOptions
+    options: s.containerOptions,
+    hostNetwork: opts.hostNetwork
   })
   host.info(`${rt.binary} ${maskArgs(args).join(' ')}`)
   // Saved before `run`: the container exists before `run` returns, and a job cancelled in
@@ -73,8 +82,10 @@ export async function startContainer(
     return state === 'running' || state === 'created' ? null : `the container ${state} with exit code ${exitCode}`
   }
   const fail = async (message: string): Promise<never> => {
-    await showLogs(rt, id, s.containerName, host)
+    const logs = await showLogs(rt, id, s.containerName, host)
     if (!(await giveUp(rt, started, s.keepContainer, host))) onCreated(null)
+    // With host networking Redis binds the port itself, so a taken port shows only in its log.
+    if (/Address already in use/i.test(logs)) throw opts.portInUse ? new UserError(opts.portInUse(s.port)) : runError(rt, { stderr: logs, code: 1 }, s, 'port-in-use')
     throw new UserError(`Redis in container ${s.containerName} (${s.image}) ${message}`)
   }
   const stopped = (reason: string): string => `stopped before answering PING: ${reason}. Its last log lines are above; check image and redis-args.`
@@ -175,10 +186,12 @@ function engineDown(rt: Runtime, r: Pick<ToolResult, 'stderr'>): UserError {
   return new UserError(`${rt.binary} cannot reach its engine (${lastLine(r.stderr)}). ${rt.engineHint}`)
 }
 
-async function showLogs(rt: Runtime, id: string, name: string, host: StepHost): Promise<void> {
+/** Shows the container's last log lines in a group; returns them, so a failure can be told by its text. */
+async function showLogs(rt: Runtime, id: string, name: string, host: StepHost): Promise<string> {
   const logs = await runTool(rt.binary, ['logs', '--tail', '30', id], { timeoutMs: QUICK_MS })
   const text = (logs.stdout + logs.stderr).trim()
   await host.group(`Last log lines of container ${name}`, async () => host.info(text || '(no log output)'))
+  return text
 }
 
 /** Removes a container that never became ready; returns true when it was kept on request. */

@@ -4,15 +4,14 @@
  * state, the CLI's memory) and what to print. The work itself is in container.ts, binary.ts and attach.ts.
  */
 import { describeError } from '../errors.js'
-import type { RedisConnection } from '../redis/connection.js'
 import { parseRedisUrl, type RedisTarget } from '../redis/target.js'
 import { formatDuration } from '../size.js'
 import type { StepHost } from '../step/host.js'
-import { applyLimits, restoreLimits, type AttachedLimits } from './attach.js'
+import { restoreLimits, type AttachedLimits, type AttachedNodesLimits } from './attach.js'
 import { startBinary, stopBinary, type StartedBinary } from './binary.js'
 import { removeContainer, startContainer, type StartedContainer } from './container.js'
 import { ProvisionInput } from '../options.js'
-import { stopCluster, type StartedCluster } from './cluster.js'
+import { stopCluster, type ClusterState } from './cluster.js'
 import type { ProvisionSettings } from './settings.js'
 
 export { readProvisionSettings, unusedInputs } from './settings.js'
@@ -21,7 +20,7 @@ export { readProvisionSettings, unusedInputs } from './settings.js'
 const RESTORE_CONNECT_MS = 10_000
 
 /** What was started or changed, to undo afterwards. */
-export type Provisioned = StartedContainer | StartedBinary | AttachedLimits | Omit<StartedCluster, 'readyMs'>
+export type Provisioned = StartedContainer | StartedBinary | AttachedLimits | AttachedNodesLimits | ClusterState
 
 /** The URL of a Redis the guard started; the password goes into it, percent-encoded. */
 export function targetFor(host: string, port: number, password: string | undefined): RedisTarget {
@@ -60,10 +59,9 @@ export async function provision(
   return { target, started: kept }
 }
 
-/** Once connected, in attach mode: applies maxmemory / maxmemory-policy with CONFIG SET; what to set back, or null. */
-export async function limitAttached(conn: RedisConnection, s: ProvisionSettings, host: StepHost): Promise<AttachedLimits | null> {
-  if (s.mode !== 'attach') return null
-  return applyLimits(conn, s, host)
+/** The limits attach mode sets with CONFIG SET on every server it watches; none in the modes that start Redis with them. */
+export function attachLimits(s: ProvisionSettings): Pick<ProvisionSettings, 'maxmemory' | 'maxmemoryPolicy'> | undefined {
+  return s.mode === 'attach' && (s.maxmemory !== undefined || s.maxmemoryPolicy !== undefined) ? { maxmemory: s.maxmemory, maxmemoryPolicy: s.maxmemoryPolicy } : undefined
 }
 
 /**
@@ -75,7 +73,7 @@ export function startedTarget(mode: ProvisionSettings['mode'], started: Provisio
   // A cluster is watched through its seed, which leads to every node; a cluster that never got a seed never answered.
   if (started?.kind === 'cluster') return started.seedUrl ? parseRedisUrl(started.seedUrl) : null
   // Port 0 here: the start stopped before it learnt the port, so Redis never answered.
-  if (started && started.kind !== 'attach') return started.port === 0 ? null : targetFor(started.host, started.port, password)
+  if (started && started.kind !== 'attach' && started.kind !== 'attach-nodes') return started.port === 0 ? null : targetFor(started.host, started.port, password)
   return mode === 'container' || mode === 'binary' ? null : attachTarget
 }
 
@@ -83,16 +81,33 @@ export function startedTarget(mode: ProvisionSettings['mode'], started: Provisio
  * Removes the container or stops the server that was started (unless `keep`), or sets back what
  * CONFIG SET changed. Never throws; problems are warnings.
  */
-export async function cleanUp(started: Provisioned | null, keep: boolean, attachTarget: RedisTarget, host: StepHost): Promise<void> {
+export async function cleanUp(
+  started: Provisioned | null,
+  keep: boolean,
+  attachTarget: RedisTarget,
+  host: StepHost,
+  /** Applies the TLS settings to a target that is rediss:// (the state keeps URLs, not certificates). */
+  withTls: (t: RedisTarget) => RedisTarget = (t) => t
+): Promise<void> {
   if (!started) return
   try {
     if (started.kind === 'attach') {
-      await restoreLimits(attachTarget, started, RESTORE_CONNECT_MS, host)
+      await restoreLimits(withTls(attachTarget), started, RESTORE_CONNECT_MS, host)
+    } else if (started.kind === 'attach-nodes') {
+      // Each server on its own: one that cannot be reached does not keep the others' limits in place.
+      await Promise.all(
+        started.nodes.map((n) => restoreLimits(withTls(parseRedisUrl(n.url)), n, RESTORE_CONNECT_MS, labelled(host, n.label)).catch((err) => host.warn(`[${n.label}] ${describeError(err)}`)))
+      )
     } else if (started.kind === 'cluster') {
+      const containers = started.nodes.some((n) => n.kind === 'container')
       if (keep) host.info(`keep-container is true: the local Redis Cluster of ${started.nodes.length} nodes keeps running.`)
       else {
         await stopCluster(started, { host })
-        host.info(`Stopped the local Redis Cluster (${started.nodes.length} nodes) and removed its folders.`)
+        host.info(
+          containers
+            ? `Removed the containers of the local Redis Cluster (${started.nodes.length} nodes).`
+            : `Stopped the local Redis Cluster (${started.nodes.length} nodes) and removed its folders.`
+        )
       }
     } else if (keep) {
       const what = started.kind === 'container' ? `Container ${started.name}` : `redis-server (pid ${started.pid})`
@@ -105,4 +120,9 @@ export async function cleanUp(started: Provisioned | null, keep: boolean, attach
   } catch (err) {
     host.warn(`Clean-up failed: ${describeError(err)}`)
   }
+}
+
+/** A host whose lines name the server they are about (as the per-node lines of the step do). */
+function labelled(host: StepHost, label: string): StepHost {
+  return { ...host, info: (l) => host.info(`[${label}] ${l}`), warn: (l) => host.warn(`[${label}] ${l}`) }
 }

@@ -103,6 +103,11 @@ export interface ContainerSpec {
   serverArgs: string[]
   /** The user's extra `run` arguments, placed before the image. */
   options: string[]
+  /**
+   * Share the host's network instead of publishing a port: Redis then listens on `port` itself
+   * (a cluster node, whose peers and clients must all reach the address it announces).
+   */
+  hostNetwork?: boolean
 }
 
 /**
@@ -116,8 +121,7 @@ export function runArgs(spec: ContainerSpec): string[] {
     '--detach',
     '--name',
     spec.name,
-    '--publish',
-    publish,
+    ...(spec.hostNetwork ? ['--network', 'host'] : ['--publish', publish]),
     '--pull=never',
     '--label',
     'redis-memory-guard=1',
@@ -125,6 +129,18 @@ export function runArgs(spec: ContainerSpec): string[] {
     spec.image,
     ...spec.serverArgs
   ]
+}
+
+/**
+ * Server arguments with the guard's own inserted: a config file (leading words that are not
+ * options) must stay first for redis-server, then `ours`, then the user's options, which can
+ * override them (later wins).
+ */
+export function withServerDefaults(userArgs: string[], ours: string[]): string[] {
+  const firstOption = userArgs.findIndex((a) => a.startsWith('--'))
+  const leading = firstOption < 0 ? userArgs : userArgs.slice(0, firstOption)
+  const rest = firstOption < 0 ? [] : userArgs.slice(firstOption)
+  return [...leading, ...ours, ...rest]
 }
 
 /** Server arguments for the limits and password the inputs ask for. */

@@ -9,7 +9,9 @@
  */
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { StepObservations, Thresholds } from '../checks.js'
+import type { LimitsRefused, StepObservations, Thresholds } from '../checks.js'
+import { applyLimits, type AttachedLimits } from '../provision/attach.js'
+import type { ProvisionSettings } from '../provision/settings.js'
 import { describeError } from '../errors.js'
 import { listClients } from '../clients.js'
 import { deniedCommand } from '../permissions.js'
@@ -45,6 +47,8 @@ export interface StepConfig {
 export interface BegunStep {
   workDir: string
   sampler: SamplerHandle | null
+  /** Limits the server refused to take with CONFIG SET: the report says the step ran without them. */
+  limitsRefused?: LimitsRefused
 }
 
 /** Everything one step observed: what `judgeStep` turns into a report. */
@@ -63,11 +67,17 @@ export interface StepRecord {
   keyScope?: string[]
   /** What the memory was made of, what held it at the moments that mattered, which test left each leaked key. */
   cause?: CauseReport
+  /** Attach mode's limits that CONFIG SET could not apply to this server. */
+  limitsRefused?: LimitsRefused
 }
 
 export interface BeginOptions {
-  /** Work on the connection before anything is recorded (attach mode's CONFIG SET). */
+  /** Work on the connection before anything is recorded (the cluster probe). */
   prepare?: (conn: RedisConnection) => Promise<void>
+  /** Attach mode: maxmemory / maxmemory-policy to set with CONFIG SET before anything is recorded. */
+  limits?: Pick<ProvisionSettings, 'maxmemory' | 'maxmemoryPolicy'>
+  /** Hears what was set, as soon as it was, so a job cancelled right after still sets it back. */
+  onLimits?: (applied: AttachedLimits) => void
   /** The sampler must outlive this process: the action's main step ends long before the tests do. */
   samplerOutlivesProcess?: boolean
 }
@@ -89,8 +99,14 @@ export function openConnection(target: RedisTarget, timeoutMs: number, host: Ste
 export async function beginStep(config: StepConfig, host: StepHost, opts: BeginOptions = {}): Promise<{ begun: BegunStep; before: Snapshot }> {
   const conn = await host.group(`Connecting to Redis at ${hostPort(config.target)}`, () => openConnection(config.target, config.connectTimeoutMs, host))
   let before: Snapshot
+  let limitsRefused: LimitsRefused | null = null
   try {
     await opts.prepare?.(conn)
+    if (opts.limits) {
+      const outcome = await applyLimits(conn, opts.limits, host)
+      if (outcome.applied) opts.onLimits?.(outcome.applied)
+      limitsRefused = outcome.refused
+    }
     if (config.keys.enabled) {
       try {
         const inv = await host.group('Key inventory before the step', () => recordKeysBefore(conn, config.keys, config.workDir, keyScanLog(host)))
@@ -115,7 +131,7 @@ export async function beginStep(config: StepConfig, host: StepHost, opts: BeginO
   // Moment snapshots look at keys, so they follow the key analysis's settings (off with key-scan-budget 0).
   const sampling = config.keys.enabled ? { ...config.sampling, moments: momentConfig(config.keys, config.cause?.maxPeakMemory, before) } : config.sampling
   const sampler = await startStepSampler(config.target, config.workDir, sampling, host, opts.samplerOutlivesProcess ?? false)
-  return { begun: { workDir: config.workDir, sampler }, before }
+  return { begun: { workDir: config.workDir, sampler, ...(limitsRefused ? { limitsRefused } : {}) }, before }
 }
 
 export interface EndOptions {
@@ -142,6 +158,8 @@ export interface EndOptions {
  */
 export async function endStep(config: StepConfig, begun: BegunStep | null, host: StepHost, opts: EndOptions = {}): Promise<StepRecord> {
   const errors = [...(opts.errors ?? [])]
+  const refused = begun?.limitsRefused
+  if (refused) errors.push(`${refused.settings.join(' and ')} could not be set with CONFIG SET (${refused.reason}): this server ran with its own.`)
   const stopped = await stopStepSampler(begun?.sampler ?? null, host)
   const before = await readBefore(begun, errors, opts.beginFailed ?? false)
   const sampled = await collectSamples(begun?.sampler ?? null, before, stopped, errors, host)
@@ -202,7 +220,8 @@ export async function endStep(config: StepConfig, begun: BegunStep | null, host:
     ...(opts.command ? { command: opts.command } : {}),
     ...(denied.length > 0 ? { denied } : {}),
     ...(config.keys.scopePatterns?.length ? { keyScope: config.keys.scopePatterns } : {}),
-    ...(cause ? { cause } : {})
+    ...(cause ? { cause } : {}),
+    ...(refused ? { limitsRefused: refused } : {})
   }
 }
 
@@ -255,7 +274,8 @@ export function observationsOf(record: StepRecord): StepObservations {
   return {
     ...record.sampled.observations,
     ...record.keys?.observations,
-    ...(record.command ? { outputOomLines: record.command.oomLines } : {})
+    ...(record.command ? { outputOomLines: record.command.oomLines } : {}),
+    ...(record.limitsRefused ? { limitsRefused: record.limitsRefused } : {})
   }
 }
 

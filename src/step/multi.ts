@@ -23,6 +23,7 @@ import { formatBytes } from '../size.js'
 import { beginStep, endStep, judgeStep, observationsOf, observeNow, type BegunStep, type BeginOptions, type EndOptions, type StepConfig, type StepRecord, type WatchedCommand } from './engine.js'
 import { commandEnv, runCommand, type CommandRun } from '../run/command.js'
 import type { StepHost } from './host.js'
+import type { AttachedNodesLimits } from '../provision/attach.js'
 
 /** What every node's step shares; each node gets its own target and work folder. */
 export type MultiConfig = Omit<StepConfig, 'target' | 'workDir'> & {
@@ -68,6 +69,9 @@ export interface MultiRecord {
   /** Per cluster instance: the hash tags its masters' keys carry most, and the keys counted. */
   hashTags?: Record<string, { tags: HashTagFigure[]; totalKeys: number }>
 }
+
+/** The single path's begin options, with attach mode's limits heard for every server at once. */
+export type MultiBeginOptions = Omit<BeginOptions, 'onLimits'> & { onLimits?: (all: AttachedNodesLimits) => void }
 
 /** True when the parsed redis-url needs this layer: more than one instance, or one behind Sentinel. */
 export function needsMulti(specs: InstanceSpec[]): boolean {
@@ -133,8 +137,10 @@ export async function resolveNodes(specs: InstanceSpec[], config: Pick<MultiConf
  * that cannot be begun is remembered with its error, so the report names it rather than hiding it;
  * when no node at all could be begun, the first error is thrown (as the single path does).
  */
-export async function beginMulti(specs: InstanceSpec[], config: MultiConfig, host: StepHost, opts: BeginOptions = {}): Promise<BegunMulti> {
+export async function beginMulti(specs: InstanceSpec[], config: MultiConfig, host: StepHost, opts: MultiBeginOptions = {}): Promise<BegunMulti> {
   const watched = await resolveNodes(specs, config, host)
+  // Every server's limits as soon as they are set: the front end saves the whole list each time.
+  const applied: AttachedNodesLimits = { kind: 'attach-nodes', nodes: [] }
   const nodes = await Promise.all(
     watched.map(async (w, i): Promise<BegunNode> => {
       const label = nodeLabel(w)
@@ -148,7 +154,14 @@ export async function beginMulti(specs: InstanceSpec[], config: MultiConfig, hos
       try {
         const dir = join(config.workDir, `node-${i}`)
         await mkdir(dir, { recursive: true })
-        const { begun } = await beginStep(nodeConfig(config, w, dir), labelledHost(host, label), opts)
+        const { onLimits, ...begin } = opts
+        const { begun } = await beginStep(nodeConfig(config, w, dir), labelledHost(host, label), {
+          ...begin,
+          onLimits: (limits) => {
+            applied.nodes.push({ ...limits, url: w.target.url, label })
+            onLimits?.({ ...applied, nodes: [...applied.nodes] })
+          }
+        })
         return { ...base, begun }
       } catch (err) {
         return { ...base, beginError: describeError(err) }
@@ -174,9 +187,10 @@ export async function runMultiStep(
   specs: InstanceSpec[],
   config: MultiConfig,
   host: StepHost,
-  watched: WatchedCommand
+  watched: WatchedCommand,
+  begin: MultiBeginOptions = {}
 ): Promise<{ begun: BegunMulti; record: MultiRecord; command: CommandRun }> {
-  const begun = await beginMulti(specs, config, host)
+  const begun = await beginMulti(specs, config, host, begin)
   host.info(`Watching ${begun.nodes.length} Redis servers; running the command, the report follows when it ends.`)
   const command = await runCommand({
     command: watched.command,
