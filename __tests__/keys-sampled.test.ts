@@ -2,7 +2,8 @@
 import { describe, expect, it } from '@jest/globals'
 import { takeInventory, type ScanOptions } from '../src/keys/inventory.js'
 import { buildKeysReport } from '../src/keys/report.js'
-import { keySpaceSection, prefixBytesText } from '../src/keys/render.js'
+import { keySpaceSection, leakedKeysSection, prefixBytesText } from '../src/keys/render.js'
+import { LeakCollector, type LeakResult } from '../src/keys/diff.js'
 import { extrapolate, MIN_SAMPLE, neededSample, samplesKeyMemory } from '../src/keys/sampling.js'
 import { parseKeyMemory, readKeySettings } from '../src/keys/settings.js'
 import type { Inventory } from '../src/keys/tally.js'
@@ -80,6 +81,61 @@ describe('key-memory sampled', () => {
     expect(inv.topKeys[0]?.key).toBe('big:leaked')
   })
 
+  it('past the limit of keys left behind measured exactly, estimates the others per prefix, and the exact bytes lie within the interval', async () => {
+    const { r, conn } = await redis()
+    await load(r.port, 8_000, 3_000, 0)
+    // Every key is new (nothing before the step), as in analyseKeysAfter.
+    const leakedBy = async (keyMemory: 'exact' | 'sampled', exactLimit?: number): Promise<{ inv: Inventory; leaks: LeakResult }> => {
+      const leaks = new LeakCollector(new Map())
+      const inv = await takeInventory(conn, {
+        ...base,
+        keyMemory,
+        ...(exactLimit === undefined ? {} : { exactLimit }),
+        needTtl: (db, key) => leaks.isNew(db, key),
+        measureExactly: (db, key) => leaks.isNew(db, key),
+        onKey: (db, key, prefix, bytes, ttl, measured) => {
+          if (ttl !== null) leaks.add(db, key, prefix, bytes, ttl, measured)
+        }
+      })
+      return { inv, leaks: leaks.result() }
+    }
+    const exact = (await leakedBy('exact')).leaks
+    // Under the limit (100,000), every key left behind is measured: exact bytes, no interval.
+    const whole = (await leakedBy('sampled')).leaks
+    expect(whole).toMatchObject({ count: 11_000, bytes: exact.bytes })
+    expect(whole.bytesMargin).toBeUndefined()
+
+    const { inv, leaks } = await leakedBy('sampled', 2_000)
+    expect(leaks.count).toBe(11_000)
+    expect(leaks.measuredKeys).toBeGreaterThanOrEqual(2_000)
+    expect(leaks.measuredKeys).toBeLessThan(11_000 / 2)
+    const margin = leaks.bytesMargin ?? NaN
+    expect(margin).toBeGreaterThan(0)
+    // Two intervals wide, as above; the old sum of the measured keys alone was less than half the exact bytes.
+    expect(Math.abs(leaks.bytes - exact.bytes)).toBeLessThanOrEqual(2 * margin)
+    const exactGroups = new Map(exact.groups.map((g) => [g.prefix, g]))
+    for (const g of leaks.groups) {
+      expect(g.keys).toBe(exactGroups.get(g.prefix)?.keys)
+      expect(g.measuredKeys).toBeLessThan(g.keys)
+      expect(Math.abs(g.bytes - (exactGroups.get(g.prefix)?.bytes ?? 0))).toBeLessThanOrEqual(2 * (g.bytesMargin ?? 0))
+    }
+
+    const { keys } = buildKeysReport({
+      settings: { keyDelimiter: ':', prefixDepth: 1, ignoreKeys: [], expectedDb: null, keyScanBudgetMs: 60_000 },
+      before: { ...inv, groups: [], topKeys: [] },
+      after: inv,
+      leaks,
+      keyspaceBefore: null,
+      keyspaceAfter: {}
+    })
+    expect(keys.leaked).toMatchObject({ count: 11_000, bytes: Math.round(leaks.bytes), bytesMargin: Math.round(margin), measuredKeys: leaks.measuredKeys })
+    const text = leakedKeysSection(keys).join('\n')
+    expect(text).toContain(`${prefixBytesText({ bytes: keys.leaked?.bytes ?? 0, bytesMargin: keys.leaked?.bytesMargin })} by MEMORY USAGE of ${(leaks.measuredKeys ?? 0).toLocaleString('en-US')} of them`)
+    expect(text).toContain('extrapolated per prefix')
+    // Each prefix's row shows its interval too.
+    expect(text).toMatch(/\| ≈ [\d.]+ [KM]B ± [\d.]+ [KM]?B \|/)
+  })
+
   it('auto measures every key of a small keyspace', async () => {
     const { r, conn } = await redis()
     await load(r.port, 3_000, 0, 0)
@@ -125,6 +181,20 @@ describe('sampling arithmetic', () => {
     const wide = neededSample({ n, sum: (n / 2) * 1010, sumSq: (n / 2) * (100 + 1_000_000) })
     expect(wide).toBeGreaterThan(1_300)
     expect(wide).toBeLessThan(1_700)
+  })
+
+  it('leaked keys left unmeasured are extrapolated from their prefix\'s measured ones; a prefix with none measured has no bound', () => {
+    const leaks = new LeakCollector(new Map())
+    for (let i = 0; i < 10; i++) leaks.add(0, `job:${i}`, 'job:*', 100, -1, i < 4)
+    leaks.add(0, 'tmp:1', 'tmp:*', 0, -1, false)
+    const res = leaks.result()
+    expect(res).toMatchObject({ count: 11, measuredKeys: 4, bytes: 1000 })
+    expect(res.bytesMargin).toBe(Number.POSITIVE_INFINITY)
+    const job = res.groups.find((g) => g.prefix === 'job:*')
+    // Four keys of 100 bytes: no spread, so no width.
+    expect(job).toMatchObject({ keys: 10, bytes: 1000, bytesMargin: 0, measuredKeys: 4 })
+    expect(job?.samples.filter((s) => s.bytes === null)).toHaveLength(1)
+    expect(res.groups.find((g) => g.prefix === 'tmp:*')).toMatchObject({ bytes: 0, bytesMargin: Number.POSITIVE_INFINITY, measuredKeys: 0 })
   })
 
   it('auto samples above 200,000 keys only', () => {

@@ -198,7 +198,7 @@ export function leakedGroups(k: KeysReport, c: Colours, rows = 10): string[] {
   for (const g of groups.slice(0, rows)) {
     const names = g.samples.map((x) => safeText(x.key)).join(', ')
     const ttl = g.withoutTtl > 0 ? `, ${count(g.withoutTtl)} without TTL` : ''
-    out.push(`  DB ${g.db}  ${safeText(g.prefix)}  ${count(g.keys)} keys${k.memoryUsage ? `, ${formatBytes(g.bytes)}` : ''}${ttl}${names ? c.dim(`  e.g. ${names}`) : ''}`)
+    out.push(`  DB ${g.db}  ${safeText(g.prefix)}  ${count(g.keys)} keys${k.memoryUsage ? `, ${prefixBytesText(g)}` : ''}${ttl}${names ? c.dim(`  e.g. ${names}`) : ''}`)
   }
   if (groups.length > rows) out.push(c.dim(`  ... and ${groups.length - rows} more prefixes (see --json)`))
   return out

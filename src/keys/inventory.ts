@@ -36,8 +36,11 @@ export interface ScanOptions {
   maxGroups?: number
   /** Which keys need their TTL (PTTL) for onKey; none when absent. */
   needTtl?: (db: number, key: string) => boolean
-  /** Called for every key seen, with its prefix; `ttlMs` is null unless needTtl asked for it. */
-  onKey?: (db: number, key: string, prefix: string, bytes: number, ttlMs: number | null) => void
+  /**
+   * Called for every key seen, with its prefix; `ttlMs` is null unless needTtl asked for it.
+   * `measured` is false for a key sampled mode left unmeasured (its `bytes` are then 0).
+   */
+  onKey?: (db: number, key: string, prefix: string, bytes: number, ttlMs: number | null, measured: boolean) => void
   /** A progress line for long scans. */
   log?: (line: string) => void
   progressEveryMs?: number
@@ -49,6 +52,8 @@ export interface ScanOptions {
   keyMemory?: KeyMemoryMode
   /** In sampled mode, keys measured exactly and outside the sample (the leaked ones), up to EXACT_LEFT_BEHIND. */
   measureExactly?: (db: number, key: string) => boolean
+  /** Internal (tests): how many keys measureExactly may pick per scan instead of EXACT_LEFT_BEHIND. */
+  exactLimit?: number
 }
 
 export const DEFAULT_SCAN_COUNT = 1000
@@ -129,21 +134,21 @@ export async function takeInventory(conn: RedisConnection, opts: ScanOptions): P
       method === 'lua' ? scanLua(scanScript, cursor, count, memoryUsage) : scanPipelined(raw, send, cursor, count, memoryUsage, timeout)
     const ttls = (keys: Buffer[]): Promise<number[]> => (method === 'lua' ? ttlLua(ttlScript, keys) : ttlPipelined(raw, keys, timeout))
     // Keys whose TTL is wanted wait for one lookup per TTL_BATCH keys, not one round trip per SCAN batch.
-    const waiting: { name: string; prefix: string; bytes: number }[] = []
+    const waiting: { name: string; prefix: string; bytes: number; measured: boolean }[] = []
     const flushTtl = async (db: number): Promise<void> => {
       if (waiting.length === 0) return
       const keys = waiting.splice(0)
       const t = await ttls(keys.map((k) => Buffer.from(k.name, 'latin1')))
       keys.forEach((k, i) => {
         // -2: deleted since SCAN returned it; it is counted in its prefix but is no leaked key.
-        if (t[i] !== -2) opts.onKey?.(db, k.name, k.prefix, k.bytes, t[i])
+        if (t[i] !== -2) opts.onKey?.(db, k.name, k.prefix, k.bytes, t[i], k.measured)
       })
     }
     let lastProgress = started
     let seen = 0
     const total = Object.values(keyspace).reduce((s, d) => s + d.keys, 0)
     const sampled = memoryUsage && samplesKeyMemory(opts.keyMemory ?? 'exact', total)
-    const exactAsked = { exactAsked: 0 }
+    const exactAsked = { exactAsked: 0, ...(opts.exactLimit === undefined ? {} : { limit: opts.exactLimit }) }
 
     for (const db of dbNumbers) {
       const scan: DbScan = { db, dbsize: keyspace[db].keys, scanned: 0, ignored: 0, complete: false }
@@ -161,10 +166,11 @@ export async function takeInventory(conn: RedisConnection, opts: ScanOptions): P
           }
           const prefix = tally.add(db, name, bytes[i], how ? (how[i] as 0 | 1 | 2) : 2, prefixes?.[i])
           scan.scanned++
-          // A key left unmeasured by the sample (-1) counts 0 bytes for the caller, as a key gone since SCAN does.
-          const b = bytes[i] < 0 ? 0 : bytes[i]
-          if (opts.needTtl?.(db, name)) waiting.push({ name, prefix, bytes: b })
-          else opts.onKey?.(db, name, prefix, b, null)
+          // A key left unmeasured by the sample (-1) counts 0 bytes for the caller, who is told so.
+          const measured = bytes[i] >= 0
+          const b = measured ? bytes[i] : 0
+          if (opts.needTtl?.(db, name)) waiting.push({ name, prefix, bytes: b, measured })
+          else opts.onKey?.(db, name, prefix, b, null, measured)
         }
         if (waiting.length >= TTL_BATCH) await flushTtl(db)
         seen += batch.keys.length

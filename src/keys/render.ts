@@ -21,7 +21,7 @@ export function nameCell(name: { key?: string; prefix?: string; keyBase64?: stri
   return `${codeText(text, { maxLength: NAME_LIMIT })}${binary ? ' _(binary)_' : ''}`
 }
 
-function ttlText(k: KeyFigure): string {
+function ttlText(k: Pick<KeyFigure, 'ttl' | 'ttlSeconds'>): string {
   if (k.ttl === 'unknown') return 'TTL not checked'
   return k.ttl === 'none' ? 'no TTL' : `TTL ${formatDuration((k.ttlSeconds ?? 0) * 1000)}`
 }
@@ -35,7 +35,7 @@ function samplesCell(g: LeakedGroupFigure, max: number): string {
 function leakTable(groups: LeakedGroupFigure[], memory: boolean, samples: number): string[] {
   const lines = [`| DB | Prefix | Keys | Without TTL |${memory ? ' Memory |' : ''} Examples |`, `|---:|---|---:|---:|${memory ? '---:|' : ''}---|`]
   for (const g of groups) {
-    lines.push(`| ${g.db} | ${nameCell(g)} | ${n(g.keys)} | ${n(g.withoutTtl)} |${memory ? ` ${formatBytes(g.bytes)} |` : ''} ${samplesCell(g, samples)} |`)
+    lines.push(`| ${g.db} | ${nameCell(g)} | ${n(g.keys)} | ${n(g.withoutTtl)} |${memory ? ` ${prefixBytesText(g)} |` : ''} ${samplesCell(g, samples)} |`)
   }
   return lines
 }
@@ -54,7 +54,16 @@ export function leakedSentence(k: KeysReport): string {
   return (
     `**${l.exact ? '' : 'at least '}${plural(l.count, 'key')}** present after the step and not before (${perDb(l.byDb)}); ` +
     `**${n(l.withoutTtl)} without a TTL** (these stay until deleted), ${n(l.withTtl)} with a TTL` +
-    (k.memoryUsage ? `; ${formatBytes(l.bytes)} by MEMORY USAGE.` : '.')
+    (k.memoryUsage ? `; ${leakedBytesText(l)}.` : '.')
+  )
+}
+
+/** The leaked keys' bytes, and how they were measured when key-memory sampled measured only part of them. */
+function leakedBytesText(l: NonNullable<KeysReport['leaked']>): string {
+  if (l.bytesMargin === undefined) return `${formatBytes(l.bytes)} by MEMORY USAGE`
+  return (
+    `${prefixBytesText(l)} by MEMORY USAGE of ${n(l.measuredKeys ?? 0)} of them, ` +
+    'the bytes of the others extrapolated per prefix from its measured ones (95% interval; key-memory sampled measures up to 100,000 keys left behind exactly)'
   )
 }
 
@@ -150,7 +159,7 @@ function scanFacts(k: KeysReport): string[] {
   }
   if (k.keyMemory?.mode === 'sampled') {
     lines.push(
-      `- Memory sampled (key-memory): MEMORY USAGE of ${n(k.keyMemory.measuredKeys)} of ${n(k.totalKeys)} keys, every key of small prefixes and of the keys left behind; ` +
+      `- Memory sampled (key-memory): MEMORY USAGE of ${n(k.keyMemory.measuredKeys)} of ${n(k.totalKeys)} keys, every key of small prefixes and of the keys left behind (up to 100,000); ` +
         'figures with ± are extrapolated from the sample, with their 95% interval. Key names and counts are exact; the largest keys are the largest measured.'
     )
   }

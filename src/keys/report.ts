@@ -52,14 +52,22 @@ export interface ScanFacts {
   dbs: DbScan[]
 }
 
+/** A leaked key's name as listed: `bytes` null when sampled key memory did not measure it. */
+export type LeakedKeyFigure = Omit<KeyFigure, 'bytes'> & { bytes: number | null }
+
 export interface LeakedGroupFigure {
   db: number
   prefix: string
   prefixBase64?: string
   keys: number
   withoutTtl: number
+  /** Exact, or extrapolated from the group's measured keys where `bytesMargin` is set. */
   bytes: number
-  samples: KeyFigure[]
+  /** Present when key-memory sampled left some of these keys unmeasured (past 100,000 leaked keys): half the width of the 95% interval (null: none measured). */
+  bytesMargin?: number | null
+  /** With `bytesMargin`: keys whose MEMORY USAGE was asked. */
+  measuredKeys?: number
+  samples: LeakedKeyFigure[]
 }
 
 export interface KeysReport {
@@ -92,7 +100,12 @@ export interface KeysReport {
     byDb: Record<string, number>
     withoutTtl: number
     withTtl: number
+    /** Exact, or extrapolated per prefix where `bytesMargin` is set. */
     bytes: number
+    /** Present when key-memory sampled measured only part of the leaked keys (the first 100,000): half the width of the 95% interval around `bytes`. */
+    bytesMargin?: number | null
+    /** With `bytesMargin`: leaked keys whose MEMORY USAGE was asked. */
+    measuredKeys?: number
     groups: LeakedGroupFigure[]
     /** More leaked keys exist than names are listed. */
     namesCapped: boolean
@@ -169,12 +182,22 @@ function keyMemoryFacts(after: Inventory): NonNullable<KeysReport['keyMemory']> 
   }
 }
 
+/** A margin for the JSON report: whole bytes, null when unbounded (nothing measured). */
+const marginFigure = (m: number): number | null => (Number.isFinite(m) ? Math.round(m) : null)
+
 function leakGroups(leaks: LeakResult, keep: (db: number) => boolean): LeakedGroupFigure[] {
   return leaks.groups
     .filter((g) => keep(g.db))
     .map((g) =>
       withPrefix(
-        { db: g.db, keys: g.keys, withoutTtl: g.withoutTtl, bytes: g.bytes, samples: g.samples.map((s: LeakSample) => keyFigure(g.db, s.key, s.bytes, s.ttlMs)) },
+        {
+          db: g.db,
+          keys: g.keys,
+          withoutTtl: g.withoutTtl,
+          bytes: Math.round(g.bytes),
+          ...(g.bytesMargin === undefined ? {} : { bytesMargin: marginFigure(g.bytesMargin), measuredKeys: g.measuredKeys ?? 0 }),
+          samples: g.samples.map((s: LeakSample) => ({ ...keyFigure(g.db, s.key, s.bytes ?? 0, s.ttlMs), bytes: s.bytes }))
+        },
         g.prefix
       )
     )
@@ -215,7 +238,8 @@ export function buildKeysReport(input: KeysInput): { keys: KeysReport; observati
       byDb: leaks.byDb,
       withoutTtl: leaks.withoutTtl,
       withTtl: leaks.count - leaks.withoutTtl,
-      bytes: leaks.bytes,
+      bytes: Math.round(leaks.bytes),
+      ...(leaks.bytesMargin === undefined ? {} : { bytesMargin: marginFigure(leaks.bytesMargin), measuredKeys: leaks.measuredKeys ?? 0 }),
       groups: leakGroups(leaks, () => true),
       namesCapped: leaks.namesCapped
     }

@@ -107,14 +107,14 @@ export async function analyseKeysAfter(
     ...scanOptions(settings, log),
     // Keys left behind are what the user acts on: measured exactly, also when the rest is sampled.
     ...(leaks ? { needTtl: (db: number, key: string) => leaks.isNew(db, key), measureExactly: (db: number, key: string) => leaks.isNew(db, key) } : {}),
-    onKey: (db, key, prefix, bytes, ttl) => {
+    onKey: (db, key, prefix, bytes, ttl, measured) => {
       encodings.add(db, key, prefix)
       seeKey?.(db, key, bytes)
       // Keys without a TTL lookup were there before: only the others can be leaked.
       // Outside key-scope a new key belongs to another job on a shared Redis: counted, not this job's leak.
       if (leaks && ttl !== null) {
         if (scope && !scope.test(key)) outsideScope++
-        else leaks.add(db, key, prefix, bytes, ttl)
+        else leaks.add(db, key, prefix, bytes, ttl, measured)
       }
     }
   })

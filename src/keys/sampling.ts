@@ -15,7 +15,10 @@ export type KeyMemoryMode = 'exact' | 'sampled' | 'auto'
 
 /** `auto` measures every key up to this many keys in all DBs, and samples above. */
 export const AUTO_EXACT_UP_TO = 200_000
-/** Keys left behind are measured exactly up to this many; past it they join the sample. */
+/**
+ * Keys left behind are measured exactly up to this many; past it they join the sample, and the
+ * leaked keys' bytes are extrapolated per prefix from the ones measured (diff.ts).
+ */
 export const EXACT_LEFT_BEHIND = 100_000
 /** The interval's confidence: 95% (z = 1.96). */
 export const Z_95 = 1.96
@@ -88,15 +91,15 @@ export class SampleChooser {
     private readonly rule: PrefixRule,
     private readonly stats: (db: number, prefix: string) => SampleStats | undefined,
     private readonly exact: ((db: number, key: string) => boolean) | null = null,
-    /** Counts toward EXACT_LEFT_BEHIND across the DBs of one scan. */
-    private readonly shared: { exactAsked: number } = { exactAsked: 0 }
+    /** Counts toward `limit` (EXACT_LEFT_BEHIND unless set) across the DBs of one scan. */
+    private readonly shared: { exactAsked: number; limit?: number } = { exactAsked: 0 }
   ) {}
 
   /** 2: measure exactly (outside the sample); 1: measure for the sample; 0: count only. */
   choose(key: string): 0 | 1 | 2 {
     const prefix = prefixOf(key, this.rule)
     this.lastPrefix = prefix
-    if (this.exact && this.shared.exactAsked < EXACT_LEFT_BEHIND && this.exact(this.db, key)) {
+    if (this.exact && this.shared.exactAsked < (this.shared.limit ?? EXACT_LEFT_BEHIND) && this.exact(this.db, key)) {
       this.shared.exactAsked++
       return 2
     }
