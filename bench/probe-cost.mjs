@@ -7,24 +7,15 @@
 //
 //   node bench/probe-cost.mjs [keys]   (default 300000)
 import { execFileSync, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { connect, createServer } from 'node:net'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 const KEYS = Number(process.argv[2] ?? 300_000)
 const TYPES = ['string', 'hash', 'list', 'set', 'zset', 'stream']
-const LOAD = `local t, p, from, to = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
-for i = from, to do
-  local k = p .. ":" .. i
-  if t == "string" then redis.call("SET", k, string.rep("x", 20 + (i * 7919) % 300))
-  elseif t == "hash" then for f = 1, i % 13 + 1 do redis.call("HSET", k, "field" .. f, string.rep("v", f * 3)) end
-  elseif t == "list" then for f = 1, i % 11 + 1 do redis.call("RPUSH", k, "item-" .. f * i) end
-  elseif t == "set" then for f = 1, i % 9 + 1 do redis.call("SADD", k, "member-" .. f) end
-  elseif t == "zset" then for f = 1, i % 7 + 1 do redis.call("ZADD", k, f, "player-" .. f) end
-  else for f = 1, i % 3 + 1 do redis.call("XADD", k, "*", "event", "e" .. f) end end
-end
-return 1`
+// The keyspace bench/speed.sh loads, one EVAL per slice of keys.
+const LOAD = readFileSync(new URL('./mixed-keyspace.lua', import.meta.url), 'utf8')
 const LUA_MEMORY = `local out = {}
 for i = 1, #KEYS do local b = redis.call('MEMORY', 'USAGE', KEYS[i]) if b and b > 1048576 then out[#out + 1] = KEYS[i] end end
 return out`

@@ -31,18 +31,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
 rcpu() { redis-cli -p "$port" info cpu | awk -F: '/^used_cpu_(sys|user):/ { s += $2 } END { printf "%.2f", s }'; }
 field() { node -e 'console.log(JSON.parse(process.argv[1])[process.argv[2]])' "$1" "$2"; }
 
-# Six prefixes, one type each, element counts and sizes spread so that a sample has a spread to cope with.
-LOAD='local t, p, from, to = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
-for i = from, to do
-  local k = p .. ":" .. i
-  if t == "string" then redis.call("SET", k, string.rep("x", 20 + (i * 7919) % 300))
-  elseif t == "hash" then for f = 1, i % 13 + 1 do redis.call("HSET", k, "field" .. f, string.rep("v", f * 3)) end
-  elseif t == "list" then for f = 1, i % 11 + 1 do redis.call("RPUSH", k, "item-" .. f * i) end
-  elseif t == "set" then for f = 1, i % 9 + 1 do redis.call("SADD", k, "member-" .. f) end
-  elseif t == "zset" then for f = 1, i % 7 + 1 do redis.call("ZADD", k, f, "player-" .. f) end
-  else for f = 1, i % 3 + 1 do redis.call("XADD", k, "*", "event", "e" .. f) end end
-end
-return 1'
+# Six prefixes, one type each (bench/mixed-keyspace.lua).
+LOAD=$(cat bench/mixed-keyspace.lua)
 share() { awk -v k="$KEYS" -v s="$1" 'BEGIN { printf "%d", k * s }'; }
 populate() {
   local type=$1 prefix=$2 n=$3 from=1
