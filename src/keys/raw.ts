@@ -1,7 +1,7 @@
 /**
  * The lean pipelined scan: a socket of its own (node:net, or node:tls for rediss://), commands
  * written as hand-built RESP, one Buffer per batch, and a small streaming RESP parser for the
- * replies. It skips node-redis's per-command work (a promise, a queue entry and an encoder call
+ * replies. It skips the client's per-command work (a promise, a queue entry and an encoder call
  * per MEMORY USAGE), which costs more CPU than Redis spends on the command itself.
  *
  * Batches overlap: the SCAN reply for batch k brings the cursor, so the next Buffer holds
@@ -13,130 +13,12 @@ import { connect as netConnect, isIP, type Socket } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
 import type { RedisTarget } from '../redis/target.js'
 import { formatDuration } from '../size.js'
+import { encodeCommand, ReplyError, RespParser, type RespValue } from '../redis/resp.js'
 
-/** An error reply from Redis (`-ERR ...`). */
-export class ReplyError extends Error {}
+// The RESP parser and encoder moved to redis/resp.ts (the client uses them too); named here as before.
+export { encodeCommand, ReplyError, RespParser, type RespValue }
 
-/** A RESP2 reply: bulk and simple strings as latin1 strings (byte strings), integers, nulls, errors, arrays. */
-export type RespValue = string | number | null | ReplyError | RespValue[]
-
-const INCOMPLETE = Symbol('incomplete')
 const CR = 13
-
-/** Streaming RESP2 parser: feed it chunks as they come; it calls `onReply` for each whole reply. */
-export class RespParser {
-  private rest: Buffer | null = null
-  private pos = 0
-
-  constructor(private readonly onReply: (value: RespValue) => void) {}
-
-  push(chunk: Buffer): void {
-    const buf = this.rest === null ? chunk : Buffer.concat([this.rest, chunk])
-    let at = 0
-    while (at < buf.length) {
-      this.pos = at
-      const value = this.parse(buf)
-      if (value === INCOMPLETE) break
-      at = this.pos
-      this.onReply(value)
-    }
-    this.rest = at < buf.length ? buf.subarray(at) : null
-  }
-
-  /** Bytes received but not yet a whole reply. */
-  get pending(): number {
-    return this.rest?.length ?? 0
-  }
-
-  /** The line from pos up to CRLF, as its end index; pos moves past the CRLF. */
-  private lineEnd(buf: Buffer): number {
-    // A loop, not indexOf: lines are a few bytes, and a native call per reply costs more.
-    const len = buf.length
-    let end = this.pos
-    while (end < len && buf[end] !== CR) end++
-    if (end + 1 >= len) return -1
-    if (buf[end + 1] !== 10) throw new Error('Redis sent a malformed reply (CR without LF)')
-    return end
-  }
-
-  private int(buf: Buffer, from: number, end: number): number {
-    let i = from
-    let neg = false
-    if (buf[i] === 45) {
-      neg = true
-      i++
-    }
-    if (i >= end) throw new Error('Redis sent a malformed reply (empty number)')
-    let n = 0
-    for (; i < end; i++) {
-      const d = buf[i] - 48
-      if (d < 0 || d > 9) throw new Error('Redis sent a malformed reply (bad number)')
-      n = n * 10 + d
-    }
-    return neg ? -n : n
-  }
-
-  private parse(buf: Buffer): RespValue | typeof INCOMPLETE {
-    const type = buf[this.pos]
-    const start = this.pos + 1
-    const end = this.lineEnd(buf)
-    if (end < 0) return INCOMPLETE
-    switch (type) {
-      case 58: // ':' integer
-        this.pos = end + 2
-        return this.int(buf, start, end)
-      case 36: {
-        // '$' bulk string
-        const len = this.int(buf, start, end)
-        if (len < 0) {
-          this.pos = end + 2
-          return null
-        }
-        const from = end + 2
-        if (from + len + 2 > buf.length) return INCOMPLETE
-        if (buf[from + len] !== CR || buf[from + len + 1] !== 10) throw new Error('Redis sent a malformed reply (bulk string)')
-        this.pos = from + len + 2
-        return buf.toString('latin1', from, from + len)
-      }
-      case 43: // '+' simple string
-        this.pos = end + 2
-        return buf.toString('latin1', start, end)
-      case 45: // '-' error
-        this.pos = end + 2
-        return new ReplyError(buf.toString('utf8', start, end))
-      case 42: {
-        // '*' array
-        const n = this.int(buf, start, end)
-        this.pos = end + 2
-        if (n < 0) return null
-        const out = new Array<RespValue>(n)
-        for (let i = 0; i < n; i++) {
-          if (this.pos >= buf.length) return INCOMPLETE
-          const v = this.parse(buf)
-          if (v === INCOMPLETE) return INCOMPLETE
-          out[i] = v
-        }
-        return out
-      }
-      default:
-        throw new Error(`Redis sent a reply of unknown type ${JSON.stringify(String.fromCharCode(type))}`)
-    }
-  }
-}
-
-/** One command as RESP; arguments are byte strings (latin1), so binary key names pass unchanged. */
-export function encodeCommand(args: string[]): Buffer {
-  let size = 16
-  for (const a of args) size += a.length + 16
-  const out = Buffer.allocUnsafe(size)
-  let at = out.write(`*${args.length}\r\n`, 0, 'latin1')
-  for (const a of args) {
-    at += out.write(`$${a.length}\r\n`, at, 'latin1')
-    at += out.write(a, at, 'latin1')
-    at += out.write('\r\n', at, 'latin1')
-  }
-  return out.subarray(0, at)
-}
 
 /** Batches read ahead of the caller at most; then the next SCAN waits, so memory stays bounded. */
 const MAX_AHEAD = 4
@@ -250,7 +132,7 @@ export class RawScanner {
       )
       if (target.password !== null) {
         const auth = target.username === null ? ['AUTH', target.password] : ['AUTH', target.username, target.password]
-        // The password is sent as UTF-8 bytes, as node-redis does.
+        // The password is sent as UTF-8 bytes, as the client (redis/client.ts) does.
         await scanner.call(auth.map((a) => Buffer.from(a, 'utf8').toString('latin1')), 'AUTH')
       }
     } catch (err) {
