@@ -16,6 +16,7 @@ import type { PrefixRule } from './prefix.js'
 import type { KeyMatcher } from './glob.js'
 import { RawScanner, type Batch } from './raw.js'
 import { SampleChooser, samplesKeyMemory, type KeyMemoryMode } from './sampling.js'
+import { formatCount } from '../size.js'
 
 export type MethodChoice = 'auto' | ScanMethod
 
@@ -169,7 +170,7 @@ export async function takeInventory(conn: RedisConnection, opts: ScanOptions): P
         seen += batch.keys.length
         if (opts.log && Date.now() - lastProgress >= (opts.progressEveryMs ?? 5000)) {
           lastProgress = Date.now()
-          opts.log(`Key scan: ${seen.toLocaleString('en-US')} of ~${total.toLocaleString('en-US')} keys, DB ${db}, ${((Date.now() - started) / 1000).toFixed(1)} s`)
+          opts.log(`Key scan: ${formatCount(seen)} of ~${formatCount(total)} keys, DB ${db}, ${((Date.now() - started) / 1000).toFixed(1)} s`)
         }
       }
       let cursor = '0'
