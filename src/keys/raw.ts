@@ -10,7 +10,6 @@
  * has a batch queued and at most two are in flight.
  */
 import { connect as netConnect, isIP, type Socket } from 'node:net'
-import { connect as tlsConnect } from 'node:tls'
 import type { RedisTarget } from '../redis/target.js'
 import { formatDuration } from '../size.js'
 import { encodeCommand, ReplyError, RespParser, type RespValue } from '../redis/resp.js'
@@ -118,7 +117,7 @@ export class RawScanner {
   /** Connects (TLS for rediss://) and authenticates, within `timeoutMs`. */
   static async open(target: RedisTarget, timeoutMs: number): Promise<RawScanner> {
     const socket = target.tls
-      ? tlsConnect({ host: target.host, port: target.port, ...(isIP(target.host) ? {} : { servername: target.host }) })
+      ? process.getBuiltinModule('node:tls').connect({ host: target.host, port: target.port, ...(isIP(target.host) ? {} : { servername: target.host }) })
       : netConnect({ host: target.host, port: target.port })
     socket.setNoDelay(true)
     const scanner = new RawScanner(socket, timeoutMs)

@@ -11,7 +11,6 @@
  */
 import { EventEmitter } from 'node:events'
 import { connect as netConnect, isIP, type Socket } from 'node:net'
-import { connect as tlsConnect } from 'node:tls'
 import { encodeArgs, ReplyError, RespParser, type RespValue } from './resp.js'
 import type { RedisTarget } from './target.js'
 
@@ -60,8 +59,9 @@ export class RedisClient extends EventEmitter {
   async connect(): Promise<void> {
     if (this.socket !== null) throw new Error('The client is already connected')
     const t = this.target
+    // node:tls (with OpenSSL's set-up) is loaded only for rediss://: ~20 ms of a start on Node 24.
     const socket = t.tls
-      ? tlsConnect({ host: t.host, port: t.port, ...(isIP(t.host) ? {} : { servername: t.host }), ...t.tlsOptions })
+      ? process.getBuiltinModule('node:tls').connect({ host: t.host, port: t.port, ...(isIP(t.host) ? {} : { servername: t.host }), ...t.tlsOptions })
       : netConnect({ host: t.host, port: t.port })
     this.socket = socket
     socket.setNoDelay(true)
