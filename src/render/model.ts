@@ -7,7 +7,7 @@
  */
 import { CHECK_STATUSES, plural, type CheckName, type CheckStatus, type PeakCandidate, type PeakSource } from '../checks.js'
 import { engineName } from '../info.js'
-import { commandDeltas } from '../commandstats.js'
+import { commandDeltas, compareNames } from '../commandstats.js'
 import type { Report, Verdict } from '../report.js'
 import { totalKeys } from '../report.js'
 import { distinctOomMessages } from '../run/output.js'
@@ -346,7 +346,7 @@ function causeHints(report: Report, c: CheckView): Hint[] {
     const refused = (commandDeltas(report.before, report.after) ?? [])
       .filter((d) => (d.rejectedCalls ?? 0) > 0)
       .map((d) => ({ command: d.command, count: d.rejectedCalls ?? 0 }))
-      .sort((x, y) => y.count - x.count || x.command.localeCompare(y.command))
+      .sort((x, y) => y.count - x.count || compareNames(x.command, y.command))
     if (refused.length > 0) hints.push({ kind: 'refused', commands: refused })
   }
   return hints
