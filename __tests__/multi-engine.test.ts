@@ -194,7 +194,11 @@ describe('Sentinel', () => {
     expect(
       await until(15_000, async () => {
         const replicas = await redisCommand(sentinel.port, 'SENTINEL', 'REPLICAS', 'orders')
-        return Array.isArray(replicas) && replicas.length === 1
+        if (!Array.isArray(replicas) || replicas.length !== 1 || !Array.isArray(replicas[0])) return false
+        // Connected and read, not only heard of from the master's INFO: FAILOVER refuses such a replica (NOGOODSLAVE).
+        const fields = replicas[0].map(String)
+        const field = (name: string): string | undefined => fields[fields.indexOf(name) + 1]
+        return field('flags') === 'slave' && field('master-link-status') === 'ok'
       })
     ).toBe(true)
     const cfg = config()

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { UserError } from '../src/errors.js'
-import { formatBytes, formatBytesDelta, parseDuration, parseNumber, parseSize } from '../src/size.js'
+import { formatBytes, formatBytesDelta, formatCount, parseDuration, parseNumber, parseSize } from '../src/size.js'
 
 describe('parseSize', () => {
   it.each([
@@ -81,5 +81,12 @@ describe('formatBytes', () => {
     expect(formatBytesDelta(2048)).toBe('+2.0 KB')
     expect(formatBytesDelta(-10)).toBe('-10 B')
     expect(formatBytesDelta(0)).toBe('±0 B')
+  })
+})
+
+describe('formatCount', () => {
+  it('writes what toLocaleString("en-US") writes, for whole numbers and the rest', () => {
+    const values = [0, -0, 1, 9, 10, 999, 1000, 1001, 12345, 999_999, 1_000_000, 1_234_567_890, -1, -1000, -98_765_432, Number.MAX_SAFE_INTEGER, 1e21, 0.5, 1234.5678, -0.25, NaN, Infinity]
+    for (const n of values) expect(formatCount(n)).toBe(n.toLocaleString('en-US'))
   })
 })

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Times the key analysis on 1,000,000 keys side by side with `redis-cli --memkeys` on the same data,
 # in the same run, on a fresh redis-server (never the machine's own). Prints both times, the ratio,
-# our peak RSS, and the raw pipelined path, the Lua fast path and node-redis's pipelined path.
+# our peak RSS, and the raw pipelined path, the Lua fast path and the client's pipelined path.
 # Usage: bash bench/keys.sh [keys-per-prefix]   (default 200000: 5 prefixes = 1M keys)
 set -euo pipefail
 cd "$(dirname "$0")/.."

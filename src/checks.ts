@@ -1,7 +1,7 @@
 /** The checks: snapshots and limits in, a verdict out. Pure, so every rule is tested with plain data. */
 import { UserError } from './errors.js'
 import { engineLimits, engineName } from './info.js'
-import { formatBytes } from './size.js'
+import { formatBytes, formatCount } from './size.js'
 import type { Snapshot } from './snapshot.js'
 
 export const CHECK_NAMES = [
@@ -279,7 +279,7 @@ export function judge(before: Snapshot | null, after: Snapshot, t: Thresholds, o
     checks.push({ check: 'oom', status: 'unknown', measured: null, limit: 0, unit: 'count', message: `Could not be checked: ${reason}.`, reason })
   } else if (oomErrors > 0) {
     const resetWords = resets?.restarted || restarted(before, after) ? 'before Redis restarted' : 'before the counters were reset'
-    const beforeRestart = carried.oomErrors > 0 ? ` (${carried.oomErrors.toLocaleString('en-US')} of them ${resetWords})` : ''
+    const beforeRestart = carried.oomErrors > 0 ? ` (${formatCount(carried.oomErrors)} of them ${resetWords})` : ''
     checks.push({
       check: 'oom',
       status: breach('oom'),
@@ -588,7 +588,7 @@ function sumRejected(before: Snapshot | null, after: Snapshot, restart: boolean)
 }
 
 export function plural(n: number, word: string): string {
-  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`
+  return `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`
 }
 
 /** Capitalises a sentence's first word, but not a field name such as used_memory, which reads as written. */

@@ -31,5 +31,23 @@ export function commandDeltas(before: Snapshot | null, after: Snapshot | null): 
     if (calls === 0 && !rejectedCalls && !failedCalls) continue
     out.push({ command, calls, usec: diff(a.usec, b?.usec) ?? 0, rejectedCalls, failedCalls })
   }
-  return out.sort((x, y) => y.calls - x.calls || x.command.localeCompare(y.command))
+  return out.sort((x, y) => y.calls - x.calls || compareNames(x.command, y.command))
+}
+
+/** Where ICU puts the characters of Redis command names (`memory|usage`, `client|no-evict`), in order. */
+const NAME_ORDER = '_-:.|0123456789abcdefghijklmnopqrstuvwxyz'
+const NAME = /^[a-z0-9_\-:.|]*$/
+
+/**
+ * The order of `a.localeCompare(b)`, worked out by hand for names of lowercase letters, digits and
+ * `_-:.|`: the first localeCompare of a process sets up ICU's collator, about 8 ms of every post
+ * step (issue 14). Other text is left to localeCompare.
+ */
+export function compareNames(a: string, b: string): number {
+  if (!NAME.test(a) || !NAME.test(b)) return a.localeCompare(b)
+  const n = Math.min(a.length, b.length)
+  for (let i = 0; i < n; i++) {
+    if (a[i] !== b[i]) return NAME_ORDER.indexOf(a[i]) < NAME_ORDER.indexOf(b[i]) ? -1 : 1
+  }
+  return Math.sign(a.length - b.length)
 }

@@ -6,7 +6,7 @@
  */
 import { counterDelta, restarted } from './checks.js'
 import { engineName } from './info.js'
-import { formatBytes } from './size.js'
+import { formatBytes, formatCount } from './size.js'
 import type { Snapshot } from './snapshot.js'
 
 export type MemoryFactKind = 'rehashing' | 'evicted-scripts' | 'query-buffer-disconnections' | 'output-buffer-disconnections'
@@ -69,5 +69,5 @@ export function memoryFacts(before: Snapshot | null, after: Snapshot): MemoryFac
 }
 
 function count(n: number, word: string): string {
-  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`
+  return `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`
 }

@@ -10,7 +10,7 @@ import type { MergedGroup, HashTagFigure } from './keys/cluster.js'
 import { keyName } from './keys/prefix.js'
 import { describeNode, type ClusterNodeInfo, type FailoverCheck, type NodeRole } from './redis/topology.js'
 import { hostPort } from './redis/target.js'
-import { formatBytes } from './size.js'
+import { formatBytes, formatCount } from './size.js'
 import type { Snapshot } from './snapshot.js'
 
 /** What the engine has for one node (or for an instance that is one server) after the step. */
@@ -225,7 +225,7 @@ export function findImbalance(rows: NodeFigures[], opts: ImbalanceOptions = {}):
       // Bytes and keys usually point at the same node; one finding for it is enough.
       if (out.some((o) => o.instance === instance && o.address === heavy.address)) continue
       const prefixes = heavyPrefixes(heavy.address as string, opts.merged ?? [])
-      const amount = measure === 'bytes' ? `${formatBytes(value(heavy) as number)} of ${formatBytes(total)}` : `${(value(heavy) as number).toLocaleString('en-US')} of ${plural(total, 'key')}`
+      const amount = measure === 'bytes' ? `${formatBytes(value(heavy) as number)} of ${formatBytes(total)}` : `${formatCount(value(heavy) as number)} of ${plural(total, 'key')}`
       const why = prefixes.length > 0 ? `; mostly ${prefixes.map((p) => `${keyName(p.prefix).key} (${Math.round(p.share * 100)}% of it there)`).join(', ')}` : ''
       out.push({
         instance,

@@ -121,7 +121,7 @@ export function snapshotFromInfo(sections: InfoSections, takenAt: Date = new Dat
   }
 }
 
-/** Reads the INFO sections a snapshot needs, one command each (node-redis pipelines them). */
+/** Reads the INFO sections a snapshot needs, one command each (the client pipelines them). */
 export async function readSections(conn: RedisConnection, denied?: string[]): Promise<InfoSections> {
   const refused = (err: unknown): string => {
     const command = deniedCommand(err)

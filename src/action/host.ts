@@ -1,5 +1,5 @@
-/** The step engine's host in the action: lines through @actions/core, groups as foldable log sections. */
-import * as core from '@actions/core'
+/** The step engine's host in the action: lines as the runner's workflow commands (runner.ts), groups as foldable log sections. */
+import * as core from './runner.js'
 import type { StepHost } from '../step/host.js'
 
 export const actionHost: StepHost = {

@@ -1,5 +1,5 @@
 /** The main step: read the inputs, start or limit Redis, and begin the step (or run the whole step around `run`). */
-import * as core from '@actions/core'
+import * as core from './runner.js'
 import { tmpdir } from 'node:os'
 import { UserError, describeError } from '../errors.js'
 import { Input } from '../options.js'

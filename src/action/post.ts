@@ -2,7 +2,7 @@
  * The post step: end the step the main step began (stop sampling, "after" snapshot, key analysis),
  * judge and publish, then undo what the main step started. Never throws: every problem becomes one line.
  */
-import * as core from '@actions/core'
+import * as core from './runner.js'
 import { describeError } from '../errors.js'
 import { Input, ProvisionInput } from '../options.js'
 import { cleanUp, startedTarget } from '../provision/index.js'

@@ -1,5 +1,5 @@
 /** The action's way of telling: JSON report, job summary, outputs, annotations, PR comment, and the step's result. */
-import * as core from '@actions/core'
+import * as core from './runner.js'
 import { describeError } from '../errors.js'
 import { commentMarker, runPageUrl, type CommentLookup } from '../github/comment.js'
 import { renderComment, renderSummary } from '../render/markdown.js'
@@ -58,7 +58,7 @@ export async function writeSummary(markdown: string): Promise<void> {
     return
   }
   try {
-    await core.summary.addRaw(markdown).write()
+    await core.appendSummary(markdown)
   } catch (err) {
     core.warning(`Could not write the job summary: ${describeError(err)}`)
   }

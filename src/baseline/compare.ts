@@ -4,7 +4,7 @@
  * checks. Pure: entries in, data out; the renderers turn it into words and tables.
  */
 import { plural, type CheckName, type CheckResult, type Unit } from '../checks.js'
-import { formatBytes, formatBytesDelta } from '../size.js'
+import { formatBytes, formatBytesDelta, formatCount } from '../size.js'
 import { engineLabel, type HistoryEntry, type HistorySeries, type PrefixEntry } from './history.js'
 import type { ByteIncreaseLimit, IncreaseLimits } from './settings.js'
 
@@ -323,8 +323,8 @@ function limitFor(spec: CheckSpec, limits: IncreaseLimits): ByteIncreaseLimit | 
   return spec.check === 'peak-increase' ? limits.peak : spec.check === 'used-increase' ? limits.used : limits.leakedKeys
 }
 
-const fmt = (unit: 'bytes' | 'count', n: number): string => (unit === 'bytes' ? formatBytes(n) : n.toLocaleString('en-US'))
-const fmtDelta = (unit: 'bytes' | 'count', n: number): string => (unit === 'bytes' ? formatBytesDelta(n) : n === 0 ? '±0' : `${n > 0 ? '+' : ''}${n.toLocaleString('en-US')}`)
+const fmt = (unit: 'bytes' | 'count', n: number): string => (unit === 'bytes' ? formatBytes(n) : formatCount(n))
+const fmtDelta = (unit: 'bytes' | 'count', n: number): string => (unit === 'bytes' ? formatBytesDelta(n) : n === 0 ? '±0' : `${n > 0 ? '+' : ''}${formatCount(n)}`)
 
 function increaseCheck(spec: CheckSpec, fig: FigureChange, input: CompareInput, suspendedBy: Mismatch[], baseName: string): IncreaseCheck {
   const limit = limitFor(spec, input.limits)

@@ -3,7 +3,6 @@
  * run of a baseline branch, newest last. Pure: a report in, an entry out; a file's text in, a
  * checked series out. The store (store.ts) keeps it on the data branch; compare.ts reads it.
  */
-import { createHash } from 'node:crypto'
 import type { PeakSource } from '../checks.js'
 import { UserError } from '../errors.js'
 import type { PrefixFigure } from '../keys/report.js'
@@ -90,7 +89,8 @@ export function seriesId(inputs: { commentKey: string; matrix: string }, env: No
  */
 export function seriesPath(id: string): string {
   const slug = id.replace(/[^A-Za-z0-9._=-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '').slice(0, 80) || 'series'
-  const hash = createHash('sha256').update(id, 'utf8').digest('hex').slice(0, 10)
+  // node:crypto loaded on first use, not at every step start.
+  const hash = process.getBuiltinModule('node:crypto').createHash('sha256').update(id, 'utf8').digest('hex').slice(0, 10)
   return `redis-memory-guard/${slug}-${hash}.json`
 }
 

@@ -6,7 +6,7 @@ import type { CheckStatus } from '../checks.js'
 import { NOT_REPORTED } from '../render/markdown.js'
 import { ABSENT, reportModel, type Cell, type CheckView, type Hint, type ReportModel } from '../render/model.js'
 import type { Report } from '../report.js'
-import { formatBytes, formatDuration } from '../size.js'
+import { formatBytes, formatCount, formatDuration } from '../size.js'
 import type { Snapshot } from '../snapshot.js'
 import type { KeysReport } from '../keys/report.js'
 import { prefixBytesText } from '../keys/render.js'
@@ -63,7 +63,7 @@ export function table(rows: string[][], c: Colours, rightAligned: number[]): str
     .join('\n')
 }
 
-const count = (n: number): string => n.toLocaleString('en-US')
+const count = (n: number): string => formatCount(n)
 
 function cellText(x: Cell): string {
   return x === ABSENT ? '—' : x === null ? 'n/a' : x

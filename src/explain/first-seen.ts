@@ -89,13 +89,13 @@ export class FirstSeenRecorder {
         return { unavailable: `CONFIG SET ${NOTIFY_SETTING} ${ours} was refused (${describeError(err)}); new-key events need Redis 7.0+ and the right to change the setting` }
       }
     }
-    const subscriber = conn.raw.duplicate() as RedisClient
+    const subscriber = conn.raw.duplicate()
     subscriber.on('error', () => {})
     const recorder = new FirstSeenRecorder(conn, subscriber, changed ? old : null, ours, opts.maxKeys ?? DEFAULT_FIRST_SEEN_CAP, opts.now ?? Date.now)
     try {
       await withTimeout(subscriber.connect(), timeout, 'connect')
       await withTimeout(
-        subscriber.pSubscribe(NEW_KEY_CHANNELS, (key: Buffer, channel: Buffer) => recorder.record(channel, key), true),
+        subscriber.pSubscribe(NEW_KEY_CHANNELS, (key, channel) => recorder.record(channel, key)),
         timeout,
         'PSUBSCRIBE to Redis'
       )

@@ -8,6 +8,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { isAbsolute, join, relative, sep } from 'node:path'
 import { UserError } from '../errors.js'
 import { junitWindows, type Anchors, type JUnitWindows } from './junit.js'
+import { formatCount } from '../size.js'
 
 export const JUNIT_REPORT_INPUT = 'junit-report'
 export const MAX_ENTRIES = 50_000
@@ -88,7 +89,7 @@ export function findJUnitFiles(patterns: string[], cwd: string): FoundFiles {
         }
       }
       walk(root, 0)
-      if (entries > MAX_ENTRIES) notes.push(`${JUNIT_REPORT_INPUT}: stopped looking after ${MAX_ENTRIES.toLocaleString('en-US')} files and folders; give a narrower folder.`)
+      if (entries > MAX_ENTRIES) notes.push(`${JUNIT_REPORT_INPUT}: stopped looking after ${formatCount(MAX_ENTRIES)} files and folders; give a narrower folder.`)
     }
     if (files.size === before) notes.push(`${JUNIT_REPORT_INPUT}: "${pattern}" matched no file.`)
   }

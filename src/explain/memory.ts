@@ -13,7 +13,7 @@
 import { describeError } from '../errors.js'
 import type { RedisConnection } from '../redis/connection.js'
 import type { Snapshot } from '../snapshot.js'
-import { formatBytes } from '../size.js'
+import { formatBytes, formatCount } from '../size.js'
 
 /** The figures of one `MEMORY STATS` reply this project reads; null = not reported by this server. */
 export interface MemoryStats {
@@ -341,7 +341,7 @@ export function explainMemory(input: ExplainInput): Explanation[] {
       out.push({
         kind: 'volatile-policy-without-ttl',
         text:
-          `Evicting could not prevent OOM: maxmemory-policy ${policy} evicts only keys with a TTL, and none of the ${keys.toLocaleString('en-US')} keys had one ` +
+          `Evicting could not prevent OOM: maxmemory-policy ${policy} evicts only keys with a TTL, and none of the ${formatCount(keys)} keys had one ` +
           `(INFO keyspace: expires=0). Give the keys a TTL or use an allkeys-* policy.`
       })
     }
@@ -387,7 +387,7 @@ function notKeysSentence(biggest: MemoryPart, b: MemoryBreakdown, dataset: numbe
     const big = c.biggestOutput
     const who = big && (big.flags.includes('P') || big.subscriptions > 0) ? 'a subscriber that does not read its messages' : 'a slow consumer'
     const bigText = big ? `, the biggest output buffer ${formatBytes(big.outputBytes)} (client id ${big.id}, last command ${big.cmd || 'unknown'})` : ''
-    const whose = withOutput === 1 ? "the 1 client's" : `the ${withOutput.toLocaleString('en-US')} clients'`
+    const whose = withOutput === 1 ? "the 1 client's" : `the ${formatCount(withOutput)} clients'`
     return `Keys were not the cause: ${whose} buffers held ${formatBytes(biggest.bytes)}${bigText}: ${who}${keys}.`
   }
   if (biggest.part === 'clients-normal') {

@@ -7,7 +7,7 @@
  * By the after snapshot the keys that filled memory may be gone (tests clean up); a moment
  * snapshot is the only record of what held the memory when it mattered.
  */
-import { formatBytes, formatDuration } from '../size.js'
+import { formatBytes, formatCount, formatDuration } from '../size.js'
 import type { BreakdownResult } from './memory.js'
 import type { KeyDetailFigure } from '../keys/report.js'
 
@@ -150,6 +150,6 @@ export function describeMoment(m: MomentSnapshot, stepStartedAt: string | null, 
     .slice(0, maxPrefixes)
     .map((p) => `${p.prefix} ${p.estimated ? '≈' : ''}${formatBytes(p.bytes)}${p.types.length > 0 ? ` (${p.types.join(', ')})` : ''}`)
   const of = parts.length > 0 ? `, of which ${parts.join(', ')}` : m.error ? `; the keys could not be looked at (${m.error})` : ', no keys'
-  const sampled = m.scan.complete ? '' : ` (from ${m.scan.scannedKeys.toLocaleString('en-US')} of ${m.scan.totalKeys.toLocaleString('en-US')} keys${m.scan.note ? `: ${m.scan.note}` : ''})`
+  const sampled = m.scan.complete ? '' : ` (from ${formatCount(m.scan.scannedKeys)} of ${formatCount(m.scan.totalKeys)} keys${m.scan.note ? `: ${m.scan.note}` : ''})`
   return `${label}${into}: ${used}${of}${sampled}.`
 }

@@ -6,10 +6,9 @@
  *
  * Key names are byte strings (see prefix.ts) and travel as Buffers.
  */
-import { RESP_TYPES } from '@redis/client'
-import { closeQuietly, withTimeout, type RedisClient, type RedisConnection } from '../redis/connection.js'
+import { closeQuietly, withTimeout, type RedisConnection } from '../redis/connection.js'
 
-const BUFFERS = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } } as const
+const BUFFERS = { buffers: true } as const
 
 /** The command that counts the elements of each type (`--bigkeys` uses the same). */
 export const LENGTH_COMMAND: Record<string, string> = {
@@ -57,7 +56,7 @@ function numberOrNull(reply: unknown): number | null {
 
 /** Runs `fn` on a connection of our own, so SELECT never changes the DB of the caller's. */
 async function onOwnConnection<T>(conn: RedisConnection, timeoutMs: number, fn: (send: Send) => Promise<T>): Promise<T> {
-  const client = conn.raw.duplicate() as RedisClient
+  const client = conn.raw.duplicate()
   client.on('error', () => {})
   try {
     await withTimeout(client.connect(), timeoutMs, 'connect')
@@ -93,7 +92,7 @@ export async function describeKeys(conn: RedisConnection, keys: { db: number; ke
     for (const [db, list] of byDb(keys)) {
       await withTimeout(send(['SELECT', String(db)]), timeout, 'SELECT to Redis')
       const names = list.map((k) => Buffer.from(k.key, 'latin1'))
-      // Sent in one tick: node-redis writes them as one pipeline.
+      // Sent in one tick: the client writes them as one pipeline.
       const first = names.map((n) => Promise.all([send(['TYPE', n]), settle(send(['OBJECT', 'ENCODING', n])), settle(send(['MEMORY', 'USAGE', n])), send(['PTTL', n])]))
       const replies = await withTimeout(Promise.all(first), timeout, 'TYPE, OBJECT ENCODING and MEMORY USAGE to Redis')
       const types = replies.map(([t]) => text(t) ?? 'none')

@@ -3,20 +3,20 @@
  * key: by default with the raw pipelined scan on a socket of its own (raw.ts, the fastest by
  * bench/keys.sh); on any failure, from the last batch on, with one Lua call per batch that scans
  * and measures on the server (one round trip, no key names sent back to Redis); and where
- * scripting is disabled or fails, with SCAN plus one node-redis pipeline of MEMORY USAGE per
+ * scripting is disabled or fails, with SCAN plus one client pipeline of MEMORY USAGE per
  * batch (Dragonfly, managed services).
  * TTLs are asked only for the keys the caller needs them for (the leaked ones) and the largest keys.
  * Key names travel as Buffers and become byte strings (prefix.ts), so binary names survive.
  */
-import { RESP_TYPES } from '@redis/client'
 import { parseInfo, parseKeyspace } from '../info.js'
-import { closeQuietly, withTimeout, type RedisClient, type RedisConnection } from '../redis/connection.js'
+import { closeQuietly, withTimeout, type RedisConnection } from '../redis/connection.js'
 import { describeError } from '../errors.js'
 import { KeyTally, DEFAULT_TALLY, type DbScan, type Inventory, type ScanMethod } from './tally.js'
 import type { PrefixRule } from './prefix.js'
 import type { KeyMatcher } from './glob.js'
 import { RawScanner, type Batch } from './raw.js'
 import { SampleChooser, samplesKeyMemory, type KeyMemoryMode } from './sampling.js'
+import { formatCount } from '../size.js'
 
 export type MethodChoice = 'auto' | ScanMethod
 
@@ -28,7 +28,7 @@ export interface ScanOptions {
   budgetMs: number
   /** Also stop after this many keys (a moment snapshot's key budget); no limit when absent. */
   maxKeys?: number
-  /** `auto` is the raw pipelined scan, then the Lua fast path, then node-redis's pipeline as fallbacks (fastest first, measured by bench/keys.sh). */
+  /** `auto` is the raw pipelined scan, then the Lua fast path, then the client's pipeline as fallbacks (fastest first, measured by bench/keys.sh). */
   method?: MethodChoice
   /** SCAN COUNT: keys per batch. */
   count?: number
@@ -64,7 +64,7 @@ export const DEFAULT_SCAN_COUNT = 1000
  */
 export const SAMPLED_SCAN_COUNT = 5000
 const TTL_BATCH = 1000
-const BUFFERS = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } } as const
+const BUFFERS = { buffers: true } as const
 
 /**
  * One SCAN step and MEMORY USAGE of each key it returned (when ARGV[3] is 1), all on the server.
@@ -121,7 +121,7 @@ export async function takeInventory(conn: RedisConnection, opts: ScanOptions): P
   let memoryUsage = true
 
   // A connection of our own, so SELECT never changes the DB of the connection the snapshots use.
-  const client = conn.raw.duplicate() as RedisClient
+  const client = conn.raw.duplicate()
   client.on('error', () => {})
   const raw: Send = (args) => client.sendCommand(args, BUFFERS)
   const send: Send = (args) => withTimeout(raw(args), timeout, `${String(args[0])} to Redis`)
@@ -176,13 +176,13 @@ export async function takeInventory(conn: RedisConnection, opts: ScanOptions): P
         seen += batch.keys.length
         if (opts.log && Date.now() - lastProgress >= (opts.progressEveryMs ?? 5000)) {
           lastProgress = Date.now()
-          opts.log(`Key scan: ${seen.toLocaleString('en-US')} of ~${total.toLocaleString('en-US')} keys, DB ${db}, ${((Date.now() - started) / 1000).toFixed(1)} s`)
+          opts.log(`Key scan: ${formatCount(seen)} of ~${formatCount(total)} keys, DB ${db}, ${((Date.now() - started) / 1000).toFixed(1)} s`)
         }
       }
       let cursor = '0'
       let done = false
       if (method === 'raw') {
-        // The lean pipeline on a socket of its own; on any failure, Lua (then node-redis's pipeline) goes on from the last batch.
+        // The lean pipeline on a socket of its own; on any failure, Lua (then the client's pipeline) goes on from the last batch.
         try {
           rawScanner ??= await RawScanner.open(conn.target, timeout)
           // Ignored keys are neither measured nor sampled.
@@ -237,7 +237,7 @@ export async function takeInventory(conn: RedisConnection, opts: ScanOptions): P
           pending = step(cursor)
           // Keep an early rejection from being reported as unhandled before it is awaited.
           pending.catch(() => {})
-          // node-redis writes on setImmediate: let it send the next batch before we count this one,
+          // The client writes on the next tick: let it send the next batch before we count this one,
           // so Redis works on it meanwhile.
           await new Promise((resolve) => setImmediate(resolve))
         }
@@ -322,7 +322,7 @@ async function scanPipelined(raw: Send, send: Send, cursor: string, count: strin
   const keys = bufs.map((k) => k.toString('latin1'))
   let bytes: number[] = keys.map(() => 0)
   if (memory && keys.length > 0) {
-    // Sent in one tick, so node-redis writes them as one pipeline; one timer for the batch, not one per key.
+    // Sent in one tick, so the client writes them as one pipeline; one timer for the batch, not one per key.
     const replies = bufs.map((k) => raw(['MEMORY', 'USAGE', k]).catch(() => 0))
     bytes = (await withTimeout(Promise.all(replies), timeout, 'MEMORY USAGE to Redis')).map((r) => (typeof r === 'number' ? r : 0))
   }

@@ -1,210 +1,21 @@
 /**
  * The lean pipelined scan: a socket of its own (node:net, or node:tls for rediss://), commands
  * written as hand-built RESP, one Buffer per batch, and a small streaming RESP parser for the
- * replies. It skips node-redis's per-command work (a promise, a queue entry and an encoder call
+ * replies. It skips the client's per-command work (a promise, a queue entry and an encoder call
  * per MEMORY USAGE), which costs more CPU than Redis spends on the command itself.
  *
- * Batches overlap: the SCAN reply for batch k brings the cursor, so the next Buffer holds
- * `SCAN next COUNT n` followed by one `MEMORY USAGE` per key of batch k. Redis answers that SCAN
- * first, and the Buffer after it is written while Redis still measures batch k, so Redis always
- * has a batch queued and at most two are in flight.
+ * Batches overlap: the SCAN reply for batch k starts with the cursor, and `SCAN next COUNT n`
+ * goes out as soon as that cursor is read (the parser's onHead), before batch k's names are read;
+ * then one `MEMORY USAGE` per key of batch k. Redis answers that SCAN first, so it always has a
+ * batch to walk while we read and count the last one, and at most MAX_AHEAD are read ahead.
  */
 import { connect as netConnect, isIP, type Socket } from 'node:net'
-import { connect as tlsConnect } from 'node:tls'
 import type { RedisTarget } from '../redis/target.js'
 import { formatDuration } from '../size.js'
+import { encodeCommand, ReplyError, RespParser, type RespValue } from '../redis/resp.js'
 
-/** An error reply from Redis (`-ERR ...`). */
-export class ReplyError extends Error {}
-
-/** A RESP2 reply: bulk and simple strings as latin1 strings (byte strings), integers, nulls, errors, arrays. */
-export type RespValue = string | number | null | ReplyError | RespValue[]
-
-const CR = 13
-
-type Latin1Slice = (this: Buffer, start: number, end: number) => string
-/**
- * Buffer's own latin1 decoder without `toString`'s argument checks and encoding lookup, which cost
- * more than the decoding of a short key name; `toString` where a runtime lacks it.
- */
-const nativeLatin1 = (Buffer.prototype as unknown as { latin1Slice?: Latin1Slice }).latin1Slice
-const latin1: (buf: Buffer, start: number, end: number) => string =
-  typeof nativeLatin1 === 'function' ? (buf, start, end) => nativeLatin1.call(buf, start, end) : (buf, start, end) => buf.toString('latin1', start, end)
-
-/** An array being filled while its elements arrive. */
-interface OpenArray {
-  out: RespValue[]
-  at: number
-}
-
-/**
- * Streaming RESP2 parser: feed it chunks as they come; it calls `onReply` for each whole reply.
- * It resumes where the last chunk ended: elements already read are kept (the arrays being filled
- * are a stack), so a SCAN reply spread over several socket reads is read once, not again from its
- * start with every chunk.
- */
-export class RespParser {
-  private rest: Buffer | null = null
-  private readonly open: OpenArray[] = []
-
-  /**
-   * `onHead`, when given, hears the first element of a top-level array as soon as it is read, before
-   * the rest of the array has arrived: a SCAN reply's cursor, so the next SCAN can go out at once.
-   */
-  constructor(
-    private readonly onReply: (value: RespValue) => void,
-    private readonly onHead: ((first: RespValue) => void) | null = null
-  ) {}
-
-  push(chunk: Buffer): void {
-    const buf = this.rest === null ? chunk : Buffer.concat([this.rest, chunk])
-    const size = buf.length
-    const open = this.open
-    let at = 0
-    this.rest = null
-    while (at < size) {
-      const top = open.length > 0 ? open[open.length - 1] : null
-      let value: RespValue
-      if (top !== null && buf[at] === 36) {
-        // The elements of an array are bulk strings most of the time (a SCAN reply's key names):
-        // read as many as are whole here, without a call per element.
-        const out = top.out
-        const n = out.length
-        let i = top.at
-        const head = i === 0 && open.length === 1 && this.onHead !== null
-        while (i < n && at < size && buf[at] === 36) {
-          const next = bulkEnd(buf, at, size)
-          if (next === 0) break
-          // bulkEnd leaves the string's bounds in `bulkFrom` / `bulkTo`; -1 is a null bulk.
-          out[i++] = bulkFrom < 0 ? null : latin1(buf, bulkFrom, bulkTo)
-          at = next
-        }
-        top.at = i
-        if (head && i > 0) this.onHead?.(out[0])
-        if (i < n) {
-          if (at < size && buf[at] !== 36) continue
-          break
-        }
-        open.pop()
-        value = out
-      } else {
-        const type = buf[at]
-        const end = lineEnd(buf, at + 1, size)
-        if (end < 0) break
-        if (type === 42) {
-          // '*' array: its elements follow.
-          const n = int(buf, at + 1, end)
-          at = end + 2
-          if (n < 0) value = null
-          else if (n === 0) value = []
-          else {
-            open.push({ out: new Array<RespValue>(n), at: 0 })
-            continue
-          }
-        } else if (type === 36) {
-          const next = bulkEnd(buf, at, size)
-          if (next === 0) break
-          value = bulkFrom < 0 ? null : latin1(buf, bulkFrom, bulkTo)
-          at = next
-        } else if (type === 58) {
-          // ':' integer
-          value = int(buf, at + 1, end)
-          at = end + 2
-        } else if (type === 43) {
-          // '+' simple string
-          value = latin1(buf, at + 1, end)
-          at = end + 2
-        } else if (type === 45) {
-          // '-' error
-          value = new ReplyError(buf.toString('utf8', at + 1, end))
-          at = end + 2
-        } else {
-          throw new Error(`Redis sent a reply of unknown type ${JSON.stringify(String.fromCharCode(type))}`)
-        }
-      }
-      // A whole value: into the array it belongs to (closing the arrays it fills), or out.
-      for (;;) {
-        const parent = open.length > 0 ? open[open.length - 1] : null
-        if (parent === null) {
-          this.onReply(value)
-          break
-        }
-        parent.out[parent.at++] = value
-        if (parent.at < parent.out.length) break
-        open.pop()
-        value = parent.out
-      }
-    }
-    if (at < size) this.rest = buf.subarray(at)
-  }
-
-  /** Bytes received but not yet a whole reply. */
-  get pending(): number {
-    return this.rest?.length ?? 0
-  }
-}
-
-/** The index of the CR that ends the line starting at `from`, or -1 when the line is not whole yet. */
-function lineEnd(buf: Buffer, from: number, size: number): number {
-  // A loop, not indexOf: lines are a few bytes, and a native call per reply costs more.
-  let end = from
-  while (end < size && buf[end] !== CR) end++
-  if (end + 1 >= size) return -1
-  if (buf[end + 1] !== 10) throw new Error('Redis sent a malformed reply (CR without LF)')
-  return end
-}
-
-function int(buf: Buffer, from: number, end: number): number {
-  let i = from
-  let neg = false
-  if (buf[i] === 45) {
-    neg = true
-    i++
-  }
-  if (i >= end) throw new Error('Redis sent a malformed reply (empty number)')
-  let n = 0
-  for (; i < end; i++) {
-    const d = buf[i] - 48
-    if (d < 0 || d > 9) throw new Error('Redis sent a malformed reply (bad number)')
-    n = n * 10 + d
-  }
-  return neg ? -n : n
-}
-
-/** Where bulkEnd found the string: its first byte, and the byte after it; bulkFrom -1 for a null bulk. */
-let bulkFrom = 0
-let bulkTo = 0
-
-/** The bulk string (`$len CRLF bytes CRLF`) at `at`: the index after it (0 when not whole yet), its bounds in bulkFrom/bulkTo. */
-function bulkEnd(buf: Buffer, at: number, size: number): number {
-  const end = lineEnd(buf, at + 1, size)
-  if (end < 0) return 0
-  const len = int(buf, at + 1, end)
-  if (len < 0) {
-    bulkFrom = -1
-    return end + 2
-  }
-  const from = end + 2
-  if (from + len + 2 > size) return 0
-  if (buf[from + len] !== CR || buf[from + len + 1] !== 10) throw new Error('Redis sent a malformed reply (bulk string)')
-  bulkFrom = from
-  bulkTo = from + len
-  return from + len + 2
-}
-
-/** One command as RESP; arguments are byte strings (latin1), so binary key names pass unchanged. */
-export function encodeCommand(args: string[]): Buffer {
-  let size = 16
-  for (const a of args) size += a.length + 16
-  const out = Buffer.allocUnsafe(size)
-  let at = out.write(`*${args.length}\r\n`, 0, 'latin1')
-  for (const a of args) {
-    at += out.write(`$${a.length}\r\n`, at, 'latin1')
-    at += out.write(a, at, 'latin1')
-    at += out.write('\r\n', at, 'latin1')
-  }
-  return out.subarray(0, at)
-}
+// The RESP parser and encoder moved to redis/resp.ts (the client uses them too); named here as before.
+export { encodeCommand, ReplyError, RespParser, type RespValue }
 
 /** Batches read ahead of the caller at most; then the next SCAN waits, so memory stays bounded. */
 const MAX_AHEAD = 4
@@ -282,10 +93,7 @@ export class RawScanner {
     private readonly socket: Socket,
     private readonly timeoutMs: number
   ) {
-    this.parser = new RespParser(
-      (v) => this.reply(v),
-      (first) => this.onHead(first)
-    )
+    this.parser = new RespParser((v) => this.reply(v), { onHead: (first) => this.onHead(first) })
     socket.on('data', (chunk: Buffer) => {
       try {
         this.parser.push(chunk)
@@ -300,7 +108,7 @@ export class RawScanner {
   /** Connects (TLS for rediss://) and authenticates, within `timeoutMs`. */
   static async open(target: RedisTarget, timeoutMs: number): Promise<RawScanner> {
     const socket = target.tls
-      ? tlsConnect({ host: target.host, port: target.port, ...(isIP(target.host) ? {} : { servername: target.host }) })
+      ? process.getBuiltinModule('node:tls').connect({ host: target.host, port: target.port, ...(isIP(target.host) ? {} : { servername: target.host }) })
       : netConnect({ host: target.host, port: target.port })
     socket.setNoDelay(true)
     const scanner = new RawScanner(socket, timeoutMs)
@@ -314,7 +122,7 @@ export class RawScanner {
       )
       if (target.password !== null) {
         const auth = target.username === null ? ['AUTH', target.password] : ['AUTH', target.username, target.password]
-        // The password is sent as UTF-8 bytes, as node-redis does.
+        // The password is sent as UTF-8 bytes, as the client (redis/client.ts) does.
         await scanner.call(auth.map((a) => Buffer.from(a, 'utf8').toString('latin1')), 'AUTH')
       }
     } catch (err) {

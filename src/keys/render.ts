@@ -7,10 +7,10 @@ import { plural, type CheckName } from '../checks.js'
 import type { Report } from '../report.js'
 import { codeText, escapeMarkdown } from '../render/escape.js'
 import type { ReportExtension, ReportSection, Variant } from '../render/section.js'
-import { formatBytes, formatDuration } from '../size.js'
+import { formatBytes, formatCount, formatDuration } from '../size.js'
 import type { KeyFigure, KeysReport, LeakedGroupFigure, PrefixFigure } from './report.js'
 
-const n = (x: number): string => x.toLocaleString('en-US')
+const n = (x: number): string => formatCount(x)
 /** Longer names are cut: a 1 MB key name must not fill the summary. */
 const NAME_LIMIT = 120
 

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import type { StepObservations } from '../checks.js'
 import type { RedisConnection } from '../redis/connection.js'
 import type { Snapshot } from '../snapshot.js'
-import { formatBytes, formatDuration } from '../size.js'
+import { formatBytes, formatCount, formatDuration } from '../size.js'
 import { LeakCollector, type KeySets } from './diff.js'
 import { takeInventory, type MethodChoice, type ScanOptions } from './inventory.js'
 import { buildKeysReport, TOP_N, withKeyDetails, type KeysReport } from './report.js'
@@ -35,9 +35,9 @@ export function describeInventory(inv: Inventory): string {
   const keys = inv.dbs.reduce((s, d) => s + d.scanned, 0)
   const bytes = inv.groups.reduce((s, g) => s + g.bytes, 0)
   const partial = inv.complete ? '' : ' (stopped at key-scan-budget; figures extrapolated by DBSIZE)'
-  const sampled = inv.sampled ? ` (sampled: ${inv.sampled.measuredKeys.toLocaleString('en-US')} keys measured)` : ''
+  const sampled = inv.sampled ? ` (sampled: ${formatCount(inv.sampled.measuredKeys)} keys measured)` : ''
   const mem = inv.memoryUsage ? `, ${formatBytes(bytes)} by MEMORY USAGE${sampled}` : ', counts only (no MEMORY USAGE on this server)'
-  return `Key inventory: ${keys.toLocaleString('en-US')} keys in ${inv.dbs.length} DBs${mem}, ${inv.groups.length} prefixes, ${formatDuration(inv.durationMs)} (${inv.method})${partial}.`
+  return `Key inventory: ${formatCount(keys)} keys in ${inv.dbs.length} DBs${mem}, ${inv.groups.length} prefixes, ${formatDuration(inv.durationMs)} (${inv.method})${partial}.`
 }
 
 /** The main step's part: scan, and write the key names and the inventory to the work folder. */

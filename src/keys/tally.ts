@@ -35,7 +35,7 @@ export interface DbScan {
   complete: boolean
 }
 
-/** `raw`: the lean pipeline on a socket of its own (raw.ts); `pipeline`: node-redis's. */
+/** `raw`: the lean pipeline on a socket of its own (raw.ts); `pipeline`: the client's (redis/client.ts). */
 export type ScanMethod = 'raw' | 'lua' | 'pipeline'
 
 /** What one scan of the whole keyspace found. Group figures of DBs whose scan stopped early are extrapolated. */

@@ -1,11 +1,10 @@
-import { createClient, type RedisClientType } from '@redis/client'
 import { ConnectionError, describeError } from '../errors.js'
 import { formatDuration } from '../size.js'
 import { hostPort, maskUrlText, type RedisTarget } from './target.js'
+import { RedisClient } from './client.js'
 import { plainPortProblem, tlsProblem } from './tls.js'
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export type RedisClient = RedisClientType<{}, {}, {}, 2, {}>
+export { RedisClient }
 
 export interface ConnectOptions {
   /** How long to keep trying, since a service container may still be starting. */
@@ -37,7 +36,7 @@ export class RedisConnection {
     return typeof reply === 'string' ? reply : Buffer.isBuffer(reply) ? reply.toString('utf8') : ''
   }
 
-  /** The node-redis client, for pipelines and scans (key analysis). */
+  /** The client itself, for pipelines, scans and duplicates (key analysis, new-key events). */
   get raw(): RedisClient {
     return this.client
   }
@@ -61,18 +60,10 @@ export async function connect(target: RedisTarget, opts: ConnectOptions): Promis
   for (;;) {
     attempt++
     const remaining = deadline - Date.now()
-    const client = createClient({
-      url: target.url,
-      // node-redis would send CLIENT SETINFO on connect, which Redis before 7.2 refuses: each of
-      // the guard's connections would add to errorstat_ERR and total_error_replies there, and
-      // those would read as the step's errors. Duplicates (the key scan's) inherit this.
-      disableClientInfo: true,
-      socket: {
-        connectTimeout: Math.max(200, Math.min(remaining, 5000)),
-        reconnectStrategy: false,
-        ...(target.tls ? { tls: true as const, ...target.tlsOptions } : {})
-      }
-    })
+    // The guard's own client sends no CLIENT SETINFO (as node-redis did with disableClientInfo):
+    // Redis before 7.2 refuses it, and each of the guard's connections would add to errorstat_ERR
+    // and total_error_replies there, which would read as the step's errors.
+    const client = new RedisClient(target, Math.max(200, Math.min(remaining, 5000)))
     // Without a listener an 'error' event would kill the process. The first one is kept: a TLS
     // alert (e.g. "certificate required") arrives only as an event, after connect() resolved.
     let socketError: unknown = null
@@ -81,7 +72,7 @@ export async function connect(target: RedisTarget, opts: ConnectOptions): Promis
     })
     try {
       await withTimeout(client.connect(), Math.max(500, Math.min(remaining, 10000)), 'connect')
-      await withTimeout(client.ping(), 5000, 'PING')
+      await withTimeout(client.sendCommand(['PING']), 5000, 'PING')
       return new RedisConnection(client, target, opts.commandTimeoutMs ?? 10_000)
     } catch (err) {
       destroyQuietly(client)
@@ -114,7 +105,7 @@ export async function closeQuietly(client: RedisClient): Promise<void> {
   }
 }
 
-/** Drops the socket; node-redis throws when the client was never open, which is fine here. */
+/** Drops the socket; never throws. */
 function destroyQuietly(client: RedisClient): void {
   try {
     client.destroy()

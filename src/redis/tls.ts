@@ -5,7 +5,6 @@
  */
 import { readFileSync } from 'node:fs'
 import { Socket } from 'node:net'
-import { createSecureContext } from 'node:tls'
 import { UserError, describeError } from '../errors.js'
 import { hostPort, type RedisTarget } from './target.js'
 
@@ -78,7 +77,8 @@ export function loadTls(settings: TlsSettings, label: (name: string) => string =
     rejectUnauthorized: !settings.insecure
   }
   try {
-    createSecureContext({ ca: material.ca, cert: material.cert, key: material.key })
+    // Loaded here, not at start: most runs have no TLS, and node:tls costs ~20 ms to load on Node 24.
+    process.getBuiltinModule('node:tls').createSecureContext({ ca: material.ca, cert: material.cert, key: material.key })
   } catch (err) {
     const message = describeError(err)
     const name = /key values mismatch|KEY_VALUES_MISMATCH/i.test(message)

@@ -8,7 +8,7 @@ import type { CheckName, CheckStatus } from '../checks.js'
 import type { FigureChange, PrefixChange } from '../baseline/compare.js'
 import { MIN_TREND_POINTS } from '../baseline/compare.js'
 import type { Report } from '../report.js'
-import { formatBytes, formatBytesDelta } from '../size.js'
+import { formatBytes, formatBytesDelta, formatCount } from '../size.js'
 
 export interface BaselineFigureRow {
   label: string
@@ -69,7 +69,7 @@ const ROW_CHECK: Partial<Record<FigureChange['figure'], CheckName>> = {
   'leaked-keys': 'leaked-keys-increase'
 }
 
-const count = (n: number): string => n.toLocaleString('en-US')
+const count = (n: number): string => formatCount(n)
 const value = (unit: 'bytes' | 'count', n: number | null): string => (n === null ? 'unknown' : unit === 'bytes' ? formatBytes(n) : count(n))
 const delta = (unit: 'bytes' | 'count', n: number): string => (unit === 'bytes' ? formatBytesDelta(n) : n === 0 ? '±0' : `${n > 0 ? '+' : ''}${count(n)}`)
 

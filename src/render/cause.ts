@@ -7,7 +7,7 @@ import type { CauseReport } from '../explain/cause.js'
 import { PART_LABELS } from '../explain/memory.js'
 import { MOMENT_LABELS, type MomentSnapshot } from '../explain/moments.js'
 import type { Report } from '../report.js'
-import { formatBytes, formatDuration } from '../size.js'
+import { formatBytes, formatCount, formatDuration } from '../size.js'
 
 /** A key as shown: its DB and its name (untrusted). */
 export interface KeyRef {
@@ -81,7 +81,7 @@ function momentView(m: MomentSnapshot, stepStartedAt: string | null): MomentView
     largestKeys: m.largestKeys.map((k) => ({ db: k.db, key: k.key, what: [k.type, k.bytes === null ? null : formatBytes(k.bytes)].filter(Boolean).join(', ') })),
     partial: m.scan.complete
       ? null
-      : `from ${m.scan.scannedKeys.toLocaleString('en-US')} of ${m.scan.totalKeys.toLocaleString('en-US')} keys${m.scan.note ? `: ${m.scan.note}` : ''}`,
+      : `from ${formatCount(m.scan.scannedKeys)} of ${formatCount(m.scan.totalKeys)} keys${m.scan.note ? `: ${m.scan.note}` : ''}`,
     error: m.error ?? null,
     notKeys: notKeysThen(m)
   }
@@ -110,7 +110,7 @@ export function causeView(report: Report): CauseView | null {
   let timesNote: string | null = null
   if (times.keys.length > 0 && !times.recorded) timesNote = `When the leaked keys appeared is not known: ${times.unavailable ?? 'not recorded'}.`
   else if (times.keys.length > recorded) {
-    timesNote = `${times.keys.length - recorded} of ${times.keys.length} leaked keys have no recorded time${times.dropped > 0 ? ` (${times.dropped.toLocaleString('en-US')} new keys were past the recorder's cap)` : ''}.`
+    timesNote = `${times.keys.length - recorded} of ${times.keys.length} leaked keys have no recorded time${times.dropped > 0 ? ` (${formatCount(times.dropped)} new keys were past the recorder's cap)` : ''}.`
   }
   const tests = c.testsThatLeftKeys
   return {

@@ -7,7 +7,7 @@
 import type { CheckStatus } from '../checks.js'
 import type { NodeFigures, Totals } from '../nodes.js'
 import type { Report } from '../report.js'
-import { formatBytes } from '../size.js'
+import { formatBytes, formatCount } from '../size.js'
 import { codeText, escapeMarkdown } from './escape.js'
 import type { ReportExtension, ReportSection } from './section.js'
 
@@ -33,7 +33,7 @@ export interface InstancesView {
   findings: string[]
 }
 
-const num = (n: number | null): string => (n === null ? 'n/a' : n.toLocaleString('en-US'))
+const num = (n: number | null): string => (n === null ? 'n/a' : formatCount(n))
 const bytes = (n: number | null): string => (n === null ? 'n/a' : formatBytes(n))
 
 function rowView(r: NodeFigures, status: CheckStatus | null): InstanceRowView {

@@ -5,7 +5,7 @@
  */
 import type { CheckStatus } from '../checks.js'
 import { commandDeltas } from '../commandstats.js'
-import { formatBytes } from '../size.js'
+import { formatBytes, formatCount } from '../size.js'
 import type { Report } from '../report.js'
 import { codeText, escapeMarkdown, fencedBlock } from './escape.js'
 import { REPORT_EXTENSIONS } from './extensions.js'
@@ -54,7 +54,7 @@ export function headline(report: Report): string {
   return formatHeadline(reportModel(report).headline)
 }
 
-const count = (n: number): string => n.toLocaleString('en-US')
+const count = (n: number): string => formatCount(n)
 
 function cell(c: Cell): string {
   return c === ABSENT ? '—' : c === null ? NOT_REPORTED : c

@@ -7,11 +7,11 @@
  */
 import { CHECK_STATUSES, plural, type CheckName, type CheckStatus, type PeakCandidate, type PeakSource } from '../checks.js'
 import { engineName } from '../info.js'
-import { commandDeltas } from '../commandstats.js'
+import { commandDeltas, compareNames } from '../commandstats.js'
 import type { Report, Verdict } from '../report.js'
 import { totalKeys } from '../report.js'
 import { distinctOomMessages } from '../run/output.js'
-import { formatBytes, formatBytesDelta, formatDuration } from '../size.js'
+import { formatBytes, formatBytesDelta, formatCount, formatDuration } from '../size.js'
 import type { Snapshot } from '../snapshot.js'
 import { baselineView, type BaselineView } from './baseline-model.js'
 import { causeView, type CauseView } from './cause.js'
@@ -113,7 +113,7 @@ export function statusOf(c: { status: AnyStatus; limit: number | null; message: 
   return /^Could not|not reported/.test(c.message) ? 'unknown' : 'reported'
 }
 
-const count = (n: number): string => n.toLocaleString('en-US')
+const count = (n: number): string => formatCount(n)
 
 export function signed(n: number): string {
   return n > 0 ? `+${count(n)}` : n === 0 ? '±0' : count(n)
@@ -346,7 +346,7 @@ function causeHints(report: Report, c: CheckView): Hint[] {
     const refused = (commandDeltas(report.before, report.after) ?? [])
       .filter((d) => (d.rejectedCalls ?? 0) > 0)
       .map((d) => ({ command: d.command, count: d.rejectedCalls ?? 0 }))
-      .sort((x, y) => y.count - x.count || x.command.localeCompare(y.command))
+      .sort((x, y) => y.count - x.count || compareNames(x.command, y.command))
     if (refused.length > 0) hints.push({ kind: 'refused', commands: refused })
   }
   return hints

@@ -4,7 +4,7 @@ import type { PeakSource } from '../checks.js'
 import type { Report } from '../report.js'
 import type { CommandReport } from '../run/output.js'
 import type { Sample, SamplingReport } from '../sampler/sample.js'
-import { formatBytes, formatDuration } from '../size.js'
+import { formatBytes, formatCount, formatDuration } from '../size.js'
 import type { Snapshot } from '../snapshot.js'
 import { codeText, escapeMarkdown, fencedBlock } from './escape.js'
 import { reportModel, type ReportModel } from './model.js'
@@ -148,11 +148,11 @@ export function commandText(c: CommandReport, model?: ReportModel): string {
     c.exitCode === 0 ? 'succeeded' : c.exitCode !== null ? `failed with exit code ${c.exitCode}` : `was stopped by ${c.signal ?? 'a signal'}`
   const out = [`The command ${codeText(c.command.replace(/\s+/g, ' '), { maxLength: 200 })} ${ended} after ${formatDuration(c.durationMs)}.`]
   if (c.oomLines > 0) {
-    const n = c.oomLines === 1 ? '1 line of its output carries' : `${c.oomLines.toLocaleString('en-US')} lines of its output carry`
+    const n = c.oomLines === 1 ? '1 line of its output carries' : `${formatCount(c.oomLines)} lines of its output carry`
     const messages = model?.oomMessages ?? c.oomQuotes.map((text) => ({ text, count: null }))
     const counted = messages.every((m) => m.count !== null)
-    const width = Math.max(0, ...messages.map((m) => (m.count ?? 0).toLocaleString('en-US').length))
-    const lines = messages.map((m) => (counted ? `${(m.count ?? 0).toLocaleString('en-US').padStart(width)}× ${m.text}` : m.text))
+    const width = Math.max(0, ...messages.map((m) => formatCount(m.count ?? 0).length))
+    const lines = messages.map((m) => (counted ? `${formatCount(m.count ?? 0).padStart(width)}× ${m.text}` : m.text))
     const which = messages.length === 1 ? 'it' : `${messages.length} distinct messages${counted ? ', most frequent first' : ''}`
     out.push('', `${n} Redis's OOM message; ${which}:`, '', fencedBlock(lines.join('\n')))
   } else {
@@ -225,7 +225,7 @@ export const samplingExtension: ReportExtension = {
     if (check === 'oom') {
       if (sampling?.summary.firstOomAt) hints.push(`Redis first refused a command with OOM ${when(sampling, sampling.summary.firstOomAt)}.`)
       if (report.command && report.command.oomLines > 0) {
-        hints.push(`${report.command.oomLines.toLocaleString('en-US')} line${report.command.oomLines === 1 ? '' : 's'} of the command's output carry the OOM message (quoted below).`)
+        hints.push(`${formatCount(report.command.oomLines)} line${report.command.oomLines === 1 ? '' : 's'} of the command's output carry the OOM message (quoted below).`)
       }
     }
     if (check === 'evictions' && sampling?.summary.firstEvictionAt) {

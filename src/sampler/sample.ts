@@ -275,7 +275,8 @@ export function thinSamples(samples: Sample[], max: number): Sample[] {
       if (!s.connected) gap ??= s
       else if (best === null || (s.usedMemory ?? -1) > (best.usedMemory ?? -1)) best = s
     }
-    const kept = [best, gap].filter((s): s is Sample => s !== null).sort((a, b) => a.at.localeCompare(b.at))
+    // ISO times of one format: their text order is their time order, with no collator to set up.
+    const kept = [best, gap].filter((s): s is Sample => s !== null).sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))
     out.push(...kept)
   }
   return out

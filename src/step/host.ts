@@ -1,6 +1,6 @@
 /**
  * What the step engine needs from the front end that runs it: where its lines go and how an
- * option is named to the user. The action passes @actions/core's log; the CLI its logger.
+ * option is named to the user. The action passes the runner's log (action/runner.ts); the CLI its logger.
  */
 export interface StepHost {
   info(line: string): void

@@ -1,7 +1,7 @@
 /** `history`: a baseline history (or a saved report) as a table, newest first, or as JSON. */
 import { loadBaselineFile } from '../../baseline/file.js'
 import { historyTable } from '../../baseline/history.js'
-import { formatBytes } from '../../size.js'
+import { formatBytes, formatCount } from '../../size.js'
 import { COMMANDS, UsageError } from '../args.js'
 import { ExitCode, outputFormat, type Context } from '../context.js'
 import { safeText, table } from '../terminal.js'
@@ -20,7 +20,7 @@ export async function historyCommand(ctx: Context): Promise<number> {
   }
   const c = ctx.log.out
   const bytes = (n: number | null): string => (n === null ? 'n/a' : formatBytes(n))
-  const num = (n: number | null): string => (n === null ? 'n/a' : n.toLocaleString('en-US'))
+  const num = (n: number | null): string => (n === null ? 'n/a' : formatCount(n))
   const lines = [`${c.bold('Redis memory history')} ${c.dim('·')} ${safeText(series.series)} ${c.dim(`· ${rows.length} run${rows.length === 1 ? '' : 's'}, newest first`)}`, '']
   if (rows.length === 0) {
     lines.push('No runs recorded yet.')

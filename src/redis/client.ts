@@ -1,0 +1,165 @@
+/**
+ * The guard's Redis client: one socket (node:net, or node:tls for rediss://), RESP2, the commands
+ * sent as given, replies in order. It does what the guard asked of node-redis and no more:
+ * connect with a timeout, AUTH and SELECT from the URL, raw commands (written together when sent
+ * in one tick, as node-redis pipelines them), PSUBSCRIBE, close after pending replies.
+ *
+ * Why not node-redis: loading it and building its client class (a method for each of its ~500
+ * commands) cost about 60 ms of CPU at every start of the main and the post step and the sampler
+ * (issue 14), for a tool that only ever sends raw commands. It stays a devDependency for the
+ * tests that compare with it.
+ */
+import { EventEmitter } from 'node:events'
+import { connect as netConnect, isIP, type Socket } from 'node:net'
+import { encodeArgs, ReplyError, RespParser, type RespValue } from './resp.js'
+import type { RedisTarget } from './target.js'
+
+export { ReplyError }
+
+export interface CommandOptions {
+  /** Bulk string replies as Buffers (binary key names); otherwise decoded as UTF-8, as node-redis does. */
+  buffers?: boolean
+}
+
+interface Waiting {
+  resolve: (value: unknown) => void
+  reject: (err: Error) => void
+  buffers: boolean
+  /** Replies still to come for this entry (PSUBSCRIBE answers once per pattern). */
+  left: number
+}
+
+/** A message on a subscribed pattern: the message and its channel, as bytes. */
+export type PatternListener = (message: Buffer, channel: Buffer) => void
+
+/** One connection to one Redis; a socket problem rejects what waits and is emitted as 'error'. */
+export class RedisClient extends EventEmitter {
+  private socket: Socket | null = null
+  private readonly queue: Waiting[] = []
+  private out: Buffer[] = []
+  private failure: Error | null = null
+  private closing = false
+  private drained: (() => void) | null = null
+  private listener: PatternListener | null = null
+
+  constructor(
+    readonly target: RedisTarget,
+    /** How long the TCP (and TLS) connect may take. */
+    private readonly connectTimeoutMs: number
+  ) {
+    super()
+  }
+
+  /** A client for the same Redis and DB, not yet connected. */
+  duplicate(): RedisClient {
+    return new RedisClient(this.target, this.connectTimeoutMs)
+  }
+
+  /** Opens the socket, then AUTH (a password or user in the URL) and SELECT (a DB other than 0). */
+  async connect(): Promise<void> {
+    if (this.socket !== null) throw new Error('The client is already connected')
+    const t = this.target
+    // node:tls (with OpenSSL's set-up) is loaded only for rediss://: ~20 ms of a start on Node 24.
+    const socket = t.tls
+      ? process.getBuiltinModule('node:tls').connect({ host: t.host, port: t.port, ...(isIP(t.host) ? {} : { servername: t.host }), ...t.tlsOptions })
+      : netConnect({ host: t.host, port: t.port })
+    this.socket = socket
+    socket.setNoDelay(true)
+    socket.setKeepAlive(true, 5000)
+    const parser = new RespParser((v) => this.reply(v), { bulkBuffers: true })
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        parser.push(chunk)
+      } catch (err) {
+        this.fail(err instanceof Error ? err : new Error(String(err)))
+      }
+    })
+    socket.on('error', (err) => this.fail(err))
+    socket.on('close', () => this.fail(new Error(this.closing ? 'The client is closed' : 'Socket closed unexpectedly')))
+    await new Promise<void>((resolve, reject) => {
+      socket.setTimeout(this.connectTimeoutMs, () => socket.destroy(new Error('Connection timeout')))
+      socket.once(t.tls ? 'secureConnect' : 'connect', () => {
+        socket.setTimeout(0)
+        resolve()
+      })
+      socket.once('error', reject)
+      socket.once('close', () => reject(this.failure ?? new Error('Socket closed unexpectedly')))
+    })
+    const handshake: Promise<unknown>[] = []
+    // As node-redis: a user without a password authenticates with an empty one.
+    if (t.username !== null || t.password !== null) handshake.push(this.sendCommand(t.username === null ? ['AUTH', t.password ?? ''] : ['AUTH', t.username, t.password ?? '']))
+    if (t.db !== 0) handshake.push(this.sendCommand(['SELECT', String(t.db)]))
+    await Promise.all(handshake)
+  }
+
+  /** Sends one command; resolves with its reply, rejects with an error reply (ReplyError) or a socket problem. */
+  sendCommand(args: readonly (string | Buffer)[], opts: CommandOptions = {}): Promise<unknown> {
+    return this.send(args, opts.buffers ?? false, 1)
+  }
+
+  /** PSUBSCRIBE: from then on the connection only carries `listener`'s messages. */
+  async pSubscribe(pattern: string | string[], listener: PatternListener): Promise<void> {
+    const patterns = Array.isArray(pattern) ? pattern : [pattern]
+    this.listener = listener
+    await this.send(['PSUBSCRIBE', ...patterns], true, patterns.length)
+  }
+
+  /** Closes the socket once the replies asked for have come; never throws. */
+  async close(): Promise<void> {
+    this.closing = true
+    if (this.queue.length > 0 && this.failure === null && this.listener === null) await new Promise<void>((resolve) => (this.drained = resolve))
+    this.socket?.destroy()
+  }
+
+  /** Drops the socket at once; commands still waiting reject. */
+  destroy(): void {
+    this.closing = true
+    this.fail(new Error('Disconnects client'))
+  }
+
+  private send(args: readonly (string | Buffer)[], buffers: boolean, replies: number): Promise<unknown> {
+    if (this.failure !== null) return Promise.reject(this.failure)
+    if (this.socket === null || this.closing) return Promise.reject(new Error('The client is closed'))
+    return new Promise((resolve, reject) => {
+      this.queue.push({ resolve, reject, buffers, left: replies })
+      // Commands sent in one tick go out in one write, as node-redis pipelines them.
+      if (this.out.push(encodeArgs(args)) === 1) process.nextTick(() => this.flush())
+    })
+  }
+
+  private flush(): void {
+    const out = this.out
+    this.out = []
+    if (this.failure === null && this.socket !== null) this.socket.write(out.length === 1 ? out[0] : Buffer.concat(out))
+  }
+
+  private reply(value: RespValue): void {
+    if (this.listener !== null && Array.isArray(value) && value.length === 4 && String(value[0]) === 'pmessage') {
+      this.listener(value[3] as Buffer, value[2] as Buffer)
+      return
+    }
+    const head = this.queue[0]
+    if (head === undefined) throw new Error('Redis sent a reply nobody asked for')
+    if (--head.left > 0) return
+    this.queue.shift()
+    if (value instanceof ReplyError) head.reject(value)
+    else head.resolve(head.buffers ? value : decoded(value))
+    if (this.queue.length === 0) this.drained?.()
+  }
+
+  private fail(err: Error): void {
+    if (this.failure !== null) return
+    this.failure = err
+    this.socket?.destroy()
+    for (const w of this.queue.splice(0)) w.reject(err)
+    this.drained?.()
+    if (!this.closing && this.listenerCount('error') > 0) this.emit('error', err)
+  }
+}
+
+/** Bulk strings decoded as UTF-8, also inside arrays. */
+function decoded(value: RespValue): unknown {
+  if (Buffer.isBuffer(value)) return value.toString('utf8')
+  if (Array.isArray(value)) return value.map(decoded)
+  return value
+}
