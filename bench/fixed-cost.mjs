@@ -9,10 +9,10 @@
 // Goal (issue 14): main + post ≤ 2× the floor.
 import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
+import { freePort } from './free-port.mjs'
 
 const ROUNDS = Number(process.argv[2] ?? 7)
 if (!existsSync('dist/main/index.js') || !existsSync('dist/post/index.js')) {
@@ -23,17 +23,6 @@ if (!existsSync('dist/main/index.js') || !existsSync('dist/post/index.js')) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 const load = () => loadavg()[0].toFixed(2) + (loadavg()[0] > cpus().length ? ' (noisy)' : '')
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address()
-      srv.close(() => resolve(port))
-    })
-  })
-}
 
 /** Runs a process to its end; resolves with its wall time in ms and its exit code. */
 function timed(cmd, args, env = process.env) {

@@ -8,9 +8,10 @@
 //   node bench/probe-cost.mjs [keys]   (default 300000)
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { connect, createServer } from 'node:net'
+import { connect } from 'node:net'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { freePort } from './free-port.mjs'
 
 const KEYS = Number(process.argv[2] ?? 300_000)
 const TYPES = ['string', 'hash', 'list', 'set', 'zset', 'stream']
@@ -19,17 +20,6 @@ const LOAD = readFileSync(new URL('./mixed-keyspace.lua', import.meta.url), 'utf
 const LUA_MEMORY = `local out = {}
 for i = 1, #KEYS do local b = redis.call('MEMORY', 'USAGE', KEYS[i]) if b and b > 1048576 then out[#out + 1] = KEYS[i] end end
 return out`
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.on('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address()
-      srv.close(() => resolve(port))
-    })
-  })
-}
 
 /** A minimal RESP client: replies in order, bulk strings as latin1 strings. */
 async function client(port) {

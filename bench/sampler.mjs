@@ -8,9 +8,9 @@
 // Goal (issue 4): under 1% throughput and under 1% of one core.
 import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { freePort } from './free-port.mjs'
 
 const PAIRS = Number(process.env.PAIRS ?? 6)
 const REQUESTS = Number(process.env.REQUESTS ?? 1_000_000)
@@ -24,17 +24,6 @@ if (!existsSync(SAMPLER)) {
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.on('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address()
-      srv.close(() => resolve(port))
-    })
-  })
-}
 
 function cli(port, ...args) {
   return execFileSync('redis-cli', ['-p', String(port), ...args], { stdio: ['ignore', 'pipe', 'ignore'] }).toString()

@@ -8,11 +8,12 @@
 // The default image is the one scripts/setup-podman.sh builds (it is run when the image is missing).
 import { execFile, execFileSync, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer, Socket } from 'node:net'
+import { Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { performance } from 'node:perf_hooks'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { freePort } from './free-port.mjs'
 
 const run = promisify(execFile)
 const RUNS = Number(process.argv[2] ?? 5)
@@ -27,17 +28,6 @@ if (!existsSync('dist/main/index.js')) {
   process.exit(1)
 }
 if (IMAGE === 'localhost/redis:test') execFileSync('bash', ['scripts/setup-podman.sh', IMAGE], { stdio: ['ignore', 'ignore', 'inherit'] })
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address()
-      srv.close(() => resolve(port))
-    })
-  })
-}
 
 function ping(port) {
   return new Promise((resolve) => {
