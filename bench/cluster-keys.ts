@@ -5,6 +5,7 @@
  * that serves its slot, so MEMORY USAGE answers for it.
  * Usage (through bench/cluster-keys.sh, which builds this with ncc): cluster-keys [keys] [runs]
  */
+import { cpus } from 'node:os'
 import { createClient } from '@redis/client'
 import { takeInventory } from '../src/keys/inventory.js'
 import { startCluster, stopCluster, type StartedCluster } from '../src/provision/cluster.js'
@@ -52,6 +53,16 @@ async function inventory(conn: RedisConnection): Promise<{ seconds: number; keys
   return { seconds: (Date.now() - started) / 1000, keys: inv.dbs.reduce((s, d) => s + d.scanned, 0) }
 }
 
+/** CPU seconds (user + sys) the servers behind `conns` have used so far, from INFO cpu. */
+async function serverCpu(conns: RedisConnection[]): Promise<number> {
+  let total = 0
+  for (const c of conns) {
+    const info = await c.info('cpu')
+    for (const m of info.matchAll(/^used_cpu_(?:sys|user):([\d.]+)/gm)) total += Number(m[1])
+  }
+  return total
+}
+
 async function main(): Promise<void> {
   const keys = Number(process.argv[2] ?? 1_000_000)
   const runs = Number(process.argv[3] ?? 2)
@@ -64,12 +75,14 @@ async function main(): Promise<void> {
     for (let run = 1; run <= runs; run++) {
       const alone: number[] = []
       for (const c of conns) alone.push((await inventory(c)).seconds)
+      const servers0 = await serverCpu(conns)
       const t = Date.now()
       const cpu = process.cpuUsage()
       const together = await Promise.all(conns.map((c) => inventory(c)))
       const parallel = (Date.now() - t) / 1000
       // The three scans share this one thread: its CPU time is a floor under the parallel wall time.
       const used = process.cpuUsage(cpu)
+      const serversCpu = (await serverCpu(conns)) - servers0
       const clientCpu = (used.user + used.system) / 1e6
       const slowest = Math.max(...alone)
       const scanned = together.reduce((s, r) => s + r.keys, 0)
@@ -81,6 +94,9 @@ async function main(): Promise<void> {
           parallelSeconds: Number(parallel.toFixed(2)),
           ratio: Number((parallel / slowest).toFixed(2)),
           clientCpuSecondsParallel: Number(clientCpu.toFixed(2)),
+          // Client and servers together over the cores: the least wall time the parallel walk can take.
+          serversCpuSecondsParallel: Number(serversCpu.toFixed(2)),
+          cpuBoundSeconds: Number(((clientCpu + serversCpu) / cpus().length).toFixed(2)),
           goal: 1.3,
           scanned,
           loadavg: (await import('node:os')).loadavg().map((l) => Number(l.toFixed(2)))
