@@ -10,12 +10,15 @@ import { checkReportPath, makeWorkDir } from '../step/files.js'
 import { ProvisionOutput, State } from './constants.js'
 import { actionHost } from './host.js'
 import { readInputs, stepConfig, type Settings } from './inputs.js'
-import { publishRun } from './publish.js'
 import { maskSecrets } from './secrets.js'
 import { saveState } from './state.js'
-import { ClusterSeed, beginInAction, clusterProbe, runInAction, watchedInstances } from './multi.js'
-import { provisionCluster } from '../provision/cluster-mode.js'
+import { ClusterSeed, clusterProbe } from '../step/cluster-seed.js'
 import type { StartedCluster } from '../provision/cluster.js'
+
+// Loaded only on the paths that need them (ncc makes each a chunk of its own), so the usual step,
+// one Redis without `run`, does not load the multi-node engine, the cluster start or the renderers.
+const multiPath = () => import('./multi.js')
+const publishing = () => import('./publish.js')
 
 export async function run(): Promise<void> {
   const startedAt = Date.now()
@@ -32,10 +35,12 @@ export async function run(): Promise<void> {
     // Several instances, Sentinel or a started cluster: one step per node (src/step/multi.ts).
     let cluster: StartedCluster | null = null
     if (settings.multi.clusterNodes !== 0) {
+      const { provisionCluster } = await import('../provision/cluster-mode.js')
       cluster = await provisionCluster(settings.provisioning, settings.multi.clusterNodes, settings.connectTimeoutMs, actionHost, (p) => saveState(State.Provisioned, p))
       setClusterOutputs(cluster)
     }
     if (cluster !== null || settings.multi.several) {
+      const { beginInAction, runInAction, watchedInstances } = await multiPath()
       const specs = watchedInstances(settings, cluster)
       await (settings.run ? runInAction(settings, specs, workDir, cluster !== null) : beginInAction(settings, specs, workDir))
       return
@@ -48,7 +53,7 @@ export async function run(): Promise<void> {
     // The probe first: a cluster node hands the step to the multi path, which sets the limits on every node.
     const limits = attachLimits(settings.provisioning)
     const prepare: BeginOptions = {
-      prepare: clusterProbe(settings),
+      prepare: clusterProbe(settings.multi.cluster),
       ...(limits ? { limits, onLimits: (applied: AttachedLimits) => saveState(State.Provisioned, applied) } : {})
     }
     try {
@@ -62,6 +67,7 @@ export async function run(): Promise<void> {
     } catch (err) {
       if (!(err instanceof ClusterSeed)) throw err
       // The one URL is a node of a Redis Cluster (cluster: auto): watch every node of it.
+      const { beginInAction, runInAction } = await multiPath()
       await (settings.run ? runInAction(settings, settings.multi.instances, workDir, false) : beginInAction(settings, settings.multi.instances, workDir))
     }
   } catch (err) {
@@ -102,5 +108,6 @@ function setClusterOutputs(cluster: StartedCluster): void {
 async function runInput(settings: Settings, config: StepConfig, startedForRun: boolean, begin: BeginOptions): Promise<void> {
   const { begun, record, command } = await runStep(config, actionHost, { command: { shell: settings.run }, env: process.env, startedForRun }, begin)
   saveState(State.Step, begun)
+  const { publishRun } = await publishing()
   await publishRun(judgeStep(record, settings.thresholds), settings, command)
 }

@@ -15,8 +15,7 @@ import type { Inventory } from '../keys/tally.js'
 import { summarizeInstances, type InstancesSummary, type NodeFigures } from '../nodes.js'
 import type { InstanceSpec, SentinelSpec } from '../redis/instances.js'
 import { hostPort, type RedisTarget } from '../redis/target.js'
-import type { RedisConnection } from '../redis/connection.js'
-import { checkFailover, isClusterEnabled, resolveInstances, type ClusterNode, type FailoverCheck, type WatchedNode } from '../redis/topology.js'
+import { checkFailover, resolveInstances, type ClusterNode, type FailoverCheck, type WatchedNode } from '../redis/topology.js'
 import type { Report, Verdict } from '../report.js'
 import type { CommandReport } from '../run/output.js'
 import { formatBytes } from '../size.js'
@@ -405,16 +404,4 @@ export function isBegunMulti(b: object | null): b is BegunMulti {
   return b !== null && 'kind' in b && (b as { kind: unknown }).kind === 'multi'
 }
 
-/** Thrown from the single path's first connection when its one URL is a cluster node: the multi path takes over. */
-export class ClusterSeed extends Error {
-  constructor() {
-    super('the Redis in redis-url is a cluster node')
-  }
-}
-
-/** A `prepare` hook for the single path: with `cluster: auto`, a cluster node hands the step to the multi path. */
-export function clusterProbe(mode: 'auto' | 'off'): (conn: RedisConnection) => Promise<void> {
-  return async (conn) => {
-    if (mode === 'auto' && (await isClusterEnabled(conn))) throw new ClusterSeed()
-  }
-}
+export { ClusterSeed, clusterProbe } from './cluster-seed.js'
