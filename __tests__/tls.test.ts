@@ -13,6 +13,7 @@ import { connect, type RedisConnection } from '../src/redis/connection.js'
 import { parseRedisUrl } from '../src/redis/target.js'
 import { NO_TLS_SETTINGS, TlsInput, loadTls, withTls, type TlsSettings } from '../src/redis/tls.js'
 import { InfoSource, SAMPLER_ENV, configFromEnv } from '../src/sampler/worker.js'
+import { takeInventory } from '../src/keys/inventory.js'
 import { freePort, redisPerFile, type TestRedis } from './helpers/redis-server.js'
 
 const startRedis = redisPerFile()
@@ -130,6 +131,25 @@ describe('rediss:// to a real TLS server', () => {
     expect(error).toBeUndefined()
     expect(await conn?.command(['PING'])).toBe('PONG')
     expect(await conn?.info('server')).toContain(`tcp_port:${plain.port}`)
+  })
+
+  it('scans the keys on the lean raw path with the private CA and a client certificate, not on a fallback', async () => {
+    for (const [port, tls] of [
+      [tlsPort, { caFile: file('ca.crt') }],
+      [mutualPort, { caFile: file('ca.crt'), certFile: file('client.crt'), keyFile: file('client.key') }]
+    ] as const) {
+      const { conn } = await tryConnect(port, tls)
+      if (!conn) throw new Error('no connection')
+      await conn.command(['FLUSHALL'])
+      for (let i = 0; i < 30; i++) await conn.command(['SET', `tls:${i}`, 'x'.repeat(i)])
+      const lines: string[] = []
+      const inv = await takeInventory(conn, { rule: { delimiter: ':', depth: 1 }, ignore: null, budgetMs: 10_000, log: (l) => lines.push(l) })
+      expect(lines).toEqual([])
+      expect(inv.method).toBe('raw')
+      expect(inv.fallbackReason).toBeUndefined()
+      expect(inv.groups.map((g) => [g.prefix, g.keys])).toEqual([['tls:*', 30]])
+      expect(inv.groups[0].bytes).toBeGreaterThan(30 * 40)
+    }
   })
 
   it('says the certificate is not trusted and stops at once, instead of waiting out connect-timeout', async () => {

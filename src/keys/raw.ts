@@ -9,8 +9,9 @@
  * then one `MEMORY USAGE` per key of batch k. Redis answers that SCAN first, so it always has a
  * batch to walk while we read and count the last one, and at most MAX_AHEAD are read ahead.
  */
-import { connect as netConnect, isIP, type Socket } from 'node:net'
+import type { Socket } from 'node:net'
 import type { RedisTarget } from '../redis/target.js'
+import { authCommand, openSocket } from '../redis/socket.js'
 import { formatDuration } from '../size.js'
 import { encodeCommand, ReplyError, RespParser, type RespValue } from '../redis/resp.js'
 
@@ -107,24 +108,13 @@ export class RawScanner {
 
   /** Connects (TLS for rediss://) and authenticates, within `timeoutMs`. */
   static async open(target: RedisTarget, timeoutMs: number): Promise<RawScanner> {
-    const socket = target.tls
-      ? process.getBuiltinModule('node:tls').connect({ host: target.host, port: target.port, ...(isIP(target.host) ? {} : { servername: target.host }) })
-      : netConnect({ host: target.host, port: target.port })
-    socket.setNoDelay(true)
+    const { socket, ready } = openSocket(target, timeoutMs)
     const scanner = new RawScanner(socket, timeoutMs)
     try {
-      await scanner.bounded(
-        new Promise<void>((resolve, reject) => {
-          socket.once(target.tls ? 'secureConnect' : 'connect', () => resolve())
-          socket.once('error', reject)
-        }),
-        'connect'
-      )
-      if (target.password !== null) {
-        const auth = target.username === null ? ['AUTH', target.password] : ['AUTH', target.username, target.password]
-        // The password is sent as UTF-8 bytes, as the client (redis/client.ts) does.
-        await scanner.call(auth.map((a) => Buffer.from(a, 'utf8').toString('latin1')), 'AUTH')
-      }
+      await scanner.bounded(ready, 'connect')
+      const auth = authCommand(target)
+      // The password is sent as UTF-8 bytes, as the client (redis/client.ts) sends it.
+      if (auth) await scanner.call(auth.map((a) => Buffer.from(a, 'utf8').toString('latin1')), 'AUTH')
     } catch (err) {
       scanner.close()
       throw err

@@ -10,9 +10,10 @@
  * tests that compare with it.
  */
 import { EventEmitter } from 'node:events'
-import { connect as netConnect, isIP, type Socket } from 'node:net'
+import type { Socket } from 'node:net'
 import { encodeArgs, ReplyError, RespParser, type RespValue } from './resp.js'
 import type { RedisTarget } from './target.js'
+import { authCommand, openSocket } from './socket.js'
 
 export { ReplyError }
 
@@ -59,12 +60,8 @@ export class RedisClient extends EventEmitter {
   async connect(): Promise<void> {
     if (this.socket !== null) throw new Error('The client is already connected')
     const t = this.target
-    // node:tls (with OpenSSL's set-up) is loaded only for rediss://: ~20 ms of a start on Node 24.
-    const socket = t.tls
-      ? process.getBuiltinModule('node:tls').connect({ host: t.host, port: t.port, ...(isIP(t.host) ? {} : { servername: t.host }), ...t.tlsOptions })
-      : netConnect({ host: t.host, port: t.port })
+    const { socket, ready } = openSocket(t, this.connectTimeoutMs)
     this.socket = socket
-    socket.setNoDelay(true)
     socket.setKeepAlive(true, 5000)
     const parser = new RespParser((v) => this.reply(v), { bulkBuffers: true })
     socket.on('data', (chunk: Buffer) => {
@@ -76,18 +73,12 @@ export class RedisClient extends EventEmitter {
     })
     socket.on('error', (err) => this.fail(err))
     socket.on('close', () => this.fail(new Error(this.closing ? 'The client is closed' : 'Socket closed unexpectedly')))
-    await new Promise<void>((resolve, reject) => {
-      socket.setTimeout(this.connectTimeoutMs, () => socket.destroy(new Error('Connection timeout')))
-      socket.once(t.tls ? 'secureConnect' : 'connect', () => {
-        socket.setTimeout(0)
-        resolve()
-      })
-      socket.once('error', reject)
-      socket.once('close', () => reject(this.failure ?? new Error('Socket closed unexpectedly')))
+    await ready.catch((err: unknown) => {
+      throw this.failure ?? err
     })
     const handshake: Promise<unknown>[] = []
-    // As node-redis: a user without a password authenticates with an empty one.
-    if (t.username !== null || t.password !== null) handshake.push(this.sendCommand(t.username === null ? ['AUTH', t.password ?? ''] : ['AUTH', t.username, t.password ?? '']))
+    const auth = authCommand(t)
+    if (auth) handshake.push(this.sendCommand(auth))
     if (t.db !== 0) handshake.push(this.sendCommand(['SELECT', String(t.db)]))
     await Promise.all(handshake)
   }
