@@ -107,10 +107,13 @@ describe('the action with several instances', () => {
     let urls: string[] = []
     let alive: boolean[] = []
     const job = newJob()
-    const inputs = { mode: 'binary', 'cluster-nodes': '3', maxmemory: '64mb', port: '0' }
+    const inputs = { mode: 'binary', 'cluster-nodes': '3', maxmemory: '64mb', port: '6399' }
     const main = await job.step('main', inputs)
     expect(main.code).toBe(0)
+    // The port has no effect with cluster-nodes, and the step says so instead of staying silent.
+    expect(main.stdout).toContain('::warning title=Redis Memory Guard::port: 6399 is ignored with cluster-nodes: every node listens on a free port of its own.')
     urls = main.outputs['redis-urls'].split('\n')
+    expect(urls.map((u) => new URL(u).port)).not.toContain('6399')
     expect(urls).toHaveLength(3)
     expect(main.outputs['redis-url']).toBe(urls[0])
     const ports = urls.map((u) => Number(new URL(u).port))

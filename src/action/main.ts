@@ -2,7 +2,7 @@
 import * as core from './runner.js'
 import { tmpdir } from 'node:os'
 import { UserError, describeError } from '../errors.js'
-import { Input } from '../options.js'
+import { Input, ProvisionInput } from '../options.js'
 import { attachLimits, provision, unusedInputs, type ProvisionResult } from '../provision/index.js'
 import type { AttachedLimits } from '../provision/attach.js'
 import { beginStep, judgeStep, runStep, type BeginOptions, type StepConfig } from '../step/engine.js'
@@ -27,6 +27,8 @@ export async function run(): Promise<void> {
     maskSecrets(settings)
     const unused = unusedInputs(settings.provisioning, (name) => core.getInput(name))
     if (unused.length > 0) actionHost.warn(`Ignored in mode ${settings.provisioning.mode}: ${unused.join(', ')}.`)
+    const port = ignoredPort(settings, core.getInput(ProvisionInput.Port))
+    if (port) actionHost.warn(port)
     // Paths are checked before anything starts: a report that cannot be written must not cost a test run.
     await checkReportPath(settings.reportPath, Input.ReportPath)
     const workDir = await makeWorkDir(process.env.RUNNER_TEMP || tmpdir(), process.env.RUNNER_TEMP ? 'RUNNER_TEMP' : 'the temp folder (TMPDIR)')
@@ -80,6 +82,13 @@ export async function run(): Promise<void> {
     core.setFailed(message)
     if (!(err instanceof UserError) && err instanceof Error && err.stack) core.debug(err.stack)
   }
+}
+
+/** A port set beside cluster-nodes has no effect: every node gets a free port of its own (6379 is the input's default, 0 means any). */
+function ignoredPort(settings: Settings, port: string): string | null {
+  const value = port.trim()
+  if (settings.multi.clusterNodes === 0 || value === '' || value === '0' || value === '6379') return null
+  return `port: ${value} is ignored with cluster-nodes: every node listens on a free port of its own. Read the nodes' addresses from the redis-urls output (the seed is redis-url).`
 }
 
 function setProvisionOutputs({ target, started }: ProvisionResult): void {
