@@ -31,7 +31,7 @@ export interface LeakedKeyTime extends KeyName {
   db: number
   /** When it first appeared; null when it was not recorded (recorder off, or past its cap). */
   firstSeenAt: string | null
-  /** Seconds from the start of the step. */
+  /** Seconds from the start of the step (the sampler's start, the zero of the sampling section), to the millisecond. */
   secondsIntoStep: number | null
   /** The last line the command printed before it appeared. */
   lineBefore: string | null
@@ -117,7 +117,7 @@ export function buildCauseReport(input: CauseInput): CauseReport {
         ...k.name,
         db: k.db,
         firstSeenAt: k.at === null ? null : new Date(k.at).toISOString(),
-        secondsIntoStep: k.at === null || start === null ? null : Math.round((k.at - start) / 100) / 10,
+        secondsIntoStep: k.at === null || start === null ? null : Math.round(k.at - start) / 1000,
         lineBefore: k.at === null ? null : (input.output?.lineBefore(k.at)?.text ?? null),
         test: testOf.get(`${k.db}\n${k.bytes}`) ?? null
       }))
