@@ -10,6 +10,8 @@ export default {
   },
   extensionsToTreatAsEsm: ['.ts'],
   globalSetup: '<rootDir>/scripts/ensure-dist.mjs',
+  // After each test, the post step of an action job a failing test left after main (helpers/cleanup.ts).
+  setupFilesAfterEnv: ['<rootDir>/__tests__/helpers/cleanup.ts'],
   testTimeout: 60000,
   // One worker per core: test files start their own redis-server processes, so files never share a server.
   maxWorkers: '100%'

@@ -42,13 +42,28 @@ export function parseCommandFile(path: string): Record<string, string> {
   return out
 }
 
+/**
+ * Jobs whose main step ran and whose post step has not: a test that fails between the two would
+ * leave what main started (a container, a cluster, a sampler) running. The runner always runs
+ * post; finishPendingPosts (jest's afterEach, helpers/cleanup.ts) does the same for them.
+ */
+const pendingPosts = new Map<ActionJob, () => Promise<unknown>>()
+
+/** Runs the post step of every job a test left after its main step; never throws. */
+export async function finishPendingPosts(): Promise<void> {
+  const posts = [...pendingPosts.values()]
+  pendingPosts.clear()
+  await Promise.all(posts.map((post) => post().catch(() => undefined)))
+}
+
 /** A fresh runner temp folder for one job; `node` is the Node binary the steps run under (the runner's is node24). */
 export function newJob(node = process.execPath): ActionJob {
   const runnerTemp = mkdtempSync(join(tmpdir(), 'rmg-job-'))
   let n = 0
-  return {
+  const job: ActionJob = {
     runnerTemp,
     async step(name, inputs, state = {}, env = {}, control) {
+      if (name === 'post') pendingPosts.delete(job)
       n++
       const files = {
         GITHUB_STATE: join(runnerTemp, `state-${n}`),
@@ -73,7 +88,7 @@ export function newJob(node = process.execPath): ActionJob {
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
       const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)))
-      return {
+      const result = {
         code,
         stdout,
         stderr,
@@ -81,8 +96,11 @@ export function newJob(node = process.execPath): ActionJob {
         state: parseCommandFile(files.GITHUB_STATE),
         summary: readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8')
       }
+      if (name === 'main') pendingPosts.set(job, () => job.step('post', inputs, result.state, env))
+      return result
     }
   }
+  return job
 }
 
 /** Runs main, then `between`, then post with main's state: one job as the runner would. */
