@@ -3,7 +3,7 @@ import { describe, expect, it } from '@jest/globals'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { UserError } from '../src/errors.js'
+import { UserError } from '../src/core/errors.js'
 import { baselineFromText, loadBaselineFile, REPORT_FILE_SERIES } from '../src/baseline/file.js'
 import {
   appendEntry,

@@ -6,11 +6,11 @@ import { applyBaseline, worthCommenting } from '../src/baseline/apply.js'
 import { compareWithBaseline } from '../src/baseline/compare.js'
 import { appendEntry, emptySeries, entryFromReport, historyFromJson, type HistoryEntry, type HistorySeries } from '../src/baseline/history.js'
 import type { BaselineOutcome } from '../src/baseline/step.js'
-import { parseFailOn } from '../src/checks.js'
+import { parseFailOn } from '../src/judge/checks.js'
 import { renderComment, renderSummary } from '../src/render/markdown.js'
 import { renderReport } from '../src/cli/terminal.js'
 import type { Colours } from '../src/cli/colours.js'
-import type { Report } from '../src/report.js'
+import type { Report } from '../src/report/report.js'
 import { passReport } from './helpers/reports.js'
 
 const MB = 1024 * 1024

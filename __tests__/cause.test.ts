@@ -10,7 +10,7 @@ import { LeakCollector } from '../src/keys/diff.js'
 import { takeInventory } from '../src/keys/inventory.js'
 import { buildKeysReport } from '../src/keys/report.js'
 import { readKeySettings } from '../src/keys/settings.js'
-import { takeSnapshot } from '../src/snapshot.js'
+import { takeSnapshot } from '../src/observe/snapshot.js'
 import { redisCommands } from './helpers/resp.js'
 import { connectedRedisPerFile } from './helpers/redis-connection.js'
 

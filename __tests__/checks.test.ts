@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { DEFAULT_THRESHOLDS, judge, parseFailOn, type Thresholds } from '../src/checks.js'
+import { DEFAULT_THRESHOLDS, judge, parseFailOn, type Thresholds } from '../src/judge/checks.js'
 import { snap } from './helpers/snapshots.js'
 
 const MB = 1024 * 1024

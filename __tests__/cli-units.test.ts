@@ -9,7 +9,7 @@ import { containerTarget, defaultUrl, isLocalHost } from '../src/cli/target.js'
 import { parsePortOutput } from '../src/provision/runtime.js'
 import { safeText } from '../src/cli/terminal.js'
 import { shellLine } from '../src/run/command.js'
-import { Input, readThresholds } from '../src/options.js'
+import { Input, readThresholds } from '../src/config/options.js'
 import { snap } from './helpers/snapshots.js'
 
 describe('shared options', () => {

@@ -2,12 +2,12 @@
 import { describe, expect, it } from '@jest/globals'
 import { HashTagTally, mergeInventories } from '../src/keys/cluster.js'
 import type { Inventory } from '../src/keys/tally.js'
-import { findImbalance, summarizeInstances, totalsOf, type NodeFigures } from '../src/nodes.js'
+import { findImbalance, summarizeInstances, totalsOf, type NodeFigures } from '../src/judge/nodes.js'
 import { snap } from './helpers/snapshots.js'
 import { clusterShape, slotRanges } from '../src/provision/cluster.js'
 import { crc16, hashTagOf, keySlot } from '../src/redis/keyslot.js'
 import { describeNode, orderNodes, parseClusterNodes, parseClusterShards } from '../src/redis/topology.js'
-import { UserError } from '../src/errors.js'
+import { UserError } from '../src/core/errors.js'
 
 describe('keySlot', () => {
   it('uses CRC16/XMODEM, whose check value for "123456789" is 0x31C3', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { commentMarker, defaultCommentKey, matrixValues, parseMatrix, readCommentSettings } from '../src/github/comment-settings.js'
 import { explainGitHubError, pullRequestNumber, runPageUrl } from '../src/github/comment.js'
-import { UserError } from '../src/errors.js'
+import { UserError } from '../src/core/errors.js'
 
 const inputs = (over: Partial<{ comment: string; commentKey: string; matrix: string; githubToken: string }> = {}) => ({
   comment: '',

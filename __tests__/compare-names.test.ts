@@ -1,6 +1,6 @@
 /** compareNames orders command names exactly as localeCompare does, without ICU's collator. Pure. */
 import { describe, expect, it } from '@jest/globals'
-import { compareNames } from '../src/commandstats.js'
+import { compareNames } from '../src/observe/commandstats.js'
 
 describe('compareNames', () => {
   it('agrees with localeCompare on every name of up to two characters of its alphabet', () => {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import { buildBreakdown, explainMemory, parseClientList, parseMemoryStats, takeMemoryBreakdown, type ExplainInput } from '../src/explain/memory.js'
-import { takeSnapshot } from '../src/snapshot.js'
+import { takeSnapshot } from '../src/observe/snapshot.js'
 import type { RedisConnection } from '../src/redis/connection.js'
 import { redisCommand, redisCommands } from './helpers/resp.js'
 import { connectedRedisPerFile } from './helpers/redis-connection.js'

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { detectServer, parseInfo, parseKeyspace } from '../src/info.js'
-import { snapshotFromInfo } from '../src/snapshot.js'
+import { detectServer, parseInfo, parseKeyspace } from '../src/observe/info.js'
+import { snapshotFromInfo } from '../src/observe/snapshot.js'
 import { parseRedisUrl, maskUrlText } from '../src/redis/target.js'
 
 const REDIS_INFO = [

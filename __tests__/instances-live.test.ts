@@ -3,12 +3,12 @@
  * on one of them, and a Sentinel watching a master and a replica through a failover.
  */
 import { afterAll, describe, expect, it } from '@jest/globals'
-import { UserError } from '../src/errors.js'
-import { failoverFinding, nodeFigures, nodeFindings, totalsOf } from '../src/nodes.js'
+import { UserError } from '../src/core/errors.js'
+import { failoverFinding, nodeFigures, nodeFindings, totalsOf } from '../src/judge/nodes.js'
 import { connect, sleep, type RedisConnection } from '../src/redis/connection.js'
 import { parseInstances } from '../src/redis/instances.js'
 import { checkFailover, replicationRole, resolveSentinelMaster, type FailoverCheck } from '../src/redis/topology.js'
-import { takeSnapshot } from '../src/snapshot.js'
+import { takeSnapshot } from '../src/observe/snapshot.js'
 import { redisCommand, redisCommands } from './helpers/resp.js'
 import { freePort, redisPerFile } from './helpers/redis-server.js'
 import { startSentinel, type TestSentinel } from './helpers/sentinel.js'

@@ -1,6 +1,6 @@
 /** parseInstances and parseSentinelUrl: several instances in redis-url, names, Sentinel URLs and the errors for bad ones. */
 import { describe, expect, it } from '@jest/globals'
-import { UserError } from '../src/errors.js'
+import { UserError } from '../src/core/errors.js'
 import { masterTarget, parseClusterMode, parseInstances, parseSentinelUrl, type InstanceSpec } from '../src/redis/instances.js'
 
 const names = (specs: InstanceSpec[]): string[] => specs.map((s) => s.name)

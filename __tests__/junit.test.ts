@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { attributeKeys, junitWindows, parseJUnitTree } from '../src/explain/junit.js'
 import { findJUnitFiles, parseJUnitReportInput, pathGlobToRegExp, readJUnitFiles } from '../src/explain/junit-files.js'
-import { UserError } from '../src/errors.js'
+import { UserError } from '../src/core/errors.js'
 
 // The shapes each reporter writes (trimmed to the elements and attributes that matter).
 const JEST_JUNIT = `<?xml version="1.0" encoding="UTF-8"?>

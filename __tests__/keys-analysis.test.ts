@@ -9,7 +9,7 @@ import { KeyTally, type DbScan, type Inventory } from '../src/keys/tally.js'
 import { KeyFileWriter, parseKeyFile, readKeyFile } from '../src/keys/store.js'
 import { buildKeysReport, MEMORY_USAGE_NOTE, type KeysReport } from '../src/keys/report.js'
 import { keySpaceSection, leakedKeysSection, wrongDbSection } from '../src/keys/render.js'
-import { judge, DEFAULT_THRESHOLDS } from '../src/checks.js'
+import { judge, DEFAULT_THRESHOLDS } from '../src/judge/checks.js'
 import { snap } from './helpers/snapshots.js'
 
 const rule = { delimiter: ':', depth: 2 }

@@ -4,7 +4,7 @@ import { takeInventory } from '../src/keys/inventory.js'
 import { parseKeyPatterns } from '../src/keys/patterns.js'
 import { normaliseSegment, prefixOf } from '../src/keys/prefix.js'
 import { readKeySettings } from '../src/keys/settings.js'
-import { UserError } from '../src/errors.js'
+import { UserError } from '../src/core/errors.js'
 import { redisCommands } from './helpers/resp.js'
 import { connectedRedisPerFile } from './helpers/redis-connection.js'
 

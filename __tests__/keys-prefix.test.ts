@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { isIdLike, keyGlob, keyName, parseIgnoreKeys, prefixOf, prefixOfHead, toByteString } from '../src/keys/prefix.js'
-import { UserError } from '../src/errors.js'
+import { UserError } from '../src/core/errors.js'
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'

@@ -7,7 +7,7 @@ import { LeakCollector, type LeakResult } from '../src/keys/diff.js'
 import { extrapolate, MIN_SAMPLE, neededSample, samplesKeyMemory } from '../src/keys/sampling.js'
 import { parseKeyMemory, readKeySettings } from '../src/keys/settings.js'
 import type { Inventory } from '../src/keys/tally.js'
-import { UserError } from '../src/errors.js'
+import { UserError } from '../src/core/errors.js'
 import { redisCommand } from './helpers/resp.js'
 import { connectedRedisPerFile } from './helpers/redis-connection.js'
 

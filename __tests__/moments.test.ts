@@ -2,7 +2,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { describeMoment, MomentTrigger, parseMomentLines, type MomentSnapshot } from '../src/explain/moments.js'
 import { MomentRecorder, momentConfigFrom, takeMomentSnapshot, type MomentConfig } from '../src/explain/moment-snapshot.js'
-import { parseInfo } from '../src/info.js'
+import { parseInfo } from '../src/observe/info.js'
 import { parseSampleLines, sampleFromInfo } from '../src/sampler/sample.js'
 import { configFromEnv, SAMPLER_ENV } from '../src/sampler/worker.js'
 import type { RedisConnection } from '../src/redis/connection.js'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { readConnectTimeout, readSampleInterval, readSampleMaxDuration, readThresholds } from '../src/options.js'
+import { readConnectTimeout, readSampleInterval, readSampleMaxDuration, readThresholds } from '../src/config/options.js'
 import { readKeySettings } from '../src/keys/settings.js'
 
 /** Options as a workflow or a command line gives them: only the named ones set. */

@@ -10,9 +10,9 @@ import { configValue, wantedLimits } from '../src/provision/attach.js'
 import { classify, lastLine, limitArgs, maskArgs, parsePortOutput, runArgs, RUNTIMES, withServerDefaults } from '../src/provision/runtime.js'
 import { clusterArgs } from '../src/provision/cluster.js'
 import { defaultContainerName, readProvisionSettings, splitArgs, unusedInputs } from '../src/provision/settings.js'
-import { UserError } from '../src/errors.js'
+import { UserError } from '../src/core/errors.js'
 import { ProvisionOutput } from '../src/action/constants.js'
-import { ProvisionInput } from '../src/options.js'
+import { ProvisionInput } from '../src/config/options.js'
 import { readFileSync } from 'node:fs'
 
 const { docker, podman } = RUNTIMES

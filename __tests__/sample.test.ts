@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { parseInfo } from '../src/info.js'
+import { parseInfo } from '../src/observe/info.js'
 import { counterBaseline, gapSample, parseSampleLines, sampleFromInfo, summarizeSamples, thinSamples, type Sample } from '../src/sampler/sample.js'
 import { snap } from './helpers/snapshots.js'
 

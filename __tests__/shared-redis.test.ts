@@ -11,7 +11,7 @@ import { runJob } from './helpers/action-runner.js'
 import { runCli, writeKeys } from './helpers/cli-runner.js'
 import { redisPerFile } from './helpers/redis-server.js'
 import { redisCommands } from './helpers/resp.js'
-import { parseClientList, otherActiveClients } from '../src/clients.js'
+import { parseClientList, otherActiveClients } from '../src/observe/clients.js'
 
 const redis = redisPerFile()
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { UserError } from '../src/errors.js'
-import { formatBytes, formatBytesDelta, formatCount, parseDuration, parseNumber, parseSize } from '../src/size.js'
+import { UserError } from '../src/core/errors.js'
+import { formatBytes, formatBytesDelta, formatCount, parseDuration, parseNumber, parseSize } from '../src/core/size.js'
 
 describe('parseSize', () => {
   it.each([

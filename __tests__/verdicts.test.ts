@@ -4,15 +4,15 @@
  * used_memory_peak Redis proves; a restart does not erase the OOM errors refused before it.
  */
 import { describe, expect, it } from '@jest/globals'
-import { DEFAULT_THRESHOLDS } from '../src/checks.js'
-import { parseInfo } from '../src/info.js'
+import { DEFAULT_THRESHOLDS } from '../src/judge/checks.js'
+import { parseInfo } from '../src/observe/info.js'
 import { parseRedisUrl } from '../src/redis/target.js'
 import { renderSummary } from '../src/render/markdown.js'
-import { buildReport } from '../src/report.js'
+import { buildReport } from '../src/report/report.js'
 import { sampleFromInfo, summarizeSamples, type Sample } from '../src/sampler/sample.js'
 import { SAMPLER_INFO_SECTIONS } from '../src/sampler/worker.js'
 import { connect } from '../src/redis/connection.js'
-import { takeSnapshot } from '../src/snapshot.js'
+import { takeSnapshot } from '../src/observe/snapshot.js'
 import { redisCommand, redisCommands } from './helpers/resp.js'
 import { redisPerFile } from './helpers/redis-server.js'
 

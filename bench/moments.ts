@@ -7,7 +7,7 @@
  */
 import { connect, type RedisConnection } from '../src/redis/connection.js'
 import { parseRedisUrl } from '../src/redis/target.js'
-import { parseCommandstats, parseInfo, numberField } from '../src/info.js'
+import { parseCommandstats, parseInfo, numberField } from '../src/observe/info.js'
 import { takeMomentSnapshot } from '../src/explain/moment-snapshot.js'
 import type { MomentSnapshot } from '../src/explain/moments.js'
 

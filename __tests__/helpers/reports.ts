@@ -1,8 +1,8 @@
 /** Plain-data reports for the renderer tests. */
-import { DEFAULT_THRESHOLDS, parseFailOn } from '../../src/checks.js'
+import { DEFAULT_THRESHOLDS, parseFailOn } from '../../src/judge/checks.js'
 import { parseRedisUrl } from '../../src/redis/target.js'
-import { buildReport, type Report } from '../../src/report.js'
-import type { Snapshot } from '../../src/snapshot.js'
+import { buildReport, type Report } from '../../src/report/report.js'
+import type { Snapshot } from '../../src/observe/snapshot.js'
 import { snap } from './snapshots.js'
 
 const MB = 1024 * 1024

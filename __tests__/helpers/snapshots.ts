@@ -1,5 +1,5 @@
 /** Plain-data snapshots for the pure checks and renderers. */
-import type { Snapshot } from '../../src/snapshot.js'
+import type { Snapshot } from '../../src/observe/snapshot.js'
 
 const MB = 1024 * 1024
 

@@ -6,9 +6,9 @@ import * as core from './runner.js'
 import { applyBaseline } from '../baseline/apply.js'
 import { runContext } from '../baseline/settings.js'
 import { baselineStep } from '../baseline/step.js'
-import { describeError } from '../errors.js'
+import { describeError } from '../core/errors.js'
 import { readEventPayload } from '../github/comment.js'
-import type { Report } from '../report.js'
+import type { Report } from '../report/report.js'
 import type { Settings } from './inputs.js'
 
 /** The report with its baseline; never throws and never fails the job over the baseline itself. */

@@ -1,7 +1,7 @@
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Thresholds } from '../checks.js'
-import { Input, readConnectTimeout, readSampleInterval, readSampleMaxDuration, readThresholds, readTlsSettings } from '../options.js'
+import type { Thresholds } from '../judge/checks.js'
+import { Input, readConnectTimeout, readSampleInterval, readSampleMaxDuration, readThresholds, readTlsSettings } from '../config/options.js'
 import { withTls, type TlsSettings } from '../redis/tls.js'
 import { parseRedisUrl, type RedisTarget } from '../redis/target.js'
 import type { StepConfig } from '../step/engine.js'
@@ -11,7 +11,7 @@ import { readProvisionSettings, type ProvisionSettings } from '../provision/sett
 import { readKeySettings, type KeySettings } from '../keys/settings.js'
 import { readBaselineSettings, type BaselineSettings } from '../baseline/settings.js'
 import { seriesId } from '../baseline/history.js'
-import { readInstanceOptions, type InstanceOptions } from '../instance-options.js'
+import { readInstanceOptions, type InstanceOptions } from '../config/instance-options.js'
 import { readCauseSettings, type CauseSettings } from '../explain/settings.js'
 
 /** Everything the action's inputs say, checked and typed: read once, in the main and in the post step. */

@@ -1,8 +1,8 @@
 /** The main step: read the inputs, start or limit Redis, and begin the step (or run the whole step around `run`). */
 import * as core from './runner.js'
 import { tmpdir } from 'node:os'
-import { UserError, describeError } from '../errors.js'
-import { Input, ProvisionInput } from '../options.js'
+import { UserError, describeError } from '../core/errors.js'
+import { Input, ProvisionInput } from '../config/options.js'
 import { attachLimits, provision, unusedInputs, type ProvisionResult } from '../provision/index.js'
 import type { AttachedLimits } from '../provision/attach.js'
 import { beginStep, judgeStep, runStep, type BeginOptions, type StepConfig } from '../step/engine.js'

@@ -3,8 +3,8 @@
  * judge and publish, then undo what the main step started. Never throws: every problem becomes one line.
  */
 import * as core from './runner.js'
-import { describeError } from '../errors.js'
-import { Input, ProvisionInput } from '../options.js'
+import { describeError } from '../core/errors.js'
+import { Input, ProvisionInput } from '../config/options.js'
 import { cleanUp, startedTarget } from '../provision/index.js'
 import { parseBoolean } from '../provision/settings.js'
 import { parseRedisUrl, type RedisTarget } from '../redis/target.js'

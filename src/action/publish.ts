@@ -1,10 +1,10 @@
 /** The action's way of telling: JSON report, job summary, outputs, annotations, PR comment, and the step's result. */
 import * as core from './runner.js'
-import { describeError } from '../errors.js'
+import { describeError } from '../core/errors.js'
 import { commentMarker, runPageUrl, type CommentLookup } from '../github/comment.js'
 import { renderComment, renderSummary } from '../render/markdown.js'
 import { annotations } from '../render/model.js'
-import type { Report } from '../report.js'
+import type { Report } from '../report/report.js'
 import { writeReportFile } from '../step/files.js'
 import { withBaseline } from './baseline.js'
 import { publishComment } from './comment.js'

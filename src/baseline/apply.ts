@@ -3,8 +3,8 @@
  * the increase checks and the verdict with them. Pure: the outcome of baselineStep in, a report
  * out. Both front ends use it, so the action and the CLI judge and word the increases the same.
  */
-import type { CheckResult } from '../checks.js'
-import type { Report } from '../report.js'
+import type { CheckResult } from '../judge/checks.js'
+import type { Report } from '../report/report.js'
 import { trendPoints, verdictWithIncreases, type BaselineComparison, type IncreaseCheck, type TrendPoint } from './compare.js'
 import type { IncreaseLimits } from './settings.js'
 import type { BaselineOutcome } from './step.js'

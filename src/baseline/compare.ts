@@ -3,8 +3,8 @@
  * figure, whether the change is within the usual range, which prefixes moved most, and the increase
  * checks. Pure: entries in, data out; the renderers turn it into words and tables.
  */
-import { plural, type CheckName, type CheckResult, type Unit } from '../checks.js'
-import { formatBytes, formatBytesDelta, formatCount } from '../size.js'
+import { plural, type CheckName, type CheckResult, type Unit } from '../judge/checks.js'
+import { formatBytes, formatBytesDelta, formatCount } from '../core/size.js'
 import { engineLabel, type HistoryEntry, type HistorySeries, type PrefixEntry } from './history.js'
 import type { ByteIncreaseLimit, IncreaseLimits } from './settings.js'
 

@@ -1,9 +1,9 @@
 /** A baseline the user keeps: a saved JSON report or a history file (`baseline: PATH`, `--baseline FILE`). */
 import { readFile } from 'node:fs/promises'
-import { UserError } from '../errors.js'
+import { UserError } from '../core/errors.js'
 import { TOP_N } from '../keys/report.js'
-import type { Report } from '../report.js'
-import { TOOL_NAME } from '../version.js'
+import type { Report } from '../report/report.js'
+import { TOOL_NAME } from '../core/version.js'
 import { entryFromReport, historyFromJson, HISTORY_FORMAT, HISTORY_VERSION, type HistorySeries } from './history.js'
 
 /** The series id of a baseline made from a single report file. */

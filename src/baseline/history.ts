@@ -3,11 +3,11 @@
  * run of a baseline branch, newest last. Pure: a report in, an entry out; a file's text in, a
  * checked series out. The store (store.ts) keeps it on the data branch; compare.ts reads it.
  */
-import type { PeakSource } from '../checks.js'
-import { UserError } from '../errors.js'
+import type { PeakSource } from '../judge/checks.js'
+import { UserError } from '../core/errors.js'
 import type { PrefixFigure } from '../keys/report.js'
 import { defaultCommentKey, matrixValues, parseMatrix } from '../github/comment-settings.js'
-import type { Report, Verdict } from '../report.js'
+import type { Report, Verdict } from '../report/report.js'
 
 export const HISTORY_FORMAT = 'redis-memory-guard-history'
 /** Bumped when an entry changes shape in a way older readers would misread. */

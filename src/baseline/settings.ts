@@ -2,10 +2,10 @@
  * The baseline's inputs (action) and flags (CLI), read through one `get(name)` like
  * readThresholds, and the decision what this run does with the baseline. Pure.
  */
-import { UserError } from '../errors.js'
-import type { GetValue, Label } from '../options.js'
+import { UserError } from '../core/errors.js'
+import type { GetValue, Label } from '../config/options.js'
 import { parseBoolean } from '../provision/settings.js'
-import { parseNumber, parseSize } from '../size.js'
+import { parseNumber, parseSize } from '../core/size.js'
 
 /** The inputs, spelled once. */
 export const BaselineInput = {

@@ -3,11 +3,11 @@
  * talk to GitHub, and hand back data for the report. Never throws: a baseline that cannot be read
  * or written is one warning line, and the report stays complete without it.
  */
-import { Input } from '../options.js'
-import { parseFailOn } from '../checks.js'
-import { describeError } from '../errors.js'
+import { Input } from '../config/options.js'
+import { parseFailOn } from '../judge/checks.js'
+import { describeError } from '../core/errors.js'
 import { TOP_N } from '../keys/report.js'
-import type { Report } from '../report.js'
+import type { Report } from '../report/report.js'
 import { compareWithBaseline, type BaselineComparison } from './compare.js'
 import { loadBaselineFile } from './file.js'
 import { entryFromReport, seriesId, seriesPath, type HistoryEntry, type HistorySeries } from './history.js'

@@ -5,7 +5,7 @@
  * is imported only when a baseline is read or written, so runs without one never load it.
  */
 import type { getOctokit } from '@actions/github'
-import { describeError } from '../errors.js'
+import { describeError } from '../core/errors.js'
 import { appendEntry, emptySeries, parseHistory, serializeSeries, type HistoryEntry, type HistorySeries } from './history.js'
 
 type Octokit = ReturnType<typeof getOctokit>

@@ -1,12 +1,12 @@
 /** The CLI's commands and options, and parsing them with node:util parseArgs into checked values. */
 import { parseArgs } from 'node:util'
-import { Input, ProvisionInput } from '../options.js'
-import { UserError } from '../errors.js'
-import { CHECK_NAMES, DEFAULT_FAIL_ON } from '../checks.js'
+import { Input, ProvisionInput } from '../config/options.js'
+import { UserError } from '../core/errors.js'
+import { CHECK_NAMES, DEFAULT_FAIL_ON } from '../judge/checks.js'
 import { KeyInput } from '../keys/settings.js'
 import { TlsInput } from '../redis/tls.js'
 import { CauseInput } from '../explain/settings.js'
-import { THRESHOLD_OPTIONS } from '../options.js'
+import { THRESHOLD_OPTIONS } from '../config/options.js'
 import { BaselineInput } from '../baseline/settings.js'
 
 /** A mistake in how the CLI was called: exit code 2 and the valid form. */

@@ -1,6 +1,6 @@
 /** Help texts, made from the same command and option tables the parser uses, so they cannot disagree. */
 import { COMMANDS, OPTIONS, type CommandName, type OptionSpec } from './args.js'
-import { TOOL_NAME, TOOL_VERSION } from '../version.js'
+import { TOOL_NAME, TOOL_VERSION } from '../core/version.js'
 
 const EXIT_CODES = [
   'Exit codes:',

@@ -1,6 +1,6 @@
 /** The CLI: picks the command, parses its options, runs it, and turns errors into one line and an exit code. */
-import { ConnectionError, UserError, describeError } from '../errors.js'
-import { TOOL_NAME, TOOL_VERSION } from '../version.js'
+import { ConnectionError, UserError, describeError } from '../core/errors.js'
+import { TOOL_NAME, TOOL_VERSION } from '../core/version.js'
 import { COMMANDS, UsageError, closest, flag, isCommand, parseCommandArgs, type CommandName } from './args.js'
 import { diffCommand } from './commands/diff.js'
 import { historyCommand } from './commands/history.js'

@@ -3,8 +3,8 @@
  * (or several `--url`), `--cluster auto|off`, and `run --cluster-nodes 3|6` for a throwaway
  * cluster. The engine work is in src/step/multi.ts; this file reads flags and prints.
  */
-import { readInstanceOptions, type InstanceOptions } from '../instance-options.js'
-import { ProvisionInput } from '../options.js'
+import { readInstanceOptions, type InstanceOptions } from '../config/instance-options.js'
+import { ProvisionInput } from '../config/options.js'
 import { provisionCluster } from '../provision/cluster-mode.js'
 import { stopCluster } from '../provision/cluster.js'
 import { readProvisionSettings } from '../provision/settings.js'

@@ -1,6 +1,6 @@
 /** Where Redis is for the CLI: --url, --container (podman or docker), or the default URL. */
 import { Socket } from 'node:net'
-import { UserError } from '../errors.js'
+import { UserError } from '../core/errors.js'
 import { runTool } from '../provision/exec.js'
 import { CONTAINER_PORT, RUNTIMES, classify, lastLine, parsePortOutput, type RuntimeName } from '../provision/runtime.js'
 import { parseRedisUrl, type RedisTarget } from '../redis/target.js'

@@ -2,12 +2,12 @@
  * The report for a terminal: the same model as the job summary (render/model.ts), laid out as
  * aligned text. Pure: report in, text out; colours come in as functions that may do nothing.
  */
-import type { CheckStatus } from '../checks.js'
+import type { CheckStatus } from '../judge/checks.js'
 import { NOT_REPORTED } from '../render/markdown.js'
 import { ABSENT, reportModel, type Cell, type CheckView, type Hint, type ReportModel } from '../render/model.js'
-import type { Report } from '../report.js'
-import { formatBytes, formatCount, formatDuration } from '../size.js'
-import type { Snapshot } from '../snapshot.js'
+import type { Report } from '../report/report.js'
+import { formatBytes, formatCount, formatDuration } from '../core/size.js'
+import type { Snapshot } from '../observe/snapshot.js'
 import type { KeysReport } from '../keys/report.js'
 import { prefixBytesText } from '../keys/render.js'
 import type { Colours } from './colours.js'

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { endProcess } from '../errors.js'
+import { endProcess } from '../core/errors.js'
 import { main } from '../cli/main.js'
 
 // 4: an internal error that escaped main's own handling (see ExitCode in cli/context.ts).

@@ -1,4 +1,4 @@
-import { endProcess } from '../errors.js'
+import { endProcess } from '../core/errors.js'
 import { run } from '../action/post.js'
 
 await endProcess(run())

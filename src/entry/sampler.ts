@@ -1,4 +1,4 @@
-import { endProcess } from '../errors.js'
+import { endProcess } from '../core/errors.js'
 import { configFromEnv, runSampler } from '../sampler/worker.js'
 
 // The detached sampler the step starts; it has no runner to report to: exit code 2 says it failed.

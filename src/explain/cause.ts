@@ -6,7 +6,7 @@
 import type { KeySettings } from '../keys/settings.js'
 import type { KeysReport } from '../keys/report.js'
 import { keyName, toByteString, type KeyName } from '../keys/prefix.js'
-import type { Snapshot } from '../snapshot.js'
+import type { Snapshot } from '../observe/snapshot.js'
 import { explainMemory, type BreakdownResult, type Explanation, type MemoryBreakdown } from './memory.js'
 import { describeMoment, type MomentSnapshot } from './moments.js'
 import { DEFAULT_MOMENT_BUDGET, type MomentConfig } from './moment-snapshot.js'

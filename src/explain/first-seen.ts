@@ -7,7 +7,7 @@
  * Where the setting cannot be changed (ACL, managed services, Redis < 7), `start` says why, and the
  * caller falls back to the sampler's bounded scans.
  */
-import { describeError } from '../errors.js'
+import { describeError } from '../core/errors.js'
 import { withTimeout, type RedisClient, type RedisConnection } from '../redis/connection.js'
 
 export const NOTIFY_SETTING = 'notify-keyspace-events'

@@ -6,9 +6,9 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { isAbsolute, join, relative, sep } from 'node:path'
-import { UserError } from '../errors.js'
+import { UserError } from '../core/errors.js'
 import { junitWindows, type Anchors, type JUnitWindows } from './junit.js'
-import { formatCount } from '../size.js'
+import { formatCount } from '../core/size.js'
 
 export const JUNIT_REPORT_INPUT = 'junit-report'
 export const MAX_ENTRIES = 50_000

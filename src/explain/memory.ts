@@ -10,10 +10,10 @@
  * function caches + cluster links + the per-DB hash tables; dataset.bytes is total.allocated
  * minus overhead.total.
  */
-import { describeError } from '../errors.js'
+import { describeError } from '../core/errors.js'
 import type { RedisConnection } from '../redis/connection.js'
-import type { Snapshot } from '../snapshot.js'
-import { formatBytes, formatCount } from '../size.js'
+import type { Snapshot } from '../observe/snapshot.js'
+import { formatBytes, formatCount } from '../core/size.js'
 
 /** The figures of one `MEMORY STATS` reply this project reads; null = not reported by this server. */
 export interface MemoryStats {

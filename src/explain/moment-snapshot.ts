@@ -5,7 +5,7 @@
  * snapshot says it looked at part of the keyspace.
  */
 import type { KeyMatcher } from '../keys/glob.js'
-import { describeError } from '../errors.js'
+import { describeError } from '../core/errors.js'
 import type { RedisConnection } from '../redis/connection.js'
 import { maskUrlText } from '../redis/target.js'
 import { describeKeys, EncodingSampler, sampleEncodings } from '../keys/details.js'

@@ -7,7 +7,7 @@
  * By the after snapshot the keys that filled memory may be gone (tests clean up); a moment
  * snapshot is the only record of what held the memory when it mattered.
  */
-import { formatBytes, formatCount, formatDuration } from '../size.js'
+import { formatBytes, formatCount, formatDuration } from '../core/size.js'
 import type { BreakdownResult } from './memory.js'
 import type { KeyDetailFigure } from '../keys/report.js'
 

@@ -1,5 +1,5 @@
 /** The comment inputs and the key that finds this job's comment again. Pure, and free of the GitHub client, so the main step's bundle stays small. */
-import { UserError } from '../errors.js'
+import { UserError } from '../core/errors.js'
 
 export const COMMENT_MODES = ['on-change', 'auto', 'on-breach', 'off'] as const
 /** The default: a comment when there is something to read, so quiet pull requests stay quiet. */

@@ -5,7 +5,7 @@
  */
 import type { getOctokit } from '@actions/github'
 import { readFile } from 'node:fs/promises'
-import { describeError } from '../errors.js'
+import { describeError } from '../core/errors.js'
 
 export { commentMarker, readCommentSettings, type CommentSettings } from './comment-settings.js'
 

@@ -8,15 +8,15 @@
  * TTLs are asked only for the keys the caller needs them for (the leaked ones) and the largest keys.
  * Key names travel as Buffers and become byte strings (prefix.ts), so binary names survive.
  */
-import { parseInfo, parseKeyspace } from '../info.js'
+import { parseInfo, parseKeyspace } from '../observe/info.js'
 import { closeQuietly, withTimeout, type RedisConnection } from '../redis/connection.js'
-import { describeError } from '../errors.js'
+import { describeError } from '../core/errors.js'
 import { KeyTally, DEFAULT_TALLY, type DbScan, type Inventory, type ScanMethod } from './tally.js'
 import type { PrefixRule } from './prefix.js'
 import type { KeyMatcher } from './glob.js'
 import { RawScanner, type Batch } from './raw.js'
 import { SampleChooser, samplesKeyMemory, type KeyMemoryMode } from './sampling.js'
-import { formatCount } from '../size.js'
+import { formatCount } from '../core/size.js'
 
 export type MethodChoice = 'auto' | ScanMethod
 

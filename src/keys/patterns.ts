@@ -10,7 +10,7 @@
  * MAX_KEY_BYTES and patterns with more than MAX_WILDCARDS wildcards are refused or left to the
  * automatic grouping, so a pattern cannot make the scan's time explode on a hostile key name.
  */
-import { UserError } from '../errors.js'
+import { UserError } from '../core/errors.js'
 import { compileGlob, type KeyMatcher } from './glob.js'
 import { toByteString } from './prefix.js'
 

@@ -6,7 +6,7 @@
  * grouped and compared without decoding. Only at the edge (JSON, markdown) do they become text.
  */
 import { isUtf8 } from 'node:buffer'
-import { UserError } from '../errors.js'
+import { UserError } from '../core/errors.js'
 import { anyGlob, compileGlob, unclosedBracket, type KeyMatcher } from './glob.js'
 
 /** The mark an id-like segment is replaced with; also how a group says "and more segments". */

@@ -12,7 +12,7 @@
 import type { Socket } from 'node:net'
 import type { RedisTarget } from '../redis/target.js'
 import { authCommand, openSocket } from '../redis/socket.js'
-import { formatDuration } from '../size.js'
+import { formatDuration } from '../core/size.js'
 import { encodeCommand, ReplyError, RespParser, type RespValue } from '../redis/resp.js'
 
 // The RESP parser and encoder moved to redis/resp.ts (the client uses them too); named here as before.

@@ -3,11 +3,11 @@
  * keys left behind, keys in the wrong DB and memory by prefix, and lines under the breaches.
  * Pure: report in, text out. Key names are untrusted: they go through codeText.
  */
-import { plural, type CheckName } from '../checks.js'
-import type { Report } from '../report.js'
+import { plural, type CheckName } from '../judge/checks.js'
+import type { Report } from '../report/report.js'
 import { codeText, escapeMarkdown } from '../render/escape.js'
 import type { ReportExtension, ReportSection, Variant } from '../render/section.js'
-import { formatBytes, formatCount, formatDuration } from '../size.js'
+import { formatBytes, formatCount, formatDuration } from '../core/size.js'
 import type { KeyFigure, KeysReport, LeakedGroupFigure, PrefixFigure } from './report.js'
 
 const n = (x: number): string => formatCount(x)

@@ -2,8 +2,8 @@
  * The key analysis's part of the report (`report.keys` in the JSON), and what it tells the checks
  * (exact leaked keys, keys in the wrong DB). Pure: inventories in, plain data out.
  */
-import type { StepObservations } from '../checks.js'
-import type { DbKeys } from '../info.js'
+import type { StepObservations } from '../judge/checks.js'
+import type { DbKeys } from '../observe/info.js'
 import type { LeakResult, LeakSample } from './diff.js'
 import { keyName, type KeyName } from './prefix.js'
 import type { DbScan, Inventory, KeyGroup, SampledFigures, ScanMethod, SizedKey } from './tally.js'

@@ -1,6 +1,6 @@
 /** The key analysis's inputs, checked and typed. */
-import { UserError } from '../errors.js'
-import { parseDuration, parseNumber } from '../size.js'
+import { UserError } from '../core/errors.js'
+import { parseDuration, parseNumber } from '../core/size.js'
 import type { KeyMatcher } from './glob.js'
 import { parseKeyPatterns } from './patterns.js'
 import { parseIgnoreKeys, toByteString, type PrefixRule } from './prefix.js'

@@ -1,5 +1,5 @@
-import type { LimitsRefused } from '../checks.js'
-import { describeError } from '../errors.js'
+import type { LimitsRefused } from '../judge/checks.js'
+import { describeError } from '../core/errors.js'
 import { connect, type RedisConnection } from '../redis/connection.js'
 import type { RedisTarget } from '../redis/target.js'
 import type { ProvisionSettings } from './settings.js'

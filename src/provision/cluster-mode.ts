@@ -2,10 +2,10 @@
  * `cluster-nodes: 3` (or 6): a throwaway local Redis Cluster for the job, in binary or container
  * mode. Reports every node as soon as it runs, so a cancelled job still removes what was started.
  */
-import { UserError } from '../errors.js'
-import { ProvisionInput } from '../options.js'
+import { UserError } from '../core/errors.js'
+import { ProvisionInput } from '../config/options.js'
 import type { StepHost } from '../step/host.js'
-import { formatDuration } from '../size.js'
+import { formatDuration } from '../core/size.js'
 import { clusterShape, startCluster, type StartedCluster } from './cluster.js'
 import type { Provisioned } from './index.js'
 import type { ProvisionSettings } from './settings.js'

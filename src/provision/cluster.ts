@@ -7,15 +7,15 @@
  * Container nodes share the host's network: a node announces the address it listens on, and with
  * published ports that would be 127.0.0.1 inside its own container, where its peers are not.
  */
-import { UserError, describeError } from '../errors.js'
+import { UserError, describeError } from '../core/errors.js'
 import { QUIET_HOST, type StepHost } from '../step/host.js'
-import { parseInfo } from '../info.js'
+import { parseInfo } from '../observe/info.js'
 import { connect, sleep, type RedisConnection } from '../redis/connection.js'
 import { parseClusterNodes } from '../redis/topology.js'
 import { parseRedisUrl, type RedisTarget } from '../redis/target.js'
 import { CLUSTER_SLOTS } from '../redis/keyslot.js'
-import { freePort } from '../net.js'
-import { formatDuration } from '../size.js'
+import { freePort } from '../core/net.js'
+import { formatDuration } from '../core/size.js'
 import { startBinary, stopBinary, type StartedBinary } from './binary.js'
 import { removeContainer, startContainer, type StartedContainer } from './container.js'
 import { withServerDefaults, type RuntimeName } from './runtime.js'

@@ -1,5 +1,5 @@
-import { UserError } from '../errors.js'
-import { formatDuration } from '../size.js'
+import { UserError } from '../core/errors.js'
+import { formatDuration } from '../core/size.js'
 import { runTool, type ToolResult } from './exec.js'
 import { waitForPing } from './ready.js'
 import { classify, lastLine, limitArgs, maskArgs, parsePortOutput, runArgs, RUNTIMES, CONTAINER_PORT, type Runtime, type RuntimeName } from './runtime.js'

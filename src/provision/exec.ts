@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { formatDuration } from '../size.js'
+import { formatDuration } from '../core/size.js'
 
 export interface ToolResult {
   code: number | null

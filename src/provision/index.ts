@@ -3,14 +3,14 @@
  * afterwards. Returns what it did as data; the front end decides where to keep it (the action's
  * state, the CLI's memory) and what to print. The work itself is in container.ts, binary.ts and attach.ts.
  */
-import { describeError } from '../errors.js'
+import { describeError } from '../core/errors.js'
 import { parseRedisUrl, type RedisTarget } from '../redis/target.js'
-import { formatDuration } from '../size.js'
+import { formatDuration } from '../core/size.js'
 import type { StepHost } from '../step/host.js'
 import { restoreLimits, type AttachedLimits, type AttachedNodesLimits } from './attach.js'
 import { startBinary, stopBinary, type StartedBinary } from './binary.js'
 import { removeContainer, startContainer, type StartedContainer } from './container.js'
-import { ProvisionInput } from '../options.js'
+import { ProvisionInput } from '../config/options.js'
 import { stopCluster, type ClusterState } from './cluster.js'
 import type { ProvisionSettings } from './settings.js'
 

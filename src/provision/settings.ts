@@ -1,6 +1,6 @@
-import { UserError } from '../errors.js'
-import { ProvisionInput } from '../options.js'
-import { parseSize } from '../size.js'
+import { UserError } from '../core/errors.js'
+import { ProvisionInput } from '../config/options.js'
+import { parseSize } from '../core/size.js'
 import { RUNTIMES, type RuntimeName } from './runtime.js'
 
 export type Mode = 'attach' | 'container' | 'binary'

@@ -1,5 +1,5 @@
-import { ConnectionError, describeError } from '../errors.js'
-import { formatDuration } from '../size.js'
+import { ConnectionError, describeError } from '../core/errors.js'
+import { formatDuration } from '../core/size.js'
 import { hostPort, maskUrlText, type RedisTarget } from './target.js'
 import { RedisClient } from './client.js'
 import { plainPortProblem, tlsProblem } from './tls.js'

@@ -3,7 +3,7 @@
  * optionally named (`cache=redis://…`), and Sentinel URLs
  * (`redis+sentinel://host:26379,host2:26380/<master-name>`). Pure: no I/O.
  */
-import { UserError } from '../errors.js'
+import { UserError } from '../core/errors.js'
 import { hostPort, maskUrlText, parseRedisUrl, type RedisTarget } from './target.js'
 
 /** One sentinel's address. */

@@ -1,4 +1,4 @@
-import { UserError } from '../errors.js'
+import { UserError } from '../core/errors.js'
 import type { TlsMaterial } from './tls.js'
 
 /** Where Redis is, parsed from a `redis://` or `rediss://` URL. */

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { Socket } from 'node:net'
-import { UserError, describeError } from '../errors.js'
+import { UserError, describeError } from '../core/errors.js'
 import { hostPort, type RedisTarget } from './target.js'
 
 /** The TLS options, by the names of the action inputs (the CLI flags add `--`). */

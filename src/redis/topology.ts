@@ -4,8 +4,8 @@
  * of the sentinels, and asked again after the step to see whether it failed over).
  * The parsers are pure; the rest is one command or a few per call, each bounded by the connection.
  */
-import { UserError, describeError } from '../errors.js'
-import { parseInfo } from '../info.js'
+import { UserError, describeError } from '../core/errors.js'
+import { parseInfo } from '../observe/info.js'
 import { connect, type RedisConnection } from './connection.js'
 import { masterTarget, type InstanceSpec, type SentinelAddress, type SentinelSpec } from './instances.js'
 import { hostPort, maskUrlText, parseRedisUrl, type RedisTarget } from './target.js'

@@ -2,7 +2,7 @@
  * The baseline in markdown: the job summary's "Against <base>" section with its trend, and the
  * parts of the short PR comment. Formats the view of baseline-model.ts; decides nothing.
  */
-import type { CheckStatus } from '../checks.js'
+import type { CheckStatus } from '../judge/checks.js'
 import type { BaselineView } from './baseline-model.js'
 import { codeText, escapeMarkdown } from './escape.js'
 

@@ -4,11 +4,11 @@
  * the terminal format it. Plain text: prefix names come from Redis and are left for each format to
  * escape (markdown) or make visible (terminal).
  */
-import type { CheckName, CheckStatus } from '../checks.js'
+import type { CheckName, CheckStatus } from '../judge/checks.js'
 import type { FigureChange, PrefixChange } from '../baseline/compare.js'
 import { MIN_TREND_POINTS } from '../baseline/compare.js'
-import type { Report } from '../report.js'
-import { formatBytes, formatBytesDelta, formatCount } from '../size.js'
+import type { Report } from '../report/report.js'
+import { formatBytes, formatBytesDelta, formatCount } from '../core/size.js'
 
 export interface BaselineFigureRow {
   label: string

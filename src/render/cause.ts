@@ -6,8 +6,8 @@
 import type { CauseReport } from '../explain/cause.js'
 import { PART_LABELS } from '../explain/memory.js'
 import { MOMENT_LABELS, type MomentSnapshot } from '../explain/moments.js'
-import type { Report } from '../report.js'
-import { formatBytes, formatCount, formatDuration } from '../size.js'
+import type { Report } from '../report/report.js'
+import { formatBytes, formatCount, formatDuration } from '../core/size.js'
 
 /** A key as shown: its DB and its name (untrusted). */
 export interface KeyRef {

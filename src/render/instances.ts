@@ -4,10 +4,10 @@
  * (a ReportExtension) and the terminal only lay it out. Names and findings carry text from Redis
  * (key prefixes, hash tags) and from redis-url (instance names): escaped wherever they go.
  */
-import type { CheckStatus } from '../checks.js'
-import type { NodeFigures, Totals } from '../nodes.js'
-import type { Report } from '../report.js'
-import { formatBytes, formatCount } from '../size.js'
+import type { CheckStatus } from '../judge/checks.js'
+import type { NodeFigures, Totals } from '../judge/nodes.js'
+import type { Report } from '../report/report.js'
+import { formatBytes, formatCount } from '../core/size.js'
 import { codeText, escapeMarkdown } from './escape.js'
 import type { ReportExtension, ReportSection } from './section.js'
 

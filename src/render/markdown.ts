@@ -3,10 +3,10 @@
  * parts, the comment with fewer of them. It formats the report model (model.ts), which decides
  * every figure, status and sentence once. Pure: report in, text out.
  */
-import type { CheckStatus } from '../checks.js'
-import { commandDeltas } from '../commandstats.js'
-import { formatBytes, formatCount } from '../size.js'
-import type { Report } from '../report.js'
+import type { CheckStatus } from '../judge/checks.js'
+import { commandDeltas } from '../observe/commandstats.js'
+import { formatBytes, formatCount } from '../core/size.js'
+import type { Report } from '../report/report.js'
 import { codeText, escapeMarkdown, fencedBlock } from './escape.js'
 import { REPORT_EXTENSIONS } from './extensions.js'
 import { fitParts, measureBytes, measureChars, type Part } from './fit.js'

@@ -5,14 +5,14 @@
  * plain data out. Text here is plain: anything that came from Redis is left for each format to
  * escape (markdown) or make visible (terminal).
  */
-import { CHECK_STATUSES, plural, type CheckName, type CheckStatus, type PeakCandidate, type PeakSource } from '../checks.js'
-import { engineName } from '../info.js'
-import { commandDeltas, compareNames } from '../commandstats.js'
-import type { Report, Verdict } from '../report.js'
-import { totalKeys } from '../report.js'
+import { CHECK_STATUSES, plural, type CheckName, type CheckStatus, type PeakCandidate, type PeakSource } from '../judge/checks.js'
+import { engineName } from '../observe/info.js'
+import { commandDeltas, compareNames } from '../observe/commandstats.js'
+import type { Report, Verdict } from '../report/report.js'
+import { totalKeys } from '../report/report.js'
 import { distinctOomMessages } from '../run/output.js'
-import { formatBytes, formatBytesDelta, formatCount, formatDuration } from '../size.js'
-import type { Snapshot } from '../snapshot.js'
+import { formatBytes, formatBytesDelta, formatCount, formatDuration } from '../core/size.js'
+import type { Snapshot } from '../observe/snapshot.js'
 import { baselineView, type BaselineView } from './baseline-model.js'
 import { causeView, type CauseView } from './cause.js'
 

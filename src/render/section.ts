@@ -2,8 +2,8 @@
  * The shape of report parts that other features add (key analysis, the sampled timeline). Types
  * only, so the features and the renderer that lists them never import each other.
  */
-import type { CheckName } from '../checks.js'
-import type { Report } from '../report.js'
+import type { CheckName } from '../judge/checks.js'
+import type { Report } from '../report/report.js'
 
 /** Which text is being rendered: the job summary (everything) or the PR comment (shorter). */
 export type Variant = 'summary' | 'comment'

@@ -1,7 +1,7 @@
 /** Samples taken during the step, and what they say. Pure: INFO text or samples in, plain data out. */
-import type { CounterResets } from '../checks.js'
-import type { Snapshot } from '../snapshot.js'
-import { numberField, parseCommandstats, parseErrorstats, type InfoSections } from '../info.js'
+import type { CounterResets } from '../judge/checks.js'
+import type { Snapshot } from '../observe/snapshot.js'
+import { numberField, parseCommandstats, parseErrorstats, type InfoSections } from '../observe/info.js'
 
 /** One look at Redis during the step. Figures are null where the server does not report them. */
 export interface Sample {

@@ -3,8 +3,8 @@
  * from the step, so it must never crash, never hang and never outlive its maximum life.
  */
 import { closeSync, openSync, writeSync } from 'node:fs'
-import { describeError } from '../errors.js'
-import { numberField, parseInfo } from '../info.js'
+import { describeError } from '../core/errors.js'
+import { numberField, parseInfo } from '../observe/info.js'
 import { connect, sleep, type RedisConnection } from '../redis/connection.js'
 import { maskUrlText, parseRedisUrl, type RedisTarget } from '../redis/target.js'
 import { withTls, type TlsSettings } from '../redis/tls.js'

@@ -4,7 +4,7 @@
  * at the end (what the memory is made of, the JUnit files, the moment snapshots) into `report.cause`.
  * Both front ends get it through the engine; this module only gathers, explain/ decides.
  */
-import { describeError } from '../errors.js'
+import { describeError } from '../core/errors.js'
 import { buildCauseReport, type CauseReport } from '../explain/cause.js'
 import { FirstSeenRecorder } from '../explain/first-seen.js'
 import { findJUnitFiles, readJUnitFiles } from '../explain/junit-files.js'
@@ -15,7 +15,7 @@ import type { CauseSettings } from '../explain/settings.js'
 import type { KeysReport } from '../keys/report.js'
 import type { RedisConnection } from '../redis/connection.js'
 import { maskUrlText } from '../redis/target.js'
-import type { Snapshot } from '../snapshot.js'
+import type { Snapshot } from '../observe/snapshot.js'
 import type { StepHost } from './host.js'
 
 /** When each new key appeared, or why that is not known. */

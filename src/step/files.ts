@@ -2,7 +2,7 @@
 import { constants } from 'node:fs'
 import { access, mkdir, mkdtemp, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
-import { UserError, describeError } from '../errors.js'
+import { UserError, describeError } from '../core/errors.js'
 import { withTimeout } from '../redis/connection.js'
 
 /** In the work folder: the "before" snapshot, and the sampler's samples. */

@@ -1,10 +1,10 @@
 /** `diff`: two saved reports (or snapshots) judged as one step, with the thresholds given now. */
 import { readFile } from 'node:fs/promises'
-import { UserError, describeError } from '../../errors.js'
+import { UserError, describeError } from '../../core/errors.js'
 import type { RedisTarget } from '../../redis/target.js'
-import { READABLE_SCHEMA_VERSIONS, type Report } from '../../report.js'
+import { READABLE_SCHEMA_VERSIONS, type Report } from '../../report/report.js'
 import { judgeStep } from '../../step/engine.js'
-import type { Snapshot } from '../../snapshot.js'
+import type { Snapshot } from '../../observe/snapshot.js'
 import { COMMANDS, UsageError } from '../args.js'
 import { emit, outputFormat, thresholds, type Context } from '../context.js'
 import { renderReport } from '../terminal.js'

@@ -1,7 +1,7 @@
 /** `history`: a baseline history (or a saved report) as a table, newest first, or as JSON. */
 import { loadBaselineFile } from '../../baseline/file.js'
 import { historyTable } from '../../baseline/history.js'
-import { formatBytes, formatCount } from '../../size.js'
+import { formatBytes, formatCount } from '../../core/size.js'
 import { COMMANDS, UsageError } from '../args.js'
 import { ExitCode, outputFormat, type Context } from '../context.js'
 import { safeText, table } from '../terminal.js'

@@ -1,5 +1,5 @@
 /** `keys`: the key analysis on its own: prefixes by memory and by count, the largest keys, keys per database. */
-import { DEFAULT_THRESHOLDS } from '../../checks.js'
+import { DEFAULT_THRESHOLDS } from '../../judge/checks.js'
 import { judgeStep, observeNow } from '../../step/engine.js'
 import { UsageError } from '../args.js'
 import { ExitCode, cliHost, connectTimeout, emit, keySettings, locateRedis, outputFormat, type Context } from '../context.js'

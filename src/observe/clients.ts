@@ -6,7 +6,7 @@
  * job's own application started in an earlier step.
  */
 import { deniedCommand } from './permissions.js'
-import type { RedisConnection } from './redis/connection.js'
+import type { RedisConnection } from '../redis/connection.js'
 
 /** One line of CLIENT LIST, the fields the hint needs. */
 export interface ClientEntry {

@@ -7,7 +7,7 @@
  * passed as `own` and are taken off.
  */
 import { counterDelta, restarted } from './checks.js'
-import type { Snapshot } from './snapshot.js'
+import type { Snapshot } from '../observe/snapshot.js'
 
 export interface ErrorCounts {
   /** Growth of `total_error_replies`; null where the server does not report it. */

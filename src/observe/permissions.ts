@@ -4,8 +4,8 @@
  * reads as "no keys were left behind": a denial must instead make the checks that need the command
  * `unknown` with the right to grant. Pure, so each rule is tested with plain data.
  */
-import type { CheckName, CheckResult } from './checks.js'
-import { describeError } from './errors.js'
+import type { CheckName, CheckResult } from '../judge/checks.js'
+import { describeError } from '../core/errors.js'
 
 /** One refused command, as the report states it. */
 export interface Denial {

@@ -6,12 +6,12 @@
  * hash tags in them come from Redis, so the renderer escapes them like any key name).
  */
 import { DEFAULT_THRESHOLDS, judge, plural, restarted, type StepObservations } from './checks.js'
-import type { MergedGroup, HashTagFigure } from './keys/cluster.js'
-import { keyName } from './keys/prefix.js'
-import { describeNode, type ClusterNodeInfo, type FailoverCheck, type NodeRole } from './redis/topology.js'
-import { hostPort } from './redis/target.js'
-import { formatBytes, formatCount } from './size.js'
-import type { Snapshot } from './snapshot.js'
+import type { MergedGroup, HashTagFigure } from '../keys/cluster.js'
+import { keyName } from '../keys/prefix.js'
+import { describeNode, type ClusterNodeInfo, type FailoverCheck, type NodeRole } from '../redis/topology.js'
+import { hostPort } from '../redis/target.js'
+import { formatBytes, formatCount } from '../core/size.js'
+import type { Snapshot } from '../observe/snapshot.js'
 
 /** What the engine has for one node (or for an instance that is one server) after the step. */
 export interface NodeSnapshots {

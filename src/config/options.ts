@@ -3,10 +3,10 @@
  * same names, read and checked by the same code, so `max-used-memory: 100mb` in a workflow and
  * `--max-used-memory 100mb` on a laptop cannot drift apart.
  */
-import { DEFAULT_THRESHOLDS, parseFailOn, type Thresholds } from './checks.js'
-import { UserError } from './errors.js'
-import { parseDuration, parseNumber, parseSize } from './size.js'
-import { TlsInput, type TlsSettings } from './redis/tls.js'
+import { DEFAULT_THRESHOLDS, parseFailOn, type Thresholds } from '../judge/checks.js'
+import { UserError } from '../core/errors.js'
+import { parseDuration, parseNumber, parseSize } from '../core/size.js'
+import { TlsInput, type TlsSettings } from '../redis/tls.js'
 
 /** The options' names: the action's inputs and the CLI's flags (`--max-used-memory`), spelled once. */
 export enum Input {

@@ -12,7 +12,7 @@ import {
 } from './info.js'
 import type { ClientListing } from './clients.js'
 import { deniedCommand } from './permissions.js'
-import type { RedisConnection } from './redis/connection.js'
+import type { RedisConnection } from '../redis/connection.js'
 
 /** Memory figures from INFO memory; null means "not reported by this server", never 0. */
 export interface MemoryFigures {

@@ -1,8 +1,8 @@
 /** The checks: snapshots and limits in, a verdict out. Pure, so every rule is tested with plain data. */
-import { UserError } from './errors.js'
-import { engineLimits, engineName } from './info.js'
-import { formatBytes, formatCount } from './size.js'
-import type { Snapshot } from './snapshot.js'
+import { UserError } from '../core/errors.js'
+import { engineLimits, engineName } from '../observe/info.js'
+import { formatBytes, formatCount } from '../core/size.js'
+import type { Snapshot } from '../observe/snapshot.js'
 
 export const CHECK_NAMES = [
   'oom',

@@ -2,10 +2,10 @@
  * The options for more than one Redis, read the same way by the action's inputs and the CLI's
  * flags: `redis-url` (`--url`) holding several instances, `cluster: auto|off` and `cluster-nodes`.
  */
-import { UserError } from './errors.js'
+import { UserError } from '../core/errors.js'
 import { Input, ProvisionInput, type GetValue, type Label } from './options.js'
-import { parseClusterMode, parseInstances, type InstanceSpec } from './redis/instances.js'
-import { clusterShape } from './provision/cluster.js'
+import { parseClusterMode, parseInstances, type InstanceSpec } from '../redis/instances.js'
+import { clusterShape } from '../provision/cluster.js'
 
 export interface InstanceOptions {
   /** The instances `redis-url` names; one plain URL gives one `direct` instance. */
