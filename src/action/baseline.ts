@@ -2,7 +2,7 @@
  * The action's side of the baseline: the run's context from the runner, the warnings as
  * annotations. What is compared, recorded and judged is decided in src/baseline/.
  */
-import * as core from './runner.js'
+import * as core from '@actions/core'
 import { applyBaseline } from '../baseline/apply.js'
 import { runContext } from '../baseline/settings.js'
 import { baselineStep } from '../baseline/step.js'

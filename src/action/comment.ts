@@ -1,4 +1,4 @@
-import * as core from './runner.js'
+import * as core from '@actions/core'
 import { worthCommenting } from '../baseline/apply.js'
 import type { Report } from '../report/report.js'
 import { commentMarker, explainGitHubError, lookUpComment, pullRequestNumber, readEventPayload, upsertComment, type CommentLookup, type CommentSettings } from '../github/comment.js'

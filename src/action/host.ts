@@ -1,6 +1,26 @@
-/** The step engine's host in the action: lines as the runner's workflow commands (runner.ts), groups as foldable log sections. */
-import * as core from './runner.js'
+/** The step engine's host in the action: lines through @actions/core, every phase a foldable log section. */
+import * as core from '@actions/core'
 import type { StepHost } from '../step/host.js'
+
+/** Groups open now: the runner's log cannot fold a group inside another one. */
+let openGroups = 0
+
+/**
+ * A foldable section of the log around `fn`. Inside a section already open, its title becomes a
+ * plain line instead: the runner has no nested groups, and a second `::group::` would end the first.
+ */
+export async function phase<T>(title: string, fn: () => Promise<T>): Promise<T> {
+  if (openGroups > 0) {
+    core.info(title)
+    return fn()
+  }
+  openGroups++
+  try {
+    return await core.group(title, fn)
+  } finally {
+    openGroups--
+  }
+}
 
 export const actionHost: StepHost = {
   info: (line) => core.info(line),
@@ -9,6 +29,6 @@ export const actionHost: StepHost = {
   // The runner's log has no overwriting lines: progress is a plain line, and the scan keeps those few.
   progress: (line) => core.info(line),
   endProgress: () => {},
-  group: (title, fn) => core.group(title, fn),
+  group: phase,
   optionName: (name) => name
 }

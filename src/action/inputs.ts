@@ -1,7 +1,8 @@
+import * as core from '@actions/core'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Thresholds } from '../judge/checks.js'
-import { Input, readConnectTimeout, readSampleInterval, readSampleMaxDuration, readThresholds, readTlsSettings } from '../config/options.js'
+import { Input, ProvisionInput, readConnectTimeout, readSampleInterval, readSampleMaxDuration, readThresholds, readTlsSettings } from '../config/options.js'
 import { withTls, type TlsSettings } from '../redis/tls.js'
 import { parseRedisUrl, type RedisTarget } from '../redis/target.js'
 import type { StepConfig } from '../step/engine.js'
@@ -13,6 +14,8 @@ import { readBaselineSettings, type BaselineSettings } from '../baseline/setting
 import { seriesId } from '../baseline/history.js'
 import { readInstanceOptions, type InstanceOptions } from '../config/instance-options.js'
 import { readCauseSettings, type CauseSettings } from '../explain/settings.js'
+import { UserError } from '../core/errors.js'
+import { BaselineInput } from '../baseline/settings.js'
 
 /** Everything the action's inputs say, checked and typed: read once, in the main and in the post step. */
 export interface Settings {
@@ -44,6 +47,25 @@ export interface Settings {
 }
 
 export type GetInput = (name: string) => string
+
+/** The inputs action.yml declares as booleans (default 'false'). */
+const BOOLEAN_INPUTS: ReadonlySet<string> = new Set([ProvisionInput.KeepContainer, BaselineInput.BaselineStrict])
+
+/**
+ * One input as the runner passes it (@actions/core trims it). A boolean input is read with
+ * getBooleanInput, so it takes YAML 1.2's true/false spellings as a `with:` block does, and is
+ * handed on as 'true' or 'false'; left out (only outside the runner, which fills action.yml's
+ * default) it reads as its default, false.
+ */
+export function actionInput(name: string): string {
+  const text = core.getInput(name)
+  if (!BOOLEAN_INPUTS.has(name) || text === '') return text
+  try {
+    return String(core.getBooleanInput(name))
+  } catch {
+    throw new UserError(`${name}: "${text}" is not true or false. Use true or false.`)
+  }
+}
 
 /** Reads and checks the inputs; a bad one throws a UserError that names it and shows a valid example. */
 export function readInputs(getInput: GetInput, env: NodeJS.ProcessEnv = process.env): Settings {

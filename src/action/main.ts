@@ -1,5 +1,5 @@
 /** The main step: read the inputs, start or limit Redis, and begin the step (or run the whole step around `run`). */
-import * as core from './runner.js'
+import * as core from '@actions/core'
 import { tmpdir } from 'node:os'
 import { UserError, describeError } from '../core/errors.js'
 import { Input, ProvisionInput } from '../config/options.js'
@@ -9,7 +9,7 @@ import { beginStep, judgeStep, runStep, type BeginOptions, type StepConfig } fro
 import { checkReportPath, makeWorkDir } from '../step/files.js'
 import { ProvisionOutput, State } from './constants.js'
 import { actionHost } from './host.js'
-import { readInputs, stepConfig, type Settings } from './inputs.js'
+import { actionInput, readInputs, stepConfig, type Settings } from './inputs.js'
 import { maskSecrets } from './secrets.js'
 import { saveState } from './state.js'
 import { ClusterSeed, clusterProbe } from '../step/cluster-seed.js'
@@ -23,16 +23,18 @@ const publishing = () => import('./publish.js')
 export async function run(): Promise<void> {
   const startedAt = Date.now()
   try {
-    const settings = readInputs((name) => core.getInput(name))
+    const settings = readInputs(actionInput)
     maskSecrets(settings)
-    const unused = unusedInputs(settings.provisioning, (name) => core.getInput(name))
+    core.debug(`Inputs read: mode ${settings.provisioning.mode}, ${settings.multi.several ? 'several instances' : 'one Redis'}, cluster-nodes ${settings.multi.clusterNodes}, run ${settings.run ? 'given' : 'not given'}, sampling every ${settings.sampleIntervalMs} ms`)
+    const unused = unusedInputs(settings.provisioning, actionInput)
     if (unused.length > 0) actionHost.warn(`Ignored in mode ${settings.provisioning.mode}: ${unused.join(', ')}.`)
-    const port = ignoredPort(settings, core.getInput(ProvisionInput.Port))
+    const port = ignoredPort(settings, actionInput(ProvisionInput.Port))
     if (port) actionHost.warn(port)
     // Paths are checked before anything starts: a report that cannot be written must not cost a test run.
     await checkReportPath(settings.reportPath, Input.ReportPath)
     const workDir = await makeWorkDir(process.env.RUNNER_TEMP || tmpdir(), process.env.RUNNER_TEMP ? 'RUNNER_TEMP' : 'the temp folder (TMPDIR)')
     saveState(State.WorkDir, workDir)
+    core.debug(`Work folder: ${workDir}`)
 
     // Several instances, Sentinel or a started cluster: one step per node (src/step/multi.ts).
     let cluster: StartedCluster | null = null
@@ -51,6 +53,7 @@ export async function run(): Promise<void> {
     // Saved as soon as a container or server exists, so a job cancelled while it starts still removes it.
     const provided = await provision(settings.provisioning, settings.target, settings.connectTimeoutMs, actionHost, (p) => saveState(State.Provisioned, p), startedAt)
     setProvisionOutputs(provided)
+    core.debug(`Watching ${provided.target.host}:${provided.target.port}${provided.started ? ` (started: ${provided.started.kind})` : ' (attached)'}`)
     const config = stepConfig(settings, provided.target, workDir)
     // The probe first: a cluster node hands the step to the multi path, which sets the limits on every node.
     const limits = attachLimits(settings.provisioning)
@@ -65,9 +68,11 @@ export async function run(): Promise<void> {
       }
       const { begun } = await beginStep(config, actionHost, { ...prepare, samplerOutlivesProcess: true })
       saveState(State.Step, begun)
+      core.debug(`Step begun; state saved for the post step (sampler ${begun.sampler ? `pid ${begun.sampler.pid}` : 'off'})`)
       core.info('The report follows at the end of the job, in the post step.')
     } catch (err) {
       if (!(err instanceof ClusterSeed)) throw err
+      core.debug('The URL is a node of a Redis Cluster: watching every node')
       // The one URL is a node of a Redis Cluster (cluster: auto): watch every node of it.
       const { beginInAction, runInAction } = await multiPath()
       await (settings.run ? runInAction(settings, settings.multi.instances, workDir, false) : beginInAction(settings, settings.multi.instances, workDir))

@@ -3,7 +3,7 @@
  * step per node (or runs the `run` command around them), the post step ends and judges them. The
  * engine work is in src/step/multi.ts; this file reads settings, saves state and publishes.
  */
-import * as core from './runner.js'
+import * as core from '@actions/core'
 import { parseInstances, type InstanceSpec } from '../redis/instances.js'
 import type { RedisConnection } from '../redis/connection.js'
 import { withTls } from '../redis/tls.js'

@@ -2,18 +2,21 @@
  * The post step: end the step the main step began (stop sampling, "after" snapshot, key analysis),
  * judge and publish, then undo what the main step started. Never throws: every problem becomes one line.
  */
-import * as core from './runner.js'
+import * as core from '@actions/core'
+import { rm } from 'node:fs/promises'
+import { basename } from 'node:path'
 import { describeError } from '../core/errors.js'
 import { Input, ProvisionInput } from '../config/options.js'
-import { cleanUp, startedTarget } from '../provision/index.js'
+import { cleanUp, startedTarget, type Provisioned } from '../provision/index.js'
 import { parseBoolean } from '../provision/settings.js'
 import { parseRedisUrl, type RedisTarget } from '../redis/target.js'
 import { withTls } from '../redis/tls.js'
 import { endStep, judgeStep } from '../step/engine.js'
 import { stopStepSampler } from '../step/sampling.js'
+import { FILE_TIMEOUT_MS, WORK_DIR_PREFIX } from '../step/files.js'
 import { State } from './constants.js'
-import { actionHost } from './host.js'
-import { readInputs, stepConfig, type Settings } from './inputs.js'
+import { actionHost, phase } from './host.js'
+import { actionInput, readInputs, stepConfig, type Settings } from './inputs.js'
 import { startCommentLookup } from './comment.js'
 import { publish, writeSummary } from './publish.js'
 import { maskSecrets } from './secrets.js'
@@ -30,6 +33,26 @@ export async function run(): Promise<void> {
   } finally {
     // After the "after" snapshot: remove what the main step started, also when the job failed.
     await cleanUpStarted()
+    await removeWorkDir(readState(State.WorkDir))
+  }
+}
+
+/**
+ * The step's files (the "before" snapshot, samples) are read by now. The runner empties
+ * RUNNER_TEMP after the job, but a local run (local-action, the system's temp folder) does not.
+ * Only a folder the main step made (its name says so) is removed, within FILE_TIMEOUT_MS.
+ */
+async function removeWorkDir(dir: string | null): Promise<void> {
+  if (!dir || !basename(dir).startsWith(WORK_DIR_PREFIX)) return
+  let timer: NodeJS.Timeout | undefined
+  const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, FILE_TIMEOUT_MS)))
+  try {
+    await Promise.race([rm(dir, { recursive: true, force: true }), bound])
+    core.debug(`Work folder removed: ${dir}`)
+  } catch (err) {
+    core.debug(`Could not remove the work folder ${dir}: ${describeError(err)}`)
+  } finally {
+    clearTimeout(timer)
   }
 }
 
@@ -37,13 +60,14 @@ async function report(): Promise<void> {
   const saved = readState(State.Step)
   const multi = isBegunMulti(saved) ? saved : null
   const begun = isBegunMulti(saved) ? null : saved
+  core.debug(`State from the main step: ${multi ? `${multi.nodes.length} nodes` : begun ? 'one begun step' : 'no begun step'}`)
   if (readState(State.ReportDone)) {
     core.info('The main step ran the command and wrote the report; nothing left to do.')
     return
   }
   let settings: Settings
   try {
-    settings = readInputs((name) => core.getInput(name))
+    settings = readInputs(actionInput)
   } catch (err) {
     // The sampler must not outlive the job, whatever else fails.
     for (const n of multi?.nodes ?? []) await stopStepSampler(n.begun?.sampler ?? null, actionHost)
@@ -57,6 +81,7 @@ async function report(): Promise<void> {
   // Independent of the step's end: the comment lookup's round trips run while the keys are scanned.
   const commentLookup = startCommentLookup(settings.comment)
   const mainError = readState(State.MainError) ?? ''
+  if (mainError) core.debug(`The main step failed: ${mainError}`)
   if (multi !== null) {
     await endInAction(settings, multi, readState(State.WorkDir) ?? '', mainError)
     return
@@ -73,19 +98,31 @@ async function report(): Promise<void> {
   await publish(judgeStep(record, settings.thresholds), settings, commentLookup)
 }
 
+/** What the post step cleans up, for the title of its log section. */
+const CLEAN_UP: Record<Provisioned['kind'], string> = {
+  attach: 'the settings CONFIG SET changed',
+  'attach-nodes': 'the settings CONFIG SET changed on each server',
+  binary: 'the redis-server the main step started',
+  container: 'the container the main step started',
+  cluster: 'the Redis Cluster the main step started'
+}
+
 /** Removes the container or server the main step started, or sets back what CONFIG SET changed. */
 async function cleanUpStarted(): Promise<void> {
   const started = readState(State.Provisioned)
-  if (!started) return
+  if (!started) {
+    core.debug('The main step started and changed nothing: nothing to clean up')
+    return
+  }
   let keep = false
   try {
-    keep = parseBoolean(core.getInput(ProvisionInput.KeepContainer), ProvisionInput.KeepContainer)
+    keep = parseBoolean(actionInput(ProvisionInput.KeepContainer), ProvisionInput.KeepContainer)
   } catch (err) {
     core.warning(`${describeError(err)} Removing what the action started.`)
   }
   let attachTarget = null
   try {
-    attachTarget = parseRedisUrl(core.getInput(Input.RedisUrl) || 'redis://localhost:6379')
+    attachTarget = parseRedisUrl(actionInput(Input.RedisUrl) || 'redis://localhost:6379')
   } catch {
     // The main step could only change settings once redis-url had parsed: nothing to set back.
   }
@@ -93,10 +130,12 @@ async function cleanUpStarted(): Promise<void> {
   // A rediss:// server needs the TLS files again to be reached; inputs that do not read leave the URL as it is.
   let tls = (t: RedisTarget): RedisTarget => t
   try {
-    const settings = readInputs((name) => core.getInput(name)).tls
+    const settings = readInputs(actionInput).tls
     tls = (t) => (t.tls ? withTls(t, settings) : t)
   } catch {
     // The report step has said why the inputs do not read.
   }
-  await cleanUp(started, keep, attachTarget ?? parseRedisUrl('redis://localhost:6379'), actionHost, tls)
+  await phase(`Cleaning up: ${CLEAN_UP[started.kind]}`, () =>
+    cleanUp(started, keep, attachTarget ?? parseRedisUrl('redis://localhost:6379'), actionHost, tls)
+  )
 }

@@ -1,4 +1,4 @@
-import * as core from './runner.js'
+import * as core from '@actions/core'
 import type { Settings } from './inputs.js'
 
 /** Registers every password the inputs hold with the runner, so it is masked in every log line. */

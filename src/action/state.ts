@@ -2,7 +2,7 @@
  * The one typed channel from the main step to the post step. Values are saved as JSON with
  * core.saveState and read back with core.getState; a value that does not parse reads as absent.
  */
-import * as core from './runner.js'
+import * as core from '@actions/core'
 import type { Provisioned } from '../provision/index.js'
 import type { BegunStep } from '../step/engine.js'
 import type { BegunMulti } from '../step/multi.js'

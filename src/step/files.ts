@@ -9,6 +9,8 @@ import { withTimeout } from '../redis/connection.js'
 export const BEFORE_FILE = 'before.json'
 export const SAMPLES_FILE = 'samples.jsonl'
 export const DEFAULT_REPORT_NAME = 'redis-memory-report.json'
+/** How the work folder's name begins (a random end follows). */
+export const WORK_DIR_PREFIX = 'redis-memory-guard-'
 
 /** No file operation of the guard may take longer than this (a path under /proc can block forever). */
 export const FILE_TIMEOUT_MS = 5000
@@ -22,7 +24,7 @@ const SPECIAL = /^\/(proc|sys|dev)(\/|$)/
  */
 export async function makeWorkDir(base: string, baseName: string): Promise<string> {
   try {
-    return await withTimeout(mkdtemp(join(base, 'redis-memory-guard-')), FILE_TIMEOUT_MS, `creating a folder in ${base}`)
+    return await withTimeout(mkdtemp(join(base, WORK_DIR_PREFIX)), FILE_TIMEOUT_MS, `creating a folder in ${base}`)
   } catch (err) {
     throw new UserError(`Cannot create the guard's work folder in ${baseName} (${base}): ${describeError(err)}. Point ${baseName} at a writable folder.`)
   }
