@@ -6,6 +6,7 @@
  */
 import type { getOctokit } from '@actions/github'
 import { describeError } from '../core/errors.js'
+import { retry, RetriesUsedUp } from '../core/retry.js'
 import { appendEntry, emptySeries, parseHistory, serializeSeries, type HistoryEntry, type HistorySeries } from './history.js'
 
 type Octokit = ReturnType<typeof getOctokit>
@@ -131,8 +132,9 @@ export async function recordEntry(api: GitHubApi, req: RecordRequest): Promise<R
   const maxAttempts = req.maxAttempts ?? MAX_WRITE_ATTEMPTS
   let createdBranch = false
   let conflicts = 0
-  let lastError: unknown
-  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+  // Only a failed write is retried: a read that fails, or a file of another series, ends it.
+  let failedWrite: unknown
+  const write = async (attempt: number): Promise<RecordResult> => {
     const stored = await readSeries(api, req.dataBranch, req.path)
     if (!stored && attempt === 1) createdBranch = await ensureBranch(api, req.dataBranch, req.fromBranch)
     if (stored && stored.series.series !== req.seriesId) {
@@ -152,17 +154,23 @@ export async function recordEntry(api: GitHubApi, req: RecordRequest): Promise<R
       return { series, attempts: attempt, conflicts, createdBranch }
     } catch (err) {
       const status = statusOf(err)
-      if (status === undefined || !RETRY_STATUSES.has(status)) throw err
-      lastError = err
       if (status === 409 || status === 422) conflicts++
       if (status === 404) createdBranch = (await ensureBranch(api, req.dataBranch, req.fromBranch)) || createdBranch
+      failedWrite = err
+      throw err
     }
-    // Jittered backoff so two writers that collided do not collide again in step.
-    const wait = Math.min(100 * 2 ** (attempt - 1), 1000) * (0.5 + Math.random())
-    if (Date.now() + wait >= api.deadline) break
-    await new Promise((r) => setTimeout(r, wait))
   }
-  throw new Error(`gave up after ${maxAttempts} attempts or the time budget: ${describeError(lastError)}`)
+  try {
+    return await retry(write, {
+      attempts: maxAttempts,
+      deadline: api.deadline,
+      // Jittered backoff so two writers that collided do not collide again in step.
+      delayMs: (err, attempt) => (err === failedWrite && RETRY_STATUSES.has(statusOf(err) ?? 0) ? Math.min(100 * 2 ** (attempt - 1), 1000) * (0.5 + Math.random()) : null)
+    })
+  } catch (err) {
+    if (!(err instanceof RetriesUsedUp)) throw err
+    throw new Error(`gave up after ${maxAttempts} attempts or the time budget: ${describeError(err.last)}`)
+  }
 }
 
 /** One line for a failed baseline read or write, naming the permission when that is the cause. */

@@ -6,6 +6,7 @@
 import type { getOctokit } from '@actions/github'
 import { readFile } from 'node:fs/promises'
 import { describeError } from '../core/errors.js'
+import { retry, RetriesUsedUp } from '../core/retry.js'
 
 export { commentMarker, readCommentSettings, type CommentSettings } from './comment-settings.js'
 
@@ -135,17 +136,12 @@ const failedTwice = new WeakSet<object>()
 /** Runs `call`, and once more after the wait `retryDelayMs` asks for, if that wait ends before `deadline`. */
 async function withOneRetry<T>(call: () => Promise<T>, deadline: number): Promise<T> {
   try {
-    return await call()
+    return await retry(call, { attempts: 2, deadline, delayMs: retryDelayMs })
   } catch (err) {
-    const wait = retryDelayMs(err)
-    if (wait === null || Date.now() + wait >= deadline) throw err
-    await new Promise((resolve) => setTimeout(resolve, wait))
-    try {
-      return await call()
-    } catch (again) {
-      if (typeof again === 'object' && again !== null) failedTwice.add(again)
-      throw again
-    }
+    if (!(err instanceof RetriesUsedUp)) throw err
+    // The API's own error goes on, so the warning can name its status and headers.
+    if (err.attempts > 1 && typeof err.last === 'object' && err.last !== null) failedTwice.add(err.last)
+    throw err.last
   }
 }
 
