@@ -1,4 +1,9 @@
-/** ANSI colours, only where a person reads them: a TTY, and not when NO_COLOR is set (no-color.org). */
+/**
+ * Colours for the terminal, only where a person reads them: a TTY, and not when NO_COLOR is set
+ * (no-color.org). The escape codes are Node's own (`util.styleText`); whether to use them is
+ * decided here, per stream, so the one decision holds on every Node the CLI runs on.
+ */
+import { styleText } from 'node:util'
 
 export interface Colours {
   enabled: boolean
@@ -17,18 +22,22 @@ export function wantColour(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv, 
   return stream.isTTY === true
 }
 
+type Format = 'red' | 'green' | 'yellow' | 'cyan' | 'dim' | 'bold'
+
 export function colours(enabled: boolean): Colours {
-  const wrap =
-    (open: number, close: number) =>
+  // validateStream: false, as the decision is wantColour's: newer Nodes would otherwise look at
+  // process.stdout, not at the stream (often stderr) the text is written to.
+  const style =
+    (format: Format) =>
     (s: string): string =>
-      enabled ? `\u001b[${open}m${s}\u001b[${close}m` : s
+      enabled ? styleText(format, s, { validateStream: false }) : s
   return {
     enabled,
-    red: wrap(31, 39),
-    green: wrap(32, 39),
-    yellow: wrap(33, 39),
-    cyan: wrap(36, 39),
-    dim: wrap(2, 22),
-    bold: wrap(1, 22)
+    red: style('red'),
+    green: style('green'),
+    yellow: style('yellow'),
+    cyan: style('cyan'),
+    dim: style('dim'),
+    bold: style('bold')
   }
 }
