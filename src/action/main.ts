@@ -9,6 +9,7 @@ import { beginStep, judgeStep, runStep, type BeginOptions, type StepConfig } fro
 import { checkReportPath, makeWorkDir } from '../step/files.js'
 import { ProvisionOutput, State } from './constants.js'
 import { actionHost } from './host.js'
+import { execLauncher } from './command.js'
 import { actionInput, readInputs, stepConfig, type Settings } from './inputs.js'
 import { maskSecrets } from './secrets.js'
 import { saveState } from './state.js'
@@ -120,7 +121,7 @@ function setClusterOutputs(cluster: StartedCluster): void {
  * The step fails with the command's exit code when it failed; the report is written either way.
  */
 async function runInput(settings: Settings, config: StepConfig, startedForRun: boolean, begin: BeginOptions): Promise<void> {
-  const { begun, record, command } = await runStep(config, actionHost, { command: { shell: settings.run }, env: process.env, startedForRun }, begin)
+  const { begun, record, command } = await runStep(config, actionHost, { command: { shell: settings.run, launch: execLauncher }, env: process.env, startedForRun }, begin)
   saveState(State.Step, begun)
   const { publishRun } = await publishing()
   await publishRun(judgeStep(record, settings.thresholds), settings, command)

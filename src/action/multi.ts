@@ -12,6 +12,7 @@ import { attachLimits } from '../provision/index.js'
 import type { StartedCluster } from '../provision/cluster.js'
 import { State } from './constants.js'
 import { actionHost } from './host.js'
+import { execLauncher } from './command.js'
 import type { Settings } from './inputs.js'
 import { publish, publishRun } from './publish.js'
 import { saveState } from './state.js'
@@ -59,7 +60,7 @@ export async function runInAction(settings: Settings, specs: InstanceSpec[], wor
     specs,
     multiConfig(settings, workDir),
     actionHost,
-    { command: { shell: settings.run }, env: process.env, startedForRun },
+    { command: { shell: settings.run, launch: execLauncher }, env: process.env, startedForRun },
     limitsOf(settings)
   )
   saveState(State.Step, begun)

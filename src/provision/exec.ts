@@ -19,6 +19,9 @@ export interface ToolOptions {
 /**
  * Runs a command with an argument array (never through a shell), bounded in time. Never throws:
  * the caller turns the result into a message that fits.
+ *
+ * Node's spawn, not @actions/exec: a hung `docker pull` or `podman run` must be killed after
+ * `timeoutMs`, and exec offers neither a timeout nor a handle on the child to kill.
  */
 export function runTool(binary: string, args: string[], opts: ToolOptions): Promise<ToolResult> {
   return new Promise((resolve) => {

@@ -8,8 +8,11 @@ import { maskUrlText, type RedisTarget } from '../redis/target.js'
 import { MAX_QUOTED_LINES, OomLineScanner, mergeOomMessages, type CommandReport } from './output.js'
 
 export interface CommandSpec {
-  /** A shell line, run like a `run:` step (`bash -e`), or the words of a command, run without a shell. */
-  command: { shell: string } | { argv: string[] }
+  /**
+   * A shell line, run like a `run:` step (`bash -e`), or the words of a command, run without a shell.
+   * `launch` starts it (Node's spawn when not given).
+   */
+  command: { shell: string; launch?: Launcher } | { argv: string[] }
   env: NodeJS.ProcessEnv
   /** Strings masked in the command text kept for the report (passwords). */
   hide?: string[]
@@ -19,6 +22,40 @@ export interface CommandSpec {
   onSpawn?: (child: ChildProcess) => void
   /** Hears every decoded chunk of stdout and stderr with its arrival time (epoch ms): the output's timeline. */
   onOutput?: (chunk: string, atMs: number, stream: 'stdout' | 'stderr') => void
+}
+
+/** What a launcher hands the started program: its environment, and where each chunk of its output goes. */
+export interface LaunchIo {
+  env: NodeJS.ProcessEnv
+  onStdout(chunk: Buffer): void
+  onStderr(chunk: Buffer): void
+  onSpawn?: (child: ChildProcess) => void
+}
+
+/** How the program ended: its exit code, or the signal that ended it, or why it could not start. */
+export interface Launched {
+  code: number | null
+  signal: string | null
+  error?: Error
+}
+
+/** Starts `file` with `args`, streams its output to `io`, resolves when it has ended; never rejects. */
+export type Launcher = (file: string, args: string[], io: LaunchIo) => Promise<Launched>
+
+/**
+ * Node's spawn: the CLI's launcher, because it needs the child itself (to pass SIGINT and SIGTERM
+ * on to it) and the name of the signal that ended a command run without a shell, which
+ * @actions/exec gives neither of (it resolves with a null exit code and no signal).
+ */
+export const spawnLauncher: Launcher = (file, args, io) => {
+  const child = spawn(file, args, { env: io.env, stdio: ['inherit', 'pipe', 'pipe'] })
+  io.onSpawn?.(child)
+  child.stdout.on('data', io.onStdout)
+  child.stderr.on('data', io.onStderr)
+  return new Promise((resolve) => {
+    child.once('error', (error: NodeJS.ErrnoException) => resolve({ code: NOT_STARTED, signal: null, error }))
+    child.once('close', (code, signal) => resolve({ code, signal }))
+  })
 }
 
 /** The exit code when the command could not be started, as a shell reports it. */
@@ -65,35 +102,40 @@ export function commandEnv(base: NodeJS.ProcessEnv, target: RedisTarget, started
   return env
 }
 
+/** One line for a command that could not be started. */
+function notStarted(file: string, error: Error & { code?: string }): string {
+  // spawn says ENOENT; @actions/exec looks the program up on the PATH first and says so in words.
+  if (error.code === 'ENOENT' || /^Unable to locate executable file/.test(error.message)) return `Command not found: ${file}.`
+  return `Could not start ${file}: ${error.message}`
+}
+
 /** Runs the command and resolves when it ends; never rejects (a command that cannot start exits 127). */
 export async function runCommand(spec: CommandSpec): Promise<CommandRun> {
   const [file, args] = 'shell' in spec.command ? shellArgs(spec.command.shell) : [spec.command.argv[0], spec.command.argv.slice(1)]
   const text = 'shell' in spec.command ? spec.command.shell : shellLine(spec.command.argv)
   const started = new Date()
-  const child = spawn(file, args, { env: spec.env, stdio: ['inherit', 'pipe', 'pipe'] })
-  spec.onSpawn?.(child)
   // One scanner per stream: lines of stdout and stderr interleave, so they are split apart.
   const scanners = { out: new OomLineScanner(), err: new OomLineScanner() }
-  const pipe = (from: NodeJS.ReadableStream, to: NodeJS.WritableStream, s: OomLineScanner, stream: 'stdout' | 'stderr'): void => {
+  const reader = (to: NodeJS.WritableStream, s: OomLineScanner, stream: 'stdout' | 'stderr'): { chunk(b: Buffer): void; end(): void } => {
     const decoder = new StringDecoder('utf8')
-    from.on('data', (chunk: Buffer) => {
-      to.write(chunk)
-      const text = decoder.write(chunk)
+    const heard = (text: string): void => {
       s.push(text)
       if (text !== '') spec.onOutput?.(text, Date.now(), stream)
-    })
-    from.on('end', () => {
-      const text = decoder.end()
-      s.push(text)
-      if (text !== '') spec.onOutput?.(text, Date.now(), stream)
-    })
+    }
+    return {
+      chunk: (chunk) => {
+        to.write(chunk)
+        heard(decoder.write(chunk))
+      },
+      end: () => heard(decoder.end())
+    }
   }
-  pipe(child.stdout, spec.stdout ?? process.stdout, scanners.out, 'stdout')
-  pipe(child.stderr, process.stderr, scanners.err, 'stderr')
-  const result = await new Promise<{ code: number | null; signal: string | null; error?: NodeJS.ErrnoException }>((resolve) => {
-    child.once('error', (error: NodeJS.ErrnoException) => resolve({ code: NOT_STARTED, signal: null, error }))
-    child.once('close', (code, signal) => resolve({ code, signal }))
-  })
+  const out = reader(spec.stdout ?? process.stdout, scanners.out, 'stdout')
+  const err = reader(process.stderr, scanners.err, 'stderr')
+  const launch = 'shell' in spec.command && spec.command.launch ? spec.command.launch : spawnLauncher
+  const result = await launch(file, args, { env: spec.env, onStdout: out.chunk, onStderr: err.chunk, onSpawn: spec.onSpawn })
+  out.end()
+  err.end()
   scanners.out.end()
   scanners.err.end()
   let shown = maskUrlText(text)
@@ -107,8 +149,6 @@ export async function runCommand(spec: CommandSpec): Promise<CommandRun> {
     oomLines: scanners.out.count + scanners.err.count,
     oomQuotes: [...scanners.out.quotes, ...scanners.err.quotes].slice(0, MAX_QUOTED_LINES),
     oomMessages: mergeOomMessages([scanners.out, scanners.err]),
-    ...(result.error
-      ? { startError: result.error.code === 'ENOENT' ? `Command not found: ${file}.` : `Could not start ${file}: ${result.error.message}` }
-      : {})
+    ...(result.error ? { startError: notStarted(file, result.error) } : {})
   }
 }
