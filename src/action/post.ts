@@ -45,10 +45,10 @@ export async function run(): Promise<void> {
 async function removeWorkDir(dir: string | null): Promise<void> {
   if (!dir || !basename(dir).startsWith(WORK_DIR_PREFIX)) return
   let timer: NodeJS.Timeout | undefined
-  const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, FILE_TIMEOUT_MS)))
+  const bound = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), FILE_TIMEOUT_MS)))
   try {
-    await Promise.race([rm(dir, { recursive: true, force: true }), bound])
-    core.debug(`Work folder removed: ${dir}`)
+    const removed = await Promise.race([rm(dir, { recursive: true, force: true }).then(() => true), bound])
+    core.debug(removed ? `Work folder removed: ${dir}` : `The work folder ${dir} was not removed within ${FILE_TIMEOUT_MS} ms`)
   } catch (err) {
     core.debug(`Could not remove the work folder ${dir}: ${describeError(err)}`)
   } finally {
