@@ -58,9 +58,11 @@ describe('engines', () => {
     expect(engineMajors).toContain(Number(process.versions.node.split('.')[0]))
   })
 
-  it('nothing is installed with the package at run time: every bundled package is a devDependency', () => {
-    expect(pkg.dependencies ?? {}).toEqual({})
-    for (const name of ['@actions/core', '@actions/github', '@redis/client']) expect(pkg.devDependencies[name]).toBeDefined()
+  it("the design's packages are dependencies (ncc bundles them), not devDependencies", () => {
+    for (const name of ['@actions/core', '@actions/exec', '@actions/github', '@redis/client']) {
+      expect(pkg.dependencies?.[name]).toBeDefined()
+      expect(pkg.devDependencies[name]).toBeUndefined()
+    }
   })
 })
 
