@@ -5,7 +5,7 @@
 import type { CheckStatus } from '../judge/checks.js'
 import { NOT_REPORTED } from '../render/markdown.js'
 import { ABSENT, reportModel, type Cell, type CheckView, type Hint, type ReportModel } from '../render/model.js'
-import type { Report } from '../report/report.js'
+import type { Report } from '../report/schema.js'
 import { formatBytes, formatCount, formatDuration } from '../core/size.js'
 import type { Snapshot } from '../observe/snapshot.js'
 import type { KeysReport } from '../keys/report.js'

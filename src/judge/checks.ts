@@ -71,6 +71,8 @@ export function parseFailOn(text: string, name = 'fail-on'): Set<CheckName> {
  * almost empty Redis); `unknown`: the check could not be made (see `reason`). Neither is a pass.
  */
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'reported' | 'unknown'
+/** A report's (and a node's) outcome: the worst of its checks, as `fail-on` weighs them. */
+export type Verdict = 'pass' | 'warn' | 'fail'
 export const CHECK_STATUSES: readonly CheckStatus[] = ['pass', 'warn', 'fail', 'reported', 'unknown']
 export type Unit = 'bytes' | 'count' | 'ratio'
 

@@ -5,7 +5,7 @@
  * Pure: snapshots and key analyses in, figures and sentences out (plain text; key prefixes and
  * hash tags in them come from Redis, so the renderer escapes them like any key name).
  */
-import { DEFAULT_THRESHOLDS, judge, plural, restarted, type StepObservations } from './checks.js'
+import { DEFAULT_THRESHOLDS, judge, plural, restarted, type CheckResult, type StepObservations, type Verdict } from './checks.js'
 import type { MergedGroup, HashTagFigure } from '../keys/cluster.js'
 import { keyName } from '../keys/prefix.js'
 import { describeNode, type ClusterNodeInfo, type FailoverCheck, type NodeRole } from '../redis/topology.js'
@@ -340,4 +340,22 @@ export function summarizeInstances(input: InstancesInput): InstancesSummary {
     return { name, cluster, totals: totalsOf(own) }
   })
   return { rows, instances, total: totalsOf(rows), imbalance, findings }
+}
+
+/** One node's verdict and checks, as the report lists them under `instances.nodes`. */
+export interface NodeReport {
+  instance: string
+  /** `host:port` of a cluster node; null for an instance that is one server. */
+  address: string | null
+  target: string
+  verdict: Verdict
+  checks: CheckResult[]
+  errors: string[]
+}
+
+/** `report.instances`: per-node figures and verdicts, totals, imbalance and findings naming the instance. */
+export interface InstancesReport extends InstancesSummary {
+  nodes: NodeReport[]
+  /** How `max-used-memory` was applied: to each node, and to the total of all of them. */
+  totalLimit: { maxUsedMemory: number | null; usedMemory: number | null; status: CheckResult['status'] } | null
 }

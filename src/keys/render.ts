@@ -4,7 +4,7 @@
  * Pure: report in, text out. Key names are untrusted: they go through codeText.
  */
 import { plural, type CheckName } from '../judge/checks.js'
-import type { Report } from '../report/report.js'
+import type { Report } from '../report/schema.js'
 import { codeText, escapeMarkdown } from '../render/escape.js'
 import type { ReportExtension, ReportSection, Variant } from '../render/section.js'
 import { formatBytes, formatCount, formatDuration } from '../core/size.js'

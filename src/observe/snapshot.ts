@@ -160,3 +160,9 @@ async function memoryDoctor(conn: RedisConnection, denied: string[]): Promise<st
     return null
   }
 }
+
+/** Total keys over all databases, or null without a snapshot (or when the user may not run INFO: no keyspace is not zero keys). */
+export function totalKeys(s: Snapshot | null): number | null {
+  if (!s || s.denied?.includes('info')) return null
+  return Object.values(s.keyspace).reduce((sum, db) => sum + db.keys, 0)
+}

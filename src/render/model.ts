@@ -8,11 +8,10 @@
 import { CHECK_STATUSES, plural, type CheckName, type CheckStatus, type PeakCandidate, type PeakSource } from '../judge/checks.js'
 import { engineName } from '../observe/info.js'
 import { commandDeltas, compareNames } from '../observe/commandstats.js'
-import type { Report, Verdict } from '../report/report.js'
-import { totalKeys } from '../report/report.js'
+import type { Report, Verdict } from '../report/schema.js'
 import { distinctOomMessages } from '../run/output.js'
 import { formatBytes, formatBytesDelta, formatCount, formatDuration } from '../core/size.js'
-import type { Snapshot } from '../observe/snapshot.js'
+import { totalKeys, type Snapshot } from '../observe/snapshot.js'
 import { baselineView, type BaselineView } from './baseline-model.js'
 import { causeView, type CauseView } from './cause.js'
 

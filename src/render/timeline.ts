@@ -1,7 +1,7 @@
 /** The "memory during the step" sections: the sampled peak, a Mermaid timeline and the `run` command. Pure: report in, markdown out. */
 import { plural } from '../judge/checks.js'
 import type { PeakSource } from '../judge/checks.js'
-import type { Report } from '../report/report.js'
+import type { Report } from '../report/schema.js'
 import type { CommandReport } from '../run/output.js'
 import type { Sample, SamplingReport } from '../sampler/sample.js'
 import { formatBytes, formatCount, formatDuration } from '../core/size.js'

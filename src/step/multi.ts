@@ -12,11 +12,11 @@ import { verdictOf, type CheckResult, type Thresholds } from '../judge/checks.js
 import { ConnectionError, UserError, describeError } from '../core/errors.js'
 import { HashTagTally, mergeInventories, type HashTagFigure, type MergedGroup } from '../keys/cluster.js'
 import type { Inventory } from '../keys/tally.js'
-import { summarizeInstances, type InstancesSummary, type NodeFigures } from '../judge/nodes.js'
+import { summarizeInstances, type InstancesReport, type NodeFigures } from '../judge/nodes.js'
 import type { InstanceSpec, SentinelSpec } from '../redis/instances.js'
 import { hostPort, type RedisTarget } from '../redis/target.js'
 import { checkFailover, resolveInstances, type ClusterNode, type FailoverCheck, type WatchedNode } from '../redis/topology.js'
-import type { Report, Verdict } from '../report/report.js'
+import type { Report, Verdict } from '../report/schema.js'
 import type { CommandReport } from '../run/output.js'
 import { formatBytes } from '../core/size.js'
 import { beginStep, endStep, judgeStep, observationsOf, observeNow, type BegunStep, type BeginOptions, type EndOptions, type StepConfig, type StepRecord, type WatchedCommand } from './engine.js'
@@ -280,24 +280,6 @@ function mergedPrefixes(records: NodeRecord[]): Record<string, MergedGroup[]> {
   return out
 }
 
-/** One node's verdict and checks, as the report lists them under `instances.nodes`. */
-export interface NodeReport {
-  instance: string
-  /** `host:port` of a cluster node; null for an instance that is one server. */
-  address: string | null
-  target: string
-  verdict: Verdict
-  checks: CheckResult[]
-  errors: string[]
-}
-
-/** `report.instances`: per-node figures and verdicts, totals, imbalance and findings naming the instance. */
-export interface InstancesReport extends InstancesSummary {
-  nodes: NodeReport[]
-  /** How `max-used-memory` was applied: to each node, and to the total of all of them. */
-  totalLimit: { maxUsedMemory: number | null; usedMemory: number | null; status: CheckResult['status'] } | null
-}
-
 const RANK: Record<Verdict, number> = { pass: 0, warn: 1, fail: 2 }
 
 /**
@@ -405,3 +387,4 @@ export function isBegunMulti(b: object | null): b is BegunMulti {
 }
 
 export { ClusterSeed, clusterProbe } from './cluster-seed.js'
+export type { InstancesReport, NodeReport } from '../judge/nodes.js'
