@@ -81,4 +81,14 @@ describe('the layers of src/', () => {
     const crossed = imports.filter((i) => (i.from.startsWith('action/') && i.to.startsWith('cli/')) || (i.from.startsWith('cli/') && i.to.startsWith('action/')))
     expect(crossed.map((i) => `${i.from}: ${i.text}`)).toEqual([])
   })
+
+  it('the front ends reach one Redis, several or a cluster through the one dispatch in step/watch.ts', () => {
+    const fronts = imports.filter((i) => /^(action|cli)\//.test(i.from))
+    // The paths themselves (types such as MultiConfig may still be named).
+    expect(fronts.filter((i) => (i.to === 'step/multi' || i.to === 'step/cluster-seed') && !i.typeOnly).map((i) => `${i.from}: ${i.text}`)).toEqual([])
+    const steps = ['beginStep', 'runStep', 'endStep', 'observeNow', 'beginMulti', 'runMultiStep', 'endMulti', 'observeMulti', 'judgeMulti']
+    expect(fronts.filter((i) => i.names.some((n) => steps.includes(n))).map((i) => `${i.from}: ${i.text}`)).toEqual([])
+    const users = new Set(fronts.filter((i) => i.to === 'step/watch' && !i.typeOnly).map((i) => i.from))
+    expect([...users].sort()).toEqual(['action/main.ts', 'action/post.ts', 'cli/commands/keys.ts', 'cli/commands/run.ts', 'cli/commands/snapshot.ts'])
+  })
 })

@@ -246,10 +246,11 @@ async function readBefore(begun: BegunStep | null, errors: string[], beginFailed
 export async function observeNow(
   config: Pick<StepConfig, 'target' | 'connectTimeoutMs' | 'keys'>,
   host: StepHost,
-  opts: { keys: boolean }
+  opts: { keys: boolean; prepare?: BeginOptions['prepare'] }
 ): Promise<StepRecord> {
   const conn = await openConnection(config.target, config.connectTimeoutMs, host)
   try {
+    await opts.prepare?.(conn)
     const now = await takeSnapshot(conn, { withDoctor: true })
     const errors: string[] = []
     const denied: string[] = []

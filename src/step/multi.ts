@@ -381,10 +381,5 @@ export function totalUsedMemoryCheck(used: number | null, complete: boolean, t: 
 /** Rows for a table, in the order given: the per-node figures (exported for the renderers). */
 export type InstanceRow = NodeFigures
 
-/** Tells the saved begun step of several nodes from a single one (the action's state holds either). */
-export function isBegunMulti(b: object | null): b is BegunMulti {
-  return b !== null && 'kind' in b && (b as { kind: unknown }).kind === 'multi'
-}
-
 export { ClusterSeed, clusterProbe } from './cluster-seed.js'
 export type { InstancesReport, NodeReport } from '../judge/nodes.js'
