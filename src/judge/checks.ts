@@ -251,7 +251,7 @@ export function judge(before: Snapshot | null, after: Snapshot, t: Thresholds, o
   // Engines the suite cannot run (Dragonfly, KeyDB) differ in ways the figures alone do not show.
   notes.push(...engineLimits(after.server))
   const checks: CheckResult[] = []
-  const breach = (check: CheckName): CheckStatus => (t.failOn.has(check) ? 'fail' : 'warn')
+  const breach = breachOf(t)
   const mem = after.memory
   const peak = stepPeak(before, after, obs)
   const peakWords = step ? "the step's peak" : 'used_memory'
@@ -405,15 +405,24 @@ function addCarried(n: number | null, carried: number): number | null {
   return n === null ? (carried > 0 ? carried : null) : n + carried
 }
 
-function limitCheck(
+/** What a breach of each check is: `fail` for the checks `fail-on` names, else `warn`. */
+export function breachOf(t: Pick<Thresholds, 'failOn'>): (check: CheckName) => CheckStatus {
+  return (check) => (t.failOn.has(check) ? 'fail' : 'warn')
+}
+
+/**
+ * A byte figure against its limit: one node's used memory or peak, and the total over several nodes.
+ * `missing` says why a null figure is missing (default: the server does not report it).
+ */
+export function limitCheck(
   check: CheckName,
   measured: number | null,
   limit: number | undefined,
   breach: (c: CheckName) => CheckStatus,
-  words: { what: string; over: string; advice: string }
+  words: { what: string; over: string; advice: string; missing?: string }
 ): CheckResult {
   if (measured === null) {
-    const reason = `${words.what} is not reported by this server`
+    const reason = words.missing ?? `${words.what} is not reported by this server`
     // Without a limit nothing was to be judged, but the figure is still missing: say so rather than "reported".
     return { check, status: limit === undefined ? 'reported' : 'unknown', measured, limit: limit ?? null, unit: 'bytes', message: `Could not be checked: ${reason}.`, ...(limit === undefined ? {} : { reason }) }
   }

@@ -371,10 +371,11 @@ function restartLine(report: Report): string | null {
 function peakRows(report: Report): PeakRow[] {
   const p = report.peak
   if (!p || p.bytes === null) return []
-  const candidates = p.candidates ?? legacyCandidates(report)
+  // The judge names the winner (peak.source); each source is a candidate at most once.
+  if (p.candidates) return p.candidates.map((c) => ({ ...c, judged: c.source === p.source }))
+  // Schema 1 kept only the winner, and its "sampled" could be a snapshot: the first rebuilt figure with its bytes won.
   let judged = false
-  return candidates.map((c) => {
-    // The winner is the first (highest, then preferred) candidate with the judged figure.
+  return legacyCandidates(report).map((c) => {
     const isJudged = !judged && c.bytes === p.bytes
     if (isJudged) judged = true
     return { ...c, judged: isJudged }
