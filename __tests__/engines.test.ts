@@ -4,7 +4,7 @@
  * scripts/build-engines.sh fills; without them this suite fails and says to run it.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { QUIET_HOST } from '../src/step/host.js'
+import { QUIET_HOST } from '../src/core/host.js'
 import { createClient } from '@redis/client'
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'

@@ -91,4 +91,12 @@ describe('the layers of src/', () => {
     const users = new Set(fronts.filter((i) => i.to === 'step/watch' && !i.typeOnly).map((i) => i.from))
     expect([...users].sort()).toEqual(['action/main.ts', 'action/post.ts', 'cli/commands/keys.ts', 'cli/commands/run.ts', 'cli/commands/snapshot.ts'])
   })
+
+  it('each folder below keeps to its layer: core imports no other folder, observe/ and provision/ nothing of the judge or the engine, render/ no front end', () => {
+    const crossing = (from: RegExp, to: RegExp) => imports.filter((i) => from.test(i.from) && to.test(i.to)).map((i) => `${i.from}: ${i.text}`)
+    expect(crossing(/^core\//, /^(?!core\/)/)).toEqual([])
+    expect(crossing(/^observe\//, /^(judge|step|report|render|action|cli)\//)).toEqual([])
+    expect(crossing(/^provision\//, /^(step|report|render|action|cli)\//)).toEqual([])
+    expect(crossing(/^(render|judge|keys|explain|sampler|baseline)\//, /^(step|action|cli)\//)).toEqual([])
+  })
 })

@@ -1,6 +1,6 @@
 /** The step engine's host in the action: lines as the runner's workflow commands (runner.ts), groups as foldable log sections. */
 import * as core from './runner.js'
-import type { StepHost } from '../step/host.js'
+import type { StepHost } from '../core/host.js'
 
 export const actionHost: StepHost = {
   info: (line) => core.info(line),

@@ -2,7 +2,10 @@
 import { UserError } from '../core/errors.js'
 import { engineLimits, engineName } from '../observe/info.js'
 import { formatBytes, formatCount } from '../core/size.js'
-import type { Snapshot } from '../observe/snapshot.js'
+import { counterDelta, restarted, type Snapshot } from '../observe/snapshot.js'
+
+// Facts about two snapshots, read where judging needs them (they live with the snapshot, below).
+export { counterDelta, restarted } from '../observe/snapshot.js'
 
 export const CHECK_NAMES = [
   'oom',
@@ -177,19 +180,6 @@ export interface RestartFacts {
   at: string[]
   /** Growth from before the restart that still counts. */
   carried: { oomErrors: number; rejectedCalls: number; evictedKeys: number }
-}
-
-/** True when the two snapshots come from different server runs (Redis restarted in between). */
-export function restarted(before: Snapshot | null, after: Snapshot): boolean {
-  return before !== null && before.runId !== null && after.runId !== null && before.runId !== after.runId
-}
-
-/** How much a counter grew; after a restart the counter started from zero, so its value is the growth. */
-export function counterDelta(before: number | null | undefined, after: number | null | undefined, restart: boolean): number | null {
-  if (after === null || after === undefined) return null
-  if (restart) return after
-  if (before === null || before === undefined) return null
-  return Math.max(0, after - before)
 }
 
 /** Preference among equal candidates: a sample has a time, INFO's peak is what Redis itself proves. */

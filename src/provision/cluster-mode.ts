@@ -4,7 +4,7 @@
  */
 import { UserError } from '../core/errors.js'
 import { ProvisionInput } from '../config/options.js'
-import type { StepHost } from '../step/host.js'
+import type { StepHost } from '../core/host.js'
 import { formatDuration } from '../core/size.js'
 import { clusterShape, startCluster, type StartedCluster } from './cluster.js'
 import type { Provisioned } from './index.js'

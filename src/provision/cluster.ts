@@ -8,7 +8,7 @@
  * published ports that would be 127.0.0.1 inside its own container, where its peers are not.
  */
 import { UserError, describeError } from '../core/errors.js'
-import { QUIET_HOST, type StepHost } from '../step/host.js'
+import { QUIET_HOST, type StepHost } from '../core/host.js'
 import { parseInfo } from '../observe/info.js'
 import { connect, sleep, type RedisConnection } from '../redis/connection.js'
 import { parseClusterNodes } from '../redis/topology.js'

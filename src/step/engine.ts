@@ -28,7 +28,7 @@ import type { CommandReport } from '../run/output.js'
 import { formatBytes } from '../core/size.js'
 import { takeSnapshot, totalKeys, type Snapshot } from '../observe/snapshot.js'
 import { BEFORE_FILE, FILE_TIMEOUT_MS } from './files.js'
-import { keyScanLog, type StepHost } from './host.js'
+import { keyScanLog, type StepHost } from '../core/host.js'
 import { explainStep, watchCommand, type StepRecording } from './cause.js'
 import { collectSamples, startStepSampler, stopStepSampler, type SampledStep, type SamplerHandle, type SamplingOptions } from './sampling.js'
 

@@ -20,7 +20,7 @@ import type { Report, Verdict } from '../report/schema.js'
 import type { CommandReport } from '../run/output.js'
 import { beginStep, endStep, judgeStep, observeNow, type BegunStep, type BeginOptions, type EndOptions, type StepConfig, type StepRecord, type WatchedCommand } from './engine.js'
 import { commandEnv, runCommand, type CommandRun } from '../run/command.js'
-import type { StepHost } from './host.js'
+import type { StepHost } from '../core/host.js'
 import type { AttachedNodesLimits } from '../provision/attach.js'
 
 /** What every node's step shares; each node gets its own target and work folder. */

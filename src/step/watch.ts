@@ -13,7 +13,7 @@ import type { Report } from '../report/schema.js'
 import type { CommandRun } from '../run/command.js'
 import { ClusterSeed, clusterProbe } from './cluster-seed.js'
 import { beginStep, endStep, judgeStep, observeNow, runStep, type BegunStep, type EndOptions, type StepConfig, type StepRecord, type WatchedCommand } from './engine.js'
-import type { StepHost } from './host.js'
+import type { StepHost } from '../core/host.js'
 import type { BegunMulti, MultiConfig, MultiRecord } from './multi.js'
 
 // Loaded only when a step watches several servers (ncc makes it a chunk of its own), so the
