@@ -71,11 +71,6 @@ export interface MultiRecord {
 /** The single path's begin options, with attach mode's limits heard for every server at once. */
 export type MultiBeginOptions = Omit<BeginOptions, 'onLimits'> & { onLimits?: (all: AttachedNodesLimits) => void }
 
-/** True when the parsed redis-url needs this layer: more than one instance, or one behind Sentinel. */
-export function needsMulti(specs: InstanceSpec[]): boolean {
-  return specs.length > 1 || specs.some((s) => s.kind === 'sentinel')
-}
-
 /** The name a node's lines and findings carry: `queue`, or `cache 127.0.0.1:7001`. */
 export function nodeLabel(n: { instance: string; node: ClusterNode | null }): string {
   return n.node === null ? n.instance : `${n.instance} ${hostPort(n.node)}`
@@ -365,5 +360,4 @@ export function totalUsedMemoryCheck(used: number | null, complete: boolean, t: 
 /** Rows for a table, in the order given: the per-node figures (exported for the renderers). */
 export type InstanceRow = NodeFigures
 
-export { ClusterSeed, clusterProbe } from './cluster-seed.js'
 export type { InstancesReport, NodeReport } from '../judge/nodes.js'
