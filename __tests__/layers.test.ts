@@ -99,4 +99,20 @@ describe('the layers of src/', () => {
     expect(crossing(/^provision\//, /^(step|report|render|action|cli)\//)).toEqual([])
     expect(crossing(/^(render|judge|keys|explain|sampler|baseline)\//, /^(step|action|cli)\//)).toEqual([])
   })
+
+  it('every import goes down the layers docs/architecture.md lists, but for the exceptions it names', () => {
+    const order = 'core github redis observe run keys sampler explain judge report config provision baseline render step action cli entry'.split(' ')
+    const folder = (m: string) => m.split('/')[0]
+    const known = new Set([
+      'report/schema.ts -> baseline/schema',
+      'redis/topology.ts -> observe/info',
+      'keys/run.ts -> judge/checks',
+      'keys/report.ts -> judge/checks',
+      'sampler/sample.ts -> judge/checks',
+      'sampler/worker.ts -> explain/moment-snapshot'
+    ])
+    for (const i of imports) expect(order).toContain(folder(i.from))
+    const upward = imports.filter((i) => order.indexOf(folder(i.to)) > order.indexOf(folder(i.from))).map((i) => `${i.from} -> ${i.to}`)
+    expect(upward.filter((u) => !known.has(u))).toEqual([])
+  })
 })
