@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 import { runJob, newJob } from './helpers/action-runner.js'
 import { redisCommand, redisCommands } from './helpers/resp.js'
 import { freePort, redisPerFile } from './helpers/redis-server.js'
-import { SCHEMA_VERSION } from '../src/report/report.js'
+import { SCHEMA_VERSION } from '../src/report/schema.js'
 
 const redis = redisPerFile()
 

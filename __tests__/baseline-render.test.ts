@@ -10,7 +10,7 @@ import { parseFailOn } from '../src/judge/checks.js'
 import { renderComment, renderSummary } from '../src/render/markdown.js'
 import { renderReport } from '../src/cli/terminal.js'
 import type { Colours } from '../src/cli/colours.js'
-import type { Report } from '../src/report/report.js'
+import type { Report } from '../src/report/schema.js'
 import { passReport } from './helpers/reports.js'
 
 const MB = 1024 * 1024

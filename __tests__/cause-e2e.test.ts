@@ -14,7 +14,7 @@ import { redisCommand } from './helpers/resp.js'
 import { redisPerFile } from './helpers/redis-server.js'
 import { codeText } from '../src/render/escape.js'
 import { renderSummary } from '../src/render/markdown.js'
-import type { Report } from '../src/report/report.js'
+import type { Report } from '../src/report/schema.js'
 
 const redis = redisPerFile()
 const readReport = (path: string): Report => JSON.parse(readFileSync(path, 'utf8')) as Report

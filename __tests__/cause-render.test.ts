@@ -6,7 +6,7 @@ import { renderComment, renderSummary } from '../src/render/markdown.js'
 import { reportModel } from '../src/render/model.js'
 import { colours } from '../src/cli/colours.js'
 import { renderReport } from '../src/cli/terminal.js'
-import type { Report } from '../src/report/report.js'
+import type { Report } from '../src/report/schema.js'
 import { oomReport, passReport } from './helpers/reports.js'
 
 const HOSTILE_PREFIX = '@everyone|<img src=x>:*'

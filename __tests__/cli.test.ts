@@ -11,7 +11,7 @@ import { runCli, writeKeys, CLI } from './helpers/cli-runner.js'
 import { freePort, redisPerFile } from './helpers/redis-server.js'
 import { redisCommand, redisCommands } from './helpers/resp.js'
 import { probe } from '../src/cli/target.js'
-import { SCHEMA_VERSION } from '../src/report/report.js'
+import { SCHEMA_VERSION } from '../src/report/schema.js'
 
 const redis = redisPerFile()
 

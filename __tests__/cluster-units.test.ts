@@ -3,6 +3,7 @@ import { describe, expect, it } from '@jest/globals'
 import { HashTagTally, mergeInventories } from '../src/keys/cluster.js'
 import type { Inventory } from '../src/keys/tally.js'
 import { findImbalance, summarizeInstances, totalsOf, type NodeFigures } from '../src/judge/nodes.js'
+import { DEFAULT_THRESHOLDS, judge } from '../src/judge/checks.js'
 import { snap } from './helpers/snapshots.js'
 import { clusterShape, slotRanges } from '../src/provision/cluster.js'
 import { crc16, hashTagOf, keySlot } from '../src/redis/keyslot.js'
@@ -225,7 +226,7 @@ describe('summarizeInstances', () => {
         { instance: 'shop', node: node(7000, 0, 5460), before: snap(), after: snap({ ...full, errorstats: { OOM: 3 } }) },
         { instance: 'shop', node: node(7001, 5461, 10922), before: snap(), after: snap(small) },
         { instance: 'shop', node: node(7002, 10923, 16383), before: snap(), after: snap(small) }
-      ],
+      ].map((n) => ({ ...n, judged: judge(n.before, n.after, DEFAULT_THRESHOLDS) })),
       hashTags: { shop: { tags: [{ tag: 'cart', slot: 1000, keys: 4000, bytes: 0 }], totalKeys: 5200 } }
     })
     expect(summary.rows.map((r) => [r.instance, r.address, r.oomErrors, r.evictedKeys, r.keys])).toEqual([

@@ -8,6 +8,7 @@ import { HashTagTally, mergeInventories } from '../src/keys/cluster.js'
 import { takeInventory } from '../src/keys/inventory.js'
 import type { Inventory } from '../src/keys/tally.js'
 import { findImbalance, hashTagFindings, nodeFigures, nodeFindings, shardOomFinding, totalsOf, type NodeFigures } from '../src/judge/nodes.js'
+import { DEFAULT_THRESHOLDS, judge } from '../src/judge/checks.js'
 import { startCluster, stopCluster, type StartedCluster } from '../src/provision/cluster.js'
 import { connect, type RedisConnection } from '../src/redis/connection.js'
 import { keySlot } from '../src/redis/keyslot.js'
@@ -151,7 +152,11 @@ describe('a cluster of three masters', () => {
     }
 
     const rows: NodeFigures[] = await Promise.all(
-      topo.nodes.map(async (n) => nodeFigures({ instance: 'cluster', node: n, before: before.get(n.port) ?? null, after: await takeSnapshot(byPort.get(n.port) as RedisConnection) }))
+      topo.nodes.map(async (n) => {
+        const b = before.get(n.port) ?? null
+        const after = await takeSnapshot(byPort.get(n.port) as RedisConnection)
+        return nodeFigures({ instance: 'cluster', node: n, before: b, after, judged: judge(b, after, DEFAULT_THRESHOLDS) })
+      })
     )
     const hotRow = rows.find((r) => r.address === `127.0.0.1:${hot.port}`) as NodeFigures
     expect(hotRow.oomErrors).toBe(refused)

@@ -4,7 +4,7 @@
  * scripts/build-engines.sh fills; without them this suite fails and says to run it.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { QUIET_HOST } from '../src/step/host.js'
+import { QUIET_HOST } from '../src/core/host.js'
 import { createClient } from '@redis/client'
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
@@ -22,7 +22,7 @@ import type { ProvisionSettings } from '../src/provision/settings.js'
 import { connect, type RedisConnection } from '../src/redis/connection.js'
 import { parseRedisUrl } from '../src/redis/target.js'
 import { memoryFacts } from '../src/observe/memory-facts.js'
-import { buildReport } from '../src/report/report.js'
+import { buildReport } from '../src/report/build.js'
 import { takeSnapshot } from '../src/observe/snapshot.js'
 import { stepErrors } from '../src/judge/step-errors.js'
 import { redisCommand, redisCommands, type Reply } from './helpers/resp.js'

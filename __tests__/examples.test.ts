@@ -7,7 +7,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Report } from '../src/report/report.js'
+import type { Report } from '../src/report/schema.js'
 import { commentMarker } from '../src/github/comment-settings.js'
 import { REPORT_EXTENSIONS } from '../src/render/extensions.js'
 import { renderComment, renderSummary } from '../src/render/markdown.js'

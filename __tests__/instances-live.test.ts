@@ -5,6 +5,7 @@
 import { afterAll, describe, expect, it } from '@jest/globals'
 import { UserError } from '../src/core/errors.js'
 import { failoverFinding, nodeFigures, nodeFindings, totalsOf } from '../src/judge/nodes.js'
+import { DEFAULT_THRESHOLDS, judge } from '../src/judge/checks.js'
 import { connect, sleep, type RedisConnection } from '../src/redis/connection.js'
 import { parseInstances } from '../src/redis/instances.js'
 import { checkFailover, replicationRole, resolveSentinelMaster, type FailoverCheck } from '../src/redis/topology.js'
@@ -57,7 +58,10 @@ describe('two separate servers in one redis-url', () => {
     const refused = replies.filter((r) => r instanceof Error && r.message.startsWith('OOM')).length
     expect(refused).toBeGreaterThan(0)
 
-    const rows = await Promise.all(watched.map(async (w) => nodeFigures({ instance: w.name, node: null, before: w.before, after: await takeSnapshot(w.conn) })))
+    const rows = await Promise.all(watched.map(async (w) => {
+        const after = await takeSnapshot(w.conn)
+        return nodeFigures({ instance: w.name, node: null, before: w.before, after, judged: judge(w.before, after, DEFAULT_THRESHOLDS) })
+      }))
     expect(rows.map((r) => [r.instance, r.oomErrors, r.keys])).toEqual([
       ['cache', 0, 50],
       ['queue', refused, 400 - refused]
@@ -76,7 +80,7 @@ describe('two separate servers in one redis-url', () => {
   })
 
   it('says a server that could not be reached after the step is unknown, not fine', () => {
-    const rows = [nodeFigures({ instance: 'queue', node: null, before: null, after: null })]
+    const rows = [nodeFigures({ instance: 'queue', node: null, before: null, after: null, judged: null })]
     expect(nodeFindings(rows)).toEqual(['queue: could not be reached after the step; its figures are unknown.'])
     expect(totalsOf(rows)).toMatchObject({ unreached: 1, oomErrors: null, complete: false })
   })

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 import { newJob, runJob } from './helpers/action-runner.js'
 import { redisCommand, redisCommands } from './helpers/resp.js'
 import { redisPerFile } from './helpers/redis-server.js'
-import type { Report } from '../src/report/report.js'
+import type { Report } from '../src/report/schema.js'
 
 const redis = redisPerFile()
 const readReport = (path: string): Report => JSON.parse(readFileSync(path, 'utf8')) as Report

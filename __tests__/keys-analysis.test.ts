@@ -8,7 +8,7 @@ import { KeyHashSet, hashKey } from '../src/keys/keyset.js'
 import { KeyTally, type DbScan, type Inventory } from '../src/keys/tally.js'
 import { KeyFileWriter, parseKeyFile, readKeyFile } from '../src/keys/store.js'
 import { buildKeysReport, MEMORY_USAGE_NOTE, type KeysReport } from '../src/keys/report.js'
-import { keySpaceSection, leakedKeysSection, wrongDbSection } from '../src/keys/render.js'
+import { keySpaceSection, leakedKeysSection, wrongDbSection } from '../src/render/keys.js'
 import { judge, DEFAULT_THRESHOLDS } from '../src/judge/checks.js'
 import { snap } from './helpers/snapshots.js'
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { takeInventory, type ScanOptions } from '../src/keys/inventory.js'
 import { buildKeysReport } from '../src/keys/report.js'
-import { keySpaceSection, leakedKeysSection, prefixBytesText } from '../src/keys/render.js'
+import { keySpaceSection, leakedKeysSection, prefixBytesText } from '../src/render/keys.js'
 import { LeakCollector, type LeakResult } from '../src/keys/diff.js'
 import { extrapolate, MIN_SAMPLE, neededSample, samplesKeyMemory } from '../src/keys/sampling.js'
 import { parseKeyMemory, readKeySettings } from '../src/keys/settings.js'

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { newJob, stepState } from './helpers/action-runner.js'
-import { SCHEMA_VERSION } from '../src/report/report.js'
+import { SCHEMA_VERSION } from '../src/report/schema.js'
 import { redisPerFile } from './helpers/redis-server.js'
 
 const run = promisify(execFile)

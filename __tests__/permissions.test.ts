@@ -4,7 +4,8 @@
  * servers with real ACL users; the tests' own writes go through the default user.
  */
 import { describe, expect, it } from '@jest/globals'
-import { applyDenials, deniedCommand, denialOf, denialsOf } from '../src/observe/permissions.js'
+import { deniedCommand, denialOf, denialsOf } from '../src/observe/permissions.js'
+import { applyDenials } from '../src/judge/denials.js'
 import type { CheckResult } from '../src/judge/checks.js'
 import { runCli, writeKeys } from './helpers/cli-runner.js'
 import { redisPerFile, type TestRedis } from './helpers/redis-server.js'

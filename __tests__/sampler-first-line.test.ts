@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gapSample } from '../src/sampler/sample.js'
 import { collectSamples, stopStepSampler, type SamplerHandle } from '../src/step/sampling.js'
-import { QUIET_HOST as host } from '../src/step/host.js'
+import { QUIET_HOST as host } from '../src/core/host.js'
 
 function handle(file: string, pid: number): SamplerHandle {
   return { pid, startedAt: new Date().toISOString(), file, intervalMs: 100, maxLifeMs: 60_000 }

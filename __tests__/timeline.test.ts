@@ -4,10 +4,10 @@ import { parseRedisUrl } from '../src/redis/target.js'
 import { REPORT_EXTENSIONS } from '../src/render/extensions.js'
 import { renderComment, renderSummary } from '../src/render/markdown.js'
 import { downsampleMax, MAX_CHART_POINTS, peakTable, samplingExtension, timelineChart } from '../src/render/timeline.js'
-import { buildReport } from '../src/report/report.js'
+import { buildReport } from '../src/report/build.js'
 import { gapSample, summarizeSamples, type Sample, type SamplingReport } from '../src/sampler/sample.js'
 import { snap } from './helpers/snapshots.js'
-import type { Report } from '../src/report/report.js'
+import type { Report } from '../src/report/schema.js'
 
 const summaryOf = (report: Report): string => renderSummary(report, { extensions: REPORT_EXTENSIONS })
 const sectionsOf = (report: Report): string =>

@@ -1,7 +1,8 @@
 /** Plain-data reports for the renderer tests. */
 import { DEFAULT_THRESHOLDS, parseFailOn } from '../../src/judge/checks.js'
 import { parseRedisUrl } from '../../src/redis/target.js'
-import { buildReport, type Report } from '../../src/report/report.js'
+import { buildReport } from '../../src/report/build.js'
+import type { Report } from '../../src/report/schema.js'
 import type { Snapshot } from '../../src/observe/snapshot.js'
 import { snap } from './snapshots.js'
 

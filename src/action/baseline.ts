@@ -8,7 +8,7 @@ import { runContext } from '../baseline/settings.js'
 import { baselineStep } from '../baseline/step.js'
 import { describeError } from '../core/errors.js'
 import { readEventPayload } from '../github/comment.js'
-import type { Report } from '../report/report.js'
+import type { Report } from '../report/schema.js'
 import type { Settings } from './inputs.js'
 
 /** The report with its baseline; never throws and never fails the job over the baseline itself. */

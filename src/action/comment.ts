@@ -1,6 +1,6 @@
 import * as core from '@actions/core'
 import { worthCommenting } from '../baseline/apply.js'
-import type { Report } from '../report/report.js'
+import type { Report } from '../report/schema.js'
 import { commentMarker, explainGitHubError, lookUpComment, pullRequestNumber, readEventPayload, upsertComment, type CommentLookup, type CommentSettings } from '../github/comment.js'
 import { Output } from './constants.js'
 

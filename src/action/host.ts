@@ -1,6 +1,6 @@
 /** The step engine's host in the action: lines through @actions/core, every phase a foldable log section. */
 import * as core from '@actions/core'
-import type { StepHost } from '../step/host.js'
+import type { StepHost } from '../core/host.js'
 
 /** Groups open now: the runner's log cannot fold a group inside another one. */
 let openGroups = 0

@@ -3,9 +3,9 @@ import * as core from '@actions/core'
 import { tmpdir } from 'node:os'
 import { UserError, describeError } from '../core/errors.js'
 import { Input, ProvisionInput } from '../config/options.js'
-import { attachLimits, provision, unusedInputs, type ProvisionResult } from '../provision/index.js'
-import type { AttachedLimits } from '../provision/attach.js'
-import { beginStep, judgeStep, runStep, type BeginOptions, type StepConfig } from '../step/engine.js'
+import { provision, unusedInputs, type ProvisionResult } from '../provision/index.js'
+import { parseInstances } from '../redis/instances.js'
+import { beginWatch, judgeWatch, runWatch, type Watched } from '../step/watch.js'
 import { checkReportPath, makeWorkDir } from '../step/files.js'
 import { ProvisionOutput, State } from './constants.js'
 import { actionHost } from './host.js'
@@ -13,12 +13,11 @@ import { execLauncher } from './command.js'
 import { actionInput, readInputs, stepConfig, type Settings } from './inputs.js'
 import { maskSecrets } from './secrets.js'
 import { saveState } from './state.js'
-import { ClusterSeed, clusterProbe } from '../step/cluster-seed.js'
+import { watchSetup } from './watch.js'
 import type { StartedCluster } from '../provision/cluster.js'
 
-// Loaded only on the paths that need them (ncc makes each a chunk of its own), so the usual step,
-// one Redis without `run`, does not load the multi-node engine, the cluster start or the renderers.
-const multiPath = () => import('./multi.js')
+// Loaded only on the path that needs it (ncc makes it a chunk of its own), so the usual step,
+// one Redis without `run`, does not load the renderers (nor the multi-node engine: see step/watch.ts).
 const publishing = () => import('./publish.js')
 
 export async function run(): Promise<void> {
@@ -44,40 +43,29 @@ export async function run(): Promise<void> {
       cluster = await provisionCluster(settings.provisioning, settings.multi.clusterNodes, settings.connectTimeoutMs, actionHost, (p) => saveState(State.Provisioned, p))
       setClusterOutputs(cluster)
     }
-    if (cluster !== null || settings.multi.several) {
-      const { beginInAction, runInAction, watchedInstances } = await multiPath()
-      const specs = watchedInstances(settings, cluster)
-      await (settings.run ? runInAction(settings, specs, workDir, cluster !== null) : beginInAction(settings, specs, workDir))
+    let watched: Watched
+    let startedForRun = cluster !== null
+    if (cluster !== null) watched = { kind: 'several', specs: parseInstances(cluster.seedUrl) }
+    else if (settings.multi.several) watched = { kind: 'several', specs: settings.multi.instances }
+    else {
+      // Saved as soon as a container or server exists, so a job cancelled while it starts still removes it.
+      const provided = await provision(settings.provisioning, settings.target, settings.connectTimeoutMs, actionHost, (p) => saveState(State.Provisioned, p), startedAt)
+      setProvisionOutputs(provided)
+      watched = { kind: 'one', config: stepConfig(settings, provided.target, workDir) }
+      startedForRun = provided.started !== null
+    }
+    const setup = watchSetup(settings, workDir)
+    if (settings.run) {
+      // The `run` input: the whole step inside the main step, the report written when the command ends.
+      const { begun, record, command } = await runWatch(watched, setup, { command: { shell: settings.run, launch: execLauncher }, env: process.env, startedForRun })
+      saveState(State.Step, begun)
+      const { publishRun } = await publishing()
+      await publishRun(await judgeWatch(record, settings.thresholds), settings, command)
       return
     }
-
-    // Saved as soon as a container or server exists, so a job cancelled while it starts still removes it.
-    const provided = await provision(settings.provisioning, settings.target, settings.connectTimeoutMs, actionHost, (p) => saveState(State.Provisioned, p), startedAt)
-    setProvisionOutputs(provided)
-    core.debug(`Watching ${provided.target.host}:${provided.target.port}${provided.started ? ` (started: ${provided.started.kind})` : ' (attached)'}`)
-    const config = stepConfig(settings, provided.target, workDir)
-    // The probe first: a cluster node hands the step to the multi path, which sets the limits on every node.
-    const limits = attachLimits(settings.provisioning)
-    const prepare: BeginOptions = {
-      prepare: clusterProbe(settings.multi.cluster),
-      ...(limits ? { limits, onLimits: (applied: AttachedLimits) => saveState(State.Provisioned, applied) } : {})
-    }
-    try {
-      if (settings.run) {
-        await runInput(settings, config, provided.started !== null, prepare)
-        return
-      }
-      const { begun } = await beginStep(config, actionHost, { ...prepare, samplerOutlivesProcess: true })
-      saveState(State.Step, begun)
-      core.debug(`Step begun; state saved for the post step (sampler ${begun.sampler ? `pid ${begun.sampler.pid}` : 'off'})`)
-      core.info('The report follows at the end of the job, in the post step.')
-    } catch (err) {
-      if (!(err instanceof ClusterSeed)) throw err
-      core.debug('The URL is a node of a Redis Cluster: watching every node')
-      // The one URL is a node of a Redis Cluster (cluster: auto): watch every node of it.
-      const { beginInAction, runInAction } = await multiPath()
-      await (settings.run ? runInAction(settings, settings.multi.instances, workDir, false) : beginInAction(settings, settings.multi.instances, workDir))
-    }
+    const begun = await beginWatch(watched, { ...setup, samplerOutlivesProcess: true })
+    saveState(State.Step, begun)
+    core.info('The report follows at the end of the job, in the post step.')
   } catch (err) {
     const message = describeError(err)
     try {
@@ -114,15 +102,4 @@ function setClusterOutputs(cluster: StartedCluster): void {
   // In container mode, every node's container id, in the order of redis-urls.
   core.setOutput(ProvisionOutput.ContainerId, cluster.nodes.map((n) => (n.kind === 'container' ? n.id : '')).filter((id) => id !== '').join('\n'))
   core.setOutput(ProvisionOutput.RedisUrls, cluster.urls.join('\n'))
-}
-
-/**
- * The `run` input: the whole step inside the main step, the report written when the command ends.
- * The step fails with the command's exit code when it failed; the report is written either way.
- */
-async function runInput(settings: Settings, config: StepConfig, startedForRun: boolean, begin: BeginOptions): Promise<void> {
-  const { begun, record, command } = await runStep(config, actionHost, { command: { shell: settings.run, launch: execLauncher }, env: process.env, startedForRun }, begin)
-  saveState(State.Step, begun)
-  const { publishRun } = await publishing()
-  await publishRun(judgeStep(record, settings.thresholds), settings, command)
 }

@@ -11,7 +11,7 @@ import { cleanUp, startedTarget, type Provisioned } from '../provision/index.js'
 import { parseBoolean } from '../provision/settings.js'
 import { parseRedisUrl, type RedisTarget } from '../redis/target.js'
 import { withTls } from '../redis/tls.js'
-import { endStep, judgeStep } from '../step/engine.js'
+import { endWatch, isBegunMulti, judgeWatch } from '../step/watch.js'
 import { stopStepSampler } from '../step/sampling.js'
 import { FILE_TIMEOUT_MS, WORK_DIR_PREFIX } from '../step/files.js'
 import { State } from './constants.js'
@@ -21,8 +21,7 @@ import { startCommentLookup } from './comment.js'
 import { publish, writeSummary } from './publish.js'
 import { maskSecrets } from './secrets.js'
 import { readState } from './state.js'
-import { endInAction } from './multi.js'
-import { isBegunMulti } from '../step/multi.js'
+import { multiConfig } from './watch.js'
 
 /** When the main step already could not connect, the post step tries only briefly. */
 const POST_RETRY_AFTER_MAIN_ERROR_MS = 3000
@@ -82,20 +81,17 @@ async function report(): Promise<void> {
   const commentLookup = startCommentLookup(settings.comment)
   const mainError = readState(State.MainError) ?? ''
   if (mainError) core.debug(`The main step failed: ${mainError}`)
-  if (multi !== null) {
-    await endInAction(settings, multi, readState(State.WorkDir) ?? '', mainError)
-    return
-  }
-  const target = startedTarget(settings.provisioning.mode, readState(State.Provisioned), settings.target, settings.provisioning.password)
-  const config = stepConfig(settings, target ?? settings.target, readState(State.WorkDir) ?? '')
-  const record = await endStep(config, begun, actionHost, {
+  const workDir = readState(State.WorkDir) ?? ''
+  const target = multi ? null : startedTarget(settings.provisioning.mode, readState(State.Provisioned), settings.target, settings.provisioning.password)
+  const config = stepConfig(settings, target ?? settings.target, workDir)
+  const record = await endWatch(saved, config, { multi: multiConfig(settings, workDir), host: actionHost }, {
     errors: mainError ? [`The main step failed: ${mainError}`] : [],
     target,
     // No begun step (main failed or was cancelled): Redis was not reachable then either.
-    connectTimeoutMs: mainError || !begun ? Math.min(settings.connectTimeoutMs, POST_RETRY_AFTER_MAIN_ERROR_MS) : settings.connectTimeoutMs,
+    connectTimeoutMs: mainError || saved === null ? Math.min(settings.connectTimeoutMs, POST_RETRY_AFTER_MAIN_ERROR_MS) : settings.connectTimeoutMs,
     beginFailed: mainError !== ''
   })
-  await publish(judgeStep(record, settings.thresholds), settings, commentLookup)
+  await publish(await judgeWatch(record, settings.thresholds), settings, commentLookup)
 }
 
 /** What the post step cleans up, for the title of its log section. */

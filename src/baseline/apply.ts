@@ -4,27 +4,14 @@
  * out. Both front ends use it, so the action and the CLI judge and word the increases the same.
  */
 import type { CheckResult } from '../judge/checks.js'
-import type { Report } from '../report/report.js'
-import { trendPoints, verdictWithIncreases, type BaselineComparison, type IncreaseCheck, type TrendPoint } from './compare.js'
+import type { Report } from '../report/schema.js'
+import type { ReportBaseline } from './schema.js'
+import { trendPoints, verdictWithIncreases, type IncreaseCheck } from './compare.js'
 import type { IncreaseLimits } from './settings.js'
 import type { BaselineOutcome } from './step.js'
 
-/** `report.baseline`: what this run did with its baseline, for the summary, the comment and the JSON. */
-export interface ReportBaseline {
-  /** read (pull request), write (push), file (a path the user keeps). */
-  action: 'read' | 'write' | 'file'
-  /** The branch compared with (pull request) or recorded for (push); null for a file without branches. */
-  branch: string | null
-  /** One sentence: compared with what, recorded where, or why neither happened. */
-  summary: string
-  /** Null on a push, and when the baseline could not be read. */
-  comparison: BaselineComparison | null
-  /** The last base-branch entries and this run; `drawable` is false under MIN_TREND_POINTS points. */
-  trend: { points: TrendPoint[]; drawable: boolean }
-  recorded: BaselineOutcome['recorded']
-  /** What went wrong reading or writing it (never a failure of the job). */
-  warnings: string[]
-}
+export type { ReportBaseline } from './schema.js'
+
 
 const INCREASE_CHECKS = [
   { check: 'peak-increase', setting: 'peak', unit: 'bytes' },

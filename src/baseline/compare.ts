@@ -3,10 +3,13 @@
  * figure, whether the change is within the usual range, which prefixes moved most, and the increase
  * checks. Pure: entries in, data out; the renderers turn it into words and tables.
  */
-import { plural, type CheckName, type CheckResult, type Unit } from '../judge/checks.js'
+import { plural } from '../judge/checks.js'
 import { formatBytes, formatBytesDelta, formatCount } from '../core/size.js'
-import { engineLabel, type HistoryEntry, type HistorySeries, type PrefixEntry } from './history.js'
+import { engineLabel, type HistorySeries } from './history.js'
 import type { ByteIncreaseLimit, IncreaseLimits } from './settings.js'
+import type { BaselineComparison, BaselinePick, FigureChange, FigureName, HistoryEntry, IncreaseCheck, IncreaseCheckName, Mismatch, PrefixChange, PrefixEntry, TrendPoint } from './schema.js'
+
+export type { BaselineComparison, BaselinePick, BaselineSource, FigureChange, FigureName, IncreaseCheck, IncreaseCheckName, IncreaseStatus, Mismatch, PrefixChange, TrendPoint } from './schema.js'
 
 /** Changes below this many bytes are allocator and bookkeeping noise, however steady the history. */
 export const NOISE_FLOOR_BYTES = 64 * 1024
@@ -18,93 +21,6 @@ export const TOP_PREFIX_CHANGES = 3
 export const TREND_POINTS = 30
 export const MIN_TREND_POINTS = 5
 
-export type BaselineSource = 'merge-base' | 'base-branch' | 'file'
-
-export interface BaselinePick {
-  entry: HistoryEntry
-  source: BaselineSource
-  /** Which entry it is, in words: "the merge base abc1234 (main, 2026-11-20)". */
-  description: string
-}
-
-export type FigureName = 'peak' | 'used-after' | 'leaked-keys' | 'oom-errors' | 'evictions'
-
-export interface FigureChange {
-  figure: FigureName
-  label: string
-  unit: Extract<Unit, 'bytes' | 'count'>
-  base: number | null
-  current: number | null
-  /** current − base; null when either side is unknown. */
-  change: number | null
-  /** The change as a percent of base; null when base is 0 or unknown. */
-  percent: number | null
-  /** The usual range: the spread of the last base-branch runs, at least the floor for bytes. */
-  usual: { spread: number; runs: number; band: number } | null
-  /** True when the change is smaller than the usual range. */
-  withinUsualRange: boolean
-  /** Changed beyond the usual range (for `comment: on-change`). */
-  changed: boolean
-}
-
-export interface PrefixChange {
-  db: number
-  prefix: string
-  prefixBase64?: string
-  /** Null on servers without MEMORY USAGE, and on a side whose list the prefix was outside of (see `changeIsBound`). */
-  baseBytes: number | null
-  currentBytes: number | null
-  bytesChange: number | null
-  baseKeys: number | null
-  currentKeys: number | null
-  keysChange: number | null
-  /** In this run and known to be absent from the base's complete list. */
-  isNew: boolean
-  /** In the base and known to be absent from this run's complete list. */
-  isGone: boolean
-  /**
-   * The prefix was outside the other side's list of largest prefixes, so its figure there is unknown
-   * but at most the smallest listed one: the change shown is the least it can be ("at least +1.2 MB").
-   */
-  changeIsBound: boolean
-}
-
-export interface Mismatch {
-  what: 'engine' | 'maxmemory' | 'maxmemory-policy'
-  base: string
-  current: string
-}
-
-export type IncreaseCheckName = Extract<CheckName, 'peak-increase' | 'used-increase' | 'leaked-keys-increase'>
-/**
- * The statuses these checks use. `reported`: measured, no limit set. `unknown`: could not be
- * compared (no baseline, a figure missing on one side). The report's CheckStatus gains these two.
- */
-export type IncreaseStatus = 'pass' | 'warn' | 'fail' | 'reported' | 'unknown'
-
-export interface IncreaseCheck extends Omit<CheckResult, 'check' | 'status'> {
-  check: IncreaseCheckName
-  status: IncreaseStatus
-}
-
-export interface BaselineComparison {
-  /** Null when there is no baseline yet (first run, new job): `summary` says so plainly. */
-  baseline: BaselinePick | null
-  /** One sentence: what this run was compared with, or why it was not. */
-  summary: string
-  figures: FigureChange[]
-  prefixes: PrefixChange[]
-  /** Why no prefix changes are listed, when none are. */
-  prefixNote: string | null
-  mismatches: Mismatch[]
-  /** The mismatches in one sentence, and what they mean for the checks; null when none. */
-  mismatchNote: string | null
-  /** Other things worth saying next to the figures (e.g. the peaks came from different figures). */
-  notes: string[]
-  checks: IncreaseCheck[]
-  /** Some figure moved beyond its usual range: `comment: on-change` posts. */
-  changed: boolean
-}
 
 export interface CompareInput {
   current: HistoryEntry
@@ -424,14 +340,6 @@ export function verdictWithIncreases(verdict: 'pass' | 'warn' | 'fail', checks: 
   return 'pass'
 }
 
-export interface TrendPoint {
-  /** Short commit, or the date when the commit is unknown. */
-  label: string
-  peak: number | null
-  usedAfter: number | null
-  /** The run being reported (the last point). */
-  current: boolean
-}
 
 /**
  * The last TREND_POINTS base-branch entries plus this run, for the summary's chart. `drawable` is

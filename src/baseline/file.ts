@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises'
 import { UserError } from '../core/errors.js'
 import { TOP_N } from '../keys/report.js'
-import type { Report } from '../report/report.js'
+import type { Report } from '../report/schema.js'
 import { TOOL_NAME } from '../core/version.js'
 import { entryFromReport, historyFromJson, HISTORY_FORMAT, HISTORY_VERSION, type HistorySeries } from './history.js'
 

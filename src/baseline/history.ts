@@ -3,11 +3,14 @@
  * run of a baseline branch, newest last. Pure: a report in, an entry out; a file's text in, a
  * checked series out. The store (store.ts) keeps it on the data branch; compare.ts reads it.
  */
-import type { PeakSource } from '../judge/checks.js'
+import type { PeakSource, Verdict } from '../judge/checks.js'
 import { UserError } from '../core/errors.js'
 import type { PrefixFigure } from '../keys/report.js'
 import { defaultCommentKey, matrixValues, parseMatrix } from '../github/comment-settings.js'
-import type { Report, Verdict } from '../report/report.js'
+import type { Report } from '../report/schema.js'
+import type { HistoryEntry, PrefixEntry } from './schema.js'
+
+export type { HistoryEntry, PrefixEntry } from './schema.js'
 
 export const HISTORY_FORMAT = 'redis-memory-guard-history'
 /** Bumped when an entry changes shape in a way older readers would misread. */
@@ -22,41 +25,6 @@ export const MAX_PREFIXES = 50
  */
 export const MAX_SERIES_BYTES = 900 * 1024
 
-export interface PrefixEntry {
-  db: number
-  prefix: string
-  /** Set when the prefix is not valid UTF-8: its exact bytes. */
-  prefixBase64?: string
-  keys: number
-  /** Null on servers without MEMORY USAGE (counts only). */
-  bytes: number | null
-}
-
-export interface HistoryEntry {
-  /** Null when the entry comes from a report file that does not say which commit it measured. */
-  commit: string | null
-  branch: string | null
-  runId: string | null
-  /** When the report was made (ISO). */
-  date: string
-  toolVersion: string
-  engine: { kind: string; version: string | null } | null
-  maxmemory: number | null
-  maxmemoryPolicy: string | null
-  /** The judged peak and which figure it came from (sampled, INFO's peak, or before/after). */
-  peak: { bytes: number | null; source: PeakSource } | null
-  usedAfter: number | null
-  leakedKeys: number | null
-  oomErrors: number | null
-  evictedKeys: number | null
-  rejectedCalls: number | null
-  verdict: Verdict
-  /**
-   * The largest prefixes after the step; null without a key analysis. `complete` is true when the
-   * report listed every prefix, so a prefix missing here did not exist (rather than ranked lower).
-   */
-  prefixes: { complete: boolean; memoryUsage: boolean; list: PrefixEntry[] } | null
-}
 
 export interface HistorySeries {
   format: typeof HISTORY_FORMAT

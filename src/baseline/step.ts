@@ -7,7 +7,8 @@ import { Input } from '../config/options.js'
 import { parseFailOn } from '../judge/checks.js'
 import { describeError } from '../core/errors.js'
 import { TOP_N } from '../keys/report.js'
-import type { Report } from '../report/report.js'
+import type { Report } from '../report/schema.js'
+import type { BaselineRecord } from './schema.js'
 import { compareWithBaseline, type BaselineComparison } from './compare.js'
 import { loadBaselineFile } from './file.js'
 import { entryFromReport, seriesId, seriesPath, type HistoryEntry, type HistorySeries } from './history.js'
@@ -36,7 +37,7 @@ export interface BaselineOutcome {
   series: HistorySeries | null
   /** Set on pull requests and with a file baseline. */
   comparison: BaselineComparison | null
-  recorded: { branch: string; path: string; entries: number; attempts: number; conflicts: number; createdBranch: boolean } | null
+  recorded: BaselineRecord | null
   /** One line each, for core.warning. */
   warnings: string[]
 }

@@ -5,7 +5,7 @@ import { entryFromReport, type HistorySeries } from '../baseline/history.js'
 import { BaselineInput, readBaselineSettings, type BaselineSettings } from '../baseline/settings.js'
 import { compareWithSeries } from '../baseline/step.js'
 import { TOP_N } from '../keys/report.js'
-import type { Report } from '../report/report.js'
+import type { Report } from '../report/schema.js'
 import { UsageError, flag, stringOption } from './args.js'
 import { flagName, thresholds, type Context } from './context.js'
 

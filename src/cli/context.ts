@@ -9,11 +9,10 @@ import { targetFor } from '../provision/index.js'
 import { readProvisionSettings } from '../provision/settings.js'
 import { hostPort, parseRedisUrl, type RedisTarget } from '../redis/target.js'
 import { renderSummary } from '../render/markdown.js'
-import type { Report } from '../report/report.js'
-import { openConnection, type StepConfig } from '../step/engine.js'
+import type { Report } from '../report/schema.js'
+import type { StepConfig } from '../step/engine.js'
 import { writeReportFile } from '../step/files.js'
-import type { StepHost } from '../step/host.js'
-import type { RedisConnection } from '../redis/connection.js'
+import type { StepHost } from '../core/host.js'
 import { UsageError, flag, stringOption, type CommandName, type ParsedArgs } from './args.js'
 import type { Logger } from './log.js'
 import { containerAddress, containerTarget, defaultUrl, isLocalHost, probe } from './target.js'
@@ -171,10 +170,6 @@ async function startThrowaway(ctx: Context, why: string): Promise<Located> {
       }
     }
   }
-}
-
-export async function open(ctx: Context, target: RedisTarget): Promise<RedisConnection> {
-  return openConnection(target, connectTimeout(ctx), cliHost(ctx))
 }
 
 /** Prints the report in the asked-for format and writes --report-path; returns the exit code for its verdict. */

@@ -5,7 +5,6 @@
 import { UserError } from '../core/errors.js'
 import { Input, ProvisionInput, type GetValue, type Label } from './options.js'
 import { parseClusterMode, parseInstances, type InstanceSpec } from '../redis/instances.js'
-import { clusterShape } from '../provision/cluster.js'
 
 export interface InstanceOptions {
   /** The instances `redis-url` names; one plain URL gives one `direct` instance. */
@@ -38,4 +37,11 @@ export function readInstanceOptions(get: GetValue, label: Label = (n) => n, defa
     clusterNodes = Number(nodesText) as 3 | 6
   }
   return { instances, several: several && (instances.length > 1 || instances.some((i) => i.kind === 'sentinel')), cluster, clusterNodes }
+}
+
+/** `cluster-nodes` → masters and replicas: 3 → 3+0, 6 → 3+3; anything else is refused. */
+export function clusterShape(nodes: number, inputName = 'cluster-nodes'): { masters: number; replicasPerMaster: 0 | 1 } {
+  if (nodes === 3) return { masters: 3, replicasPerMaster: 0 }
+  if (nodes === 6) return { masters: 3, replicasPerMaster: 1 }
+  throw new UserError(`${inputName}: "${nodes}" is not a cluster size. Use 3 (three masters) or 6 (three masters with one replica each).`)
 }

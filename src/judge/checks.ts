@@ -2,7 +2,10 @@
 import { UserError } from '../core/errors.js'
 import { engineLimits, engineName } from '../observe/info.js'
 import { formatBytes, formatCount } from '../core/size.js'
-import type { Snapshot } from '../observe/snapshot.js'
+import { counterDelta, restarted, type Snapshot } from '../observe/snapshot.js'
+
+// Facts about two snapshots, read where judging needs them (they live with the snapshot, below).
+export { counterDelta, restarted } from '../observe/snapshot.js'
 
 export const CHECK_NAMES = [
   'oom',
@@ -71,6 +74,8 @@ export function parseFailOn(text: string, name = 'fail-on'): Set<CheckName> {
  * almost empty Redis); `unknown`: the check could not be made (see `reason`). Neither is a pass.
  */
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'reported' | 'unknown'
+/** A report's (and a node's) outcome: the worst of its checks, as `fail-on` weighs them. */
+export type Verdict = 'pass' | 'warn' | 'fail'
 export const CHECK_STATUSES: readonly CheckStatus[] = ['pass', 'warn', 'fail', 'reported', 'unknown']
 export type Unit = 'bytes' | 'count' | 'ratio'
 
@@ -177,19 +182,6 @@ export interface RestartFacts {
   carried: { oomErrors: number; rejectedCalls: number; evictedKeys: number }
 }
 
-/** True when the two snapshots come from different server runs (Redis restarted in between). */
-export function restarted(before: Snapshot | null, after: Snapshot): boolean {
-  return before !== null && before.runId !== null && after.runId !== null && before.runId !== after.runId
-}
-
-/** How much a counter grew; after a restart the counter started from zero, so its value is the growth. */
-export function counterDelta(before: number | null | undefined, after: number | null | undefined, restart: boolean): number | null {
-  if (after === null || after === undefined) return null
-  if (restart) return after
-  if (before === null || before === undefined) return null
-  return Math.max(0, after - before)
-}
-
 /** Preference among equal candidates: a sample has a time, INFO's peak is what Redis itself proves. */
 const PEAK_PREFERENCE: readonly PeakSource[] = ['sampled', 'info-peak', 'after', 'before']
 
@@ -249,7 +241,7 @@ export function judge(before: Snapshot | null, after: Snapshot, t: Thresholds, o
   // Engines the suite cannot run (Dragonfly, KeyDB) differ in ways the figures alone do not show.
   notes.push(...engineLimits(after.server))
   const checks: CheckResult[] = []
-  const breach = (check: CheckName): CheckStatus => (t.failOn.has(check) ? 'fail' : 'warn')
+  const breach = breachOf(t)
   const mem = after.memory
   const peak = stepPeak(before, after, obs)
   const peakWords = step ? "the step's peak" : 'used_memory'
@@ -403,15 +395,24 @@ function addCarried(n: number | null, carried: number): number | null {
   return n === null ? (carried > 0 ? carried : null) : n + carried
 }
 
-function limitCheck(
+/** What a breach of each check is: `fail` for the checks `fail-on` names, else `warn`. */
+export function breachOf(t: Pick<Thresholds, 'failOn'>): (check: CheckName) => CheckStatus {
+  return (check) => (t.failOn.has(check) ? 'fail' : 'warn')
+}
+
+/**
+ * A byte figure against its limit: one node's used memory or peak, and the total over several nodes.
+ * `missing` says why a null figure is missing (default: the server does not report it).
+ */
+export function limitCheck(
   check: CheckName,
   measured: number | null,
   limit: number | undefined,
   breach: (c: CheckName) => CheckStatus,
-  words: { what: string; over: string; advice: string }
+  words: { what: string; over: string; advice: string; missing?: string }
 ): CheckResult {
   if (measured === null) {
-    const reason = `${words.what} is not reported by this server`
+    const reason = words.missing ?? `${words.what} is not reported by this server`
     // Without a limit nothing was to be judged, but the figure is still missing: say so rather than "reported".
     return { check, status: limit === undefined ? 'reported' : 'unknown', measured, limit: limit ?? null, unit: 'bytes', message: `Could not be checked: ${reason}.`, ...(limit === undefined ? {} : { reason }) }
   }

@@ -5,7 +5,7 @@
  * Pure: snapshots and key analyses in, figures and sentences out (plain text; key prefixes and
  * hash tags in them come from Redis, so the renderer escapes them like any key name).
  */
-import { DEFAULT_THRESHOLDS, judge, plural, restarted, type StepObservations } from './checks.js'
+import { plural, restarted, type CheckResult, type Judgement, type Verdict } from './checks.js'
 import type { MergedGroup, HashTagFigure } from '../keys/cluster.js'
 import { keyName } from '../keys/prefix.js'
 import { describeNode, type ClusterNodeInfo, type FailoverCheck, type NodeRole } from '../redis/topology.js'
@@ -21,8 +21,15 @@ export interface NodeSnapshots {
   before: Snapshot | null
   /** Null when the node could not be reached after the step. */
   after: Snapshot | null
-  obs?: StepObservations
+  /**
+   * The node's judgement, made once with the step's thresholds (judgeMulti judges every node as
+   * one server): its peak, OOM errors and evictions are what the row shows. Null when not judged.
+   */
+  judged: NodeJudgement | null
 }
+
+/** What a row takes from its node's judgement. */
+export type NodeJudgement = Pick<Judgement, 'oomErrors' | 'evictedKeys'> & { peak: Pick<Judgement['peak'], 'bytes'> | null }
 
 /** One row of the report. Null figures are unknown ("not reported" or "not reached"), never 0. */
 export interface NodeFigures {
@@ -60,7 +67,7 @@ export interface Totals {
   complete: boolean
 }
 
-/** Figures of one node from its two snapshots, judged the way a single server is (judge in checks.ts). */
+/** Figures of one node: read from its "after" snapshot, and from its judgement (made once, by the caller). */
 export function nodeFigures(n: NodeSnapshots): NodeFigures {
   const base = {
     instance: n.instance,
@@ -71,7 +78,7 @@ export function nodeFigures(n: NodeSnapshots): NodeFigures {
   if (n.after === null) {
     return { ...base, reached: false, restarted: false, usedMemory: null, peakMemory: null, maxmemory: null, datasetBytes: null, oomErrors: null, evictedKeys: null, keys: null }
   }
-  const j = judge(n.before, n.after, DEFAULT_THRESHOLDS, n.obs ?? {})
+  const j = n.judged
   const mem = n.after.memory
   const dataset = mem.usedMemoryDataset ?? (mem.usedMemory !== null && mem.usedMemoryStartup !== null ? Math.max(0, mem.usedMemory - mem.usedMemoryStartup) : null)
   return {
@@ -79,12 +86,12 @@ export function nodeFigures(n: NodeSnapshots): NodeFigures {
     reached: true,
     restarted: restarted(n.before, n.after),
     usedMemory: mem.usedMemory,
-    peakMemory: j.peak.bytes,
+    peakMemory: j?.peak?.bytes ?? null,
     // 0 means "no limit" to Redis: unknown as a limit, not a limit of zero bytes.
     maxmemory: mem.maxmemory === null || mem.maxmemory === 0 ? null : mem.maxmemory,
     datasetBytes: dataset,
-    oomErrors: j.oomErrors,
-    evictedKeys: j.evictedKeys,
+    oomErrors: j?.oomErrors ?? null,
+    evictedKeys: j?.evictedKeys ?? null,
     keys: Object.values(n.after.keyspace).reduce((s, d) => s + d.keys, 0)
   }
 }
@@ -340,4 +347,22 @@ export function summarizeInstances(input: InstancesInput): InstancesSummary {
     return { name, cluster, totals: totalsOf(own) }
   })
   return { rows, instances, total: totalsOf(rows), imbalance, findings }
+}
+
+/** One node's verdict and checks, as the report lists them under `instances.nodes`. */
+export interface NodeReport {
+  instance: string
+  /** `host:port` of a cluster node; null for an instance that is one server. */
+  address: string | null
+  target: string
+  verdict: Verdict
+  checks: CheckResult[]
+  errors: string[]
+}
+
+/** `report.instances`: per-node figures and verdicts, totals, imbalance and findings naming the instance. */
+export interface InstancesReport extends InstancesSummary {
+  nodes: NodeReport[]
+  /** How `max-used-memory` was applied: to each node, and to the total of all of them. */
+  totalLimit: { maxUsedMemory: number | null; usedMemory: number | null; status: CheckResult['status'] } | null
 }

@@ -1,5 +1,5 @@
 /** What the step ran, from the difference of two commandstats readings. Pure. */
-import { restarted } from '../judge/checks.js'
+import { restarted } from './snapshot.js'
 import type { Snapshot } from './snapshot.js'
 
 /** One command's counters during the step. */

@@ -4,7 +4,7 @@
  * cache, clients dropped for buffer limits. Pure: two snapshots in, data out. Servers without the
  * fields give no facts, since an absent field is not a zero.
  */
-import { counterDelta, restarted } from '../judge/checks.js'
+import { counterDelta, restarted } from './snapshot.js'
 import { engineName } from './info.js'
 import { formatBytes, formatCount } from '../core/size.js'
 import type { Snapshot } from './snapshot.js'

@@ -160,3 +160,22 @@ async function memoryDoctor(conn: RedisConnection, denied: string[]): Promise<st
     return null
   }
 }
+
+/** Total keys over all databases, or null without a snapshot (or when the user may not run INFO: no keyspace is not zero keys). */
+export function totalKeys(s: Snapshot | null): number | null {
+  if (!s || s.denied?.includes('info')) return null
+  return Object.values(s.keyspace).reduce((sum, db) => sum + db.keys, 0)
+}
+
+/** True when the two snapshots come from different server runs (Redis restarted in between). */
+export function restarted(before: Snapshot | null, after: Snapshot): boolean {
+  return before !== null && before.runId !== null && after.runId !== null && before.runId !== after.runId
+}
+
+/** How much a counter grew; after a restart the counter started from zero, so its value is the growth. */
+export function counterDelta(before: number | null | undefined, after: number | null | undefined, restart: boolean): number | null {
+  if (after === null || after === undefined) return null
+  if (restart) return after
+  if (before === null || before === undefined) return null
+  return Math.max(0, after - before)
+}

@@ -3,7 +3,7 @@ import { describeError } from '../core/errors.js'
 import { connect, type RedisConnection } from '../redis/connection.js'
 import type { RedisTarget } from '../redis/target.js'
 import type { ProvisionSettings } from './settings.js'
-import type { StepHost } from '../step/host.js'
+import type { StepHost } from '../core/host.js'
 
 /** The settings changed on an attached Redis, with the values they had before, for the post step. */
 export interface AttachedLimits {

@@ -11,7 +11,7 @@ import { formatDuration } from '../core/size.js'
 import { waitForPing } from './ready.js'
 import { limitArgs, maskArgs, withServerDefaults } from './runtime.js'
 import type { ProvisionSettings } from './settings.js'
-import type { StepHost } from '../step/host.js'
+import type { StepHost } from '../core/host.js'
 
 /** What the post step needs to stop a redis-server the main step started. */
 export interface StartedBinary {

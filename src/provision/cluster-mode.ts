@@ -4,9 +4,10 @@
  */
 import { UserError } from '../core/errors.js'
 import { ProvisionInput } from '../config/options.js'
-import type { StepHost } from '../step/host.js'
+import type { StepHost } from '../core/host.js'
 import { formatDuration } from '../core/size.js'
-import { clusterShape, startCluster, type StartedCluster } from './cluster.js'
+import { clusterShape } from '../config/instance-options.js'
+import { startCluster, type StartedCluster } from './cluster.js'
 import type { Provisioned } from './index.js'
 import type { ProvisionSettings } from './settings.js'
 

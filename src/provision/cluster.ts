@@ -8,7 +8,7 @@
  * published ports that would be 127.0.0.1 inside its own container, where its peers are not.
  */
 import { UserError, describeError } from '../core/errors.js'
-import { QUIET_HOST, type StepHost } from '../step/host.js'
+import { QUIET_HOST, type StepHost } from '../core/host.js'
 import { parseInfo } from '../observe/info.js'
 import { connect, sleep, type RedisConnection } from '../redis/connection.js'
 import { parseClusterNodes } from '../redis/topology.js'
@@ -20,6 +20,9 @@ import { startBinary, stopBinary, type StartedBinary } from './binary.js'
 import { removeContainer, startContainer, type StartedContainer } from './container.js'
 import { withServerDefaults, type RuntimeName } from './runtime.js'
 import type { ProvisionSettings } from './settings.js'
+
+// An input's check, so it sits with the inputs; the cluster start reads it from there.
+export { clusterShape } from '../config/instance-options.js'
 
 /** Container mode's part of the settings: every node runs in a container of its own. */
 export interface ClusterContainers {
@@ -93,13 +96,6 @@ const DEFAULT_TIMEOUT_MS = 30_000
 /** Short, so a test's failover does not wait 15 s; long enough for a busy 2-core runner. */
 const NODE_TIMEOUT_MS = 3000
 const HOST = '127.0.0.1'
-
-/** `cluster-nodes` → masters and replicas: 3 → 3+0, 6 → 3+3; anything else is refused. */
-export function clusterShape(nodes: number, inputName = 'cluster-nodes'): { masters: number; replicasPerMaster: 0 | 1 } {
-  if (nodes === 3) return { masters: 3, replicasPerMaster: 0 }
-  if (nodes === 6) return { masters: 3, replicasPerMaster: 1 }
-  throw new UserError(`${inputName}: "${nodes}" is not a cluster size. Use 3 (three masters) or 6 (three masters with one replica each).`)
-}
 
 /** Slot ranges of `masters` masters, as even as redis-cli makes them. */
 export function slotRanges(masters: number): [number, number][] {

@@ -4,7 +4,7 @@ import { runTool, type ToolResult } from './exec.js'
 import { waitForPing } from './ready.js'
 import { classify, lastLine, limitArgs, maskArgs, parsePortOutput, runArgs, RUNTIMES, CONTAINER_PORT, type Runtime, type RuntimeName } from './runtime.js'
 import type { ProvisionSettings } from './settings.js'
-import type { StepHost } from '../step/host.js'
+import type { StepHost } from '../core/host.js'
 
 /** What the post step needs to remove a container the main step started. */
 export interface StartedContainer {

@@ -6,7 +6,7 @@
 import { describeError } from '../core/errors.js'
 import { parseRedisUrl, type RedisTarget } from '../redis/target.js'
 import { formatDuration } from '../core/size.js'
-import type { StepHost } from '../step/host.js'
+import type { StepHost } from '../core/host.js'
 import { restoreLimits, type AttachedLimits, type AttachedNodesLimits } from './attach.js'
 import { startBinary, stopBinary, type StartedBinary } from './binary.js'
 import { removeContainer, startContainer, type StartedContainer } from './container.js'

@@ -1,5 +1,13 @@
 import { UserError } from '../core/errors.js'
-import type { TlsMaterial } from './tls.js'
+
+// Here, not in tls.ts: tls.ts reads targets, so a target reading tls.ts would make a cycle.
+/** The socket options for Node's tls.connect: the files' contents, read once. */
+export interface TlsMaterial {
+  ca?: string
+  cert?: string
+  key?: string
+  rejectUnauthorized: boolean
+}
 
 /** Where Redis is, parsed from a `redis://` or `rediss://` URL. */
 export interface RedisTarget {

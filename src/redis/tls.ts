@@ -6,7 +6,9 @@
 import { readFileSync } from 'node:fs'
 import { Socket } from 'node:net'
 import { UserError, describeError } from '../core/errors.js'
-import { hostPort, type RedisTarget } from './target.js'
+import { hostPort, type RedisTarget, type TlsMaterial } from './target.js'
+
+export type { TlsMaterial } from './target.js'
 
 /** The TLS options, by the names of the action inputs (the CLI flags add `--`). */
 export const TlsInput = {
@@ -28,14 +30,6 @@ export interface TlsSettings {
 }
 
 export const NO_TLS_SETTINGS: TlsSettings = { caFile: null, certFile: null, keyFile: null, insecure: false }
-
-/** The socket options for Node's tls.connect: the files' contents, read once. */
-export interface TlsMaterial {
-  ca?: string
-  cert?: string
-  key?: string
-  rejectUnauthorized: boolean
-}
 
 /** The names of the TLS options that were given. */
 function givenNames(s: TlsSettings): string[] {

@@ -7,7 +7,7 @@
 import type { CheckName, CheckStatus } from '../judge/checks.js'
 import type { FigureChange, PrefixChange } from '../baseline/compare.js'
 import { MIN_TREND_POINTS } from '../baseline/compare.js'
-import type { Report } from '../report/report.js'
+import type { Report } from '../report/schema.js'
 import { formatBytes, formatBytesDelta, formatCount } from '../core/size.js'
 
 export interface BaselineFigureRow {

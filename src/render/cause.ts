@@ -6,7 +6,7 @@
 import type { CauseReport } from '../explain/cause.js'
 import { PART_LABELS } from '../explain/memory.js'
 import { MOMENT_LABELS, type MomentSnapshot } from '../explain/moments.js'
-import type { Report } from '../report/report.js'
+import type { Report } from '../report/schema.js'
 import { formatBytes, formatCount, formatDuration } from '../core/size.js'
 
 /** A key as shown: its DB and its name (untrusted). */

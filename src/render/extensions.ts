@@ -4,7 +4,7 @@
  * `RenderOptions.extensions` adds further ones. A feature implements ReportExtension (section.ts)
  * in its own module and is listed here; it never imports this file, so no import cycle forms.
  */
-import { keyAnalysisExtension } from '../keys/render.js'
+import { keyAnalysisExtension } from './keys.js'
 import type { ReportExtension } from './section.js'
 import { samplingExtension } from './timeline.js'
 import { instancesExtension } from './instances.js'

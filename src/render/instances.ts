@@ -6,7 +6,7 @@
  */
 import type { CheckStatus } from '../judge/checks.js'
 import type { NodeFigures, Totals } from '../judge/nodes.js'
-import type { Report } from '../report/report.js'
+import type { Report } from '../report/schema.js'
 import { formatBytes, formatCount } from '../core/size.js'
 import { codeText, escapeMarkdown } from './escape.js'
 import type { ReportExtension, ReportSection } from './section.js'

@@ -6,7 +6,7 @@
 import type { CheckStatus } from '../judge/checks.js'
 import { commandDeltas } from '../observe/commandstats.js'
 import { formatBytes, formatCount } from '../core/size.js'
-import type { Report } from '../report/report.js'
+import type { Report } from '../report/schema.js'
 import { codeText, escapeMarkdown, fencedBlock } from './escape.js'
 import { REPORT_EXTENSIONS } from './extensions.js'
 import { fitParts, measureBytes, measureChars, type Part } from './fit.js'

@@ -8,11 +8,10 @@
 import { CHECK_STATUSES, plural, type CheckName, type CheckStatus, type PeakCandidate, type PeakSource } from '../judge/checks.js'
 import { engineName } from '../observe/info.js'
 import { commandDeltas, compareNames } from '../observe/commandstats.js'
-import type { Report, Verdict } from '../report/report.js'
-import { totalKeys } from '../report/report.js'
+import type { Report, Verdict } from '../report/schema.js'
 import { distinctOomMessages } from '../run/output.js'
 import { formatBytes, formatBytesDelta, formatCount, formatDuration } from '../core/size.js'
-import type { Snapshot } from '../observe/snapshot.js'
+import { totalKeys, type Snapshot } from '../observe/snapshot.js'
 import { baselineView, type BaselineView } from './baseline-model.js'
 import { causeView, type CauseView } from './cause.js'
 
@@ -372,10 +371,11 @@ function restartLine(report: Report): string | null {
 function peakRows(report: Report): PeakRow[] {
   const p = report.peak
   if (!p || p.bytes === null) return []
-  const candidates = p.candidates ?? legacyCandidates(report)
+  // The judge names the winner (peak.source); each source is a candidate at most once.
+  if (p.candidates) return p.candidates.map((c) => ({ ...c, judged: c.source === p.source }))
+  // Schema 1 kept only the winner, and its "sampled" could be a snapshot: the first rebuilt figure with its bytes won.
   let judged = false
-  return candidates.map((c) => {
-    // The winner is the first (highest, then preferred) candidate with the judged figure.
+  return legacyCandidates(report).map((c) => {
     const isJudged = !judged && c.bytes === p.bytes
     if (isJudged) judged = true
     return { ...c, judged: isJudged }

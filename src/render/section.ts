@@ -3,7 +3,7 @@
  * only, so the features and the renderer that lists them never import each other.
  */
 import type { CheckName } from '../judge/checks.js'
-import type { Report } from '../report/report.js'
+import type { Report } from '../report/schema.js'
 
 /** Which text is being rendered: the job summary (everything) or the PR comment (shorter). */
 export type Variant = 'summary' | 'comment'

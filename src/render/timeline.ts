@@ -1,7 +1,7 @@
 /** The "memory during the step" sections: the sampled peak, a Mermaid timeline and the `run` command. Pure: report in, markdown out. */
 import { plural } from '../judge/checks.js'
 import type { PeakSource } from '../judge/checks.js'
-import type { Report } from '../report/report.js'
+import type { Report } from '../report/schema.js'
 import type { CommandReport } from '../run/output.js'
 import type { Sample, SamplingReport } from '../sampler/sample.js'
 import { formatBytes, formatCount, formatDuration } from '../core/size.js'
@@ -9,6 +9,7 @@ import type { Snapshot } from '../observe/snapshot.js'
 import { codeText, escapeMarkdown, fencedBlock } from './escape.js'
 import { reportModel, type ReportModel } from './model.js'
 import type { ReportExtension, ReportSection, Variant } from './section.js'
+import { stretches } from '../core/downsample.js'
 
 /** GitHub renders a few hundred points, but about 100 is what a reader can see. */
 export const MAX_CHART_POINTS = 100
@@ -20,28 +21,15 @@ export interface TimedValue {
 }
 
 /**
- * Cuts the time from the first point to the last into at most `maxPoints` equal stretches and
- * keeps the highest value of each, so the chart's points are evenly spaced in time (as Mermaid
- * draws them) and no peak is lost. A stretch whose points are all null (Redis unreachable) is
+ * At most `maxPoints` points evenly spaced in time (core/downsample.ts), each the highest value of
+ * its stretch, so no peak is lost. A stretch whose points are all null (Redis unreachable) is
  * null; a stretch with no point at all (samples sparser than stretches) repeats its neighbour.
  */
 export function downsampleMax(points: TimedValue[], maxPoints: number): TimedValue[] {
-  if (points.length === 0) return []
-  const start = Math.min(...points.map((p) => p.t))
-  const span = Math.max(...points.map((p) => p.t)) - start
-  const n = Math.max(1, Math.min(maxPoints, points.length))
-  if (span <= 0) return [{ t: start, v: maxOf(points.map((p) => p.v)) }]
-  const width = span / n
-  const buckets: { seen: boolean; v: number | null }[] = Array.from({ length: n }, () => ({ seen: false, v: null }))
-  for (const p of points) {
-    const b = buckets[Math.min(n - 1, Math.floor((p.t - start) / width))]
-    b.seen = true
-    if (p.v !== null) b.v = b.v === null ? p.v : Math.max(b.v, p.v)
-  }
-  let last: number | null = buckets.find((b) => b.seen)?.v ?? null
-  return buckets.map((b, i) => {
-    if (b.seen) last = b.v
-    return { t: start + i * width, v: b.seen ? b.v : last }
+  let last: number | null = null
+  return stretches(points, maxPoints, (p) => p.t).map((s) => {
+    if (s.items.length > 0) last = maxOf(s.items.map((p) => p.v))
+    return { t: s.start, v: last }
   })
 }
 

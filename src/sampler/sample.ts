@@ -2,6 +2,7 @@
 import type { CounterResets } from '../judge/checks.js'
 import type { Snapshot } from '../observe/snapshot.js'
 import { numberField, parseCommandstats, parseErrorstats, type InfoSections } from '../observe/info.js'
+import { stretches } from '../core/downsample.js'
 
 /** One look at Redis during the step. Figures are null where the server does not report them. */
 export interface Sample {
@@ -260,15 +261,14 @@ function firstGrowth(start: number | null): { see(v: number | null, at: string):
 }
 
 /**
- * Thins samples to about `max` by keeping, from each run of consecutive samples, the one with the
- * highest used_memory and the first gap sample: the peak and every outage survive thinning.
+ * Thins samples to about `max` by keeping, from each of `max` stretches of equal time (the one
+ * downsampler, core/downsample.ts), the sample with the highest used_memory and the first gap
+ * sample: the peak and every outage survive thinning.
  */
 export function thinSamples(samples: Sample[], max: number): Sample[] {
   if (samples.length <= max) return samples
-  const size = Math.ceil(samples.length / max)
   const out: Sample[] = []
-  for (let i = 0; i < samples.length; i += size) {
-    const run = samples.slice(i, i + size)
+  for (const { items: run } of stretches(samples, max, (s) => Date.parse(s.at))) {
     let best: Sample | null = null
     let gap: Sample | null = null
     for (const s of run) {

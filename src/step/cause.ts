@@ -16,7 +16,7 @@ import type { KeysReport } from '../keys/report.js'
 import type { RedisConnection } from '../redis/connection.js'
 import { maskUrlText } from '../redis/target.js'
 import type { Snapshot } from '../observe/snapshot.js'
-import type { StepHost } from './host.js'
+import type { StepHost } from '../core/host.js'
 
 /** When each new key appeared, or why that is not known. */
 export type FirstSeen = { times: Map<string, number>; dropped: number } | { unavailable: string }

@@ -21,13 +21,14 @@ import { analyseKeysAfter, analyseKeysNow, describeInventory, recordKeysBefore, 
 import type { KeySettings } from '../keys/settings.js'
 import { connect, withTimeout, type RedisConnection } from '../redis/connection.js'
 import { hostPort, type RedisTarget } from '../redis/target.js'
-import { buildReport, totalKeys, type Report } from '../report/report.js'
+import { buildReport } from '../report/build.js'
+import type { Report } from '../report/schema.js'
 import { commandEnv, runCommand, type CommandRun, type CommandSpec } from '../run/command.js'
 import type { CommandReport } from '../run/output.js'
 import { formatBytes } from '../core/size.js'
-import { takeSnapshot, type Snapshot } from '../observe/snapshot.js'
+import { takeSnapshot, totalKeys, type Snapshot } from '../observe/snapshot.js'
 import { BEFORE_FILE, FILE_TIMEOUT_MS } from './files.js'
-import { keyScanLog, type StepHost } from './host.js'
+import { keyScanLog, type StepHost } from '../core/host.js'
 import { explainStep, watchCommand, type StepRecording } from './cause.js'
 import { collectSamples, startStepSampler, stopStepSampler, type SampledStep, type SamplerHandle, type SamplingOptions } from './sampling.js'
 
@@ -245,10 +246,11 @@ async function readBefore(begun: BegunStep | null, errors: string[], beginFailed
 export async function observeNow(
   config: Pick<StepConfig, 'target' | 'connectTimeoutMs' | 'keys'>,
   host: StepHost,
-  opts: { keys: boolean }
+  opts: { keys: boolean; prepare?: BeginOptions['prepare'] }
 ): Promise<StepRecord> {
   const conn = await openConnection(config.target, config.connectTimeoutMs, host)
   try {
+    await opts.prepare?.(conn)
     const now = await takeSnapshot(conn, { withDoctor: true })
     const errors: string[] = []
     const denied: string[] = []

@@ -8,20 +8,19 @@
  */
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { verdictOf, type CheckResult, type Thresholds } from '../judge/checks.js'
+import { breachOf, limitCheck, verdictOf, type CheckResult, type Thresholds } from '../judge/checks.js'
 import { ConnectionError, UserError, describeError } from '../core/errors.js'
 import { HashTagTally, mergeInventories, type HashTagFigure, type MergedGroup } from '../keys/cluster.js'
 import type { Inventory } from '../keys/tally.js'
-import { summarizeInstances, type InstancesSummary, type NodeFigures } from '../judge/nodes.js'
+import { summarizeInstances, type InstancesReport, type NodeFigures } from '../judge/nodes.js'
 import type { InstanceSpec, SentinelSpec } from '../redis/instances.js'
 import { hostPort, type RedisTarget } from '../redis/target.js'
 import { checkFailover, resolveInstances, type ClusterNode, type FailoverCheck, type WatchedNode } from '../redis/topology.js'
-import type { Report, Verdict } from '../report/report.js'
+import type { Report, Verdict } from '../report/schema.js'
 import type { CommandReport } from '../run/output.js'
-import { formatBytes } from '../core/size.js'
-import { beginStep, endStep, judgeStep, observationsOf, observeNow, type BegunStep, type BeginOptions, type EndOptions, type StepConfig, type StepRecord, type WatchedCommand } from './engine.js'
+import { beginStep, endStep, judgeStep, observeNow, type BegunStep, type BeginOptions, type EndOptions, type StepConfig, type StepRecord, type WatchedCommand } from './engine.js'
 import { commandEnv, runCommand, type CommandRun } from '../run/command.js'
-import type { StepHost } from './host.js'
+import type { StepHost } from '../core/host.js'
 import type { AttachedNodesLimits } from '../provision/attach.js'
 
 /** What every node's step shares; each node gets its own target and work folder. */
@@ -71,11 +70,6 @@ export interface MultiRecord {
 
 /** The single path's begin options, with attach mode's limits heard for every server at once. */
 export type MultiBeginOptions = Omit<BeginOptions, 'onLimits'> & { onLimits?: (all: AttachedNodesLimits) => void }
-
-/** True when the parsed redis-url needs this layer: more than one instance, or one behind Sentinel. */
-export function needsMulti(specs: InstanceSpec[]): boolean {
-  return specs.length > 1 || specs.some((s) => s.kind === 'sentinel')
-}
 
 /** The name a node's lines and findings carry: `queue`, or `cache 127.0.0.1:7001`. */
 export function nodeLabel(n: { instance: string; node: ClusterNode | null }): string {
@@ -280,24 +274,6 @@ function mergedPrefixes(records: NodeRecord[]): Record<string, MergedGroup[]> {
   return out
 }
 
-/** One node's verdict and checks, as the report lists them under `instances.nodes`. */
-export interface NodeReport {
-  instance: string
-  /** `host:port` of a cluster node; null for an instance that is one server. */
-  address: string | null
-  target: string
-  verdict: Verdict
-  checks: CheckResult[]
-  errors: string[]
-}
-
-/** `report.instances`: per-node figures and verdicts, totals, imbalance and findings naming the instance. */
-export interface InstancesReport extends InstancesSummary {
-  nodes: NodeReport[]
-  /** How `max-used-memory` was applied: to each node, and to the total of all of them. */
-  totalLimit: { maxUsedMemory: number | null; usedMemory: number | null; status: CheckResult['status'] } | null
-}
-
 const RANK: Record<Verdict, number> = { pass: 0, warn: 1, fail: 2 }
 
 /**
@@ -308,12 +284,12 @@ const RANK: Record<Verdict, number> = { pass: 0, warn: 1, fail: 2 }
 export function judgeMulti(record: MultiRecord, thresholds: Thresholds, extra?: Record<string, unknown>): Report & { instances: InstancesReport } {
   const judged = record.nodes.map((n) => ({ n, report: judgeStep(n.record, thresholds, extra) }))
   const summary = summarizeInstances({
-    nodes: record.nodes.map((n) => ({
+    nodes: judged.map(({ n, report }) => ({
       instance: n.instance,
       node: n.node,
       before: n.record.before,
       after: n.record.after,
-      obs: observationsOf(n.record)
+      judged: report
     })),
     merged: record.merged,
     failovers: record.failovers,
@@ -366,42 +342,22 @@ export function judgeMulti(record: MultiRecord, thresholds: Thresholds, extra?: 
   }
 }
 
-/** `max-used-memory` over the sum of every node's used memory: stated as applying to the total too. */
+/**
+ * `max-used-memory` over the sum of every node's used memory: the same limit check as one node's,
+ * stated as applying to the total too. Unknown when a node's figure is missing: a partial sum is not the total.
+ */
 export function totalUsedMemoryCheck(used: number | null, complete: boolean, t: Thresholds): CheckResult | null {
-  const limit = t.maxUsedMemory
-  if (limit === undefined) return null
-  const status: CheckResult['status'] = t.failOn.has('used-memory') ? 'fail' : 'warn'
-  if (used === null || !complete) {
-    const reason = 'a node could not be reached or did not report used_memory'
-    return { check: 'used-memory', status: 'unknown', measured: used, limit, unit: 'bytes', message: `all instances: the total could not be checked: ${reason}.`, reason }
-  }
-  if (used > limit) {
-    return {
-      check: 'used-memory',
-      status,
-      measured: used,
-      limit,
-      unit: 'bytes',
-      message: `all instances: used memory was ${formatBytes(used)} in total, over the limit of ${formatBytes(limit)} (max-used-memory applies to each instance and to the total).`,
-      advice: 'Free memory between tests, or raise max-used-memory if the suite needs it.'
-    }
-  }
-  return {
-    check: 'used-memory',
-    status: 'pass',
-    measured: used,
-    limit,
-    unit: 'bytes',
-    message: `all instances: used memory was ${formatBytes(used)} in total, within the limit of ${formatBytes(limit)} (max-used-memory applies to each instance and to the total).`
-  }
+  if (t.maxUsedMemory === undefined) return null
+  const c = limitCheck('used-memory', complete ? used : null, t.maxUsedMemory, breachOf(t), {
+    what: 'used_memory in total',
+    missing: 'a node could not be reached or did not report used_memory',
+    over: 'max-used-memory applies to each instance and to the total.',
+    advice: 'Free memory between tests, or raise max-used-memory if the suite needs it.'
+  })
+  return { ...c, message: `all instances: ${c.message}` }
 }
 
 /** Rows for a table, in the order given: the per-node figures (exported for the renderers). */
 export type InstanceRow = NodeFigures
 
-/** Tells the saved begun step of several nodes from a single one (the action's state holds either). */
-export function isBegunMulti(b: object | null): b is BegunMulti {
-  return b !== null && 'kind' in b && (b as { kind: unknown }).kind === 'multi'
-}
-
-export { ClusterSeed, clusterProbe } from './cluster-seed.js'
+export type { InstancesReport, NodeReport } from '../judge/nodes.js'

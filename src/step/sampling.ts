@@ -17,7 +17,7 @@ import { MAX_REPORT_SAMPLES, counterBaseline, summarizeSamples, thinSamples, typ
 import { formatBytes, formatDuration } from '../core/size.js'
 import type { Snapshot } from '../observe/snapshot.js'
 import { FILE_TIMEOUT_MS, SAMPLES_FILE } from './files.js'
-import type { StepHost } from './host.js'
+import type { StepHost } from '../core/host.js'
 
 const FIRST_SAMPLE_WAIT_MS = 5000
 

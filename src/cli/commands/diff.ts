@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises'
 import { UserError, describeError } from '../../core/errors.js'
 import type { RedisTarget } from '../../redis/target.js'
-import { READABLE_SCHEMA_VERSIONS, type Report } from '../../report/report.js'
+import { READABLE_SCHEMA_VERSIONS, type Report } from '../../report/schema.js'
 import { judgeStep } from '../../step/engine.js'
 import type { Snapshot } from '../../observe/snapshot.js'
 import { COMMANDS, UsageError } from '../args.js'

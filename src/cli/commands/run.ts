@@ -3,16 +3,12 @@ import type { ChildProcess } from 'node:child_process'
 import { rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { exitCodeOf, type CommandRun } from '../../run/command.js'
-import type { Report } from '../../report/report.js'
-import { judgeStep, runStep } from '../../step/engine.js'
-import { ClusterSeed, clusterProbe, judgeMulti, runMultiStep } from '../../step/multi.js'
-import { parseInstances, type InstanceSpec } from '../../redis/instances.js'
-import type { Thresholds } from '../../judge/checks.js'
-import type { KeySettings } from '../../keys/settings.js'
-import { instanceOptions, multiConfig, startThrowawayCluster } from '../multi.js'
+import type { Report } from '../../report/schema.js'
+import { judgeWatch, runWatch, type Watched } from '../../step/watch.js'
+import { instanceOptions, startThrowawayCluster, watchSetup } from '../watch.js'
 import { makeWorkDir } from '../../step/files.js'
 import { COMMANDS, UsageError } from '../args.js'
-import { ExitCode, causeSettings, cliHost, connectTimeout, emit, keySettings, locateRedis, outputFormat, sampleInterval, stepConfig, thresholds, type Context, type Located } from '../context.js'
+import { ExitCode, causeSettings, connectTimeout, emit, keySettings, locateRedis, outputFormat, sampleInterval, stepConfig, thresholds, type Context, type Located } from '../context.js'
 import { renderReport } from '../terminal.js'
 import { readBaselineOption, withCliBaseline } from '../baseline.js'
 
@@ -38,38 +34,28 @@ export async function runCommand(ctx: Context): Promise<number> {
   const stopSignals = handleSignals(ctx, live)
   try {
     // Several instances, Sentinel or a throwaway cluster: one step per node (src/step/multi.ts).
+    let cluster: Awaited<ReturnType<typeof startThrowawayCluster>> | null = null
     if (several.clusterNodes !== 0) {
-      const cluster = await startThrowawayCluster(ctx, several.clusterNodes)
+      cluster = await startThrowawayCluster(ctx, several.clusterNodes)
       live.throwaway = cluster
-      return await runMulti(ctx, cluster.specs, keys, limits, format, live, true)
     }
-    if (several.several) return await runMulti(ctx, several.instances, keys, limits, format, live, false)
-    const located = await locateRedis(ctx, true)
-    live.throwaway = located.throwaway
+    const located = cluster === null && !several.several ? await locateRedis(ctx, true) : null
+    if (located) live.throwaway = located.throwaway
+    const startedForRun = cluster !== null || located?.throwaway != null
     const workDir = await makeWorkDir(tmpdir(), 'the temp folder (TMPDIR)')
     try {
-      let stepped
-      try {
-        stepped = await runStep(
-          stepConfig(ctx, located.target, workDir, keys),
-          cliHost(ctx),
-          {
-            command: { argv: rest },
-            env: ctx.env,
-            startedForRun: located.throwaway !== null,
-            // With --json or --markdown, stdout carries only the report.
-            stdout: format === 'terminal' ? process.stdout : process.stderr,
-            onSpawn: (child) => (live.child = child)
-          },
-          { prepare: clusterProbe(several.cluster) }
-        )
-      } catch (err) {
-        if (!(err instanceof ClusterSeed)) throw err
-        // The one URL is a node of a Redis Cluster (--cluster auto): watch every node of it.
-        return await runMulti(ctx, parseInstances(located.target.url, '--url'), keys, limits, format, live, false)
-      }
-      const { record, command } = stepped
-      return await finish(ctx, () => withCliBaseline(ctx, judgeStep(record, limits, { cli: 'run', throwawayServer: located.throwaway !== null }), baseline), command)
+      const watched: Watched = located
+        ? { kind: 'one', config: stepConfig(ctx, located.target, workDir, keys) }
+        : { kind: 'several', specs: cluster ? cluster.specs : several.instances }
+      const { record, command } = await runWatch(watched, watchSetup(ctx, keys, workDir), {
+        command: { argv: rest },
+        env: ctx.env,
+        startedForRun,
+        // With --json or --markdown, stdout carries only the report.
+        stdout: format === 'terminal' ? process.stdout : process.stderr,
+        onSpawn: (child) => (live.child = child)
+      })
+      return await finish(ctx, async () => withCliBaseline(ctx, await judgeWatch(record, limits, { cli: 'run', throwawayServer: startedForRun }), baseline), command)
     } finally {
       await rm(workDir, { recursive: true, force: true })
     }
@@ -79,41 +65,16 @@ export async function runCommand(ctx: Context): Promise<number> {
   }
 }
 
-/** `run` over several nodes: the engine's multi step around the command, judged as one. */
-async function runMulti(
-  ctx: Context,
-  specs: InstanceSpec[],
-  keys: KeySettings,
-  limits: Thresholds,
-  format: ReturnType<typeof outputFormat>,
-  live: LiveParts,
-  startedForRun: boolean
-): Promise<number> {
-  const workDir = await makeWorkDir(tmpdir(), 'the temp folder (TMPDIR)')
-  try {
-    const { record, command } = await runMultiStep(specs, multiConfig(ctx, keys, workDir), cliHost(ctx), {
-      command: { argv: ctx.args.rest },
-      env: ctx.env,
-      startedForRun,
-      stdout: format === 'terminal' ? process.stdout : process.stderr,
-      onSpawn: (child) => (live.child = child)
-    })
-    return await finish(ctx, () => judgeMulti(record, limits, { cli: 'run', throwawayServer: startedForRun }), command)
-  } finally {
-    await rm(workDir, { recursive: true, force: true })
-  }
-}
-
 /**
  * The end of `run`, one or several Redis: 127 when the command could not start; else the report,
  * and the command's own exit code when it failed, or the verdict's.
  */
-async function finish(ctx: Context, judge: () => Report, command: CommandRun): Promise<number> {
+async function finish(ctx: Context, judge: () => Promise<Report>, command: CommandRun): Promise<number> {
   if (command.startError) {
     ctx.log.error(`${command.startError} ${USAGE}`)
     return ExitCode.NotStarted
   }
-  const code = await emit(ctx, judge(), (r) => renderReport(r, ctx.log.out))
+  const code = await emit(ctx, await judge(), (r) => renderReport(r, ctx.log.out))
   const commandCode = exitCodeOf(command)
   if (commandCode === 0) return code
   ctx.log.error(`The command ${command.signal ? `was stopped by ${command.signal}` : `exited with code ${command.exitCode}`}; the report was written all the same.`)

@@ -1,11 +1,10 @@
 /** `snapshot`: the state of Redis now, judged by the thresholds that apply to one moment. */
-import { judgeStep, observeNow } from '../../step/engine.js'
+import { judgeWatch, observeWatch } from '../../step/watch.js'
 import { UsageError } from '../args.js'
-import { cliHost, connectTimeout, emit, keySettings, locateRedis, outputFormat, thresholds, type Context } from '../context.js'
+import { emit, keySettings, outputFormat, thresholds, type Context } from '../context.js'
 import { renderSnapshot } from '../terminal.js'
 import { readBaselineOption, withCliBaseline } from '../baseline.js'
-import { judgeMulti } from '../../step/multi.js'
-import { observeSeveral } from '../multi.js'
+import { observed, watchSetup } from '../watch.js'
 
 export async function snapshotCommand(ctx: Context): Promise<number> {
   if (ctx.args.positionals.length > 0 || ctx.args.rest.length > 0) {
@@ -14,10 +13,7 @@ export async function snapshotCommand(ctx: Context): Promise<number> {
   outputFormat(ctx)
   const limits = thresholds(ctx)
   const baseline = await readBaselineOption(ctx)
-  const located = await observeSeveral(ctx, async () => (await locateRedis(ctx, false)).target, keySettings(ctx), false)
-  const several = located.several
-  if (several) return emit(ctx, withCliBaseline(ctx, judgeMulti(several, limits, { cli: 'snapshot' }), baseline), (r) => renderSnapshot(r, ctx.log.out))
-  const target = located.target ?? (await locateRedis(ctx, false)).target
-  const record = await observeNow({ target, connectTimeoutMs: connectTimeout(ctx), keys: keySettings(ctx) }, cliHost(ctx), { keys: false })
-  return emit(ctx, withCliBaseline(ctx, judgeStep(record, limits, { cli: 'snapshot' }), baseline), (r) => renderSnapshot(r, ctx.log.out))
+  const keys = keySettings(ctx)
+  const record = await observeWatch(await observed(ctx, keys), watchSetup(ctx, keys, ''), { keys: false })
+  return emit(ctx, withCliBaseline(ctx, await judgeWatch(record, limits, { cli: 'snapshot' }), baseline), (r) => renderSnapshot(r, ctx.log.out))
 }

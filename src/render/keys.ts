@@ -4,11 +4,11 @@
  * Pure: report in, text out. Key names are untrusted: they go through codeText.
  */
 import { plural, type CheckName } from '../judge/checks.js'
-import type { Report } from '../report/report.js'
-import { codeText, escapeMarkdown } from '../render/escape.js'
-import type { ReportExtension, ReportSection, Variant } from '../render/section.js'
+import type { Report } from '../report/schema.js'
+import { codeText, escapeMarkdown } from './escape.js'
+import type { ReportExtension, ReportSection, Variant } from './section.js'
 import { formatBytes, formatCount, formatDuration } from '../core/size.js'
-import type { KeyFigure, KeysReport, LeakedGroupFigure, PrefixFigure } from './report.js'
+import type { KeyFigure, KeysReport, LeakedGroupFigure, PrefixFigure } from '../keys/report.js'
 
 const n = (x: number): string => formatCount(x)
 /** Longer names are cut: a 1 MB key name must not fill the summary. */

@@ -1,7 +1,7 @@
 /**
- * The CLI's side of several instances, a Redis Cluster or Sentinel: `--url` with several URLs
- * (or several `--url`), `--cluster auto|off`, and `run --cluster-nodes 3|6` for a throwaway
- * cluster. The engine work is in src/step/multi.ts; this file reads flags and prints.
+ * The CLI's settings for the step engine's one dispatch (src/step/watch.ts): `--url` with several
+ * URLs (or several `--url`), `--cluster auto|off`, and `run --cluster-nodes 3|6` for a throwaway
+ * cluster. The engine decides which path a step takes; this file reads flags and what to watch.
  */
 import { readInstanceOptions, type InstanceOptions } from '../config/instance-options.js'
 import { ProvisionInput } from '../config/options.js'
@@ -10,11 +10,10 @@ import { stopCluster } from '../provision/cluster.js'
 import { readProvisionSettings } from '../provision/settings.js'
 import { parseInstances, type InstanceSpec } from '../redis/instances.js'
 import { withTls } from '../redis/tls.js'
-import { observeMulti, type MultiConfig, type MultiRecord } from '../step/multi.js'
-import { isClusterEnabled } from '../redis/topology.js'
-import type { RedisTarget } from '../redis/target.js'
+import type { MultiConfig } from '../step/multi.js'
+import type { MomentConfig, Watched, WatchSetup } from '../step/watch.js'
 import { stringOption } from './args.js'
-import { CLI_SAMPLE_INTERVAL_MS, cliHost, connectTimeout, flagName, open, sampleInterval, tlsSettings, type Context } from './context.js'
+import { CLI_SAMPLE_INTERVAL_MS, cliHost, connectTimeout, flagName, locateRedis, sampleInterval, tlsSettings, type Context } from './context.js'
 import { defaultUrl } from './target.js'
 import type { KeySettings } from '../keys/settings.js'
 
@@ -71,29 +70,15 @@ export async function startThrowawayCluster(ctx: Context, nodes: 3 | 6): Promise
   }
 }
 
-/**
- * `snapshot` and `keys` over several nodes: null when `--url` names one plain server that is not
- * a cluster node (the single path then runs as before), else every node's moment.
- */
-export async function observeSeveral(
-  ctx: Context,
-  locate: () => Promise<RedisTarget>,
-  keys: KeySettings,
-  withKeys: boolean
-): Promise<{ several: MultiRecord | null; target: RedisTarget | null }> {
+/** The engine's setup for either path, from the flags. */
+export function watchSetup(ctx: Context, keys: KeySettings, workDir: string): WatchSetup {
+  return { multi: multiConfig(ctx, keys, workDir), host: cliHost(ctx) }
+}
+
+/** What `snapshot` and `keys` look at: the instances `--url` names, or the one Redis found (a cluster node among them). */
+export async function observed(ctx: Context, keys: KeySettings): Promise<Watched<MomentConfig>> {
   const opts = instanceOptions(ctx)
-  let specs = opts.several ? opts.instances : null
-  let target: RedisTarget | null = null
-  if (specs === null && opts.cluster === 'auto') {
-    target = await locate()
-    const conn = await open(ctx, target)
-    try {
-      if (await isClusterEnabled(conn)) specs = parseInstances(target.url, flagName('redis-url'))
-    } finally {
-      await conn.close()
-    }
-  }
-  if (specs === null) return { several: null, target }
-  const { workDir: _w, sampling: _s, ...config } = multiConfig(ctx, keys, '')
-  return { several: await observeMulti(specs, config, cliHost(ctx), { keys: withKeys }), target }
+  if (opts.several) return { kind: 'several', specs: opts.instances }
+  const { target } = await locateRedis(ctx, false)
+  return { kind: 'one', config: { target, connectTimeoutMs: connectTimeout(ctx), keys } }
 }
