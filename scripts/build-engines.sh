@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the vendored servers the engine suite (__tests__/engines.test.ts) runs against, once,
+# Builds the vendored servers the engine suite (__tests__/redis-servers.engines.test.ts, npm run test:engines) runs against, once,
 # into a cache folder outside the clone, so a fresh clone reuses them instead of spending
 # minutes per server on make.
 #
