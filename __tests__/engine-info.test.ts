@@ -1,7 +1,7 @@
 /**
  * Engine differences in the pure core: INFO captured from empty Redis 7.0.15, Redis 7.4.1 and
  * Valkey 8.0.1 servers (fixtures/engines), the engine's name in messages, the notes for engines
- * the suite cannot run, and the step's error replies. The same on live servers: engines.test.ts.
+ * the suite cannot run, and the step's error replies. The same on live servers: redis-servers.engines.test.ts.
  */
 import { describe, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'

@@ -116,10 +116,10 @@ describe('example reports', () => {
     }
   })
 
-  it('shows the OOM example in the README', () => {
-    const readme = join(process.cwd(), 'README.md')
+  it('shows the OOM example in docs/report.md', () => {
+    const readme = join(process.cwd(), 'docs', 'report.md')
     const comment = readFileSync(join(DIR, 'fail-oom.comment.md'), 'utf8')
-    // Without the hidden marker line: the README is not a PR comment.
+    // Without the hidden marker line: the page is not a PR comment.
     const block = `<!-- example:start -->\n${comment.split('\n').slice(2).join('\n')}<!-- example:end -->`
     const text = readFileSync(readme, 'utf8')
     const updated = text.replace(/<!-- example:start -->[\s\S]*<!-- example:end -->/, () => block)

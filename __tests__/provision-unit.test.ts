@@ -1,7 +1,7 @@
 /**
  * The pure parts of provisioning: run arguments, error texts of docker and podman (real texts,
  * copied from each tool), input parsing. The code that runs the runtimes is shared by both, so
- * what differs between them is covered here; provision.test.ts runs real podman containers.
+ * what differs between them is covered here; provision.containers.test.ts runs real podman containers.
  */
 import { describe, expect, it } from '@jest/globals'
 import { runError } from '../src/provision/container.js'

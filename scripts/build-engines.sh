@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
-# Builds the vendored servers the engine suite (__tests__/engines.test.ts) runs against, once,
+# Builds the servers the engine suite (__tests__/redis-servers.engines.test.ts, npm run test:engines) runs against, once,
 # into a cache folder outside the clone, so a fresh clone reuses them instead of spending
 # minutes per server on make.
 #
 #   scripts/build-engines.sh [valkey-8.0.1] [redis-7.4.1]     (default: all of them)
 #
-#   REDIS_GUARD_VENDOR        where the tarballs are       (default: <clone>/../shared/vendor)
+#   REDIS_GUARD_VENDOR        where the tarballs are       (default: <clone>/../shared/vendor; a
+#                             missing tarball is downloaded from the project's GitHub tag archive)
 #   REDIS_GUARD_ENGINE_CACHE  where the built servers go   (default: /var/cache/redis-memory-guard/engines)
+#   REDIS_GUARD_BUILD_JOBS    make -j for each build       (default: the cores shared among the builds)
 #
 # Result: $REDIS_GUARD_ENGINE_CACHE/<name>-<version>/bin/<name>-server (and <name>-cli).
-# A build is reused only when its recorded tarball sha256 matches the tarball's, so a changed
+# The engines build side by side (one make each, the cores split between them): each build has
+# long serial stretches (configure, jemalloc, linking) that leave a core idle when they run one
+# after the other. A build is reused only when its recorded tarball sha256 matches, so a changed
 # tarball rebuilds; a half-finished build is never reused (it lands under its final name last).
+# Each engine has its own lock: a second run waits for the build it needs instead of repeating it.
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -36,61 +41,83 @@ for engine in "${engines[@]}"; do
   fi
 done
 
-if [ ! -d "$vendor" ]; then
-  echo "build-engines: no vendor folder at $vendor; set REDIS_GUARD_VENDOR to the folder holding ${engines[0]}.tar.gz" >&2
-  exit 2
-fi
+# Where a tarball comes from when the vendor folder lacks it: the tag's source archive on GitHub.
+declare -A source_url=(
+  [valkey-8.0.1]=https://github.com/valkey-io/valkey/archive/refs/tags/8.0.1.tar.gz
+  [redis-7.4.1]=https://github.com/redis/redis/archive/refs/tags/7.4.1.tar.gz
+)
 
 mkdir -p "$cache"
-# Two runs at once (two checkouts, a test and CI) would both build: the second waits instead.
-exec 9>"$cache/.lock"
-if ! flock -w 1800 9; then
-  echo "build-engines: another build holds $cache/.lock for over 30 minutes; giving up" >&2
-  exit 1
-fi
+cores=$(nproc 2>/dev/null || echo 2)
+jobs="${REDIS_GUARD_BUILD_JOBS:-$(((cores + ${#engines[@]} - 1) / ${#engines[@]}))}"
 
-jobs="${REDIS_GUARD_BUILD_JOBS:-2}"
-
-for engine in "${engines[@]}"; do
-  name="${engine%%-*}"
-  tarball="$vendor/$engine.tar.gz"
-  dest="$cache/$engine"
+# Builds one engine into the cache unless a build of the same tarball is there; its output goes
+# to stdout, prefixed by the caller.
+build_one() {
+  local engine=$1 name="${1%%-*}" tarball="$vendor/$1.tar.gz" dest="$cache/$1" sum work start elapsed
+  exec 9>"$cache/.lock-$engine"
+  if ! flock -w 1800 9; then
+    echo "another build of $engine holds $cache/.lock-$engine for over 30 minutes; giving up" >&2
+    return 1
+  fi
+  # Built from the expected tarball before: no tarball needed.
+  if [ -x "$dest/bin/$name-server" ] && [ "$(cat "$dest/tarball.sha256" 2>/dev/null)" = "${expected[$engine]}" ] \
+    && "$dest/bin/$name-server" --version >/dev/null 2>&1; then
+    echo "cached ($dest/bin/$name-server)"
+    return 0
+  fi
+  work="$(mktemp -d "$cache/.build-$engine.XXXXXX")"
+  trap 'rm -rf "$work"' RETURN
   if [ ! -f "$tarball" ]; then
-    echo "build-engines: missing $tarball" >&2
-    exit 1
+    echo "no $tarball: downloading ${source_url[$engine]}"
+    tarball="$work/$engine.tar.gz"
+    if ! curl -fsSL --retry 2 -o "$tarball" "${source_url[$engine]}"; then
+      echo "could not download ${source_url[$engine]}; put $engine.tar.gz in REDIS_GUARD_VENDOR" >&2
+      return 1
+    fi
   fi
   sum="$(sha256sum "$tarball" | cut -d' ' -f1)"
   if [ "$sum" != "${expected[$engine]}" ]; then
-    echo "build-engines: $tarball has sha256 $sum, expected ${expected[$engine]}; not building it" >&2
-    exit 1
+    echo "$tarball has sha256 $sum, expected ${expected[$engine]}; not building it" >&2
+    return 1
   fi
-
-  if [ -x "$dest/bin/$name-server" ] && [ "$(cat "$dest/tarball.sha256" 2>/dev/null)" = "$sum" ] \
-    && "$dest/bin/$name-server" --version >/dev/null 2>&1; then
-    echo "$engine: cached ($dest/bin/$name-server)"
-    continue
-  fi
-
-  echo "$engine: building with make -j$jobs (several minutes on 2 cores)"
-  work="$(mktemp -d "$cache/.build-$engine.XXXXXX")"
-  trap 'rm -rf "$work"' EXIT
+  echo "building with make -j$jobs (a few minutes on 2 cores)"
   start=$(date +%s)
   tar -xzf "$tarball" -C "$work"
   # jemalloc as on a packaged server (the default on Linux); no TLS: the suite does not use it
-  # and it would need the OpenSSL headers.
-  if ! make -C "$work/$engine" -j"$jobs" BUILD_TLS=no >"$work/build.log" 2>&1; then
+  # and it would need the OpenSSL headers. Only the server and the CLI: the suite runs no other tool.
+  if ! make -C "$work/$engine/src" -j"$jobs" BUILD_TLS=no "$name-server" "$name-cli" >"$work/build.log" 2>&1; then
     tail -n 40 "$work/build.log" >&2
-    echo "build-engines: make failed for $engine (log above)" >&2
-    exit 1
+    echo "make failed for $engine (log above)" >&2
+    return 1
   fi
   mkdir -p "$work/out/bin"
   cp "$work/$engine/src/$name-server" "$work/$engine/src/$name-cli" "$work/out/bin/"
   echo "$sum" >"$work/out/tarball.sha256"
   rm -rf "$dest"
   mv "$work/out" "$dest"
-  rm -rf "$work"
-  trap - EXIT
   elapsed=$(($(date +%s) - start))
-  echo "$engine: built in $((elapsed / 60))m$((elapsed % 60))s -> $dest/bin/$name-server"
-  "$dest/bin/$name-server" --version
+  echo "built in $((elapsed / 60))m$((elapsed % 60))s -> $dest/bin/$name-server ($("$dest/bin/$name-server" --version | cut -d' ' -f3))"
+}
+
+# Shared: runs of this script go on side by side; an older one, which holds .lock alone for all its
+# builds, is waited for.
+exec 8>"$cache/.lock"
+flock -s -w 1800 8 || { echo "build-engines: $cache/.lock held for over 30 minutes; giving up" >&2; exit 1; }
+
+pids=()
+for engine in "${engines[@]}"; do
+  (build_one "$engine" 2>&1 | sed -u "s/^/$engine: /") &
+  pids+=("$!")
 done
+failed=0
+for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+# A failed build says so on its own lines; the pipe above hides its status, so check the result.
+for engine in "${engines[@]}"; do
+  name="${engine%%-*}"
+  [ -x "$cache/$engine/bin/$name-server" ] || failed=1
+done
+if [ "$failed" -ne 0 ]; then
+  echo "build-engines: not every engine was built (see above)" >&2
+  exit 1
+fi

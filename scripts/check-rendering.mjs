@@ -7,8 +7,8 @@
  *   node scripts/check-rendering.mjs [file.md ...]      (default: examples/*.md)
  *
  * GFM by `marked`, Mermaid in headless Chromium (Debian: `apt-get install -y chromium`; another
- * binary via CHROMIUM=/path). The npm tools are installed on first use into a folder under the OS
- * temp dir, as scripts/screenshot-report.mjs does, so `npm ci` never needs them. Every request of
+ * binary via CHROMIUM=/path). marked, mermaid and playwright-core are devDependencies (pinned by the
+ * lockfile). Every request of
  * the page is refused: nothing is fetched while rendering.
  */
 /* global document -- used inside page.evaluate, which runs in the browser */

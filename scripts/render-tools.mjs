@@ -1,14 +1,11 @@
-// What the two rendering scripts share: Chromium, and marked, mermaid and playwright-core installed
-// once into a folder of their own under the OS temp dir, so `npm ci` never needs them.
-import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync } from 'node:fs'
+// What the two rendering scripts share: Chromium, and marked, mermaid and playwright-core, which are
+// devDependencies so that the lockfile pins the very versions CI renders with.
+import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 
 export const chromium = process.env.CHROMIUM ?? '/usr/bin/chromium'
-const tools = ['marked@^18', 'mermaid@^11', 'playwright-core@^1']
 
 /** Stops with one line when Chromium is missing. */
 export function requireChromium() {
@@ -18,20 +15,19 @@ export function requireChromium() {
   }
 }
 
-/** Installs the tools once and returns where to load them from. */
+const require = createRequire(import.meta.url)
+
+/** Where to load the tools from: the project's node_modules (`npm ci` installs them). */
 export function loadTools() {
-  const dir = join(tmpdir(), 'redis-memory-guard-screenshot-tools')
-  const require = createRequire(join(dir, 'package.json'))
-  const have = (name) => existsSync(join(dir, 'node_modules', name, 'package.json'))
-  if (!['marked', 'mermaid', 'playwright-core'].every(have)) {
-    mkdirSync(dir, { recursive: true })
-    console.log(`Installing ${tools.join(', ')} into ${dir} (once)...`)
-    execFileSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', dir, ...tools], { stdio: 'inherit' })
-  }
-  return {
-    markedPath: require.resolve('marked'),
-    mermaidPath: join(dirname(require.resolve('mermaid/package.json')), 'dist', 'mermaid.min.js'),
-    playwrightPath: require.resolve('playwright-core')
+  try {
+    return {
+      markedPath: require.resolve('marked'),
+      mermaidPath: join(dirname(require.resolve('mermaid/package.json')), 'dist', 'mermaid.min.js'),
+      playwrightPath: require.resolve('playwright-core')
+    }
+  } catch {
+    console.error('marked, mermaid or playwright-core is missing from node_modules: run npm ci.')
+    process.exit(1)
   }
 }
 

@@ -4,24 +4,39 @@
  * in examples/ to HTML styled like GitHub's light theme, draws its Mermaid chart, and screenshots
  * it with headless Chromium into docs/report.png.
  *
- *   node scripts/screenshot-report.mjs [input.md] [output.png]
+ *   node scripts/screenshot-report.mjs [input.md] [output.png]    (npm run screenshot)
+ *   node scripts/screenshot-report.mjs --check                    (npm run check:screenshot, in CI)
+ *
+ * Beside the picture it writes docs/report.png.sha256: the sha256 of the markdown and of this
+ * script it was made from. --check renders into a temporary file and fails when the picture would
+ * cut a table or code block, or when docs/report.png was made from another example or script than
+ * today's (regenerate it with npm run screenshot, as examples/ with npm run examples).
  *
  * Needs Chromium (Debian: `apt-get install -y chromium fonts-noto-color-emoji`; another binary via
- * CHROMIUM=/path). Its npm tools (marked, mermaid, playwright-core) are installed on first use
- * into a folder under the OS temp dir, not into the project: `npm ci` and CI never need them.
+ * CHROMIUM=/path). Its npm tools (marked, mermaid, playwright-core) are devDependencies.
  * Nothing is fetched while rendering: every request of the page is refused.
  */
 /* global document -- used inside page.evaluate, which runs in the browser */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, loadRenderer, requireChromium } from './render-tools.mjs'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const input = resolve(process.argv[2] ?? join(root, 'examples/fail-oom.summary.md'))
-const output = resolve(process.argv[3] ?? join(root, 'docs/report.png'))
+const check = process.argv[2] === '--check'
+const args = check ? [] : process.argv.slice(2)
+const input = resolve(args[0] ?? join(root, 'examples/fail-oom.summary.md'))
+const picture = join(root, 'docs/report.png')
+const work = mkdtempSync(join(tmpdir(), 'rmg-screenshot-'))
+const output = check ? join(work, 'report.png') : resolve(args[1] ?? picture)
 const width = 900
+
+/** What the picture was made from: the example's text and this script (its styles). */
+const sourceSum = () =>
+  createHash('sha256').update(readFileSync(input)).update(readFileSync(fileURLToPath(import.meta.url))).digest('hex')
+const sumFile = `${picture}.sha256`
 
 requireChromium()
 
@@ -110,20 +125,35 @@ async function main() {
       await document.fonts.ready
       return blocks.length
     })
+    // A table or code block wider than the page is cut off in the picture.
+    const clipped = await page.evaluate(
+      (w) => [...document.querySelectorAll('table, pre')].filter((e) => e.scrollWidth > e.clientWidth + 1).length + (document.querySelector('#page').scrollWidth > w ? 1 : 0),
+      width
+    )
+    if (clipped > 0) throw new Error(`${clipped} table(s) or code block(s) are wider than the ${width} px page: the picture would cut them off`)
     mkdirSync(dirname(output), { recursive: true })
     await page.locator('#page').screenshot({ path: output, animations: 'disabled' })
     const box = await page.locator('#page').boundingBox()
-    console.log(
-      `${output}: ${Math.round(box.width)}x${Math.round(box.height)} px, ${Math.round(statSync(output).size / 1024)} KB, ` +
-        `${charts} Mermaid chart(s), from ${input}`
-    )
+    const made = `${Math.round(box.width)}x${Math.round(box.height)} px, ${Math.round(statSync(output).size / 1024)} KB, ${charts} Mermaid chart(s)`
+    if (check) {
+      const recorded = existsSync(sumFile) ? readFileSync(sumFile, 'utf8').split(/\s/)[0] : ''
+      if (recorded !== sourceSum()) {
+        throw new Error('docs/report.png was not made from today\'s example and script: run npm run screenshot and commit docs/report.png and docs/report.png.sha256')
+      }
+      console.log(`docs/report.png is current; it renders without cuts (${made})`)
+    } else {
+      if (output === picture) writeFileSync(sumFile, `${sourceSum()}  ${relative(root, input)} + scripts/screenshot-report.mjs\n`)
+      console.log(`${relative(root, output)}: ${made}, from ${relative(root, input)}`)
+    }
   } finally {
     await context.close()
     rmSync(userDataDir, { recursive: true, force: true })
   }
 }
 
-main().catch((err) => {
-  console.error(`screenshot-report: ${err instanceof Error ? err.message : String(err)}`)
-  process.exit(1)
-})
+main()
+  .catch((err) => {
+    console.error(`screenshot-report: ${err instanceof Error ? err.message : String(err)}`)
+    process.exitCode = 1
+  })
+  .finally(() => rmSync(work, { recursive: true, force: true }))

@@ -1,5 +1,9 @@
-/** Real podman for the container tests: set-up (scripts/setup-podman.sh) and small helpers. */
-import { execFileSync, spawnSync } from 'node:child_process'
+/**
+ * Real podman for the container suite (`npm run test:containers`) and small helpers. The tests never
+ * install podman: two test files running apt at once raced on its lock. scripts/setup-podman.sh
+ * installs it once, before the suite (.ci/run does).
+ */
+import { spawnSync } from 'node:child_process'
 
 /** The image scripts/setup-podman.sh builds from the installed redis-server. */
 export const TEST_IMAGE = 'localhost/redis:test'
@@ -9,9 +13,20 @@ export const TEST_IMAGE = 'localhost/redis:test'
  */
 export const TEST_SERVER = '/usr/bin/redis-server --protected-mode no'
 
-/** Installs podman and builds the test image when missing. Idempotent; quick when all is there. */
-export function setUpPodman(): void {
-  execFileSync('bash', ['scripts/setup-podman.sh', TEST_IMAGE], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 15 * 60_000 })
+/** Throws one line saying what to run when podman or the test image is missing. */
+export function requirePodman(): void {
+  const problem = podmanProblem()
+  if (problem) throw new Error(problem)
+}
+
+/** What the container suite lacks, or null when podman runs and the test image exists. */
+export function podmanProblem(): string | null {
+  const fix = `run "sudo bash scripts/setup-podman.sh ${TEST_IMAGE}" once (it installs podman and builds the image from the installed redis-server)`
+  const version = spawnSync('podman', ['--version'], { encoding: 'utf8', timeout: 30_000 })
+  if (version.error || version.status !== 0) return `The container suite needs podman, which is not installed: ${fix}.`
+  const image = spawnSync('podman', ['image', 'exists', TEST_IMAGE], { timeout: 60_000 })
+  if (image.status !== 0) return `The container suite needs the image ${TEST_IMAGE}, which does not exist: ${fix}.`
+  return null
 }
 
 export function podman(...args: string[]): { code: number | null; stdout: string; stderr: string } {

@@ -128,6 +128,16 @@ export interface CommandSpec {
 }
 
 export const COMMANDS = {
+  demo: {
+    usage: 'demo [options]',
+    summary: 'See it work in seconds: a throwaway redis-server, a small app that leaks keys and hits maxmemory, the report.',
+    description:
+      'Starts a throwaway redis-server on a free port with maxmemory 4mb, runs a small Node app under `run` whose three "tests" pass while it leaves keys behind ' +
+      'and has writes refused for OOM, and prints the report the action would write. Stops the server afterwards. Needs only Node and redis-server. ' +
+      'Exits 0 when the report caught what it should (the report itself fails the run on oom).',
+    options: [ProvisionInput.RedisServerPath, 'json', 'markdown', 'no-color', 'debug', 'help'],
+    examples: ['redis-memory-guard demo', 'redis-memory-guard demo --redis-server-path valkey-server', 'redis-memory-guard demo --markdown']
+  },
   run: {
     usage: 'run [options] -- <command...>',
     summary: 'Snapshot, run a command while sampling memory, snapshot again, judge and report.',

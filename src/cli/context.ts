@@ -37,6 +37,8 @@ export interface Context {
   args: ParsedArgs
   log: Logger
   env: NodeJS.ProcessEnv
+  /** Hears the report before it is printed (the demo checks that it shows what it should). */
+  onReport?: (report: Report) => void
 }
 
 /** How the CLI names an option in messages: its flag. */
@@ -176,6 +178,7 @@ async function startThrowaway(ctx: Context, why: string): Promise<Located> {
 export async function emit(ctx: Context, report: Report, terminal: (r: Report) => string): Promise<number> {
   const format = outputFormat(ctx)
   const reportPath = stringOption(ctx.args, Input.ReportPath)
+  ctx.onReport?.(report)
   if (reportPath !== '') {
     const problem = await writeReportFile(reportPath, report)
     if (problem) ctx.log.warn(problem)

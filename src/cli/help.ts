@@ -37,6 +37,7 @@ export function generalHelp(): string {
     'Run `redis-memory-guard <command> --help` for the options of each command.',
     '',
     'Examples:',
+    '  redis-memory-guard demo',
     '  redis-memory-guard run -- npm test',
     '  redis-memory-guard run --container redis --max-used-memory 100mb -- npm test',
     '  redis-memory-guard snapshot --url redis://localhost:6380',

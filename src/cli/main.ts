@@ -2,6 +2,7 @@
 import { ConnectionError, UserError, describeError } from '../core/errors.js'
 import { TOOL_NAME, TOOL_VERSION } from '../core/version.js'
 import { COMMANDS, UsageError, closest, flag, isCommand, parseCommandArgs, type CommandName } from './args.js'
+import { demoCommand } from './commands/demo.js'
 import { diffCommand } from './commands/diff.js'
 import { historyCommand } from './commands/history.js'
 import { keysCommand } from './commands/keys.js'
@@ -12,6 +13,7 @@ import { commandHelp, generalHelp } from './help.js'
 import { createLogger, type Writable } from './log.js'
 
 const HANDLERS: Record<CommandName, (ctx: Context) => Promise<number>> = {
+  demo: demoCommand,
   run: runCommand,
   snapshot: snapshotCommand,
   keys: keysCommand,

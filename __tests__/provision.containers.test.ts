@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { newJob, runJob } from './helpers/action-runner.js'
-import { containersNamed, podman, removeContainers, setUpPodman, TEST_IMAGE, TEST_SERVER } from './helpers/podman.js'
+import { containersNamed, podman, removeContainers, requirePodman, TEST_IMAGE, TEST_SERVER } from './helpers/podman.js'
 import { redisCommands } from './helpers/resp.js'
 import { freePort } from './helpers/redis-server.js'
 
@@ -14,7 +14,7 @@ const PREFIX = `rmg-test-${process.pid}-`
 let n = 0
 const name = (): string => `${PREFIX}${++n}`
 
-beforeAll(() => setUpPodman(), 15 * 60_000)
+beforeAll(() => requirePodman(), 90_000)
 afterAll(() => removeContainers(PREFIX))
 
 const visible = (out: string): string => out.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n')

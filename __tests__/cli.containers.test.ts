@@ -1,8 +1,9 @@
-/** `--container` against a real podman container (image built by scripts/setup-podman.sh). */
+/** `--container` against a real podman container (image built by scripts/setup-podman.sh before the suite). */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
 import { runCli, writeKeys } from './helpers/cli-runner.js'
 import { answersPing, freePort } from './helpers/redis-server.js'
+import { requirePodman } from './helpers/podman.js'
 
 const IMAGE = 'localhost/redis:test'
 const name = `rmg-cli-test-${process.pid}`
@@ -11,7 +12,7 @@ const unpublished = `rmg-cli-nopublish-${process.pid}`
 let port = 0
 
 beforeAll(async () => {
-  execFileSync('bash', ['scripts/setup-podman.sh', IMAGE], { stdio: 'ignore' })
+  requirePodman()
   port = await freePort()
   execFileSync('podman', ['run', '-d', '--rm', '--name', name, '-p', `${port}:6379`, IMAGE, '/usr/bin/redis-server', '--protected-mode', 'no'], { stdio: 'ignore' })
   execFileSync('podman', ['run', '-d', '--rm', '--name', unpublished, IMAGE, '/usr/bin/redis-server', '--protected-mode', 'no'], { stdio: 'ignore' })

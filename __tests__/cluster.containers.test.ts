@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:net'
 import { slotRanges, startCluster, stopCluster } from '../src/provision/cluster.js'
 import { keySlot } from '../src/redis/keyslot.js'
 import { newJob } from './helpers/action-runner.js'
-import { containersNamed, podman, removeContainers, setUpPodman, TEST_IMAGE, TEST_SERVER } from './helpers/podman.js'
+import { containersNamed, podman, removeContainers, requirePodman, TEST_IMAGE, TEST_SERVER } from './helpers/podman.js'
 import { answersPing, freePort } from './helpers/redis-server.js'
 import { redisCommands } from './helpers/resp.js'
 
@@ -18,7 +18,7 @@ const PREFIX = `rmg-cluster-test-${process.pid}-`
 let n = 0
 const prefix = (): string => `${PREFIX}${++n}`
 
-beforeAll(() => setUpPodman(), 15 * 60_000)
+beforeAll(() => requirePodman(), 90_000)
 afterAll(() => removeContainers(PREFIX))
 
 const splitArgs = (line: string): string[] => line.split(' ')
