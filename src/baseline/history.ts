@@ -8,6 +8,7 @@ import { UserError } from '../core/errors.js'
 import type { PrefixFigure } from '../keys/report.js'
 import { defaultCommentKey, matrixValues, parseMatrix } from '../github/comment-settings.js'
 import type { Report, Verdict } from '../report/report.js'
+import { exitCodeOf } from '../run/command.js'
 
 export const HISTORY_FORMAT = 'redis-memory-guard-history'
 /** Bumped when an entry changes shape in a way older readers would misread. */
@@ -51,6 +52,13 @@ export interface HistoryEntry {
   evictedKeys: number | null
   rejectedCalls: number | null
   verdict: Verdict
+  /**
+   * The exit code of the `run` command when it failed (not 0); null when it succeeded or there was
+   * none (attach mode). Absent in entries of earlier versions. A run whose command failed stopped
+   * somewhere in the suite, so its figures are not the base branch's usual ones: compare.ts takes
+   * it as a baseline only when no other entry exists.
+   */
+  commandFailed?: number | null
   /**
    * The largest prefixes after the step; null without a key analysis. `complete` is true when the
    * report listed every prefix, so a prefix missing here did not exist (rather than ranked lower).
@@ -152,8 +160,15 @@ export function entryFromReport(report: Report, run: RunIdentity, listCap: numbe
     evictedKeys: report.evictedKeys,
     rejectedCalls: report.rejectedCalls,
     verdict: report.verdict,
+    commandFailed: report.command ? failedExitCode(report.command) : null,
     prefixes: prefixesFromReport(report, listCap)
   }
+}
+
+/** The command's exit code when it failed, as a shell reports it (128 + signal); null when it exited 0. */
+function failedExitCode(c: NonNullable<Report['command']>): number | null {
+  if (c.exitCode === 0 && c.signal === null) return null
+  return exitCodeOf(c)
 }
 
 /**
@@ -261,6 +276,7 @@ function readEntry(raw: unknown, where: string): HistoryEntry {
     evictedKeys: numOrNull(e.evictedKeys, where, 'evictedKeys'),
     rejectedCalls: numOrNull(e.rejectedCalls, where, 'rejectedCalls'),
     verdict: verdict as Verdict,
+    ...(e.commandFailed === undefined ? {} : { commandFailed: numOrNull(e.commandFailed, where, 'commandFailed') }),
     prefixes: readPrefixes(e.prefixes, where)
   }
 }
@@ -300,6 +316,8 @@ export interface HistoryRow {
   oomErrors: number | null
   evictedKeys: number | null
   verdict: Verdict
+  /** The `run` command's exit code when it failed; null otherwise. */
+  commandFailed: number | null
 }
 
 /** The rows `redis-memory-guard history FILE` prints, newest first; figures stay numbers (bytes, counts). */
@@ -317,7 +335,8 @@ export function historyTable(series: HistorySeries): HistoryRow[] {
     leakedKeys: e.leakedKeys,
     oomErrors: e.oomErrors,
     evictedKeys: e.evictedKeys,
-    verdict: e.verdict
+    verdict: e.verdict,
+    commandFailed: e.commandFailed ?? null
   }))
 }
 

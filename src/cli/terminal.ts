@@ -158,7 +158,9 @@ export function renderSnapshot(report: Report, c: Colours): string {
   const model = reportModel(report)
   const frag = model.checks.find((x) => x.check === 'fragmentation')
   lines.push('', c.bold('Fragmentation'))
-  lines.push(`  ratio ${m.memFragmentationRatio === null ? NOT_REPORTED : m.memFragmentationRatio.toFixed(2)}, ${m.memFragmentationBytes === null ? '' : `${formatBytes(m.memFragmentationBytes)} over the data`}`)
+  // The allocator's own figure is the one judged; RSS over used memory counts the process too.
+  lines.push(`  allocator_frag_ratio ${m.allocatorFragRatio === null ? NOT_REPORTED : m.allocatorFragRatio.toFixed(2)}${m.allocatorFragBytes === null ? '' : `, ${formatBytes(Math.max(0, m.allocatorFragBytes))} in partly used pages`}`)
+  lines.push(`  ${c.dim(`mem_fragmentation_ratio ${m.memFragmentationRatio === null ? NOT_REPORTED : m.memFragmentationRatio.toFixed(2)} (RSS over used memory, the process included; not judged)`)}`)
   if (frag) lines.push(`  ${statusWord(frag.status, c)}  ${safeText(frag.message)}`)
   lines.push('', c.bold('Keys per database'), keyspaceTable(s, c))
   lines.push('', c.bold('Counters since the server started'))

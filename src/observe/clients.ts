@@ -7,6 +7,8 @@
  */
 import { deniedCommand } from './permissions.js'
 import type { RedisConnection } from '../redis/connection.js'
+import { GUARD_CLIENT_NAME } from '../redis/client.js'
+import type { Snapshot } from './snapshot.js'
 
 /** One line of CLIENT LIST, the fields the hint needs. */
 export interface ClientEntry {
@@ -82,6 +84,24 @@ export async function listClients(conn: RedisConnection): Promise<ClientListing>
   }
 }
 
+/** One of the guard's own connections: named GUARD_CLIENT_NAME, or with it as a prefix. */
+export function isGuardClient(c: Pick<ClientEntry, 'name'>): boolean {
+  return c.name.startsWith(GUARD_CLIENT_NAME)
+}
+
+/**
+ * The suite's connected clients at a snapshot: INFO's connected_clients less the guard's own
+ * connections (by name in CLIENT LIST). Null without the figure; `guard` is null when CLIENT LIST
+ * could not be read, and then `suite` still includes the guard's connections.
+ */
+export function suiteClients(s: Snapshot | null): { suite: number; guard: number | null } | null {
+  if (!s || s.connectedClients === null) return null
+  const listing = s.clients
+  if (!listing || listing.unavailable !== undefined) return { suite: s.connectedClients, guard: null }
+  const guard = listing.clients.filter(isGuardClient).length
+  return { suite: Math.max(0, s.connectedClients - guard), guard }
+}
+
 /**
  * Clients connected before the step began that ran a command during it: in both listings under
  * the same id, not the guard's, and idle at the end for no longer than the step lasted. Redis
@@ -89,8 +109,8 @@ export async function listClients(conn: RedisConnection): Promise<ClientListing>
  * after its command: the comparison allows that second, and the finding stays a note. Pure.
  */
 export function otherActiveClients(begin: ClientListing, end: ClientListing, stepSeconds: number): ClientEntry[] {
-  const before = new Set(begin.clients.filter((c) => c.id !== begin.ownId).map((c) => c.id))
-  return end.clients.filter((c) => c.id !== end.ownId && before.has(c.id) && c.idleSeconds >= 0 && c.idleSeconds <= stepSeconds)
+  const before = new Set(begin.clients.filter((c) => c.id !== begin.ownId && !isGuardClient(c)).map((c) => c.id))
+  return end.clients.filter((c) => c.id !== end.ownId && !isGuardClient(c) && before.has(c.id) && c.idleSeconds >= 0 && c.idleSeconds <= stepSeconds)
 }
 
 /** The note for other active clients, or null when there were none (or it could not be told). */

@@ -26,8 +26,18 @@ export interface MemoryFigures {
   maxmemoryPolicy: string | null
   memFragmentationRatio: number | null
   memFragmentationBytes: number | null
+  /** The allocator's own fragmentation (active over allocated); Redis 7.4+ counts small bins only. */
   allocatorFragRatio: number | null
   allocatorFragBytes: number | null
+  /**
+   * Pages the allocator holds resident beyond its active ones (`allocator_rss_*`), and RSS outside
+   * the allocator altogether (`rss_overhead_*`: the binary, libraries, stacks). Neither is
+   * fragmentation of the data. Absent in snapshots of earlier versions.
+   */
+  allocatorRssRatio?: number | null
+  allocatorRssBytes?: number | null
+  rssOverheadRatio?: number | null
+  rssOverheadBytes?: number | null
   memClientsNormal: number | null
   totalSystemMemory: number | null
   /**
@@ -101,6 +111,10 @@ export function snapshotFromInfo(sections: InfoSections, takenAt: Date = new Dat
       memFragmentationBytes: numberField(mem, 'mem_fragmentation_bytes'),
       allocatorFragRatio: numberField(mem, 'allocator_frag_ratio'),
       allocatorFragBytes: numberField(mem, 'allocator_frag_bytes'),
+      allocatorRssRatio: numberField(mem, 'allocator_rss_ratio'),
+      allocatorRssBytes: numberField(mem, 'allocator_rss_bytes'),
+      rssOverheadRatio: numberField(mem, 'rss_overhead_ratio'),
+      rssOverheadBytes: numberField(mem, 'rss_overhead_bytes'),
       memClientsNormal: numberField(mem, 'mem_clients_normal'),
       totalSystemMemory: numberField(mem, 'total_system_memory'),
       memOverheadDbHashtableRehashing: numberField(mem, 'mem_overhead_db_hashtable_rehashing'),
