@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { connect as netConnect, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { newJob, runJob } from './helpers/action-runner.js'
@@ -186,4 +187,36 @@ describe('a failed command', () => {
     const headline = list[0].body.split('\n').find((l) => l.includes('**Redis memory:'))
     expect(headline).toMatch(/^✅ \*\*Redis memory: pass\*\* — the command failed \(exit 2\)/)
   }, 150_000)
+})
+
+describe('the clients row', () => {
+  it("counts the suite's connections only, and says how many of the guard's were left out", async () => {
+    const fresh = await startRedis()
+    const sockets: Socket[] = []
+    try {
+      // Two connections the suite opens during the step and keeps (a pool).
+      const open = async (): Promise<void> => {
+        for (let i = 0; i < 2; i++) {
+          const s = netConnect({ host: '127.0.0.1', port: fresh.port })
+          sockets.push(s)
+          await new Promise<void>((resolve, reject) => {
+            s.once('data', () => resolve())
+            s.once('error', reject)
+            s.write('PING\r\n')
+          })
+        }
+      }
+      const { post } = await runJob({ 'redis-url': fresh.url }, open)
+      expect(post.code).toBe(0)
+      const report = reportOf(post)
+      const guardAfter = report.after.clients.clients.filter((c: { name: string }) => c.name.startsWith('redis-memory-guard')).length
+      // The guard's connection that took the snapshot named itself, and is left out.
+      expect(guardAfter).toBeGreaterThanOrEqual(1)
+      expect(report.after.connectedClients).toBe(2 + guardAfter)
+      expect(post.summary).toMatch(new RegExp(`\\| Connected clients \\(the guard's own \\d+ before, ${guardAfter} after left out\\) \\| 0 \\| 2 \\| \\+2 \\|`))
+    } finally {
+      for (const s of sockets) s.destroy()
+      await fresh.stop()
+    }
+  }, 90_000)
 })

@@ -373,9 +373,10 @@ function clientsRow(report: Report, row: (label: string, x: number | null | unde
   const a = suiteClients(report.after)
   const guard = [b && report.before ? b.guard : undefined, a && report.after ? a.guard : undefined]
   if (guard.every((g) => g === null || g === undefined)) {
-    // No listing (an old report, CLIENT LIST refused): the figure is INFO's, guard included.
-    const known = guard.some((g) => g === null)
-    return row(known ? "Connected clients (the guard's own included: CLIENT LIST not read)" : 'Connected clients', report.before?.connectedClients, report.after?.connectedClients, 'count')
+    // No listing: INFO's figure, the guard's own included. Said when CLIENT LIST failed; a report
+    // of an earlier version (no listing kept) shows the row as it always did.
+    const failed = [report.before, report.after].some((x) => x?.clients?.unavailable !== undefined)
+    return row(failed ? "Connected clients (the guard's own included: CLIENT LIST not read)" : 'Connected clients', report.before?.connectedClients, report.after?.connectedClients, 'count')
   }
   const said = report.before ? `${guard[0] ?? '?'} before, ${guard[1] ?? '?'} after` : `${guard[1] ?? '?'}`
   return row(`Connected clients (the guard's own ${said} left out)`, b?.suite, a?.suite, 'count')
