@@ -88,8 +88,12 @@ export class RedisClient extends EventEmitter {
     if (auth) handshake.push(this.sendCommand(auth))
     if (t.db !== 0) handshake.push(this.sendCommand(['SELECT', String(t.db)]))
     // Sent with the handshake (no extra round trip). A server without CLIENT SETNAME only loses
-    // the filter: its connected-clients figure then includes the guard's connections.
-    handshake.push(this.sendCommand(['CLIENT', 'SETNAME', GUARD_CLIENT_NAME]).catch(() => undefined))
+    // the filter: its connected-clients figure then includes the guard's connections. A user of
+    // its own is usually an ACL user granted only what the README lists: a refused SETNAME would
+    // count as the step's NOPERM error and fill the ACL LOG, so such connections stay unnamed.
+    if (t.username === null || t.username === 'default') {
+      handshake.push(this.sendCommand(['CLIENT', 'SETNAME', GUARD_CLIENT_NAME]).catch(() => undefined))
+    }
     await Promise.all(handshake)
   }
 
