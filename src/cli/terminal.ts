@@ -276,7 +276,7 @@ export function baselineLines(view: BaselineView, c: Colours): string[] {
   const rows: string[][] = [['', safeText(view.baseHeading), safeText(view.currentHeading.replace('This PR', 'Now').replace('This run', 'Now')), 'Change', '']]
   for (const r of view.rows) rows.push([r.label, r.base, r.current, r.change, [r.status && r.status !== 'reported' ? statusWord(r.status, c) : '', c.dim(r.note)].filter(Boolean).join(' ')])
   out.push('', table(rows, c, [1, 2, 3]))
-  for (const n of [view.mismatchNote, ...view.notes]) if (n) out.push(c.yellow(`  ! ${safeText(n)}`))
+  for (const n of [view.mismatchNote, view.historyNote, ...view.notes]) if (n) out.push(c.yellow(`  ! ${safeText(n)}`))
   if (view.prefixes.length > 0) {
     out.push('', c.bold('Prefixes that changed most'))
     for (const p of view.prefixes) {
