@@ -80,7 +80,7 @@ describe('attach mode, end to end', () => {
     expect(report.checks.find((c: { check: string }) => c.check === 'fragmentation').status).toBe('reported')
     expect(post.outputs.verdict).toBe('pass')
     expect(annotations(post.stdout)).toEqual([])
-    expect(post.summary).toContain('too little for the ratio')
+    expect(post.summary).toContain('too little for fragmentation to matter')
   })
 
   it('fails with one line naming host and port when Redis is unreachable, password masked', async () => {

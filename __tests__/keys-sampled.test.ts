@@ -191,8 +191,8 @@ describe('sampling arithmetic', () => {
     expect(res).toMatchObject({ count: 11, measuredKeys: 4, bytes: 1000 })
     expect(res.bytesMargin).toBe(Number.POSITIVE_INFINITY)
     const job = res.groups.find((g) => g.prefix === 'job:*')
-    // Four keys of 100 bytes: no spread, so no width.
-    expect(job).toMatchObject({ keys: 10, bytes: 1000, bytesMargin: 0, measuredKeys: 4 })
+    // Four keys of 100 bytes: no spread seen, yet the six unmeasured may differ (rule of three: 3 in 4 of them, by the mean): never ±0.
+    expect(job).toMatchObject({ keys: 10, bytes: 1000, bytesMargin: 450, measuredKeys: 4 })
     expect(job?.samples.filter((s) => s.bytes === null)).toHaveLength(1)
     expect(res.groups.find((g) => g.prefix === 'tmp:*')).toMatchObject({ bytes: 0, bytesMargin: Number.POSITIVE_INFINITY, measuredKeys: 0 })
   })

@@ -84,11 +84,13 @@ export function applyBaseline(report: Report, outcome: BaselineOutcome, limits: 
 
 /**
  * `comment: on-change`: post a new comment when a check did not pass (breached or could not be
- * made) or a figure moved beyond its usual range against the base branch. Checks that only
- * report (no limit set) do not count: they would post on every run.
+ * made), the `run` command failed (its headline says so), or a figure moved beyond its usual range
+ * against the base branch. Checks that only report (no limit set) do not count: they would post on
+ * every run.
  */
 export function worthCommenting(report: Report): boolean {
   if (report.verdict !== 'pass') return true
+  if (report.command && (report.command.exitCode !== 0 || report.command.signal !== null)) return true
   if (report.checks.some((c) => c.status === 'fail' || c.status === 'warn' || c.status === 'unknown')) return true
   return report.baseline?.comparison?.changed === true
 }

@@ -15,6 +15,15 @@ export type { BaselineComparison, BaselinePick, BaselineSource, FigureChange, Fi
 export const NOISE_FLOOR_BYTES = 64 * 1024
 /** How many base-branch entries the usual range is taken from. */
 export const NOISE_RUNS = 10
+/**
+ * Under this many base runs the spread says little about the noise (one run has none): a real
+ * suite moved its peak by +1.9% and +3.3% between identical runs. The band is then at least
+ * SHORT_HISTORY_PERCENT of the base figure, and the comparison says the history is short.
+ */
+export const MIN_NOISE_RUNS = 5
+export const SHORT_HISTORY_PERCENT = 5
+/** A prefix change below both this share of used memory and NOISE_FLOOR_BYTES is not listed. */
+export const PREFIX_CHANGE_PERCENT = 1
 /** How many prefix changes are shown. */
 export const TOP_PREFIX_CHANGES = 3
 /** Points in the trend; fewer than MIN_TREND_POINTS are not drawn as a line. */
@@ -38,30 +47,53 @@ export interface CompareInput {
 const shortSha = (sha: string | null): string => (sha ? sha.slice(0, 7) : 'unknown commit')
 const day = (iso: string): string => iso.slice(0, 10)
 
-/** The entry to compare with: the merge base's, else the newest of the base branch (or of the file). */
+/** The entry's command failed (its exit code), or null. Entries of earlier versions carry no mark. */
+const failedWith = (e: HistoryEntry): number | null => e.commandFailed ?? null
+
+/**
+ * The entry to compare with: the merge base's, else the newest of the base branch (or of the file).
+ * Runs whose command failed stopped somewhere in the suite, so their figures are not the base's: they
+ * are skipped while another entry exists, and a comparison with one says so.
+ */
 export function pickBaseline(series: HistorySeries | null, mergeBase: string | null, baseBranch: string | null): { pick: BaselinePick | null; reason: string } {
-  const entries = series?.entries ?? []
+  const all = series?.entries ?? []
+  const onBranch = baseBranch === null ? all : all.filter((e) => e.branch === baseBranch)
+  const healthy = all.filter((e) => failedWith(e) === null)
+  // Only failed runs to choose from (of the merge base and the branch): take them, and say so.
+  const anyFailed = healthy.length < all.length
+  const usable = anyFailed && healthy.some((e) => baseBranch === null || e.branch === baseBranch || (mergeBase !== null && e.commit === mergeBase)) ? healthy : all
+  const failedNote = (e: HistoryEntry): string => {
+    const code = failedWith(e)
+    return code === null ? '' : `; its command failed (exit ${code}) and no run of ${baseBranch ?? 'the file'} without a failed command is recorded, so the figures may stop where the suite did`
+  }
   if (mergeBase) {
-    const found = [...entries].reverse().find((e) => e.commit !== null && e.commit === mergeBase)
+    const found = [...usable].reverse().find((e) => e.commit !== null && e.commit === mergeBase)
     if (found) {
       return {
-        pick: { entry: found, source: 'merge-base', description: `the merge base ${shortSha(found.commit)} (${found.branch ?? 'unknown branch'}, ${day(found.date)})` },
+        pick: { entry: found, source: 'merge-base', description: `the merge base ${shortSha(found.commit)} (${found.branch ?? 'unknown branch'}, ${day(found.date)})${failedNote(found)}` },
         reason: ''
       }
     }
   }
-  const onBase = baseBranch === null ? entries : entries.filter((e) => e.branch === baseBranch)
+  const onBase = baseBranch === null ? usable : usable.filter((e) => e.branch === baseBranch)
   const newest = onBase[onBase.length - 1]
   if (!newest) {
     const where = baseBranch ? `of ${baseBranch}` : 'in the file'
     return { pick: null, reason: `No baseline yet: there is no recorded run ${where} for this job.` }
   }
-  const missing = mergeBase ? `; the merge base ${shortSha(mergeBase)} has no recorded run` : ''
+  const skipped = onBranch.filter((e) => failedWith(e) !== null && Date.parse(e.date) > Date.parse(newest.date)).length
+  const mergeBaseFailed = mergeBase !== null && usable !== all && all.some((e) => e.commit === mergeBase && failedWith(e) !== null)
+  const missing = mergeBaseFailed
+    ? `; the merge base ${shortSha(mergeBase)} was skipped: its command failed`
+    : mergeBase
+      ? `; the merge base ${shortSha(mergeBase)} has no recorded run`
+      : ''
+  const skippedNote = skipped > 0 && !mergeBaseFailed ? `; ${skipped === 1 ? 'a newer run was' : `${skipped} newer runs were`} skipped: the command failed` : ''
   return {
     pick: {
       entry: newest,
       source: baseBranch === null ? 'file' : 'base-branch',
-      description: `the newest run ${baseBranch ? `of ${baseBranch}` : 'in the file'}, ${shortSha(newest.commit)} (${day(newest.date)})${missing}`
+      description: `the newest run ${baseBranch ? `of ${baseBranch}` : 'in the file'}, ${shortSha(newest.commit)} (${day(newest.date)})${missing}${skippedNote}${failedNote(newest)}`
     },
     reason: ''
   }
@@ -97,8 +129,11 @@ function figureChange(spec: FigureSpec, base: HistoryEntry, current: HistoryEntr
   const c = spec.read(current)
   const change = b !== null && c !== null ? c - b : null
   const { spread, runs } = usualSpread(history, spec.read)
-  const band = spec.unit === 'bytes' ? Math.max(spread, NOISE_FLOOR_BYTES) : spread
-  const within = change !== null && change !== 0 && Math.abs(change) < band
+  const shortHistory = runs < MIN_NOISE_RUNS
+  // Counts (keys, OOM errors) are exact: only bytes move between identical runs.
+  const guess = spec.unit === 'bytes' && shortHistory && b !== null ? Math.ceil((Math.abs(b) * SHORT_HISTORY_PERCENT) / 100) : 0
+  const band = spec.unit === 'bytes' ? Math.max(spread, NOISE_FLOOR_BYTES, guess) : spread
+  const within = change !== null && change !== 0 && Math.abs(change) <= band
   return {
     figure: spec.figure,
     label: spec.label,
@@ -107,7 +142,7 @@ function figureChange(spec: FigureSpec, base: HistoryEntry, current: HistoryEntr
     current: c,
     change,
     percent: change !== null && b !== null && b !== 0 ? (change / b) * 100 : null,
-    usual: { spread, runs, band },
+    usual: { spread, runs, band, shortHistory },
     withinUsualRange: within,
     changed: change !== null && change !== 0 && !within
   }
@@ -184,6 +219,24 @@ export function prefixChanges(base: HistoryEntry['prefixes'], current: HistoryEn
     .slice(0, top)
 }
 
+/**
+ * The smallest prefix change worth listing: below both PREFIX_CHANGE_PERCENT of used memory and
+ * NOISE_FLOOR_BYTES it is hidden (±400 B between identical runs is allocator rounding, not the PR's
+ * doing); a change that is large against either is listed.
+ */
+export function prefixChangeFloor(usedMemory: number | null): number {
+  return usedMemory === null ? NOISE_FLOOR_BYTES : Math.min(NOISE_FLOOR_BYTES, Math.ceil((usedMemory * PREFIX_CHANGE_PERCENT) / 100))
+}
+
+/**
+ * Listed when its bytes moved at least `minBytes`. Key counts are exact, but on servers without
+ * MEMORY USAGE (counts only) they are all there is, so any change in keys is listed there.
+ */
+function prefixChangeMatters(p: PrefixChange, minBytes: number): boolean {
+  if (p.bytesChange === null) return (p.keysChange ?? 0) !== 0
+  return Math.abs(p.bytesChange) >= minBytes
+}
+
 /** The effective byte limit of `10%`, `5mb` or `10%,2mb` (both: the larger, since both must be exceeded). */
 export function byteLimit(limit: ByteIncreaseLimit, base: number): number {
   const fromPercent = limit.percent !== undefined ? Math.floor((base * limit.percent) / 100) : undefined
@@ -253,7 +306,7 @@ function increaseCheck(spec: CheckSpec, fig: FigureChange, input: CompareInput, 
   const move = `${spec.title}: ${fmt(unit, fig.base)} on ${baseName} → ${fmt(unit, fig.current)} here (${fmtDelta(unit, fig.change)})`
   const limitBytes = limit === undefined ? null : typeof limit === 'number' ? limit : byteLimit(limit, fig.base)
   if (fig.withinUsualRange) {
-    const range = `within the usual range (${fmt(unit, fig.usual?.band ?? 0)}${unit === 'bytes' && (fig.usual?.spread ?? 0) < NOISE_FLOOR_BYTES ? ', the floor for noise' : `, the spread of the last ${fig.usual?.runs ?? 0} runs of the base branch`})`
+    const range = `within the usual range (${fmt(unit, fig.usual?.band ?? 0)}, ${bandWords(fig)})`
     return { ...base, status: limit === undefined ? 'reported' : 'pass', limit: limitBytes, message: `${move}, ${range}.` }
   }
   if (limit === undefined) {
@@ -294,12 +347,15 @@ export function compareWithBaseline(input: CompareInput): BaselineComparison {
       unit: spec.check === 'leaked-keys-increase' ? 'count' : 'bytes',
       message: `Could not compare ${spec.what}: ${lowerFirst(reason)}`
     }))
-    return { baseline: null, summary: reason, figures: [], prefixes: [], prefixNote: null, mismatches: [], mismatchNote: null, notes: [], checks, changed: false }
+    return { baseline: null, summary: reason, figures: [], prefixes: [], prefixNote: null, mismatches: [], mismatchNote: null, notes: [], shortHistory: false, historyNote: null, checks, changed: false }
   }
   const base = pick.entry
   const cur = input.current
   const baseName = input.baseBranch ?? base.branch ?? 'the baseline'
-  const history = (input.series?.entries ?? []).filter((e) => (input.baseBranch === null ? true : e.branch === input.baseBranch))
+  const branchRuns = (input.series?.entries ?? []).filter((e) => (input.baseBranch === null ? true : e.branch === input.baseBranch))
+  // A run whose command failed says nothing of the usual noise, unless it is all there is.
+  const finished = branchRuns.filter((e) => failedWith(e) === null)
+  const history = finished.length > 0 ? finished : branchRuns
   const figures = FIGURES.map((spec) => figureChange(spec, base, cur, history))
   const found = mismatches(base, cur)
   const suspendedBy = found.filter(suspends)
@@ -309,10 +365,18 @@ export function compareWithBaseline(input: CompareInput): BaselineComparison {
   if (base.peak && cur.peak && base.peak.source !== cur.peak.source) {
     notes.push(`The peaks come from different figures (${peakSourceWords(base.peak.source)} on ${baseName}, ${peakSourceWords(cur.peak.source)} here), so they are not exactly like for like.`)
   }
-  const prefixes = prefixChanges(base.prefixes, cur.prefixes)
+  const shortHistory = figures.some((f) => f.usual?.shortHistory === true)
+  const runs = Math.max(0, ...figures.map((f) => f.usual?.runs ?? 0))
+  const historyNote = shortHistory
+    ? `The history is short (${runs} recorded run${runs === 1 ? '' : 's'} of ${baseName}, fewer than ${MIN_NOISE_RUNS}): changes in bytes within ${SHORT_HISTORY_PERCENT}% of the base figure count as usual until it is longer.`
+    : null
+  const minPrefixBytes = prefixChangeFloor(cur.usedAfter ?? base.usedAfter)
+  const allPrefixes = prefixChanges(base.prefixes, cur.prefixes, Number.POSITIVE_INFINITY)
+  const prefixes = allPrefixes.filter((p) => prefixChangeMatters(p, minPrefixBytes)).slice(0, TOP_PREFIX_CHANGES)
   let prefixNote: string | null = null
   if (!base.prefixes || !cur.prefixes) prefixNote = `No prefix comparison: ${!base.prefixes ? baseName : 'this run'} has no key analysis.`
-  else if (prefixes.length === 0) prefixNote = 'No prefix changed in keys or bytes.'
+  else if (allPrefixes.length === 0) prefixNote = 'No prefix changed in keys or bytes.'
+  else if (prefixes.length === 0) prefixNote = `No prefix changed by more than ${formatBytes(minPrefixBytes)} (below both ${PREFIX_CHANGE_PERCENT}% of used memory and ${formatBytes(NOISE_FLOOR_BYTES)}, a change is noise).`
 
   let mismatchNote: string | null = null
   if (found.length > 0) {
@@ -325,7 +389,17 @@ export function compareWithBaseline(input: CompareInput): BaselineComparison {
           : `Not like for like: ${list}. The increase checks do not fail on this comparison (set baseline-strict: true to fail them anyway).`
   }
   const summary = `Compared with ${pick.description}.`
-  return { baseline: pick, summary, figures, prefixes, prefixNote, mismatches: found, mismatchNote, notes, checks, changed: figures.some((f) => f.changed) }
+  return { baseline: pick, summary, figures, prefixes, prefixNote, mismatches: found, mismatchNote, notes, shortHistory, historyNote, checks, changed: figures.some((f) => f.changed) }
+}
+
+/** Which part set the band, in words. */
+export function bandWords(fig: FigureChange): string {
+  const u = fig.usual
+  if (!u) return 'the floor for noise'
+  const runs = `${u.runs} run${u.runs === 1 ? '' : 's'} of the base branch`
+  if (u.band > u.spread && u.band > NOISE_FLOOR_BYTES && u.shortHistory) return `${SHORT_HISTORY_PERCENT}% of the base figure while the history is short: ${runs}`
+  if (fig.unit === 'bytes' && u.band <= NOISE_FLOOR_BYTES && u.spread < NOISE_FLOOR_BYTES) return 'the floor for noise'
+  return `the spread of the last ${runs}`
 }
 
 function peakSourceWords(source: string): string {

@@ -9,6 +9,7 @@ import type { PrefixFigure } from '../keys/report.js'
 import { defaultCommentKey, matrixValues, parseMatrix } from '../github/comment-settings.js'
 import type { Report } from '../report/schema.js'
 import type { HistoryEntry, PrefixEntry } from './schema.js'
+import { exitCodeOf } from '../run/command.js'
 
 export type { HistoryEntry, PrefixEntry } from './schema.js'
 
@@ -120,8 +121,15 @@ export function entryFromReport(report: Report, run: RunIdentity, listCap: numbe
     evictedKeys: report.evictedKeys,
     rejectedCalls: report.rejectedCalls,
     verdict: report.verdict,
+    commandFailed: report.command ? failedExitCode(report.command) : null,
     prefixes: prefixesFromReport(report, listCap)
   }
+}
+
+/** The command's exit code when it failed, as a shell reports it (128 + signal); null when it exited 0. */
+function failedExitCode(c: NonNullable<Report['command']>): number | null {
+  if (c.exitCode === 0 && c.signal === null) return null
+  return exitCodeOf(c)
 }
 
 /**
@@ -229,6 +237,7 @@ function readEntry(raw: unknown, where: string): HistoryEntry {
     evictedKeys: numOrNull(e.evictedKeys, where, 'evictedKeys'),
     rejectedCalls: numOrNull(e.rejectedCalls, where, 'rejectedCalls'),
     verdict: verdict as Verdict,
+    ...(e.commandFailed === undefined ? {} : { commandFailed: numOrNull(e.commandFailed, where, 'commandFailed') }),
     prefixes: readPrefixes(e.prefixes, where)
   }
 }
@@ -268,6 +277,8 @@ export interface HistoryRow {
   oomErrors: number | null
   evictedKeys: number | null
   verdict: Verdict
+  /** The `run` command's exit code when it failed; null otherwise. */
+  commandFailed: number | null
 }
 
 /** The rows `redis-memory-guard history FILE` prints, newest first; figures stay numbers (bytes, counts). */
@@ -285,7 +296,8 @@ export function historyTable(series: HistorySeries): HistoryRow[] {
     leakedKeys: e.leakedKeys,
     oomErrors: e.oomErrors,
     evictedKeys: e.evictedKeys,
-    verdict: e.verdict
+    verdict: e.verdict,
+    commandFailed: e.commandFailed ?? null
   }))
 }
 

@@ -35,6 +35,13 @@ export interface HistoryEntry {
   rejectedCalls: number | null
   verdict: Verdict
   /**
+   * The exit code of the `run` command when it failed (not 0); null when it succeeded or there was
+   * none (attach mode). Absent in entries of earlier versions. A run whose command failed stopped
+   * somewhere in the suite, so its figures are not the base branch's usual ones: compare.ts takes
+   * it as a baseline only when no other entry exists.
+   */
+  commandFailed?: number | null
+  /**
    * The largest prefixes after the step; null without a key analysis. `complete` is true when the
    * report listed every prefix, so a prefix missing here did not exist (rather than ranked lower).
    */
@@ -62,8 +69,11 @@ export interface FigureChange {
   change: number | null
   /** The change as a percent of base; null when base is 0 or unknown. */
   percent: number | null
-  /** The usual range: the spread of the last base-branch runs, at least the floor for bytes. */
-  usual: { spread: number; runs: number; band: number } | null
+  /**
+   * The usual range: the spread of the last base-branch runs, at least the floor for bytes, and at
+   * least SHORT_HISTORY_PERCENT of the base figure while `shortHistory` (fewer than MIN_NOISE_RUNS runs).
+   */
+  usual: { spread: number; runs: number; band: number; shortHistory: boolean } | null
   /** True when the change is smaller than the usual range. */
   withinUsualRange: boolean
   /** Changed beyond the usual range (for `comment: on-change`). */
@@ -122,8 +132,12 @@ export interface BaselineComparison {
   mismatches: Mismatch[]
   /** The mismatches in one sentence, and what they mean for the checks; null when none. */
   mismatchNote: string | null
-  /** Other things worth saying next to the figures (e.g. the peaks came from different figures). */
+  /** Other things worth saying next to the figures (e.g. the peaks came from different figures, a short history). */
   notes: string[]
+  /** Fewer than MIN_NOISE_RUNS base runs: the band is widened to SHORT_HISTORY_PERCENT and `historyNote` says so. */
+  shortHistory: boolean
+  /** The short history in one sentence (the summary and the comment both say it); null when it is long enough. */
+  historyNote: string | null
   checks: IncreaseCheck[]
   /** Some figure moved beyond its usual range: `comment: on-change` posts. */
   changed: boolean

@@ -45,7 +45,7 @@ export const OPTIONS = {
   [Input.MaxUsedMemory]: { type: 'string', value: 'size', help: 'Limit for used_memory after the command, e.g. 100mb, 1gb, 1048576 (1024-based).' },
   [Input.MaxPeakMemory]: { type: 'string', value: 'size', help: "Limit for the command's peak memory, same form." },
   [Input.MaxMemoryPercent]: { type: 'string', value: 'percent', help: 'The peak may reach at most this percent of maxmemory (default 90).' },
-  [Input.MaxFragmentationRatio]: { type: 'string', value: 'ratio', help: 'Limit for mem_fragmentation_ratio, judged from 5 MB used and 10 MB fragmented (default 1.5).' },
+  [Input.MaxFragmentationRatio]: { type: 'string', value: 'ratio', help: 'Limit for allocator_frag_ratio (the allocator\'s own fragmentation), judged from 5 MB used and 10 MB in allocator_frag_bytes (default 1.1).' },
   [Input.MaxLeakedKeys]: { type: 'string', value: 'count', help: 'How many more keys may exist after than before (default: report only).' },
   [Input.FailOn]: {
     type: 'string',

@@ -158,7 +158,9 @@ export function renderSnapshot(report: Report, c: Colours): string {
   const model = reportModel(report)
   const frag = model.checks.find((x) => x.check === 'fragmentation')
   lines.push('', c.bold('Fragmentation'))
-  lines.push(`  ratio ${m.memFragmentationRatio === null ? NOT_REPORTED : m.memFragmentationRatio.toFixed(2)}, ${m.memFragmentationBytes === null ? '' : `${formatBytes(m.memFragmentationBytes)} over the data`}`)
+  // The allocator's own figure is the one judged; RSS over used memory counts the process too.
+  lines.push(`  allocator_frag_ratio ${m.allocatorFragRatio === null ? NOT_REPORTED : m.allocatorFragRatio.toFixed(2)}${m.allocatorFragBytes === null ? '' : `, ${formatBytes(Math.max(0, m.allocatorFragBytes))} in partly used pages`}`)
+  lines.push(`  ${c.dim(`mem_fragmentation_ratio ${m.memFragmentationRatio === null ? NOT_REPORTED : m.memFragmentationRatio.toFixed(2)} (RSS over used memory, the process included; not judged)`)}`)
   if (frag) lines.push(`  ${statusWord(frag.status, c)}  ${safeText(frag.message)}`)
   lines.push('', c.bold('Keys per database'), keyspaceTable(s, c))
   lines.push('', c.bold('Counters since the server started'))
@@ -274,7 +276,7 @@ export function baselineLines(view: BaselineView, c: Colours): string[] {
   const rows: string[][] = [['', safeText(view.baseHeading), safeText(view.currentHeading.replace('This PR', 'Now').replace('This run', 'Now')), 'Change', '']]
   for (const r of view.rows) rows.push([r.label, r.base, r.current, r.change, [r.status && r.status !== 'reported' ? statusWord(r.status, c) : '', c.dim(r.note)].filter(Boolean).join(' ')])
   out.push('', table(rows, c, [1, 2, 3]))
-  for (const n of [view.mismatchNote, ...view.notes]) if (n) out.push(c.yellow(`  ! ${safeText(n)}`))
+  for (const n of [view.mismatchNote, view.historyNote, ...view.notes]) if (n) out.push(c.yellow(`  ! ${safeText(n)}`))
   if (view.prefixes.length > 0) {
     out.push('', c.bold('Prefixes that changed most'))
     for (const p of view.prefixes) {

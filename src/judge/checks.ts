@@ -40,7 +40,8 @@ export interface Thresholds {
 
 export const DEFAULT_THRESHOLDS: Thresholds = {
   maxMemoryPercent: 90,
-  maxFragmentationRatio: 1.5,
+  // MEMORY DOCTOR's limit for allocator_frag_ratio (src/object.c).
+  maxFragmentationRatio: 1.1,
   failOn: new Set(DEFAULT_FAIL_ON)
 }
 
@@ -478,34 +479,65 @@ function memoryPercentCheck(
   return { ...base, status: 'pass', limit, message: `${Peak} was ${pct}% of maxmemory ${formatBytes(maxmemory)} (limit ${t.maxMemoryPercent}%).` }
 }
 
+/** Redis 7.4 changed allocator_frag_* to count small bins only (large-bin fragmentation is left out). */
+function smallBinsOnly(server: Snapshot['server']): boolean {
+  if (server.kind !== 'redis' || !server.version) return false
+  const [major, minor] = server.version.split('.').map(Number)
+  return major > 7 || (major === 7 && minor >= 4)
+}
+
+/**
+ * The process's RSS beyond the allocator, in words: `allocator_rss_*` (pages the allocator keeps
+ * resident) and `rss_overhead_*` (RSS outside the allocator: binary, libraries, stacks). Said next
+ * to the judged figure so that RSS minus used memory is never read as fragmentation.
+ */
+function rssOverheadWords(m: Snapshot['memory']): string {
+  const parts: string[] = []
+  if (m.allocatorRssBytes != null) parts.push(`allocator_rss_bytes ${formatBytes(Math.max(0, m.allocatorRssBytes))} (pages the allocator keeps resident)`)
+  if (m.rssOverheadBytes != null) parts.push(`rss_overhead_bytes ${formatBytes(Math.max(0, m.rssOverheadBytes))} (the process outside the allocator)`)
+  return parts.length ? ` Not fragmentation of the data: ${parts.join(', ')}.` : ''
+}
+
+/**
+ * Judged on the allocator's own figures, as MEMORY DOCTOR does (src/object.c: allocator_frag_ratio
+ * over its limit and allocator_frag_bytes over 10 MiB, from 5 MiB used). mem_fragmentation_* is RSS
+ * over used memory: an idle Redis holds 7–11 MB of process beyond its data, so it passed 10 MB as
+ * soon as the data passed a few MB and flagged idle servers.
+ */
 function fragmentationCheck(after: Snapshot, t: Thresholds, breach: (c: CheckName) => CheckStatus): CheckResult {
   const m = after.memory
   const engine = engineName(after.server)
-  const base = { check: 'fragmentation' as const, unit: 'ratio' as const, measured: m.memFragmentationRatio, limit: t.maxFragmentationRatio ?? null }
-  if (m.memFragmentationRatio === null || m.usedMemory === null) {
-    const reason = 'mem_fragmentation_ratio is not reported by this server'
-    if (t.maxFragmentationRatio === undefined) return { ...base, status: 'reported', message: `Could not be checked: ${reason}.` }
-    return { ...base, status: 'unknown', message: `Could not be checked: ${reason}.`, reason }
+  const ratio = m.allocatorFragRatio
+  const bytes = m.allocatorFragBytes
+  const base = { check: 'fragmentation' as const, unit: 'ratio' as const, measured: ratio, limit: t.maxFragmentationRatio ?? null }
+  const bins = smallBinsOnly(after.server) ? ` (${engine} ${after.server.version} counts small bins only, so fragmentation of large allocations is not in it)` : ''
+  const processRatio = m.memFragmentationRatio === null ? '' : ` mem_fragmentation_ratio ${m.memFragmentationRatio.toFixed(2)} is RSS over used memory, the process included, and is not judged.`
+  // jemalloc reports its figures; other allocators (libc) leave them 0, which is no measurement.
+  const noAllocator = ratio === null || bytes === null || ratio <= 0
+  if (noAllocator || m.usedMemory === null) {
+    const reason = `allocator_frag_ratio and allocator_frag_bytes are not reported by this server${after.server.allocator && !after.server.allocator.startsWith('jemalloc') ? ` (allocator ${after.server.allocator})` : ''}`
+    if (t.maxFragmentationRatio === undefined) return { ...base, measured: null, status: 'reported', message: `Could not be checked: ${reason}.` }
+    return { ...base, measured: null, status: 'unknown', message: `Could not be checked: ${reason}.${processRatio}`, reason }
   }
+  const judged = `allocator_frag_ratio ${ratio.toFixed(2)} (allocator_frag_bytes ${formatBytes(Math.max(0, bytes))})${bins}`
   if (t.maxFragmentationRatio === undefined) {
-    return { ...base, status: 'reported', message: `Fragmentation ratio ${m.memFragmentationRatio.toFixed(2)}. Reported only: no max-fragmentation-ratio is set.` }
+    return { ...base, status: 'reported', message: `${judged}. Reported only: no max-fragmentation-ratio is set.` }
   }
-  const ratio = m.memFragmentationRatio.toFixed(2)
   if (m.usedMemory < FRAGMENTATION_MIN_USED) {
     return {
       ...base,
       status: 'reported',
-      message: `Not judged: only ${formatBytes(m.usedMemory)} is in use (under 5 MB), too little for the ratio (${ratio}) to mean anything. An almost empty ${engine} always shows a high ratio, since the process's baseline RSS is counted against very little data.`
+      message: `Not judged: only ${formatBytes(m.usedMemory)} is in use (under 5 MB), too little for fragmentation to matter (MEMORY DOCTOR's rule); ${judged}.${rssOverheadWords(m)}`
     }
   }
-  if (m.memFragmentationBytes !== null && m.memFragmentationBytes <= FRAGMENTATION_MIN_BYTES) {
+  if (bytes <= FRAGMENTATION_MIN_BYTES) {
     return {
       ...base,
       status: 'reported',
-      message: `Not judged: only ${formatBytes(m.memFragmentationBytes)} is lost to fragmentation (10 MB or less), so the ratio ${ratio} is harmless.`
+      message: `Not judged: ${judged}, 10 MB or less lost to fragmentation, which is harmless (MEMORY DOCTOR's rule).${rssOverheadWords(m)}`
     }
   }
-  if (m.memFragmentationRatio > t.maxFragmentationRatio) {
+  if (ratio > t.maxFragmentationRatio) {
     const peakCause =
       m.usedMemoryPeak !== null && m.usedMemoryPeak / m.usedMemory > PEAK_TO_USED_RATIO
         ? ` It is likely caused by an earlier peak: memory once reached ${formatBytes(m.usedMemoryPeak)}, and freed memory is not always returned to the system.`
@@ -513,11 +545,11 @@ function fragmentationCheck(after: Snapshot, t: Thresholds, breach: (c: CheckNam
     return {
       ...base,
       status: breach('fragmentation'),
-      message: `Fragmentation ratio ${ratio} is over ${t.maxFragmentationRatio}: ${engine}'s process holds ${formatBytes(m.memFragmentationBytes ?? 0)} more than its data needs.${peakCause}`,
+      message: `${judged} is over ${t.maxFragmentationRatio}: ${engine}'s allocator holds ${formatBytes(bytes)} in partly used pages.${peakCause}`,
       advice: 'Usually harmless in tests. If it persists, turn on activedefrag or restart Redis between suites.'
     }
   }
-  return { ...base, status: 'pass', message: `Fragmentation ratio ${ratio} is within ${t.maxFragmentationRatio}.` }
+  return { ...base, status: 'pass', message: `${judged} is within ${t.maxFragmentationRatio}.` }
 }
 
 function keyCountGrowth(before: Snapshot | null, after: Snapshot): { count: number; byDb: Record<string, number> } {

@@ -65,7 +65,18 @@ export function extrapolate(keys: number, s: SampleStats, exactKeys: number, exa
   const mean = s.sum / s.n
   const variance = s.n > 1 ? Math.max(0, (s.sumSq - s.n * mean * mean) / (s.n - 1)) : mean * mean
   const se = rest * Math.sqrt(variance / s.n) * Math.sqrt(1 - s.n / rest)
-  return { bytes: exactBytes + rest * mean, margin: Z_95 * se }
+  return { bytes: exactBytes + rest * mean, margin: Math.max(Z_95 * se, unseenSpread(s.n, mean, rest)) }
+}
+
+/**
+ * The least margin of a sampled figure. A sample whose keys all had one size (streams of a few
+ * entries, fixed-size strings) has no spread, so the normal interval is ±0, which the report
+ * reads as "every key measured"; yet the keys not measured may differ. By the rule of three, up
+ * to 3/n of them may be of another kind at 95% without any showing in n draws; they are counted
+ * as differing by the mean size. Small beside the normal interval when the sample has a spread.
+ */
+export function unseenSpread(n: number, mean: number, rest: number): number {
+  return n > 0 ? Math.min(1, 3 / n) * mean * (rest - n) : Number.POSITIVE_INFINITY
 }
 
 /** One prefix's sampling state in the chooser. */

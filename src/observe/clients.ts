@@ -7,6 +7,7 @@
  */
 import { deniedCommand } from './permissions.js'
 import type { RedisConnection } from '../redis/connection.js'
+import { GUARD_CLIENT_NAME } from '../redis/client.js'
 
 /** One line of CLIENT LIST, the fields the hint needs. */
 export interface ClientEntry {
@@ -82,6 +83,11 @@ export async function listClients(conn: RedisConnection): Promise<ClientListing>
   }
 }
 
+/** One of the guard's own connections: named GUARD_CLIENT_NAME, or with it as a prefix. */
+export function isGuardClient(c: Pick<ClientEntry, 'name'>): boolean {
+  return c.name.startsWith(GUARD_CLIENT_NAME)
+}
+
 /**
  * Clients connected before the step began that ran a command during it: in both listings under
  * the same id, not the guard's, and idle at the end for no longer than the step lasted. Redis
@@ -89,8 +95,8 @@ export async function listClients(conn: RedisConnection): Promise<ClientListing>
  * after its command: the comparison allows that second, and the finding stays a note. Pure.
  */
 export function otherActiveClients(begin: ClientListing, end: ClientListing, stepSeconds: number): ClientEntry[] {
-  const before = new Set(begin.clients.filter((c) => c.id !== begin.ownId).map((c) => c.id))
-  return end.clients.filter((c) => c.id !== end.ownId && before.has(c.id) && c.idleSeconds >= 0 && c.idleSeconds <= stepSeconds)
+  const before = new Set(begin.clients.filter((c) => c.id !== begin.ownId && !isGuardClient(c)).map((c) => c.id))
+  return end.clients.filter((c) => c.id !== end.ownId && !isGuardClient(c) && before.has(c.id) && c.idleSeconds >= 0 && c.idleSeconds <= stepSeconds)
 }
 
 /** The note for other active clients, or null when there were none (or it could not be told). */

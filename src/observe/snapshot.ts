@@ -10,7 +10,7 @@ import {
   type InfoSections,
   type ServerInfo
 } from './info.js'
-import type { ClientListing } from './clients.js'
+import { isGuardClient, type ClientListing } from './clients.js'
 import { deniedCommand } from './permissions.js'
 import type { RedisConnection } from '../redis/connection.js'
 
@@ -26,8 +26,18 @@ export interface MemoryFigures {
   maxmemoryPolicy: string | null
   memFragmentationRatio: number | null
   memFragmentationBytes: number | null
+  /** The allocator's own fragmentation (active over allocated); Redis 7.4+ counts small bins only. */
   allocatorFragRatio: number | null
   allocatorFragBytes: number | null
+  /**
+   * Pages the allocator holds resident beyond its active ones (`allocator_rss_*`), and RSS outside
+   * the allocator altogether (`rss_overhead_*`: the binary, libraries, stacks). Neither is
+   * fragmentation of the data. Absent in snapshots of earlier versions.
+   */
+  allocatorRssRatio?: number | null
+  allocatorRssBytes?: number | null
+  rssOverheadRatio?: number | null
+  rssOverheadBytes?: number | null
   memClientsNormal: number | null
   totalSystemMemory: number | null
   /**
@@ -101,6 +111,10 @@ export function snapshotFromInfo(sections: InfoSections, takenAt: Date = new Dat
       memFragmentationBytes: numberField(mem, 'mem_fragmentation_bytes'),
       allocatorFragRatio: numberField(mem, 'allocator_frag_ratio'),
       allocatorFragBytes: numberField(mem, 'allocator_frag_bytes'),
+      allocatorRssRatio: numberField(mem, 'allocator_rss_ratio'),
+      allocatorRssBytes: numberField(mem, 'allocator_rss_bytes'),
+      rssOverheadRatio: numberField(mem, 'rss_overhead_ratio'),
+      rssOverheadBytes: numberField(mem, 'rss_overhead_bytes'),
       memClientsNormal: numberField(mem, 'mem_clients_normal'),
       totalSystemMemory: numberField(mem, 'total_system_memory'),
       memOverheadDbHashtableRehashing: numberField(mem, 'mem_overhead_db_hashtable_rehashing'),
@@ -178,4 +192,17 @@ export function counterDelta(before: number | null | undefined, after: number | 
   if (restart) return after
   if (before === null || before === undefined) return null
   return Math.max(0, after - before)
+}
+
+/**
+ * The suite's connected clients at a snapshot: INFO's connected_clients less the guard's own
+ * connections (by name in CLIENT LIST). Null without the figure; `guard` is null when CLIENT LIST
+ * could not be read, and then `suite` still includes the guard's connections.
+ */
+export function suiteClients(s: Snapshot | null): { suite: number; guard: number | null } | null {
+  if (!s || s.connectedClients === null) return null
+  const listing = s.clients
+  if (!listing || listing.unavailable !== undefined) return { suite: s.connectedClients, guard: null }
+  const guard = listing.clients.filter(isGuardClient).length
+  return { suite: Math.max(0, s.connectedClients - guard), guard }
 }

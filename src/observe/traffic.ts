@@ -17,6 +17,7 @@ export const GUARD_COMMANDS: ReadonlySet<string> = new Set([
   'select',
   'quit',
   'client|setinfo',
+  'client|setname',
   'client|id',
   'client|list',
   // The first-seen recorder: notify-keyspace-events read, set and put back, and its subscription.

@@ -80,7 +80,7 @@ export function baselineSection(view: BaselineView, marks: Marks): string {
   for (const w of view.warnings.filter((x) => !view.summary.includes(x))) out.push('', `> ${prose(w)}`)
   if (view.compared) {
     out.push('', baselineTable(view, marks))
-    const notes = [view.mismatchNote, ...view.notes].filter((n): n is string => n !== null)
+    const notes = [view.mismatchNote, view.historyNote, ...view.notes].filter((n): n is string => n !== null)
     if (notes.length) out.push('', notes.map((n) => `> ${prose(n)}`).join('\n>\n'))
     out.push('', '**Prefixes that changed most**', '')
     out.push(view.prefixes.length ? prefixTable(view) : prose(view.prefixNote ?? 'No prefix comparison.'))

@@ -47,6 +47,8 @@ export interface BaselineView {
   compared: boolean
   rows: BaselineFigureRow[]
   mismatchNote: string | null
+  /** The base branch's history is too short to know its noise; said in the summary and the comment. */
+  historyNote: string | null
   notes: string[]
   prefixes: BaselinePrefixRow[]
   prefixNote: string | null
@@ -134,6 +136,7 @@ export function baselineView(report: Report): BaselineView | null {
     compared: rows.length > 0,
     rows,
     mismatchNote: cmp?.mismatchNote ?? null,
+    historyNote: pick ? (cmp?.historyNote ?? null) : null,
     notes: cmp?.notes ?? [],
     prefixes,
     prefixNote: pick ? (cmp?.prefixNote ?? null) : null,

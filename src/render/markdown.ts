@@ -289,7 +289,8 @@ export function baselineCommentParts(report: Report, opts: RenderOptions = {}): 
   const view = model.baseline
   const parts: Part[] = []
   const title = opts.title ? ` · ${escapeMarkdown(opts.title, { prose: true, maxLength: 200 })}` : ''
-  const change = view?.headlineChange ? ` · ${view.headlineChange}` : ''
+  // The headline names an increase against the base already: the peak's change would repeat it.
+  const change = view?.headlineChange && !model.headline.againstBase ? ` · ${view.headlineChange}` : ''
   const top = [opts.marker, `### Redis memory${title}`, `${formatHeadline(model.headline)}${change}`].filter((x): x is string => Boolean(x))
   parts.push({ label: 'headline', importance: 100, text: top.join('\n') })
   if (view?.compared) {
@@ -302,7 +303,7 @@ export function baselineCommentParts(report: Report, opts: RenderOptions = {}): 
   }
   const attention = [...model.breaches, ...model.unknown]
   if (attention.length > 0) parts.push({ label: 'checks that did not pass', importance: 95, text: attention.map(checkLine).join('\n') })
-  const said = [view?.summary, view?.mismatchNote].filter((x): x is string => Boolean(x)).map(prose)
+  const said = [view?.summary, view?.mismatchNote, view?.historyNote].filter((x): x is string => Boolean(x)).map(prose)
   const link = opts.runUrl ? ` Full report: [job summary](${opts.runUrl}).` : ' The full report is in the job summary.'
   parts.push({ label: 'footer', importance: 100, text: `<sub>${said.join(' ')} Sizes are 1024-based.${link}</sub>` })
   return parts

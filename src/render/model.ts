@@ -10,8 +10,9 @@ import { engineName } from '../observe/info.js'
 import { commandDeltas, compareNames } from '../observe/commandstats.js'
 import type { Report, Verdict } from '../report/schema.js'
 import { distinctOomMessages } from '../run/output.js'
+import { exitCodeOf } from '../run/command.js'
 import { formatBytes, formatBytesDelta, formatCount, formatDuration } from '../core/size.js'
-import { totalKeys, type Snapshot } from '../observe/snapshot.js'
+import { suiteClients, totalKeys, type Snapshot } from '../observe/snapshot.js'
 import { baselineView, type BaselineView } from './baseline-model.js'
 import { causeView, type CauseView } from './cause.js'
 
@@ -27,6 +28,8 @@ export interface Headline {
   figures: string[]
   /** The engine the step ran against, for "Valkey memory: fail". */
   engine: string
+  /** A figure names an increase against the base branch, so the comment need not add one. */
+  againstBase?: boolean
 }
 
 export interface FigureRow {
@@ -188,7 +191,18 @@ export function reportModel(report: Report): ReportModel {
   }
 }
 
-/** The verdict and the one or two figures that matter: breaches first, then checks that could not be made. */
+/** Breaches of the user's limits, in the headline's order (OOM and fragmentation have their own ranks). */
+const LIMIT_RANK: readonly CheckName[] = ['used-memory', 'peak-memory', 'memory-percent', 'evictions', 'leaked-keys', 'wrong-db']
+/** Increases against the base, in the headline's order: keys left behind say most about a PR. */
+const INCREASE_RANK: readonly string[] = ['leaked-keys', 'used-after', 'peak']
+/** How many figures the headline names; the rest are in the checks below it. */
+export const HEADLINE_FIGURES = 2
+
+/**
+ * The verdict and the figures that matter most, each naming its figure, ranked: OOM errors, a
+ * failed command, breaches of the user's limits, increases against the base branch (keys left
+ * behind first), fragmentation, then checks that could not be made and the peak.
+ */
 function headline(report: Report, checks: CheckView[]): Headline {
   const step = report.before !== null
   const figures: string[] = []
@@ -197,6 +211,7 @@ function headline(report: Report, checks: CheckView[]): Headline {
   const word = step ? 'peak' : 'used_memory'
   const peakText = peak === null ? null : maxmemory ? `${word} ${formatBytes(peak)} of ${formatBytes(maxmemory)} maxmemory` : `${word} ${formatBytes(peak)} (no maxmemory set)`
   let peakShown = false
+  let againstBase = false
   const add = (text: string | null, isPeak = false): void => {
     if (text === null || figures.includes(text) || (isPeak && peakShown)) return
     figures.push(text)
@@ -204,41 +219,75 @@ function headline(report: Report, checks: CheckView[]): Headline {
   }
   if (report.after === null) add(step ? 'no snapshot after the step' : 'no snapshot')
   const results = new Map(report.checks.map((c) => [c.check, c]))
-  const failing = checks.filter((c) => c.status === 'fail' || c.status === 'warn').sort((a, b) => (a.status === b.status ? 0 : a.status === 'fail' ? -1 : 1))
-  for (const c of failing) {
+  const breached = (name: CheckName): CheckView | undefined => checks.find((c) => c.check === name && (c.status === 'fail' || c.status === 'warn'))
+  const measured = (name: CheckName): number => results.get(name)?.measured ?? 0
+  if (breached('oom')) add(plural(measured('oom'), 'OOM error'))
+  const command = commandFailure(report)
+  if (command) add(command)
+  // Failures before warnings within the rank: a failing limit is what turned the job red.
+  const limits = LIMIT_RANK.map((n) => breached(n)).filter((c): c is CheckView => c !== undefined)
+  for (const c of [...limits.filter((x) => x.status === 'fail'), ...limits.filter((x) => x.status === 'warn')]) {
+    const n = measured(c.check)
     const r = results.get(c.check)
-    const n = r?.measured ?? 0
-    switch (c.check) {
-      case 'oom':
-        add(plural(n, 'OOM error'))
-        break
-      case 'evictions':
-        add(`${plural(n, 'key')} evicted`)
-        break
-      case 'leaked-keys':
-        add(`${plural(n, 'key')} left behind`)
-        break
-      case 'wrong-db':
-        add(`${plural(n, 'key')} in the wrong DB`)
-        break
-      case 'used-memory':
-        add(`${formatBytes(n)} used${step ? ' after the step' : ''} (limit ${formatBytes(r?.limit ?? 0)})`)
-        break
-      case 'peak-memory':
-        add(`${word} ${formatBytes(n)} (limit ${formatBytes(r?.limit ?? 0)})`, true)
-        break
-      case 'memory-percent':
-        add(peakText, true)
-        break
-      case 'fragmentation':
-        add(`fragmentation ratio ${n.toFixed(2)}`)
-        break
-    }
+    if (c.check === 'evictions') add(`${plural(n, 'key')} evicted`)
+    else if (c.check === 'leaked-keys') add(`${plural(n, 'key')} left behind`)
+    else if (c.check === 'wrong-db') add(`${plural(n, 'key')} in the wrong DB`)
+    else if (c.check === 'used-memory') add(`${formatBytes(n)} used${step ? ' after the step' : ''} (limit ${formatBytes(r?.limit ?? 0)})`)
+    else if (c.check === 'peak-memory') add(`${word} ${formatBytes(n)} (limit ${formatBytes(r?.limit ?? 0)})`, true)
+    else if (c.check === 'memory-percent') add(peakText, true)
+  }
+  const before = figures.length
+  for (const text of increaseTexts(report)) add(text)
+  againstBase = figures.length > before
+  if (breached('fragmentation')) {
+    const r = results.get('fragmentation')
+    add(`fragmentation: allocator_frag_ratio ${(r?.measured ?? 0).toFixed(2)}`)
   }
   for (const c of checks.filter((x) => x.status === 'unknown')) add(`${c.check} not checked`)
   add(peakText, true)
   if (report.oomErrors === 0) add('no OOM errors')
-  return { verdict: report.verdict, word: VERDICT_WORD[report.verdict], figures: figures.slice(0, 2), engine: engineName(report.server) }
+  const shown = figures.slice(0, HEADLINE_FIGURES)
+  return {
+    verdict: report.verdict,
+    word: VERDICT_WORD[report.verdict],
+    figures: shown,
+    engine: engineName(report.server),
+    againstBase: againstBase && shown.some((f) => f.endsWith(BASE_SUFFIX(report)))
+  }
+}
+
+/** "against main": the end of a headline figure that compares with the base branch. */
+const BASE_SUFFIX = (report: Report): string => ` against ${report.baseline?.branch ?? report.baseline?.comparison?.baseline?.entry.branch ?? 'the baseline'}`
+
+/**
+ * Figures that rose beyond their usual range against the base branch, keys left behind first:
+ * "+1,000 keys left behind against main". Decreases are good news and stay in the table.
+ */
+function increaseTexts(report: Report): string[] {
+  const cmp = report.baseline?.comparison
+  if (!cmp?.baseline) return []
+  const suffix = BASE_SUFFIX(report)
+  const out: string[] = []
+  for (const name of INCREASE_RANK) {
+    const f = cmp.figures.find((x) => x.figure === name)
+    if (!f || !f.changed || f.change === null || f.change <= 0) continue
+    const pct = f.percent === null ? '' : ` (+${Math.abs(f.percent) < 10 ? f.percent.toFixed(1) : Math.round(f.percent)}%)`
+    if (name === 'leaked-keys') out.push(`+${plural(f.change, 'key')} left behind${suffix}`)
+    else if (name === 'used-after') out.push(`used after the step +${formatBytes(f.change)}${pct}${suffix}`)
+    else out.push(`peak +${formatBytes(f.change)}${pct}${suffix}`)
+  }
+  return out
+}
+
+/**
+ * "the command failed (exit 1)" when the `run` command did not succeed; null in attach mode and
+ * when it exited 0. Not a memory finding, so the verdict stays what the memory checks say.
+ */
+export function commandFailure(report: Report): string | null {
+  const c = report.command
+  if (!c) return null
+  if (c.exitCode === 0 && c.signal === null) return null
+  return c.signal ? `the command failed (killed by ${c.signal}, exit ${exitCodeOf(c)})` : `the command failed (exit ${exitCodeOf(c)})`
 }
 
 function limitOf(report: Report, check: CheckName, fmt: (limit: number) => string): string | null {
@@ -291,7 +340,7 @@ function figureRows(report: Report, checks: CheckView[]): FigureRow[] {
     }),
     row('RSS (process memory)', b?.memory.usedMemoryRss, a?.memory.usedMemoryRss, 'bytes'),
     row('Lifetime peak (used_memory_peak)', b?.memory.usedMemoryPeak, a?.memory.usedMemoryPeak, 'bytes'),
-    row('Fragmentation ratio', b?.memory.memFragmentationRatio, a?.memory.memFragmentationRatio, 'ratio', {
+    row('Allocator fragmentation (allocator_frag_ratio)', b?.memory.allocatorFragRatio, a?.memory.allocatorFragRatio, 'ratio', {
       limits: [limitOf(report, 'fragmentation', (l) => `≤ ${l}`)].filter((x): x is string => x !== null),
       status: statusOfRow(checks, 'fragmentation')
     }),
@@ -309,8 +358,26 @@ function figureRows(report: Report, checks: CheckView[]): FigureRow[] {
       limits: [limitOf(report, 'oom', count)].filter((x): x is string => x !== null),
       status: statusOfRow(checks, 'oom')
     }),
-    row('Connected clients', b?.connectedClients, a?.connectedClients, 'count')
+    clientsRow(report, row)
   ]
+}
+
+/**
+ * The suite's connections: the guard's own (named in CLIENT LIST) are left out, and the label says
+ * how many there were, so "2 → 4" is never the guard's sampler and key scan.
+ */
+function clientsRow(report: Report, row: (label: string, x: number | null | undefined, y: number | null | undefined, kind: 'count') => FigureRow): FigureRow {
+  const b = suiteClients(report.before)
+  const a = suiteClients(report.after)
+  const guard = [b && report.before ? b.guard : undefined, a && report.after ? a.guard : undefined]
+  if (guard.every((g) => g === null || g === undefined)) {
+    // No listing: INFO's figure, the guard's own included. Said when CLIENT LIST failed; a report
+    // of an earlier version (no listing kept) shows the row as it always did.
+    const failed = [report.before, report.after].some((x) => x?.clients?.unavailable !== undefined)
+    return row(failed ? "Connected clients (the guard's own included: CLIENT LIST not read)" : 'Connected clients', report.before?.connectedClients, report.after?.connectedClients, 'count')
+  }
+  const said = report.before ? `${guard[0] ?? '?'} before, ${guard[1] ?? '?'} after` : `${guard[1] ?? '?'}`
+  return row(`Connected clients (the guard's own ${said} left out)`, b?.suite, a?.suite, 'count')
 }
 
 /** Lines under a breach that connect it to its likely cause, following the checks people run by hand. */

@@ -38,7 +38,8 @@ export async function historyCommand(ctx: Context): Promise<number> {
         num(r.leakedKeys),
         num(r.oomErrors),
         num(r.evictedKeys),
-        r.verdict
+        // A run whose command failed is marked: it is a baseline only when no other exists.
+        r.commandFailed === null ? r.verdict : `${r.verdict}, command failed (exit ${r.commandFailed})`
       ])
     }
     lines.push(table(cells, c, [4, 5, 6, 7, 8, 9]))
