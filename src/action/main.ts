@@ -24,7 +24,7 @@ export async function run(): Promise<void> {
   const startedAt = Date.now()
   try {
     const settings = readInputs((name) => core.getInput(name))
-    maskSecrets(settings)
+    maskSecrets(settings, core.getInput(Input.RedisUrl))
     const unused = unusedInputs(settings.provisioning, (name) => core.getInput(name))
     if (unused.length > 0) actionHost.warn(`Ignored in mode ${settings.provisioning.mode}: ${unused.join(', ')}.`)
     const port = ignoredPort(settings, core.getInput(ProvisionInput.Port))
