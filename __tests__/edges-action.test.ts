@@ -145,3 +145,26 @@ describe('a timeout or a refusal is not "not reported"', () => {
     expect(report).not.toContain('not reported by this server')
   })
 })
+
+describe('a restart during an unsampled step', () => {
+  it('makes the OOM and eviction checks unknown with the reason, never a pass over erased counters', async () => {
+    const r = await startRedis(['--maxmemory', '1mb'])
+    const dir = mkdtempSync(join(tmpdir(), 'rmg-edges-restart-'))
+    const reportPath = join(dir, 'report.json')
+    let ooms = 0
+    const { post } = await runJob({ 'redis-url': r.url, 'sample-interval': '0', 'report-path': reportPath, 'fail-on': 'oom' }, async () => {
+      const replies = await redisCommands(r.port, Array.from({ length: 3000 }, (_, i) => ['SET', `big:${i}`, 'x'.repeat(1000)] as [string, ...string[]]))
+      ooms = replies.filter((x) => x instanceof Error && /^OOM/.test(x.message)).length
+      await r.stop()
+      await startRedis(['--maxmemory', '1mb'], r.port)
+    })
+    expect(ooms).toBeGreaterThan(100)
+    const report = JSON.parse(readFileSync(reportPath, 'utf8')) as { verdict: string; checks: { check: string; status: string; reason?: string }[] }
+    const oom = report.checks.find((c) => c.check === 'oom')
+    expect(oom?.status).toBe('unknown')
+    expect(oom?.reason).toContain('restarted during the step and no samples were taken (sample-interval: 0)')
+    expect(report.checks.find((c) => c.check === 'evictions')?.status).toBe('unknown')
+    expect(report.verdict).not.toBe('pass')
+    expect(post.summary).toContain('sample-interval: 0')
+  })
+})

@@ -68,11 +68,11 @@ export async function refuseSpecialFile(path: string): Promise<void> {
 const { O_WRONLY, O_RDONLY, O_CREAT, O_NONBLOCK } = constants
 
 /** Why an open failed, as the user would say it: a FIFO nobody reads is ENXIO under O_NONBLOCK. */
-function openError(path: string, err: unknown): Error {
+function openError(path: string, err: unknown): unknown {
   const code = (err as { code?: unknown } | null)?.code
   if (code === 'ENXIO') return new NotRegularFileError(path, 'a FIFO (named pipe)')
   if (code === 'EISDIR') return new NotRegularFileError(path, 'a directory')
-  return err instanceof Error ? err : new Error(String(err))
+  return err
 }
 
 /** Writes `text` to `path`, created or replaced, only when it is (or becomes) a regular file. */
