@@ -16,7 +16,7 @@ export async function loadBaselineFile(path: string, name = 'baseline'): Promise
     text = await readRegularFile(path)
   } catch (err) {
     const code = (err as { code?: unknown }).code
-    const why = err instanceof NotRegularFileError ? `${err.kind}, not a regular file` : code === 'ENOENT' ? 'no such file' : String(code ?? err)
+    const why = err instanceof NotRegularFileError ? `${err.kind}, not a ${err.kind === 'a directory' ? '' : 'regular '}file` : code === 'ENOENT' ? 'no such file' : String(code ?? err)
     // Only the action's `baseline` input also takes auto and off; `history` and --baseline take a file.
     const choices = name === 'baseline' ? ', or auto or off' : ''
     throw new UserError(`${name}: cannot read "${path}" (${why}). Give the path of a JSON report or history file${choices}.`)
