@@ -285,7 +285,7 @@ describe('the store alone', () => {
     const err = await recordEntry(api, { dataBranch: DATA, path: PATH, seriesId: SERIES, entry, fromBranch: 'main', message: 'm' }).catch((e: unknown) => e)
     expect(Date.now() - started).toBeLessThan(2_000)
     expect(explainBaselineError(err, 'write', DATA)).toBe(
-      `Could not record the Redis memory baseline on the branch ${DATA}: no answer within the time budget. The report itself is complete.`
+      `Could not record the Redis memory baseline on the branch ${DATA}: GitHub's API did not answer within the time budget. Check the runner's network or proxy (and GITHUB_API_URL on GitHub Enterprise). The report itself is complete.`
     )
   })
 })

@@ -305,7 +305,7 @@ describe('usage and connection errors', () => {
     expect(res.code).toBe(0)
     expect(res.stdout).toContain(`Usage: redis-memory-guard ${command}`)
     expect(res.stdout).toMatch(new RegExp(`Examples:\\n  redis-memory-guard ${command === 'diff' ? 'snapshot' : command}`))
-    expect(res.stdout).toContain('2  usage error, or Redis could not be reached')
+    expect(res.stdout).toContain('3    Redis could not be reached')
   })
 
   it('without a command prints the help and exits 2', async () => {

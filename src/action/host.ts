@@ -1,6 +1,7 @@
 /** The step engine's host in the action: lines through @actions/core, every phase a foldable log section. */
 import * as core from '@actions/core'
 import type { StepHost } from '../core/host.js'
+import { plainLogText } from '../core/log-text.js'
 
 /** Groups open now: the runner's log cannot fold a group inside another one. */
 let openGroups = 0
@@ -23,11 +24,12 @@ export async function phase<T>(title: string, fn: () => Promise<T>): Promise<T> 
 }
 
 export const actionHost: StepHost = {
-  info: (line) => core.info(line),
+  // Lines carry text from Redis (replies, CONFIG values, key names): none may start a workflow command.
+  info: (line) => core.info(plainLogText(line)),
   warn: (line) => core.warning(line, { title: 'Redis Memory Guard' }),
   debug: (line) => core.debug(line),
   // The runner's log has no overwriting lines: progress is a plain line, and the scan keeps those few.
-  progress: (line) => core.info(line),
+  progress: (line) => core.info(plainLogText(line)),
   endProgress: () => {},
   group: phase,
   optionName: (name) => name

@@ -24,7 +24,7 @@ export async function run(): Promise<void> {
   const startedAt = Date.now()
   try {
     const settings = readInputs(actionInput)
-    maskSecrets(settings)
+    maskSecrets(settings, actionInput(Input.RedisUrl))
     core.debug(`Inputs read: mode ${settings.provisioning.mode}, ${settings.multi.several ? 'several instances' : 'one Redis'}, cluster-nodes ${settings.multi.clusterNodes}, run ${settings.run ? 'given' : 'not given'}, sampling every ${settings.sampleIntervalMs} ms`)
     const unused = unusedInputs(settings.provisioning, actionInput)
     if (unused.length > 0) actionHost.warn(`Ignored in mode ${settings.provisioning.mode}: ${unused.join(', ')}.`)

@@ -76,7 +76,7 @@ async function report(): Promise<void> {
     core.setFailed(describeError(err))
     return
   }
-  maskSecrets(settings)
+  maskSecrets(settings, core.getInput(Input.RedisUrl))
   // Independent of the step's end: the comment lookup's round trips run while the keys are scanned.
   const commentLookup = startCommentLookup(settings.comment)
   const mainError = readState(State.MainError) ?? ''

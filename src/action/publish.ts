@@ -1,5 +1,6 @@
 /** The action's way of telling: JSON report, job summary, outputs, annotations, PR comment, and the step's result. */
 import * as core from '@actions/core'
+import { plainLogText } from '../core/log-text.js'
 import { describeError } from '../core/errors.js'
 import { commentMarker, runPageUrl, type CommentLookup } from '../github/comment.js'
 import { renderComment, renderSummary } from '../render/markdown.js'
@@ -64,7 +65,7 @@ async function publishParts(report: Report, settings: Settings, commentLookup?: 
 /** The job summary; without a summary file (a local run) it goes to the log. */
 export async function writeSummary(markdown: string): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) {
-    core.info(markdown)
+    core.info(plainLogText(markdown))
     return
   }
   try {

@@ -1,6 +1,6 @@
 /** A baseline the user keeps: a saved JSON report or a history file (`baseline: PATH`, `--baseline FILE`). */
-import { readFile } from 'node:fs/promises'
 import { UserError } from '../core/errors.js'
+import { NotRegularFileError, readRegularFile } from '../core/regular-file.js'
 import { TOP_N } from '../keys/report.js'
 import type { Report } from '../report/schema.js'
 import { TOOL_NAME } from '../core/version.js'
@@ -13,11 +13,13 @@ export const REPORT_FILE_SERIES = 'report file'
 export async function loadBaselineFile(path: string, name = 'baseline'): Promise<HistorySeries> {
   let text: string
   try {
-    text = await readFile(path, 'utf8')
+    text = await readRegularFile(path)
   } catch (err) {
     const code = (err as { code?: unknown }).code
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory, not a file' : String(code ?? err)
-    throw new UserError(`${name}: cannot read "${path}" (${why}). Give the path of a JSON report or history file, or auto or off.`)
+    const why = err instanceof NotRegularFileError ? `${err.kind}, not a ${err.kind === 'a directory' ? '' : 'regular '}file` : code === 'ENOENT' ? 'no such file' : String(code ?? err)
+    // Only the action's `baseline` input also takes auto and off; `history` and --baseline take a file.
+    const choices = name === 'baseline' ? ', or auto or off' : ''
+    throw new UserError(`${name}: cannot read "${path}" (${why}). Give the path of a JSON report or history file${choices}.`)
   }
   return baselineFromText(text, `${name}: ${path}`)
 }

@@ -94,6 +94,10 @@ export function parseIncreaseLimit(text: string, name: string): ByteIncreaseLimi
       continue
     }
     if (limit.bytes !== undefined) throw bad()
+    // A bare number is ambiguous here: "10" read as 10 bytes would fail every run; 10% was meant as often.
+    if (/^\d+(?:\.\d+)?$/.test(part)) {
+      throw new UserError(`${name}: "${value}" has no unit. Write ${part}% for a share of the base branch's figure, or ${part}b (or kb, mb) for bytes.`)
+    }
     try {
       limit.bytes = parseSize(part, name)
     } catch {

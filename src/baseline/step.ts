@@ -10,7 +10,7 @@ import { TOP_N } from '../keys/report.js'
 import type { Report } from '../report/schema.js'
 import type { BaselineRecord } from './schema.js'
 import { compareWithBaseline, type BaselineComparison } from './compare.js'
-import { loadBaselineFile } from './file.js'
+import { loadBaselineFile, REPORT_FILE_SERIES } from './file.js'
 import { entryFromReport, seriesId, seriesPath, type HistoryEntry, type HistorySeries } from './history.js'
 import { planBaseline, readBaselineSettings, runContext, type BaselinePlan, type BaselineSettings, type RunContext } from './settings.js'
 import { explainBaselineError, findMergeBase, openGitHubApi, readSeries, recordEntry } from './store.js'
@@ -59,6 +59,11 @@ export async function baselineStep(input: BaselineStepInput): Promise<BaselineOu
   if (plan.action === 'file') {
     try {
       const series = await loadBaselineFile(plan.path)
+      const other = otherSeries(series, input.seriesId, plan.path)
+      if (other) {
+        outcome.warnings.push(other)
+        return outcome
+      }
       const baseRef = ctx.pullRequest?.baseRef
       const baseBranch = baseRef && series.entries.some((e) => e.branch === baseRef) ? baseRef : null
       outcome.series = series
@@ -91,6 +96,11 @@ export async function baselineStep(input: BaselineStepInput): Promise<BaselineOu
     let base: string | null = null
     if (mergeBase.status === 'fulfilled') base = mergeBase.value
     else log(`Could not find the merge base (${describeError(mergeBase.reason)}); comparing with the newest run of ${plan.baseBranch}.`)
+    const other = stored.value ? otherSeries(stored.value.series, input.seriesId, `${path} on ${settings.dataBranch}`) : null
+    if (other) {
+      outcome.warnings.push(other)
+      return outcome
+    }
     outcome.series = stored.value?.series ?? null
     outcome.comparison = compare(outcome.series, base, plan.baseBranch)
     log(`${outcome.comparison.summary} (${path} on ${settings.dataBranch})`)
@@ -126,6 +136,24 @@ export async function baselineStep(input: BaselineStepInput): Promise<BaselineOu
     outcome.warnings.push(explainBaselineError(err, 'write', settings.dataBranch))
   }
   return outcome
+}
+
+/**
+ * A warning when a history holds another job's series: its figures come from other tests (or
+ * another matrix cell), so comparing would judge this run against the wrong baseline. A single
+ * report file has no series and is taken as given.
+ */
+function otherSeries(series: HistorySeries, id: string, source: string): string | null {
+  if (series.series === REPORT_FILE_SERIES || series.series === id) return null
+  return (
+    `Baseline not compared: ${source} is the history of the series "${escapeSeries(series.series)}", and this job's series is "${escapeSeries(id)}". ` +
+    'Give the history file of this job, or set comment-key to the same key in both jobs.'
+  )
+}
+
+/** Series keys come from files and inputs: one line, no control characters. */
+function escapeSeries(text: string): string {
+  return JSON.stringify(text.slice(0, 200)).slice(1, -1)
 }
 
 /**

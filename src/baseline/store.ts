@@ -7,6 +7,7 @@
 import type { getOctokit } from '@actions/github'
 import { describeError } from '../core/errors.js'
 import { retry, RetriesUsedUp } from '../core/retry.js'
+import { failureText, gitHubFailure } from '../github/failure.js'
 import { appendEntry, emptySeries, parseHistory, serializeSeries, type HistoryEntry, type HistorySeries } from './history.js'
 
 type Octokit = ReturnType<typeof getOctokit>
@@ -175,14 +176,17 @@ export async function recordEntry(api: GitHubApi, req: RecordRequest): Promise<R
 
 /** One line for a failed baseline read or write, naming the permission when that is the cause. */
 export function explainBaselineError(err: unknown, action: 'read' | 'write', dataBranch: string): string {
-  const e = err as { name?: unknown; status?: unknown; cause?: { name?: unknown }; response?: { data?: { message?: unknown } } } | null
-  const apiMessage = e?.response?.data?.message
-  const timedOut = e?.name === 'TimeoutError' || e?.cause?.name === 'TimeoutError'
-  const detail = timedOut ? 'no answer within the time budget' : typeof apiMessage === 'string' && apiMessage ? apiMessage : describeError(err)
-  // Octokit gives network failures and timeouts status 500 too; only a response means GitHub answered.
-  const status = e?.response && typeof e.status === 'number' ? e.status : null
+  const f = gitHubFailure(err)
+  const status = f.status
   const verb = action === 'read' ? 'read' : 'record'
-  const head = `Could not ${verb} the Redis memory baseline on the branch ${dataBranch}: ${status !== null ? `GitHub answered ${status} (${detail})` : detail}.`
+  const complete = action === 'read' ? 'The report is complete, without the comparison.' : 'The report itself is complete.'
+  const head = `Could not ${verb} the Redis memory baseline on the branch ${dataBranch}: ${failureText(f)}.`
+  if (status === null && f.noAnswer !== null) return `${head} Check the runner's network or proxy (and GITHUB_API_URL on GitHub Enterprise). ${complete}`
+  if (f.rateLimit === 'primary') {
+    return `${head} GitHub's API rate limit for this token is used up; this is not a missing permission, and the next run after the reset compares again. ${complete}`
+  }
+  if (f.rateLimit === 'secondary') return `${head} GitHub's secondary rate limit: too many requests in a short time, e.g. many matrix legs at once. ${complete}`
+  if (status !== null && status >= 500) return `${head} A fault on GitHub's side (or a proxy before it). ${complete}`
   if (action === 'write' && (status === 403 || status === 404)) {
     return `${head} Recording needs "permissions: contents: write" on the push job (only there; pull requests need only contents: read). The report itself is complete.`
   }
@@ -190,5 +194,5 @@ export function explainBaselineError(err: unknown, action: 'read' | 'write', dat
   if (action === 'read' && (status === 403 || status === 404)) {
     return `${head} Reading needs "permissions: contents: read". The report is complete, without the comparison.`
   }
-  return `${head} ${action === 'read' ? 'The report is complete, without the comparison.' : 'The report itself is complete.'}`
+  return `${head} ${complete}`
 }

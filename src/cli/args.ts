@@ -147,7 +147,8 @@ export const COMMANDS = {
       'With --throwaway, or with neither --url nor --container and nothing listening on the default URL on this machine, it starts a throwaway redis-server on a free port, ' +
       'prints its URL, passes it to the command as REDIS_URL, REDIS_HOST and REDIS_PORT, and stops it afterwards. ' +
       'With --url or --container the command gets that Redis as REDIS_URL unless REDIS_URL is already set. ' +
-      'With --json or --markdown the command\'s own output goes to stderr, so stdout holds only the report.',
+      'With --json or --markdown the command\'s own output goes to stderr, so stdout holds only the report. ' +
+      'When the command fails, run exits with the command\'s own exit code (the report is written all the same); else with the verdict\'s.',
     options: [...REDIS_OPTIONS, 'throwaway', ProvisionInput.ClusterNodes, ProvisionInput.RedisServerPath, ...THRESHOLD_OPTIONS, Input.SampleInterval, ...KEY_OPTIONS, KeyInput.ExpectedDb, CauseInput.JUnitReport, ...BASELINE_OPTIONS, Input.ReportPath, ...OUTPUT_OPTIONS],
     examples: [
       'redis-memory-guard run --throwaway -- npm test',

@@ -12,6 +12,7 @@ import { renderSummary } from '../render/markdown.js'
 import type { Report } from '../report/schema.js'
 import type { StepConfig } from '../step/engine.js'
 import { writeReportFile } from '../step/files.js'
+import { plainLogText } from '../core/log-text.js'
 import type { StepHost } from '../core/host.js'
 import { UsageError, flag, stringOption, type CommandName, type ParsedArgs } from './args.js'
 import type { Logger } from './log.js'
@@ -50,9 +51,10 @@ export function flagName(name: string): string {
 export function cliHost(ctx: Context): StepHost {
   const debug = flag(ctx.args, 'debug') || ctx.env.ACTIONS_STEP_DEBUG === 'true'
   return {
-    info: (line) => ctx.log.info(line),
-    warn: (line) => ctx.log.warn(line),
-    debug: (line) => (debug ? ctx.log.info(line) : undefined),
+    // The CLI runs in workflows too: text from Redis in a line must not start a workflow command.
+    info: (line) => ctx.log.info(plainLogText(line)),
+    warn: (line) => ctx.log.warn(plainLogText(line)),
+    debug: (line) => (debug ? ctx.log.info(plainLogText(line)) : undefined),
     progress: (line) => ctx.log.progress(line),
     endProgress: () => ctx.log.endProgress(),
     group: (_title, fn) => fn(),
@@ -180,7 +182,7 @@ export async function emit(ctx: Context, report: Report, terminal: (r: Report) =
   const reportPath = stringOption(ctx.args, Input.ReportPath)
   ctx.onReport?.(report)
   if (reportPath !== '') {
-    const problem = await writeReportFile(reportPath, report)
+    const problem = await writeReportFile(reportPath, report, '--report-path')
     if (problem) ctx.log.warn(problem)
   }
   if (format === 'json') ctx.log.report(JSON.stringify(report, null, 2))

@@ -2,11 +2,16 @@
 import { COMMANDS, OPTIONS, type CommandName, type OptionSpec } from './args.js'
 import { TOOL_NAME, TOOL_VERSION } from '../core/version.js'
 
+/** As cli/main.ts and context.ts's ExitCode return them; `run` hands on its command's own code. */
 const EXIT_CODES = [
   'Exit codes:',
-  '  0  pass or warn',
-  '  1  a failing check breached (see --fail-on), or the command under `run` failed',
-  '  2  usage error, or Redis could not be reached'
+  '  0    pass or warn',
+  '  1    a failing check breached (see --fail-on)',
+  '  2    usage error: a bad option or value',
+  '  3    Redis could not be reached (or refused a command the guard needs)',
+  '  4    an internal error of the guard (please report it)',
+  '  run: when the command fails, its own exit code (128 + signal number when a signal stopped it);',
+  '       127 when it could not be started'
 ].join('\n')
 
 /** Wraps text at `width` columns, indenting continuation lines by `indent` spaces. */

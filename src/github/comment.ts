@@ -5,8 +5,8 @@
  */
 import type { getOctokit } from '@actions/github'
 import { readFile } from 'node:fs/promises'
-import { describeError } from '../core/errors.js'
 import { retry, RetriesUsedUp } from '../core/retry.js'
+import { failureText, gitHubFailure, summariseBody } from './failure.js'
 
 export { commentMarker, readCommentSettings, type CommentSettings } from './comment-settings.js'
 
@@ -171,19 +171,7 @@ export function retryDelayMs(err: unknown): number | null {
   return null
 }
 
-/**
- * One short line for a body that is not GitHub's JSON: the title of an HTML page or its text
- * without tags, at most 120 chars. The body comes from whatever answered, so it is never pasted whole.
- */
-export function summariseBody(data: unknown): string {
-  if (typeof data !== 'string') return data instanceof ArrayBuffer || data === undefined || data === null ? 'an empty or binary body' : `a ${typeof data} body`
-  const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(data)?.[1]
-  const isHtml = /<(!doctype|html|head|body)\b/i.test(data)
-  const text = (title ?? (isHtml ? data.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]*>/g, ' ') : data)).replace(/\s+/g, ' ').trim()
-  if (text === '') return isHtml ? 'an HTML page' : 'an empty body'
-  const short = text.length > 120 ? `${text.slice(0, 119)}…` : text
-  return isHtml ? `an HTML page: "${short}"` : `"${short}"`
-}
+export { summariseBody } from './failure.js'
 
 /**
  * One line for a failed GitHub call: a used-up rate limit with the time it resets, a secondary rate
@@ -192,14 +180,14 @@ export function summariseBody(data: unknown): string {
 export function explainGitHubError(err: unknown, now = Date.now()): string {
   const after = 'The job summary, the JSON report and the comment-body output still have the report.'
   if (err instanceof GitHubAnswerError) return `${err.message}. ${after}`
-  const e = err as (FailedCall & { response?: { data?: { message?: unknown } } }) | null
-  const status = e?.status
-  const data = e?.response?.data
-  // Octokit appends the documentation link to the message; GitHub's own words are shorter.
-  const apiMessage = (data as { message?: unknown } | undefined)?.message
-  const detail = typeof apiMessage === 'string' && apiMessage ? apiMessage : typeof data === 'string' ? summariseBody(data) : describeError(err)
+  const f = gitHubFailure(err)
+  const { status, detail } = f
   const twice = typeof err === 'object' && err !== null && failedTwice.has(err) ? ', also on the one retry' : ''
-  if ((status === 403 || status === 429) && headerOf(err, 'x-ratelimit-remaining') === '0') {
+  if (status === null && f.noAnswer !== null) {
+    // Nothing answered: not a fault GitHub reported, and no permission is in question.
+    return `Could not post the PR comment: ${failureText(f)}${twice}. Check the runner's network or proxy (and GITHUB_API_URL on GitHub Enterprise). ${after}`
+  }
+  if (f.rateLimit === 'primary') {
     const reset = Number(headerOf(err, 'x-ratelimit-reset'))
     const when = Number.isFinite(reset) && reset > 0 ? resetText(reset * 1000, now) : 'within the hour'
     return (
@@ -207,14 +195,14 @@ export function explainGitHubError(err: unknown, now = Date.now()): string {
       `This is not a missing permission: the next run after the reset posts the comment. ${after}`
     )
   }
-  if ((status === 403 || status === 429) && (headerOf(err, 'retry-after') !== undefined || /secondary rate limit/i.test(detail))) {
+  if (f.rateLimit === 'secondary') {
     const wait = headerOf(err, 'retry-after')
     return (
       `Could not post the PR comment: GitHub's secondary rate limit refused it (${status}${wait !== undefined ? `, retry after ${wait} s` : ''}: ${detail})${twice}. ` +
       `Too many requests in a short time, e.g. many matrix legs at once. ${after}`
     )
   }
-  if (typeof status === 'number' && status >= 500 && status <= 599) {
+  if (status !== null && status >= 500 && status <= 599) {
     return `Could not post the PR comment: GitHub answered ${status}, a fault on GitHub's side (${detail})${twice}. ${after}`
   }
   if (status === 403 || status === 404) {
@@ -227,7 +215,7 @@ export function explainGitHubError(err: unknown, now = Date.now()): string {
   if (status === 401) {
     return `Could not post the PR comment: GitHub answered 401 (${detail}). The github-token input is not a valid token; leave it unset to use the job's token. ${after}`
   }
-  return `Could not post the PR comment: ${detail}. ${after}`
+  return `Could not post the PR comment: ${failureText(f)}. ${after}`
 }
 
 /** `at 14:05:00 UTC (in 12 min)` for a reset time in ms since the epoch. */

@@ -368,6 +368,17 @@ export function judge(before: Snapshot | null, after: Snapshot, t: Thresholds, o
     })
   }
 
+  // Without samples nothing carried the counters across a restart: a zero after it proves nothing
+  // about the OOM errors or evictions before it (26,872 OOM errors once vanished that way).
+  if (step && restarted(before, after) && resets === null && !obs.sampledPeak) {
+    const reason = `${engine} restarted during the step and no samples were taken (sample-interval: 0), so its counters from before the restart are lost; sample the step to carry them across a restart`
+    for (const [i, c] of checks.entries()) {
+      if ((c.check === 'oom' || c.check === 'evictions') && c.status === 'pass') {
+        checks[i] = { check: c.check, status: 'unknown', measured: null, limit: c.limit, unit: c.unit, message: `Could not be checked: ${reason}.`, reason }
+      }
+    }
+  }
+
   return {
     verdict: verdictOf(checks, t.failOn),
     checks,

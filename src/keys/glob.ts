@@ -17,7 +17,8 @@ export interface KeyMatcher {
 type ByteTest = Uint8Array
 
 /** A pattern part: a star (any run of bytes) or a test of exactly one byte. */
-type Part = { star: true } | { star: false; accepts: ByteTest }
+export type GlobPart = { star: true } | { star: false; accepts: ByteTest }
+type Part = GlobPart
 
 function one(code: number): ByteTest {
   const t = new Uint8Array(256)
@@ -65,6 +66,19 @@ function classEnd(p: string, from: number): number {
 
 /** Compiles a byte-string glob. An unclosed `[` is read as Redis reads it: a class to the end of the pattern. */
 export function compileGlob(p: string): KeyMatcher {
+  const parts = globParts(p)
+  const emptyPattern = p.length === 0
+  return {
+    test(name: string): boolean {
+      // stringmatchlen never enters its loop for an empty name: only an empty pattern matches it.
+      if (name.length === 0) return emptyPattern
+      return matchParts(parts, name)
+    }
+  }
+}
+
+/** A byte-string glob as its parts (runs of stars are one star), for matchers that add parts of their own. */
+export function globParts(p: string): GlobPart[] {
   const parts: Part[] = []
   for (let i = 0; i < p.length; i++) {
     const ch = p[i]
@@ -108,14 +122,7 @@ export function compileGlob(p: string): KeyMatcher {
       parts.push({ star: false, accepts: one(p.charCodeAt(i)) })
     }
   }
-  const emptyPattern = p.length === 0
-  return {
-    test(name: string): boolean {
-      // stringmatchlen never enters its loop for an empty name: only an empty pattern matches it.
-      if (name.length === 0) return emptyPattern
-      return matchParts(parts, name)
-    }
-  }
+  return parts
 }
 
 /** The two-pointer wildcard match: one back-off point (the last star), O(parts × name) at worst. */

@@ -137,9 +137,13 @@ export function snapshotFromInfo(sections: InfoSections, takenAt: Date = new Dat
 
 /** Reads the INFO sections a snapshot needs, one command each (the client pipelines them). */
 export async function readSections(conn: RedisConnection, denied?: string[]): Promise<InfoSections> {
+  // Only a NOPERM refusal is read as a missing section (and named as a denial). A timeout or any
+  // other failure is not "not reported by this server": the figures were not read, so the snapshot
+  // fails with the reason and its checks are unknown, never judged on empty sections.
   const refused = (err: unknown): string => {
     const command = deniedCommand(err)
-    if (command && denied && !denied.includes(command)) denied.push(command)
+    if (!command) throw err
+    if (denied && !denied.includes(command)) denied.push(command)
     return ''
   }
   const texts = await Promise.all(SNAPSHOT_SECTIONS.map((s) => conn.info(s).catch(refused)))

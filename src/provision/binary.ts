@@ -40,12 +40,15 @@ export async function startBinary(
   s: ProvisionSettings,
   timeoutMs: number,
   host: StepHost,
-  onStarted: (b: StartedBinary | null) => void = () => {}
+  onStarted: (b: StartedBinary | null) => void = () => {},
+  /** The line for a taken port when the port is not the `port` input's (a cluster node's port). */
+  opts: { portInUse?: (port: number) => string } = {}
 ): Promise<StartedBinary & { readyMs: number }> {
   const port = s.port === 0 ? await freePort(HOST) : s.port
+  const taken = (): UserError => (opts.portInUse ? new UserError(opts.portInUse(port)) : portInUse(host, port))
   // Else the readiness wait would find the other server's PONG and take it for ours.
   if (s.port !== 0 && !(await portIsFree(port, HOST))) {
-    throw portInUse(host, port)
+    throw taken()
   }
   const dir = await mkdtemp(join(process.env.RUNNER_TEMP || tmpdir(), 'redis-memory-guard-server-'))
   const args = binaryArgs(s, port, dir)
@@ -85,7 +88,7 @@ export async function startBinary(
       await stopBinary(started, host, { quiet: true })
       onStarted(null)
     }
-    if (/Address already in use/i.test(tail)) throw portInUse(host, port)
+    if (/Address already in use/i.test(tail)) throw taken()
     throw new UserError(
       ready.gone
         ? `${ready.reason} before answering PING. Its last log lines are above; check redis-args.`

@@ -236,12 +236,11 @@ async function startNode(
     // A node that does not come up is removed with the rest: a half-started cluster is of no use.
     keepContainer: false
   }
-  if (!c) return startBinary(settings, timeoutMs, host, onStarted)
-  return startContainer(settings, timeoutMs, host, onStarted, {
-    hostNetwork: true,
-    portInUse: (port) =>
-      `cluster-nodes: port ${port} or its cluster bus port ${ports.bus} on 127.0.0.1 was taken by another process while node ${settings.containerName} started (the nodes share the host's network). Run the step again: the ports are picked anew.`
-  })
+  // The ports are the cluster's own picks, not the `port` input (which cluster-nodes ignores): name them.
+  const portInUse = (port: number): string =>
+    `cluster-nodes: port ${port} or its cluster bus port ${ports.bus} on 127.0.0.1 was taken by another process while node ${c ? settings.containerName : i + 1} started${c ? " (the nodes share the host's network)" : ''}. Run the step again: the ports are picked anew.`
+  if (!c) return startBinary(settings, timeoutMs, host, onStarted, { portInUse })
+  return startContainer(settings, timeoutMs, host, onStarted, { hostNetwork: true, portInUse })
 }
 
 /** The node as the state keeps it: how long it took to start is the cluster's figure, not the node's. */

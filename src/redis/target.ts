@@ -52,9 +52,16 @@ export function parseRedisUrl(url: string, inputName = 'redis-url'): RedisTarget
   if (dbText !== '' && !/^\d+$/.test(dbText)) {
     throw new UserError(`${inputName}: the database "/${dbText}" must be a number, e.g. redis://localhost:6379/2.`)
   }
-  const password = parsed.password === '' ? null : decodeURIComponent(parsed.password)
-  const username = parsed.username === '' ? null : decodeURIComponent(parsed.username)
   const display = maskUrlText(value)
+  let password: string | null
+  let username: string | null
+  try {
+    password = parsed.password === '' ? null : decodeURIComponent(parsed.password)
+    username = parsed.username === '' ? null : decodeURIComponent(parsed.username)
+  } catch {
+    // The WHATWG parser keeps a `%` that starts no escape; decoding it is where it breaks.
+    throw new UserError(`${inputName}: the user or password in "${display}" has a % that starts no %-escape. Write % as %25 (and @ as %40), e.g. redis://:p%25ss@localhost:6379.`)
+  }
   return {
     url: value,
     host: parsed.hostname.replace(/^\[|\]$/g, ''),
@@ -67,9 +74,44 @@ export function parseRedisUrl(url: string, inputName = 'redis-url'): RedisTarget
   }
 }
 
+/**
+ * Where the password of every `scheme://user:password@host` in a text is, read as the WHATWG URL
+ * parser reads it: the authority ends at `/`, `?`, `#`, white space or the next URL, and the
+ * user info ends at the authority's LAST `@`, so `redis://:p@ss@word@host` has the password
+ * `p@ss@word` (a regex that stopped at the first `@` left `ss@word` in the summary).
+ */
+function passwordSpans(text: string): { start: number; end: number }[] {
+  const starts = [...text.matchAll(/[a-z][a-z0-9+.-]*:\/\//gi)].map((m) => (m.index ?? 0) + m[0].length)
+  const spans: { start: number; end: number }[] = []
+  starts.forEach((from, i) => {
+    let end = from
+    const limit = i + 1 < starts.length ? starts[i + 1] : text.length
+    while (end < limit && !/[/?#\s]/.test(text[end])) end++
+    const at = text.lastIndexOf('@', end - 1)
+    if (at < from) return
+    const colon = text.indexOf(':', from)
+    if (colon < 0 || colon > at) return
+    spans.push({ start: colon + 1, end: at })
+  })
+  return spans
+}
+
 /** Replaces the password of every `scheme://user:password@` in a text with `***`. */
 export function maskUrlText(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:@/\s]*):([^@\s]*)@/gi, '$1:***@')
+  let out = ''
+  let last = 0
+  for (const span of passwordSpans(text)) {
+    out += `${text.slice(last, span.start)}***`
+    last = span.end
+  }
+  return out + text.slice(last)
+}
+
+/** Every password in the URLs of a text, as written there (percent-escapes and all), for the runner's masking. */
+export function urlPasswords(text: string): string[] {
+  return passwordSpans(text)
+    .map((span) => text.slice(span.start, span.end))
+    .filter((p) => p !== '')
 }
 
 /** `host:port` for messages, with IPv6 hosts in brackets. */

@@ -1,9 +1,10 @@
 /** The step's files: its work folder and the JSON report, checked before the tests run and written with a bound. */
 import { constants } from 'node:fs'
-import { access, mkdir, mkdtemp, writeFile } from 'node:fs/promises'
+import { access, mkdir, mkdtemp } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { UserError, describeError } from '../core/errors.js'
 import { withTimeout } from '../redis/connection.js'
+import { NotRegularFileError, refuseSpecialFile, writeRegularFile } from '../core/regular-file.js'
 
 /** In the work folder: the "before" snapshot, and the sampler's samples. */
 export const BEFORE_FILE = 'before.json'
@@ -14,9 +15,6 @@ export const WORK_DIR_PREFIX = 'redis-memory-guard-'
 
 /** No file operation of the guard may take longer than this (a path under /proc can block forever). */
 export const FILE_TIMEOUT_MS = 5000
-
-/** Pseudo file systems where a write may hang or mean something else entirely. */
-const SPECIAL = /^\/(proc|sys|dev)(\/|$)/
 
 /**
  * Creates the step's work folder under `base`. `baseName` says where `base` came from
@@ -31,13 +29,17 @@ export async function makeWorkDir(base: string, baseName: string): Promise<strin
 }
 
 /**
- * Checks, before the tests run, that the report can be written at `path`: not under /proc, /sys or
- * /dev, and its folder can be created and written. `optionName` is how the user named it.
+ * Checks, before the tests run, that the report can be written at `path`: a regular file or none
+ * yet (not a FIFO, a device, a directory, nor anything under /proc, /sys or /dev, also through a
+ * symlink), and its folder can be created and written. `optionName` is how the user named it.
  */
 export async function checkReportPath(path: string, optionName: string): Promise<void> {
   const full = resolve(path)
-  if (SPECIAL.test(full)) {
-    throw new UserError(`${optionName}: ${path} is on a special file system (/proc, /sys or /dev). Give a path in the workspace or in RUNNER_TEMP, e.g. redis-memory-report.json.`)
+  try {
+    await withTimeout(refuseSpecialFile(full), FILE_TIMEOUT_MS, `checking ${path}`)
+  } catch (err) {
+    if (err instanceof NotRegularFileError) throw new UserError(`${optionName}: ${err.message}. ${REGULAR_HINT}`)
+    throw err
   }
   const dir = dirname(full)
   try {
@@ -54,19 +56,25 @@ export async function checkReportPath(path: string, optionName: string): Promise
   }
 }
 
-/** Writes the JSON report; a problem comes back as one line (the report is also in the summary). */
-export async function writeReportFile(path: string, report: unknown): Promise<string | null> {
+const REGULAR_HINT = 'Give the path of a regular file in the workspace or in RUNNER_TEMP, e.g. redis-memory-report.json.'
+
+/**
+ * Writes the JSON report; a problem comes back as one line (the report is also in the summary).
+ * The post step checks the path again: it may have become a FIFO or a device since main.
+ */
+export async function writeReportFile(path: string, report: unknown, optionName = 'report-path'): Promise<string | null> {
   try {
     await withTimeout(
       (async () => {
         await mkdir(dirname(path), { recursive: true })
-        await writeFile(path, JSON.stringify(report, null, 2) + '\n')
+        await writeRegularFile(path, JSON.stringify(report, null, 2) + '\n')
       })(),
       FILE_TIMEOUT_MS,
       `writing ${path}`
     )
     return null
   } catch (err) {
+    if (err instanceof NotRegularFileError) return `Could not write the JSON report: ${optionName}: ${err.message}. ${REGULAR_HINT}`
     return `Could not write the JSON report to ${path}: ${describeError(err)}`
   }
 }

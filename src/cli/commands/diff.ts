@@ -1,5 +1,5 @@
 /** `diff`: two saved reports (or snapshots) judged as one step, with the thresholds given now. */
-import { readFile } from 'node:fs/promises'
+import { readRegularFile } from '../../core/regular-file.js'
 import { UserError, describeError } from '../../core/errors.js'
 import type { RedisTarget } from '../../redis/target.js'
 import { READABLE_SCHEMA_VERSIONS, type Report } from '../../report/schema.js'
@@ -44,7 +44,7 @@ export function savedState(text: string, path: string): Saved {
 async function load(path: string): Promise<Saved> {
   let text: string
   try {
-    text = await readFile(path, 'utf8')
+    text = await readRegularFile(path)
   } catch (err) {
     throw new UserError(`Cannot read ${path}: ${describeError(err)}`)
   }
