@@ -267,12 +267,20 @@ export function junitWindows(xml: string | JUnitNode[], file: string, anchors: A
     const own = chain === null || stamp !== null ? newChain(n, [...suites, name], stamp) : chain
     for (const c of n.children) visit(c, [...suites, name], own)
   }
-  const newChain = (n: JUnitNode, _suites: string[], stamp: ReturnType<typeof readTimestamp>): Chain => {
+  let inconsistent = 0
+  const newChain = (n: JUnitNode, _suites: string[], given: ReturnType<typeof readTimestamp>): Chain => {
+    let stamp = given
     const time = n.kind === 'suite' ? secondsAttr(n) : null
     let lo: number | null = anchors.startedAt ?? null
     let hi: number | null = fileEnd
     let precision = n.kind === 'suite' && time !== null ? timePrecisionMs(n) : 0
     let stamped = false
+    // A start stamp after which the suite could not have run its `time` before the file was written is no start
+    // (vitest stamps every suite with the time it wrote the file): it is not used.
+    if (stamp?.marks === 'start' && time !== null && hi !== null && stamp.at + time > hi + 1000) {
+      inconsistent++
+      stamp = null
+    }
     if (stamp) {
       stamped = true
       usedSuiteStamps = true
@@ -336,6 +344,7 @@ export function junitWindows(xml: string | JUnitNode[], file: string, anchors: A
       before += d
     }
   }
+  if (inconsistent > 0) notes.push(`${inconsistent} suite timestamp${inconsistent === 1 ? '' : 's'} in ${file} cannot be when the suite started (the suite could not have run its time before the file was written), so ${inconsistent === 1 ? 'it was' : 'they were'} not used.`)
   if (unplaced > 0) notes.push(`${unplaced} test${unplaced === 1 ? '' : 's'} in ${file} could not be placed in time (no timestamp, and the command's start or the file's time is not known).`)
   const placedAny = cases.some((c) => c.start !== null)
   const placement: Placement = !placedAny ? 'none' : caseStamped.length > 0 ? 'test-timestamps' : usedSuiteStamps ? 'suite-timestamps' : 'durations'
