@@ -94,7 +94,7 @@ function expectTests(report: Report): void {
     ['imports orders and forgets one', ['orders:import:42']],
     ['caches the home page', ['cache:home']]
   ])
-  expect(tests.exactness).toContain('back to back')
+  expect(tests.exactness).toContain('laid one after another')
   const times = Object.fromEntries((report.cause?.leakedKeyTimes.keys ?? []).map((k) => [k.key, k]))
   expect(Object.keys(times).sort()).toEqual(['cache:home', 'orders:import:42'])
   expect(times['orders:import:42'].test?.name).toBe('imports orders and forgets one')

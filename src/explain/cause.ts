@@ -139,6 +139,7 @@ export function buildCauseReport(input: CauseInput): CauseReport {
       ? full.map((k) => ({ db: k.db, bytes: k.key, size: k.bytes, at: times.get(`${k.db}\n${k.key}`) ?? null }))
       : withTimes.map((k) => ({ db: k.db, bytes: k.bytes, size: null as number | null, at: k.at }))
     const groups = new Map<string, TestLeftKeys>()
+    const firstAt = new Map<string, number>()
     const unattributed: (KeyName & { db: number })[] = []
     let unattributedCount = 0
     let untimed = 0
@@ -157,6 +158,7 @@ export function buildCauseReport(input: CauseInput): CauseReport {
       const exact = a.exactness === 'exact'
       const id = exact ? `exact\n${a.test.chain}\n${a.test.file}\n${m.test?.fullName}` : `cand\n${a.candidates.map((c) => `${c.file}\n${c.chain}\n${c.name}\n${c.classname}`).join('\n')}`
       let g = groups.get(id)
+      if (!firstAt.has(id) || k.at < (firstAt.get(id) ?? Infinity)) firstAt.set(id, k.at)
       if (!g) {
         g = { ...(m.test as TestRef), exactness: exact ? 'exact' : 'candidates', ...(exact ? {} : { candidates: m.candidates }), keyCount: 0, bytes: null, keys: [] }
         groups.set(id, g)
@@ -178,7 +180,8 @@ export function buildCauseReport(input: CauseInput): CauseReport {
     if (!full) notes.push('Only the example keys listed per prefix could be mapped: counts per test cover those examples, not every leaked key.')
     tests = {
       exactness: placementSentence(input.junit.windows),
-      tests: [...groups.values()].sort((a, b) => b.keyCount - a.keyCount || (b.bytes ?? 0) - (a.bytes ?? 0)),
+      // Most keys first; ties in the order the tests left them.
+      tests: [...groups.entries()].sort(([ia, a], [ib, b]) => b.keyCount - a.keyCount || (firstAt.get(ia) ?? 0) - (firstAt.get(ib) ?? 0)).map(([, g]) => g),
       unattributed,
       unattributedCount,
       countsAreExamples: !full,
