@@ -43,7 +43,7 @@ function testsBlock(v: CauseView, showDb: boolean): string[] {
   if (v.tests.length === 0) lines.push('- No leaked key fell in a test of the JUnit files.')
   for (const t of v.tests) {
     const more = t.keyCount > t.keys.length ? `, … (${t.keyCount - t.keys.length} more)` : ''
-    const sure = t.exact ? '' : ' (the times cannot tell which)'
+    const sure = t.exact || !t.name.startsWith('one of ') ? '' : ' (the times cannot tell which)'
     lines.push(`- ${prose(t.name, 600)}${sure}: ${keysLeft(t)}: ${t.keys.map((k) => keyText(k, showDb)).join(', ')}${more}`)
   }
   if (v.unattributedCount > 0) {

@@ -123,7 +123,13 @@ export function mentionText(m: TestMention | undefined | null): string | null {
   if (!m || m.exactness === 'none' || !m.test) return m ? 'no test was running' : null
   if (m.exactness === 'exact') return m.test.fullName
   const names = m.candidates.map((c) => c.fullName)
-  return `one of ${names.join(' or ')}${m.moreCandidates > 0 ? ` or ${m.moreCandidates} more` : ''}`
+  return candidatesText(names, m.moreCandidates)
+}
+
+/** "one of a or b", or "a (or between tests)" when only one test may have been running but not for sure. */
+function candidatesText(names: string[], more = 0): string {
+  if (names.length === 1 && more === 0) return `${names[0]} (or between tests)`
+  return `one of ${names.join(' or ')}${more > 0 ? ` or ${more} more` : ''}`
 }
 
 function growthView(c: CauseReport): GrowthView | null {
@@ -212,12 +218,12 @@ export function causeView(report: Report): CauseView | null {
       key: k.key,
       when: k.secondsIntoStep === null ? null : `${formatDuration(k.secondsIntoStep * 1000)} into the step`,
       lineBefore: k.lineBefore,
-      test: k.test ? (k.test.exactness === 'candidates' && k.test.candidates?.length ? `one of ${k.test.candidates.join(' or ')}` : testName(k.test)) : null
+      test: k.test ? (k.test.exactness === 'candidates' && k.test.candidates?.length ? candidatesText(k.test.candidates) : testName(k.test)) : null
     })),
     timesNote,
     tests: tests
       ? tests.tests.map((t) => ({
-          name: t.exactness === 'candidates' && t.candidates ? `one of ${t.candidates.map((x) => x.fullName).join(' or ')}` : testName(t),
+          name: t.exactness === 'candidates' && t.candidates ? candidatesText(t.candidates.map((x) => x.fullName)) : testName(t),
           exact: t.exactness !== 'candidates',
           file: t.file,
           keyCount: t.keyCount ?? t.keys.length,
