@@ -120,7 +120,7 @@ export function timelineEvents(input: TimelineInput): TimelineEvent[] {
       ...(input.tests ? { during: mention(input.tests.at(from, to)) } : {})
     }
   }
-  const counterRise = (kind: 'first-oom' | 'first-eviction', of: (c: Connected) => number | null, beforeValue: number | null, noun: string): void => {
+  const counterRise = (kind: 'first-oom' | 'first-eviction', of: (c: Connected) => number | null, beforeValue: number | null, noun: string, nouns: string): void => {
     let baseValue = beforeValue
     let last: number | null = null
     for (let i = 0; i < s.length; i++) {
@@ -131,13 +131,13 @@ export function timelineEvents(input: TimelineInput): TimelineEvent[] {
       if ((last !== null && v < last) || v < baseValue) baseValue = 0
       last = v
       if (v > baseValue) {
-        events.push(make(kind, i, `${v - baseValue} ${noun}${v - baseValue === 1 ? '' : 's'} by then`))
+        events.push(make(kind, i, `${v - baseValue} ${v - baseValue === 1 ? noun : nouns} by then`))
         return
       }
     }
   }
-  counterRise('first-oom', (c) => c.oom, input.before?.errorstats ? (input.before.errorstats.OOM ?? 0) : null, 'OOM reply')
-  counterRise('first-eviction', (c) => c.evicted, input.before?.evictedKeys ?? null, 'evicted key')
+  counterRise('first-oom', (c) => c.oom, input.before?.errorstats ? (input.before.errorstats.OOM ?? 0) : null, 'OOM reply', 'OOM replies')
+  counterRise('first-eviction', (c) => c.evicted, input.before?.evictedKeys ?? null, 'evicted key', 'evicted keys')
   const maxmemory = input.after?.memory.maxmemory || input.before?.memory.maxmemory || null
   if (maxmemory) {
     const i = s.findIndex((c) => c.used !== null && c.used >= NEAR_LIMIT_SHARE * maxmemory)

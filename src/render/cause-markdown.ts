@@ -58,7 +58,7 @@ function testsBlock(v: CauseView, showDb: boolean): string[] {
 export function eventsBlock(v: CauseView): string[] {
   if (v.events.length === 0) return []
   const withTests = v.events.some((e) => e.during !== null)
-  const lines = ['**The step on the test timeline**', '', `| Event | When | What |${withTests ? ' Test running then |' : ''}`, `|---|---|---|${withTests ? '---|' : ''}`]
+  const lines = [withTests ? '**The step on the test timeline**' : '**Moments of the step**', '', `| Event | When | What |${withTests ? ' Test running then |' : ''}`, `|---|---|---|${withTests ? '---|' : ''}`]
   for (const e of v.events) lines.push(`| ${e.label} | ${e.when} | ${prose(e.detail, 200)} |${withTests ? ` ${e.during === null ? '' : prose(e.during, 600)} |` : ''}`)
   return lines
 }
