@@ -2,7 +2,8 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'examples/**', '.tmp/**'] },
+  // Suites of other test runners (pytest, mocha, jest, Ginkgo) that the tests run for real, in their own dialects.
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'examples/**', '.tmp/**', '__tests__/fixtures/suites/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

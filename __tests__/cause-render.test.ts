@@ -48,14 +48,28 @@ function withCause(report: Report): Report {
           firstSeenAt: '2026-11-25T10:00:02.000Z',
           secondsIntoStep: 2,
           lineBefore: HOSTILE_LINE,
-          test: { name: 'writes @admin cache', classname: 'c', suites: ['suite'], exactness: 'one-test' }
+          test: { name: 'writes @admin cache', classname: 'c', suites: ['suite'], fullName: 'suite › writes @admin cache', exactness: 'exact', candidates: [] }
         }
       ]
     },
     testsThatLeftKeys: {
       exactness: 'Times of tests come from suite timestamps.',
-      tests: [{ name: 'writes @admin cache', classname: 'c', suites: ['suite'], file: 'junit.xml', keys: [{ key: HOSTILE_KEY, db: 0 }] }],
+      tests: [
+        {
+          name: 'writes @admin cache',
+          classname: 'c',
+          suites: ['suite'],
+          fullName: 'suite › writes @admin cache',
+          file: 'junit.xml',
+          exactness: 'exact',
+          keyCount: 31,
+          bytes: 4096,
+          keys: [{ key: HOSTILE_KEY, db: 0 }]
+        }
+      ],
       unattributed: [],
+      unattributedCount: 0,
+      countsAreExamples: false,
       notes: []
     }
   }
@@ -90,7 +104,8 @@ describe('the cause, rendered', () => {
     expect(why).toHaveLength(3)
     expect(why[0]).toMatch(/^- \*\*At the first OOM\*\* \(1\.5 s into the step\)/)
     expect(why[1]).toContain('volatile-lru')
-    expect(why[2]).toBe('- Tests that left keys: suite › writes &#64;\u200badmin cache (1).')
+    // The full count of keys the test left (31), not the one example named.
+    expect(why[2]).toBe('- Tests that left keys: suite › writes &#64;\u200badmin cache (31 keys, 4.0 KB).')
     expect(md).not.toContain('When the leaked keys appeared')
   })
 

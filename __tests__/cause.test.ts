@@ -73,7 +73,7 @@ describe('buildCauseReport', () => {
     })
     const times = Object.fromEntries(cause.leakedKeyTimes.keys.map((k) => [k.key, k]))
     expect(Object.keys(times).sort()).toEqual(['cache:home', 'jobs:mail:1'])
-    expect(times['jobs:mail:1']).toMatchObject({ db: 0, lineBefore: '▶ imports a batch', test: { name: 'imports a batch', exactness: 'one-test' } })
+    expect(times['jobs:mail:1']).toMatchObject({ db: 0, lineBefore: '▶ imports a batch', test: { name: 'imports a batch', exactness: 'exact' } })
     expect(times['cache:home']).toMatchObject({ lineBefore: '▶ cleans up', test: { name: 'cleans up' } })
     expect(times['jobs:mail:1'].secondsIntoStep).toBeGreaterThanOrEqual(0.1)
     expect(times['jobs:mail:1'].secondsIntoStep).toBeLessThan(times['cache:home'].secondsIntoStep ?? 0)

@@ -3,7 +3,8 @@ import { describe, expect, it } from '@jest/globals'
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { attributeKeys, junitWindows, parseJUnitTree } from '../src/explain/junit.js'
+import { junitWindows, parseJUnitTree } from '../src/explain/junit.js'
+import { TestTimeline } from '../src/explain/attribution.js'
 import { findJUnitFiles, parseJUnitReportInput, pathGlobToRegExp, readJUnitFiles } from '../src/explain/junit-files.js'
 import { UserError } from '../src/core/errors.js'
 
@@ -45,70 +46,100 @@ describe('parsing', () => {
     expect(tree[1].children[0].attrs.name).toBe('sends & retries')
   })
 
-  it('places cases from suite timestamps (local time without an offset, whole seconds) one after another', () => {
-    const w = junitWindows(JEST_JUNIT, 'junit.xml')
-    expect(w.placement).toBe('timestamps')
-    expect(w.precisionMs).toBe(1000)
-    expect(w.cases.map((c) => [c.name, c.start, c.end])).toEqual([
-      ['imports writes a batch', at('2026-03-01T10:00:00'), at('2026-03-01T10:00:01')],
-      ['imports reads it back', at('2026-03-01T10:00:01'), at('2026-03-01T10:00:01.500')],
-      ['sends & retries', at('2026-03-01T10:00:02'), at('2026-03-01T10:00:03')]
+  it('keeps a test whose name holds ">" and does not nest the next one inside it', () => {
+    const xml = '<testsuite name="cmp" time="1"><testcase name="returns a > b" time="0.5"/><testcase name="returns b &lt; c" time="0.5"/></testsuite>'
+    const tree = parseJUnitTree(xml)
+    expect(tree[0].children.map((c) => [c.kind, c.attrs.name, c.children.length])).toEqual([
+      ['case', 'returns a > b', 0],
+      ['case', 'returns b < c', 0]
     ])
   })
 
-  it('takes fractions of a second from pytest and an offset from go-junit-report', () => {
-    const p = junitWindows(PYTEST, 'p.xml')
-    expect(p.precisionMs).toBe(1)
-    expect(p.cases.map((c) => c.start)).toEqual([at('2026-03-01T10:00:00.250'), at('2026-03-01T10:00:00.350')])
-    const g = junitWindows(GO_JUNIT, 'g.xml')
-    expect(g.cases.map((c) => [c.classname, c.name, c.start])).toEqual([
-      ['cache', 'TestSet', at('2026-03-01T10:00:00Z')],
-      ['cache', 'TestGet', at('2026-03-01T10:00:00.700Z')]
-    ])
+  it('does not expand entities a DOCTYPE defines', () => {
+    const xml = '<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><testsuite name="s"><testcase name="&b;" time="1"/></testsuite>'
+    const tree = parseJUnitTree(xml)
+    expect(tree[0].children[0].attrs.name ?? '').not.toContain('aaaaaaaaaa')
   })
 
-  it("lays node's untimed cases back to back from the end of the run, or forwards from its start", () => {
-    const end = at('2026-03-01T10:00:10Z')
-    const w = junitWindows(NODE, 'n.xml', { endedAt: end })
-    expect(w.placement).toBe('from-end')
-    const last = w.cases[w.cases.length - 1]
-    expect(last.end).toBeCloseTo(end, 3)
-    expect(w.cases[0].suites).toEqual(['imports'])
-    expect(w.cases[0].start).toBeCloseTo(end - 202.933, 3)
-    const f = junitWindows(NODE, 'n.xml', { startedAt: end })
-    expect(f.placement).toBe('from-start')
-    expect(f.cases[0].start).toBe(end)
-    expect(junitWindows(NODE, 'n.xml').cases.every((c) => c.start === null)).toBe(true)
+  it('reads what it can of a file that is not well-formed, and reads an unclosed comment through once', () => {
+    const xml = '<testsuite name="s"><testcase name="kept" time="1"/><testcase name="x" time="1"></testsuite>' + '<!--'.repeat(250_000)
+    const tree = parseJUnitTree(xml)
+    expect(tree[0].children.map((c) => c.attrs.name)).toEqual(['kept', 'x'])
   })
 })
 
-describe('attribution', () => {
-  it('puts each key in the test running when it appeared, and says how exact that is', () => {
-    const w = junitWindows(PYTEST, 'p.xml')
-    const r = attributeKeys(
-      [
-        { db: 0, key: 'cache:a', firstSeen: at('2026-03-01T10:00:00.300') },
-        { db: 0, key: 'cache:b', firstSeen: at('2026-03-01T10:00:00.500') },
-        { db: 0, key: 'late', firstSeen: at('2026-03-01T10:05:00') }
-      ],
-      [w]
-    )
-    expect(r.tests.map((t) => [t.test.name, t.keys.map((k) => [k.key, k.exactness])])).toEqual([
-      ['test_set', [['cache:a', 'one-test']]],
-      ['test_get', [['cache:b', 'one-test']]]
-    ])
-    expect(r.unattributed.map((k) => k.key)).toEqual(['late'])
-    expect(r.exactness).toBe('Times of tests come from suite timestamps (milliseconds) plus the test times before each test.')
+describe('placing tests on the clock', () => {
+  it('places jest-junit cases between their suite\'s timestamp and its end, with the hooks\' time as the uncertainty', () => {
+    const w = junitWindows(JEST_JUNIT, 'junit.xml')
+    expect(w.placement).toBe('suite-timestamps')
+    expect(w.precisionMs).toBe(1000)
+    // imports: 1.5 s of tests in a suite of 1.5 s, stamped to the second: the start is known within a second.
+    const first = w.cases[0]
+    expect(first.earliestStart).toBeLessThanOrEqual(at('2026-03-01T10:00:00'))
+    expect(first.latestStart).toBeGreaterThanOrEqual(at('2026-03-01T10:00:00'))
+    expect(first.uncertaintyMs).toBeLessThanOrEqual(700)
+    expect(new Set(w.cases.map((c) => c.chain)).size).toBe(2)
   })
 
-  it('says when tests ran in parallel and a key could belong to more than one', () => {
-    const a = junitWindows(PYTEST, 'a.xml')
-    const b = junitWindows(PYTEST.replace(/test_cache/g, 'test_other'), 'b.xml')
-    const r = attributeKeys([{ db: 0, key: 'k', firstSeen: at('2026-03-01T10:00:00.300') }], [a, b])
-    expect(r.tests[0].keys[0].exactness).toBe('several-tests')
-    expect(r.tests[0].keys[0].alsoRunning).toHaveLength(1)
-    expect(r.exactness).toMatch(/Tests ran in parallel \(their windows overlap\)/)
-    expect(r.exactness).toMatch(/1 key fell where several tests were running\./)
+  it('bounds pytest tests from the session end, so time spent collecting before them does not move them', () => {
+    // 2.3 s session, of which 2 s collection (a slow import) before two tests of 0.1 s and 0.2 s.
+    const xml = PYTEST.replace('time="0.300"', 'time="2.300"')
+    const long = PYTEST.replace('time="0.300"', 'time="3.000"').replace('time="0.100"', 'time="0.500"').replace('time="0.200"', 'time="0.500"')
+    const w = junitWindows(xml, 'p.xml')
+    const [set, get] = w.cases
+    expect(Math.abs((get.latestStart ?? 0) - at('2026-03-01T10:00:02.350'))).toBeLessThanOrEqual(5)
+    expect(get.uncertaintyMs).toBeLessThan(100)
+    expect(Math.abs((set.latestStart ?? 0) - at('2026-03-01T10:00:02.250'))).toBeLessThanOrEqual(5)
+    // Tests longer than that uncertainty: a key in the middle of test_set's true run (2.0 s to 2.5 s) is test_set's, for sure.
+    const tl = new TestTimeline([junitWindows(long, 'p.xml')])
+    const a = tl.keyBorn(at('2026-03-01T10:00:02.500'))
+    expect(a.exactness).toBe('exact')
+    expect(a.test?.name).toBe('test_set')
+  })
+
+  it('gives candidates, not one test, when the time could lie in either of two neighbours', () => {
+    const w = junitWindows(PYTEST, 'p.xml', { endedAt: at('2026-03-01T10:00:00.560') })
+    const tl = new TestTimeline([w])
+    const a = tl.at(at('2026-03-01T10:00:00.350'))
+    expect(a.exactness).toBe('candidates')
+    expect(a.candidates.map((c) => c.name).sort()).toEqual(['test_get', 'test_set'])
+  })
+
+  it('lays cases without timestamps between the command\'s start and the file\'s time, as wide as the time the tests do not cover', () => {
+    const start = at('2026-03-01T10:00:09')
+    const end = at('2026-03-01T10:00:10')
+    const w = junitWindows(NODE, 'n.xml', { startedAt: start, endedAt: end })
+    expect(w.placement).toBe('durations')
+    expect(w.cases.map((c) => c.name)).toEqual(['writes a batch', 'reads it back', 'top level'])
+    for (const c of w.cases) {
+      expect(c.earliestStart).toBeGreaterThanOrEqual(start - 1)
+      expect((c.latestStart ?? 0) + c.durationMs).toBeLessThanOrEqual(end + 1)
+    }
+    expect(junitWindows(NODE, 'n.xml').cases.every((c) => c.start === null)).toBe(true)
+  })
+
+  it('reads mocha\'s xunit timestamp as the end of the run, to the second', () => {
+    const xml = '<testsuite name="Mocha Tests" tests="2" timestamp="Sun, 01 Mar 2026 10:00:05 GMT" time="2.000"><testcase classname="a" name="one" time="1.000"/><testcase classname="a" name="two" time="1.000"/></testsuite>'
+    const w = junitWindows(xml, 'm.xml')
+    expect(w.cases[1].latestStart).toBeLessThanOrEqual(at('2026-03-01T10:00:05Z') + 2)
+    expect(w.cases[0].earliestStart).toBeGreaterThanOrEqual(at('2026-03-01T10:00:03Z') - 5)
+  })
+
+  it('says tests ran in parallel when their times add up to more than their suite lasted, and never names one of them for sure', () => {
+    const xml = '<testsuite name="p" timestamp="2026-03-01T10:00:00.000" time="1.0"><testcase name="a" time="0.9"/><testcase name="b" time="0.9"/></testsuite>'
+    const w = junitWindows(xml, 'p.xml')
+    expect(w.cases.every((c) => !c.sequential)).toBe(true)
+    const a = new TestTimeline([w]).at(at('2026-03-01T10:00:00.500'))
+    expect(a.exactness).toBe('candidates')
+    expect(a.candidates).toHaveLength(2)
+  })
+
+  it('names tests of another file running at the same time as candidates', () => {
+    const w = junitWindows(JEST_JUNIT, 'junit.xml')
+    const other = junitWindows(JEST_JUNIT.replace(/imports/g, 'exports'), 'other.xml')
+    const a = new TestTimeline([w, other]).at(at('2026-03-01T10:00:02.500'))
+    expect(a.exactness).toBe('candidates')
+    expect([...new Set(a.candidates.map((c) => c.file))].sort()).toEqual(['junit.xml', 'other.xml'])
   })
 })
 
@@ -126,9 +157,14 @@ describe('the junit-report input', () => {
       const found = findJUnitFiles(parseJUnitReportInput('reports/**/junit-*.xml, top.xml\nmissing/*.xml'), dir)
       expect(found.files.map((f) => f.slice(dir.length + 1))).toEqual(['reports/junit-2.xml', 'reports/unit/junit-1.xml', 'top.xml'])
       expect(found.notes).toEqual(['junit-report: "missing/*.xml" matched no file.'])
-      const { windows } = readJUnitFiles(found.files)
-      expect(windows.map((w) => w.placement)).toEqual(['timestamps', 'timestamps', 'from-end'])
-      expect(windows[2].cases[2].end).toBeCloseTo(at('2026-03-01T10:00:10Z'), 3)
+      const { windows, notes } = readJUnitFiles(found.files, { startedAt: at('2026-03-01T09:59:00Z') })
+      expect(notes).toEqual([])
+      expect(windows.map((w) => w.placement)).toEqual(['suite-timestamps', 'suite-timestamps', 'durations'])
+      expect((windows[2].cases[2].latestStart ?? 0) + windows[2].cases[2].durationMs).toBeLessThanOrEqual(at('2026-03-01T10:00:10Z') + 1)
+      // A file written before the command started is an earlier run's.
+      const stale = readJUnitFiles([join(dir, 'top.xml')], { startedAt: at('2026-03-01T10:00:11Z') })
+      expect(stale.windows).toEqual([])
+      expect(stale.notes[0]).toContain('was last written before the command started')
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

@@ -10,8 +10,13 @@ import type { Snapshot } from '../observe/snapshot.js'
 import { explainMemory, type BreakdownResult, type Explanation, type MemoryBreakdown } from './memory.js'
 import { describeMoment, type MomentSnapshot } from './moments.js'
 import { DEFAULT_MOMENT_BUDGET, type MomentConfig } from './moment-snapshot.js'
-import { attributeKeys, type JUnitWindows } from './junit.js'
+import type { JUnitWindows } from './junit.js'
 import type { OutputTimeline } from './output-lines.js'
+import { placementSentence, TestTimeline } from './attribution.js'
+import { growthPerTest, mention, timelineEvents, type TestGrowth, type TestMention, type TestRef, type TimelineEvent } from './test-timeline.js'
+import { groupErrorReplies, type ErrorReplies } from './error-replies.js'
+import type { Sample } from '../sampler/sample.js'
+import type { ErrorCounts } from '../judge/step-errors.js'
 
 /** The sampler's moment settings from the key settings, max-peak-memory and the snapshot before the step. */
 export function momentConfig(settings: KeySettings, maxPeakMemory: number | null | undefined, before: Snapshot | null): MomentConfig {
@@ -35,22 +40,58 @@ export interface LeakedKeyTime extends KeyName {
   secondsIntoStep: number | null
   /** The last line the command printed before it appeared. */
   lineBefore: string | null
-  /** The test running then, when a JUnit report was given. */
-  test: { name: string; classname: string; suites: string[]; exactness: string } | null
+  /** The test running then, when a JUnit report was given: `exact`, or the nearest of the `candidates`. */
+  test: { name: string; classname: string; suites: string[]; fullName: string; exactness: 'exact' | 'candidates'; candidates: string[] } | null
+}
+
+/** Leaked keys born in one test (exact), or where one of a few tests was running (candidates). */
+export interface TestLeftKeys extends TestRef {
+  exactness: 'exact' | 'candidates'
+  /** With `candidates`: every test that may have written them, nearest first (this one among them). */
+  candidates?: TestRef[]
+  /** All leaked keys attributed so, not only the examples named. */
+  keyCount: number
+  /** Their bytes (MEMORY USAGE after the step), where measured. */
+  bytes: number | null
+  /** The first few of them. */
+  keys: (KeyName & { db: number })[]
+}
+
+/** A leaked key as the key scan saw it after the step. */
+export interface LeakedKeySeen {
+  db: number
+  /** Byte string, as the key analysis keeps names. */
+  key: string
+  bytes: number | null
 }
 
 export interface CauseReport {
   memory: { breakdown: MemoryBreakdown | null; unavailable?: string; explanations: Explanation[] }
-  moments: (MomentSnapshot & { summary: string })[]
+  moments: (MomentSnapshot & { summary: string; during?: TestMention })[]
   leakedKeyTimes: { recorded: boolean; unavailable?: string; dropped: number; keys: LeakedKeyTime[] }
   /** Present when junit-report was given. */
   testsThatLeftKeys: {
+    /** How the tests were placed and how exact that is, in words. */
     exactness: string
-    tests: { name: string; classname: string; suites: string[]; file: string; keys: (KeyName & { db: number })[] }[]
+    /** Most keys first. */
+    tests: TestLeftKeys[]
     unattributed: (KeyName & { db: number })[]
+    /** All leaked keys with a time that fell in no test. */
+    unattributedCount: number
+    /** True when only the listed example keys could be counted (no full list of leaked keys). */
+    countsAreExamples: boolean
     notes: string[]
   } | null
+  /** The first OOM, the first eviction, 90% of maxmemory and the steepest growth, with the test(s) running then. Absent without samples. */
+  timeline?: { intervalMs: number | null; events: TimelineEvent[] }
+  /** Tests during which used memory grew most. Present when junit-report was given and the step was sampled. */
+  memoryPerTest?: { intervalMs: number | null; uncertaintyMs: number; growth: TestGrowth[] }
+  /** Every error reply of the step, by prefix and by command. Absent when there were none. */
+  errorReplies?: ErrorReplies
 }
+
+/** Example keys named per test in the JSON; the counts cover all. */
+export const KEYS_NAMED_PER_TEST = 5
 
 export interface CauseInput {
   stepStartedAt: string | null
@@ -66,6 +107,13 @@ export interface CauseInput {
   /** The command's output lines with their times (one timeline, or stdout's and stderr's merged). */
   output?: Pick<OutputTimeline, 'lineBefore'> | null
   junit?: { windows: JUnitWindows[]; notes: string[] } | null
+  /** The samples of the step, for the timeline events and memory per test. */
+  sampling?: { intervalMs: number; samples: Sample[] } | null
+  before?: Snapshot | null
+  /** Every leaked key the scan after the step found (capped); null when leaked keys could not be listed. */
+  leakedSeen?: LeakedKeySeen[] | null
+  /** Error replies of the step (grown errorstats and totals). */
+  errorCounts?: ErrorCounts | null
 }
 
 /** A KeyFigure's name back to the byte string the key analysis and the recorder use. */
@@ -81,26 +129,71 @@ export function buildCauseReport(input: CauseInput): CauseReport {
   const leaked = (input.keys?.leaked?.groups ?? []).flatMap((g) => g.samples.map((s) => ({ db: s.db, name: { key: s.key, ...(s.keyBase64 ? { keyBase64: s.keyBase64 } : {}) } })))
   const withTimes = leaked.map((k) => ({ ...k, bytes: bytesOf(k.name), at: times.get(`${k.db}\n${bytesOf(k.name)}`) ?? null }))
 
+  const timeline = input.junit ? new TestTimeline(input.junit.windows) : null
   let tests: CauseReport['testsThatLeftKeys'] = null
   const testOf = new Map<string, LeakedKeyTime['test']>()
-  if (input.junit) {
-    const timed = withTimes.filter((k): k is typeof k & { at: number } => k.at !== null)
-    const mapped = attributeKeys(timed.map((k) => ({ db: k.db, key: k.bytes, firstSeen: k.at })), input.junit.windows)
-    tests = {
-      exactness: mapped.exactness,
-      tests: mapped.tests.map((t) => ({
-        name: t.test.name,
-        classname: t.test.classname,
-        suites: t.test.suites,
-        file: t.test.file,
-        keys: t.keys.map((k) => ({ ...keyName(k.key), db: k.db }))
-      })),
-      unattributed: mapped.unattributed.map((k) => ({ ...keyName(k.key), db: k.db })),
-      notes: [...input.junit.notes, ...(timed.length < withTimes.length ? [`${withTimes.length - timed.length} leaked keys have no recorded first-seen time and could not be mapped to a test.`] : [])]
+  if (input.junit && timeline) {
+    // Count every leaked key the scan listed; without that list only the named examples can be.
+    const full = input.leakedSeen ?? null
+    const pool = full
+      ? full.map((k) => ({ db: k.db, bytes: k.key, size: k.bytes, at: times.get(`${k.db}\n${k.key}`) ?? null }))
+      : withTimes.map((k) => ({ db: k.db, bytes: k.bytes, size: null as number | null, at: k.at }))
+    const groups = new Map<string, TestLeftKeys>()
+    const firstAt = new Map<string, number>()
+    const unattributed: (KeyName & { db: number })[] = []
+    let unattributedCount = 0
+    let untimed = 0
+    for (const k of pool) {
+      if (k.at === null) {
+        untimed++
+        continue
+      }
+      const a = timeline.keyBorn(k.at)
+      if (a.test === null) {
+        unattributedCount++
+        if (unattributed.length < KEYS_NAMED_PER_TEST * 4) unattributed.push({ ...keyName(k.bytes), db: k.db })
+        continue
+      }
+      const m = mention(a)
+      const exact = a.exactness === 'exact'
+      const id = exact ? `exact\n${a.test.chain}\n${a.test.file}\n${m.test?.fullName}` : `cand\n${a.candidates.map((c) => `${c.file}\n${c.chain}\n${c.name}\n${c.classname}`).join('\n')}`
+      let g = groups.get(id)
+      if (!firstAt.has(id) || k.at < (firstAt.get(id) ?? Infinity)) firstAt.set(id, k.at)
+      if (!g) {
+        g = { ...(m.test as TestRef), exactness: exact ? 'exact' : 'candidates', ...(exact ? {} : { candidates: m.candidates }), keyCount: 0, bytes: null, keys: [] }
+        groups.set(id, g)
+      }
+      g.keyCount++
+      if (k.size !== null) g.bytes = (g.bytes ?? 0) + k.size
+      if (g.keys.length < KEYS_NAMED_PER_TEST) g.keys.push({ ...keyName(k.bytes), db: k.db })
+      testOf.set(`${k.db}\n${k.bytes}`, {
+        name: a.test.name,
+        classname: a.test.classname,
+        suites: a.test.suites,
+        fullName: m.test?.fullName ?? a.test.name,
+        exactness: exact ? 'exact' : 'candidates',
+        candidates: exact ? [] : m.candidates.map((c) => c.fullName)
+      })
     }
-    for (const t of mapped.tests)
-      for (const k of t.keys) testOf.set(`${k.db}\n${k.key}`, { name: t.test.name, classname: t.test.classname, suites: t.test.suites, exactness: k.exactness })
+    const notes = [...input.junit.notes]
+    if (untimed > 0) notes.push(`${untimed} leaked key${untimed === 1 ? ' has' : 's have'} no recorded first-seen time and could not be mapped to a test.`)
+    if (!full) notes.push('Only the example keys listed per prefix could be mapped: counts per test cover those examples, not every leaked key.')
+    tests = {
+      exactness: placementSentence(input.junit.windows),
+      // Most keys first; ties in the order the tests left them.
+      tests: [...groups.entries()].sort(([ia, a], [ib, b]) => b.keyCount - a.keyCount || (firstAt.get(ia) ?? 0) - (firstAt.get(ib) ?? 0)).map(([, g]) => g),
+      unattributed,
+      unattributedCount,
+      countsAreExamples: !full,
+      notes
+    }
   }
+
+  const samples = input.sampling?.samples ?? []
+  const events = input.sampling ? timelineEvents({ samples, stepStartedAt: input.stepStartedAt, before: input.before ?? null, after: input.after, tests: timeline }) : []
+  const widest = Math.max(0, ...(input.junit?.windows ?? []).map((w) => w.maxUncertaintyMs ?? 0))
+  const errorReplies = groupErrorReplies(input.errorCounts ?? null, input.before ?? null, input.after, events)
+  const intervalMs = input.sampling?.intervalMs ?? null
 
   return {
     memory: {
@@ -108,7 +201,12 @@ export function buildCauseReport(input: CauseInput): CauseReport {
       ...(input.breakdown.reason ? { unavailable: input.breakdown.reason } : {}),
       explanations
     },
-    moments: input.moments.map((m) => ({ ...m, summary: describeMoment(m, input.stepStartedAt) })),
+    moments: input.moments.map((m) => {
+      const at = Date.parse(m.at)
+      // A moment fires at the sample that saw it: it happened since the sample before.
+      const during = timeline && Number.isFinite(at) ? { during: mention(timeline.at(at - (intervalMs ?? 0), at)) } : {}
+      return { ...m, summary: describeMoment(m, input.stepStartedAt), ...during }
+    }),
     leakedKeyTimes: {
       recorded,
       ...('unavailable' in input.firstSeen ? { unavailable: input.firstSeen.unavailable } : {}),
@@ -122,6 +220,9 @@ export function buildCauseReport(input: CauseInput): CauseReport {
         test: testOf.get(`${k.db}\n${k.bytes}`) ?? null
       }))
     },
-    testsThatLeftKeys: tests
+    testsThatLeftKeys: tests,
+    ...(input.sampling ? { timeline: { intervalMs, events } } : {}),
+    ...(timeline && input.sampling && !timeline.empty ? { memoryPerTest: { intervalMs, uncertaintyMs: widest, growth: growthPerTest(samples, timeline) } } : {}),
+    ...(errorReplies ? { errorReplies } : {})
   }
 }

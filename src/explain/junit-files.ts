@@ -4,10 +4,11 @@
  * bounded: a walk stops after `MAX_ENTRIES` directory entries, and files over `MAX_FILE_BYTES`
  * are left out with a note, so a stray glob cannot hang the step or fill memory.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs'
+import { StringDecoder } from 'node:string_decoder'
 import { isAbsolute, join, relative, sep } from 'node:path'
 import { UserError } from '../core/errors.js'
-import { junitWindows, type Anchors, type JUnitWindows } from './junit.js'
+import { JUnitReader, MAX_CASES, junitWindows, type Anchors, type JUnitWindows } from './junit.js'
 import { formatCount } from '../core/size.js'
 
 export const JUNIT_REPORT_INPUT = 'junit-report'
@@ -104,18 +105,63 @@ function isFile(path: string): boolean {
   }
 }
 
-/** Reads and places each file; the file's modification time is when its run ended. */
+/** Bytes read per chunk: the parser streams, so memory stays flat whatever the file's size. */
+const CHUNK_BYTES = 1024 * 1024
+
+/** Parses one file chunk by chunk. */
+export function readJUnitFile(path: string): JUnitReader {
+  const reader = new JUnitReader()
+  // Non-blocking and checked after opening: a FIFO swapped in after the stat cannot hold the step open.
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK)
+  try {
+    if (!fstatSync(fd).isFile()) throw new Error('not a regular file')
+    const buf = Buffer.allocUnsafe(CHUNK_BYTES)
+    const decoder = new StringDecoder('utf8')
+    for (;;) {
+      const n = readSync(fd, buf, 0, CHUNK_BYTES, null)
+      if (n === 0) break
+      reader.write(decoder.write(buf.subarray(0, n)))
+    }
+    const rest = decoder.end()
+    if (rest) reader.write(rest)
+  } finally {
+    closeSync(fd)
+  }
+  return reader
+}
+
+/**
+ * Reads and places each file; its modification time is when its run ended. A file last written
+ * before the command started is from an earlier run: left out, with a note.
+ */
 export function readJUnitFiles(files: string[], anchors: Omit<Anchors, 'endedAt'> = {}): { windows: JUnitWindows[]; notes: string[] } {
   const windows: JUnitWindows[] = []
   const notes: string[] = []
   for (const file of files) {
     try {
       const st = statSync(file)
+      if (!st.isFile()) {
+        notes.push(`${JUNIT_REPORT_INPUT}: ${file} is not a regular file and was left out.`)
+        continue
+      }
       if (st.size > MAX_FILE_BYTES) {
         notes.push(`${JUNIT_REPORT_INPUT}: ${file} is over ${MAX_FILE_BYTES / 1024 / 1024} MB and was left out.`)
         continue
       }
-      windows.push(junitWindows(readFileSync(file, 'utf8'), file, { ...anchors, endedAt: st.mtimeMs }))
+      if (anchors.startedAt != null && st.mtimeMs < anchors.startedAt) {
+        notes.push(`${JUNIT_REPORT_INPUT}: ${file} was last written before the command started (an earlier run's?) and was left out.`)
+        continue
+      }
+      const reader = readJUnitFile(file)
+      const roots = reader.close()
+      const w = junitWindows(roots, file, { ...anchors, endedAt: st.mtimeMs })
+      if (reader.errors > 0) {
+        const count = reader.gaveUp ? `${reader.errors}+ errors, so the rest was not read` : `${reader.errors} error${reader.errors === 1 ? '' : 's'}`
+        notes.push(`${JUNIT_REPORT_INPUT}: ${file} is not well-formed XML (${count}; first: ${reader.firstError ?? 'unknown'}); what could be read was used.`)
+      }
+      if (reader.truncated) notes.push(`${JUNIT_REPORT_INPUT}: ${file} has more than ${formatCount(MAX_CASES)} test cases; the rest were left out.`)
+      notes.push(...w.notes)
+      windows.push(w)
     } catch (err) {
       notes.push(`${JUNIT_REPORT_INPUT}: ${file} could not be read (${err instanceof Error ? err.message : String(err)}).`)
     }

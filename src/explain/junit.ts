@@ -1,18 +1,29 @@
 /**
- * JUnit XML (jest-junit, mocha, ginkgo, go-junit-report, pytest, node's `--test-reporter=junit`)
- * read into test cases with a time window each, and new keys' first-seen times mapped to the test
- * case that was running. Pure: text in, data out (reading the files is the caller's).
+ * JUnit XML (pytest, jest-junit, mocha's xunit, Ginkgo, go-junit-report, Surefire, node's
+ * `--test-reporter=junit`) read into test cases, each with the span of the step's clock it may
+ * have run in. Pure: text in, data out (reading the files is the caller's, see junit-files.ts).
  *
- * All of them write `<testsuite>` (maybe nested, maybe inside `<testsuites>`) holding
- * `<testcase name= classname= time=>`. Placement in time, best first:
- * - a `timestamp` on the test case or its suite: the suite's start, its cases one after another;
- * - none (node's reporter): the cases laid back to back, backwards from when the run ended (the
- *   file's modification time), or forwards from when the command started.
- * Sums of test times leave out hooks and the gaps between tests, and tests that ran in parallel
- * overlap: the mapping says how exact it is rather than pretend.
+ * The XML is read by `saxes`, a maintained streaming parser: linear in the input (an unclosed
+ * `<!--` is one pass, not a rescan per tag), attributes read by the XML grammar (so `name="a > b"`
+ * is one test), and no entity expansion beyond XML's five and character references (a DOCTYPE's
+ * entities are not expanded). A malformed part is skipped with a count; the rest is still read.
+ *
+ * Where a test ran is never a guess dressed up as a fact. Per suite, the file gives two bounds:
+ * - the earliest the suite can have started: its start `timestamp` (pytest takes it before
+ *   collection, jest-junit when the test file starts), else its end minus its `time` (mocha's
+ *   xunit stamps the end; Ginkgo and Surefire write the file when the suite ends), else the
+ *   command's start;
+ * - the latest it can have ended: its start plus its `time`, the file's modification time, the
+ *   command's end, whichever is earliest.
+ * Tests of a suite run one after another in file order, so test k started no earlier than the
+ * suite's earliest start plus the tests before it, and no later than the latest end minus it and
+ * the tests after it. What the test times leave out (collection, `beforeAll`, gaps) is the width
+ * of that span: the uncertainty. When the tests' times add up to more than the suite lasted,
+ * they ran in parallel and each may have run anywhere in the suite.
  */
+import { SaxesParser, type SaxesTagPlain } from 'saxes'
 
-/** One test case and when it ran (epoch ms); start/end null when it could not be placed. */
+/** One test case and the span it may have run in (epoch ms); all null when it could not be placed. */
 export interface TestCaseWindow {
   name: string
   classname: string
@@ -21,231 +32,368 @@ export interface TestCaseWindow {
   /** The JUnit file it came from (as given by the caller). */
   file: string
   durationMs: number
+  /** The middle of the span its start may lie in; null when it could not be placed. */
   start: number | null
   end: number | null
+  /** The earliest and the latest it can have started. */
+  earliestStart: number | null
+  latestStart: number | null
+  /** Half the width of the span its start may lie in: `start` ± this. */
+  uncertaintyMs: number | null
+  /** Tests of one chain ran one after another (one suite, one worker): two of them never ran at once. */
+  chain: string
+  /** False when the chain's tests ran in parallel (their times add up to more than the suite lasted). */
+  sequential: boolean
 }
 
-interface Node {
+export interface JUnitNode {
   kind: 'suite' | 'case'
   attrs: Record<string, string>
-  children: Node[]
+  children: JUnitNode[]
 }
 
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" }
+/** Bounds on what one file may hold, so a hostile or runaway file cannot fill memory. */
+export const MAX_CASES = 200_000
+const MAX_DEPTH = 64
+/** Past this many XML errors the file is given up on: each costs an Error, and a broken file can hold one per few bytes. */
+export const MAX_XML_ERRORS = 100
 
-function decode(text: string): string {
-  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, e: string) => {
-    if (e[0] === '#') {
-      const code = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10)
-      return Number.isFinite(code) && code <= 0x10ffff ? String.fromCodePoint(code) : whole
-    }
-    return ENTITIES[e.toLowerCase()] ?? whole
-  })
-}
-
-function attributes(text: string): Record<string, string> {
-  const out: Record<string, string> = {}
-  const re = /([\w:.-]+)\s*=\s*("([^"]*)"|'([^']*)')/g
-  for (let m = re.exec(text); m; m = re.exec(text)) out[m[1]] = decode(m[3] ?? m[4] ?? '')
-  return out
-}
+class GivenUp extends Error {}
 
 /**
- * Reads the suite and case elements of a JUnit file. A tolerant scanner, not a full XML parser:
- * it reads the tags it needs and skips comments, CDATA (failure output) and everything else.
+ * Reads JUnit XML as it streams in: only `testsuite` and `testcase` elements are kept (their
+ * attributes); failure text, output and properties are skipped without being stored.
  */
-export function parseJUnitTree(xml: string): Node[] {
-  const roots: Node[] = []
-  const stack: Node[] = []
-  const add = (n: Node): void => {
-    const parent = stack[stack.length - 1]
-    if (parent) parent.children.push(n)
-    else roots.push(n)
+export class JUnitReader {
+  private readonly parser = new SaxesParser({ xmlns: false, position: false })
+  private readonly roots: JUnitNode[] = []
+  private readonly stack: (JUnitNode | null)[] = []
+  private cases = 0
+  errors = 0
+  firstError: string | null = null
+  truncated = false
+  /** True once MAX_XML_ERRORS were met: the rest of the input is not read. */
+  gaveUp = false
+
+  constructor() {
+    this.parser.on('opentag', (tag: SaxesTagPlain) => this.open(tag))
+    this.parser.on('closetag', () => {
+      this.stack.pop()
+    })
+    this.parser.on('error', (err: Error) => {
+      this.errors++
+      this.firstError ??= err.message.split('\n')[0].slice(0, 200)
+      if (this.errors >= MAX_XML_ERRORS) throw new GivenUp()
+    })
   }
-  const re = /<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>|<(\/?)(testsuites|testsuite|testcase)\b([^>]*?)(\/?)>/g
-  for (let m = re.exec(xml); m; m = re.exec(xml)) {
-    if (m[2] === undefined) continue // comment or CDATA
-    const [, closing, tag, attrText, selfClosing] = m
-    if (tag === 'testsuites') continue
-    if (closing) {
-      // Pop to the matching element; a stray close tag is ignored.
-      const kind = tag === 'testsuite' ? 'suite' : 'case'
-      const at = stack.map((n) => n.kind).lastIndexOf(kind)
-      if (at >= 0) stack.length = at
-      continue
+
+  private open(tag: SaxesTagPlain): void {
+    const kind = tag.name === 'testsuite' ? 'suite' : tag.name === 'testcase' ? 'case' : null
+    // Elements we do not keep still take a place on the stack, so their close tags pair up.
+    if (kind === null || this.stack.length > MAX_DEPTH || (kind === 'case' && this.cases >= MAX_CASES)) {
+      if (kind === 'case' && this.cases >= MAX_CASES) this.truncated = true
+      this.stack.push(null)
+      return
     }
-    const node: Node = { kind: tag === 'testsuite' ? 'suite' : 'case', attrs: attributes(attrText), children: [] }
-    add(node)
-    if (!selfClosing) stack.push(node)
+    // A case inside an element we skip (a test case inside a test case) is not one we can place.
+    const parent = this.nearestKept()
+    if (parent?.kind === 'case') {
+      this.stack.push(null)
+      return
+    }
+    const attrs: Record<string, string> = {}
+    for (const [k, v] of Object.entries(tag.attributes)) if (typeof v === 'string') attrs[k] = v
+    const node: JUnitNode = { kind, attrs, children: [] }
+    if (kind === 'case') this.cases++
+    if (parent) parent.children.push(node)
+    else this.roots.push(node)
+    this.stack.push(node)
   }
-  return roots
+
+  private nearestKept(): JUnitNode | null {
+    for (let i = this.stack.length - 1; i >= 0; i--) {
+      const n = this.stack[i]
+      if (n) return n
+      // Inside a skipped case's children nothing is kept; other skipped wrappers are transparent.
+    }
+    return null
+  }
+
+  write(chunk: string): void {
+    if (this.gaveUp) return
+    this.guard(() => this.parser.write(chunk))
+  }
+
+  /** Ends the input and gives the suites and cases read. */
+  close(): JUnitNode[] {
+    if (!this.gaveUp) this.guard(() => this.parser.close())
+    return this.roots
+  }
+
+  private guard(run: () => unknown): void {
+    try {
+      run()
+    } catch (err) {
+      if (!(err instanceof GivenUp)) throw err
+      this.gaveUp = true
+    }
+  }
 }
 
-/** Seconds (`time="0.12"`, `time="1,234.5"` from some reporters) → ms; 0 when absent. */
-function durationOf(n: Node): number {
-  const raw = (n.attrs.time ?? '').replace(/,/g, '')
+/** The suite and case elements of a JUnit document. */
+export function parseJUnitTree(xml: string): JUnitNode[] {
+  const r = new JUnitReader()
+  r.write(xml)
+  return r.close()
+}
+
+/** Seconds (`time="0.12"`, `time="1,234.5"` from some reporters) → ms; null when absent or not a number. */
+function secondsAttr(n: JUnitNode): number | null {
+  const raw = (n.attrs.time ?? '').replace(/,/g, '').trim()
+  if (raw === '') return null
   const s = Number(raw)
-  if (raw !== '' && Number.isFinite(s) && s >= 0) return s * 1000
-  // A suite without time lasts as long as its children.
-  return n.kind === 'suite' ? n.children.reduce((sum, c) => sum + durationOf(c), 0) : 0
+  return Number.isFinite(s) && s >= 0 ? s * 1000 : null
 }
 
-/** A `timestamp` attribute → epoch ms. Without an offset it is the local time of the machine that ran the tests (this one). */
-function timestampOf(n: Node): number | null {
-  const t = n.attrs.timestamp
-  if (!t) return null
-  const ms = Date.parse(t)
-  return Number.isFinite(ms) ? ms : null
+/** How finely a `time` value is given (0.001 s → 1 ms), so sums of many carry their rounding. */
+function timePrecisionMs(n: JUnitNode): number {
+  const m = /\.(\d+)/.exec(n.attrs.time ?? '')
+  return m ? Math.min(1000, 10 ** (3 - m[1].length)) : 1000
 }
 
-/** How the windows were placed, for saying how exact the mapping is. */
-export type Placement = 'timestamps' | 'from-end' | 'from-start' | 'none'
+function durationOf(n: JUnitNode): number {
+  return secondsAttr(n) ?? (n.kind === 'suite' ? n.children.reduce((sum, c) => sum + durationOf(c), 0) : 0)
+}
+
+/** A `timestamp` → epoch ms, what it marks and how finely. Without an offset it is this machine's local time (where the tests ran). */
+export function readTimestamp(text: string | undefined): { at: number; marks: 'start' | 'end'; precisionMs: number } | null {
+  if (!text) return null
+  const at = Date.parse(text)
+  if (!Number.isFinite(at)) return null
+  // `Mon, 07 Dec 2026 04:30:00 GMT` (Date#toUTCString) is how mocha's xunit reporter stamps the END of the run.
+  if (/^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(text.trim())) return { at, marks: 'end', precisionMs: 1000 }
+  const frac = /:\d{2}\.(\d+)/.exec(text)
+  return { at, marks: 'start', precisionMs: frac ? Math.max(1, 10 ** (3 - Math.min(3, frac[1].length))) : 1000 }
+}
+
+export interface Anchors {
+  /** When the file was last written (its modification time): no test of it ended later. */
+  endedAt?: number | null
+  /** When the command that ran the tests started: no test started earlier. */
+  startedAt?: number | null
+  /** When that command ended: no test ended later. */
+  commandEndedAt?: number | null
+}
+
+/** How a file's windows were placed, for saying how exact the mapping is. */
+export type Placement = 'test-timestamps' | 'suite-timestamps' | 'durations' | 'none'
 
 export interface JUnitWindows {
+  file: string
   cases: TestCaseWindow[]
   placement: Placement
   /** Worst precision of the timestamps used (1000 when they carry whole seconds only). */
   precisionMs: number
+  /** Widest uncertainty of a placed case (ms), or null when none was placed. */
+  maxUncertaintyMs: number | null
+  /** What went wrong or was assumed, in words (malformed XML, a file older than the command). */
+  notes: string[]
 }
 
-export interface Anchors {
-  /** When the run ended (the file's modification time). */
-  endedAt?: number | null
-  /** When the command that ran the tests started. */
-  startedAt?: number | null
+/**
+ * How long after a suite ends its reporter may finish writing the file. Used only where the suite's
+ * start is found from the file's modification time minus the suite's `time` (no timestamp): the
+ * start may then lie this much earlier.
+ */
+export const WRITE_DELAY_MS = 250
+
+/**
+ * pytest's test times include each test's set-up and teardown, so between two tests only pytest's
+ * own bookkeeping runs: measured at 3 ms a test on average on a loaded 2-core machine (48 ms at
+ * worst for one test), bounded here at 10 ms a test. With that, a test's start is bounded from
+ * the suite's end too, however long collection (a slow import) took before the first test.
+ */
+export const PYTEST_GAP_PER_TEST_MS = 10
+/** From pytest's last teardown to the end of its session (`timestamp` + `time`). */
+export const PYTEST_TAIL_MS = 100
+
+interface Chain {
+  id: string
+  /** Test times cover all but a bounded gap between tests (pytest): the span of each is bounded from the end too. */
+  gapPerTestMs: number | null
+  cases: { node: JUnitNode; suites: string[] }[]
+  /** Earliest start and latest end of the chain, where known. */
+  lo: number | null
+  hi: number | null
+  /** Rounding carried by the bounds and by the sum of the test times. */
+  precisionMs: number
+  /** Whether the bounds came from a timestamp in the file. */
+  stamped: boolean
 }
 
-/** Test cases of one JUnit file with their time windows. */
-export function junitWindows(xml: string, file: string, anchors: Anchors = {}): JUnitWindows {
-  const roots = parseJUnitTree(xml)
-  const cases: TestCaseWindow[] = []
+/** Test cases of one JUnit document with the spans they may have run in. */
+export function junitWindows(xml: string | JUnitNode[], file: string, anchors: Anchors = {}): JUnitWindows {
+  const roots = typeof xml === 'string' ? parseJUnitTree(xml) : xml
+  const notes: string[] = []
+  const fileEnd = minOf([anchors.endedAt, anchors.commandEndedAt])
+  const chains: Chain[] = []
+  const caseStamped: TestCaseWindow[] = []
   let precisionMs = 0
-  let usedTimestamps = false
+  let usedSuiteStamps = false
 
-  const caseWindow = (n: Node, suites: string[], start: number | null): TestCaseWindow => {
-    const dur = durationOf(n)
-    return { name: n.attrs.name ?? '', classname: n.attrs.classname ?? '', suites, file, durationMs: dur, start, end: start === null ? null : start + dur }
-  }
-  const noteTimestamp = (n: Node): void => {
-    usedTimestamps = true
-    precisionMs = Math.max(precisionMs, /[T ]\d{2}:\d{2}:\d{2}\.\d/.test(n.attrs.timestamp ?? '') ? 1 : 1000)
-  }
-  /** Lays nodes one after another from `start`; a node's own timestamp wins. */
-  const forward = (nodes: Node[], suites: string[], start: number | null): void => {
-    let cursor = start
-    for (const n of nodes) {
-      const own = timestampOf(n)
-      if (own !== null) noteTimestamp(n)
-      const at = own ?? cursor
-      if (n.kind === 'case') cases.push(caseWindow(n, suites, at))
-      else forward(n.children, [...suites, n.attrs.name ?? ''], at)
-      cursor = at === null ? null : at + durationOf(n)
+  // Top-level suites (and nested ones with a timestamp of their own) are chains; the rest join their parent's.
+  const topSuites = roots.filter((n) => n.kind === 'suite')
+  const loneSuite = topSuites.length === 1
+  const visit = (n: JUnitNode, suites: string[], chain: Chain | null): void => {
+    if (n.kind === 'case') {
+      const own = readTimestamp(n.attrs.timestamp)
+      if (own && own.marks === 'start') {
+        const d = durationOf(n)
+        precisionMs = Math.max(precisionMs, own.precisionMs)
+        const w = place(n, suites, file, `${file}#${caseStamped.length}`, own.at, own.at + own.precisionMs, true)
+        w.durationMs = d
+        caseStamped.push(w)
+        return
+      }
+      if (chain) chain.cases.push({ node: n, suites })
+      else {
+        const c = newChain(n, suites, null)
+        c.cases.push({ node: n, suites })
+      }
+      return
     }
+    const name = n.attrs.name ?? ''
+    const stamp = readTimestamp(n.attrs.timestamp)
+    const own = chain === null || stamp !== null ? newChain(n, [...suites, name], stamp) : chain
+    for (const c of n.children) visit(c, [...suites, name], own)
   }
-  /** Lays nodes back to back so that the last ends at `end`. */
-  const backward = (nodes: Node[], suites: string[], end: number): void => {
-    let cursor = end
-    const placed: [Node, number][] = []
-    for (let i = nodes.length - 1; i >= 0; i--) {
-      cursor -= durationOf(nodes[i])
-      placed.unshift([nodes[i], cursor])
+  let inconsistent = 0
+  const newChain = (n: JUnitNode, _suites: string[], given: ReturnType<typeof readTimestamp>): Chain => {
+    let stamp = given
+    const time = n.kind === 'suite' ? secondsAttr(n) : null
+    let lo: number | null = anchors.startedAt ?? null
+    let hi: number | null = fileEnd
+    let precision = n.kind === 'suite' && time !== null ? timePrecisionMs(n) : 0
+    let stamped = false
+    // A start stamp after which the suite could not have run its `time` before the file was written is no start
+    // (vitest stamps every suite with the time it wrote the file): it is not used.
+    if (stamp?.marks === 'start' && time !== null && hi !== null && stamp.at + time > hi + 1000) {
+      inconsistent++
+      stamp = null
     }
-    for (const [n, at] of placed) {
-      if (n.kind === 'case') cases.push(caseWindow(n, suites, at))
-      else forward(n.children, [...suites, n.attrs.name ?? ''], at)
+    if (stamp) {
+      stamped = true
+      usedSuiteStamps = true
+      precision = Math.max(precision, stamp.precisionMs)
+      precisionMs = Math.max(precisionMs, stamp.precisionMs)
+      if (stamp.marks === 'start') {
+        lo = maxOf([lo, stamp.at])
+        // The stamp is the start rounded down: the end was at most `time` after its last possible instant.
+        if (time !== null) hi = minOf([hi, stamp.at + time + stamp.precisionMs + timePrecisionMs(n) / 2])
+      } else {
+        hi = minOf([hi, stamp.at + stamp.precisionMs])
+        // The stamp is the end rounded down: the start was at least `time` before it.
+        if (time !== null) lo = maxOf([lo, stamp.at - time - timePrecisionMs(n) / 2])
+      }
     }
+    if (time !== null && loneSuite && anchors.endedAt != null && stamp?.marks !== 'start') {
+      // The only suite of a file written when it ended: it started `time` before the file was written, give or take the writing
+      // (unless the file was touched later: then the bound would pass its end, and is not used).
+      const fromFile = anchors.endedAt - time - WRITE_DELAY_MS - precision
+      if (hi === null || fromFile <= hi) lo = maxOf([lo, fromFile])
+    }
+    const pytest = n.kind === 'suite' && n.attrs.name === 'pytest' && stamp?.marks === 'start' && time !== null
+    const c: Chain = { id: `${file}#${chains.length}`, gapPerTestMs: pytest ? PYTEST_GAP_PER_TEST_MS : null, cases: [], lo, hi, precisionMs: precision, stamped }
+    chains.push(c)
+    return c
+  }
+  // Several root elements without timestamps ran one after another in one process (node's reporter): one chain.
+  if (loneSuite && roots.length === 1) visit(roots[0], [], null)
+  else {
+    const fileChain = newChain({ kind: 'case', attrs: {}, children: [] }, [], null)
+    for (const r of roots) visit(r, [], fileChain)
   }
 
-  const timed = roots.some((n) => timestampOf(n) !== null)
-  let placement: Placement
-  if (timed) {
-    placement = 'timestamps'
-    forward(roots, [], null)
-  } else if (anchors.endedAt != null) {
-    placement = 'from-end'
-    backward(roots, [], anchors.endedAt)
-  } else if (anchors.startedAt != null) {
-    placement = 'from-start'
-    forward(roots, [], anchors.startedAt)
-  } else {
-    placement = 'none'
-    forward(roots, [], null)
-  }
-  if (placement === 'timestamps' && !usedTimestamps) placement = 'none'
-  return { cases, placement, precisionMs }
-}
-
-/** How sure an attribution is. */
-export type Exactness = 'one-test' | 'several-tests' | 'nearest-test' | 'none'
-
-export interface KeyAttribution {
-  db: number
-  /** Byte string, as the key analysis keeps names. */
-  key: string
-  firstSeen: number
-  test: TestCaseWindow | null
-  exactness: Exactness
-  /** Other tests that were running then (parallel runs or overlapping windows). */
-  alsoRunning: TestCaseWindow[]
-}
-
-export interface TestsThatLeftKeys {
-  tests: { test: TestCaseWindow; keys: KeyAttribution[] }[]
-  /** Keys whose time fell in no test. */
-  unattributed: KeyAttribution[]
-  /** One sentence on how exact this is. */
-  exactness: string
-}
-
-/** Slack around each window: how far placement may be off besides timestamp precision. */
-export const WINDOW_SLACK_MS = 50
-
-/** Maps first-seen times to the test cases running then. */
-export function attributeKeys(keys: { db: number; key: string; firstSeen: number }[], windows: JUnitWindows[]): TestsThatLeftKeys {
-  const placed = windows.flatMap((w) => w.cases).filter((c): c is TestCaseWindow & { start: number; end: number } => c.start !== null && c.end !== null)
-  const precision = Math.max(0, ...windows.map((w) => w.precisionMs))
-  const slack = precision + WINDOW_SLACK_MS
-  const byTest = new Map<TestCaseWindow, KeyAttribution[]>()
-  const unattributed: KeyAttribution[] = []
-  let ambiguous = 0
-  for (const k of keys) {
-    const strict = placed.filter((c) => k.firstSeen >= c.start && k.firstSeen <= c.end)
-    const loose = strict.length > 0 ? strict : placed.filter((c) => k.firstSeen >= c.start - slack && k.firstSeen <= c.end + slack)
-    let a: KeyAttribution
-    if (loose.length === 0) {
-      a = { ...k, test: null, exactness: 'none', alsoRunning: [] }
-      unattributed.push(a)
+  const cases: TestCaseWindow[] = [...caseStamped]
+  let unplaced = 0
+  for (const chain of chains) {
+    if (chain.cases.length === 0) continue
+    const durations = chain.cases.map((c) => durationOf(c.node))
+    const total = durations.reduce((a, b) => a + b, 0)
+    // Each test time is rounded: their sum may be off by half a unit each.
+    const rounding = chain.cases.reduce((s, c) => s + timePrecisionMs(c.node) / 2, 0)
+    if (chain.lo === null || chain.hi === null || chain.hi < chain.lo) {
+      for (let i = 0; i < chain.cases.length; i++) cases.push(unplacedWindow(chain.cases[i], file, chain.id, durations[i]))
+      unplaced += chain.cases.length
       continue
     }
-    // Several candidates: the one whose middle is nearest; say that others ran too.
-    const mid = (c: { start: number; end: number }): number => Math.abs(k.firstSeen - (c.start + c.end) / 2)
-    const sorted = [...loose].sort((x, y) => mid(x) - mid(y))
-    a = { ...k, test: sorted[0], exactness: loose.length > 1 ? 'several-tests' : strict.length === 1 ? 'one-test' : 'nearest-test', alsoRunning: sorted.slice(1) }
-    if (loose.length > 1) ambiguous++
-    const list = byTest.get(sorted[0]) ?? []
-    list.push(a)
-    byTest.set(sorted[0], list)
+    const lo = chain.lo
+    const hi = chain.hi
+    const sequential = total <= hi - lo + rounding
+    let before = 0
+    for (let i = 0; i < chain.cases.length; i++) {
+      const d = durations[i]
+      const after = total - before
+      let earliest = sequential ? lo + before - rounding : lo
+      // Where the gaps between tests are bounded, the time before the first test (collection) cannot widen the rest.
+      if (sequential && chain.gapPerTestMs !== null) earliest = Math.max(earliest, hi - after - rounding - PYTEST_TAIL_MS - (chain.cases.length - i) * chain.gapPerTestMs)
+      const latest = sequential ? hi - after + rounding : Math.max(lo, hi - d)
+      const w = place(chain.cases[i].node, chain.cases[i].suites, file, chain.id, Math.min(earliest, latest), Math.max(earliest, latest), sequential)
+      w.durationMs = d
+      cases.push(w)
+      before += d
+    }
   }
-  const placements = new Set(windows.map((w) => w.placement))
-  const basis = placements.has('timestamps')
-    ? `suite timestamps (${precision >= 1000 ? 'whole seconds' : 'milliseconds'}) plus the test times before each test`
-    : placements.has('from-end')
-      ? 'test times laid back to back from when the JUnit file was written (hooks and gaps between tests are not in them)'
-      : placements.has('from-start')
-        ? 'test times laid back to back from when the command started (hooks and gaps between tests are not in them)'
-        : 'nothing: the JUnit files carry no timestamps and no start or end was known'
-  const overlap = overlaps(placed)
-  const parts = [`Times of tests come from ${basis}.`]
-  if (overlap) parts.push('Tests ran in parallel (their windows overlap), so a key may belong to another test that ran at the same time.')
-  if (ambiguous > 0) parts.push(`${ambiguous} key${ambiguous === 1 ? '' : 's'} fell where several tests were running.`)
-  // In the order the tests ran.
-  const tests = [...byTest.entries()].map(([test, keys]) => ({ test, keys })).sort((a, b) => (a.test.start ?? 0) - (b.test.start ?? 0))
-  return { tests, unattributed, exactness: parts.join(' ') }
+  if (inconsistent > 0) notes.push(`${inconsistent} suite timestamp${inconsistent === 1 ? '' : 's'} in ${file} cannot be when the suite started (the suite could not have run its time before the file was written), so ${inconsistent === 1 ? 'it was' : 'they were'} not used.`)
+  if (unplaced > 0) notes.push(`${unplaced} test${unplaced === 1 ? '' : 's'} in ${file} could not be placed in time (no timestamp, and the command's start or the file's time is not known).`)
+  const placedAny = cases.some((c) => c.start !== null)
+  const placement: Placement = !placedAny ? 'none' : caseStamped.length > 0 ? 'test-timestamps' : usedSuiteStamps ? 'suite-timestamps' : 'durations'
+  const widths = cases.map((c) => c.uncertaintyMs).filter((u): u is number => u !== null)
+  return { file, cases, placement, precisionMs, maxUncertaintyMs: widths.length > 0 ? Math.max(...widths) : null, notes }
 }
 
-function overlaps(cases: { start: number; end: number }[]): boolean {
-  const sorted = [...cases].sort((a, b) => a.start - b.start)
-  // A millisecond of rounding between back-to-back tests is no overlap.
-  for (let i = 1; i < sorted.length; i++) if (sorted[i].start < sorted[i - 1].end - 1) return true
-  return false
+function place(n: JUnitNode, suites: string[], file: string, chain: string, earliest: number, latest: number, sequential: boolean): TestCaseWindow {
+  const d = durationOf(n)
+  const mid = (earliest + latest) / 2
+  return {
+    name: n.attrs.name ?? '',
+    classname: n.attrs.classname ?? '',
+    suites,
+    file,
+    durationMs: d,
+    start: Math.round(mid),
+    end: Math.round(mid + d),
+    earliestStart: Math.round(earliest),
+    latestStart: Math.round(latest),
+    uncertaintyMs: Math.round((latest - earliest) / 2),
+    chain,
+    sequential
+  }
+}
+
+function unplacedWindow(c: { node: JUnitNode; suites: string[] }, file: string, chain: string, d: number): TestCaseWindow {
+  return {
+    name: c.node.attrs.name ?? '',
+    classname: c.node.attrs.classname ?? '',
+    suites: c.suites,
+    file,
+    durationMs: d,
+    start: null,
+    end: null,
+    earliestStart: null,
+    latestStart: null,
+    uncertaintyMs: null,
+    chain,
+    sequential: true
+  }
+}
+
+function minOf(values: (number | null | undefined)[]): number | null {
+  const v = values.filter((x): x is number => typeof x === 'number' && Number.isFinite(x))
+  return v.length > 0 ? Math.min(...v) : null
+}
+
+function maxOf(values: (number | null | undefined)[]): number | null {
+  const v = values.filter((x): x is number => typeof x === 'number' && Number.isFinite(x))
+  return v.length > 0 ? Math.max(...v) : null
 }

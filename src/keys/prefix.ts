@@ -131,10 +131,27 @@ export function prefixOfHead(key: string, delimiter: string, depth: number): str
     const at = key.indexOf(delimiter, start)
     const segment = at < 0 ? key.slice(start) : key.slice(start, at)
     last = normaliseSegment(segment)
+    // A key without any delimiter is grouped by its stem (`A01`…`A10` → `A*`), as ids inside segments are.
+    if (kept === 0 && at < 0 && last === segment) last = stemOf(segment)
     prefix = kept === 0 ? last : prefix + delimiter + last
     if (at < 0) return prefix
     start = at + delimiter.length
   }
+}
+
+/**
+ * A whole key's stem: the name with its trailing number marked (`A01` → `A*`, `K7` → `K*`,
+ * `counter2` → `counter*`); a name without a trailing number, or that is only one, stays as it is.
+ */
+export function stemOf(key: string): string {
+  let end = key.length
+  while (end > 0) {
+    const c = key.charCodeAt(end - 1)
+    if (c < 48 || c > 57) break
+    end--
+  }
+  if (end === key.length || end === 0) return key
+  return key.slice(0, end) + WILDCARD
 }
 
 const UUID_INSIDE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi

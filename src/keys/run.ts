@@ -96,7 +96,9 @@ export async function analyseKeysAfter(
   snapshots: { before: Snapshot | null; after: Snapshot },
   log: ScanLog,
   /** Sees every key the scan sees (a cluster's hash tag tally). */
-  seeKey?: (db: number, key: string, bytes: number) => void
+  seeKey?: (db: number, key: string, bytes: number) => void,
+  /** Sees each leaked key once (new since the "before" inventory): the tests that left it are counted from these. */
+  seeLeakedKey?: (db: number, key: string, bytes: number | null) => void
 ): Promise<KeyAnalysis> {
   const before = await readBefore(workDir)
   const leaks = before?.keys ? new LeakCollector(before.keys) : null
@@ -114,7 +116,7 @@ export async function analyseKeysAfter(
       // Outside key-scope a new key belongs to another job on a shared Redis: counted, not this job's leak.
       if (leaks && ttl !== null) {
         if (scope && !scope.test(key)) outsideScope++
-        else leaks.add(db, key, prefix, bytes, ttl, measured)
+        else if (leaks.add(db, key, prefix, bytes, ttl, measured)) seeLeakedKey?.(db, key, measured ? bytes : null)
       }
     }
   })

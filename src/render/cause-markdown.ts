@@ -4,7 +4,8 @@
  * Formats the model's CauseView; every key name, prefix, test name and output line is escaped.
  */
 import { codeText, escapeMarkdown } from './escape.js'
-import type { CauseView, KeyRef, MomentView } from './cause.js'
+import type { CauseView, KeyRef, MomentView, TestKeysView } from './cause.js'
+import { EVENT_LABELS } from '../explain/test-timeline.js'
 import type { Part } from './fit.js'
 import type { Variant } from './section.js'
 
@@ -27,7 +28,13 @@ export function momentLine(m: MomentView, maxPrefixes: number): string {
   const of = shown.length > 0 ? `, of which ${shown.join(', ')}` : m.error ? `; the keys could not be looked at (${prose(m.error, 300)})` : ', no keys'
   const partial = m.partial ? ` (${prose(m.partial, 300)})` : ''
   const notKeys = m.notKeys ? ` The biggest part then was not keys: ${m.notKeys}.` : ''
-  return `**${capitalised(m.label)}**${into}: ${m.used}${of}${partial}.${notKeys}`
+  const during = m.during ? ` Test running then: ${prose(m.during, 600)}.` : ''
+  return `**${capitalised(m.label)}**${into}: ${m.used}${of}${partial}.${notKeys}${during}`
+}
+
+/** "31 keys, 1.2 MB" */
+function keysLeft(t: TestKeysView): string {
+  return `${t.keyCount} key${t.keyCount === 1 ? '' : 's'}${t.size ? `, ${t.size}` : ''}`
 }
 
 function testsBlock(v: CauseView, showDb: boolean): string[] {
@@ -35,14 +42,88 @@ function testsBlock(v: CauseView, showDb: boolean): string[] {
   const lines = ['**Tests that left keys**', '']
   if (v.tests.length === 0) lines.push('- No leaked key fell in a test of the JUnit files.')
   for (const t of v.tests) {
-    const more = t.keys.length > KEYS_PER_TEST ? ` and ${t.keys.length - KEYS_PER_TEST} more` : ''
-    lines.push(`- ${prose(t.name, 300)}: ${t.keys.slice(0, KEYS_PER_TEST).map((k) => keyText(k, showDb)).join(', ')}${more}`)
+    const more = t.keyCount > t.keys.length ? `, … (${t.keyCount - t.keys.length} more)` : ''
+    const sure = t.exact || !t.name.startsWith('one of ') ? '' : ' (the times cannot tell which)'
+    lines.push(`- ${prose(t.name, 600)}${sure}: ${keysLeft(t)}: ${t.keys.map((k) => keyText(k, showDb)).join(', ')}${more}`)
   }
-  if (v.unattributed.length > 0) {
-    const more = v.unattributed.length > KEYS_PER_TEST ? ` and ${v.unattributed.length - KEYS_PER_TEST} more` : ''
-    lines.push(`- In no test: ${v.unattributed.slice(0, KEYS_PER_TEST).map((k) => keyText(k, showDb)).join(', ')}${more}`)
+  if (v.unattributedCount > 0) {
+    const more = v.unattributedCount > KEYS_PER_TEST ? `, … (${v.unattributedCount - Math.min(KEYS_PER_TEST, v.unattributed.length)} more)` : ''
+    lines.push(`- In no test (${v.unattributedCount}): ${v.unattributed.slice(0, KEYS_PER_TEST).map((k) => keyText(k, showDb)).join(', ')}${more}`)
   }
   if (v.testNotes.length > 0) lines.push('', `_${prose(v.testNotes.join(' '), 2000)}_`)
+  return lines
+}
+
+/** The step's events with the test(s) running then. */
+export function eventsBlock(v: CauseView): string[] {
+  if (v.events.length === 0) return []
+  const withTests = v.events.some((e) => e.during !== null)
+  const lines = [withTests ? '**The step on the test timeline**' : '**Moments of the step**', '', `| Event | When | What |${withTests ? ' Test running then |' : ''}`, `|---|---|---|${withTests ? '---|' : ''}`]
+  for (const e of v.events) lines.push(`| ${e.label} | ${e.when} | ${prose(e.detail, 200)} |${withTests ? ` ${e.during === null ? '' : prose(e.during, 600)} |` : ''}`)
+  return lines
+}
+
+/** Tests during which used memory grew most, and those that left the most keys. */
+export function memoryPerTestBlock(v: CauseView, rows = 5): string[] {
+  const grew = v.growth?.rows.slice(0, rows) ?? []
+  const left = (v.tests ?? []).slice(0, rows)
+  if (grew.length === 0 && left.length === 0) return []
+  const lines = ['**Memory per test**', '']
+  if (grew.length > 0) {
+    lines.push('| Test | Used memory grew | Over | |', '|---|---:|---:|---|')
+    for (const r of grew) lines.push(`| ${prose(r.test, 600)} | ${r.grew} | ${r.span} | ${r.alone ? 'this test alone' : 'shared with tests around it'} |`)
+    if (v.growth) lines.push('', `_${prose(v.growth.note, 600)}_`)
+  }
+  if (left.length > 0) {
+    if (grew.length > 0) lines.push('')
+    lines.push('| Test | Keys left | Bytes left |', '|---|---:|---:|')
+    for (const t of left) lines.push(`| ${prose(t.name, 600)}${t.exact ? '' : ' (unsure which)'} | ${formatCountText(t.keyCount)} | ${t.size ?? 'not measured'} |`)
+  }
+  return lines
+}
+
+function formatCountText(n: number): string {
+  return n.toLocaleString('en-US')
+}
+
+/** Error replies by prefix and by command. */
+export function errorRepliesBlock(v: CauseView): string[] {
+  const e = v.errors
+  if (!e) return []
+  const lines = ['**Error replies during the step**', '']
+  if (e.byPrefix.length > 0) {
+    const withFirst = e.byPrefix.some((p) => p.first !== null)
+    lines.push(`| Error | Replies |${withFirst ? ' First received in |' : ''}`, `|---|---:|${withFirst ? '---|' : ''}`)
+    for (const p of e.byPrefix) lines.push(`| ${codeText(p.prefix, { maxLength: 80 })} | ${p.count} |${withFirst ? ` ${p.first === null ? 'not timed' : prose(p.first, 600)} |` : ''}`)
+  }
+  if (e.byCommand.length > 0) {
+    if (e.byPrefix.length > 0) lines.push('')
+    lines.push('| Command | Failed (ran, answered an error) | Rejected (refused before running) |', '|---|---:|---:|')
+    for (const c of e.byCommand.slice(0, 20)) lines.push(`| ${codeText(c.command, { maxLength: 80 })} | ${c.failed} | ${c.rejected} |`)
+  }
+  if (e.notes.length > 0) lines.push('', `_${prose(e.notes.join(' '), 1000)}_`)
+  return lines
+}
+
+/**
+ * The comment's lines on the cause: the first moment, the telling explanation, the tests that left
+ * keys (full counts and names), the test of the first OOM, and (when the check failed) the three
+ * tests memory grew most in. Also used by the comment against a baseline.
+ */
+export function commentCauseLines(v: CauseView, failed: boolean): string[] {
+  const lines: string[] = []
+  if (v.moments.length > 0) lines.push(`- ${momentLine(v.moments[0], 2)}`)
+  if (v.telling) lines.push(`- ${prose(v.telling, 600)}`)
+  const oom = v.events.find((e) => e.label === EVENT_LABELS['first-oom'])
+  if (oom?.during && !(v.moments[0]?.during)) lines.push(`- First OOM reply ${oom.when}, in ${prose(oom.during, 600)}.`)
+  if (v.tests && v.tests.length > 0) {
+    const named = v.tests.slice(0, 3).map((t) => `${prose(t.name, 400)} (${keysLeft(t)})`)
+    lines.push(`- Tests that left keys: ${named.join('; ')}${v.tests.length > 3 ? `; ${v.tests.length - 3} more in the job summary` : ''}.`)
+  }
+  if (failed && v.growth && v.growth.rows.length > 0) {
+    const named = v.growth.rows.slice(0, 3).map((r) => `${prose(r.test, 400)} (${r.grew}${r.alone ? '' : ', shared'})`)
+    lines.push(`- Used memory grew most during: ${named.join('; ')}.`)
+  }
   return lines
 }
 
@@ -73,16 +154,10 @@ function partsTable(v: CauseView): string {
 export function causeParts(v: CauseView | null, variant: Variant, showDb: boolean): Part[] {
   if (!v) return []
   const made = `<details><summary>What the memory is made of (MEMORY STATS after the step)</summary>\n\n${partsTable(v)}\n\n</details>`
-  const eventful = v.moments.length > 0 || v.telling !== null || v.leakedKeys.length > 0 || v.tests !== null
+  const eventful = v.moments.length > 0 || v.telling !== null || v.leakedKeys.length > 0 || v.tests !== null || v.events.length > 0 || v.errors !== null
   if (variant === 'comment') {
-    // The comment says the cause in a line or two; the summary has the rest.
-    const lines: string[] = []
-    if (v.moments.length > 0) lines.push(`- ${momentLine(v.moments[0], 2)}`)
-    if (v.telling) lines.push(`- ${prose(v.telling, 600)}`)
-    if (v.tests && v.tests.length > 0) {
-      const named = v.tests.slice(0, 3).map((t) => `${prose(t.name, 120)} (${t.keys.length})`)
-      lines.push(`- Tests that left keys: ${named.join(', ')}${v.tests.length > 3 ? `, ${v.tests.length - 3} more` : ''}.`)
-    }
+    // The comment says the cause in a few lines; the summary has the rest. A comment is rendered this way only when the run did not pass.
+    const lines = commentCauseLines(v, true)
     if (lines.length === 0) return []
     return [{ label: 'the cause', importance: 70, text: ['**Why**', '', ...lines].join('\n') }]
   }
@@ -95,6 +170,12 @@ export function causeParts(v: CauseView | null, variant: Variant, showDb: boolea
   const tests = testsBlock(v, showDb)
   if (times.length > 0) body.push('', ...times)
   if (tests.length > 0) body.push('', ...tests)
+  const events = eventsBlock(v)
+  if (events.length > 0) body.push('', ...events)
+  const perTest = memoryPerTestBlock(v)
+  if (perTest.length > 0) body.push('', ...perTest)
+  const errors = errorRepliesBlock(v)
+  if (errors.length > 0) body.push('', ...errors)
   body.push('', made)
   return [{ label: 'the cause', importance: 75, text: body.join('\n'), short: short.join('\n') }]
 }

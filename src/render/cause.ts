@@ -8,6 +8,8 @@ import { PART_LABELS } from '../explain/memory.js'
 import { MOMENT_LABELS, type MomentSnapshot } from '../explain/moments.js'
 import type { Report } from '../report/schema.js'
 import { formatBytes, formatCount, formatDuration } from '../core/size.js'
+import { fullTestName } from '../explain/attribution.js'
+import { EVENT_LABELS, type TestMention } from '../explain/test-timeline.js'
 
 /** A key as shown: its DB and its name (untrusted). */
 export interface KeyRef {
@@ -33,6 +35,8 @@ export interface MomentView {
   error: string | null
   /** The biggest part of memory then, when it was not the keys ("clients' buffers, 1.4 MB"): keys were not the cause. */
   notKeys: string | null
+  /** The test(s) running then, when JUnit files were given (untrusted test names). */
+  during: string | null
 }
 
 export interface LeakedKeyView extends KeyRef {
@@ -44,7 +48,49 @@ export interface LeakedKeyView extends KeyRef {
   test: string | null
 }
 
+/** Leaked keys of one test (exact) or of one set of candidate tests. */
+export interface TestKeysView {
+  /** The full test name (file or module, class, name); with candidates "a or b or c" (untrusted). */
+  name: string
+  exact: boolean
+  file: string
+  /** Every leaked key attributed so. */
+  keyCount: number
+  /** "1.2 MB"; null when not measured. */
+  size: string | null
+  keys: KeyRef[]
+}
+
+/** An event of the step and the test(s) running then. */
+export interface EventView {
+  label: string
+  /** "12.4 s into the step", or the time. */
+  when: string
+  detail: string
+  /** "test_b (certain)", "test_a or test_b (candidates)"; null without JUnit files (untrusted test names). */
+  during: string | null
+}
+
+/** Tests during which used memory grew, and what the figure rests on. */
+export interface GrowthView {
+  rows: { test: string; grew: string; span: string; alone: boolean }[]
+  /** How the figures were measured: sampling interval and placement uncertainty. */
+  note: string
+}
+
+/** Error replies grouped by prefix and by command. */
+export interface ErrorRepliesView {
+  byPrefix: { prefix: string; count: string; first: string | null }[]
+  byCommand: { command: string; failed: string; rejected: string }[]
+  notes: string[]
+}
+
 export interface CauseView {
+  /** The step's events on the test timeline; empty when not sampled. */
+  events: EventView[]
+  /** Null without JUnit files or samples. */
+  growth: GrowthView | null
+  errors: ErrorRepliesView | null
   moments: MomentView[]
   /** Sentences of ours on what the memory is made of; they may quote a client's last command (escape as prose). */
   explanations: string[]
@@ -58,20 +104,58 @@ export interface CauseView {
   leakedKeys: LeakedKeyView[]
   /** Why leaked keys have no times (the recorder could not run), or how many were past its cap. */
   timesNote: string | null
-  /** From junit-report; null when it was not given. */
-  tests: { name: string; file: string; keys: KeyRef[] }[] | null
+  /** From junit-report; null when it was not given. Most keys first. */
+  tests: TestKeysView[] | null
   unattributed: KeyRef[]
+  /** All leaked keys with a time that fell in no test. */
+  unattributedCount: number
   /** How exact the mapping to tests is, and what was not found. */
   testNotes: string[]
 }
 
-/** The test's name as people search for it: suites and name. */
-function testName(t: { name: string; classname: string; suites: string[] }): string {
-  const path = t.suites.filter((s) => s !== '' && s !== t.name)
-  return [...path, t.name].join(' › ') || t.classname || '(unnamed test)'
+/** The test's full name (file or module, class, name), as reports of earlier versions lack `fullName`. */
+function testName(t: { name: string; classname: string; suites: string[]; fullName?: string }): string {
+  return t.fullName ?? fullTestName(t)
 }
 
-function momentView(m: MomentSnapshot, stepStartedAt: string | null): MomentView {
+/** "tests/test_a.py › test_b" when exact, "a or b (one of these)" otherwise. */
+export function mentionText(m: TestMention | undefined | null): string | null {
+  if (!m || m.exactness === 'none' || !m.test) return m ? 'no test was running' : null
+  if (m.exactness === 'exact') return m.test.fullName
+  const names = m.candidates.map((c) => c.fullName)
+  return candidatesText(names, m.moreCandidates)
+}
+
+/** "one of a or b", or "a (or between tests)" when only one test may have been running but not for sure. */
+function candidatesText(names: string[], more = 0): string {
+  if (names.length === 1 && more === 0) return `${names[0]} (or between tests)`
+  return `one of ${names.join(' or ')}${more > 0 ? ` or ${more} more` : ''}`
+}
+
+function growthView(c: CauseReport): GrowthView | null {
+  const g = c.memoryPerTest
+  if (!g) return null
+  const interval = g.intervalMs === null ? 'unknown' : formatDuration(g.intervalMs)
+  return {
+    rows: g.growth.map((r) => ({ test: r.test.fullName, grew: `+${formatBytes(r.grewBytes)}`, span: formatDuration(r.spanMs), alone: r.alone })),
+    note:
+      `Growth is used_memory of the first sample after a test may have ended minus the last before it may have started (samples every ${interval}; ` +
+      `test starts uncertain by up to ±${formatDuration(g.uncertaintyMs)}), so it covers the span shown, which may hold other tests too ("shared").`
+  }
+}
+
+function errorsView(c: CauseReport): ErrorRepliesView | null {
+  const e = c.errorReplies
+  if (!e) return null
+  const n = (v: number | null): string => (v === null ? 'not reported' : formatCount(v))
+  return {
+    byPrefix: e.byPrefix.map((p) => ({ prefix: p.prefix, count: formatCount(p.count), first: p.firstTest ? mentionText(p.firstTest) : null })),
+    byCommand: e.byCommand.map((b) => ({ command: b.command, failed: n(b.failed), rejected: n(b.rejected) })),
+    notes: e.notes
+  }
+}
+
+function momentView(m: MomentSnapshot & { during?: TestMention }, stepStartedAt: string | null): MomentView {
   const start = stepStartedAt ? Date.parse(stepStartedAt) : NaN
   return {
     label: m.reasons.map((r) => MOMENT_LABELS[r]).join(' and '),
@@ -83,7 +167,8 @@ function momentView(m: MomentSnapshot, stepStartedAt: string | null): MomentView
       ? null
       : `from ${formatCount(m.scan.scannedKeys)} of ${formatCount(m.scan.totalKeys)} keys${m.scan.note ? `: ${m.scan.note}` : ''}`,
     error: m.error ?? null,
-    notKeys: notKeysThen(m)
+    notKeys: notKeysThen(m),
+    during: m.during ? mentionText(m.during) : null
   }
 }
 
@@ -113,7 +198,16 @@ export function causeView(report: Report): CauseView | null {
     timesNote = `${times.keys.length - recorded} of ${times.keys.length} leaked keys have no recorded time${times.dropped > 0 ? ` (${formatCount(times.dropped)} new keys were past the recorder's cap)` : ''}.`
   }
   const tests = c.testsThatLeftKeys
+  const events: EventView[] = (c.timeline?.events ?? []).map((e) => ({
+    label: EVENT_LABELS[e.kind],
+    when: e.secondsIntoStep === null ? e.to : `${formatDuration(e.secondsIntoStep * 1000)} into the step`,
+    detail: e.detail,
+    during: e.during ? mentionText(e.during) : null
+  }))
   return {
+    events,
+    growth: growthView(c),
+    errors: errorsView(c),
     moments: c.moments.map((m) => momentView(m, started)),
     explanations: c.memory.explanations.map((e) => e.text),
     telling: c.memory.explanations.find((e) => TELLING.includes(e.kind))?.text ?? null,
@@ -124,11 +218,21 @@ export function causeView(report: Report): CauseView | null {
       key: k.key,
       when: k.secondsIntoStep === null ? null : `${formatDuration(k.secondsIntoStep * 1000)} into the step`,
       lineBefore: k.lineBefore,
-      test: k.test ? testName(k.test) : null
+      test: k.test ? (k.test.exactness === 'candidates' && k.test.candidates?.length ? candidatesText(k.test.candidates) : testName(k.test)) : null
     })),
     timesNote,
-    tests: tests ? tests.tests.map((t) => ({ name: testName(t), file: t.file, keys: t.keys.map((k) => ({ db: k.db, key: k.key })) })) : null,
+    tests: tests
+      ? tests.tests.map((t) => ({
+          name: t.exactness === 'candidates' && t.candidates ? candidatesText(t.candidates.map((x) => x.fullName)) : testName(t),
+          exact: t.exactness !== 'candidates',
+          file: t.file,
+          keyCount: t.keyCount ?? t.keys.length,
+          size: t.bytes === null || t.bytes === undefined ? null : formatBytes(t.bytes),
+          keys: t.keys.map((k) => ({ db: k.db, key: k.key }))
+        }))
+      : null,
     unattributed: tests ? tests.unattributed.map((k) => ({ db: k.db, key: k.key })) : [],
+    unattributedCount: tests ? (tests.unattributedCount ?? tests.unattributed.length) : 0,
     testNotes: tests ? [tests.exactness, ...tests.notes].filter((n) => n !== '') : []
   }
 }

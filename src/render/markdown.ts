@@ -13,7 +13,7 @@ import { fitParts, measureBytes, measureChars, type Part } from './fit.js'
 import { ABSENT, reportModel, signed, type Cell, type CheckView, type Headline, type Hint, type ReportModel } from './model.js'
 import type { ReportExtension, ReportSection, Variant } from './section.js'
 import { baselineSection, baselineTable, prefixLine } from './baseline-markdown.js'
-import { causeParts } from './cause-markdown.js'
+import { causeParts, commentCauseLines } from './cause-markdown.js'
 
 export type { Variant } from './section.js'
 
@@ -303,6 +303,9 @@ export function baselineCommentParts(report: Report, opts: RenderOptions = {}): 
   }
   const attention = [...model.breaches, ...model.unknown]
   if (attention.length > 0) parts.push({ label: 'checks that did not pass', importance: 95, text: attention.map(checkLine).join('\n') })
+  // A failing or warning run names the tests that left keys and where the first OOM fell here too.
+  const why = model.cause && report.verdict !== 'pass' ? commentCauseLines(model.cause, report.verdict === 'fail') : []
+  if (why.length > 0) parts.push({ label: 'the cause', importance: 72, text: ['**Why**', '', ...why].join('\n') })
   const said = [view?.summary, view?.mismatchNote, view?.historyNote].filter((x): x is string => Boolean(x)).map(prose)
   const link = opts.runUrl ? ` Full report: [job summary](${opts.runUrl}).` : ' The full report is in the job summary.'
   parts.push({ label: 'footer', importance: 100, text: `<sub>${said.join(' ')} Sizes are 1024-based.${link}</sub>` })

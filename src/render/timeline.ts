@@ -8,6 +8,8 @@ import { formatBytes, formatCount, formatDuration } from '../core/size.js'
 import type { Snapshot } from '../observe/snapshot.js'
 import { codeText, escapeMarkdown, fencedBlock } from './escape.js'
 import { reportModel, type ReportModel } from './model.js'
+import { mentionText } from './cause.js'
+import type { TimelineEventKind } from '../explain/test-timeline.js'
 import type { ReportExtension, ReportSection, Variant } from './section.js'
 import { stretches } from '../core/downsample.js'
 
@@ -83,6 +85,13 @@ export function timelineChart(samples: Sample[], startedAt: string, maxmemory: n
   if (maxmemory) lines.push(`    line [${series.map(() => round(maxmemory / unit.size)).join(', ')}]`)
   lines.push('```')
   return lines.join('\n')
+}
+
+/** ", during test X" for an event the cause put on the test timeline; empty without JUnit files. */
+function testThen(report: Report, kind: TimelineEventKind): string {
+  const text = mentionText(report.cause?.timeline?.events.find((e) => e.kind === kind)?.during)
+  // Test names come from the JUnit file: untrusted, escaped like any prose from outside.
+  return text === null ? '' : `, during ${escapeMarkdown(text, { prose: true, maxLength: 600 })}`
 }
 
 /** used_memory in blue, maxmemory in red (GitHub's own accent colours). */
@@ -211,13 +220,13 @@ export const samplingExtension: ReportExtension = {
       else hints.push('The peak was in a snapshot before or after the step: no sample caught memory that high.')
     }
     if (check === 'oom') {
-      if (sampling?.summary.firstOomAt) hints.push(`Redis first refused a command with OOM ${when(sampling, sampling.summary.firstOomAt)}.`)
+      if (sampling?.summary.firstOomAt) hints.push(`Redis first refused a command with OOM ${when(sampling, sampling.summary.firstOomAt)}${testThen(report, 'first-oom')}.`)
       if (report.command && report.command.oomLines > 0) {
         hints.push(`${formatCount(report.command.oomLines)} line${report.command.oomLines === 1 ? '' : 's'} of the command's output carry the OOM message (quoted below).`)
       }
     }
     if (check === 'evictions' && sampling?.summary.firstEvictionAt) {
-      hints.push(`Redis first evicted keys ${when(sampling, sampling.summary.firstEvictionAt)}.`)
+      hints.push(`Redis first evicted keys ${when(sampling, sampling.summary.firstEvictionAt)}${testThen(report, 'first-eviction')}.`)
     }
     return hints
   }

@@ -5,7 +5,9 @@
  * Both front ends get it through the engine; this module only gathers, explain/ decides.
  */
 import { describeError } from '../core/errors.js'
-import { buildCauseReport, type CauseReport } from '../explain/cause.js'
+import { buildCauseReport, type CauseReport, type LeakedKeySeen } from '../explain/cause.js'
+import { stepErrors } from '../judge/step-errors.js'
+import type { SamplingReport } from '../sampler/sample.js'
 import { FirstSeenRecorder } from '../explain/first-seen.js'
 import { findJUnitFiles, readJUnitFiles } from '../explain/junit-files.js'
 import { takeMemoryBreakdown, type BreakdownResult } from '../explain/memory.js'
@@ -115,6 +117,12 @@ export interface ExplainInput {
   stepStartedAt: string | null
   /** Where relative junit-report paths start. */
   cwd: string
+  /** The step's samples, for placing its events and memory on the tests' timeline. */
+  sampling?: SamplingReport | null
+  /** When the command the guard ran ended (no test ran later). */
+  commandEndedAt?: number | null
+  /** Every leaked key the scan after the step found, for counting them per test. */
+  leakedSeen?: LeakedKeySeen[] | null
 }
 
 /**
@@ -133,7 +141,7 @@ export async function explainStep(conn: RedisConnection, input: ExplainInput, er
   if (patterns.length > 0) {
     const found = findJUnitFiles(patterns, input.cwd)
     const startedAt = input.stepStartedAt ? Date.parse(input.stepStartedAt) : null
-    const read = readJUnitFiles(found.files, { startedAt })
+    const read = readJUnitFiles(found.files, { startedAt, commandEndedAt: input.commandEndedAt ?? null })
     junit = { windows: read.windows, notes: [...found.notes, ...read.notes] }
   }
   try {
@@ -147,7 +155,11 @@ export async function explainStep(conn: RedisConnection, input: ExplainInput, er
       keys: input.keys,
       firstSeen: input.recording?.firstSeen ?? NOT_RECORDED,
       output: input.recording?.output ?? null,
-      junit
+      junit,
+      sampling: input.sampling ? { intervalMs: input.sampling.intervalMs, samples: input.sampling.samples } : null,
+      before: input.before,
+      leakedSeen: input.leakedSeen ?? null,
+      errorCounts: stepErrors(input.before, input.after)
     })
   } catch (err) {
     errors.push(`What caused the memory use could not be worked out: ${describeError(err)}`)

@@ -30,6 +30,10 @@ import { takeSnapshot, totalKeys, type Snapshot } from '../observe/snapshot.js'
 import { BEFORE_FILE, FILE_TIMEOUT_MS } from './files.js'
 import { keyScanLog, type StepHost } from '../core/host.js'
 import { explainStep, watchCommand, type StepRecording } from './cause.js'
+import type { LeakedKeySeen } from '../explain/cause.js'
+
+/** Leaked keys kept with their sizes for counting them per test (the first-seen recorder's own cap). */
+const MAX_LEAKED_SEEN = 100_000
 import { collectSamples, startStepSampler, stopStepSampler, type SampledStep, type SamplerHandle, type SamplingOptions } from './sampling.js'
 
 /** What the engine needs to watch one step. */
@@ -169,6 +173,7 @@ export async function endStep(config: StepConfig, begun: BegunStep | null, host:
   let keys: KeyAnalysis | null = null
   const denied: string[] = []
   let cause: CauseReport | undefined
+  const leakedSeen: LeakedKeySeen[] = []
   if (target === null) {
     errors.push('No snapshot after the step: no Redis was started for it.')
   } else {
@@ -180,7 +185,10 @@ export async function endStep(config: StepConfig, begun: BegunStep | null, host:
         if (config.keys.enabled && begun) {
           try {
             keys = await host.group('Key inventory after the step', () =>
-              analyseKeysAfter(conn, config.keys, begun.workDir, { before, after: after as Snapshot }, keyScanLog(host), opts.seeKey)
+              analyseKeysAfter(conn, config.keys, begun.workDir, { before, after: after as Snapshot }, keyScanLog(host), opts.seeKey, (db, key, bytes) => {
+                // Kept whether timed or not, so keys no test can be named for are counted too; capped like the recorder.
+                if (leakedSeen.length < MAX_LEAKED_SEEN) leakedSeen.push({ db, key, bytes })
+              })
             )
           } catch (err) {
             errors.push(`The key analysis failed: ${describeError(err)}`)
@@ -200,7 +208,11 @@ export async function endStep(config: StepConfig, begun: BegunStep | null, host:
             recording: opts.recording ?? null,
             // The sampler's start is the zero the sampling section counts from too.
             stepStartedAt: begun?.sampler?.startedAt ?? opts.command?.startedAt ?? before?.takenAt ?? null,
-            cwd: process.cwd()
+            cwd: process.cwd(),
+            sampling: sampled.sampling ?? null,
+            commandEndedAt: opts.command ? Date.parse(opts.command.startedAt) + opts.command.durationMs : null,
+            // Past the cap the list is not every leaked key: then only the examples are counted.
+            leakedSeen: keys?.keys.leaked && leakedSeen.length < MAX_LEAKED_SEEN ? leakedSeen : null
           },
           errors
         )

@@ -1,0 +1,109 @@
+/**
+ * The test timeline from a recorded real run (Ginkgo v1 under the guard: its JUnit file, its
+ * samples and the times the guard recorded), the events on it, error replies by prefix and
+ * command, and keys without a delimiter grouped by stem.
+ */
+import { describe, expect, it } from '@jest/globals'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { junitWindows } from '../src/explain/junit.js'
+import { TestTimeline, fullTestName } from '../src/explain/attribution.js'
+import { growthPerTest, timelineEvents } from '../src/explain/test-timeline.js'
+import { groupErrorReplies } from '../src/explain/error-replies.js'
+import { prefixOf, stemOf } from '../src/keys/prefix.js'
+import type { Sample } from '../src/sampler/sample.js'
+import type { Snapshot } from '../src/observe/snapshot.js'
+import { FIXTURES } from './helpers/cli-runner.js'
+
+interface Recorded {
+  junitXml: string
+  junitMtimeMs: number
+  command: { startedAt: string; durationMs: number }
+  sampling: { startedAt: string; intervalMs: number; samples: Sample[] }
+  before: { errorstats: Record<string, number>; evictedKeys: number; maxmemory: number }
+  after: { maxmemory: number }
+  leakedKeys: { db: number; key: string; firstSeenAt: string }[]
+}
+
+const run = JSON.parse(readFileSync(join(FIXTURES, 'suites', 'go', 'recorded-run.json'), 'utf8')) as Recorded
+const started = Date.parse(run.command.startedAt)
+const windows = junitWindows(run.junitXml, 'junit.xml', { startedAt: started, endedAt: run.junitMtimeMs, commandEndedAt: started + run.command.durationMs })
+const tests = new TestTimeline([windows])
+const snap = (s: Partial<Snapshot> & { maxmemory: number }): Snapshot => ({ ...s, memory: { maxmemory: s.maxmemory } }) as unknown as Snapshot
+
+describe('a recorded Ginkgo v1 run', () => {
+  it('places the specs (no timestamp) from the suite time and the file time, each with its uncertainty', () => {
+    expect(windows.placement).toBe('durations')
+    expect(windows.cases.map((c) => c.name)).toEqual(['Cache warms up', 'Cache fills memory until Redis refuses writes', 'Cache leaves a session behind'])
+    expect(windows.maxUncertaintyMs).toBeGreaterThan(0)
+    expect(windows.maxUncertaintyMs).toBeLessThan(400)
+    expect(fullTestName(windows.cases[1])).toBe('Cache Suite › Cache fills memory until Redis refuses writes')
+  })
+
+  it('maps the first OOM, 90% of maxmemory and the steepest growth to the spec that filled memory', () => {
+    const events = timelineEvents({
+      samples: run.sampling.samples,
+      stepStartedAt: run.sampling.startedAt,
+      before: snap({ errorstats: run.before.errorstats, evictedKeys: run.before.evictedKeys, maxmemory: run.before.maxmemory }),
+      after: snap({ maxmemory: run.after.maxmemory }),
+      tests
+    })
+    const byKind = Object.fromEntries(events.map((e) => [e.kind, e]))
+    expect(Object.keys(byKind).sort()).toEqual(['first-oom', 'near-maxmemory', 'steepest-growth'])
+    for (const kind of ['first-oom', 'near-maxmemory', 'steepest-growth']) {
+      expect(byKind[kind].during).toMatchObject({ exactness: 'exact', test: { name: 'Cache fills memory until Redis refuses writes' } })
+    }
+    // Each event is the span between two samples: one interval wide.
+    const oom = byKind['first-oom']
+    expect(Date.parse(oom.to) - Date.parse(oom.from)).toBeLessThanOrEqual(run.sampling.intervalMs * 3)
+  })
+
+  it('maps the leaked session key to the spec that wrote it, and memory growth to the spec that filled it', () => {
+    const key = run.leakedKeys.find((k) => k.key === 'session:go:1')
+    const a = tests.keyBorn(Date.parse(key?.firstSeenAt ?? ''))
+    expect(a.exactness).toBe('exact')
+    expect(a.test?.name).toBe('Cache leaves a session behind')
+    const growth = growthPerTest(run.sampling.samples, tests)
+    expect(growth[0].test.name).toBe('Cache fills memory until Redis refuses writes')
+    expect(growth[0].grewBytes).toBeGreaterThan(100 * 1024)
+  })
+})
+
+describe('error replies', () => {
+  it('groups them by prefix and by command, leaving out the guard\'s own commands, and times only the OOM', () => {
+    const before = { commandstats: { xgroup: { calls: 0, usec: 0, failedCalls: 0, rejectedCalls: 0 }, info: { calls: 1, usec: 1, failedCalls: 0, rejectedCalls: 0 } } } as unknown as Snapshot
+    const after = {
+      commandstats: {
+        xgroup: { calls: 3, usec: 9, failedCalls: 2, rejectedCalls: 0 },
+        set: { calls: 10, usec: 9, failedCalls: 0, rejectedCalls: 4 },
+        lpush: { calls: 1, usec: 1, failedCalls: 1, rejectedCalls: 0 },
+        info: { calls: 5, usec: 1, failedCalls: 3, rejectedCalls: 0 }
+      }
+    } as unknown as Snapshot
+    const g = groupErrorReplies({ total: 7, byPrefix: { BUSYGROUP: 2, OOM: 4, WRONGTYPE: 1 } }, before, after, [])
+    expect(g?.byPrefix.map((p) => [p.prefix, p.count])).toEqual([
+      ['OOM', 4],
+      ['BUSYGROUP', 2],
+      ['WRONGTYPE', 1]
+    ])
+    expect(g?.byCommand).toEqual([
+      { command: 'set', failed: 0, rejected: 4 },
+      { command: 'xgroup', failed: 2, rejected: 0 },
+      { command: 'lpush', failed: 1, rejected: 0 }
+    ])
+    expect(g?.notes.join(' ')).toContain('Only the first OOM reply is timed')
+    expect(groupErrorReplies({ total: 0, byPrefix: {} }, before, before, [])).toBeNull()
+  })
+})
+
+describe('keys without a delimiter', () => {
+  it('are grouped by their stem, as ids inside segments are', () => {
+    const rule = { delimiter: ':', depth: 2 }
+    expect(['A01', 'A02', 'A10', 'K01'].map((k) => prefixOf(k, rule))).toEqual(['A*', 'A*', 'A*', 'K*'])
+    expect(prefixOf('counter', rule)).toBe('counter')
+    expect(prefixOf('2024', rule)).toBe('*')
+    expect(prefixOf('user:42', rule)).toBe('user:*')
+    expect(stemOf('session7')).toBe('session*')
+    expect(stemOf('v')).toBe('v')
+  })
+})
