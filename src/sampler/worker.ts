@@ -113,7 +113,7 @@ async function openMomentConnection(config: SamplerConfig): Promise<RedisConnect
   try {
     const base = parseRedisUrl(config.url)
     const target = config.tls ? withTls(base, config.tls) : base
-    return await connect(target, { timeoutMs: 2000, commandTimeoutMs: Math.max(2000, config.intervalMs) })
+    return await connect(target, { timeoutMs: 2000, commandTimeoutMs: Math.max(2000, config.intervalMs), role: 'moment' })
   } catch {
     return null
   }
@@ -166,7 +166,7 @@ export class InfoSource {
       try {
         // A short, bounded try (a remote TLS handshake needs more than a local connect); the
         // sampler's own loop retries after that, leaving one gap sample per failed try.
-        this.conn = await connect(this.target, { timeoutMs: this.connectTimeoutMs, commandTimeoutMs: this.commandTimeoutMs })
+        this.conn = await connect(this.target, { timeoutMs: this.connectTimeoutMs, commandTimeoutMs: this.commandTimeoutMs, role: 'sampler' })
         this.failures = 0
         this.multiSection = true
       } catch (err) {
