@@ -94,4 +94,16 @@ describe('the guard’s connections', () => {
     expect(field(errors, 'errorstat_NOPERM')).toBe('count=1')
     await Promise.all([first.close(), second.close()])
   })
+
+  it('opens a named RESP3 duplicate for features that need pushes (HELLO 3), with the URL’s password', async () => {
+    const r = await redis(['--requirepass', 'pw'])
+    const conn = await connect(parseRedisUrl(`redis://:pw@127.0.0.1:${r.port}`), { timeoutMs: 5000 })
+    const resp3 = await conn.duplicate('first-seen', 5000, { RESP: 3 })
+    expect(await resp3.sendCommand(['PING'])).toBe('PONG')
+    const list = String((await redisCommands(r.port, [['AUTH', 'pw'], ['CLIENT', 'LIST']]))[1])
+    const line = list.split('\n').find((l) => l.includes(' name=redis-memory-guard:first-seen '))
+    expect(line).toMatch(/ resp=3( |$)/)
+    await closeQuietly(resp3)
+    await conn.close()
+  })
 })

@@ -187,12 +187,13 @@ export class RedisConnection {
   /**
    * A second connection to the same Redis and DB, connected, named `redis-memory-guard:<role>`:
    * for work that SELECTs other DBs (key scans) or subscribes, so this one is never changed.
-   * The caller closes it (closeQuietly).
+   * The caller closes it (closeQuietly). `extra` adds node-redis options, e.g. `{ RESP: 3,
+   * emitInvalidate: true }` for a connection that hears CLIENT TRACKING pushes.
    */
-  async duplicate(role: string, timeoutMs = this.commandTimeoutMs): Promise<RedisClient> {
+  async duplicate(role: string, timeoutMs = this.commandTimeoutMs, extra: Partial<RedisClientOptions> = {}): Promise<RedisClient> {
     const state = { ready: false }
     const name = this.name === null ? null : clientName(role)
-    const client = createClient(clientOptions(this.target, { name, connectTimeoutMs: timeoutMs, reconnect: boundedReconnect(state) })) as RedisClient
+    const client = createClient({ ...clientOptions(this.target, { name, connectTimeoutMs: timeoutMs, reconnect: boundedReconnect(state) }), ...extra }) as RedisClient
     client.on('error', () => {})
     try {
       await withTimeout(client.connect(), timeoutMs, 'connect')
