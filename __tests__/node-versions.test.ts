@@ -58,9 +58,9 @@ describe('engines', () => {
     expect(engineMajors).toContain(Number(process.versions.node.split('.')[0]))
   })
 
-  it('nothing is installed with the package at run time: every bundled package is a devDependency', () => {
-    expect(pkg.dependencies ?? {}).toEqual({})
-    for (const name of ['@actions/core', '@actions/github', '@redis/client']) expect(pkg.devDependencies[name]).toBeDefined()
+  it('names the packages the bundles are built on, node-redis among the dependencies (issue 23)', () => {
+    expect(pkg.dependencies?.['@redis/client']).toBeDefined()
+    for (const name of ['@actions/core', '@actions/github']) expect(pkg.dependencies?.[name] ?? pkg.devDependencies[name]).toBeDefined()
   })
 })
 
