@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from '@jest/globals'
 import { ErrorReply } from '@redis/client'
-import { CLIENT_NAME, CommandTimeoutError, closeQuietly, connect, replyCode } from '../src/redis/connection.js'
+import { CLIENT_NAME, CommandTimeoutError, closeQuietly, connect, mayName, replyCode } from '../src/redis/connection.js'
 import { ConnectionError } from '../src/core/errors.js'
 import { parseRedisUrl } from '../src/redis/target.js'
 import { redisCommand, redisCommands } from './helpers/resp.js'
@@ -92,7 +92,18 @@ describe('the guard’s connections', () => {
     expect(await second.info('server')).toMatch(/redis_version:/)
     const errors = String(await redisCommand(r.port, 'INFO', 'errorstats'))
     expect(field(errors, 'errorstat_NOPERM')).toBe('count=1')
+    // What the sampler is told (another process), so it connects unnamed without a refusal of its own.
+    expect(mayName(url)).toBe(false)
     await Promise.all([first.close(), second.close()])
+  })
+
+  it('connects unnamed when told so, and is then refused nothing', async () => {
+    const r = await redis()
+    await redisCommands(r.port, [['ACL', 'SETUSER', 'guard', 'on', '>pw', '-@all', '+ping', '+info']])
+    const conn = await connect(parseRedisUrl(`redis://guard:pw@127.0.0.1:${r.port}`), { timeoutMs: 5000, role: 'sampler', unnamed: true })
+    expect(await conn.info('memory')).toMatch(/used_memory:/)
+    expect(String(await redisCommand(r.port, 'INFO', 'errorstats'))).not.toMatch(/errorstat_/)
+    await conn.close()
   })
 
   it('opens a named RESP3 duplicate for features that need pushes (HELLO 3), with the URL’s password', async () => {

@@ -52,6 +52,8 @@ export interface ConnectOptions {
   optionName?: (name: string) => string
   /** What this connection is for: its name becomes `redis-memory-guard:<role>` (none: `redis-memory-guard`). */
   role?: string
+  /** Connect unnamed: another process of this run found that the user may not run CLIENT SETNAME. */
+  unnamed?: boolean
 }
 
 /** A command that got no answer within its bound: the connection it was sent on has been reset. */
@@ -81,6 +83,11 @@ export function isErrorReply(err: unknown): err is ErrorReply {
  */
 const unnamed = new Set<string>()
 const whoKey = (t: RedisTarget): string => `${t.username ?? ''}@${hostPort(t)}`
+
+/** False once this process found that the target's user may not run CLIENT SETNAME: pass it on to the sampler. */
+export function mayName(target: RedisTarget): boolean {
+  return !unnamed.has(whoKey(target))
+}
 
 /** The node-redis options for a target: fields from target.ts's parse (one URL parser), TLS under `socket`. */
 export function clientOptions(target: RedisTarget, opts: { name?: string | null; connectTimeoutMs: number; reconnect: (retries: number, cause: Error) => false | number | Error }): RedisClientOptions {
@@ -244,7 +251,7 @@ export class RedisConnection {
 export async function connect(target: RedisTarget, opts: ConnectOptions): Promise<RedisConnection> {
   const name = opts.optionName ?? ((n: string) => n)
   const deadline = Date.now() + opts.timeoutMs
-  let clientNameToSet: string | null = unnamed.has(whoKey(target)) ? null : clientName(opts.role)
+  let clientNameToSet: string | null = opts.unnamed === true || unnamed.has(whoKey(target)) ? null : clientName(opts.role)
   let delay = 100
   let attempt = 0
   let lastError = ''
