@@ -1,6 +1,7 @@
 /** The CLI: picks the command, parses its options, runs it, and turns errors into one line and an exit code. */
 import { ConnectionError, UserError, describeError } from '../core/errors.js'
 import { TOOL_NAME, TOOL_VERSION } from '../core/version.js'
+import { replyCode } from '../redis/connection.js'
 import { COMMANDS, UsageError, closest, flag, isCommand, parseCommandArgs, type CommandName } from './args.js'
 import { demoCommand } from './commands/demo.js'
 import { diffCommand } from './commands/diff.js'
@@ -72,7 +73,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
       return ExitCode.Usage
     }
     // A refusal the guard does not turn into an "unknown" check itself is still the user's to fix.
-    if (!(err instanceof UserError) && /^NOPERM/.test(describeError(err))) {
+    if (!(err instanceof UserError) && replyCode(err) === 'NOPERM') {
       log.error(`Redis refused a command the guard needs: ${describeError(err)}. Grant it to this user (see "Limits and permissions" in the README).`)
       return ExitCode.Unreachable
     }

@@ -8,7 +8,7 @@
  * caller falls back to the sampler's bounded scans.
  */
 import { describeError } from '../core/errors.js'
-import { withTimeout, type RedisClient, type RedisConnection } from '../redis/connection.js'
+import { closeQuietly, withTimeout, type RedisClient, type RedisConnection } from '../redis/connection.js'
 
 export const NOTIFY_SETTING = 'notify-keyspace-events'
 export const DEFAULT_FIRST_SEEN_CAP = 100_000
@@ -89,13 +89,18 @@ export class FirstSeenRecorder {
         return { unavailable: `CONFIG SET ${NOTIFY_SETTING} ${ours} was refused (${describeError(err)}); new-key events need Redis 7.0+ and the right to change the setting` }
       }
     }
-    const subscriber = conn.raw.duplicate()
-    subscriber.on('error', () => {})
+    let subscriber: RedisClient
+    try {
+      subscriber = await conn.duplicate('first-seen', timeout)
+    } catch (err) {
+      await restoreIfOurs(conn, changed ? old : null, ours)
+      return { unavailable: `subscribing to new-key events failed (${describeError(err)})` }
+    }
     const recorder = new FirstSeenRecorder(conn, subscriber, changed ? old : null, ours, opts.maxKeys ?? DEFAULT_FIRST_SEEN_CAP, opts.now ?? Date.now)
     try {
-      await withTimeout(subscriber.connect(), timeout, 'connect')
+      // bufferMode: key names and channels as bytes, since keys may be binary.
       await withTimeout(
-        subscriber.pSubscribe(NEW_KEY_CHANNELS, (key, channel) => recorder.record(channel, key)),
+        subscriber.pSubscribe(NEW_KEY_CHANNELS, (key: Buffer, channel: Buffer) => recorder.record(channel, key), true),
         timeout,
         'PSUBSCRIBE to Redis'
       )
@@ -126,27 +131,21 @@ export class FirstSeenRecorder {
 
   /** Unsubscribes and restores notify-keyspace-events if it still holds our value. Never throws. */
   async stop(): Promise<FirstSeenResult> {
-    try {
-      await withTimeout(this.subscriber.close(), 1000, 'close')
-    } catch {
-      try {
-        this.subscriber.destroy()
-      } catch {
-        // never opened or already closed
-      }
-    }
-    let restored: FirstSeenResult['restored'] = 'unchanged'
-    if (this.old !== null) {
-      try {
-        const now = configValue(await this.conn.command(['CONFIG', 'GET', NOTIFY_SETTING]), NOTIFY_SETTING)
-        if (now !== null && sameFlags(now, this.ours)) {
-          await this.conn.command(['CONFIG', 'SET', NOTIFY_SETTING, this.old])
-          restored = 'restored'
-        } else restored = 'changed-by-others'
-      } catch {
-        restored = 'failed'
-      }
-    }
+    await closeQuietly(this.subscriber)
+    const restored = await restoreIfOurs(this.conn, this.old, this.ours)
     return { times: this.times, dropped: this.dropped, restored }
+  }
+}
+
+/** Sets notify-keyspace-events back to `old` if it still holds `ours` (someone else's later value wins). Never throws. */
+async function restoreIfOurs(conn: RedisConnection, old: string | null, ours: string): Promise<FirstSeenResult['restored']> {
+  if (old === null) return 'unchanged'
+  try {
+    const now = configValue(await conn.command(['CONFIG', 'GET', NOTIFY_SETTING]), NOTIFY_SETTING)
+    if (now === null || !sameFlags(now, ours)) return 'changed-by-others'
+    await conn.command(['CONFIG', 'SET', NOTIFY_SETTING, old])
+    return 'restored'
+  } catch {
+    return 'failed'
   }
 }

@@ -11,7 +11,7 @@
  * minus overhead.total.
  */
 import { describeError } from '../core/errors.js'
-import type { RedisConnection } from '../redis/connection.js'
+import { isErrorReply, type RedisConnection } from '../redis/connection.js'
 import type { Snapshot } from '../observe/snapshot.js'
 import { formatBytes, formatCount } from '../core/size.js'
 
@@ -248,10 +248,6 @@ export interface BreakdownResult {
   reason?: string
 }
 
-/** True for the replies that mean "this server or user cannot do that", not "Redis is down". */
-function refused(message: string): boolean {
-  return /NOPERM|unknown command|unknown subcommand|not supported|ERR.*disabled|wrong number of arguments/i.test(message)
-}
 
 /**
  * Asks MEMORY STATS and CLIENT LIST (pipelined). A refusal (ACL, a server without the command)
@@ -262,7 +258,8 @@ export async function takeMemoryBreakdown(conn: RedisConnection): Promise<Breakd
   const [stats, list] = await Promise.allSettled([conn.command(['MEMORY', 'STATS']), conn.command(['CLIENT', 'LIST'])])
   if (stats.status === 'rejected') {
     const message = describeError(stats.reason)
-    if (!refused(message)) throw stats.reason
+    // An error reply is the server (or the ACL) saying no; a timeout or a lost connection is not a fact about memory.
+    if (!isErrorReply(stats.reason)) throw stats.reason
     return { breakdown: null, reason: `MEMORY STATS was refused (${message})` }
   }
   let clients: ClientBuffer[] | null = null
@@ -273,7 +270,7 @@ export async function takeMemoryBreakdown(conn: RedisConnection): Promise<Breakd
     clients = parseClientList(text).filter((c) => c.cmd !== 'client|list' && c.cmd !== 'client')
   } else {
     const message = describeError(list.reason)
-    if (!refused(message)) throw list.reason
+    if (!isErrorReply(list.reason)) throw list.reason
     clientsUnavailable = `CLIENT LIST was refused (${message})`
   }
   return { breakdown: buildBreakdown(parseMemoryStats(stats.value), clients, new Date(), clientsUnavailable) }

@@ -6,9 +6,8 @@
  *
  * Key names are byte strings (see prefix.ts) and travel as Buffers.
  */
-import { closeQuietly, withTimeout, type RedisConnection } from '../redis/connection.js'
+import { BUFFER_REPLIES, closeQuietly, withTimeout, type RedisConnection } from '../redis/connection.js'
 
-const BUFFERS = { buffers: true } as const
 
 /** The command that counts the elements of each type (`--bigkeys` uses the same). */
 export const LENGTH_COMMAND: Record<string, string> = {
@@ -56,11 +55,9 @@ function numberOrNull(reply: unknown): number | null {
 
 /** Runs `fn` on a connection of our own, so SELECT never changes the DB of the caller's. */
 async function onOwnConnection<T>(conn: RedisConnection, timeoutMs: number, fn: (send: Send) => Promise<T>): Promise<T> {
-  const client = conn.raw.duplicate()
-  client.on('error', () => {})
+  const client = await conn.duplicate('details', timeoutMs)
   try {
-    await withTimeout(client.connect(), timeoutMs, 'connect')
-    const send: Send = (args) => client.sendCommand(args, BUFFERS)
+    const send: Send = (args) => client.sendCommand(args, BUFFER_REPLIES)
     return await fn(send)
   } finally {
     await closeQuietly(client)

@@ -9,7 +9,7 @@
  * Key names travel as Buffers and become byte strings (prefix.ts), so binary names survive.
  */
 import { parseInfo, parseKeyspace } from '../observe/info.js'
-import { closeQuietly, withTimeout, type RedisConnection } from '../redis/connection.js'
+import { BUFFER_REPLIES, clientName, closeQuietly, replyCode, withTimeout, type RedisClient, type RedisConnection } from '../redis/connection.js'
 import { describeError } from '../core/errors.js'
 import { KeyTally, DEFAULT_TALLY, type DbScan, type Inventory, type ScanMethod } from './tally.js'
 import type { PrefixRule } from './prefix.js'
@@ -64,7 +64,6 @@ export const DEFAULT_SCAN_COUNT = 1000
  */
 export const SAMPLED_SCAN_COUNT = 5000
 const TTL_BATCH = 1000
-const BUFFERS = { buffers: true } as const
 
 /**
  * One SCAN step and MEMORY USAGE of each key it returned (when ARGV[3] is 1), all on the server.
@@ -121,12 +120,11 @@ export async function takeInventory(conn: RedisConnection, opts: ScanOptions): P
   let memoryUsage = true
 
   // A connection of our own, so SELECT never changes the DB of the connection the snapshots use.
-  const client = conn.raw.duplicate()
-  client.on('error', () => {})
-  const raw: Send = (args) => client.sendCommand(args, BUFFERS)
+  let client: RedisClient | null = null
+  const raw: Send = (args) => (client === null ? Promise.reject(new Error('not connected')) : client.sendCommand(args, BUFFER_REPLIES))
   const send: Send = (args) => withTimeout(raw(args), timeout, `${String(args[0])} to Redis`)
   try {
-    await withTimeout(client.connect(), timeout, 'connect')
+    client = await conn.duplicate('scan', timeout)
     memoryUsage = await probeMemoryUsage(send)
     const scanScript = new Script(send, SCAN_SCRIPT)
     const ttlScript = new Script(send, TTL_SCRIPT)
@@ -184,7 +182,7 @@ export async function takeInventory(conn: RedisConnection, opts: ScanOptions): P
       if (method === 'raw') {
         // The lean pipeline on a socket of its own; on any failure, Lua (then the client's pipeline) goes on from the last batch.
         try {
-          rawScanner ??= await RawScanner.open(conn.target, timeout)
+          rawScanner ??= await RawScanner.open(conn.target, timeout, conn.name === null ? null : clientName('scan'))
           // Ignored keys are neither measured nor sampled.
           const chooser = sampled ? new SampleChooser(db, opts.rule, (d, p) => tally.sampleOf(d, p), opts.measureExactly ?? null, exactAsked) : null
           const ignore = opts.ignore
@@ -253,7 +251,7 @@ export async function takeInventory(conn: RedisConnection, opts: ScanOptions): P
     }
   } finally {
     rawScanner?.close()
-    await closeQuietly(client)
+    if (client !== null) await closeQuietly(client)
   }
   return tally.finish({ takenAt, durationMs: Date.now() - started, method, fallbackReason, memoryUsage, dbs })
 }
@@ -265,7 +263,8 @@ async function probeMemoryUsage(send: Send): Promise<boolean> {
     return reply === null || typeof reply === 'number'
   } catch (err) {
     // A cluster node that does not serve the probe key's slot answers MOVED: it knows the command.
-    return /^(MOVED|ASK) /.test(describeError(err))
+    const code = replyCode(err)
+    return code === 'MOVED' || code === 'ASK'
   }
 }
 
@@ -287,7 +286,7 @@ class Script {
     }
     if (this.sha === null) return reload()
     return this.send(argv(this.sha)).catch((err: unknown) => {
-      if (!/NOSCRIPT/.test(describeError(err))) throw err
+      if (replyCode(err) !== 'NOSCRIPT') throw err
       return reload()
     })
   }

@@ -1,4 +1,9 @@
 /**
+ * Hand-written on purpose (issue 23's one exception to node-redis): bench/scan-client.sh runs this
+ * path and node-redis (@redis/client, auto-pipelined sendCommand) over the same keys, interleaved,
+ * and node-redis took 1.8× the wall time and 4.9× our CPU (300,000 keys; the bench prints the
+ * figures). Everything else in the guard connects through redis/connection.ts.
+ *
  * The lean pipelined scan: a socket of its own (node:net, or node:tls for rediss://), commands
  * written as hand-built RESP, one Buffer per batch, and a small streaming RESP parser for the
  * replies. It skips the client's per-command work (a promise, a queue entry and an encoder call
@@ -9,13 +14,12 @@
  * then one `MEMORY USAGE` per key of batch k. Redis answers that SCAN first, so it always has a
  * batch to walk while we read and count the last one, and at most MAX_AHEAD are read ahead.
  */
-import type { Socket } from 'node:net'
+import { connect as netConnect, isIP, type Socket } from 'node:net'
+import { connect as tlsConnect } from 'node:tls'
 import type { RedisTarget } from '../redis/target.js'
-import { authCommand, openSocket } from '../redis/socket.js'
 import { formatDuration } from '../core/size.js'
-import { encodeCommand, ReplyError, RespParser, type RespValue } from '../redis/resp.js'
+import { encodeCommand, ReplyError, RespParser, type RespValue } from './resp.js'
 
-// The RESP parser and encoder moved to redis/resp.ts (the client uses them too); named here as before.
 export { encodeCommand, ReplyError, RespParser, type RespValue }
 
 /** Batches read ahead of the caller at most; then the next SCAN waits, so memory stays bounded. */
@@ -106,15 +110,19 @@ export class RawScanner {
     socket.on('close', () => this.fail(new Error('Redis closed the connection')))
   }
 
-  /** Connects (TLS for rediss://) and authenticates, within `timeoutMs`. */
-  static async open(target: RedisTarget, timeoutMs: number): Promise<RawScanner> {
+  /**
+   * Connects (TLS for rediss://), authenticates and names itself (`name`; null for a user that may
+   * not run CLIENT SETNAME), within `timeoutMs`.
+   */
+  static async open(target: RedisTarget, timeoutMs: number, name: string | null = null): Promise<RawScanner> {
     const { socket, ready } = openSocket(target, timeoutMs)
     const scanner = new RawScanner(socket, timeoutMs)
     try {
       await scanner.bounded(ready, 'connect')
       const auth = authCommand(target)
-      // The password is sent as UTF-8 bytes, as the client (redis/client.ts) sends it.
+      // The password is sent as UTF-8 bytes, as node-redis sends it.
       if (auth) await scanner.call(auth.map((a) => Buffer.from(a, 'utf8').toString('latin1')), 'AUTH')
+      if (name !== null) await scanner.call(['CLIENT', 'SETNAME', name], 'CLIENT SETNAME')
     } catch (err) {
       scanner.close()
       throw err
@@ -307,4 +315,33 @@ export class RawScanner {
       clearTimeout(timer)
     }
   }
+}
+
+/**
+ * Opens the socket at once (listeners can be attached before it is up); `ready` resolves once it
+ * is connected (and the TLS handshake done), rejects on an error, on a close, or after `timeoutMs`.
+ */
+function openSocket(target: RedisTarget, timeoutMs: number): { socket: Socket; ready: Promise<void> } {
+  const socket = target.tls
+    ? tlsConnect({ host: target.host, port: target.port, ...(isIP(target.host) ? {} : { servername: target.host }), ...target.tlsOptions })
+    : netConnect({ host: target.host, port: target.port })
+  socket.setNoDelay(true)
+  const ready = new Promise<void>((resolve, reject) => {
+    socket.setTimeout(timeoutMs, () => socket.destroy(new Error('Connection timeout')))
+    socket.once(target.tls ? 'secureConnect' : 'connect', () => {
+      socket.setTimeout(0)
+      resolve()
+    })
+    socket.once('error', reject)
+    socket.once('close', () => reject(new Error('Socket closed unexpectedly')))
+  })
+  // A rejection nobody awaits yet (the caller attaches its handlers first) is not an unhandled one.
+  ready.catch(() => {})
+  return { socket, ready }
+}
+
+/** AUTH as the URL asks (a user without a password authenticates with an empty one, as node-redis did), or null. */
+function authCommand(target: RedisTarget): string[] | null {
+  if (target.username === null && target.password === null) return null
+  return target.username === null ? ['AUTH', target.password ?? ''] : ['AUTH', target.username, target.password ?? '']
 }

@@ -7,7 +7,7 @@
  */
 import { deniedCommand } from './permissions.js'
 import type { RedisConnection } from '../redis/connection.js'
-import { GUARD_CLIENT_NAME } from '../redis/client.js'
+import { CLIENT_NAME as GUARD_CLIENT_NAME } from '../redis/connection.js'
 
 /** One line of CLIENT LIST, the fields the hint needs. */
 export interface ClientEntry {

@@ -80,7 +80,7 @@ export async function applyLimits(conn: RedisConnection, s: Pick<ProvisionSettin
 export async function restoreLimits(target: RedisTarget, limits: AttachedLimits, timeoutMs: number, host: StepHost): Promise<void> {
   let conn: RedisConnection
   try {
-    conn = await connect(target, { timeoutMs })
+    conn = await connect(target, { timeoutMs, role: 'restore' })
   } catch (err) {
     host.warn(`Could not set back ${Object.keys(limits.restore).join(', ')} on ${target.display}: ${describeError(err)}`)
     return

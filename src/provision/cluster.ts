@@ -168,7 +168,7 @@ export async function startCluster(opts: ClusterOptions): Promise<StartedCluster
     if (failed) throw failed.reason
     const nodes = starts.map((s) => (s as PromiseFulfilledResult<ClusterProcess & { readyMs: number }>).value)
     const targets = nodes.map((n) => targetOf(n, opts.password))
-    for (const t of targets) conns.push(await connect(t, { timeoutMs: Math.max(1000, deadline - Date.now()) }))
+    for (const t of targets) conns.push(await connect(t, { timeoutMs: Math.max(1000, deadline - Date.now()), role: 'setup' }))
     const ids = (await Promise.all(conns.map((c) => c.command(['CLUSTER', 'MYID'])))).map(String)
     if (opts.password) {
       // Replicas authenticate to their master with masterauth; set here so it never appears in a process list or log line.

@@ -6,7 +6,7 @@
  */
 import { UserError, describeError } from '../core/errors.js'
 import { parseInfo } from '../observe/info.js'
-import { connect, type RedisConnection } from './connection.js'
+import { connect, replyCode, type RedisConnection } from './connection.js'
 import { masterTarget, type InstanceSpec, type SentinelAddress, type SentinelSpec } from './instances.js'
 import { hostPort, maskUrlText, parseRedisUrl, type RedisTarget } from './target.js'
 
@@ -49,7 +49,7 @@ export async function isClusterEnabled(conn: RedisConnection): Promise<boolean> 
   } catch (err) {
     // A user that may not run INFO cannot have its server expanded: the step watches the one URL,
     // and the snapshot says what INFO's refusal costs.
-    if (/NOPERM/i.test(describeError(err))) return false
+    if (replyCode(err) === 'NOPERM') return false
     throw err
   }
   return parseInfo(text).cluster?.cluster_enabled === '1'
@@ -225,7 +225,8 @@ export async function resolveSentinelMaster(spec: SentinelSpec, opts: SentinelOp
     try {
       conn = await connect(parseRedisUrl(`${spec.tls ? 'rediss' : 'redis'}://${s.host.includes(':') ? `[${s.host}]` : s.host}:${s.port}`, 'redis-url'), {
         timeoutMs: opts.timeoutMs,
-        commandTimeoutMs: opts.timeoutMs
+        commandTimeoutMs: opts.timeoutMs,
+        role: 'discovery'
       })
       const reply = await conn.command(['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', spec.masterName])
       if (Array.isArray(reply) && reply.length >= 2) {
@@ -336,7 +337,7 @@ export async function resolveInstances(specs: InstanceSpec[], opts: ResolveOptio
         return [{ instance: spec.name, node: null, target: resolution.target, sentinel: { spec: spec.sentinel, resolution } }]
       }
       if (opts.cluster === 'off') return [{ instance: spec.name, node: null, target: spec.target }]
-      const conn = await connect(spec.target, { timeoutMs: opts.connectTimeoutMs, onRetry: opts.onRetry })
+      const conn = await connect(spec.target, { timeoutMs: opts.connectTimeoutMs, onRetry: opts.onRetry, role: 'discovery' })
       try {
         const topology = await expandCluster(conn, opts.cluster)
         if (topology === null) return [{ instance: spec.name, node: null, target: spec.target }]

@@ -26,6 +26,8 @@ export interface SamplerConfig {
   tls?: TlsSettings
   /** When set, bounded key snapshots at the moments that matter (first OOM, first eviction, near the limit), as lines of their own. */
   moments?: MomentConfig
+  /** The user may not run CLIENT SETNAME (the main step found out): connect unnamed rather than be refused during the step. */
+  unnamed?: boolean
 }
 
 /**
@@ -47,7 +49,15 @@ export function configFromEnv(env: NodeJS.ProcessEnv): SamplerConfig {
   }
   const tls = c.tls === undefined ? undefined : tlsFrom(c.tls)
   const moments = momentConfigFrom(c.moments)
-  return { url: c.url, file: c.file, intervalMs: Number(c.intervalMs), maxLifeMs: Number(c.maxLifeMs), ...(tls ? { tls } : {}), ...(moments ? { moments } : {}) }
+  return {
+    url: c.url,
+    file: c.file,
+    intervalMs: Number(c.intervalMs),
+    maxLifeMs: Number(c.maxLifeMs),
+    ...(tls ? { tls } : {}),
+    ...(moments ? { moments } : {}),
+    ...(c.unnamed === true ? { unnamed: true } : {})
+  }
 }
 
 /** Checks the shape of the TLS settings in the config; a malformed one is an error, not "no TLS". */
@@ -113,7 +123,7 @@ async function openMomentConnection(config: SamplerConfig): Promise<RedisConnect
   try {
     const base = parseRedisUrl(config.url)
     const target = config.tls ? withTls(base, config.tls) : base
-    return await connect(target, { timeoutMs: 2000, commandTimeoutMs: Math.max(2000, config.intervalMs) })
+    return await connect(target, { timeoutMs: 2000, commandTimeoutMs: Math.max(2000, config.intervalMs), role: 'moment', unnamed: config.unnamed === true })
   } catch {
     return null
   }
@@ -144,6 +154,7 @@ export class InfoSource {
   private readonly commandTimeoutMs: number
   private readonly connectTimeoutMs: number
   private readonly intervalMs: number
+  private readonly unnamed: boolean
   /** maxmemory from the last INFO memory; null where not reported. */
   maxmemory: number | null = null
 
@@ -155,6 +166,7 @@ export class InfoSource {
       this.targetError = err
     }
     this.intervalMs = config.intervalMs
+    this.unnamed = config.unnamed === true
     this.commandTimeoutMs = Math.max(2000, config.intervalMs)
     this.connectTimeoutMs = Math.min(MAX_BACKOFF_MS, Math.max(2000, config.intervalMs))
   }
@@ -166,7 +178,7 @@ export class InfoSource {
       try {
         // A short, bounded try (a remote TLS handshake needs more than a local connect); the
         // sampler's own loop retries after that, leaving one gap sample per failed try.
-        this.conn = await connect(this.target, { timeoutMs: this.connectTimeoutMs, commandTimeoutMs: this.commandTimeoutMs })
+        this.conn = await connect(this.target, { timeoutMs: this.connectTimeoutMs, commandTimeoutMs: this.commandTimeoutMs, role: 'sampler', unnamed: this.unnamed })
         this.failures = 0
         this.multiSection = true
       } catch (err) {

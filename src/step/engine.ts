@@ -91,6 +91,7 @@ export interface BeginOptions {
 export function openConnection(target: RedisTarget, timeoutMs: number, host: StepHost): Promise<RedisConnection> {
   return connect(target, {
     timeoutMs,
+    role: 'snapshot',
     onRetry: (attempt, reason) => host.info(`Attempt ${attempt}: ${reason}; retrying`),
     optionName: host.optionName
   })

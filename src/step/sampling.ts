@@ -9,7 +9,7 @@ import type { StepObservations } from '../judge/checks.js'
 import { describeError } from '../core/errors.js'
 import type { MomentConfig } from '../explain/moment-snapshot.js'
 import { parseMomentLines, type MomentSnapshot } from '../explain/moments.js'
-import { withTimeout } from '../redis/connection.js'
+import { mayName, withTimeout } from '../redis/connection.js'
 import type { RedisTarget } from '../redis/target.js'
 import type { TlsSettings } from '../redis/tls.js'
 import { alive, readSamples, startSampler, stopSampler, waitForFirstSample, type StopResult } from '../sampler/control.js'
@@ -61,7 +61,8 @@ export async function startStepSampler(target: RedisTarget, workDir: string, opt
       intervalMs: opts.intervalMs,
       maxLifeMs: opts.maxLifeMs,
       ...(opts.tls ? { tls: opts.tls } : {}),
-      ...(opts.moments ? { moments: opts.moments } : {})
+      ...(opts.moments ? { moments: opts.moments } : {}),
+      ...(mayName(target) ? {} : { unnamed: true })
     })
   } catch (err) {
     host.warn(`Could not start the background sampler (${describeError(err)}): the step's peak will come from the snapshots and INFO instead.`)

@@ -1,6 +1,6 @@
 /**
- * RESP2, the protocol Redis speaks: a streaming reply parser and a command encoder, shared by the
- * guard's client (client.ts) and the lean key scan (keys/raw.ts).
+ * RESP2 for the lean key scan (raw.ts) only: a streaming reply parser and a command encoder.
+ * Every other connection is node-redis; why the scan keeps its own is said at the top of raw.ts.
  */
 
 /** An error reply from Redis (`-ERR ...`). */
@@ -211,15 +211,3 @@ export function encodeCommand(args: string[]): Buffer {
   }
   return out.subarray(0, at)
 }
-
-/** One command as RESP, as the client (client.ts) writes it: strings as UTF-8, Buffers as they are. */
-export function encodeArgs(args: readonly (string | Buffer)[]): Buffer {
-  const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`, 'latin1')]
-  for (const a of args) {
-    const bytes = typeof a === 'string' ? Buffer.from(a, 'utf8') : a
-    parts.push(Buffer.from(`$${bytes.length}\r\n`, 'latin1'), bytes, CRLF)
-  }
-  return Buffer.concat(parts)
-}
-
-const CRLF = Buffer.from('\r\n', 'latin1')
