@@ -16,7 +16,7 @@ import { placementSentence, TestTimeline } from './attribution.js'
 import { growthPerTest, mention, timelineEvents, type TestGrowth, type TestMention, type TestRef, type TimelineEvent } from './test-timeline.js'
 import { groupErrorReplies, type ErrorReplies } from './error-replies.js'
 import type { Sample } from '../sampler/sample.js'
-import type { ErrorCounts } from '../judge/step-errors.js'
+import type { ErrorCounts } from '../observe/snapshot.js'
 
 /** The sampler's moment settings from the key settings, max-peak-memory and the snapshot before the step. */
 export function momentConfig(settings: KeySettings, maxPeakMemory: number | null | undefined, before: Snapshot | null): MomentConfig {

@@ -8,7 +8,7 @@
  */
 import { GUARD_COMMANDS } from '../observe/traffic.js'
 import type { Snapshot } from '../observe/snapshot.js'
-import type { ErrorCounts } from '../judge/step-errors.js'
+import type { ErrorCounts } from '../observe/snapshot.js'
 import type { TestMention, TimelineEvent } from './test-timeline.js'
 
 export interface ErrorPrefixGroup {

@@ -7,14 +7,9 @@
  * passed as `own` and are taken off.
  */
 import { counterDelta, restarted } from './checks.js'
-import type { Snapshot } from '../observe/snapshot.js'
+import type { ErrorCounts, Snapshot } from '../observe/snapshot.js'
 
-export interface ErrorCounts {
-  /** Growth of `total_error_replies`; null where the server does not report it. */
-  total: number | null
-  /** Growth of each `errorstat_<PREFIX>` with any; null where the server has no errorstats (Redis < 6.2). */
-  byPrefix: Record<string, number> | null
-}
+export type { ErrorCounts } from '../observe/snapshot.js'
 
 /** Error replies the guard itself caused between the two snapshots, to take off the step's. */
 export interface OwnErrors {

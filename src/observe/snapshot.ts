@@ -210,3 +210,11 @@ export function suiteClients(s: Snapshot | null): { suite: number; guard: number
   const guard = listing.clients.filter(isGuardClient).length
   return { suite: Math.max(0, s.connectedClients - guard), guard }
 }
+
+/** The error replies of a step: counter growth between two snapshots (judge/step-errors.ts computes it). */
+export interface ErrorCounts {
+  /** Growth of `total_error_replies`; null where the server does not report it. */
+  total: number | null
+  /** Growth of each `errorstat_<PREFIX>` with any; null where the server has no errorstats (Redis < 6.2). */
+  byPrefix: Record<string, number> | null
+}

@@ -7,7 +7,7 @@
  */
 import type { CheckResult, PeakFigure, RestartFacts, Verdict } from '../judge/checks.js'
 import type { InstancesReport } from '../judge/nodes.js'
-import type { ErrorCounts } from '../judge/step-errors.js'
+import type { ErrorCounts } from '../observe/snapshot.js'
 import type { ServerInfo } from '../observe/info.js'
 import type { Snapshot } from '../observe/snapshot.js'
 import type { StepTraffic } from '../observe/traffic.js'
