@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { FirstSeenRecorder, withNewKeyEvents } from '../src/explain/first-seen.js'
+import { FirstSeenRecorder } from '../src/explain/first-seen.js'
 import { attributeKeys } from '../src/explain/junit.js'
 import { readJUnitFiles } from '../src/explain/junit-files.js'
 import { connect } from '../src/redis/connection.js'
@@ -65,8 +65,8 @@ describe('FirstSeenRecorder', () => {
       })
       expect(code).toBe(0)
       await sleep(100) // the last events reach the subscriber
-      const result = await rec.stop()
-      expect(result.restored).toBe('restored')
+      await rec.stop()
+      // Key tracking changes no setting.
       expect(String(((await redisCommand(r.port, 'CONFIG', 'GET', 'notify-keyspace-events')) as string[])[1])).toBe('')
       // Keys from before the recording have no first-seen time.
       expect(rec.firstSeen(0, 'before:step')).toBeNull()
@@ -88,35 +88,26 @@ describe('FirstSeenRecorder', () => {
     }
   })
 
-  it('records new keys in every DB, once each, up to its cap, then only counts them', async () => {
+  it('records keys in every DB, once each, up to its cap, then only counts them', async () => {
     const { r, conn } = await redis()
     const rec = await FirstSeenRecorder.start(conn, { maxKeys: 3 })
     if (!(rec instanceof FirstSeenRecorder)) throw new Error(rec.unavailable)
     await redisCommands(r.port, [['SET', 'a', '1'], ['SET', 'a', '2'], ['SELECT', '5'], ['HSET', 'h', 'f', 'v'], ['SET', 'b', '1'], ['SET', 'c', '1'], ['SET', 'd', '1']])
     await sleep(100)
     const result = await rec.stop()
-    expect([...result.times.keys()]).toEqual(['0\na', '5\nh', '5\nb'])
+    // Which three of the five get in depends on the rounds (a key of a DB new to the recorder is asked twice).
+    expect(result.times.size).toBe(3)
+    expect([...result.times.keys()].every((k) => ['0\na', '5\nh', '5\nb', '5\nc', '5\nd'].includes(k))).toBe(true)
     expect(result.dropped).toBe(2)
-  })
-
-  it('leaves a setting alone that someone changed while recording, and adds only what it needs', async () => {
-    const { r, conn } = await redis(['--notify-keyspace-events', 'Kx'])
-    const rec = await FirstSeenRecorder.start(conn)
-    if (!(rec instanceof FirstSeenRecorder)) throw new Error(rec.unavailable)
-    const during = ((await redisCommand(r.port, 'CONFIG', 'GET', 'notify-keyspace-events')) as string[])[1]
-    expect([...during].sort().join('')).toBe([...withNewKeyEvents('Kx')].sort().join(''))
-    await redisCommand(r.port, 'CONFIG', 'SET', 'notify-keyspace-events', 'Ex')
-    expect((await rec.stop()).restored).toBe('changed-by-others')
-    expect(((await redisCommand(r.port, 'CONFIG', 'GET', 'notify-keyspace-events')) as string[])[1]).toBe('xE')
   })
 
   it('says why it cannot record when the user may not change the setting', async () => {
     const { r } = await redis()
-    await redisCommand(r.port, 'ACL', 'SETUSER', 'ci', 'on', '>pw-for-test', '+@all', '-config', '~*', '&*')
+    await redisCommand(r.port, 'ACL', 'SETUSER', 'ci', 'on', '>pw-for-test', '+@all', '-client|tracking', '~*', '&*')
     const limited = await connect(parseRedisUrl(`redis://ci:pw-for-test@127.0.0.1:${r.port}`, 'redis-url'), { timeoutMs: 5000 })
     try {
       const rec = await FirstSeenRecorder.start(limited)
-      expect(rec).toEqual({ unavailable: expect.stringMatching(/^CONFIG GET notify-keyspace-events was refused \(NOPERM/) })
+      expect(rec).toEqual({ unavailable: expect.stringMatching(/^CLIENT TRACKING ON BCAST was refused \(NOPERM.*no first-seen time/) })
     } finally {
       await limited.close()
     }

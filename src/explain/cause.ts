@@ -42,7 +42,18 @@ export interface LeakedKeyTime extends KeyName {
 export interface CauseReport {
   memory: { breakdown: MemoryBreakdown | null; unavailable?: string; explanations: Explanation[] }
   moments: (MomentSnapshot & { summary: string })[]
-  leakedKeyTimes: { recorded: boolean; unavailable?: string; dropped: number; keys: LeakedKeyTime[] }
+  leakedKeyTimes: {
+    recorded: boolean
+    unavailable?: string
+    dropped: number
+    /** How: `client-tracking` (RESP3 CLIENT TRACKING BCAST on the guard's own connection). */
+    method?: string
+    /** The longest push-to-answer round, ms: a birth may lie up to this much after its time. */
+    uncertaintyMs?: number
+    /** Spans in which keys were not followed (the suite killed the guard's connection), with the reason. */
+    unobserved?: { from: string; to: string; secondsIntoStep: number | null; reason: string }[]
+    keys: LeakedKeyTime[]
+  }
   /** Present when junit-report was given. */
   testsThatLeftKeys: {
     exactness: string
@@ -51,6 +62,11 @@ export interface CauseReport {
     notes: string[]
   } | null
 }
+
+/** What the first-seen recorder found, or why there is nothing. */
+export type FirstSeenInput =
+  | { times: Map<string, number>; dropped: number; unobserved?: { from: number; to: number; reason: string }[]; roundMs?: number }
+  | { unavailable: string }
 
 export interface CauseInput {
   stepStartedAt: string | null
@@ -62,7 +78,7 @@ export interface CauseInput {
   moments: MomentSnapshot[]
   keys: KeysReport | null
   /** FirstSeenRecorder's result, or why there is none. */
-  firstSeen: { times: Map<string, number>; dropped: number } | { unavailable: string }
+  firstSeen: FirstSeenInput
   /** The command's output lines with their times (one timeline, or stdout's and stderr's merged). */
   output?: Pick<OutputTimeline, 'lineBefore'> | null
   junit?: { windows: JUnitWindows[]; notes: string[] } | null
@@ -113,6 +129,22 @@ export function buildCauseReport(input: CauseInput): CauseReport {
       recorded,
       ...('unavailable' in input.firstSeen ? { unavailable: input.firstSeen.unavailable } : {}),
       dropped: 'dropped' in input.firstSeen ? input.firstSeen.dropped : 0,
+      ...('times' in input.firstSeen
+        ? {
+            method: 'client-tracking',
+            ...(input.firstSeen.roundMs !== undefined ? { uncertaintyMs: input.firstSeen.roundMs } : {}),
+            ...(input.firstSeen.unobserved?.length
+              ? {
+                  unobserved: input.firstSeen.unobserved.map((u) => ({
+                    from: new Date(u.from).toISOString(),
+                    to: new Date(u.to).toISOString(),
+                    secondsIntoStep: start === null ? null : Math.round(u.from - start) / 1000,
+                    reason: u.reason
+                  }))
+                }
+              : {})
+          }
+        : {}),
       keys: withTimes.map((k) => ({
         ...k.name,
         db: k.db,

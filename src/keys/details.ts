@@ -6,6 +6,7 @@
  *
  * Key names are byte strings (see prefix.ts) and travel as Buffers.
  */
+import { GUARD_CLIENT_NAME } from '../redis/client.js'
 import { closeQuietly, withTimeout, type RedisConnection } from '../redis/connection.js'
 
 const BUFFERS = { buffers: true } as const
@@ -56,7 +57,7 @@ function numberOrNull(reply: unknown): number | null {
 
 /** Runs `fn` on a connection of our own, so SELECT never changes the DB of the caller's. */
 async function onOwnConnection<T>(conn: RedisConnection, timeoutMs: number, fn: (send: Send) => Promise<T>): Promise<T> {
-  const client = conn.raw.duplicate()
+  const client = conn.raw.duplicate({ name: `${GUARD_CLIENT_NAME}:keys` })
   client.on('error', () => {})
   try {
     await withTimeout(client.connect(), timeoutMs, 'connect')

@@ -8,6 +8,7 @@
  * TTLs are asked only for the keys the caller needs them for (the leaked ones) and the largest keys.
  * Key names travel as Buffers and become byte strings (prefix.ts), so binary names survive.
  */
+import { GUARD_CLIENT_NAME } from '../redis/client.js'
 import { parseInfo, parseKeyspace } from '../observe/info.js'
 import { closeQuietly, withTimeout, type RedisConnection } from '../redis/connection.js'
 import { describeError } from '../core/errors.js'
@@ -121,7 +122,7 @@ export async function takeInventory(conn: RedisConnection, opts: ScanOptions): P
   let memoryUsage = true
 
   // A connection of our own, so SELECT never changes the DB of the connection the snapshots use.
-  const client = conn.raw.duplicate()
+  const client = conn.raw.duplicate({ name: `${GUARD_CLIENT_NAME}:keys` })
   client.on('error', () => {})
   const raw: Send = (args) => client.sendCommand(args, BUFFERS)
   const send: Send = (args) => withTimeout(raw(args), timeout, `${String(args[0])} to Redis`)

@@ -33,6 +33,20 @@ interface Waiting {
 /** A message on a subscribed pattern: the message and its channel, as bytes. */
 export type PatternListener = (message: Buffer, channel: Buffer) => void
 
+/** How a connection introduces itself. */
+export interface ClientOptions {
+  /**
+   * CLIENT SETNAME after connecting, so that users (and the tests of a suite) can tell the guard's
+   * connections from their own in CLIENT LIST; null sends none.
+   */
+  name?: string | null
+  /** HELLO 3: RESP3, for the pushes of CLIENT TRACKING (emitted as 'push'). Fails on servers before 6.0. */
+  resp3?: boolean
+}
+
+/** Every connection the guard opens has a name that starts with this (see docs/effects.md). */
+export const GUARD_CLIENT_NAME = 'redis-memory-guard'
+
 /** One connection to one Redis; a socket problem rejects what waits and is emitted as 'error'. */
 export class RedisClient extends EventEmitter {
   private socket: Socket | null = null
@@ -46,14 +60,15 @@ export class RedisClient extends EventEmitter {
   constructor(
     readonly target: RedisTarget,
     /** How long the TCP (and TLS) connect may take. */
-    private readonly connectTimeoutMs: number
+    private readonly connectTimeoutMs: number,
+    private readonly options: ClientOptions = {}
   ) {
     super()
   }
 
-  /** A client for the same Redis and DB, not yet connected. */
-  duplicate(): RedisClient {
-    return new RedisClient(this.target, this.connectTimeoutMs)
+  /** A client for the same Redis and DB, not yet connected, named `name` (by default, as this one). */
+  duplicate(options: ClientOptions = {}): RedisClient {
+    return new RedisClient(this.target, this.connectTimeoutMs, { ...this.options, ...options })
   }
 
   /** Opens the socket, then AUTH (a password or user in the URL) and SELECT (a DB other than 0). */
@@ -63,7 +78,7 @@ export class RedisClient extends EventEmitter {
     const { socket, ready } = openSocket(t, this.connectTimeoutMs)
     this.socket = socket
     socket.setKeepAlive(true, 5000)
-    const parser = new RespParser((v) => this.reply(v), { bulkBuffers: true })
+    const parser = new RespParser((v, push) => (push ? this.emit('push', v) : this.reply(v)), { bulkBuffers: true })
     socket.on('data', (chunk: Buffer) => {
       try {
         parser.push(chunk)
@@ -78,7 +93,15 @@ export class RedisClient extends EventEmitter {
     })
     const handshake: Promise<unknown>[] = []
     const auth = authCommand(t)
-    if (auth) handshake.push(this.sendCommand(auth))
+    const name = this.options.name === undefined ? GUARD_CLIENT_NAME : this.options.name
+    if (this.options.resp3) {
+      // HELLO authenticates and names the connection in the same call.
+      handshake.push(this.sendCommand(['HELLO', '3', ...(auth ? ['AUTH', auth.length === 3 ? auth[1] : 'default', auth[auth.length - 1]] : []), ...(name ? ['SETNAME', name] : [])]))
+    } else {
+      if (auth) handshake.push(this.sendCommand(auth))
+      // A refused name (an ACL without CLIENT) leaves the connection unnamed, not unusable.
+      if (name) handshake.push(this.sendCommand(['CLIENT', 'SETNAME', name]).catch(() => null))
+    }
     if (t.db !== 0) handshake.push(this.sendCommand(['SELECT', String(t.db)]))
     await Promise.all(handshake)
   }

@@ -1,7 +1,7 @@
 import { ConnectionError, describeError } from '../core/errors.js'
 import { formatDuration } from '../core/size.js'
 import { hostPort, maskUrlText, type RedisTarget } from './target.js'
-import { RedisClient } from './client.js'
+import { GUARD_CLIENT_NAME, RedisClient } from './client.js'
 import { plainPortProblem, tlsProblem } from './tls.js'
 
 export { RedisClient }
@@ -15,6 +15,8 @@ export interface ConnectOptions {
   commandTimeoutMs?: number
   /** How an option is spelled to the user (`connect-timeout` in the action, `--connect-timeout` in the CLI). */
   optionName?: (name: string) => string
+  /** The connection's CLIENT SETNAME; default `redis-memory-guard`. */
+  name?: string
 }
 
 /** A connection to one Redis; every command is bounded in time so no step can hang on it. */
@@ -63,7 +65,7 @@ export async function connect(target: RedisTarget, opts: ConnectOptions): Promis
     // The guard's own client sends no CLIENT SETINFO (as node-redis did with disableClientInfo):
     // Redis before 7.2 refuses it, and each of the guard's connections would add to errorstat_ERR
     // and total_error_replies there, which would read as the step's errors.
-    const client = new RedisClient(target, Math.max(200, Math.min(remaining, 5000)))
+    const client = new RedisClient(target, Math.max(200, Math.min(remaining, 5000)), { name: opts.name ?? GUARD_CLIENT_NAME })
     // Without a listener an 'error' event would kill the process. The first one is kept: a TLS
     // alert (e.g. "certificate required") arrives only as an event, after connect() resolved.
     let socketError: unknown = null

@@ -6,6 +6,7 @@ import { closeSync, openSync, writeSync } from 'node:fs'
 import { describeError } from '../core/errors.js'
 import { numberField, parseInfo } from '../observe/info.js'
 import { connect, sleep, type RedisConnection } from '../redis/connection.js'
+import { GUARD_CLIENT_NAME } from '../redis/client.js'
 import { maskUrlText, parseRedisUrl, type RedisTarget } from '../redis/target.js'
 import { withTls, type TlsSettings } from '../redis/tls.js'
 import { gapSample, sampleFromInfo, type Sample } from './sample.js'
@@ -26,6 +27,8 @@ export interface SamplerConfig {
   tls?: TlsSettings
   /** When set, bounded key snapshots at the moments that matter (first OOM, first eviction, near the limit), as lines of their own. */
   moments?: MomentConfig
+  /** The sampler's CLIENT SETNAME: it says which settings this job changed (see provision/attach.ts). */
+  name?: string
 }
 
 /**
@@ -47,7 +50,16 @@ export function configFromEnv(env: NodeJS.ProcessEnv): SamplerConfig {
   }
   const tls = c.tls === undefined ? undefined : tlsFrom(c.tls)
   const moments = momentConfigFrom(c.moments)
-  return { url: c.url, file: c.file, intervalMs: Number(c.intervalMs), maxLifeMs: Number(c.maxLifeMs), ...(tls ? { tls } : {}), ...(moments ? { moments } : {}) }
+  const name = typeof c.name === 'string' && /^[!-~]{1,200}$/.test(c.name) ? c.name : undefined
+  return {
+    url: c.url,
+    file: c.file,
+    intervalMs: Number(c.intervalMs),
+    maxLifeMs: Number(c.maxLifeMs),
+    ...(tls ? { tls } : {}),
+    ...(moments ? { moments } : {}),
+    ...(name ? { name } : {})
+  }
 }
 
 /** Checks the shape of the TLS settings in the config; a malformed one is an error, not "no TLS". */
@@ -113,7 +125,7 @@ async function openMomentConnection(config: SamplerConfig): Promise<RedisConnect
   try {
     const base = parseRedisUrl(config.url)
     const target = config.tls ? withTls(base, config.tls) : base
-    return await connect(target, { timeoutMs: 2000, commandTimeoutMs: Math.max(2000, config.intervalMs) })
+    return await connect(target, { timeoutMs: 2000, commandTimeoutMs: Math.max(2000, config.intervalMs), name: `${GUARD_CLIENT_NAME}:moments` })
   } catch {
     return null
   }
@@ -144,6 +156,7 @@ export class InfoSource {
   private readonly commandTimeoutMs: number
   private readonly connectTimeoutMs: number
   private readonly intervalMs: number
+  private readonly name: string
   /** maxmemory from the last INFO memory; null where not reported. */
   maxmemory: number | null = null
 
@@ -155,6 +168,7 @@ export class InfoSource {
       this.targetError = err
     }
     this.intervalMs = config.intervalMs
+    this.name = config.name ?? `${GUARD_CLIENT_NAME}:sampler`
     this.commandTimeoutMs = Math.max(2000, config.intervalMs)
     this.connectTimeoutMs = Math.min(MAX_BACKOFF_MS, Math.max(2000, config.intervalMs))
   }
@@ -166,7 +180,7 @@ export class InfoSource {
       try {
         // A short, bounded try (a remote TLS handshake needs more than a local connect); the
         // sampler's own loop retries after that, leaving one gap sample per failed try.
-        this.conn = await connect(this.target, { timeoutMs: this.connectTimeoutMs, commandTimeoutMs: this.commandTimeoutMs })
+        this.conn = await connect(this.target, { timeoutMs: this.connectTimeoutMs, commandTimeoutMs: this.commandTimeoutMs, name: this.name })
         this.failures = 0
         this.multiSection = true
       } catch (err) {
