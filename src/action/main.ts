@@ -115,7 +115,7 @@ function setClusterOutputs(cluster: StartedCluster): void {
  * The step fails with the command's exit code when it failed; the report is written either way.
  */
 async function runInput(settings: Settings, config: StepConfig, startedForRun: boolean, begin: BeginOptions): Promise<void> {
-  const { begun, record, command } = await runStep(config, actionHost, { command: { shell: settings.run }, env: process.env, startedForRun }, begin)
+  const { begun, record, command } = await runStep(config, actionHost, { command: { shell: settings.run }, env: process.env, startedForRun, exportEnv: settings.exportEnv }, begin)
   saveState(State.Step, begun)
   const { publishRun } = await publishing()
   await publishRun(judgeStep(record, settings.thresholds), settings, command)

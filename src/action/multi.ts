@@ -59,7 +59,7 @@ export async function runInAction(settings: Settings, specs: InstanceSpec[], wor
     specs,
     multiConfig(settings, workDir),
     actionHost,
-    { command: { shell: settings.run }, env: process.env, startedForRun },
+    { command: { shell: settings.run }, env: process.env, startedForRun, exportEnv: settings.exportEnv },
     limitsOf(settings)
   )
   saveState(State.Step, begun)

@@ -22,8 +22,8 @@ import { GUARD_CLIENT_NAME, type RedisClient } from '../redis/client.js'
 import { sleep, withTimeout, type RedisConnection } from '../redis/connection.js'
 
 export const DEFAULT_FIRST_SEEN_CAP = 100_000
-/** The connection's name in CLIENT LIST. */
-export const FIRST_SEEN_CLIENT_NAME = `${GUARD_CLIENT_NAME}:first-seen`
+/** The connection's name in CLIENT LIST (with this process's id, so the end of the step can wait for it to be gone). */
+export const FIRST_SEEN_CLIENT_NAME = `${GUARD_CLIENT_NAME}:first-seen:${process.pid}`
 /** Names asked per round: a round is one pipelined write and one read. */
 const ROUND_KEYS = 2000
 /** Names waiting for a round, at most; past it, pushes are counted as not followed. */

@@ -27,6 +27,8 @@ export interface SamplerConfig {
   tls?: TlsSettings
   /** When set, bounded key snapshots at the moments that matter (first OOM, first eviction, near the limit), as lines of their own. */
   moments?: MomentConfig
+  /** Exit as soon as this process is gone (a `run` whose guard was killed outright must not leave the sampler behind). */
+  parentPid?: number
   /** The sampler's CLIENT SETNAME: it says which settings this job changed (see provision/attach.ts). */
   name?: string
 }
@@ -58,7 +60,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv): SamplerConfig {
     maxLifeMs: Number(c.maxLifeMs),
     ...(tls ? { tls } : {}),
     ...(moments ? { moments } : {}),
-    ...(name ? { name } : {})
+    ...(name ? { name } : {}),
+    ...(Number.isInteger(c.parentPid) && Number(c.parentPid) > 0 ? { parentPid: Number(c.parentPid) } : {})
   }
 }
 
@@ -112,6 +115,7 @@ export async function runSampler(config: SamplerConfig): Promise<void> {
       next = started + tick * config.intervalMs
     }
     if (next - started >= config.maxLifeMs) exit()
+    if (config.parentPid !== undefined && !parentAlive(config.parentPid)) exit()
     await sleep(next - now)
   }
 }
@@ -125,7 +129,7 @@ async function openMomentConnection(config: SamplerConfig): Promise<RedisConnect
   try {
     const base = parseRedisUrl(config.url)
     const target = config.tls ? withTls(base, config.tls) : base
-    return await connect(target, { timeoutMs: 2000, commandTimeoutMs: Math.max(2000, config.intervalMs), name: `${GUARD_CLIENT_NAME}:moments` })
+    return await connect(target, { timeoutMs: 2000, commandTimeoutMs: Math.max(2000, config.intervalMs), name: `${GUARD_CLIENT_NAME}:moments:${process.pid}` })
   } catch {
     return null
   }
@@ -168,7 +172,7 @@ export class InfoSource {
       this.targetError = err
     }
     this.intervalMs = config.intervalMs
-    this.name = config.name ?? `${GUARD_CLIENT_NAME}:sampler`
+    this.name = config.name ?? `${GUARD_CLIENT_NAME}:sampler:${process.pid}`
     this.commandTimeoutMs = Math.max(2000, config.intervalMs)
     this.connectTimeoutMs = Math.min(MAX_BACKOFF_MS, Math.max(2000, config.intervalMs))
   }
@@ -230,6 +234,16 @@ export class InfoSource {
       }
     }
     return asText(await conn.command(['INFO', 'all']))
+  }
+}
+
+/** Whether the process that started the sampler still runs (signal 0 checks without sending one). */
+function parentAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
 

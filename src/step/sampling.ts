@@ -61,7 +61,8 @@ export async function startStepSampler(target: RedisTarget, workDir: string, opt
       intervalMs: opts.intervalMs,
       maxLifeMs: opts.maxLifeMs,
       ...(opts.tls ? { tls: opts.tls } : {}),
-      ...(opts.moments ? { moments: opts.moments } : {})
+      ...(opts.moments ? { moments: opts.moments } : {}),
+      ...(outlive ? {} : { parentPid: process.pid })
     })
   } catch (err) {
     host.warn(`Could not start the background sampler (${describeError(err)}): the step's peak will come from the snapshots and INFO instead.`)
