@@ -90,7 +90,13 @@ function bytesOf(k: KeyName): string {
 }
 
 export function buildCauseReport(input: CauseInput): CauseReport {
-  const explanations = explainMemory({ snapshot: input.after, breakdown: input.breakdown, oomErrors: input.oomErrors, evictedKeys: input.evictedKeys })
+  const explanations = explainMemory({
+    snapshot: input.after,
+    breakdown: input.breakdown,
+    oomErrors: input.oomErrors,
+    evictedKeys: input.evictedKeys,
+    keyTotal: keyTotalOf(input.keys)
+  })
   const start = input.stepStartedAt ? Date.parse(input.stepStartedAt) : null
   const recorded = !('unavailable' in input.firstSeen)
   const times = 'times' in input.firstSeen ? input.firstSeen.times : new Map<string, number>()
@@ -156,4 +162,10 @@ export function buildCauseReport(input: CauseInput): CauseReport {
     },
     testsThatLeftKeys: tests
   }
+}
+
+/** The keys' own bytes after the step (sum of MEMORY USAGE, extrapolated where the scan stopped); null without MEMORY USAGE or a key analysis. */
+function keyTotalOf(keys: KeysReport | null): { bytes: number; keys: number } | null {
+  if (!keys || !keys.memoryUsage) return null
+  return { bytes: keys.totalBytes, keys: keys.totalKeys }
 }
