@@ -29,7 +29,7 @@ export interface SamplerConfig {
   moments?: MomentConfig
   /** Exit as soon as this process is gone (a `run` whose guard was killed outright must not leave the sampler behind). */
   parentPid?: number
-  /** The sampler's CLIENT SETNAME: it says which settings this job changed (see provision/attach.ts). */
+  /** The sampler's CLIENT SETNAME (its process id is added): it says which settings this job changed (see provision/attach.ts limitsTag). */
   name?: string
 }
 
@@ -52,7 +52,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): SamplerConfig {
   }
   const tls = c.tls === undefined ? undefined : tlsFrom(c.tls)
   const moments = momentConfigFrom(c.moments)
-  const name = typeof c.name === 'string' && /^[!-~]{1,200}$/.test(c.name) ? c.name : undefined
+  const name = typeof c.name === 'string' && /^[!-~]{1,400}$/.test(c.name) ? c.name : undefined
   return {
     url: c.url,
     file: c.file,
@@ -172,7 +172,7 @@ export class InfoSource {
       this.targetError = err
     }
     this.intervalMs = config.intervalMs
-    this.name = config.name ?? `${GUARD_CLIENT_NAME}:sampler:${process.pid}`
+    this.name = `${config.name ?? `${GUARD_CLIENT_NAME}:sampler`}:${process.pid}`
     this.commandTimeoutMs = Math.max(2000, config.intervalMs)
     this.connectTimeoutMs = Math.min(MAX_BACKOFF_MS, Math.max(2000, config.intervalMs))
   }

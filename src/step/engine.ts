@@ -10,7 +10,8 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { LimitsRefused, StepObservations, Thresholds } from '../judge/checks.js'
-import { applyLimits, type AttachedLimits } from '../provision/attach.js'
+import { applyLimits, limitsTag, type AttachedLimits } from '../provision/attach.js'
+import { GUARD_CLIENT_NAME } from '../redis/client.js'
 import type { ProvisionSettings } from '../provision/settings.js'
 import { describeError } from '../core/errors.js'
 import { listClients } from '../observe/clients.js'
@@ -102,6 +103,7 @@ export async function beginStep(config: StepConfig, host: StepHost, opts: BeginO
   const conn = await host.group(`Connecting to Redis at ${hostPort(config.target)}`, () => openConnection(config.target, config.connectTimeoutMs, host))
   let before: Snapshot
   let limitsRefused: LimitsRefused | null = null
+  let applied: AttachedLimits | null = null
   try {
     // Read first, so that what the guard adds before the "before" snapshot is measured as its own.
     const start = await footprintStart(conn)
@@ -109,6 +111,7 @@ export async function beginStep(config: StepConfig, host: StepHost, opts: BeginO
     if (opts.limits) {
       const outcome = await applyLimits(conn, opts.limits, host)
       if (outcome.applied) opts.onLimits?.(outcome.applied)
+      applied = outcome.applied
       limitsRefused = outcome.refused
     }
     if (config.keys.enabled) {
@@ -137,7 +140,10 @@ export async function beginStep(config: StepConfig, host: StepHost, opts: BeginO
     await conn.close()
   }
   // Moment snapshots look at keys, so they follow the key analysis's settings (off with key-scan-budget 0).
-  const sampling = config.keys.enabled ? { ...config.sampling, moments: momentConfig(config.keys, config.cause?.maxPeakMemory, before) } : config.sampling
+  const moments = config.keys.enabled ? { moments: momentConfig(config.keys, config.cause?.maxPeakMemory, before) } : {}
+  // The sampler's connection says what this job changed, so another job sharing this Redis restores in the right order.
+  const tag = applied ? { clientName: `${GUARD_CLIENT_NAME}:sampler:${limitsTag(applied)}` } : {}
+  const sampling = { ...config.sampling, ...moments, ...tag }
   const sampler = await startStepSampler(config.target, config.workDir, sampling, host, opts.samplerOutlivesProcess ?? false)
   return { begun: { workDir: config.workDir, sampler, ...(limitsRefused ? { limitsRefused } : {}) }, before }
 }
