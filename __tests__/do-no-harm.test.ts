@@ -57,7 +57,7 @@ function call(args) {
   })
 }
 const lines = (text) => text.split(/\\r?\\n/)
-const clientList = (reply) => lines(reply).filter((l) => l.startsWith('id=') && !/ name=redis-memory-guard/.test(l)).map((l) => l.replace(/ (id|addr|laddr|fd|age|idle|qbuf|qbuf-free|argv-mem|rbs|rbp|tot-mem|obl|omem|events|multi-mem)=\\S*/g, ''))
+const clientList = (reply) => lines(reply).filter((l) => l.startsWith('id=') && !/ name=redis-memory-guard/.test(l)).map((l) => l.replace(/(^| )(id|addr|laddr|fd|age|idle|qbuf|qbuf-free|argv-mem|rbs|rbp|tot-mem|obl|omem|events|multi-mem)=\\S*/g, ''))
 const result = {
   numpat: await call(['PUBSUB', 'NUMPAT']),
   channels: await call(['PUBSUB', 'CHANNELS']),
