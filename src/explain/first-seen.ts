@@ -9,8 +9,9 @@
  * `MEMORY USAGE key SAMPLES 1`, pipelined per round, which (unlike EXISTS, TYPE or OBJECT) neither
  * counts in keyspace_hits/misses nor touches the key's LRU/LFU clock (Redis 7.0 memoryCommand:
  * a dictFind, no lookupKey). A key's birth is the first push for it after the last round that
- * found it absent. The uncertainty: a key deleted and re-created between two pushes of one round
- * (typically under a millisecond) keeps the earlier time, and a push does not name the DB, so the
+ * found it absent. Rounds start at most every MIN_ROUND_GAP_MS. The uncertainty: a key deleted and
+ * re-created between two rounds (at most ~20 ms apart, `roundMs` gives the longest) keeps the
+ * earlier time, and a push does not name the DB, so the
  * DBs with keys are asked (INFO keyspace, refreshed every second).
  *
  * If the suite kills this connection (CLIENT KILL), the recorder reconnects with backoff and keeps
@@ -30,6 +31,12 @@ const ROUND_KEYS = 2000
 const MAX_PENDING = 200_000
 const KEYSPACE_REFRESH_MS = 1000
 const MAX_BACKOFF_MS = 2000
+/**
+ * Rounds start at most this often: a write-heavy step sends a push per event-loop turn of Redis,
+ * and a round per push would cost the guard (and the 2 cores a CI runner has) a round trip each.
+ * Names pushed meanwhile wait and are asked together; a key's time stays its first push.
+ */
+const MIN_ROUND_GAP_MS = 20
 
 /** A span of the step in which keys were not followed, and why. */
 export interface UnobservedSpan {
@@ -68,7 +75,11 @@ export class FirstSeenRecorder {
   private dropped = 0
   private roundMs = 0
   private inRound = false
+  private lastRoundAt = 0
+  private waiting: NodeJS.Timeout | null = null
   private stopped = false
+  /** stop() waits for the last round: no gap between rounds then. */
+  private stopping = false
   private size = 0
   private readonly unobserved: UnobservedSpan[] = []
   private down: { from: number; reason: string } | null = null
@@ -139,11 +150,20 @@ export class FirstSeenRecorder {
 
   /** Starts a round unless one is running (then the names wait for the next: a burst of writes costs one round). */
   private kick(): void {
-    if (this.inRound || this.down !== null) return
+    if (this.inRound || this.down !== null || this.waiting !== null) return
     if (this.pending.size === 0 && this.recheck.size === 0) {
       this.idle?.()
       return
     }
+    const wait = this.lastRoundAt + MIN_ROUND_GAP_MS - this.now()
+    if (wait > 0 && !this.stopping) {
+      this.waiting = setTimeout(() => {
+        this.waiting = null
+        this.kick()
+      }, wait)
+      return
+    }
+    this.lastRoundAt = this.now()
     this.inRound = true
     void this.round().finally(() => {
       this.inRound = false
@@ -272,9 +292,15 @@ export class FirstSeenRecorder {
   /** Waits (up to a second) for the pushes already sent to be asked about, then closes. Never throws. */
   async stop(): Promise<FirstSeenResult> {
     // Pushes for the last writes come at the server's next event loop turn: a PING's answer comes after them.
+    this.stopping = true
+    if (this.waiting !== null) {
+      clearTimeout(this.waiting)
+      this.waiting = null
+    }
     if (this.down === null) {
       try {
         await withTimeout(this.client.sendCommand(['PING']), 1000, 'PING')
+        this.kick()
         if (this.inRound || this.pending.size > 0 || this.recheck.size > 0) {
           await withTimeout(new Promise<void>((resolve) => (this.idle = resolve)), 1000, 'the last key-tracking round')
         }
