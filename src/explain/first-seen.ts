@@ -64,6 +64,8 @@ type Live = Map<number, Map<string, number>>
 
 export class FirstSeenRecorder {
   private readonly live: Live = new Map()
+  /** Names pushed once since they were last known absent, not asked about: their birth, DB not known. */
+  private readonly once = new Map<string, number>()
   /** Names pushed since their last round → the first push's time. */
   private pending = new Map<string, number>()
   /** Names to ask again without a new push (after a flush or a reconnect): a live key keeps its birth. */
@@ -72,6 +74,7 @@ export class FirstSeenRecorder {
   private readonly retried = new Set<string>()
   private dbs: number[]
   private dbsAt = 0
+  private finalDbs: number[] | null = null
   private dropped = 0
   private roundMs = 0
   private inRound = false
@@ -132,12 +135,24 @@ export class FirstSeenRecorder {
     if (!Array.isArray(value) || value.length < 2 || String(value[0]) !== 'invalidate') return
     const at = this.now()
     if (value[1] === null) {
-      // A flush: every key may be gone. Each live one is asked again; one that is still there keeps its birth.
+      // A flush: every key may be gone. Each known one is asked again; one that is still there keeps its birth.
       for (const keys of this.live.values()) for (const k of keys.keys()) this.recheck.add(k)
+      for (const [k, t] of this.once) if (!this.pending.has(k)) this.pending.set(k, t)
     } else if (Array.isArray(value[1])) {
       for (const raw of value[1]) {
         const key = Buffer.isBuffer(raw) ? raw.toString('latin1') : String(raw)
         if (this.pending.has(key)) continue
+        // The first push for a name not known to exist: a key new to the step can only have been
+        // created by it (a deletion or expiry needs the key to exist), so it is the birth, without
+        // asking. Only a name pushed again is asked about (was it deleted in between?).
+        if (!this.once.has(key) && !this.isLive(key)) {
+          if (this.size >= this.cap) this.dropped++
+          else {
+            this.once.set(key, at)
+            this.size++
+          }
+          continue
+        }
         if (this.pending.size >= MAX_PENDING) {
           this.dropped++
           continue
@@ -215,7 +230,10 @@ export class FirstSeenRecorder {
       // more after a fresh INFO keyspace (a key deleted since is simply absent again).
       for (const [k, t] of batch) {
         if (somewhere.has(k)) this.retried.delete(k)
-        if (somewhere.has(k) || t === null || this.retried.delete(k)) continue
+        if (somewhere.has(k) || t === null || this.retried.delete(k)) {
+          if (this.once.delete(k)) this.size--
+          continue
+        }
         this.retried.add(k)
         if (!this.pending.has(k)) this.pending.set(k, t)
         this.dbsAt = 0
@@ -228,6 +246,12 @@ export class FirstSeenRecorder {
     }
   }
 
+  /** Whether a name is known to exist in some DB. */
+  private isLive(key: string): boolean {
+    for (const keys of this.live.values()) if (keys.has(key)) return true
+    return false
+  }
+
   /** A key found present or absent; `pushedAt` null for a recheck (no new write seen). */
   private found(db: number, key: string, pushedAt: number | null, exists: boolean): void {
     let keys = this.live.get(db)
@@ -236,14 +260,17 @@ export class FirstSeenRecorder {
       return
     }
     if (keys?.has(key)) return
+    // Its birth: the first push since it was last known absent (kept in `once` until asked).
+    const born = this.once.get(key) ?? pushedAt
     // A recheck that finds a key we did not know: born while we could not see (a gap); no time.
-    if (pushedAt === null) return
-    if (this.size >= this.cap) {
+    if (born === null) return
+    // A name moving from `once` frees its place there after the round.
+    if (this.size >= this.cap && !this.once.has(key)) {
       this.dropped++
       return
     }
     if (!keys) this.live.set(db, (keys = new Map()))
-    keys.set(key, pushedAt)
+    keys.set(key, born)
     this.size++
   }
 
@@ -286,7 +313,7 @@ export class FirstSeenRecorder {
 
   /** When `key` (a byte string) of `db` was born, epoch ms, or null when not recorded. */
   firstSeen(db: number, key: string): number | null {
-    return this.live.get(db)?.get(key) ?? null
+    return this.live.get(db)?.get(key) ?? this.once.get(key) ?? null
   }
 
   /** Waits (up to a second) for the pushes already sent to be asked about, then closes. Never throws. */
@@ -308,6 +335,13 @@ export class FirstSeenRecorder {
         // what was asked is kept; the rest stays without a time
       }
     }
+    if (this.down === null) {
+      try {
+        this.finalDbs = dbsWithKeys(String(await withTimeout(this.client.sendCommand(['INFO', 'keyspace']), 1000, 'INFO keyspace')), this.conn.target.db)
+      } catch {
+        // the DBs known so far
+      }
+    }
     this.stopped = true
     if (this.down !== null) this.unobserved.push({ from: this.down.from, to: this.now(), reason: this.down.reason })
     try {
@@ -321,6 +355,9 @@ export class FirstSeenRecorder {
     }
     await this.reconnecting
     const times = new Map<string, number>()
+    // A name pushed once has its birth in whichever DB holds it: given for every DB with keys (only keys that exist are looked up).
+    const dbs = this.finalDbs ?? this.dbs
+    for (const [k, t] of this.once) for (const db of dbs) times.set(`${db}\n${k}`, t)
     for (const [db, keys] of this.live) for (const [k, t] of keys) times.set(`${db}\n${k}`, t)
     return { times, dropped: this.dropped, unobserved: this.unobserved, roundMs: this.roundMs }
   }
