@@ -102,7 +102,8 @@ describe('FirstSeenRecorder', () => {
     expect(names.size).toBe(3)
     expect([...names].every((k) => ['a', 'h', 'b', 'c', 'd'].includes(k))).toBe(true)
     expect(result.times.get('0\na')).toBeGreaterThan(0)
-    expect(result.times.get('5\nh')).toBeGreaterThan(0)
+    // (Redis sends the names of one push in byte order, so which three is decided by their names.)
+    for (const n of names) expect(result.times.get(`5\n${n}`)).toBeGreaterThan(0)
     expect(result.dropped).toBe(2)
   })
 
