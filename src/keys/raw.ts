@@ -12,7 +12,7 @@
 import type { Socket } from 'node:net'
 import type { RedisTarget } from '../redis/target.js'
 import { authCommand, openSocket } from '../redis/socket.js'
-import { GUARD_CLIENT_NAME } from '../redis/client.js'
+import { GUARD_CLIENT_NAME, nameRefused } from '../redis/client.js'
 import { formatDuration } from '../core/size.js'
 import { encodeCommand, ReplyError, RespParser, type RespValue } from '../redis/resp.js'
 
@@ -117,7 +117,7 @@ export class RawScanner {
       // The password is sent as UTF-8 bytes, as the client (redis/client.ts) sends it.
       if (auth) await scanner.call(auth.map((a) => Buffer.from(a, 'utf8').toString('latin1')), 'AUTH')
       // Named like every connection of the guard, so CLIENT LIST tells it from the suite's.
-      await scanner.call(['CLIENT', 'SETNAME', `${GUARD_CLIENT_NAME}:scan`]).catch(() => null)
+      await scanner.call(['CLIENT', 'SETNAME', `${GUARD_CLIENT_NAME}:scan`]).catch(nameRefused)
     } catch (err) {
       scanner.close()
       throw err

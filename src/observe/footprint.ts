@@ -84,7 +84,8 @@ export async function warmGuardCommands(conn: RedisConnection): Promise<void> {
 export async function footprintBefore(conn: RedisConnection, start: FootprintStart, usedMemoryBefore: number | null): Promise<GuardFootprint> {
   const now = latencyHistogramNames(await conn.info('latencystats').catch(() => ''))
   const had = new Set(start.histograms ?? [])
-  const added = start.histograms === null || now === null ? [] : now.filter((n) => !had.has(n))
+  // Sorted: INFO lists them in its hash table's order, which differs from run to run.
+  const added = start.histograms === null || now === null ? [] : now.filter((n) => !had.has(n)).sort()
   return {
     clientName: GUARD_CLIENT_NAME,
     usedMemoryAtConnect: start.usedMemory,

@@ -44,6 +44,15 @@ export interface ClientOptions {
   resp3?: boolean
 }
 
+/**
+ * A CLIENT SETNAME refused by an ACL or a server without it leaves the connection unnamed, not
+ * unusable; any other error (the server full, gone) is the connection's and is thrown.
+ */
+export function nameRefused(err: unknown): null {
+  if (err instanceof ReplyError && /NOPERM|unknown (sub)?command|unknown subcommand|not supported/i.test(err.message)) return null
+  throw err
+}
+
 /** Every connection the guard opens has a name that starts with this (see docs/effects.md). */
 export const GUARD_CLIENT_NAME = 'redis-memory-guard'
 
@@ -100,7 +109,7 @@ export class RedisClient extends EventEmitter {
     } else {
       if (auth) handshake.push(this.sendCommand(auth))
       // A refused name (an ACL without CLIENT) leaves the connection unnamed, not unusable.
-      if (name) handshake.push(this.sendCommand(['CLIENT', 'SETNAME', name]).catch(() => null))
+      if (name) handshake.push(this.sendCommand(['CLIENT', 'SETNAME', name]).catch(nameRefused))
     }
     if (t.db !== 0) handshake.push(this.sendCommand(['SELECT', String(t.db)]))
     await Promise.all(handshake)
