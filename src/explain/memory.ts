@@ -387,10 +387,13 @@ export function explainMemory(input: ExplainInput): Explanation[] {
   }
 
   // Keys were not the cause when something that is no key outweighs them.
-  if (biggest && biggest.part !== 'dataset' && (dataset === null || biggest.bytes > dataset)) {
+  // Histograms outweigh the keys on every near-empty Redis 7: that is worth saying only when memory ran short.
+  const pressed = oom || (input.evictedKeys ?? 0) > 0
+  const quietHistograms = biggest?.part === 'latency-histograms' && !pressed
+  if (biggest && biggest.part !== 'dataset' && !quietHistograms && (dataset === null || biggest.bytes > dataset)) {
     out.push({ kind: 'not-keys', text: notKeysSentence(biggest, b, dataset, input.keyTotal ?? null) })
   }
-  const crossCheck = datasetCrossCheck(b, dataset, input.keyTotal ?? null)
+  const crossCheck = datasetCrossCheck(b, dataset, input.keyTotal ?? null, pressed)
   if (crossCheck) out.push({ kind: 'dataset-cross-check', text: crossCheck })
 
   // With an evicting policy and OOM anyway: memory that no eviction frees.
@@ -412,14 +415,15 @@ export function explainMemory(input: ExplainInput): Explanation[] {
 /**
  * The dataset against the keys' own bytes: what MEMORY STATS calls data but no key holds (Redis 7's
  * latency histograms above all) is said, so "data" is not read as "keys". Null when they agree
- * (within 64 KB or 20%) or either is unknown.
+ * (within 20%, and 64 KB after an OOM or eviction, 1 MB otherwise) or either is unknown.
  */
-function datasetCrossCheck(b: MemoryBreakdown, dataset: number | null, keys: { bytes: number; keys: number } | null): string | null {
+function datasetCrossCheck(b: MemoryBreakdown, dataset: number | null, keys: { bytes: number; keys: number } | null, pressed: boolean): string | null {
   if (keys === null || dataset === null) return null
   const h = b.latencyHistograms
   const reported = dataset + (h?.bytes ?? 0)
   const gap = reported - keys.bytes
-  if (gap < 64 * 1024 || gap < 0.2 * reported) return null
+  // Without OOM or evictions, a gap under 1 MB is the usual state of a small server, not news.
+  if (gap < (pressed ? 64 * 1024 : 1024 * 1024) || gap < 0.2 * reported) return null
   const histText = h && h.bytes > 0 ? `: ${formatCount(h.count)} latency histograms (INFO latencystats, ~${formatBytes(h.bytes)})` : ''
   const rest = reported - (h?.bytes ?? 0) - keys.bytes
   const restText = rest >= 64 * 1024 ? `${histText ? ', and ' : ': '}${formatBytes(rest)} of allocator rounding and structures Redis does not list` : ''
