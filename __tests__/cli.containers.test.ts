@@ -39,8 +39,8 @@ describe('--container', () => {
   })
 
   it('runs a command against the container and names its leaked keys', async () => {
-    // No REDIS_URL given: the command gets the container's address from run.
-    const res = await runCli(['run', '--container', name, '--max-leaked-keys', '0', '--fail-on', 'oom,leaked-keys', '--', ...writeKeys('5', 'cart')])
+    // No REDIS_URL given: the command gets the container's address from run, when asked (--export-env).
+    const res = await runCli(['run', '--container', name, '--export-env', '--max-leaked-keys', '0', '--fail-on', 'oom,leaked-keys', '--', ...writeKeys('5', 'cart')])
     expect(res.stdout).toContain(`writing 5 keys to 127.0.0.1:${port}`)
     expect(res.code).toBe(1)
     expect(res.stdout).toContain('FAIL  leaked-keys: 5 keys left behind: present after the step and not before (DB 0: 5)')

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { FirstSeenRecorder, withNewKeyEvents } from '../src/explain/first-seen.js'
+import { FirstSeenRecorder } from '../src/explain/first-seen.js'
 import { TestTimeline } from '../src/explain/attribution.js'
 import { readJUnitFiles } from '../src/explain/junit-files.js'
 import { connect } from '../src/redis/connection.js'
@@ -65,8 +65,8 @@ describe('FirstSeenRecorder', () => {
       })
       expect(code).toBe(0)
       await sleep(100) // the last events reach the subscriber
-      const result = await rec.stop()
-      expect(result.restored).toBe('restored')
+      await rec.stop()
+      // Key tracking changes no setting.
       expect(String(((await redisCommand(r.port, 'CONFIG', 'GET', 'notify-keyspace-events')) as string[])[1])).toBe('')
       // Keys from before the recording have no first-seen time.
       expect(rec.firstSeen(0, 'before:step')).toBeNull()
@@ -86,35 +86,32 @@ describe('FirstSeenRecorder', () => {
     }
   })
 
-  it('records new keys in every DB, once each, up to its cap, then only counts them', async () => {
+  it('records keys in every DB, once each, up to its cap, then only counts them', async () => {
     const { r, conn } = await redis()
     const rec = await FirstSeenRecorder.start(conn, { maxKeys: 3 })
     if (!(rec instanceof FirstSeenRecorder)) throw new Error(rec.unavailable)
     await redisCommands(r.port, [['SET', 'a', '1'], ['SET', 'a', '2'], ['SELECT', '5'], ['HSET', 'h', 'f', 'v'], ['SET', 'b', '1'], ['SET', 'c', '1'], ['SET', 'd', '1']])
     await sleep(100)
     const result = await rec.stop()
-    expect([...result.times.keys()]).toEqual(['0\na', '5\nh', '5\nb'])
+    // Which three of the five get in depends on the rounds (a key of a DB new to the recorder is asked twice).
+    // A name written once is not asked about (its first push is its birth) and is given for every DB
+    // with keys: only keys that exist are looked up. Three names are kept, two counted past the cap.
+    const names = new Set([...result.times.keys()].map((k) => k.split('\n')[1]))
+    expect(names.size).toBe(3)
+    expect([...names].every((k) => ['a', 'h', 'b', 'c', 'd'].includes(k))).toBe(true)
+    expect(result.times.get('0\na')).toBeGreaterThan(0)
+    // (Redis sends the names of one push in byte order, so which three is decided by their names.)
+    for (const n of names) expect(result.times.get(`5\n${n}`)).toBeGreaterThan(0)
     expect(result.dropped).toBe(2)
-  })
-
-  it('leaves a setting alone that someone changed while recording, and adds only what it needs', async () => {
-    const { r, conn } = await redis(['--notify-keyspace-events', 'Kx'])
-    const rec = await FirstSeenRecorder.start(conn)
-    if (!(rec instanceof FirstSeenRecorder)) throw new Error(rec.unavailable)
-    const during = ((await redisCommand(r.port, 'CONFIG', 'GET', 'notify-keyspace-events')) as string[])[1]
-    expect([...during].sort().join('')).toBe([...withNewKeyEvents('Kx')].sort().join(''))
-    await redisCommand(r.port, 'CONFIG', 'SET', 'notify-keyspace-events', 'Ex')
-    expect((await rec.stop()).restored).toBe('changed-by-others')
-    expect(((await redisCommand(r.port, 'CONFIG', 'GET', 'notify-keyspace-events')) as string[])[1]).toBe('xE')
   })
 
   it('says why it cannot record when the user may not change the setting', async () => {
     const { r } = await redis()
-    await redisCommand(r.port, 'ACL', 'SETUSER', 'ci', 'on', '>pw-for-test', '+@all', '-config', '~*', '&*')
+    await redisCommand(r.port, 'ACL', 'SETUSER', 'ci', 'on', '>pw-for-test', '+@all', '-client|tracking', '~*', '&*')
     const limited = await connect(parseRedisUrl(`redis://ci:pw-for-test@127.0.0.1:${r.port}`, 'redis-url'), { timeoutMs: 5000 })
     try {
       const rec = await FirstSeenRecorder.start(limited)
-      expect(rec).toEqual({ unavailable: expect.stringMatching(/^CONFIG GET notify-keyspace-events was refused \(NOPERM/) })
+      expect(rec).toEqual({ unavailable: expect.stringMatching(/^CLIENT TRACKING ON BCAST was refused \(NOPERM.*no first-seen time/) })
     } finally {
       await limited.close()
     }

@@ -77,6 +77,9 @@ export function newJob(node = process.execPath): ActionJob {
         RUNNER_TEMP: runnerTemp,
         GITHUB_ACTIONS: 'true',
         ...files,
+        // As in a real job whose suite already finds its Redis: the guard no longer exports
+        // REDIS_URL to a `run` command on a Redis it did not start (issue 20), so the job's env does.
+        ...(inputs.run && inputs['redis-url'] && !inputs['redis-url'].includes('\n') && !inputs['redis-url'].includes('=') ? { REDIS_URL: inputs['redis-url'] } : {}),
         ...env
       }
       for (const [k, v] of Object.entries(inputs)) childEnv[`INPUT_${k.replace(/ /g, '_').toUpperCase()}`] = v

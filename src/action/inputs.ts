@@ -8,7 +8,7 @@ import { parseRedisUrl, type RedisTarget } from '../redis/target.js'
 import type { StepConfig } from '../step/engine.js'
 import { readCommentSettings, type CommentSettings } from '../github/comment-settings.js'
 import { DEFAULT_REPORT_NAME } from '../step/files.js'
-import { readProvisionSettings, type ProvisionSettings } from '../provision/settings.js'
+import { parseBoolean, readProvisionSettings, type ProvisionSettings } from '../provision/settings.js'
 import { readKeySettings, type KeySettings } from '../keys/settings.js'
 import { readBaselineSettings, type BaselineSettings } from '../baseline/settings.js'
 import { seriesId } from '../baseline/history.js'
@@ -30,6 +30,8 @@ export interface Settings {
   sampleMaxDurationMs: number
   /** The command to run and watch (the `run` input); empty for attach mode. */
   run: string
+  /** export-env: REDIS_URL, REDIS_HOST and REDIS_PORT for the `run` command though the action did not start that Redis. */
+  exportEnv: boolean
   /** The key analysis (inventory, leaked keys, prefixes, wrong DB). */
   keys: KeySettings
   /** Starting Redis for the job, or limiting the attached one. */
@@ -93,6 +95,7 @@ export function readInputs(getInput: GetInput, env: NodeJS.ProcessEnv = process.
     sampleIntervalMs,
     sampleMaxDurationMs,
     run,
+    exportEnv: parseBoolean(getInput(Input.ExportEnv), Input.ExportEnv),
     keys: readKeySettings(getInput),
     provisioning: readProvisionSettings(getInput, env),
     tls,

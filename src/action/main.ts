@@ -9,7 +9,6 @@ import { beginWatch, judgeWatch, runWatch, type Watched } from '../step/watch.js
 import { checkReportPath, makeWorkDir } from '../step/files.js'
 import { ProvisionOutput, State } from './constants.js'
 import { actionHost } from './host.js'
-import { execLauncher } from './command.js'
 import { actionInput, readInputs, stepConfig, type Settings } from './inputs.js'
 import { maskSecrets } from './secrets.js'
 import { saveState } from './state.js'
@@ -57,7 +56,7 @@ export async function run(): Promise<void> {
     const setup = watchSetup(settings, workDir)
     if (settings.run) {
       // The `run` input: the whole step inside the main step, the report written when the command ends.
-      const { begun, record, command } = await runWatch(watched, setup, { command: { shell: settings.run, launch: execLauncher }, env: process.env, startedForRun })
+      const { begun, record, command } = await runWatch(watched, setup, { command: { shell: settings.run }, env: process.env, startedForRun, exportEnv: settings.exportEnv })
       saveState(State.Step, begun)
       const { publishRun } = await publishing()
       await publishRun(await judgeWatch(record, settings.thresholds), settings, command)

@@ -85,6 +85,10 @@ export const OPTIONS = {
     value: 'n',
     help: 'Start a throwaway local Redis Cluster for this run: 3 masters, or 6 (one replica each); the command gets its seed as REDIS_URL.'
   },
+  [Input.ExportEnv]: {
+    type: 'boolean',
+    help: 'Hand the watched Redis to the command as REDIS_URL, REDIS_HOST and REDIS_PORT (done anyway for a throwaway server); without it the command\'s environment is left as it is.'
+  },
   throwaway: {
     type: 'boolean',
     help: 'Start a fresh redis-server on a free port for this run (never the Redis on 6379), hand it to the command as REDIS_URL, REDIS_HOST and REDIS_PORT, and stop it afterwards.'
@@ -146,10 +150,10 @@ export const COMMANDS = {
       'takes a second snapshot, and judges the two with the same checks as the GitHub Action. ' +
       'With --throwaway, or with neither --url nor --container and nothing listening on the default URL on this machine, it starts a throwaway redis-server on a free port, ' +
       'prints its URL, passes it to the command as REDIS_URL, REDIS_HOST and REDIS_PORT, and stops it afterwards. ' +
-      'With --url or --container the command gets that Redis as REDIS_URL unless REDIS_URL is already set. ' +
+      'With --url or --container the command\'s environment is left as it is; --export-env hands it that Redis as REDIS_URL, REDIS_HOST and REDIS_PORT. ' +
       'With --json or --markdown the command\'s own output goes to stderr, so stdout holds only the report. ' +
       'When the command fails, run exits with the command\'s own exit code (the report is written all the same); else with the verdict\'s.',
-    options: [...REDIS_OPTIONS, 'throwaway', ProvisionInput.ClusterNodes, ProvisionInput.RedisServerPath, ...THRESHOLD_OPTIONS, Input.SampleInterval, ...KEY_OPTIONS, KeyInput.ExpectedDb, CauseInput.JUnitReport, ...BASELINE_OPTIONS, Input.ReportPath, ...OUTPUT_OPTIONS],
+    options: [...REDIS_OPTIONS, 'throwaway', Input.ExportEnv, ProvisionInput.ClusterNodes, ProvisionInput.RedisServerPath, ...THRESHOLD_OPTIONS, Input.SampleInterval, ...KEY_OPTIONS, KeyInput.ExpectedDb, CauseInput.JUnitReport, ...BASELINE_OPTIONS, Input.ReportPath, ...OUTPUT_OPTIONS],
     examples: [
       'redis-memory-guard run --throwaway -- npm test',
       'redis-memory-guard run -- npm test',

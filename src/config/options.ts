@@ -26,6 +26,7 @@ export enum Input {
   SampleInterval = 'sample-interval',
   SampleMaxDuration = 'sample-max-duration',
   Run = 'run',
+  ExportEnv = 'export-env',
   Cluster = 'cluster'
 }
 

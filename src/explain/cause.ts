@@ -68,7 +68,18 @@ export interface LeakedKeySeen {
 export interface CauseReport {
   memory: { breakdown: MemoryBreakdown | null; unavailable?: string; explanations: Explanation[] }
   moments: (MomentSnapshot & { summary: string; during?: TestMention })[]
-  leakedKeyTimes: { recorded: boolean; unavailable?: string; dropped: number; keys: LeakedKeyTime[] }
+  leakedKeyTimes: {
+    recorded: boolean
+    unavailable?: string
+    dropped: number
+    /** How: `client-tracking` (RESP3 CLIENT TRACKING BCAST on the guard's own connection). */
+    method?: string
+    /** The longest push-to-answer round, ms: a birth may lie up to this much after its time. */
+    uncertaintyMs?: number
+    /** Spans in which keys were not followed (the suite killed the guard's connection), with the reason. */
+    unobserved?: { from: string; to: string; secondsIntoStep: number | null; reason: string }[]
+    keys: LeakedKeyTime[]
+  }
   /** Present when junit-report was given. */
   testsThatLeftKeys: {
     /** How the tests were placed and how exact that is, in words. */
@@ -93,6 +104,11 @@ export interface CauseReport {
 /** Example keys named per test in the JSON; the counts cover all. */
 export const KEYS_NAMED_PER_TEST = 5
 
+/** What the first-seen recorder found, or why there is nothing. */
+export type FirstSeenInput =
+  | { times: Map<string, number>; dropped: number; unobserved?: { from: number; to: number; reason: string }[]; roundMs?: number }
+  | { unavailable: string }
+
 export interface CauseInput {
   stepStartedAt: string | null
   after: Snapshot
@@ -103,7 +119,7 @@ export interface CauseInput {
   moments: MomentSnapshot[]
   keys: KeysReport | null
   /** FirstSeenRecorder's result, or why there is none. */
-  firstSeen: { times: Map<string, number>; dropped: number } | { unavailable: string }
+  firstSeen: FirstSeenInput
   /** The command's output lines with their times (one timeline, or stdout's and stderr's merged). */
   output?: Pick<OutputTimeline, 'lineBefore'> | null
   junit?: { windows: JUnitWindows[]; notes: string[] } | null
@@ -122,7 +138,13 @@ function bytesOf(k: KeyName): string {
 }
 
 export function buildCauseReport(input: CauseInput): CauseReport {
-  const explanations = explainMemory({ snapshot: input.after, breakdown: input.breakdown, oomErrors: input.oomErrors, evictedKeys: input.evictedKeys })
+  const explanations = explainMemory({
+    snapshot: input.after,
+    breakdown: input.breakdown,
+    oomErrors: input.oomErrors,
+    evictedKeys: input.evictedKeys,
+    keyTotal: keyTotalOf(input.keys)
+  })
   const start = input.stepStartedAt ? Date.parse(input.stepStartedAt) : null
   const recorded = !('unavailable' in input.firstSeen)
   const times = 'times' in input.firstSeen ? input.firstSeen.times : new Map<string, number>()
@@ -211,6 +233,22 @@ export function buildCauseReport(input: CauseInput): CauseReport {
       recorded,
       ...('unavailable' in input.firstSeen ? { unavailable: input.firstSeen.unavailable } : {}),
       dropped: 'dropped' in input.firstSeen ? input.firstSeen.dropped : 0,
+      ...('times' in input.firstSeen
+        ? {
+            method: 'client-tracking',
+            ...(input.firstSeen.roundMs !== undefined ? { uncertaintyMs: input.firstSeen.roundMs } : {}),
+            ...(input.firstSeen.unobserved?.length
+              ? {
+                  unobserved: input.firstSeen.unobserved.map((u) => ({
+                    from: new Date(u.from).toISOString(),
+                    to: new Date(u.to).toISOString(),
+                    secondsIntoStep: start === null ? null : Math.round(u.from - start) / 1000,
+                    reason: u.reason
+                  }))
+                }
+              : {})
+          }
+        : {}),
       keys: withTimes.map((k) => ({
         ...k.name,
         db: k.db,
@@ -225,4 +263,10 @@ export function buildCauseReport(input: CauseInput): CauseReport {
     ...(timeline && input.sampling && !timeline.empty ? { memoryPerTest: { intervalMs, uncertaintyMs: widest, growth: growthPerTest(samples, timeline) } } : {}),
     ...(errorReplies ? { errorReplies } : {})
   }
+}
+
+/** The keys' own bytes after the step (sum of MEMORY USAGE, extrapolated where the scan stopped); null without MEMORY USAGE or a key analysis. */
+function keyTotalOf(keys: KeysReport | null): { bytes: number; keys: number } | null {
+  if (!keys || !keys.memoryUsage) return null
+  return { bytes: keys.totalBytes, keys: keys.totalKeys }
 }

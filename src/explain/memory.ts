@@ -14,6 +14,7 @@ import { describeError } from '../core/errors.js'
 import { isErrorReply, type RedisConnection } from '../redis/connection.js'
 import type { Snapshot } from '../observe/snapshot.js'
 import { formatBytes, formatCount } from '../core/size.js'
+import { LATENCY_HISTOGRAM_BYTES, latencyHistogramNames } from '../observe/footprint.js'
 
 /** The figures of one `MEMORY STATS` reply this project reads; null = not reported by this server. */
 export interface MemoryStats {
@@ -142,6 +143,7 @@ export type MemoryPartName =
   | 'scripts'
   | 'keyspace-overhead'
   | 'cluster-links'
+  | 'latency-histograms'
 
 export const PART_LABELS: Record<MemoryPartName, string> = {
   dataset: 'keys and values (dataset)',
@@ -152,7 +154,8 @@ export const PART_LABELS: Record<MemoryPartName, string> = {
   'aof-buffer': 'the AOF buffer',
   scripts: 'cached scripts and functions',
   'keyspace-overhead': "the keyspace's own hash tables",
-  'cluster-links': 'cluster links'
+  'cluster-links': 'cluster links',
+  'latency-histograms': 'latency histograms (one per command name called)'
 }
 
 export interface MemoryPart {
@@ -183,10 +186,22 @@ export interface MemoryBreakdown {
   /** Normal clients and subscribers, from CLIENT LIST; null when it could not be read (see clientsUnavailable). */
   clients: { normal: ClientsFigure; subscribers: ClientsFigure; replicas: ClientsFigure; biggestOutput: ClientBuffer | null } | null
   clientsUnavailable?: string
+  /**
+   * Redis 7's latency histograms (INFO latencystats: one per command name ever called since the
+   * last CONFIG RESETSTAT), which MEMORY STATS counts in the dataset: moved out of it into a part
+   * of their own, estimated at LATENCY_HISTOGRAM_BYTES each. Absent before Redis 7.
+   */
+  latencyHistograms?: { count: number; bytes: number }
 }
 
 /** Splits MEMORY STATS into parts and adds what CLIENT LIST says about the buffers. Pure. */
-export function buildBreakdown(stats: MemoryStats, clients: ClientBuffer[] | null, takenAt: Date = new Date(), clientsUnavailable?: string): MemoryBreakdown {
+export function buildBreakdown(
+  stats: MemoryStats,
+  clients: ClientBuffer[] | null,
+  takenAt: Date = new Date(),
+  clientsUnavailable?: string,
+  histogramCount: number | null = null
+): MemoryBreakdown {
   const used = stats.totalAllocated
   const scripts = stats.luaCaches === null && stats.functionsCaches === null ? null : (stats.luaCaches ?? 0) + (stats.functionsCaches ?? 0)
   // Redis updates the clients' figure of MEMORY STATS in its cron, so just after a buffer grew it
@@ -200,6 +215,12 @@ export function buildBreakdown(stats: MemoryStats, clients: ClientBuffer[] | nul
     clientsNormal += shift
     dataset -= shift
   }
+  // The histograms sit inside dataset.bytes (they are allocated outside the overhead MEMORY STATS lists).
+  let histograms: number | null = null
+  if (histogramCount !== null && histogramCount > 0 && dataset !== null) {
+    histograms = Math.min(histogramCount * LATENCY_HISTOGRAM_BYTES, dataset)
+    dataset -= histograms
+  }
   const raw: [MemoryPartName, number | null][] = [
     ['dataset', dataset],
     ['startup', stats.startupAllocated],
@@ -209,7 +230,8 @@ export function buildBreakdown(stats: MemoryStats, clients: ClientBuffer[] | nul
     ['aof-buffer', stats.aofBuffer],
     ['scripts', scripts],
     ['keyspace-overhead', stats.keyspaceOverhead],
-    ['cluster-links', stats.clusterLinks]
+    ['cluster-links', stats.clusterLinks],
+    ['latency-histograms', histograms]
   ]
   const parts: MemoryPart[] = raw
     .filter((p): p is [MemoryPartName, number] => p[1] !== null)
@@ -238,7 +260,8 @@ export function buildBreakdown(stats: MemoryStats, clients: ClientBuffer[] | nul
     parts,
     biggest,
     clients: clientFigures,
-    ...(clientsUnavailable ? { clientsUnavailable } : {})
+    ...(clientsUnavailable ? { clientsUnavailable } : {}),
+    ...(histogramCount !== null && histograms !== null ? { latencyHistograms: { count: histogramCount, bytes: histograms } } : {})
   }
 }
 
@@ -255,7 +278,7 @@ export interface BreakdownResult {
  * Errors other than refusals (Redis gone, timeouts) are thrown: they are not facts about memory.
  */
 export async function takeMemoryBreakdown(conn: RedisConnection): Promise<BreakdownResult> {
-  const [stats, list] = await Promise.allSettled([conn.command(['MEMORY', 'STATS']), conn.command(['CLIENT', 'LIST'])])
+  const [stats, list, latency] = await Promise.allSettled([conn.command(['MEMORY', 'STATS']), conn.command(['CLIENT', 'LIST']), conn.info('latencystats')])
   if (stats.status === 'rejected') {
     const message = describeError(stats.reason)
     // An error reply is the server (or the ACL) saying no; a timeout or a lost connection is not a fact about memory.
@@ -273,7 +296,8 @@ export async function takeMemoryBreakdown(conn: RedisConnection): Promise<Breakd
     if (!isErrorReply(list.reason)) throw list.reason
     clientsUnavailable = `CLIENT LIST was refused (${message})`
   }
-  return { breakdown: buildBreakdown(parseMemoryStats(stats.value), clients, new Date(), clientsUnavailable) }
+  const histograms = latency.status === 'fulfilled' ? (latencyHistogramNames(latency.value)?.length ?? null) : null
+  return { breakdown: buildBreakdown(parseMemoryStats(stats.value), clients, new Date(), clientsUnavailable, histograms) }
 }
 
 /** Which explanation a sentence gives, so the renderer and the JSON can tell them apart. */
@@ -284,6 +308,7 @@ export type ExplanationKind =
   | 'volatile-policy-without-ttl'
   | 'non-evictable-memory'
   | 'breakdown-unavailable'
+  | 'dataset-cross-check'
 
 export interface Explanation {
   kind: ExplanationKind
@@ -297,6 +322,8 @@ export interface ExplainInput {
   /** What happened in the step: OOM errors and evictions (after − before); null = not known. */
   oomErrors: number | null
   evictedKeys: number | null
+  /** The keys' own bytes (sum of MEMORY USAGE, or its sampled estimate) and how many, from the key analysis: the dataset is checked against them. */
+  keyTotal?: { bytes: number; keys: number } | null
 }
 
 /** Share of maxmemory taken by the empty server past which "maxmemory is barely above the empty server". */
@@ -357,9 +384,14 @@ export function explainMemory(input: ExplainInput): Explanation[] {
   }
 
   // Keys were not the cause when something that is no key outweighs them.
-  if (biggest && biggest.part !== 'dataset' && (dataset === null || biggest.bytes > dataset)) {
-    out.push({ kind: 'not-keys', text: notKeysSentence(biggest, b, dataset) })
+  // Histograms outweigh the keys on every near-empty Redis 7: that is worth saying only when memory ran short.
+  const pressed = oom || (input.evictedKeys ?? 0) > 0
+  const quietHistograms = biggest?.part === 'latency-histograms' && !pressed
+  if (biggest && biggest.part !== 'dataset' && !quietHistograms && (dataset === null || biggest.bytes > dataset)) {
+    out.push({ kind: 'not-keys', text: notKeysSentence(biggest, b, dataset, input.keyTotal ?? null) })
   }
+  const crossCheck = datasetCrossCheck(b, dataset, input.keyTotal ?? null, pressed)
+  if (crossCheck) out.push({ kind: 'dataset-cross-check', text: crossCheck })
 
   // With an evicting policy and OOM anyway: memory that no eviction frees.
   if (oom && maxmemory !== null && policy !== 'noeviction' && !out.some((e) => e.kind === 'volatile-policy-without-ttl') && used !== null && dataset !== null) {
@@ -369,15 +401,43 @@ export function explainMemory(input: ExplainInput): Explanation[] {
         kind: 'non-evictable-memory',
         text:
           `Evicting keys could not prevent OOM: ${formatBytes(fixed)} of the ${formatBytes(used)} used is not keys (${pct(fixed / maxmemory)} of maxmemory ${formatBytes(maxmemory)}), ` +
-          `and evicting frees only keys (${formatBytes(dataset)}).`
+          `and evicting frees only keys (${formatBytes(dataset)})` +
+          (b.latencyHistograms && b.latencyHistograms.bytes > 0 ? `; the ${formatCount(b.latencyHistograms.count)} latency histograms (~${formatBytes(b.latencyHistograms.bytes)}) are never evicted.` : '.')
       })
     }
   }
   return out
 }
 
-function notKeysSentence(biggest: MemoryPart, b: MemoryBreakdown, dataset: number | null): string {
+/**
+ * The dataset against the keys' own bytes: what MEMORY STATS calls data but no key holds (Redis 7's
+ * latency histograms above all) is said, so "data" is not read as "keys". Null when they agree
+ * (within 20%, and 64 KB after an OOM or eviction, 1 MB otherwise) or either is unknown.
+ */
+function datasetCrossCheck(b: MemoryBreakdown, dataset: number | null, keys: { bytes: number; keys: number } | null, pressed: boolean): string | null {
+  if (keys === null || dataset === null) return null
+  const h = b.latencyHistograms
+  const reported = dataset + (h?.bytes ?? 0)
+  const gap = reported - keys.bytes
+  // Without OOM or evictions, a gap under 1 MB is the usual state of a small server, not news.
+  if (gap < (pressed ? 64 * 1024 : 1024 * 1024) || gap < 0.2 * reported) return null
+  const histText = h && h.bytes > 0 ? `: ${formatCount(h.count)} latency histograms (INFO latencystats, ~${formatBytes(h.bytes)})` : ''
+  const rest = reported - (h?.bytes ?? 0) - keys.bytes
+  const restText = rest >= 64 * 1024 ? `${histText ? ', and ' : ': '}${formatBytes(rest)} of allocator rounding and structures Redis does not list` : ''
+  return `MEMORY STATS counts ${formatBytes(reported)} as data, but the ${formatCount(keys.keys)} keys themselves hold ${formatBytes(keys.bytes)} (MEMORY USAGE): ${formatBytes(gap)} is not keys${histText}${restText}.`
+}
+
+function notKeysSentence(biggest: MemoryPart, b: MemoryBreakdown, dataset: number | null, keyTotal: { bytes: number; keys: number } | null = null): string {
   const keys = dataset === null ? '' : ` (keys and values: ${formatBytes(dataset)})`
+  if (biggest.part === 'latency-histograms') {
+    const n = b.latencyHistograms?.count ?? 0
+    const count = keyTotal ? `, ${formatCount(keyTotal.keys)} keys of ${formatBytes(keyTotal.bytes)}` : ''
+    return (
+      `Keys were not the cause: ${formatCount(n)} latency histograms held ~${formatBytes(biggest.bytes)}${keys.replace(/\)$/, `${count})`)}. ` +
+      `Redis 7 allocates one (~${formatBytes(LATENCY_HISTOGRAM_BYTES)}) the first time each command name is called (INFO latencystats lists them) and keeps it until CONFIG RESETSTAT; eviction cannot free them. ` +
+      `Run the test server with latency-tracking no (CONFIG SET latency-tracking no, or --latency-tracking no), or send CONFIG RESETSTAT between suites.`
+    )
+  }
   if (biggest.part === 'clients-normal' && b.clients) {
     const c = b.clients
     const withOutput = [c.normal, c.subscribers].reduce((s, f) => s + f.count, 0)

@@ -38,6 +38,8 @@ export interface ParserOptions {
 interface OpenArray {
   out: RespValue[]
   at: number
+  /** A RESP3 push (`>`): out-of-band data, not the reply to a command. */
+  push: boolean
 }
 
 /**
@@ -54,7 +56,7 @@ export class RespParser {
   private readonly bulk: (buf: Buffer, start: number, end: number) => RespValue
 
   constructor(
-    private readonly onReply: (value: RespValue) => void,
+    private readonly onReply: (value: RespValue, push: boolean) => void,
     opts: ParserOptions = {}
   ) {
     this.onHead = opts.onHead ?? null
@@ -70,6 +72,7 @@ export class RespParser {
     while (at < size) {
       const top = open.length > 0 ? open[open.length - 1] : null
       let value: RespValue
+      let push = false
       if (top !== null && buf[at] === 36) {
         // The elements of an array are bulk strings most of the time (a SCAN reply's key names):
         // read as many as are whole here, without a call per element.
@@ -92,20 +95,45 @@ export class RespParser {
         }
         open.pop()
         value = out
+        push = top.push
       } else {
         const type = buf[at]
         const end = lineEnd(buf, at + 1, size)
         if (end < 0) break
-        if (type === 42) {
-          // '*' array: its elements follow.
-          const n = int(buf, at + 1, end)
+        if (type === 42 || type === 62 || type === 126 || type === 37) {
+          // '*' array, '>' push, '~' set, '%' map (its keys and values, flat): the elements follow.
+          const n = int(buf, at + 1, end) * (type === 37 ? 2 : 1)
           at = end + 2
           if (n < 0) value = null
           else if (n === 0) value = []
           else {
-            open.push({ out: new Array<RespValue>(n), at: 0 })
+            open.push({ out: new Array<RespValue>(n), at: 0, push: type === 62 && open.length === 0 })
             continue
           }
+        } else if (type === 61) {
+          // '=' verbatim string: a bulk string whose first four bytes name its format (`txt:`).
+          const next = bulkEnd(buf, at, size)
+          if (next === 0) break
+          value = this.bulk(buf, Math.min(bulkFrom + 4, bulkTo), bulkTo)
+          at = next
+        } else if (type === 95) {
+          // '_' null
+          value = null
+          at = end + 2
+        } else if (type === 35) {
+          // '#' boolean, as the integer RESP2 would send
+          value = buf[at + 1] === 116 ? 1 : 0
+          at = end + 2
+        } else if (type === 44 || type === 40) {
+          // ',' double, '(' big number: as text, as RESP2 sends them
+          value = latin1(buf, at + 1, end)
+          at = end + 2
+        } else if (type === 33) {
+          // '!' bulk error
+          const next = bulkEnd(buf, at, size)
+          if (next === 0) break
+          value = new ReplyError(buf.toString('utf8', bulkFrom, bulkTo))
+          at = next
         } else if (type === 36) {
           const next = bulkEnd(buf, at, size)
           if (next === 0) break
@@ -131,13 +159,14 @@ export class RespParser {
       for (;;) {
         const parent = open.length > 0 ? open[open.length - 1] : null
         if (parent === null) {
-          this.onReply(value)
+          this.onReply(value, push)
           break
         }
         parent.out[parent.at++] = value
         if (parent.at < parent.out.length) break
         open.pop()
         value = parent.out
+        push = parent.push
       }
     }
     if (at < size) this.rest = buf.subarray(at)

@@ -11,6 +11,7 @@ import {
   type ServerInfo
 } from './info.js'
 import { isGuardClient, type ClientListing } from './clients.js'
+import type { GuardFootprint } from './footprint.js'
 import { deniedCommand } from './permissions.js'
 import type { RedisConnection } from '../redis/connection.js'
 
@@ -83,6 +84,8 @@ export interface Snapshot {
   denied?: string[]
   /** CLIENT LIST with the guard's own connection id, taken by the step engine for the shared-Redis hint. */
   clients?: ClientListing
+  /** On the "before" snapshot: what the guard itself added to the server before it (see footprint.ts). */
+  guard?: GuardFootprint
 }
 
 /** The INFO sections one snapshot reads. */

@@ -1,7 +1,8 @@
 /**
  * Whether the step's tests talked to the Redis the guard watched. Between the two snapshots the
- * guard itself sends only INFO (the snapshots' and the sampler's), PING and AUTH/HELLO/SELECT on
- * connect, so commands of any other kind are the step's. None at all means the tests most likely
+ * guard itself sends only INFO (the snapshots' and the sampler's), PING, AUTH/HELLO/SELECT and
+ * CLIENT SETNAME on connect, and the key tracking's CLIENT TRACKING and MEMORY USAGE, so commands
+ * of any other kind are the step's. None at all means the tests most likely
  * used another Redis, and every figure of this one is a quiet, meaningless pass. Pure.
  */
 import { commandDeltas } from './commandstats.js'
@@ -20,7 +21,12 @@ export const GUARD_COMMANDS: ReadonlySet<string> = new Set([
   'client|setname',
   'client|id',
   'client|list',
-  // The first-seen recorder: notify-keyspace-events read, set and put back, and its subscription.
+  // Every connection of the guard is named.
+  'client|setname',
+  // The first-seen recorder: key tracking on its own connection, and its probes of the keys the step wrote.
+  'client|tracking',
+  'memory|usage',
+  // What earlier versions of the recorder sent (notify-keyspace-events and a subscription), for reports read by diff.
   'config|get',
   'config|set',
   'psubscribe',

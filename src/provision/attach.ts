@@ -12,6 +12,50 @@ export interface AttachedLimits {
   restore: Record<string, string>
   /** CONFIG parameter → the value this job set, so a value another job set since is left alone. */
   set?: Record<string, string>
+  /**
+   * CONFIG parameter → the value before any guard job changed it, where another job of the guard
+   * had already changed it when this one began (read from that job's sampler's connection name):
+   * the value the server goes back to when the last of them ends.
+   */
+  origin?: Record<string, string>
+}
+
+/** What a running job changed, as its sampler's connection name says (see limitsTag). */
+export interface LiveLimits {
+  restore: Record<string, string>
+  set: Record<string, string>
+}
+
+/**
+ * The part of the sampler's CLIENT SETNAME that says what this job changed: other jobs of the guard
+ * on the same Redis read it (CLIENT LIST) to restore in the right order, without a key or a setting
+ * of their own. base64url, since a client name may hold no spaces.
+ */
+export function limitsTag(limits: AttachedLimits): string {
+  const restore = { ...limits.restore, ...limits.origin }
+  return `limits=${Buffer.from(JSON.stringify({ r: restore, s: limits.set ?? {} }), 'utf8').toString('base64url')}`
+}
+
+/** The limits other running jobs of the guard advertise in their connection names; none when CLIENT LIST is refused. */
+export async function liveLimits(conn: RedisConnection): Promise<LiveLimits[]> {
+  let text: string
+  try {
+    text = String(await conn.command(['CLIENT', 'LIST', 'TYPE', 'normal']))
+  } catch {
+    return []
+  }
+  const out: LiveLimits[] = []
+  for (const m of text.matchAll(/ name=redis-memory-guard:\S*:limits=([A-Za-z0-9_-]+)/g)) {
+    try {
+      const v = JSON.parse(Buffer.from(m[1], 'base64url').toString('utf8')) as { r?: unknown; s?: unknown }
+      const strings = (o: unknown): Record<string, string> =>
+        Object.fromEntries(Object.entries(o && typeof o === 'object' ? o : {}).filter((e): e is [string, string] => typeof e[1] === 'string'))
+      out.push({ restore: strings(v.r), set: strings(v.s) })
+    } catch {
+      // not one of ours, or cut short: ignored
+    }
+  }
+  return out
 }
 
 /** Attach mode with several servers (instances, cluster nodes): what to set back on each. */
@@ -54,7 +98,9 @@ export async function applyLimits(conn: RedisConnection, s: Pick<ProvisionSettin
   const wanted = wantedLimits(s)
   const restore: Record<string, string> = {}
   const set: Record<string, string> = {}
+  const origin: Record<string, string> = {}
   let refused: LimitsRefused | null = null
+  const others = wanted.length > 0 ? await liveLimits(conn) : []
   for (const [i, [name, value]] of wanted.entries()) {
     try {
       const old = configValue(await conn.command(['CONFIG', 'GET', name]), name)
@@ -62,7 +108,12 @@ export async function applyLimits(conn: RedisConnection, s: Pick<ProvisionSettin
       await conn.command(['CONFIG', 'SET', name, value])
       restore[name] = old
       set[name] = value
-      host.info(`Set ${name} to ${value} with CONFIG SET (was ${old}); the post step sets it back.`)
+      // Another job of the guard set the value found: the server's own value is the one it keeps.
+      const before = others.find((o) => o.set[name] === old && o.restore[name] !== undefined)
+      if (before) origin[name] = before.restore[name]
+      host.info(
+        `Set ${name} to ${value} with CONFIG SET (was ${old}${before ? `, set by another job of the guard; ${before.restore[name]} before it` : ''}); the post step sets it back.`
+      )
     } catch (err) {
       host.warn(
         `Could not set ${name} with CONFIG SET on ${conn.target.display}: ${describeError(err)}. ` +
@@ -73,7 +124,10 @@ export async function applyLimits(conn: RedisConnection, s: Pick<ProvisionSettin
       break
     }
   }
-  return { applied: Object.keys(restore).length > 0 ? { kind: 'attach', restore, set } : null, refused }
+  return {
+    applied: Object.keys(restore).length > 0 ? { kind: 'attach', restore, set, ...(Object.keys(origin).length > 0 ? { origin } : {}) } : null,
+    refused
+  }
 }
 
 /** Sets back what applyLimits changed. Problems are warnings: the tests already ran. */
@@ -86,17 +140,22 @@ export async function restoreLimits(target: RedisTarget, limits: AttachedLimits,
     return
   }
   try {
-    for (const [name, value] of Object.entries(limits.restore)) {
+    const others = await liveLimits(conn)
+    for (const [name, before] of Object.entries(limits.restore)) {
+      let value = limits.origin?.[name] ?? before
       try {
-        // Another job sharing this Redis may have set its own value since: that one is not ours to undo.
+        // Another job sharing this Redis may have set its own value since: that one is not ours to undo (that job sets it back).
         const now = configValue(await conn.command(['CONFIG', 'GET', name]), name)
         const ours = limits.set?.[name]
         if (ours !== undefined && now !== null && now !== ours) {
-          host.warn(`Left ${name} at ${now}: it is no longer the ${ours} this job set (another job sharing this Redis changed it), so it was not set back to ${value}.`)
+          host.warn(`Left ${name} at ${now}: it is no longer the ${ours} this job set (another job sharing this Redis changed it; that job sets it back).`)
           continue
         }
+        // A job that began before this one and still runs keeps the value it set; the last one to end restores the server's own.
+        const running = others.find((o) => o.set[name] !== undefined)
+        if (running) value = running.set[name]
         await conn.command(['CONFIG', 'SET', name, value])
-        host.info(`Set ${name} back to ${value}.`)
+        host.info(running ? `Set ${name} to ${value}, the value another job of the guard still running set.` : `Set ${name} back to ${value}.`)
       } catch (err) {
         host.warn(`Could not set ${name} back to ${value} on ${target.display}: ${describeError(err)}`)
       }

@@ -52,6 +52,8 @@ export interface ConnectOptions {
   optionName?: (name: string) => string
   /** What this connection is for: its name becomes `redis-memory-guard:<role>` (none: `redis-memory-guard`). */
   role?: string
+  /** The whole CLIENT SETNAME, when the role is not enough (the sampler's name carries what its job changed). */
+  name?: string
   /** Connect unnamed: another process of this run found that the user may not run CLIENT SETNAME. */
   unnamed?: boolean
 }
@@ -251,7 +253,7 @@ export class RedisConnection {
 export async function connect(target: RedisTarget, opts: ConnectOptions): Promise<RedisConnection> {
   const name = opts.optionName ?? ((n: string) => n)
   const deadline = Date.now() + opts.timeoutMs
-  let clientNameToSet: string | null = opts.unnamed === true || unnamed.has(whoKey(target)) ? null : clientName(opts.role)
+  let clientNameToSet: string | null = opts.unnamed === true || unnamed.has(whoKey(target)) ? null : (opts.name ?? clientName(opts.role))
   let delay = 100
   let attempt = 0
   let lastError = ''

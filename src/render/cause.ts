@@ -197,6 +197,10 @@ export function causeView(report: Report): CauseView | null {
   else if (times.keys.length > recorded) {
     timesNote = `${times.keys.length - recorded} of ${times.keys.length} leaked keys have no recorded time${times.dropped > 0 ? ` (${formatCount(times.dropped)} new keys were past the recorder's cap)` : ''}.`
   }
+  const gaps = (times.unobserved ?? []).map(
+    (u) => `Keys were not followed for ${formatDuration(Date.parse(u.to) - Date.parse(u.from))}${u.secondsIntoStep === null ? '' : ` from ${formatDuration(u.secondsIntoStep * 1000)} into the step`}: ${u.reason}; the guard reconnected, and keys born then have no time.`
+  )
+  if (gaps.length > 0) timesNote = [timesNote, ...gaps].filter((t) => t !== null).join(' ')
   const tests = c.testsThatLeftKeys
   const events: EventView[] = (c.timeline?.events ?? []).map((e) => ({
     label: EVENT_LABELS[e.kind],

@@ -10,6 +10,8 @@ import type { RedisTarget } from '../redis/target.js'
 import type { CommandReport } from '../run/output.js'
 import type { SamplingReport } from '../sampler/sample.js'
 import type { Snapshot } from '../observe/snapshot.js'
+import type { GuardFootprint } from '../observe/footprint.js'
+import { formatBytes } from '../core/size.js'
 import type { KeysReport } from '../keys/report.js'
 import type { CauseReport } from '../explain/cause.js'
 import { TOOL_NAME, TOOL_VERSION } from '../core/version.js'
@@ -74,7 +76,7 @@ export function buildReport(input: ReportInput): Report {
     leakedKeysByDb: leaksUnknown ? {} : (judgement?.leakedKeysByDb ?? {}),
     checks: judgement?.checks ?? [],
     // What the 7.4+/Valkey 8 fields explain (rehashing after a bulk load, evicted scripts, dropped clients).
-    notes: [...(judgement?.notes ?? []), ...(after ? memoryFacts(before, after).map((f) => f.text) : [])],
+    notes: [...(judgement?.notes ?? []), ...(after ? memoryFacts(before, after).map((f) => f.text) : []), ...(before?.guard ? [guardNote(before.guard)] : [])],
     ...(untouched || shared ? { warnings: [untouched, shared].filter((w): w is string => w !== null) } : {}),
     errors,
     metrics: after ? exporterMetrics(after, judgement) : {},
@@ -86,8 +88,19 @@ export function buildReport(input: ReportInput): Report {
     ...(denials.length > 0 ? { permissions: { denied: denials } } : {}),
     ...(traffic ? { traffic } : {}),
     ...(others ? { otherClients: others } : {}),
-    ...(before && after ? { errorReplies: stepErrors(before, after) } : {})
+    ...(before && after ? { errorReplies: stepErrors(before, after) } : {}),
+    ...(before?.guard ? { guard: before.guard } : {})
   }
+}
+
+/** The guard's own footprint, said once (docs/effects.md lists everything it does). */
+export function guardNote(g: GuardFootprint): string {
+  const added = g.bytes === null ? 'an unknown amount' : formatBytes(Math.max(0, g.bytes))
+  const histograms =
+    g.histogramsAdded.length === 0
+      ? ''
+      : `, ${g.histogramsAdded.length} of them latency histograms for its own commands (~${formatBytes(g.histogramBytes)}: ${g.histogramsAdded.join(', ')}), which Redis keeps until CONFIG RESETSTAT`
+  return `The guard itself added ${added} to this Redis before the "before" snapshot${histograms}; this is not counted as the step's. Its connections are named ${g.clientName}*.`
 }
 
 /** The leaked-keys check made unknown: with key-scope set, only a key inventory (names) can tell this job's keys. */

@@ -8,6 +8,7 @@
 import type { CheckResult, PeakFigure, RestartFacts, Verdict } from '../judge/checks.js'
 import type { InstancesReport } from '../judge/nodes.js'
 import type { ErrorCounts } from '../observe/snapshot.js'
+import type { GuardFootprint } from '../observe/footprint.js'
 import type { ServerInfo } from '../observe/info.js'
 import type { Snapshot } from '../observe/snapshot.js'
 import type { StepTraffic } from '../observe/traffic.js'
@@ -80,6 +81,8 @@ export interface Report {
   otherClients?: ClientEntry[]
   /** Error replies during the step, the guard's own left out; absent without a "before" and "after" snapshot. */
   errorReplies?: ErrorCounts
+  /** What the guard itself added to the server before the step (its latency histograms), reported once here and left out of the step's figures. */
+  guard?: GuardFootprint
   /** Several instances or cluster nodes: per-node figures and verdicts, totals, imbalance, findings naming the instance. Absent for one Redis. */
   instances?: InstancesReport
 }

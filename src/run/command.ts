@@ -43,18 +43,31 @@ export interface Launched {
 export type Launcher = (file: string, args: string[], io: LaunchIo) => Promise<Launched>
 
 /**
- * Node's spawn: the CLI's launcher, because it needs the child itself (to pass SIGINT and SIGTERM
- * on to it) and the name of the signal that ended a command run without a shell, which
- * @actions/exec gives neither of (it resolves with a null exit code and no signal).
+ * Node's spawn, for both front ends. Not @actions/exec, in the action too: a cancelled job sends
+ * SIGINT/SIGTERM to the guard, which must pass them on to the command's whole process group (so no
+ * test server outlives the step) and then stop the sampler and restore settings (issue 20). exec
+ * gives neither the child nor a process group of its own, and it resolves a signalled command with
+ * a null exit code and no signal name.
  */
 export const spawnLauncher: Launcher = (file, args, io) => {
-  const child = spawn(file, args, { env: io.env, stdio: ['inherit', 'pipe', 'pipe'] })
+  // A group of its own (unless on a terminal, where the group is the terminal's and Ctrl-C reaches
+  // it all), so that a cancelled step ends the whole command, not only its shell: a test server the
+  // suite started in the background must not outlive the step.
+  const group = !process.stdin.isTTY && process.platform !== 'win32'
+  const child = spawn(file, args, { env: io.env, stdio: ['inherit', 'pipe', 'pipe'], detached: group })
   io.onSpawn?.(child)
+  const stopSignals = forwardSignals(child, group)
   child.stdout.on('data', io.onStdout)
   child.stderr.on('data', io.onStderr)
   return new Promise((resolve) => {
-    child.once('error', (error: NodeJS.ErrnoException) => resolve({ code: NOT_STARTED, signal: null, error }))
-    child.once('close', (code, signal) => resolve({ code, signal }))
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      stopSignals()
+      resolve({ code: NOT_STARTED, signal: null, error })
+    })
+    child.once('close', (code, signal) => {
+      stopSignals()
+      resolve({ code, signal })
+    })
   })
 }
 
@@ -84,20 +97,23 @@ export function shellLine(argv: string[]): string {
   return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')
 }
 
+/** The variables the guard may hand to the command. */
+export const EXPORTED_VARIABLES = ['REDIS_URL', 'REDIS_HOST', 'REDIS_PORT'] as const
+
 /**
  * The command's environment: the caller's, without the action's inputs (a `run:` step does not see
- * them either), with the watched Redis as REDIS_URL when it has none. A Redis the guard started for
- * this run replaces REDIS_URL and adds REDIS_HOST and REDIS_PORT, which many suites read instead.
+ * them either), and nothing else, unless `exportRedis`: where the guard started the server
+ * (throwaway, container, binary) or the user asked (export-env). Then REDIS_URL, REDIS_HOST and
+ * REDIS_PORT point at the watched Redis. A suite that reads REDIS_URL in a test must see the same
+ * value under the guard as without it.
  */
-export function commandEnv(base: NodeJS.ProcessEnv, target: RedisTarget, startedForRun: boolean): NodeJS.ProcessEnv {
+export function commandEnv(base: NodeJS.ProcessEnv, target: RedisTarget, exportRedis: boolean): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
   for (const [k, v] of Object.entries(base)) if (!k.startsWith('INPUT_')) env[k] = v
-  if (startedForRun) {
+  if (exportRedis) {
     env.REDIS_URL = target.url
     env.REDIS_HOST = target.host
     env.REDIS_PORT = String(target.port)
-  } else if (!env.REDIS_URL?.trim()) {
-    env.REDIS_URL = target.url
   }
   return env
 }
@@ -107,6 +123,50 @@ function notStarted(file: string, error: Error & { code?: string }): string {
   // spawn says ENOENT; @actions/exec looks the program up on the PATH first and says so in words.
   if (error.code === 'ENOENT' || /^Unable to locate executable file/.test(error.message)) return `Command not found: ${file}.`
   return `Could not start ${file}: ${error.message}`
+}
+
+/** The log line that says what the command's environment got, and why. */
+export function exportLine(target: RedisTarget, startedForRun: boolean, asked: boolean): string {
+  if (!startedForRun && !asked) return `The command's environment is left as it is (REDIS_URL, REDIS_HOST and REDIS_PORT not set by the guard; export-env sets them).`
+  return `Exported to the command: REDIS_URL=${target.display}, REDIS_HOST=${target.host}, REDIS_PORT=${target.port} (${startedForRun ? 'the guard started this Redis' : 'export-env'}).`
+}
+
+/** How long a command has to end after a passed-on signal before its group is killed. */
+export const SIGNAL_GRACE_MS = 5000
+
+/**
+ * While the command runs, SIGINT, SIGTERM and SIGHUP to the guard are passed on to the command's
+ * process group; the guard itself goes on, so the step still ends (sampler stopped, report written,
+ * settings restored). A group still there SIGNAL_GRACE_MS later, or when the command's shell has
+ * ended, is killed. Returns the function that removes the handlers (and ends what is left).
+ */
+function forwardSignals(child: ChildProcess, group: boolean): () => void {
+  let signalled = false
+  let timer: NodeJS.Timeout | null = null
+  const kill = (signal: NodeJS.Signals): void => {
+    try {
+      if (group && child.pid !== undefined) process.kill(-child.pid, signal)
+      else child.kill(signal)
+    } catch {
+      // already gone
+    }
+  }
+  const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((signal) => {
+    const handler = (): void => {
+      // On a terminal, Ctrl-C has reached the command already.
+      if (!(signal === 'SIGINT' && !group)) kill(signal)
+      if (!signalled) timer = setTimeout(() => kill('SIGKILL'), SIGNAL_GRACE_MS)
+      signalled = true
+    }
+    process.on(signal, handler)
+    return () => process.removeListener(signal, handler)
+  })
+  return () => {
+    handlers.forEach((remove) => remove())
+    if (timer) clearTimeout(timer)
+    // The shell is gone; what it left running in its group after a cancel goes too.
+    if (signalled && group) kill('SIGKILL')
+  }
 }
 
 /** Runs the command and resolves when it ends; never rejects (a command that cannot start exits 127). */

@@ -6,6 +6,7 @@ import { closeSync, openSync, writeSync } from 'node:fs'
 import { describeError } from '../core/errors.js'
 import { numberField, parseInfo } from '../observe/info.js'
 import { connect, sleep, type RedisConnection } from '../redis/connection.js'
+import { CLIENT_NAME as GUARD_CLIENT_NAME } from '../redis/connection.js'
 import { maskUrlText, parseRedisUrl, type RedisTarget } from '../redis/target.js'
 import { withTls, type TlsSettings } from '../redis/tls.js'
 import { gapSample, sampleFromInfo, type Sample } from './sample.js'
@@ -28,6 +29,10 @@ export interface SamplerConfig {
   moments?: MomentConfig
   /** The user may not run CLIENT SETNAME (the main step found out): connect unnamed rather than be refused during the step. */
   unnamed?: boolean
+  /** Exit as soon as this process is gone (a `run` whose guard was killed outright must not leave the sampler behind). */
+  parentPid?: number
+  /** The sampler's CLIENT SETNAME (its process id is added): it says which settings this job changed (see provision/attach.ts limitsTag). */
+  name?: string
 }
 
 /**
@@ -49,6 +54,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): SamplerConfig {
   }
   const tls = c.tls === undefined ? undefined : tlsFrom(c.tls)
   const moments = momentConfigFrom(c.moments)
+  const name = typeof c.name === 'string' && /^[!-~]{1,400}$/.test(c.name) ? c.name : undefined
   return {
     url: c.url,
     file: c.file,
@@ -56,7 +62,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv): SamplerConfig {
     maxLifeMs: Number(c.maxLifeMs),
     ...(tls ? { tls } : {}),
     ...(moments ? { moments } : {}),
-    ...(c.unnamed === true ? { unnamed: true } : {})
+    ...(c.unnamed === true ? { unnamed: true } : {}),
+    ...(name ? { name } : {}),
+    ...(Number.isInteger(c.parentPid) && Number(c.parentPid) > 0 ? { parentPid: Number(c.parentPid) } : {})
   }
 }
 
@@ -110,6 +118,7 @@ export async function runSampler(config: SamplerConfig): Promise<void> {
       next = started + tick * config.intervalMs
     }
     if (next - started >= config.maxLifeMs) exit()
+    if (config.parentPid !== undefined && !parentAlive(config.parentPid)) exit()
     await sleep(next - now)
   }
 }
@@ -155,6 +164,7 @@ export class InfoSource {
   private readonly connectTimeoutMs: number
   private readonly intervalMs: number
   private readonly unnamed: boolean
+  private readonly name: string
   /** maxmemory from the last INFO memory; null where not reported. */
   maxmemory: number | null = null
 
@@ -167,6 +177,7 @@ export class InfoSource {
     }
     this.intervalMs = config.intervalMs
     this.unnamed = config.unnamed === true
+    this.name = `${config.name ?? `${GUARD_CLIENT_NAME}:sampler`}:${process.pid}`
     this.commandTimeoutMs = Math.max(2000, config.intervalMs)
     this.connectTimeoutMs = Math.min(MAX_BACKOFF_MS, Math.max(2000, config.intervalMs))
   }
@@ -178,7 +189,7 @@ export class InfoSource {
       try {
         // A short, bounded try (a remote TLS handshake needs more than a local connect); the
         // sampler's own loop retries after that, leaving one gap sample per failed try.
-        this.conn = await connect(this.target, { timeoutMs: this.connectTimeoutMs, commandTimeoutMs: this.commandTimeoutMs, role: 'sampler', unnamed: this.unnamed })
+        this.conn = await connect(this.target, { timeoutMs: this.connectTimeoutMs, commandTimeoutMs: this.commandTimeoutMs, role: 'sampler', unnamed: this.unnamed, name: this.name })
         this.failures = 0
         this.multiSection = true
       } catch (err) {
@@ -228,6 +239,16 @@ export class InfoSource {
       }
     }
     return asText(await conn.command(['INFO', 'all']))
+  }
+}
+
+/** Whether the process that started the sampler still runs (signal 0 checks without sending one). */
+function parentAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
 

@@ -5,10 +5,11 @@
  * Both front ends get it through the engine; this module only gathers, explain/ decides.
  */
 import { describeError } from '../core/errors.js'
-import { buildCauseReport, type CauseReport, type LeakedKeySeen } from '../explain/cause.js'
+import { buildCauseReport, type CauseReport, type FirstSeenInput, type LeakedKeySeen } from '../explain/cause.js'
 import { stepErrors } from '../judge/step-errors.js'
 import type { SamplingReport } from '../sampler/sample.js'
-import { FirstSeenRecorder } from '../explain/first-seen.js'
+import { FIRST_SEEN_CLIENT_NAME, FirstSeenRecorder } from '../explain/first-seen.js'
+import { formatDuration } from '../core/size.js'
 import { findJUnitFiles, readJUnitFiles } from '../explain/junit-files.js'
 import { takeMemoryBreakdown, type BreakdownResult } from '../explain/memory.js'
 import type { MomentSnapshot } from '../explain/moments.js'
@@ -20,8 +21,8 @@ import { maskUrlText } from '../redis/target.js'
 import type { Snapshot } from '../observe/snapshot.js'
 import type { StepHost } from '../core/host.js'
 
-/** When each new key appeared, or why that is not known. */
-export type FirstSeen = { times: Map<string, number>; dropped: number } | { unavailable: string }
+/** When each key that is left was born, or why that is not known. */
+export type FirstSeen = FirstSeenInput
 
 /** What was recorded while the command ran. */
 export interface StepRecording {
@@ -56,16 +57,16 @@ class CommandOutput {
   }
 }
 
-/** The recording while the command runs: started before it, stopped (and notify-keyspace-events restored) after. */
+/** The recording while the command runs: started before it, stopped after. */
 export interface CommandWatch {
   onOutput(chunk: string, atMs: number, stream: 'stdout' | 'stderr'): void
   stop(): Promise<StepRecording>
 }
 
 /**
- * Starts timing new keys (keyspace `new` events, see FirstSeenRecorder) and the output timeline.
- * `open` gives a connection of its own; a recorder that cannot start leaves the reason in the result.
- * Never throws.
+ * Starts timing keys (key tracking pushes, see FirstSeenRecorder) and the output timeline.
+ * `open` gives a connection to start from; a recorder that cannot start leaves the reason in the
+ * result (keys then have no time: unknown, not a failure). Never throws.
  */
 export async function watchCommand(open: () => Promise<RedisConnection>, host: StepHost): Promise<CommandWatch> {
   const output = new CommandOutput()
@@ -78,10 +79,13 @@ export async function watchCommand(open: () => Promise<RedisConnection>, host: S
     if (started instanceof FirstSeenRecorder) recorder = started
     else unavailable = started.unavailable
   } catch (err) {
-    unavailable = `no connection for the new-key events (${maskUrlText(describeError(err))})`
+    unavailable = `no connection for key tracking (${maskUrlText(describeError(err))})`
+  } finally {
+    // The recorder has its own connection (and opens the next one itself): this one is not held through the step.
+    await conn?.close()
   }
-  if (unavailable !== null) host.info(`New keys will not be timed: ${unavailable}.`)
-  else host.debug('Timing new keys with keyspace events (notify-keyspace-events is set back afterwards).')
+  if (unavailable !== null) host.info(`Keys will not be timed: ${unavailable}.`)
+  else host.debug(`Timing keys with CLIENT TRACKING ON BCAST NOLOOP on the guard's own connection (${FIRST_SEEN_CLIENT_NAME}).`)
   return {
     onOutput: (chunk, at, stream) => output.push(chunk, at, stream),
     async stop() {
@@ -89,11 +93,11 @@ export async function watchCommand(open: () => Promise<RedisConnection>, host: S
       let firstSeen: FirstSeen = { unavailable: unavailable ?? 'not recorded' }
       if (recorder) {
         const result = await recorder.stop()
-        firstSeen = { times: result.times, dropped: result.dropped }
-        if (result.restored === 'changed-by-others') host.warn('notify-keyspace-events was changed during the step by someone else; their value was left as it is.')
-        if (result.restored === 'failed') host.warn('notify-keyspace-events could not be set back after the step; check it with CONFIG GET notify-keyspace-events.')
+        firstSeen = { times: result.times, dropped: result.dropped, unobserved: result.unobserved, roundMs: result.roundMs }
+        for (const u of result.unobserved) {
+          host.warn(`Keys were not followed for ${formatDuration(u.to - u.from)} from ${new Date(u.from).toISOString()}: ${u.reason}. Keys born then have no time; the guard reconnected.`)
+        }
       }
-      await conn?.close()
       return { firstSeen, output }
     }
   }

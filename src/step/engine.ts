@@ -10,10 +10,13 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { LimitsRefused, StepObservations, Thresholds } from '../judge/checks.js'
-import { applyLimits, type AttachedLimits } from '../provision/attach.js'
+import { applyLimits, limitsTag, type AttachedLimits } from '../provision/attach.js'
+import { CLIENT_NAME as GUARD_CLIENT_NAME } from '../redis/connection.js'
 import type { ProvisionSettings } from '../provision/settings.js'
 import { describeError } from '../core/errors.js'
 import { listClients } from '../observe/clients.js'
+import { footprintBefore, footprintStart, waitForGuardClientsGone, warmGuardCommands } from '../observe/footprint.js'
+import { FIRST_SEEN_CLIENT_NAME } from '../explain/first-seen.js'
 import { deniedCommand } from '../observe/permissions.js'
 import { momentConfig, type CauseReport } from '../explain/cause.js'
 import type { CauseSettings } from '../explain/settings.js'
@@ -23,7 +26,7 @@ import { connect, withTimeout, type RedisConnection } from '../redis/connection.
 import { hostPort, type RedisTarget } from '../redis/target.js'
 import { buildReport } from '../report/build.js'
 import type { Report } from '../report/schema.js'
-import { commandEnv, runCommand, type CommandRun, type CommandSpec } from '../run/command.js'
+import { commandEnv, exportLine, runCommand, type CommandRun, type CommandSpec } from '../run/command.js'
 import type { CommandReport } from '../run/output.js'
 import { formatBytes } from '../core/size.js'
 import { takeSnapshot, totalKeys, type Snapshot } from '../observe/snapshot.js'
@@ -106,11 +109,15 @@ export async function beginStep(config: StepConfig, host: StepHost, opts: BeginO
   const conn = await host.group(`Connecting to Redis at ${hostPort(config.target)}`, () => openConnection(config.target, config.connectTimeoutMs, host))
   let before: Snapshot
   let limitsRefused: LimitsRefused | null = null
+  let applied: AttachedLimits | null = null
   try {
+    // Read first, so that what the guard adds before the "before" snapshot is measured as its own.
+    const start = await footprintStart(conn)
     await opts.prepare?.(conn)
     if (opts.limits) {
       const outcome = await applyLimits(conn, opts.limits, host)
       if (outcome.applied) opts.onLimits?.(outcome.applied)
+      applied = outcome.applied
       limitsRefused = outcome.refused
     }
     if (config.keys.enabled) {
@@ -123,7 +130,11 @@ export async function beginStep(config: StepConfig, host: StepHost, opts: BeginO
         host.warn(`The key inventory before the step failed (${describeError(err)}): leaked keys will be counted per DB, without names.`)
       }
     }
+    // The latency histograms of the guard's later commands exist before the snapshot, so a step that does nothing changes nothing.
+    await warmGuardCommands(conn)
+    await waitForGuardClientsGone(conn, (name) => /:(keys|scan)$/.test(name))
     before = await takeSnapshot(conn)
+    before.guard = await footprintBefore(conn, start, before.memory.usedMemory)
     // Who else is connected now: a client of another job on a shared Redis is already there.
     before.clients = await listClients(conn)
     await withTimeout(writeFile(join(config.workDir, BEFORE_FILE), JSON.stringify(before)), FILE_TIMEOUT_MS, 'writing the "before" snapshot')
@@ -135,7 +146,10 @@ export async function beginStep(config: StepConfig, host: StepHost, opts: BeginO
     await conn.close()
   }
   // Moment snapshots look at keys, so they follow the key analysis's settings (off with key-scan-budget 0).
-  const sampling = config.keys.enabled ? { ...config.sampling, moments: momentConfig(config.keys, config.cause?.maxPeakMemory, before) } : config.sampling
+  const moments = config.keys.enabled ? { moments: momentConfig(config.keys, config.cause?.maxPeakMemory, before) } : {}
+  // The sampler's connection says what this job changed, so another job sharing this Redis restores in the right order.
+  const tag = applied ? { clientName: `${GUARD_CLIENT_NAME}:sampler:${limitsTag(applied)}` } : {}
+  const sampling = { ...config.sampling, ...moments, ...tag }
   const sampler = await startStepSampler(config.target, config.workDir, sampling, host, opts.samplerOutlivesProcess ?? false)
   return { begun: { workDir: config.workDir, sampler, ...(limitsRefused ? { limitsRefused } : {}) }, before }
 }
@@ -181,6 +195,9 @@ export async function endStep(config: StepConfig, begun: BegunStep | null, host:
     try {
       const conn = await openConnection(target, opts.connectTimeoutMs ?? config.connectTimeoutMs, host)
       try {
+        // The sampler's and the key tracking's connections, closed a moment ago, must not count as the step's memory.
+        const samplerPid = begun?.sampler?.pid
+        await waitForGuardClientsGone(conn, (name) => (samplerPid !== undefined && name.endsWith(`:${samplerPid}`)) || name === FIRST_SEEN_CLIENT_NAME)
         after = await takeSnapshot(conn, { withDoctor: true })
         after.clients = await listClients(conn)
         if (config.keys.enabled && begun) {
@@ -319,6 +336,8 @@ export interface WatchedCommand {
   env: NodeJS.ProcessEnv
   /** The guard started this Redis for the run: REDIS_URL, REDIS_HOST and REDIS_PORT point at it. */
   startedForRun: boolean
+  /** export-env: hand the watched Redis to the command as REDIS_URL, REDIS_HOST and REDIS_PORT though the guard did not start it. */
+  exportEnv?: boolean
   stdout?: NodeJS.WritableStream
   onSpawn?: CommandSpec['onSpawn']
 }
@@ -337,11 +356,12 @@ export async function runStep(
   const { begun } = await beginStep(config, host, begin)
   // Started after the "before" snapshot, so only the command's keys are timed.
   const watch = await watchCommand(() => openConnection(config.target, config.connectTimeoutMs, host), host)
+  host.info(exportLine(config.target, watched.startedForRun, watched.exportEnv ?? false))
   host.info('Running the command; the report follows when it ends.')
-  // runCommand never rejects, so the recorder is always stopped and notify-keyspace-events set back.
+  // runCommand never rejects, so the recorder is always stopped.
   const command = await runCommand({
     command: watched.command,
-    env: commandEnv(watched.env, config.target, watched.startedForRun),
+    env: commandEnv(watched.env, config.target, watched.startedForRun || (watched.exportEnv ?? false)),
     hide: config.target.password ? [config.target.password] : [],
     stdout: watched.stdout,
     onSpawn: watched.onSpawn,

@@ -19,7 +19,7 @@ import { checkFailover, resolveInstances, type ClusterNode, type FailoverCheck, 
 import type { Report, Verdict } from '../report/schema.js'
 import type { CommandReport } from '../run/output.js'
 import { beginStep, endStep, judgeStep, observeNow, type BegunStep, type BeginOptions, type EndOptions, type StepConfig, type StepRecord, type WatchedCommand } from './engine.js'
-import { commandEnv, runCommand, type CommandRun } from '../run/command.js'
+import { commandEnv, exportLine, runCommand, type CommandRun } from '../run/command.js'
 import type { StepHost } from '../core/host.js'
 import type { AttachedNodesLimits } from '../provision/attach.js'
 
@@ -184,10 +184,11 @@ export async function runMultiStep(
   begin: MultiBeginOptions = {}
 ): Promise<{ begun: BegunMulti; record: MultiRecord; command: CommandRun }> {
   const begun = await beginMulti(specs, config, host, begin)
+  host.info(exportLine(begun.nodes[0].target, watched.startedForRun, watched.exportEnv ?? false))
   host.info(`Watching ${begun.nodes.length} Redis servers; running the command, the report follows when it ends.`)
   const command = await runCommand({
     command: watched.command,
-    env: commandEnv(watched.env, begun.nodes[0].target, watched.startedForRun),
+    env: commandEnv(watched.env, begun.nodes[0].target, watched.startedForRun || (watched.exportEnv ?? false)),
     // Every node's password, kept out of the command text in the report.
     hide: [...new Set(begun.nodes.map((n) => n.target.password).filter((p): p is string => Boolean(p)))],
     stdout: watched.stdout,

@@ -40,6 +40,8 @@ export interface SamplingOptions {
   tls?: TlsSettings
   /** Bounded key snapshots at the moments that matter (first OOM, first eviction, near the limit); absent = none. */
   moments?: MomentConfig
+  /** The sampler connection's name, before its process id (default redis-memory-guard:sampler). */
+  clientName?: string
 }
 
 /** Kill hooks of samplers that must not outlive this process, by pid. */
@@ -62,7 +64,9 @@ export async function startStepSampler(target: RedisTarget, workDir: string, opt
       maxLifeMs: opts.maxLifeMs,
       ...(opts.tls ? { tls: opts.tls } : {}),
       ...(opts.moments ? { moments: opts.moments } : {}),
-      ...(mayName(target) ? {} : { unnamed: true })
+      ...(mayName(target) ? {} : { unnamed: true }),
+      ...(outlive ? {} : { parentPid: process.pid }),
+      ...(opts.clientName ? { name: opts.clientName } : {})
     })
   } catch (err) {
     host.warn(`Could not start the background sampler (${describeError(err)}): the step's peak will come from the snapshots and INFO instead.`)

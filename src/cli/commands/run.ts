@@ -7,7 +7,8 @@ import type { Report } from '../../report/schema.js'
 import { judgeWatch, runWatch, type Watched } from '../../step/watch.js'
 import { instanceOptions, startThrowawayCluster, watchSetup } from '../watch.js'
 import { makeWorkDir } from '../../step/files.js'
-import { COMMANDS, UsageError } from '../args.js'
+import { COMMANDS, UsageError, flag } from '../args.js'
+import { Input } from '../../config/options.js'
 import { ExitCode, causeSettings, connectTimeout, emit, keySettings, locateRedis, outputFormat, sampleInterval, stepConfig, thresholds, type Context, type Located } from '../context.js'
 import { renderReport } from '../terminal.js'
 import { readBaselineOption, withCliBaseline } from '../baseline.js'
@@ -51,6 +52,7 @@ export async function runCommand(ctx: Context): Promise<number> {
         command: { argv: rest },
         env: ctx.env,
         startedForRun,
+        exportEnv: flag(ctx.args, Input.ExportEnv),
         // With --json or --markdown, stdout carries only the report.
         stdout: format === 'terminal' ? process.stdout : process.stderr,
         onSpawn: (child) => (live.child = child)
@@ -90,17 +92,15 @@ interface LiveParts {
 const SIGNAL_NUMBERS = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const
 
 /**
- * While the command runs, Ctrl-C reaches it from the terminal and SIGTERM/SIGHUP are passed on:
- * the command ends, and the report and the clean-up still happen. Outside the command a signal
+ * While the command runs, runCommand passes signals on to the command's process group: the command
+ * ends, and the report and the clean-up still happen. Outside the command a signal
  * stops the throwaway server and exits at once. Returns a function that removes the handlers.
  */
 function handleSignals(ctx: Context, live: LiveParts): () => void {
   const handlers = (Object.keys(SIGNAL_NUMBERS) as (keyof typeof SIGNAL_NUMBERS)[]).map((signal) => {
     const handler = (): void => {
-      if (live.child !== null && live.child.exitCode === null) {
-        if (signal !== 'SIGINT') live.child.kill(signal)
-        return
-      }
+      // While the command runs, runCommand passes the signal on to its process group, and the step ends normally.
+      if (live.child !== null && live.child.exitCode === null && live.child.signalCode === null) return
       ctx.log.error(`Stopped by ${signal}.`)
       void Promise.resolve(live.throwaway?.stop()).finally(() => process.exit(128 + SIGNAL_NUMBERS[signal]))
     }
