@@ -84,7 +84,8 @@ describe('the local-action recipe', () => {
     const command = writeKeys('2', 'local')
       .map((a) => `'${a}'`)
       .join(' ')
-    const res = await localAction({ 'INPUT_REDIS-URL': r.url, INPUT_RUN: command })
+    // The command finds Redis through REDIS_URL, which the guard sets only when asked (export-env).
+    const res = await localAction({ 'INPUT_REDIS-URL': r.url, INPUT_RUN: command, 'INPUT_EXPORT-ENV': 'true' })
     expect(res.out).toContain('The main step ran the command and wrote the report; nothing left to do.')
     expect(reports(res.summary)).toBe(1)
     expect(res.report.leakedKeys).toBe(2)

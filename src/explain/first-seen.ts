@@ -377,12 +377,17 @@ async function openTracking(conn: RedisConnection, timeoutMs: number): Promise<R
     // a second one subscribed to __redis__:invalidate, which the suite would see in PUBSUB CHANNELS.
     client = await conn.duplicate(`first-seen:${process.pid}`, timeoutMs, { RESP: 3, emitInvalidate: true })
   } catch (err) {
+    // node-redis turns tracking on in its handshake: a user without client|tracking is refused there.
+    if (/tracking/i.test(describeError(err))) throw new Unavailable(`CLIENT TRACKING ON BCAST was refused (${describeError(err)}), so keys have no first-seen time`)
     if (/unknown command|HELLO|NOPROTO/i.test(describeError(err))) {
       throw new Unavailable(`this server does not speak RESP3 (HELLO 3: ${describeError(err)}); key tracking needs Redis 6.0+, so keys have no first-seen time`)
     }
     throw err
   }
   try {
+    // node-redis's emitInvalidate turns on key-based tracking in its handshake (CLIENT TRACKING ON);
+    // the server switches a client to broadcast mode only from off.
+    await withTimeout(client.sendCommand(['CLIENT', 'TRACKING', 'OFF']), timeoutMs, 'CLIENT TRACKING OFF')
     await withTimeout(client.sendCommand(['CLIENT', 'TRACKING', 'ON', 'BCAST', 'NOLOOP']), timeoutMs, 'CLIENT TRACKING')
   } catch (err) {
     client.destroy()
