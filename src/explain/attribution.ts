@@ -1,7 +1,7 @@
 /**
  * Which test was running at a time: a leaked key's birth, the first OOM, the steepest growth. Pure.
  *
- * A time is itself a span: a key's `new` event reaches the guard a little after the write
+ * A time is itself a span: a key's tracking push reaches the guard a little after the write
  * (`EVENT_LAG_MS`), and a sampled event (the OOM counter grew) happened somewhere between two
  * samples. A test is named `exact` only when that whole span lies inside the part of the test's
  * window that is certain whatever its uncertainty, and no test of another chain (another
@@ -60,7 +60,7 @@ export class TestTimeline {
     return { exactness: 'candidates', test: sorted[0], candidates: sorted }
   }
 
-  /** A key's `new` event seen at `t`: the write was at most EVENT_LAG_MS earlier. */
+  /** A key's tracking push seen at `t`: the write was at most EVENT_LAG_MS earlier. */
   keyBorn(t: number): TimeAttribution {
     return this.at(t - EVENT_LAG_MS, t)
   }
