@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CLI, runCli } from './helpers/cli-runner.js'
+import { describeNoOpStep } from './helpers/no-op-step.js'
 import { redisCommand, type Reply } from './helpers/resp.js'
 import { startRedis, type TestRedis } from './helpers/redis-server.js'
 import type { Report } from '../src/report/schema.js'
@@ -115,30 +116,7 @@ describe('the suite cannot tell a guarded run from a bare one', () => {
 })
 
 // Redis 7.4.1 and Valkey 8.0.1 run the same test in do-no-harm.engines.test.ts (built servers).
-const ENGINES = [{ label: "Debian's redis-server (7.0)", server: 'redis-server' }]
-
-describe("the guard's own footprint is its own", () => {
-  for (const engine of ENGINES) {
-    it(`a step that runs true reports a change within 16 KB, and the guard's histograms once, on ${engine.label}`, async () => {
-      if (engine.server.includes('/') && !existsSync(engine.server)) throw new Error(`${engine.server} is missing: run scripts/build-engines.sh`)
-      const r = await server([], engine.server)
-      const atStart = Number(/used_memory:(\d+)/.exec(String(await redisCommand(r.port, 'INFO', 'memory')))?.[1])
-      const run = await runCli(['run', '--url', r.url, '--json', '--', 'true'])
-      expect(run.code).toBe(0)
-      const report = reportOf(run.stdout)
-      const change = (report.after?.memory.usedMemory ?? NaN) - (report.before?.memory.usedMemory ?? NaN)
-      expect(Math.abs(change)).toBeLessThanOrEqual(16 * 1024)
-      // Reported once, as the guard's: its latency histograms, named, and what it added before the step.
-      expect(report.guard?.histogramsAdded).toEqual(expect.arrayContaining(['client|list', 'memory|usage', 'hello', 'client|tracking']))
-      expect(report.guard?.usedMemoryAtConnect).toBeGreaterThanOrEqual(atStart)
-      expect(report.notes.filter((n) => n.startsWith('The guard itself added'))).toHaveLength(1)
-      // A second run adds nothing: the histograms are there already.
-      const again = reportOf((await runCli(['run', '--url', r.url, '--json', '--', 'true'])).stdout)
-      expect(again.guard?.histogramsAdded).toEqual([])
-      expect(Math.abs((again.after?.memory.usedMemory ?? NaN) - (again.before?.memory.usedMemory ?? NaN))).toBeLessThanOrEqual(16 * 1024)
-    })
-  }
-})
+describeNoOpStep([{ label: "Debian's redis-server (7.0)", server: 'redis-server' }])
 
 /** Read commands on a key that does not exist (and a few without keys): each name gets its own latency histogram. */
 const READS: string[][] = [
