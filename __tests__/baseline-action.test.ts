@@ -3,11 +3,11 @@
  * GitHub REST stand-in on 127.0.0.1 (GITHUB_API_URL): pushes record, pull requests compare.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { newJob, runJob } from './helpers/action-runner.js'
-import { startFakeGitHub, type FakeGitHub, type FakeRepo } from './helpers/fake-github.js'
+import { jobEnv, startFakeGitHub, type FakeGitHub, type FakeRepo } from './helpers/fake-github.js'
 import { redisCommands } from './helpers/resp.js'
 import { startRedis, type TestRedis } from './helpers/redis-server.js'
 
@@ -35,22 +35,8 @@ beforeEach(async () => {
 
 const sha = (n: number): string => n.toString(16).padStart(40, 'a')
 
-function env(event: 'push' | 'pull_request', extra: { ref?: string; sha: string; payload?: unknown }): Record<string, string> {
-  const path = join(eventDir, `${event}-${Math.random().toString(36).slice(2)}.json`)
-  writeFileSync(path, JSON.stringify(extra.payload ?? { repository: { default_branch: 'main' } }))
-  return {
-    GITHUB_API_URL: github.url,
-    GITHUB_EVENT_NAME: event,
-    GITHUB_EVENT_PATH: path,
-    GITHUB_REPOSITORY: REPO,
-    GITHUB_REF: extra.ref ?? 'refs/heads/main',
-    GITHUB_SHA: extra.sha,
-    GITHUB_WORKFLOW: 'CI',
-    GITHUB_JOB: 'test',
-    GITHUB_RUN_ID: String(Math.floor(Math.random() * 1e6)),
-    GITHUB_SERVER_URL: 'https://github.example'
-  }
-}
+const env = (event: 'push' | 'pull_request', extra: { ref?: string; sha: string; payload?: unknown }): Record<string, string> =>
+  jobEnv(github, eventDir, REPO, event, extra)
 
 const prEnv = (head: string): Record<string, string> =>
   env('pull_request', {

@@ -6,6 +6,8 @@
  * limits, an HTML 502 from a proxy, a 200 whose body is not JSON.
  */
 import { createHash, randomBytes } from 'node:crypto'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 
 export interface FakeComment {
@@ -235,4 +237,31 @@ const commitSha = (): string => randomBytes(20).toString('hex')
 /** The sha git gives a blob, as GitHub reports it for a file. */
 function blobSha(content: Buffer): string {
   return createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex')
+}
+
+/**
+ * The runner's variables for a job of `repo` that talks to the fake GitHub: the event's payload
+ * written to a file in `dir` (by default a push payload naming `main` the default branch).
+ */
+export function jobEnv(
+  github: FakeGitHub,
+  dir: string,
+  repo: string,
+  event: 'push' | 'pull_request',
+  extra: { ref?: string; sha: string; payload?: unknown }
+): Record<string, string> {
+  const path = join(dir, `${event}-${Math.random().toString(36).slice(2)}.json`)
+  writeFileSync(path, JSON.stringify(extra.payload ?? { repository: { default_branch: 'main' } }))
+  return {
+    GITHUB_API_URL: github.url,
+    GITHUB_EVENT_NAME: event,
+    GITHUB_EVENT_PATH: path,
+    GITHUB_REPOSITORY: repo,
+    GITHUB_REF: extra.ref ?? 'refs/heads/main',
+    GITHUB_SHA: extra.sha,
+    GITHUB_WORKFLOW: 'CI',
+    GITHUB_JOB: 'test',
+    GITHUB_RUN_ID: String(Math.floor(Math.random() * 1e6)),
+    GITHUB_SERVER_URL: 'https://github.example'
+  }
 }
