@@ -10,7 +10,6 @@
  * bench named at the top of that file says why.
  */
 import {
-  createClient,
   ErrorReply,
   ConnectionTimeoutError,
   RESP_TYPES,
@@ -19,6 +18,7 @@ import {
   type RedisClientType,
   type RedisArgument
 } from '@redis/client'
+import RedisClientClass from '@redis/client/dist/lib/client/index.js'
 import { ConnectionError, describeError } from '../core/errors.js'
 import { formatDuration } from '../core/size.js'
 import { hostPort, maskUrlText, type RedisTarget } from './target.js'
@@ -119,6 +119,26 @@ export function clientOptions(target: RedisTarget, opts: { name?: string | null;
   }
 }
 
+/**
+ * A node-redis client, built from one client class per RESP version. node-redis's `createClient`
+ * builds a new class with a method for every command whenever the options differ from the last
+ * call's (its cache holds one entry, keyed by the options' JSON): each connection of the guard has
+ * its own name, timeouts or protocol, so each cost ~35 ms of CPU (`bench/fixed-cost.mjs`), several
+ * times in every step. The class depends only on the RESP version (and on modules, functions and
+ * scripts, which the guard does not use), so it is built once per version with node-redis's own
+ * `RedisClient.factory`.
+ */
+const factories = new Map<number, (options: RedisClientOptions) => RedisClient>()
+function newClient(options: RedisClientOptions): RedisClient {
+  const resp = options.RESP ?? 2
+  let make = factories.get(resp)
+  if (make === undefined) {
+    make = RedisClientClass.default.factory({ RESP: resp }) as unknown as (options: RedisClientOptions) => RedisClient
+    factories.set(resp, make)
+  }
+  return make(options)
+}
+
 function isIpAddress(host: string): boolean {
   return /^[\d.]+$/.test(host) || host.includes(':')
 }
@@ -202,7 +222,7 @@ export class RedisConnection {
   async duplicate(role: string, timeoutMs = this.commandTimeoutMs, extra: Partial<RedisClientOptions> = {}): Promise<RedisClient> {
     const state = { ready: false }
     const name = this.name === null ? null : clientName(role)
-    const client = createClient({ ...clientOptions(this.target, { name, connectTimeoutMs: timeoutMs, reconnect: boundedReconnect(state) }), ...extra }) as RedisClient
+    const client = newClient({ ...clientOptions(this.target, { name, connectTimeoutMs: timeoutMs, reconnect: boundedReconnect(state) }), ...extra })
     client.on('error', () => {})
     try {
       await withTimeout(client.connect(), timeoutMs, 'connect')
@@ -228,7 +248,7 @@ export class RedisConnection {
 
   private async reopen(timeoutMs: number, what: string): Promise<RedisClient> {
     const state = { ready: false }
-    const client = createClient(clientOptions(this.target, { name: this.name, connectTimeoutMs: timeoutMs, reconnect: boundedReconnect(state) })) as RedisClient
+    const client = newClient(clientOptions(this.target, { name: this.name, connectTimeoutMs: timeoutMs, reconnect: boundedReconnect(state) }))
     client.on('error', () => {})
     try {
       await withTimeout(client.connect(), timeoutMs, what)
@@ -262,7 +282,7 @@ export async function connect(target: RedisTarget, opts: ConnectOptions): Promis
     const remaining = deadline - Date.now()
     const state = { ready: false }
     const connectTimeoutMs = Math.max(200, Math.min(remaining, 5000))
-    const client = createClient(clientOptions(target, { name: clientNameToSet, connectTimeoutMs, reconnect: boundedReconnect(state) })) as RedisClient
+    const client = newClient(clientOptions(target, { name: clientNameToSet, connectTimeoutMs, reconnect: boundedReconnect(state) }))
     // Without a listener an 'error' event would kill the process. The first one is kept: a TLS
     // alert (e.g. "certificate required") arrives only as an event, after the handshake.
     let socketError: unknown = null
