@@ -3,7 +3,7 @@
  * writes keys, its JUnit file mapped back to the test that wrote each key.
  */
 import { describe, expect, it } from '@jest/globals'
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -103,6 +103,33 @@ describe('FirstSeenRecorder', () => {
     // (Redis sends the names of one push in byte order, so which three is decided by their names.)
     for (const n of names) expect(result.times.get(`5\n${n}`)).toBeGreaterThan(0)
     expect(result.dropped).toBe(2)
+  })
+
+  it('widens a key\'s time by how long its push waited while this process could not run', async () => {
+    const { r, conn } = await redis()
+    const rec = await FirstSeenRecorder.start(conn)
+    if (!(rec instanceof FirstSeenRecorder)) throw new Error(rec.unavailable)
+    await redisCommand(r.port, 'SET', 'quiet:key', '1')
+    await sleep(100)
+    // A busy runner: the write lands while this process holds no core (here: its event loop is held by a synchronous wait).
+    const wrote = Date.now()
+    execFileSync('redis-cli', ['-p', String(r.port), 'SET', 'stalled:key', '1'])
+    const held = Date.now() + 400
+    while (Date.now() < held) {
+      // the push waits in the socket
+    }
+    await sleep(100)
+    const result = await rec.stop()
+    const quiet = result.times.get('0\nquiet:key')
+    const stalled = result.times.get('0\nstalled:key')
+    if (quiet === undefined || stalled === undefined) throw new Error('a key has no time')
+    // Read after the stall: its time alone would put the write ~400 ms late; the lag covers the write.
+    expect(stalled).toBeGreaterThanOrEqual(held)
+    const lag = result.lags.get(stalled)
+    expect(lag).toBeGreaterThanOrEqual(stalled - wrote)
+    expect(lag).toBeLessThan(2000)
+    // A key read at once carries no lag beyond the usual bound.
+    expect(result.lags.has(quiet)).toBe(false)
   })
 
   it('says why it cannot record when the user may not change the setting', async () => {

@@ -95,6 +95,11 @@ describe('placing tests on the clock', () => {
     const a = tl.keyBorn(at('2026-03-01T10:00:02.500'))
     expect(a.exactness).toBe('exact')
     expect(a.test?.name).toBe('test_set')
+    // The same push read up to 600 ms after it arrived (the guard's process waited for a core): the write may lie as early
+    // as 1.9 s, before test_set's certain part, so the key gets candidates, never one test as certain.
+    const late = tl.keyBorn(at('2026-03-01T10:00:02.500'), 600)
+    expect(late.exactness).toBe('candidates')
+    expect(late.candidates.map((c) => c.name)).toContain('test_set')
   })
 
   it('gives candidates, not one test, when the time could lie in either of two neighbours', () => {

@@ -6,7 +6,7 @@
  * samples. A test is named `exact` only when that whole span lies inside the part of the test's
  * window that is certain whatever its uncertainty, and no test of another chain (another
  * worker, another file without timestamps) may have been running then. Otherwise the tests that
- * may have been running are the candidates, nearest first.
+ * may have been running are the candidates, nearest first (each placed as late as it can have run).
  */
 import type { JUnitWindows, TestCaseWindow } from './junit.js'
 
@@ -53,16 +53,26 @@ export class TestTimeline {
       // Tests of its own chain cannot have run at the same time; any other chain's could.
       if (possible.every((c) => c === t || c.chain === t.chain)) return { exactness: 'exact', test: t, candidates: [t] }
     }
+    // Nearest first, each test placed as late as it can have run: what the test times leave out of
+    // a chain is mostly before its first test (the runner's start-up, imports, collection, a slow
+    // beforeAll), not between tests, and a busy machine makes that part longer. The middle of the
+    // span (`start`) put every window of a slow-starting run too early, ranking the test before
+    // the right one first.
+    const distance = (c: Placed): number => {
+      const from = c.latestStart
+      const to = c.latestStart + c.durationMs
+      return Math.max(0, from - b, a - to)
+    }
     const mid = (a + b) / 2
-    const distance = (c: Placed): number => Math.abs(mid - (c.start + c.durationMs / 2))
-    const sorted = [...possible].sort((x, y) => distance(x) - distance(y))
+    const centre = (c: Placed): number => Math.abs(mid - (c.latestStart + c.durationMs / 2))
+    const sorted = [...possible].sort((x, y) => distance(x) - distance(y) || centre(x) - centre(y))
     // In one chain the tests that may have run are consecutive: keep them in the order they ran.
     return { exactness: 'candidates', test: sorted[0], candidates: sorted }
   }
 
-  /** A key's tracking push seen at `t`: the write was at most EVENT_LAG_MS earlier. */
-  keyBorn(t: number): TimeAttribution {
-    return this.at(t - EVENT_LAG_MS, t)
+  /** A key's tracking push seen at `t`: the write was at most `lagMs` (the recorder's bound, at least EVENT_LAG_MS) earlier. */
+  keyBorn(t: number, lagMs: number = EVENT_LAG_MS): TimeAttribution {
+    return this.at(t - Math.max(lagMs, EVENT_LAG_MS), t)
   }
 
   /** Tests whose window may overlap [from, to], with the share of the span each certainly covers (0 when unsure). */

@@ -106,7 +106,7 @@ export const KEYS_NAMED_PER_TEST = 5
 
 /** What the first-seen recorder found, or why there is nothing. */
 export type FirstSeenInput =
-  | { times: Map<string, number>; dropped: number; unobserved?: { from: number; to: number; reason: string }[]; roundMs?: number }
+  | { times: Map<string, number>; dropped: number; unobserved?: { from: number; to: number; reason: string }[]; roundMs?: number; lags?: Map<number, number> }
   | { unavailable: string }
 
 export interface CauseInput {
@@ -148,6 +148,7 @@ export function buildCauseReport(input: CauseInput): CauseReport {
   const start = input.stepStartedAt ? Date.parse(input.stepStartedAt) : null
   const recorded = !('unavailable' in input.firstSeen)
   const times = 'times' in input.firstSeen ? input.firstSeen.times : new Map<string, number>()
+  const lags = 'lags' in input.firstSeen ? input.firstSeen.lags : undefined
   const leaked = (input.keys?.leaked?.groups ?? []).flatMap((g) => g.samples.map((s) => ({ db: s.db, name: { key: s.key, ...(s.keyBase64 ? { keyBase64: s.keyBase64 } : {}) } })))
   const withTimes = leaked.map((k) => ({ ...k, bytes: bytesOf(k.name), at: times.get(`${k.db}\n${bytesOf(k.name)}`) ?? null }))
 
@@ -170,7 +171,7 @@ export function buildCauseReport(input: CauseInput): CauseReport {
         untimed++
         continue
       }
-      const a = timeline.keyBorn(k.at)
+      const a = timeline.keyBorn(k.at, lags?.get(k.at))
       if (a.test === null) {
         unattributedCount++
         if (unattributed.length < KEYS_NAMED_PER_TEST * 4) unattributed.push({ ...keyName(k.bytes), db: k.db })

@@ -19,6 +19,7 @@
  * live keys, new ones are counted only.
  */
 import { describeError } from '../core/errors.js'
+import { EVENT_LAG_MS } from './attribution.js'
 import { CLIENT_NAME as GUARD_CLIENT_NAME, sleep, withTimeout, type RedisClient, type RedisConnection } from '../redis/connection.js'
 
 export const DEFAULT_FIRST_SEEN_CAP = 100_000
@@ -36,6 +37,16 @@ const MAX_BACKOFF_MS = 2000
  * Names pushed meanwhile wait and are asked together; a key's time stays its first push.
  */
 const MIN_ROUND_GAP_MS = 20
+/**
+ * The recorder's heartbeat. A push is read in the first turn of this process's event loop after it
+ * arrives, so it arrived after the turn before the last heartbeat: `at - beats[0]` bounds how long
+ * it waited. On a quiet machine that is ~2 beats, under EVENT_LAG_MS; on a busy CI runner this
+ * process can wait hundreds of ms for a core, and a key's time must then be that much wider, or
+ * a write at the end of one test would be named, as certain, as the next test's.
+ */
+const BEAT_MS = 10
+/** Distinct push times with a wider lag kept, at most (each is one entry: a stall covers a burst). */
+const MAX_LAGS = 100_000
 
 /** A span of the step in which keys were not followed, and why. */
 export interface UnobservedSpan {
@@ -56,6 +67,11 @@ export interface FirstSeenResult {
   unobserved: UnobservedSpan[]
   /** The longest round (push to answer), ms: how far a birth may lie after the time given. */
   roundMs: number
+  /**
+   * Birth times (as in `times`) whose push may have waited longer than EVENT_LAG_MS to be read
+   * (this process was not scheduled), with that bound in ms: the write was at most this much earlier.
+   */
+  lags: Map<number, number>
 }
 
 /** Per DB, the keys the recorder knows exist, with their birth. */
@@ -87,6 +103,10 @@ export class FirstSeenRecorder {
   private down: { from: number; reason: string } | null = null
   private reconnecting: Promise<void> | null = null
   private idle: (() => void) | null = null
+  /** The last two heartbeats (epoch ms), older first. */
+  private beats: [number, number]
+  private readonly beat: NodeJS.Timeout
+  private readonly lags = new Map<number, number>()
 
   private constructor(
     private client: RedisClient,
@@ -98,6 +118,9 @@ export class FirstSeenRecorder {
   ) {
     this.dbs = dbs
     this.dbsAt = now()
+    this.beats = [this.dbsAt, this.dbsAt]
+    this.beat = setInterval(() => (this.beats = [this.beats[1], this.now()]), BEAT_MS)
+    this.beat.unref()
   }
 
   /**
@@ -138,6 +161,8 @@ export class FirstSeenRecorder {
   private onPush(value: unknown): void {
     if (!Array.isArray(value) || value.length < 2 || String(value[0]) !== 'invalidate') return
     const at = this.now()
+    const lag = at - this.beats[0]
+    if (lag > EVENT_LAG_MS && this.lags.size < MAX_LAGS) this.lags.set(at, Math.max(lag, this.lags.get(at) ?? 0))
     if (value[1] === null) {
       // A flush: every key may be gone. Each known one is asked again; one that is still there keeps its birth.
       for (const keys of this.live.values()) for (const k of keys.keys()) this.recheck.add(k)
@@ -324,6 +349,7 @@ export class FirstSeenRecorder {
   async stop(): Promise<FirstSeenResult> {
     // Pushes for the last writes come at the server's next event loop turn: a PING's answer comes after them.
     this.stopping = true
+    clearInterval(this.beat)
     if (this.waiting !== null) {
       clearTimeout(this.waiting)
       this.waiting = null
@@ -363,7 +389,12 @@ export class FirstSeenRecorder {
     const dbs = this.finalDbs ?? this.dbs
     for (const [k, t] of this.once) for (const db of dbs) times.set(`${db}\n${k}`, t)
     for (const [db, keys] of this.live) for (const [k, t] of keys) times.set(`${db}\n${k}`, t)
-    return { times, dropped: this.dropped, unobserved: this.unobserved, roundMs: this.roundMs }
+    const lags = new Map<number, number>()
+    for (const t of times.values()) {
+      const lag = this.lags.get(t)
+      if (lag !== undefined) lags.set(t, lag)
+    }
+    return { times, dropped: this.dropped, unobserved: this.unobserved, roundMs: this.roundMs, lags }
   }
 }
 

@@ -93,7 +93,7 @@ export async function watchCommand(open: () => Promise<RedisConnection>, host: S
       let firstSeen: FirstSeen = { unavailable: unavailable ?? 'not recorded' }
       if (recorder) {
         const result = await recorder.stop()
-        firstSeen = { times: result.times, dropped: result.dropped, unobserved: result.unobserved, roundMs: result.roundMs }
+        firstSeen = { times: result.times, dropped: result.dropped, unobserved: result.unobserved, roundMs: result.roundMs, lags: result.lags }
         for (const u of result.unobserved) {
           host.warn(`Keys were not followed for ${formatDuration(u.to - u.from)} from ${new Date(u.from).toISOString()}: ${u.reason}. Keys born then have no time; the guard reconnected.`)
         }
