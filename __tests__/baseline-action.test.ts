@@ -115,6 +115,10 @@ describe('baseline against the base branch', () => {
   }, 120_000)
 
   it('keeps a quiet pull request quiet (on-change), and a passing comment within 15 lines when one is asked for', async () => {
+    // A first job on this server creates what stays after FLUSHALL (Redis 7's latency histograms,
+    // about 25 KB per command name): without it the push would start from less than the PR.
+    await runJob({ 'redis-url': redis.url }, leave('cart:', 3))
+    await redisCommands(redis.port, [['FLUSHALL']])
     await runJob(inputs(), leave('cart:', 3), env('push', { sha: sha(1) }))
     await redisCommands(redis.port, [['FLUSHALL']])
     // Larger values, the same keys: used memory moves by a few KB, within the floor for noise.
@@ -126,7 +130,8 @@ describe('baseline against the base branch', () => {
     expect(quiet.post.summary).toContain(`the newest run of main, ${sha(1).slice(0, 7)}`)
     expect(quiet.post.summary).toMatch(/\| Keys left behind \| 3 \| 3 \| ±0 \|/)
     // One recorded run: the band is 5% of the base figure (more than the 64 KB floor here).
-    expect(quiet.post.summary).toMatch(/\| Used after \| [\d.]+ MB \| [\d.]+ MB \| \+[\d.]+ KB \(\+[\d.]+%\) \| within the usual range \(±[\d.]+ KB\) \|/)
+    // (The 15 KB of larger values is within the noise of a shared server: the change may show either sign.)
+    expect(quiet.post.summary).toMatch(/\| Used after \| [\d.]+ MB \| [\d.]+ MB \| (±0 B|[+-][\d.]+ K?B \([+-][\d.]+%\)) \| within the usual range \(±[\d.]+ KB\) \|/)
     const body = quiet.post.outputs['comment-body']
     expect(body.trimEnd().split('\n').length).toBeLessThanOrEqual(15)
     expect(body).toContain('✅ **Redis memory: pass**')
