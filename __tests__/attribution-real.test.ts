@@ -1,8 +1,9 @@
 /**
  * Attribution against real runs of other test runners under the CLI's `run`, each against its own
  * redis-server: pytest with a slow import, mocha's xunit reporter (a test named `returns a > b`),
- * and jest with jest-junit on two workers, one file with a slow beforeAll. Each asserts the exact
- * test where the timing can tell, and candidates (the true test among them) where it cannot.
+ * jest with jest-junit on two workers, one file with a slow beforeAll, and pytest tests that get
+ * error replies (the first of each kind timed by the samples). Each asserts the exact test where
+ * the timing can tell, and candidates (the true test among them) where it cannot.
  */
 import { describe, expect, it } from '@jest/globals'
 import { cpSync, mkdtempSync, readFileSync } from 'node:fs'
@@ -68,6 +69,35 @@ describe('attribution on real runs', () => {
     const failing: Report = { ...report, verdict: 'fail' }
     // Markdown-escaped, as every test name from the file is.
     expect(renderComment(failing)).toContain('test\\_shop › test\\_b\\_leaves\\_a\\_cart (1 key')
+  })
+
+  it('pytest with error replies: WRONGTYPE and BUSYGROUP first received by the tests that provoked them, exact; NOSCRIPT in a 1 ms test gives candidates', async () => {
+    const r = await redis()
+    const dir = suite('pytest-errors')
+    const report = await guarded(r.url, dir, join(dir, 'junit.xml'), 'python3 -m pytest -q -p no:cacheprovider --junitxml=junit.xml test_errors.py')
+    expect(report.command?.exitCode).toBe(0)
+    const kinds = Object.fromEntries((report.cause?.errorReplies?.byPrefix ?? []).map((p) => [p.prefix, p]))
+    expect(kinds.WRONGTYPE).toMatchObject({ count: 1, firstTest: { exactness: 'exact', test: { name: 'test_a_pushes_onto_a_string' } } })
+    expect(kinds.BUSYGROUP).toMatchObject({ count: 1, firstTest: { exactness: 'exact', test: { name: 'test_b_creates_the_group_twice' } } })
+    // Each first lies between two samples about one interval apart, in the step's time.
+    for (const p of [kinds.WRONGTYPE, kinds.BUSYGROUP]) {
+      expect(Date.parse(p.firstAt ?? '') - Date.parse(p.firstFrom ?? '')).toBeLessThanOrEqual(1000)
+      expect(p.firstSecondsIntoStep).toBeGreaterThan(0)
+    }
+    // WRONGTYPE came about 1.2 s before BUSYGROUP (the rest of test_a and the pause in test_b).
+    expect(Date.parse(kinds.BUSYGROUP.firstAt ?? '') - Date.parse(kinds.WRONGTYPE.firstAt ?? '')).toBeGreaterThan(800)
+    // The interval that saw NOSCRIPT is wider than test_c: the tests around it are named too.
+    const noscript = kinds.NOSCRIPT?.firstTest
+    expect(noscript?.exactness).toBe('candidates')
+    expect(noscript?.candidates.map((c) => c.name)).toContain('test_c_calls_a_missing_script')
+    expect(noscript?.candidates.length).toBeGreaterThanOrEqual(2)
+    // The summary's error table and the comment of a failing run say who first received each.
+    const summary = renderSummary(report)
+    expect(summary).toContain('| Error | Replies | First seen | First received by |')
+    expect(summary).toMatch(/\| <code>WRONGTYPE<\/code> \| 1 \| [\d.]+ m?s into the step \| test\\_errors › test\\_a\\_pushes\\_onto\\_a\\_string \|/)
+    expect(summary).toMatch(/\| <code>NOSCRIPT<\/code> \| 1 \| [\d.]+ m?s into the step \| one of .*test\\_c\\_calls\\_a\\_missing\\_script/)
+    const comment = renderComment({ ...report, verdict: 'fail' })
+    expect(comment).toContain('<code>BUSYGROUP</code> ×1, first received by test\\_errors › test\\_b\\_creates\\_the\\_group\\_twice')
   })
 
   it('mocha (xunit, stamped at the end to the second): a test named "returns a > b" is kept and named', async () => {

@@ -70,7 +70,7 @@ describe('a recorded Ginkgo v1 run', () => {
 })
 
 describe('error replies', () => {
-  it('groups them by prefix and by command, leaving out the guard\'s own commands, and times only the OOM', () => {
+  it('groups them by prefix and by command, leaving out the guard\'s own commands; without samples no first is timed, and it says why', () => {
     const before = { commandstats: { xgroup: { calls: 0, usec: 0, failedCalls: 0, rejectedCalls: 0 }, info: { calls: 1, usec: 1, failedCalls: 0, rejectedCalls: 0 } } } as unknown as Snapshot
     const after = {
       commandstats: {
@@ -80,7 +80,7 @@ describe('error replies', () => {
         info: { calls: 5, usec: 1, failedCalls: 3, rejectedCalls: 0 }
       }
     } as unknown as Snapshot
-    const g = groupErrorReplies({ total: 7, byPrefix: { BUSYGROUP: 2, OOM: 4, WRONGTYPE: 1 } }, before, after, [])
+    const g = groupErrorReplies({ total: 7, byPrefix: { BUSYGROUP: 2, OOM: 4, WRONGTYPE: 1 } }, before, after, null)
     expect(g?.byPrefix.map((p) => [p.prefix, p.count])).toEqual([
       ['OOM', 4],
       ['BUSYGROUP', 2],
@@ -91,8 +91,9 @@ describe('error replies', () => {
       { command: 'xgroup', failed: 2, rejected: 0 },
       { command: 'lpush', failed: 1, rejected: 0 }
     ])
-    expect(g?.notes.join(' ')).toContain('Only the first OOM reply is timed')
-    expect(groupErrorReplies({ total: 0, byPrefix: {} }, before, before, [])).toBeNull()
+    for (const p of g?.byPrefix ?? []) expect(p).toMatchObject({ firstAt: null, firstTestUnknown: 'the step was not sampled' })
+    expect(g?.byPrefix.some((p) => p.firstTest !== undefined)).toBe(false)
+    expect(groupErrorReplies({ total: 0, byPrefix: {} }, before, before, null)).toBeNull()
   })
 })
 

@@ -305,10 +305,14 @@ export function instancesBlock(report: Report, c: Colours): string[] {
 /** Leaked keys listed with their times on a terminal; --json has all of them. */
 const MAX_TIMED_KEYS = 10
 
-/** Why: the moments that mattered, what the memory is made of, when each leaked key appeared and which test left it. */
+/**
+ * Why: the moments that mattered, what the memory is made of, when each leaked key appeared and
+ * which test left it, the step's events on the test timeline, memory per test and the error
+ * replies: the job summary's parts, from the same model (render/cause.ts).
+ */
 export function causeLines(v: CauseView | null, c: Colours): string[] {
   if (!v) return []
-  const eventful = v.moments.length > 0 || v.telling !== null || v.leakedKeys.length > 0 || v.tests !== null
+  const eventful = v.moments.length > 0 || v.telling !== null || v.leakedKeys.length > 0 || v.tests !== null || v.events.length > 0 || v.growth !== null || v.errors !== null
   if (!eventful) return []
   const out = [c.bold('Why')]
   for (const m of v.moments) {
@@ -336,6 +340,57 @@ export function causeLines(v: CauseView | null, c: Colours): string[] {
     if (v.unattributed.length > 0) out.push(`  In no test: ${v.unattributed.slice(0, 5).map((k) => safeText(k.key)).join(', ')}`)
     for (const n of v.testNotes) out.push(c.dim(`  ${safeText(n)}`))
   }
+  out.push(...eventLines(v, c), ...memoryPerTestLines(v, c), ...errorReplyLines(v, c))
   out.push('')
+  return out
+}
+
+/** The step's events (first OOM, first eviction, 90% of maxmemory, steepest growth) with the test(s) running then. */
+export function eventLines(v: CauseView, c: Colours): string[] {
+  if (v.events.length === 0) return []
+  const withTests = v.events.some((e) => e.during !== null)
+  const rows = [['  Event', 'When', 'What', ...(withTests ? ['Test running then'] : [])]]
+  for (const e of v.events) rows.push([`  ${e.label}`, e.when, safeText(e.detail), ...(withTests ? [e.during === null ? '' : safeText(e.during)] : [])])
+  return [c.bold(withTests ? 'The step on the test timeline' : 'Moments of the step'), table(rows, c, [])]
+}
+
+/** Tests during which used memory grew most, and those that left the most keys. */
+export function memoryPerTestLines(v: CauseView, c: Colours, rows = 5): string[] {
+  const grew = v.growth?.rows.slice(0, rows) ?? []
+  const left = (v.tests ?? []).slice(0, rows)
+  if (grew.length === 0 && left.length === 0) return []
+  const out = [c.bold('Memory per test')]
+  if (grew.length > 0) {
+    const t = [['  Test', 'Used memory grew', 'Over', '']]
+    for (const r of grew) t.push([`  ${safeText(r.test)}`, r.grew, r.span, r.alone ? 'this test alone' : 'shared with tests around it'])
+    out.push(table(t, c, [1, 2]))
+    if (v.growth) out.push(c.dim(`  ${safeText(v.growth.note)}`))
+  }
+  if (left.length > 0) {
+    const t = [['  Test', 'Keys left', 'Bytes left']]
+    for (const x of left) t.push([`  ${safeText(x.name)}${x.exact ? '' : ' (unsure which)'}`, count(x.keyCount), x.size ?? 'not measured'])
+    out.push(table(t, c, [1, 2]))
+  }
+  return out
+}
+
+/** Error replies by prefix (with when the first came and the test that received it) and by command. */
+export function errorReplyLines(v: CauseView, c: Colours, commands = 20): string[] {
+  const e = v.errors
+  if (!e) return []
+  const out = [c.bold('Error replies during the step')]
+  if (e.byPrefix.length > 0) {
+    const withFirst = e.byPrefix.some((p) => p.first !== null || p.when !== null)
+    const t = [['  Error', 'Replies', ...(withFirst ? ['First seen', 'First received by'] : [])]]
+    for (const p of e.byPrefix) t.push([`  ${safeText(p.prefix)}`, p.count, ...(withFirst ? [p.when ?? 'not timed', p.first === null ? 'not timed' : safeText(p.first)] : [])])
+    out.push(table(t, c, [1]))
+  }
+  if (e.byCommand.length > 0) {
+    const t = [['  Command', 'Failed (ran, answered an error)', 'Rejected (refused before running)']]
+    for (const x of e.byCommand.slice(0, commands)) t.push([`  ${safeText(x.command)}`, x.failed, x.rejected])
+    out.push(table(t, c, [1, 2]))
+    if (e.byCommand.length > commands) out.push(c.dim(`  ... and ${e.byCommand.length - commands} more commands (see --json)`))
+  }
+  for (const n of e.notes) out.push(c.dim(`  ${safeText(n)}`))
   return out
 }

@@ -97,7 +97,7 @@ export interface CauseReport {
   timeline?: { intervalMs: number | null; events: TimelineEvent[] }
   /** Tests during which used memory grew most. Present when junit-report was given and the step was sampled. */
   memoryPerTest?: { intervalMs: number | null; uncertaintyMs: number; growth: TestGrowth[] }
-  /** Every error reply of the step, by prefix and by command. Absent when there were none. */
+  /** Every error reply of the step, by prefix (with when the first of each came, and the test running then) and by command. Absent when there were none. */
   errorReplies?: ErrorReplies
 }
 
@@ -215,7 +215,8 @@ export function buildCauseReport(input: CauseInput): CauseReport {
   const samples = input.sampling?.samples ?? []
   const events = input.sampling ? timelineEvents({ samples, stepStartedAt: input.stepStartedAt, before: input.before ?? null, after: input.after, tests: timeline }) : []
   const widest = Math.max(0, ...(input.junit?.windows ?? []).map((w) => w.maxUncertaintyMs ?? 0))
-  const errorReplies = groupErrorReplies(input.errorCounts ?? null, input.before ?? null, input.after, events)
+  const errorTiming = input.sampling ? { samples, stepStartedAt: input.stepStartedAt, before: input.before ?? null, after: input.after, tests: timeline, junit: input.junit != null } : null
+  const errorReplies = groupErrorReplies(input.errorCounts ?? null, input.before ?? null, input.after, errorTiming)
   const intervalMs = input.sampling?.intervalMs ?? null
 
   return {

@@ -82,12 +82,14 @@ interface Connected {
   used: number | null
   oom: number | null
   evicted: number | null
+  /** errorstats by prefix; null where the server has none, undefined in samples of older versions. */
+  errors: Record<string, number> | null | undefined
 }
 
 function connected(samples: Sample[]): Connected[] {
   return samples
     .filter((s) => s.connected)
-    .map((s) => ({ at: Date.parse(s.at), iso: s.at, used: s.usedMemory, oom: s.oomErrors, evicted: s.evictedKeys }))
+    .map((s) => ({ at: Date.parse(s.at), iso: s.at, used: s.usedMemory, oom: s.oomErrors, evicted: s.evictedKeys, errors: s.errorstats }))
     .filter((s) => Number.isFinite(s.at))
     .sort((a, b) => a.at - b.at)
 }
@@ -101,42 +103,94 @@ export interface TimelineInput {
   tests: TestTimeline | null
 }
 
-/** The step's events, in the order they happened; each mapped to the test(s) running then when JUnit files were given. */
-export function timelineEvents(input: TimelineInput): TimelineEvent[] {
+/** Where a sampled happening lies: after the sample before (or the step's start) and by the sample that saw it. */
+export interface SampledSpan {
+  from: string
+  to: string
+  /** Seconds from the step's start to `to`; null when the start is not known. */
+  secondsIntoStep: number | null
+  /** The test(s) running in that span; present when JUnit files were given. */
+  during?: TestMention
+}
+
+/** The samples in time order and the zero of "into the step". */
+function sampled(input: TimelineInput): { s: Connected[]; base: number | null } {
   const s = connected(input.samples)
   const start = input.stepStartedAt ? Date.parse(input.stepStartedAt) : null
-  const base = start !== null && Number.isFinite(start) ? start : (s[0]?.at ?? null)
+  return { s, base: start !== null && Number.isFinite(start) ? start : (s[0]?.at ?? null) }
+}
+
+/** The span sample `i` closes, mapped to the test(s) running then: the one mapping every sampled event goes through. */
+function spanOf(s: Connected[], i: number, base: number | null, tests: TestTimeline | null): SampledSpan {
+  const from = i > 0 ? s[i - 1].at : (base ?? s[i].at)
+  const to = s[i].at
+  return {
+    from: new Date(from).toISOString(),
+    to: s[i].iso,
+    secondsIntoStep: base === null ? null : Math.round(to - base) / 1000,
+    ...(tests ? { during: mention(tests.at(from, to)) } : {})
+  }
+}
+
+/**
+ * The first sample in which a counter stood above where the step began (the "before" snapshot's
+ * value, else the first sample's), and by how much; null when it never rose.
+ */
+function firstRise(s: Connected[], of: (c: Connected) => number | null, beforeValue: number | null): { i: number; grown: number } | null {
+  let baseValue = beforeValue
+  let last: number | null = null
+  for (let i = 0; i < s.length; i++) {
+    const v = of(s[i])
+    if (v === null) continue
+    if (baseValue === null) baseValue = v
+    // A counter that went down: Redis restarted and its new run counts from zero.
+    if ((last !== null && v < last) || v < baseValue) baseValue = 0
+    last = v
+    if (v > baseValue) return { i, grown: v - baseValue }
+  }
+  return null
+}
+
+/** One error prefix's count in a sample: OOM from its own field (every version's samples have it), the others from errorstats. */
+function errorCount(c: Connected, prefix: string): number | null {
+  if (prefix === 'OOM') return c.oom
+  if (!c.errors) return null
+  return Object.hasOwn(c.errors, prefix) ? c.errors[prefix] : 0
+}
+
+function errorsBefore(before: Snapshot | null, prefix: string): number | null {
+  if (!before?.errorstats) return null
+  return Object.hasOwn(before.errorstats, prefix) ? before.errorstats[prefix] : 0
+}
+
+/**
+ * For each error prefix, the span in which its count first rose (between the sample before and
+ * the sample that saw it), with the test(s) running then: the first OOM's rule for every kind.
+ * Prefixes whose rise no sample saw are absent.
+ */
+export function firstErrorReplies(input: TimelineInput, prefixes: string[]): Map<string, SampledSpan> {
+  const { s, base } = sampled(input)
+  const out = new Map<string, SampledSpan>()
+  for (const prefix of prefixes) {
+    const rise = firstRise(s, (c) => errorCount(c, prefix), errorsBefore(input.before, prefix))
+    if (rise) out.set(prefix, spanOf(s, rise.i, base, input.tests))
+  }
+  return out
+}
+
+/** The step's events, in the order they happened; each mapped to the test(s) running then when JUnit files were given. */
+export function timelineEvents(input: TimelineInput): TimelineEvent[] {
+  const { s, base } = sampled(input)
   const events: TimelineEvent[] = []
   const make = (kind: TimelineEventKind, i: number, detail: string, extra: Partial<TimelineEvent> = {}): TimelineEvent => {
-    const from = i > 0 ? s[i - 1].at : (base ?? s[i].at)
-    const to = s[i].at
-    return {
-      kind,
-      from: new Date(from).toISOString(),
-      to: s[i].iso,
-      secondsIntoStep: base === null ? null : Math.round(to - base) / 1000,
-      detail,
-      ...extra,
-      ...(input.tests ? { during: mention(input.tests.at(from, to)) } : {})
-    }
+    const { during, ...span } = spanOf(s, i, base, input.tests)
+    return { kind, ...span, detail, ...extra, ...(during ? { during } : {}) }
   }
   const counterRise = (kind: 'first-oom' | 'first-eviction', of: (c: Connected) => number | null, beforeValue: number | null, noun: string, nouns: string): void => {
-    let baseValue = beforeValue
-    let last: number | null = null
-    for (let i = 0; i < s.length; i++) {
-      const v = of(s[i])
-      if (v === null) continue
-      if (baseValue === null) baseValue = v
-      // A counter that went down: Redis restarted and its new run counts from zero.
-      if ((last !== null && v < last) || v < baseValue) baseValue = 0
-      last = v
-      if (v > baseValue) {
-        events.push(make(kind, i, `${v - baseValue} ${v - baseValue === 1 ? noun : nouns} by then`))
-        return
-      }
-    }
+    const rise = firstRise(s, of, beforeValue)
+    if (rise) events.push(make(kind, rise.i, `${rise.grown} ${rise.grown === 1 ? noun : nouns} by then`))
   }
-  counterRise('first-oom', (c) => c.oom, input.before?.errorstats ? (input.before.errorstats.OOM ?? 0) : null, 'OOM reply', 'OOM replies')
+  counterRise('first-oom', (c) => errorCount(c, 'OOM'), errorsBefore(input.before, 'OOM'), 'OOM reply', 'OOM replies')
   counterRise('first-eviction', (c) => c.evicted, input.before?.evictedKeys ?? null, 'evicted key', 'evicted keys')
   const maxmemory = input.after?.memory.maxmemory || input.before?.memory.maxmemory || null
   if (maxmemory) {

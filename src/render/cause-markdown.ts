@@ -11,6 +11,8 @@ import type { Variant } from './section.js'
 
 /** Leaked keys listed with their times in the summary; the JSON report has all of them. */
 export const MAX_TIMED_KEYS = 20
+/** Error kinds the comment names (with the test that first received each); the summary has all. */
+const COMMENT_ERROR_KINDS = 3
 /** Keys named per test. */
 const KEYS_PER_TEST = 5
 
@@ -92,9 +94,12 @@ export function errorRepliesBlock(v: CauseView): string[] {
   if (!e) return []
   const lines = ['**Error replies during the step**', '']
   if (e.byPrefix.length > 0) {
-    const withFirst = e.byPrefix.some((p) => p.first !== null)
-    lines.push(`| Error | Replies |${withFirst ? ' First received in |' : ''}`, `|---|---:|${withFirst ? '---|' : ''}`)
-    for (const p of e.byPrefix) lines.push(`| ${codeText(p.prefix, { maxLength: 80 })} | ${p.count} |${withFirst ? ` ${p.first === null ? 'not timed' : prose(p.first, 600)} |` : ''}`)
+    const withFirst = e.byPrefix.some((p) => p.first !== null || p.when !== null)
+    lines.push(`| Error | Replies |${withFirst ? ' First seen | First received by |' : ''}`, `|---|---:|${withFirst ? '---|---|' : ''}`)
+    for (const p of e.byPrefix) {
+      const first = withFirst ? ` ${p.when ?? 'not timed'} | ${p.first === null ? 'not timed' : prose(p.first, 600)} |` : ''
+      lines.push(`| ${codeText(p.prefix, { maxLength: 80 })} | ${p.count} |${first}`)
+    }
   }
   if (e.byCommand.length > 0) {
     if (e.byPrefix.length > 0) lines.push('')
@@ -107,7 +112,8 @@ export function errorRepliesBlock(v: CauseView): string[] {
 
 /**
  * The comment's lines on the cause: the first moment, the telling explanation, the tests that left
- * keys (full counts and names), the test of the first OOM, and (when the check failed) the three
+ * keys (full counts and names), the test of the first OOM, the error replies by kind with the test
+ * that first received each, and (when the check failed) the three
  * tests memory grew most in. Also used by the comment against a baseline.
  */
 export function commentCauseLines(v: CauseView, failed: boolean): string[] {
@@ -115,7 +121,13 @@ export function commentCauseLines(v: CauseView, failed: boolean): string[] {
   if (v.moments.length > 0) lines.push(`- ${momentLine(v.moments[0], 2)}`)
   if (v.telling) lines.push(`- ${prose(v.telling, 600)}`)
   const oom = v.events.find((e) => e.label === EVENT_LABELS['first-oom'])
-  if (oom?.during && !(v.moments[0]?.during)) lines.push(`- First OOM reply ${oom.when}, in ${prose(oom.during, 600)}.`)
+  const oomSaid = Boolean(oom?.during && !v.moments[0]?.during)
+  if (oom?.during && oomSaid) lines.push(`- First OOM reply ${oom.when}, in ${prose(oom.during, 600)}.`)
+  const kinds = (v.errors?.byPrefix ?? []).filter((p) => !(p.prefix === 'OOM' && oomSaid))
+  if (kinds.length > 0) {
+    const named = kinds.slice(0, COMMENT_ERROR_KINDS).map((p) => `${codeText(p.prefix, { maxLength: 80 })} ×${p.count}${p.named && p.first !== null ? `, first received by ${prose(p.first, 400)}` : ''}`)
+    lines.push(`- Error replies: ${named.join('; ')}${kinds.length > COMMENT_ERROR_KINDS ? `; ${kinds.length - COMMENT_ERROR_KINDS} more kinds in the job summary` : ''}.`)
+  }
   if (v.tests && v.tests.length > 0) {
     const named = v.tests.slice(0, 3).map((t) => `${prose(t.name, 400)} (${keysLeft(t)})`)
     lines.push(`- Tests that left keys: ${named.join('; ')}${v.tests.length > 3 ? `; ${v.tests.length - 3} more in the job summary` : ''}.`)

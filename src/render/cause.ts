@@ -80,7 +80,12 @@ export interface GrowthView {
 
 /** Error replies grouped by prefix and by command. */
 export interface ErrorRepliesView {
-  byPrefix: { prefix: string; count: string; first: string | null }[]
+  /**
+   * `when`: "3.2 s into the step" (the sample that first saw one; it came since the sample before);
+   * `first`: the test(s) running then, or "unknown: why"; both null in reports that did not time it.
+   * `named`: `first` names a test (or says none was running), it is not "unknown".
+   */
+  byPrefix: { prefix: string; count: string; when: string | null; first: string | null; named: boolean }[]
   byCommand: { command: string; failed: string; rejected: string }[]
   notes: string[]
 }
@@ -149,7 +154,13 @@ function errorsView(c: CauseReport): ErrorRepliesView | null {
   if (!e) return null
   const n = (v: number | null): string => (v === null ? 'not reported' : formatCount(v))
   return {
-    byPrefix: e.byPrefix.map((p) => ({ prefix: p.prefix, count: formatCount(p.count), first: p.firstTest ? mentionText(p.firstTest) : null })),
+    byPrefix: e.byPrefix.map((p) => ({
+      prefix: p.prefix,
+      count: formatCount(p.count),
+      when: p.firstSecondsIntoStep != null ? `${formatDuration(p.firstSecondsIntoStep * 1000)} into the step` : p.firstAt,
+      first: p.firstTest ? mentionText(p.firstTest) : p.firstTestUnknown ? `unknown: ${p.firstTestUnknown}` : null,
+      named: p.firstTest !== undefined
+    })),
     byCommand: e.byCommand.map((b) => ({ command: b.command, failed: n(b.failed), rejected: n(b.rejected) })),
     notes: e.notes
   }

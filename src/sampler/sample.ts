@@ -14,6 +14,11 @@ export interface Sample {
   evictedKeys: number | null
   /** errorstat_OOM's count; null where the server has no errorstats (Redis < 6.2). */
   oomErrors: number | null
+  /**
+   * Every errorstat_* count by error prefix (`OOM`, `WRONGTYPE`, `BUSYGROUP`…), so the first reply of
+   * each kind can be timed; null where the server has no errorstats. Absent in samples of older versions.
+   */
+  errorstats?: Record<string, number> | null
   /** The sum of commandstats' rejected_calls; null where not reported. Absent in samples of older versions. */
   rejectedCalls?: number | null
   /** The server's run_id: a new one means Redis restarted and its counters began again at zero. Absent in older samples. */
@@ -75,14 +80,16 @@ export const MAX_REPORT_SAMPLES = 10_000
 
 /** A sample from parsed INFO memory, stats and errorstats. */
 export function sampleFromInfo(sections: InfoSections, at: Date): Sample {
+  // The section header comes even with no errors; no header means the server has no errorstats.
+  const errorstats = sections.errorstats === undefined ? null : parseErrorstats(sections.errorstats)
   return {
     at: at.toISOString(),
     connected: true,
     usedMemory: numberField(sections.memory, 'used_memory'),
     usedMemoryRss: numberField(sections.memory, 'used_memory_rss'),
     evictedKeys: numberField(sections.stats, 'evicted_keys'),
-    // The section header comes even with no errors; no header means the server has no errorstats.
-    oomErrors: sections.errorstats === undefined ? null : (parseErrorstats(sections.errorstats).OOM ?? 0),
+    oomErrors: errorstats === null ? null : (errorstats.OOM ?? 0),
+    errorstats,
     rejectedCalls: sections.commandstats === undefined ? null : sumRejectedCalls(sections.commandstats),
     runId: sections.server?.run_id ?? null
   }
@@ -115,6 +122,7 @@ export function parseSampleLines(text: string): Sample[] {
           usedMemoryRss: num(s.usedMemoryRss),
           evictedKeys: num(s.evictedKeys),
           oomErrors: num(s.oomErrors),
+          ...('errorstats' in s ? { errorstats: errorCounts(s.errorstats) } : {}),
           ...('rejectedCalls' in s ? { rejectedCalls: num(s.rejectedCalls) } : {}),
           ...('runId' in s ? { runId: typeof s.runId === 'string' ? s.runId : null } : {}),
           ...(typeof s.error === 'string' ? { error: s.error } : {})
@@ -123,6 +131,22 @@ export function parseSampleLines(text: string): Sample[] {
     } catch {
       // torn last line
     }
+  }
+  return out
+}
+
+/** Redis keeps at most 128 error kinds in errorstats; a line with more is not the sampler's. */
+const MAX_ERROR_KINDS = 128
+
+/** errorstats as the sampler wrote it: prefix → count; null when missing or malformed. */
+function errorCounts(v: unknown): Record<string, number> | null {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return null
+  const entries = Object.entries(v as Record<string, unknown>)
+  if (entries.length > MAX_ERROR_KINDS) return null
+  const out: Record<string, number> = {}
+  for (const [prefix, count] of entries) {
+    const n = num(count)
+    if (n !== null && prefix !== '__proto__') out[prefix] = n
   }
   return out
 }
