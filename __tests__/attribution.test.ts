@@ -97,6 +97,39 @@ describe('error replies', () => {
   })
 })
 
+describe('the first error reply of each kind, on the recorded Ginkgo run', () => {
+  const before = snap({ errorstats: run.before.errorstats, evictedKeys: run.before.evictedKeys, maxmemory: run.before.maxmemory })
+  const after = snap({ maxmemory: run.after.maxmemory })
+  const timing = { samples: run.sampling.samples, stepStartedAt: run.sampling.startedAt, before, after }
+  const oomGrew = (): number => {
+    const last = [...run.sampling.samples].reverse().find((s) => s.oomErrors !== null)?.oomErrors ?? 0
+    return last - (run.before.errorstats.OOM ?? 0)
+  }
+
+  it('times the OOM prefix by the same span and test as the first OOM event', () => {
+    const event = timelineEvents({ ...timing, tests }).find((e) => e.kind === 'first-oom')
+    const g = groupErrorReplies({ total: oomGrew(), byPrefix: { OOM: oomGrew() } }, before, after, { ...timing, tests, junit: true })
+    const oom = g?.byPrefix.find((p) => p.prefix === 'OOM')
+    expect(oom?.firstAt).toBe(event?.to)
+    expect(oom?.firstFrom).toBe(event?.from)
+    expect(oom?.firstTest).toEqual(event?.during)
+    expect(oom?.firstTest).toMatchObject({ exactness: 'exact', test: { name: 'Cache fills memory until Redis refuses writes' } })
+    expect(oom?.firstTestUnknown).toBeUndefined()
+  })
+
+  it('says why no test is named: no JUnit file, or no sample that saw the count rise', () => {
+    const g = groupErrorReplies({ total: oomGrew() + 1, byPrefix: { OOM: oomGrew(), WRONGTYPE: 1 } }, before, after, { ...timing, tests: null, junit: false })
+    const oom = g?.byPrefix.find((p) => p.prefix === 'OOM')
+    expect(oom?.firstAt).not.toBeNull()
+    expect(oom?.firstTest).toBeUndefined()
+    expect(oom?.firstTestUnknown).toBe('no JUnit file was given (junit-report)')
+    // These samples predate errorstats in samples: a WRONGTYPE the snapshots counted was never seen rising.
+    const wrong = g?.byPrefix.find((p) => p.prefix === 'WRONGTYPE')
+    expect(wrong?.firstAt).toBeNull()
+    expect(wrong?.firstTestUnknown).toMatch(/^no sample saw its count rise/)
+  })
+})
+
 describe('keys without a delimiter', () => {
   it('are grouped by their stem, as ids inside segments are', () => {
     const rule = { delimiter: ':', depth: 2 }

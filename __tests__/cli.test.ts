@@ -4,14 +4,15 @@
  */
 import { describe, expect, it } from '@jest/globals'
 import { execFileSync, spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { runCli, writeKeys, CLI } from './helpers/cli-runner.js'
+import { runCli, writeKeys, CLI, FIXTURES } from './helpers/cli-runner.js'
 import { freePort, redisPerFile } from './helpers/redis-server.js'
 import { redisCommand, redisCommands } from './helpers/resp.js'
 import { probe } from '../src/cli/target.js'
-import { SCHEMA_VERSION } from '../src/report/schema.js'
+import { SCHEMA_VERSION, type Report } from '../src/report/schema.js'
+import { reportModel } from '../src/render/model.js'
 
 const redis = redisPerFile()
 
@@ -148,6 +149,45 @@ describe('run', () => {
     const port = Number(/127\.0\.0\.1:(\d+) for this run/.exec(res.stderr)?.[1])
     expect(port).toBeGreaterThan(0)
     expect(await probe('127.0.0.1', port)).toBe('refused')
+  })
+})
+
+describe('run with a JUnit file', () => {
+  it('prints the events on the test timeline, memory per test and the error replies with the test that first received each', async () => {
+    const r = await redis(['--maxmemory', '2mb', '--maxmemory-policy', 'noeviction'])
+    const dir = mkdtempSync(join(tmpdir(), 'rmg-cli-junit-'))
+    cpSync(join(FIXTURES, 'suites', 'mocha-oom'), dir, { recursive: true })
+    const mocha = join(process.cwd(), 'node_modules', 'mocha', 'bin', 'mocha.js')
+    const reportPath = join(dir, 'report.json')
+    const res = await runCli([
+      'run', '--url', r.url, '--sample-interval', '100ms', '--junit-report', join(dir, 'mocha.xml'), '--report-path', reportPath,
+      '--', 'sh', '-c', `cd '${dir}' && '${process.execPath}' '${mocha}' --reporter xunit --reporter-option output=mocha.xml cache.spec.cjs`
+    ])
+    // The suite passed; the OOM replies fail the step.
+    expect(res.code).toBe(1)
+    const out = res.stdout
+    const fill = 'cache › fills memory until Redis refuses writes'
+    expect(out).toContain('\nThe step on the test timeline\n')
+    expect(out).toMatch(/^ {2}Event +When +What +Test running then$/m)
+    for (const event of ['First OOM error reply', 'Used memory passed 90% of maxmemory', 'Steepest growth between two samples']) {
+      const row = out.split('\n').find((l) => l.startsWith(`  ${event} `))
+      expect(row).toMatch(/[\d.]+ m?s into the step/)
+      expect(row).toContain(fill)
+    }
+    expect(out).toContain('\nMemory per test\n')
+    expect(out).toMatch(new RegExp(`^ {2}${fill} +\\+[\\d.]+ [KM]B +[\\d.]+ m?s +`, 'm'))
+    expect(out).toContain('\nError replies during the step\n')
+    expect(out).toMatch(/^ {2}Error +Replies +First seen +First received by$/m)
+    expect(out).toMatch(/^ {2}OOM +\d+ +[\d.]+ m?s into the step +.*fills memory until Redis refuses writes/m)
+    expect(out).toMatch(/^ {2}WRONGTYPE +1 +[\d.]+ m?s into the step +.*cache › pushes onto a string/m)
+    expect(out).toMatch(/^ {2}lpush +1 +0$/m)
+    // The same words as the job summary's model of the saved report: nothing is worked out twice.
+    const report = JSON.parse(readFileSync(reportPath, 'utf8')) as Report
+    const cause = reportModel(report).cause
+    expect(cause?.errors?.byPrefix.length).toBeGreaterThanOrEqual(2)
+    for (const p of cause?.errors?.byPrefix ?? []) expect(out).toContain(`${p.when}  `)
+    for (const p of cause?.errors?.byPrefix ?? []) expect(out).toContain(p.first ?? 'no first')
+    for (const e of cause?.events ?? []) expect(out).toContain(e.detail)
   })
 })
 

@@ -27,6 +27,7 @@ describe('sampleFromInfo', () => {
       usedMemoryRss: 8 * MB,
       evictedKeys: 4,
       oomErrors: 3,
+      errorstats: { ERR: 1, OOM: 3 },
       rejectedCalls: null,
       runId: null
     })
@@ -55,6 +56,16 @@ describe('parseSampleLines', () => {
     expect(samples).toHaveLength(2)
     expect(samples[0].usedMemory).toBe(5)
     expect(samples[1]).toMatchObject({ connected: false, usedMemory: null, error: 'connect ECONNREFUSED 127.0.0.1:6390' })
+  })
+
+  it('reads back the error counts by prefix, and drops a malformed errorstats rather than the sample', () => {
+    const line = (errorstats: unknown): string => JSON.stringify({ ...up(0, 5), errorstats })
+    const [kept, odd, old] = parseSampleLines([line({ WRONGTYPE: 2, BUSYGROUP: 1, ERR: 'x' }), line([1, 2]), JSON.stringify(up(0, 5))].join('\n'))
+    expect(kept.errorstats).toEqual({ WRONGTYPE: 2, BUSYGROUP: 1 })
+    expect(odd.errorstats).toBeNull()
+    expect(odd.usedMemory).toBe(5)
+    // Samples of older versions have no errorstats at all: absent, not null.
+    expect('errorstats' in old).toBe(false)
   })
 })
 
