@@ -117,6 +117,47 @@ describe('the cause, rendered', () => {
     expect(text).toContain('Tests that left keys')
   })
 
+  it('names the test that first received each kind of error reply, escaped in the summary, the comment and on a terminal, and says why when it is unknown', () => {
+    const base = withCause(oomReport())
+    const test = { name: 'pushes @admin \u001b[31m|x', classname: 'c', suites: ['suite'], file: 'junit.xml', fullName: 'suite › pushes @admin \u001b[31m|x' }
+    const report: Report = {
+      ...base,
+      cause: {
+        ...(base.cause as CauseReport),
+        errorReplies: {
+          total: 3,
+          byPrefix: [
+            { prefix: 'WRONGTYPE', count: 2, firstAt: '2026-11-25T10:00:02.100Z', firstFrom: '2026-11-25T10:00:02.000Z', firstSecondsIntoStep: 2.1, firstTest: { exactness: 'exact', test, candidates: [test], moreCandidates: 0 } },
+            { prefix: 'BUSYGROUP', count: 1, firstAt: null, firstTestUnknown: 'no sample saw its count rise: it came after the last sample, or the samples have no errorstats' }
+          ],
+          byCommand: [{ command: 'lpush', failed: 2, rejected: 0 }],
+          notes: []
+        }
+      }
+    }
+    const v = reportModel(report).cause
+    expect(v?.errors?.byPrefix).toEqual([
+      { prefix: 'WRONGTYPE', count: '2', when: '2.1 s into the step', first: test.fullName, named: true },
+      { prefix: 'BUSYGROUP', count: '1', when: null, first: 'unknown: no sample saw its count rise: it came after the last sample, or the samples have no errorstats', named: false }
+    ])
+    const md = renderSummary(report)
+    const table = md.slice(md.indexOf('**Error replies during the step**'))
+    expect(table).toContain('| Error | Replies | First seen | First received by |')
+    const row = table.split('\n').find((l) => l.includes('WRONGTYPE'))
+    expect(row?.split(/(?<!\\)\|/).length).toBe(6)
+    expect(row).toContain('| 2.1 s into the step | suite › pushes ')
+    for (const raw of ['@admin', '\u001b']) expect(row).not.toContain(raw)
+    expect(table).toContain('| <code>BUSYGROUP</code> | 1 | not timed | unknown: no sample saw its count rise')
+    const comment = renderComment(report)
+    const line = comment.split('\n').find((l) => l.startsWith('- Error replies: '))
+    expect(line).toMatch(/^- Error replies: <code>WRONGTYPE<\/code> ×2, first received by suite › pushes &#64;\u200badmin .*; <code>BUSYGROUP<\/code> ×1\.$/)
+    const text = renderReport(report, colours(false))
+    expect(text).toMatch(/^ {2}WRONGTYPE +2 +2\.1 s into the step +suite › pushes @admin \\x1b\[31m\|x$/m)
+    expect(text).toMatch(/^ {2}BUSYGROUP +1 +not timed +unknown: no sample saw its count rise/m)
+    expect(text).toMatch(/^ {2}lpush +2 +0$/m)
+    expect(text).not.toContain('\u001b')
+  })
+
   it('says nothing of the cause where there is none, and only what memory is made of when nothing happened', () => {
     expect(renderSummary(passReport())).not.toContain('Why')
     const quiet = withCause(passReport())

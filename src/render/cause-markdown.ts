@@ -124,7 +124,8 @@ export function commentCauseLines(v: CauseView, failed: boolean): string[] {
   const oomSaid = Boolean(oom?.during && !v.moments[0]?.during)
   if (oom?.during && oomSaid) lines.push(`- First OOM reply ${oom.when}, in ${prose(oom.during, 600)}.`)
   const kinds = (v.errors?.byPrefix ?? []).filter((p) => !(p.prefix === 'OOM' && oomSaid))
-  if (kinds.length > 0) {
+  // Without a test to name, the kinds and counts are the summary's table; the comment stays short.
+  if (kinds.some((p) => p.named)) {
     const named = kinds.slice(0, COMMENT_ERROR_KINDS).map((p) => `${codeText(p.prefix, { maxLength: 80 })} ×${p.count}${p.named && p.first !== null ? `, first received by ${prose(p.first, 400)}` : ''}`)
     lines.push(`- Error replies: ${named.join('; ')}${kinds.length > COMMENT_ERROR_KINDS ? `; ${kinds.length - COMMENT_ERROR_KINDS} more kinds in the job summary` : ''}.`)
   }

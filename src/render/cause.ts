@@ -149,7 +149,7 @@ function growthView(c: CauseReport): GrowthView | null {
   }
 }
 
-function errorsView(c: CauseReport): ErrorRepliesView | null {
+function errorsView(c: CauseReport, started: string | null): ErrorRepliesView | null {
   const e = c.errorReplies
   if (!e) return null
   const n = (v: number | null): string => (v === null ? 'not reported' : formatCount(v))
@@ -157,13 +157,20 @@ function errorsView(c: CauseReport): ErrorRepliesView | null {
     byPrefix: e.byPrefix.map((p) => ({
       prefix: p.prefix,
       count: formatCount(p.count),
-      when: p.firstSecondsIntoStep != null ? `${formatDuration(p.firstSecondsIntoStep * 1000)} into the step` : p.firstAt,
+      when: p.firstSecondsIntoStep != null ? `${formatDuration(p.firstSecondsIntoStep * 1000)} into the step` : intoStep(p.firstAt, started),
       first: p.firstTest ? mentionText(p.firstTest) : p.firstTestUnknown ? `unknown: ${p.firstTestUnknown}` : null,
       named: p.firstTest !== undefined
     })),
     byCommand: e.byCommand.map((b) => ({ command: b.command, failed: n(b.failed), rejected: n(b.rejected) })),
     notes: e.notes
   }
+}
+
+/** "1.7 s into the step" from a time and the step's start (reports of earlier versions carry only the time). */
+function intoStep(at: string | null, started: string | null): string | null {
+  if (at === null) return null
+  const ms = Date.parse(at) - (started ? Date.parse(started) : NaN)
+  return Number.isFinite(ms) ? `${formatDuration(Math.max(0, ms))} into the step` : at
 }
 
 function momentView(m: MomentSnapshot & { during?: TestMention }, stepStartedAt: string | null): MomentView {
@@ -222,7 +229,7 @@ export function causeView(report: Report): CauseView | null {
   return {
     events,
     growth: growthView(c),
-    errors: errorsView(c),
+    errors: errorsView(c, started),
     moments: c.moments.map((m) => momentView(m, started)),
     explanations: c.memory.explanations.map((e) => e.text),
     telling: c.memory.explanations.find((e) => TELLING.includes(e.kind))?.text ?? null,
