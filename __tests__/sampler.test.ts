@@ -63,7 +63,7 @@ describe('sampling during the step', () => {
     expect(post.outputs.verdict).toBe('fail')
     expect(post.code).toBe(1)
     expect(report.sampling.samples.length).toBeGreaterThanOrEqual(3)
-    expect(Object.keys(report.sampling.samples[0]).sort()).toEqual(['at', 'connected', 'evictedKeys', 'oomErrors', 'rejectedCalls', 'runId', 'usedMemory', 'usedMemoryRss'])
+    expect(Object.keys(report.sampling.samples[0]).sort()).toEqual(['at', 'connected', 'errorstats', 'evictedKeys', 'oomErrors', 'rejectedCalls', 'runId', 'usedMemory', 'usedMemoryRss'])
     expect(post.summary).toContain('xychart-beta')
     // The sampled peak is shown; the judged one is the highest figure (used_memory_peak when it rose above every sample).
     expect(post.summary).toMatch(/\| Sampled: the highest used_memory of \d+ samples, every 500 ms \| [\d.]+ MB \| .* \| (\*\*judged\*\*|not judged) \|/)
