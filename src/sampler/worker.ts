@@ -21,8 +21,10 @@ export interface SamplerConfig {
   /** The JSON-lines file the samples are appended to. */
   file: string
   intervalMs: number
-  /** The sampler exits on its own after this long, so an orphan cannot run forever. */
+  /** The sampler exits on its own this long after `startedAt`, so an orphan cannot run forever. */
   maxLifeMs: number
+  /** When the step's sampling began (epoch ms, before this process was spawned): its life counts from then, not from its own start, which a busy machine delays. */
+  startedAt?: number
   /** The same TLS options the main step connects with (file paths; the sampler reads the files). */
   tls?: TlsSettings
   /** When set, bounded key snapshots at the moments that matter (first OOM, first eviction, near the limit), as lines of their own. */
@@ -64,7 +66,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv): SamplerConfig {
     ...(moments ? { moments } : {}),
     ...(c.unnamed === true ? { unnamed: true } : {}),
     ...(name ? { name } : {}),
-    ...(Number.isInteger(c.parentPid) && Number(c.parentPid) > 0 ? { parentPid: Number(c.parentPid) } : {})
+    ...(Number.isInteger(c.parentPid) && Number(c.parentPid) > 0 ? { parentPid: Number(c.parentPid) } : {}),
+    ...(Number.isFinite(c.startedAt) && Number(c.startedAt) > 0 ? { startedAt: Number(c.startedAt) } : {})
   }
 }
 
@@ -83,7 +86,8 @@ function tlsFrom(raw: unknown): TlsSettings {
  * append, so a kill at any moment leaves at most one torn line, which the reader skips.
  */
 export async function runSampler(config: SamplerConfig): Promise<void> {
-  const started = Date.now()
+  // The schedule and the life count from the step's start (never from a time still to come).
+  const started = Math.min(config.startedAt ?? Date.now(), Date.now())
   const fd = openSync(config.file, 'a')
   const exit = (): never => {
     try {
@@ -96,7 +100,7 @@ export async function runSampler(config: SamplerConfig): Promise<void> {
   process.on('SIGINT', exit)
   process.on('SIGHUP', () => {}) // the runner's terminal going away is no reason to stop
   // The hard bound: even a sampler stuck in a call exits on time.
-  setTimeout(exit, config.maxLifeMs)
+  setTimeout(exit, Math.max(0, started + config.maxLifeMs - Date.now()))
 
   const source = new InfoSource(config)
   const moments = momentRecorder(config, fd)

@@ -62,6 +62,7 @@ export async function startStepSampler(target: RedisTarget, workDir: string, opt
       file,
       intervalMs: opts.intervalMs,
       maxLifeMs: opts.maxLifeMs,
+      startedAt: Date.parse(startedAt),
       ...(opts.tls ? { tls: opts.tls } : {}),
       ...(opts.moments ? { moments: opts.moments } : {}),
       ...(mayName(target) ? {} : { unnamed: true }),
