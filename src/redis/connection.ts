@@ -38,6 +38,9 @@ export function clientName(role?: string): string {
 /** For sendCommand: bulk strings as Buffers (binary key names pass unchanged). */
 export const BUFFER_REPLIES = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } } as const
 
+/** The bound on each command once connected, unless a caller gives its own. */
+export const COMMAND_TIMEOUT_MS = 10_000
+
 /** Reconnections after a connection was up, before the client gives up (node-redis's default retries forever). */
 const MAX_RECONNECTS = 5
 
@@ -214,6 +217,11 @@ export class RedisConnection {
     return client
   }
 
+  /** Drops the socket at once (a step's time bound was reached): what waits on it fails now. Never throws. */
+  abort(): void {
+    destroyQuietly(this.client)
+  }
+
   /** Closes the connection; never throws and never waits more than a second. */
   async close(): Promise<void> {
     await closeQuietly(this.client)
@@ -273,7 +281,7 @@ export async function connect(target: RedisTarget, opts: ConnectOptions): Promis
       await withTimeout(client.connect(), Math.max(500, Math.min(remaining, 10000)), 'connect')
       await withTimeout(client.sendCommand(['PING']), 5000, 'PING')
       state.ready = true
-      return new RedisConnection(client, target, opts.commandTimeoutMs ?? 10_000, clientNameToSet)
+      return new RedisConnection(client, target, opts.commandTimeoutMs ?? COMMAND_TIMEOUT_MS, clientNameToSet)
     } catch (err) {
       destroyQuietly(client)
       if (clientNameToSet !== null && replyCode(err) === 'NOPERM' && /setname/i.test(err instanceof Error ? err.message : '')) {
