@@ -13,7 +13,6 @@ import { redisCommands } from './helpers/resp.js'
 import { readInputs } from '../src/action/inputs.js'
 import { boundReason, postStepBound } from '../src/action/post-bound.js'
 import { RESTORE_CONNECT_MS } from '../src/provision/index.js'
-import { COMMAND_TIMEOUT_MS } from '../src/redis/connection.js'
 import { SAMPLER_STOP_GRACE_MS } from '../src/sampler/control.js'
 import { FILE_TIMEOUT_MS } from '../src/step/files.js'
 import { FIRST_SAMPLE_WAIT_MS } from '../src/step/sampling.js'
@@ -21,6 +20,7 @@ import { endStep, judgeStep } from '../src/step/engine.js'
 import { DEFAULT_THRESHOLDS } from '../src/judge/checks.js'
 import { QUIET_HOST } from '../src/core/host.js'
 import { parseRedisUrl } from '../src/redis/target.js'
+import { COMMAND_TIMEOUT_MS, connect } from '../src/redis/connection.js'
 import { readKeySettings } from '../src/keys/settings.js'
 
 const redis = redisPerFile()
@@ -123,6 +123,24 @@ describe('the end of a step cut by its deadline', () => {
       r.process.kill('SIGCONT')
     }
   }, 30_000)
+
+  it('a connection given up at the cut sends nothing more: no command, no new connection', async () => {
+    const r = await redis()
+    const conn = await connect(parseRedisUrl(r.url), { timeoutMs: 5000 })
+    expect(await conn.command(['PING'])).toBe('PONG')
+    conn.abort("the post step's time bound of 2 s was reached")
+    await expect(conn.command(['PING'])).rejects.toThrow(`the post step's time bound of 2 s was reached: no more commands to Redis at 127.0.0.1:${r.port}`)
+    await expect(conn.duplicate('scan')).rejects.toThrow('no more commands')
+    // Only the test's own connection is left on the server.
+    let clients = 0
+    for (let i = 0; i < 40; i++) {
+      clients = String((await redisCommands(r.port, [['CLIENT', 'LIST']]))[0]).trim().split('\n').length
+      if (clients === 1) break
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    expect(clients).toBe(1)
+    await conn.close()
+  })
 
   it('names the bound and its share in one reason', () => {
     const bound = { totalMs: 62_400, observeMs: 40_000, connectMs: 5000, parts: [] }

@@ -148,6 +148,8 @@ function tlsCode(err: unknown): boolean {
 export class RedisConnection {
   private client: RedisClient
   private reopening: Promise<RedisClient> | null = null
+  /** Set by abort(): every later command fails with it. */
+  private aborted: Error | null = null
 
   constructor(
     client: RedisClient,
@@ -203,6 +205,7 @@ export class RedisConnection {
    * emitInvalidate: true }` for a connection that hears CLIENT TRACKING pushes.
    */
   async duplicate(role: string, timeoutMs = this.commandTimeoutMs, extra: Partial<RedisClientOptions> = {}): Promise<RedisClient> {
+    if (this.aborted) throw this.aborted
     const state = { ready: false }
     const name = this.name === null ? null : clientName(role)
     const client = createClient({ ...clientOptions(this.target, { name, connectTimeoutMs: timeoutMs, reconnect: boundedReconnect(state) }), ...extra }) as RedisClient
@@ -217,8 +220,12 @@ export class RedisConnection {
     return client
   }
 
-  /** Drops the socket at once (a step's time bound was reached): what waits on it fails now. Never throws. */
-  abort(): void {
+  /**
+   * Drops the socket at once and for good (a step's time bound was reached): what waits on it fails
+   * now, and no later command opens a new one. Never throws.
+   */
+  abort(reason = 'the connection was given up'): void {
+    this.aborted = new Error(`${reason}: no more commands to Redis at ${hostPort(this.target)}`)
     destroyQuietly(this.client)
   }
 
@@ -229,6 +236,7 @@ export class RedisConnection {
 
   /** The client to send on: this one, or a new one when it was reset or gave up reconnecting. */
   private async live(timeoutMs: number, what: string): Promise<RedisClient> {
+    if (this.aborted) throw this.aborted
     if (this.client.isOpen) return this.client
     this.reopening ??= this.reopen(timeoutMs, what).finally(() => (this.reopening = null))
     return this.reopening

@@ -225,7 +225,7 @@ export async function endStep(config: StepConfig, begun: BegunStep | null, host:
   if (!cut || !opts.deadline) return record(errors)
   // The work goes on in the background until its own bounds end it; the record is taken now, and
   // its connection dropped so nothing more is asked of Redis.
-  got.conn?.abort()
+  got.conn?.abort(opts.deadline.reason)
   host.endProgress()
   const reason = opts.deadline.reason
   const errs = [...errors]
