@@ -22,16 +22,17 @@ import { publish, writeSummary } from './publish.js'
 import { maskSecrets } from './secrets.js'
 import { readState } from './state.js'
 import { multiConfig } from './watch.js'
-
-/** When the main step already could not connect, the post step tries only briefly. */
-const POST_RETRY_AFTER_MAIN_ERROR_MS = 3000
+import { boundReason, describeBound, postStepBound, type PostBound } from './post-bound.js'
 
 export async function run(): Promise<void> {
+  const startedAt = Date.now()
+  // Known once the inputs are read; until then (and when they do not read) only each call's own bound holds.
+  let bound: PostBound | null = null
   try {
-    await report()
+    await report(startedAt, (b) => (bound = b))
   } finally {
     // After the "after" snapshot: remove what the main step started, also when the job failed.
-    await cleanUpStarted()
+    await cleanUpStarted(bound === null ? null : { bound, at: startedAt + (bound as PostBound).totalMs - FILE_TIMEOUT_MS })
     await removeWorkDir(readState(State.WorkDir))
   }
 }
@@ -55,7 +56,7 @@ async function removeWorkDir(dir: string | null): Promise<void> {
   }
 }
 
-async function report(): Promise<void> {
+async function report(startedAt: number, onBound: (bound: PostBound) => void): Promise<void> {
   const saved = readState(State.Step)
   const multi = isBegunMulti(saved) ? saved : null
   const begun = isBegunMulti(saved) ? null : saved
@@ -81,6 +82,16 @@ async function report(): Promise<void> {
   const commentLookup = startCommentLookup(settings.comment)
   const mainError = readState(State.MainError) ?? ''
   if (mainError) core.debug(`The main step failed: ${mainError}`)
+  const [owner, repo] = (process.env.GITHUB_REPOSITORY ?? '').split('/')
+  const bound = postStepBound(settings, {
+    mainFailed: mainError !== '',
+    begun: saved !== null,
+    provisioned: readState(State.Provisioned),
+    comment: commentLookup !== null,
+    baselineApi: settings.baseline.mode === 'auto' && Boolean(settings.comment.token && owner && repo)
+  })
+  onBound(bound)
+  core.info(describeBound(bound))
   const workDir = readState(State.WorkDir) ?? ''
   const target = multi ? null : startedTarget(settings.provisioning.mode, readState(State.Provisioned), settings.target, settings.provisioning.password)
   const config = stepConfig(settings, target ?? settings.target, workDir)
@@ -88,8 +99,9 @@ async function report(): Promise<void> {
     errors: mainError ? [`The main step failed: ${mainError}`] : [],
     target,
     // No begun step (main failed or was cancelled): Redis was not reachable then either.
-    connectTimeoutMs: mainError || saved === null ? Math.min(settings.connectTimeoutMs, POST_RETRY_AFTER_MAIN_ERROR_MS) : settings.connectTimeoutMs,
-    beginFailed: mainError !== ''
+    connectTimeoutMs: bound.connectMs,
+    beginFailed: mainError !== '',
+    deadline: { at: startedAt + bound.observeMs, reason: boundReason(bound, { ms: bound.observeMs, what: "the step's end" }) }
   })
   await publish(await judgeWatch(record, settings.thresholds), settings, commentLookup)
 }
@@ -103,8 +115,11 @@ const CLEAN_UP: Record<Provisioned['kind'], string> = {
   cluster: 'the Redis Cluster the main step started'
 }
 
-/** Removes the container or server the main step started, or sets back what CONFIG SET changed. */
-async function cleanUpStarted(): Promise<void> {
+/**
+ * Removes the container or server the main step started, or sets back what CONFIG SET changed;
+ * with `deadline`, given up (with a warning naming the bound) once the post step's bound is reached.
+ */
+async function cleanUpStarted(deadline: { bound: PostBound; at: number } | null): Promise<void> {
   const started = readState(State.Provisioned)
   if (!started) {
     core.debug('The main step started and changed nothing: nothing to clean up')
@@ -131,7 +146,13 @@ async function cleanUpStarted(): Promise<void> {
   } catch {
     // The report step has said why the inputs do not read.
   }
-  await phase(`Cleaning up: ${CLEAN_UP[started.kind]}`, () =>
-    cleanUp(started, keep, attachTarget ?? parseRedisUrl('redis://localhost:6379'), actionHost, tls)
-  )
+  await phase(`Cleaning up: ${CLEAN_UP[started.kind]}`, async () => {
+    const work = cleanUp(started, keep, attachTarget ?? parseRedisUrl('redis://localhost:6379'), actionHost, tls)
+    if (deadline === null) return work
+    let timer: NodeJS.Timeout | undefined
+    const reached = new Promise<true>((resolve) => (timer = setTimeout(() => resolve(true), Math.max(0, deadline.at - Date.now()))))
+    const cut = await Promise.race([work.then(() => false), reached])
+    clearTimeout(timer)
+    if (cut) core.warning(`Clean-up not finished: ${boundReason(deadline.bound)}. Check ${CLEAN_UP[started.kind]}.`)
+  })
 }

@@ -47,7 +47,8 @@ export interface UpsertResult {
 const MAX_PAGES = 50
 /** The wait before the one retry after a 5xx: enough for a load balancer to pick another backend. */
 const SERVER_ERROR_BACKOFF_MS = 1000
-const DEFAULT_TIMEOUT_MS = 60_000
+/** All requests of one PR comment together (lookup, update or create, the one retry), from the lookup's start. */
+export const COMMENT_BUDGET_MS = 60_000
 
 /**
  * GitHub answered with success, but not with what the API promises (e.g. a proxy's HTML page with
@@ -73,11 +74,12 @@ export interface CommentLookup {
  * the keys, so the lookup's round trips cost no time of their own; upsertComment takes its result.
  */
 export async function lookUpComment(req: Omit<UpsertRequest, 'body' | 'create'>): Promise<CommentLookup> {
-  const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  const timeoutMs = req.timeoutMs ?? COMMENT_BUDGET_MS
   const deadline = Date.now() + timeoutMs
   // Loaded only when a comment is posted: octokit is most of the post bundle, and most runs post none.
   const { getOctokit } = await import('@actions/github')
-  const octokit = getOctokit(req.token, { request: { signal: AbortSignal.timeout(timeoutMs) } })
+  // From the lookup's start, so loading the client does not lengthen the budget.
+  const octokit = getOctokit(req.token, { request: { signal: AbortSignal.timeout(Math.max(0, deadline - Date.now())) } })
   const where = { owner: req.owner, repo: req.repo }
   let existing: { id: number } | undefined
   for (let page = 1; page <= MAX_PAGES && !existing; page++) {

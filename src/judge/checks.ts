@@ -394,6 +394,24 @@ export function judge(before: Snapshot | null, after: Snapshot, t: Thresholds, o
 }
 
 /**
+ * The checks a step without an "after" snapshot could not make, each `unknown` with `reason`
+ * (e.g. the post step's time bound was reached, or Redis could not be reached): never left out,
+ * so a reader sees what was not checked and why. Limits as the thresholds give them.
+ */
+export function uncheckedWithoutAfter(t: Thresholds, reason: string): CheckResult[] {
+  const unknown = (check: CheckName, unit: Unit, limit: number | null): CheckResult => ({ check, status: 'unknown', measured: null, limit, unit, message: `Could not be checked: ${reason}.`, reason })
+  return [
+    unknown('oom', 'count', 0),
+    unknown('used-memory', 'bytes', t.maxUsedMemory ?? null),
+    unknown('peak-memory', 'bytes', t.maxPeakMemory ?? null),
+    unknown('memory-percent', 'bytes', null),
+    unknown('fragmentation', 'ratio', t.maxFragmentationRatio ?? null),
+    unknown('evictions', 'count', 0),
+    unknown('leaked-keys', 'count', t.maxLeakedKeys ?? null)
+  ]
+}
+
+/**
  * fail when a check failed; warn when one warned or when a check that `fail-on` names could not
  * be made (a gate that could not see must not pass); else pass. `reported` never changes it.
  */

@@ -14,7 +14,7 @@ import { describeError } from '../core/errors.js'
 import { KeyTally, DEFAULT_TALLY, type DbScan, type Inventory, type ScanMethod } from './tally.js'
 import type { PrefixRule } from './prefix.js'
 import type { KeyMatcher } from './glob.js'
-import { RawScanner, type Batch } from './raw.js'
+import { ProtocolError, RawScanner, type Batch } from './raw.js'
 import { SampleChooser, samplesKeyMemory, type KeyMemoryMode } from './sampling.js'
 import { formatCount } from '../core/size.js'
 
@@ -205,6 +205,8 @@ export async function takeInventory(conn: RedisConnection, opts: ScanOptions): P
         } catch (err) {
           rawScanner?.close()
           rawScanner = null
+          // A server that sends what no Redis sends is not scanned another way: the analysis fails with that one line.
+          if (err instanceof ProtocolError) throw err
           method = 'lua'
           fallbackReason = describeError(err)
           opts.log?.(`Key scan: the raw pipelined scan failed (${fallbackReason}); using the Lua fast path.`)

@@ -16,11 +16,11 @@
  */
 import { connect as netConnect, isIP, type Socket } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
-import type { RedisTarget } from '../redis/target.js'
+import { hostPort, type RedisTarget } from '../redis/target.js'
 import { formatDuration } from '../core/size.js'
-import { encodeCommand, ReplyError, RespParser, type RespValue } from './resp.js'
+import { encodeCommand, ProtocolError, ReplyError, RespParser, type RespValue } from './resp.js'
 
-export { encodeCommand, ReplyError, RespParser, type RespValue }
+export { encodeCommand, ProtocolError, ReplyError, RespParser, type RespValue }
 
 /** Batches read ahead of the caller at most; then the next SCAN waits, so memory stays bounded. */
 const MAX_AHEAD = 4
@@ -96,14 +96,17 @@ export class RawScanner {
 
   private constructor(
     private readonly socket: Socket,
-    private readonly timeoutMs: number
+    private readonly timeoutMs: number,
+    /** host:port, for the one line that says what the server sent. */
+    private readonly where: string
   ) {
     this.parser = new RespParser((v) => this.reply(v), { onHead: (first) => this.onHead(first) })
     socket.on('data', (chunk: Buffer) => {
       try {
         this.parser.push(chunk)
       } catch (err) {
-        this.fail(err instanceof Error ? err : new Error(String(err)))
+        // Bytes no Redis sends: said once, naming the server, and not taken for a reason to try another path.
+        this.fail(err instanceof ProtocolError ? new ProtocolError(`${this.where}: ${err.message}`) : err instanceof Error ? err : new Error(String(err)))
       }
     })
     socket.on('error', (err) => this.fail(err))
@@ -116,7 +119,7 @@ export class RawScanner {
    */
   static async open(target: RedisTarget, timeoutMs: number, name: string | null = null): Promise<RawScanner> {
     const { socket, ready } = openSocket(target, timeoutMs)
-    const scanner = new RawScanner(socket, timeoutMs)
+    const scanner = new RawScanner(socket, timeoutMs, hostPort(target))
     try {
       await scanner.bounded(ready, 'connect')
       const auth = authCommand(target)

@@ -7,6 +7,27 @@
 export class ReplyError extends Error {}
 
 /**
+ * Bytes no Redis would send (an absurd length, a line without LF, an unknown type): the other end
+ * does not speak RESP, or the stream is out of step. Not worth another scan path on the same
+ * server: the caller reports it in one line, naming the server (raw.ts adds its address).
+ */
+export class ProtocolError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'ProtocolError'
+  }
+}
+
+/**
+ * The most elements an array (or map) reply may announce. The key scan's largest replies are SCAN
+ * batches of a few thousand names; 2^24 is far above any of them and far below the 2^32 - 1 where
+ * `new Array(n)` itself throws ("Invalid array length"), so an absurd count is named, not crashed on.
+ */
+export const MAX_ARRAY_ELEMENTS = 2 ** 24
+/** The longest bulk string: Redis's default proto-max-bulk-len (512 MB), about V8's longest string too. */
+export const MAX_BULK_BYTES = 512 * 1024 * 1024
+
+/**
  * A RESP2 reply: bulk and simple strings as latin1 strings (byte strings), integers, nulls, errors,
  * arrays; bulk strings as Buffers instead for a parser made with `bulkBuffers`.
  */
@@ -102,7 +123,9 @@ export class RespParser {
         if (end < 0) break
         if (type === 42 || type === 62 || type === 126 || type === 37) {
           // '*' array, '>' push, '~' set, '%' map (its keys and values, flat): the elements follow.
-          const n = int(buf, at + 1, end) * (type === 37 ? 2 : 1)
+          const count = int(buf, at + 1, end)
+          if (count < -1 || count > MAX_ARRAY_ELEMENTS) throw new ProtocolError(`the server's reply announced an array of ${count} elements: not a Redis reply?`)
+          const n = count * (type === 37 ? 2 : 1)
           at = end + 2
           if (n < 0) value = null
           else if (n === 0) value = []
@@ -152,7 +175,7 @@ export class RespParser {
           value = new ReplyError(buf.toString('utf8', at + 1, end))
           at = end + 2
         } else {
-          throw new Error(`Redis sent a reply of unknown type ${JSON.stringify(String.fromCharCode(type))}`)
+          throw new ProtocolError(`Redis sent a reply of unknown type ${JSON.stringify(String.fromCharCode(type))}`)
         }
       }
       // A whole value: into the array it belongs to (closing the arrays it fills), or out.
@@ -184,7 +207,7 @@ function lineEnd(buf: Buffer, from: number, size: number): number {
   let end = from
   while (end < size && buf[end] !== CR) end++
   if (end + 1 >= size) return -1
-  if (buf[end + 1] !== 10) throw new Error('Redis sent a malformed reply (CR without LF)')
+  if (buf[end + 1] !== 10) throw new ProtocolError('Redis sent a malformed reply (CR without LF)')
   return end
 }
 
@@ -195,11 +218,11 @@ function int(buf: Buffer, from: number, end: number): number {
     neg = true
     i++
   }
-  if (i >= end) throw new Error('Redis sent a malformed reply (empty number)')
+  if (i >= end) throw new ProtocolError('Redis sent a malformed reply (empty number)')
   let n = 0
   for (; i < end; i++) {
     const d = buf[i] - 48
-    if (d < 0 || d > 9) throw new Error('Redis sent a malformed reply (bad number)')
+    if (d < 0 || d > 9) throw new ProtocolError('Redis sent a malformed reply (bad number)')
     n = n * 10 + d
   }
   return neg ? -n : n
@@ -214,13 +237,14 @@ function bulkEnd(buf: Buffer, at: number, size: number): number {
   const end = lineEnd(buf, at + 1, size)
   if (end < 0) return 0
   const len = int(buf, at + 1, end)
+  if (len < -1 || len > MAX_BULK_BYTES) throw new ProtocolError(`the server's reply announced a string of ${len} bytes: not a Redis reply?`)
   if (len < 0) {
     bulkFrom = -1
     return end + 2
   }
   const from = end + 2
   if (from + len + 2 > size) return 0
-  if (buf[from + len] !== CR || buf[from + len + 1] !== 10) throw new Error('Redis sent a malformed reply (bulk string)')
+  if (buf[from + len] !== CR || buf[from + len + 1] !== 10) throw new ProtocolError('Redis sent a malformed reply (bulk string)')
   bulkFrom = from
   bulkTo = from + len
   return from + len + 2

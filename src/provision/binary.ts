@@ -98,6 +98,9 @@ export async function startBinary(
   return { ...started, readyMs: ready.ms }
 }
 
+/** How long a started redis-server gets to exit on SIGTERM before SIGKILL. */
+export const BINARY_STOP_MS = 5000
+
 /**
  * Stops the server (SIGTERM, then SIGKILL after 5 s) and removes its folder. Checks first that
  * the pid still belongs to a redis-server, since a pid can be reused once its process is gone.
@@ -116,7 +119,7 @@ export async function stopBinary(b: StartedBinary, host: StepHost, opts: { quiet
   }
   if (alive) {
     signal(b.pid, 'SIGTERM')
-    const deadline = Date.now() + 5000
+    const deadline = Date.now() + BINARY_STOP_MS
     while (isAlive(b.pid) && Date.now() < deadline) await sleep(50)
     if (isAlive(b.pid)) signal(b.pid, 'SIGKILL')
     if (!opts.quiet) host.info(`Stopped redis-server (pid ${b.pid}) on ${b.host}:${b.port}.`)

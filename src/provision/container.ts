@@ -208,10 +208,13 @@ async function removeQuietly(rt: Runtime, idOrName: string): Promise<void> {
   await runTool(rt.binary, ['rm', '--force', '--volumes', idOrName], { timeoutMs: QUICK_MS })
 }
 
+/** How long `docker rm --force` (or podman's) may take before it is given up. */
+export const CONTAINER_REMOVE_MS = 60_000
+
 /** Removes the container with its anonymous volumes. Problems are warnings: the tests already ran. */
 export async function removeContainer(c: StartedContainer, host: StepHost): Promise<void> {
   const rt = RUNTIMES[c.runtime]
-  const r = await runTool(rt.binary, ['rm', '--force', '--volumes', c.id || c.name], { timeoutMs: 60_000 })
+  const r = await runTool(rt.binary, ['rm', '--force', '--volumes', c.id || c.name], { timeoutMs: CONTAINER_REMOVE_MS })
   if (r.code === 0) host.info(`Removed container ${c.name}.`)
   else if (!r.notFound && classify(rt, r.stderr) === 'no-such-container') host.info(`Container ${c.name} was already gone.`)
   else

@@ -17,7 +17,8 @@ import type { ProvisionSettings } from './settings.js'
 export { readProvisionSettings, unusedInputs } from './settings.js'
 
 /** How long clean-up tries to reach an attached Redis to set its limits back. */
-const RESTORE_CONNECT_MS = 10_000
+/** How long the post step tries to reach an attached Redis to set back what CONFIG SET changed. */
+export const RESTORE_CONNECT_MS = 10_000
 
 /** What was started or changed, to undo afterwards. */
 export type Provisioned = StartedContainer | StartedBinary | AttachedLimits | AttachedNodesLimits | ClusterState

@@ -38,6 +38,9 @@ export function clientName(role?: string): string {
 /** For sendCommand: bulk strings as Buffers (binary key names pass unchanged). */
 export const BUFFER_REPLIES = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } } as const
 
+/** The bound on each command once connected, unless a caller gives its own. */
+export const COMMAND_TIMEOUT_MS = 10_000
+
 /** Reconnections after a connection was up, before the client gives up (node-redis's default retries forever). */
 const MAX_RECONNECTS = 5
 
@@ -165,6 +168,8 @@ function tlsCode(err: unknown): boolean {
 export class RedisConnection {
   private client: RedisClient
   private reopening: Promise<RedisClient> | null = null
+  /** Set by abort(): every later command fails with it. */
+  private aborted: Error | null = null
 
   constructor(
     client: RedisClient,
@@ -220,6 +225,7 @@ export class RedisConnection {
    * emitInvalidate: true }` for a connection that hears CLIENT TRACKING pushes.
    */
   async duplicate(role: string, timeoutMs = this.commandTimeoutMs, extra: Partial<RedisClientOptions> = {}): Promise<RedisClient> {
+    if (this.aborted) throw this.aborted
     const state = { ready: false }
     const name = this.name === null ? null : clientName(role)
     const client = newClient({ ...clientOptions(this.target, { name, connectTimeoutMs: timeoutMs, reconnect: boundedReconnect(state) }), ...extra })
@@ -234,6 +240,15 @@ export class RedisConnection {
     return client
   }
 
+  /**
+   * Drops the socket at once and for good (a step's time bound was reached): what waits on it fails
+   * now, and no later command opens a new one. Never throws.
+   */
+  abort(reason = 'the connection was given up'): void {
+    this.aborted = new Error(`${reason}: no more commands to Redis at ${hostPort(this.target)}`)
+    destroyQuietly(this.client)
+  }
+
   /** Closes the connection; never throws and never waits more than a second. */
   async close(): Promise<void> {
     await closeQuietly(this.client)
@@ -241,6 +256,7 @@ export class RedisConnection {
 
   /** The client to send on: this one, or a new one when it was reset or gave up reconnecting. */
   private async live(timeoutMs: number, what: string): Promise<RedisClient> {
+    if (this.aborted) throw this.aborted
     if (this.client.isOpen) return this.client
     this.reopening ??= this.reopen(timeoutMs, what).finally(() => (this.reopening = null))
     return this.reopening
@@ -293,7 +309,7 @@ export async function connect(target: RedisTarget, opts: ConnectOptions): Promis
       await withTimeout(client.connect(), Math.max(500, Math.min(remaining, 10000)), 'connect')
       await withTimeout(client.sendCommand(['PING']), 5000, 'PING')
       state.ready = true
-      return new RedisConnection(client, target, opts.commandTimeoutMs ?? 10_000, clientNameToSet)
+      return new RedisConnection(client, target, opts.commandTimeoutMs ?? COMMAND_TIMEOUT_MS, clientNameToSet)
     } catch (err) {
       destroyQuietly(client)
       if (clientNameToSet !== null && replyCode(err) === 'NOPERM' && /setname/i.test(err instanceof Error ? err.message : '')) {

@@ -1,5 +1,5 @@
 /** Builds the report (its schema is schema.ts, below): judges the step and assembles what was observed. */
-import { judge, type Judgement, type StepObservations, type Thresholds } from '../judge/checks.js'
+import { judge, uncheckedWithoutAfter, type Judgement, type StepObservations, type Thresholds } from '../judge/checks.js'
 import { applyDenials } from '../judge/denials.js'
 import { memoryFacts } from '../observe/memory-facts.js'
 import { stepErrors } from '../judge/step-errors.js'
@@ -74,7 +74,7 @@ export function buildReport(input: ReportInput): Report {
     evictedKeys: judgement?.evictedKeys ?? null,
     leakedKeys: leaksUnknown ? null : (judgement?.leakedKeys ?? null),
     leakedKeysByDb: leaksUnknown ? {} : (judgement?.leakedKeysByDb ?? {}),
-    checks: judgement?.checks ?? [],
+    checks: judgement?.checks ?? uncheckedWithoutAfter(input.thresholds, noAfterReason(errors)),
     // What the 7.4+/Valkey 8 fields explain (rehashing after a bulk load, evicted scripts, dropped clients).
     notes: [...(judgement?.notes ?? []), ...(after ? memoryFacts(before, after).map((f) => f.text) : []), ...(before?.guard ? [guardNote(before.guard)] : [])],
     ...(untouched || shared ? { warnings: [untouched, shared].filter((w): w is string => w !== null) } : {}),
@@ -91,6 +91,13 @@ export function buildReport(input: ReportInput): Report {
     ...(before && after ? { errorReplies: stepErrors(before, after) } : {}),
     ...(before?.guard ? { guard: before.guard } : {})
   }
+}
+
+/** Why there is no "after" snapshot, from the error that says so (the last one), for the checks it leaves unknown. */
+function noAfterReason(errors: string[]): string {
+  const PREFIX = 'No snapshot after the step: '
+  const line = [...errors].reverse().find((e) => e.startsWith(PREFIX))
+  return line ? `no snapshot after the step (${line.slice(PREFIX.length).replace(/\.$/, '')})` : 'no snapshot after the step'
 }
 
 /** The guard's own footprint, said once (docs/effects.md lists everything it does). */

@@ -38,8 +38,11 @@ export async function startSampler(config: SamplerConfig, script = samplerScript
 
 export type StopResult = 'stopped' | 'killed' | 'not-running'
 
+/** How long a stopped sampler gets to exit on SIGTERM before SIGKILL. */
+export const SAMPLER_STOP_GRACE_MS = 3000
+
 /** Stops the sampler: SIGTERM, up to `graceMs` for it to go, then SIGKILL. Never throws. */
-export async function stopSampler(pid: number, graceMs = 3000): Promise<StopResult> {
+export async function stopSampler(pid: number, graceMs = SAMPLER_STOP_GRACE_MS): Promise<StopResult> {
   if (!isSampler(pid)) return 'not-running'
   try {
     process.kill(pid, 'SIGTERM')

@@ -22,6 +22,7 @@ import { momentConfig, type CauseReport } from '../explain/cause.js'
 import type { CauseSettings } from '../explain/settings.js'
 import { analyseKeysAfter, analyseKeysNow, describeInventory, recordKeysBefore, type KeyAnalysis } from '../keys/run.js'
 import type { KeySettings } from '../keys/settings.js'
+import { ProtocolError } from '../keys/resp.js'
 import { connect, withTimeout, type RedisConnection } from '../redis/connection.js'
 import { hostPort, type RedisTarget } from '../redis/target.js'
 import { buildReport } from '../report/build.js'
@@ -169,90 +170,152 @@ export interface EndOptions {
   seeKey?: (db: number, key: string, bytes: number) => void
   /** What was recorded while the command ran (new keys' times, output lines); absent when the guard ran none. */
   recording?: StepRecording
+  /** When the end must be done by (the action's post step's time bound); absent = each call's own bounds only. */
+  deadline?: EndDeadline
+}
+
+/** How long a connect may go on past a deadline that cuts it, so it ends soon after the cut and not by its own bound. */
+const CUT_GRACE_MS = 1000
+
+/** When a step's end must be done by (epoch ms), and the words for it once reached. */
+export interface EndDeadline {
+  at: number
+  /** e.g. `the post step's time bound of 63 s was reached`. */
+  reason: string
 }
 
 /**
  * The end of the step: stop sampling (first, whatever else fails: it must not outlive the step),
  * then the "after" snapshot with MEMORY DOCTOR and the key analysis on one connection. Never throws:
- * what could not be observed becomes a line in `errors`.
+ * what could not be observed becomes a line in `errors`. With `deadline`, what is not done by then
+ * is cut: the connection is dropped, and what is missing is said with the deadline's reason.
  */
 export async function endStep(config: StepConfig, begun: BegunStep | null, host: StepHost, opts: EndOptions = {}): Promise<StepRecord> {
   const errors = [...(opts.errors ?? [])]
   const refused = begun?.limitsRefused
   if (refused) errors.push(`${refused.settings.join(' and ')} could not be set with CONFIG SET (${refused.reason}): this server ran with its own.`)
-  const stopped = await stopStepSampler(begun?.sampler ?? null, host)
-  const before = await readBefore(begun, errors, opts.beginFailed ?? false)
-  const sampled = await collectSamples(begun?.sampler ?? null, before, stopped, errors, host)
   const target = opts.target === undefined ? config.target : opts.target
-  let after: Snapshot | null = null
-  let keys: KeyAnalysis | null = null
-  const denied: string[] = []
-  let cause: CauseReport | undefined
+  // What the end has so far; at a cut, the record is made of this as it stands.
+  const got: EndProgress = { phase: 'stopping the background sampler', before: null, sampled: { observations: {} }, after: null, keys: null, denied: [], cause: undefined, conn: null }
+  const work = endStepWork(config, begun, host, opts, target, got, errors).catch((err: unknown) => {
+    errors.push(`The end of the step failed: ${describeError(err)}`)
+  })
+  let cut = false
+  if (opts.deadline) {
+    let timer: NodeJS.Timeout | undefined
+    const reached = new Promise<true>((resolve) => (timer = setTimeout(() => resolve(true), Math.max(0, opts.deadline!.at - Date.now()))))
+    cut = await Promise.race([work.then(() => false), reached])
+    clearTimeout(timer)
+  } else {
+    await work
+  }
+  const record = (errs: string[]): StepRecord => ({
+    target: target ?? config.target,
+    before: got.before,
+    after: got.after,
+    errors: errs,
+    sampled: got.sampled,
+    keys: got.keys,
+    ...(opts.command ? { command: opts.command } : {}),
+    ...(got.denied.length > 0 ? { denied: [...got.denied] } : {}),
+    ...(config.keys.scopePatterns?.length ? { keyScope: config.keys.scopePatterns } : {}),
+    ...(got.cause ? { cause: got.cause } : {}),
+    ...(refused ? { limitsRefused: refused } : {})
+  })
+  if (!cut || !opts.deadline) return record(errors)
+  // The work goes on in the background until its own bounds end it; the record is taken now, and
+  // its connection dropped so nothing more is asked of Redis.
+  got.conn?.abort(opts.deadline.reason)
+  host.endProgress()
+  const reason = opts.deadline.reason
+  const errs = [...errors]
+  if (got.after === null) errs.push(`No snapshot after the step: ${reason} while ${got.phase}.`)
+  else if (config.keys.enabled && begun && got.keys === null && got.phase === 'analysing the keys') errs.push(`The key analysis was not made: ${reason} while it ran.`)
+  else errs.push(`The end of the step was cut while ${got.phase}: ${reason}.`)
+  host.warn(`${reason[0].toUpperCase()}${reason.slice(1)} while ${got.phase}: the rest of the step's end was not done.`)
+  return record(errs)
+}
+
+/** What endStep has gathered so far, and what it is doing now (for the line at a cut). */
+interface EndProgress {
+  phase: string
+  before: Snapshot | null
+  sampled: SampledStep
+  after: Snapshot | null
+  keys: KeyAnalysis | null
+  denied: string[]
+  cause: CauseReport | undefined
+  conn: RedisConnection | null
+}
+
+async function endStepWork(config: StepConfig, begun: BegunStep | null, host: StepHost, opts: EndOptions, target: RedisTarget | null, got: EndProgress, errors: string[]): Promise<void> {
+  const stopped = await stopStepSampler(begun?.sampler ?? null, host)
+  got.phase = 'reading the "before" snapshot and the samples'
+  const before = await readBefore(begun, errors, opts.beginFailed ?? false)
+  got.before = before
+  got.sampled = await collectSamples(begun?.sampler ?? null, before, stopped, errors, host)
   const leakedSeen: LeakedKeySeen[] = []
   if (target === null) {
     errors.push('No snapshot after the step: no Redis was started for it.')
-  } else {
-    try {
-      const conn = await openConnection(target, opts.connectTimeoutMs ?? config.connectTimeoutMs, host)
-      try {
-        // The sampler's and the key tracking's connections, closed a moment ago, must not count as the step's memory.
-        const samplerPid = begun?.sampler?.pid
-        await waitForGuardClientsGone(conn, (name) => (samplerPid !== undefined && name.endsWith(`:${samplerPid}`)) || name === FIRST_SEEN_CLIENT_NAME)
-        after = await takeSnapshot(conn, { withDoctor: true })
-        after.clients = await listClients(conn)
-        if (config.keys.enabled && begun) {
-          try {
-            keys = await host.group('Key inventory after the step', () =>
-              analyseKeysAfter(conn, config.keys, begun.workDir, { before, after: after as Snapshot }, keyScanLog(host), opts.seeKey, (db, key, bytes) => {
-                // Kept whether timed or not, so keys no test can be named for are counted too; capped like the recorder.
-                if (leakedSeen.length < MAX_LEAKED_SEEN) leakedSeen.push({ db, key, bytes })
-              })
-            )
-          } catch (err) {
-            errors.push(`The key analysis failed: ${describeError(err)}`)
-            const command = deniedCommand(err)
-            if (command) denied.push(command)
-          }
-          host.endProgress()
-        }
-        cause = await explainStep(
-          conn,
-          {
-            settings: config.cause,
-            before,
-            after,
-            keys: keys?.keys ?? null,
-            moments: sampled.moments ?? [],
-            recording: opts.recording ?? null,
-            // The sampler's start is the zero the sampling section counts from too.
-            stepStartedAt: begun?.sampler?.startedAt ?? opts.command?.startedAt ?? before?.takenAt ?? null,
-            cwd: process.cwd(),
-            sampling: sampled.sampling ?? null,
-            commandEndedAt: opts.command ? Date.parse(opts.command.startedAt) + opts.command.durationMs : null,
-            // Past the cap the list is not every leaked key: then only the examples are counted.
-            leakedSeen: keys?.keys.leaked && leakedSeen.length < MAX_LEAKED_SEEN ? leakedSeen : null
-          },
-          errors
-        )
-      } finally {
-        await conn.close()
-      }
-    } catch (err) {
-      errors.push(`No snapshot after the step: ${describeError(err)}`)
-    }
+    return
   }
-  return {
-    target: target ?? config.target,
-    before,
-    after,
-    errors,
-    sampled,
-    keys,
-    ...(opts.command ? { command: opts.command } : {}),
-    ...(denied.length > 0 ? { denied } : {}),
-    ...(config.keys.scopePatterns?.length ? { keyScope: config.keys.scopePatterns } : {}),
-    ...(cause ? { cause } : {}),
-    ...(refused ? { limitsRefused: refused } : {})
+  try {
+    got.phase = `connecting to Redis at ${hostPort(target)} for the "after" snapshot`
+    const connectMs = opts.connectTimeoutMs ?? config.connectTimeoutMs
+    // Past a deadline the connect is not tried on in the background for long: the cut comes first, this soon after.
+    const conn = await openConnection(target, opts.deadline ? Math.min(connectMs, Math.max(0, opts.deadline.at - Date.now()) + CUT_GRACE_MS) : connectMs, host)
+    got.conn = conn
+    try {
+      got.phase = 'taking the "after" snapshot'
+      // The sampler's and the key tracking's connections, closed a moment ago, must not count as the step's memory.
+      const samplerPid = begun?.sampler?.pid
+      await waitForGuardClientsGone(conn, (name) => (samplerPid !== undefined && name.endsWith(`:${samplerPid}`)) || name === FIRST_SEEN_CLIENT_NAME)
+      const after = await takeSnapshot(conn, { withDoctor: true })
+      after.clients = await listClients(conn)
+      got.after = after
+      if (config.keys.enabled && begun) {
+        got.phase = 'analysing the keys'
+        try {
+          got.keys = await host.group('Key inventory after the step', () =>
+            analyseKeysAfter(conn, config.keys, begun.workDir, { before, after }, keyScanLog(host), opts.seeKey, (db, key, bytes) => {
+              // Kept whether timed or not, so keys no test can be named for are counted too; capped like the recorder.
+              if (leakedSeen.length < MAX_LEAKED_SEEN) leakedSeen.push({ db, key, bytes })
+            })
+          )
+        } catch (err) {
+          errors.push(`The key analysis failed: ${describeError(err)}`)
+          const command = deniedCommand(err)
+          if (command) got.denied.push(command)
+        }
+        host.endProgress()
+      }
+      got.phase = 'naming the cause'
+      const keys = got.keys
+      got.cause = await explainStep(
+        conn,
+        {
+          settings: config.cause,
+          before,
+          after,
+          keys: keys?.keys ?? null,
+          moments: got.sampled.moments ?? [],
+          recording: opts.recording ?? null,
+          // The sampler's start is the zero the sampling section counts from too.
+          stepStartedAt: begun?.sampler?.startedAt ?? opts.command?.startedAt ?? before?.takenAt ?? null,
+          cwd: process.cwd(),
+          sampling: got.sampled.sampling ?? null,
+          commandEndedAt: opts.command ? Date.parse(opts.command.startedAt) + opts.command.durationMs : null,
+          // Past the cap the list is not every leaked key: then only the examples are counted.
+          leakedSeen: keys?.keys.leaked && leakedSeen.length < MAX_LEAKED_SEEN ? leakedSeen : null
+        },
+        errors
+      )
+      got.phase = 'closing the connection'
+    } finally {
+      await conn.close()
+    }
+  } catch (err) {
+    errors.push(`No snapshot after the step: ${describeError(err)}`)
   }
 }
 
@@ -288,11 +351,12 @@ export async function observeNow(
     try {
       keys = opts.keys ? await analyseKeysNow(conn, config.keys, now, keyScanLog(host)) : null
     } catch (err) {
-      // A refused SCAN is a finding about the user's rights, reported as such; anything else stays fatal.
+      // A refused SCAN is a finding about the user's rights, reported as such, and a reply no Redis
+      // sends is a finding about the server; anything else stays fatal.
       const command = deniedCommand(err)
-      if (!command) throw err
+      if (!command && !(err instanceof ProtocolError)) throw err
       errors.push(`The key analysis failed: ${describeError(err)}`)
-      denied.push(command)
+      if (command) denied.push(command)
     }
     host.endProgress()
     return { target: config.target, before: null, after: now, errors, sampled: { observations: {} }, keys, ...(denied.length > 0 ? { denied } : {}) }

@@ -19,7 +19,8 @@ import type { Snapshot } from '../observe/snapshot.js'
 import { FILE_TIMEOUT_MS, SAMPLES_FILE } from './files.js'
 import type { StepHost } from '../core/host.js'
 
-const FIRST_SAMPLE_WAIT_MS = 5000
+/** How long a step waits for the sampler's first line, at its start or (the action's post step) at its end. */
+export const FIRST_SAMPLE_WAIT_MS = 5000
 
 /** A running sampler, as plain data: the action's main step hands it to the post step. */
 export interface SamplerHandle {
