@@ -66,6 +66,33 @@ describe('GitHub API answers as documented', () => {
   })
 })
 
+describe('the comment\'s time budgets', () => {
+  it('posts with a budget of its own when the lookup, begun early, has spent its budget while the step ended', async () => {
+    github.seed(ISSUE, ['<!-- redis-memory-guard:CI/test -->\nold report'])
+    // The post step begins the lookup while it scans the keys; here the scan and the baseline outlast the lookup's budget.
+    const lookup = api.lookUpComment({ ...request({ timeoutMs: 400 }) })
+    await new Promise((r) => setTimeout(r, 600))
+    const result = await api.upsertComment(request({ timeoutMs: 400 }), lookup)
+    expect(result.action).toBe('updated')
+    expect(github.comments.get(ISSUE)?.[0].body).toBe('<!-- redis-memory-guard:CI/test -->\nreport')
+    expect(github.requests.map((r) => r.method)).toEqual(['GET', 'PATCH'])
+  })
+
+  it('still bounds the post itself: a GitHub that does not answer costs at most its budget', async () => {
+    const lookup = api.lookUpComment({ ...request({ timeoutMs: 2000 }) })
+    await lookup
+    github.latencyMs = 5000
+    try {
+      const started = Date.now()
+      const err = await failure(api.upsertComment(request({ timeoutMs: 500 }), lookup))
+      expect(Date.now() - started).toBeLessThan(3000)
+      expect(api.explainGitHubError(err)).toContain('did not answer within the time budget')
+    } finally {
+      github.latencyMs = 0
+    }
+  })
+})
+
 describe('GitHub API faults', () => {
   it('names a used-up rate limit and when it resets, not a missing permission, and does not retry it', async () => {
     const reset = Math.floor(Date.now() / 1000) + 12 * 60

@@ -7,7 +7,7 @@
  *   observe = sampler stop + 3 file reads + connect + one command (the "after" snapshot)
  *             + key-scan-budget + one command (the key scan's last batch)          [no keys: 0]
  *   publish = baseline budget [baseline on, a repository and a token] + one file write (the JSON report)
- *   total   = max(observe + publish, PR comment budget [a comment may be posted])
+ *   total   = max(observe + publish, PR comment lookup budget) + PR comment write budget  [a comment may be posted]
  *             + clean-up (what main started or changed) + one file operation (the work folder)
  */
 import { COMMENT_BUDGET_MS } from '../github/comment.js'
@@ -89,12 +89,18 @@ export function postStepBound(settings: Pick<Settings, 'connectTimeoutMs' | 'sam
     { name: 'clean-up', ms: cleanUpMs(ctx.provisioned) },
     { name: 'removing the work folder', ms: FILE_TIMEOUT_MS }
   ]
-  const totalMs = Math.max(observeMs + publishMs, commentMs) + after.reduce((s, p) => s + p.ms, 0)
+  const totalMs = Math.max(observeMs + publishMs, commentMs) + commentMs + after.reduce((s, p) => s + p.ms, 0)
   return {
     totalMs,
     observeMs,
     connectMs,
-    parts: [...observe, ...publish, { name: 'the PR comment (from the start, alongside)', ms: commentMs }, ...after].filter((p) => p.ms > 0)
+    parts: [
+      ...observe,
+      ...publish,
+      { name: 'looking up the PR comment (from the start, alongside)', ms: commentMs },
+      { name: 'posting the PR comment', ms: commentMs },
+      ...after
+    ].filter((p) => p.ms > 0)
   }
 }
 

@@ -47,7 +47,12 @@ export interface UpsertResult {
 const MAX_PAGES = 50
 /** The wait before the one retry after a 5xx: enough for a load balancer to pick another backend. */
 const SERVER_ERROR_BACKOFF_MS = 1000
-/** All requests of one PR comment together (lookup, update or create, the one retry), from the lookup's start. */
+/**
+ * The lookup's requests together (with their retries), from the lookup's start; and, again, the
+ * update or create (with its retry), from when the body is ready. The lookup begins while the keys
+ * are scanned: one budget for both made a long step end (a big key scan, the baseline) leave no
+ * time to post, and the comment was given up.
+ */
 export const COMMENT_BUDGET_MS = 60_000
 
 /**
@@ -102,8 +107,11 @@ export async function lookUpComment(req: Omit<UpsertRequest, 'body' | 'create'>)
  * waits together stay inside `timeoutMs`, so a GitHub outage costs the job at most that long.
  */
 export async function upsertComment(req: UpsertRequest, lookup?: Promise<CommentLookup | null>): Promise<UpsertResult> {
-  const { octokit, existing, deadline } = (await lookup) ?? (await lookUpComment(req))
-  const where = { owner: req.owner, repo: req.repo }
+  const { octokit, existing } = (await lookup) ?? (await lookUpComment(req))
+  // The write's own budget, from now (the lookup's may have been spent while the step ended).
+  const deadline = Date.now() + (req.timeoutMs ?? COMMENT_BUDGET_MS)
+  const request = { signal: AbortSignal.timeout(Math.max(0, deadline - Date.now())) }
+  const where = { owner: req.owner, repo: req.repo, request }
   if (existing) {
     const id = existing.id
     const { status, data } = await withOneRetry(() => octokit.rest.issues.updateComment({ ...where, comment_id: id, body: req.body }), deadline)
