@@ -1,8 +1,9 @@
 /**
  * Attribution against real runs of other test runners under the CLI's `run`, each against its own
  * redis-server: pytest with a slow import, mocha's xunit reporter (a test named `returns a > b`),
- * and jest with jest-junit on two workers, one file with a slow beforeAll. Each asserts the exact
- * test where the timing can tell, and candidates (the true test among them) where it cannot.
+ * jest with jest-junit on two workers, one file with a slow beforeAll, and `node --test` running two
+ * files at once into one JUnit file. Each asserts the exact test where the timing can tell, and
+ * candidates (the true test among them) where it cannot.
  */
 import { describe, expect, it } from '@jest/globals'
 import { cpSync, mkdtempSync, readFileSync } from 'node:fs'
@@ -100,5 +101,28 @@ describe('attribution on real runs', () => {
     const mail = keyTest(report, 'mail:queue:1')
     if (mail?.exactness === 'exact') expect(mail.name).toBe('mail queues a welcome mail')
     else expect(mail?.candidates.join('\n')).toContain('queues a welcome mail')
+  })
+
+  it('node --test on two files at once (one JUnit file that does not say which file a test came from): the key of the second file\'s test gets candidates holding it, not the first file\'s test', async () => {
+    const r = await redis()
+    const dir = suite('node-test')
+    // The files share the jest suite's small Redis client.
+    cpSync(join(SUITES, 'jest', 'redis.cjs'), join(dir, 'redis.cjs'))
+    const report = await guarded(
+      r.url,
+      dir,
+      join(dir, 'node.xml'),
+      `'${process.execPath}' --test --test-concurrency=2 --test-reporter=junit --test-reporter-destination=node.xml a.test.cjs b.test.cjs`
+    )
+    expect(report.command?.exitCode).toBe(0)
+    // The files ran at once: b's key (200 ms into its test) came before a's (1.5 s into its), though b's test is listed after a's.
+    const times = report.cause?.leakedKeyTimes.keys ?? []
+    const at = (key: string): number => Date.parse(times.find((k) => k.key === key)?.firstSeenAt ?? 'x')
+    expect(at('node:b')).toBeLessThan(at('node:a'))
+    const b = keyTest(report, 'node:b')
+    // Laid end to end after a's 1.5 s test, b's test would have been placed after its key, and the key named a's for sure.
+    expect(b?.exactness).toBe('candidates')
+    expect(b?.candidates.join('\n')).toContain('b writes early')
+    expect(report.cause?.testsThatLeftKeys?.notes.join(' ')).toContain('does not say which test file')
   })
 })

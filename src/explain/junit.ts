@@ -242,8 +242,8 @@ export function junitWindows(xml: string | JUnitNode[], file: string, anchors: A
   let usedSuiteStamps = false
 
   // Top-level suites (and nested ones with a timestamp of their own) are chains; the rest join their parent's.
-  const topSuites = roots.filter((n) => n.kind === 'suite')
-  const loneSuite = topSuites.length === 1
+  // A file whose only root is one suite was written when that suite ended (the file's time then bounds its start).
+  const loneSuite = roots.length === 1 && roots[0].kind === 'suite'
   const visit = (n: JUnitNode, suites: string[], chain: Chain | null): void => {
     if (n.kind === 'case') {
       const own = readTimestamp(n.attrs.timestamp)
@@ -307,11 +307,30 @@ export function junitWindows(xml: string | JUnitNode[], file: string, anchors: A
     chains.push(c)
     return c
   }
-  // Several root elements without timestamps ran one after another in one process (node's reporter): one chain.
-  if (loneSuite && roots.length === 1) visit(roots[0], [], null)
+  // Roots that name their test file (a `file` attribute) share one chain per file: one file's tests run one after
+  // another. Roots that do not are each a chain of their own: node's reporter writes the top-level tests of every
+  // file it ran side by side without saying which file each came from, and runs the files in separate processes,
+  // at once when its concurrency allows, so a top-level test may have run alongside any other.
+  const perFile = new Map<string, Chain>()
+  const loose = new Set<Chain>()
+  if (loneSuite) visit(roots[0], [], null)
   else {
-    const fileChain = newChain({ kind: 'case', attrs: {}, children: [] }, [], null)
-    for (const r of roots) visit(r, [], fileChain)
+    for (const r of roots) {
+      const source = sourceFileOf(r)
+      if (source !== null) {
+        let c = perFile.get(source)
+        if (!c) {
+          c = newChain({ kind: 'case', attrs: {}, children: [] }, [], null)
+          perFile.set(source, c)
+        }
+        visit(r, [], c)
+      } else {
+        const before = chains.length
+        visit(r, [], null)
+        // The chain this root opened when it has no timestamp of its own (a stamped suite places itself).
+        if (chains.length > before && !chains[before].stamped) loose.add(chains[before])
+      }
+    }
   }
 
   const cases: TestCaseWindow[] = [...caseStamped]
@@ -344,12 +363,33 @@ export function junitWindows(xml: string | JUnitNode[], file: string, anchors: A
       before += d
     }
   }
+  const looseUsed = [...loose].filter((c) => c.cases.length > 0)
+  if (looseUsed.length > 1) {
+    const placedLoose = looseUsed.filter((c) => c.lo !== null && c.hi !== null && c.hi >= c.lo)
+    const sum = placedLoose.reduce((s, c) => s + c.cases.reduce((t, x) => t + durationOf(x.node), 0), 0)
+    const span = placedLoose.length > 0 ? Math.max(...placedLoose.map((c) => (c.hi ?? 0) - (c.lo ?? 0))) : null
+    const atOnce = span !== null && sum > span ? ` Their test times add up to more than the run lasted, so some of them ran at once.` : ''
+    notes.push(
+      `${file} does not say which test file each of its ${looseUsed.length} top-level tests and suites came from (node's reporter runs each file in its own process, several at once when its concurrency allows), so each was placed on its own between the command's start and end, and a time is given to one of them for sure only when no other may have been running.${atOnce}`
+    )
+  }
   if (inconsistent > 0) notes.push(`${inconsistent} suite timestamp${inconsistent === 1 ? '' : 's'} in ${file} cannot be when the suite started (the suite could not have run its time before the file was written), so ${inconsistent === 1 ? 'it was' : 'they were'} not used.`)
   if (unplaced > 0) notes.push(`${unplaced} test${unplaced === 1 ? '' : 's'} in ${file} could not be placed in time (no timestamp, and the command's start or the file's time is not known).`)
   const placedAny = cases.some((c) => c.start !== null)
   const placement: Placement = !placedAny ? 'none' : caseStamped.length > 0 ? 'test-timestamps' : usedSuiteStamps ? 'suite-timestamps' : 'durations'
   const widths = cases.map((c) => c.uncertaintyMs).filter((u): u is number => u !== null)
   return { file, cases, placement, precisionMs, maxUncertaintyMs: widths.length > 0 ? Math.max(...widths) : null, notes }
+}
+
+/** The test file a root suite or case names (its own `file` attribute, else its first test case's), or null. */
+function sourceFileOf(n: JUnitNode): string | null {
+  const own = n.attrs.file?.trim()
+  if (own) return own
+  for (const c of n.children) {
+    const f = sourceFileOf(c)
+    if (f !== null) return f
+  }
+  return null
 }
 
 function place(n: JUnitNode, suites: string[], file: string, chain: string, earliest: number, latest: number, sequential: boolean): TestCaseWindow {
