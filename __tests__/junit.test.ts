@@ -3,7 +3,7 @@ import { describe, expect, it } from '@jest/globals'
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { junitWindows, parseJUnitTree } from '../src/explain/junit.js'
+import { ginkgoTimelineStart, junitWindows, parseJUnitTree } from '../src/explain/junit.js'
 import { TestTimeline } from '../src/explain/attribution.js'
 import { findJUnitFiles, parseJUnitReportInput, pathGlobToRegExp, readJUnitFiles } from '../src/explain/junit-files.js'
 import { UserError } from '../src/core/errors.js'
@@ -67,6 +67,23 @@ describe('parsing', () => {
       ['case', 'returns a > b', 0],
       ['case', 'returns b < c', 0]
     ])
+  })
+
+  it('reads the start of a Ginkgo v2 spec from the first line of its timeline only, to the millisecond', () => {
+    // Go's "01/02/06 15:04:05.999": the fraction loses its trailing zeros, or the dot too.
+    expect(ginkgoTimelineStart('> Enter [BeforeEach] Cache - suite_test.go:44 @ 12/07/26 14:29:07.08\n< Exit [BeforeEach]')).toBe('2026-12-07T14:29:07.080')
+    expect(ginkgoTimelineStart('\n> Enter [It] a @ b - suite_test.go:9 @ 01/02/26 03:04:05\n')).toBe('2026-01-02T03:04:05.000')
+    // What a spec printed is not its timeline's start, even when it looks like one further down.
+    expect(ginkgoTimelineStart('some output\n> Enter [It] x - s.go:1 @ 12/07/26 14:29:07.085')).toBeNull()
+    const xml = `<testsuite name="S" timestamp="2026-12-07T14:29:05" time="2"><testcase name="[It] a" time="0.5"><system-out>&gt; Enter [It] fake - s.go:1 @ 12/07/26 10:00:00.000</system-out><system-err>&gt; Enter [It] a - s.go:3 @ 12/07/26 14:29:05.500&#xA;&lt; Exit [It] a - s.go:3 @ 12/07/26 14:29:06.000 (500ms)</system-err></testcase><testcase name="[It] b" time="0.5"><failure><system-err>&gt; Enter [It] b - s.go:9 @ 12/07/26 09:00:00</system-err></failure></testcase></testsuite>`
+    const [spec, other] = parseJUnitTree(xml)[0].children
+    expect(spec.timelineStart).toBe('2026-12-07T14:29:05.500')
+    // Only a case's own system-err counts, not one inside its failure text.
+    expect(other.timelineStart).toBeUndefined()
+    const w = junitWindows(xml, 'g.xml')
+    expect(w.placement).toBe('test-timestamps')
+    expect(w.cases[0].earliestStart).toBe(at('2026-12-07T14:29:05.500'))
+    expect(w.cases[0].uncertaintyMs).toBeLessThanOrEqual(1)
   })
 
   it('does not expand entities a DOCTYPE defines', () => {

@@ -50,6 +50,28 @@ export interface JUnitNode {
   kind: 'suite' | 'case'
   attrs: Record<string, string>
   children: JUnitNode[]
+  /**
+   * A case's start as Ginkgo v2 writes it in the timeline of its `system-err` (`> Enter [BeforeEach] … @ 12/07/26
+   * 14:23:43.74`), as local ISO text (`2026-12-07T14:23:43.740`); absent otherwise.
+   */
+  timelineStart?: string
+}
+
+/** At most this much of a case's `system-err` is looked at for Ginkgo's first timeline line. */
+const TIMELINE_PEEK_CHARS = 2048
+
+/**
+ * Ginkgo v2's first timeline line, `> Enter [It] text - file.go:12 @ 01/02/06 15:04:05.999` (Go's time format: the
+ * fraction is cut, trailing zeros dropped), → local ISO text to the millisecond; null when the first line is not one.
+ * Only the first line counts: the timeline starts with the spec's first node, before anything the spec wrote.
+ */
+export function ginkgoTimelineStart(systemErr: string): string | null {
+  const first = systemErr.replace(/^\s+/, '').split('\n', 1)[0]
+  if (!first.startsWith('> Enter [')) return null
+  const m = / @ (\d{2})\/(\d{2})\/(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?\s*$/.exec(first)
+  if (!m) return null
+  const [, mo, d, y, h, mi, sec, frac] = m
+  return `20${y}-${mo}-${d}T${h}:${mi}:${sec}.${(frac ?? '').padEnd(3, '0')}`
 }
 
 /** Bounds on what one file may hold, so a hostile or runaway file cannot fill memory. */
@@ -75,11 +97,27 @@ export class JUnitReader {
   /** True once MAX_XML_ERRORS were met: the rest of the input is not read. */
   gaveUp = false
 
+  /** The case whose `system-err` is being read (for Ginkgo's timeline), and what was read of it. */
+  private peekCase: JUnitNode | null = null
+  private peekDepth = -1
+  private peeked = ''
+
   constructor() {
     this.parser.on('opentag', (tag: SaxesTagPlain) => this.open(tag))
     this.parser.on('closetag', () => {
+      if (this.peekCase && this.stack.length - 1 === this.peekDepth) {
+        const start = ginkgoTimelineStart(this.peeked)
+        if (start !== null) this.peekCase.timelineStart = start
+        this.peekCase = null
+        this.peeked = ''
+      }
       this.stack.pop()
     })
+    const peek = (text: string): void => {
+      if (this.peekCase && this.peeked.length < TIMELINE_PEEK_CHARS) this.peeked += text.slice(0, TIMELINE_PEEK_CHARS - this.peeked.length)
+    }
+    this.parser.on('text', peek)
+    this.parser.on('cdata', peek)
     this.parser.on('error', (err: Error) => {
       this.errors++
       this.firstError ??= err.message.split('\n')[0].slice(0, 200)
@@ -89,6 +127,13 @@ export class JUnitReader {
 
   private open(tag: SaxesTagPlain): void {
     const kind = tag.name === 'testsuite' ? 'suite' : tag.name === 'testcase' ? 'case' : null
+    // A case's own `system-err` (its direct child): Ginkgo v2 writes the spec's timeline there, with times.
+    const top = this.stack[this.stack.length - 1]
+    if (tag.name === 'system-err' && top?.kind === 'case' && top.timelineStart === undefined && this.peekCase === null) {
+      this.peekCase = top
+      this.peekDepth = this.stack.length
+      this.peeked = ''
+    }
     // Elements we do not keep still take a place on the stack, so their close tags pair up.
     if (kind === null || this.stack.length > MAX_DEPTH || (kind === 'case' && this.cases >= MAX_CASES)) {
       if (kind === 'case' && this.cases >= MAX_CASES) this.truncated = true
@@ -246,7 +291,7 @@ export function junitWindows(xml: string | JUnitNode[], file: string, anchors: A
   const loneSuite = roots.length === 1 && roots[0].kind === 'suite'
   const visit = (n: JUnitNode, suites: string[], chain: Chain | null): void => {
     if (n.kind === 'case') {
-      const own = readTimestamp(n.attrs.timestamp)
+      const own = readTimestamp(n.attrs.timestamp) ?? readTimestamp(n.timelineStart)
       if (own && own.marks === 'start') {
         const d = durationOf(n)
         precisionMs = Math.max(precisionMs, own.precisionMs)
