@@ -165,6 +165,18 @@ describe('placing tests on the clock', () => {
     expect(w.notes.join(' ')).toContain('ran at once')
   })
 
+  it('names first, among node\'s top-level tests, the one that laying them end to end puts there', () => {
+    const start = at('2026-03-01T10:00:09')
+    // 0.2 s of tests in a run of 1 s. Laid end to end, ending with the run (node starts up before the first test):
+    // writes a batch from 0.80 s to 0.92 s, reads it back to 1.0 s, then top level. Each placed on its own, the
+    // middles of their spans are 0.46 s, 0.56 s and 0.5 s.
+    const w = junitWindows(NODE, 'n.xml', { startedAt: start, endedAt: start + 1000 })
+    const a = new TestTimeline([w]).at(start + 850)
+    expect(a.exactness).toBe('candidates')
+    expect(a.test?.name).toBe('writes a batch')
+    expect(a.candidates.map((c) => c.name).sort()).toEqual(['reads it back', 'top level', 'writes a batch'])
+  })
+
   it('keeps the tests of one test file in one chain when the file names it, and tests of another file as candidates', () => {
     const start = at('2026-03-01T10:00:00Z')
     const xml = `<testsuites>

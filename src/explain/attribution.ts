@@ -54,7 +54,7 @@ export class TestTimeline {
       if (possible.every((c) => c === t || c.chain === t.chain)) return { exactness: 'exact', test: t, candidates: [t] }
     }
     const mid = (a + b) / 2
-    const distance = (c: Placed): number => Math.abs(mid - (c.start + c.durationMs / 2))
+    const distance = (c: Placed): number => Math.abs(mid - ((c.likelyStart ?? c.start) + c.durationMs / 2))
     const sorted = [...possible].sort((x, y) => distance(x) - distance(y))
     // In one chain the tests that may have run are consecutive: keep them in the order they ran.
     return { exactness: 'candidates', test: sorted[0], candidates: sorted }

@@ -20,6 +20,11 @@
  * the tests after it. What the test times leave out (collection, `beforeAll`, gaps) is the width
  * of that span: the uncertainty. When the tests' times add up to more than the suite lasted,
  * they ran in parallel and each may have run anywhere in the suite.
+ *
+ * A case with a start of its own is placed from it: a `timestamp` attribute, or Ginkgo v2's timeline
+ * (the first line of its `system-err`). Top-level elements without a timestamp are chains of their
+ * own unless they name their file: node's reporter writes the top-level tests of several files,
+ * run in separate processes and possibly at once, side by side without saying which is whose.
  */
 import { SaxesParser, type SaxesTagPlain } from 'saxes'
 
@@ -44,6 +49,12 @@ export interface TestCaseWindow {
   chain: string
   /** False when the chain's tests ran in parallel (their times add up to more than the suite lasted). */
   sequential: boolean
+  /**
+   * Where its start most likely lies, for naming the nearest candidate first (never for naming a test for sure):
+   * `start`, except for node's top-level tests, which are each placed on their own: there it is where laying all of
+   * them end to end, ending when the run ended, puts it (as they ran when there was one test file, or one at a time).
+   */
+  likelyStart?: number
 }
 
 export interface JUnitNode {
@@ -418,12 +429,34 @@ export function junitWindows(xml: string | JUnitNode[], file: string, anchors: A
       `${file} does not say which test file each of its ${looseUsed.length} top-level tests and suites came from (node's reporter runs each file in its own process, several at once when its concurrency allows), so each was placed on its own between the command's start and end, and a time is given to one of them for sure only when no other may have been running.${atOnce}`
     )
   }
+  if (looseUsed.length > 1) layEndToEnd(looseUsed.map((c) => cases.filter((w) => w.chain === c.id)).flat())
   if (inconsistent > 0) notes.push(`${inconsistent} suite timestamp${inconsistent === 1 ? '' : 's'} in ${file} cannot be when the suite started (the suite could not have run its time before the file was written), so ${inconsistent === 1 ? 'it was' : 'they were'} not used.`)
   if (unplaced > 0) notes.push(`${unplaced} test${unplaced === 1 ? '' : 's'} in ${file} could not be placed in time (no timestamp, and the command's start or the file's time is not known).`)
   const placedAny = cases.some((c) => c.start !== null)
   const placement: Placement = !placedAny ? 'none' : caseStamped.length > 0 ? 'test-timestamps' : usedSuiteStamps ? 'suite-timestamps' : 'durations'
   const widths = cases.map((c) => c.uncertaintyMs).filter((u): u is number => u !== null)
   return { file, cases, placement, precisionMs, maxUncertaintyMs: widths.length > 0 ? Math.max(...widths) : null, notes }
+}
+
+/**
+ * Sets `likelyStart` of windows placed each on its own (node's top-level tests) to where they lie when laid end to
+ * end in file order, the last ending when the run did; kept inside each window's own span.
+ */
+function layEndToEnd(windows: TestCaseWindow[]): void {
+  const placed = windows.filter((w) => w.earliestStart !== null && w.latestStart !== null)
+  if (placed.length < 2) return
+  const lo = Math.min(...placed.map((w) => w.earliestStart ?? 0))
+  const hi = Math.max(...placed.map((w) => (w.latestStart ?? 0) + w.durationMs))
+  const total = placed.reduce((s, w) => s + w.durationMs, 0)
+  // Ending when the run ended: node's start-up (and a file's imports) come before its first test, and little runs
+  // after its last one. When they cannot all fit one after another (some ran at once) the layout is squeezed into the run.
+  const scale = total > hi - lo ? (hi - lo) / total : 1
+  let after = total
+  for (const w of placed) {
+    const at = hi - after * scale
+    w.likelyStart = Math.round(Math.min(Math.max(at, w.earliestStart ?? at), w.latestStart ?? at))
+    after -= w.durationMs
+  }
 }
 
 /** The test file a root suite or case names (its own `file` attribute, else its first test case's), or null. */
