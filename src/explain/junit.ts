@@ -423,13 +423,17 @@ export function junitWindows(xml: string | JUnitNode[], file: string, anchors: A
   if (looseUsed.length > 1) {
     const placedLoose = looseUsed.filter((c) => c.lo !== null && c.hi !== null && c.hi >= c.lo)
     const sum = placedLoose.reduce((s, c) => s + c.cases.reduce((t, x) => t + durationOf(x.node), 0), 0)
-    const span = placedLoose.length > 0 ? Math.max(...placedLoose.map((c) => (c.hi ?? 0) - (c.lo ?? 0))) : null
+    const span = placedLoose.length > 0 ? placedLoose.reduce((m, c) => Math.max(m, (c.hi ?? 0) - (c.lo ?? 0)), 0) : null
     const atOnce = span !== null && sum > span ? ` Their test times add up to more than the run lasted, so some of them ran at once.` : ''
     notes.push(
       `${file} does not say which test file each of its ${looseUsed.length} top-level tests and suites came from (node's reporter runs each file in its own process, several at once when its concurrency allows), so each was placed on its own between the command's start and end, and a time is given to one of them for sure only when no other may have been running.${atOnce}`
     )
   }
-  if (looseUsed.length > 1) layEndToEnd(looseUsed.map((c) => cases.filter((w) => w.chain === c.id)).flat())
+  if (looseUsed.length > 1) {
+    const ids = new Set(looseUsed.map((c) => c.id))
+    // In file order: the chains were opened root by root, and each chain's cases were placed in order.
+    layEndToEnd(cases.filter((w) => ids.has(w.chain)))
+  }
   if (inconsistent > 0) notes.push(`${inconsistent} suite timestamp${inconsistent === 1 ? '' : 's'} in ${file} cannot be when the suite started (the suite could not have run its time before the file was written), so ${inconsistent === 1 ? 'it was' : 'they were'} not used.`)
   if (unplaced > 0) notes.push(`${unplaced} test${unplaced === 1 ? '' : 's'} in ${file} could not be placed in time (no timestamp, and the command's start or the file's time is not known).`)
   const placedAny = cases.some((c) => c.start !== null)
@@ -445,9 +449,15 @@ export function junitWindows(xml: string | JUnitNode[], file: string, anchors: A
 function layEndToEnd(windows: TestCaseWindow[]): void {
   const placed = windows.filter((w) => w.earliestStart !== null && w.latestStart !== null)
   if (placed.length < 2) return
-  const lo = Math.min(...placed.map((w) => w.earliestStart ?? 0))
-  const hi = Math.max(...placed.map((w) => (w.latestStart ?? 0) + w.durationMs))
-  const total = placed.reduce((s, w) => s + w.durationMs, 0)
+  // Loops, not Math.min(...list): a file may hold 200,000 of them.
+  let lo = Infinity
+  let hi = -Infinity
+  let total = 0
+  for (const w of placed) {
+    lo = Math.min(lo, w.earliestStart ?? lo)
+    hi = Math.max(hi, (w.latestStart ?? hi) + w.durationMs)
+    total += w.durationMs
+  }
   // Ending when the run ended: node's start-up (and a file's imports) come before its first test, and little runs
   // after its last one. When they cannot all fit one after another (some ran at once) the layout is squeezed into the run.
   const scale = total > hi - lo ? (hi - lo) / total : 1
