@@ -1,9 +1,15 @@
 /**
  * Attribution against real runs of other test runners under the CLI's `run`, each against its own
  * redis-server: pytest with a slow import, mocha's xunit reporter (a test named `returns a > b`),
+<<<<<<< HEAD
  * jest with jest-junit on two workers, one file with a slow beforeAll, and pytest tests that get
  * error replies (the first of each kind timed by the samples). Each asserts the exact test where
  * the timing can tell, and candidates (the true test among them) where it cannot.
+=======
+ * jest with jest-junit on two workers, one file with a slow beforeAll, and `node --test` running two
+ * files at once into one JUnit file. Each asserts the exact test where the timing can tell, and
+ * candidates (the true test among them) where it cannot.
+>>>>>>> junit-more
  */
 import { describe, expect, it } from '@jest/globals'
 import { cpSync, mkdtempSync, readFileSync } from 'node:fs'
@@ -130,5 +136,32 @@ describe('attribution on real runs', () => {
     const mail = keyTest(report, 'mail:queue:1')
     if (mail?.exactness === 'exact') expect(mail.name).toBe('mail queues a welcome mail')
     else expect(mail?.candidates.join('\n')).toContain('queues a welcome mail')
+  })
+
+  it('node --test on two files at once (one JUnit file that does not say which file a test came from): the key of the second file\'s test gets candidates holding it, not the first file\'s test', async () => {
+    const r = await redis()
+    const dir = suite('node-test')
+    // The files share the jest suite's small Redis client.
+    cpSync(join(SUITES, 'jest', 'redis.cjs'), join(dir, 'redis.cjs'))
+    const report = await guarded(
+      r.url,
+      dir,
+      join(dir, 'node.xml'),
+      `'${process.execPath}' --test --test-concurrency=2 --test-reporter=junit --test-reporter-destination=node.xml a.test.cjs b.test.cjs`
+    )
+    expect(report.command?.exitCode).toBe(0)
+    // The files ran at once: b's key (200 ms into its test) came before a's (1.5 s into its), though b's test is listed after a's.
+    const times = report.cause?.leakedKeyTimes.keys ?? []
+    const at = (key: string): number => Date.parse(times.find((k) => k.key === key)?.firstSeenAt ?? 'x')
+    expect(at('node:b')).toBeLessThan(at('node:a'))
+    // Laid end to end (a's test, then b's), b's test would be placed after its key, and a's test after a's key:
+    // a's key was then named b's. Each top-level test is placed on its own, so each key's candidates hold its test.
+    const b = keyTest(report, 'node:b')
+    expect(b?.exactness).toBe('candidates')
+    expect(b?.candidates.join('\n')).toContain('b writes early')
+    const a = keyTest(report, 'node:a')
+    if (a?.exactness === 'exact') expect(a.name).toBe('a waits, then writes')
+    else expect(a?.candidates.join('\n')).toContain('a waits, then writes')
+    expect(report.cause?.testsThatLeftKeys?.notes.join(' ')).toContain('does not say which test file')
   })
 })

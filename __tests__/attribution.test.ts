@@ -69,6 +69,75 @@ describe('a recorded Ginkgo v1 run', () => {
   })
 })
 
+/**
+ * A recorded run's JUnit file placed as the step would: from the command's start and end and the file's time.
+ * Times a runner wrote without an offset (Ginkgo's) are read as this machine's local time, as where the tests ran;
+ * the run was recorded in UTC, so on a machine in another zone every other time of the run is moved by the
+ * difference (`shift`), as if it had been recorded here.
+ */
+function recorded(suite: string): { run: Recorded & { timeZone?: string }; shift: number; place: (xml?: string) => ReturnType<typeof junitWindows> } {
+  const r = JSON.parse(readFileSync(join(FIXTURES, 'suites', suite, 'recorded-run.json'), 'utf8')) as Recorded & { timeZone?: string }
+  if (r.timeZone !== 'UTC') throw new Error(`${suite}: recorded in ${r.timeZone ?? 'an unknown zone'}, not UTC`)
+  const wall = r.command.startedAt.replace(/Z$/, '')
+  const shift = Date.parse(wall) - Date.parse(`${wall}Z`)
+  const start = Date.parse(r.command.startedAt) + shift
+  return { run: r, shift, place: (xml = r.junitXml) => junitWindows(xml, 'junit.xml', { startedAt: start, endedAt: r.junitMtimeMs + shift, commandEndedAt: start + r.command.durationMs }) }
+}
+
+describe('a recorded Ginkgo v2 run (--ginkgo.junit-report)', () => {
+  const { run: v2, shift, place } = recorded('ginkgo-v2')
+
+  it('places each spec at the start its timeline gives (its first node, BeforeEach included), to the millisecond', () => {
+    const w = place()
+    expect(w.placement).toBe('test-timestamps')
+    expect(w.cases.map((c) => c.name)).toEqual(['[BeforeSuite]', '[It] Cache warms up', '[It] Cache leaves a session behind', '[It] Cache reads it back'])
+    expect(w.maxUncertaintyMs).toBeLessThanOrEqual(1)
+    // The spec's first "> Enter [BeforeEach]" line is its start; its time runs to its last "< Exit".
+    const session = w.cases[2]
+    expect(session.earliestStart).toBe(Date.parse('2026-12-07T14:29:07.085Z') + shift)
+    expect(Math.abs((session.earliestStart ?? 0) + session.durationMs - Date.parse('2026-12-07T14:29:07.894Z') - shift)).toBeLessThanOrEqual(1)
+    // Without the timelines only the suite's timestamp (whole seconds) and the spec times are left: a wider span.
+    const bare = place(v2.junitXml.replace(/<system-err>[\s\S]*?<\/system-err>/g, ''))
+    expect(bare.placement).toBe('suite-timestamps')
+    expect(bare.maxUncertaintyMs).toBeGreaterThan(5 * (w.maxUncertaintyMs ?? 0) + 5)
+  })
+
+  it('names the spec that wrote the leaked key for sure, and its key lies after its BeforeEach', () => {
+    const tl = new TestTimeline([place()])
+    const key = v2.leakedKeys.find((k) => k.key === 'session:ginkgo:1')
+    const seen = Date.parse(key?.firstSeenAt ?? '') + shift
+    const a = tl.keyBorn(seen)
+    expect(a.exactness).toBe('exact')
+    expect(a.test?.name).toBe('[It] Cache leaves a session behind')
+    expect(fullTestName(a.test ?? { name: '', classname: '', suites: [] })).toBe('Cache Suite › [It] Cache leaves a session behind')
+    // The It began 200 ms (the BeforeEach) into the spec and wrote 200 ms later.
+    expect(seen - (a.test?.earliestStart ?? 0)).toBeGreaterThanOrEqual(400)
+  })
+})
+
+describe('a recorded Maven Surefire run (TEST-*.xml, JUnit 4)', () => {
+  const { run: sf, shift, place } = recorded('surefire')
+
+  it('places the tests (no timestamp) between the file\'s time less the class\'s time and the file\'s time, in file order', () => {
+    const w = place()
+    expect(w.placement).toBe('durations')
+    expect(w.cases.map((c) => fullTestName(c))).toEqual(['shop.CartTest › a_addsAnItem', 'shop.CartTest › b_leavesACart'])
+    // The class's time (2.8 s) holds its slow BeforeClass and the runner's start; the tests only 1.85 s of it.
+    expect(w.maxUncertaintyMs).toBeGreaterThan(100)
+    expect(w.maxUncertaintyMs).toBeLessThan(1000)
+    // No test ended after the file was written (give or take the rounding of the test times: 0.64 s is to 10 ms).
+    for (const c of w.cases) expect((c.latestStart ?? 0) + c.durationMs).toBeLessThanOrEqual(sf.junitMtimeMs + shift + 10)
+    expect(w.cases[1].earliestStart).toBeGreaterThanOrEqual((w.cases[0].earliestStart ?? 0) + w.cases[0].durationMs - 1)
+  })
+
+  it('gives the leaked key to the test that wrote it, never to the other', () => {
+    const key = sf.leakedKeys.find((k) => k.key === 'cart:surefire:1')
+    const a = new TestTimeline([place()]).keyBorn(Date.parse(key?.firstSeenAt ?? '') + shift)
+    expect(a.test?.name).toBe('b_leavesACart')
+    expect(a.candidates.map((c) => c.name)).toEqual(['b_leavesACart'])
+  })
+})
+
 describe('error replies', () => {
   it('groups them by prefix and by command, leaving out the guard\'s own commands; without samples no first is timed, and it says why', () => {
     const before = { commandstats: { xgroup: { calls: 0, usec: 0, failedCalls: 0, rejectedCalls: 0 }, info: { calls: 1, usec: 1, failedCalls: 0, rejectedCalls: 0 } } } as unknown as Snapshot

@@ -3,7 +3,7 @@ import { describe, expect, it } from '@jest/globals'
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { junitWindows, parseJUnitTree } from '../src/explain/junit.js'
+import { ginkgoTimelineStart, junitWindows, parseJUnitTree } from '../src/explain/junit.js'
 import { TestTimeline } from '../src/explain/attribution.js'
 import { findJUnitFiles, parseJUnitReportInput, pathGlobToRegExp, readJUnitFiles } from '../src/explain/junit-files.js'
 import { UserError } from '../src/core/errors.js'
@@ -36,6 +36,20 @@ const NODE = `<?xml version="1.0" encoding="utf-8"?>
 \t<!-- duration_ms 520.811529 -->
 </testsuites>`
 
+// `node --test --test-reporter=junit a.test.mjs b.test.mjs` (Node 20): each file's top-level tests side by side, no word of which file.
+const NODE_TWO_FILES = `<?xml version="1.0" encoding="utf-8"?>
+<testsuites>
+\t<testsuite name="file a" time="0.515739" disabled="0" errors="0" tests="2" failures="0" skipped="0" hostname="vm">
+\t\t<testcase name="a1" time="0.304235" classname="test"/>
+\t\t<testcase name="a2" time="0.204566" classname="test"/>
+\t</testsuite>
+\t<testcase name="a top" time="0.100795" classname="test"/>
+\t<testcase name="b1" time="0.352569" classname="test"/>
+\t<testcase name="b2" time="0.208776" classname="test"/>
+\t<!-- tests 5 -->
+\t<!-- duration_ms 2641.047844 -->
+</testsuites>`
+
 const at = (iso: string): number => Date.parse(iso)
 
 describe('parsing', () => {
@@ -53,6 +67,23 @@ describe('parsing', () => {
       ['case', 'returns a > b', 0],
       ['case', 'returns b < c', 0]
     ])
+  })
+
+  it('reads the start of a Ginkgo v2 spec from the first line of its timeline only, to the millisecond', () => {
+    // Go's "01/02/06 15:04:05.999": the fraction loses its trailing zeros, or the dot too.
+    expect(ginkgoTimelineStart('> Enter [BeforeEach] Cache - suite_test.go:44 @ 12/07/26 14:29:07.08\n< Exit [BeforeEach]')).toBe('2026-12-07T14:29:07.080')
+    expect(ginkgoTimelineStart('\n> Enter [It] a @ b - suite_test.go:9 @ 01/02/26 03:04:05\n')).toBe('2026-01-02T03:04:05.000')
+    // What a spec printed is not its timeline's start, even when it looks like one further down.
+    expect(ginkgoTimelineStart('some output\n> Enter [It] x - s.go:1 @ 12/07/26 14:29:07.085')).toBeNull()
+    const xml = `<testsuite name="S" timestamp="2026-12-07T14:29:05" time="2"><testcase name="[It] a" time="0.5"><system-out>&gt; Enter [It] fake - s.go:1 @ 12/07/26 10:00:00.000</system-out><system-err>&gt; Enter [It] a - s.go:3 @ 12/07/26 14:29:05.500&#xA;&lt; Exit [It] a - s.go:3 @ 12/07/26 14:29:06.000 (500ms)</system-err></testcase><testcase name="[It] b" time="0.5"><failure><system-err>&gt; Enter [It] b - s.go:9 @ 12/07/26 09:00:00</system-err></failure></testcase></testsuite>`
+    const [spec, other] = parseJUnitTree(xml)[0].children
+    expect(spec.timelineStart).toBe('2026-12-07T14:29:05.500')
+    // Only a case's own system-err counts, not one inside its failure text.
+    expect(other.timelineStart).toBeUndefined()
+    const w = junitWindows(xml, 'g.xml')
+    expect(w.placement).toBe('test-timestamps')
+    expect(w.cases[0].earliestStart).toBe(at('2026-12-07T14:29:05.500'))
+    expect(w.cases[0].uncertaintyMs).toBeLessThanOrEqual(1)
   })
 
   it('does not expand entities a DOCTYPE defines', () => {
@@ -123,6 +154,54 @@ describe('placing tests on the clock', () => {
     expect(junitWindows(NODE, 'n.xml').cases.every((c) => c.start === null)).toBe(true)
   })
 
+  it('places each top-level test of node\'s file on its own, as it does not say which test file (process) each came from, so a test of another file that may have been running makes candidates', () => {
+    const start = at('2026-03-01T10:00:00Z')
+    // 1.17 s of tests in a run of 1 s: the files ran at once.
+    const w = junitWindows(NODE_TWO_FILES, 'n.xml', { startedAt: start, endedAt: start + 1000 })
+    const chain = (name: string): string => w.cases.find((c) => c.name === name)?.chain ?? ''
+    expect(chain('a1')).toBe(chain('a2'))
+    expect(new Set(w.cases.map((c) => c.chain)).size).toBe(4)
+    // b1 may have started with the run, not only after every test listed before it.
+    expect(w.cases.find((c) => c.name === 'b1')?.earliestStart).toBe(start)
+    const a = new TestTimeline([w]).at(start + 200)
+    expect(a.exactness).toBe('candidates')
+    expect(a.candidates.map((c) => c.name)).toEqual(expect.arrayContaining(['a1', 'b1']))
+    expect(w.notes.join(' ')).toContain('does not say which test file each of its 4 top-level tests and suites came from')
+    expect(w.notes.join(' ')).toContain('ran at once')
+  })
+
+  it('names first, among node\'s top-level tests, the one that laying them end to end puts there', () => {
+    const start = at('2026-03-01T10:00:09')
+    // 0.2 s of tests in a run of 1 s. Laid end to end, ending with the run (node starts up before the first test):
+    // writes a batch from 0.80 s to 0.92 s, reads it back to 1.0 s, then top level. Each placed on its own, the
+    // middles of their spans are 0.46 s, 0.56 s and 0.5 s.
+    const w = junitWindows(NODE, 'n.xml', { startedAt: start, endedAt: start + 1000 })
+    const a = new TestTimeline([w]).at(start + 850)
+    expect(a.exactness).toBe('candidates')
+    expect(a.test?.name).toBe('writes a batch')
+    expect(a.candidates.map((c) => c.name).sort()).toEqual(['reads it back', 'top level', 'writes a batch'])
+  })
+
+  it('keeps the tests of one test file in one chain when the file names it, and tests of another file as candidates', () => {
+    const start = at('2026-03-01T10:00:00Z')
+    const xml = `<testsuites>
+      <testcase name="x" time="0.500" classname="test" file="a.test.mjs"/>
+      <testcase name="y" time="0.500" classname="test" file="a.test.mjs"/>
+      <testsuite name="s" time="0.300" file="b.test.mjs"><testcase name="z" time="0.300" classname="test"/></testsuite>
+    </testsuites>`
+    const w = junitWindows(xml, 'n.xml', { startedAt: start, endedAt: start + 1200 })
+    const [x, y, z] = w.cases
+    expect(x.chain).toBe(y.chain)
+    expect(z.chain).not.toBe(x.chain)
+    // y ran after x in its process.
+    expect(y.earliestStart).toBeGreaterThanOrEqual(start + 499)
+    expect(w.notes).toEqual([])
+    // 750 ms in: x had ended; y was running, and so may have z, in its own process.
+    const a = new TestTimeline([w]).at(start + 750)
+    expect(a.exactness).toBe('candidates')
+    expect(a.candidates.map((c) => c.name).sort()).toEqual(['y', 'z'])
+  })
+
   it('reads mocha\'s xunit timestamp as the end of the run, to the second', () => {
     const xml = '<testsuite name="Mocha Tests" tests="2" timestamp="Sun, 01 Mar 2026 10:00:05 GMT" time="2.000"><testcase classname="a" name="one" time="1.000"/><testcase classname="a" name="two" time="1.000"/></testsuite>'
     const w = junitWindows(xml, 'm.xml')
@@ -163,7 +242,9 @@ describe('the junit-report input', () => {
       expect(found.files.map((f) => f.slice(dir.length + 1))).toEqual(['reports/junit-2.xml', 'reports/unit/junit-1.xml', 'top.xml'])
       expect(found.notes).toEqual(['junit-report: "missing/*.xml" matched no file.'])
       const { windows, notes } = readJUnitFiles(found.files, { startedAt: at('2026-03-01T09:59:00Z') })
-      expect(notes).toEqual([])
+      // node's file (a suite and a test beside it) does not say which test file each came from.
+      expect(notes).toHaveLength(1)
+      expect(notes[0]).toContain('top.xml does not say which test file')
       expect(windows.map((w) => w.placement)).toEqual(['suite-timestamps', 'suite-timestamps', 'durations'])
       expect((windows[2].cases[2].latestStart ?? 0) + windows[2].cases[2].durationMs).toBeLessThanOrEqual(at('2026-03-01T10:00:10Z') + 1)
       // A file written before the command started is an earlier run's.

@@ -53,18 +53,16 @@ export class TestTimeline {
       // Tests of its own chain cannot have run at the same time; any other chain's could.
       if (possible.every((c) => c === t || c.chain === t.chain)) return { exactness: 'exact', test: t, candidates: [t] }
     }
-    // Nearest first, each test placed as late as it can have run: what the test times leave out of
-    // a chain is mostly before its first test (the runner's start-up, imports, collection, a slow
-    // beforeAll), not between tests, and a busy machine makes that part longer. The middle of the
-    // span (`start`) put every window of a slow-starting run too early, ranking the test before
-    // the right one first.
-    const distance = (c: Placed): number => {
-      const from = c.latestStart
-      const to = c.latestStart + c.durationMs
-      return Math.max(0, from - b, a - to)
-    }
+    // Nearest first, each test placed where it most likely ran: as late as it can have run (what
+    // the test times leave out of a chain is mostly before its first test: the runner's start-up,
+    // imports, collection, a slow beforeAll; a busy machine makes that part longer), or, for
+    // tests placed each on its own (node's top-level tests), where laying them end to end up to
+    // the run's end puts them (`likelyStart`). The middle of the span (`start`) put every window
+    // of a slow-starting run too early, ranking the test before the right one first.
+    const likely = (c: Placed): number => c.likelyStart ?? c.latestStart
+    const distance = (c: Placed): number => Math.max(0, likely(c) - b, a - (likely(c) + c.durationMs))
     const mid = (a + b) / 2
-    const centre = (c: Placed): number => Math.abs(mid - (c.latestStart + c.durationMs / 2))
+    const centre = (c: Placed): number => Math.abs(mid - (likely(c) + c.durationMs / 2))
     const sorted = [...possible].sort((x, y) => distance(x) - distance(y) || centre(x) - centre(y))
     // In one chain the tests that may have run are consecutive: keep them in the order they ran.
     return { exactness: 'candidates', test: sorted[0], candidates: sorted }

@@ -20,6 +20,11 @@
  * the tests after it. What the test times leave out (collection, `beforeAll`, gaps) is the width
  * of that span: the uncertainty. When the tests' times add up to more than the suite lasted,
  * they ran in parallel and each may have run anywhere in the suite.
+ *
+ * A case with a start of its own is placed from it: a `timestamp` attribute, or Ginkgo v2's timeline
+ * (the first line of its `system-err`). Top-level elements without a timestamp are chains of their
+ * own unless they name their file: node's reporter writes the top-level tests of several files,
+ * run in separate processes and possibly at once, side by side without saying which is whose.
  */
 import { SaxesParser, type SaxesTagPlain } from 'saxes'
 
@@ -44,12 +49,40 @@ export interface TestCaseWindow {
   chain: string
   /** False when the chain's tests ran in parallel (their times add up to more than the suite lasted). */
   sequential: boolean
+  /**
+   * Where its start most likely lies, for naming the nearest candidate first (never for naming a test for sure):
+   * `start`, except for node's top-level tests, which are each placed on their own: there it is where laying all of
+   * them end to end, ending when the run ended, puts it (as they ran when there was one test file, or one at a time).
+   */
+  likelyStart?: number
 }
 
 export interface JUnitNode {
   kind: 'suite' | 'case'
   attrs: Record<string, string>
   children: JUnitNode[]
+  /**
+   * A case's start as Ginkgo v2 writes it in the timeline of its `system-err` (`> Enter [BeforeEach] … @ 12/07/26
+   * 14:23:43.74`), as local ISO text (`2026-12-07T14:23:43.740`); absent otherwise.
+   */
+  timelineStart?: string
+}
+
+/** At most this much of a case's `system-err` is looked at for Ginkgo's first timeline line. */
+const TIMELINE_PEEK_CHARS = 2048
+
+/**
+ * Ginkgo v2's first timeline line, `> Enter [It] text - file.go:12 @ 01/02/06 15:04:05.999` (Go's time format: the
+ * fraction is cut, trailing zeros dropped), → local ISO text to the millisecond; null when the first line is not one.
+ * Only the first line counts: the timeline starts with the spec's first node, before anything the spec wrote.
+ */
+export function ginkgoTimelineStart(systemErr: string): string | null {
+  const first = systemErr.replace(/^\s+/, '').split('\n', 1)[0]
+  if (!first.startsWith('> Enter [')) return null
+  const m = / @ (\d{2})\/(\d{2})\/(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?\s*$/.exec(first)
+  if (!m) return null
+  const [, mo, d, y, h, mi, sec, frac] = m
+  return `20${y}-${mo}-${d}T${h}:${mi}:${sec}.${(frac ?? '').padEnd(3, '0')}`
 }
 
 /** Bounds on what one file may hold, so a hostile or runaway file cannot fill memory. */
@@ -75,11 +108,27 @@ export class JUnitReader {
   /** True once MAX_XML_ERRORS were met: the rest of the input is not read. */
   gaveUp = false
 
+  /** The case whose `system-err` is being read (for Ginkgo's timeline), and what was read of it. */
+  private peekCase: JUnitNode | null = null
+  private peekDepth = -1
+  private peeked = ''
+
   constructor() {
     this.parser.on('opentag', (tag: SaxesTagPlain) => this.open(tag))
     this.parser.on('closetag', () => {
+      if (this.peekCase && this.stack.length - 1 === this.peekDepth) {
+        const start = ginkgoTimelineStart(this.peeked)
+        if (start !== null) this.peekCase.timelineStart = start
+        this.peekCase = null
+        this.peeked = ''
+      }
       this.stack.pop()
     })
+    const peek = (text: string): void => {
+      if (this.peekCase && this.peeked.length < TIMELINE_PEEK_CHARS) this.peeked += text.slice(0, TIMELINE_PEEK_CHARS - this.peeked.length)
+    }
+    this.parser.on('text', peek)
+    this.parser.on('cdata', peek)
     this.parser.on('error', (err: Error) => {
       this.errors++
       this.firstError ??= err.message.split('\n')[0].slice(0, 200)
@@ -89,6 +138,13 @@ export class JUnitReader {
 
   private open(tag: SaxesTagPlain): void {
     const kind = tag.name === 'testsuite' ? 'suite' : tag.name === 'testcase' ? 'case' : null
+    // A case's own `system-err` (its direct child): Ginkgo v2 writes the spec's timeline there, with times.
+    const top = this.stack[this.stack.length - 1]
+    if (tag.name === 'system-err' && top?.kind === 'case' && top.timelineStart === undefined && this.peekCase === null) {
+      this.peekCase = top
+      this.peekDepth = this.stack.length
+      this.peeked = ''
+    }
     // Elements we do not keep still take a place on the stack, so their close tags pair up.
     if (kind === null || this.stack.length > MAX_DEPTH || (kind === 'case' && this.cases >= MAX_CASES)) {
       if (kind === 'case' && this.cases >= MAX_CASES) this.truncated = true
@@ -242,11 +298,11 @@ export function junitWindows(xml: string | JUnitNode[], file: string, anchors: A
   let usedSuiteStamps = false
 
   // Top-level suites (and nested ones with a timestamp of their own) are chains; the rest join their parent's.
-  const topSuites = roots.filter((n) => n.kind === 'suite')
-  const loneSuite = topSuites.length === 1
+  // A file whose only root is one suite was written when that suite ended (the file's time then bounds its start).
+  const loneSuite = roots.length === 1 && roots[0].kind === 'suite'
   const visit = (n: JUnitNode, suites: string[], chain: Chain | null): void => {
     if (n.kind === 'case') {
-      const own = readTimestamp(n.attrs.timestamp)
+      const own = readTimestamp(n.attrs.timestamp) ?? readTimestamp(n.timelineStart)
       if (own && own.marks === 'start') {
         const d = durationOf(n)
         precisionMs = Math.max(precisionMs, own.precisionMs)
@@ -307,11 +363,30 @@ export function junitWindows(xml: string | JUnitNode[], file: string, anchors: A
     chains.push(c)
     return c
   }
-  // Several root elements without timestamps ran one after another in one process (node's reporter): one chain.
-  if (loneSuite && roots.length === 1) visit(roots[0], [], null)
+  // Roots that name their test file (a `file` attribute) share one chain per file: one file's tests run one after
+  // another. Roots that do not are each a chain of their own: node's reporter writes the top-level tests of every
+  // file it ran side by side without saying which file each came from, and runs the files in separate processes,
+  // at once when its concurrency allows, so a top-level test may have run alongside any other.
+  const perFile = new Map<string, Chain>()
+  const loose = new Set<Chain>()
+  if (loneSuite) visit(roots[0], [], null)
   else {
-    const fileChain = newChain({ kind: 'case', attrs: {}, children: [] }, [], null)
-    for (const r of roots) visit(r, [], fileChain)
+    for (const r of roots) {
+      const source = sourceFileOf(r)
+      if (source !== null) {
+        let c = perFile.get(source)
+        if (!c) {
+          c = newChain({ kind: 'case', attrs: {}, children: [] }, [], null)
+          perFile.set(source, c)
+        }
+        visit(r, [], c)
+      } else {
+        const before = chains.length
+        visit(r, [], null)
+        // The chain this root opened when it has no timestamp of its own (a stamped suite places itself).
+        if (chains.length > before && !chains[before].stamped) loose.add(chains[before])
+      }
+    }
   }
 
   const cases: TestCaseWindow[] = [...caseStamped]
@@ -344,12 +419,65 @@ export function junitWindows(xml: string | JUnitNode[], file: string, anchors: A
       before += d
     }
   }
+  const looseUsed = [...loose].filter((c) => c.cases.length > 0)
+  if (looseUsed.length > 1) {
+    const placedLoose = looseUsed.filter((c) => c.lo !== null && c.hi !== null && c.hi >= c.lo)
+    const sum = placedLoose.reduce((s, c) => s + c.cases.reduce((t, x) => t + durationOf(x.node), 0), 0)
+    const span = placedLoose.length > 0 ? placedLoose.reduce((m, c) => Math.max(m, (c.hi ?? 0) - (c.lo ?? 0)), 0) : null
+    const atOnce = span !== null && sum > span ? ` Their test times add up to more than the run lasted, so some of them ran at once.` : ''
+    notes.push(
+      `${file} does not say which test file each of its ${looseUsed.length} top-level tests and suites came from (node's reporter runs each file in its own process, several at once when its concurrency allows), so each was placed on its own between the command's start and end, and a time is given to one of them for sure only when no other may have been running.${atOnce}`
+    )
+  }
+  if (looseUsed.length > 1) {
+    const ids = new Set(looseUsed.map((c) => c.id))
+    // In file order: the chains were opened root by root, and each chain's cases were placed in order.
+    layEndToEnd(cases.filter((w) => ids.has(w.chain)))
+  }
   if (inconsistent > 0) notes.push(`${inconsistent} suite timestamp${inconsistent === 1 ? '' : 's'} in ${file} cannot be when the suite started (the suite could not have run its time before the file was written), so ${inconsistent === 1 ? 'it was' : 'they were'} not used.`)
   if (unplaced > 0) notes.push(`${unplaced} test${unplaced === 1 ? '' : 's'} in ${file} could not be placed in time (no timestamp, and the command's start or the file's time is not known).`)
   const placedAny = cases.some((c) => c.start !== null)
   const placement: Placement = !placedAny ? 'none' : caseStamped.length > 0 ? 'test-timestamps' : usedSuiteStamps ? 'suite-timestamps' : 'durations'
   const widths = cases.map((c) => c.uncertaintyMs).filter((u): u is number => u !== null)
   return { file, cases, placement, precisionMs, maxUncertaintyMs: widths.length > 0 ? Math.max(...widths) : null, notes }
+}
+
+/**
+ * Sets `likelyStart` of windows placed each on its own (node's top-level tests) to where they lie when laid end to
+ * end in file order, the last ending when the run did; kept inside each window's own span.
+ */
+function layEndToEnd(windows: TestCaseWindow[]): void {
+  const placed = windows.filter((w) => w.earliestStart !== null && w.latestStart !== null)
+  if (placed.length < 2) return
+  // Loops, not Math.min(...list): a file may hold 200,000 of them.
+  let lo = Infinity
+  let hi = -Infinity
+  let total = 0
+  for (const w of placed) {
+    lo = Math.min(lo, w.earliestStart ?? lo)
+    hi = Math.max(hi, (w.latestStart ?? hi) + w.durationMs)
+    total += w.durationMs
+  }
+  // Ending when the run ended: node's start-up (and a file's imports) come before its first test, and little runs
+  // after its last one. When they cannot all fit one after another (some ran at once) the layout is squeezed into the run.
+  const scale = total > hi - lo ? (hi - lo) / total : 1
+  let after = total
+  for (const w of placed) {
+    const at = hi - after * scale
+    w.likelyStart = Math.round(Math.min(Math.max(at, w.earliestStart ?? at), w.latestStart ?? at))
+    after -= w.durationMs
+  }
+}
+
+/** The test file a root suite or case names (its own `file` attribute, else its first test case's), or null. */
+function sourceFileOf(n: JUnitNode): string | null {
+  const own = n.attrs.file?.trim()
+  if (own) return own
+  for (const c of n.children) {
+    const f = sourceFileOf(c)
+    if (f !== null) return f
+  }
+  return null
 }
 
 function place(n: JUnitNode, suites: string[], file: string, chain: string, earliest: number, latest: number, sequential: boolean): TestCaseWindow {
