@@ -75,13 +75,20 @@ describe('sampling during the step', () => {
   it('records a gap, not a crash, when Redis is killed and restarted on the same port', async () => {
     const r = await redis()
     let restarted: TestRedis | null = null
-    const { main, post } = await runJob({ 'redis-url': r.url, 'sample-interval': '100ms' }, async () => {
-      await sleep(500)
-      await r.stop()
-      await sleep(1200)
-      restarted = await redis([], r.port)
-      await sleep(1200)
-    })
+    const job = newJob()
+    const inputs = { 'redis-url': r.url, 'sample-interval': '100ms' }
+    const main = await job.step('main', inputs)
+    const samplesFile = stepState(main).sampler!.file
+    // Redis goes away once the sampler has sampled it (on a busy machine its start takes longer than
+    // the outage: it would then connect to the restarted server and never see a gap).
+    const sampled = Date.now()
+    while (!(existsSync(samplesFile) && readFileSync(samplesFile, 'utf8').includes('\n')) && Date.now() - sampled < 10_000) await sleep(25)
+    await sleep(300)
+    await r.stop()
+    await sleep(1200)
+    restarted = await redis([], r.port)
+    await sleep(1200)
+    const post = await job.step('post', inputs, main.state)
     expect(restarted).not.toBeNull()
     expect(main.code).toBe(0)
     expect(post.code).toBe(0)
