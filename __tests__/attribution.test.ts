@@ -58,6 +58,21 @@ describe('a recorded Ginkgo v1 run', () => {
     expect(Date.parse(oom.to) - Date.parse(oom.from)).toBeLessThanOrEqual(run.sampling.intervalMs * 3)
   })
 
+  it('names no test, rather than "no test was running", when the JUnit file gives no test a place in time', () => {
+    // The same file without the command's times or the file's: nothing to place the specs by.
+    const unplaced = new TestTimeline([junitWindows(run.junitXml, 'junit.xml', {})])
+    expect(unplaced.empty).toBe(true)
+    const events = timelineEvents({
+      samples: run.sampling.samples,
+      stepStartedAt: run.sampling.startedAt,
+      before: snap({ errorstats: run.before.errorstats, evictedKeys: run.before.evictedKeys, maxmemory: run.before.maxmemory }),
+      after: snap({ maxmemory: run.after.maxmemory }),
+      tests: unplaced
+    })
+    expect(events.map((e) => e.kind).sort()).toEqual(['first-oom', 'near-maxmemory', 'steepest-growth'])
+    for (const e of events) expect(e.during).toBeUndefined()
+  })
+
   it('maps the leaked session key to the spec that wrote it, and memory growth to the spec that filled it', () => {
     const key = run.leakedKeys.find((k) => k.key === 'session:go:1')
     const a = tests.keyBorn(Date.parse(key?.firstSeenAt ?? ''))

@@ -228,7 +228,7 @@ export function buildCauseReport(input: CauseInput): CauseReport {
     moments: input.moments.map((m) => {
       const at = Date.parse(m.at)
       // A moment fires at the sample that saw it: it happened since the sample before.
-      const during = timeline && Number.isFinite(at) ? { during: mention(timeline.at(at - (intervalMs ?? 0), at)) } : {}
+      const during = timeline && !timeline.empty && Number.isFinite(at) ? { during: mention(timeline.at(at - (intervalMs ?? 0), at)) } : {}
       return { ...m, summary: describeMoment(m, input.stepStartedAt), ...during }
     }),
     leakedKeyTimes: {

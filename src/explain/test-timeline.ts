@@ -128,7 +128,8 @@ function spanOf(s: Connected[], i: number, base: number | null, tests: TestTimel
     from: new Date(from).toISOString(),
     to: s[i].iso,
     secondsIntoStep: base === null ? null : Math.round(to - base) / 1000,
-    ...(tests ? { during: mention(tests.at(from, to)) } : {})
+    // No test placed in time (no timestamps, no command times): which test ran is unknown, not "none".
+    ...(tests && !tests.empty ? { during: mention(tests.at(from, to)) } : {})
   }
 }
 
