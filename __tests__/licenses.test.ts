@@ -95,3 +95,17 @@ describe('a real bundle', () => {
     }
   }, 240_000)
 })
+
+describe('what a step loads at its start', () => {
+  it('leaves @actions/core\'s OIDC client and undici out of the main and post entry files, and keeps undici for the GitHub chunk', () => {
+    for (const step of ['main', 'post']) {
+      const entry = readFileSync(join(root, 'dist', step, 'index.js'), 'utf8')
+      // @actions/core is bundled (masking, state, outputs), but not what only getIDToken needs.
+      expect(entry.includes('add-mask')).toBe(true)
+      expect(entry.includes('undici')).toBe(false)
+      expect(entry.includes('ACTIONS_ID_TOKEN_REQUEST_URL')).toBe(false)
+      const chunks = readdirSync(join(root, 'dist', step)).filter((f) => /^\d+\.index\.js$/.test(f))
+      expect(chunks.some((f) => readFileSync(join(root, 'dist', step, f), 'utf8').includes('undici'))).toBe(true)
+    }
+  })
+})
