@@ -123,23 +123,17 @@ export function clientOptions(target: RedisTarget, opts: { name?: string | null;
 }
 
 /**
- * A node-redis client, built from one client class per RESP version. node-redis's `createClient`
- * builds a new class with a method for every command whenever the options differ from the last
- * call's (its cache holds one entry, keyed by the options' JSON): each connection of the guard has
- * its own name, timeouts or protocol, so each cost ~35 ms of CPU (`bench/fixed-cost.mjs`), several
- * times in every step. The class depends only on the RESP version (and on modules, functions and
- * scripts, which the guard does not use), so it is built once per version with node-redis's own
- * `RedisClient.factory`.
+ * A node-redis client of the library's base class, without the command methods `createClient`
+ * adds. `createClient` (and `RedisClient.factory`) build a subclass with a method for each of
+ * node-redis's ~500 commands, ~33 ms of CPU per class (a third of it per process even with one
+ * class per RESP version), and rebuild it whenever the options differ from the last call's.
+ * The guard calls none of those methods: every command goes through `sendCommand`, and the
+ * base class has everything else it uses (connect, close, destroy, events, duplicate, the
+ * handshake with AUTH, SELECT, CLIENT SETNAME and HELLO for RESP3). `bench/fixed-cost.mjs`
+ * measures the difference.
  */
-const factories = new Map<number, (options: RedisClientOptions) => RedisClient>()
 function newClient(options: RedisClientOptions): RedisClient {
-  const resp = options.RESP ?? 2
-  let make = factories.get(resp)
-  if (make === undefined) {
-    make = RedisClientClass.default.factory({ RESP: resp }) as unknown as (options: RedisClientOptions) => RedisClient
-    factories.set(resp, make)
-  }
-  return make(options)
+  return new RedisClientClass.default(options) as unknown as RedisClient
 }
 
 function isIpAddress(host: string): boolean {
