@@ -13,7 +13,7 @@ import type { RedisClientOptions, RedisClientType, RedisArgument } from '@redis/
 // The client class, its errors and reply types from their own modules, not from the package's
 // index: the index also loads Cluster, Sentinel, the client pool and OpenTelemetry (0.17 MB the
 // guard never runs, bundled into every step and evaluated at its start).
-import RedisClientClass from '@redis/client/dist/lib/client/index.js'
+import clientModule from '@redis/client/dist/lib/client/index.js'
 import { ErrorReply, ConnectionTimeoutError, TimeoutError } from '@redis/client/dist/lib/errors.js'
 import { RESP_TYPES } from '@redis/client/dist/lib/RESP/decoder.js'
 import { ConnectionError, describeError } from '../core/errors.js'
@@ -130,8 +130,16 @@ export function clientOptions(target: RedisTarget, opts: { name?: string | null;
  * measures the difference.
  */
 function newClient(options: RedisClientOptions): RedisClient {
-  return new RedisClientClass.default(options) as unknown as RedisClient
+  return new RedisClientBase(options) as unknown as RedisClient
 }
+
+/**
+ * The class is the CommonJS module's `exports.default`. Node's ESM (the bundles, jest) gives the
+ * exports object as the default import; webpack's interop (ncc on TypeScript, as the benches build)
+ * gives `exports.default` itself, a class without a `default` of its own.
+ */
+type RedisClientBaseClass = typeof clientModule.default
+const RedisClientBase: RedisClientBaseClass = (clientModule as { default?: RedisClientBaseClass }).default ?? (clientModule as unknown as RedisClientBaseClass)
 
 function isIpAddress(host: string): boolean {
   return /^[\d.]+$/.test(host) || host.includes(':')
