@@ -4,7 +4,7 @@
  * of 50 prefixes each) and with an empty one. Each case runs with no network delay (the cost is then
  * ours: JSON, base64, the client) and with a delay per request (the cost is ours plus round trips).
  * Prints one line per case: median and worst wall time, CPU time, requests, file size.
- * Usage: npx ncc build bench/baseline.ts -o "$tmp" --quiet && node "$tmp/index.js" [rounds=20] [latency-ms=40]
+ * Usage: node scripts/build-bench.mjs bench/baseline.ts "$tmp" && node "$tmp/index.js" [rounds=20] [latency-ms=40]
  */
 import { performance } from 'node:perf_hooks'
 import { appendEntry, emptySeries, entryFromReport, serializeSeries, seriesPath, type HistoryEntry } from '../src/baseline/history.js'

@@ -9,5 +9,5 @@ cd "$(dirname "$0")/.."
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 echo "redis-server $(redis-server --version | grep -o 'v=[^ ]*'); $(nproc) cores; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-npx ncc build bench/cluster-keys.ts -o "$work/build" --quiet
+node scripts/build-bench.mjs bench/cluster-keys.ts "$work/build"
 node "$work/build/index.js" "${1:-1000000}" "${2:-2}" | grep -v '^redis-server --port\|^/'

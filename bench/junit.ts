@@ -3,7 +3,7 @@
  * reader). Prints one JSON line per input: its size, the median time to read it over 3 rounds, and
  * the MB/s. Inputs: 1 MB of `<!--`, 1 MB of `<testcase` without `>`, and a well-formed file of
  * 50,000 test cases with failure text (about 20 MB). Linear reading keeps each near the others' MB/s.
- * Usage: npx ncc build bench/junit.ts -o /tmp/junit-bench --quiet && node /tmp/junit-bench/index.js
+ * Usage: node scripts/build-bench.mjs bench/junit.ts /tmp/junit-bench && node /tmp/junit-bench/index.js
  */
 import { JUnitReader } from '../src/explain/junit.js'
 

@@ -2,7 +2,7 @@
  * What a hostile `key-patterns` pattern costs per key: `*{a}*{b}` and `{a}{b}{c}{d}x` against keys
  * shaped so that no named-part split fits (the worst case for a backtracking capture, which took
  * 47 ms at 60 bytes, 1.8 s at 180 and over 400 s at 1,000). Prints microseconds per key by length.
- * Usage: npx ncc build bench/key-patterns.ts -o "$tmp" --quiet && node "$tmp/index.js" [rounds=200]
+ * Usage: node scripts/build-bench.mjs bench/key-patterns.ts "$tmp" && node "$tmp/index.js" [rounds=200]
  */
 import { performance } from 'node:perf_hooks'
 import { parseKeyPatterns } from '../src/keys/patterns.js'

@@ -31,7 +31,7 @@ for p in "${PREFIXES[@]}"; do redis-cli -p "$port" debug populate "$PER_PREFIX" 
 echo "keys loaded: $(redis-cli -p "$port" dbsize); used_memory: $(redis-cli -p "$port" info memory | grep '^used_memory_human' | cut -d: -f2 | tr -d '\r')"
 
 echo "building the analysis (ncc)..."
-npx ncc build bench/keys-analysis.ts -o "$work/build" --quiet
+node scripts/build-bench.mjs bench/keys-analysis.ts "$work/build"
 run() { node "$work/build/index.js" "redis://127.0.0.1:$port" "$@"; }
 
 c0=$(rcpu); t0=$(now); redis-cli -p "$port" --memkeys >"$work/memkeys.txt"; t1=$(now); memkeys_cpu=$(cpu_of "$c0" "$(rcpu)")

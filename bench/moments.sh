@@ -19,5 +19,5 @@ trap cleanup EXIT
 for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
 
 echo "redis-server $(redis-server --version | grep -o 'v=[^ ]*') on port $port, maxmemory $MAXMEMORY; $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
-npx ncc build bench/moments.ts -o "$work/build" --quiet
+node scripts/build-bench.mjs bench/moments.ts "$work/build"
 node "$work/build/index.js" "redis://127.0.0.1:$port" "$PER_BATCH" "$BATCHES"

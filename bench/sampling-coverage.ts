@@ -6,7 +6,7 @@
  * then scanned twice: key-memory sampled and exact. Prints, per seed and in all, how many prefix
  * totals lie within their interval, and the worst miss in standard errors.
  *
- * Usage: npx tsx bench/sampling-coverage.ts [keys] [seeds]   (default 200000 keys, 12 seeds)
+ * Usage: node scripts/build-bench.mjs bench/sampling-coverage.ts "$tmp" && node "$tmp/index.js" [keys] [seeds]   (default 200000 keys, 12 seeds)
  * key-memory sampled is forced, so a keyspace below AUTO_EXACT_UP_TO is sampled too: 200k keys
  * keep a run to ~5 minutes on 2 shared cores; 1M keys x 7 seeds took 35 minutes there.
  */

@@ -22,6 +22,6 @@ echo "redis-server $(redis-server --version | grep -o 'v=[^ ]*') on port $port; 
 redis-cli -p "$port" debug populate "$KEYS" "key" 20 >/dev/null
 echo "keys loaded: $(redis-cli -p "$port" dbsize)"
 echo "building (ncc)..."
-npx ncc build bench/scan-client.ts -o "$work/build" --quiet
+node scripts/build-bench.mjs bench/scan-client.ts "$work/build"
 node "$work/build/index.js" "redis://127.0.0.1:$port" "$ROUNDS"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

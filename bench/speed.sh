@@ -53,8 +53,8 @@ populate stream events "$(share 0.1)"
 echo "keys loaded: $(redis-cli -p "$port" dbsize) in $(secs "$t0" "$(now)") s; used_memory $(redis-cli -p "$port" info memory | grep '^used_memory_human' | cut -d: -f2 | tr -d '\r')"
 
 echo "building the analysis (ncc)..."
-npx ncc build bench/key-memory.ts -o "$work/build" --quiet
-npx ncc build bench/client-cpu.ts -o "$work/client-cpu" --quiet
+node scripts/build-bench.mjs bench/key-memory.ts "$work/build"
+node scripts/build-bench.mjs bench/client-cpu.ts "$work/client-cpu"
 ours() { node "$work/build/index.js" "redis://127.0.0.1:$port" "$1"; }
 
 declare -A wall rcpu_of json

@@ -83,7 +83,7 @@ function nccBuild(entry, outDir, statsFile) {
  * all module ids and whose values are all functions) in parentheses: V8's hint to compile a
  * function eagerly. Changes no behaviour; the same input gives the same output.
  */
-export function eagerFactories(code) {
+export function eagerFactories(code, { moduleMap = true } = {}) {
   const ast = parse(code, { ecmaVersion: 'latest', sourceType: 'module' })
   const at = []
   const visit = (node) => {
@@ -97,7 +97,10 @@ export function eagerFactories(code) {
     }
   }
   visit(ast)
-  if (at.length === 0) throw new Error('eagerFactories: no module map found in the bundle')
+  if (at.length === 0) {
+    if (!moduleMap) return code
+    throw new Error('eagerFactories: no module map found in the bundle')
+  }
   let out = ''
   let from = 0
   at.sort((a, b) => a - b).forEach((pos, i) => {
@@ -111,15 +114,18 @@ function isFactory(p) {
   return p.type === 'Property' && p.key.type === 'Literal' && typeof p.key.value === 'number' && (p.value.type === 'ArrowFunctionExpression' || p.value.type === 'FunctionExpression')
 }
 
-/** Bundles `entry` into `outDir` with its licenses.txt. */
-export async function buildBundle(entry, outDir) {
+/**
+ * Bundles `entry` into `outDir` with its licenses.txt. `moduleMap: false` (a bench without
+ * packages) accepts a bundle with no module map to make eager; the product's always has one.
+ */
+export async function buildBundle(entry, outDir, { moduleMap = true } = {}) {
   const work = mkdtempSync(join(tmpdir(), 'rmg-package-'))
   try {
     const statsFile = join(work, 'stats.json')
     await nccBuild(entry, outDir, statsFile)
     // The entry file only: chunks load on first use (the octokit one only for a PR comment).
     const bundle = join(outDir, existsSync(join(outDir, 'index.mjs')) ? 'index.mjs' : 'index.js')
-    writeFileSync(bundle, eagerFactories(await minify(readFileSync(bundle, 'utf8'))))
+    writeFileSync(bundle, eagerFactories(await minify(readFileSync(bundle, 'utf8')), { moduleMap }))
     const stats = JSON.parse(readFileSync(statsFile, 'utf8'))
     writeFileSync(join(outDir, 'licenses.txt'), licensesFromStats(stats, root))
   } finally {
