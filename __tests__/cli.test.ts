@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from '@jest/globals'
 import { execFileSync, spawn } from 'node:child_process'
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { runCli, writeKeys, CLI, FIXTURES } from './helpers/cli-runner.js'
@@ -400,5 +400,13 @@ describe('the packed package', () => {
     const ran = await runCli(['run', '--url', r.url, '--json', '--', process.execPath, '-e', 'setTimeout(() => {}, 300)'], {}, bin)
     expect(ran.code).toBe(0)
     expect(JSON.parse(ran.stdout).sampling.summary.count).toBeGreaterThanOrEqual(1)
+    // Every chunk the CLI may load (octokit's for the baseline is shared with the action's bundles
+    // and re-exported from dist/chunks/) loads from inside the package, as webpack reads it.
+    const chunks = readdirSync(join(dir, 'package', 'dist', 'cli')).filter((f) => /^\d+\.index\.js$/.test(f))
+    expect(chunks.length).toBeGreaterThan(0)
+    for (const chunk of chunks) {
+      const keys = execFileSync(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(join(dir, 'package', 'dist', 'cli', chunk))}); console.log(Object.keys(m).sort().join(','))`], { encoding: 'utf8', cwd: dir })
+      expect(keys.trim()).toBe('id,ids,modules')
+    }
   })
 })

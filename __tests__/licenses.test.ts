@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from '@jest/globals'
 import { execFile } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import { bundledPackageDirs, modulePath, readPackage, renderLicenses } from '../scripts/licenses.mjs'
 
@@ -105,7 +105,31 @@ describe('what a step loads at its start', () => {
       expect(entry.includes('undici')).toBe(false)
       expect(entry.includes('ACTIONS_ID_TOKEN_REQUEST_URL')).toBe(false)
       const chunks = readdirSync(join(root, 'dist', step)).filter((f) => /^\d+\.index\.js$/.test(f))
-      expect(chunks.some((f) => readFileSync(join(root, 'dist', step, f), 'utf8').includes('undici'))).toBe(true)
+      expect(chunks.some((f) => chunkCode(join(root, 'dist', step, f)).includes('undici'))).toBe(true)
     }
   })
+
+  it('keeps a chunk that several bundles share once, in dist/chunks, each bundle re-exporting it', () => {
+    const stubs = ['main', 'post', 'cli'].flatMap((step) =>
+      readdirSync(join(root, 'dist', step))
+        .filter((f) => /^\d+\.index\.js$/.test(f))
+        .map((f) => readFileSync(join(root, 'dist', step, f), 'utf8'))
+        .filter((code) => code.startsWith('export * from'))
+    )
+    // octokit's chunk, in main, post and the CLI.
+    expect(stubs.length).toBeGreaterThanOrEqual(3)
+    const shared = readdirSync(join(root, 'dist', 'chunks'))
+    for (const stub of stubs) expect(shared).toContain(/'\.\.\/chunks\/([^']+)'/.exec(stub)?.[1])
+    // Each file there is used, and is the only copy of its code.
+    const codes = shared.map((f) => readFileSync(join(root, 'dist', 'chunks', f), 'utf8'))
+    expect(new Set(codes).size).toBe(codes.length)
+    for (const f of shared) expect(stubs.some((stub) => stub.includes(f))).toBe(true)
+  })
 })
+
+/** A chunk's code: a bundle's own chunk file, or the shared one it re-exports. */
+function chunkCode(file: string): string {
+  const code = readFileSync(file, 'utf8')
+  const shared = /^export \* from '(\.\.\/chunks\/[^']+)'/.exec(code)?.[1]
+  return shared ? readFileSync(join(dirname(file), shared), 'utf8') : code
+}

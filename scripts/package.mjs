@@ -19,9 +19,9 @@
 //   node scripts/package.mjs --out DIR        all of src/entry/ into DIR/ (CI compares it with dist/)
 //   node scripts/package.mjs [--out DIR] FILE...   the given entry files (JavaScript or TypeScript) into DIR/<name>/
 import { execFileSync, spawn } from 'node:child_process'
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { basename, extname, join, resolve } from 'node:path'
+import { basename, dirname, extname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse } from 'acorn'
 import { transform } from 'esbuild'
@@ -138,7 +138,8 @@ export async function buildBundles(entries, outDir) {
   const dirs = entries.map((entry) => join(outDir, basename(entry, extname(entry))))
   await Promise.all(entries.map((entry, i) => buildBundle(entry, dirs[i])))
   await minifyChunks(dirs)
-  refuseMachinePaths(dirs)
+  const shared = join(outDir, SHARED_CHUNKS)
+  refuseMachinePaths(existsSync(shared) ? [...dirs, shared] : dirs)
 }
 
 /** The chunk files of the bundles in `dirs`: every .js file but the entry. */
@@ -146,9 +147,15 @@ function chunkFiles(dirs) {
   return dirs.flatMap((dir) => readdirSync(dir).filter((f) => /^\d+\.index\.m?js$/.test(f)).map((f) => join(dir, f)))
 }
 
+/** The folder beside the bundle folders that holds the chunks several bundles share. */
+export const SHARED_CHUNKS = 'chunks'
+
 /**
- * Minifies every chunk; a chunk that several bundles share (the same bytes) is minified once and
- * written to each.
+ * Minifies every chunk. A chunk that several bundles share (the same bytes: octokit's, 0.54 MB, in
+ * main, post and the CLI) is minified once and kept once, in `SHARED_CHUNKS/<hash>.mjs` (an ES module wherever it is copied); each
+ * bundle's own file becomes a one-line module that re-exports it. webpack's chunk loading imports
+ * `./<id>.index.js` from the bundle and reads only its named exports (id, ids, modules), which
+ * `export *` passes on unchanged.
  */
 async function minifyChunks(dirs) {
   const byContent = new Map()
@@ -158,10 +165,15 @@ async function minifyChunks(dirs) {
     if (!byContent.has(key)) byContent.set(key, { code, files: [] })
     byContent.get(key).files.push(file)
   }
+  const shared = join(dirname(dirs[0]), SHARED_CHUNKS)
   await Promise.all(
-    [...byContent.values()].map(async ({ code, files }) => {
+    [...byContent.entries()].map(async ([key, { code, files }]) => {
       const out = await minify(code)
-      for (const f of files) writeFileSync(f, out)
+      if (files.length === 1) return writeFileSync(files[0], out)
+      const name = `${key.slice(0, 16)}.mjs`
+      mkdirSync(shared, { recursive: true })
+      writeFileSync(join(shared, name), out)
+      for (const f of files) writeFileSync(f, `export * from '../${SHARED_CHUNKS}/${name}'\n`)
     })
   )
 }
