@@ -20,6 +20,8 @@ import { connect, type RedisConnection } from '../src/redis/connection.js'
 import { CLIENT_NAME as GUARD_CLIENT_NAME } from '../src/redis/connection.js'
 import { parseRedisUrl } from '../src/redis/target.js'
 import { QUIET_HOST } from '../src/core/host.js'
+import { newJob, stepState } from './helpers/action-runner.js'
+import { alive } from '../src/sampler/control.js'
 
 const servers: TestRedis[] = []
 const dirs: string[] = []
@@ -332,6 +334,37 @@ describe('several jobs on one Redis', () => {
     await jobPost(r, a)
     expect(await config(r)).toEqual([String(50 * 1024 * 1024), 'noeviction'])
   })
+
+  it('with sampling off, two action jobs in either order end with the settings the server had: each holds its named connection, idle, until its post step', async () => {
+    for (const order of [['a', 'b'], ['b', 'a']] as const) {
+      const r = await server(['--maxmemory', '50mb'])
+      const inputs = (maxmemory: string): Record<string, string> => ({ 'redis-url': r.url, maxmemory, 'maxmemory-policy': 'allkeys-lru', 'sample-interval': '0', 'key-scan-budget': '0' })
+      const jobs = { a: newJob(), b: newJob() }
+      const mainA = await jobs.a.step('main', inputs('30mb'))
+      const mainB = await jobs.b.step('main', inputs('40mb'))
+      expect([mainA.code, mainB.code]).toEqual([0, 0])
+      // Each job's process holds one connection whose name carries what it changed, and sends nothing.
+      for (const main of [mainA, mainB]) {
+        const holder = stepState(main).sampler
+        expect(holder).not.toBeNull()
+        expect(main.stdout).toContain(`a background process (${holder!.pid}) holds one idle connection`)
+      }
+      const held = String(await redisCommand(r.port, 'CLIENT', 'LIST')).split('\n').filter((l) => / name=redis-memory-guard:sampler:limits=/.test(l))
+      expect(held).toHaveLength(2)
+      for (const line of held) expect(line).toMatch(/ cmd=(ping|client\|setname|hello|select) /)
+      const state = { a: mainA.state, b: mainB.state }
+      const first = await jobs[order[0]].step('post', inputs(order[0] === 'a' ? '30mb' : '40mb'), state[order[0]])
+      // The job still running keeps its own value.
+      expect(await config(r)).toEqual([String((order[1] === 'a' ? 30 : 40) * 1024 * 1024), 'allkeys-lru'])
+      const second = await jobs[order[1]].step('post', inputs(order[1] === 'a' ? '30mb' : '40mb'), state[order[1]])
+      expect([first.code, second.code]).toEqual([0, 0])
+      expect(await config(r)).toEqual([String(50 * 1024 * 1024), 'noeviction'])
+      // No guard connection and no holding process is left, and the reports say sampling was off.
+      expect(String(await redisCommand(r.port, 'CLIENT', 'LIST'))).not.toContain('redis-memory-guard')
+      for (const main of [mainA, mainB]) expect(alive(stepState(main).sampler!.pid)).toBe(false)
+      for (const post of [first, second]) expect(post.summary).not.toContain('never wrote a sample')
+    }
+  }, 60_000)
 
   it('a post step that runs twice changes nothing the second time', async () => {
     const r = await server(['--maxmemory', '50mb'])

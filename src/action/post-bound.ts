@@ -46,6 +46,8 @@ export interface PostContext {
   comment: boolean
   /** The baseline may be read or recorded over the GitHub API. */
   baselineApi: boolean
+  /** Sampling is off, but a background process holds this job's named connection (it is stopped too). */
+  holding?: boolean
 }
 
 /** How long the clean-up of what main started may take: each way of cleaning up has its own bound. */
@@ -72,7 +74,7 @@ export function postStepBound(settings: Pick<Settings, 'connectTimeoutMs' | 'sam
   const sampled = ctx.begun && settings.sampleIntervalMs > 0
   const keys = ctx.begun && settings.keys.enabled
   const observe = [
-    { name: 'stopping the sampler', ms: sampled ? FIRST_SAMPLE_WAIT_MS + SAMPLER_STOP_GRACE_MS : 0 },
+    { name: 'stopping the sampler', ms: sampled ? FIRST_SAMPLE_WAIT_MS + SAMPLER_STOP_GRACE_MS : ctx.begun && ctx.holding ? SAMPLER_STOP_GRACE_MS : 0 },
     { name: 'reading the "before" snapshot and the samples', ms: ctx.begun ? 3 * FILE_TIMEOUT_MS : 0 },
     { name: 'connect-timeout', ms: connectMs },
     { name: 'the "after" snapshot', ms: COMMAND_TIMEOUT_MS },

@@ -88,7 +88,8 @@ async function report(startedAt: number, onBound: (bound: PostBound) => void): P
     begun: saved !== null,
     provisioned: readState(State.Provisioned),
     comment: commentLookup !== null,
-    baselineApi: settings.baseline.mode === 'auto' && Boolean(settings.comment.token && owner && repo)
+    baselineApi: settings.baseline.mode === 'auto' && Boolean(settings.comment.token && owner && repo),
+    holding: begun?.sampler?.hold === true || (multi?.nodes ?? []).some((n) => n.begun?.sampler?.hold === true)
   })
   onBound(bound)
   core.info(describeBound(bound))

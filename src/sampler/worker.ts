@@ -2,7 +2,7 @@
  * The background sampler: one INFO call every interval, one JSON line per sample. It runs detached
  * from the step, so it must never crash, never hang and never outlive its maximum life.
  */
-import { closeSync, openSync, writeSync } from 'node:fs'
+import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs'
 import { describeError } from '../core/errors.js'
 import { numberField, parseInfo } from '../observe/info.js'
 import { connect, sleep, type RedisConnection } from '../redis/connection.js'
@@ -35,6 +35,13 @@ export interface SamplerConfig {
   parentPid?: number
   /** The sampler's CLIENT SETNAME (its process id is added): it says which settings this job changed (see provision/attach.ts limitsTag). */
   name?: string
+  /**
+   * Sampling is off (sample-interval: 0), but this job changed settings on a Redis that other jobs
+   * of the guard may share: keep only the named connection, idle (no command after its handshake),
+   * so they can read what this job changed (see provision/attach.ts). `file` gets one line once the
+   * connection is first up; `intervalMs` is how often it is looked at and reopened when lost.
+   */
+  hold?: boolean
 }
 
 /**
@@ -66,6 +73,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): SamplerConfig {
     ...(moments ? { moments } : {}),
     ...(c.unnamed === true ? { unnamed: true } : {}),
     ...(name ? { name } : {}),
+    ...(c.hold === true ? { hold: true } : {}),
     ...(Number.isInteger(c.parentPid) && Number(c.parentPid) > 0 ? { parentPid: Number(c.parentPid) } : {}),
     ...(Number.isFinite(c.startedAt) && Number(c.startedAt) > 0 ? { startedAt: Number(c.startedAt) } : {})
   }
@@ -88,6 +96,7 @@ function tlsFrom(raw: unknown): TlsSettings {
 export async function runSampler(config: SamplerConfig): Promise<void> {
   // The schedule and the life count from the step's start (never from a time still to come).
   const started = Math.min(config.startedAt ?? Date.now(), Date.now())
+  if (config.hold) return holdConnection(config, started)
   const fd = openSync(config.file, 'a')
   const exit = (): never => {
     try {
@@ -124,6 +133,32 @@ export async function runSampler(config: SamplerConfig): Promise<void> {
     if (next - started >= config.maxLifeMs) exit()
     if (config.parentPid !== undefined && !parentAlive(config.parentPid)) exit()
     await sleep(next - now)
+  }
+}
+
+/**
+ * Keeps the named connection open, idle, until SIGTERM, the end of its life or its parent's exit:
+ * it is looked at every `intervalMs` and reopened (with the same backoff as the sampler's) when it
+ * was lost. It sends no command after its handshake, so it adds nothing to the step's figures but
+ * one connection, which the "after" snapshot waits to be gone, as the sampler's.
+ */
+async function holdConnection(config: SamplerConfig, started: number): Promise<void> {
+  const exit = (): never => process.exit(0)
+  process.on('SIGTERM', exit)
+  process.on('SIGINT', exit)
+  process.on('SIGHUP', () => {})
+  setTimeout(exit, Math.max(0, started + config.maxLifeMs - Date.now()))
+  const source = new InfoSource(config)
+  let said = false
+  for (;;) {
+    await source.hold()
+    // One line once the connection is first up: the step that started this process waits for it.
+    if (!said && source.connection !== null) {
+      said = true
+      writeFileSync(config.file, 'connected\n')
+    }
+    if (config.parentPid !== undefined && !parentAlive(config.parentPid)) exit()
+    await sleep(config.intervalMs)
   }
 }
 
@@ -191,16 +226,12 @@ export class InfoSource {
     if (this.conn === null) {
       if (Date.now() < this.nextConnectAt) return gapSample(new Date(), this.lastError)
       try {
-        // A short, bounded try (a remote TLS handshake needs more than a local connect); the
-        // sampler's own loop retries after that, leaving one gap sample per failed try.
-        this.conn = await connect(this.target, { timeoutMs: this.connectTimeoutMs, commandTimeoutMs: this.commandTimeoutMs, role: 'sampler', unnamed: this.unnamed, name: this.name })
-        this.failures = 0
-        this.multiSection = true
+        await this.open()
       } catch (err) {
         return this.fail(err)
       }
     }
-    const conn = this.conn
+    const conn = this.conn!
     try {
       const text = await this.info(conn)
       const sections = parseInfo(text)
@@ -211,6 +242,31 @@ export class InfoSource {
       this.conn = null
       return this.fail(err)
     }
+  }
+
+  /** Holding only: opens the connection when there is none, or when the one there was lost; sends nothing else. */
+  async hold(): Promise<void> {
+    if (this.targetError !== null) return
+    if (this.conn !== null && !this.conn.raw.isOpen) {
+      void this.conn.close()
+      this.conn = null
+    }
+    if (this.conn !== null || Date.now() < this.nextConnectAt) return
+    try {
+      await this.open()
+    } catch (err) {
+      this.fail(err)
+    }
+  }
+
+  /**
+   * A short, bounded try (a remote TLS handshake needs more than a local connect); the sampler's
+   * own loop retries after that, leaving one gap sample per failed try.
+   */
+  private async open(): Promise<void> {
+    this.conn = await connect(this.target, { timeoutMs: this.connectTimeoutMs, commandTimeoutMs: this.commandTimeoutMs, role: 'sampler', unnamed: this.unnamed, name: this.name })
+    this.failures = 0
+    this.multiSection = true
   }
 
   /** Closes the connection, if one is open. */

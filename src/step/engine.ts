@@ -301,7 +301,7 @@ async function endStepWork(config: StepConfig, begun: BegunStep | null, host: St
           moments: got.sampled.moments ?? [],
           recording: opts.recording ?? null,
           // The sampler's start is the zero the sampling section counts from too.
-          stepStartedAt: begun?.sampler?.startedAt ?? opts.command?.startedAt ?? before?.takenAt ?? null,
+          stepStartedAt: (begun?.sampler?.hold ? undefined : begun?.sampler?.startedAt) ?? opts.command?.startedAt ?? before?.takenAt ?? null,
           cwd: process.cwd(),
           sampling: got.sampled.sampling ?? null,
           commandEndedAt: opts.command ? Date.parse(opts.command.startedAt) + opts.command.durationMs : null,

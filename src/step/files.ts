@@ -9,6 +9,8 @@ import { NotRegularFileError, refuseSpecialFile, writeRegularFile } from '../cor
 /** In the work folder: the "before" snapshot, and the sampler's samples. */
 export const BEFORE_FILE = 'before.json'
 export const SAMPLES_FILE = 'samples.jsonl'
+/** A line in it once the process that holds the named connection (sampling off) has connected. */
+export const HELD_FILE = 'held'
 export const DEFAULT_REPORT_NAME = 'redis-memory-report.json'
 /** How the work folder's name begins (a random end follows). */
 export const WORK_DIR_PREFIX = 'redis-memory-guard-'

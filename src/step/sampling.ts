@@ -16,7 +16,7 @@ import { alive, readSamples, startSampler, stopSampler, waitForFirstSample, type
 import { MAX_REPORT_SAMPLES, counterBaseline, summarizeSamples, thinSamples, type SamplingReport } from '../sampler/sample.js'
 import { formatBytes, formatDuration } from '../core/size.js'
 import type { Snapshot } from '../observe/snapshot.js'
-import { FILE_TIMEOUT_MS, SAMPLES_FILE } from './files.js'
+import { FILE_TIMEOUT_MS, HELD_FILE, SAMPLES_FILE } from './files.js'
 import type { StepHost } from '../core/host.js'
 
 /** How long a step waits for the sampler's first line, at its start or (the action's post step) at its end. */
@@ -30,7 +30,12 @@ export interface SamplerHandle {
   file: string
   intervalMs: number
   maxLifeMs: number
+  /** Not a sampler: sampling is off, and the process only holds the connection whose name says what this job changed. */
+  hold?: boolean
 }
+
+/** How often a holding process looks at its connection (and reopens it when it was lost). */
+export const HOLD_CHECK_MS = 5000
 
 export interface SamplingOptions {
   /** 0 turns sampling off. */
@@ -53,7 +58,7 @@ const exitHooks = new Map<number, () => void>()
  * the snapshots and INFO, and the log says so). Unless `outlive`, it is killed when this process exits.
  */
 export async function startStepSampler(target: RedisTarget, workDir: string, opts: SamplingOptions, host: StepHost, outlive: boolean): Promise<SamplerHandle | null> {
-  if (opts.intervalMs === 0) return null
+  if (opts.intervalMs === 0) return opts.clientName && mayName(target) ? startHolder(target, workDir, opts, host, outlive) : null
   const file = join(workDir, SAMPLES_FILE)
   const startedAt = new Date().toISOString()
   let pid: number
@@ -74,17 +79,7 @@ export async function startStepSampler(target: RedisTarget, workDir: string, opt
     host.warn(`Could not start the background sampler (${describeError(err)}): the step's peak will come from the snapshots and INFO instead.`)
     return null
   }
-  if (!outlive) {
-    const hook = (): void => {
-      try {
-        process.kill(pid, 'SIGKILL')
-      } catch {
-        // already gone
-      }
-    }
-    exitHooks.set(pid, hook)
-    process.once('exit', hook)
-  }
+  if (!outlive) killOnExit(pid)
   host.info(
     `Sampling Redis every ${formatDuration(opts.intervalMs)} in the background (process ${pid}; ` +
       `it stops by itself after ${formatDuration(opts.maxLifeMs)}).`
@@ -97,6 +92,60 @@ export async function startStepSampler(target: RedisTarget, workDir: string, opt
     host.info(`The sampler took no sample within ${formatDuration(FIRST_SAMPLE_WAIT_MS)}; going on without waiting for it.`)
   }
   return { pid, startedAt, file, intervalMs: opts.intervalMs, maxLifeMs: opts.maxLifeMs }
+}
+
+/**
+ * Sampling is off, but this job changed settings (attach mode's CONFIG SET): the sampler's process
+ * starts all the same, to hold one idle connection whose name says what this job changed, so
+ * that another job of the guard sharing this Redis sets the settings back in the right order.
+ * Without it, a job that began later would take this job's value for the server's own.
+ */
+async function startHolder(target: RedisTarget, workDir: string, opts: SamplingOptions, host: StepHost, outlive: boolean): Promise<SamplerHandle | null> {
+  const startedAt = new Date().toISOString()
+  const file = join(workDir, HELD_FILE)
+  let pid: number
+  try {
+    pid = await startSampler({
+      url: target.url,
+      file,
+      intervalMs: HOLD_CHECK_MS,
+      maxLifeMs: opts.maxLifeMs,
+      startedAt: Date.parse(startedAt),
+      hold: true,
+      ...(opts.tls ? { tls: opts.tls } : {}),
+      ...(outlive ? {} : { parentPid: process.pid }),
+      ...(opts.clientName ? { name: opts.clientName } : {})
+    })
+  } catch (err) {
+    host.warn(
+      `Could not start the process that holds this job's named connection (${describeError(err)}): another job of the guard sharing this Redis ` +
+        'cannot tell the settings this job changed from the server\'s own.'
+    )
+    return null
+  }
+  if (!outlive) killOnExit(pid)
+  // Its name must be there before this step ends, or a job that begins right after (a matrix's
+  // jobs start together) would not see it: waited for, unlike a sampler's first sample.
+  const up = await waitForFirstSample(file, FIRST_SAMPLE_WAIT_MS)
+  host.info(
+    `Sampling is off; a background process (${pid}) holds one idle connection whose name says which settings this job changed, ` +
+      `so that another job of the guard sharing this Redis sets them back in the right order. It ends with the step.` +
+      (up ? '' : ` It had not connected within ${formatDuration(FIRST_SAMPLE_WAIT_MS)}; going on without waiting for it.`)
+  )
+  return { pid, startedAt, file, intervalMs: 0, maxLifeMs: opts.maxLifeMs, hold: true }
+}
+
+/** Kills the process when this one exits (a sampler or holder that must not outlive it). */
+function killOnExit(pid: number): void {
+  const hook = (): void => {
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {
+      // already gone
+    }
+  }
+  exitHooks.set(pid, hook)
+  process.once('exit', hook)
 }
 
 /** True once the sampler wrote its first line; waits up to `timeoutMs` while its process lives. */
@@ -120,14 +169,14 @@ async function firstLineWritten(handle: SamplerHandle, timeoutMs: number): Promi
  */
 export async function stopStepSampler(handle: SamplerHandle | null, host: StepHost): Promise<StopResult | null> {
   if (!handle || !Number.isInteger(handle.pid) || handle.pid <= 0) return null
-  await firstLineWritten(handle, FIRST_SAMPLE_WAIT_MS)
+  if (!handle.hold) await firstLineWritten(handle, FIRST_SAMPLE_WAIT_MS)
   const result = await stopSampler(handle.pid)
   const hook = exitHooks.get(handle.pid)
   if (hook) {
     process.removeListener('exit', hook)
     exitHooks.delete(handle.pid)
   }
-  if (result === 'killed') host.warn(`The background sampler (process ${handle.pid}) did not stop on SIGTERM and was killed.`)
+  if (result === 'killed') host.warn(`The background ${handle.hold ? 'process that held the named connection' : 'sampler'} (process ${handle.pid}) did not stop on SIGTERM and was killed.`)
   return result
 }
 
@@ -150,7 +199,8 @@ export async function collectSamples(
   errors: string[],
   host: StepHost
 ): Promise<SampledStep> {
-  if (!handle) return { observations: {} }
+  // A holder samples nothing: the step is as one with sampling off.
+  if (!handle || handle.hold) return { observations: {} }
   const samples = await readSamples(handle.file)
   if (stopped === 'not-running') {
     const last = samples[samples.length - 1]?.at
