@@ -86,9 +86,12 @@ function nccBuild(entry, outDir, statsFile) {
 export function eagerFactories(code, { moduleMap = true } = {}) {
   const ast = parse(code, { ecmaVersion: 'latest', sourceType: 'module' })
   const at = []
+  let found = false
   const visit = (node) => {
     if (node.type === 'ObjectExpression' && node.properties.length > 0 && node.properties.every(isFactory)) {
-      for (const p of node.properties) at.push(p.value.start, p.value.end)
+      // esbuild keeps the parentheses webpack writes around each factory: those need no second pair.
+      for (const p of node.properties) if (code[p.value.start - 1] !== '(' || code[p.value.end] !== ')') at.push(p.value.start, p.value.end)
+      found = true
       return
     }
     for (const value of Object.values(node)) {
@@ -97,7 +100,7 @@ export function eagerFactories(code, { moduleMap = true } = {}) {
     }
   }
   visit(ast)
-  if (at.length === 0) {
+  if (!found) {
     if (!moduleMap) return code
     throw new Error('eagerFactories: no module map found in the bundle')
   }
