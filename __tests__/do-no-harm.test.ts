@@ -335,23 +335,26 @@ describe('several jobs on one Redis', () => {
     expect(await config(r)).toEqual([String(50 * 1024 * 1024), 'noeviction'])
   })
 
-  it('with sampling off, two action jobs in either order end with the settings the server had: each holds its named connection, idle, until its post step', async () => {
+  it.each([
+    ['with sampling off', '0'],
+    ['sampled', '200ms']
+  ])('%s, two action jobs begun one right after the other end, in either order, with the settings the server had: each job\'s named connection is up before its main step ends', async (_, interval) => {
     for (const order of [['a', 'b'], ['b', 'a']] as const) {
       const r = await server(['--maxmemory', '50mb'])
-      const inputs = (maxmemory: string): Record<string, string> => ({ 'redis-url': r.url, maxmemory, 'maxmemory-policy': 'allkeys-lru', 'sample-interval': '0', 'key-scan-budget': '0' })
+      const inputs = (maxmemory: string): Record<string, string> => ({ 'redis-url': r.url, maxmemory, 'maxmemory-policy': 'allkeys-lru', 'sample-interval': interval, 'key-scan-budget': '0' })
       const jobs = { a: newJob(), b: newJob() }
       const mainA = await jobs.a.step('main', inputs('30mb'))
       const mainB = await jobs.b.step('main', inputs('40mb'))
       expect([mainA.code, mainB.code]).toEqual([0, 0])
-      // Each job's process holds one connection whose name carries what it changed, and sends nothing.
+      // Each job's process holds one connection whose name carries what it changed; with sampling off it sends nothing.
       for (const main of [mainA, mainB]) {
         const holder = stepState(main).sampler
         expect(holder).not.toBeNull()
-        expect(main.stdout).toContain(`a background process (${holder!.pid}) holds one idle connection`)
+        if (interval === '0') expect(main.stdout).toContain(`a background process (${holder!.pid}) holds one idle connection`)
       }
       const held = String(await redisCommand(r.port, 'CLIENT', 'LIST')).split('\n').filter((l) => / name=redis-memory-guard:sampler:limits=/.test(l))
       expect(held).toHaveLength(2)
-      for (const line of held) expect(line).toMatch(/ cmd=(ping|client\|setname|hello|select) /)
+      if (interval === '0') for (const line of held) expect(line).toMatch(/ cmd=(ping|client\|setname|hello|select) /)
       const state = { a: mainA.state, b: mainB.state }
       const first = await jobs[order[0]].step('post', inputs(order[0] === 'a' ? '30mb' : '40mb'), state[order[0]])
       // The job still running keeps its own value.

@@ -88,7 +88,9 @@ export async function startStepSampler(target: RedisTarget, workDir: string, opt
   // run in a later step, and the post step checks that it proved itself by its first line. A
   // step that runs its command right away waits (briefly) for the first sample, which comes once
   // Node has started and connected (about 0.3 s), so the sampler sees the command's first moments.
-  if (!outlive && !(await waitForFirstSample(file, FIRST_SAMPLE_WAIT_MS))) {
+  // So does a step that changed settings: the sampler's name says so to other jobs of the guard
+  // on this Redis, and it must be there before this step ends (a matrix's jobs start together).
+  if ((!outlive || opts.clientName) && !(await waitForFirstSample(file, FIRST_SAMPLE_WAIT_MS))) {
     host.info(`The sampler took no sample within ${formatDuration(FIRST_SAMPLE_WAIT_MS)}; going on without waiting for it.`)
   }
   return { pid, startedAt, file, intervalMs: opts.intervalMs, maxLifeMs: opts.maxLifeMs }
