@@ -75,6 +75,23 @@ function reportOf(stdout: string): Report {
   return JSON.parse(stdout) as Report
 }
 
+describe("the guard's connections during the step", () => {
+  it('every connection of the sampler process (its samples and its moment snapshots) carries its process id, which the "after" snapshot waits on', async () => {
+    const r = await server()
+    const dir = tempDir()
+    const out = join(dir, 'clients.txt')
+    const run = await runCli(['run', '--url', r.url, '--json', '--', 'bash', '-c', `sleep 0.6; redis-cli -p ${r.port} CLIENT LIST > ${out}`])
+    expect(run.code).toBe(0)
+    const names = [...readFileSync(out, 'utf8').matchAll(/ name=(redis-memory-guard\S*)/g)].map((m) => m[1])
+    const sampler = names.find((n) => n.startsWith('redis-memory-guard:sampler:'))
+    expect(sampler).toBeDefined()
+    const pid = sampler!.split(':').pop()!
+    expect(names).toContain(`redis-memory-guard:moment:${pid}`)
+    // Once the step ended, none is left, and the step's memory does not hold one.
+    expect(String(await redisCommand(r.port, 'CLIENT', 'LIST'))).not.toContain('redis-memory-guard')
+  })
+})
+
 describe('the suite cannot tell a guarded run from a bare one', () => {
   it('PUBSUB NUMPAT, PUBSUB CHANNELS, CONFIG GET *, CLIENT LIST (apart from the named guard clients) and the environment equal a bare run', async () => {
     const r = await server()

@@ -171,7 +171,10 @@ async function openMomentConnection(config: SamplerConfig): Promise<RedisConnect
   try {
     const base = parseRedisUrl(config.url)
     const target = config.tls ? withTls(base, config.tls) : base
-    return await connect(target, { timeoutMs: 2000, commandTimeoutMs: Math.max(2000, config.intervalMs), role: 'moment', unnamed: config.unnamed === true })
+    // Named with this process's id, as the sampler's own connection is: the step's "after" snapshot
+    // waits until every connection of the stopped sampler is gone, or the one Redis had not yet seen
+    // close would count as the step's memory (~37 KB).
+    return await connect(target, { timeoutMs: 2000, commandTimeoutMs: Math.max(2000, config.intervalMs), name: `${GUARD_CLIENT_NAME}:moment:${process.pid}`, unnamed: config.unnamed === true })
   } catch {
     return null
   }
