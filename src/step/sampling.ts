@@ -127,7 +127,7 @@ async function startHolder(target: RedisTarget, workDir: string, opts: SamplingO
   }
   if (!outlive) killOnExit(pid)
   // Its name must be there before this step ends, or a job that begins right after (a matrix's
-  // jobs start together) would not see it: waited for, unlike a sampler's first sample.
+  // jobs start together) would not see it: waited for, as a sampler's first sample is then.
   const up = await waitForFirstSample(file, FIRST_SAMPLE_WAIT_MS)
   host.info(
     `Sampling is off; a background process (${pid}) holds one idle connection whose name says which settings this job changed, ` +
