@@ -21,7 +21,7 @@
 import { execFileSync, spawn } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { basename, dirname, extname, join, resolve } from 'node:path'
+import { basename, extname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse } from 'acorn'
 import { transform } from 'esbuild'
@@ -140,8 +140,8 @@ export async function buildBundle(entry, outDir, { moduleMap = true } = {}) {
 export async function buildBundles(entries, outDir) {
   const dirs = entries.map((entry) => join(outDir, basename(entry, extname(entry))))
   await Promise.all(entries.map((entry, i) => buildBundle(entry, dirs[i])))
-  await minifyChunks(dirs)
   const shared = join(outDir, SHARED_CHUNKS)
+  await minifyChunks(dirs, shared)
   refuseMachinePaths(existsSync(shared) ? [...dirs, shared] : dirs)
 }
 
@@ -155,12 +155,12 @@ export const SHARED_CHUNKS = 'chunks'
 
 /**
  * Minifies every chunk. A chunk that several bundles share (the same bytes: octokit's, 0.54 MB, in
- * main, post and the CLI) is minified once and kept once, in `SHARED_CHUNKS/<hash>.mjs` (an ES module wherever it is copied); each
- * bundle's own file becomes a one-line module that re-exports it. webpack's chunk loading imports
+ * main, post and the CLI) is minified once and kept once, in `shared/<hash>.mjs` (an ES module
+ * wherever it is copied); each bundle's own file becomes a one-line module that re-exports it. webpack's chunk loading imports
  * `./<id>.index.js` from the bundle and reads only its named exports (id, ids, modules), which
  * `export *` passes on unchanged.
  */
-async function minifyChunks(dirs) {
+async function minifyChunks(dirs, shared) {
   const byContent = new Map()
   for (const file of chunkFiles(dirs)) {
     const code = readFileSync(file, 'utf8')
@@ -168,7 +168,6 @@ async function minifyChunks(dirs) {
     if (!byContent.has(key)) byContent.set(key, { code, files: [] })
     byContent.get(key).files.push(file)
   }
-  const shared = join(dirname(dirs[0]), SHARED_CHUNKS)
   await Promise.all(
     [...byContent.entries()].map(async ([key, { code, files }]) => {
       const out = await minify(code)

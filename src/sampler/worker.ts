@@ -98,18 +98,7 @@ export async function runSampler(config: SamplerConfig): Promise<void> {
   const started = Math.min(config.startedAt ?? Date.now(), Date.now())
   if (config.hold) return holdConnection(config, started)
   const fd = openSync(config.file, 'a')
-  const exit = (): never => {
-    try {
-      closeSync(fd)
-    } finally {
-      process.exit(0)
-    }
-  }
-  process.on('SIGTERM', exit)
-  process.on('SIGINT', exit)
-  process.on('SIGHUP', () => {}) // the runner's terminal going away is no reason to stop
-  // The hard bound: even a sampler stuck in a call exits on time.
-  setTimeout(exit, Math.max(0, started + config.maxLifeMs - Date.now()))
+  const exit = endsWithin(started, config.maxLifeMs, () => closeSync(fd))
 
   const source = new InfoSource(config)
   const moments = momentRecorder(config, fd)
@@ -137,17 +126,33 @@ export async function runSampler(config: SamplerConfig): Promise<void> {
 }
 
 /**
+ * How the process ends: on SIGTERM or SIGINT (not SIGHUP: the runner's terminal going away is no
+ * reason to stop), and at the latest `maxLifeMs` after `started`, a hard bound that even a process
+ * stuck in a call keeps. Returns the exit, for the process's own reasons to end.
+ */
+function endsWithin(started: number, maxLifeMs: number, cleanUp: () => void = () => {}): () => never {
+  const exit = (): never => {
+    try {
+      cleanUp()
+    } finally {
+      process.exit(0)
+    }
+  }
+  process.on('SIGTERM', exit)
+  process.on('SIGINT', exit)
+  process.on('SIGHUP', () => {})
+  setTimeout(exit, Math.max(0, started + maxLifeMs - Date.now()))
+  return exit
+}
+
+/**
  * Keeps the named connection open, idle, until SIGTERM, the end of its life or its parent's exit:
  * it is looked at every `intervalMs` and reopened (with the same backoff as the sampler's) when it
  * was lost. It sends no command after its handshake, so it adds nothing to the step's figures but
  * one connection, which the "after" snapshot waits to be gone, as the sampler's.
  */
 async function holdConnection(config: SamplerConfig, started: number): Promise<void> {
-  const exit = (): never => process.exit(0)
-  process.on('SIGTERM', exit)
-  process.on('SIGINT', exit)
-  process.on('SIGHUP', () => {})
-  setTimeout(exit, Math.max(0, started + config.maxLifeMs - Date.now()))
+  const exit = endsWithin(started, config.maxLifeMs)
   const source = new InfoSource(config)
   let said = false
   for (;;) {
@@ -229,12 +234,12 @@ export class InfoSource {
     if (this.conn === null) {
       if (Date.now() < this.nextConnectAt) return gapSample(new Date(), this.lastError)
       try {
-        await this.open()
+        this.conn = await this.open()
       } catch (err) {
         return this.fail(err)
       }
     }
-    const conn = this.conn!
+    const conn = this.conn
     try {
       const text = await this.info(conn)
       const sections = parseInfo(text)
@@ -256,7 +261,7 @@ export class InfoSource {
     }
     if (this.conn !== null || Date.now() < this.nextConnectAt) return
     try {
-      await this.open()
+      this.conn = await this.open()
     } catch (err) {
       this.fail(err)
     }
@@ -266,10 +271,11 @@ export class InfoSource {
    * A short, bounded try (a remote TLS handshake needs more than a local connect); the sampler's
    * own loop retries after that, leaving one gap sample per failed try.
    */
-  private async open(): Promise<void> {
-    this.conn = await connect(this.target, { timeoutMs: this.connectTimeoutMs, commandTimeoutMs: this.commandTimeoutMs, role: 'sampler', unnamed: this.unnamed, name: this.name })
+  private async open(): Promise<RedisConnection> {
+    const conn = await connect(this.target, { timeoutMs: this.connectTimeoutMs, commandTimeoutMs: this.commandTimeoutMs, role: 'sampler', unnamed: this.unnamed, name: this.name })
     this.failures = 0
     this.multiSection = true
+    return conn
   }
 
   /** Closes the connection, if one is open. */

@@ -56,85 +56,58 @@ const exitHooks = new Map<number, () => void>()
 /**
  * Starts the sampler; null when sampling is off or it could not start (then the peak comes from
  * the snapshots and INFO, and the log says so). Unless `outlive`, it is killed when this process exits.
+ *
+ * With sampling off, a job that changed settings (attach mode's CONFIG SET, `clientName` set)
+ * still starts the sampler's process, only to hold one idle connection whose name says what this
+ * job changed: without it, another job of the guard sharing this Redis that began later would take
+ * this job's value for the server's own, and set the server back to it.
  */
 export async function startStepSampler(target: RedisTarget, workDir: string, opts: SamplingOptions, host: StepHost, outlive: boolean): Promise<SamplerHandle | null> {
-  if (opts.intervalMs === 0) return opts.clientName && mayName(target) ? startHolder(target, workDir, opts, host, outlive) : null
-  const file = join(workDir, SAMPLES_FILE)
+  const hold = opts.intervalMs === 0
+  if (hold && !(opts.clientName && mayName(target))) return null
+  const file = join(workDir, hold ? HELD_FILE : SAMPLES_FILE)
   const startedAt = new Date().toISOString()
   let pid: number
   try {
     pid = await startSampler({
       url: target.url,
       file,
-      intervalMs: opts.intervalMs,
+      intervalMs: hold ? HOLD_CHECK_MS : opts.intervalMs,
       maxLifeMs: opts.maxLifeMs,
       startedAt: Date.parse(startedAt),
+      ...(hold ? { hold: true } : {}),
       ...(opts.tls ? { tls: opts.tls } : {}),
-      ...(opts.moments ? { moments: opts.moments } : {}),
+      ...(opts.moments && !hold ? { moments: opts.moments } : {}),
       ...(mayName(target) ? {} : { unnamed: true }),
       ...(outlive ? {} : { parentPid: process.pid }),
       ...(opts.clientName ? { name: opts.clientName } : {})
     })
   } catch (err) {
-    host.warn(`Could not start the background sampler (${describeError(err)}): the step's peak will come from the snapshots and INFO instead.`)
-    return null
-  }
-  if (!outlive) killOnExit(pid)
-  host.info(
-    `Sampling Redis every ${formatDuration(opts.intervalMs)} in the background (process ${pid}; ` +
-      `it stops by itself after ${formatDuration(opts.maxLifeMs)}).`
-  )
-  // A sampler that outlives this process (the action's main step) is not waited for: the tests
-  // run in a later step, and the post step checks that it proved itself by its first line. A
-  // step that runs its command right away waits (briefly) for the first sample, which comes once
-  // Node has started and connected (about 0.3 s), so the sampler sees the command's first moments.
-  // So does a step that changed settings: the sampler's name says so to other jobs of the guard
-  // on this Redis, and it must be there before this step ends (a matrix's jobs start together).
-  if ((!outlive || opts.clientName) && !(await waitForFirstSample(file, FIRST_SAMPLE_WAIT_MS))) {
-    host.info(`The sampler took no sample within ${formatDuration(FIRST_SAMPLE_WAIT_MS)}; going on without waiting for it.`)
-  }
-  return { pid, startedAt, file, intervalMs: opts.intervalMs, maxLifeMs: opts.maxLifeMs }
-}
-
-/**
- * Sampling is off, but this job changed settings (attach mode's CONFIG SET): the sampler's process
- * starts all the same, to hold one idle connection whose name says what this job changed, so
- * that another job of the guard sharing this Redis sets the settings back in the right order.
- * Without it, a job that began later would take this job's value for the server's own.
- */
-async function startHolder(target: RedisTarget, workDir: string, opts: SamplingOptions, host: StepHost, outlive: boolean): Promise<SamplerHandle | null> {
-  const startedAt = new Date().toISOString()
-  const file = join(workDir, HELD_FILE)
-  let pid: number
-  try {
-    pid = await startSampler({
-      url: target.url,
-      file,
-      intervalMs: HOLD_CHECK_MS,
-      maxLifeMs: opts.maxLifeMs,
-      startedAt: Date.parse(startedAt),
-      hold: true,
-      ...(opts.tls ? { tls: opts.tls } : {}),
-      ...(outlive ? {} : { parentPid: process.pid }),
-      ...(opts.clientName ? { name: opts.clientName } : {})
-    })
-  } catch (err) {
     host.warn(
-      `Could not start the process that holds this job's named connection (${describeError(err)}): another job of the guard sharing this Redis ` +
-        'cannot tell the settings this job changed from the server\'s own.'
+      hold
+        ? `Could not start the process that holds this job's named connection (${describeError(err)}): another job of the guard sharing this Redis ` +
+            "cannot tell the settings this job changed from the server's own."
+        : `Could not start the background sampler (${describeError(err)}): the step's peak will come from the snapshots and INFO instead.`
     )
     return null
   }
   if (!outlive) killOnExit(pid)
-  // Its name must be there before this step ends, or a job that begins right after (a matrix's
-  // jobs start together) would not see it: waited for, as a sampler's first sample is then.
-  const up = await waitForFirstSample(file, FIRST_SAMPLE_WAIT_MS)
   host.info(
-    `Sampling is off; a background process (${pid}) holds one idle connection whose name says which settings this job changed, ` +
-      `so that another job of the guard sharing this Redis sets them back in the right order. It ends with the step.` +
-      (up ? '' : ` It had not connected within ${formatDuration(FIRST_SAMPLE_WAIT_MS)}; going on without waiting for it.`)
+    hold
+      ? `Sampling is off; a background process (${pid}) holds one idle connection whose name says which settings this job changed, ` +
+          'so that another job of the guard sharing this Redis sets them back in the right order. It ends with the step.'
+      : `Sampling Redis every ${formatDuration(opts.intervalMs)} in the background (process ${pid}; it stops by itself after ${formatDuration(opts.maxLifeMs)}).`
   )
-  return { pid, startedAt, file, intervalMs: 0, maxLifeMs: opts.maxLifeMs, hold: true }
+  // A sampler that outlives this process (the action's main step) is not waited for: the tests
+  // run in a later step, and the post step checks that it proved itself by its first line. A
+  // step that runs its command right away waits (briefly) for the first line, which comes once
+  // Node has started and connected (about 0.3 s), so the sampler sees the command's first moments.
+  // So does a step that changed settings: the process's name says so to other jobs of the guard
+  // on this Redis, and it must be there before this step ends (a matrix's jobs start together).
+  if ((!outlive || opts.clientName) && !(await waitForFirstSample(file, FIRST_SAMPLE_WAIT_MS))) {
+    host.info(`The ${hold ? 'process holding the named connection had not connected' : 'sampler took no sample'} within ${formatDuration(FIRST_SAMPLE_WAIT_MS)}; going on without waiting for it.`)
+  }
+  return { pid, startedAt, file, intervalMs: hold ? 0 : opts.intervalMs, maxLifeMs: opts.maxLifeMs, ...(hold ? { hold: true } : {}) }
 }
 
 /** Kills the process when this one exits (a sampler or holder that must not outlive it). */
